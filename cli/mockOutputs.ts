@@ -1,0 +1,147 @@
+import { createHash } from "node:crypto";
+
+/** What the offline run knows that a provider would: the subscription resources are created in. */
+export interface MockContext {
+  readonly subscriptionId: string;
+  readonly tenantId: string;
+}
+
+type Inputs = Record<string, any>;
+
+interface MockedType {
+  /** The resource id the provider would return. */
+  readonly id: (inputs: Inputs, name: string, context: MockContext) => string;
+  /** Computed outputs beyond the inputs, shaped like the provider's (ARM's) response. */
+  readonly outputs?: (inputs: Inputs, id: string, name: string, context: MockContext) => Inputs;
+}
+
+/** A stable GUID-shaped value derived from `seed`, so two plans of one config are identical. */
+export function stableGuid(seed: string): string {
+  const hex = createHash("sha256").update(seed).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function resourceGroupScope(inputs: Inputs, context: MockContext): string {
+  return `/subscriptions/${context.subscriptionId}/resourceGroups/${inputs.resourceGroupName}`;
+}
+
+/** An ARM resource directly in a resource group: `<rg>/providers/<namespace>/<type>/<name>`. */
+function armId(namespaceAndType: string, nameInput: string): MockedType["id"] {
+  return (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/${namespaceAndType}/${inputs[nameInput]}`;
+}
+
+function armBase(type: string) {
+  return (_inputs: Inputs, id: string, _name: string, _context: MockContext): Inputs => ({
+    name: id.split("/").pop(),
+    type,
+    azureApiVersion: "mock",
+  });
+}
+
+function systemIdentity(inputs: Inputs, id: string, context: MockContext): Inputs {
+  const type: string | undefined = inputs.identity?.type;
+  if (!type || !type.includes("SystemAssigned")) return {};
+  return { identity: { ...inputs.identity, principalId: stableGuid(`${id}/principal`), tenantId: context.tenantId } };
+}
+
+function randomString(length: number, seed: string, alphabet: string): string {
+  const bytes = createHash("sha256").update(seed).digest();
+  return Array.from({ length }, (_, i) => alphabet[bytes[i % bytes.length]! % alphabet.length]).join("");
+}
+
+/**
+ * The offline provider: one entry per resource type the program may create. A type missing here is
+ * an error (never a silent echo), so a new resource type must get ARM-shaped outputs first.
+ */
+export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
+  "pulumi:providers:azure-native": {
+    id: (_inputs, name) => stableGuid(`provider/${name}`),
+  },
+  "azure-native:resources:ResourceGroup": {
+    id: (inputs, _name, context) => `/subscriptions/${context.subscriptionId}/resourceGroups/${inputs.resourceGroupName}`,
+    outputs: (inputs, id) => ({ name: inputs.resourceGroupName, type: "Microsoft.Resources/resourceGroups", properties: { provisioningState: "Succeeded" }, azureApiVersion: "mock", id }),
+  },
+  "azure-native:operationalinsights:Workspace": {
+    id: armId("Microsoft.OperationalInsights/workspaces", "workspaceName"),
+    outputs: (inputs, id, name, context) => ({
+      ...armBase("Microsoft.OperationalInsights/workspaces")(inputs, id, name, context),
+      customerId: stableGuid(`${id}/customerId`),
+      provisioningState: "Succeeded",
+    }),
+  },
+  "azure-native:applicationinsights:Component": {
+    id: armId("Microsoft.Insights/components", "resourceName"),
+    outputs: (inputs, id, name, context) => {
+      const instrumentationKey = stableGuid(`${id}/ikey`);
+      return {
+        ...armBase("Microsoft.Insights/components")(inputs, id, name, context),
+        appId: stableGuid(`${id}/appId`),
+        instrumentationKey,
+        connectionString: `InstrumentationKey=${instrumentationKey};IngestionEndpoint=https://${inputs.location}-0.in.applicationinsights.azure.com/`,
+        provisioningState: "Succeeded",
+      };
+    },
+  },
+  "azure-native:cognitiveservices:Account": {
+    id: armId("Microsoft.CognitiveServices/accounts", "accountName"),
+    outputs: (inputs, id, name, context) => ({
+      ...armBase("Microsoft.CognitiveServices/accounts")(inputs, id, name, context),
+      ...systemIdentity(inputs, id, context),
+      properties: {
+        ...inputs.properties,
+        endpoint: `https://${inputs.properties?.customSubDomainName}.openai.azure.com/`,
+        provisioningState: "Succeeded",
+      },
+    }),
+  },
+  "azure-native:cognitiveservices:RaiPolicy": {
+    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.CognitiveServices/accounts/${inputs.accountName}/raiPolicies/${inputs.raiPolicyName}`,
+    outputs: armBase("Microsoft.CognitiveServices/accounts/raiPolicies"),
+  },
+  "azure-native:cognitiveservices:Deployment": {
+    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.CognitiveServices/accounts/${inputs.accountName}/deployments/${inputs.deploymentName}`,
+    outputs: (inputs, id, name, context) => ({
+      ...armBase("Microsoft.CognitiveServices/accounts/deployments")(inputs, id, name, context),
+      properties: { ...inputs.properties, provisioningState: "Succeeded" },
+    }),
+  },
+  "azure-native:monitor:DiagnosticSetting": {
+    id: (inputs) => `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`,
+    outputs: armBase("Microsoft.Insights/diagnosticSettings"),
+  },
+  "random:index/randomString:RandomString": {
+    id: (_inputs, name) => `none-${name}`,
+    outputs: (inputs, _id, name) => {
+      const alphabet = `${inputs.lower === false ? "" : "abcdefghijklmnopqrstuvwxyz"}${inputs.upper === false ? "" : "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}${inputs.numeric === false ? "" : "0123456789"}`;
+      return { result: randomString(inputs.length, `${name}/${JSON.stringify(inputs.keepers ?? {})}`, alphabet) };
+    },
+  },
+};
+
+/** The invokes (provider functions) the offline run answers; any other is an error. */
+export const MOCKED_CALLS: Readonly<Record<string, (inputs: Inputs, context: MockContext) => Inputs>> = {
+  "azure-native:authorization:getClientConfig": (_inputs, context) => ({
+    clientId: stableGuid("deployer/client"),
+    objectId: stableGuid("deployer/object"),
+    subscriptionId: context.subscriptionId,
+    tenantId: context.tenantId,
+  }),
+};
+
+export class UnmockedTypeError extends Error {}
+
+/** The provider's answer for one resource: its id and full state (inputs plus computed outputs). */
+export function mockResource(type: string, name: string, inputs: Inputs, context: MockContext): { id: string; state: Inputs } {
+  const mocked = MOCKED_TYPES[type];
+  if (!mocked) {
+    throw new UnmockedTypeError(`resource type ${type} (${name}) has no entry in the offline provider table (cli/mockOutputs.ts): add its ARM-shaped outputs there`);
+  }
+  const id = mocked.id(inputs, name, context);
+  return { id, state: { ...inputs, ...(mocked.outputs?.(inputs, id, name, context) ?? {}) } };
+}
+
+export function mockCall(token: string, inputs: Inputs, context: MockContext): Inputs {
+  const call = MOCKED_CALLS[token];
+  if (!call) throw new UnmockedTypeError(`function ${token} has no entry in the offline provider table (cli/mockOutputs.ts)`);
+  return call(inputs, context);
+}

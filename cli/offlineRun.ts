@@ -1,0 +1,190 @@
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { mockCall, mockResource, type MockContext } from "./mockOutputs";
+
+/** One resource as the engine would record it in the checkpoint. */
+export interface RecordedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly id?: string;
+  readonly parent?: string;
+  readonly provider?: string;
+  readonly protect: boolean;
+  readonly dependencies: string[];
+  readonly propertyDependencies: Record<string, string[]>;
+  readonly additionalSecretOutputs: string[];
+  /** Inputs as serialized on the wire (secrets keep their signature wrapper). */
+  readonly inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+}
+
+export interface OfflineRunOptions {
+  readonly projectDir: string;
+  readonly project: string;
+  readonly stack: string;
+  readonly config: Record<string, string>;
+  readonly secretKeys: readonly string[];
+  /** Run as `pulumi preview` would (outputs of new resources unknown). */
+  readonly preview: boolean;
+  readonly mockContext: MockContext;
+}
+
+export interface OfflineRun {
+  readonly resources: RecordedResource[];
+  /** Problems the real engine would refuse: program errors, unmocked types, duplicate URNs. */
+  readonly errors: string[];
+}
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** The URN the real engine gives a resource: the parent's type chain, without the root stack. */
+export function engineUrn(stack: string, project: string, type: string, name: string, parentUrn?: string): string {
+  let qualifiedType = type;
+  if (parentUrn) {
+    const parentQualifiedType = parentUrn.split("::")[2] ?? "";
+    if (parentQualifiedType !== STACK_TYPE) qualifiedType = `${parentQualifiedType}$${type}`;
+  }
+  return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
+}
+
+function programPath(projectDir: string): string {
+  const manifest = JSON.parse(readFileSync(join(projectDir, "package.json"), "utf8")) as { main?: string };
+  return resolve(projectDir, manifest.main ?? "index.ts");
+}
+
+/** Forgets the project's own modules (not node_modules) so the program runs afresh. */
+function forgetProjectModules(projectDir: string, requireFromProject: NodeJS.Require): void {
+  const root = resolve(projectDir);
+  for (const loaded of Object.keys(requireFromProject.cache)) {
+    if (loaded.startsWith(root) && !loaded.includes(`${"/"}node_modules${"/"}`)) delete requireFromProject.cache[loaded];
+  }
+}
+
+/** The provider reference `urn::id` with its URN translated to the engine's. */
+function translateReference(reference: string, urns: Map<string, string>): string {
+  const at = reference.lastIndexOf("::");
+  if (at < 0) return reference;
+  const urn = reference.slice(0, at);
+  return `${urns.get(urn) ?? urn}::${reference.slice(at + 2)}`;
+}
+
+/**
+ * Runs the Pulumi program in this process under Pulumi's mock runtime and records every resource
+ * registration (type, name, inputs, parent, dependencies, protect) as the engine would.
+ */
+export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun> {
+  const errors: string[] = [];
+  const resources: RecordedResource[] = [];
+  const engineUrns = new Map<string, string>(); // mock URN -> engine URN
+  const byUrn = new Map<string, RecordedResource>();
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        // Components and the stack are the program's own; only custom resources reach a provider.
+        if (!args.custom) return { id: undefined, state: {} };
+        try {
+          return mockResource(args.type, args.name, args.inputs, options.mockContext);
+        } catch (error) {
+          errors.push((error as Error).message);
+          throw error;
+        }
+      },
+      call: (args) => {
+        try {
+          return mockCall(args.token, args.inputs, options.mockContext);
+        } catch (error) {
+          errors.push((error as Error).message);
+          throw error;
+        }
+      },
+    },
+    options.project,
+    options.stack,
+    options.preview,
+  );
+  pulumi.runtime.setAllConfig(options.config, [...options.secretKeys]);
+
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request: any, callback: (error: unknown, response: any) => void) => {
+    registerResource(request, (error: unknown, response: any) => {
+      if (!error && response) {
+        const mockParent: string = request.getParent();
+        const parent = mockParent ? engineUrns.get(mockParent) ?? mockParent : undefined;
+        const urn = engineUrn(options.stack, options.project, request.getType(), request.getName(), parent);
+        engineUrns.set(response.getUrn(), urn);
+        if (byUrn.has(urn)) {
+          errors.push(`duplicate resource URN ${urn}: the engine refuses two resources of one type and name under one parent`);
+        }
+        const propertyDependencies: Record<string, string[]> = {};
+        request.getPropertydependenciesMap().forEach((deps: any, property: string) => {
+          propertyDependencies[property] = deps.getUrnsList().map((u: string) => engineUrns.get(u) ?? u);
+        });
+        const provider: string = request.getProvider();
+        const record: RecordedResource = {
+          urn,
+          type: request.getType(),
+          name: request.getName(),
+          custom: request.getCustom(),
+          ...(request.getCustom() ? { id: response.getId() } : {}),
+          ...(parent ? { parent } : {}),
+          ...(provider ? { provider: translateReference(provider, engineUrns) } : {}),
+          protect: request.getProtect() === true,
+          dependencies: request.getDependenciesList().map((u: string) => engineUrns.get(u) ?? u),
+          propertyDependencies,
+          additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
+          inputs: (request.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+          outputs: (response.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        };
+        byUrn.set(urn, record);
+        resources.push(record);
+      }
+      callback(error, response);
+    });
+  };
+  const registerResourceOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (request: any, callback: (error: unknown, response: any) => void) => {
+    const record = byUrn.get(engineUrns.get(request.getUrn()) ?? "");
+    if (record && !record.custom) record.outputs = (request.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+    registerResourceOutputs(request, callback);
+  };
+
+  const onRejection = (reason: unknown) => {
+    const message = reason instanceof Error ? reason.message : String(reason);
+    if (!errors.includes(message)) errors.push(message);
+  };
+  process.on("unhandledRejection", onRejection);
+  const requireFromProject = createRequire(join(options.projectDir, "package.json"));
+  forgetProjectModules(options.projectDir, requireFromProject);
+  // A registration that fails leaves the program waiting forever: Node then drains its event loop.
+  let onDrained: () => void = () => undefined;
+  const drained = new Promise<never>((_, reject) => {
+    onDrained = () => reject(new Error("the program stopped before every resource was registered (see the errors above)"));
+    process.once("beforeExit", onDrained);
+  });
+  try {
+    await Promise.race([
+      (async () => {
+        await pulumi.runtime.runInPulumiStack(async () => {
+          // As the Node.js language host does: the module's exports are the stack outputs.
+          const program = requireFromProject(programPath(options.projectDir));
+          return typeof program === "function" ? await program() : program;
+        });
+        await pulumi.runtime.disconnect();
+      })(),
+      drained,
+    ]);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!errors.includes(message)) errors.push(message);
+  } finally {
+    process.off("unhandledRejection", onRejection);
+    process.off("beforeExit", onDrained);
+  }
+  return { resources, errors };
+}

@@ -1,0 +1,170 @@
+import Table from "cli-table3";
+import { MODEL_TABLE_DATE, MODEL_TABLE_SOURCE, quotaLedger, sizePtu, isPtuType, type LedgerRow } from "../components/openai";
+import { plannedDeployments, type PlatformConfig } from "../stacks/config";
+import type { ExportedResource } from "./stackExport";
+
+export interface CapacityRow {
+  readonly endpoint: string;
+  readonly slot: string;
+  readonly weight: number;
+  readonly account: string;
+  readonly region: string;
+  readonly deployment: string;
+  readonly model: string;
+  readonly version: string;
+  readonly deploymentType: string;
+  readonly capacity: number;
+  readonly unit: "PTU" | "TPM";
+  readonly priority: number;
+  /** PTU only: what the slot's workload shape needs. */
+  readonly requiredPtu?: number;
+  /** PTU only: `spillover -> <name>` or why not. */
+  readonly spillover?: string;
+}
+
+export interface ComponentCount {
+  readonly component: string;
+  readonly type: string;
+  readonly resources: number;
+}
+
+export interface PlanReport {
+  readonly stack: string;
+  readonly environment: string;
+  readonly modelTable: { readonly source: string; readonly date: string };
+  readonly resources: { readonly total: number; readonly byComponent: ComponentCount[] };
+  readonly capacity: CapacityRow[];
+  readonly ptu: { readonly total: number; readonly cap: number };
+  readonly quota: LedgerRow[];
+  readonly warnings: string[];
+  readonly notVerifiedOffline: string[];
+}
+
+const NOT_VERIFIED_OFFLINE = [
+  "live quota and regional capacity (the quota table is declared, not read)",
+  "whether each model version is offered in each region and deployment type",
+  "soft-deleted accounts holding a custom subdomain name",
+  "RBAC propagation delays",
+];
+
+/** Custom resources per top-level component (the program's own structure, as a reviewer reads it). */
+export function countByComponent(resources: readonly ExportedResource[]): ComponentCount[] {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const topComponent = (r: ExportedResource): ExportedResource | undefined => {
+    let current: ExportedResource | undefined = r;
+    let component: ExportedResource | undefined;
+    while (current?.parent) {
+      const parent = byUrn.get(current.parent);
+      if (!parent || parent.type === "pulumi:pulumi:Stack") break;
+      component = parent;
+      current = parent;
+    }
+    return component;
+  };
+  const counts = new Map<string, ComponentCount>();
+  for (const r of resources) {
+    if (!r.custom || r.type.startsWith("pulumi:providers:")) continue;
+    const component = topComponent(r);
+    const key = component ? component.urn : "(stack)";
+    const name = component ? component.urn.split("::").pop()! : "(stack)";
+    const previous = counts.get(key);
+    counts.set(key, { component: name, type: component?.type ?? "-", resources: (previous?.resources ?? 0) + 1 });
+  }
+  return [...counts.values()].sort((a, b) => a.component.localeCompare(b.component));
+}
+
+/** Everything the plan summary says, as data (text and `--json` are two renderings of it). */
+export function buildPlanReport(stack: string, config: PlatformConfig, resources: readonly ExportedResource[]): PlanReport {
+  const deployments = plannedDeployments(config);
+  const warnings: string[] = [];
+  const capacity: CapacityRow[] = deployments.map((d) => {
+    const slot = config.models[d.endpoint]!.slots[d.slot]!;
+    const ptu = isPtuType(d.deploymentType);
+    const sizing = ptu && slot.workload && isPtuType(d.deploymentType) ? sizePtu(d.model, d.deploymentType, slot.workload) : undefined;
+    if (sizing && sizing.requiredPtu > d.capacity) {
+      warnings.push(`${d.path}: ${d.capacity} PTU is under the ${sizing.requiredPtu} PTU the workload shape of ${d.endpoint}/${d.slot} needs (normalized ${Math.round(sizing.normalizedTpm).toLocaleString("en-US")} TPM at peak)`);
+    }
+    if (ptu && !slot.workload) warnings.push(`${d.path}: no workload shape on ${d.endpoint}/${d.slot}, so the PTU size is not checked against traffic`);
+    return {
+      endpoint: d.endpoint,
+      slot: d.slot,
+      weight: slot.weight,
+      account: d.account,
+      region: d.region,
+      deployment: d.name,
+      model: d.model,
+      version: d.version,
+      deploymentType: d.deploymentType,
+      capacity: d.capacity,
+      unit: ptu ? "PTU" : "TPM",
+      priority: d.priority,
+      ...(sizing ? { requiredPtu: sizing.requiredPtu } : {}),
+      ...(d.spilloverNote ? { spillover: d.spilloverNote } : {}),
+    };
+  });
+  capacity.sort((a, b) => `${a.endpoint}/${a.slot}/${a.priority}/${a.deployment}/${a.account}`.localeCompare(`${b.endpoint}/${b.slot}/${b.priority}/${b.deployment}/${b.account}`));
+  if (config.publicNetworkAccess === "Enabled") {
+    warnings.push(`publicNetworkAccess: Enabled is an explicit opt-out of private access${config.allowedIpRanges.length ? ` (limited to ${config.allowedIpRanges.join(", ")})` : " open to any address"}`);
+  }
+  return {
+    stack,
+    environment: config.environment,
+    modelTable: { source: MODEL_TABLE_SOURCE, date: MODEL_TABLE_DATE },
+    resources: { total: resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length, byComponent: countByComponent(resources) },
+    capacity,
+    ptu: { total: deployments.filter((d) => d.ptu).reduce((sum, d) => sum + d.capacity, 0), cap: config.ptuCap },
+    quota: quotaLedger(deployments, config.quota).rows,
+    warnings,
+    notVerifiedOffline: NOT_VERIFIED_OFFLINE,
+  };
+}
+
+const n = (value: number) => value.toLocaleString("en-US");
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const t = new Table({
+    head,
+    style: { head: [], border: [], compact: true },
+    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+  });
+  t.push(...rows.map((r) => r.map(String)));
+  return t.toString();
+}
+
+/** The human summary printed by `npm run plan`. */
+export function renderPlanReport(report: PlanReport): string {
+  const out: string[] = [];
+  out.push(`Offline plan of stack ${report.stack} (environment ${report.environment})`);
+  out.push(`Model figures: ${report.modelTable.source}, as of ${report.modelTable.date}`);
+  out.push("", `Resources: ${report.resources.total}`);
+  out.push(table(["component", "type", "resources"], report.resources.byComponent.map((c) => [c.component, c.type, c.resources])));
+  out.push("", "Capacity per endpoint and slot");
+  out.push(
+    table(
+      ["endpoint", "slot", "weight", "account", "deployment", "model", "type", "capacity", "priority", "spillover"],
+      report.capacity.map((c) => [
+        c.endpoint,
+        c.slot,
+        c.weight,
+        `${c.account} (${c.region})`,
+        c.deployment,
+        `${c.model} ${c.version}`,
+        c.deploymentType,
+        c.unit === "PTU" ? `${n(c.capacity)} PTU${c.requiredPtu !== undefined ? ` (needs ${n(c.requiredPtu)})` : ""}` : `${n(c.capacity)} TPM`,
+        c.priority,
+        c.spillover ?? "",
+      ]),
+    ),
+  );
+  out.push(`PTU reserved: ${n(report.ptu.total)} of the environment's cap of ${n(report.ptu.cap)}`);
+  out.push("", "Quota ledger (declared quota; planned = this stack)");
+  out.push(
+    table(
+      ["region", "model", "type", "limit", "used elsewhere", "planned", "headroom"],
+      report.quota.map((q) => [q.region, q.model, q.deploymentType, `${n(q.limit)} ${q.unit}`, n(q.usedElsewhere), n(q.planned), `${n(q.headroom)} ${q.unit}`]),
+    ),
+  );
+  if (report.warnings.length > 0) out.push("", "Warnings", ...report.warnings.map((w) => `  - ${w}`));
+  out.push("", "Not verified offline", ...report.notVerifiedOffline.map((w) => `  - ${w}`));
+  return out.join("\n");
+}

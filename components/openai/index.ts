@@ -1,0 +1,133 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as cognitiveservices from "@pulumi/azure-native/cognitiveservices";
+import * as monitor from "@pulumi/azure-native/monitor";
+import { checkedName, resourceName, type NamingContext } from "../core/naming";
+import { RAI_BASE_POLICY, contentFilters, type FilterThreshold } from "./contentFilter";
+import type { PlannedDeployment } from "./deployments";
+
+export * from "./capacity";
+export * from "./contentFilter";
+export * from "./deployments";
+export * from "./models";
+export * from "./quota";
+
+export interface OpenAiServiceArgs {
+  /** Prefix and environment the account and filter names are built from. */
+  readonly naming: NamingContext;
+  /** The account's key in the config (`swc`), the last part of its name. */
+  readonly accountKey: string;
+  readonly location: string;
+  /** `OpenAI` or `AIServices`. */
+  readonly kind: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly tags: Readonly<Record<string, string>>;
+  /** `Disabled` (default) keeps the account private; `Enabled` is an explicit opt-out. */
+  readonly publicNetworkAccess: "Disabled" | "Enabled";
+  /** With public access on: the only client addresses admitted (none = any). */
+  readonly allowedIpRanges: readonly string[];
+  readonly contentFilterThreshold: FilterThreshold;
+  /** This account's deployments in chain order (from `planAccountDeployments`). */
+  readonly deployments: readonly PlannedDeployment[];
+  /** Log Analytics workspace for the account's diagnostic setting. */
+  readonly workspaceId: pulumi.Input<string>;
+  /** Protect the account (not its deployments, so a finished rollout can remove one). */
+  readonly protect: boolean;
+}
+
+/** Network rules for the account: deny by default unless public access is explicitly opened to everyone. */
+export function networkAcls(publicNetworkAccess: "Disabled" | "Enabled", allowedIpRanges: readonly string[]) {
+  const open = publicNetworkAccess === "Enabled" && allowedIpRanges.length === 0;
+  return {
+    defaultAction: open ? "Allow" : "Deny",
+    ipRules: publicNetworkAccess === "Enabled" ? allowedIpRanges.map((value) => ({ value })) : [],
+  };
+}
+
+/**
+ * One Azure OpenAI account with its content filter, deployments (chained: ARM refuses parallel writes
+ * to one account) and a diagnostic setting to the platform's workspace.
+ */
+export class OpenAiService extends pulumi.ComponentResource {
+  readonly accountName: pulumi.Output<string>;
+  readonly accountId: pulumi.Output<string>;
+  readonly endpoint: pulumi.Output<string>;
+  /** Deployment names by endpoint and slot. */
+  readonly deploymentNames: Record<string, Record<string, string[]>>;
+
+  constructor(name: string, args: OpenAiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("genai:openai:OpenAiService", name, {}, opts);
+    const accountName = resourceName("cognitiveServicesAccount", args.naming, args.accountKey);
+
+    // Custom subdomains are global: a random suffix makes them unique, keepers make it stable.
+    const suffix = new random.RandomString(`${name}-subdomain-suffix`, {
+      length: 6,
+      special: false,
+      upper: false,
+      keepers: { accountName },
+    }, { parent: this });
+
+    const account = new cognitiveservices.Account(`${name}-account`, {
+      accountName,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      kind: args.kind,
+      sku: { name: "S0" },
+      identity: { type: "SystemAssigned" },
+      properties: {
+        customSubDomainName: pulumi.interpolate`${accountName}-${suffix.result}`,
+        disableLocalAuth: true,
+        publicNetworkAccess: args.publicNetworkAccess,
+        networkAcls: networkAcls(args.publicNetworkAccess, args.allowedIpRanges),
+      },
+      tags: args.tags,
+    }, { parent: this, protect: args.protect });
+
+    const raiPolicy = new cognitiveservices.RaiPolicy(`${name}-content-filter`, {
+      accountName: account.name,
+      resourceGroupName: args.resourceGroupName,
+      raiPolicyName: resourceName("raiPolicy", args.naming),
+      properties: {
+        basePolicyName: RAI_BASE_POLICY,
+        mode: "Default",
+        contentFilters: contentFilters(args.contentFilterThreshold),
+      },
+      tags: args.tags,
+    }, { parent: this });
+
+    let previous: pulumi.Resource = raiPolicy;
+    this.deploymentNames = {};
+    for (const d of args.deployments) {
+      const deployment: cognitiveservices.Deployment = new cognitiveservices.Deployment(`${name}-${d.name}`, {
+        accountName: account.name,
+        resourceGroupName: args.resourceGroupName,
+        deploymentName: checkedName("openAiDeployment", d.name),
+        sku: { name: d.deploymentType, capacity: d.skuCapacity },
+        properties: {
+          model: { format: "OpenAI", name: d.model, version: d.version },
+          raiPolicyName: raiPolicy.name,
+          // Only pay-as-you-go deployments auto-upgrade; versions change through config alone.
+          ...(d.ptu ? {} : { versionUpgradeOption: "NoAutoUpgrade" }),
+          ...(d.spilloverTo ? { spilloverDeploymentName: d.spilloverTo } : {}),
+        },
+        tags: { ...args.tags, endpoint: d.endpoint, slot: d.slot, model: d.model, modelVersion: d.version, modelSource: "azure-openai" },
+      }, { parent: this, dependsOn: [previous] });
+      previous = deployment;
+      const bySlot = (this.deploymentNames[d.endpoint] ??= {});
+      (bySlot[d.slot] ??= []).push(d.name);
+    }
+
+    new monitor.DiagnosticSetting(`${name}-diagnostics`, {
+      name: checkedName("diagnosticSetting", "diag-log-analytics"),
+      resourceUri: account.id,
+      workspaceId: args.workspaceId,
+      logs: [{ categoryGroup: "allLogs", enabled: true }],
+      metrics: [{ category: "AllMetrics", enabled: true }],
+    }, { parent: this });
+
+    this.accountName = account.name;
+    this.accountId = account.id;
+    this.endpoint = account.properties.apply((p) => p.endpoint);
+    this.registerOutputs({ accountName: this.accountName, accountId: this.accountId, endpoint: this.endpoint, deploymentNames: this.deploymentNames });
+  }
+}

@@ -1,0 +1,68 @@
+// Azure OpenAI deployment types and PTU figures: the one place these outside facts live.
+// Source: Microsoft Learn, "Determine PTU requirements" and "Provisioned throughput" (revision of 2026-05),
+// and the Azure OpenAI deployment-types page. Check again before relying on them for a purchase.
+export const MODEL_TABLE_SOURCE = "Microsoft Learn: Azure OpenAI provisioned throughput (PTU) tables";
+export const MODEL_TABLE_DATE = "2026-05-01";
+
+export const PTU_DEPLOYMENT_TYPES = ["ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"] as const;
+export const PAYGO_DEPLOYMENT_TYPES = ["Standard", "GlobalStandard", "DataZoneStandard"] as const;
+export const DEPLOYMENT_TYPES = [...PTU_DEPLOYMENT_TYPES, ...PAYGO_DEPLOYMENT_TYPES] as const;
+
+export type PtuDeploymentType = (typeof PTU_DEPLOYMENT_TYPES)[number];
+export type PaygoDeploymentType = (typeof PAYGO_DEPLOYMENT_TYPES)[number];
+export type DeploymentType = (typeof DEPLOYMENT_TYPES)[number];
+
+export function isPtuType(type: DeploymentType): type is PtuDeploymentType {
+  return (PTU_DEPLOYMENT_TYPES as readonly string[]).includes(type);
+}
+
+/** The PAYGO type a PTU type may spill over to (same processing level); regional PTU has none. */
+export const SPILLOVER_TARGET_TYPE: Readonly<Record<PtuDeploymentType, PaygoDeploymentType | undefined>> = {
+  GlobalProvisionedManaged: "GlobalStandard",
+  DataZoneProvisionedManaged: "DataZoneStandard",
+  ProvisionedManaged: undefined,
+};
+
+/** Short, name-safe abbreviation of each deployment type, used in deployment names. */
+export const DEPLOYMENT_TYPE_ABBREVIATION: Readonly<Record<DeploymentType, string>> = {
+  ProvisionedManaged: "ptu",
+  GlobalProvisionedManaged: "gptu",
+  DataZoneProvisionedManaged: "dzptu",
+  Standard: "std",
+  GlobalStandard: "gstd",
+  DataZoneStandard: "dzstd",
+};
+
+export interface PtuIncrement {
+  readonly minimum: number;
+  readonly step: number;
+}
+
+export interface PtuModelFigures {
+  /** Global and DataZone provisioned deployments. */
+  readonly globalAndDataZone: PtuIncrement;
+  /** Regional ProvisionedManaged deployments. */
+  readonly regional: PtuIncrement;
+  /** Input tokens per minute one PTU serves. */
+  readonly inputTpmPerPtu: number;
+  /** How many input tokens one output token costs in PTU throughput. */
+  readonly outputTokenWeight: number;
+}
+
+export const MAX_PTU_PER_DEPLOYMENT = 100_000;
+
+export const PTU_MODELS: Readonly<Record<string, PtuModelFigures>> = {
+  "gpt-4o": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 2_500, outputTokenWeight: 4 },
+  "gpt-4o-mini": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 37_000, outputTokenWeight: 4 },
+  "gpt-4.1": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 3_000, outputTokenWeight: 4 },
+  "gpt-4.1-mini": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 14_900, outputTokenWeight: 4 },
+  "gpt-4.1-nano": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 59_400, outputTokenWeight: 4 },
+  "o3-mini": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 2_500, outputTokenWeight: 4 },
+  "o4-mini": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 5_400, outputTokenWeight: 4 },
+  o3: { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 3_000, outputTokenWeight: 4 },
+  "gpt-5": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 4_750, outputTokenWeight: 8 },
+  "gpt-5-mini": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 23_750, outputTokenWeight: 8 },
+};
+
+/** PAYGO capacity is set in units of 1,000 tokens per minute. */
+export const PAYGO_TPM_PER_CAPACITY_UNIT = 1_000;

@@ -1,0 +1,332 @@
+import { z } from "zod";
+import { composeName, nameProblem, type NamedResourceKind, type NamingContext } from "../components/core/naming";
+import { paygoCapacityProblem, ptuCapacityProblem } from "../components/openai/capacity";
+import { deploymentName, planAccountDeployments, type DeploymentSpec } from "../components/openai/deployments";
+import { quotaLedger, type LocatedDeployment } from "../components/openai/quota";
+import { DEPLOYMENT_TYPES, PTU_DEPLOYMENT_TYPES, isPtuType } from "../components/openai/models";
+
+/** The Pulumi config namespace of this project: keys are `genai-platform:<key>`. */
+export const CONFIG_NAMESPACE = "genai-platform";
+
+const key = (what: string) =>
+  z.string().regex(/^[a-z][a-z0-9]{1,11}$/, `${what} must be 2-12 lower-case letters or digits, starting with a letter`);
+const region = z.string().regex(/^[a-z][a-z0-9]+$/, "an Azure region name in lower case without spaces, e.g. swedencentral");
+const guid = z.string().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, "a subscription id (GUID)");
+const wholeNumber = z.number().int().nonnegative();
+
+/** A strict object whose unknown-key error lists the keys that are allowed. */
+function strict<T extends z.ZodRawShape>(shape: T) {
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; allowed: ${Object.keys(shape).join(", ")}`
+        : undefined,
+  });
+}
+
+const tags = z
+  .object({
+    owner: z.string().min(1, "an owner (team or e-mail) is required"),
+    costCenter: z.coerce.string().min(1, "a cost center is required"),
+  })
+  .catchall(z.coerce.string());
+
+const account = strict({
+  location: region,
+  /** `OpenAI` (Azure OpenAI) or `AIServices` (Azure AI Foundry resource); both serve OpenAI models. */
+  kind: z.enum(["OpenAI", "AIServices"]).default("OpenAI"),
+  /** Content filter threshold for the four harm categories: Low is stricter than Medium; weaker is not allowed. */
+  contentFilterThreshold: z.enum(["Low", "Medium"], "Low or Medium (weaker than Medium is not allowed)").default("Medium"),
+});
+
+const workload = strict({
+  peakInputTpm: wholeNumber,
+  peakOutputTpm: wholeNumber,
+  cacheHitRate: z.number().min(0).max(1).default(0),
+});
+
+const azureOpenAiTarget = strict({
+  kind: z.literal("azure-openai"),
+  account: key("account"),
+  model: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "a model name such as gpt-4o"),
+  version: z
+    .string()
+    .regex(/^[0-9][0-9A-Za-z.-]*$/, "a pinned model version such as 2024-11-20 (never empty or 'latest')"),
+  deploymentType: z.enum(DEPLOYMENT_TYPES),
+  capacity: z.number().positive(),
+  priority: z.number().int().min(1).max(100).default(1),
+});
+
+/** Reserved for self-hosted models on AKS (vLLM); validated now so configs keep their shape. */
+const vllmTarget = strict({
+  kind: z.literal("vllm"),
+  pool: key("pool"),
+  model: z.string().min(1),
+  revision: z.string().regex(/^[0-9a-f]{7,40}$/, "a pinned model revision (commit hash)"),
+  image: z.string().regex(/^[^:@\s]+(?::(?!latest$)[\w.-]+|@sha256:[0-9a-f]{64})$/, "an image with a pinned tag or digest (not latest)"),
+  replicas: z.number().int().min(1),
+  gpusPerReplica: z.number().int().min(1),
+  maxModelLen: z.number().int().positive().optional(),
+  priority: z.number().int().min(1).max(100).default(1),
+});
+
+const target = z.discriminatedUnion("kind", [azureOpenAiTarget, vllmTarget], {
+  error: "kind must be azure-openai or vllm",
+});
+
+const slot = strict({
+  weight: z.number().int().min(0).max(100),
+  targets: z.array(target).min(1, "a slot needs at least one target"),
+  workload: workload.optional(),
+});
+
+const endpoint = strict({
+  slots: strict({ blue: slot.optional(), green: slot.optional() }),
+});
+
+const quotaEntry = strict({
+  region,
+  model: z.string().optional(),
+  deploymentType: z.enum(DEPLOYMENT_TYPES),
+  limit: wholeNumber,
+  usedElsewhere: wholeNumber.default(0),
+});
+
+const configShape = {
+  environment: z.enum(["dev", "prod"]),
+  subscriptionId: guid,
+  location: region,
+  namePrefix: z.string().regex(/^[a-z][a-z0-9]{1,9}$/, "2-10 lower-case letters or digits, starting with a letter"),
+  tags,
+  logRetentionDays: z.number().int().min(30).max(730).default(30),
+  /** Secure default: Disabled. `Enabled` is an explicit opt-out that the plan and policy pack report. */
+  publicNetworkAccess: z.enum(["Disabled", "Enabled"]).default("Disabled"),
+  allowedIpRanges: z.array(z.string().regex(/^\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?$/, "an IPv4 address or CIDR range")).default([]),
+  /** Most PTUs this environment may reserve in total (cost cap); 0 means no PTU deployments. */
+  ptuCap: wholeNumber.default(0),
+  accounts: z.record(key("account key"), account).refine((a) => Object.keys(a).length > 0, "at least one account is required"),
+  quota: z.array(quotaEntry).default([]),
+  models: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, "endpoint names are 1-24 lower-case letters, digits or -"), endpoint)
+    .refine((m) => Object.keys(m).length > 0, "at least one model endpoint is required"),
+};
+
+const configSchema = strict(configShape);
+
+export type PlatformConfig = z.infer<typeof configSchema>;
+export type AccountConfig = PlatformConfig["accounts"][string];
+export type EndpointConfig = PlatformConfig["models"][string];
+export type SlotConfig = NonNullable<EndpointConfig["slots"]["blue"]>;
+export type TargetConfig = SlotConfig["targets"][number];
+
+/** The keys a stack file may set under `genai-platform:`. */
+export const CONFIG_KEYS = Object.keys(configShape) as readonly string[];
+
+export interface ConfigIssue {
+  /** Key path such as `models.chat.slots.blue.targets[0].capacity`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(`invalid stack configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`);
+    this.name = "ConfigValidationError";
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, part) => (typeof part === "number" ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), "");
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = input;
+  for (const part of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+function describeValue(value: unknown): string {
+  return value === undefined ? "missing" : `got ${JSON.stringify(value)}`;
+}
+
+/** Every Azure OpenAI target of every endpoint and slot, flattened, with its config key path. */
+export function openAiDeploymentSpecs(config: PlatformConfig): DeploymentSpec[] {
+  const specs: DeploymentSpec[] = [];
+  for (const [endpointName, endpointConfig] of Object.entries(config.models)) {
+    for (const slotName of ["blue", "green"] as const) {
+      endpointConfig.slots[slotName]?.targets.forEach((t, index) => {
+        if (t.kind !== "azure-openai") return;
+        specs.push({
+          endpoint: endpointName,
+          slot: slotName,
+          account: t.account,
+          model: t.model,
+          version: t.version,
+          deploymentType: t.deploymentType,
+          capacity: t.capacity,
+          priority: t.priority,
+          path: `models.${endpointName}.slots.${slotName}.targets[${index}]`,
+        });
+      });
+    }
+  }
+  return specs;
+}
+
+/** Every planned deployment, per account in chain order, with the account's region. */
+export function plannedDeployments(config: PlatformConfig): LocatedDeployment[] {
+  const specs = openAiDeploymentSpecs(config);
+  return Object.entries(config.accounts).flatMap(([accountKey, accountConfig]) =>
+    planAccountDeployments(specs.filter((s) => s.account === accountKey)).map((d) => ({ ...d, region: accountConfig.location })),
+  );
+}
+
+export function namingContext(config: Pick<PlatformConfig, "namePrefix" | "environment">): NamingContext {
+  return { prefix: config.namePrefix, environment: config.environment };
+}
+
+function checkNames(config: PlatformConfig, issues: ConfigIssue[]): void {
+  const context = namingContext(config);
+  const derived: { kind: NamedResourceKind; name: string; path: string }[] = [
+    { kind: "resourceGroup", name: composeName("resourceGroup", context), path: "namePrefix" },
+    { kind: "logAnalyticsWorkspace", name: composeName("logAnalyticsWorkspace", context), path: "namePrefix" },
+    { kind: "applicationInsights", name: composeName("applicationInsights", context), path: "namePrefix" },
+    { kind: "raiPolicy", name: composeName("raiPolicy", context), path: "namePrefix" },
+    ...Object.keys(config.accounts).flatMap((k) => [
+      { kind: "cognitiveServicesAccount" as const, name: composeName("cognitiveServicesAccount", context, k), path: `accounts.${k}` },
+      // The subdomain is the account name plus a 6-character random suffix.
+      { kind: "customSubDomain" as const, name: `${composeName("cognitiveServicesAccount", context, k)}-abcdef`, path: `accounts.${k}` },
+    ]),
+  ];
+  for (const { kind, name, path } of derived) {
+    const problem = nameProblem(kind, name);
+    if (problem) issues.push({ path, message: problem });
+  }
+}
+
+function checkEndpoints(config: PlatformConfig, issues: ConfigIssue[]): void {
+  for (const [endpointName, endpointConfig] of Object.entries(config.models)) {
+    const path = `models.${endpointName}.slots`;
+    const slots = Object.entries(endpointConfig.slots).filter((entry): entry is [string, SlotConfig] => entry[1] !== undefined);
+    if (slots.length === 0) {
+      issues.push({ path, message: "an endpoint needs a blue or green slot" });
+      continue;
+    }
+    const total = slots.reduce((sum, [, s]) => sum + s.weight, 0);
+    if (total !== 100) {
+      issues.push({ path, message: `slot weights sum to ${total} (${slots.map(([n, s]) => `${n} ${s.weight}`).join(", ")}); they must sum to 100` });
+    }
+    for (const [slotName, slotConfig] of slots) {
+      const kinds = new Set(slotConfig.targets.map((t) => t.kind));
+      if (kinds.size > 1) issues.push({ path: `${path}.${slotName}.targets`, message: "targets of one slot must all be azure-openai or all vllm, not both" });
+      slotConfig.targets.forEach((t, i) => {
+        if (t.kind === "vllm") {
+          issues.push({ path: `${path}.${slotName}.targets[${i}].kind`, message: `"vllm" targets are not deployed by this version (the cluster and serving components are not built yet): use an azure-openai target` });
+        }
+      });
+    }
+  }
+}
+
+function checkTargets(config: PlatformConfig, issues: ConfigIssue[]): void {
+  const accountKeys = Object.keys(config.accounts);
+  const seenNames = new Map<string, string>();
+  for (const spec of openAiDeploymentSpecs(config)) {
+    if (!config.accounts[spec.account]) {
+      issues.push({ path: `${spec.path}.account`, message: `"${spec.account}" is not a configured account; allowed: ${accountKeys.join(", ")}` });
+    }
+    const problem = isPtuType(spec.deploymentType)
+      ? ptuCapacityProblem(spec.model, spec.deploymentType, spec.capacity)
+      : paygoCapacityProblem(spec.capacity);
+    if (problem) issues.push({ path: `${spec.path}.capacity`, message: problem });
+    const name = deploymentName(spec);
+    const nameIssue = nameProblem("openAiDeployment", name);
+    if (nameIssue) issues.push({ path: spec.path, message: nameIssue });
+    const owner = seenNames.get(`${spec.account}/${name}`);
+    if (owner) {
+      issues.push({ path: spec.path, message: `deployment "${name}" on account ${spec.account} is also planned by ${owner}: one target per model and deployment type per slot and account` });
+    }
+    seenNames.set(`${spec.account}/${name}`, spec.path);
+  }
+}
+
+function checkQuotaAndCaps(config: PlatformConfig, issues: ConfigIssue[]): void {
+  config.quota.forEach((entry, i) => {
+    const ptu = (PTU_DEPLOYMENT_TYPES as readonly string[]).includes(entry.deploymentType);
+    if (!ptu && !entry.model) issues.push({ path: `quota[${i}].model`, message: `pay-as-you-go quota (${entry.deploymentType}) is per model: name the model` });
+    if (ptu && entry.model) issues.push({ path: `quota[${i}].model`, message: `PTU quota (${entry.deploymentType}) is shared by all models in a region: remove "model: ${entry.model}"` });
+  });
+  const deployments = plannedDeployments(config);
+  issues.push(...quotaLedger(deployments, config.quota).problems);
+  const ptuDeployments = deployments.filter((d) => d.ptu);
+  const totalPtu = ptuDeployments.reduce((sum, d) => sum + d.capacity, 0);
+  if (totalPtu > config.ptuCap) {
+    issues.push({
+      path: "ptuCap",
+      message: `the plan reserves ${totalPtu} PTU but ptuCap is ${config.ptuCap}: ${ptuDeployments.map((d) => `${d.name} on ${d.account} (${d.path}) ${d.capacity} PTU`).join("; ")}; raise ptuCap or reduce capacity`,
+    });
+  }
+}
+
+function checkNetwork(config: PlatformConfig, issues: ConfigIssue[]): void {
+  if (config.publicNetworkAccess === "Disabled" && config.allowedIpRanges.length > 0) {
+    issues.push({ path: "allowedIpRanges", message: `IP ranges (${config.allowedIpRanges.join(", ")}) only apply with publicNetworkAccess: Enabled; remove them or opt in explicitly` });
+  }
+}
+
+/** Validates raw stack config; returns the typed config or every problem at once. */
+export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformConfig } | { ok: false; issues: ConfigIssue[] } {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((issue) => {
+        const value = valueAt(raw, issue.path);
+        const showValue = issue.code !== "unrecognized_keys" && !(issue.code === "custom" && value !== null && typeof value === "object");
+        return { path: formatPath(issue.path) || "(stack config)", message: showValue ? `${issue.message} (${describeValue(value)})` : issue.message };
+      }),
+    };
+  }
+  const config = parsed.data;
+  const issues: ConfigIssue[] = [];
+  checkNames(config, issues);
+  checkEndpoints(config, issues);
+  checkTargets(config, issues);
+  checkNetwork(config, issues);
+  if (issues.length === 0) checkQuotaAndCaps(config, issues);
+  return issues.length === 0 ? { ok: true, config } : { ok: false, issues };
+}
+
+/** Decodes a Pulumi config value: structured values arrive as JSON text, plain strings as they are. */
+export function decodeConfigValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Collects this project's keys from a Pulumi config map (`genai-platform:<key>` -> text) into one
+ * object for validation. Keys of other namespaces (e.g. `azure-native:location`) are ignored.
+ */
+export function rawConfigFromPulumi(all: Readonly<Record<string, string>>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(all)) {
+    const [namespace, ...rest] = fullKey.split(":");
+    if (namespace !== CONFIG_NAMESPACE || rest.length === 0) continue;
+    const name = rest.join(":");
+    raw[name] = decodeConfigValue(text);
+  }
+  return raw;
+}
+
+/** Validates the config or throws one error listing every problem (nothing is registered). */
+export function loadPlatformConfig(all: Readonly<Record<string, string>>): PlatformConfig {
+  const result = parsePlatformConfig(rawConfigFromPulumi(all));
+  if (!result.ok) throw new ConfigValidationError(result.issues);
+  return result.config;
+}
