@@ -2,6 +2,7 @@
 // Runs the Pulumi program offline under the mock runtime and writes out/<stack>/stack.json.
 // Exit codes: 0 fine; 1 mandatory policy violations (reserved); 2 invalid config or arguments;
 // 3 the program itself failed (an engine would refuse it: unmocked type, duplicate URN, preview drift).
+import "./startup";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";

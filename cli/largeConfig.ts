@@ -1,0 +1,48 @@
+import { stringify } from "yaml";
+
+const REGIONS = ["swedencentral", "eastus2", "westus3", "francecentral", "uksouth", "japaneast", "australiaeast", "canadaeast", "norwayeast", "switzerlandnorth"];
+const MODELS: [string, string][] = [
+  ["gpt-4o", "2024-11-20"], ["gpt-4o-mini", "2024-07-18"], ["gpt-4.1", "2025-04-14"], ["gpt-4.1-mini", "2025-04-14"], ["gpt-4.1-nano", "2025-04-14"],
+  ["o3-mini", "2025-01-31"], ["o4-mini", "2025-04-16"], ["o3", "2025-04-16"], ["gpt-5", "2025-08-07"], ["gpt-5-mini", "2025-08-07"],
+];
+
+/**
+ * A stack file of `regions` accounts x `endpoints` model endpoints: each endpoint's blue slot has a
+ * PTU deployment in the first region and a GlobalStandard deployment in every region. For benchmarks
+ * and scale tests.
+ */
+export function largeStackFile(regions = 10, endpoints = 10): string {
+  const accounts = Object.fromEntries(REGIONS.slice(0, regions).map((location, i) => [`r${i}`, { location }]));
+  const models: Record<string, unknown> = {};
+  const quota: unknown[] = [{ region: REGIONS[0], deploymentType: "GlobalProvisionedManaged", limit: 15 * endpoints, usedElsewhere: 0 }];
+  for (let e = 0; e < endpoints; e++) {
+    const [model, version] = MODELS[e % MODELS.length]!;
+    models[`endpoint${e}`] = {
+      slots: {
+        blue: {
+          weight: 100,
+          workload: { peakInputTpm: 20000, peakOutputTpm: 2000, cacheHitRate: 0.1 },
+          targets: [
+            { kind: "azure-openai", account: "r0", model, version, deploymentType: "GlobalProvisionedManaged", capacity: 15, priority: 1 },
+            ...Object.keys(accounts).map((account) => ({ kind: "azure-openai", account, model, version, deploymentType: "GlobalStandard", capacity: 10000, priority: 2 })),
+          ],
+        },
+      },
+    };
+  }
+  for (const region of REGIONS.slice(0, regions)) {
+    for (const [model] of MODELS.slice(0, endpoints)) quota.push({ region, model, deploymentType: "GlobalStandard", limit: 1_000_000, usedElsewhere: 0 });
+  }
+  const config = {
+    "genai-platform:environment": "prod",
+    "genai-platform:subscriptionId": "00000000-0000-4000-8000-000000000000",
+    "genai-platform:location": REGIONS[0],
+    "genai-platform:namePrefix": "large",
+    "genai-platform:tags": { owner: "bench@contoso.com", costCenter: "CC-0001" },
+    "genai-platform:ptuCap": 15 * endpoints,
+    "genai-platform:accounts": accounts,
+    "genai-platform:quota": quota,
+    "genai-platform:models": models,
+  };
+  return stringify({ config });
+}
