@@ -90,8 +90,9 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
         try {
           return mockResource(args.type, args.name, args.inputs, options.mockContext);
         } catch (error) {
+          // Recorded (the plan fails), not thrown: a rejected registration would leave the program hanging.
           errors.push((error as Error).message);
-          throw error;
+          return { id: `unmocked-${args.name}`, state: args.inputs };
         }
       },
       call: (args) => {
@@ -172,8 +173,13 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
       (async () => {
         await pulumi.runtime.runInPulumiStack(async () => {
           // As the Node.js language host does: the module's exports are the stack outputs.
-          const program = requireFromProject(programPath(options.projectDir));
-          return typeof program === "function" ? await program() : program;
+          try {
+            const program = requireFromProject(programPath(options.projectDir));
+            return typeof program === "function" ? await program() : program;
+          } catch (error) {
+            errors.push(error instanceof Error ? error.message : String(error));
+            return {};
+          }
         });
         await pulumi.runtime.disconnect();
       })(),

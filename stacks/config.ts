@@ -3,7 +3,7 @@ import { composeName, nameProblem, type NamedResourceKind, type NamingContext } 
 import { paygoCapacityProblem, ptuCapacityProblem } from "../components/openai/capacity";
 import { deploymentName, planAccountDeployments, type DeploymentSpec } from "../components/openai/deployments";
 import { quotaLedger, type LocatedDeployment } from "../components/openai/quota";
-import { DEPLOYMENT_TYPES, PTU_DEPLOYMENT_TYPES, isPtuType } from "../components/openai/models";
+import { DEPLOYMENT_TYPES, isPtuType } from "../components/openai/models";
 
 /** The Pulumi config namespace of this project: keys are `genai-platform:<key>`. */
 export const CONFIG_NAMESPACE = "genai-platform";
@@ -55,6 +55,9 @@ const azureOpenAiTarget = strict({
   deploymentType: z.enum(DEPLOYMENT_TYPES),
   capacity: z.number().positive(),
   priority: z.number().int().min(1).max(100).default(1),
+}).superRefine((t, ctx) => {
+  const problem = isPtuType(t.deploymentType) ? ptuCapacityProblem(t.model, t.deploymentType, t.capacity) : paygoCapacityProblem(t.capacity);
+  if (problem) ctx.addIssue({ code: "custom", path: ["capacity"], message: problem });
 });
 
 /** Reserved for self-hosted models on AKS (vLLM); validated now so configs keep their shape. */
@@ -80,9 +83,34 @@ const slot = strict({
   workload: workload.optional(),
 });
 
+type SlotShape = z.infer<typeof slot>;
+
+/** Weights sum to 100, one kind of target per slot; vLLM's shape is reserved but not deployed yet. */
+function checkSlots(slots: { blue?: SlotShape; green?: SlotShape }, ctx: z.RefinementCtx): void {
+  const present = (["blue", "green"] as const).flatMap((name) => (slots[name] ? [[name, slots[name]!] as const] : []));
+  if (present.length === 0) {
+    ctx.addIssue({ code: "custom", path: ["slots"], message: "an endpoint needs a blue or green slot" });
+    return;
+  }
+  const total = present.reduce((sum, [, s]) => sum + s.weight, 0);
+  if (total !== 100) {
+    ctx.addIssue({ code: "custom", path: ["slots"], message: `slot weights sum to ${total} (${present.map(([n, s]) => `${n} ${s.weight}`).join(", ")}); they must sum to 100` });
+  }
+  for (const [name, s] of present) {
+    if (new Set(s.targets.map((t) => t.kind)).size > 1) {
+      ctx.addIssue({ code: "custom", path: ["slots", name, "targets"], message: "targets of one slot must all be azure-openai or all vllm, not both" });
+    }
+    s.targets.forEach((t, i) => {
+      if (t.kind === "vllm") {
+        ctx.addIssue({ code: "custom", path: ["slots", name, "targets", i, "kind"], message: `"vllm" targets are not deployed by this version (the cluster and serving components are not built yet): use an azure-openai target` });
+      }
+    });
+  }
+}
+
 const endpoint = strict({
   slots: strict({ blue: slot.optional(), green: slot.optional() }),
-});
+}).superRefine((e, ctx) => checkSlots(e.slots, ctx));
 
 const quotaEntry = strict({
   region,
@@ -90,6 +118,10 @@ const quotaEntry = strict({
   deploymentType: z.enum(DEPLOYMENT_TYPES),
   limit: wholeNumber,
   usedElsewhere: wholeNumber.default(0),
+}).superRefine((entry, ctx) => {
+  const ptu = isPtuType(entry.deploymentType);
+  if (!ptu && !entry.model) ctx.addIssue({ code: "custom", path: ["model"], message: `pay-as-you-go quota (${entry.deploymentType}) is per model: name the model` });
+  if (ptu && entry.model) ctx.addIssue({ code: "custom", path: ["model"], message: `PTU quota (${entry.deploymentType}) is shared by all models in a region: remove "model: ${entry.model}"` });
 });
 
 const configShape = {
@@ -207,30 +239,6 @@ function checkNames(config: PlatformConfig, issues: ConfigIssue[]): void {
   }
 }
 
-function checkEndpoints(config: PlatformConfig, issues: ConfigIssue[]): void {
-  for (const [endpointName, endpointConfig] of Object.entries(config.models)) {
-    const path = `models.${endpointName}.slots`;
-    const slots = Object.entries(endpointConfig.slots).filter((entry): entry is [string, SlotConfig] => entry[1] !== undefined);
-    if (slots.length === 0) {
-      issues.push({ path, message: "an endpoint needs a blue or green slot" });
-      continue;
-    }
-    const total = slots.reduce((sum, [, s]) => sum + s.weight, 0);
-    if (total !== 100) {
-      issues.push({ path, message: `slot weights sum to ${total} (${slots.map(([n, s]) => `${n} ${s.weight}`).join(", ")}); they must sum to 100` });
-    }
-    for (const [slotName, slotConfig] of slots) {
-      const kinds = new Set(slotConfig.targets.map((t) => t.kind));
-      if (kinds.size > 1) issues.push({ path: `${path}.${slotName}.targets`, message: "targets of one slot must all be azure-openai or all vllm, not both" });
-      slotConfig.targets.forEach((t, i) => {
-        if (t.kind === "vllm") {
-          issues.push({ path: `${path}.${slotName}.targets[${i}].kind`, message: `"vllm" targets are not deployed by this version (the cluster and serving components are not built yet): use an azure-openai target` });
-        }
-      });
-    }
-  }
-}
-
 function checkTargets(config: PlatformConfig, issues: ConfigIssue[]): void {
   const accountKeys = Object.keys(config.accounts);
   const seenNames = new Map<string, string>();
@@ -238,10 +246,6 @@ function checkTargets(config: PlatformConfig, issues: ConfigIssue[]): void {
     if (!config.accounts[spec.account]) {
       issues.push({ path: `${spec.path}.account`, message: `"${spec.account}" is not a configured account; allowed: ${accountKeys.join(", ")}` });
     }
-    const problem = isPtuType(spec.deploymentType)
-      ? ptuCapacityProblem(spec.model, spec.deploymentType, spec.capacity)
-      : paygoCapacityProblem(spec.capacity);
-    if (problem) issues.push({ path: `${spec.path}.capacity`, message: problem });
     const name = deploymentName(spec);
     const nameIssue = nameProblem("openAiDeployment", name);
     if (nameIssue) issues.push({ path: spec.path, message: nameIssue });
@@ -254,11 +258,6 @@ function checkTargets(config: PlatformConfig, issues: ConfigIssue[]): void {
 }
 
 function checkQuotaAndCaps(config: PlatformConfig, issues: ConfigIssue[]): void {
-  config.quota.forEach((entry, i) => {
-    const ptu = (PTU_DEPLOYMENT_TYPES as readonly string[]).includes(entry.deploymentType);
-    if (!ptu && !entry.model) issues.push({ path: `quota[${i}].model`, message: `pay-as-you-go quota (${entry.deploymentType}) is per model: name the model` });
-    if (ptu && entry.model) issues.push({ path: `quota[${i}].model`, message: `PTU quota (${entry.deploymentType}) is shared by all models in a region: remove "model: ${entry.model}"` });
-  });
   const deployments = plannedDeployments(config);
   issues.push(...quotaLedger(deployments, config.quota).problems);
   const ptuDeployments = deployments.filter((d) => d.ptu);
@@ -285,7 +284,8 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
       ok: false,
       issues: parsed.error.issues.map((issue) => {
         const value = valueAt(raw, issue.path);
-        const showValue = issue.code !== "unrecognized_keys" && !(issue.code === "custom" && value !== null && typeof value === "object");
+        // Custom messages already name the value; zod's own say only what was expected.
+        const showValue = issue.code !== "unrecognized_keys" && issue.code !== "custom";
         return { path: formatPath(issue.path) || "(stack config)", message: showValue ? `${issue.message} (${describeValue(value)})` : issue.message };
       }),
     };
@@ -293,7 +293,6 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
   checkNames(config, issues);
-  checkEndpoints(config, issues);
   checkTargets(config, issues);
   checkNetwork(config, issues);
   if (issues.length === 0) checkQuotaAndCaps(config, issues);

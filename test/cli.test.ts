@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { largeStackFile } from "../cli/largeConfig";
+import { PROJECT_DIR } from "./helpers";
+
+function plan(...args: string[]) {
+  const result = spawnSync("node", ["--import", "tsx", "cli/plan.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const scratch = () => mkdtempSync(join(tmpdir(), "genai-plan-test-"));
+
+describe("npm run plan", () => {
+  it("plans prod, verifies the preview URNs, prints the summary and writes stack.json (exit 0)", () => {
+    const out = scratch();
+    const result = plan("--stack", "prod", "--out", out, "--verify");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("spillover -> chat-blue-gpt-4o-gstd");
+    expect(result.stdout).toContain("as of 2026-05-01");
+    expect(result.stdout).toMatch(/openai-swc\s+│ genai:openai:OpenAiService\s+│ 8/);
+    expect(result.stdout).toContain("(preview registers the same URNs)");
+    const exported = JSON.parse(readFileSync(join(out, "prod", "stack.json"), "utf8"));
+    expect(exported.version).toBe(3);
+  });
+
+  it("prints the report as JSON with --json", () => {
+    const out = scratch();
+    const result = plan("--stack", "dev", "--out", out, "--json");
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.capacity.map((c: { deployment: string }) => c.deployment)).toEqual(["chat-blue-gpt-4o-mini-gstd", "embeddings-blue-text-embedding-3-small-std"]);
+    expect(report.quota[0]).toMatchObject({ region: "swedencentral", model: "gpt-4o-mini", headroom: 1_700_000 });
+  });
+
+  it("exits 2 with every bad key on stderr and writes nothing for an invalid config", () => {
+    const out = scratch();
+    const file = join(out, "Pulumi.bad.yaml");
+    const document = { config: { "genai-platform:environment": "qa", "genai-platform:namePrefix": "x", "genai-platform:ptuCapp": 1 } };
+    writeFileSync(file, stringify(document));
+    const result = plan("--stack", "bad", "--out", out, "--config-file", file);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain('environment: Invalid option: expected one of "dev"|"prod" (got "qa")');
+    expect(result.stderr).toContain("namePrefix: 2-10 lower-case letters or digits");
+    expect(result.stderr).toContain('unknown key "ptuCapp"');
+    expect(result.stderr).toContain("subscriptionId: Invalid input: expected string, received undefined (missing)");
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(join(out, "bad", "stack.json"))).toBe(false);
+  });
+
+  it("exits 2 for unknown options, a missing stack file and broken YAML", () => {
+    expect(plan("--stak", "dev").code).toBe(2);
+    const missing = plan("--stack", "nosuch");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read stack file .*Pulumi\.nosuch\.yaml/);
+    const out = scratch();
+    writeFileSync(join(out, "broken.yaml"), "config: [unclosed");
+    const broken = plan("--stack", "x", "--config-file", join(out, "broken.yaml"), "--out", out);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain("is not valid YAML");
+  });
+
+  it("plans a generated 10 regions x 10 endpoints config", () => {
+    const out = scratch();
+    const file = join(out, "Pulumi.large.yaml");
+    writeFileSync(file, largeStackFile(10, 10));
+    const result = plan("--stack", "large", "--out", out, "--config-file", file, "--json");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).capacity).toHaveLength(110);
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import { CONFIG_KEYS, loadPlatformConfig, parsePlatformConfig, plannedDeployments, rawConfigFromPulumi, ConfigValidationError } from "../stacks/config";
+import { rawConfig, stackFile, validConfig } from "./helpers";
+
+function issuesOf(raw: unknown): string[] {
+  const result = parsePlatformConfig(raw);
+  if (result.ok) throw new Error("expected the config to be refused");
+  return result.issues.map((i) => `${i.path}: ${i.message}`);
+}
+
+describe("the stack files", () => {
+  it.each(["dev", "prod"])("%s is valid", (stack) => {
+    expect(validConfig(stack).environment).toBe(stack);
+  });
+
+  it("fills secure defaults", () => {
+    const raw = rawConfig("prod");
+    delete raw.publicNetworkAccess;
+    delete raw.logRetentionDays;
+    const result = parsePlatformConfig(raw);
+    expect(result.ok && result.config.publicNetworkAccess).toBe("Disabled");
+    expect(result.ok && result.config.logRetentionDays).toBe(30);
+    expect(result.ok && result.config.accounts.swc?.contentFilterThreshold).toBe("Medium");
+  });
+
+  it("differs between dev and prod where it should", () => {
+    const dev = validConfig("dev");
+    const prod = validConfig("prod");
+    expect(dev.ptuCap).toBe(0);
+    expect(prod.ptuCap).toBeGreaterThan(0);
+    expect(prod.publicNetworkAccess).toBe("Disabled");
+    expect(Object.keys(prod.accounts).length).toBeGreaterThan(Object.keys(dev.accounts).length);
+  });
+});
+
+describe("invalid config: each case names the key, the value and what is allowed", () => {
+  const cases: [string, (raw: Record<string, any>) => void, string][] = [
+    ["PTU size off the step", (r) => (r.models.chat.slots.blue.targets[0].capacity = 42),
+      "models.chat.slots.blue.targets[0].capacity: 42 PTU is not valid for gpt-4o GlobalProvisionedManaged (minimum 15, step 5): use 40 or 45"],
+    ["PAYGO TPM not a multiple of 1,000", (r) => (r.models.chat.slots.blue.targets[1].capacity = 300_500),
+      "models.chat.slots.blue.targets[1].capacity: 300500 TPM is not valid for a pay-as-you-go deployment (a positive multiple of 1000): use 300000 or 301000"],
+    ["unknown deployment type", (r) => (r.models.chat.slots.blue.targets[1].deploymentType = "GlobalStandrd"),
+      'models.chat.slots.blue.targets[1].deploymentType: Invalid option: expected one of "ProvisionedManaged"|"GlobalProvisionedManaged"|"DataZoneProvisionedManaged"|"Standard"|"GlobalStandard"|"DataZoneStandard" (got "GlobalStandrd")'],
+    ["unpinned model version", (r) => (r.models.chat.slots.blue.targets[0].version = "latest"),
+      `models.chat.slots.blue.targets[0].version: a pinned model version such as 2024-11-20 (never empty or 'latest') (got "latest")`],
+    ["unknown account", (r) => (r.models.chat.slots.blue.targets[1].account = "westeu"),
+      'models.chat.slots.blue.targets[1].account: "westeu" is not a configured account; allowed: swc, eus2'],
+    ["weights not summing to 100", (r) => (r.models.chat.slots.green.weight = 10),
+      "models.chat.slots: slot weights sum to 110 (blue 100, green 10); they must sum to 100"],
+    ["weight over 100", (r) => (r.models.chat.slots.blue.weight = 150),
+      "models.chat.slots.blue.weight: Too big: expected number to be <=100 (got 150)"],
+    ["misspelt top-level key", (r) => (r.ptuCapp = 5),
+      '(stack config): unknown key "ptuCapp"; allowed: environment, subscriptionId, location, namePrefix, tags, logRetentionDays, publicNetworkAccess, allowedIpRanges, ptuCap, accounts, quota, models'],
+    ["misspelt slot key", (r) => (r.models.chat.slots.blu = r.models.chat.slots.blue),
+      'models.chat.slots: unknown key "blu"; allowed: blue, green'],
+    ["missing owner tag", (r) => delete r.tags.owner, "tags.owner: Invalid input: expected string, received undefined (missing)"],
+    ["weaker content filter", (r) => (r.accounts.swc.contentFilterThreshold = "High"),
+      'accounts.swc.contentFilterThreshold: Low or Medium (weaker than Medium is not allowed) (got "High")'],
+    ["PTU over the environment cap", (r) => (r.ptuCap = 40),
+      "ptuCap: the plan reserves 50 PTU but ptuCap is 40: chat-blue-gpt-4o-gptu on swc (models.chat.slots.blue.targets[0]) 50 PTU; raise ptuCap or reduce capacity"],
+    ["PAYGO over quota names every contributor", (r) => (r.quota[1].usedElsewhere = 800_000),
+      "quota[1]: gpt-4o GlobalStandard in swedencentral is over quota by 100,000 TPM: limit 1,000,000, used elsewhere 800,000, planned 300,000 by chat-blue-gpt-4o-gstd on swc (models.chat.slots.blue.targets[1]) 300,000 TPM"],
+    ["no quota declared", (r) => r.quota.splice(4, 1),
+      "quota: no quota declared for gpt-4o GlobalStandard in eastus2, needed by chat-blue-gpt-4o-gstd on eus2 (models.chat.slots.blue.targets[2]) 200,000 TPM: add {region: eastus2, model: gpt-4o, deploymentType: GlobalStandard, limit, usedElsewhere}"],
+    ["PTU quota declared per model", (r) => (r.quota[0].model = "gpt-4o"),
+      'quota[0].model: PTU quota (GlobalProvisionedManaged) is shared by all models in a region: remove "model: gpt-4o"'],
+    ["two targets that would share a deployment name", (r) => r.models.chat.slots.blue.targets.push({ ...r.models.chat.slots.blue.targets[1] }),
+      'models.chat.slots.blue.targets[3]: deployment "chat-blue-gpt-4o-gstd" on account swc is also planned by models.chat.slots.blue.targets[1]: one target per model and deployment type per slot and account'],
+    ["vLLM target (reserved shape, not deployed yet)", (r) => (r.models.llama = { slots: { blue: { weight: 100, targets: [{ kind: "vllm", pool: "a100", model: "meta-llama/Llama-3.1-8B-Instruct", revision: "0e9e39f", image: "vllm/vllm-openai:v0.11.0", replicas: 2, gpusPerReplica: 1 }] } } }),
+      'models.llama.slots.blue.targets[0].kind: "vllm" targets are not deployed by this version (the cluster and serving components are not built yet): use an azure-openai target'],
+    ["vLLM image on latest", (r) => (r.models.llama = { slots: { blue: { weight: 100, targets: [{ kind: "vllm", pool: "a100", model: "m", revision: "0e9e39f", image: "vllm/vllm-openai:latest", replicas: 2, gpusPerReplica: 1 }] } } }),
+      'models.llama.slots.blue.targets[0].image: an image with a pinned tag or digest (not latest) (got "vllm/vllm-openai:latest")'],
+    ["IP ranges without public access", (r) => (r.allowedIpRanges = ["203.0.113.0/24"]),
+      "allowedIpRanges: IP ranges (203.0.113.0/24) only apply with publicNetworkAccess: Enabled; remove them or opt in explicitly"],
+    ["name prefix too long for the account name rules", (r) => (r.namePrefix = "UPPER"),
+      'namePrefix: 2-10 lower-case letters or digits, starting with a letter (got "UPPER")'],
+    ["environment outside dev and prod", (r) => (r.environment = "staging"),
+      'environment: Invalid option: expected one of "dev"|"prod" (got "staging")'],
+  ];
+
+  it.each(cases)("%s", (_name, mutate, expected) => {
+    const raw = rawConfig("prod");
+    mutate(raw);
+    expect(issuesOf(raw)).toContain(expected);
+  });
+
+  it("reports every problem at once", () => {
+    const raw = rawConfig("prod");
+    raw.models.chat.slots.blue.targets[0].capacity = 42;
+    raw.models.chat.slots.blue.targets[1].capacity = 300_500;
+    raw.models.embeddings.slots.blue.weight = 90;
+    raw.tags.costCenter = "";
+    raw.quota[2].model = undefined;
+    expect(issuesOf(raw)).toEqual([
+      "tags.costCenter: a cost center is required (got \"\")",
+      "quota[2].model: pay-as-you-go quota (GlobalStandard) is per model: name the model",
+      "models.chat.slots.blue.targets[0].capacity: 42 PTU is not valid for gpt-4o GlobalProvisionedManaged (minimum 15, step 5): use 40 or 45",
+      "models.chat.slots.blue.targets[1].capacity: 300500 TPM is not valid for a pay-as-you-go deployment (a positive multiple of 1000): use 300000 or 301000",
+      "models.embeddings.slots: slot weights sum to 90 (blue 90); they must sum to 100",
+    ]);
+  });
+
+  it("registers nothing: loadPlatformConfig throws one error listing every problem", () => {
+    const config = { ...stackFile("prod").config, "genai-platform:ptuCap": "10", "genai-platform:logRetentionDays": "7" };
+    expect(() => loadPlatformConfig(config)).toThrow(ConfigValidationError);
+    try {
+      loadPlatformConfig(config);
+    } catch (error) {
+      expect((error as Error).message).toContain("invalid stack configuration (1 problem)");
+      expect((error as Error).message).toContain("logRetentionDays: Too small: expected number to be >=30 (got 7)");
+    }
+  });
+});
+
+describe("reading Pulumi config", () => {
+  it("takes only this project's namespace and decodes structured values", () => {
+    const raw = rawConfigFromPulumi({ "azure-native:location": "westeurope", "genai-platform:ptuCap": "10", "genai-platform:tags": '{"owner":"a"}', "genai-platform:environment": "dev" });
+    expect(raw).toEqual({ ptuCap: 10, tags: { owner: "a" }, environment: "dev" });
+  });
+  it("documents every key it accepts", () => {
+    expect(CONFIG_KEYS).toContain("models");
+    expect(CONFIG_KEYS).toContain("quota");
+  });
+});
+
+describe("planned deployments", () => {
+  it("orders each account's PAYGO deployments before the PTU deployment that spills over to them", () => {
+    const swc = plannedDeployments(validConfig("prod")).filter((d) => d.account === "swc");
+    const ptu = swc.findIndex((d) => d.name === "chat-blue-gpt-4o-gptu");
+    const spill = swc.findIndex((d) => d.name === "chat-blue-gpt-4o-gstd");
+    expect(spill).toBeGreaterThanOrEqual(0);
+    expect(spill).toBeLessThan(ptu);
+    expect(swc[ptu]?.spilloverTo).toBe("chat-blue-gpt-4o-gstd");
+  });
+});

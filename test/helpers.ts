@@ -1,0 +1,56 @@
+import { join, resolve } from "node:path";
+import { register } from "tsx/cjs/api";
+import { parsePlatformConfig, rawConfigFromPulumi, type PlatformConfig } from "../stacks/config";
+import { readStackFile, stackConfigFromDocument, type StackConfig } from "../cli/stackFile";
+import { runOffline, type OfflineRun } from "../cli/offlineRun";
+import { buildStackExport, type StackExport } from "../cli/stackExport";
+import { stableGuid } from "../cli/mockOutputs";
+
+export const PROJECT_DIR = resolve(__dirname, "..");
+
+// The offline run loads the program with Node's require, as `pulumi up` does through tsx.
+register();
+
+export function stackFile(stack: string): StackConfig {
+  return readStackFile(join(PROJECT_DIR, `Pulumi.${stack}.yaml`));
+}
+
+export function validConfig(stack: string): PlatformConfig {
+  const result = parsePlatformConfig(rawConfigFromPulumi(stackFile(stack).config));
+  if (!result.ok) throw new Error(result.issues.map((i) => `${i.path}: ${i.message}`).join("\n"));
+  return result.config;
+}
+
+/** The raw (pre-validation) config object of a stack file, for mutating one field per test. */
+export function rawConfig(stack: string): Record<string, any> {
+  return structuredClone(rawConfigFromPulumi(stackFile(stack).config)) as Record<string, any>;
+}
+
+/** Turns a raw config object back into a Pulumi config map. */
+export function pulumiConfigOf(raw: Record<string, unknown>): StackConfig {
+  return stackConfigFromDocument({ config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])) }, "test");
+}
+
+export interface PlannedStack {
+  readonly run: OfflineRun;
+  readonly stackExport: StackExport;
+}
+
+export async function planStack(stack: string, options: { preview?: boolean; config?: StackConfig } = {}): Promise<PlannedStack> {
+  const stackConfig = options.config ?? stackFile(stack);
+  const subscriptionId = "00000000-0000-4000-8000-000000000001";
+  const run = await runOffline({
+    projectDir: PROJECT_DIR,
+    project: "genai-platform",
+    stack,
+    config: stackConfig.config,
+    secretKeys: stackConfig.secretKeys,
+    preview: options.preview ?? false,
+    mockContext: { subscriptionId, tenantId: stableGuid("tenant") },
+  });
+  return { run, stackExport: buildStackExport(run.resources, { projectDir: PROJECT_DIR, project: "genai-platform", stack }) };
+}
+
+export function resourcesOfType(stackExport: StackExport, type: string) {
+  return stackExport.deployment.resources.filter((r) => r.type === type);
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { NAME_RULES, checkedName, composeName, nameProblem, resourceName } from "../components/core/naming";
+import { platformTags } from "../components/core/tags";
+
+describe("Azure naming rules", () => {
+  it.each([
+    ["resourceGroup", "rg-genai-prod", undefined],
+    ["resourceGroup", "rg-ends-with-dot.", 'resourceGroup name "rg-ends-with-dot." has characters that are not allowed; allowed: letters, digits, -, _, ., ( and ), not ending in .'],
+    ["logAnalyticsWorkspace", "log", 'logAnalyticsWorkspace name "log" is 3 characters; allowed 4-63'],
+    ["logAnalyticsWorkspace", "log-genai-prod-", 'logAnalyticsWorkspace name "log-genai-prod-" has characters that are not allowed; allowed: letters, digits and -, starting and ending with a letter or digit'],
+    ["cognitiveServicesAccount", "oai-genai-prod-swc", undefined],
+    ["cognitiveServicesAccount", `oai-${"x".repeat(61)}`, `cognitiveServicesAccount name "oai-${"x".repeat(61)}" is 65 characters; allowed 2-64`],
+    ["customSubDomain", "oai-genai-prod-swc-a1b2c3", undefined],
+    ["customSubDomain", "Oai-Genai", 'customSubDomain name "Oai-Genai" has characters that are not allowed; allowed: lower-case letters, digits and -, starting and ending with a letter or digit'],
+    ["openAiDeployment", "chat-blue-gpt-4.1-mini-gstd", undefined],
+    ["openAiDeployment", "chat blue", 'openAiDeployment name "chat blue" has characters that are not allowed; allowed: letters, digits, -, _ and ., starting with a letter or digit'],
+    ["diagnosticSetting", "diag/bad", 'diagnosticSetting name "diag/bad" has characters that are not allowed; allowed: anything but < > * % { } & : \\ ? + / # |'],
+  ] as const)("%s %s", (kind, name, problem) => {
+    expect(nameProblem(kind, name)).toBe(problem);
+  });
+
+  it("builds CAF-style names and refuses broken ones", () => {
+    expect(resourceName("cognitiveServicesAccount", { prefix: "genai", environment: "prod" }, "swc")).toBe("oai-genai-prod-swc");
+    expect(composeName("resourceGroup", { prefix: "genai", environment: "dev" })).toBe("rg-genai-dev");
+    expect(() => checkedName("logAnalyticsWorkspace", "ab")).toThrow("allowed 4-63");
+  });
+
+  it("has a rule for every kind it names", () => {
+    expect(Object.keys(NAME_RULES).sort()).toEqual(["applicationInsights", "cognitiveServicesAccount", "customSubDomain", "diagnosticSetting", "logAnalyticsWorkspace", "openAiDeployment", "raiPolicy", "resourceGroup"]);
+  });
+});
+
+describe("platform tags", () => {
+  it("add environment, project and managedBy to the owner's tags, which cannot override them", () => {
+    expect(platformTags("prod", { owner: "a@b.c", costCenter: "CC-1", environment: "dev" })).toEqual({
+      owner: "a@b.c",
+      costCenter: "CC-1",
+      environment: "prod",
+      project: "genai-platform",
+      managedBy: "pulumi",
+    });
+  });
+});

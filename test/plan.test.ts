@@ -1,0 +1,241 @@
+import { describe, expect, it, beforeAll } from "vitest";
+import { join } from "node:path";
+import { runOffline } from "../cli/offlineRun";
+import { redact, REDACTED } from "../cli/stackExport";
+import { SECRET_PLACEHOLDER } from "../cli/stackFile";
+import { PROJECT_DIR, planStack, pulumiConfigOf, rawConfig, resourcesOfType, stackFile, type PlannedStack } from "./helpers";
+
+const DEPLOYMENT = "azure-native:cognitiveservices:Deployment";
+const ACCOUNT = "azure-native:cognitiveservices:Account";
+const RAI = "azure-native:cognitiveservices:RaiPolicy";
+
+function countByType(planned: PlannedStack): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of planned.stackExport.deployment.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return counts;
+}
+
+/** The URNs of one account's RAI policy and deployments in the order their dependsOn chain runs. */
+function chainOf(planned: PlannedStack, component: string): string[] {
+  const members = planned.stackExport.deployment.resources.filter((r) => (r.type === DEPLOYMENT || r.type === RAI) && r.parent?.endsWith(`::${component}`));
+  const memberUrns = new Set(members.map((m) => m.urn));
+  const first = members.filter((m) => !m.dependencies.some((d) => memberUrns.has(d)));
+  expect(first).toHaveLength(1);
+  const chain = [first[0]!.urn];
+  for (;;) {
+    const next = members.filter((m) => m.dependencies.includes(chain[chain.length - 1]!) && !chain.includes(m.urn));
+    // A chain, not a fan-out: exactly one member waits on the previous one.
+    const direct = next.filter((m) => m.dependencies.filter((d) => memberUrns.has(d) && !chain.includes(d)).length === 0);
+    if (direct.length === 0) break;
+    expect(direct).toHaveLength(1);
+    chain.push(direct[0]!.urn);
+  }
+  expect(chain).toHaveLength(members.length);
+  return chain.map((u) => u.split("::").pop()!);
+}
+
+describe("dev plan", () => {
+  let dev: PlannedStack;
+  beforeAll(async () => {
+    dev = await planStack("dev");
+  });
+
+  it("registers the expected resources without errors", () => {
+    expect(dev.run.errors).toEqual([]);
+    expect(countByType(dev)).toMatchObject({
+      "azure-native:resources:ResourceGroup": 1,
+      "azure-native:operationalinsights:Workspace": 1,
+      "azure-native:applicationinsights:Component": 1,
+      [ACCOUNT]: 1,
+      [RAI]: 1,
+      [DEPLOYMENT]: 2,
+      "azure-native:monitor:DiagnosticSetting": 1,
+      "random:index/randomString:RandomString": 1,
+      "genai:core:Core": 1,
+      "genai:openai:OpenAiService": 1,
+    });
+  });
+
+  it("protects nothing in dev", () => {
+    expect(dev.stackExport.deployment.resources.filter((r) => r.protect)).toEqual([]);
+  });
+
+  it("opens the dev account only to the configured range, with keys still off", () => {
+    const account = resourcesOfType(dev.stackExport, ACCOUNT)[0]!;
+    expect(account.inputs).toMatchObject({
+      kind: "OpenAI",
+      sku: { name: "S0" },
+      identity: { type: "SystemAssigned" },
+      properties: { disableLocalAuth: true, publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Deny", ipRules: [{ value: "203.0.113.0/24" }] } },
+    });
+    expect((account.inputs.properties as any).customSubDomainName).toMatch(/^oai-genai-dev-swc-[a-z0-9]{6}$/);
+  });
+
+  it("registers the same URNs in a preview", async () => {
+    const preview = await planStack("dev", { preview: true });
+    expect(preview.run.errors).toEqual([]);
+    expect(preview.run.resources.map((r) => r.urn).sort()).toEqual(dev.run.resources.map((r) => r.urn).sort());
+  });
+});
+
+describe("prod plan", () => {
+  let prod: PlannedStack;
+  beforeAll(async () => {
+    prod = await planStack("prod");
+  });
+
+  it("registers two accounts and five deployments", () => {
+    expect(prod.run.errors).toEqual([]);
+    expect(countByType(prod)).toMatchObject({ [ACCOUNT]: 2, [RAI]: 2, [DEPLOYMENT]: 5, "azure-native:monitor:DiagnosticSetting": 2 });
+  });
+
+  it("protects stateful resources, not deployments or filters", () => {
+    const protectedTypes = new Set(prod.stackExport.deployment.resources.filter((r) => r.protect).map((r) => r.type));
+    expect([...protectedTypes].sort()).toEqual([
+      "azure-native:applicationinsights:Component",
+      ACCOUNT,
+      "azure-native:operationalinsights:Workspace",
+      "azure-native:resources:ResourceGroup",
+    ]);
+    expect(resourcesOfType(prod.stackExport, ACCOUNT).every((a) => a.protect)).toBe(true);
+  });
+
+  it("keeps accounts private", () => {
+    for (const account of resourcesOfType(prod.stackExport, ACCOUNT)) {
+      expect(account.inputs.properties).toMatchObject({ disableLocalAuth: true, publicNetworkAccess: "Disabled", networkAcls: { defaultAction: "Deny", ipRules: [] } });
+    }
+  });
+
+  it("chains the filter and deployments of each account, PAYGO before the PTU that spills over", () => {
+    expect(chainOf(prod, "openai-swc")).toEqual([
+      "openai-swc-content-filter",
+      "openai-swc-chat-blue-gpt-4o-gstd",
+      "openai-swc-chat-green-gpt-4.1-gstd",
+      "openai-swc-embeddings-blue-text-embedding-3-large-std",
+      "openai-swc-chat-blue-gpt-4o-gptu",
+    ]);
+    expect(chainOf(prod, "openai-eus2")).toEqual(["openai-eus2-content-filter", "openai-eus2-chat-blue-gpt-4o-gstd"]);
+  });
+
+  it("wires spillover from the PTU deployment to the same account's GlobalStandard deployment", () => {
+    const ptu = resourcesOfType(prod.stackExport, DEPLOYMENT).find((d) => d.inputs.deploymentName === "chat-blue-gpt-4o-gptu")!;
+    expect(ptu.inputs).toMatchObject({
+      accountName: "oai-genai-prod-swc",
+      sku: { name: "GlobalProvisionedManaged", capacity: 50 },
+      properties: { spilloverDeploymentName: "chat-blue-gpt-4o-gstd", model: { format: "OpenAI", name: "gpt-4o", version: "2024-11-20" } },
+    });
+    expect((ptu.inputs.properties as any).versionUpgradeOption).toBeUndefined();
+  });
+
+  it("pins, filters and freezes every deployment", () => {
+    for (const d of resourcesOfType(prod.stackExport, DEPLOYMENT)) {
+      const properties = d.inputs.properties as any;
+      expect(properties.model.version).toMatch(/^\d/);
+      expect(properties.raiPolicyName).toBe("rai-genai-prod");
+      if (!String((d.inputs.sku as any).name).includes("Provisioned")) {
+        expect(properties.versionUpgradeOption).toBe("NoAutoUpgrade");
+        expect((d.inputs.sku as any).capacity).toBe({ "chat-blue-gpt-4o-gstd": d.inputs.accountName === "oai-genai-prod-swc" ? 300 : 200, "chat-green-gpt-4.1-gstd": 100, "embeddings-blue-text-embedding-3-large-std": 350 }[d.inputs.deploymentName as string]);
+      }
+    }
+  });
+
+  it("gives every content filter the four harms at Medium on both sources, jailbreak and protected material", () => {
+    for (const rai of resourcesOfType(prod.stackExport, RAI)) {
+      const filters = (rai.inputs.properties as any).contentFilters as { name: string; source: string; severityThreshold?: string; enabled: boolean; blocking: boolean }[];
+      expect((rai.inputs.properties as any).basePolicyName).toBe("Microsoft.DefaultV2");
+      for (const harm of ["Hate", "Sexual", "Selfharm", "Violence"]) {
+        for (const source of ["Prompt", "Completion"]) {
+          expect(filters).toContainEqual({ name: harm, source, severityThreshold: "Medium", enabled: true, blocking: true });
+        }
+      }
+      expect(filters).toContainEqual({ name: "Jailbreak", source: "Prompt", enabled: true, blocking: true });
+      expect(filters.filter((f) => f.name.startsWith("Protected Material")).length).toBe(2);
+    }
+  });
+
+  it("sends each account's diagnostics to the workspace", () => {
+    const workspace = resourcesOfType(prod.stackExport, "azure-native:operationalinsights:Workspace")[0]!;
+    const accountIds = resourcesOfType(prod.stackExport, ACCOUNT).map((a) => a.id);
+    const settings = resourcesOfType(prod.stackExport, "azure-native:monitor:DiagnosticSetting");
+    expect(settings.map((s) => s.inputs.resourceUri).sort()).toEqual(accountIds.sort());
+    expect(settings.every((s) => s.inputs.workspaceId === workspace.id)).toBe(true);
+  });
+
+  it("tags every taggable resource with environment, owner and cost center", () => {
+    const tagged = prod.stackExport.deployment.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:") && !r.type.startsWith("random:") && r.type !== "azure-native:monitor:DiagnosticSetting");
+    expect(tagged.length).toBeGreaterThan(10);
+    for (const r of tagged) expect(r.inputs.tags).toMatchObject({ environment: "prod", owner: "platform-team@contoso.com", costCenter: "CC-4711" });
+  });
+
+  it("pins the subscription with an explicit provider", () => {
+    const provider = resourcesOfType(prod.stackExport, "pulumi:providers:azure-native")[0]!;
+    expect(provider.inputs.subscriptionId).toBe("3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718");
+    const account = resourcesOfType(prod.stackExport, ACCOUNT)[0]!;
+    expect(account.provider?.startsWith(`${provider.urn}::`)).toBe(true);
+  });
+
+  it("exports the shape of `pulumi stack export`", () => {
+    expect(prod.stackExport.version).toBe(3);
+    const stack = prod.stackExport.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
+    expect(stack.urn).toBe("urn:pulumi:prod::genai-platform::pulumi:pulumi:Stack::genai-platform-prod");
+    expect(Object.keys(stack.outputs).sort()).toEqual(["deployments", "openAiEndpoints", "resourceGroupName", "workspaceId"]);
+    const urns = new Set<string>();
+    for (const r of prod.stackExport.deployment.resources) {
+      if (r.parent) expect(urns.has(r.parent)).toBe(true); // parents come first
+      for (const d of r.dependencies) expect(urns.has(d)).toBe(true);
+      urns.add(r.urn);
+    }
+  });
+
+  it("is deterministic: a second plan is byte-identical", async () => {
+    const again = await planStack("prod");
+    expect(JSON.stringify(again.stackExport)).toBe(JSON.stringify(prod.stackExport));
+  });
+
+  it("registers the same URNs in a preview", async () => {
+    const preview = await planStack("prod", { preview: true });
+    expect(preview.run.errors).toEqual([]);
+    expect(preview.run.resources.map((r) => r.urn).sort()).toEqual(prod.run.resources.map((r) => r.urn).sort());
+  });
+});
+
+describe("what the engine would refuse", () => {
+  it("fails on duplicate URNs", async () => {
+    const run = await runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures/duplicate-urn"), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview: false, mockContext: { subscriptionId: "s", tenantId: "t" } });
+    expect(run.errors).toContain("duplicate resource URN urn:pulumi:dev::fixture::azure-native:resources:ResourceGroup::same: the engine refuses two resources of one type and name under one parent");
+  });
+
+  it("fails on a resource type the offline provider does not know", async () => {
+    const run = await runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures/unmocked-type"), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview: false, mockContext: { subscriptionId: "s", tenantId: "t" } });
+    expect(run.errors.join("\n")).toContain("resource type azure-native:storage:StorageAccount (unknown) has no entry in the offline provider table");
+  });
+
+  it("registers nothing when the config is invalid", async () => {
+    const raw = rawConfig("prod");
+    raw.models.chat.slots.blue.targets[0].capacity = 42;
+    const planned = await planStack("prod", { config: pulumiConfigOf(raw) });
+    expect(planned.run.errors.join("\n")).toContain("models.chat.slots.blue.targets[0].capacity: 42 PTU is not valid");
+    expect(planned.run.resources.filter((r) => r.custom)).toEqual([]);
+  });
+});
+
+describe("secrets", () => {
+  it("plans a stack file with secure: values and never writes their ciphertext", async () => {
+    const file = stackFile("dev");
+    const tags = JSON.parse(file.config["genai-platform:tags"]!);
+    const withSecret = pulumiConfigOf({ ...rawConfig("dev"), tags: { ...tags, costCenter: { secure: "v1:AAAAcipherTEXTzzzz" } } });
+    expect(withSecret.secretKeys).toEqual(["genai-platform:tags"]);
+    const planned = await planStack("dev", { config: withSecret });
+    expect(planned.run.errors).toEqual([]);
+    const text = JSON.stringify(planned.stackExport);
+    expect(text).not.toContain("cipherTEXT");
+    expect(text).toContain(SECRET_PLACEHOLDER);
+  });
+
+  it("writes a secret value only as a marked, redacted envelope", () => {
+    const sig = "4dabf18193072939515e22adb298388d";
+    const secret = "1b47061264138c4ac30d75fd1eb44270";
+    expect(redact({ b: 1, a: { [sig]: secret, value: "hunter2" } })).toEqual({ a: { [sig]: secret, ciphertext: REDACTED }, b: 1 });
+    expect(JSON.stringify(redact([{ [sig]: secret, value: "hunter2" }]))).not.toContain("hunter2");
+  });
+});
