@@ -1,0 +1,39 @@
+// Every rule of the pack, by checklist area. The pack (../index.ts) and the offline runner use this list.
+import type { Policies } from "@pulumi/policy";
+import { capacityOpenaiPtuSized } from "./capacity/capacity-openai-ptu-sized";
+import { costAzureRequiredTags } from "./cost/cost-azure-required-tags";
+import { costOpenaiPaygoWithinQuota } from "./cost/cost-openai-paygo-within-quota";
+import { costOpenaiPtuWithinCap } from "./cost/cost-openai-ptu-within-cap";
+import { dataOpenaiDeploymentVersionPinned } from "./data/data-openai-deployment-version-pinned";
+import { dataOpenaiPaygoNoAutoUpgrade } from "./data/data-openai-paygo-no-auto-upgrade";
+import { ethicsOpenaiContentFilterStrength } from "./ethics/ethics-openai-content-filter-strength";
+import { ethicsOpenaiDeploymentFiltered } from "./ethics/ethics-openai-deployment-filtered";
+import { lifecycleEndpointLiveSlot } from "./lifecycle/lifecycle-endpoint-live-slot";
+import { observabilityAzureDiagnosticsToWorkspace } from "./observability/observability-azure-diagnostics-to-workspace";
+import { reliabilityAzureStatefulProtected } from "./reliability/reliability-azure-stateful-protected";
+import { reliabilityOpenaiPtuFallback } from "./reliability/reliability-openai-ptu-fallback";
+import { securityMonitoringLocalAuthDisabled } from "./security/security-monitoring-local-auth-disabled";
+import { securityOpenaiLocalAuthDisabled } from "./security/security-openai-local-auth-disabled";
+import { securityOpenaiPublicNetworkDisabled } from "./security/security-openai-public-network-disabled";
+import { securityRbacNoBroadRoles } from "./security/security-rbac-no-broad-roles";
+
+export const policies: Policies = [
+  capacityOpenaiPtuSized,
+  costAzureRequiredTags,
+  costOpenaiPaygoWithinQuota,
+  costOpenaiPtuWithinCap,
+  dataOpenaiDeploymentVersionPinned,
+  dataOpenaiPaygoNoAutoUpgrade,
+  ethicsOpenaiContentFilterStrength,
+  ethicsOpenaiDeploymentFiltered,
+  lifecycleEndpointLiveSlot,
+  observabilityAzureDiagnosticsToWorkspace,
+  reliabilityAzureStatefulProtected,
+  reliabilityOpenaiPtuFallback,
+  securityMonitoringLocalAuthDisabled,
+  securityOpenaiLocalAuthDisabled,
+  securityOpenaiPublicNetworkDisabled,
+  securityRbacNoBroadRoles,
+];
+
+export const PACK_NAME = "genai-platform";
