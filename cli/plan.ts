@@ -11,6 +11,10 @@ import { parsePlatformConfig, rawConfigFromPulumi } from "../stacks/config";
 import { stableGuid } from "./mockOutputs";
 import { runOffline, type OfflineRun } from "./offlineRun";
 import { buildPlanReport, renderPlanReport } from "./report";
+import { exitCodeOf, policyReport, renderPolicyReport } from "./check";
+import { baseEnforcement, buildPolicyConfig, policyFacts } from "./policyConfig";
+import { evaluatePolicies } from "./policyRunner";
+import { policies } from "../policies/rules";
 import { buildStackExport } from "./stackExport";
 import { StackFileError, readStackFile } from "./stackFile";
 
@@ -117,13 +121,19 @@ export async function plan(argv: string[], projectDir: string, io = { out: (s: s
   const exportPath = join(stackDir, "stack.json");
   writeFileSync(exportPath, `${JSON.stringify(stackExport, null, 2)}\n`);
 
+  const policyConfig = buildPolicyConfig(baseEnforcement(projectDir, config.environment), policyFacts(config));
+  const policyConfigPath = join(stackDir, "policy-config.json");
+  writeFileSync(policyConfigPath, `${JSON.stringify(policyConfig, null, 2)}\n`);
+  const policyResult = policyReport(await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig));
+
   const report = buildPlanReport(args.stack, config, stackExport.deployment.resources);
   if (args.json) {
-    io.out(`${JSON.stringify({ ...report, stackExport: exportPath, verified: args.verify }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, verified: args.verify }, null, 2)}\n`);
   } else {
-    io.out(`${renderPlanReport(report)}\n\nWrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""}\n`);
+    const wrote = `Wrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""} and ${relative(process.cwd(), policyConfigPath)}`;
+    io.out(`${renderPlanReport(report)}\n\n${renderPolicyReport(policyResult)}\n\n${wrote}\n`);
   }
-  return EXIT.ok;
+  return exitCodeOf(policyResult) === 0 ? EXIT.ok : EXIT.policy;
 }
 
 if (require.main === module) {

@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PTU_DEPLOYMENT_TYPES, PTU_MODELS, isPtuType, ptuIncrement, sizePtu } from "../components/openai";
+import { plannedDeployments, type PlatformConfig } from "../stacks/config";
+
+type Level = "advisory" | "mandatory" | "remediate" | "disabled";
+/** Pulumi's `--policy-pack-config` format: per policy a level, or an object with `enforcementLevel` and the policy's own settings. */
+export type PolicyPackConfig = Record<string, Level | ({ enforcementLevel?: Level } & Record<string, unknown>)>;
+
+/** The facts rules need that resources do not show, keyed by the policy that reads them. */
+export function policyFacts(config: PlatformConfig): Record<string, Record<string, unknown>> {
+  const requirements = Object.entries(config.models).flatMap(([endpoint, e]) =>
+    (["blue", "green"] as const).flatMap((slot) => {
+      const s = e.slots[slot];
+      const ptuTarget = s?.targets.find((t) => t.kind === "azure-openai" && isPtuType(t.deploymentType));
+      if (!s?.workload || !ptuTarget || ptuTarget.kind !== "azure-openai" || !isPtuType(ptuTarget.deploymentType)) return [];
+      const sizing = sizePtu(ptuTarget.model, ptuTarget.deploymentType, s.workload);
+      return sizing ? [{ endpoint, slot, requiredPtu: sizing.requiredPtu }] : [];
+    }),
+  );
+  const usedPtuModels = new Set(plannedDeployments(config).filter((d) => d.ptu).map((d) => d.model));
+  return {
+    "cost-openai-paygo-within-quota": {
+      quota: config.quota.filter((q) => !isPtuType(q.deploymentType)).map(({ region, model, deploymentType, limit, usedElsewhere }) => ({ region, model, deploymentType, limit, usedElsewhere })),
+    },
+    "cost-openai-ptu-within-cap": {
+      ptuCap: config.ptuCap,
+      ptuQuota: config.quota.filter((q) => isPtuType(q.deploymentType)).map(({ region, deploymentType, limit, usedElsewhere }) => ({ region, deploymentType, limit, usedElsewhere })),
+    },
+    "capacity-openai-ptu-sized": {
+      ptuIncrements: Object.keys(PTU_MODELS)
+        .filter((model) => usedPtuModels.has(model))
+        .flatMap((model) => PTU_DEPLOYMENT_TYPES.map((deploymentType) => ({ model, deploymentType, ...ptuIncrement(model, deploymentType)! }))),
+      ptuRequirements: requirements,
+    },
+    "lifecycle-endpoint-live-slot": {
+      endpoints: Object.fromEntries(Object.entries(config.models).map(([name, e]) => [name, Object.fromEntries(Object.entries(e.slots).filter(([, s]) => s).map(([slot, s]) => [slot, s!.weight]))])),
+    },
+  };
+}
+
+/** The environment's enforcement levels (policies/config/<environment>.json). */
+export function baseEnforcement(projectDir: string, environment: string): PolicyPackConfig {
+  return JSON.parse(readFileSync(join(projectDir, "policies", "config", `${environment}.json`), "utf8")) as PolicyPackConfig;
+}
+
+/** Base levels merged with the facts: what `pulumi preview --policy-pack-config` and `npm run check` read. */
+export function buildPolicyConfig(base: PolicyPackConfig, facts: Record<string, Record<string, unknown>>): PolicyPackConfig {
+  const merged: PolicyPackConfig = { ...base };
+  for (const [policy, settings] of Object.entries(facts)) {
+    const existing = merged[policy];
+    const level = typeof existing === "string" ? existing : existing?.enforcementLevel;
+    merged[policy] = { ...(typeof existing === "object" ? existing : {}), ...(level ? { enforcementLevel: level } : {}), ...settings };
+  }
+  return merged;
+}

@@ -1,0 +1,197 @@
+// Evaluates the policy pack's own rule objects on a `pulumi stack export`, without the Pulumi CLI:
+// the same code `pulumi preview --policy-pack policies` runs, fed from the checkpoint instead of the engine.
+import type {
+  EnforcementLevel,
+  Policy,
+  PolicyResource,
+  PolicyResourceOptions,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  Severity,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import type { PolicyPackConfig } from "./policyConfig";
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** What a rule sees where the checkpoint holds a secret: never the value. */
+export const SECRET_VALUE = "[secret]";
+
+export interface CheckpointResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly custom?: boolean;
+  readonly inputs?: Record<string, unknown>;
+  readonly outputs?: Record<string, unknown>;
+  readonly parent?: string;
+  readonly protect?: boolean;
+  readonly dependencies?: string[];
+  readonly propertyDependencies?: Record<string, string[]>;
+  readonly provider?: string;
+}
+
+export interface Violation {
+  readonly policy: string;
+  readonly severity: Severity;
+  readonly enforcementLevel: EnforcementLevel;
+  readonly checklist: string;
+  readonly urn?: string;
+  readonly message: string;
+  readonly remediation: string;
+}
+
+export class CheckpointError extends Error {}
+
+/** Reads a `pulumi stack export` document (version 3), refusing anything else with a clear message. */
+export function checkpointResources(document: unknown, source: string): CheckpointResource[] {
+  const deployment = (document as { version?: unknown; deployment?: { resources?: unknown } } | null)?.deployment;
+  const version = (document as { version?: unknown } | null)?.version;
+  if (version !== 3) throw new CheckpointError(`${source}: not a \`pulumi stack export\` file of version 3 (version is ${JSON.stringify(version ?? null)})`);
+  const resources = deployment?.resources ?? [];
+  if (!Array.isArray(resources)) throw new CheckpointError(`${source}: deployment.resources is not a list`);
+  resources.forEach((r, i) => {
+    if (typeof r?.urn !== "string" || typeof r?.type !== "string") throw new CheckpointError(`${source}: deployment.resources[${i}] has no urn or type`);
+  });
+  return resources as CheckpointResource[];
+}
+
+/** Secrets become a placeholder, as the policy runtime never hands a rule a secret's value here. */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>;
+    if (record[SIG_KEY] === SECRET_SIG) return SECRET_VALUE;
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+function propsOf(r: CheckpointResource): Record<string, any> {
+  const inputs = r.inputs && Object.keys(r.inputs).length > 0 ? r.inputs : r.outputs ?? {};
+  return plain(inputs) as Record<string, any>;
+}
+
+function nameOf(urn: string): string {
+  return urn.split("::").pop() ?? urn;
+}
+
+function optionsOf(r: CheckpointResource): PolicyResourceOptions {
+  return { protect: r.protect === true, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], ...(r.parent ? { parent: r.parent } : {}) };
+}
+
+class NotApplicable extends Error {}
+const notApplicable = (reason?: string): never => {
+  throw new NotApplicable(reason);
+};
+
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+  return (resourceClass as { __pulumiType?: string }).__pulumiType === type;
+}
+
+function levelOf(policy: Policy, config: PolicyPackConfig, packLevel: EnforcementLevel): EnforcementLevel {
+  const own = config[policy.name];
+  const all = config.all;
+  const level = (typeof own === "string" ? own : own?.enforcementLevel) ?? (typeof all === "string" ? all : all?.enforcementLevel) ?? policy.enforcementLevel ?? packLevel;
+  return level === "remediate" ? "mandatory" : level;
+}
+
+function settingsOf(policy: Policy, config: PolicyPackConfig): Record<string, unknown> {
+  const own = config[policy.name];
+  if (typeof own !== "object" || own === null) return {};
+  const { enforcementLevel: _level, ...settings } = own;
+  return settings;
+}
+
+/** Refuses a config that names a policy the pack does not have (a typo would silently do nothing). */
+export function unknownPolicies(config: PolicyPackConfig, policies: readonly Policy[]): string[] {
+  const names = new Set(policies.map((p) => p.name));
+  return Object.keys(config).filter((k) => k !== "all" && !names.has(k));
+}
+
+/** Runs every resource and stack rule on the checkpoint's resources. */
+export async function evaluatePolicies(
+  resources: readonly CheckpointResource[],
+  policies: readonly Policy[],
+  config: PolicyPackConfig = {},
+  packLevel: EnforcementLevel = "mandatory",
+): Promise<Violation[]> {
+  const analyzed = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+  const violations: Violation[] = [];
+  const stackTags: ReadonlyMap<string, string> = new Map();
+
+  // Stack rules see every resource with parent and dependencies resolved to resources.
+  const byUrn = new Map<string, PolicyResource>();
+  for (const r of analyzed) {
+    byUrn.set(r.urn, {
+      type: r.type,
+      props: propsOf(r),
+      urn: r.urn,
+      name: nameOf(r.urn),
+      opts: optionsOf(r),
+      dependencies: [],
+      propertyDependencies: {},
+      isType: (c) => isTypeOf(r.type, c),
+      asType: (c) => (isTypeOf(r.type, c) ? (propsOf(r) as never) : undefined),
+    });
+  }
+  for (const r of analyzed) {
+    const resource = byUrn.get(r.urn)! as { -readonly [K in keyof PolicyResource]: PolicyResource[K] };
+    if (r.parent && byUrn.has(r.parent)) resource.parent = byUrn.get(r.parent);
+    resource.dependencies = (r.dependencies ?? []).flatMap((u) => (byUrn.has(u) ? [byUrn.get(u)!] : []));
+    resource.propertyDependencies = Object.fromEntries(
+      Object.entries(r.propertyDependencies ?? {}).map(([property, urns]) => [property, urns.flatMap((u) => (byUrn.has(u) ? [byUrn.get(u)!] : []))]),
+    );
+  }
+
+  for (const policy of policies) {
+    const enforcementLevel = levelOf(policy, config, packLevel);
+    if (enforcementLevel === "disabled") continue;
+    const report = (message: string, urn?: string) =>
+      violations.push({
+        policy: policy.name,
+        severity: policy.severity ?? "medium",
+        enforcementLevel,
+        checklist: policy.framework?.reference ?? "",
+        ...(urn ? { urn } : {}),
+        message,
+        remediation: policy.remediationSteps ?? "",
+      });
+    const getConfig = <T extends object>() => settingsOf(policy, config) as T;
+    const validateResource = (policy as ResourceValidationPolicy).validateResource;
+    const validateStack = (policy as StackValidationPolicy).validateStack;
+    if (validateResource) {
+      const validations = Array.isArray(validateResource) ? validateResource : [validateResource];
+      for (const r of analyzed) {
+        const args: ResourceValidationArgs = {
+          type: r.type,
+          props: propsOf(r),
+          urn: r.urn,
+          name: nameOf(r.urn),
+          opts: optionsOf(r),
+          stackTags,
+          isType: (c) => isTypeOf(r.type, c),
+          asType: (c) => (isTypeOf(r.type, c) ? (propsOf(r) as never) : undefined),
+          getConfig,
+          notApplicable,
+        };
+        for (const validation of validations) {
+          try {
+            await validation(args, (message, urn) => report(message, urn ?? r.urn));
+          } catch (error) {
+            if (!(error instanceof NotApplicable)) throw error;
+          }
+        }
+      }
+    }
+    if (validateStack) {
+      const args: StackValidationArgs = { resources: [...byUrn.values()], stackTags, getConfig, notApplicable };
+      try {
+        await validateStack(args, report);
+      } catch (error) {
+        if (!(error instanceof NotApplicable)) throw error;
+      }
+    }
+  }
+  return violations;
+}
