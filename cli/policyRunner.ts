@@ -13,6 +13,15 @@ import type {
 } from "@pulumi/policy";
 import type { PolicyPackConfig } from "./policyConfig";
 
+// The policy runtime's own unknown-value guard (internal to @pulumi/policy, so typed here), so a rule
+// meets a preview's unknowns exactly as it does under the CLI.
+// The engine writes a value unknown until the update as the same sentinel the proxy looks for.
+const { UnknownValueError, unknownCheckingProxy } = require("@pulumi/policy/proxy") as {
+  UnknownValueError: new (...args: never[]) => Error;
+  unknownCheckingProxy: <T extends object>(value: T) => T;
+};
+
+
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** What a rule sees where the checkpoint holds a secret: never the value. */
@@ -69,7 +78,7 @@ function plain(value: unknown): unknown {
 
 function propsOf(r: CheckpointResource): Record<string, any> {
   const inputs = r.inputs && Object.keys(r.inputs).length > 0 ? r.inputs : r.outputs ?? {};
-  return plain(inputs) as Record<string, any>;
+  return unknownCheckingProxy(plain(inputs) as Record<string, any>);
 }
 
 function nameOf(urn: string): string {
@@ -144,6 +153,18 @@ export async function evaluatePolicies(
     );
   }
 
+  // As the policy server does: a rule that needs a value unknown until the update is reported, advisory.
+  const reportUnknown = (policy: Policy, urn: string | undefined, error: Error) =>
+    violations.push({
+      policy: policy.name,
+      severity: policy.severity ?? "medium",
+      enforcementLevel: "advisory",
+      checklist: policy.framework?.reference ?? "",
+      ...(urn ? { urn } : {}),
+      message: `can't run during preview: ${error.message}`,
+      remediation: policy.remediationSteps ?? "",
+    });
+
   for (const policy of policies) {
     const enforcementLevel = levelOf(policy, config, packLevel);
     if (enforcementLevel === "disabled") continue;
@@ -179,7 +200,8 @@ export async function evaluatePolicies(
           try {
             await validation(args, (message, urn) => report(message, urn ?? r.urn));
           } catch (error) {
-            if (!(error instanceof NotApplicable)) throw error;
+            if (error instanceof UnknownValueError) reportUnknown(policy, r.urn, error);
+            else if (!(error instanceof NotApplicable)) throw error;
           }
         }
       }
@@ -189,7 +211,8 @@ export async function evaluatePolicies(
       try {
         await validateStack(args, report);
       } catch (error) {
-        if (!(error instanceof NotApplicable)) throw error;
+        if (error instanceof UnknownValueError) reportUnknown(policy, undefined, error);
+        else if (!(error instanceof NotApplicable)) throw error;
       }
     }
   }

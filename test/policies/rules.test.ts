@@ -1,0 +1,331 @@
+// Every rule: one compliant case, then one failing case per requirement (mutate one field).
+import { describe, expect, it } from "vitest";
+import { policies } from "../../policies/rules";
+import { TYPES } from "../../policies/lib";
+import { runResourceRule, runStackRule, withUnknown, type FakeResource } from "./harness";
+
+const rule = (name: string) => {
+  const found = policies.find((p) => p.name === name);
+  if (!found) throw new Error(`no rule ${name}`);
+  return found;
+};
+
+const TAGS = { environment: "prod", owner: "team@contoso.com", costCenter: "CC-1", project: "genai-platform" };
+
+const account = (): FakeResource => ({
+  type: TYPES.openAiAccount,
+  name: "openai-swc-account",
+  protect: true,
+  props: {
+    accountName: "oai-genai-prod-swc",
+    location: "swedencentral",
+    kind: "OpenAI",
+    tags: TAGS,
+    properties: { disableLocalAuth: true, publicNetworkAccess: "Disabled", networkAcls: { defaultAction: "Deny", ipRules: [] } },
+  },
+});
+
+const raiPolicy = (): FakeResource => ({
+  type: TYPES.raiPolicy,
+  name: "openai-swc-content-filter",
+  props: {
+    accountName: "oai-genai-prod-swc",
+    raiPolicyName: "rai-genai-prod",
+    tags: TAGS,
+    properties: {
+      basePolicyName: "Microsoft.DefaultV2",
+      contentFilters: [
+        ...["Hate", "Sexual", "Selfharm", "Violence"].flatMap((name) => ["Prompt", "Completion"].map((source) => ({ name, source, severityThreshold: "Medium", enabled: true, blocking: true }))),
+        { name: "Jailbreak", source: "Prompt", enabled: true, blocking: true },
+      ],
+    },
+  },
+});
+
+const deployment = (name: string, sku: string, capacity: number, extra: Record<string, unknown> = {}): FakeResource => ({
+  type: TYPES.openAiDeployment,
+  name: `openai-swc-${name}`,
+  dependsOn: { accountName: ["openai-swc-account"], properties: ["openai-swc-content-filter"] },
+  props: {
+    accountName: "oai-genai-prod-swc",
+    deploymentName: name,
+    sku: { name: sku, capacity },
+    tags: { ...TAGS, endpoint: "chat", slot: "blue" },
+    properties: {
+      model: { format: "OpenAI", name: "gpt-4o", version: "2024-11-20" },
+      raiPolicyName: "rai-genai-prod",
+      ...(sku.includes("Provisioned") ? {} : { versionUpgradeOption: "NoAutoUpgrade" }),
+      ...extra,
+    },
+  },
+});
+
+const paygo = () => deployment("chat-blue-gpt-4o-gstd", "GlobalStandard", 300);
+const ptu = (extra: Record<string, unknown> = { spilloverDeploymentName: "chat-blue-gpt-4o-gstd" }) => deployment("chat-blue-gpt-4o-gptu", "GlobalProvisionedManaged", 50, extra);
+const workspace = (): FakeResource => ({ type: TYPES.workspace, name: "core-log", protect: true, props: { workspaceName: "log-genai-prod", tags: TAGS, features: { disableLocalAuth: true } } });
+const diagnostics = (): FakeResource => ({
+  type: TYPES.diagnosticSetting,
+  name: "openai-swc-diagnostics",
+  dependsOn: { resourceUri: ["openai-swc-account"], workspaceId: ["core-log"] },
+  props: { name: "diag-log-analytics", logs: [{ categoryGroup: "allLogs", enabled: true }] },
+});
+
+/** A compliant stack: account, filter, PAYGO + PTU with spillover, workspace and diagnostics. */
+const stack = () => [account(), raiPolicy(), paygo(), ptu(), workspace(), diagnostics()];
+
+function mutate(resource: FakeResource, change: (props: Record<string, any>) => void, overrides: Partial<FakeResource> = {}): FakeResource {
+  const props = structuredClone(resource.props);
+  change(props);
+  return { ...resource, ...overrides, props };
+}
+
+describe("security-openai-local-auth-disabled", () => {
+  const policy = rule("security-openai-local-auth-disabled");
+  it("passes with keys disabled", async () => expect((await runResourceRule(policy, account())).violations).toEqual([]));
+  it("fails with keys enabled", async () => {
+    expect((await runResourceRule(policy, mutate(account(), (p) => (p.properties.disableLocalAuth = false)))).violations).toEqual(["disableLocalAuth is false: API keys stay usable"]);
+  });
+  it("fails when unset (Azure's default keeps keys)", async () => {
+    expect((await runResourceRule(policy, mutate(account(), (p) => delete p.properties.disableLocalAuth))).violations).toEqual(["disableLocalAuth is null: API keys stay usable"]);
+  });
+  it("does not apply to other types", async () => expect((await runResourceRule(policy, workspace())).notApplicable).toContain("applies only to"));
+  it("cannot judge an unknown value in a preview", async () => {
+    const outcome = await runResourceRule(policy, { ...account(), props: withUnknown(account().props, ["properties", "disableLocalAuth"]) });
+    expect(outcome.unknown).toContain("can't be known during preview");
+  });
+});
+
+describe("security-openai-public-network-disabled", () => {
+  const policy = rule("security-openai-public-network-disabled");
+  it("passes when private", async () => expect((await runResourceRule(policy, account())).violations).toEqual([]));
+  it("fails with public access enabled", async () => {
+    expect((await runResourceRule(policy, mutate(account(), (p) => (p.properties.publicNetworkAccess = "Enabled")))).violations).toEqual(['publicNetworkAccess is "Enabled"']);
+  });
+  it("fails when the ACL allows by default", async () => {
+    expect((await runResourceRule(policy, mutate(account(), (p) => (p.properties.networkAcls.defaultAction = "Allow")))).violations).toEqual([
+      'networkAcls.defaultAction is "Allow": any address may connect',
+    ]);
+  });
+});
+
+describe("security-monitoring-local-auth-disabled", () => {
+  const policy = rule("security-monitoring-local-auth-disabled");
+  const appInsights = (): FakeResource => ({ type: TYPES.appInsights, name: "core-appi", props: { disableLocalAuth: true, tags: TAGS } });
+  it("passes for the workspace and App Insights without local auth", async () => {
+    expect((await runResourceRule(policy, workspace())).violations).toEqual([]);
+    expect((await runResourceRule(policy, appInsights())).violations).toEqual([]);
+  });
+  it("fails for a workspace with shared keys", async () => {
+    expect((await runResourceRule(policy, mutate(workspace(), (p) => delete p.features))).violations).toEqual(["features.disableLocalAuth is not true: shared keys stay usable"]);
+  });
+  it("fails for App Insights with instrumentation-key ingestion", async () => {
+    expect((await runResourceRule(policy, mutate(appInsights(), (p) => (p.disableLocalAuth = false)))).violations).toHaveLength(1);
+  });
+  it("does not apply elsewhere", async () => expect((await runResourceRule(policy, account())).notApplicable).toBeDefined());
+});
+
+describe("security-rbac-no-broad-roles", () => {
+  const policy = rule("security-rbac-no-broad-roles");
+  const assignment = (roleGuid: string): FakeResource => ({
+    type: TYPES.roleAssignment,
+    name: "gateway-openai-user",
+    props: { principalId: "p-1", principalType: "ServicePrincipal", roleDefinitionId: `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`, scope: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a" },
+  });
+  it("passes for Cognitive Services OpenAI User", async () => expect((await runResourceRule(policy, assignment("5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"))).violations).toEqual([]));
+  it.each([
+    ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"],
+    ["b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"],
+    ["18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"],
+    ["F58310D9-A9F6-439A-9E8D-F62E7B41A168", "Role Based Access Control Administrator"],
+  ])("fails for %s (%s)", async (guid, role) => {
+    expect((await runResourceRule(policy, assignment(guid))).violations).toEqual([`grants ${role} (${guid.toLowerCase()}) to principal p-1`]);
+  });
+});
+
+describe("ethics-openai-content-filter-strength", () => {
+  const policy = rule("ethics-openai-content-filter-strength");
+  const filters = (p: Record<string, any>) => p.properties.contentFilters as Record<string, any>[];
+  it("passes with the four harms at Medium and jailbreak on", async () => expect((await runResourceRule(policy, raiPolicy())).violations).toEqual([]));
+  it("passes at the stricter Low", async () => {
+    expect((await runResourceRule(policy, mutate(raiPolicy(), (p) => filters(p).forEach((f) => f.severityThreshold && (f.severityThreshold = "Low"))))).violations).toEqual([]);
+  });
+  it("fails when a harm is only blocked at High", async () => {
+    expect((await runResourceRule(policy, mutate(raiPolicy(), (p) => (filters(p)[0]!.severityThreshold = "High")))).violations).toEqual(["Hate on Prompt blocks only at High: use Medium or Low"]);
+  });
+  it("fails when a harm filter is missing on one source", async () => {
+    expect((await runResourceRule(policy, mutate(raiPolicy(), (p) => (p.properties.contentFilters = filters(p).filter((f) => !(f.name === "Violence" && f.source === "Completion")))))).violations).toEqual(["no Violence filter on Completion"]);
+  });
+  it("fails when a filter is not blocking", async () => {
+    expect((await runResourceRule(policy, mutate(raiPolicy(), (p) => (filters(p)[2]!.blocking = false)))).violations).toEqual(["Sexual on Prompt is not enabled and blocking"]);
+  });
+  it("fails when jailbreak detection is off", async () => {
+    expect((await runResourceRule(policy, mutate(raiPolicy(), (p) => (filters(p).find((f) => f.name === "Jailbreak")!.enabled = false)))).violations).toEqual(["Jailbreak detection on prompts is not enabled and blocking"]);
+  });
+});
+
+describe("ethics-openai-deployment-filtered", () => {
+  const policy = rule("ethics-openai-deployment-filtered");
+  it("passes when every deployment names the stack's filter", async () => expect((await runStackRule(policy, stack())).violations).toEqual([]));
+  it("fails for a deployment without a filter", async () => {
+    const unfiltered = mutate(paygo(), (p) => delete p.properties.raiPolicyName, { dependsOn: { accountName: ["openai-swc-account"] } });
+    expect((await runStackRule(policy, [account(), raiPolicy(), unfiltered])).violations).toEqual([
+      "openai-swc-chat-blue-gpt-4o-gstd (azure-native:cognitiveservices:Deployment) has no raiPolicyName: it runs with the account's default filter only",
+    ]);
+  });
+  it("fails for a filter the stack does not define", async () => {
+    const elsewhere = mutate(paygo(), (p) => (p.properties.raiPolicyName = "Microsoft.Nil"), { dependsOn: { accountName: ["openai-swc-account"] } });
+    expect((await runStackRule(policy, [account(), raiPolicy(), elsewhere])).violations[0]).toContain('names RAI policy "Microsoft.Nil", which this stack does not define');
+  });
+});
+
+describe("data-openai-deployment-version-pinned", () => {
+  const policy = rule("data-openai-deployment-version-pinned");
+  it("passes with a pinned version", async () => expect((await runResourceRule(policy, paygo())).violations).toEqual([]));
+  it("fails without a version", async () => {
+    expect((await runResourceRule(policy, mutate(paygo(), (p) => delete p.properties.model.version))).violations).toEqual(["properties.model.version is null: pin a version"]);
+  });
+  it("fails on 'latest'", async () => {
+    expect((await runResourceRule(policy, mutate(paygo(), (p) => (p.properties.model.version = "latest")))).violations).toEqual(['properties.model.version is "latest": pin a version']);
+  });
+});
+
+describe("data-openai-paygo-no-auto-upgrade", () => {
+  const policy = rule("data-openai-paygo-no-auto-upgrade");
+  it("passes for PAYGO with NoAutoUpgrade", async () => expect((await runResourceRule(policy, paygo())).violations).toEqual([]));
+  it("fails for PAYGO that follows new defaults", async () => {
+    expect((await runResourceRule(policy, mutate(paygo(), (p) => (p.properties.versionUpgradeOption = "OnceNewDefaultVersionAvailable")))).violations).toEqual([
+      'versionUpgradeOption is "OnceNewDefaultVersionAvailable"',
+    ]);
+  });
+  it("fails for PAYGO with the option unset", async () => {
+    expect((await runResourceRule(policy, mutate(paygo(), (p) => delete p.properties.versionUpgradeOption))).violations).toHaveLength(1);
+  });
+  it("does not apply to PTU deployments", async () => expect((await runResourceRule(policy, ptu())).notApplicable).toContain("does not auto-upgrade"));
+});
+
+describe("cost-azure-required-tags", () => {
+  const policy = rule("cost-azure-required-tags");
+  it("passes with environment, owner and costCenter", async () => expect((await runResourceRule(policy, account())).violations).toEqual([]));
+  it.each(["environment", "owner", "costCenter"])("fails without %s", async (tag) => {
+    expect((await runResourceRule(policy, mutate(account(), (p) => delete p.tags[tag]))).violations).toEqual([`missing tag ${tag}`]);
+  });
+  it("fails without any tags, naming all three", async () => {
+    expect((await runResourceRule(policy, mutate(account(), (p) => delete p.tags))).violations).toEqual(["missing tags environment, owner, costCenter"]);
+  });
+  it("does not apply to untaggable types or providers", async () => {
+    expect((await runResourceRule(policy, diagnostics())).notApplicable).toBeDefined();
+    expect((await runResourceRule(policy, { type: "pulumi:providers:azure-native", name: "azure", props: {} })).notApplicable).toBeDefined();
+  });
+});
+
+describe("reliability-azure-stateful-protected", () => {
+  const policy = rule("reliability-azure-stateful-protected");
+  it("passes for a protected account", async () => expect((await runResourceRule(policy, account())).violations).toEqual([]));
+  it("fails for an unprotected account", async () => {
+    expect((await runResourceRule(policy, { ...account(), protect: false })).violations).toEqual(["not protected: a config change or `pulumi destroy` would delete it and what it holds"]);
+  });
+  it("does not apply to deployments (a finished rollout removes them)", async () => expect((await runResourceRule(policy, paygo())).notApplicable).toBeDefined());
+});
+
+describe("observability-azure-diagnostics-to-workspace", () => {
+  const policy = rule("observability-azure-diagnostics-to-workspace");
+  it("passes with a setting to the workspace", async () => expect((await runStackRule(policy, stack())).violations).toEqual([]));
+  it("fails without a diagnostic setting", async () => {
+    expect((await runStackRule(policy, [account(), workspace()])).violations).toEqual(["openai-swc-account (azure-native:cognitiveservices:Account) has no diagnostic setting"]);
+  });
+  it("fails when the setting goes elsewhere", async () => {
+    const toStorage: FakeResource = { ...diagnostics(), dependsOn: { resourceUri: ["openai-swc-account"] }, props: { storageAccountId: "/subscriptions/s/x" } };
+    expect((await runStackRule(policy, [account(), workspace(), toStorage])).violations[0]).toContain("none sends to a Log Analytics workspace");
+  });
+});
+
+describe("cost-openai-paygo-within-quota", () => {
+  const policy = rule("cost-openai-paygo-within-quota");
+  const quota = (limit: number) => ({ quota: [{ region: "swedencentral", model: "gpt-4o", deploymentType: "GlobalStandard", limit, usedElsewhere: 100_000 }] });
+  it("passes at exactly the quota", async () => expect((await runStackRule(policy, stack(), quota(400_000))).violations).toEqual([]));
+  it("fails one step over", async () => {
+    expect((await runStackRule(policy, stack(), quota(399_000))).violations).toEqual([
+      "gpt-4o GlobalStandard in swedencentral: 300000 TPM planned + 100000 used elsewhere exceeds the 399000 TPM quota (chat-blue-gpt-4o-gstd (300000 TPM))",
+    ]);
+  });
+  it("fails when no quota is declared for a deployment's region, model and type", async () => {
+    expect((await runStackRule(policy, stack(), { quota: [] })).violations[0]).toContain("no quota declared");
+  });
+  it("fails without the facts", async () => expect((await runStackRule(policy, stack())).violations[0]).toContain("no quota table in the policy config"));
+});
+
+describe("cost-openai-ptu-within-cap", () => {
+  const policy = rule("cost-openai-ptu-within-cap");
+  const facts = (ptuCap: number, limit = 300) => ({ ptuCap, ptuQuota: [{ region: "swedencentral", deploymentType: "GlobalProvisionedManaged", limit, usedElsewhere: 100 }] });
+  it("passes within cap and quota", async () => expect((await runStackRule(policy, stack(), facts(50))).violations).toEqual([]));
+  it("fails over the environment cap", async () => {
+    expect((await runStackRule(policy, stack(), facts(45))).violations).toEqual(["50 PTU reserved by chat-blue-gpt-4o-gptu (50) exceeds the environment's cap of 45"]);
+  });
+  it("fails over the region's PTU quota", async () => {
+    expect((await runStackRule(policy, stack(), facts(100, 140))).violations).toEqual(["GlobalProvisionedManaged in swedencentral: 50 PTU planned + 100 used elsewhere exceeds the 140 PTU quota"]);
+  });
+  it("fails without the facts", async () => expect((await runStackRule(policy, stack())).violations[0]).toContain("no ptuCap in the policy config"));
+});
+
+describe("capacity-openai-ptu-sized", () => {
+  const policy = rule("capacity-openai-ptu-sized");
+  const facts = (requiredPtu: number) => ({
+    ptuIncrements: [{ model: "gpt-4o", deploymentType: "GlobalProvisionedManaged", minimum: 15, step: 5 }],
+    ptuRequirements: [{ endpoint: "chat", slot: "blue", requiredPtu }],
+  });
+  it("passes with a valid size that covers the workload", async () => expect((await runStackRule(policy, stack(), facts(40))).violations).toEqual([]));
+  it("fails for a size off the increment", async () => {
+    const odd = mutate(ptu(), (p) => (p.sku.capacity = 42));
+    expect((await runStackRule(policy, [account(), paygo(), odd], facts(40))).violations).toEqual(["chat-blue-gpt-4o-gptu: 42 PTU is not valid for gpt-4o GlobalProvisionedManaged (minimum 15, step 5)"]);
+  });
+  it("fails when the slot's PTUs are under what the workload needs", async () => {
+    expect((await runStackRule(policy, stack(), facts(55))).violations).toEqual(["chat/blue: 50 PTU configured, its peak workload needs 55"]);
+  });
+});
+
+describe("reliability-openai-ptu-fallback", () => {
+  const policy = rule("reliability-openai-ptu-fallback");
+  it("passes with native spillover", async () => expect((await runStackRule(policy, stack())).violations).toEqual([]));
+  it("passes with a second target in the slot instead", async () => {
+    expect((await runStackRule(policy, [account(), ptu({}), paygo()])).violations).toEqual([]);
+  });
+  it("fails when spillover names a deployment that does not exist", async () => {
+    expect((await runStackRule(policy, [account(), ptu({ spilloverDeploymentName: "nope" })])).violations[0]).toContain('spills over to "nope"');
+  });
+  it("fails with no spillover and no other target", async () => {
+    expect((await runStackRule(policy, [account(), ptu({})])).violations).toEqual(["chat-blue-gpt-4o-gptu has no spillover and no other target in chat/blue: when its PTUs are saturated, clients get 429"]);
+  });
+});
+
+describe("lifecycle-endpoint-live-slot", () => {
+  const policy = rule("lifecycle-endpoint-live-slot");
+  it("passes when the live slot is served", async () => expect((await runStackRule(policy, stack(), { endpoints: { chat: { blue: 100, green: 0 } } })).violations).toEqual([]));
+  it("fails when weights do not sum to 100", async () => {
+    expect((await runStackRule(policy, stack(), { endpoints: { chat: { blue: 100, green: 10 } } })).violations).toEqual([
+      "chat: slot weights sum to 110, not 100",
+      "chat/green takes traffic but no deployment in this stack serves it",
+    ]);
+  });
+  it("fails when a weight is outside 0..100", async () => {
+    expect((await runStackRule(policy, stack(), { endpoints: { chat: { blue: 150, green: -50 } } })).violations[0]).toBe("chat: weights blue=150, green=-50 are outside 0..100");
+  });
+  it("fails when no slot takes traffic", async () => {
+    expect((await runStackRule(policy, stack(), { endpoints: { chat: { blue: 0 } } })).violations).toContain("chat: no slot takes traffic");
+  });
+  it("fails when a live slot has no deployment", async () => {
+    expect((await runStackRule(policy, stack(), { endpoints: { chat: { green: 100 } } })).violations).toEqual(["chat/green takes traffic but no deployment in this stack serves it"]);
+  });
+  it("fails without the facts", async () => expect((await runStackRule(policy, stack())).violations[0]).toContain("no endpoints in the policy config"));
+});
+
+describe("the pack", () => {
+  it("names every rule <area>-<resource>-<requirement> and gives it severity, remediation and a checklist item", () => {
+    for (const p of policies) {
+      expect(p.name).toMatch(/^(security|ethics|data|cost|reliability|observability|lifecycle|capacity)-[a-z]+-[a-z0-9-]+$/);
+      expect(p.severity).toBeDefined();
+      expect(p.remediationSteps?.length).toBeGreaterThan(20);
+      expect(p.framework?.reference).toMatch(/^#\d+/);
+    }
+    expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
+  });
+});
