@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { policies } from "../../policies/rules";
+import { baseEnforcement, buildPolicyConfig, policyFacts } from "../../cli/policyConfig";
+import { evaluatePolicies } from "../../cli/policyRunner";
+import { PROJECT_DIR, planStack, rawConfig, validConfig } from "../helpers";
+
+const INSECURE = "test/fixtures/insecure/stack.json";
+
+function run(script: string, ...args: string[]) {
+  const result = spawnSync("node", ["--import", "tsx", script, ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+async function violationsOfPlan(stack: string) {
+  const planned = await planStack(stack);
+  const config = validConfig(stack);
+  return evaluatePolicies(planned.stackExport.deployment.resources, policies, buildPolicyConfig(baseEnforcement(PROJECT_DIR, config.environment), policyFacts(config)));
+}
+
+describe("the planned stacks", () => {
+  it("prod passes every rule", async () => {
+    expect(await violationsOfPlan("prod")).toEqual([]);
+  });
+
+  it("dev passes every mandatory rule; its relaxations (public access, protect) are reported as advisory", async () => {
+    const violations = await violationsOfPlan("dev");
+    expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+    expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual(["reliability-azure-stateful-protected", "security-openai-public-network-disabled"]);
+  });
+
+  it("relaxes in dev only network isolation and protect", () => {
+    const dev = baseEnforcement(PROJECT_DIR, "dev");
+    const relaxed = Object.entries(dev).filter(([name, level]) => name !== "all" && level !== "mandatory").map(([name]) => name);
+    expect(relaxed.sort()).toEqual(["reliability-azure-stateful-protected", "security-openai-public-network-disabled"]);
+    expect(baseEnforcement(PROJECT_DIR, "prod")).toEqual({ all: "mandatory" });
+  });
+});
+
+describe("npm run check", () => {
+  it("fails the insecure fixture (exit 1), naming exactly the broken rules", () => {
+    const result = run("cli/check.ts", INSECURE, "--json");
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect([...new Set(report.violations.map((v: { policy: string }) => v.policy))].sort()).toEqual(policies.map((p) => p.name).sort());
+    expect(report.policyConfig).toContain("test/fixtures/insecure/policy-config.json");
+  });
+
+  it("prints a table grouped by severity with remediation", () => {
+    const result = run("cli/check.ts", INSECURE);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/CRITICAL \(\d+\)[\s\S]*HIGH \(\d+\)[\s\S]*MEDIUM \(\d+\)/);
+    expect(result.stdout).toContain("security-rbac-no-broad-roles (checklist #4, #14): Grant the narrowest data-plane role");
+    expect(result.stdout).toContain("grants Contributor (b24988ac-6180-42a0-ab88-20f7382dd24c)");
+  });
+
+  it("passes the prod plan (exit 0)", () => {
+    const out = mkdtempSync(join(tmpdir(), "genai-check-"));
+    expect(run("cli/plan.ts", "--stack", "prod", "--out", out).code).toBe(0);
+    const result = run("cli/check.ts", join(out, "prod", "stack.json"));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Every rule passes.");
+  });
+
+  it.each([
+    ["a missing file", ["nosuch.json"], /cannot read stack export .*nosuch\.json/],
+    ["a file that is not JSON", ["README.md"], /is not valid JSON/],
+    ["JSON that is not a stack export", ["package.json"], /not a `pulumi stack export` file of version 3/],
+    ["no file", [], /expected one stack export file, got 0/],
+    ["a policy config naming an unknown rule", [INSECURE, "--policy-config", "policies/package.json"], /names unknown policies name, version/],
+  ])("exits 2 with a clear message for %s", (_case, args, message) => {
+    const result = run("cli/check.ts", ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("npm run plan and the pack", () => {
+  it("exits 1 when the plan breaks a mandatory rule (public access opened in prod)", () => {
+    const raw = rawConfig("prod");
+    raw.publicNetworkAccess = "Enabled";
+    const out = mkdtempSync(join(tmpdir(), "genai-plan-policy-"));
+    const file = join(out, "Pulumi.open.yaml");
+    writeFileSync(file, stringify({ config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])) }));
+    const result = run("cli/plan.ts", "--stack", "open", "--config-file", file, "--out", out);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("security-openai-public-network-disabled");
+    expect(result.stdout).toMatch(/4 mandatory, 0 advisory/); // two accounts: access on, ACL open
+  });
+});
