@@ -107,7 +107,10 @@ export async function check(argv: string[], io = { out: (s: string) => process.s
 
 if (require.main === module) {
   check(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => {
+      // Not process.exit(): pending writes (such as the loader's transform cache) finish first.
+      process.exitCode = code;
+    },
     (error: unknown) => {
       process.stderr.write(`check: a rule failed to run: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(CHECK_EXIT.invalid);

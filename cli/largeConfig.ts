@@ -1,4 +1,4 @@
-import { stringify } from "yaml";
+import { dump as stringify } from "js-yaml";
 
 const REGIONS = ["swedencentral", "eastus2", "westus3", "francecentral", "uksouth", "japaneast", "australiaeast", "canadaeast", "norwayeast", "switzerlandnorth"];
 const MODELS: [string, string][] = [

@@ -6,7 +6,7 @@ import "./startup";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { parse } from "yaml";
+import { load as parse } from "js-yaml";
 import { parsePlatformConfig, rawConfigFromPulumi } from "../stacks/config";
 import { stableGuid } from "./mockOutputs";
 import { runOffline, type OfflineRun } from "./offlineRun";
@@ -138,7 +138,10 @@ export async function plan(argv: string[], projectDir: string, io = { out: (s: s
 
 if (require.main === module) {
   plan(process.argv.slice(2), resolve(__dirname, "..")).then(
-    (code) => process.exit(code),
+    (code) => {
+      // Not process.exit(): pending writes (such as the loader's transform cache) finish first.
+      process.exitCode = code;
+    },
     (error: unknown) => {
       process.stderr.write(`plan: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
       process.exit(EXIT.programFailed);

@@ -76,9 +76,17 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+const propsCache = new WeakMap<CheckpointResource, Record<string, any>>();
+
+/** What a rule reads: inputs (outputs where there are none), secrets hidden, unknowns guarded. */
 function propsOf(r: CheckpointResource): Record<string, any> {
-  const inputs = r.inputs && Object.keys(r.inputs).length > 0 ? r.inputs : r.outputs ?? {};
-  return unknownCheckingProxy(plain(inputs) as Record<string, any>);
+  let props = propsCache.get(r);
+  if (!props) {
+    const inputs = r.inputs && Object.keys(r.inputs).length > 0 ? r.inputs : r.outputs ?? {};
+    props = unknownCheckingProxy(plain(inputs) as Record<string, any>);
+    propsCache.set(r, props);
+  }
+  return props;
 }
 
 function nameOf(urn: string): string {

@@ -119,6 +119,9 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
   };
 }
 
+/** Above this many deployments the text summary shows slots, not every deployment. */
+const DEPLOYMENT_TABLE_LIMIT = 30;
+
 const n = (value: number) => value.toLocaleString("en-US");
 
 function table(head: string[], rows: (string | number)[][]): string {
@@ -139,23 +142,40 @@ export function renderPlanReport(report: PlanReport): string {
   out.push("", `Resources: ${report.resources.total}`);
   out.push(table(["component", "type", "resources"], report.resources.byComponent.map((c) => [c.component, c.type, c.resources])));
   out.push("", "Capacity per endpoint and slot");
+  const slots = new Map<string, CapacityRow[]>();
+  for (const c of report.capacity) slots.set(`${c.endpoint}/${c.slot}`, [...(slots.get(`${c.endpoint}/${c.slot}`) ?? []), c]);
   out.push(
     table(
-      ["endpoint", "slot", "weight", "account", "deployment", "model", "type", "capacity", "priority", "spillover"],
-      report.capacity.map((c) => [
-        c.endpoint,
-        c.slot,
-        c.weight,
-        `${c.account} (${c.region})`,
-        c.deployment,
-        `${c.model} ${c.version}`,
-        c.deploymentType,
-        c.unit === "PTU" ? `${n(c.capacity)} PTU${c.requiredPtu !== undefined ? ` (needs ${n(c.requiredPtu)})` : ""}` : `${n(c.capacity)} TPM`,
-        c.priority,
-        c.spillover ?? "",
-      ]),
+      ["endpoint", "slot", "weight", "PTU", "PAYGO", "deployments", "regions"],
+      [...slots.values()].map((rows) => {
+        const ptu = rows.filter((r) => r.unit === "PTU");
+        const needed = ptu.find((r) => r.requiredPtu !== undefined)?.requiredPtu;
+        const ptuTotal = ptu.reduce((sum, r) => sum + r.capacity, 0);
+        return [
+          rows[0]!.endpoint,
+          rows[0]!.slot,
+          rows[0]!.weight,
+          ptu.length ? `${n(ptuTotal)}${needed !== undefined ? ` (needs ${n(needed)})` : ""}` : "-",
+          `${n(rows.filter((r) => r.unit === "TPM").reduce((sum, r) => sum + r.capacity, 0))} TPM`,
+          rows.length,
+          [...new Set(rows.map((r) => r.region))].join(", "),
+        ];
+      }),
     ),
   );
+  const ptuRows = report.capacity.filter((c) => c.spillover);
+  if (ptuRows.length > 0) out.push("PTU overflow:", ...ptuRows.map((c) => `  ${c.deployment} on ${c.account}: ${c.spillover}`));
+  if (report.capacity.length <= DEPLOYMENT_TABLE_LIMIT) {
+    out.push("", "Deployments");
+    out.push(
+      table(
+        ["endpoint", "slot", "account", "deployment", "model", "type", "capacity", "priority"],
+        report.capacity.map((c) => [c.endpoint, c.slot, `${c.account} (${c.region})`, c.deployment, `${c.model} ${c.version}`, c.deploymentType, `${n(c.capacity)} ${c.unit}`, c.priority]),
+      ),
+    );
+  } else {
+    out.push(`${report.capacity.length} deployments: listed by --json and in stack.json`);
+  }
   out.push(`PTU reserved: ${n(report.ptu.total)} of the environment's cap of ${n(report.ptu.cap)}`);
   out.push("", "Quota ledger (declared quota; planned = this stack)");
   out.push(

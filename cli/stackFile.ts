@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { load as parse } from "js-yaml";
 
 /** What a `secure:` value becomes offline: its ciphertext cannot be decrypted without the stack's key. */
 export const SECRET_PLACEHOLDER = "[secret: encrypted in the stack file, not decrypted offline]";

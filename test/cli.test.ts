@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
+import { dump as stringify } from "js-yaml";
 import { largeStackFile } from "../cli/largeConfig";
 import { PROJECT_DIR } from "./helpers";
 
