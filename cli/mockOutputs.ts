@@ -109,6 +109,68 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
     id: (inputs) => `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`,
     outputs: armBase("Microsoft.Insights/diagnosticSettings"),
   },
+  "azure-native:managedidentity:UserAssignedIdentity": {
+    id: armId("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),
+    outputs: (inputs, id, name, context) => ({
+      ...armBase("Microsoft.ManagedIdentity/userAssignedIdentities")(inputs, id, name, context),
+      principalId: stableGuid(`${id}/principal`),
+      clientId: stableGuid(`${id}/client`),
+      tenantId: context.tenantId,
+    }),
+  },
+  "azure-native:managedidentity:FederatedIdentityCredential": {
+    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${inputs.resourceName}/federatedIdentityCredentials/${inputs.federatedIdentityCredentialResourceName}`,
+    outputs: armBase("Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"),
+  },
+  "azure-native:authorization:RoleAssignment": {
+    id: (inputs) => `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`,
+    outputs: armBase("Microsoft.Authorization/roleAssignments"),
+  },
+  "azure-native:network:VirtualNetwork": {
+    id: armId("Microsoft.Network/virtualNetworks", "virtualNetworkName"),
+    outputs: armBase("Microsoft.Network/virtualNetworks"),
+  },
+  "azure-native:network:NetworkSecurityGroup": {
+    id: armId("Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName"),
+    outputs: armBase("Microsoft.Network/networkSecurityGroups"),
+  },
+  "azure-native:network:Subnet": {
+    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}/subnets/${inputs.subnetName}`,
+    outputs: armBase("Microsoft.Network/virtualNetworks/subnets"),
+  },
+  "azure-native:network:PrivateEndpoint": {
+    id: armId("Microsoft.Network/privateEndpoints", "privateEndpointName"),
+    outputs: armBase("Microsoft.Network/privateEndpoints"),
+  },
+  "azure-native:network:PrivateDnsZoneGroup": {
+    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Network/privateEndpoints/${inputs.privateEndpointName}/privateDnsZoneGroups/${inputs.privateDnsZoneGroupName}`,
+    outputs: armBase("Microsoft.Network/privateEndpoints/privateDnsZoneGroups"),
+  },
+  "azure-native:privatedns:PrivateZone": {
+    id: armId("Microsoft.Network/privateDnsZones", "privateZoneName"),
+    outputs: armBase("Microsoft.Network/privateDnsZones"),
+  },
+  "azure-native:privatedns:VirtualNetworkLink": {
+    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Network/privateDnsZones/${inputs.privateZoneName}/virtualNetworkLinks/${inputs.virtualNetworkLinkName}`,
+    outputs: armBase("Microsoft.Network/privateDnsZones/virtualNetworkLinks"),
+  },
+  "azure-native:redisenterprise:RedisEnterprise": {
+    id: armId("Microsoft.Cache/redisEnterprise", "clusterName"),
+    outputs: (inputs, id, name, context) => ({
+      ...armBase("Microsoft.Cache/redisEnterprise")(inputs, id, name, context),
+      hostName: `${inputs.clusterName}.${inputs.location}.redis.azure.net`,
+      provisioningState: "Succeeded",
+      redisVersion: "7.4",
+    }),
+  },
+  "azure-native:redisenterprise:Database": {
+    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Cache/redisEnterprise/${inputs.clusterName}/databases/${inputs.databaseName}`,
+    outputs: armBase("Microsoft.Cache/redisEnterprise/databases"),
+  },
+  "azure-native:redisenterprise:AccessPolicyAssignment": {
+    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Cache/redisEnterprise/${inputs.clusterName}/databases/${inputs.databaseName}/accessPolicyAssignments/${inputs.accessPolicyAssignmentName}`,
+    outputs: armBase("Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments"),
+  },
   "random:index/randomString:RandomString": {
     id: (_inputs, name) => `none-${name}`,
     outputs: (inputs, _id, name) => {

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PTU_DEPLOYMENT_TYPES, PTU_MODELS, isPtuType, ptuIncrement, sizePtu } from "../components/openai";
-import { plannedDeployments, type PlatformConfig } from "../stacks/config";
+import { KEY_AUTH_EXCEPTION } from "../components/cache";
+import { composeName } from "../components/core/naming";
+import { namingContext, plannedDeployments, type PlatformConfig } from "../stacks/config";
 
 type Level = "advisory" | "mandatory" | "remediate" | "disabled";
 /** Pulumi's `--policy-pack-config` format: per policy a level, or an object with `enforcementLevel` and the policy's own settings. */
@@ -32,6 +34,11 @@ export function policyFacts(config: PlatformConfig): Record<string, Record<strin
         .filter((model) => usedPtuModels.has(model))
         .flatMap((model) => PTU_DEPLOYMENT_TYPES.map((deploymentType) => ({ model, deploymentType, ...ptuIncrement(model, deploymentType)! }))),
       ptuRequirements: requirements,
+    },
+    "security-redis-key-auth-exception": {
+      exceptions: config.cache?.accessKeysForGateway
+        ? [{ cluster: composeName("redisCluster", namingContext(config)), database: KEY_AUTH_EXCEPTION.database, reason: KEY_AUTH_EXCEPTION.reason }]
+        : [],
     },
     "lifecycle-endpoint-live-slot": {
       endpoints: Object.fromEntries(Object.entries(config.models).map(([name, e]) => [name, Object.fromEntries(Object.entries(e.slots).filter(([, s]) => s).map(([slot, s]) => [slot, s!.weight]))])),

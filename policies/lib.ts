@@ -16,16 +16,42 @@ export const TYPES = {
   raiPolicy: "azure-native:cognitiveservices:RaiPolicy",
   diagnosticSetting: "azure-native:monitor:DiagnosticSetting",
   roleAssignment: "azure-native:authorization:RoleAssignment",
+  userAssignedIdentity: "azure-native:managedidentity:UserAssignedIdentity",
+  federatedCredential: "azure-native:managedidentity:FederatedIdentityCredential",
+  subnet: "azure-native:network:Subnet",
+  privateEndpoint: "azure-native:network:PrivateEndpoint",
+  privateDnsZoneGroup: "azure-native:network:PrivateDnsZoneGroup",
+  redisCluster: "azure-native:redisenterprise:RedisEnterprise",
+  redisDatabase: "azure-native:redisenterprise:Database",
+  redisAccessPolicyAssignment: "azure-native:redisenterprise:AccessPolicyAssignment",
 } as const;
 
 /** Azure types the platform creates that take no tags. */
-export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([TYPES.diagnosticSetting, TYPES.roleAssignment]);
+export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
+  TYPES.diagnosticSetting,
+  TYPES.roleAssignment,
+  TYPES.federatedCredential,
+  TYPES.subnet,
+  TYPES.privateDnsZoneGroup,
+  TYPES.redisDatabase,
+  TYPES.redisAccessPolicyAssignment,
+]);
 
 /** Azure types that hold state a user owns; prod protects them from deletion. */
-export const STATEFUL_TYPES: ReadonlySet<string> = new Set([TYPES.resourceGroup, TYPES.workspace, TYPES.appInsights, TYPES.openAiAccount]);
+export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
+  TYPES.resourceGroup,
+  TYPES.workspace,
+  TYPES.appInsights,
+  TYPES.openAiAccount,
+  TYPES.redisCluster,
+  TYPES.redisDatabase,
+]);
 
 /** Azure types that support diagnostic settings and must send them to the workspace. */
-export const DIAGNOSABLE_TYPES: ReadonlySet<string> = new Set([TYPES.openAiAccount]);
+export const DIAGNOSABLE_TYPES: ReadonlySet<string> = new Set([TYPES.openAiAccount, TYPES.redisCluster]);
+
+/** Resources that must be reached only through a private endpoint in prod. */
+export const PRIVATE_ONLY_TYPES: ReadonlySet<string> = new Set([TYPES.openAiAccount, TYPES.redisCluster]);
 
 export const PTU_SKUS: ReadonlySet<string> = new Set(["ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"]);
 export const PAYGO_SKUS: ReadonlySet<string> = new Set(["Standard", "GlobalStandard", "DataZoneStandard"]);

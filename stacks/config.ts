@@ -4,6 +4,7 @@ import { paygoCapacityProblem, ptuCapacityProblem } from "../components/openai/c
 import { deploymentName, planAccountDeployments, type DeploymentSpec } from "../components/openai/deployments";
 import { quotaLedger, type LocatedDeployment } from "../components/openai/quota";
 import { DEPLOYMENT_TYPES, isPtuType } from "../components/openai/models";
+import { addressPlanIssues } from "../components/network/addressPlan";
 
 /** The Pulumi config namespace of this project: keys are `genai-platform:<key>`. */
 export const CONFIG_NAMESPACE = "genai-platform";
@@ -124,6 +125,50 @@ const quotaEntry = strict({
   if (ptu && entry.model) ctx.addIssue({ code: "custom", path: ["model"], message: `PTU quota (${entry.deploymentType}) is shared by all models in a region: remove "model: ${entry.model}"` });
 });
 
+const resourceId = (what: string) =>
+  z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/.+/i, `the full Azure resource id of ${what}`);
+
+const subnets = strict({ gateway: z.string(), privateEndpoints: z.string(), aksNodes: z.string() });
+
+/** Private networking: a VNet from an address plan, or an existing (hub) network by id. */
+const network = strict({
+  addressSpace: z.string().optional(),
+  subnets: subnets.optional(),
+  existing: strict({
+    virtualNetworkId: resourceId("the virtual network"),
+    subnetIds: strict({ gateway: resourceId("the subnet"), privateEndpoints: resourceId("the subnet"), aksNodes: resourceId("the subnet") }),
+  }).optional(),
+  /** Centrally owned private DNS zones, by id; zones not named here are created and linked. */
+  privateDnsZoneIds: strict({
+    openai: resourceId("the private DNS zone").optional(),
+    cognitiveServices: resourceId("the private DNS zone").optional(),
+    aiServices: resourceId("the private DNS zone").optional(),
+    redis: resourceId("the private DNS zone").optional(),
+  }).default({}),
+}).superRefine((n, ctx) => {
+  const planned = n.addressSpace !== undefined || n.subnets !== undefined;
+  if (planned && n.existing) ctx.addIssue({ code: "custom", message: "give either addressSpace + subnets (a new VNet) or existing (a hub VNet), not both" });
+  else if (!n.existing && (n.addressSpace === undefined || n.subnets === undefined)) {
+    ctx.addIssue({ code: "custom", message: "a new VNet needs both addressSpace and subnets {gateway, privateEndpoints, aksNodes}; or name an existing one" });
+  } else if (n.addressSpace !== undefined && n.subnets) {
+    for (const issue of addressPlanIssues({ addressSpace: n.addressSpace, subnets: n.subnets }, "")) {
+      ctx.addIssue({ code: "custom", path: issue.path.split(".").filter(Boolean), message: issue.message });
+    }
+  }
+});
+
+/** Workloads that get a user-assigned identity. */
+export const WORKLOADS = ["gateway"] as const;
+
+const cache = strict({
+  sku: z.string().regex(/^(Balanced_B|MemoryOptimized_M|ComputeOptimized_X|FlashOptimized_A)\d+$/, "an Azure Managed Redis SKU such as Balanced_B1 or MemoryOptimized_M10"),
+  highAvailability: z.boolean().default(true),
+  /** The documented exception: access keys on the cache database for API Management's external cache. */
+  accessKeysForGateway: z.boolean().default(false),
+  /** Workloads that read and write cache data with Entra ID. */
+  dataAccess: z.array(z.enum(WORKLOADS)).default([]),
+});
+
 const configShape = {
   environment: z.enum(["dev", "prod"]),
   subscriptionId: guid,
@@ -136,6 +181,8 @@ const configShape = {
   allowedIpRanges: z.array(z.string().regex(/^\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?$/, "an IPv4 address or CIDR range")).default([]),
   /** Most PTUs this environment may reserve in total (cost cap); 0 means no PTU deployments. */
   ptuCap: wholeNumber.default(0),
+  network: network.optional(),
+  cache: cache.optional(),
   accounts: z.record(key("account key"), account).refine((a) => Object.keys(a).length > 0, "at least one account is required"),
   quota: z.array(quotaEntry).default([]),
   models: z
@@ -227,6 +274,9 @@ function checkNames(config: PlatformConfig, issues: ConfigIssue[]): void {
     { kind: "logAnalyticsWorkspace", name: composeName("logAnalyticsWorkspace", context), path: "namePrefix" },
     { kind: "applicationInsights", name: composeName("applicationInsights", context), path: "namePrefix" },
     { kind: "raiPolicy", name: composeName("raiPolicy", context), path: "namePrefix" },
+    { kind: "redisCluster", name: composeName("redisCluster", context), path: "namePrefix" },
+    { kind: "virtualNetwork", name: composeName("virtualNetwork", context), path: "namePrefix" },
+    ...WORKLOADS.map((w) => ({ kind: "userAssignedIdentity" as const, name: composeName("userAssignedIdentity", context, w), path: "namePrefix" })),
     ...Object.keys(config.accounts).flatMap((k) => [
       { kind: "cognitiveServicesAccount" as const, name: composeName("cognitiveServicesAccount", context, k), path: `accounts.${k}` },
       // The subdomain is the account name plus a 6-character random suffix.
@@ -270,7 +320,18 @@ function checkQuotaAndCaps(config: PlatformConfig, issues: ConfigIssue[]): void 
   }
 }
 
+/** Public access is off whenever private networking is on; otherwise what the config says. */
+export function effectivePublicNetworkAccess(config: Pick<PlatformConfig, "network" | "publicNetworkAccess">): "Disabled" | "Enabled" {
+  return config.network ? "Disabled" : config.publicNetworkAccess;
+}
+
 function checkNetwork(config: PlatformConfig, issues: ConfigIssue[]): void {
+  if (config.environment === "prod" && !config.network) {
+    issues.push({ path: "network", message: "prod needs private networking: give addressSpace + subnets, or an existing network" });
+  }
+  if (config.network && config.publicNetworkAccess === "Enabled") {
+    issues.push({ path: "publicNetworkAccess", message: "Enabled conflicts with private networking (network is set), which turns public access off: remove publicNetworkAccess" });
+  }
   if (config.publicNetworkAccess === "Disabled" && config.allowedIpRanges.length > 0) {
     issues.push({ path: "allowedIpRanges", message: `IP ranges (${config.allowedIpRanges.join(", ")}) only apply with publicNetworkAccess: Enabled; remove them or opt in explicitly` });
   }

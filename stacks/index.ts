@@ -19,3 +19,5 @@ export const resourceGroupName = outputs.resourceGroupName;
 export const workspaceId = outputs.workspaceId;
 export const openAiEndpoints = outputs.openAiEndpoints;
 export const deployments = outputs.deployments;
+export const identities = outputs.identities;
+export const cacheHostName = outputs.cacheHostName;

@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/azure-native/provider";
 import { Core, platformTags } from "../components/core";
+import { WorkloadIdentity, grantRole } from "../components/identity";
+import { PRIVATE_LINK_GROUP, PrivateLink, PrivateNetwork, accountDnsZones, type PrivateDnsZoneKey } from "../components/network";
 import { OpenAiService } from "../components/openai";
-import { namingContext, plannedDeployments, type PlatformConfig } from "./config";
+import { ManagedRedis } from "../components/cache";
+import { effectivePublicNetworkAccess, namingContext, plannedDeployments, WORKLOADS, type PlatformConfig } from "./config";
 
 export interface PlatformOutputs {
   readonly resourceGroupName: pulumi.Output<string>;
@@ -11,6 +14,9 @@ export interface PlatformOutputs {
   readonly openAiEndpoints: Record<string, pulumi.Output<string>>;
   /** Deployment names by endpoint, slot and account key. */
   readonly deployments: Record<string, Record<string, Record<string, string[]>>>;
+  /** Client id of each workload's managed identity. */
+  readonly identities: Record<string, pulumi.Output<string>>;
+  readonly cacheHostName?: pulumi.Output<string>;
 }
 
 /** Composes the platform's components, in dependency order, from a validated config. */
@@ -18,37 +24,67 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
   const naming = namingContext(config);
   const tags = platformTags(config.environment, config.tags);
   const protect = config.environment === "prod";
+  const publicNetworkAccess = effectivePublicNetworkAccess(config);
 
   // An explicit provider pins the subscription: a stack never deploys to whatever `az login` chose.
   const azure = new Provider("azure", { subscriptionId: config.subscriptionId, location: config.location });
   const opts: pulumi.ComponentResourceOptions = { providers: [azure] };
 
-  const core = new Core("core", {
-    naming,
-    location: config.location,
-    tags,
-    logRetentionDays: config.logRetentionDays,
-    protect,
-  }, opts);
+  const core = new Core("core", { naming, location: config.location, tags, logRetentionDays: config.logRetentionDays, protect }, opts);
+  const common = { naming, resourceGroupName: core.resourceGroupName, tags };
+
+  const identities = Object.fromEntries(
+    WORKLOADS.map((workload) => [workload, new WorkloadIdentity(`identity-${workload}`, { ...common, workload, location: config.location }, opts)]),
+  ) as Record<(typeof WORKLOADS)[number], WorkloadIdentity>;
+
+  const zones = new Set<PrivateDnsZoneKey>(Object.values(config.accounts).flatMap((a) => accountDnsZones(a.kind)));
+  if (config.cache) zones.add("redis");
+  const privateNetwork = config.network
+    ? new PrivateNetwork("network", {
+        ...common,
+        location: config.location,
+        ...(config.network.existing ? { existing: config.network.existing } : {}),
+        ...(config.network.addressSpace && config.network.subnets ? { addressPlan: { addressSpace: config.network.addressSpace, subnets: config.network.subnets } } : {}),
+        zones: [...zones],
+        existingZoneIds: config.network.privateDnsZoneIds,
+      }, opts)
+    : undefined;
+  const privateLink = (target: string, resourceId: pulumi.Input<string>, groupId: string, zoneKeys: readonly PrivateDnsZoneKey[]) =>
+    privateNetwork &&
+    new PrivateLink(`private-link-${target}`, {
+      ...common,
+      target,
+      location: config.location,
+      subnetId: privateNetwork.subnetIds.privateEndpoints,
+      resourceId,
+      groupId,
+      zoneIds: zoneKeys.map((k) => privateNetwork.zoneIds[k]!),
+    }, opts);
 
   const planned = plannedDeployments(config);
   const openAiEndpoints: Record<string, pulumi.Output<string>> = {};
   const deployments: Record<string, Record<string, Record<string, string[]>>> = {};
   for (const [accountKey, account] of Object.entries(config.accounts)) {
     const service = new OpenAiService(`openai-${accountKey}`, {
-      naming,
+      ...common,
       accountKey,
       location: account.location,
       kind: account.kind,
-      resourceGroupName: core.resourceGroupName,
-      tags,
-      publicNetworkAccess: config.publicNetworkAccess,
+      publicNetworkAccess,
       allowedIpRanges: config.allowedIpRanges,
       contentFilterThreshold: account.contentFilterThreshold,
       deployments: planned.filter((d) => d.account === accountKey),
       workspaceId: core.workspaceId,
       protect,
     }, opts);
+    // The gateway calls every account with its own identity: inference only, on that account only.
+    grantRole(`gateway-openai-user-${accountKey}`, {
+      subscriptionId: config.subscriptionId,
+      scope: service.accountId,
+      principalId: identities.gateway.principalId,
+      role: "cognitiveServicesOpenAiUser",
+    }, { parent: identities.gateway });
+    privateLink(`oai-${accountKey}`, service.accountId, PRIVATE_LINK_GROUP.openAiAccount, accountDnsZones(account.kind));
     openAiEndpoints[accountKey] = service.endpoint;
     for (const [endpoint, bySlot] of Object.entries(service.deploymentNames)) {
       for (const [slot, names] of Object.entries(bySlot)) {
@@ -57,5 +93,29 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
     }
   }
 
-  return { resourceGroupName: core.resourceGroupName, workspaceId: core.workspaceId, openAiEndpoints, deployments };
+  let cacheHostName: pulumi.Output<string> | undefined;
+  if (config.cache) {
+    const redis = new ManagedRedis("cache", {
+      ...common,
+      location: config.location,
+      sku: config.cache.sku,
+      highAvailability: config.cache.highAvailability,
+      publicNetworkAccess,
+      accessKeysForGateway: config.cache.accessKeysForGateway,
+      dataAccess: config.cache.dataAccess.map((workload) => ({ workload, principalId: identities[workload].principalId })),
+      workspaceId: core.workspaceId,
+      protect,
+    }, opts);
+    privateLink("redis", redis.clusterId, PRIVATE_LINK_GROUP.managedRedis, ["redis"]);
+    cacheHostName = redis.hostName;
+  }
+
+  return {
+    resourceGroupName: core.resourceGroupName,
+    workspaceId: core.workspaceId,
+    openAiEndpoints,
+    deployments,
+    identities: Object.fromEntries(Object.entries(identities).map(([w, identity]) => [w, identity.clientId])),
+    ...(cacheHostName ? { cacheHostName } : {}),
+  };
 }

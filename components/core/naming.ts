@@ -19,6 +19,12 @@ export const NAME_RULES = {
   openAiDeployment: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w.-]*$/, allowed: "letters, digits, -, _ and ., starting with a letter or digit" },
   raiPolicy: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w-]*$/, allowed: "letters, digits, - and _" },
   diagnosticSetting: { min: 1, max: 260, pattern: /^[^<>*%{}&:\\?+/#|]+$/, allowed: "anything but < > * % { } & : \\ ? + / # |" },
+  userAssignedIdentity: { min: 3, max: 128, pattern: /^[a-zA-Z0-9][\w-]*$/, allowed: "letters, digits, - and _, starting with a letter or digit" },
+  virtualNetwork: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w.-]*[\w]$/, allowed: "letters, digits, -, _ and ., starting with a letter or digit, ending with a letter, digit or _" },
+  subnet: { min: 1, max: 80, pattern: /^[a-zA-Z0-9]([\w.-]*[\w])?$/, allowed: "letters, digits, -, _ and ., ending with a letter, digit or _" },
+  networkSecurityGroup: { min: 1, max: 80, pattern: /^[a-zA-Z0-9]([\w.-]*[\w])?$/, allowed: "letters, digits, -, _ and ., ending with a letter, digit or _" },
+  privateEndpoint: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w.-]*[\w]$/, allowed: "letters, digits, -, _ and ., ending with a letter, digit or _" },
+  redisCluster: { min: 1, max: 60, pattern: /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/, allowed: "letters, digits and -, starting and ending with a letter or digit" },
 } as const satisfies Record<string, NameRule>;
 
 export type NamedResourceKind = keyof typeof NAME_RULES;
@@ -55,6 +61,12 @@ const ABBREVIATIONS: Readonly<Record<NamedResourceKind, string>> = {
   openAiDeployment: "dep",
   raiPolicy: "rai",
   diagnosticSetting: "diag",
+  userAssignedIdentity: "id",
+  virtualNetwork: "vnet",
+  subnet: "snet",
+  networkSecurityGroup: "nsg",
+  privateEndpoint: "pe",
+  redisCluster: "amr",
 };
 
 /** A name in the Cloud Adoption Framework style, e.g. `oai-genai-prod-swc`, not yet checked. */

@@ -15,7 +15,12 @@ import { reliabilityOpenaiPtuFallback } from "./reliability/reliability-openai-p
 import { securityMonitoringLocalAuthDisabled } from "./security/security-monitoring-local-auth-disabled";
 import { securityOpenaiLocalAuthDisabled } from "./security/security-openai-local-auth-disabled";
 import { securityOpenaiPublicNetworkDisabled } from "./security/security-openai-public-network-disabled";
+import { securityNetworkPrivateEndpoint } from "./security/security-network-private-endpoint";
 import { securityRbacNoBroadRoles } from "./security/security-rbac-no-broad-roles";
+import { securityRbacScopeNarrow } from "./security/security-rbac-scope-narrow";
+import { securityRedisKeyAuthException } from "./security/security-redis-key-auth-exception";
+import { securityRedisPublicNetworkDisabled } from "./security/security-redis-public-network-disabled";
+import { securityRedisTlsEnforced } from "./security/security-redis-tls-enforced";
 
 export const policies: Policies = [
   capacityOpenaiPtuSized,
@@ -33,7 +38,12 @@ export const policies: Policies = [
   securityMonitoringLocalAuthDisabled,
   securityOpenaiLocalAuthDisabled,
   securityOpenaiPublicNetworkDisabled,
+  securityNetworkPrivateEndpoint,
   securityRbacNoBroadRoles,
+  securityRbacScopeNarrow,
+  securityRedisKeyAuthException,
+  securityRedisPublicNetworkDisabled,
+  securityRedisTlsEnforced,
 ];
 
 export const PACK_NAME = "genai-platform";

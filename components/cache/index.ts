@@ -1,0 +1,105 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
+import * as monitor from "@pulumi/azure-native/monitor";
+import { checkedName, resourceName, type NamingContext } from "../core/naming";
+
+/**
+ * The one place key-based auth is allowed on this platform: API Management's external cache (which
+ * semantic caching uses) cannot authenticate to Azure Managed Redis with Entra ID, so the cache
+ * database keeps access keys on. The plan hands this exception to the policy pack, which allows
+ * exactly this database and nothing else.
+ */
+export const KEY_AUTH_EXCEPTION = {
+  database: "default",
+  reason: "API Management's external cache cannot use Entra ID to Azure Managed Redis",
+} as const;
+
+export interface DataAccessGrant {
+  /** Name of the assignment (letters and digits): the workload. */
+  readonly workload: string;
+  readonly principalId: pulumi.Input<string>;
+}
+
+export interface ManagedRedisArgs {
+  readonly naming: NamingContext;
+  readonly location: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Azure Managed Redis SKU, e.g. Balanced_B1. */
+  readonly sku: string;
+  readonly highAvailability: boolean;
+  /** Explicit: the 2025-07-01 API requires it. Disabled whenever private networking is on. */
+  readonly publicNetworkAccess: "Disabled" | "Enabled";
+  /** Keep access keys on for the gateway's external cache (the documented exception). */
+  readonly accessKeysForGateway: boolean;
+  /** Identities that read and write cache data with Entra ID. */
+  readonly dataAccess: readonly DataAccessGrant[];
+  readonly workspaceId: pulumi.Input<string>;
+  readonly protect: boolean;
+}
+
+/**
+ * Azure Managed Redis as the semantic cache: RediSearch (vector search; settable only when the
+ * database is created), EnterpriseCluster clustering, no eviction, TLS 1.2+ only.
+ */
+export class ManagedRedis extends pulumi.ComponentResource {
+  readonly clusterId: pulumi.Output<string>;
+  readonly hostName: pulumi.Output<string>;
+  readonly databaseId: pulumi.Output<string>;
+
+  constructor(name: string, args: ManagedRedisArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("genai:cache:ManagedRedis", name, {}, opts);
+    const cluster = new redisenterprise.RedisEnterprise(`${name}-cluster`, {
+      clusterName: resourceName("redisCluster", args.naming),
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      sku: { name: args.sku },
+      minimumTlsVersion: "1.2",
+      publicNetworkAccess: args.publicNetworkAccess,
+      highAvailability: args.highAvailability ? "Enabled" : "Disabled",
+      tags: args.tags,
+    }, { parent: this, protect: args.protect });
+
+    const database = new redisenterprise.Database(`${name}-database`, {
+      clusterName: cluster.name,
+      resourceGroupName: args.resourceGroupName,
+      databaseName: KEY_AUTH_EXCEPTION.database,
+      clientProtocol: "Encrypted",
+      port: 10000,
+      clusteringPolicy: "EnterpriseCluster",
+      evictionPolicy: "NoEviction",
+      modules: [{ name: "RediSearch" }],
+      accessKeysAuthentication: args.accessKeysForGateway ? "Enabled" : "Disabled",
+    }, { parent: this, protect: args.protect });
+
+    let previous: pulumi.Resource = database;
+    for (const grant of args.dataAccess) {
+      previous = new redisenterprise.AccessPolicyAssignment(`${name}-access-${grant.workload}`, {
+        accessPolicyAssignmentName: checkedName("redisCluster", grant.workload.replace(/[^a-zA-Z0-9]/g, "")),
+        accessPolicyName: "default",
+        clusterName: cluster.name,
+        databaseName: database.name,
+        resourceGroupName: args.resourceGroupName,
+        user: { objectId: grant.principalId },
+      }, { parent: this, dependsOn: [previous] });
+    }
+
+    new monitor.DiagnosticSetting(`${name}-diagnostics`, {
+      name: checkedName("diagnosticSetting", "diag-log-analytics"),
+      resourceUri: cluster.id,
+      workspaceId: args.workspaceId,
+      metrics: [{ category: "AllMetrics", enabled: true }],
+    }, { parent: this });
+    new monitor.DiagnosticSetting(`${name}-database-diagnostics`, {
+      name: checkedName("diagnosticSetting", "diag-log-analytics"),
+      resourceUri: database.id,
+      workspaceId: args.workspaceId,
+      logs: [{ categoryGroup: "allLogs", enabled: true }],
+    }, { parent: this });
+
+    this.clusterId = cluster.id;
+    this.hostName = cluster.hostName;
+    this.databaseId = database.id;
+    this.registerOutputs({ clusterId: this.clusterId, hostName: this.hostName, databaseId: this.databaseId });
+  }
+}

@@ -1,0 +1,20 @@
+// Built-in Azure role definitions the platform assigns. Source: Microsoft Learn, "Azure built-in
+// roles" (checked 2026-05). Workloads never get Owner, Contributor, User Access Administrator or
+// Role Based Access Control Administrator: those are not in this catalogue on purpose.
+export const BUILT_IN_ROLES = {
+  /** Inference only (chat, completions, embeddings) with Entra ID: what callers of Azure OpenAI get. */
+  cognitiveServicesOpenAiUser: { id: "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", name: "Cognitive Services OpenAI User" },
+  /** Read quota usage of a subscription's regions, for live quota checks. */
+  cognitiveServicesUsagesReader: { id: "bba48692-92b0-4667-a9ad-c31c7b334ac2", name: "Cognitive Services Usages Reader" },
+  /** For the deploying identity: Kubernetes objects in AKS clusters with Azure RBAC. */
+  aksRbacClusterAdmin: { id: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", name: "Azure Kubernetes Service RBAC Cluster Admin" },
+  /** For the deploying identity: fetch a user kubeconfig. */
+  aksClusterUser: { id: "4abbcc35-e782-43d8-92c5-2d3f1bd2253f", name: "Azure Kubernetes Service Cluster User Role" },
+} as const;
+
+export type BuiltInRole = keyof typeof BUILT_IN_ROLES;
+
+/** The full role definition id ARM expects, in the subscription of the assignment. */
+export function roleDefinitionId(subscriptionId: string, role: BuiltInRole): string {
+  return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES[role].id}`;
+}

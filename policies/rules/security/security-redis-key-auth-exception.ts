@@ -1,0 +1,30 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { TYPES, checklist, describe, ofType, sourceOf } from "../../lib";
+
+/** A database allowed to keep access keys, and why (from the platform's documented exception). */
+export interface KeyAuthException {
+  readonly cluster: string;
+  readonly database: string;
+  readonly reason: string;
+}
+
+export const securityRedisKeyAuthException: StackValidationPolicy = {
+  name: "security-redis-key-auth-exception",
+  description: "No Redis database accepts access keys, except the one the platform documents (API Management's external cache).",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  framework: checklist(14),
+  remediationSteps: "Set accessKeysAuthentication: Disabled and grant Entra ID access (cache.dataAccess); only the gateway's cache database may keep keys, via cache.accessKeysForGateway.",
+  configSchema: { properties: { exceptions: { type: "array", items: { type: "object" } } } },
+  validateStack: (args, report) => {
+    const { exceptions = [] } = args.getConfig<{ exceptions?: KeyAuthException[] }>();
+    for (const database of ofType(args.resources, TYPES.redisDatabase)) {
+      if (database.props.accessKeysAuthentication !== "Enabled") continue;
+      const cluster = sourceOf(database, "clusterName", TYPES.redisCluster)?.props.clusterName ?? database.props.clusterName;
+      const name = database.props.databaseName ?? "default";
+      if (!exceptions.some((e) => e.cluster === cluster && e.database === name)) {
+        report(`${describe(database)} (${cluster}/${name}) accepts access keys without a documented exception`, database.urn);
+      }
+    }
+  },
+};
