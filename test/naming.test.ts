@@ -26,7 +26,10 @@ describe("Azure naming rules", () => {
   });
 
   it("has a rule for every kind it names", () => {
-    expect(Object.keys(NAME_RULES).sort()).toEqual(["applicationInsights", "cognitiveServicesAccount", "customSubDomain", "diagnosticSetting", "logAnalyticsWorkspace", "openAiDeployment", "raiPolicy", "resourceGroup"]);
+    expect(Object.keys(NAME_RULES).sort()).toEqual([
+      "applicationInsights", "cognitiveServicesAccount", "customSubDomain", "diagnosticSetting", "logAnalyticsWorkspace", "networkSecurityGroup",
+      "openAiDeployment", "privateEndpoint", "raiPolicy", "redisCluster", "resourceGroup", "subnet", "userAssignedIdentity", "virtualNetwork",
+    ]);
   });
 });
 

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { runOffline } from "../cli/offlineRun";
 import { redact, REDACTED } from "../cli/stackExport";
 import { SECRET_PLACEHOLDER } from "../cli/stackFile";
+import { roleAssignmentName } from "../components/identity/guid";
+import { UNTAGGABLE_TYPES } from "../policies/lib";
 import { PROJECT_DIR, planStack, pulumiConfigOf, rawConfig, resourcesOfType, stackFile, type PlannedStack } from "./helpers";
 
 const DEPLOYMENT = "azure-native:cognitiveservices:Deployment";
@@ -49,11 +51,21 @@ describe("dev plan", () => {
       [ACCOUNT]: 1,
       [RAI]: 1,
       [DEPLOYMENT]: 2,
-      "azure-native:monitor:DiagnosticSetting": 1,
+      "azure-native:monitor:DiagnosticSetting": 3,
       "random:index/randomString:RandomString": 1,
+      "azure-native:managedidentity:UserAssignedIdentity": 1,
+      "azure-native:authorization:RoleAssignment": 1,
+      "azure-native:redisenterprise:RedisEnterprise": 1,
+      "azure-native:redisenterprise:Database": 1,
       "genai:core:Core": 1,
       "genai:openai:OpenAiService": 1,
     });
+  });
+
+  it("plans without a VNet: no network resources or private endpoints", () => {
+    const types = dev.stackExport.deployment.resources.map((r) => r.type);
+    expect(types.filter((t) => t.startsWith("azure-native:network:") || t.startsWith("azure-native:privatedns:"))).toEqual([]);
+    expect(resourcesOfType(dev.stackExport, "azure-native:redisenterprise:RedisEnterprise")[0]!.inputs.publicNetworkAccess).toBe("Enabled");
   });
 
   it("protects nothing in dev", () => {
@@ -84,9 +96,75 @@ describe("prod plan", () => {
     prod = await planStack("prod");
   });
 
-  it("registers two accounts and five deployments", () => {
+  it("registers two accounts, five deployments, the network, the cache and the gateway identity", () => {
     expect(prod.run.errors).toEqual([]);
-    expect(countByType(prod)).toMatchObject({ [ACCOUNT]: 2, [RAI]: 2, [DEPLOYMENT]: 5, "azure-native:monitor:DiagnosticSetting": 2 });
+    expect(countByType(prod)).toMatchObject({
+      [ACCOUNT]: 2,
+      [RAI]: 2,
+      [DEPLOYMENT]: 5,
+      "azure-native:monitor:DiagnosticSetting": 4,
+      "azure-native:network:VirtualNetwork": 1,
+      "azure-native:network:Subnet": 3,
+      "azure-native:network:NetworkSecurityGroup": 3,
+      "azure-native:network:PrivateEndpoint": 3,
+      "azure-native:network:PrivateDnsZoneGroup": 3,
+      "azure-native:privatedns:PrivateZone": 2,
+      "azure-native:privatedns:VirtualNetworkLink": 2,
+      "azure-native:redisenterprise:RedisEnterprise": 1,
+      "azure-native:redisenterprise:Database": 1,
+      "azure-native:managedidentity:UserAssignedIdentity": 1,
+      "azure-native:authorization:RoleAssignment": 2,
+    });
+  });
+
+  it("reaches every account and the cache through a private endpoint registered in its DNS zone", () => {
+    const endpoints = resourcesOfType(prod.stackExport, "azure-native:network:PrivateEndpoint");
+    const targets = endpoints.map((pe) => (pe.inputs.privateLinkServiceConnections as any[])[0].privateLinkServiceId).sort();
+    const expected = [...resourcesOfType(prod.stackExport, ACCOUNT), ...resourcesOfType(prod.stackExport, "azure-native:redisenterprise:RedisEnterprise")].map((r) => r.id).sort();
+    expect(targets).toEqual(expected);
+    const subnet = resourcesOfType(prod.stackExport, "azure-native:network:Subnet").find((s) => s.inputs.subnetName === "snet-genai-prod-privateendpoints")!;
+    expect(endpoints.every((pe) => (pe.inputs.subnet as any).id === subnet.id)).toBe(true);
+    const zones = resourcesOfType(prod.stackExport, "azure-native:privatedns:PrivateZone").map((z) => z.inputs.privateZoneName).sort();
+    expect(zones).toEqual(["privatelink.openai.azure.com", "privatelink.redis.azure.net"]);
+    const groups = resourcesOfType(prod.stackExport, "azure-native:network:PrivateDnsZoneGroup");
+    const zoneIdsByName = new Map(resourcesOfType(prod.stackExport, "azure-native:privatedns:PrivateZone").map((z) => [z.inputs.privateZoneName, z.id]));
+    const redisGroup = groups.find((g) => String(g.inputs.privateEndpointName).endsWith("-redis"))!;
+    expect((redisGroup.inputs.privateDnsZoneConfigs as any[]).map((c) => c.privateDnsZoneId)).toEqual([zoneIdsByName.get("privatelink.redis.azure.net")]);
+  });
+
+  it("turns public access off on the accounts and the cache", () => {
+    for (const account of resourcesOfType(prod.stackExport, ACCOUNT)) expect((account.inputs.properties as any).publicNetworkAccess).toBe("Disabled");
+    expect(resourcesOfType(prod.stackExport, "azure-native:redisenterprise:RedisEnterprise")[0]!.inputs.publicNetworkAccess).toBe("Disabled");
+  });
+
+  it("builds the semantic cache as Azure Managed Redis needs it", () => {
+    const cluster = resourcesOfType(prod.stackExport, "azure-native:redisenterprise:RedisEnterprise")[0]!;
+    expect(cluster.inputs).toMatchObject({ clusterName: "amr-genai-prod", sku: { name: "Balanced_B5" }, minimumTlsVersion: "1.2", highAvailability: "Enabled" });
+    expect(cluster.protect).toBe(true);
+    const database = resourcesOfType(prod.stackExport, "azure-native:redisenterprise:Database")[0]!;
+    expect(database.inputs).toMatchObject({
+      databaseName: "default",
+      clientProtocol: "Encrypted",
+      port: 10000,
+      clusteringPolicy: "EnterpriseCluster",
+      evictionPolicy: "NoEviction",
+      modules: [{ name: "RediSearch" }],
+      accessKeysAuthentication: "Enabled",
+    });
+  });
+
+  it("grants the gateway identity Cognitive Services OpenAI User on each account, with ARM guid() names", () => {
+    const identity = resourcesOfType(prod.stackExport, "azure-native:managedidentity:UserAssignedIdentity")[0]!;
+    const grants = resourcesOfType(prod.stackExport, "azure-native:authorization:RoleAssignment");
+    expect(grants.map((g) => g.inputs.scope).sort()).toEqual(resourcesOfType(prod.stackExport, ACCOUNT).map((a) => a.id).sort());
+    for (const g of grants) {
+      expect(g.inputs).toMatchObject({
+        principalId: identity.outputs.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: "/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+      });
+      expect(g.inputs.roleAssignmentName).toBe(roleAssignmentName(g.inputs.scope as string, g.inputs.principalId as string, g.inputs.roleDefinitionId as string));
+    }
   });
 
   it("protects stateful resources, not deployments or filters", () => {
@@ -95,6 +173,8 @@ describe("prod plan", () => {
       "azure-native:applicationinsights:Component",
       ACCOUNT,
       "azure-native:operationalinsights:Workspace",
+      "azure-native:redisenterprise:Database",
+      "azure-native:redisenterprise:RedisEnterprise",
       "azure-native:resources:ResourceGroup",
     ]);
     expect(resourcesOfType(prod.stackExport, ACCOUNT).every((a) => a.protect)).toBe(true);
@@ -157,12 +237,12 @@ describe("prod plan", () => {
     const workspace = resourcesOfType(prod.stackExport, "azure-native:operationalinsights:Workspace")[0]!;
     const accountIds = resourcesOfType(prod.stackExport, ACCOUNT).map((a) => a.id);
     const settings = resourcesOfType(prod.stackExport, "azure-native:monitor:DiagnosticSetting");
-    expect(settings.map((s) => s.inputs.resourceUri).sort()).toEqual(accountIds.sort());
+    expect(settings.map((s) => s.inputs.resourceUri).filter((uri) => String(uri).includes("CognitiveServices")).sort()).toEqual(accountIds.sort());
     expect(settings.every((s) => s.inputs.workspaceId === workspace.id)).toBe(true);
   });
 
   it("tags every taggable resource with environment, owner and cost center", () => {
-    const tagged = prod.stackExport.deployment.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:") && !r.type.startsWith("random:") && r.type !== "azure-native:monitor:DiagnosticSetting");
+    const tagged = prod.stackExport.deployment.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:") && !r.type.startsWith("random:") && !UNTAGGABLE_TYPES.has(r.type));
     expect(tagged.length).toBeGreaterThan(10);
     for (const r of tagged) expect(r.inputs.tags).toMatchObject({ environment: "prod", owner: "platform-team@contoso.com", costCenter: "CC-4711" });
   });
@@ -178,7 +258,7 @@ describe("prod plan", () => {
     expect(prod.stackExport.version).toBe(3);
     const stack = prod.stackExport.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
     expect(stack.urn).toBe("urn:pulumi:prod::genai-platform::pulumi:pulumi:Stack::genai-platform-prod");
-    expect(Object.keys(stack.outputs).sort()).toEqual(["deployments", "openAiEndpoints", "resourceGroupName", "workspaceId"]);
+    expect(Object.keys(stack.outputs).sort()).toEqual(["cacheHostName", "deployments", "identities", "openAiEndpoints", "resourceGroupName", "workspaceId"]);
     const urns = new Set<string>();
     for (const r of prod.stackExport.deployment.resources) {
       if (r.parent) expect(urns.has(r.parent)).toBe(true); // parents come first
@@ -237,5 +317,19 @@ describe("secrets", () => {
     const secret = "1b47061264138c4ac30d75fd1eb44270";
     expect(redact({ b: 1, a: { [sig]: secret, value: "hunter2" } })).toEqual({ a: { [sig]: secret, ciphertext: REDACTED }, b: 1 });
     expect(JSON.stringify(redact([{ [sig]: secret, value: "hunter2" }]))).not.toContain("hunter2");
+  });
+});
+
+describe("cache data access with Entra ID", () => {
+  it("assigns the Redis access policy to each workload named in cache.dataAccess", async () => {
+    const raw = rawConfig("prod");
+    raw.cache.dataAccess = ["gateway"];
+    const planned = await planStack("prod", { config: pulumiConfigOf(raw) });
+    expect(planned.run.errors).toEqual([]);
+    const identity = resourcesOfType(planned.stackExport, "azure-native:managedidentity:UserAssignedIdentity")[0]!;
+    const assignments = resourcesOfType(planned.stackExport, "azure-native:redisenterprise:AccessPolicyAssignment");
+    expect(assignments.map((a) => a.inputs)).toEqual([
+      expect.objectContaining({ accessPolicyAssignmentName: "gateway", accessPolicyName: "default", databaseName: "default", user: { objectId: identity.outputs.principalId } }),
+    ]);
   });
 });

@@ -27,16 +27,23 @@ describe("the planned stacks", () => {
     expect(await violationsOfPlan("prod")).toEqual([]);
   });
 
-  it("dev passes every mandatory rule; its relaxations (public access, protect) are reported as advisory", async () => {
+  const DEV_RELAXED = [
+    "reliability-azure-stateful-protected",
+    "security-network-private-endpoint",
+    "security-openai-public-network-disabled",
+    "security-redis-public-network-disabled",
+  ];
+
+  it("dev passes every mandatory rule; its relaxations (network isolation, protect) are reported as advisory", async () => {
     const violations = await violationsOfPlan("dev");
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-    expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual(["reliability-azure-stateful-protected", "security-openai-public-network-disabled"]);
+    expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual(DEV_RELAXED);
   });
 
   it("relaxes in dev only network isolation and protect", () => {
     const dev = baseEnforcement(PROJECT_DIR, "dev");
     const relaxed = Object.entries(dev).filter(([name, level]) => name !== "all" && level !== "mandatory").map(([name]) => name);
-    expect(relaxed.sort()).toEqual(["reliability-azure-stateful-protected", "security-openai-public-network-disabled"]);
+    expect(relaxed.sort()).toEqual(DEV_RELAXED);
     expect(baseEnforcement(PROJECT_DIR, "prod")).toEqual({ all: "mandatory" });
   });
 });
@@ -81,15 +88,16 @@ describe("npm run check", () => {
 });
 
 describe("npm run plan and the pack", () => {
-  it("exits 1 when the plan breaks a mandatory rule (public access opened in prod)", () => {
+  it("exits 1 when the plan breaks a mandatory rule (PTUs under the declared peak workload)", () => {
     const raw = rawConfig("prod");
-    raw.publicNetworkAccess = "Enabled";
+    raw.models.chat.slots.blue.workload.peakInputTpm = 200_000;
     const out = mkdtempSync(join(tmpdir(), "genai-plan-policy-"));
     const file = join(out, "Pulumi.open.yaml");
     writeFileSync(file, stringify({ config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])) }));
     const result = run("cli/plan.ts", "--stack", "open", "--config-file", file, "--out", out);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("security-openai-public-network-disabled");
-    expect(result.stdout).toMatch(/4 mandatory, 0 advisory/); // two accounts: access on, ACL open
+    expect(result.stdout).toContain("capacity-openai-ptu-sized");
+    expect(result.stdout).toContain("chat/blue: 50 PTU configured, its peak workload needs 75");
+    expect(result.stdout).toMatch(/1 mandatory, 0 advisory/);
   });
 });

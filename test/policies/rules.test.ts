@@ -329,3 +329,89 @@ describe("the pack", () => {
     expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
   });
 });
+
+const redisCluster = (): FakeResource => ({
+  type: TYPES.redisCluster,
+  name: "cache-cluster",
+  protect: true,
+  props: { clusterName: "amr-genai-prod", minimumTlsVersion: "1.2", publicNetworkAccess: "Disabled", sku: { name: "Balanced_B5" }, tags: TAGS },
+});
+const redisDatabase = (accessKeys = "Enabled"): FakeResource => ({
+  type: TYPES.redisDatabase,
+  name: "cache-database",
+  dependsOn: { clusterName: ["cache-cluster"] },
+  props: { clusterName: "amr-genai-prod", databaseName: "default", clientProtocol: "Encrypted", accessKeysAuthentication: accessKeys },
+});
+const privateEndpoint = (target: string): FakeResource => ({
+  type: TYPES.privateEndpoint,
+  name: `private-link-${target}-pe`,
+  dependsOn: { privateLinkServiceConnections: [target] },
+  props: { privateEndpointName: `pe-${target}`, tags: TAGS },
+});
+
+describe("security-redis-tls-enforced", () => {
+  const policy = rule("security-redis-tls-enforced");
+  it("passes with TLS 1.2 and encrypted connections", async () => {
+    expect((await runResourceRule(policy, redisCluster())).violations).toEqual([]);
+    expect((await runResourceRule(policy, redisDatabase())).violations).toEqual([]);
+  });
+  it("fails when the cluster accepts TLS 1.0", async () => {
+    expect((await runResourceRule(policy, mutate(redisCluster(), (p) => (p.minimumTlsVersion = "1.0")))).violations).toEqual(['minimumTlsVersion is "1.0": use "1.2"']);
+  });
+  it("fails when the database accepts plaintext", async () => {
+    expect((await runResourceRule(policy, mutate(redisDatabase(), (p) => (p.clientProtocol = "Plaintext")))).violations).toEqual(['clientProtocol is "Plaintext": plaintext connections are accepted']);
+  });
+  it("does not apply elsewhere", async () => expect((await runResourceRule(policy, account())).notApplicable).toBeDefined());
+});
+
+describe("security-redis-public-network-disabled", () => {
+  const policy = rule("security-redis-public-network-disabled");
+  it("passes when private", async () => expect((await runResourceRule(policy, redisCluster())).violations).toEqual([]));
+  it("fails when public", async () => {
+    expect((await runResourceRule(policy, mutate(redisCluster(), (p) => (p.publicNetworkAccess = "Enabled")))).violations).toEqual(['publicNetworkAccess is "Enabled"']);
+  });
+});
+
+describe("security-rbac-scope-narrow", () => {
+  const policy = rule("security-rbac-scope-narrow");
+  const assignment = (scope: string): FakeResource => ({ type: TYPES.roleAssignment, name: "grant", props: { scope, principalId: "p", roleDefinitionId: "/r/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd" } });
+  it("passes for one resource", async () => {
+    expect((await runResourceRule(policy, assignment("/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a"))).violations).toEqual([]);
+  });
+  it.each([
+    ["a resource group", "/subscriptions/s/resourceGroups/rg"],
+    ["a subscription", "/subscriptions/s"],
+    ["a management group", "/providers/Microsoft.Management/managementGroups/root"],
+  ])("fails for %s", async (_what, scope) => {
+    expect((await runResourceRule(policy, assignment(scope))).violations).toEqual([`scope "${scope}" is wider than one resource`]);
+  });
+});
+
+describe("security-redis-key-auth-exception", () => {
+  const policy = rule("security-redis-key-auth-exception");
+  const exception = { exceptions: [{ cluster: "amr-genai-prod", database: "default", reason: "APIM external cache" }] };
+  it("passes for the documented exception", async () => expect((await runStackRule(policy, [redisCluster(), redisDatabase()], exception)).violations).toEqual([]));
+  it("passes with keys off and no exception", async () => expect((await runStackRule(policy, [redisCluster(), redisDatabase("Disabled")], { exceptions: [] })).violations).toEqual([]));
+  it("fails with keys on and no exception", async () => {
+    expect((await runStackRule(policy, [redisCluster(), redisDatabase()], { exceptions: [] })).violations).toEqual([
+      "cache-database (azure-native:redisenterprise:Database) (amr-genai-prod/default) accepts access keys without a documented exception",
+    ]);
+  });
+  it("fails when the exception names another cluster", async () => {
+    const other = { exceptions: [{ cluster: "amr-other", database: "default", reason: "x" }] };
+    expect((await runStackRule(policy, [redisCluster(), redisDatabase()], other)).violations).toHaveLength(1);
+  });
+});
+
+describe("security-network-private-endpoint", () => {
+  const policy = rule("security-network-private-endpoint");
+  it("passes when the account and the cache each have a private endpoint", async () => {
+    expect((await runStackRule(policy, [account(), redisCluster(), privateEndpoint("openai-swc-account"), privateEndpoint("cache-cluster")])).violations).toEqual([]);
+  });
+  it("fails for the account without one", async () => {
+    expect((await runStackRule(policy, [account(), redisCluster(), privateEndpoint("cache-cluster")])).violations).toEqual(["openai-swc-account (azure-native:cognitiveservices:Account) has no private endpoint"]);
+  });
+  it("fails for the cache without one", async () => {
+    expect((await runStackRule(policy, [account(), redisCluster(), privateEndpoint("openai-swc-account")])).violations).toEqual(["cache-cluster (azure-native:redisenterprise:RedisEnterprise) has no private endpoint"]);
+  });
+});
