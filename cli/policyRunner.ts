@@ -12,6 +12,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { PolicyPackConfig } from "./policyConfig";
+import { SECRET_SIG, SIG_KEY } from "./stackExport";
 
 // The policy runtime's own unknown-value guard (internal to @pulumi/policy, so typed here), so a rule
 // meets a preview's unknowns exactly as it does under the CLI.
@@ -22,8 +23,6 @@ const { UnknownValueError, unknownCheckingProxy } = require("@pulumi/policy/prox
 };
 
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** What a rule sees where the checkpoint holds a secret: never the value. */
 export const SECRET_VALUE = "[secret]";
 

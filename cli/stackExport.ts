@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { stableGuid } from "./mockOutputs";
 import type { RecordedResource } from "./offlineRun";
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** How the engine marks a secret value in a checkpoint: `{ [SIG_KEY]: SECRET_SIG, ... }`. */
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** What a secret becomes in `out/`: marked as a secret, its value never written. */
 export const REDACTED = "[secret]";
 
