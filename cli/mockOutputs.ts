@@ -9,6 +9,8 @@ export interface MockContext {
 type Inputs = Record<string, any>;
 
 interface MockedType {
+  /** Inputs that are only URL path parameters (the resource's and its parents' names): ARM does not echo them. */
+  readonly pathInputs?: readonly string[];
   /** The resource id the provider would return. */
   readonly id: (inputs: Inputs, name: string, context: MockContext) => string;
   /** Computed outputs beyond the inputs, shaped like the provider's (ARM's) response. */
@@ -58,10 +60,12 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
     id: (_inputs, name) => stableGuid(`provider/${name}`),
   },
   "azure-native:resources:ResourceGroup": {
+    pathInputs: ["resourceGroupName"],
     id: (inputs, _name, context) => `/subscriptions/${context.subscriptionId}/resourceGroups/${inputs.resourceGroupName}`,
     outputs: (inputs, id) => ({ name: inputs.resourceGroupName, type: "Microsoft.Resources/resourceGroups", properties: { provisioningState: "Succeeded" }, azureApiVersion: "mock", id }),
   },
   "azure-native:operationalinsights:Workspace": {
+    pathInputs: ["workspaceName"],
     id: armId("Microsoft.OperationalInsights/workspaces", "workspaceName"),
     outputs: (inputs, id, name, context) => ({
       ...armBase("Microsoft.OperationalInsights/workspaces")(inputs, id, name, context),
@@ -70,6 +74,7 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
     }),
   },
   "azure-native:applicationinsights:Component": {
+    pathInputs: ["resourceName"],
     id: armId("Microsoft.Insights/components", "resourceName"),
     outputs: (inputs, id, name, context) => {
       const instrumentationKey = stableGuid(`${id}/ikey`);
@@ -83,22 +88,25 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
     },
   },
   "azure-native:cognitiveservices:Account": {
+    pathInputs: ["accountName"],
     id: armId("Microsoft.CognitiveServices/accounts", "accountName"),
     outputs: (inputs, id, name, context) => ({
       ...armBase("Microsoft.CognitiveServices/accounts")(inputs, id, name, context),
       ...systemIdentity(inputs, id, context),
       properties: {
         ...inputs.properties,
-        endpoint: `https://${inputs.properties?.customSubDomainName}.openai.azure.com/`,
+        endpoint: `https://${inputs.properties?.customSubDomainName}.${inputs.kind === "AIServices" ? "cognitiveservices" : "openai"}.azure.com/`,
         provisioningState: "Succeeded",
       },
     }),
   },
   "azure-native:cognitiveservices:RaiPolicy": {
+    pathInputs: ["accountName", "raiPolicyName"],
     id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.CognitiveServices/accounts/${inputs.accountName}/raiPolicies/${inputs.raiPolicyName}`,
     outputs: armBase("Microsoft.CognitiveServices/accounts/raiPolicies"),
   },
   "azure-native:cognitiveservices:Deployment": {
+    pathInputs: ["accountName", "deploymentName"],
     id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.CognitiveServices/accounts/${inputs.accountName}/deployments/${inputs.deploymentName}`,
     outputs: (inputs, id, name, context) => ({
       ...armBase("Microsoft.CognitiveServices/accounts/deployments")(inputs, id, name, context),
@@ -106,10 +114,12 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
     }),
   },
   "azure-native:monitor:DiagnosticSetting": {
+    pathInputs: ["resourceUri"],
     id: (inputs) => `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`,
     outputs: armBase("Microsoft.Insights/diagnosticSettings"),
   },
   "azure-native:managedidentity:UserAssignedIdentity": {
+    pathInputs: ["resourceName"],
     id: armId("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),
     outputs: (inputs, id, name, context) => ({
       ...armBase("Microsoft.ManagedIdentity/userAssignedIdentities")(inputs, id, name, context),
@@ -119,42 +129,52 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
     }),
   },
   "azure-native:managedidentity:FederatedIdentityCredential": {
+    pathInputs: ["resourceName", "federatedIdentityCredentialResourceName"],
     id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${inputs.resourceName}/federatedIdentityCredentials/${inputs.federatedIdentityCredentialResourceName}`,
     outputs: armBase("Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"),
   },
   "azure-native:authorization:RoleAssignment": {
+    pathInputs: ["roleAssignmentName"],
     id: (inputs) => `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`,
     outputs: armBase("Microsoft.Authorization/roleAssignments"),
   },
   "azure-native:network:VirtualNetwork": {
+    pathInputs: ["virtualNetworkName"],
     id: armId("Microsoft.Network/virtualNetworks", "virtualNetworkName"),
     outputs: armBase("Microsoft.Network/virtualNetworks"),
   },
   "azure-native:network:NetworkSecurityGroup": {
+    pathInputs: ["networkSecurityGroupName"],
     id: armId("Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName"),
     outputs: armBase("Microsoft.Network/networkSecurityGroups"),
   },
   "azure-native:network:Subnet": {
+    pathInputs: ["virtualNetworkName", "subnetName"],
     id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}/subnets/${inputs.subnetName}`,
     outputs: armBase("Microsoft.Network/virtualNetworks/subnets"),
   },
   "azure-native:network:PrivateEndpoint": {
+    pathInputs: ["privateEndpointName"],
     id: armId("Microsoft.Network/privateEndpoints", "privateEndpointName"),
     outputs: armBase("Microsoft.Network/privateEndpoints"),
   },
   "azure-native:network:PrivateDnsZoneGroup": {
+    pathInputs: ["privateEndpointName", "privateDnsZoneGroupName"],
     id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Network/privateEndpoints/${inputs.privateEndpointName}/privateDnsZoneGroups/${inputs.privateDnsZoneGroupName}`,
     outputs: armBase("Microsoft.Network/privateEndpoints/privateDnsZoneGroups"),
   },
   "azure-native:privatedns:PrivateZone": {
+    pathInputs: ["privateZoneName"],
     id: armId("Microsoft.Network/privateDnsZones", "privateZoneName"),
     outputs: armBase("Microsoft.Network/privateDnsZones"),
   },
   "azure-native:privatedns:VirtualNetworkLink": {
+    pathInputs: ["privateZoneName", "virtualNetworkLinkName"],
     id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Network/privateDnsZones/${inputs.privateZoneName}/virtualNetworkLinks/${inputs.virtualNetworkLinkName}`,
     outputs: armBase("Microsoft.Network/privateDnsZones/virtualNetworkLinks"),
   },
   "azure-native:redisenterprise:RedisEnterprise": {
+    pathInputs: ["clusterName"],
     id: armId("Microsoft.Cache/redisEnterprise", "clusterName"),
     outputs: (inputs, id, name, context) => ({
       ...armBase("Microsoft.Cache/redisEnterprise")(inputs, id, name, context),
@@ -164,10 +184,12 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
     }),
   },
   "azure-native:redisenterprise:Database": {
+    pathInputs: ["clusterName", "databaseName"],
     id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Cache/redisEnterprise/${inputs.clusterName}/databases/${inputs.databaseName}`,
     outputs: armBase("Microsoft.Cache/redisEnterprise/databases"),
   },
   "azure-native:redisenterprise:AccessPolicyAssignment": {
+    pathInputs: ["clusterName", "databaseName", "accessPolicyAssignmentName"],
     id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Cache/redisEnterprise/${inputs.clusterName}/databases/${inputs.databaseName}/accessPolicyAssignments/${inputs.accessPolicyAssignmentName}`,
     outputs: armBase("Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments"),
   },
@@ -199,7 +221,9 @@ export function mockResource(type: string, name: string, inputs: Inputs, context
     throw new UnmockedTypeError(`resource type ${type} (${name}) has no entry in the offline provider table (cli/mockOutputs.ts): add its ARM-shaped outputs there`);
   }
   const id = mocked.id(inputs, name, context);
-  return { id, state: { ...inputs, ...(mocked.outputs?.(inputs, id, name, context) ?? {}) } };
+  // Like the provider: the ARM body (inputs less the URL's path parameters) plus computed outputs.
+  const echoed = Object.fromEntries(Object.entries(inputs).filter(([key]) => key !== "resourceGroupName" && !mocked.pathInputs?.includes(key)));
+  return { id, state: { ...echoed, ...(mocked.outputs?.(inputs, id, name, context) ?? {}) } };
 }
 
 export function mockCall(token: string, inputs: Inputs, context: MockContext): Inputs {

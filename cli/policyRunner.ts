@@ -75,15 +75,22 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-const propsCache = new WeakMap<CheckpointResource, Record<string, any>>();
+const inputsCache = new WeakMap<CheckpointResource, Record<string, any>>();
+const outputsCache = new WeakMap<CheckpointResource, Record<string, any>>();
 
-/** What a rule reads: inputs (outputs where there are none), secrets hidden, unknowns guarded. */
-function propsOf(r: CheckpointResource): Record<string, any> {
-  let props = propsCache.get(r);
+const present = (p: Record<string, unknown> | undefined): p is Record<string, unknown> => p !== undefined && Object.keys(p).length > 0;
+
+/**
+ * What a rule reads, as the engine hands it over: resource rules see inputs, stack rules see outputs
+ * (each falling back to the other where a checkpoint has only one); secrets hidden, unknowns guarded.
+ */
+function propsOf(r: CheckpointResource, view: "inputs" | "outputs" = "inputs"): Record<string, any> {
+  const cache = view === "inputs" ? inputsCache : outputsCache;
+  let props = cache.get(r);
   if (!props) {
-    const inputs = r.inputs && Object.keys(r.inputs).length > 0 ? r.inputs : r.outputs ?? {};
-    props = unknownCheckingProxy(plain(inputs) as Record<string, any>);
-    propsCache.set(r, props);
+    const [preferred, fallback] = view === "inputs" ? [r.inputs, r.outputs] : [r.outputs, r.inputs];
+    props = unknownCheckingProxy(plain(present(preferred) ? preferred : fallback ?? {}) as Record<string, any>);
+    cache.set(r, props);
   }
   return props;
 }
@@ -141,14 +148,14 @@ export async function evaluatePolicies(
   for (const r of analyzed) {
     byUrn.set(r.urn, {
       type: r.type,
-      props: propsOf(r),
+      props: propsOf(r, "outputs"),
       urn: r.urn,
       name: nameOf(r.urn),
       opts: optionsOf(r),
       dependencies: [],
       propertyDependencies: {},
       isType: (c) => isTypeOf(r.type, c),
-      asType: (c) => (isTypeOf(r.type, c) ? (propsOf(r) as never) : undefined),
+      asType: (c) => (isTypeOf(r.type, c) ? (propsOf(r, "outputs") as never) : undefined),
     });
   }
   for (const r of analyzed) {

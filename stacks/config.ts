@@ -1,3 +1,4 @@
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { composeName, nameProblem, type NamedResourceKind, type NamingContext } from "../components/core/naming";
 import { paygoCapacityProblem, ptuCapacityProblem } from "../components/openai/capacity";
@@ -5,6 +6,8 @@ import { deploymentName, planAccountDeployments, type DeploymentSpec } from "../
 import { quotaLedger, type LocatedDeployment } from "../components/openai/quota";
 import { DEPLOYMENT_TYPES, isPtuType } from "../components/openai/models";
 import { addressPlanIssues } from "../components/network/addressPlan";
+import { accountDnsZones, type PrivateDnsZoneKey } from "../components/network";
+import { CACHE_SKUS } from "../components/cache";
 
 /** The Pulumi config namespace of this project: keys are `genai-platform:<key>`. */
 export const CONFIG_NAMESPACE = "genai-platform";
@@ -25,12 +28,15 @@ function strict<T extends z.ZodRawShape>(shape: T) {
   });
 }
 
+/** A tag value: text, or a number written without quotes; never empty, null or a structure. */
+const tagValue = (message: string) => z.union([z.string().trim().min(1, message), z.number().transform(String)], message);
+
 const tags = z
   .object({
-    owner: z.string().min(1, "an owner (team or e-mail) is required"),
-    costCenter: z.coerce.string().min(1, "a cost center is required"),
+    owner: tagValue("an owner (team or e-mail) is required"),
+    costCenter: tagValue("a cost center is required"),
   })
-  .catchall(z.coerce.string());
+  .catchall(tagValue("a tag value is text or a number"));
 
 const account = strict({
   location: region,
@@ -135,6 +141,7 @@ const network = strict({
   addressSpace: z.string().optional(),
   subnets: subnets.optional(),
   existing: strict({
+    location: region,
     virtualNetworkId: resourceId("the virtual network"),
     subnetIds: strict({ gateway: resourceId("the subnet"), privateEndpoints: resourceId("the subnet"), aksNodes: resourceId("the subnet") }),
   }).optional(),
@@ -161,13 +168,26 @@ const network = strict({
 export const WORKLOADS = ["gateway"] as const;
 
 const cache = strict({
-  sku: z.string().regex(/^(Balanced_B|MemoryOptimized_M|ComputeOptimized_X|FlashOptimized_A)\d+$/, "an Azure Managed Redis SKU such as Balanced_B1 or MemoryOptimized_M10"),
+  sku: z.enum(CACHE_SKUS as [string, ...string[]], `an Azure Managed Redis SKU with RediSearch: ${CACHE_SKUS.join(", ")}`),
   highAvailability: z.boolean().default(true),
   /** The documented exception: access keys on the cache database for API Management's external cache. */
   accessKeysForGateway: z.boolean().default(false),
   /** Workloads that read and write cache data with Entra ID. */
   dataAccess: z.array(z.enum(WORKLOADS)).default([]),
 });
+
+/** Address kinds that never reach a public endpoint from the internet (private, loopback...). */
+const NOT_INTERNET = new Set(["private", "loopback", "linkLocal", "carrierGradeNat", "unspecified", "multicast", "broadcast"]);
+
+/** Why a value cannot be an Azure OpenAI IP rule: a public IPv4 address, or a public range of /30 or wider. */
+export function publicIpRuleProblem(value: string): string | undefined {
+  const [address, prefix] = value.split("/");
+  if (!address || !ipaddr.IPv4.isValidFourPartDecimal(address)) return `"${value}" is not an IPv4 address or CIDR range such as 203.0.113.0/24`;
+  if (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= 30)) return `"${value}": give a single address without a prefix, or a range of /30 or wider (/31 and /32 are not accepted)`;
+  const range = ipaddr.IPv4.parse(address).range();
+  if (NOT_INTERNET.has(range)) return `"${value}" is not a public address (${range}): IP rules admit internet clients only`;
+  return undefined;
+}
 
 const configShape = {
   environment: z.enum(["dev", "prod"]),
@@ -178,7 +198,7 @@ const configShape = {
   logRetentionDays: z.number().int().min(30).max(730).default(30),
   /** Secure default: Disabled. `Enabled` is an explicit opt-out that the plan and policy pack report. */
   publicNetworkAccess: z.enum(["Disabled", "Enabled"]).default("Disabled"),
-  allowedIpRanges: z.array(z.string().regex(/^\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?$/, "an IPv4 address or CIDR range")).default([]),
+  allowedIpRanges: z.array(z.string().refine((value) => publicIpRuleProblem(value) === undefined, { error: (issue) => publicIpRuleProblem(String(issue.input)) })).default([]),
   /** Most PTUs this environment may reserve in total (cost cap); 0 means no PTU deployments. */
   ptuCap: wholeNumber.default(0),
   network: network.optional(),
@@ -308,6 +328,13 @@ function checkTargets(config: PlatformConfig, issues: ConfigIssue[]): void {
 }
 
 function checkQuotaAndCaps(config: PlatformConfig, issues: ConfigIssue[]): void {
+  const seen = new Map<string, number>();
+  config.quota.forEach((q, i) => {
+    const key = `${q.region}|${q.model ?? "*"}|${q.deploymentType}`;
+    const first = seen.get(key);
+    if (first !== undefined) issues.push({ path: `quota[${i}]`, message: `repeats quota[${first}] (${q.region} ${q.model ?? ""} ${q.deploymentType}): declare each quota once` });
+    else seen.set(key, i);
+  });
   const deployments = plannedDeployments(config);
   issues.push(...quotaLedger(deployments, config.quota).problems);
   const ptuDeployments = deployments.filter((d) => d.ptu);
@@ -320,6 +347,13 @@ function checkQuotaAndCaps(config: PlatformConfig, issues: ConfigIssue[]): void 
   }
 }
 
+/** The private DNS zones the accounts and the cache resolve through. */
+export function requiredDnsZones(config: Pick<PlatformConfig, "accounts" | "cache">): Set<PrivateDnsZoneKey> {
+  const zones = new Set<PrivateDnsZoneKey>(Object.values(config.accounts).flatMap((a) => accountDnsZones(a.kind)));
+  if (config.cache) zones.add("redis");
+  return zones;
+}
+
 /** Public access is off whenever private networking is on; otherwise what the config says. */
 export function effectivePublicNetworkAccess(config: Pick<PlatformConfig, "network" | "publicNetworkAccess">): "Disabled" | "Enabled" {
   return config.network ? "Disabled" : config.publicNetworkAccess;
@@ -328,6 +362,15 @@ export function effectivePublicNetworkAccess(config: Pick<PlatformConfig, "netwo
 function checkNetwork(config: PlatformConfig, issues: ConfigIssue[]): void {
   if (config.environment === "prod" && !config.network) {
     issues.push({ path: "network", message: "prod needs private networking: give addressSpace + subnets, or an existing network" });
+  }
+  if (config.network?.existing) {
+    const missing = [...requiredDnsZones(config)].filter((zone) => !config.network!.privateDnsZoneIds[zone]);
+    if (missing.length > 0) {
+      issues.push({ path: "network.privateDnsZoneIds", message: `an existing network resolves through its own private DNS zones: name ${missing.join(", ")} by id (creating duplicates would break its DNS)` });
+    }
+  }
+  if (config.cache?.accessKeysForGateway && effectivePublicNetworkAccess(config) === "Enabled") {
+    issues.push({ path: "cache.accessKeysForGateway", message: "access keys on a cache reachable from the internet: configure network (private endpoints), or set accessKeysForGateway: false" });
   }
   if (config.network && config.publicNetworkAccess === "Enabled") {
     issues.push({ path: "publicNetworkAccess", message: "Enabled conflicts with private networking (network is set), which turns public access off: remove publicNetworkAccess" });

@@ -5,7 +5,7 @@ import { WorkloadIdentity, grantRole } from "../components/identity";
 import { PRIVATE_LINK_GROUP, PrivateLink, PrivateNetwork, accountDnsZones, type PrivateDnsZoneKey } from "../components/network";
 import { OpenAiService } from "../components/openai";
 import { ManagedRedis } from "../components/cache";
-import { effectivePublicNetworkAccess, namingContext, plannedDeployments, WORKLOADS, type PlatformConfig } from "./config";
+import { effectivePublicNetworkAccess, namingContext, plannedDeployments, requiredDnsZones, WORKLOADS, type PlatformConfig } from "./config";
 
 export interface PlatformOutputs {
   readonly resourceGroupName: pulumi.Output<string>;
@@ -37,8 +37,7 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
     WORKLOADS.map((workload) => [workload, new WorkloadIdentity(`identity-${workload}`, { ...common, workload, location: config.location }, opts)]),
   ) as Record<(typeof WORKLOADS)[number], WorkloadIdentity>;
 
-  const zones = new Set<PrivateDnsZoneKey>(Object.values(config.accounts).flatMap((a) => accountDnsZones(a.kind)));
-  if (config.cache) zones.add("redis");
+  const zones = requiredDnsZones(config);
   const privateNetwork = config.network
     ? new PrivateNetwork("network", {
         ...common,
@@ -49,12 +48,14 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
         existingZoneIds: config.network.privateDnsZoneIds,
       }, opts)
     : undefined;
-  const privateLink = (target: string, resourceId: pulumi.Input<string>, groupId: string, zoneKeys: readonly PrivateDnsZoneKey[]) =>
+  const privateLink = (target: string, resourceId: pulumi.Input<string>, groupId: string, zoneKeys: readonly PrivateDnsZoneKey[], after: pulumi.Resource) =>
     privateNetwork &&
     new PrivateLink(`private-link-${target}`, {
       ...common,
       target,
-      location: config.location,
+      after: [after],
+      // A private endpoint lives in its network's region, whatever the target's region.
+      location: config.network?.existing?.location ?? config.location,
       subnetId: privateNetwork.subnetIds.privateEndpoints,
       resourceId,
       groupId,
@@ -84,7 +85,7 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
       principalId: identities.gateway.principalId,
       role: "cognitiveServicesOpenAiUser",
     }, { parent: identities.gateway });
-    privateLink(`oai-${accountKey}`, service.accountId, PRIVATE_LINK_GROUP.openAiAccount, accountDnsZones(account.kind));
+    privateLink(`oai-${accountKey}`, service.accountId, PRIVATE_LINK_GROUP.openAiAccount, accountDnsZones(account.kind), service.lastWrite);
     openAiEndpoints[accountKey] = service.endpoint;
     for (const [endpoint, bySlot] of Object.entries(service.deploymentNames)) {
       for (const [slot, names] of Object.entries(bySlot)) {
@@ -106,7 +107,7 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
       workspaceId: core.workspaceId,
       protect,
     }, opts);
-    privateLink("redis", redis.clusterId, PRIVATE_LINK_GROUP.managedRedis, ["redis"]);
+    privateLink("redis", redis.clusterId, PRIVATE_LINK_GROUP.managedRedis, ["redis"], redis.lastWrite);
     cacheHostName = redis.hostName;
   }
 

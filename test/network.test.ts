@@ -50,11 +50,30 @@ describe("network config", () => {
     expect(
       issues((r) => {
         r.network = {
-          existing: { virtualNetworkId: id("Microsoft.Network/virtualNetworks/hub"), subnetIds: { gateway: id("Microsoft.Network/virtualNetworks/hub/subnets/a"), privateEndpoints: id("Microsoft.Network/virtualNetworks/hub/subnets/b"), aksNodes: id("Microsoft.Network/virtualNetworks/hub/subnets/c") } },
-          privateDnsZoneIds: { openai: id("Microsoft.Network/privateDnsZones/privatelink.openai.azure.com") },
+          existing: { location: "swedencentral", virtualNetworkId: id("Microsoft.Network/virtualNetworks/hub"), subnetIds: { gateway: id("Microsoft.Network/virtualNetworks/hub/subnets/a"), privateEndpoints: id("Microsoft.Network/virtualNetworks/hub/subnets/b"), aksNodes: id("Microsoft.Network/virtualNetworks/hub/subnets/c") } },
+          privateDnsZoneIds: { openai: id("Microsoft.Network/privateDnsZones/privatelink.openai.azure.com"), redis: id("Microsoft.Network/privateDnsZones/privatelink.redis.azure.net") },
         };
       }),
     ).toEqual([]);
+  });
+  it("requires central DNS zones with an existing network", () => {
+    const id = (path: string) => `/subscriptions/s/resourceGroups/hub/providers/${path}`;
+    expect(
+      issues((r) => {
+        r.network = { existing: { location: "swedencentral", virtualNetworkId: id("n/v/hub"), subnetIds: { gateway: id("n/v/hub/subnets/a"), privateEndpoints: id("n/v/hub/subnets/b"), aksNodes: id("n/v/hub/subnets/c") } } };
+      }),
+    ).toEqual(["network.privateDnsZoneIds: an existing network resolves through its own private DNS zones: name openai, redis by id (creating duplicates would break its DNS)"]);
+  });
+  it("refuses access keys on a cache reachable from the internet", () => {
+    const raw = rawConfig("dev");
+    raw.cache.accessKeysForGateway = true;
+    const result = parsePlatformConfig(raw);
+    expect(result.ok ? [] : result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      "cache.accessKeysForGateway: access keys on a cache reachable from the internet: configure network (private endpoints), or set accessKeysForGateway: false",
+    ]);
+  });
+  it("refuses address forms that are not plain dotted quads", () => {
+    expect(issues((r) => (r.network.addressSpace = "010.40.0.0/16"))).toContain('network.addressSpace: "010.40.0.0/16" is not a CIDR range such as 10.40.0.0/16');
   });
   it("refuses a plan and an existing network at once, and ids that are not resource ids", () => {
     const found = issues((r) => {
@@ -73,8 +92,9 @@ describe("cache config", () => {
     const raw = rawConfig("prod");
     raw.cache.sku = "Enterprise_E10";
     const result = parsePlatformConfig(raw);
-    expect(result.ok ? [] : result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
-      'cache.sku: an Azure Managed Redis SKU such as Balanced_B1 or MemoryOptimized_M10 (got "Enterprise_E10")',
-    ]);
+    const found = result.ok ? [] : result.issues.map((i) => `${i.path}: ${i.message}`);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^cache\.sku: an Azure Managed Redis SKU with RediSearch: Balanced_B0, .*MemoryOptimized_M10, .* \(got "Enterprise_E10"\)$/);
+    expect(found[0]).not.toContain("FlashOptimized");
   });
 });

@@ -1,7 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
 import * as monitor from "@pulumi/azure-native/monitor";
+import { SkuName } from "@pulumi/azure-native/types/enums/redisenterprise";
 import { checkedName, resourceName, type NamingContext } from "../core/naming";
+
+/**
+ * Azure Managed Redis SKUs that support RediSearch (semantic caching needs it): Balanced,
+ * MemoryOptimized and ComputeOptimized, read from the pinned SDK. Flash Optimized lacks RediSearch and
+ * the Enterprise tiers retire in 2027.
+ */
+export const CACHE_SKUS: readonly string[] = Object.values(SkuName).filter((sku) => /^(Balanced|MemoryOptimized|ComputeOptimized)_/.test(sku));
 
 /**
  * The one place key-based auth is allowed on this platform: API Management's external cache (which
@@ -43,6 +51,8 @@ export interface ManagedRedisArgs {
  * database is created), EnterpriseCluster clustering, no eviction, TLS 1.2+ only.
  */
 export class ManagedRedis extends pulumi.ComponentResource {
+  /** The last write to the cluster: later writes that touch it (a private endpoint) wait for it. */
+  readonly lastWrite: pulumi.Resource;
   readonly clusterId: pulumi.Output<string>;
   readonly hostName: pulumi.Output<string>;
   readonly databaseId: pulumi.Output<string>;
@@ -97,6 +107,7 @@ export class ManagedRedis extends pulumi.ComponentResource {
       logs: [{ categoryGroup: "allLogs", enabled: true }],
     }, { parent: this });
 
+    this.lastWrite = previous;
     this.clusterId = cluster.id;
     this.hostName = cluster.hostName;
     this.databaseId = database.id;

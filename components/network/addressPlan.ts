@@ -37,16 +37,19 @@ function toNumber(address: ipaddr.IPv4): number {
 
 /** Parses an IPv4 CIDR that starts on its network boundary, or says why it cannot. */
 export function parseRange(cidr: string): Range | string {
+  const address = cidr.split("/")[0] ?? "";
+  // ipaddr.js also reads octal and short forms (010.40.0.0, 10.40): only plain dotted quads are meant.
+  if (address.includes(".") && !ipaddr.IPv4.isValidFourPartDecimal(address)) return `"${cidr}" is not a CIDR range such as 10.40.0.0/16`;
   let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
   try {
     parsed = ipaddr.parseCIDR(cidr);
   } catch {
     return `"${cidr}" is not a CIDR range such as 10.40.0.0/16`;
   }
-  const [address, prefix] = parsed;
-  if (address.kind() !== "ipv4") return `"${cidr}" is IPv6; the address plan is IPv4`;
+  const [start, prefix] = parsed;
+  if (start.kind() !== "ipv4") return `"${cidr}" is IPv6; the address plan is IPv4`;
   const size = 2 ** (32 - prefix);
-  const first = toNumber(address as ipaddr.IPv4);
+  const first = toNumber(start as ipaddr.IPv4);
   const aligned = first - (first % size);
   if (aligned !== first) {
     const network = ipaddr.fromByteArray([aligned >>> 24, (aligned >>> 16) & 255, (aligned >>> 8) & 255, aligned & 255]).toString();

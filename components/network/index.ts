@@ -25,6 +25,8 @@ export function accountDnsZones(kind: string): PrivateDnsZoneKey[] {
 
 /** Enterprises bring their own hub network and centrally owned DNS zones, by resource id. */
 export interface ExistingNetwork {
+  /** Region of the network: private endpoints are created there. */
+  readonly location: string;
   readonly virtualNetworkId: string;
   readonly subnetIds: Readonly<Record<SubnetRole, string>>;
 }
@@ -120,6 +122,8 @@ export class PrivateNetwork extends pulumi.ComponentResource {
 }
 
 export interface PrivateLinkArgs {
+  /** Writes to the target that must finish first (ARM refuses concurrent writes to one resource). */
+  readonly after?: readonly pulumi.Resource[];
   readonly naming: NamingContext;
   /** What the endpoint is for, the last part of its name: `oai-swc`, `redis`. */
   readonly target: string;
@@ -147,7 +151,7 @@ export class PrivateLink extends pulumi.ComponentResource {
       subnet: { id: args.subnetId },
       privateLinkServiceConnections: [{ name: endpointName, privateLinkServiceId: args.resourceId, groupIds: [args.groupId] }],
       tags: args.tags,
-    }, { parent: this });
+    }, { parent: this, ...(args.after ? { dependsOn: [...args.after] } : {}) });
     new network.PrivateDnsZoneGroup(`${name}-dns`, {
       privateDnsZoneGroupName: "default",
       privateEndpointName: endpoint.name,

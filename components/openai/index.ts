@@ -49,6 +49,8 @@ export function networkAcls(publicNetworkAccess: "Disabled" | "Enabled", allowed
  * to one account) and a diagnostic setting to the platform's workspace.
  */
 export class OpenAiService extends pulumi.ComponentResource {
+  /** The end of the account's write chain: later writes to the account (a private endpoint) wait for it. */
+  readonly lastWrite: pulumi.Resource;
   readonly accountName: pulumi.Output<string>;
   readonly accountId: pulumi.Output<string>;
   readonly endpoint: pulumi.Output<string>;
@@ -110,7 +112,7 @@ export class OpenAiService extends pulumi.ComponentResource {
           ...(d.ptu ? {} : { versionUpgradeOption: "NoAutoUpgrade" }),
           ...(d.spilloverTo ? { spilloverDeploymentName: d.spilloverTo } : {}),
         },
-        tags: { ...args.tags, endpoint: d.endpoint, slot: d.slot, model: d.model, modelVersion: d.version, modelSource: "azure-openai" },
+        tags: { ...args.tags, endpoint: d.endpoint, slot: d.slot, deployment: d.name, model: d.model, modelVersion: d.version, modelSource: "azure-openai" },
       }, { parent: this, dependsOn: [previous] });
       previous = deployment;
       const bySlot = (this.deploymentNames[d.endpoint] ??= {});
@@ -125,6 +127,7 @@ export class OpenAiService extends pulumi.ComponentResource {
       metrics: [{ category: "AllMetrics", enabled: true }],
     }, { parent: this });
 
+    this.lastWrite = previous;
     this.accountName = account.name;
     this.accountId = account.id;
     this.endpoint = account.properties.apply((p) => p.endpoint);

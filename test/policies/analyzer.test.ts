@@ -29,8 +29,9 @@ function call<T>(method: string, request: unknown): Promise<T> {
 }
 
 /** As the engine sends them: secrets as signed values (the policy runtime unwraps them). */
-function wireProperties(r: CheckpointResource) {
-  const props = r.inputs && Object.keys(r.inputs).length > 0 ? r.inputs : r.outputs ?? {};
+function wireProperties(r: CheckpointResource, view: "inputs" | "outputs") {
+  const [preferred, fallback] = view === "inputs" ? [r.inputs, r.outputs] : [r.outputs, r.inputs];
+  const props = preferred && Object.keys(preferred).length > 0 ? preferred : fallback ?? {};
   const replaced = JSON.parse(JSON.stringify(props), (_k, v) => (v && typeof v === "object" && v[SIG_KEY] ? { [SIG_KEY]: v[SIG_KEY], value: "[secret]" } : v));
   return Struct.fromJavaScript(replaced);
 }
@@ -99,7 +100,7 @@ describe("the policy pack under the Analyzer protocol", () => {
       request.setType(r.type);
       request.setUrn(r.urn);
       request.setName(r.urn.split("::").pop());
-      request.setProperties(wireProperties(r));
+      request.setProperties(wireProperties(r, "inputs")); // Analyze sees a resource's inputs
       request.setOptions(options(r));
       collect(await call("analyze", request), r.urn);
     }
@@ -110,7 +111,7 @@ describe("the policy pack under the Analyzer protocol", () => {
         resource.setType(r.type);
         resource.setUrn(r.urn);
         resource.setName(r.urn.split("::").pop());
-        resource.setProperties(wireProperties(r));
+        resource.setProperties(wireProperties(r, "outputs")); // AnalyzeStack sees the final outputs
         resource.setOptions(options(r));
         if (r.parent) resource.setParent(r.parent);
         resource.setDependenciesList(r.dependencies ?? []);

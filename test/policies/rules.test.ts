@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { policies } from "../../policies/rules";
 import { TYPES } from "../../policies/lib";
-import { runResourceRule, runStackRule, withUnknown, type FakeResource } from "./harness";
+import { UNKNOWN, runResourceRule, runStackRule, withUnknown, type FakeResource } from "./harness";
 
 const rule = (name: string) => {
   const found = policies.find((p) => p.name === name);
@@ -25,12 +25,13 @@ const account = (): FakeResource => ({
   },
 });
 
+// Props are shaped like azure-native outputs (what stack rules see): names as `name`, no URL path parameters.
 const raiPolicy = (): FakeResource => ({
   type: TYPES.raiPolicy,
   name: "openai-swc-content-filter",
+  dependsOn: { accountName: ["openai-swc-account"] },
   props: {
-    accountName: "oai-genai-prod-swc",
-    raiPolicyName: "rai-genai-prod",
+    name: "rai-genai-prod",
     tags: TAGS,
     properties: {
       basePolicyName: "Microsoft.DefaultV2",
@@ -47,8 +48,7 @@ const deployment = (name: string, sku: string, capacity: number, extra: Record<s
   name: `openai-swc-${name}`,
   dependsOn: { accountName: ["openai-swc-account"], properties: ["openai-swc-content-filter"] },
   props: {
-    accountName: "oai-genai-prod-swc",
-    deploymentName: name,
+    name,
     sku: { name: sku, capacity },
     tags: { ...TAGS, endpoint: "chat", slot: "blue" },
     properties: {
@@ -334,13 +334,13 @@ const redisCluster = (): FakeResource => ({
   type: TYPES.redisCluster,
   name: "cache-cluster",
   protect: true,
-  props: { clusterName: "amr-genai-prod", minimumTlsVersion: "1.2", publicNetworkAccess: "Disabled", sku: { name: "Balanced_B5" }, tags: TAGS },
+  props: { name: "amr-genai-prod", minimumTlsVersion: "1.2", publicNetworkAccess: "Disabled", sku: { name: "Balanced_B5" }, tags: TAGS },
 });
 const redisDatabase = (accessKeys = "Enabled"): FakeResource => ({
   type: TYPES.redisDatabase,
   name: "cache-database",
   dependsOn: { clusterName: ["cache-cluster"] },
-  props: { clusterName: "amr-genai-prod", databaseName: "default", clientProtocol: "Encrypted", accessKeysAuthentication: accessKeys },
+  props: { name: "default", clientProtocol: "Encrypted", accessKeysAuthentication: accessKeys },
 });
 const privateEndpoint = (target: string): FakeResource => ({
   type: TYPES.privateEndpoint,
@@ -374,16 +374,30 @@ describe("security-redis-public-network-disabled", () => {
 
 describe("security-rbac-scope-narrow", () => {
   const policy = rule("security-rbac-scope-narrow");
-  const assignment = (scope: string): FakeResource => ({ type: TYPES.roleAssignment, name: "grant", props: { scope, principalId: "p", roleDefinitionId: "/r/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd" } });
-  it("passes for one resource", async () => {
-    expect((await runResourceRule(policy, assignment("/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a"))).violations).toEqual([]);
+  const group: FakeResource = { type: TYPES.resourceGroup, name: "core-rg", props: { name: "rg-genai-prod", tags: TAGS } };
+  const assignment = (scope: string, from?: string): FakeResource => ({
+    type: TYPES.roleAssignment,
+    name: "grant",
+    ...(from ? { dependsOn: { scope: [from] } } : {}),
+    props: { scope, principalId: "p", roleDefinitionId: "/r/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd" },
+  });
+  it("passes for one resource of the stack, even when its id is not known yet (preview)", async () => {
+    expect((await runStackRule(policy, [account(), assignment(UNKNOWN, "openai-swc-account")])).violations).toEqual([]);
+  });
+  it("passes for a literal resource id", async () => {
+    expect((await runStackRule(policy, [assignment("/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a")])).violations).toEqual([]);
+  });
+  it("fails for the stack's resource group", async () => {
+    expect((await runStackRule(policy, [group, assignment(UNKNOWN, "core-rg")])).violations).toEqual([
+      "grant (azure-native:authorization:RoleAssignment) is scoped to core-rg (azure-native:resources:ResourceGroup): wider than one resource",
+    ]);
   });
   it.each([
     ["a resource group", "/subscriptions/s/resourceGroups/rg"],
     ["a subscription", "/subscriptions/s"],
     ["a management group", "/providers/Microsoft.Management/managementGroups/root"],
-  ])("fails for %s", async (_what, scope) => {
-    expect((await runResourceRule(policy, assignment(scope))).violations).toEqual([`scope "${scope}" is wider than one resource`]);
+  ])("fails for %s given as a literal", async (_what, scope) => {
+    expect((await runStackRule(policy, [assignment(scope)])).violations).toEqual([`grant (azure-native:authorization:RoleAssignment): scope "${scope}" is wider than one resource`]);
   });
 });
 

@@ -36,9 +36,9 @@ export const capacityOpenaiPtuSized: StackValidationPolicy = {
       const model = d.props.properties?.model?.name;
       const capacity = Number(d.props.sku.capacity ?? 0);
       const increment = ptuIncrements.find((i) => i.model === model && i.deploymentType === d.props.sku.name);
-      if (!increment) report(`${d.props.deploymentName}: no PTU figures for ${model} ${d.props.sku.name} in the policy config`, d.urn);
+      if (!increment) report(`${d.props.name}: no PTU figures for ${model} ${d.props.sku.name} in the policy config`, d.urn);
       else if (capacity < increment.minimum || (capacity - increment.minimum) % increment.step !== 0) {
-        report(`${d.props.deploymentName}: ${capacity} PTU is not valid for ${model} ${d.props.sku.name} (minimum ${increment.minimum}, step ${increment.step})`, d.urn);
+        report(`${d.props.name}: ${capacity} PTU is not valid for ${model} ${d.props.sku.name} (minimum ${increment.minimum}, step ${increment.step})`, d.urn);
       }
     }
     for (const need of ptuRequirements) {

@@ -8,7 +8,7 @@ const STRICT_ENOUGH = new Set(["Low", "Medium"]);
 
 export const ethicsOpenaiContentFilterStrength: ResourceValidationPolicy = {
   name: "ethics-openai-content-filter-strength",
-  description: "Content filters block Hate, Sexual, Selfharm and Violence at Medium or stricter on prompts and completions, with jailbreak detection on.",
+  description: "Content filters block Hate, Sexual, Selfharm and Violence at Medium or stricter on prompts and completions, synchronously, with jailbreak detection on.",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist(8),
@@ -23,6 +23,9 @@ export const ethicsOpenaiContentFilterStrength: ResourceValidationPolicy = {
         else if (!STRICT_ENOUGH.has(filter.severityThreshold ?? "")) report(`${harm} on ${source} blocks only at ${filter.severityThreshold ?? "(unset)"}: use Medium or Low`);
       }
     }
+    // Asynchronous filtering streams tokens before they are checked.
+    const mode = props.properties?.mode ?? "Default";
+    if (mode !== "Default" && mode !== "Blocking") report(`mode is ${JSON.stringify(mode)}: content can reach the client before it is filtered`);
     const jailbreak = filters.find((f) => f.name === "Jailbreak" && f.source === "Prompt");
     if (!jailbreak?.enabled || !jailbreak.blocking) report("Jailbreak detection on prompts is not enabled and blocking");
   }),

@@ -11,11 +11,16 @@ export const ethicsOpenaiDeploymentFiltered: StackValidationPolicy = {
   validateStack: (args, report) => {
     const policies = ofType(args.resources, TYPES.raiPolicy);
     for (const deployment of ofType(args.resources, TYPES.openAiDeployment)) {
-      const fromStack = sourceOf(deployment, "properties", TYPES.raiPolicy);
+      // Decided from dependencies where possible: in a preview the policy's name is not known yet.
+      if (sourceOf(deployment, "properties", TYPES.raiPolicy)) continue;
       const name = deployment.props.properties?.raiPolicyName;
-      const byName = policies.find((p) => p.props.raiPolicyName === name && p.props.accountName === deployment.props.accountName);
-      if (!name) report(`${describe(deployment)} has no raiPolicyName: it runs with the account's default filter only`, deployment.urn);
-      else if (!fromStack && !byName) report(`${describe(deployment)} names RAI policy "${name}", which this stack does not define on its account`, deployment.urn);
+      if (!name) {
+        report(`${describe(deployment)} has no raiPolicyName: it runs with the account's default filter only`, deployment.urn);
+        continue;
+      }
+      const account = sourceOf(deployment, "accountName", TYPES.openAiAccount)?.urn;
+      const defined = policies.some((p) => p.props.name === name && sourceOf(p, "accountName", TYPES.openAiAccount)?.urn === account);
+      if (!defined) report(`${describe(deployment)} names RAI policy "${name}", which this stack does not define on its account`, deployment.urn);
     }
   },
 };

@@ -20,8 +20,9 @@ export const securityRedisKeyAuthException: StackValidationPolicy = {
     const { exceptions = [] } = args.getConfig<{ exceptions?: KeyAuthException[] }>();
     for (const database of ofType(args.resources, TYPES.redisDatabase)) {
       if (database.props.accessKeysAuthentication !== "Enabled") continue;
-      const cluster = sourceOf(database, "clusterName", TYPES.redisCluster)?.props.clusterName ?? database.props.clusterName;
-      const name = database.props.databaseName ?? "default";
+      // Outputs name resources by `name`; the cluster is the one the database's clusterName came from.
+      const cluster = sourceOf(database, "clusterName", TYPES.redisCluster)?.props.name;
+      const name = database.props.name;
       if (!exceptions.some((e) => e.cluster === cluster && e.database === name)) {
         report(`${describe(database)} (${cluster}/${name}) accepts access keys without a documented exception`, database.urn);
       }
