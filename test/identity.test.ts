@@ -44,3 +44,21 @@ describe("the role catalogue", () => {
     expect(roleDefinitionId("sub", "cognitiveServicesOpenAiUser")).toBe("/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd");
   });
 });
+
+describe("workload identity federation", () => {
+  it("creates one federated credential per subject, chained, on the identity", async () => {
+    const { join } = await import("node:path");
+    const { runOffline } = await import("../cli/offlineRun");
+    const { PROJECT_DIR } = await import("./helpers");
+    const run = await runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures/federated"), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview: false, mockContext: { subscriptionId: "s", tenantId: "t" } });
+    expect(run.errors).toEqual([]);
+    const identity = run.resources.find((r) => r.type === "azure-native:managedidentity:UserAssignedIdentity")!;
+    expect(identity.inputs).toMatchObject({ resourceName: "id-genai-dev-vllm", tags: { workload: "vllm" } });
+    const credentials = run.resources.filter((r) => r.type === "azure-native:managedidentity:FederatedIdentityCredential");
+    expect(credentials.map((c) => c.inputs)).toEqual([
+      expect.objectContaining({ federatedIdentityCredentialResourceName: "vllm-blue", resourceName: "id-genai-dev-vllm", subject: "system:serviceaccount:models:vllm-blue", audiences: ["api://AzureADTokenExchange"] }),
+      expect.objectContaining({ federatedIdentityCredentialResourceName: "vllm-green", subject: "system:serviceaccount:models:vllm-green" }),
+    ]);
+    expect(credentials[1]!.dependencies).toContain(credentials[0]!.urn);
+  });
+});
