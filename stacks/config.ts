@@ -104,6 +104,11 @@ function checkSlots(slots: { blue?: SlotShape; green?: SlotShape }, ctx: z.Refin
     ctx.addIssue({ code: "custom", path: ["slots"], message: `slot weights sum to ${total} (${present.map(([n, s]) => `${n} ${s.weight}`).join(", ")}); they must sum to 100` });
   }
   for (const [name, s] of present) {
+    // PTU sizing compares the slot's PTUs with one workload shape: one model's figures must apply.
+    const ptuModels = new Set(s.targets.flatMap((t) => (t.kind === "azure-openai" && isPtuType(t.deploymentType) ? [t.model] : [])));
+    if (ptuModels.size > 1) {
+      ctx.addIssue({ code: "custom", path: ["slots", name, "targets"], message: `PTU targets of one slot must serve one model (found ${[...ptuModels].join(", ")}): split them into endpoints` });
+    }
     if (new Set(s.targets.map((t) => t.kind)).size > 1) {
       ctx.addIssue({ code: "custom", path: ["slots", name, "targets"], message: "targets of one slot must all be azure-openai or all vllm, not both" });
     }
@@ -399,7 +404,9 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
   checkNames(config, issues);
   checkTargets(config, issues);
   checkNetwork(config, issues);
-  if (issues.length === 0) checkQuotaAndCaps(config, issues);
+  // The ledger needs every target's account (for its region); otherwise it runs with the rest.
+  const accountsKnown = openAiDeploymentSpecs(config).every((spec) => config.accounts[spec.account]);
+  if (accountsKnown) checkQuotaAndCaps(config, issues);
   return issues.length === 0 ? { ok: true, config } : { ok: false, issues };
 }
 

@@ -85,6 +85,27 @@ describe("invalid config: each case names the key, the value and what is allowed
     expect(issuesOf(raw)).toContain(expected);
   });
 
+  it("refuses PTU targets of two models in one slot (one workload shape cannot size both)", () => {
+    const raw = rawConfig("prod");
+    raw.models.chat.slots.blue.targets.push({ kind: "azure-openai", account: "eus2", model: "gpt-4.1", version: "2025-04-14", deploymentType: "GlobalProvisionedManaged", capacity: 15, priority: 1 });
+    expect(issuesOf(raw)).toContain("models.chat.slots.blue.targets: PTU targets of one slot must serve one model (found gpt-4o, gpt-4.1): split them into endpoints");
+  });
+
+  it("reports quota problems together with other cross-field problems", () => {
+    const raw = rawConfig("prod");
+    raw.quota[1].usedElsewhere = 800_000;
+    raw.models.chat.slots.blue.targets.push({ ...raw.models.chat.slots.blue.targets[1] });
+    const found = issuesOf(raw);
+    expect(found.some((i) => i.startsWith("quota[1]: gpt-4o GlobalStandard in swedencentral is over quota"))).toBe(true);
+    expect(found.some((i) => i.includes('deployment "chat-blue-gpt-4o-gstd" on account swc is also planned'))).toBe(true);
+  });
+
+  it("refuses a quota declared twice", () => {
+    const raw = rawConfig("prod");
+    raw.quota.push({ ...raw.quota[1] });
+    expect(issuesOf(raw)).toContain("quota[5]: repeats quota[1] (swedencentral gpt-4o GlobalStandard): declare each quota once");
+  });
+
   it("reports every problem at once", () => {
     const raw = rawConfig("prod");
     raw.models.chat.slots.blue.targets[0].capacity = 42;
