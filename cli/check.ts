@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { PACK_NAME, policies } from "../policies/rules";
 import type { PolicyPackConfig } from "./policyConfig";
-import { CheckpointError, checkpointResources, evaluatePolicies, unknownPolicies, type Violation } from "./policyRunner";
+import { CheckpointError, checkpointResources, evaluatePolicies, policyConfigProblems, type Violation } from "./policyRunner";
 
 export const CHECK_EXIT = { ok: 0, mandatory: 1, invalid: 2 } as const;
 const USAGE = "usage: npm run check -- <stack-export.json> [--policy-config FILE] [--json]";
@@ -72,8 +72,8 @@ function readJson(path: string, what: string): unknown {
 export function readPolicyConfig(path: string): PolicyPackConfig {
   const config = readJson(path, "policy config");
   if (typeof config !== "object" || config === null || Array.isArray(config)) throw new CheckpointError(`policy config ${path} must be a JSON object of policy name to level or settings`);
-  const unknown = unknownPolicies(config as PolicyPackConfig, policies);
-  if (unknown.length > 0) throw new CheckpointError(`policy config ${path} names unknown polic${unknown.length > 1 ? "ies" : "y"} ${unknown.join(", ")}; known: all, ${policies.map((p) => p.name).join(", ")}`);
+  const problems = policyConfigProblems(config as PolicyPackConfig, policies);
+  if (problems.length > 0) throw new CheckpointError(`policy config ${path}: ${problems.join("; ")}`);
   return config as PolicyPackConfig;
 }
 

@@ -16,7 +16,7 @@ import { baseEnforcement, buildPolicyConfig, policyFacts } from "./policyConfig"
 import { evaluatePolicies } from "./policyRunner";
 import { policies } from "../policies/rules";
 import { buildStackExport } from "./stackExport";
-import { StackFileError, readStackFile } from "./stackFile";
+import { SECRET_PLACEHOLDER, StackFileError, readStackFile } from "./stackFile";
 
 export const EXIT = { ok: 0, policy: 1, invalid: 2, programFailed: 3 } as const;
 
@@ -95,7 +95,9 @@ export async function plan(argv: string[], projectDir: string, io = { out: (s: s
 
   const parsed = parsePlatformConfig(rawConfigFromPulumi(stackConfig.config));
   if (!parsed.ok) {
-    io.err(`plan: ${args.configFile} is not a valid stack configuration; nothing was planned:\n${parsed.issues.map((i) => `  ${i.path}: ${i.message}\n`).join("")}`);
+    // A `secure:` value cannot be decrypted offline: say so rather than report the placeholder as bad.
+    const explain = (message: string) => (message.includes(JSON.stringify(SECRET_PLACEHOLDER)) ? `a \`secure:\` value, which the offline plan cannot decrypt; this key has a checked format and is not secret: set it in clear` : message);
+    io.err(`plan: ${args.configFile} is not a valid stack configuration; nothing was planned:\n${parsed.issues.map((i) => `  ${i.path}: ${explain(i.message)}\n`).join("")}`);
     return EXIT.invalid;
   }
   const config = parsed.config;
@@ -116,14 +118,18 @@ export async function plan(argv: string[], projectDir: string, io = { out: (s: s
   }
 
   const stackExport = buildStackExport(run.resources, { projectDir, project, stack: args.stack });
-  const stackDir = join(args.outDir, args.stack);
-  mkdirSync(stackDir, { recursive: true });
-  const exportPath = join(stackDir, "stack.json");
-  writeFileSync(exportPath, `${JSON.stringify(stackExport, null, 2)}\n`);
-
   const policyConfig = buildPolicyConfig(baseEnforcement(projectDir, config.environment), policyFacts(config));
+  const stackDir = join(args.outDir, args.stack);
+  const exportPath = join(stackDir, "stack.json");
   const policyConfigPath = join(stackDir, "policy-config.json");
-  writeFileSync(policyConfigPath, `${JSON.stringify(policyConfig, null, 2)}\n`);
+  try {
+    mkdirSync(stackDir, { recursive: true });
+    writeFileSync(exportPath, `${JSON.stringify(stackExport, null, 2)}\n`);
+    writeFileSync(policyConfigPath, `${JSON.stringify(policyConfig, null, 2)}\n`);
+  } catch (error) {
+    io.err(`plan: cannot write to --out ${args.outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+    return EXIT.invalid;
+  }
   const policyResult = policyReport(await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig));
 
   const report = buildPlanReport(args.stack, config, stackExport.deployment.resources);

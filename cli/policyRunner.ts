@@ -53,13 +53,24 @@ export class CheckpointError extends Error {}
 
 /** Reads a `pulumi stack export` document (version 3), refusing anything else with a clear message. */
 export function checkpointResources(document: unknown, source: string): CheckpointResource[] {
-  const deployment = (document as { version?: unknown; deployment?: { resources?: unknown } } | null)?.deployment;
   const version = (document as { version?: unknown } | null)?.version;
   if (version !== 3) throw new CheckpointError(`${source}: not a \`pulumi stack export\` file of version 3 (version is ${JSON.stringify(version ?? null)})`);
-  const resources = deployment?.resources ?? [];
+  const deployment = (document as { deployment?: { resources?: unknown } }).deployment;
+  if (typeof deployment !== "object" || deployment === null) throw new CheckpointError(`${source}: no "deployment" object`);
+  const resources = deployment.resources ?? [];
   if (!Array.isArray(resources)) throw new CheckpointError(`${source}: deployment.resources is not a list`);
-  resources.forEach((r, i) => {
-    if (typeof r?.urn !== "string" || typeof r?.type !== "string") throw new CheckpointError(`${source}: deployment.resources[${i}] has no urn or type`);
+  resources.forEach((r: Record<string, unknown> | null, i) => {
+    const at = `${source}: deployment.resources[${i}]`;
+    if (typeof r?.urn !== "string" || typeof r?.type !== "string") throw new CheckpointError(`${at} has no urn or type`);
+    for (const key of ["inputs", "outputs", "propertyDependencies"]) {
+      if (r[key] !== undefined && (typeof r[key] !== "object" || r[key] === null || Array.isArray(r[key]))) throw new CheckpointError(`${at}.${key} is not an object`);
+    }
+    if (r.dependencies !== undefined && !(Array.isArray(r.dependencies) && r.dependencies.every((d) => typeof d === "string"))) {
+      throw new CheckpointError(`${at}.dependencies is not a list of URNs`);
+    }
+    for (const [property, urns] of Object.entries((r.propertyDependencies as Record<string, unknown>) ?? {})) {
+      if (!Array.isArray(urns) || !urns.every((u) => typeof u === "string")) throw new CheckpointError(`${at}.propertyDependencies.${property} is not a list of URNs`);
+    }
   });
   return resources as CheckpointResource[];
 }
@@ -126,10 +137,21 @@ function settingsOf(policy: Policy, config: PolicyPackConfig): Record<string, un
   return settings;
 }
 
-/** Refuses a config that names a policy the pack does not have (a typo would silently do nothing). */
-export function unknownPolicies(config: PolicyPackConfig, policies: readonly Policy[]): string[] {
+export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+/** Every problem with a policy config: unknown policy names and levels (a typo would silently weaken the pack). */
+export function policyConfigProblems(config: PolicyPackConfig, policies: readonly Policy[]): string[] {
   const names = new Set(policies.map((p) => p.name));
-  return Object.keys(config).filter((k) => k !== "all" && !names.has(k));
+  const problems: string[] = [];
+  const unknown = Object.keys(config).filter((k) => k !== "all" && !names.has(k));
+  if (unknown.length > 0) problems.push(`names unknown polic${unknown.length > 1 ? "ies" : "y"} ${unknown.join(", ")}; known: all, ${[...names].join(", ")}`);
+  for (const [key, value] of Object.entries(config)) {
+    const level = typeof value === "string" ? value : typeof value === "object" && value !== null ? value.enforcementLevel : Symbol("bad");
+    if (level !== undefined && !ENFORCEMENT_LEVELS.includes(level as EnforcementLevel)) {
+      problems.push(`"${key}": enforcement level ${typeof level === "symbol" ? JSON.stringify(value) : JSON.stringify(level)} is not one of ${ENFORCEMENT_LEVELS.join(", ")}`);
+    }
+  }
+  return problems;
 }
 
 /** Runs every resource and stack rule on the checkpoint's resources. */

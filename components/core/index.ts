@@ -62,7 +62,7 @@ export class Core extends pulumi.ComponentResource {
       // Telemetry is sent with Entra ID (managed identities), never the instrumentation key.
       disableLocalAuth: true,
       tags: args.tags,
-    }, stateful);
+    }, { ...stateful, additionalSecretOutputs: ["connectionString", "instrumentationKey"] });
 
     this.resourceGroupName = resourceGroup.name;
     this.workspaceId = workspace.id;
