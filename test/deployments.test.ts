@@ -74,8 +74,13 @@ describe("account network rules", () => {
 });
 
 describe("content filters", () => {
-  it("never weaker than the threshold asked for", () => {
-    expect(contentFilters("Low").filter((f) => f.severityThreshold).every((f) => f.severityThreshold === "Low")).toBe(true);
-    expect(contentFilters("Medium")).toHaveLength(11);
+  it("puts the four harms on both sources at the threshold asked for", () => {
+    for (const threshold of ["Low", "Medium"] as const) {
+      const harms = contentFilters(threshold).filter((f) => f.severityThreshold !== undefined);
+      expect(harms.map((f) => `${f.name}/${f.source}/${f.severityThreshold}`).sort()).toEqual(
+        ["Hate", "Selfharm", "Sexual", "Violence"].flatMap((h) => [`${h}/Completion/${threshold}`, `${h}/Prompt/${threshold}`]),
+      );
+    }
+    expect(contentFilters("Medium").filter((f) => f.severityThreshold === undefined).map((f) => f.name)).toEqual(["Jailbreak", "Protected Material Text", "Protected Material Code"]);
   });
 });

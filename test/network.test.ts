@@ -75,7 +75,14 @@ describe("network config", () => {
   it("refuses address forms that are not plain dotted quads", () => {
     expect(issues((r) => (r.network.addressSpace = "010.40.0.0/16"))).toContain('network.addressSpace: "010.40.0.0/16" is not a CIDR range such as 10.40.0.0/16');
   });
-  it("refuses a plan and an existing network at once, and ids that are not resource ids", () => {
+  it("refuses a new VNet plan and an existing network at once", () => {
+    const id = (path: string) => `/subscriptions/s/resourceGroups/hub/providers/${path}`;
+    const found = issues((r) => {
+      r.network.existing = { location: "swedencentral", virtualNetworkId: id("n/v/hub"), subnetIds: { gateway: id("n/v/hub/subnets/a"), privateEndpoints: id("n/v/hub/subnets/b"), aksNodes: id("n/v/hub/subnets/c") } };
+    });
+    expect(found).toContain("network: give either addressSpace + subnets (a new VNet) or existing (a hub VNet), not both");
+  });
+  it("refuses ids that are not resource ids", () => {
     const found = issues((r) => {
       r.network.existing = { virtualNetworkId: "hub", subnetIds: { gateway: "a", privateEndpoints: "b", aksNodes: "c" } };
     });

@@ -312,6 +312,15 @@ describe("secrets", () => {
     expect(text).toContain(SECRET_PLACEHOLDER);
   });
 
+  it("writes the secrets resources produce (App Insights' connection string and key) only redacted", async () => {
+    const planned = await planStack("dev");
+    const appInsights = resourcesOfType(planned.stackExport, "azure-native:applicationinsights:Component")[0]!;
+    const envelope = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: REDACTED };
+    expect(appInsights.outputs.connectionString).toEqual(envelope);
+    expect(appInsights.outputs.instrumentationKey).toEqual(envelope);
+    expect(JSON.stringify(planned.stackExport)).not.toContain("InstrumentationKey=");
+  });
+
   it("writes a secret value only as a marked, redacted envelope", () => {
     const sig = "4dabf18193072939515e22adb298388d";
     const secret = "1b47061264138c4ac30d75fd1eb44270";

@@ -34,6 +34,6 @@ describe("GitHub workflows", () => {
     expect(deploy.jobs.deploy.environment).toBe("${{ matrix.environment }}");
     expect(deploy.jobs.deploy.strategy.matrix.include).toContainEqual({ stack: "prod", environment: "production" });
     const up = deploy.jobs.deploy.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions"));
-    expect(up.with).toMatchObject({ command: "up", policyPacks: "policies" });
+    expect(up.with).toMatchObject({ command: "up", policyPacks: "policies", policyPackConfigs: "out/${{ matrix.stack }}/policy-config.json" });
   });
 });

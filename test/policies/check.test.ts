@@ -79,6 +79,9 @@ describe("npm run check", () => {
     ["JSON that is not a stack export", ["package.json"], /not a `pulumi stack export` file of version 3/],
     ["no file", [], /expected one stack export file, got 0/],
     ["a policy config naming an unknown rule", [INSECURE, "--policy-config", "policies/package.json"], /names unknown policies name, version/],
+    ["a policy config with a misspelt level", [INSECURE, "--policy-config", "test/fixtures/bad-level.json"], /"all": enforcement level "Mandatory" is not one of advisory, mandatory, remediate, disabled/],
+    ["a version-3 file without a deployment", ["test/fixtures/no-deployment.json"], /no "deployment" object/],
+    ["a resource whose dependencies are not URNs", ["test/fixtures/bad-dependencies.json"], /deployment\.resources\[0\]\.dependencies is not a list of URNs/],
   ])("exits 2 with a clear message for %s", (_case, args, message) => {
     const result = run("cli/check.ts", ...args);
     expect(result.code).toBe(2);

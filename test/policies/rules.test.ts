@@ -161,6 +161,14 @@ describe("ethics-openai-content-filter-strength", () => {
   it("fails when jailbreak detection is off", async () => {
     expect((await runResourceRule(policy, mutate(raiPolicy(), (p) => (filters(p).find((f) => f.name === "Jailbreak")!.enabled = false)))).violations).toEqual(["Jailbreak detection on prompts is not enabled and blocking"]);
   });
+  it("fails when a harm filter is disabled", async () => {
+    expect((await runResourceRule(policy, mutate(raiPolicy(), (p) => (filters(p)[7]!.enabled = false)))).violations).toEqual(["Violence on Completion is not enabled and blocking"]);
+  });
+  it("fails when filtering is asynchronous", async () => {
+    expect((await runResourceRule(policy, mutate(raiPolicy(), (p) => (p.properties.mode = "Asynchronous_filter")))).violations).toEqual([
+      'mode is "Asynchronous_filter": content can reach the client before it is filtered',
+    ]);
+  });
 });
 
 describe("ethics-openai-deployment-filtered", () => {
@@ -176,6 +184,15 @@ describe("ethics-openai-deployment-filtered", () => {
     const elsewhere = mutate(paygo(), (p) => (p.properties.raiPolicyName = "Microsoft.Nil"), { dependsOn: { accountName: ["openai-swc-account"] } });
     expect((await runStackRule(policy, [account(), raiPolicy(), elsewhere])).violations[0]).toContain('names RAI policy "Microsoft.Nil", which this stack does not define');
   });
+  it("passes by name when the filter is the account's own (no dependency recorded)", async () => {
+    const byName = { ...paygo(), dependsOn: { accountName: ["openai-swc-account"] } };
+    expect((await runStackRule(policy, [account(), raiPolicy(), byName])).violations).toEqual([]);
+  });
+  it("fails by name when the filter of that name belongs to another account", async () => {
+    const other: FakeResource = { ...account(), name: "openai-eus2-account" };
+    const onOther = { ...paygo(), dependsOn: { accountName: ["openai-eus2-account"] } };
+    expect((await runStackRule(policy, [account(), other, raiPolicy(), onOther])).violations[0]).toContain('names RAI policy "rai-genai-prod", which this stack does not define on its account');
+  });
 });
 
 describe("data-openai-deployment-version-pinned", () => {
@@ -186,6 +203,9 @@ describe("data-openai-deployment-version-pinned", () => {
   });
   it("fails on 'latest'", async () => {
     expect((await runResourceRule(policy, mutate(paygo(), (p) => (p.properties.model.version = "latest")))).violations).toEqual(['properties.model.version is "latest": pin a version']);
+  });
+  it("fails without a model name", async () => {
+    expect((await runResourceRule(policy, mutate(paygo(), (p) => delete p.properties.model.name))).violations).toEqual(["properties.model.name is not set"]);
   });
 });
 
@@ -237,6 +257,10 @@ describe("observability-azure-diagnostics-to-workspace", () => {
     const toStorage: FakeResource = { ...diagnostics(), dependsOn: { resourceUri: ["openai-swc-account"] }, props: { storageAccountId: "/subscriptions/s/x" } };
     expect((await runStackRule(policy, [account(), workspace(), toStorage])).violations[0]).toContain("none sends to a Log Analytics workspace");
   });
+  it("fails for the Redis cluster without a setting", async () => {
+    const cluster: FakeResource = { type: TYPES.redisCluster, name: "cache-cluster", props: { name: "amr" } };
+    expect((await runStackRule(policy, [account(), workspace(), diagnostics(), cluster])).violations).toEqual(["cache-cluster (azure-native:redisenterprise:RedisEnterprise) has no diagnostic setting"]);
+  });
 });
 
 describe("cost-openai-paygo-within-quota", () => {
@@ -264,6 +288,9 @@ describe("cost-openai-ptu-within-cap", () => {
   it("fails over the region's PTU quota", async () => {
     expect((await runStackRule(policy, stack(), facts(100, 140))).violations).toEqual(["GlobalProvisionedManaged in swedencentral: 50 PTU planned + 100 used elsewhere exceeds the 140 PTU quota"]);
   });
+  it("fails when no PTU quota is declared for the region and type", async () => {
+    expect((await runStackRule(policy, stack(), { ptuCap: 100, ptuQuota: [] })).violations).toEqual(["GlobalProvisionedManaged in swedencentral: 50 PTU planned but no PTU quota declared"]);
+  });
   it("fails without the facts", async () => expect((await runStackRule(policy, stack())).violations[0]).toContain("no ptuCap in the policy config"));
 });
 
@@ -281,6 +308,13 @@ describe("capacity-openai-ptu-sized", () => {
   it("fails when the slot's PTUs are under what the workload needs", async () => {
     expect((await runStackRule(policy, stack(), facts(55))).violations).toEqual(["chat/blue: 50 PTU configured, its peak workload needs 55"]);
   });
+  it("fails below the minimum", async () => {
+    const small = mutate(ptu(), (p) => (p.sku.capacity = 10));
+    expect((await runStackRule(policy, [account(), paygo(), small], facts(10))).violations).toEqual(["chat-blue-gpt-4o-gptu: 10 PTU is not valid for gpt-4o GlobalProvisionedManaged (minimum 15, step 5)"]);
+  });
+  it("fails for a model without PTU figures in the config", async () => {
+    expect((await runStackRule(policy, stack(), { ptuIncrements: [], ptuRequirements: [] })).violations).toEqual(["chat-blue-gpt-4o-gptu: no PTU figures for gpt-4o GlobalProvisionedManaged in the policy config"]);
+  });
 });
 
 describe("reliability-openai-ptu-fallback", () => {
@@ -291,6 +325,11 @@ describe("reliability-openai-ptu-fallback", () => {
   });
   it("fails when spillover names a deployment that does not exist", async () => {
     expect((await runStackRule(policy, [account(), ptu({ spilloverDeploymentName: "nope" })])).violations[0]).toContain('spills over to "nope"');
+  });
+  it("fails when the spillover target is a deployment of another account", async () => {
+    const other: FakeResource = { ...account(), name: "openai-eus2-account" };
+    const elsewhere = { ...paygo(), name: "openai-eus2-chat-blue-gpt-4o-gstd", dependsOn: { accountName: ["openai-eus2-account"] } };
+    expect((await runStackRule(policy, [account(), other, ptu(), elsewhere])).violations[0]).toContain('spills over to "chat-blue-gpt-4o-gstd", which is not a deployment of the same account');
   });
   it("fails with no spillover and no other target", async () => {
     expect((await runStackRule(policy, [account(), ptu({})])).violations).toEqual(["chat-blue-gpt-4o-gptu has no spillover and no other target in chat/blue: when its PTUs are saturated, clients get 429"]);
@@ -413,6 +452,10 @@ describe("security-redis-key-auth-exception", () => {
   });
   it("fails when the exception names another cluster", async () => {
     const other = { exceptions: [{ cluster: "amr-other", database: "default", reason: "x" }] };
+    expect((await runStackRule(policy, [redisCluster(), redisDatabase()], other)).violations).toHaveLength(1);
+  });
+  it("fails when the exception names another database of the cluster", async () => {
+    const other = { exceptions: [{ cluster: "amr-genai-prod", database: "sessions", reason: "x" }] };
     expect((await runStackRule(policy, [redisCluster(), redisDatabase()], other)).violations).toHaveLength(1);
   });
 });
