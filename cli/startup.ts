@@ -1,9 +1,11 @@
-// Start-up and per-resource costs of the offline planner (this process only, never `pulumi up`): @pulumi/pulumi loads the TypeScript compiler and npm's
-// Arborist at import time (~0.5 s here), yet uses them only to serialize function closures, which
-// this program never does. Within the planner process they load on first use instead.
+// Start-up and per-resource costs of the offline planner (this process only, never `pulumi up`):
+// @pulumi/pulumi loads the TypeScript compiler, npm's Arborist and the Automation API at import time
+// (~0.6 s here), yet uses the first two only to serialize function closures and the third not at all
+// in a program. Within the planner process they load on first use instead.
 import Module from "node:module";
 
-const LAZY_FROM_PULUMI = new Set(["typescript", "@npmcli/arborist"]);
+/** Modules @pulumi/pulumi loads eagerly that the program never uses: closures' compiler and npm tree, the Automation API. */
+const LAZY_FROM_PULUMI = new Set(["typescript", "@npmcli/arborist", "./automation"]);
 
 type Load = (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown;
 const moduleInternals = Module as unknown as { _load: Load };
