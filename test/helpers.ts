@@ -51,6 +51,11 @@ export async function planStack(stack: string, options: { preview?: boolean; con
   return { run, stackExport: buildStackExport(run.resources, { projectDir: PROJECT_DIR, project: "genai-platform", stack }) };
 }
 
+/** Runs a small program from test/fixtures/<name> under the offline runtime. */
+export function runFixtureProgram(name: string): Promise<OfflineRun> {
+  return runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures", name), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview: false, mockContext: { subscriptionId: "s", tenantId: "t" } });
+}
+
 export function resourcesOfType(stackExport: StackExport, type: string) {
   return stackExport.deployment.resources.filter((r) => r.type === type);
 }

@@ -46,10 +46,8 @@ describe("the role catalogue", () => {
 
 describe("workload identity federation", () => {
   it("creates one federated credential per subject, chained, on the identity", async () => {
-    const { join } = await import("node:path");
-    const { runOffline } = await import("../cli/offlineRun");
-    const { PROJECT_DIR } = await import("./helpers");
-    const run = await runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures/federated"), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview: false, mockContext: { subscriptionId: "s", tenantId: "t" } });
+    const { runFixtureProgram } = await import("./helpers");
+    const run = await runFixtureProgram("federated");
     expect(run.errors).toEqual([]);
     const identity = run.resources.find((r) => r.type === "azure-native:managedidentity:UserAssignedIdentity")!;
     expect(identity.inputs).toMatchObject({ resourceName: "id-genai-dev-vllm", tags: { workload: "vllm" } });

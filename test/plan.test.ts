@@ -1,11 +1,9 @@
 import { describe, expect, it, beforeAll } from "vitest";
-import { join } from "node:path";
-import { runOffline } from "../cli/offlineRun";
 import { redact, REDACTED } from "../cli/stackExport";
 import { SECRET_PLACEHOLDER } from "../cli/stackFile";
 import { roleAssignmentName } from "../components/identity/guid";
 import { UNTAGGABLE_TYPES } from "../policies/lib";
-import { PROJECT_DIR, planStack, pulumiConfigOf, rawConfig, resourcesOfType, stackFile, type PlannedStack } from "./helpers";
+import { planStack, pulumiConfigOf, rawConfig, resourcesOfType, runFixtureProgram, stackFile, type PlannedStack } from "./helpers";
 
 const DEPLOYMENT = "azure-native:cognitiveservices:Deployment";
 const ACCOUNT = "azure-native:cognitiveservices:Account";
@@ -281,12 +279,12 @@ describe("prod plan", () => {
 
 describe("what the engine would refuse", () => {
   it("fails on duplicate URNs", async () => {
-    const run = await runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures/duplicate-urn"), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview: false, mockContext: { subscriptionId: "s", tenantId: "t" } });
+    const run = await runFixtureProgram("duplicate-urn");
     expect(run.errors).toContain("duplicate resource URN urn:pulumi:dev::fixture::azure-native:resources:ResourceGroup::same: the engine refuses two resources of one type and name under one parent");
   });
 
   it("fails on a resource type the offline provider does not know", async () => {
-    const run = await runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures/unmocked-type"), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview: false, mockContext: { subscriptionId: "s", tenantId: "t" } });
+    const run = await runFixtureProgram("unmocked-type");
     expect(run.errors.join("\n")).toContain("resource type azure-native:storage:StorageAccount (unknown) has no entry in the offline provider table");
   });
 
