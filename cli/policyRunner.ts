@@ -189,31 +189,23 @@ export async function evaluatePolicies(
     );
   }
 
-  // As the policy server does: a rule that needs a value unknown until the update is reported, advisory.
-  const reportUnknown = (policy: Policy, urn: string | undefined, error: Error) =>
+  const record = (policy: Policy, enforcementLevel: EnforcementLevel, message: string, urn?: string) =>
     violations.push({
       policy: policy.name,
       severity: policy.severity ?? "medium",
-      enforcementLevel: "advisory",
+      enforcementLevel,
       checklist: policy.framework?.reference ?? "",
       ...(urn ? { urn } : {}),
-      message: `can't run during preview: ${error.message}`,
+      message,
       remediation: policy.remediationSteps ?? "",
     });
+  // As the policy server does: a rule that needs a value unknown until the update is reported, advisory.
+  const reportUnknown = (policy: Policy, urn: string | undefined, error: Error) => record(policy, "advisory", `can't run during preview: ${error.message}`, urn);
 
   for (const policy of policies) {
     const enforcementLevel = levelOf(policy, config, packLevel);
     if (enforcementLevel === "disabled") continue;
-    const report = (message: string, urn?: string) =>
-      violations.push({
-        policy: policy.name,
-        severity: policy.severity ?? "medium",
-        enforcementLevel,
-        checklist: policy.framework?.reference ?? "",
-        ...(urn ? { urn } : {}),
-        message,
-        remediation: policy.remediationSteps ?? "",
-      });
+    const report = (message: string, urn?: string) => record(policy, enforcementLevel, message, urn);
     const getConfig = <T extends object>() => settingsOf(policy, config) as T;
     const validateResource = (policy as ResourceValidationPolicy).validateResource;
     const validateStack = (policy as StackValidationPolicy).validateStack;
