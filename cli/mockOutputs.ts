@@ -214,8 +214,15 @@ export const MOCKED_CALLS: Readonly<Record<string, (inputs: Inputs, context: Moc
 
 export class UnmockedTypeError extends Error {}
 
-/** The provider's answer for one resource: its id and full state (inputs plus computed outputs). */
-export function mockResource(type: string, name: string, inputs: Inputs, context: MockContext): { id: string; state: Inputs } {
+/** How the engine marks a value not known until the update. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * The provider's answer for one resource: its id and full state (inputs plus computed outputs). In a
+ * preview, as for a resource not yet created, the id and every computed output are unknown, so code
+ * inside an `apply` on them does not run (and cannot create resources a real preview would not see).
+ */
+export function mockResource(type: string, name: string, inputs: Inputs, context: MockContext, preview = false): { id: string; state: Inputs } {
   const mocked = MOCKED_TYPES[type];
   if (!mocked) {
     throw new UnmockedTypeError(`resource type ${type} (${name}) has no entry in the offline provider table (cli/mockOutputs.ts): add its ARM-shaped outputs there`);
@@ -223,7 +230,9 @@ export function mockResource(type: string, name: string, inputs: Inputs, context
   const id = mocked.id(inputs, name, context);
   // Like the provider: the ARM body (inputs less the URL's path parameters) plus computed outputs.
   const echoed = Object.fromEntries(Object.entries(inputs).filter(([key]) => key !== "resourceGroupName" && !mocked.pathInputs?.includes(key)));
-  return { id, state: { ...echoed, ...(mocked.outputs?.(inputs, id, name, context) ?? {}) } };
+  const computed = mocked.outputs?.(inputs, id, name, context) ?? {};
+  if (preview) return { id: "", state: { ...echoed, ...Object.fromEntries(Object.keys(computed).map((key) => [key, UNKNOWN])) } };
+  return { id, state: { ...echoed, ...computed } };
 }
 
 export function mockCall(token: string, inputs: Inputs, context: MockContext): Inputs {

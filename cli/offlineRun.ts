@@ -88,7 +88,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
         // Components and the stack are the program's own; only custom resources reach a provider.
         if (!args.custom) return { id: undefined, state: {} };
         try {
-          return mockResource(args.type, args.name, args.inputs, options.mockContext);
+          return mockResource(args.type, args.name, args.inputs, options.mockContext, options.preview);
         } catch (error) {
           // Recorded (the plan fails), not thrown: a rejected registration would leave the program hanging.
           errors.push((error as Error).message);

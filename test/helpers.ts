@@ -52,8 +52,8 @@ export async function planStack(stack: string, options: { preview?: boolean; con
 }
 
 /** Runs a small program from test/fixtures/<name> under the offline runtime. */
-export function runFixtureProgram(name: string): Promise<OfflineRun> {
-  return runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures", name), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview: false, mockContext: { subscriptionId: "s", tenantId: "t" } });
+export function runFixtureProgram(name: string, preview = false): Promise<OfflineRun> {
+  return runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures", name), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview, mockContext: { subscriptionId: "s", tenantId: "t" } });
 }
 
 export function resourcesOfType(stackExport: StackExport, type: string) {

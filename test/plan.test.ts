@@ -340,3 +340,12 @@ describe("cache data access with Entra ID", () => {
     ]);
   });
 });
+
+describe("preview fidelity", () => {
+  it("leaves computed outputs unknown in a preview, so resources created inside an apply are missing from it", async () => {
+    const update = await runFixtureProgram("apply-created");
+    const preview = await runFixtureProgram("apply-created", true);
+    expect(update.resources.filter((r) => r.custom).map((r) => r.name).sort()).toEqual(["inner", "outer"]);
+    expect(preview.resources.filter((r) => r.custom).map((r) => r.name)).toEqual(["outer"]);
+  });
+});
