@@ -217,6 +217,19 @@ export class UnmockedTypeError extends Error {}
 /** How the engine marks a value not known until the update. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+const isRecord = (value: unknown): value is Inputs => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Computed outputs as a preview shows them: what the inputs already say stays, the rest is unknown. */
+function unknownComputed(echoed: Inputs, computed: Inputs): Inputs {
+  return Object.fromEntries(
+    Object.entries(computed).map(([key, value]) => {
+      const given = echoed[key];
+      if (isRecord(given) && isRecord(value)) return [key, { ...given, ...unknownComputed(given, Object.fromEntries(Object.entries(value).filter(([k]) => !(k in given)))) }];
+      return [key, UNKNOWN];
+    }),
+  );
+}
+
 /**
  * The provider's answer for one resource: its id and full state (inputs plus computed outputs). In a
  * preview, as for a resource not yet created, the id and every computed output are unknown, so code
@@ -231,7 +244,7 @@ export function mockResource(type: string, name: string, inputs: Inputs, context
   // Like the provider: the ARM body (inputs less the URL's path parameters) plus computed outputs.
   const echoed = Object.fromEntries(Object.entries(inputs).filter(([key]) => key !== "resourceGroupName" && !mocked.pathInputs?.includes(key)));
   const computed = mocked.outputs?.(inputs, id, name, context) ?? {};
-  if (preview) return { id: "", state: { ...echoed, ...Object.fromEntries(Object.keys(computed).map((key) => [key, UNKNOWN])) } };
+  if (preview) return { id: "", state: { ...echoed, ...unknownComputed(echoed, computed) } };
   return { id, state: { ...echoed, ...computed } };
 }
 

@@ -91,6 +91,14 @@ export function sourceOf(resource: PolicyResource, property: string, type: strin
   return resource.propertyDependencies[property]?.find((r) => r.type === type);
 }
 
+/**
+ * A deployment's name, from the `deployment` tag the platform sets (an input, so known in a preview)
+ * or else the `name` output.
+ */
+export function deploymentNameOf(deployment: PolicyResource): string {
+  return deployment.props.tags?.deployment ?? deployment.props.name;
+}
+
 export function describe(resource: { name: string; type: string }): string {
   return `${resource.name} (${resource.type})`;
 }

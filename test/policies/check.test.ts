@@ -104,3 +104,20 @@ describe("npm run plan and the pack", () => {
     expect(result.stdout).toMatch(/1 mandatory, 0 advisory/);
   });
 });
+
+describe("the pack in a first preview of a new stack", () => {
+  it("decides every rule but those that need values only creation yields (reported advisory, as the policy server does)", async () => {
+    const planned = await planStack("prod", { preview: true });
+    const config = validConfig("prod");
+    const violations = await evaluatePolicies(planned.stackExport.deployment.resources, policies, buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(config)));
+    expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+    expect(violations.every((v) => v.message.startsWith("can't run during preview"))).toBe(true);
+    // The account's properties hold the random subdomain suffix and the cache database's name is an
+    // output: both unknown before creation. The offline plan and `pulumi up` decide these rules.
+    expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual([
+      "security-openai-local-auth-disabled",
+      "security-openai-public-network-disabled",
+      "security-redis-key-auth-exception",
+    ]);
+  });
+});

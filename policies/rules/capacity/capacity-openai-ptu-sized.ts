@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { PTU_SKUS, TYPES, checklist, ofType } from "../../lib";
+import { deploymentNameOf, PTU_SKUS, TYPES, checklist, ofType } from "../../lib";
 
 /** Minimum and step of a model's PTU deployments of one type (from the platform's dated model table). */
 export interface PtuIncrementFact {
@@ -36,9 +36,9 @@ export const capacityOpenaiPtuSized: StackValidationPolicy = {
       const model = d.props.properties?.model?.name;
       const capacity = Number(d.props.sku.capacity ?? 0);
       const increment = ptuIncrements.find((i) => i.model === model && i.deploymentType === d.props.sku.name);
-      if (!increment) report(`${d.props.name}: no PTU figures for ${model} ${d.props.sku.name} in the policy config`, d.urn);
+      if (!increment) report(`${deploymentNameOf(d)}: no PTU figures for ${model} ${d.props.sku.name} in the policy config`, d.urn);
       else if (capacity < increment.minimum || (capacity - increment.minimum) % increment.step !== 0) {
-        report(`${d.props.name}: ${capacity} PTU is not valid for ${model} ${d.props.sku.name} (minimum ${increment.minimum}, step ${increment.step})`, d.urn);
+        report(`${deploymentNameOf(d)}: ${capacity} PTU is not valid for ${model} ${d.props.sku.name} (minimum ${increment.minimum}, step ${increment.step})`, d.urn);
       }
     }
     for (const need of ptuRequirements) {

@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { PAYGO_SKUS, TYPES, checklist, ofType, sourceOf } from "../../lib";
+import { deploymentNameOf, PAYGO_SKUS, TYPES, checklist, ofType, sourceOf } from "../../lib";
 
 export interface PaygoQuotaFact {
   readonly region: string;
@@ -34,7 +34,7 @@ export const costOpenaiPaygoWithinQuota: StackValidationPolicy = {
       const key = `${region}|${d.props.properties?.model?.name}|${d.props.sku.name}`;
       const entry = planned.get(key) ?? { tpm: 0, names: [] };
       entry.tpm += Number(d.props.sku.capacity ?? 0) * 1000;
-      entry.names.push(`${d.props.name} (${Number(d.props.sku.capacity ?? 0) * 1000} TPM)`);
+      entry.names.push(`${deploymentNameOf(d)} (${Number(d.props.sku.capacity ?? 0) * 1000} TPM)`);
       planned.set(key, entry);
     }
     for (const [key, { tpm, names }] of planned) {

@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { PTU_SKUS, TYPES, checklist, ofType, sourceOf } from "../../lib";
+import { deploymentNameOf, PTU_SKUS, TYPES, checklist, ofType, sourceOf } from "../../lib";
 
 export interface PtuQuotaFact {
   readonly region: string;
@@ -29,7 +29,7 @@ export const costOpenaiPtuWithinCap: StackValidationPolicy = {
       return;
     }
     const total = ptu.reduce((sum, d) => sum + Number(d.props.sku.capacity ?? 0), 0);
-    if (total > ptuCap) report(`${total} PTU reserved by ${ptu.map((d) => `${d.props.name} (${d.props.sku.capacity})`).join(", ")} exceeds the environment's cap of ${ptuCap}`);
+    if (total > ptuCap) report(`${total} PTU reserved by ${ptu.map((d) => `${deploymentNameOf(d)} (${d.props.sku.capacity})`).join(", ")} exceeds the environment's cap of ${ptuCap}`);
     const byRegionType = new Map<string, number>();
     for (const d of ptu) {
       const key = `${sourceOf(d, "accountName", TYPES.openAiAccount)?.props.location}|${d.props.sku.name}`;

@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { PTU_SKUS, TYPES, checklist, ofType, sourceOf } from "../../lib";
+import { deploymentNameOf, PTU_SKUS, TYPES, checklist, ofType, sourceOf } from "../../lib";
 
 export const reliabilityOpenaiPtuFallback: StackValidationPolicy = {
   name: "reliability-openai-ptu-fallback",
@@ -14,13 +14,13 @@ export const reliabilityOpenaiPtuFallback: StackValidationPolicy = {
     for (const d of deployments.filter((x) => PTU_SKUS.has(x.props.sku?.name))) {
       const spillover = d.props.properties?.spilloverDeploymentName;
       if (spillover) {
-        const target = deployments.find((o) => o !== d && o.props.name === spillover && accountOf(o) === accountOf(d));
-        if (!target) report(`${d.props.name} spills over to "${spillover}", which is not a deployment of the same account in this stack`, d.urn);
+        const target = deployments.find((o) => o !== d && deploymentNameOf(o) === spillover && accountOf(o) === accountOf(d));
+        if (!target) report(`${deploymentNameOf(d)} spills over to "${spillover}", which is not a deployment of the same account in this stack`, d.urn);
         continue;
       }
       const { endpoint, slot } = d.props.tags ?? {};
       const sibling = deployments.some((o) => o !== d && o.props.tags?.endpoint === endpoint && o.props.tags?.slot === slot && endpoint !== undefined);
-      if (!sibling) report(`${d.props.name} has no spillover and no other target in ${endpoint ?? "?"}/${slot ?? "?"}: when its PTUs are saturated, clients get 429`, d.urn);
+      if (!sibling) report(`${deploymentNameOf(d)} has no spillover and no other target in ${endpoint ?? "?"}/${slot ?? "?"}: when its PTUs are saturated, clients get 429`, d.urn);
     }
   },
 };
