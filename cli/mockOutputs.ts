@@ -27,17 +27,31 @@ function resourceGroupScope(inputs: Inputs, context: MockContext): string {
   return `/subscriptions/${context.subscriptionId}/resourceGroups/${inputs.resourceGroupName}`;
 }
 
-/** An ARM resource directly in a resource group: `<rg>/providers/<namespace>/<type>/<name>`. */
-function armId(namespaceAndType: string, nameInput: string): MockedType["id"] {
-  return (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/${namespaceAndType}/${inputs[nameInput]}`;
+function armBase(type: string, id: string): Inputs {
+  return { name: id.split("/").pop(), type, azureApiVersion: "mock" };
 }
 
-function armBase(type: string) {
-  return (_inputs: Inputs, id: string, _name: string, _context: MockContext): Inputs => ({
-    name: id.split("/").pop(),
-    type,
-    azureApiVersion: "mock",
-  });
+/**
+ * An ARM resource in a resource group, described once by its path: `segments` pair each type segment
+ * with the input that names it (`["accounts", "accountName"], ["deployments", "deploymentName"]`).
+ * The id, the ARM type and the inputs ARM does not echo (the path's names) all follow from it.
+ */
+function inResourceGroup(namespace: string, segments: readonly [string, string][], computed?: (inputs: Inputs, id: string, context: MockContext) => Inputs): MockedType {
+  const type = [namespace, ...segments.map(([segment]) => segment)].join("/");
+  return {
+    pathInputs: segments.map(([, input]) => input),
+    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/${namespace}/${segments.map(([segment, input]) => `${segment}/${inputs[input]}`).join("/")}`,
+    outputs: (inputs, id, _name, context) => ({ ...armBase(type, id), ...computed?.(inputs, id, context) }),
+  };
+}
+
+/** An extension resource: its id hangs below the id in `scopeInput`; `pathInputs` are those ARM does not echo. */
+function below(scopeInput: string, providerPath: string, nameInput: string, pathInputs: readonly string[]): MockedType {
+  return {
+    pathInputs,
+    id: (inputs) => `${inputs[scopeInput]}/providers/${providerPath}/${inputs[nameInput]}`,
+    outputs: (_inputs, id) => armBase(providerPath, id),
+  };
 }
 
 function systemIdentity(inputs: Inputs, id: string, context: MockContext): Inputs {
@@ -64,135 +78,57 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
     id: (inputs, _name, context) => `/subscriptions/${context.subscriptionId}/resourceGroups/${inputs.resourceGroupName}`,
     outputs: (inputs, id) => ({ name: inputs.resourceGroupName, type: "Microsoft.Resources/resourceGroups", properties: { provisioningState: "Succeeded" }, azureApiVersion: "mock", id }),
   },
-  "azure-native:operationalinsights:Workspace": {
-    pathInputs: ["workspaceName"],
-    id: armId("Microsoft.OperationalInsights/workspaces", "workspaceName"),
-    outputs: (inputs, id, name, context) => ({
-      ...armBase("Microsoft.OperationalInsights/workspaces")(inputs, id, name, context),
-      customerId: stableGuid(`${id}/customerId`),
+  "azure-native:operationalinsights:Workspace": inResourceGroup("Microsoft.OperationalInsights", [["workspaces", "workspaceName"]], (_inputs, id) => ({
+    customerId: stableGuid(`${id}/customerId`),
+    provisioningState: "Succeeded",
+  })),
+  "azure-native:applicationinsights:Component": inResourceGroup("Microsoft.Insights", [["components", "resourceName"]], (inputs, id) => {
+    const instrumentationKey = stableGuid(`${id}/ikey`);
+    return {
+      appId: stableGuid(`${id}/appId`),
+      instrumentationKey,
+      connectionString: `InstrumentationKey=${instrumentationKey};IngestionEndpoint=https://${inputs.location}-0.in.applicationinsights.azure.com/`,
       provisioningState: "Succeeded",
-    }),
-  },
-  "azure-native:applicationinsights:Component": {
-    pathInputs: ["resourceName"],
-    id: armId("Microsoft.Insights/components", "resourceName"),
-    outputs: (inputs, id, name, context) => {
-      const instrumentationKey = stableGuid(`${id}/ikey`);
-      return {
-        ...armBase("Microsoft.Insights/components")(inputs, id, name, context),
-        appId: stableGuid(`${id}/appId`),
-        instrumentationKey,
-        connectionString: `InstrumentationKey=${instrumentationKey};IngestionEndpoint=https://${inputs.location}-0.in.applicationinsights.azure.com/`,
-        provisioningState: "Succeeded",
-      };
+    };
+  }),
+  "azure-native:cognitiveservices:Account": inResourceGroup("Microsoft.CognitiveServices", [["accounts", "accountName"]], (inputs, id, context) => ({
+    ...systemIdentity(inputs, id, context),
+    properties: {
+      ...inputs.properties,
+      endpoint: `https://${inputs.properties?.customSubDomainName}.${inputs.kind === "AIServices" ? "cognitiveservices" : "openai"}.azure.com/`,
+      provisioningState: "Succeeded",
     },
-  },
-  "azure-native:cognitiveservices:Account": {
-    pathInputs: ["accountName"],
-    id: armId("Microsoft.CognitiveServices/accounts", "accountName"),
-    outputs: (inputs, id, name, context) => ({
-      ...armBase("Microsoft.CognitiveServices/accounts")(inputs, id, name, context),
-      ...systemIdentity(inputs, id, context),
-      properties: {
-        ...inputs.properties,
-        endpoint: `https://${inputs.properties?.customSubDomainName}.${inputs.kind === "AIServices" ? "cognitiveservices" : "openai"}.azure.com/`,
-        provisioningState: "Succeeded",
-      },
-    }),
-  },
-  "azure-native:cognitiveservices:RaiPolicy": {
-    pathInputs: ["accountName", "raiPolicyName"],
-    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.CognitiveServices/accounts/${inputs.accountName}/raiPolicies/${inputs.raiPolicyName}`,
-    outputs: armBase("Microsoft.CognitiveServices/accounts/raiPolicies"),
-  },
-  "azure-native:cognitiveservices:Deployment": {
-    pathInputs: ["accountName", "deploymentName"],
-    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.CognitiveServices/accounts/${inputs.accountName}/deployments/${inputs.deploymentName}`,
-    outputs: (inputs, id, name, context) => ({
-      ...armBase("Microsoft.CognitiveServices/accounts/deployments")(inputs, id, name, context),
-      properties: { ...inputs.properties, provisioningState: "Succeeded" },
-    }),
-  },
-  "azure-native:monitor:DiagnosticSetting": {
-    pathInputs: ["resourceUri"],
-    id: (inputs) => `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`,
-    outputs: armBase("Microsoft.Insights/diagnosticSettings"),
-  },
-  "azure-native:managedidentity:UserAssignedIdentity": {
-    pathInputs: ["resourceName"],
-    id: armId("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),
-    outputs: (inputs, id, name, context) => ({
-      ...armBase("Microsoft.ManagedIdentity/userAssignedIdentities")(inputs, id, name, context),
-      principalId: stableGuid(`${id}/principal`),
-      clientId: stableGuid(`${id}/client`),
-      tenantId: context.tenantId,
-    }),
-  },
-  "azure-native:managedidentity:FederatedIdentityCredential": {
-    pathInputs: ["resourceName", "federatedIdentityCredentialResourceName"],
-    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${inputs.resourceName}/federatedIdentityCredentials/${inputs.federatedIdentityCredentialResourceName}`,
-    outputs: armBase("Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"),
-  },
-  "azure-native:authorization:RoleAssignment": {
-    pathInputs: ["roleAssignmentName"],
-    id: (inputs) => `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`,
-    outputs: armBase("Microsoft.Authorization/roleAssignments"),
-  },
-  "azure-native:network:VirtualNetwork": {
-    pathInputs: ["virtualNetworkName"],
-    id: armId("Microsoft.Network/virtualNetworks", "virtualNetworkName"),
-    outputs: armBase("Microsoft.Network/virtualNetworks"),
-  },
-  "azure-native:network:NetworkSecurityGroup": {
-    pathInputs: ["networkSecurityGroupName"],
-    id: armId("Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName"),
-    outputs: armBase("Microsoft.Network/networkSecurityGroups"),
-  },
-  "azure-native:network:Subnet": {
-    pathInputs: ["virtualNetworkName", "subnetName"],
-    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}/subnets/${inputs.subnetName}`,
-    outputs: armBase("Microsoft.Network/virtualNetworks/subnets"),
-  },
-  "azure-native:network:PrivateEndpoint": {
-    pathInputs: ["privateEndpointName"],
-    id: armId("Microsoft.Network/privateEndpoints", "privateEndpointName"),
-    outputs: armBase("Microsoft.Network/privateEndpoints"),
-  },
-  "azure-native:network:PrivateDnsZoneGroup": {
-    pathInputs: ["privateEndpointName", "privateDnsZoneGroupName"],
-    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Network/privateEndpoints/${inputs.privateEndpointName}/privateDnsZoneGroups/${inputs.privateDnsZoneGroupName}`,
-    outputs: armBase("Microsoft.Network/privateEndpoints/privateDnsZoneGroups"),
-  },
-  "azure-native:privatedns:PrivateZone": {
-    pathInputs: ["privateZoneName"],
-    id: armId("Microsoft.Network/privateDnsZones", "privateZoneName"),
-    outputs: armBase("Microsoft.Network/privateDnsZones"),
-  },
-  "azure-native:privatedns:VirtualNetworkLink": {
-    pathInputs: ["privateZoneName", "virtualNetworkLinkName"],
-    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Network/privateDnsZones/${inputs.privateZoneName}/virtualNetworkLinks/${inputs.virtualNetworkLinkName}`,
-    outputs: armBase("Microsoft.Network/privateDnsZones/virtualNetworkLinks"),
-  },
-  "azure-native:redisenterprise:RedisEnterprise": {
-    pathInputs: ["clusterName"],
-    id: armId("Microsoft.Cache/redisEnterprise", "clusterName"),
-    outputs: (inputs, id, name, context) => ({
-      ...armBase("Microsoft.Cache/redisEnterprise")(inputs, id, name, context),
-      hostName: `${inputs.clusterName}.${inputs.location}.redis.azure.net`,
-      provisioningState: "Succeeded",
-      redisVersion: "7.4",
-    }),
-  },
-  "azure-native:redisenterprise:Database": {
-    pathInputs: ["clusterName", "databaseName"],
-    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Cache/redisEnterprise/${inputs.clusterName}/databases/${inputs.databaseName}`,
-    outputs: armBase("Microsoft.Cache/redisEnterprise/databases"),
-  },
-  "azure-native:redisenterprise:AccessPolicyAssignment": {
-    pathInputs: ["clusterName", "databaseName", "accessPolicyAssignmentName"],
-    id: (inputs, _name, context) => `${resourceGroupScope(inputs, context)}/providers/Microsoft.Cache/redisEnterprise/${inputs.clusterName}/databases/${inputs.databaseName}/accessPolicyAssignments/${inputs.accessPolicyAssignmentName}`,
-    outputs: armBase("Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments"),
-  },
+  })),
+  "azure-native:cognitiveservices:RaiPolicy": inResourceGroup("Microsoft.CognitiveServices", [["accounts", "accountName"], ["raiPolicies", "raiPolicyName"]]),
+  "azure-native:cognitiveservices:Deployment": inResourceGroup("Microsoft.CognitiveServices", [["accounts", "accountName"], ["deployments", "deploymentName"]], (inputs) => ({
+    properties: { ...inputs.properties, provisioningState: "Succeeded" },
+  })),
+  "azure-native:monitor:DiagnosticSetting": below("resourceUri", "Microsoft.Insights/diagnosticSettings", "name", ["resourceUri"]),
+  "azure-native:managedidentity:UserAssignedIdentity": inResourceGroup("Microsoft.ManagedIdentity", [["userAssignedIdentities", "resourceName"]], (_inputs, id, context) => ({
+    principalId: stableGuid(`${id}/principal`),
+    clientId: stableGuid(`${id}/client`),
+    tenantId: context.tenantId,
+  })),
+  "azure-native:managedidentity:FederatedIdentityCredential": inResourceGroup("Microsoft.ManagedIdentity", [["userAssignedIdentities", "resourceName"], ["federatedIdentityCredentials", "federatedIdentityCredentialResourceName"]]),
+  "azure-native:authorization:RoleAssignment": below("scope", "Microsoft.Authorization/roleAssignments", "roleAssignmentName", ["roleAssignmentName"]),
+  "azure-native:network:VirtualNetwork": inResourceGroup("Microsoft.Network", [["virtualNetworks", "virtualNetworkName"]]),
+  "azure-native:network:NetworkSecurityGroup": inResourceGroup("Microsoft.Network", [["networkSecurityGroups", "networkSecurityGroupName"]]),
+  "azure-native:network:Subnet": inResourceGroup("Microsoft.Network", [["virtualNetworks", "virtualNetworkName"], ["subnets", "subnetName"]]),
+  "azure-native:network:PrivateEndpoint": inResourceGroup("Microsoft.Network", [["privateEndpoints", "privateEndpointName"]]),
+  "azure-native:network:PrivateDnsZoneGroup": inResourceGroup("Microsoft.Network", [["privateEndpoints", "privateEndpointName"], ["privateDnsZoneGroups", "privateDnsZoneGroupName"]]),
+  "azure-native:privatedns:PrivateZone": inResourceGroup("Microsoft.Network", [["privateDnsZones", "privateZoneName"]]),
+  "azure-native:privatedns:VirtualNetworkLink": inResourceGroup("Microsoft.Network", [["privateDnsZones", "privateZoneName"], ["virtualNetworkLinks", "virtualNetworkLinkName"]]),
+  "azure-native:redisenterprise:RedisEnterprise": inResourceGroup("Microsoft.Cache", [["redisEnterprise", "clusterName"]], (inputs) => ({
+    hostName: `${inputs.clusterName}.${inputs.location}.redis.azure.net`,
+    provisioningState: "Succeeded",
+    redisVersion: "7.4",
+  })),
+  "azure-native:redisenterprise:Database": inResourceGroup("Microsoft.Cache", [["redisEnterprise", "clusterName"], ["databases", "databaseName"]]),
+  "azure-native:redisenterprise:AccessPolicyAssignment": inResourceGroup("Microsoft.Cache", [
+    ["redisEnterprise", "clusterName"],
+    ["databases", "databaseName"],
+    ["accessPolicyAssignments", "accessPolicyAssignmentName"],
+  ]),
   "random:index/randomString:RandomString": {
     id: (_inputs, name) => `none-${name}`,
     outputs: (inputs, _id, name) => {
