@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { PACK_NAME, policies } from "../policies/rules";
+import { compareCodePoints } from "../components/core/order";
 import type { PolicyPackConfig } from "./policyConfig";
 import { CheckpointError, checkpointResources, evaluatePolicies, policyConfigProblems, type Violation } from "./policyRunner";
 
@@ -23,7 +24,7 @@ export interface PolicyReport {
 
 export function policyReport(violations: Violation[]): PolicyReport {
   const sorted = [...violations].sort(
-    (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || a.policy.localeCompare(b.policy) || (a.urn ?? "").localeCompare(b.urn ?? ""),
+    (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || compareCodePoints(a.policy, b.policy) || compareCodePoints(a.urn ?? "", b.urn ?? ""),
   );
   return {
     pack: PACK_NAME,

@@ -1,10 +1,8 @@
-import { dump as stringify } from "js-yaml";
+import { stringify } from "yaml";
 
 const REGIONS = ["swedencentral", "eastus2", "westus3", "francecentral", "uksouth", "japaneast", "australiaeast", "canadaeast", "norwayeast", "switzerlandnorth"];
-const MODELS: [string, string][] = [
-  ["gpt-4o", "2024-11-20"], ["gpt-4o-mini", "2024-07-18"], ["gpt-4.1", "2025-04-14"], ["gpt-4.1-mini", "2025-04-14"], ["gpt-4.1-nano", "2025-04-14"],
-  ["o3-mini", "2025-01-31"], ["o4-mini", "2025-04-16"], ["o3", "2025-04-16"], ["gpt-5", "2025-08-07"], ["gpt-5-mini", "2025-08-07"],
-];
+// Versions live on 2026-11-27 with PTU figures (see components/openai/lifecycle.ts and models.ts).
+const MODELS: [string, string][] = [["gpt-5.1", "2025-11-13"], ["gpt-5", "2025-08-07"], ["gpt-5-mini", "2025-08-07"]];
 
 /**
  * A stack file of `regions` accounts x `endpoints` model endpoints: each endpoint's blue slot has a
@@ -46,5 +44,5 @@ export function largeStackFile(regions = 10, endpoints = 10): string {
     "genai-platform:quota": quota,
     "genai-platform:models": models,
   };
-  return stringify({ config });
+  return stringify({ config }, { aliasDuplicateObjects: false });
 }

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { mockCall, mockResource, type MockContext } from "./mockOutputs";
+import { AS_OF_ENV } from "../stacks/load";
 
 /** One resource as the engine would record it in the checkpoint. */
 export interface RecordedResource {
@@ -28,6 +29,8 @@ export interface OfflineRunOptions {
   readonly stack: string;
   readonly config: Record<string, string>;
   readonly secretKeys: readonly string[];
+  /** The day the program checks model lifecycle for (YYYY-MM-DD). */
+  readonly asOf: string;
   /** Run as `pulumi preview` would (outputs of new resources unknown). */
   readonly preview: boolean;
   readonly mockContext: MockContext;
@@ -37,7 +40,12 @@ export interface OfflineRun {
   readonly resources: RecordedResource[];
   /** Problems the real engine would refuse: program errors, unmocked types, duplicate URNs. */
   readonly errors: string[];
+  /** What the program logged as warnings (`pulumi.log.warn`), once each, for the plan's report. */
+  readonly warnings: string[];
 }
+
+/** How the SDK prints a program's warning when no engine is attached (the mock runtime). */
+const RUNTIME_WARNING = "warning: [runtime] ";
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
@@ -78,6 +86,7 @@ function translateReference(reference: string, urns: Map<string, string>): strin
  */
 export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun> {
   const errors: string[] = [];
+  const warnings: string[] = [];
   const resources: RecordedResource[] = [];
   const engineUrns = new Map<string, string>(); // mock URN -> engine URN
   const byUrn = new Map<string, RecordedResource>();
@@ -160,7 +169,16 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     if (!errors.includes(message)) errors.push(message);
   };
   process.on("unhandledRejection", onRejection);
+  // The engine shows a program's warnings once in its output; here they go to the plan's report.
+  const consoleWarn = console.warn;
+  console.warn = (...parts: unknown[]) => {
+    const text = parts.map(String).join(" ");
+    if (!text.startsWith(RUNTIME_WARNING)) return consoleWarn(...parts);
+    if (!warnings.includes(text.slice(RUNTIME_WARNING.length))) warnings.push(text.slice(RUNTIME_WARNING.length));
+  };
   const requireFromProject = createRequire(join(options.projectDir, "package.json"));
+  const previousAsOf = process.env[AS_OF_ENV];
+  process.env[AS_OF_ENV] = options.asOf;
   forgetProjectModules(options.projectDir, requireFromProject);
   // A registration that fails leaves the program waiting forever: Node then drains its event loop.
   let onDrained: () => void = () => undefined;
@@ -189,8 +207,11 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     const message = error instanceof Error ? error.message : String(error);
     if (!errors.includes(message)) errors.push(message);
   } finally {
+    console.warn = consoleWarn;
+    if (previousAsOf === undefined) delete process.env[AS_OF_ENV];
+    else process.env[AS_OF_ENV] = previousAsOf;
     process.off("unhandledRejection", onRejection);
     process.off("beforeExit", onDrained);
   }
-  return { resources, errors };
+  return { resources, errors, warnings };
 }

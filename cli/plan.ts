@@ -3,11 +3,10 @@
 // Exit codes: 0 fine; 1 mandatory policy violations (reserved); 2 invalid config or arguments;
 // 3 the program itself failed (an engine would refuse it: unmocked type, duplicate URN, preview drift).
 import "./startup";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { load as parse } from "js-yaml";
-import { parsePlatformConfig, rawConfigFromPulumi } from "../stacks/config";
+import { asOfDay, dayProblem, loadStackConfig } from "../stacks/load";
 import { stableGuid } from "./mockOutputs";
 import { runOffline, type OfflineRun } from "./offlineRun";
 import { buildPlanReport, renderPlanReport } from "./report";
@@ -16,11 +15,19 @@ import { baseEnforcement, buildPolicyConfig, policyFacts } from "./policyConfig"
 import { evaluatePolicies } from "./policyRunner";
 import { policies } from "../policies/rules";
 import { buildStackExport } from "./stackExport";
-import { SECRET_PLACEHOLDER, StackFileError, readStackFile } from "./stackFile";
+import { ArtifactWriteError, writeArtifacts } from "./outWriter";
+import { StackFileError, parseYaml, readStackFile } from "./stackFile";
 
 export const EXIT = { ok: 0, policy: 1, invalid: 2, programFailed: 3 } as const;
 
-const USAGE = "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json] [--verify] [--config-file FILE]";
+const USAGE = "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD]";
+
+/** Why `name` is not a Pulumi stack name (1-100 letters, digits, -, _ and .; never . or ..), or undefined. */
+export function stackNameProblem(name: string): string | undefined {
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) return `--stack "${name}" is not a stack name: 1-100 letters, digits, -, _ and .`;
+  if (name === "." || name === "..") return `--stack "${name}" is not a stack name: it would name a folder outside --out`;
+  return undefined;
+}
 
 class UsageError extends Error {}
 
@@ -31,6 +38,8 @@ interface PlanArgs {
   readonly verify: boolean;
   readonly configFile: string;
   readonly projectDir: string;
+  /** The day model lifecycle is checked for. */
+  readonly asOf: string;
 }
 
 function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
@@ -44,6 +53,7 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
         json: { type: "boolean", default: false },
         verify: { type: "boolean", default: false },
         "config-file": { type: "string" },
+        "as-of": { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -51,8 +61,12 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
-  if (!/^[A-Za-z0-9_.-]+$/.test(values.stack)) throw new UsageError(`--stack "${values.stack}" is not a stack name (letters, digits, -, _, .)\n${USAGE}`);
+  const stackProblem = stackNameProblem(values.stack);
+  if (stackProblem) throw new UsageError(`${stackProblem}\n${USAGE}`);
+  const asOfProblem = values["as-of"] !== undefined ? dayProblem(values["as-of"]) : undefined;
+  if (asOfProblem) throw new UsageError(`--as-of ${asOfProblem}\n${USAGE}`);
   return {
+    asOf: values["as-of"] ?? asOfDay(),
     stack: values.stack,
     outDir: resolve(values.out),
     json: values.json,
@@ -63,7 +77,7 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
 }
 
 function projectName(projectDir: string): string {
-  const project = parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as { name?: string };
+  const project = parseYaml(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8"), "Pulumi.yaml") as { name?: string };
   if (!project?.name) throw new StackFileError("Pulumi.yaml has no project name");
   return project.name;
 }
@@ -93,20 +107,19 @@ export async function plan(argv: string[], projectDir: string, io = { out: (s: s
     throw error;
   }
 
-  const parsed = parsePlatformConfig(rawConfigFromPulumi(stackConfig.config));
-  if (!parsed.ok) {
-    // A `secure:` value cannot be decrypted offline: say so rather than report the placeholder as bad.
-    const explain = (message: string) => (message.includes(JSON.stringify(SECRET_PLACEHOLDER)) ? `a \`secure:\` value, which the offline plan cannot decrypt; this key has a checked format and is not secret: set it in clear` : message);
-    io.err(`plan: ${args.configFile} is not a valid stack configuration; nothing was planned:\n${parsed.issues.map((i) => `  ${i.path}: ${explain(i.message)}\n`).join("")}`);
+  const loaded = loadStackConfig(stackConfig, { stack: args.stack, asOf: args.asOf });
+  if (!loaded.ok) {
+    io.err(`plan: ${args.configFile} is not a valid stack configuration; nothing was planned:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}\n`).join("")}`);
     return EXIT.invalid;
   }
-  const config = parsed.config;
+  const config = loaded.config;
   const runOptions = {
     projectDir,
     project,
     stack: args.stack,
     config: stackConfig.config,
     secretKeys: stackConfig.secretKeys,
+    asOf: args.asOf,
     mockContext: { subscriptionId: config.subscriptionId, tenantId: stableGuid(`tenant/${config.subscriptionId}`) },
   };
   const run = await runOffline({ ...runOptions, preview: false });
@@ -123,16 +136,18 @@ export async function plan(argv: string[], projectDir: string, io = { out: (s: s
   const exportPath = join(stackDir, "stack.json");
   const policyConfigPath = join(stackDir, "policy-config.json");
   try {
-    mkdirSync(stackDir, { recursive: true });
-    writeFileSync(exportPath, `${JSON.stringify(stackExport, null, 2)}\n`);
-    writeFileSync(policyConfigPath, `${JSON.stringify(policyConfig, null, 2)}\n`);
+    writeArtifacts(stackDir, [
+      { path: "stack.json", content: `${JSON.stringify(stackExport, null, 2)}\n` },
+      { path: "policy-config.json", content: `${JSON.stringify(policyConfig, null, 2)}\n` },
+    ]);
   } catch (error) {
-    io.err(`plan: cannot write to --out ${args.outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+    if (!(error instanceof ArtifactWriteError)) throw error;
+    io.err(`plan: --out ${args.outDir}: ${error.message}; nothing was written\n`);
     return EXIT.invalid;
   }
   const policyResult = policyReport(await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig));
 
-  const report = buildPlanReport(args.stack, config, stackExport.deployment.resources);
+  const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, { asOf: args.asOf, warnings: [...new Set([...loaded.warnings, ...run.warnings])] });
   if (args.json) {
     io.out(`${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, verified: args.verify }, null, 2)}\n`);
   } else {

@@ -2,6 +2,8 @@ import Table from "cli-table3";
 import { MODEL_TABLE_DATE, MODEL_TABLE_SOURCE, quotaLedger, sizePtu, isPtuType, type LedgerRow } from "../components/openai";
 import { plannedDeployments, type PlatformConfig } from "../stacks/config";
 import type { ExportedResource } from "./stackExport";
+import { compareCodePoints } from "../components/core/order";
+import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleOf } from "../components/openai/lifecycle";
 
 export interface CapacityRow {
   readonly endpoint: string;
@@ -20,6 +22,8 @@ export interface CapacityRow {
   readonly requiredPtu?: number;
   /** PTU only: `spillover -> <name>` or why not. */
   readonly spillover?: string;
+  /** The pinned version's retirement date from the lifecycle table, if it is listed. */
+  readonly retires?: string;
 }
 
 export interface ComponentCount {
@@ -32,6 +36,8 @@ export interface PlanReport {
   readonly stack: string;
   readonly environment: string;
   readonly modelTable: { readonly source: string; readonly date: string };
+  /** The lifecycle table and the day it was applied for. */
+  readonly lifecycle: { readonly source: string; readonly date: string; readonly asOf: string };
   readonly resources: { readonly total: number; readonly byComponent: ComponentCount[] };
   readonly capacity: CapacityRow[];
   readonly ptu: { readonly total: number; readonly cap: number };
@@ -70,13 +76,13 @@ export function countByComponent(resources: readonly ExportedResource[]): Compon
     const previous = counts.get(key);
     counts.set(key, { component: name, type: component?.type ?? "-", resources: (previous?.resources ?? 0) + 1 });
   }
-  return [...counts.values()].sort((a, b) => a.component.localeCompare(b.component));
+  return [...counts.values()].sort((a, b) => compareCodePoints(a.component, b.component));
 }
 
 /** Everything the plan summary says, as data (text and `--json` are two renderings of it). */
-export function buildPlanReport(stack: string, config: PlatformConfig, resources: readonly ExportedResource[]): PlanReport {
+export function buildPlanReport(stack: string, config: PlatformConfig, resources: readonly ExportedResource[], checks: { asOf: string; warnings: readonly string[] }): PlanReport {
   const deployments = plannedDeployments(config);
-  const warnings: string[] = [];
+  const warnings: string[] = [...checks.warnings];
   const capacity: CapacityRow[] = deployments.map((d) => {
     const slot = config.models[d.endpoint]!.slots[d.slot]!;
     const ptu = isPtuType(d.deploymentType);
@@ -100,9 +106,10 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
       priority: d.priority,
       ...(sizing ? { requiredPtu: sizing.requiredPtu } : {}),
       ...(d.spilloverNote ? { spillover: d.spilloverNote } : {}),
+      ...(lifecycleOf(d.model, d.version) ? { retires: lifecycleOf(d.model, d.version)!.retirement } : {}),
     };
   });
-  capacity.sort((a, b) => `${a.endpoint}/${a.slot}/${a.priority}/${a.deployment}/${a.account}`.localeCompare(`${b.endpoint}/${b.slot}/${b.priority}/${b.deployment}/${b.account}`));
+  capacity.sort((a, b) => compareCodePoints(a.endpoint, b.endpoint) || compareCodePoints(a.slot, b.slot) || a.priority - b.priority || compareCodePoints(a.deployment, b.deployment) || compareCodePoints(a.account, b.account));
   if (config.publicNetworkAccess === "Enabled") {
     warnings.push(`publicNetworkAccess: Enabled is an explicit opt-out of private access${config.allowedIpRanges.length ? ` (limited to ${config.allowedIpRanges.join(", ")})` : " open to any address"}`);
   }
@@ -110,6 +117,7 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
     stack,
     environment: config.environment,
     modelTable: { source: MODEL_TABLE_SOURCE, date: MODEL_TABLE_DATE },
+    lifecycle: { source: LIFECYCLE_TABLE_SOURCE, date: LIFECYCLE_TABLE_DATE, asOf: checks.asOf },
     resources: { total: resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length, byComponent: countByComponent(resources) },
     capacity,
     ptu: { total: deployments.filter((d) => d.ptu).reduce((sum, d) => sum + d.capacity, 0), cap: config.ptuCap },
@@ -139,6 +147,7 @@ export function renderPlanReport(report: PlanReport): string {
   const out: string[] = [];
   out.push(`Offline plan of stack ${report.stack} (environment ${report.environment})`);
   out.push(`Model figures: ${report.modelTable.source}, as of ${report.modelTable.date}`);
+  out.push(`Model lifecycle: ${report.lifecycle.source}, as of ${report.lifecycle.date}; checked for ${report.lifecycle.asOf}`);
   out.push("", `Resources: ${report.resources.total}`);
   out.push(table(["component", "type", "resources"], report.resources.byComponent.map((c) => [c.component, c.type, c.resources])));
   out.push("", "Capacity per endpoint and slot");
@@ -169,8 +178,8 @@ export function renderPlanReport(report: PlanReport): string {
     out.push("", "Deployments");
     out.push(
       table(
-        ["endpoint", "slot", "account", "deployment", "model", "type", "capacity", "priority"],
-        report.capacity.map((c) => [c.endpoint, c.slot, `${c.account} (${c.region})`, c.deployment, `${c.model} ${c.version}`, c.deploymentType, `${n(c.capacity)} ${c.unit}`, c.priority]),
+        ["endpoint", "slot", "account", "deployment", "model", "type", "capacity", "priority", "retires"],
+        report.capacity.map((c) => [c.endpoint, c.slot, `${c.account} (${c.region})`, c.deployment, `${c.model} ${c.version}`, c.deploymentType, `${n(c.capacity)} ${c.unit}`, c.priority, c.retires ?? "not listed"]),
       ),
     );
   } else {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { stableGuid } from "./mockOutputs";
+import { compareCodePoints } from "../components/core/order";
 import type { RecordedResource } from "./offlineRun";
 
 /** How the engine marks a secret value in a checkpoint: `{ [SIG_KEY]: SECRET_SIG, ... }`. */
@@ -71,7 +72,7 @@ function topologicalOrder(resources: ExportedResource[]): ExportedResource[] {
     [r.parent, r.provider?.slice(0, r.provider.lastIndexOf("::")), ...r.dependencies].filter((u): u is string => Boolean(u) && byUrn.has(u!) && u !== r.urn);
   const placed = new Set<string>();
   const ordered: ExportedResource[] = [];
-  const pending = [...resources].sort((a, b) => a.urn.localeCompare(b.urn));
+  const pending = [...resources].sort((a, b) => compareCodePoints(a.urn, b.urn));
   while (pending.length > 0) {
     const index = pending.findIndex((r) => prerequisites(r).every((u) => placed.has(u)));
     const next = pending.splice(index < 0 ? 0 : index, 1)[0]!;

@@ -1,8 +1,15 @@
-import { readFileSync } from "node:fs";
-import { load as parse } from "js-yaml";
+import { readFileSync, statSync } from "node:fs";
+import { parseDocument } from "yaml";
+import { fsReason } from "./outWriter";
 
 /** What a `secure:` value becomes offline: its ciphertext cannot be decrypted without the stack's key. */
 export const SECRET_PLACEHOLDER = "[secret: encrypted in the stack file, not decrypted offline]";
+
+/** A stack file larger than this is refused: no platform config comes near it, and a huge one makes a huge plan. */
+export const MAX_STACK_FILE_BYTES = 1024 * 1024;
+
+/** YAML aliases a stack file may expand in all: enough for shared anchors, far too few for a "billion laughs" file. */
+export const MAX_YAML_ALIASES = 100;
 
 export interface StackConfig {
   /** Pulumi config map as the engine hands it to a program: `namespace:key` -> text (JSON for structured values). */
@@ -37,6 +44,14 @@ function replaceSecure(value: unknown): { value: unknown; secret: boolean } {
   return { value, secret: false };
 }
 
+/** Key paths of numbers JSON cannot carry (`.inf`, `.nan`): they would silently become null. */
+function nonFiniteNumbers(value: unknown, path: string): string[] {
+  if (typeof value === "number") return Number.isFinite(value) ? [] : [`${path} is ${value} (YAML .inf or .nan): give a finite number`];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteNumbers(v, `${path}[${i}]`));
+  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, `${path}.${k}`));
+  return [];
+}
+
 /** Turns the parsed `config:` block of a stack file into the engine's config map. */
 export function stackConfigFromDocument(document: unknown, source: string): StackConfig {
   if (document === null || document === undefined) return { config: {}, secretKeys: [] };
@@ -45,28 +60,63 @@ export function stackConfigFromDocument(document: unknown, source: string): Stac
   if (typeof block !== "object" || block === null || Array.isArray(block)) throw new StackFileError(`${source}: "config:" must be a mapping of namespace:key to value`);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
+  const problems: string[] = [];
   for (const [key, raw] of Object.entries(block)) {
-    if (!key.includes(":")) throw new StackFileError(`${source}: config key "${key}" has no namespace; write it as genai-platform:${key}`);
+    if (!key.includes(":")) {
+      problems.push(`config key "${key}" has no namespace; write it as genai-platform:${key}`);
+      continue;
+    }
+    problems.push(...nonFiniteNumbers(raw, key));
     const { value, secret } = replaceSecure(raw);
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
     if (secret) secretKeys.push(key);
   }
+  if (problems.length > 0) throw new StackFileError(`${source}:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   return { config, secretKeys };
+}
+
+/** Decodes UTF-8 strictly: a file in another encoding is refused, not silently mis-read. */
+function decodeUtf8(bytes: Buffer, path: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    const lenient = bytes.toString("utf8");
+    const line = lenient.slice(0, lenient.indexOf("\uFFFD")).split("\n").length;
+    throw new StackFileError(`${path} is not UTF-8 (line ${line} has bytes of another encoding, such as Latin-1): save it as UTF-8`);
+  }
+}
+
+/** Parses YAML text with duplicate keys refused and alias expansion bounded. */
+export function parseYaml(text: string, source: string): unknown {
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const error = document.errors[0];
+  if (error) throw new StackFileError(`${source} is not valid YAML: ${error.message.split("\n")[0]}`);
+  try {
+    return document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (failure) {
+    if (!(failure instanceof ReferenceError)) throw failure;
+    throw new StackFileError(`${source}: its YAML aliases expand beyond ${MAX_YAML_ALIASES} nodes (nested anchors that multiply, as in a "billion laughs" file): write the values out instead`);
+  }
 }
 
 /** Reads `Pulumi.<stack>.yaml`. */
 export function readStackFile(path: string): StackConfig {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new StackFileError(`cannot read stack file ${path}`);
-  }
-  let document: unknown;
-  try {
-    document = parse(text);
+    const size = statSync(path).size;
+    if (size > MAX_STACK_FILE_BYTES) throw new StackFileError(`stack file ${path} is ${size.toLocaleString("en-US")} bytes; at most ${MAX_STACK_FILE_BYTES.toLocaleString("en-US")} are accepted`);
+    bytes = readFileSync(path);
   } catch (error) {
-    throw new StackFileError(`${path} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    if (error instanceof StackFileError) throw error;
+    throw new StackFileError(`cannot read stack file ${path}: ${readReason(error)}`);
   }
-  return stackConfigFromDocument(document, path);
+  return stackConfigFromDocument(parseYaml(decodeUtf8(bytes, path), path), path);
+}
+
+/** Why a file cannot be read, in words. */
+export function readReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file (ENOENT)";
+  if (code === "EISDIR") return "it is a folder, not a file (EISDIR)";
+  return fsReason(error);
 }

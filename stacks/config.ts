@@ -1,10 +1,14 @@
 import ipaddr from "ipaddr.js";
+import { closest } from "fastest-levenshtein";
 import { z } from "zod";
 import { composeName, nameProblem, type NamedResourceKind, type NamingContext } from "../components/core/naming";
 import { paygoCapacityProblem, ptuCapacityProblem } from "../components/openai/capacity";
 import { deploymentName, planAccountDeployments, type DeploymentSpec } from "../components/openai/deployments";
 import { quotaLedger, type LocatedDeployment } from "../components/openai/quota";
 import { DEPLOYMENT_TYPES, isPtuType } from "../components/openai/models";
+import { DEFAULT_LIFECYCLE_WARNING_DAYS } from "../components/openai/lifecycle";
+import { AZURE_PUBLIC_REGIONS, REGION_TABLE_DATE } from "../components/core/regions";
+import { platformTags, tagProblems } from "../components/core/tags";
 import { addressPlanIssues } from "../components/network/addressPlan";
 import { accountDnsZones, type PrivateDnsZoneKey } from "../components/network";
 import { CACHE_SKUS } from "../components/cache";
@@ -23,7 +27,7 @@ function strict<T extends z.ZodRawShape>(shape: T) {
   return z.strictObject(shape, {
     error: (issue) =>
       issue.code === "unrecognized_keys"
-        ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; allowed: ${Object.keys(shape).join(", ")}`
+        ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}" (did you mean "${closest(k, Object.keys(shape))}"?)`).join(", ")}; allowed: ${Object.keys(shape).join(", ")}`
         : undefined,
   });
 }
@@ -60,7 +64,7 @@ const azureOpenAiTarget = strict({
     .string()
     .regex(/^[0-9][0-9A-Za-z.-]*$/, "a pinned model version such as 2024-11-20 (never empty or 'latest')"),
   deploymentType: z.enum(DEPLOYMENT_TYPES),
-  capacity: z.number().positive(),
+  capacity: z.number(),
   priority: z.number().int().min(1).max(100).default(1),
 }).superRefine((t, ctx) => {
   const problem = isPtuType(t.deploymentType) ? ptuCapacityProblem(t.model, t.deploymentType, t.capacity) : paygoCapacityProblem(t.capacity);
@@ -169,6 +173,9 @@ const network = strict({
   }
 });
 
+/** An endpoint name: part of deployment names, so no `--` (several Azure name rules refuse it) and no trailing `-`. */
+const ENDPOINT_NAME = /^(?=.{1,24}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
 /** Workloads that get a user-assigned identity. */
 export const WORKLOADS = ["gateway"] as const;
 
@@ -177,8 +184,8 @@ const cache = strict({
   highAvailability: z.boolean().default(true),
   /** The documented exception: access keys on the cache database for API Management's external cache. */
   accessKeysForGateway: z.boolean().default(false),
-  /** Workloads that read and write cache data with Entra ID. */
-  dataAccess: z.array(z.enum(WORKLOADS)).default([]),
+  /** Workloads that read and write cache data with Entra ID (the gateway's semantic cache by default). */
+  dataAccess: z.array(z.enum(WORKLOADS)).default(["gateway"]),
 });
 
 /** Address kinds that never reach a public endpoint from the internet (private, loopback...). */
@@ -204,6 +211,12 @@ const configShape = {
   /** Secure default: Disabled. `Enabled` is an explicit opt-out that the plan and policy pack report. */
   publicNetworkAccess: z.enum(["Disabled", "Enabled"]).default("Disabled"),
   allowedIpRanges: z.array(z.string().refine((value) => publicIpRuleProblem(value) === undefined, { error: (issue) => publicIpRuleProblem(String(issue.input)) })).default([]),
+  /** Regions opened after the dated region table (components/core/regions.ts) that this stack may use. */
+  additionalRegions: z.array(region).default([]),
+  /** Warn this many days before a pinned model version retires. */
+  lifecycleWarningDays: z.number().int().min(0).max(730).default(DEFAULT_LIFECYCLE_WARNING_DAYS),
+  /** A stack whose name speaks of another environment (e.g. `prod` with environment dev) is refused unless this is true. */
+  allowEnvironmentMismatch: z.boolean().default(false),
   /** Most PTUs this environment may reserve in total (cost cap); 0 means no PTU deployments. */
   ptuCap: wholeNumber.default(0),
   network: network.optional(),
@@ -211,7 +224,7 @@ const configShape = {
   accounts: z.record(key("account key"), account).refine((a) => Object.keys(a).length > 0, "at least one account is required"),
   quota: z.array(quotaEntry).default([]),
   models: z
-    .record(z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, "endpoint names are 1-24 lower-case letters, digits or -"), endpoint)
+    .record(z.string().regex(ENDPOINT_NAME, "endpoint names are 1-24 lower-case ASCII letters, digits and single hyphens, starting with a letter and not ending with a hyphen"), endpoint)
     .refine((m) => Object.keys(m).length > 0, "at least one model endpoint is required"),
 };
 
@@ -314,6 +327,32 @@ function checkNames(config: PlatformConfig, issues: ConfigIssue[]): void {
   }
 }
 
+/** Every region the config names must be an Azure public region (or one the stack adds explicitly). */
+function checkRegions(config: PlatformConfig, issues: ConfigIssue[]): void {
+  const known = new Set([...AZURE_PUBLIC_REGIONS, ...config.additionalRegions]);
+  const named: { path: string; region: string }[] = [
+    { path: "location", region: config.location },
+    ...Object.entries(config.accounts).map(([k, a]) => ({ path: `accounts.${k}.location`, region: a.location })),
+    ...config.quota.map((q, i) => ({ path: `quota[${i}].region`, region: q.region })),
+    ...(config.network?.existing ? [{ path: "network.existing.location", region: config.network.existing.location }] : []),
+  ];
+  for (const { path, region } of named) {
+    if (known.has(region)) continue;
+    issues.push({ path, message: `"${region}" is not an Azure public region (region table of ${REGION_TABLE_DATE}); did you mean ${closest(region, AZURE_PUBLIC_REGIONS as string[])}? A region newer than the table goes in additionalRegions` });
+  }
+}
+
+/** The tags every resource will carry (the platform's own included) must fit Azure's tag limits. */
+function checkTags(config: PlatformConfig, issues: ConfigIssue[]): void {
+  const own = platformTags(config.environment, { owner: "", costCenter: "" });
+  for (const reserved of ["environment", "project", "managedBy"].filter((t) => t in own && t in config.tags)) {
+    issues.push({ path: `tags.${reserved}`, message: `the platform sets the ${reserved} tag itself (to ${JSON.stringify(own[reserved])}); remove it or use another tag name` });
+  }
+  for (const problem of tagProblems(platformTags(config.environment, config.tags))) {
+    issues.push({ path: problem.tag && problem.tag in config.tags ? `tags.${problem.tag}` : "tags", message: problem.message });
+  }
+}
+
 function checkTargets(config: PlatformConfig, issues: ConfigIssue[]): void {
   const accountKeys = Object.keys(config.accounts);
   const seenNames = new Map<string, string>();
@@ -377,6 +416,9 @@ function checkNetwork(config: PlatformConfig, issues: ConfigIssue[]): void {
   if (config.cache?.accessKeysForGateway && effectivePublicNetworkAccess(config) === "Enabled") {
     issues.push({ path: "cache.accessKeysForGateway", message: "access keys on a cache reachable from the internet: configure network (private endpoints), or set accessKeysForGateway: false" });
   }
+  if (config.cache && config.cache.dataAccess.length === 0 && !config.cache.accessKeysForGateway) {
+    issues.push({ path: "cache.dataAccess", message: "no workload can reach the cache: access keys are off and no workload has Entra ID data access; name the workloads (e.g. [gateway]) or remove cache" });
+  }
   if (config.network && config.publicNetworkAccess === "Enabled") {
     issues.push({ path: "publicNetworkAccess", message: "Enabled conflicts with private networking (network is set), which turns public access off: remove publicNetworkAccess" });
   }
@@ -402,6 +444,8 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
   checkNames(config, issues);
+  checkRegions(config, issues);
+  checkTags(config, issues);
   checkTargets(config, issues);
   checkNetwork(config, issues);
   // The ledger needs every target's account (for its region); otherwise it runs with the rest.
@@ -410,33 +454,3 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
   return issues.length === 0 ? { ok: true, config } : { ok: false, issues };
 }
 
-/** Decodes a Pulumi config value: structured values arrive as JSON text, plain strings as they are. */
-export function decodeConfigValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
- * Collects this project's keys from a Pulumi config map (`genai-platform:<key>` -> text) into one
- * object for validation. Keys of other namespaces (e.g. `azure-native:location`) are ignored.
- */
-export function rawConfigFromPulumi(all: Readonly<Record<string, string>>): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
-  for (const [fullKey, text] of Object.entries(all)) {
-    const [namespace, ...rest] = fullKey.split(":");
-    if (namespace !== CONFIG_NAMESPACE || rest.length === 0) continue;
-    const name = rest.join(":");
-    raw[name] = decodeConfigValue(text);
-  }
-  return raw;
-}
-
-/** Validates the config or throws one error listing every problem (nothing is registered). */
-export function loadPlatformConfig(all: Readonly<Record<string, string>>): PlatformConfig {
-  const result = parsePlatformConfig(rawConfigFromPulumi(all));
-  if (!result.ok) throw new ConfigValidationError(result.issues);
-  return result.config;
-}

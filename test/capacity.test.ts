@@ -40,7 +40,7 @@ describe("PTU minimum and step", () => {
   it("refuses models without PTU figures, fractions and sizes over the maximum", () => {
     expect(ptuCapacityProblem("text-embedding-3-large", "GlobalProvisionedManaged", 15)).toMatch(/has no PTU figures/);
     expect(ptuCapacityProblem("gpt-4o", "GlobalProvisionedManaged", 15.5)).toMatch(/whole number/);
-    expect(ptuCapacityProblem("gpt-4o", "GlobalProvisionedManaged", MAX_PTU_PER_DEPLOYMENT + 5)).toMatch(/over the maximum/);
+    expect(ptuCapacityProblem("gpt-4o", "GlobalProvisionedManaged", MAX_PTU_PER_DEPLOYMENT + 5)).toMatch(/over Azure.s maximum of 100,000 PTU per deployment/);
   });
 
   it("suggests only valid sizes (property)", () => {
@@ -99,7 +99,7 @@ describe("pay-as-you-go capacity", () => {
     expect(paygoCapacityUnits(50_000)).toBe(50);
   });
   it("refuses other values and names the nearest valid ones", () => {
-    expect(paygoCapacityProblem(50_500)).toBe("50500 TPM is not valid for a pay-as-you-go deployment (a positive multiple of 1000): use 50000 or 51000");
-    expect(paygoCapacityProblem(500)).toContain("use 1000");
+    expect(paygoCapacityProblem(50_500)).toBe("50,500 TPM is not valid for a pay-as-you-go deployment (a positive multiple of 1,000 TPM): use 50,000 or 51,000");
+    expect(paygoCapacityProblem(500)).toContain("use 1,000");
   });
 });

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dump as stringify } from "js-yaml";
+import { stringify } from "yaml";
 import { largeStackFile } from "../cli/largeConfig";
 import { PROJECT_DIR } from "./helpers";
 
@@ -20,8 +20,9 @@ describe("npm run plan", () => {
     const result = plan("--stack", "prod", "--out", out, "--verify");
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("spillover -> chat-blue-gpt-4o-gstd");
-    expect(result.stdout).toContain("as of 2026-05-01");
+    expect(result.stdout).toContain("spillover -> chat-blue-gpt-5-gstd");
+    expect(result.stdout).toContain("as of 2026-05-22");
+    expect(result.stdout).toContain("Model lifecycle: Microsoft Learn: Azure OpenAI model retirement schedule, as of 2026-07-07");
     expect(result.stdout).toMatch(/openai-swc\s+│ genai:openai:OpenAiService\s+│ 8/);
     expect(result.stdout).toContain("(preview registers the same URNs)");
     const exported = JSON.parse(readFileSync(join(out, "prod", "stack.json"), "utf8"));
@@ -33,8 +34,8 @@ describe("npm run plan", () => {
     const result = plan("--stack", "dev", "--out", out, "--json");
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report.capacity.map((c: { deployment: string }) => c.deployment)).toEqual(["chat-blue-gpt-4o-mini-gstd", "embeddings-blue-text-embedding-3-small-std"]);
-    expect(report.quota[0]).toMatchObject({ region: "swedencentral", model: "gpt-4o-mini", headroom: 1_700_000 });
+    expect(report.capacity.map((c: { deployment: string }) => c.deployment)).toEqual(["chat-blue-gpt-5.1-gstd", "embeddings-blue-text-embedding-3-small-std"]);
+    expect(report.quota[0]).toMatchObject({ region: "swedencentral", model: "gpt-5.1", headroom: 1_700_000 });
   });
 
   it("exits 2 with every bad key on stderr and writes nothing for an invalid config", () => {

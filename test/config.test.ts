@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS, loadPlatformConfig, parsePlatformConfig, plannedDeployments, rawConfigFromPulumi, ConfigValidationError } from "../stacks/config";
-import { rawConfig, stackFile, validConfig } from "./helpers";
+import { CONFIG_KEYS, parsePlatformConfig, plannedDeployments, ConfigValidationError } from "../stacks/config";
+import { projectConfig, requirePlatformConfig } from "../stacks/load";
+import { AS_OF, rawConfig, stackFile, validConfig } from "./helpers";
 
 function issuesOf(raw: unknown): string[] {
   const result = parsePlatformConfig(raw);
@@ -36,9 +37,9 @@ describe("the stack files", () => {
 describe("invalid config: each case names the key, the value and what is allowed", () => {
   const cases: [string, (raw: Record<string, any>) => void, string][] = [
     ["PTU size off the step", (r) => (r.models.chat.slots.blue.targets[0].capacity = 42),
-      "models.chat.slots.blue.targets[0].capacity: 42 PTU is not valid for gpt-4o GlobalProvisionedManaged (minimum 15, step 5): use 40 or 45"],
+      "models.chat.slots.blue.targets[0].capacity: 42 PTU is not valid for gpt-5 GlobalProvisionedManaged (minimum 15, step 5): use 40 or 45"],
     ["PAYGO TPM not a multiple of 1,000", (r) => (r.models.chat.slots.blue.targets[1].capacity = 300_500),
-      "models.chat.slots.blue.targets[1].capacity: 300500 TPM is not valid for a pay-as-you-go deployment (a positive multiple of 1000): use 300000 or 301000"],
+      "models.chat.slots.blue.targets[1].capacity: 300,500 TPM is not valid for a pay-as-you-go deployment (a positive multiple of 1,000 TPM): use 300,000 or 301,000"],
     ["unknown deployment type", (r) => (r.models.chat.slots.blue.targets[1].deploymentType = "GlobalStandrd"),
       'models.chat.slots.blue.targets[1].deploymentType: Invalid option: expected one of "ProvisionedManaged"|"GlobalProvisionedManaged"|"DataZoneProvisionedManaged"|"Standard"|"GlobalStandard"|"DataZoneStandard" (got "GlobalStandrd")'],
     ["unpinned model version", (r) => (r.models.chat.slots.blue.targets[0].version = "latest"),
@@ -50,23 +51,23 @@ describe("invalid config: each case names the key, the value and what is allowed
     ["weight over 100", (r) => (r.models.chat.slots.blue.weight = 150),
       "models.chat.slots.blue.weight: Too big: expected number to be <=100 (got 150)"],
     ["misspelt top-level key", (r) => (r.ptuCapp = 5),
-      '(stack config): unknown key "ptuCapp"; allowed: environment, subscriptionId, location, namePrefix, tags, logRetentionDays, publicNetworkAccess, allowedIpRanges, ptuCap, network, cache, accounts, quota, models'],
+      '(stack config): unknown key "ptuCapp" (did you mean "ptuCap"?); allowed: environment, subscriptionId, location, namePrefix, tags, logRetentionDays, publicNetworkAccess, allowedIpRanges, additionalRegions, lifecycleWarningDays, allowEnvironmentMismatch, ptuCap, network, cache, accounts, quota, models'],
     ["misspelt slot key", (r) => (r.models.chat.slots.blu = r.models.chat.slots.blue),
-      'models.chat.slots: unknown key "blu"; allowed: blue, green'],
+      'models.chat.slots: unknown key "blu" (did you mean "blue"?); allowed: blue, green'],
     ["missing owner tag", (r) => delete r.tags.owner, "tags.owner: an owner (team or e-mail) is required (missing)"],
     ["null cost center (never the text \"null\")", (r) => (r.tags.costCenter = null), "tags.costCenter: a cost center is required (got null)"],
     ["weaker content filter", (r) => (r.accounts.swc.contentFilterThreshold = "High"),
       'accounts.swc.contentFilterThreshold: Low or Medium (weaker than Medium is not allowed) (got "High")'],
     ["PTU over the environment cap", (r) => (r.ptuCap = 40),
-      "ptuCap: the plan reserves 50 PTU but ptuCap is 40: chat-blue-gpt-4o-gptu on swc (models.chat.slots.blue.targets[0]) 50 PTU; raise ptuCap or reduce capacity"],
+      "ptuCap: the plan reserves 50 PTU but ptuCap is 40: chat-blue-gpt-5-gptu on swc (models.chat.slots.blue.targets[0]) 50 PTU; raise ptuCap or reduce capacity"],
     ["PAYGO over quota names every contributor", (r) => (r.quota[1].usedElsewhere = 800_000),
-      "quota[1]: gpt-4o GlobalStandard in swedencentral is over quota by 100,000 TPM: limit 1,000,000, used elsewhere 800,000, planned 300,000 by chat-blue-gpt-4o-gstd on swc (models.chat.slots.blue.targets[1]) 300,000 TPM"],
+      "quota[1]: gpt-5 GlobalStandard in swedencentral is over quota by 100,000 TPM: limit 1,000,000, used elsewhere 800,000, planned 300,000 by chat-blue-gpt-5-gstd on swc (models.chat.slots.blue.targets[1]) 300,000 TPM"],
     ["no quota declared", (r) => r.quota.splice(4, 1),
-      "quota: no quota declared for gpt-4o GlobalStandard in eastus2, needed by chat-blue-gpt-4o-gstd on eus2 (models.chat.slots.blue.targets[2]) 200,000 TPM: add {region: eastus2, model: gpt-4o, deploymentType: GlobalStandard, limit, usedElsewhere}"],
-    ["PTU quota declared per model", (r) => (r.quota[0].model = "gpt-4o"),
-      'quota[0].model: PTU quota (GlobalProvisionedManaged) is shared by all models in a region: remove "model: gpt-4o"'],
+      "quota: no quota declared for gpt-5 GlobalStandard in eastus2, needed by chat-blue-gpt-5-gstd on eus2 (models.chat.slots.blue.targets[2]) 200,000 TPM: add {region: eastus2, model: gpt-5, deploymentType: GlobalStandard, limit, usedElsewhere}"],
+    ["PTU quota declared per model", (r) => (r.quota[0].model = "gpt-5"),
+      'quota[0].model: PTU quota (GlobalProvisionedManaged) is shared by all models in a region: remove "model: gpt-5"'],
     ["two targets that would share a deployment name", (r) => r.models.chat.slots.blue.targets.push({ ...r.models.chat.slots.blue.targets[1] }),
-      'models.chat.slots.blue.targets[3]: deployment "chat-blue-gpt-4o-gstd" on account swc is also planned by models.chat.slots.blue.targets[1]: one target per model and deployment type per slot and account'],
+      'models.chat.slots.blue.targets[3]: deployment "chat-blue-gpt-5-gstd" on account swc is also planned by models.chat.slots.blue.targets[1]: one target per model and deployment type per slot and account'],
     ["vLLM target (reserved shape, not deployed yet)", (r) => (r.models.llama = { slots: { blue: { weight: 100, targets: [{ kind: "vllm", pool: "a100", model: "meta-llama/Llama-3.1-8B-Instruct", revision: "0e9e39f", image: "vllm/vllm-openai:v0.11.0", replicas: 2, gpusPerReplica: 1 }] } } }),
       'models.llama.slots.blue.targets[0].kind: "vllm" targets are not deployed by this version (the cluster and serving components are not built yet): use an azure-openai target'],
     ["vLLM image on latest", (r) => (r.models.llama = { slots: { blue: { weight: 100, targets: [{ kind: "vllm", pool: "a100", model: "m", revision: "0e9e39f", image: "vllm/vllm-openai:latest", replicas: 2, gpusPerReplica: 1 }] } } }),
@@ -87,8 +88,8 @@ describe("invalid config: each case names the key, the value and what is allowed
 
   it("refuses PTU targets of two models in one slot (one workload shape cannot size both)", () => {
     const raw = rawConfig("prod");
-    raw.models.chat.slots.blue.targets.push({ kind: "azure-openai", account: "eus2", model: "gpt-4.1", version: "2025-04-14", deploymentType: "GlobalProvisionedManaged", capacity: 15, priority: 1 });
-    expect(issuesOf(raw)).toContain("models.chat.slots.blue.targets: PTU targets of one slot must serve one model (found gpt-4o, gpt-4.1): split them into endpoints");
+    raw.models.chat.slots.blue.targets.push({ kind: "azure-openai", account: "eus2", model: "gpt-5.1", version: "2025-11-13", deploymentType: "GlobalProvisionedManaged", capacity: 15, priority: 1 });
+    expect(issuesOf(raw)).toContain("models.chat.slots.blue.targets: PTU targets of one slot must serve one model (found gpt-5, gpt-5.1): split them into endpoints");
   });
 
   it("reports quota problems together with other cross-field problems", () => {
@@ -96,14 +97,14 @@ describe("invalid config: each case names the key, the value and what is allowed
     raw.quota[1].usedElsewhere = 800_000;
     raw.models.chat.slots.blue.targets.push({ ...raw.models.chat.slots.blue.targets[1] });
     const found = issuesOf(raw);
-    expect(found.some((i) => i.startsWith("quota[1]: gpt-4o GlobalStandard in swedencentral is over quota"))).toBe(true);
-    expect(found.some((i) => i.includes('deployment "chat-blue-gpt-4o-gstd" on account swc is also planned'))).toBe(true);
+    expect(found.some((i) => i.startsWith("quota[1]: gpt-5 GlobalStandard in swedencentral is over quota"))).toBe(true);
+    expect(found.some((i) => i.includes('deployment "chat-blue-gpt-5-gstd" on account swc is also planned'))).toBe(true);
   });
 
   it("refuses a quota declared twice", () => {
     const raw = rawConfig("prod");
     raw.quota.push({ ...raw.quota[1] });
-    expect(issuesOf(raw)).toContain("quota[5]: repeats quota[1] (swedencentral gpt-4o GlobalStandard): declare each quota once");
+    expect(issuesOf(raw)).toContain("quota[5]: repeats quota[1] (swedencentral gpt-5 GlobalStandard): declare each quota once");
   });
 
   it("reports every problem at once", () => {
@@ -116,17 +117,18 @@ describe("invalid config: each case names the key, the value and what is allowed
     expect(issuesOf(raw)).toEqual([
       "tags.costCenter: a cost center is required (got \"\")",
       "quota[2].model: pay-as-you-go quota (GlobalStandard) is per model: name the model",
-      "models.chat.slots.blue.targets[0].capacity: 42 PTU is not valid for gpt-4o GlobalProvisionedManaged (minimum 15, step 5): use 40 or 45",
-      "models.chat.slots.blue.targets[1].capacity: 300500 TPM is not valid for a pay-as-you-go deployment (a positive multiple of 1000): use 300000 or 301000",
+      "models.chat.slots.blue.targets[0].capacity: 42 PTU is not valid for gpt-5 GlobalProvisionedManaged (minimum 15, step 5): use 40 or 45",
+      "models.chat.slots.blue.targets[1].capacity: 300,500 TPM is not valid for a pay-as-you-go deployment (a positive multiple of 1,000 TPM): use 300,000 or 301,000",
       "models.embeddings.slots: slot weights sum to 90 (blue 90); they must sum to 100",
     ]);
   });
 
-  it("registers nothing: loadPlatformConfig throws one error listing every problem", () => {
-    const config = { ...stackFile("prod").config, "genai-platform:ptuCap": "10", "genai-platform:logRetentionDays": "7" };
-    expect(() => loadPlatformConfig(config)).toThrow(ConfigValidationError);
+  it("registers nothing: requirePlatformConfig throws one error listing every problem", () => {
+    const input = { config: { ...stackFile("prod").config, "genai-platform:ptuCap": "10", "genai-platform:logRetentionDays": "7" }, secretKeys: [] };
+    const load = () => requirePlatformConfig(input, { stack: "prod", asOf: AS_OF });
+    expect(load).toThrow(ConfigValidationError);
     try {
-      loadPlatformConfig(config);
+      load();
     } catch (error) {
       expect((error as Error).message).toContain("invalid stack configuration (1 problem)");
       expect((error as Error).message).toContain("logRetentionDays: Too small: expected number to be >=30 (got 7)");
@@ -136,7 +138,7 @@ describe("invalid config: each case names the key, the value and what is allowed
 
 describe("reading Pulumi config", () => {
   it("takes only this project's namespace and decodes structured values", () => {
-    const raw = rawConfigFromPulumi({ "azure-native:location": "westeurope", "genai-platform:ptuCap": "10", "genai-platform:tags": '{"owner":"a"}', "genai-platform:environment": "dev" });
+    const raw = projectConfig({ "azure-native:location": "westeurope", "genai-platform:ptuCap": "10", "genai-platform:tags": '{"owner":"a"}', "genai-platform:environment": "dev" });
     expect(raw).toEqual({ ptuCap: 10, tags: { owner: "a" }, environment: "dev" });
   });
   it("documents every key it accepts", () => {
@@ -148,10 +150,10 @@ describe("reading Pulumi config", () => {
 describe("planned deployments", () => {
   it("orders each account's PAYGO deployments before the PTU deployment that spills over to them", () => {
     const swc = plannedDeployments(validConfig("prod")).filter((d) => d.account === "swc");
-    const ptu = swc.findIndex((d) => d.name === "chat-blue-gpt-4o-gptu");
-    const spill = swc.findIndex((d) => d.name === "chat-blue-gpt-4o-gstd");
+    const ptu = swc.findIndex((d) => d.name === "chat-blue-gpt-5-gptu");
+    const spill = swc.findIndex((d) => d.name === "chat-blue-gpt-5-gstd");
     expect(spill).toBeGreaterThanOrEqual(0);
     expect(spill).toBeLessThan(ptu);
-    expect(swc[ptu]?.spilloverTo).toBe("chat-blue-gpt-4o-gstd");
+    expect(swc[ptu]?.spilloverTo).toBe("chat-blue-gpt-5-gstd");
   });
 });

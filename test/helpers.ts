@@ -1,12 +1,16 @@
 import { join, resolve } from "node:path";
 import { register } from "tsx/cjs/api";
-import { parsePlatformConfig, rawConfigFromPulumi, type PlatformConfig } from "../stacks/config";
+import type { PlatformConfig } from "../stacks/config";
+import { loadStackConfig, projectConfig } from "../stacks/load";
 import { readStackFile, stackConfigFromDocument, type StackConfig } from "../cli/stackFile";
 import { runOffline, type OfflineRun } from "../cli/offlineRun";
 import { buildStackExport, type StackExport } from "../cli/stackExport";
 import { stableGuid } from "../cli/mockOutputs";
 
 export const PROJECT_DIR = resolve(__dirname, "..");
+
+/** The day every test checks model lifecycle for, so results do not change with the clock. */
+export const AS_OF = "2026-11-27";
 
 // The offline run loads the program with Node's require, as `pulumi up` does through tsx.
 register();
@@ -16,14 +20,14 @@ export function stackFile(stack: string): StackConfig {
 }
 
 export function validConfig(stack: string): PlatformConfig {
-  const result = parsePlatformConfig(rawConfigFromPulumi(stackFile(stack).config));
+  const result = loadStackConfig(stackFile(stack), { stack, asOf: AS_OF });
   if (!result.ok) throw new Error(result.issues.map((i) => `${i.path}: ${i.message}`).join("\n"));
   return result.config;
 }
 
 /** The raw (pre-validation) config object of a stack file, for mutating one field per test. */
 export function rawConfig(stack: string): Record<string, any> {
-  return structuredClone(rawConfigFromPulumi(stackFile(stack).config)) as Record<string, any>;
+  return structuredClone(projectConfig(stackFile(stack).config)) as Record<string, any>;
 }
 
 /** Turns a raw config object back into a Pulumi config map. */
@@ -46,6 +50,7 @@ export async function planStack(stack: string, options: { preview?: boolean; con
     config: stackConfig.config,
     secretKeys: stackConfig.secretKeys,
     preview: options.preview ?? false,
+    asOf: AS_OF,
     mockContext: { subscriptionId, tenantId: stableGuid("tenant") },
   });
   return { run, stackExport: buildStackExport(run.resources, { projectDir: PROJECT_DIR, project: "genai-platform", stack }) };
@@ -53,7 +58,7 @@ export async function planStack(stack: string, options: { preview?: boolean; con
 
 /** Runs a small program from test/fixtures/<name> under the offline runtime. */
 export function runFixtureProgram(name: string, preview = false): Promise<OfflineRun> {
-  return runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures", name), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview, mockContext: { subscriptionId: "s", tenantId: "t" } });
+  return runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures", name), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview, asOf: AS_OF, mockContext: { subscriptionId: "s", tenantId: "t" } });
 }
 
 export function resourcesOfType(stackExport: StackExport, type: string) {

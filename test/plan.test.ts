@@ -187,20 +187,20 @@ describe("prod plan", () => {
   it("chains the filter and deployments of each account, PAYGO before the PTU that spills over", () => {
     expect(chainOf(prod, "openai-swc")).toEqual([
       "openai-swc-content-filter",
-      "openai-swc-chat-blue-gpt-4o-gstd",
-      "openai-swc-chat-green-gpt-4.1-gstd",
+      "openai-swc-chat-blue-gpt-5-gstd",
+      "openai-swc-chat-green-gpt-5.1-gstd",
       "openai-swc-embeddings-blue-text-embedding-3-large-std",
-      "openai-swc-chat-blue-gpt-4o-gptu",
+      "openai-swc-chat-blue-gpt-5-gptu",
     ]);
-    expect(chainOf(prod, "openai-eus2")).toEqual(["openai-eus2-content-filter", "openai-eus2-chat-blue-gpt-4o-gstd"]);
+    expect(chainOf(prod, "openai-eus2")).toEqual(["openai-eus2-content-filter", "openai-eus2-chat-blue-gpt-5-gstd"]);
   });
 
   it("wires spillover from the PTU deployment to the same account's GlobalStandard deployment", () => {
-    const ptu = resourcesOfType(prod.stackExport, DEPLOYMENT).find((d) => d.inputs.deploymentName === "chat-blue-gpt-4o-gptu")!;
+    const ptu = resourcesOfType(prod.stackExport, DEPLOYMENT).find((d) => d.inputs.deploymentName === "chat-blue-gpt-5-gptu")!;
     expect(ptu.inputs).toMatchObject({
       accountName: "oai-genai-prod-swc",
       sku: { name: "GlobalProvisionedManaged", capacity: 50 },
-      properties: { spilloverDeploymentName: "chat-blue-gpt-4o-gstd", model: { format: "OpenAI", name: "gpt-4o", version: "2024-11-20" } },
+      properties: { spilloverDeploymentName: "chat-blue-gpt-5-gstd", model: { format: "OpenAI", name: "gpt-5", version: "2025-08-07" } },
     });
     expect((ptu.inputs.properties as any).versionUpgradeOption).toBeUndefined();
   });
@@ -212,7 +212,7 @@ describe("prod plan", () => {
       expect(properties.raiPolicyName).toBe("rai-genai-prod");
       if (!String((d.inputs.sku as any).name).includes("Provisioned")) {
         expect(properties.versionUpgradeOption).toBe("NoAutoUpgrade");
-        expect((d.inputs.sku as any).capacity).toBe({ "chat-blue-gpt-4o-gstd": d.inputs.accountName === "oai-genai-prod-swc" ? 300 : 200, "chat-green-gpt-4.1-gstd": 100, "embeddings-blue-text-embedding-3-large-std": 350 }[d.inputs.deploymentName as string]);
+        expect((d.inputs.sku as any).capacity).toBe({ "chat-blue-gpt-5-gstd": d.inputs.accountName === "oai-genai-prod-swc" ? 300 : 200, "chat-green-gpt-5.1-gstd": 100, "embeddings-blue-text-embedding-3-large-std": 350 }[d.inputs.deploymentName as string]);
       }
     }
   });
@@ -298,16 +298,17 @@ describe("what the engine would refuse", () => {
 });
 
 describe("secrets", () => {
-  it("plans a stack file with secure: values and never writes their ciphertext", async () => {
+  it("refuses a secure: value where the schema expects none: the program registers nothing and never reads it", async () => {
     const file = stackFile("dev");
     const tags = JSON.parse(file.config["genai-platform:tags"]!);
     const withSecret = pulumiConfigOf({ ...rawConfig("dev"), tags: { ...tags, costCenter: { secure: "v1:AAAAcipherTEXTzzzz" } } });
     expect(withSecret.secretKeys).toEqual(["genai-platform:tags"]);
     const planned = await planStack("dev", { config: withSecret });
-    expect(planned.run.errors).toEqual([]);
-    const text = JSON.stringify(planned.stackExport);
+    expect(planned.run.errors.join("\n")).toContain("tags: holds a secure: (secret) value, but tags is not secret");
+    expect(planned.run.resources.filter((r) => r.custom)).toEqual([]);
+    const text = JSON.stringify(planned);
     expect(text).not.toContain("cipherTEXT");
-    expect(text).toContain(SECRET_PLACEHOLDER);
+    expect(text).not.toContain(SECRET_PLACEHOLDER);
   });
 
   it("writes the secrets resources produce (App Insights' connection string and key) only redacted", async () => {

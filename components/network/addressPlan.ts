@@ -58,11 +58,28 @@ export function parseRange(cidr: string): Range | string {
   return { first, last: first + size - 1, prefix };
 }
 
+// Address blocks a VNet may use without colliding with the internet: RFC 1918 and shared (CGNAT) space.
+export const PRIVATE_BLOCKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"] as const;
+
+/** Why an address space is not private (RFC 1918 / CGNAT), or undefined when it is. */
+export function privateSpaceProblem(cidr: string, range: Range): string | undefined {
+  const inside = PRIVATE_BLOCKS.some((block) => {
+    const outer = parseRange(block) as Range;
+    return range.first >= outer.first && range.last <= outer.last;
+  });
+  if (inside) return undefined;
+  return `${cidr} is not private address space: a VNet must lie within ${PRIVATE_BLOCKS.join(", ")} (RFC 1918 or shared CGNAT space), or it hides those internet addresses from every workload`;
+}
+
 /** Every problem with an address plan: bad ranges, subnets outside the VNet or overlapping, subnets too small. */
 export function addressPlanIssues(plan: AddressPlan, path = "network"): AddressPlanIssue[] {
   const issues: AddressPlanIssue[] = [];
   const space = parseRange(plan.addressSpace);
   if (typeof space === "string") issues.push({ path: `${path}.addressSpace`, message: space });
+  else {
+    const problem = privateSpaceProblem(plan.addressSpace, space);
+    if (problem) issues.push({ path: `${path}.addressSpace`, message: problem });
+  }
   const parsed: { role: SubnetRole; cidr: string; range: Range }[] = [];
   for (const role of SUBNET_ROLES) {
     const cidr = plan.subnets[role];

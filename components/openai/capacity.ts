@@ -6,6 +6,15 @@ import {
   type PtuIncrement,
 } from "./models";
 
+/** Numbers in messages, with thousands separators whatever the locale. */
+const formatNumber = (value: number) => value.toLocaleString("en-US", { maximumFractionDigits: 3 });
+
+/**
+ * A ceiling on pay-as-you-go TPM in messages and checks: `sku.capacity` is a 32-bit integer of
+ * thousands of TPM in the ARM API, so nothing above this can be deployed.
+ */
+export const MAX_PAYGO_TPM = (2 ** 31 - 1) * PAYGO_TPM_PER_CAPACITY_UNIT;
+
 /** The minimum and step for a model's PTU deployment of a given type, or undefined if the model has no PTU figures. */
 export function ptuIncrement(model: string, deploymentType: PtuDeploymentType): PtuIncrement | undefined {
   const figures = PTU_MODELS[model];
@@ -30,8 +39,9 @@ export function ptuCapacityProblem(model: string, deploymentType: PtuDeploymentT
   }
   const { minimum, step } = increment;
   const shape = `${model} ${deploymentType} (minimum ${minimum}, step ${step})`;
-  if (!Number.isInteger(capacity) || capacity <= 0) return `${capacity} PTU is not valid for ${shape}: use a whole number of PTUs`;
-  if (capacity > MAX_PTU_PER_DEPLOYMENT) return `${capacity} PTU is over the maximum of ${MAX_PTU_PER_DEPLOYMENT} per deployment`;
+  if (capacity > MAX_PTU_PER_DEPLOYMENT) return `${formatNumber(capacity)} PTU is over Azure's maximum of ${formatNumber(MAX_PTU_PER_DEPLOYMENT)} PTU per deployment: split it across deployments or accounts`;
+  if (capacity <= 0) return `${capacity} PTU: a PTU deployment needs a positive capacity; ${shape} starts at ${minimum}`;
+  if (!Number.isInteger(capacity)) return `${capacity} PTU is not valid for ${shape}: use a whole number of PTUs, e.g. ${nearestValidPtu(capacity, increment).join(" or ")}`;
   if (capacity < minimum) return `${capacity} PTU is not valid for ${shape}: use ${minimum}`;
   if ((capacity - minimum) % step !== 0) {
     return `${capacity} PTU is not valid for ${shape}: use ${nearestValidPtu(capacity, increment).join(" or ")}`;
@@ -72,10 +82,13 @@ export function sizePtu(model: string, deploymentType: PtuDeploymentType, worklo
 
 /** Why a pay-as-you-go TPM figure is not valid, or undefined when it is. */
 export function paygoCapacityProblem(tpm: number): string | undefined {
-  if (!Number.isInteger(tpm) || tpm <= 0 || tpm % PAYGO_TPM_PER_CAPACITY_UNIT !== 0) {
+  const rule = `a positive multiple of ${formatNumber(PAYGO_TPM_PER_CAPACITY_UNIT)} TPM`;
+  if (tpm <= 0) return `${tpm} TPM: a pay-as-you-go deployment needs ${rule}, e.g. ${formatNumber(50 * PAYGO_TPM_PER_CAPACITY_UNIT)}`;
+  if (tpm > MAX_PAYGO_TPM) return `${formatNumber(tpm)} TPM is beyond any Azure OpenAI quota (the deployment's capacity is counted in thousands of TPM up to ${formatNumber(MAX_PAYGO_TPM)}): give the TPM this deployment needs, ${rule}`;
+  if (!Number.isInteger(tpm) || tpm % PAYGO_TPM_PER_CAPACITY_UNIT !== 0) {
     const lower = Math.floor(tpm / PAYGO_TPM_PER_CAPACITY_UNIT) * PAYGO_TPM_PER_CAPACITY_UNIT;
     const options = [lower, lower + PAYGO_TPM_PER_CAPACITY_UNIT].filter((v) => v > 0);
-    return `${tpm} TPM is not valid for a pay-as-you-go deployment (a positive multiple of ${PAYGO_TPM_PER_CAPACITY_UNIT}): use ${options.join(" or ")}`;
+    return `${formatNumber(tpm)} TPM is not valid for a pay-as-you-go deployment (${rule}): use ${options.map(formatNumber).join(" or ")}`;
   }
   return undefined;
 }

@@ -1,8 +1,10 @@
 // Azure OpenAI deployment types and PTU figures: the one place these outside facts live.
-// Source: Microsoft Learn, "Determine PTU requirements" and "Provisioned throughput" (revision of 2026-05),
-// and the Azure OpenAI deployment-types page. Check again before relying on them for a purchase.
-export const MODEL_TABLE_SOURCE = "Microsoft Learn: Azure OpenAI provisioned throughput (PTU) tables";
-export const MODEL_TABLE_DATE = "2026-05-01";
+// Source: Microsoft Learn, "Determine PTU sizing for a workload" (azure-ai-docs
+// articles/foundry/openai/how-to/provisioned-throughput-sizing.md, ms.date 2026-05-22; the same figures
+// are on the provisioned-throughput onboarding page), and the Azure OpenAI deployment-types page.
+// Check again before relying on them for a purchase.
+export const MODEL_TABLE_SOURCE = "Microsoft Learn: Azure OpenAI provisioned throughput (PTU) sizing tables";
+export const MODEL_TABLE_DATE = "2026-05-22";
 
 export const PTU_DEPLOYMENT_TYPES = ["ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"] as const;
 export const PAYGO_DEPLOYMENT_TYPES = ["Standard", "GlobalStandard", "DataZoneStandard"] as const;
@@ -49,6 +51,8 @@ export interface PtuModelFigures {
   readonly outputTokenWeight: number;
 }
 
+// Source: Microsoft Learn, "Azure OpenAI in Microsoft Foundry Models quotas and limits" (quotas-limits.md,
+// ms.date 2026-02-17): "Maximum number of provisioned throughput units per deployment: 100,000".
 export const MAX_PTU_PER_DEPLOYMENT = 100_000;
 
 export const PTU_MODELS: Readonly<Record<string, PtuModelFigures>> = {
@@ -62,6 +66,8 @@ export const PTU_MODELS: Readonly<Record<string, PtuModelFigures>> = {
   o3: { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 3_000, outputTokenWeight: 4 },
   "gpt-5": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 4_750, outputTokenWeight: 8 },
   "gpt-5-mini": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 23_750, outputTokenWeight: 8 },
+  "gpt-5.1": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 4_750, outputTokenWeight: 8 },
+  "gpt-5.2": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 3_400, outputTokenWeight: 8 },
 };
 
 /** PAYGO capacity is set in units of 1,000 tokens per minute. */

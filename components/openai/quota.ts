@@ -1,4 +1,5 @@
 import { isPtuType, type DeploymentType } from "./models";
+import { compareCodePoints } from "../core/order";
 import type { PlannedDeployment } from "./deployments";
 
 /**
@@ -91,6 +92,6 @@ export function quotaLedger(
       });
     }
   }
-  rows.sort((a, b) => ledgerKey(a.region, a.model, a.deploymentType).localeCompare(ledgerKey(b.region, b.model, b.deploymentType)));
+  rows.sort((a, b) => compareCodePoints(a.region, b.region) || compareCodePoints(a.model, b.model) || compareCodePoints(a.deploymentType, b.deploymentType));
   return { rows, problems };
 }

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dump as stringify } from "js-yaml";
+import { stringify } from "yaml";
 import { policies } from "../../policies/rules";
 import { baseEnforcement, buildPolicyConfig, policyFacts } from "../../cli/policyConfig";
 import { evaluatePolicies } from "../../cli/policyRunner";
@@ -93,7 +93,7 @@ describe("npm run check", () => {
 describe("npm run plan and the pack", () => {
   it("exits 1 when the plan breaks a mandatory rule (PTUs under the declared peak workload)", () => {
     const raw = rawConfig("prod");
-    raw.models.chat.slots.blue.workload.peakInputTpm = 200_000;
+    raw.models.chat.slots.blue.workload.peakInputTpm = 360_000;
     const out = mkdtempSync(join(tmpdir(), "genai-plan-policy-"));
     const file = join(out, "Pulumi.open.yaml");
     writeFileSync(file, stringify({ config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])) }));

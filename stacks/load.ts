@@ -1,0 +1,144 @@
+// The edge of the program: a stack's config map as Pulumi hands it over (the plan reads the same map
+// from the stack file) becomes a validated PlatformConfig, or every problem is reported at once.
+// What depends on the stack rather than on the config's own shape is checked here: namespaces,
+// secrets, the stack name against the environment, and model lifecycle on a given day.
+import { closest } from "fastest-levenshtein";
+import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleFinding } from "../components/openai/lifecycle";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigValidationError, openAiDeploymentSpecs, parsePlatformConfig, type ConfigIssue, type PlatformConfig } from "./config";
+
+/** Config namespaces the program reads: its own and those of the providers it uses. */
+export const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "azure-native", "random", "pulumi"] as const;
+
+/**
+ * Keys of this project whose values are secret and are read with `config.requireSecret`, so they stay
+ * secret outputs and are redacted in `out/`. None yet: every key today is a name, id, tag or setting
+ * that Azure and the state hold in clear, so a `secure:` value there is refused.
+ */
+export const SECRET_CONFIG_KEYS: readonly string[] = [];
+
+/** The environment variable that sets the day lifecycle checks use (YYYY-MM-DD; default today). */
+export const AS_OF_ENV = "GENAI_PLATFORM_AS_OF";
+
+/** A stack's config map: `namespace:key` -> text (JSON for structured values), and which keys are secret. */
+export interface StackConfigInput {
+  readonly config: Readonly<Record<string, string>>;
+  readonly secretKeys: readonly string[];
+}
+
+export interface LoadContext {
+  /** The Pulumi stack name. */
+  readonly stack: string;
+  /** The day lifecycle checks are made for (YYYY-MM-DD). */
+  readonly asOf: string;
+}
+
+export type LoadResult = { ok: true; config: PlatformConfig; warnings: string[] } | { ok: false; issues: ConfigIssue[] };
+
+/** Why `text` is not a YYYY-MM-DD day, or undefined. */
+export function dayProblem(text: string): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`)) || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) {
+    return `"${text}" is not a day written YYYY-MM-DD`;
+  }
+  return undefined;
+}
+
+/** The day lifecycle checks use: $GENAI_PLATFORM_AS_OF when set, else today (UTC). */
+export function asOfDay(env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): string {
+  const given = env[AS_OF_ENV];
+  if (given === undefined || given === "") return now.toISOString().slice(0, 10);
+  const problem = dayProblem(given);
+  if (problem) throw new ConfigValidationError([{ path: `$${AS_OF_ENV}`, message: problem }]);
+  return given;
+}
+
+/** Decodes a Pulumi config value: structured values arrive as JSON text, plain strings as they are. */
+export function decodeConfigValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** This project's keys of a Pulumi config map (`genai-platform:<key>` -> text) as one object; other namespaces left out. */
+export function projectConfig(config: Readonly<Record<string, string>>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(config)) {
+    const [namespace, ...rest] = fullKey.split(":");
+    if (namespace === CONFIG_NAMESPACE && rest.length > 0) raw[rest.join(":")] = decodeConfigValue(text);
+  }
+  return raw;
+}
+
+const ENVIRONMENT_WORDS: Readonly<Record<string, PlatformConfig["environment"]>> = { dev: "dev", development: "dev", prod: "prod", production: "prod", prd: "prod" };
+
+/** The environment a stack name speaks of (`prod`, `team-prod`, `dev.eu`), if any. */
+export function environmentOfStackName(stack: string): PlatformConfig["environment"] | undefined {
+  const named = new Set(stack.toLowerCase().split(/[-_.]/).flatMap((word) => (ENVIRONMENT_WORDS[word] ? [ENVIRONMENT_WORDS[word]!] : [])));
+  return named.size === 1 ? [...named][0] : undefined;
+}
+
+function namespaceIssues(keys: readonly string[]): ConfigIssue[] {
+  const known = new Set<string>(KNOWN_NAMESPACES);
+  const candidates = [...CONFIG_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`)];
+  return keys.flatMap((fullKey) => {
+    const [namespace = "", ...rest] = fullKey.split(":");
+    if (known.has(namespace)) return [];
+    const name = rest.join(":");
+    const guess = closest(fullKey, [...candidates, ...KNOWN_NAMESPACES.filter((ns) => ns !== CONFIG_NAMESPACE).map((ns) => `${ns}:${name}`)]);
+    return [{ path: fullKey, message: `namespace "${namespace}" is not read by this program (it reads ${KNOWN_NAMESPACES.join(", ")}), so this value would be ignored; did you mean ${guess}?` }];
+  });
+}
+
+function secretIssues(secretKeys: readonly string[]): ConfigIssue[] {
+  return secretKeys.flatMap((fullKey) => {
+    const [namespace, ...rest] = fullKey.split(":");
+    const name = rest.join(":");
+    if (namespace !== CONFIG_NAMESPACE || SECRET_CONFIG_KEYS.includes(name)) return [];
+    return [{ path: name, message: `holds a secure: (secret) value, but ${name} is not secret: it becomes names, ids or tags that Azure and the stack state keep in clear; set it in clear (pulumi config set, without --secret)` }];
+  });
+}
+
+/**
+ * Validates a stack's config for the given stack and day: unknown namespaces, secrets where none is
+ * expected, the schema and cross-field rules, the stack name against `environment`, and retired models.
+ */
+export function loadStackConfig(input: StackConfigInput, context: LoadContext): LoadResult {
+  const issues: ConfigIssue[] = [...namespaceIssues([...new Set([...Object.keys(input.config), ...input.secretKeys])]), ...secretIssues(input.secretKeys)];
+  const secretNames = new Set(issues.map((i) => i.path));
+  const parsed = parsePlatformConfig(projectConfig(input.config));
+  // A refused secret is reported once, not again as a value of the wrong shape.
+  if (!parsed.ok) issues.push(...parsed.issues.filter((i) => !secretNames.has(i.path.split(/[.[]/)[0]!)));
+  if (!parsed.ok || issues.length > 0) return { ok: false, issues };
+
+  const config = parsed.config;
+  const named = environmentOfStackName(context.stack);
+  if (named && named !== config.environment && !config.allowEnvironmentMismatch) {
+    issues.push({
+      path: "environment",
+      message: `stack "${context.stack}" names the ${named} environment but environment is ${config.environment}: ${config.environment === "dev" ? "prod's protections would be off" : "this would apply prod rules to it"}; fix environment, or set allowEnvironmentMismatch: true if this is intended`,
+    });
+  }
+  // One finding per model version, naming every target that pins it.
+  const findings = new Map<string, { severity: "error" | "warning"; message: string; paths: string[] }>();
+  for (const spec of openAiDeploymentSpecs(config)) {
+    const finding = lifecycleFinding(spec.model, spec.version, context.asOf, config.lifecycleWarningDays);
+    if (!finding) continue;
+    const entry = findings.get(finding.message) ?? { ...finding, paths: [] };
+    entry.paths.push(finding.severity === "error" ? `${spec.path}.version` : spec.path);
+    findings.set(finding.message, entry);
+  }
+  const warnings: string[] = [];
+  for (const { severity, message, paths } of findings.values()) {
+    if (severity === "error") issues.push({ path: paths.join(", "), message: `${message} (${LIFECYCLE_TABLE_SOURCE}, ${LIFECYCLE_TABLE_DATE})` });
+    else warnings.push(`${paths.join(", ")}: ${message}`);
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, config, warnings };
+}
+
+/** `loadStackConfig`, throwing one error that lists every problem (nothing is registered). */
+export function requirePlatformConfig(input: StackConfigInput, context: LoadContext): { config: PlatformConfig; warnings: string[] } {
+  const result = loadStackConfig(input, context);
+  if (!result.ok) throw new ConfigValidationError(result.issues);
+  return result;
+}

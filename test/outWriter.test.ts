@@ -1,0 +1,122 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ArtifactWriteError, writeArtifacts, type WriterFs } from "../cli/outWriter";
+import { PROJECT_DIR } from "./helpers";
+
+const scratch = () => mkdtempSync(join(tmpdir(), "genai-out-test-"));
+
+function plan(...args: string[]) {
+  const result = spawnSync("node", ["--import", "tsx", "cli/plan.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A file system whose disk fills up after `capacity` bytes of writes. */
+function fullDisk(capacity: number): WriterFs {
+  let written = 0;
+  return {
+    ...fs,
+    writeSync: ((fd: number, buffer: Buffer, offset: number, length: number) => {
+      if (written + length > capacity) {
+        const room = capacity - written;
+        if (room > 0) written += fs.writeSync(fd, buffer, offset, room);
+        throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+      }
+      written += length;
+      return fs.writeSync(fd, buffer, offset, length);
+    }) as WriterFs["writeSync"],
+  };
+}
+
+describe("writeArtifacts", () => {
+  it("writes a set of files, creating folders", () => {
+    const dir = join(scratch(), "prod");
+    writeArtifacts(dir, [{ path: "stack.json", content: "{}\n" }, { path: "gateway/chat.xml", content: "<policies/>\n" }]);
+    expect(readFileSync(join(dir, "stack.json"), "utf8")).toBe("{}\n");
+    expect(readFileSync(join(dir, "gateway/chat.xml"), "utf8")).toBe("<policies/>\n");
+    expect(readdirSync(dir).sort()).toEqual(["gateway", "stack.json"]);
+  });
+
+  it("keeps the last good set when a folder stands where a later file belongs", () => {
+    const dir = scratch();
+    writeFileSync(join(dir, "stack.json"), "good\n");
+    mkdirSync(join(dir, "policy-config.json"));
+    expect(() => writeArtifacts(dir, [{ path: "stack.json", content: "new\n" }, { path: "policy-config.json", content: "{}" }])).toThrow(ArtifactWriteError);
+    expect(readFileSync(join(dir, "stack.json"), "utf8")).toBe("good\n");
+    expect(readdirSync(dir).sort()).toEqual(["policy-config.json", "stack.json"]);
+  });
+
+  it("keeps the last good set on a full disk and leaves no temporary files", () => {
+    const dir = scratch();
+    writeFileSync(join(dir, "stack.json"), "good\n");
+    const big = "x".repeat(10_000);
+    expect(() => writeArtifacts(dir, [{ path: "stack.json", content: big }, { path: "policy-config.json", content: big }], fullDisk(15_000))).toThrow(
+      /cannot write .*policy-config\.json: no space left on the device \(ENOSPC\)/,
+    );
+    expect(readFileSync(join(dir, "stack.json"), "utf8")).toBe("good\n");
+    expect(readdirSync(dir)).toEqual(["stack.json"]);
+  });
+
+  it("never lets a reader see a partly written target", () => {
+    const dir = scratch();
+    const old = JSON.stringify({ plan: "old", padding: "o".repeat(50_000) });
+    writeFileSync(join(dir, "stack.json"), old);
+    const seen: string[] = [];
+    const watching: WriterFs = {
+      ...fs,
+      // A reader polling between every chunk the writer writes.
+      writeSync: ((fd: number, buffer: Buffer, offset: number, length: number) => {
+        seen.push(readFileSync(join(dir, "stack.json"), "utf8"));
+        return fs.writeSync(fd, buffer, offset, Math.min(length, 4096));
+      }) as WriterFs["writeSync"],
+    };
+    const next = JSON.stringify({ plan: "new", padding: "n".repeat(50_000) });
+    writeArtifacts(dir, [{ path: "stack.json", content: next }], watching);
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen.every((text) => text === old)).toBe(true);
+    expect(readFileSync(join(dir, "stack.json"), "utf8")).toBe(next);
+  });
+
+  it("refuses a path outside its folder", () => {
+    expect(() => writeArtifacts(scratch(), [{ path: "../escape.json", content: "" }])).toThrow(/outside/);
+  });
+});
+
+describe("npm run plan keeps the last good output", () => {
+  it("exits 2 and leaves stack.json as it was when policy-config.json is a folder", () => {
+    const out = scratch();
+    expect(plan("--stack", "prod", "--out", out).code).toBe(0);
+    const good = readFileSync(join(out, "prod", "stack.json"), "utf8");
+    fs.rmSync(join(out, "prod", "policy-config.json"));
+    mkdirSync(join(out, "prod", "policy-config.json"));
+    // Another plan of prod that would write a different stack.json.
+    const changed = join(out, "Pulumi.changed.yaml");
+    writeFileSync(changed, readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace("logRetentionDays: 90", "logRetentionDays: 120"));
+    const result = plan("--stack", "prod", "--out", out, "--config-file", changed);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("something other than a file is in the way");
+    expect(readFileSync(join(out, "prod", "stack.json"), "utf8")).toBe(good);
+  });
+
+  // A real full disk: a 64 KB tmpfs (needs permission to mount, as CI on this machine has).
+  const mountPoint = join(tmpdir(), `genai-tmpfs-${process.pid}`);
+  mkdirSync(mountPoint, { recursive: true });
+  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint]).status === 0;
+  afterAll(() => {
+    if (mounted) spawnSync("umount", [mountPoint]);
+  });
+  if (!mounted) console.warn(`skipping the 64 KB tmpfs test: cannot mount a tmpfs at ${mountPoint} (needs root); the injected full-disk test above covers the writer`);
+  it.skipIf(!mounted)("exits 2 on a full 64 KB tmpfs and keeps the good stack.json", () => {
+    expect(plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.dev.yaml")).code).toBe(0);
+    const good = readFileSync(join(mountPoint, "lab", "stack.json"), "utf8");
+    JSON.parse(good);
+    const result = plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.prod.yaml"));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("no space left on the device");
+    expect(readFileSync(join(mountPoint, "lab", "stack.json"), "utf8")).toBe(good);
+    expect(readdirSync(join(mountPoint, "lab")).sort()).toEqual(["policy-config.json", "stack.json"]);
+  });
+});
