@@ -8,7 +8,7 @@ import Table from "cli-table3";
 import { PACK_NAME, policies } from "../policies/rules";
 import { compareCodePoints } from "../components/core/order";
 import type { PolicyPackConfig } from "./policyConfig";
-import { CheckpointError, checkpointResources, evaluatePolicies, policyConfigProblems, type Violation } from "./policyRunner";
+import { CheckpointError, checkpointResources, disabledPolicies, evaluatePolicies, policyConfigProblems, type Violation } from "./policyRunner";
 
 export const CHECK_EXIT = { ok: 0, mandatory: 1, invalid: 2 } as const;
 const USAGE = "usage: npm run check -- <stack-export.json> [--policy-config FILE] [--json]";
@@ -19,10 +19,12 @@ export interface PolicyReport {
   readonly policies: number;
   readonly mandatory: number;
   readonly advisory: number;
+  /** Rules the policy config turns off: they decided nothing. */
+  readonly disabled: string[];
   readonly violations: Violation[];
 }
 
-export function policyReport(violations: Violation[]): PolicyReport {
+export function policyReport(violations: Violation[], config: PolicyPackConfig): PolicyReport {
   const sorted = [...violations].sort(
     (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || compareCodePoints(a.policy, b.policy) || compareCodePoints(a.urn ?? "", b.urn ?? ""),
   );
@@ -31,6 +33,7 @@ export function policyReport(violations: Violation[]): PolicyReport {
     policies: policies.length,
     mandatory: violations.filter((v) => v.enforcementLevel === "mandatory").length,
     advisory: violations.filter((v) => v.enforcementLevel === "advisory").length,
+    disabled: disabledPolicies(policies, config),
     violations: sorted,
   };
 }
@@ -38,8 +41,9 @@ export function policyReport(violations: Violation[]): PolicyReport {
 /** The table a reviewer reads: violations grouped by severity, each with what to do about it. */
 export function renderPolicyReport(report: PolicyReport): string {
   const head = `Policy pack ${report.pack} (${report.policies} rules): ${report.mandatory} mandatory, ${report.advisory} advisory violation${report.mandatory + report.advisory === 1 ? "" : "s"}`;
-  if (report.violations.length === 0) return `${head}\nEvery rule passes.`;
-  const out = [head];
+  const disabled = report.disabled.length > 0 ? `${report.disabled.length} rule${report.disabled.length === 1 ? " is" : "s are"} disabled by the policy config and decided nothing: ${report.disabled.join(", ")}` : undefined;
+  if (report.violations.length === 0) return [head, disabled ?? "Every rule passes."].join("\n");
+  const out = [head, ...(disabled ? [disabled] : [])];
   for (const severity of SEVERITY_ORDER) {
     const group = report.violations.filter((v) => v.severity === severity);
     if (group.length === 0) continue;
@@ -93,7 +97,7 @@ export async function check(argv: string[], io = { out: (s: string) => process.s
     const sibling = join(dirname(exportPath), "policy-config.json");
     const configPath = parsed.values["policy-config"] ? resolve(parsed.values["policy-config"]) : existsSync(sibling) ? sibling : undefined;
     const config = configPath ? readPolicyConfig(configPath) : {};
-    const report = policyReport(await evaluatePolicies(resources, policies, config));
+    const report = policyReport(await evaluatePolicies(resources, policies, config), config);
     if (parsed.values.json) io.out(`${JSON.stringify({ ...report, policyConfig: configPath ?? null }, null, 2)}\n`);
     else io.out(`${renderPolicyReport(report)}\n${configPath ? `(policy config: ${relative(process.cwd(), configPath)})` : "(no policy config: stack rules that need facts report them missing)"}\n`);
     return exitCodeOf(report);

@@ -145,7 +145,7 @@ export async function plan(argv: string[], projectDir: string, io = { out: (s: s
     io.err(`plan: --out ${args.outDir}: ${error.message}; nothing was written\n`);
     return EXIT.invalid;
   }
-  const policyResult = policyReport(await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig));
+  const policyResult = policyReport(await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig), policyConfig);
 
   const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, { asOf: args.asOf, warnings: [...new Set([...loaded.warnings, ...run.warnings])] });
   if (args.json) {

@@ -51,17 +51,29 @@ export interface Violation {
 
 export class CheckpointError extends Error {}
 
-/** Reads a `pulumi stack export` document (version 3), refusing anything else with a clear message. */
+/** Checkpoint versions `pulumi stack export` writes: 3, and 4 once a stack uses newer deployment features. */
+export const CHECKPOINT_VERSIONS: readonly number[] = [3, 4];
+
+/** Reads a `pulumi stack export` document (version 3 or 4), refusing anything else with a clear message. */
 export function checkpointResources(document: unknown, source: string): CheckpointResource[] {
   const version = (document as { version?: unknown } | null)?.version;
-  if (version !== 3) throw new CheckpointError(`${source}: not a \`pulumi stack export\` file of version 3 (version is ${JSON.stringify(version ?? null)})`);
+  if (!CHECKPOINT_VERSIONS.includes(version as number)) {
+    throw new CheckpointError(`${source}: not a \`pulumi stack export\` file of version ${CHECKPOINT_VERSIONS.join(" or ")} (version is ${JSON.stringify(version ?? null)})`);
+  }
   const deployment = (document as { deployment?: { resources?: unknown } }).deployment;
   if (typeof deployment !== "object" || deployment === null) throw new CheckpointError(`${source}: no "deployment" object`);
   const resources = deployment.resources ?? [];
   if (!Array.isArray(resources)) throw new CheckpointError(`${source}: deployment.resources is not a list`);
+  const seen = new Map<string, number>();
   resources.forEach((r: Record<string, unknown> | null, i) => {
     const at = `${source}: deployment.resources[${i}]`;
     if (typeof r?.urn !== "string" || typeof r?.type !== "string") throw new CheckpointError(`${at} has no urn or type`);
+    // The engine never records one URN twice (a pending delete aside, marked `delete: true`).
+    if (r.delete !== true) {
+      const first = seen.get(r.urn);
+      if (first !== undefined) throw new CheckpointError(`${at} repeats the URN of deployment.resources[${first}] (${r.urn}): a checkpoint holds each resource once`);
+      seen.set(r.urn, i);
+    }
     for (const key of ["inputs", "outputs", "propertyDependencies"]) {
       if (r[key] !== undefined && (typeof r[key] !== "object" || r[key] === null || Array.isArray(r[key]))) throw new CheckpointError(`${at}.${key} is not an object`);
     }
@@ -137,15 +149,26 @@ function settingsOf(policy: Policy, config: PolicyPackConfig): Record<string, un
   return settings;
 }
 
+/** The policies the config turns off, by name. */
+export function disabledPolicies(policies: readonly Policy[], config: PolicyPackConfig, packLevel: EnforcementLevel = "mandatory"): string[] {
+  return policies.filter((p) => levelOf(p, config, packLevel) === "disabled").map((p) => p.name);
+}
+
 export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
-/** Every problem with a policy config: unknown policy names and levels (a typo would silently weaken the pack). */
+/** Every problem with a policy config: unknown policy names, levels and settings (a typo would silently weaken the pack). */
 export function policyConfigProblems(config: PolicyPackConfig, policies: readonly Policy[]): string[] {
-  const names = new Set(policies.map((p) => p.name));
+  const byName = new Map(policies.map((p) => [p.name, p]));
   const problems: string[] = [];
-  const unknown = Object.keys(config).filter((k) => k !== "all" && !names.has(k));
-  if (unknown.length > 0) problems.push(`names unknown polic${unknown.length > 1 ? "ies" : "y"} ${unknown.join(", ")}; known: all, ${[...names].join(", ")}`);
+  const unknown = Object.keys(config).filter((k) => k !== "all" && !byName.has(k));
+  if (unknown.length > 0) problems.push(`names unknown polic${unknown.length > 1 ? "ies" : "y"} ${unknown.join(", ")}; known: all, ${[...byName.keys()].join(", ")}`);
   for (const [key, value] of Object.entries(config)) {
+    const policy = byName.get(key);
+    if (policy && typeof value === "object" && value !== null) {
+      const allowed = Object.keys(policy.configSchema?.properties ?? {});
+      const extra = Object.keys(value).filter((setting) => setting !== "enforcementLevel" && !allowed.includes(setting));
+      if (extra.length > 0) problems.push(`"${key}": unknown setting${extra.length > 1 ? "s" : ""} ${extra.join(", ")}; it takes ${allowed.length > 0 ? `enforcementLevel, ${allowed.join(", ")}` : "only enforcementLevel"}`);
+    }
     const level = typeof value === "string" ? value : typeof value === "object" && value !== null ? value.enforcementLevel : Symbol("bad");
     if (level !== undefined && !ENFORCEMENT_LEVELS.includes(level as EnforcementLevel)) {
       problems.push(`"${key}": enforcement level ${typeof level === "symbol" ? JSON.stringify(value) : JSON.stringify(level)} is not one of ${ENFORCEMENT_LEVELS.join(", ")}`);

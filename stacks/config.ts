@@ -312,7 +312,8 @@ function checkNames(config: PlatformConfig, issues: ConfigIssue[]): void {
     { kind: "logAnalyticsWorkspace", name: composeName("logAnalyticsWorkspace", context), path: "namePrefix" },
     { kind: "applicationInsights", name: composeName("applicationInsights", context), path: "namePrefix" },
     { kind: "raiPolicy", name: composeName("raiPolicy", context), path: "namePrefix" },
-    { kind: "redisCluster", name: composeName("redisCluster", context), path: "namePrefix" },
+    // The cluster name is the composed name plus a 6-character random suffix.
+    { kind: "redisCluster", name: `${composeName("redisCluster", context)}-abcdef`, path: "namePrefix" },
     { kind: "virtualNetwork", name: composeName("virtualNetwork", context), path: "namePrefix" },
     ...WORKLOADS.map((w) => ({ kind: "userAssignedIdentity" as const, name: composeName("userAssignedIdentity", context, w), path: "namePrefix" })),
     ...Object.keys(config.accounts).flatMap((k) => [
@@ -434,6 +435,11 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
     return {
       ok: false,
       issues: parsed.error.issues.map((issue) => {
+        // A bad record key: say what the key must be and show the key, not the subtree under it.
+        if (issue.code === "invalid_key") {
+          const keyName = String(issue.path[issue.path.length - 1]);
+          return { path: formatPath(issue.path), message: `the key ${JSON.stringify(keyName)} is not allowed here: ${issue.issues[0]?.message ?? issue.message}` };
+        }
         const value = valueAt(raw, issue.path);
         // Custom messages already name the value; zod's own say only what was expected.
         const showValue = issue.code !== "unrecognized_keys" && issue.code !== "custom";

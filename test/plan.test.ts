@@ -50,7 +50,7 @@ describe("dev plan", () => {
       [RAI]: 1,
       [DEPLOYMENT]: 2,
       "azure-native:monitor:DiagnosticSetting": 3,
-      "random:index/randomString:RandomString": 1,
+      "random:index/randomString:RandomString": 2,
       "azure-native:managedidentity:UserAssignedIdentity": 1,
       "azure-native:authorization:RoleAssignment": 1,
       "azure-native:redisenterprise:RedisEnterprise": 1,
@@ -137,7 +137,8 @@ describe("prod plan", () => {
 
   it("builds the semantic cache as Azure Managed Redis needs it", () => {
     const cluster = resourcesOfType(prod.stackExport, "azure-native:redisenterprise:RedisEnterprise")[0]!;
-    expect(cluster.inputs).toMatchObject({ clusterName: "amr-genai-prod", sku: { name: "Balanced_B5" }, minimumTlsVersion: "1.2", highAvailability: "Enabled" });
+    expect(cluster.inputs.clusterName).toMatch(/^amr-genai-prod-[a-z0-9]{6}$/);
+    expect(cluster.inputs).toMatchObject({ sku: { name: "Balanced_B5" }, minimumTlsVersion: "1.2", highAvailability: "Enabled" });
     expect(cluster.protect).toBe(true);
     const database = resourcesOfType(prod.stackExport, "azure-native:redisenterprise:Database")[0]!;
     expect(database.inputs).toMatchObject({

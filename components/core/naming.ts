@@ -9,13 +9,15 @@ export interface NameRule {
 }
 
 const alnumHyphen = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
+/** Letters or digits in runs joined by single hyphens: DNS-style names that Azure refuses with `--`. */
+const singleHyphens = /^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/;
 
 export const NAME_RULES = {
   resourceGroup: { min: 1, max: 90, pattern: /^[-\w.()]*[-\w()]$/, allowed: "letters, digits, -, _, ., ( and ), not ending in ." },
   logAnalyticsWorkspace: { min: 4, max: 63, pattern: alnumHyphen, allowed: "letters, digits and -, starting and ending with a letter or digit" },
   applicationInsights: { min: 1, max: 260, pattern: /^[^%&\\?/]*[^%&\\?/. ]$/, allowed: "anything but % & \\ ? /, not ending in . or space" },
   cognitiveServicesAccount: { min: 2, max: 64, pattern: alnumHyphen, allowed: "letters, digits and -, starting and ending with a letter or digit" },
-  customSubDomain: { min: 2, max: 64, pattern: /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, allowed: "lower-case letters, digits and -, starting and ending with a letter or digit" },
+  customSubDomain: { min: 2, max: 64, pattern: /^[a-z0-9]+(?:-[a-z0-9]+)*$/, allowed: "lower-case letters, digits and single hyphens, starting and ending with a letter or digit" },
   openAiDeployment: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w.-]*$/, allowed: "letters, digits, -, _ and ., starting with a letter or digit" },
   raiPolicy: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w-]*$/, allowed: "letters, digits, - and _" },
   diagnosticSetting: { min: 1, max: 260, pattern: /^[^<>*%{}&:\\?+/#|]+$/, allowed: "anything but < > * % { } & : \\ ? + / # |" },
@@ -24,7 +26,7 @@ export const NAME_RULES = {
   subnet: { min: 1, max: 80, pattern: /^[a-zA-Z0-9]([\w.-]*[\w])?$/, allowed: "letters, digits, -, _ and ., ending with a letter, digit or _" },
   networkSecurityGroup: { min: 1, max: 80, pattern: /^[a-zA-Z0-9]([\w.-]*[\w])?$/, allowed: "letters, digits, -, _ and ., ending with a letter, digit or _" },
   privateEndpoint: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w.-]*[\w]$/, allowed: "letters, digits, -, _ and ., ending with a letter, digit or _" },
-  redisCluster: { min: 1, max: 60, pattern: /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/, allowed: "letters, digits and -, starting and ending with a letter or digit" },
+  redisCluster: { min: 1, max: 60, pattern: singleHyphens, allowed: "letters, digits and single hyphens (no --), starting and ending with a letter or digit" },
 } as const satisfies Record<string, NameRule>;
 
 export type NamedResourceKind = keyof typeof NAME_RULES;

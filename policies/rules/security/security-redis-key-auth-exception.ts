@@ -3,6 +3,7 @@ import { TYPES, checklist, describe, ofType, sourceOf } from "../../lib";
 
 /** A database allowed to keep access keys, and why (from the platform's documented exception). */
 export interface KeyAuthException {
+  /** The cluster's name before the random suffix the platform adds for global uniqueness (`-xxxxxx`). */
   readonly cluster: string;
   readonly database: string;
   readonly reason: string;
@@ -23,7 +24,8 @@ export const securityRedisKeyAuthException: StackValidationPolicy = {
       // Outputs name resources by `name`; the cluster is the one the database's clusterName came from.
       const cluster = sourceOf(database, "clusterName", TYPES.redisCluster)?.props.name;
       const name = database.props.name;
-      if (!exceptions.some((e) => e.cluster === cluster && e.database === name)) {
+      const isCluster = (base: string) => typeof cluster === "string" && (cluster === base || (cluster.startsWith(`${base}-`) && /^[a-z0-9]{6}$/.test(cluster.slice(base.length + 1))));
+      if (!exceptions.some((e) => isCluster(e.cluster) && e.database === name)) {
         report(`${describe(database)} (${cluster}/${name}) accepts access keys without a documented exception`, database.urn);
       }
     }
