@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { policies } from "../../policies/rules";
 import { baseEnforcement, buildPolicyConfig, policyFacts } from "../../cli/policyConfig";
 import { evaluatePolicies } from "../../cli/policyRunner";
+import { check } from "../../cli/check";
 import { PROJECT_DIR, planStack, rawConfig, validConfig } from "../helpers";
 
 const INSECURE = "test/fixtures/insecure/stack.json";
@@ -76,7 +77,7 @@ describe("npm run check", () => {
   it.each([
     ["a missing file", ["nosuch.json"], /cannot read stack export .*nosuch\.json/],
     ["a file that is not JSON", ["README.md"], /is not valid JSON/],
-    ["JSON that is not a stack export", ["package.json"], /not a `pulumi stack export` file of version 3/],
+    ["JSON that is not a stack export", ["package.json"], /not a `pulumi stack export` file of version 3 or 4/],
     ["no file", [], /expected one stack export file, got 0/],
     ["a policy config naming an unknown rule", [INSECURE, "--policy-config", "policies/package.json"], /names unknown policies name, version/],
     ["a policy config with a misspelt level", [INSECURE, "--policy-config", "test/fixtures/bad-level.json"], /"all": enforcement level "Mandatory" is not one of advisory, mandatory, remediate, disabled/],
@@ -119,5 +120,59 @@ describe("the pack in a first preview of a new stack", () => {
       "security-openai-public-network-disabled",
       "security-redis-key-auth-exception",
     ]);
+  });
+});
+
+describe("npm run check on real exports", () => {
+  async function checkInProcess(...args: string[]) {
+    let stdout = "";
+    let stderr = "";
+    const code = await check(args, { out: (s) => void (stdout += s), err: (s) => void (stderr += s) });
+    return { code, stdout, stderr };
+  }
+  const scratch = () => mkdtempSync(join(tmpdir(), "genai-check-real-"));
+  const writeJson = (dir: string, name: string, value: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+
+  it("reads a version 4 export as it reads version 3", async () => {
+    const insecure = JSON.parse(readFileSync(join(PROJECT_DIR, INSECURE), "utf8"));
+    const dir = scratch();
+    const v4 = writeJson(dir, "v4.json", { ...insecure, version: 4 });
+    const config = join(PROJECT_DIR, "test/fixtures/insecure/policy-config.json");
+    const [three, four] = [await checkInProcess(INSECURE, "--json", "--policy-config", config), await checkInProcess(v4, "--json", "--policy-config", config)];
+    expect(four.code).toBe(1);
+    expect(JSON.parse(four.stdout).violations).toEqual(JSON.parse(three.stdout).violations);
+  });
+
+  it("refuses an export that holds one URN twice", async () => {
+    const insecure = JSON.parse(readFileSync(join(PROJECT_DIR, INSECURE), "utf8"));
+    const resources = insecure.deployment.resources;
+    const dir = scratch();
+    const file = writeJson(dir, "dup.json", { ...insecure, deployment: { ...insecure.deployment, resources: [...resources, resources[3]] } });
+    const result = await checkInProcess(file);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`deployment.resources[${resources.length}] repeats the URN of deployment.resources[3]`);
+  });
+
+  it("says how many rules the config disables instead of 'Every rule passes'", async () => {
+    const out = scratch();
+    const planned = await planStack("prod");
+    const exportPath = writeJson(out, "stack.json", planned.stackExport);
+    const config = writeJson(out, "policy-config.json", { ...buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(validConfig("prod"))), "security-openai-local-auth-disabled": "disabled", "ethics-openai-deployment-filtered": { enforcementLevel: "disabled" } });
+    const result = await checkInProcess(exportPath, "--policy-config", config);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("2 rules are disabled by the policy config and decided nothing: ethics-openai-deployment-filtered, security-openai-local-auth-disabled");
+    expect(result.stdout).not.toContain("Every rule passes");
+  });
+
+  it("refuses a setting a rule does not take (a typo would be ignored)", async () => {
+    const dir = scratch();
+    const config = writeJson(dir, "cfg.json", { "cost-openai-ptu-within-cap": { enforcementLevel: "mandatory", ptuCapp: 10 } });
+    const result = await checkInProcess(INSECURE, "--policy-config", config);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"cost-openai-ptu-within-cap": unknown setting ptuCapp; it takes enforcementLevel, ptuCap, ptuQuota');
   });
 });

@@ -1,0 +1,320 @@
+// Reproductions of what a hostile or careless stack file did to the planner, each refused with a
+// clear message and exit 2, nothing written.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { plan as runPlan } from "../cli/plan";
+import { readReason } from "../cli/stackFile";
+import { lifecycleFinding, liveReplacement, lifecycleOf, MODEL_LIFECYCLE } from "../components/openai/lifecycle";
+import { PTU_MODELS } from "../components/openai/models";
+import { AS_OF_ENV, asOfDay, environmentOfStackName } from "../stacks/load";
+import { AS_OF, PROJECT_DIR, rawConfig } from "./helpers";
+
+const scratch = () => mkdtempSync(join(tmpdir(), "genai-hardening-"));
+
+/** Runs the planner in this process and captures what it prints. */
+async function plan(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runPlan(args, PROJECT_DIR, { out: (s) => void (stdout += s), err: (s) => void (stderr += s) });
+  return { code, stdout, stderr };
+}
+
+/** Writes a stack file whose `genai-platform:` keys are `raw` (plus any other full keys) and returns its path. */
+function stackFileOf(raw: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+  const file = join(scratch(), "Pulumi.case.yaml");
+  writeFileSync(file, stringify({ config: { ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])), ...extra } }, { aliasDuplicateObjects: false }));
+  return file;
+}
+
+async function planOf(raw: Record<string, unknown>, stack = "case", extra: Record<string, unknown> = {}) {
+  const out = scratch();
+  const result = await plan("--stack", stack, "--config-file", stackFileOf(raw, extra), "--out", out);
+  return { ...result, wrote: existsSync(join(out, stack)) };
+}
+
+/** The refusal a plan of `raw` prints: exit 2, nothing written. */
+async function refusal(raw: Record<string, unknown>, stack = "case", extra: Record<string, unknown> = {}): Promise<string> {
+  const result = await planOf(raw, stack, extra);
+  expect(result.code, result.stderr || result.stdout).toBe(2);
+  expect(result.wrote).toBe(false);
+  expect(result.stdout).toBe("");
+  return result.stderr;
+}
+
+describe("YAML bombs", () => {
+  it("refuses a 400-byte billion-laughs file at once, exit 2", async () => {
+    const levels = "abcdefgh".split("");
+    const lines = [`  ${levels[0]}: &${levels[0]} [${Array(9).fill('"lol"').join(",")}]`];
+    for (let i = 1; i < levels.length; i++) lines.push(`  ${levels[i]}: &${levels[i]} [${Array(9).fill(`*${levels[i - 1]}`).join(",")}]`);
+    lines.push(`  genai-platform:tags: [${Array(9).fill("*h").join(",")}]`);
+    const file = join(scratch(), "Pulumi.bomb.yaml");
+    writeFileSync(file, `config:\n${lines.join("\n")}\n`);
+    expect(readFileSync(file).length).toBeLessThan(450);
+    const result = await plan("--stack", "bomb", "--config-file", file, "--out", scratch());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("its YAML aliases expand beyond 100 nodes");
+  });
+
+  it("still reads a file that shares a few anchors", async () => {
+    const file = join(scratch(), "Pulumi.anchors.yaml");
+    writeFileSync(file, readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace("  genai-platform:tags:\n", "  genai-platform:tags: &tags\n") + "  pulumi:tags: *tags\n");
+    const result = await plan("--stack", "anchors", "--config-file", file, "--out", scratch());
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+});
+
+describe("secrets stay secret", () => {
+  it("refuses a secure: value in a tag, naming the key, and never prints the ciphertext", async () => {
+    const raw = rawConfig("dev");
+    raw.tags.costCenter = { secure: "v1:AAAAcipherTEXTzzzz" };
+    const stderr = await refusal(raw);
+    expect(stderr).toContain("tags: holds a secure: (secret) value, but tags is not secret");
+    expect(stderr).not.toContain("cipherTEXT");
+    expect(stderr.match(/^ {2}tags/gm)).toHaveLength(1);
+  });
+
+  it("leaves secure: values of other namespaces alone", async () => {
+    const result = await planOf(rawConfig("dev"), "case", { "azure-native:clientSecret": { secure: "v1:AAAAcipher" } });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+});
+
+describe("nothing a user writes is silently ignored", () => {
+  it("refuses a misspelt namespace and names the closest key", async () => {
+    const stderr = await refusal(rawConfig("dev"), "case", { "genai-platfrom:logRetentionDays": 365 });
+    expect(stderr).toContain('genai-platfrom:logRetentionDays: namespace "genai-platfrom" is not read by this program');
+    expect(stderr).toContain("did you mean genai-platform:logRetentionDays?");
+  });
+
+  it("refuses a stack name that contradicts environment, unless told so explicitly", async () => {
+    const stderr = await refusal(rawConfig("dev"), "prod");
+    expect(stderr).toContain('environment: stack "prod" names the prod environment but environment is dev');
+    const allowed = await planOf({ ...rawConfig("dev"), allowEnvironmentMismatch: true }, "prod");
+    expect(allowed.stderr).toBe("");
+    expect(allowed.code).toBe(0);
+    expect(environmentOfStackName("team-production")).toBe("prod");
+    expect(environmentOfStackName("lab")).toBeUndefined();
+    expect(environmentOfStackName("dev-to-prod")).toBeUndefined(); // names both: no claim
+  });
+
+  it.each([".", "..", "a/b", "x".repeat(101)])("refuses the stack name %j before reading anything", async (stack) => {
+    const out = scratch();
+    const result = await plan("--stack", stack, "--config-file", join(PROJECT_DIR, "Pulumi.dev.yaml"), "--out", join(out, "inner"));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("is not a stack name");
+    expect(existsSync(join(out, "inner"))).toBe(false);
+  });
+});
+
+describe("Azure's own limits, checked before deploy", () => {
+  it("refuses a region not in the dated table, suggesting the closest; additionalRegions admits a new one", async () => {
+    const raw = rawConfig("dev");
+    raw.accounts.swc.location = "swedencentrall";
+    expect(await refusal(raw)).toContain('accounts.swc.location: "swedencentrall" is not an Azure public region (region table of 2025-09-23); did you mean swedencentral?');
+    const opened = rawConfig("dev");
+    opened.location = "contosonorth";
+    opened.additionalRegions = ["contosonorth"];
+    const result = await planOf(opened);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  it("refuses more than 50 tags, long or forbidden tag names, long values and the platform's own tag names", async () => {
+    const many = rawConfig("dev");
+    for (let i = 0; i < 48; i++) many.tags[`t${i}`] = "x";
+    expect(await refusal(many)).toContain("tags: 53 tags with the platform's own (environment, project, managedBy): Azure allows at most 50 per resource");
+    const bad = rawConfig("dev");
+    bad.tags["a<b"] = "x";
+    bad.tags["n".repeat(513)] = "x";
+    bad.tags.long = "v".repeat(257);
+    bad.tags.environment = "staging";
+    const stderr = await refusal(bad);
+    expect(stderr).toContain('tags.a<b: tag name "a<b" contains "<"');
+    expect(stderr).toContain("tag name is 513 characters; Azure allows at most 512");
+    expect(stderr).toContain("tags.long: tag value is 257 characters; Azure allows at most 256");
+    expect(stderr).toContain("tags.environment: the platform sets the environment tag itself");
+  });
+
+  it.each([
+    ["0.0.0.0/0", "is not private address space"],
+    ["8.8.0.0/16", "is not private address space"],
+  ])("refuses the address space %s", async (space, message) => {
+    const raw = rawConfig("prod");
+    raw.network.addressSpace = space;
+    raw.network.subnets = { gateway: space.replace(/\/\d+$/, "/27"), privateEndpoints: space.replace(/\.0\.0\/\d+$/, ".1.0/26"), aksNodes: space.replace(/\.0\.0\/\d+$/, ".16.0/20") };
+    expect(await refusal(raw, "prod")).toContain(`network.addressSpace: ${space} ${message}`);
+  });
+
+  it("accepts shared (CGNAT) address space", async () => {
+    const raw = rawConfig("prod");
+    raw.network = { addressSpace: "100.64.0.0/16", subnets: { gateway: "100.64.0.0/27", privateEndpoints: "100.64.1.0/26", aksNodes: "100.64.16.0/20" } };
+    const result = await planOf(raw, "prod");
+    expect(result.stderr).toBe("");
+  });
+
+  it("refuses a stack file over 1 MiB before parsing it", async () => {
+    const file = join(scratch(), "Pulumi.huge.yaml");
+    writeFileSync(file, `${readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")}\n# ${"x".repeat(1024 * 1024)}\n`);
+    const result = await plan("--stack", "huge", "--config-file", file, "--out", scratch());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/is 1,0\d\d,\d{3} bytes; at most 1,048,576 are accepted/);
+  });
+});
+
+describe("messages a person can act on", () => {
+  it("PAYGO 1e300 says it is beyond any quota, once", async () => {
+    const raw = rawConfig("dev");
+    raw.models.chat.slots.blue.targets[0].capacity = 1e300;
+    const stderr = await refusal(raw);
+    expect(stderr).toContain("capacity: 1,000,000,000,000,000");
+    expect(stderr).toContain("TPM is beyond any Azure OpenAI quota");
+    expect(stderr).not.toContain("e+300");
+  });
+
+  it.each([-50, 0])("PTU %d gets one message with a hint that applies", async (capacity) => {
+    const raw = rawConfig("prod");
+    raw.models.chat.slots.blue.targets[0].capacity = capacity;
+    const stderr = await refusal(raw, "prod");
+    expect(stderr.match(/targets\[0\]\.capacity/g)).toHaveLength(1);
+    expect(stderr).toContain(`${capacity} PTU: a PTU deployment needs a positive capacity; gpt-5 GlobalProvisionedManaged (minimum 15, step 5) starts at 15`);
+  });
+
+  it("a non-ASCII endpoint name is reported by its key, not by dumping the subtree", async () => {
+    const raw = rawConfig("dev");
+    raw.models["chät"] = raw.models.chat;
+    delete raw.models.chat;
+    const stderr = await refusal(raw);
+    expect(stderr).toContain('models.chät: the key "chät" is not allowed here: endpoint names are 1-24 lower-case ASCII letters');
+    expect(stderr).not.toContain("slots");
+  });
+
+  it.each([".inf", "-.inf", ".nan"])("%s is refused by its key path, never read as null", async (value) => {
+    const file = join(scratch(), "Pulumi.inf.yaml");
+    writeFileSync(file, readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace("logRetentionDays: 30", `logRetentionDays: ${value}`));
+    const result = await plan("--stack", "inf", "--config-file", file, "--out", scratch());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/genai-platform:logRetentionDays is (-?Infinity|NaN) \(YAML \.inf or \.nan\): give a finite number/);
+  });
+
+  it("says why a stack file cannot be read", async () => {
+    const missing = await plan("--stack", "nosuch", "--out", scratch());
+    expect(missing.stderr).toContain("no such file (ENOENT)");
+    const folder = await plan("--stack", "dir", "--config-file", scratch(), "--out", scratch());
+    expect(folder.stderr).toContain("it is a folder, not a file (EISDIR)");
+    // A permission test cannot fail as root, so the reason text is checked directly.
+    expect(readReason(Object.assign(new Error("x"), { code: "EACCES" }))).toBe("permission denied (EACCES)");
+  });
+
+  it("refuses a Latin-1 file instead of mis-reading it", async () => {
+    const file = join(scratch(), "Pulumi.latin1.yaml");
+    const text = readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace("owner: platform-team@contoso.com", "owner: équipe");
+    writeFileSync(file, Buffer.from(text, "latin1"));
+    const result = await plan("--stack", "latin1", "--config-file", file, "--out", scratch());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/is not UTF-8 \(line 9 has bytes of another encoding, such as Latin-1\): save it as UTF-8/);
+  });
+
+  it("prints the empty cache output's warning at most once, and none when the output is null", async () => {
+    const raw = rawConfig("prod");
+    delete raw.cache;
+    const out = scratch();
+    const result = await plan("--stack", "prod", "--config-file", stackFileOf(raw), "--out", out, "--verify");
+    expect(result.code).toBe(0);
+    expect(`${result.stdout}${result.stderr}`).not.toContain("cacheHostName");
+  });
+});
+
+describe("model lifecycle", () => {
+  it("refuses a retired version and names a live replacement along Microsoft's chain", async () => {
+    const raw = rawConfig("dev");
+    raw.models.chat.slots.blue.targets[0] = { ...raw.models.chat.slots.blue.targets[0], model: "gpt-4o-mini", version: "2024-07-18" };
+    raw.quota[0].model = "gpt-4o-mini";
+    const stderr = await refusal(raw);
+    expect(stderr).toContain("models.chat.slots.blue.targets[0].version: gpt-4o-mini 2024-07-18 was retired on 2026-10-01");
+    expect(stderr).toContain("move to gpt-5-mini 2025-08-07 (Microsoft names gpt-4.1-mini 2025-04-14, itself retired on 2026-10-14)");
+  });
+
+  it("warns within the window, and the window is the stack's to set", async () => {
+    const result = await plan("--stack", "prod", "--out", scratch(), "--json");
+    const warnings: string[] = JSON.parse(result.stdout).warnings;
+    expect(warnings).toContain(
+      "models.chat.slots.blue.targets[0], models.chat.slots.blue.targets[1], models.chat.slots.blue.targets[2]: gpt-5 2025-08-07 retires on 2027-02-06, in 71 days: Microsoft names no live replacement: move to a newer version of gpt-5 or another model",
+    );
+    const narrow = await planOf({ ...rawConfig("prod"), lifecycleWarningDays: 30 }, "prod");
+    expect(narrow.stdout).not.toContain("retires on");
+  });
+
+  it("--as-of decides what is retired, and two plans of one day are byte-identical", async () => {
+    const later = await plan("--stack", "prod", "--out", scratch(), "--as-of", "2027-02-06");
+    expect(later.code).toBe(2);
+    expect(later.stderr).toContain("gpt-5 2025-08-07 was retired on 2027-02-06");
+    const bad = await plan("--stack", "prod", "--out", scratch(), "--as-of", "2027-02-30");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--as-of "2027-02-30" is not a day written YYYY-MM-DD');
+    const [a, b] = [scratch(), scratch()];
+    await plan("--stack", "prod", "--out", a, "--as-of", AS_OF);
+    await plan("--stack", "prod", "--out", b, "--as-of", AS_OF);
+    expect(readFileSync(join(a, "prod", "stack.json"))).toEqual(readFileSync(join(b, "prod", "stack.json")));
+  });
+
+  it("the day defaults to the clock, and $GENAI_PLATFORM_AS_OF sets it", () => {
+    expect(asOfDay({}, new Date("2031-03-04T23:59:00Z"))).toBe("2031-03-04");
+    expect(asOfDay({ [AS_OF_ENV]: "2026-01-02" })).toBe("2026-01-02");
+    expect(() => asOfDay({ [AS_OF_ENV]: "tomorrow" })).toThrow(/is not a day written YYYY-MM-DD/);
+  });
+
+  it("warns for a version the table does not know, and the table is consistent", () => {
+    expect(lifecycleFinding("gpt-9", "2030-01-01", AS_OF, 90)).toMatchObject({ severity: "warning", message: expect.stringContaining("is not in the model lifecycle table") });
+    for (const entry of MODEL_LIFECYCLE) {
+      if (entry.replacement) expect(lifecycleOf(entry.replacement.model, entry.replacement.version), `${entry.model} ${entry.version}`).toBeDefined();
+      if (entry.deprecation) expect(entry.deprecation < entry.retirement).toBe(true);
+    }
+    expect(liveReplacement(lifecycleOf("gpt-4o", "2024-11-20")!, AS_OF).live).toMatchObject({ model: "gpt-5.1" });
+    // The replacements the table names have PTU figures, so a PTU slot can move to them.
+    expect(PTU_MODELS["gpt-5.1"]).toEqual({ globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 4_750, outputTokenWeight: 8 });
+  });
+});
+
+describe("the Redis cache is reachable", () => {
+  it("gives the gateway Entra ID data access by default, and refuses a cache nobody can reach", async () => {
+    const raw = rawConfig("dev");
+    const result = await plan("--stack", "dev", "--out", scratch(), "--json");
+    expect(result.code).toBe(0);
+    raw.cache.dataAccess = [];
+    expect(await refusal(raw)).toContain("cache.dataAccess: no workload can reach the cache");
+  });
+});
+
+describe("output order does not depend on the locale", () => {
+  it("plans byte-identically under C and Estonian collation (where az sorts before at)", () => {
+    const raw = rawConfig("dev");
+    raw.accounts = { az: { location: "swedencentral" }, at: { location: "swedencentral" } };
+    raw.models.chat.slots.blue.targets = [
+      { ...raw.models.chat.slots.blue.targets[0], account: "az", capacity: 10_000, priority: 1 },
+      { ...raw.models.chat.slots.blue.targets[0], account: "at", capacity: 10_000, priority: 1 },
+    ];
+    raw.models.embeddings.slots.blue.targets[0].account = "at";
+    const file = stackFileOf(raw);
+    const runIn = (locale: string) => {
+      const out = scratch();
+      const result = spawnSync("node", ["--import", "tsx", "cli/plan.ts", "--stack", "case", "--config-file", file, "--out", out], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        env: { ...process.env, LANG: locale, LC_ALL: locale },
+      });
+      expect(result.stderr).toBe("");
+      return { stdout: result.stdout.replaceAll(out.slice(1), "OUT"), stack: readFileSync(join(out, "case", "stack.json"), "utf8") };
+    };
+    const c = runIn("C.UTF-8");
+    const estonian = runIn("et_EE.UTF-8");
+    expect(estonian.stdout).toBe(c.stdout);
+    expect(estonian.stack).toBe(c.stack);
+    expect(c.stdout.indexOf("at (swedencentral)")).toBeLessThan(c.stdout.indexOf("az (swedencentral)"));
+  });
+});
