@@ -19,7 +19,7 @@ const scratch = () => mkdtempSync(join(tmpdir(), "genai-hardening-"));
 async function plan(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runPlan(args, PROJECT_DIR, { out: (s) => void (stdout += s), err: (s) => void (stderr += s) });
+  const code = await runPlan(args, PROJECT_DIR, { out: (s) => ((stdout += s), true), err: (s) => ((stderr += s), true) });
   return { code, stdout, stderr };
 }
 

@@ -127,7 +127,7 @@ describe("npm run check on real exports", () => {
   async function checkInProcess(...args: string[]) {
     let stdout = "";
     let stderr = "";
-    const code = await check(args, { out: (s) => void (stdout += s), err: (s) => void (stderr += s) });
+    const code = await check(args, { out: (s) => ((stdout += s), true), err: (s) => ((stderr += s), true) });
     return { code, stdout, stderr };
   }
   const scratch = () => mkdtempSync(join(tmpdir(), "genai-check-real-"));
