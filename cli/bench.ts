@@ -16,13 +16,13 @@ interface Sample {
   readonly peakKb?: number;
 }
 
-function runOnce(command: string[]): Sample {
+function runOnce(command: string[], expectedExit = 0): Sample {
   const timed = existsSync(TIME);
   const argv = timed ? [TIME, "-f", "%M", ...command] : command;
   const start = process.hrtime.bigint();
   const result = spawnSync(argv[0]!, argv.slice(1), { cwd: projectDir, encoding: "utf8" });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.status !== 0) throw new Error(`${command.join(" ")} exited ${result.status}: ${result.stderr}`);
+  if (result.status !== expectedExit) throw new Error(`${command.join(" ")} exited ${result.status}: ${result.stderr}`);
   const peak = timed ? Number(result.stderr.trim().split("\n").pop()) : undefined;
   return { seconds, ...(peak ? { peakKb: peak } : {}) };
 }
@@ -43,18 +43,23 @@ function main(): void {
   // Exactly the command `npm run plan` runs (without npm's own start-up).
   const planScript = (JSON.parse(readFileSync(join(projectDir, "package.json"), "utf8")) as { scripts: { plan: string } }).scripts.plan;
   const plan = [...planScript.split(/\s+/), "--out", scratch];
-  const cases: { name: string; command: string[]; targetSeconds: (medians: Map<string, number>) => number; target: string }[] = [
+  // A 400-byte "billion laughs" stack file: 9 levels of nested aliases, refused before anything loads.
+  const bombFile = join(scratch, "Pulumi.bomb.yaml");
+  const levels = "abcdefgh".split("");
+  writeFileSync(bombFile, `config:\n${levels.map((l, i) => `  ${l}: &${l} [${Array(9).fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`).join(",")}]`).join("\n")}\n  genai-platform:tags: [${Array(9).fill("*h").join(",")}]\n`);
+  const cases: { name: string; command: string[]; expectedExit?: number; targetSeconds: (medians: Map<string, number>) => number; target: string }[] = [
     { name: "plan dev", command: [...plan, "--stack", "dev"], targetSeconds: () => 2, target: "<= 2 s" },
     { name: "plan prod", command: [...plan, "--stack", "prod"], targetSeconds: () => 2, target: "<= 2 s" },
     { name: "plan large (10 regions x 10 endpoints)", command: [...plan, "--stack", "large", "--config-file", largeFile], targetSeconds: (m) => 2 * m.get("plan prod")!, target: "<= 2x prod" },
+    { name: "refuse a billion-laughs file (exit 2)", command: [...plan, "--stack", "bomb", "--config-file", bombFile], expectedExit: 2, targetSeconds: () => 1, target: "<= 1 s" },
     { name: "typecheck", command: ["node", "node_modules/typescript/bin/tsc", "--noEmit", "-p", "tsconfig.json"], targetSeconds: () => 30, target: "<= 30 s" },
   ];
   const medians = new Map<string, number>();
   const table = new Table({ head: ["case", "median wall", "peak memory", "runs", "target", "result"], style: { head: [], border: [] } });
   let failed = 0;
   for (const c of cases) {
-    runOnce(c.command); // warm the file-system and transform caches
-    const samples = Array.from({ length: runs }, () => runOnce(c.command));
+    runOnce(c.command, c.expectedExit); // warm the file-system and transform caches
+    const samples = Array.from({ length: runs }, () => runOnce(c.command, c.expectedExit));
     const wall = median(samples.map((s) => s.seconds));
     medians.set(c.name, wall);
     const peaks = samples.map((s) => s.peakKb).filter((p): p is number => p !== undefined);

@@ -1,24 +1,15 @@
-// `npm run plan -- --stack <dev|prod> [--out DIR] [--json] [--verify] [--config-file FILE]`
-// Runs the Pulumi program offline under the mock runtime and writes out/<stack>/stack.json.
-// Exit codes: 0 fine; 1 mandatory policy violations (reserved); 2 invalid config or arguments;
-// 3 the program itself failed (an engine would refuse it: unmocked type, duplicate URN, preview drift).
+// `npm run plan -- --stack <dev|prod> [--out DIR] [--json] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD]`
+// Runs the Pulumi program offline under the mock runtime and writes out/<stack>/ (cli/planRun.ts).
+// Exit codes: 0 fine; 1 mandatory policy violations; 2 invalid arguments, config or --out (nothing
+// written); 3 the program itself failed (an engine would refuse it: unmocked type, duplicate URN, preview drift).
 import "./startup";
 import { readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { asOfDay, dayProblem, loadStackConfig } from "../stacks/load";
-import { stableGuid } from "./mockOutputs";
-import { runOffline, type OfflineRun } from "./offlineRun";
-import { buildPlanReport, renderPlanReport } from "./report";
-import { exitCodeOf, policyReport, renderPolicyReport } from "./check";
-import { baseEnforcement, buildPolicyConfig, policyFacts } from "./policyConfig";
-import { evaluatePolicies } from "./policyRunner";
-import { policies } from "../policies/rules";
-import { buildStackExport } from "./stackExport";
-import { ArtifactWriteError, writeArtifacts } from "./outWriter";
+import { AsOfError, asOfDay, dayProblem } from "../stacks/asOf";
 import { StackFileError, parseYaml, readStackFile } from "./stackFile";
-
-export const EXIT = { ok: 0, policy: 1, invalid: 2, programFailed: 3 } as const;
+import { EXIT } from "./exitCodes";
+import type { PlanArgs, PlanIo } from "./planRun";
 
 const USAGE = "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD]";
 
@@ -30,17 +21,6 @@ export function stackNameProblem(name: string): string | undefined {
 }
 
 class UsageError extends Error {}
-
-interface PlanArgs {
-  readonly stack: string;
-  readonly outDir: string;
-  readonly json: boolean;
-  readonly verify: boolean;
-  readonly configFile: string;
-  readonly projectDir: string;
-  /** The day model lifecycle is checked for. */
-  readonly asOf: string;
-}
 
 function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
   let values;
@@ -82,16 +62,7 @@ function projectName(projectDir: string): string {
   return project.name;
 }
 
-function urnDrift(run: OfflineRun, preview: OfflineRun): string[] {
-  const applied = new Set(run.resources.map((r) => r.urn));
-  const previewed = new Set(preview.resources.map((r) => r.urn));
-  return [
-    ...[...applied].filter((u) => !previewed.has(u)).map((u) => `registered by an update but not by a preview (created inside an apply?): ${u}`),
-    ...[...previewed].filter((u) => !applied.has(u)).map((u) => `registered by a preview but not by an update: ${u}`),
-  ];
-}
-
-export async function plan(argv: string[], projectDir: string, io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) }): Promise<number> {
+export async function plan(argv: string[], projectDir: string, io: PlanIo = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) }): Promise<number> {
   let args: PlanArgs;
   let project: string;
   let stackConfig;
@@ -100,61 +71,16 @@ export async function plan(argv: string[], projectDir: string, io = { out: (s: s
     project = projectName(projectDir);
     stackConfig = readStackFile(args.configFile);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof StackFileError) {
+    if (error instanceof UsageError || error instanceof StackFileError || error instanceof AsOfError) {
       io.err(`plan: ${error.message}\n`);
       return EXIT.invalid;
     }
     throw error;
   }
 
-  const loaded = loadStackConfig(stackConfig, { stack: args.stack, asOf: args.asOf });
-  if (!loaded.ok) {
-    io.err(`plan: ${args.configFile} is not a valid stack configuration; nothing was planned:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}\n`).join("")}`);
-    return EXIT.invalid;
-  }
-  const config = loaded.config;
-  const runOptions = {
-    projectDir,
-    project,
-    stack: args.stack,
-    config: stackConfig.config,
-    secretKeys: stackConfig.secretKeys,
-    asOf: args.asOf,
-    mockContext: { subscriptionId: config.subscriptionId, tenantId: stableGuid(`tenant/${config.subscriptionId}`) },
-  };
-  const run = await runOffline({ ...runOptions, preview: false });
-  const problems = [...run.errors];
-  if (args.verify && problems.length === 0) problems.push(...urnDrift(run, await runOffline({ ...runOptions, preview: true })));
-  if (problems.length > 0) {
-    io.err(`plan: the program cannot be deployed as it is:\n${problems.map((p) => `  ${p}\n`).join("")}`);
-    return EXIT.programFailed;
-  }
-
-  const stackExport = buildStackExport(run.resources, { projectDir, project, stack: args.stack });
-  const policyConfig = buildPolicyConfig(baseEnforcement(projectDir, config.environment), policyFacts(config));
-  const stackDir = join(args.outDir, args.stack);
-  const exportPath = join(stackDir, "stack.json");
-  const policyConfigPath = join(stackDir, "policy-config.json");
-  try {
-    writeArtifacts(stackDir, [
-      { path: "stack.json", content: `${JSON.stringify(stackExport, null, 2)}\n` },
-      { path: "policy-config.json", content: `${JSON.stringify(policyConfig, null, 2)}\n` },
-    ]);
-  } catch (error) {
-    if (!(error instanceof ArtifactWriteError)) throw error;
-    io.err(`plan: --out ${args.outDir}: ${error.message}; nothing was written\n`);
-    return EXIT.invalid;
-  }
-  const policyResult = policyReport(await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig), policyConfig);
-
-  const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, { asOf: args.asOf, warnings: [...new Set([...loaded.warnings, ...run.warnings])] });
-  if (args.json) {
-    io.out(`${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, verified: args.verify }, null, 2)}\n`);
-  } else {
-    const wrote = `Wrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""} and ${relative(process.cwd(), policyConfigPath)}`;
-    io.out(`${renderPlanReport(report)}\n\n${renderPolicyReport(policyResult)}\n\n${wrote}\n`);
-  }
-  return exitCodeOf(policyResult) === 0 ? EXIT.ok : EXIT.policy;
+  // The program, the SDK and the policy pack load only once the stack file has been read.
+  const { planStack } = await import("./planRun");
+  return planStack(args, project, stackConfig, io);
 }
 
 if (require.main === module) {

@@ -1,7 +1,8 @@
 // The Pulumi program: `pulumi up` and the offline plan both load this file (package.json "main").
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigValidationError } from "./config";
-import { asOfDay, requirePlatformConfig, type StackConfigInput } from "./load";
+import { requirePlatformConfig, type StackConfigInput } from "./load";
+import { AsOfError, asOfDay } from "./asOf";
 import { buildPlatform } from "./platform";
 
 /** Whether a config key holds a secret: the SDK's own test, which its public typings leave out. */
@@ -27,7 +28,7 @@ function readConfig() {
     return config;
   } catch (error) {
     // A RunError prints its message without a stack trace; nothing has been registered yet.
-    if (error instanceof ConfigValidationError) throw new pulumi.RunError(error.message);
+    if (error instanceof ConfigValidationError || error instanceof AsOfError) throw new pulumi.RunError(error.message);
     throw error;
   }
 }

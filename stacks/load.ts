@@ -16,9 +16,6 @@ export const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "azure-native", "random", "pu
  */
 export const SECRET_CONFIG_KEYS: readonly string[] = [];
 
-/** The environment variable that sets the day lifecycle checks use (YYYY-MM-DD; default today). */
-export const AS_OF_ENV = "GENAI_PLATFORM_AS_OF";
-
 /** A stack's config map: `namespace:key` -> text (JSON for structured values), and which keys are secret. */
 export interface StackConfigInput {
   readonly config: Readonly<Record<string, string>>;
@@ -33,23 +30,6 @@ export interface LoadContext {
 }
 
 export type LoadResult = { ok: true; config: PlatformConfig; warnings: string[] } | { ok: false; issues: ConfigIssue[] };
-
-/** Why `text` is not a YYYY-MM-DD day, or undefined. */
-export function dayProblem(text: string): string | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`)) || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) {
-    return `"${text}" is not a day written YYYY-MM-DD`;
-  }
-  return undefined;
-}
-
-/** The day lifecycle checks use: $GENAI_PLATFORM_AS_OF when set, else today (UTC). */
-export function asOfDay(env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): string {
-  const given = env[AS_OF_ENV];
-  if (given === undefined || given === "") return now.toISOString().slice(0, 10);
-  const problem = dayProblem(given);
-  if (problem) throw new ConfigValidationError([{ path: `$${AS_OF_ENV}`, message: problem }]);
-  return given;
-}
 
 /** Decodes a Pulumi config value: structured values arrive as JSON text, plain strings as they are. */
 export function decodeConfigValue(text: string): unknown {

@@ -10,7 +10,8 @@ import { plan as runPlan } from "../cli/plan";
 import { readReason } from "../cli/stackFile";
 import { lifecycleFinding, liveReplacement, lifecycleOf, MODEL_LIFECYCLE } from "../components/openai/lifecycle";
 import { PTU_MODELS } from "../components/openai/models";
-import { AS_OF_ENV, asOfDay, environmentOfStackName } from "../stacks/load";
+import { environmentOfStackName } from "../stacks/load";
+import { AS_OF_ENV, asOfDay } from "../stacks/asOf";
 import { AS_OF, PROJECT_DIR, rawConfig } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-hardening-"));

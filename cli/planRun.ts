@@ -1,0 +1,93 @@
+// The heavy half of `npm run plan`: validate the config, run the program under the mock runtime, write
+// the artifacts, run the policy pack and report. cli/plan.ts loads it once the stack file has been read.
+import { join, relative } from "node:path";
+import { loadStackConfig, type StackConfigInput } from "../stacks/load";
+import { stableGuid } from "./mockOutputs";
+import { runOffline, type OfflineRun } from "./offlineRun";
+import { buildPlanReport, renderPlanReport } from "./report";
+import { exitCodeOf, policyReport, renderPolicyReport } from "./check";
+import { baseEnforcement, buildPolicyConfig, policyFacts } from "./policyConfig";
+import { evaluatePolicies } from "./policyRunner";
+import { policies } from "../policies/rules";
+import { buildStackExport } from "./stackExport";
+import { ArtifactWriteError, writeArtifacts } from "./outWriter";
+import { EXIT } from "./exitCodes";
+
+
+export interface PlanArgs {
+  readonly stack: string;
+  readonly outDir: string;
+  readonly json: boolean;
+  readonly verify: boolean;
+  readonly configFile: string;
+  readonly projectDir: string;
+  /** The day model lifecycle is checked for. */
+  readonly asOf: string;
+}
+
+export interface PlanIo {
+  readonly out: (text: string) => unknown;
+  readonly err: (text: string) => unknown;
+}
+
+function urnDrift(run: OfflineRun, preview: OfflineRun): string[] {
+  const applied = new Set(run.resources.map((r) => r.urn));
+  const previewed = new Set(preview.resources.map((r) => r.urn));
+  return [
+    ...[...applied].filter((u) => !previewed.has(u)).map((u) => `registered by an update but not by a preview (created inside an apply?): ${u}`),
+    ...[...previewed].filter((u) => !applied.has(u)).map((u) => `registered by a preview but not by an update: ${u}`),
+  ];
+}
+
+export async function planStack(args: PlanArgs, project: string, stackConfig: StackConfigInput, io: PlanIo): Promise<number> {
+  const projectDir = args.projectDir;
+  const loaded = loadStackConfig(stackConfig, { stack: args.stack, asOf: args.asOf });
+  if (!loaded.ok) {
+    io.err(`plan: ${args.configFile} is not a valid stack configuration; nothing was planned:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}\n`).join("")}`);
+    return EXIT.invalid;
+  }
+  const config = loaded.config;
+  const runOptions = {
+    projectDir,
+    project,
+    stack: args.stack,
+    config: stackConfig.config,
+    secretKeys: stackConfig.secretKeys,
+    asOf: args.asOf,
+    mockContext: { subscriptionId: config.subscriptionId, tenantId: stableGuid(`tenant/${config.subscriptionId}`) },
+  };
+  const run = await runOffline({ ...runOptions, preview: false });
+  const problems = [...run.errors];
+  if (args.verify && problems.length === 0) problems.push(...urnDrift(run, await runOffline({ ...runOptions, preview: true })));
+  if (problems.length > 0) {
+    io.err(`plan: the program cannot be deployed as it is:\n${problems.map((p) => `  ${p}\n`).join("")}`);
+    return EXIT.programFailed;
+  }
+
+  const stackExport = buildStackExport(run.resources, { projectDir, project, stack: args.stack });
+  const policyConfig = buildPolicyConfig(baseEnforcement(projectDir, config.environment), policyFacts(config));
+  const stackDir = join(args.outDir, args.stack);
+  const exportPath = join(stackDir, "stack.json");
+  const policyConfigPath = join(stackDir, "policy-config.json");
+  try {
+    writeArtifacts(stackDir, [
+      { path: "stack.json", content: `${JSON.stringify(stackExport, null, 2)}\n` },
+      { path: "policy-config.json", content: `${JSON.stringify(policyConfig, null, 2)}\n` },
+    ]);
+  } catch (error) {
+    if (!(error instanceof ArtifactWriteError)) throw error;
+    io.err(`plan: --out ${args.outDir}: ${error.message}; nothing was written\n`);
+    return EXIT.invalid;
+  }
+  const policyResult = policyReport(await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig), policyConfig);
+
+  const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, { asOf: args.asOf, warnings: [...new Set([...loaded.warnings, ...run.warnings])] });
+  if (args.json) {
+    io.out(`${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, verified: args.verify }, null, 2)}\n`);
+  } else {
+    const wrote = `Wrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""} and ${relative(process.cwd(), policyConfigPath)}`;
+    io.out(`${renderPlanReport(report)}\n\n${renderPolicyReport(policyResult)}\n\n${wrote}\n`);
+  }
+  return exitCodeOf(policyResult) === 0 ? EXIT.ok : EXIT.policy;
+}
+
