@@ -310,7 +310,7 @@ describe("output order does not depend on the locale", () => {
         env: { ...process.env, LANG: locale, LC_ALL: locale },
       });
       expect(result.stderr).toBe("");
-      return { stdout: result.stdout.replaceAll(out.slice(1), "OUT"), stack: readFileSync(join(out, "case", "stack.json"), "utf8") };
+      return { stdout: result.stdout.replace(/^Wrote .*$/m, "Wrote (the scratch folder differs)"), stack: readFileSync(join(out, "case", "stack.json"), "utf8") };
     };
     const c = runIn("C.UTF-8");
     const estonian = runIn("et_EE.UTF-8");
