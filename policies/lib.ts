@@ -6,6 +6,16 @@ import type {
   ReportViolation,
   ResourceValidationArgs,
 } from "@pulumi/policy";
+import { CATALOGUE, baseType, typesWhere } from "./catalogue";
+
+export { baseType } from "./catalogue";
+
+/** The policy runtime's error for a value a preview does not know yet (internal to @pulumi/policy, so typed here). */
+const { UnknownValueError } = require("@pulumi/policy/proxy") as { UnknownValueError: new (...args: never[]) => Error };
+
+export function isUnknownValueError(error: unknown): error is Error {
+  return error instanceof UnknownValueError;
+}
 
 export const TYPES = {
   resourceGroup: "azure-native:resources:ResourceGroup",
@@ -26,32 +36,17 @@ export const TYPES = {
   redisAccessPolicyAssignment: "azure-native:redisenterprise:AccessPolicyAssignment",
 } as const;
 
-/** Azure types the platform creates that take no tags. */
-export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
-  TYPES.diagnosticSetting,
-  TYPES.roleAssignment,
-  TYPES.federatedCredential,
-  TYPES.subnet,
-  TYPES.privateDnsZoneGroup,
-  TYPES.redisDatabase,
-  TYPES.redisAccessPolicyAssignment,
-]);
+/** Azure types that take tags (cost allocation needs environment, owner and cost center on each). */
+export const TAGGABLE_TYPES: ReadonlySet<string> = typesWhere((e) => e.taggable);
 
 /** Azure types that hold state a user owns; prod protects them from deletion. */
-export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
-  TYPES.resourceGroup,
-  TYPES.workspace,
-  TYPES.appInsights,
-  TYPES.openAiAccount,
-  TYPES.redisCluster,
-  TYPES.redisDatabase,
-]);
+export const STATEFUL_TYPES: ReadonlySet<string> = typesWhere((e) => e.stateful);
 
-/** Azure types that support diagnostic settings and must send them to the workspace. */
-export const DIAGNOSABLE_TYPES: ReadonlySet<string> = new Set([TYPES.openAiAccount, TYPES.redisCluster]);
+/** Azure types that must send diagnostics to the workspace (the categories are in the catalogue). */
+export const DIAGNOSABLE_TYPES: ReadonlySet<string> = typesWhere((e) => e.diagnostics !== undefined);
 
 /** Resources that must be reached only through a private endpoint in prod. */
-export const PRIVATE_ONLY_TYPES: ReadonlySet<string> = new Set([TYPES.openAiAccount, TYPES.redisCluster]);
+export const PRIVATE_ONLY_TYPES: ReadonlySet<string> = typesWhere((e) => e.privateLinkGroup !== undefined);
 
 export const PTU_SKUS: ReadonlySet<string> = new Set(["ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"]);
 export const PAYGO_SKUS: ReadonlySet<string> = new Set(["Standard", "GlobalStandard", "DataZoneStandard"]);
@@ -69,7 +64,7 @@ export function checklist(...items: number[]): PolicyComplianceFramework {
 /** Runs `check` on resources of `type` and reports every other type as not applicable. */
 export function forType(type: string, check: (props: Record<string, any>, args: ResourceValidationArgs, report: ReportViolation) => void) {
   return (args: ResourceValidationArgs, report: ReportViolation): void => {
-    if (args.type !== type) args.notApplicable(`applies only to ${type}`);
+    if (baseType(args.type) !== type) args.notApplicable(`applies only to ${type}`);
     check(args.props, args, report);
   };
 }
@@ -79,8 +74,9 @@ export function isAzureResource(type: string): boolean {
   return type.startsWith("azure-native:");
 }
 
+/** The resources of `type`, whatever API version their type token names. */
 export function ofType(resources: readonly PolicyResource[], type: string): PolicyResource[] {
-  return resources.filter((r) => r.type === type);
+  return resources.filter((r) => baseType(r.type) === type);
 }
 
 /**
@@ -88,7 +84,122 @@ export function ofType(resources: readonly PolicyResource[], type: string): Poli
  * values, so it also works in a preview, where the value (an output of the other resource) is unknown.
  */
 export function sourceOf(resource: PolicyResource, property: string, type: string): PolicyResource | undefined {
-  return resource.propertyDependencies[property]?.find((r) => r.type === type);
+  return resource.propertyDependencies[property]?.find((r) => baseType(r.type) === type);
+}
+
+/** `read()`, or undefined where it reads a value a preview does not know yet. */
+export function known<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (isUnknownValueError(error)) return undefined;
+    throw error;
+  }
+}
+
+/** What an ARM resource id names: a scope wider than a resource, or a resource by its ARM type and name. */
+export type ArmTarget =
+  | { readonly scope: "managementGroup" | "subscription" | "resourceGroup" }
+  | { readonly scope: "resource"; readonly armType: string; readonly name: string };
+
+/** Parses an ARM id (`/subscriptions/s/resourceGroups/g/providers/Ns/type/name[/child/name...]`), or undefined. */
+export function parseArmId(id: string): ArmTarget | undefined {
+  const parts = id.split("/");
+  if (parts[0] !== "" || parts.length < 3) return undefined;
+  if (/^providers$/i.test(parts[1]!) && /^Microsoft\.Management$/i.test(parts[2] ?? "") && parts.length === 5) return { scope: "managementGroup" };
+  if (!/^subscriptions$/i.test(parts[1]!) || !parts[2]) return undefined;
+  if (parts.length === 3) return { scope: "subscription" };
+  if (!/^resourceGroups$/i.test(parts[3] ?? "") || !parts[4]) return undefined;
+  if (parts.length === 5) return { scope: "resourceGroup" };
+  if (!/^providers$/i.test(parts[5] ?? "") || parts.length < 9 || (parts.length - 7) % 2 !== 0) return undefined;
+  const namespace = parts[6]!;
+  const segments = parts.slice(7);
+  const types = segments.filter((_, i) => i % 2 === 0);
+  return { scope: "resource", armType: `${namespace}/${types.join("/")}`, name: segments[segments.length - 1]! };
+}
+
+/** Where a reference property points: a resource of the stack, or an id outside it; `unknown` when neither its value nor a dependency tells. */
+export interface Reference {
+  readonly target?: PolicyResource;
+  readonly outside?: ArmTarget;
+  readonly id?: string;
+  /** The preview's unknown-value error, when the id is unknown and no dependency resolves it. */
+  readonly unknown?: Error;
+}
+
+/**
+ * The resource of the stack that `resource`'s `property` points at. By the id first (a literal or a
+ * known output, so a relation stands without a dependency, and a dependency cannot vouch for a wrong
+ * id); by the property's dependencies only where the id is not known (a preview of new resources).
+ * `id` reads the property's id from the props.
+ */
+export function targetOf(resource: PolicyResource, property: string, id: (props: Record<string, any>) => unknown, candidates: readonly PolicyResource[]): Reference {
+  let value: unknown;
+  let unknown: Error | undefined;
+  try {
+    value = id(resource.props);
+  } catch (error) {
+    if (!isUnknownValueError(error)) throw error;
+    unknown = error;
+  }
+  if (typeof value === "string" && value !== "") {
+    const parsed = parseArmId(value);
+    if (!parsed) return { id: value };
+    if (parsed.scope !== "resource") return { outside: parsed, id: value };
+    const target = candidates.find((c) => {
+      const arm = CATALOGUE[baseType(c.type)]?.arm;
+      return arm !== undefined && arm.toLowerCase() === parsed.armType.toLowerCase() && known(() => c.props.name) === parsed.name;
+    });
+    return target ? { target, id: value } : { outside: parsed, id: value };
+  }
+  const urns = new Set(candidates.map((c) => c.urn));
+  const viaDependency = resource.propertyDependencies[property]?.find((r) => urns.has(r.urn));
+  if (viaDependency) return { target: viaDependency };
+  return unknown ? { unknown } : {};
+}
+
+/**
+ * Reads a value of each item; items whose value a preview does not know yet are left out and named in
+ * `undecided` (an unknown-value error to throw once the known ones are decided).
+ */
+export function readEach<T, V>(items: readonly T[], label: (item: T) => string, read: (item: T) => V): { values: { item: T; value: V }[]; undecided?: Error } {
+  const values: { item: T; value: V }[] = [];
+  const missing: string[] = [];
+  let first: Error | undefined;
+  for (const item of items) {
+    try {
+      values.push({ item, value: read(item) });
+    } catch (error) {
+      if (!isUnknownValueError(error)) throw error;
+      missing.push(label(item));
+      first ??= error;
+    }
+  }
+  if (first) first.message = `undecided for ${missing.join(", ")}: ${first.message}`;
+  return first ? { values, undecided: first } : { values };
+}
+
+/**
+ * Runs `decide` for each item; a value a preview does not know leaves that item undecided instead of
+ * the whole rule. Violations of the decided items stand; if any item was undecided, the rule then
+ * ends as the policy runtime expects (an unknown-value error, reported advisory) naming them.
+ */
+export function decideEach<T>(items: readonly T[], label: (item: T) => string, decide: (item: T) => void): void {
+  const undecided: string[] = [];
+  let first: Error | undefined;
+  for (const item of items) {
+    try {
+      decide(item);
+    } catch (error) {
+      if (!isUnknownValueError(error)) throw error;
+      undecided.push(label(item));
+      first ??= error;
+    }
+  }
+  if (first) {
+    first.message = `undecided for ${undecided.join(", ")}: ${first.message}`;
+    throw first;
+  }
 }
 
 /**
@@ -97,6 +208,19 @@ export function sourceOf(resource: PolicyResource, property: string, type: strin
  */
 export function deploymentNameOf(deployment: PolicyResource): string {
   return deployment.props.tags?.deployment ?? deployment.props.name;
+}
+
+/** What the capacity rules read of a deployment (throws where a preview does not know a value yet). */
+export function deploymentFacts(d: PolicyResource) {
+  return {
+    name: deploymentNameOf(d),
+    sku: String(d.props.sku?.name),
+    capacity: Number(d.props.sku?.capacity ?? 0),
+    model: d.props.properties?.model?.name as string | undefined,
+    region: sourceOf(d, "accountName", TYPES.openAiAccount)?.props.location as string | undefined,
+    endpoint: d.props.tags?.endpoint as string | undefined,
+    slot: d.props.tags?.slot as string | undefined,
+  };
 }
 
 export function describe(resource: { name: string; type: string }): string {

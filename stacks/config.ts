@@ -48,6 +48,8 @@ const account = strict({
   kind: z.enum(["OpenAI", "AIServices"]).default("OpenAI"),
   /** Content filter threshold for the four harm categories: Low is stricter than Medium; weaker is not allowed. */
   contentFilterThreshold: z.enum(["Low", "Medium"], "Low or Medium (weaker than Medium is not allowed)").default("Medium"),
+  /** The only host names the account may call out to (outbound access is always restricted); none by default. */
+  allowedFqdns: z.array(z.string().regex(/^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case host name such as mysearch.search.windows.net")).default([]),
 });
 
 const workload = strict({

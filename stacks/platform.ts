@@ -73,6 +73,7 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
       kind: account.kind,
       publicNetworkAccess,
       allowedIpRanges: config.allowedIpRanges,
+      allowedFqdns: account.allowedFqdns,
       contentFilterThreshold: account.contentFilterThreshold,
       deployments: planned.filter((d) => d.account === accountKey),
       workspaceId: core.workspaceId,

@@ -72,7 +72,10 @@ describe("npm run plan", () => {
     writeFileSync(file, largeStackFile(10, 10));
     const result = plan("--stack", "large", "--out", out, "--config-file", file, "--json");
     expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout).capacity).toHaveLength(110);
+    // Ten regions and three models are more than prod's policy config allows: only those rules object.
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.capacity).toHaveLength(110);
+    expect([...new Set(report.policy.violations.map((v: { policy: string }) => v.policy))].sort()).toEqual(["governance-azure-allowed-regions", "governance-openai-allowed-models"]);
   });
 });

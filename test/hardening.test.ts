@@ -123,7 +123,10 @@ describe("Azure's own limits, checked before deploy", () => {
     opened.additionalRegions = ["contosonorth"];
     const result = await planOf(opened);
     expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
+    // The config accepts the region; whether the environment may use it is the policy pack's call.
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/governance-azure-allowed-regions\s+│ mandatory/);
+    expect(result.stdout).toContain("contosonorth");
   });
 
   it("refuses more than 50 tags, long or forbidden tag names, long values and the platform's own tag names", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { redact, REDACTED } from "../cli/stackExport";
 import { SECRET_PLACEHOLDER } from "../cli/stackFile";
 import { roleAssignmentName } from "../components/identity/guid";
-import { UNTAGGABLE_TYPES } from "../policies/lib";
+import { TAGGABLE_TYPES } from "../policies/lib";
 import { planStack, pulumiConfigOf, rawConfig, resourcesOfType, runFixtureProgram, stackFile, type PlannedStack } from "./helpers";
 
 const DEPLOYMENT = "azure-native:cognitiveservices:Deployment";
@@ -241,7 +241,7 @@ describe("prod plan", () => {
   });
 
   it("tags every taggable resource with environment, owner and cost center", () => {
-    const tagged = prod.stackExport.deployment.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:") && !r.type.startsWith("random:") && !UNTAGGABLE_TYPES.has(r.type));
+    const tagged = prod.stackExport.deployment.resources.filter((r) => r.custom && TAGGABLE_TYPES.has(r.type));
     expect(tagged.length).toBeGreaterThan(10);
     for (const r of tagged) expect(r.inputs.tags).toMatchObject({ environment: "prod", owner: "platform-team@contoso.com", costCenter: "CC-4711" });
   });

@@ -26,6 +26,8 @@ export interface OpenAiServiceArgs {
   readonly publicNetworkAccess: "Disabled" | "Enabled";
   /** With public access on: the only client addresses admitted (none = any). */
   readonly allowedIpRanges: readonly string[];
+  /** The only FQDNs the account may call out to (data loss prevention); empty: no outbound calls. */
+  readonly allowedFqdns: readonly string[];
   readonly contentFilterThreshold: FilterThreshold;
   /** This account's deployments in chain order (from `planAccountDeployments`). */
   readonly deployments: readonly PlannedDeployment[];
@@ -81,6 +83,8 @@ export class OpenAiService extends pulumi.ComponentResource {
         disableLocalAuth: true,
         publicNetworkAccess: args.publicNetworkAccess,
         networkAcls: networkAcls(args.publicNetworkAccess, args.allowedIpRanges),
+        restrictOutboundNetworkAccess: true,
+        allowedFqdnList: [...args.allowedFqdns],
       },
       tags: args.tags,
     }, { parent: this, protect: args.protect });

@@ -5,15 +5,21 @@ import { costAzureRequiredTags } from "./cost/cost-azure-required-tags";
 import { costOpenaiPaygoWithinQuota } from "./cost/cost-openai-paygo-within-quota";
 import { costOpenaiPtuWithinCap } from "./cost/cost-openai-ptu-within-cap";
 import { dataOpenaiDeploymentVersionPinned } from "./data/data-openai-deployment-version-pinned";
-import { dataOpenaiPaygoNoAutoUpgrade } from "./data/data-openai-paygo-no-auto-upgrade";
+import { dataOpenaiDeploymentNoAutoUpgrade } from "./data/data-openai-deployment-no-auto-upgrade";
 import { ethicsOpenaiContentFilterStrength } from "./ethics/ethics-openai-content-filter-strength";
 import { ethicsOpenaiDeploymentFiltered } from "./ethics/ethics-openai-deployment-filtered";
+import { governanceAzureAllowedRegions } from "./governance/governance-azure-allowed-regions";
+import { governanceOpenaiAllowedModels } from "./governance/governance-openai-allowed-models";
+import { governanceTypeClassified } from "./governance/governance-type-classified";
 import { lifecycleEndpointLiveSlot } from "./lifecycle/lifecycle-endpoint-live-slot";
 import { observabilityAzureDiagnosticsToWorkspace } from "./observability/observability-azure-diagnostics-to-workspace";
 import { reliabilityAzureStatefulProtected } from "./reliability/reliability-azure-stateful-protected";
 import { reliabilityOpenaiPtuFallback } from "./reliability/reliability-openai-ptu-fallback";
+import { reliabilityRedisHighAvailability } from "./reliability/reliability-redis-high-availability";
 import { securityMonitoringLocalAuthDisabled } from "./security/security-monitoring-local-auth-disabled";
+import { securityOpenaiIdentityAndSubdomain } from "./security/security-openai-identity-and-subdomain";
 import { securityOpenaiLocalAuthDisabled } from "./security/security-openai-local-auth-disabled";
+import { securityOpenaiOutboundRestricted } from "./security/security-openai-outbound-restricted";
 import { securityOpenaiPublicNetworkDisabled } from "./security/security-openai-public-network-disabled";
 import { securityNetworkPrivateEndpoint } from "./security/security-network-private-endpoint";
 import { securityRbacNoBroadRoles } from "./security/security-rbac-no-broad-roles";
@@ -28,15 +34,21 @@ export const policies: Policies = [
   costOpenaiPaygoWithinQuota,
   costOpenaiPtuWithinCap,
   dataOpenaiDeploymentVersionPinned,
-  dataOpenaiPaygoNoAutoUpgrade,
+  dataOpenaiDeploymentNoAutoUpgrade,
   ethicsOpenaiContentFilterStrength,
   ethicsOpenaiDeploymentFiltered,
+  governanceAzureAllowedRegions,
+  governanceOpenaiAllowedModels,
+  governanceTypeClassified,
   lifecycleEndpointLiveSlot,
   observabilityAzureDiagnosticsToWorkspace,
   reliabilityAzureStatefulProtected,
   reliabilityOpenaiPtuFallback,
+  reliabilityRedisHighAvailability,
   securityMonitoringLocalAuthDisabled,
+  securityOpenaiIdentityAndSubdomain,
   securityOpenaiLocalAuthDisabled,
+  securityOpenaiOutboundRestricted,
   securityOpenaiPublicNetworkDisabled,
   securityNetworkPrivateEndpoint,
   securityRbacNoBroadRoles,

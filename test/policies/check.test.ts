@@ -30,22 +30,28 @@ describe("the planned stacks", () => {
 
   const DEV_RELAXED = [
     "reliability-azure-stateful-protected",
+    "reliability-redis-high-availability",
     "security-network-private-endpoint",
+    "security-openai-outbound-restricted",
     "security-openai-public-network-disabled",
     "security-redis-public-network-disabled",
   ];
+  const levelOf = (value: unknown) => (typeof value === "string" ? value : (value as { enforcementLevel?: string }).enforcementLevel ?? "mandatory");
 
-  it("dev passes every mandatory rule; its relaxations (network isolation, protect) are reported as advisory", async () => {
+  it("dev passes every mandatory rule; its relaxations are reported as advisory", async () => {
     const violations = await violationsOfPlan("dev");
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-    expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual(DEV_RELAXED);
+    // Dev's accounts restrict outbound access by default, so that relaxation reports nothing.
+    expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual(DEV_RELAXED.filter((p) => p !== "security-openai-outbound-restricted"));
   });
 
-  it("relaxes in dev only network isolation and protect", () => {
+  it("relaxes in dev only network isolation, outbound restriction, protect and cache replication; prod relaxes nothing", () => {
     const dev = baseEnforcement(PROJECT_DIR, "dev");
-    const relaxed = Object.entries(dev).filter(([name, level]) => name !== "all" && level !== "mandatory").map(([name]) => name);
+    const relaxed = Object.entries(dev).filter(([name, value]) => name !== "all" && levelOf(value) !== "mandatory").map(([name]) => name);
     expect(relaxed.sort()).toEqual(DEV_RELAXED);
-    expect(baseEnforcement(PROJECT_DIR, "prod")).toEqual({ all: "mandatory" });
+    const prod = baseEnforcement(PROJECT_DIR, "prod");
+    expect(prod.all).toBe("mandatory");
+    expect(Object.entries(prod).filter(([, value]) => levelOf(value) !== "mandatory")).toEqual([]);
   });
 });
 
@@ -117,6 +123,7 @@ describe("the pack in a first preview of a new stack", () => {
     // output: both unknown before creation. The offline plan and `pulumi up` decide these rules.
     expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual([
       "security-openai-local-auth-disabled",
+      "security-openai-outbound-restricted",
       "security-openai-public-network-disabled",
       "security-redis-key-auth-exception",
     ]);

@@ -1,7 +1,8 @@
 // Every rule: one compliant case, then one failing case per requirement (mutate one field).
 import { describe, expect, it } from "vitest";
 import { policies } from "../../policies/rules";
-import { TYPES } from "../../policies/lib";
+import { TYPES, baseType } from "../../policies/lib";
+import { CATALOGUE } from "../../policies/catalogue";
 import { UNKNOWN, runResourceRule, runStackRule, withUnknown, type FakeResource } from "./harness";
 
 const rule = (name: string) => {
@@ -17,11 +18,19 @@ const account = (): FakeResource => ({
   name: "openai-swc-account",
   protect: true,
   props: {
-    accountName: "oai-genai-prod-swc",
+    name: "oai-genai-prod-swc",
     location: "swedencentral",
     kind: "OpenAI",
+    identity: { type: "SystemAssigned" },
     tags: TAGS,
-    properties: { disableLocalAuth: true, publicNetworkAccess: "Disabled", networkAcls: { defaultAction: "Deny", ipRules: [] } },
+    properties: {
+      customSubDomainName: "oai-genai-prod-swc-a1b2c3",
+      disableLocalAuth: true,
+      publicNetworkAccess: "Disabled",
+      networkAcls: { defaultAction: "Deny", ipRules: [] },
+      restrictOutboundNetworkAccess: true,
+      allowedFqdnList: [],
+    },
   },
 });
 
@@ -67,7 +76,7 @@ const diagnostics = (): FakeResource => ({
   type: TYPES.diagnosticSetting,
   name: "openai-swc-diagnostics",
   dependsOn: { resourceUri: ["openai-swc-account"], workspaceId: ["core-log"] },
-  props: { name: "diag-log-analytics", logs: [{ categoryGroup: "allLogs", enabled: true }] },
+  props: { name: "diag-log-analytics", logs: [{ categoryGroup: "allLogs", enabled: true }], metrics: [{ category: "AllMetrics", enabled: true }] },
 });
 
 /** A compliant stack: account, filter, PAYGO + PTU with spillover, workspace and diagnostics. */
@@ -181,8 +190,23 @@ describe("ethics-openai-deployment-filtered", () => {
     ]);
   });
   it("fails for a filter the stack does not define", async () => {
-    const elsewhere = mutate(paygo(), (p) => (p.properties.raiPolicyName = "Microsoft.Nil"), { dependsOn: { accountName: ["openai-swc-account"] } });
-    expect((await runStackRule(policy, [account(), raiPolicy(), elsewhere])).violations[0]).toContain('names RAI policy "Microsoft.Nil", which this stack does not define');
+    const elsewhere = mutate(paygo(), (p) => (p.properties.raiPolicyName = "Microsoft.DefaultV2"), { dependsOn: { accountName: ["openai-swc-account"] } });
+    expect((await runStackRule(policy, [account(), raiPolicy(), elsewhere])).violations[0]).toContain('names RAI policy "Microsoft.DefaultV2", which this stack does not define');
+  });
+  it("fails for Microsoft.Nil (filtering off), whatever its dependencies say", async () => {
+    const nil = mutate(paygo(), (p) => (p.properties.raiPolicyName = "Microsoft.Nil"));
+    expect(nil.dependsOn?.properties).toEqual(["openai-swc-content-filter"]);
+    expect((await runStackRule(policy, [account(), raiPolicy(), nil])).violations).toEqual(["openai-swc-chat-blue-gpt-4o-gstd (azure-native:cognitiveservices:Deployment) names Microsoft.Nil: content filtering is off"]);
+  });
+  it("fails for a policy name the stack does not define, though it depends on the stack's policy", async () => {
+    const other = mutate(paygo(), (p) => (p.properties.raiPolicyName = "someone-elses-policy"));
+    expect((await runStackRule(policy, [account(), raiPolicy(), other])).violations[0]).toContain('names RAI policy "someone-elses-policy", which this stack does not define');
+  });
+  it("decides by the dependency only while the name is unknown (a preview)", async () => {
+    const previewed = { ...paygo(), props: withUnknown(paygo().props, ["properties", "raiPolicyName"]) };
+    expect(await runStackRule(policy, [account(), raiPolicy(), previewed])).toEqual({ violations: [] });
+    const orphan = { ...previewed, dependsOn: { accountName: ["openai-swc-account"] } };
+    expect((await runStackRule(policy, [account(), raiPolicy(), orphan])).unknown).toContain("undecided for openai-swc-chat-blue-gpt-4o-gstd");
   });
   it("passes by name when the filter is the account's own (no dependency recorded)", async () => {
     const byName = { ...paygo(), dependsOn: { accountName: ["openai-swc-account"] } };
@@ -209,8 +233,8 @@ describe("data-openai-deployment-version-pinned", () => {
   });
 });
 
-describe("data-openai-paygo-no-auto-upgrade", () => {
-  const policy = rule("data-openai-paygo-no-auto-upgrade");
+describe("data-openai-deployment-no-auto-upgrade", () => {
+  const policy = rule("data-openai-deployment-no-auto-upgrade");
   it("passes for PAYGO with NoAutoUpgrade", async () => expect((await runResourceRule(policy, paygo())).violations).toEqual([]));
   it("fails for PAYGO that follows new defaults", async () => {
     expect((await runResourceRule(policy, mutate(paygo(), (p) => (p.properties.versionUpgradeOption = "OnceNewDefaultVersionAvailable")))).violations).toEqual([
@@ -220,7 +244,13 @@ describe("data-openai-paygo-no-auto-upgrade", () => {
   it("fails for PAYGO with the option unset", async () => {
     expect((await runResourceRule(policy, mutate(paygo(), (p) => delete p.properties.versionUpgradeOption))).violations).toHaveLength(1);
   });
-  it("does not apply to PTU deployments", async () => expect((await runResourceRule(policy, ptu())).notApplicable).toContain("does not auto-upgrade"));
+  it("passes for a PTU deployment that sets no upgrade option", async () => expect((await runResourceRule(policy, ptu())).violations).toEqual([]));
+  it("fails for any deployment type that asks for auto-upgrade", async () => {
+    const upgrading = ptu({ spilloverDeploymentName: "chat-blue-gpt-4o-gstd", versionUpgradeOption: "OnceCurrentVersionExpired" });
+    expect((await runResourceRule(policy, upgrading)).violations).toEqual([
+      'GlobalProvisionedManaged deployment sets versionUpgradeOption "OnceCurrentVersionExpired": its model version would change without a reviewed change',
+    ]);
+  });
 });
 
 describe("cost-azure-required-tags", () => {
@@ -255,7 +285,7 @@ describe("observability-azure-diagnostics-to-workspace", () => {
   });
   it("fails when the setting goes elsewhere", async () => {
     const toStorage: FakeResource = { ...diagnostics(), dependsOn: { resourceUri: ["openai-swc-account"] }, props: { storageAccountId: "/subscriptions/s/x" } };
-    expect((await runStackRule(policy, [account(), workspace(), toStorage])).violations[0]).toContain("none sends to a Log Analytics workspace");
+    expect((await runStackRule(policy, [account(), workspace(), toStorage])).violations[0]).toContain("none sends enabled logs or metrics to a Log Analytics workspace");
   });
   it("fails for the Redis cluster without a setting", async () => {
     const cluster: FakeResource = { type: TYPES.redisCluster, name: "cache-cluster", props: { name: "amr" } };
@@ -320,8 +350,15 @@ describe("capacity-openai-ptu-sized", () => {
 describe("reliability-openai-ptu-fallback", () => {
   const policy = rule("reliability-openai-ptu-fallback");
   it("passes with native spillover", async () => expect((await runStackRule(policy, stack())).violations).toEqual([]));
-  it("passes with a second target in the slot instead", async () => {
-    expect((await runStackRule(policy, [account(), ptu({}), paygo()])).violations).toEqual([]);
+  it("passes with a second target in another region instead", async () => {
+    const other: FakeResource = { ...account(), name: "openai-eus2-account" };
+    const elsewhere = { ...paygo(), name: "openai-eus2-chat-blue-gpt-4o-gstd", dependsOn: { accountName: ["openai-eus2-account"] } };
+    expect((await runStackRule(policy, [account(), other, ptu({}), elsewhere])).violations).toEqual([]);
+  });
+  it("fails when a same-account, same-level pay-as-you-go twin exists but the PTU deployment does not spill over to it", async () => {
+    expect((await runStackRule(policy, [account(), ptu({}), paygo()])).violations).toEqual([
+      "chat-blue-gpt-4o-gptu does not spill over, though chat-blue-gpt-4o-gstd (GlobalStandard, gpt-4o 2024-11-20) on the same account could take its overflow natively: set spilloverDeploymentName",
+    ]);
   });
   it("fails when spillover names a deployment that does not exist", async () => {
     expect((await runStackRule(policy, [account(), ptu({ spilloverDeploymentName: "nope" })])).violations[0]).toContain('spills over to "nope"');
@@ -360,7 +397,7 @@ describe("lifecycle-endpoint-live-slot", () => {
 describe("the pack", () => {
   it("names every rule <area>-<resource>-<requirement> and gives it severity, remediation and a checklist item", () => {
     for (const p of policies) {
-      expect(p.name).toMatch(/^(security|ethics|data|cost|reliability|observability|lifecycle|capacity)-[a-z]+-[a-z0-9-]+$/);
+      expect(p.name).toMatch(/^(security|ethics|data|cost|reliability|observability|lifecycle|capacity|governance)-[a-z]+-[a-z0-9-]+$/);
       expect(p.severity).toBeDefined();
       expect(p.remediationSteps?.length).toBeGreaterThan(20);
       expect(p.framework?.reference).toMatch(/^#\d+/);
@@ -373,7 +410,7 @@ const redisCluster = (): FakeResource => ({
   type: TYPES.redisCluster,
   name: "cache-cluster",
   protect: true,
-  props: { name: "amr-genai-prod", minimumTlsVersion: "1.2", publicNetworkAccess: "Disabled", sku: { name: "Balanced_B5" }, tags: TAGS },
+  props: { name: "amr-genai-prod", minimumTlsVersion: "1.2", publicNetworkAccess: "Disabled", highAvailability: "Enabled", sku: { name: "Balanced_B5" }, tags: TAGS },
 });
 const redisDatabase = (accessKeys = "Enabled"): FakeResource => ({
   type: TYPES.redisDatabase,
@@ -385,7 +422,7 @@ const privateEndpoint = (target: string): FakeResource => ({
   type: TYPES.privateEndpoint,
   name: `private-link-${target}-pe`,
   dependsOn: { privateLinkServiceConnections: [target] },
-  props: { privateEndpointName: `pe-${target}`, tags: TAGS },
+  props: { name: `pe-${target}`, tags: TAGS, privateLinkServiceConnections: [{ groupIds: [target.startsWith("cache") ? "redisEnterprise" : "account"], privateLinkServiceId: UNKNOWN }] },
 });
 
 describe("security-redis-tls-enforced", () => {
@@ -435,8 +472,16 @@ describe("security-rbac-scope-narrow", () => {
     ["a resource group", "/subscriptions/s/resourceGroups/rg"],
     ["a subscription", "/subscriptions/s"],
     ["a management group", "/providers/Microsoft.Management/managementGroups/root"],
-  ])("fails for %s given as a literal", async (_what, scope) => {
-    expect((await runStackRule(policy, [assignment(scope)])).violations).toEqual([`grant (azure-native:authorization:RoleAssignment): scope "${scope}" is wider than one resource`]);
+  ])("fails for %s given as a literal", async (what, scope) => {
+    expect((await runStackRule(policy, [assignment(scope)])).violations).toEqual([`grant (azure-native:authorization:RoleAssignment): scope "${scope}" is ${what}, wider than one resource`]);
+  });
+  it("fails for a subscription scope even when the assignment depends on the account (the id decides, not the dependency)", async () => {
+    expect((await runStackRule(policy, [account(), assignment("/subscriptions/s", "openai-swc-account")])).violations).toEqual([
+      'grant (azure-native:authorization:RoleAssignment): scope "/subscriptions/s" is a subscription, wider than one resource',
+    ]);
+  });
+  it("reports undecided, not passed, an unknown scope with no dependency", async () => {
+    expect((await runStackRule(policy, [account(), assignment(UNKNOWN)])).unknown).toContain("undecided for grant");
   });
 });
 
@@ -471,4 +516,178 @@ describe("security-network-private-endpoint", () => {
   it("fails for the cache without one", async () => {
     expect((await runStackRule(policy, [account(), redisCluster(), privateEndpoint("openai-swc-account")])).violations).toEqual(["cache-cluster (azure-native:redisenterprise:RedisEnterprise) has no private endpoint"]);
   });
+});
+
+describe("fail closed on every type: the type catalogue", () => {
+  const classified = rule("governance-type-classified");
+  const apim: FakeResource = {
+    type: "azure-native:apimanagement:ApiManagementService",
+    name: "gateway",
+    props: { name: "apim-genai-prod", location: "swedencentral", publicNetworkAccess: "Enabled", minApiVersion: "2019-12-01", tags: TAGS },
+  };
+  it("reports a made-up API Management service the catalogue does not know, and the pack's other rules do not pass it silently", async () => {
+    expect((await runResourceRule(classified, apim)).violations).toEqual([
+      "type azure-native:apimanagement:ApiManagementService is not in the type catalogue: no rule knows whether it must be tagged, protected, diagnosed or private",
+    ]);
+    // An untagged unknown type is the catalogue rule's to report, not a tags violation that hides the real gap.
+    expect((await runResourceRule(rule("cost-azure-required-tags"), mutate(apim, (p) => delete p.tags))).notApplicable).toBeDefined();
+  });
+  it("reports kubernetes types too, and knows the versioned form of a catalogued type", async () => {
+    expect((await runResourceRule(classified, { type: "kubernetes:apps/v1:Deployment", name: "vllm", props: {} })).violations).toHaveLength(1);
+    expect((await runResourceRule(classified, { ...account(), type: "azure-native:cognitiveservices/v20241001:Account" })).violations).toEqual([]);
+    expect((await runResourceRule(classified, { type: "pulumi:providers:azure-native", name: "azure", props: {} })).notApplicable).toBeDefined();
+    expect((await runResourceRule(classified, { type: "random:index/randomString:RandomString", name: "suffix", props: {} })).notApplicable).toBeDefined();
+  });
+  it("classifies every azure-native type the dev and prod plans create", async () => {
+    const { planStack } = await import("../helpers");
+    for (const stack of ["dev", "prod"]) {
+      const types = new Set((await planStack(stack)).stackExport.deployment.resources.map((r) => r.type).filter((t) => t.startsWith("azure-native:")));
+      for (const type of types) expect(CATALOGUE[type], type).toBeDefined();
+    }
+  });
+  it("names only rules that exist, and every rule that checks one type is named by that type", () => {
+    const names = new Set(policies.map((p) => p.name));
+    for (const [type, entry] of Object.entries(CATALOGUE)) for (const r of entry.rules) expect(names.has(r), `${type}: ${r}`).toBe(true);
+  });
+});
+
+describe("versioned type tokens escape no rule", () => {
+  const versioned = (r: FakeResource): FakeResource => ({ ...r, type: r.type.replace(/^azure-native:([a-z]+):/, "azure-native:$1/v20241001:") });
+  it("resource rules check a versioned account", async () => {
+    expect(baseType("azure-native:cognitiveservices/v20241001:Account")).toBe(TYPES.openAiAccount);
+    const open = versioned(mutate(account(), (p) => (p.properties.disableLocalAuth = false)));
+    expect((await runResourceRule(rule("security-openai-local-auth-disabled"), open)).violations).toHaveLength(1);
+    expect((await runResourceRule(rule("reliability-azure-stateful-protected"), { ...open, protect: false })).violations).toHaveLength(1);
+    expect((await runResourceRule(rule("cost-azure-required-tags"), mutate(open, (p) => delete p.tags.owner))).violations).toEqual(["missing tag owner"]);
+  });
+  it("stack rules find versioned resources and relations", async () => {
+    expect((await runStackRule(rule("security-network-private-endpoint"), [versioned(account())])).violations).toHaveLength(1);
+    expect((await runStackRule(rule("observability-azure-diagnostics-to-workspace"), [versioned(account()), workspace()])).violations[0]).toContain("has no diagnostic setting");
+  });
+});
+
+describe("relations by id first, dependencies only where the id is unknown", () => {
+  const accountId = "/subscriptions/s/resourceGroups/rg-genai-prod/providers/Microsoft.CognitiveServices/accounts/oai-genai-prod-swc";
+  const literalEndpoint = (id: string, groupIds = ["account"]): FakeResource => ({
+    type: TYPES.privateEndpoint,
+    name: "pe-literal",
+    props: { name: "pe-literal", tags: TAGS, privateLinkServiceConnections: [{ groupIds, privateLinkServiceId: id }] },
+  });
+  it("a private endpoint with the right literal id and no dependency reaches the account", async () => {
+    expect((await runStackRule(rule("security-network-private-endpoint"), [account(), literalEndpoint(accountId)])).violations).toEqual([]);
+  });
+  it("a private endpoint whose id names another account does not, whatever it depends on", async () => {
+    const wrong = { ...literalEndpoint(accountId.replace("oai-genai-prod-swc", "oai-other")), dependsOn: { privateLinkServiceConnections: ["openai-swc-account"] } };
+    expect((await runStackRule(rule("security-network-private-endpoint"), [account(), wrong])).violations).toEqual(["openai-swc-account (azure-native:cognitiveservices:Account) has no private endpoint"]);
+  });
+  it("a private endpoint of the wrong private-link group does not count", async () => {
+    expect((await runStackRule(rule("security-network-private-endpoint"), [account(), literalEndpoint(accountId, ["blob"])])).violations[0]).toContain('connects group ["blob"], not "account"');
+  });
+  it("a diagnostic setting with the account's literal id and no dependency counts", async () => {
+    const literal: FakeResource = { ...diagnostics(), dependsOn: { workspaceId: ["core-log"] }, props: { ...diagnostics().props, resourceUri: accountId } };
+    expect((await runStackRule(rule("observability-azure-diagnostics-to-workspace"), [account(), workspace(), literal])).violations).toEqual([]);
+  });
+});
+
+describe("unknowns per resource, not per stack", () => {
+  it("a real 2M TPM overrun stands while another deployment's sku is unknown", async () => {
+    const unknownSku = { ...paygo(), name: "openai-swc-other", props: withUnknown(paygo().props, ["sku"]) };
+    const huge = mutate(paygo(), (p) => (p.sku.capacity = 2_000));
+    const quota = { quota: [{ region: "swedencentral", model: "gpt-4o", deploymentType: "GlobalStandard", limit: 1_000_000, usedElsewhere: 0 }] };
+    const outcome = await runStackRule(rule("cost-openai-paygo-within-quota"), [account(), huge, unknownSku], quota);
+    expect(outcome.violations).toEqual(["gpt-4o GlobalStandard in swedencentral: 2000000 TPM planned + 0 used elsewhere exceeds the 1000000 TPM quota (chat-blue-gpt-4o-gstd (2000000 TPM))"]);
+    expect(outcome.unknown).toContain("undecided for openai-swc-other");
+  });
+  it("a PTU cap overrun stands while another deployment's sku is unknown", async () => {
+    const unknownSku = { ...ptu(), name: "openai-swc-other", props: withUnknown(ptu().props, ["sku"]) };
+    const outcome = await runStackRule(rule("cost-openai-ptu-within-cap"), [account(), ptu(), unknownSku], { ptuCap: 10, ptuQuota: [{ region: "swedencentral", deploymentType: "GlobalProvisionedManaged", limit: 1000, usedElsewhere: 0 }] });
+    expect(outcome.violations).toEqual(["50 PTU reserved by chat-blue-gpt-4o-gptu (50) exceeds the environment's cap of 10"]);
+    expect(outcome.unknown).toBeDefined();
+  });
+});
+
+describe("observability-azure-diagnostics-to-workspace: what counts", () => {
+  const policy = rule("observability-azure-diagnostics-to-workspace");
+  const withLogs = (logs: unknown[], metrics: unknown[] = [{ category: "AllMetrics", enabled: true }]) => mutate(diagnostics(), (p) => Object.assign(p, { logs, metrics }));
+  it("a setting with no logs and no metrics does not count", async () => {
+    expect((await runStackRule(policy, [account(), workspace(), withLogs([], [])])).violations[0]).toContain("none sends enabled logs or metrics");
+  });
+  it("all logs disabled: the expected categories are missing", async () => {
+    expect((await runStackRule(policy, [account(), workspace(), withLogs([{ categoryGroup: "allLogs", enabled: false }])])).violations).toEqual([
+      "openai-swc-account (azure-native:cognitiveservices:Account): no diagnostic setting sends the Audit, RequestResponse logs to the workspace",
+    ]);
+  });
+  it("the audit group covers Audit only; RequestResponse is still expected", async () => {
+    expect((await runStackRule(policy, [account(), workspace(), withLogs([{ categoryGroup: "audit", enabled: true }])])).violations[0]).toContain("sends the RequestResponse log to the workspace");
+  });
+  it("named categories count, and metrics are expected where the catalogue says so", async () => {
+    const named = withLogs([{ category: "Audit", enabled: true }, { category: "RequestResponse", enabled: true }], []);
+    expect((await runStackRule(policy, [account(), workspace(), named])).violations).toEqual(["openai-swc-account (azure-native:cognitiveservices:Account): no diagnostic setting sends AllMetrics to the workspace"]);
+  });
+  it("the Redis database must send its connection events", async () => {
+    const database = redisDatabase();
+    const metricsOnly: FakeResource = { type: TYPES.diagnosticSetting, name: "db-diag", dependsOn: { resourceUri: ["cache-database"], workspaceId: ["core-log"] }, props: { metrics: [{ category: "AllMetrics", enabled: true }] } };
+    expect((await runStackRule(policy, [redisCluster(), database, workspace(), metricsOnly])).violations).toContain(
+      "cache-database (azure-native:redisenterprise:Database): no diagnostic setting sends the ConnectionEvents log to the workspace",
+    );
+    const connections = { ...metricsOnly, props: { logs: [{ categoryGroup: "audit", enabled: true }] } };
+    expect((await runStackRule(policy, [database, workspace(), connections])).violations).toEqual([]);
+  });
+});
+
+describe("security-openai-identity-and-subdomain", () => {
+  const policy = rule("security-openai-identity-and-subdomain");
+  it("passes with a system identity and a subdomain, even one a preview does not know yet", async () => {
+    expect((await runResourceRule(policy, account())).violations).toEqual([]);
+    expect((await runResourceRule(policy, { ...account(), props: withUnknown(account().props, ["properties", "customSubDomainName"]) })).violations).toEqual([]);
+  });
+  it("fails without a managed identity", async () => {
+    expect((await runResourceRule(policy, mutate(account(), (p) => delete p.identity))).violations).toEqual(['identity.type is "None": the account has no managed identity']);
+  });
+  it("fails without a custom subdomain", async () => {
+    expect((await runResourceRule(policy, mutate(account(), (p) => delete p.properties.customSubDomainName))).violations[0]).toContain("customSubDomainName is not set");
+  });
+});
+
+describe("security-openai-outbound-restricted", () => {
+  const policy = rule("security-openai-outbound-restricted");
+  it("passes with outbound access restricted to an allowlist", async () => expect((await runResourceRule(policy, account())).violations).toEqual([]));
+  it("fails when outbound access is open", async () => {
+    expect((await runResourceRule(policy, mutate(account(), (p) => delete p.properties.restrictOutboundNetworkAccess))).violations).toEqual(["restrictOutboundNetworkAccess is false: the account may call any address"]);
+  });
+  it("fails when restricted without a list", async () => {
+    expect((await runResourceRule(policy, mutate(account(), (p) => delete p.properties.allowedFqdnList))).violations).toEqual(["restrictOutboundNetworkAccess is on but allowedFqdnList is not a list"]);
+  });
+});
+
+describe("reliability-redis-high-availability", () => {
+  const policy = rule("reliability-redis-high-availability");
+  it("passes replicated (and when unset: Azure's default is on)", async () => {
+    expect((await runResourceRule(policy, redisCluster())).violations).toEqual([]);
+    expect((await runResourceRule(policy, mutate(redisCluster(), (p) => delete p.highAvailability))).violations).toEqual([]);
+  });
+  it("fails without replication", async () => {
+    expect((await runResourceRule(policy, mutate(redisCluster(), (p) => (p.highAvailability = "Disabled")))).violations).toEqual(["highAvailability is Disabled: the data set is not replicated"]);
+  });
+});
+
+describe("governance-azure-allowed-regions", () => {
+  const policy = rule("governance-azure-allowed-regions");
+  const zone: FakeResource = { type: "azure-native:privatedns:PrivateZone", name: "zone", props: { name: "privatelink.openai.azure.com", location: "global", tags: TAGS } };
+  it("passes in an allowed region; global resources have no region", async () => {
+    expect((await runStackRule(policy, [account(), zone], { regions: ["swedencentral"] })).violations).toEqual([]);
+  });
+  it("fails for a resource elsewhere", async () => {
+    expect((await runStackRule(policy, [account()], { regions: ["eastus2"] })).violations).toEqual(["openai-swc-account (azure-native:cognitiveservices:Account) is in swedencentral; allowed: eastus2"]);
+  });
+  it("fails without the list", async () => expect((await runStackRule(policy, [account()])).violations[0]).toContain("no allowed regions in the policy config"));
+});
+
+describe("governance-openai-allowed-models", () => {
+  const policy = rule("governance-openai-allowed-models");
+  it("passes for an allowed model", async () => expect((await runStackRule(policy, stack(), { models: ["gpt-4o"] })).violations).toEqual([]));
+  it("fails for a model not on the list", async () => {
+    expect((await runStackRule(policy, [account(), paygo()], { models: ["gpt-5.1"] })).violations).toEqual(['openai-swc-chat-blue-gpt-4o-gstd (azure-native:cognitiveservices:Deployment) serves "gpt-4o"; allowed: gpt-5.1']);
+  });
+  it("fails without the list", async () => expect((await runStackRule(policy, stack())).violations[0]).toContain("no allowed models in the policy config"));
 });

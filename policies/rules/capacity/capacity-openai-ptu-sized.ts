@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { deploymentNameOf, PTU_SKUS, TYPES, checklist, ofType } from "../../lib";
+import { PTU_SKUS, TYPES, checklist, deploymentFacts, describe, ofType, readEach } from "../../lib";
 
 /** Minimum and step of a model's PTU deployments of one type (from the platform's dated model table). */
 export interface PtuIncrementFact {
@@ -31,20 +31,21 @@ export const capacityOpenaiPtuSized: StackValidationPolicy = {
   },
   validateStack: (args, report) => {
     const { ptuIncrements = [], ptuRequirements = [] } = args.getConfig<{ ptuIncrements?: PtuIncrementFact[]; ptuRequirements?: PtuRequirementFact[] }>();
-    const ptu = ofType(args.resources, TYPES.openAiDeployment).filter((d) => PTU_SKUS.has(d.props.sku?.name));
-    for (const d of ptu) {
-      const model = d.props.properties?.model?.name;
-      const capacity = Number(d.props.sku.capacity ?? 0);
-      const increment = ptuIncrements.find((i) => i.model === model && i.deploymentType === d.props.sku.name);
-      if (!increment) report(`${deploymentNameOf(d)}: no PTU figures for ${model} ${d.props.sku.name} in the policy config`, d.urn);
-      else if (capacity < increment.minimum || (capacity - increment.minimum) % increment.step !== 0) {
-        report(`${deploymentNameOf(d)}: ${capacity} PTU is not valid for ${model} ${d.props.sku.name} (minimum ${increment.minimum}, step ${increment.step})`, d.urn);
+    // Deployments whose size a preview does not know yet are left undecided; the rest are decided.
+    const { values, undecided } = readEach(ofType(args.resources, TYPES.openAiDeployment), describe, deploymentFacts);
+    const ptu = values.filter((v) => PTU_SKUS.has(v.value.sku));
+    for (const { item, value: d } of ptu) {
+      const increment = ptuIncrements.find((i) => i.model === d.model && i.deploymentType === d.sku);
+      if (!increment) report(`${d.name}: no PTU figures for ${d.model} ${d.sku} in the policy config`, item.urn);
+      else if (d.capacity < increment.minimum || (d.capacity - increment.minimum) % increment.step !== 0) {
+        report(`${d.name}: ${d.capacity} PTU is not valid for ${d.model} ${d.sku} (minimum ${increment.minimum}, step ${increment.step})`, item.urn);
       }
     }
     for (const need of ptuRequirements) {
-      const slotPtu = ptu.filter((d) => d.props.tags?.endpoint === need.endpoint && d.props.tags?.slot === need.slot);
-      const total = slotPtu.reduce((sum, d) => sum + Number(d.props.sku.capacity ?? 0), 0);
-      if (total < need.requiredPtu) report(`${need.endpoint}/${need.slot}: ${total} PTU configured, its peak workload needs ${need.requiredPtu}`);
+      const total = ptu.filter(({ value: d }) => d.endpoint === need.endpoint && d.slot === need.slot).reduce((sum, { value: d }) => sum + d.capacity, 0);
+      // An undecided deployment might make up the difference.
+      if (total < need.requiredPtu && !undecided) report(`${need.endpoint}/${need.slot}: ${total} PTU configured, its peak workload needs ${need.requiredPtu}`);
     }
+    if (undecided) throw undecided;
   },
 };

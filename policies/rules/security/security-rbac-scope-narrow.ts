@@ -1,11 +1,10 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { TYPES, checklist, describe, ofType } from "../../lib";
-
-/** A resource id: a provider segment below a resource group, not the group or subscription itself. */
-const RESOURCE_SCOPE = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+/i;
+import { TYPES, baseType, checklist, decideEach, describe, ofType, targetOf } from "../../lib";
 
 /** Types whose id is wider than one resource. */
 const WIDE_SCOPES: ReadonlySet<string> = new Set([TYPES.resourceGroup, "azure-native:resources:Subscription", "azure-native:management:ManagementGroup"]);
+
+const SCOPE_WORDS = { managementGroup: "a management group", subscription: "a subscription", resourceGroup: "a resource group" } as const;
 
 export const securityRbacScopeNarrow: StackValidationPolicy = {
   name: "security-rbac-scope-narrow",
@@ -15,15 +14,15 @@ export const securityRbacScopeNarrow: StackValidationPolicy = {
   framework: checklist(4, 14),
   remediationSteps: "Set scope to the id of the resource the identity uses (grantRole takes the resource's id).",
   validateStack: (args, report) => {
-    for (const assignment of ofType(args.resources, TYPES.roleAssignment)) {
-      // From the dependency where there is one: in a preview a new resource's id is not known yet.
-      const source = assignment.propertyDependencies.scope?.[0];
-      if (source) {
-        if (WIDE_SCOPES.has(source.type)) report(`${describe(assignment)} is scoped to ${describe(source)}: wider than one resource`, assignment.urn);
-        continue;
-      }
-      const scope = String(assignment.props.scope ?? "");
-      if (!RESOURCE_SCOPE.test(scope)) report(`${describe(assignment)}: scope "${scope}" is wider than one resource`, assignment.urn);
-    }
+    const assignments = ofType(args.resources, TYPES.roleAssignment);
+    decideEach(assignments, describe, (assignment) => {
+      // The scope string decides where it is known; a dependency only where it is not (a preview).
+      const { target, outside, id, unknown } = targetOf(assignment, "scope", (p) => p.scope, args.resources);
+      if (unknown) throw unknown;
+      if (outside && outside.scope !== "resource") report(`${describe(assignment)}: scope "${id}" is ${SCOPE_WORDS[outside.scope]}, wider than one resource`, assignment.urn);
+      else if (id !== undefined && !outside && !target) report(`${describe(assignment)}: scope "${id}" is not a resource id`, assignment.urn);
+      else if (id === undefined && target && WIDE_SCOPES.has(baseType(target.type))) report(`${describe(assignment)} is scoped to ${describe(target)}: wider than one resource`, assignment.urn);
+      else if (id === undefined && !target) report(`${describe(assignment)} has no scope`, assignment.urn);
+    });
   },
 };

@@ -1,0 +1,147 @@
+// The type catalogue: every cloud resource type the platform creates, classified once. Rules read their
+// lists from here (what is taggable, stateful, diagnosable with which log categories, reachable only
+// privately through which private-link group), and `governance-type-classified` reports any
+// azure-native or kubernetes type a stack holds that is not here, so a component cannot add a type
+// without classifying it in the same change.
+// Log categories and groups: Microsoft Learn, "Supported categories for Azure Monitor resource logs"
+// (Microsoft.CognitiveServices/accounts, Microsoft.Cache/redisEnterprise/databases), checked 2026-11-27.
+
+export interface DiagnosticsExpectation {
+  /** Log categories a diagnostic setting must send (each by its own name or by a category group that holds it). */
+  readonly logs: readonly string[];
+  /** Category groups and the categories of this type they hold; `allLogs` always holds every category. */
+  readonly groups: Readonly<Record<string, readonly string[]>>;
+  /** The setting must send `AllMetrics`. */
+  readonly metrics: boolean;
+}
+
+export interface TypeEntry {
+  /** What the resource is, for reviewers. */
+  readonly what: string;
+  /** The ARM resource type, to resolve a resource id (a scope, a private link target) to a resource of the stack. */
+  readonly arm?: string;
+  /** Takes ARM tags (cost allocation needs environment, owner and cost center on it). */
+  readonly taggable: boolean;
+  /** Holds state a user owns: prod protects it from deletion. */
+  readonly stateful: boolean;
+  /** Must send these diagnostics to the Log Analytics workspace. */
+  readonly diagnostics?: DiagnosticsExpectation;
+  /** Reached only through a private endpoint with this group id in prod. */
+  readonly privateLinkGroup?: string;
+  /** The rules that check this type itself (stack-wide rules such as tags apply by the fields above). */
+  readonly rules: readonly string[];
+}
+
+const TYPE_CATALOGUE = {
+  "azure-native:resources:ResourceGroup": { what: "the stack's resource group", arm: "Microsoft.Resources/resourceGroups", taggable: true, stateful: true, rules: [] },
+  "azure-native:operationalinsights:Workspace": {
+    what: "Log Analytics workspace every diagnostic setting sends to",
+    arm: "Microsoft.OperationalInsights/workspaces",
+    taggable: true,
+    stateful: true,
+    rules: ["security-monitoring-local-auth-disabled"],
+  },
+  "azure-native:applicationinsights:Component": { what: "workspace-based Application Insights", arm: "Microsoft.Insights/components", taggable: true, stateful: true, rules: ["security-monitoring-local-auth-disabled"] },
+  "azure-native:cognitiveservices:Account": {
+    what: "Azure OpenAI (or AI Services) account",
+    arm: "Microsoft.CognitiveServices/accounts",
+    taggable: true,
+    stateful: true,
+    diagnostics: { logs: ["Audit", "RequestResponse"], groups: { audit: ["Audit"] }, metrics: true },
+    privateLinkGroup: "account",
+    rules: [
+      "security-openai-local-auth-disabled",
+      "security-openai-public-network-disabled",
+      "security-openai-identity-and-subdomain",
+      "security-openai-outbound-restricted",
+    ],
+  },
+  "azure-native:cognitiveservices:Deployment": {
+    what: "model deployment (PTU or pay-as-you-go) in an account",
+    arm: "Microsoft.CognitiveServices/accounts/deployments",
+    taggable: true,
+    stateful: false,
+    rules: [
+      "data-openai-deployment-version-pinned",
+      "data-openai-deployment-no-auto-upgrade",
+      "ethics-openai-deployment-filtered",
+      "reliability-openai-ptu-fallback",
+      "capacity-openai-ptu-sized",
+      "cost-openai-ptu-within-cap",
+      "cost-openai-paygo-within-quota",
+      "governance-openai-allowed-models",
+      "lifecycle-endpoint-live-slot",
+    ],
+  },
+  "azure-native:cognitiveservices:RaiPolicy": { what: "content filter (RAI policy) of an account", arm: "Microsoft.CognitiveServices/accounts/raiPolicies", taggable: true, stateful: false, rules: ["ethics-openai-content-filter-strength"] },
+  "azure-native:monitor:DiagnosticSetting": { what: "diagnostic setting sending logs and metrics to the workspace", arm: "Microsoft.Insights/diagnosticSettings", taggable: false, stateful: false, rules: ["observability-azure-diagnostics-to-workspace"] },
+  "azure-native:authorization:RoleAssignment": {
+    what: "role assignment of a workload identity",
+    arm: "Microsoft.Authorization/roleAssignments",
+    taggable: false,
+    stateful: false,
+    rules: ["security-rbac-no-broad-roles", "security-rbac-scope-narrow"],
+  },
+  "azure-native:managedidentity:UserAssignedIdentity": { what: "user-assigned identity of a workload", arm: "Microsoft.ManagedIdentity/userAssignedIdentities", taggable: true, stateful: false, rules: [] },
+  "azure-native:managedidentity:FederatedIdentityCredential": {
+    what: "federated credential (workload identity) of an identity",
+    arm: "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+    taggable: false,
+    stateful: false,
+    rules: [],
+  },
+  "azure-native:network:VirtualNetwork": { what: "the platform's virtual network", arm: "Microsoft.Network/virtualNetworks", taggable: true, stateful: false, rules: [] },
+  "azure-native:network:Subnet": { what: "subnet of the virtual network", arm: "Microsoft.Network/virtualNetworks/subnets", taggable: false, stateful: false, rules: [] },
+  "azure-native:network:NetworkSecurityGroup": { what: "network security group of a subnet", arm: "Microsoft.Network/networkSecurityGroups", taggable: true, stateful: false, rules: [] },
+  "azure-native:network:PrivateEndpoint": { what: "private endpoint to an account or the cache", arm: "Microsoft.Network/privateEndpoints", taggable: true, stateful: false, rules: ["security-network-private-endpoint"] },
+  "azure-native:network:PrivateDnsZoneGroup": { what: "DNS registration of a private endpoint", arm: "Microsoft.Network/privateEndpoints/privateDnsZoneGroups", taggable: false, stateful: false, rules: [] },
+  "azure-native:privatedns:PrivateZone": { what: "private DNS zone", arm: "Microsoft.Network/privateDnsZones", taggable: true, stateful: false, rules: [] },
+  "azure-native:privatedns:VirtualNetworkLink": { what: "link of a private DNS zone to the virtual network", arm: "Microsoft.Network/privateDnsZones/virtualNetworkLinks", taggable: true, stateful: false, rules: [] },
+  "azure-native:redisenterprise:RedisEnterprise": {
+    what: "Azure Managed Redis cluster (the semantic cache)",
+    arm: "Microsoft.Cache/redisEnterprise",
+    taggable: true,
+    stateful: true,
+    diagnostics: { logs: [], groups: {}, metrics: true },
+    privateLinkGroup: "redisEnterprise",
+    rules: ["security-redis-tls-enforced", "security-redis-public-network-disabled", "reliability-redis-high-availability"],
+  },
+  "azure-native:redisenterprise:Database": {
+    what: "Azure Managed Redis database",
+    arm: "Microsoft.Cache/redisEnterprise/databases",
+    taggable: false,
+    stateful: true,
+    diagnostics: { logs: ["ConnectionEvents"], groups: { audit: ["ConnectionEvents"] }, metrics: false },
+    rules: ["security-redis-tls-enforced", "security-redis-key-auth-exception"],
+  },
+  "azure-native:redisenterprise:AccessPolicyAssignment": {
+    what: "Entra ID data access of a workload to the cache",
+    arm: "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments",
+    taggable: false,
+    stateful: false,
+    rules: [],
+  },
+} as const satisfies Record<string, TypeEntry>;
+
+export const CATALOGUE: Readonly<Record<string, TypeEntry>> = TYPE_CATALOGUE;
+
+/** The type prefixes whose every type must be in the catalogue. */
+export const CLASSIFIED_PACKAGES = ["azure-native:", "kubernetes:"] as const;
+
+/**
+ * The type without an API-version segment: `azure-native:cognitiveservices/v20241001:Account` (what
+ * `pulumi package add azure-native <module> <version>` generates) is `azure-native:cognitiveservices:Account`.
+ */
+export function baseType(type: string): string {
+  return type.startsWith("azure-native:") ? type.replace(/^(azure-native:[^:/]+)\/[^:]+:/, "$1:") : type;
+}
+
+/** The catalogue entry of a type (versioned or not), if it is classified. */
+export function entryOf(type: string): TypeEntry | undefined {
+  return CATALOGUE[baseType(type)];
+}
+
+/** The catalogue's types with an entry matching `pick`. */
+export function typesWhere(pick: (entry: TypeEntry) => boolean): ReadonlySet<string> {
+  return new Set(Object.entries(CATALOGUE).filter(([, entry]) => pick(entry)).map(([type]) => type));
+}
