@@ -57,7 +57,7 @@ export function checklist(...items: number[]): PolicyComplianceFramework {
     name: "genai-platform production checklist",
     version: "1",
     reference: items.map((i) => `#${i}`).join(", "),
-    specification: "CHECKLIST.md",
+    specification: "policies/CHECKLIST.md",
   };
 }
 

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CHECKLIST } from "../../policies/checklist";
+import { policies } from "../../policies/rules";
+import { checklistDocument, coverage, coverageTable, itemsOf, uncovered, withCoverage } from "../../cli/checklist";
+import { PROJECT_DIR } from "../helpers";
+
+describe("the checklist and the pack's coverage", () => {
+  it("covers every item with a rule or an explicit process entry", () => {
+    expect(CHECKLIST.map((i) => i.number)).toEqual(Array.from({ length: 17 }, (_, i) => i + 1));
+    expect(uncovered(coverage())).toEqual([]);
+  });
+
+  it("fails an item that has neither", () => {
+    const { process: _process, ...item } = CHECKLIST.find((i) => i.number === 7)!;
+    expect(uncovered([{ item, rules: [] }])).toEqual([7]);
+  });
+
+  it("reads which items a rule enforces from its own metadata, and every rule names a real item", () => {
+    for (const policy of policies) {
+      const items = itemsOf(policy);
+      expect(items.length, policy.name).toBeGreaterThan(0);
+      for (const n of items) expect(CHECKLIST.some((i) => i.number === n), `${policy.name} names #${n}`).toBe(true);
+    }
+    expect(coverage().find((c) => c.item.number === 13)!.rules).toContain("observability-azure-diagnostics-to-workspace");
+  });
+
+  it("is current in policies/CHECKLIST.md and the README (run npm run checklist after changing a rule)", () => {
+    expect(readFileSync(join(PROJECT_DIR, "policies", "CHECKLIST.md"), "utf8")).toBe(checklistDocument());
+    const readme = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
+    expect(withCoverage(readme)).toBe(readme);
+    expect(readme).toContain(coverageTable());
+  });
+});
