@@ -46,3 +46,12 @@ export function largeStackFile(regions = 10, endpoints = 10): string {
   };
   return stringify({ config }, { aliasDuplicateObjects: false });
 }
+
+/** The prod policy config with the large config's regions and models allowed (`npm run plan -- --policy-config`). */
+export function largePolicyConfig(regions = 10): Record<string, unknown> {
+  return {
+    all: "mandatory",
+    "governance-azure-allowed-regions": { regions: REGIONS.slice(0, regions) },
+    "governance-openai-allowed-models": { models: [...new Set(MODELS.map(([model]) => model))] },
+  };
+}

@@ -1,4 +1,4 @@
-// `npm run plan -- --stack <dev|prod> [--out DIR] [--json] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD]`
+// `npm run plan -- --stack <dev|prod> [--out DIR] [--json] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]`
 // Runs the Pulumi program offline under the mock runtime and writes out/<stack>/ (cli/planRun.ts).
 // Exit codes: 0 fine; 1 mandatory policy violations; 2 invalid arguments, config or --out (nothing
 // written); 3 the program itself failed (an engine would refuse it: unmocked type, duplicate URN, preview drift).
@@ -11,7 +11,7 @@ import { StackFileError, parseYaml, readStackFile } from "./stackFile";
 import { EXIT } from "./exitCodes";
 import type { PlanArgs, PlanIo } from "./planRun";
 
-const USAGE = "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD]";
+const USAGE = "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]";
 
 /** Why `name` is not a Pulumi stack name (1-100 letters, digits, -, _ and .; never . or ..), or undefined. */
 export function stackNameProblem(name: string): string | undefined {
@@ -34,6 +34,7 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
         verify: { type: "boolean", default: false },
         "config-file": { type: "string" },
         "as-of": { type: "string" },
+        "policy-config": { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -52,6 +53,7 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
     json: values.json,
     verify: values.verify,
     configFile: resolve(values["config-file"] ?? join(projectDir, `Pulumi.${values.stack}.yaml`)),
+    ...(values["policy-config"] ? { policyConfig: resolve(values["policy-config"]) } : {}),
     projectDir,
   };
 }

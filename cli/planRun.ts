@@ -5,9 +5,9 @@ import { loadStackConfig, type StackConfigInput } from "../stacks/load";
 import { stableGuid } from "./mockOutputs";
 import { runOffline, type OfflineRun } from "./offlineRun";
 import { buildPlanReport, renderPlanReport } from "./report";
-import { exitCodeOf, policyReport, renderPolicyReport } from "./check";
+import { exitCodeOf, policyReport, readPolicyConfig, renderPolicyReport } from "./check";
 import { baseEnforcement, buildPolicyConfig, policyFacts } from "./policyConfig";
-import { evaluatePolicies } from "./policyRunner";
+import { CheckpointError, evaluatePolicies } from "./policyRunner";
 import { policies } from "../policies/rules";
 import { buildStackExport } from "./stackExport";
 import { ArtifactWriteError, writeArtifacts } from "./outWriter";
@@ -23,6 +23,8 @@ export interface PlanArgs {
   readonly projectDir: string;
   /** The day model lifecycle is checked for. */
   readonly asOf: string;
+  /** Levels and allowlists to use instead of policies/config/<environment>.json. */
+  readonly policyConfig?: string;
 }
 
 export interface PlanIo {
@@ -47,6 +49,14 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
     return EXIT.invalid;
   }
   const config = loaded.config;
+  let base;
+  try {
+    base = args.policyConfig ? readPolicyConfig(args.policyConfig) : baseEnforcement(projectDir, config.environment);
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    io.err(`plan: --policy-config: ${error.message}; nothing was planned\n`);
+    return EXIT.invalid;
+  }
   const runOptions = {
     projectDir,
     project,
@@ -65,7 +75,7 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
   }
 
   const stackExport = buildStackExport(run.resources, { projectDir, project, stack: args.stack });
-  const policyConfig = buildPolicyConfig(baseEnforcement(projectDir, config.environment), policyFacts(config));
+  const policyConfig = buildPolicyConfig(base, policyFacts(config));
   const stackDir = join(args.outDir, args.stack);
   const exportPath = join(stackDir, "stack.json");
   const policyConfigPath = join(stackDir, "policy-config.json");

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { largeStackFile } from "../cli/largeConfig";
+import { largePolicyConfig, largeStackFile } from "../cli/largeConfig";
 import { PROJECT_DIR } from "./helpers";
 
 function plan(...args: string[]) {
@@ -77,5 +77,15 @@ describe("npm run plan", () => {
     const report = JSON.parse(result.stdout);
     expect(report.capacity).toHaveLength(110);
     expect([...new Set(report.policy.violations.map((v: { policy: string }) => v.policy))].sort()).toEqual(["governance-azure-allowed-regions", "governance-openai-allowed-models"]);
+    // With a policy config that allows them (--policy-config replaces policies/config/prod.json), it passes.
+    const policy = join(out, "large-policy.json");
+    writeFileSync(policy, JSON.stringify(largePolicyConfig(10)));
+    const allowed = plan("--stack", "large", "--out", out, "--config-file", file, "--policy-config", policy);
+    expect(allowed.stderr).toBe("");
+    expect(allowed.code).toBe(0);
+    writeFileSync(policy, JSON.stringify({ "governance-azure-allowed-regions": { regionz: [] } }));
+    const misspelt = plan("--stack", "large", "--out", out, "--config-file", file, "--policy-config", policy);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toContain("unknown setting regionz");
   });
 });
