@@ -1,10 +1,12 @@
 // The one writer of everything under `out/`: a set of files lands whole or not at all.
-// Each file is written to a temporary file in its own folder, flushed, and renamed into place only
-// after every file of the set was written; a reader never sees a torn file, and a failed run
-// (full disk, a folder where a file should be, no permission) leaves the last good output as it was.
+// Each file is written to a temporary file in its own folder and flushed; only when every file of the
+// set is written are they renamed into place, after each existing target was hard-linked to a backup.
+// If a rename fails, the targets already replaced get their backups back, so a failed run (full disk,
+// a folder where a file should be, no permission) leaves the last good output as it was, and a reader
+// never sees a torn file.
 import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 
 /** One file of a set, by its path relative to the set's folder. */
 export interface Artifact {
@@ -12,8 +14,11 @@ export interface Artifact {
   readonly content: string;
 }
 
-/** The file operations the writer uses (a test injects a full disk). */
-export type WriterFs = Pick<typeof nodeFs, "mkdirSync" | "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "renameSync" | "rmSync" | "lstatSync">;
+/** The file operations the writer uses (a test injects a full disk or a failing rename). */
+export type WriterFs = Pick<
+  typeof nodeFs,
+  "mkdirSync" | "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "renameSync" | "rmSync" | "lstatSync" | "linkSync" | "readdirSync"
+>;
 
 export class ArtifactWriteError extends Error {}
 
@@ -25,7 +30,7 @@ const REASONS: Readonly<Record<string, string>> = {
   EROFS: "read-only file system",
   EISDIR: "a folder is in the way",
   ENOTDIR: "a file is in the way of a folder",
-  EEXIST: "a file is in the way of a folder",
+  EEXIST: "the name is already taken",
 };
 
 /** A person's reading of a file-system error: what failed and why. */
@@ -33,6 +38,9 @@ export function fsReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   return code ? `${REASONS[code] ?? (error as Error).message} (${code})` : String((error as Error).message ?? error);
 }
+
+/** Names of the writer's own temporary files and backups: `.<name>.<pid>-<hex>.tmp|.bak`. */
+const SCRATCH = /^\..+\.\d+-[0-9a-f]{8}\.(tmp|bak)$/;
 
 function writeWhole(fs: WriterFs, path: string, content: string): void {
   const fd = fs.openSync(path, "wx", 0o644);
@@ -45,49 +53,105 @@ function writeWhole(fs: WriterFs, path: string, content: string): void {
   }
 }
 
-/**
- * Writes `artifacts` under `dir` as one set: all are staged beside their targets, then renamed into
- * place. Throws ArtifactWriteError (naming the file and the reason) with every earlier file unchanged.
- */
-export function writeArtifacts(dir: string, artifacts: readonly Artifact[], fs: WriterFs = nodeFs): void {
-  const staged: { temp: string; target: string }[] = [];
-  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const failed = (target: string, error: unknown) => new ArtifactWriteError(`cannot write ${target}: ${fsReason(error)}`);
-  try {
-    for (const artifact of artifacts) {
-      const target = join(dir, artifact.path);
-      if (relative(dir, target).startsWith(`..${sep}`) || relative(dir, target) === "..") throw new ArtifactWriteError(`${artifact.path} is outside ${dir}`);
-      // A folder (or anything but a file) where a file belongs would make the rename fail half-way.
-      const existing = statOrUndefined(fs, target);
-      if (existing && !existing.isFile()) throw new ArtifactWriteError(`cannot write ${target}: something other than a file is in the way`);
-      const temp = join(dirname(target), `.${artifact.path.split("/").pop()}.${tag}.tmp`);
-      try {
-        fs.mkdirSync(dirname(target), { recursive: true });
-        staged.push({ temp, target });
-        writeWhole(fs, temp, artifact.content);
-      } catch (error) {
-        throw failed(target, error);
-      }
-    }
-  } catch (error) {
-    for (const { temp } of staged) fs.rmSync(temp, { force: true });
-    throw error;
-  }
-  // Renames within one folder are atomic; every target was checked to be a file or absent.
-  for (const { temp, target } of staged) {
-    try {
-      fs.renameSync(temp, target);
-    } catch (error) {
-      for (const rest of staged) fs.rmSync(rest.temp, { force: true });
-      throw failed(target, error);
-    }
-  }
-}
-
 function statOrUndefined(fs: WriterFs, path: string): nodeFs.Stats | undefined {
   try {
     return fs.lstatSync(path);
   } catch {
     return undefined;
   }
+}
+
+/** Removes a file, never throwing (cleanup must not hide the error that caused it). */
+function removeQuietly(fs: WriterFs, path: string): void {
+  try {
+    fs.rmSync(path, { force: true });
+  } catch {
+    // Left behind; the next run's sweep removes it.
+  }
+}
+
+/** Removes scratch files an interrupted earlier run left in `folder`. */
+function sweep(fs: WriterFs, folder: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder) as string[];
+  } catch {
+    return;
+  }
+  for (const name of names) if (SCRATCH.test(name)) removeQuietly(fs, join(folder, name));
+}
+
+interface Staged {
+  readonly temp: string;
+  readonly target: string;
+  /** A hard link to the target's previous content, when there was one. */
+  backup?: string;
+}
+
+/**
+ * Writes `artifacts` under `dir` as one set. Throws ArtifactWriteError (naming the file and the reason)
+ * with every earlier file as it was.
+ */
+export function writeArtifacts(dir: string, artifacts: readonly Artifact[], fs: WriterFs = nodeFs): void {
+  const paths = artifacts.map((a) => a.path);
+  const repeated = paths.find((p, i) => paths.indexOf(p) !== i);
+  if (repeated) throw new ArtifactWriteError(`${repeated} is in the set twice`);
+  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const scratchName = (target: string, kind: "tmp" | "bak") => join(dirname(target), `.${basename(target)}.${tag}.${kind}`);
+  const failed = (target: string, error: unknown) => new ArtifactWriteError(`cannot write ${target}: ${fsReason(error)}`);
+  const staged: Staged[] = [];
+  const swept = new Set<string>();
+  try {
+    for (const artifact of artifacts) {
+      const target = join(dir, artifact.path);
+      const rel = relative(dir, target);
+      if (rel === ".." || rel.startsWith(`..${sep}`)) throw new ArtifactWriteError(`${artifact.path} is outside ${dir}`);
+      // A folder (or anything but a file) where a file belongs would make the rename fail half-way.
+      const existing = statOrUndefined(fs, target);
+      if (existing && !existing.isFile()) throw new ArtifactWriteError(`cannot write ${target}: something other than a file is in the way`);
+      try {
+        fs.mkdirSync(dirname(target), { recursive: true });
+        if (!swept.has(dirname(target))) sweep(fs, dirname(target));
+        swept.add(dirname(target));
+        const entry: Staged = { temp: scratchName(target, "tmp"), target };
+        staged.push(entry);
+        writeWhole(fs, entry.temp, artifact.content);
+        if (existing) {
+          entry.backup = scratchName(target, "bak");
+          fs.linkSync(target, entry.backup);
+        }
+      } catch (error) {
+        throw failed(target, error);
+      }
+    }
+  } catch (error) {
+    for (const { temp, backup } of staged) {
+      removeQuietly(fs, temp);
+      if (backup) removeQuietly(fs, backup);
+    }
+    throw error;
+  }
+  // Every file is written and every old one kept as a backup: now the renames, undone if one fails.
+  const done: Staged[] = [];
+  for (const entry of staged) {
+    try {
+      fs.renameSync(entry.temp, entry.target);
+      done.push(entry);
+    } catch (error) {
+      for (const replaced of done.reverse()) {
+        try {
+          if (replaced.backup) fs.renameSync(replaced.backup, replaced.target);
+          else fs.rmSync(replaced.target, { force: true });
+        } catch {
+          // Nothing more can be done; the error below names the file that failed.
+        }
+      }
+      for (const { temp, backup } of staged) {
+        removeQuietly(fs, temp);
+        if (backup) removeQuietly(fs, backup);
+      }
+      throw failed(entry.target, error);
+    }
+  }
+  for (const { backup } of staged) if (backup) removeQuietly(fs, backup);
 }

@@ -21,7 +21,11 @@ export function policyFacts(config: PlatformConfig): Record<string, Record<strin
     }),
   );
   const usedPtuModels = new Set(plannedDeployments(config).filter((d) => d.ptu).map((d) => d.model));
+  // Where the stack's resources live: an id elsewhere names another resource, whatever its name.
+  const stackScope = { subscriptionId: config.subscriptionId, resourceGroup: composeName("resourceGroup", namingContext(config)) };
   return {
+    "security-network-private-endpoint": { stackScope },
+    "observability-azure-diagnostics-to-workspace": { stackScope },
     "cost-openai-paygo-within-quota": {
       quota: config.quota.filter((q) => !isPtuType(q.deploymentType)).map(({ region, model, deploymentType, limit, usedElsewhere }) => ({ region, model, deploymentType, limit, usedElsewhere })),
     },

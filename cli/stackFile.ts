@@ -8,7 +8,7 @@ export const SECRET_PLACEHOLDER = "[secret: encrypted in the stack file, not dec
 /** A stack file larger than this is refused: no platform config comes near it, and a huge one makes a huge plan. */
 export const MAX_STACK_FILE_BYTES = 1024 * 1024;
 
-/** YAML aliases a stack file may expand in all: enough for shared anchors, far too few for a "billion laughs" file. */
+/** YAML alias expansions a stack file may make in all: enough for shared anchors, far too few for a "billion laughs" file. */
 export const MAX_YAML_ALIASES = 100;
 
 export interface StackConfig {
@@ -88,14 +88,15 @@ function decodeUtf8(bytes: Buffer, path: string): string {
 
 /** Parses YAML text with duplicate keys refused and alias expansion bounded. */
 export function parseYaml(text: string, source: string): unknown {
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  // Merge keys (`<<: *base`) as Pulumi's own YAML reader resolves them.
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, merge: true });
   const error = document.errors[0];
   if (error) throw new StackFileError(`${source} is not valid YAML: ${error.message.split("\n")[0]}`);
   try {
     return document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (failure) {
     if (!(failure instanceof ReferenceError)) throw failure;
-    throw new StackFileError(`${source}: its YAML aliases expand beyond ${MAX_YAML_ALIASES} nodes (nested anchors that multiply, as in a "billion laughs" file): write the values out instead`);
+    throw new StackFileError(`${source}: its YAML aliases (*name) are used or expanded more than ${MAX_YAML_ALIASES} times (nested anchors multiply, as in a "billion laughs" file): write the values out instead`);
   }
 }
 

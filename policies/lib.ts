@@ -100,7 +100,7 @@ export function known<T>(read: () => T): T | undefined {
 /** What an ARM resource id names: a scope wider than a resource, or a resource by its ARM type and name. */
 export type ArmTarget =
   | { readonly scope: "managementGroup" | "subscription" | "resourceGroup" }
-  | { readonly scope: "resource"; readonly armType: string; readonly name: string };
+  | { readonly scope: "resource"; readonly armType: string; readonly names: readonly string[]; readonly subscription: string; readonly resourceGroup: string };
 
 /** Parses an ARM id (`/subscriptions/s/resourceGroups/g/providers/Ns/type/name[/child/name...]`), or undefined. */
 export function parseArmId(id: string): ArmTarget | undefined {
@@ -115,7 +115,8 @@ export function parseArmId(id: string): ArmTarget | undefined {
   const namespace = parts[6]!;
   const segments = parts.slice(7);
   const types = segments.filter((_, i) => i % 2 === 0);
-  return { scope: "resource", armType: `${namespace}/${types.join("/")}`, name: segments[segments.length - 1]! };
+  const names = segments.filter((_, i) => i % 2 === 1);
+  return { scope: "resource", armType: `${namespace}/${types.join("/")}`, names, subscription: parts[2]!, resourceGroup: parts[4]! };
 }
 
 /** Where a reference property points: a resource of the stack, or an id outside it; `unknown` when neither its value nor a dependency tells. */
@@ -127,13 +128,38 @@ export interface Reference {
   readonly unknown?: Error;
 }
 
+/** Where the stack's own resources live, when the policy config says (`stackScope`): ids elsewhere name other resources. */
+export interface StackScope {
+  readonly subscriptionId?: string;
+  readonly resourceGroup?: string;
+}
+
+/**
+ * A resource's ARM names, parents first (`[cluster, database]`), read from its `name` and the resources
+ * it depends on that are of its parent types; undefined where a parent is not in the stack.
+ */
+export function armNames(resource: PolicyResource): string[] | undefined {
+  const arm = CATALOGUE[baseType(resource.type)]?.arm;
+  if (!arm) return undefined;
+  const own = known(() => resource.props.name);
+  if (typeof own !== "string") return undefined;
+  const [namespace, ...types] = arm.split("/");
+  if (types.length === 1) return [own];
+  const parentArm = `${namespace}/${types.slice(0, -1).join("/")}`.toLowerCase();
+  const parent = resource.dependencies.find((d) => CATALOGUE[baseType(d.type)]?.arm?.toLowerCase() === parentArm);
+  const chain = parent && armNames(parent);
+  return chain ? [...chain, own] : undefined;
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
 /**
  * The resource of the stack that `resource`'s `property` points at. By the id first (a literal or a
  * known output, so a relation stands without a dependency, and a dependency cannot vouch for a wrong
  * id); by the property's dependencies only where the id is not known (a preview of new resources).
  * `id` reads the property's id from the props.
  */
-export function targetOf(resource: PolicyResource, property: string, id: (props: Record<string, any>) => unknown, candidates: readonly PolicyResource[]): Reference {
+export function targetOf(resource: PolicyResource, property: string, id: (props: Record<string, any>) => unknown, candidates: readonly PolicyResource[], where: StackScope = {}): Reference {
   let value: unknown;
   let unknown: Error | undefined;
   try {
@@ -146,10 +172,15 @@ export function targetOf(resource: PolicyResource, property: string, id: (props:
     const parsed = parseArmId(value);
     if (!parsed) return { id: value };
     if (parsed.scope !== "resource") return { outside: parsed, id: value };
-    const target = candidates.find((c) => {
-      const arm = CATALOGUE[baseType(c.type)]?.arm;
-      return arm !== undefined && arm.toLowerCase() === parsed.armType.toLowerCase() && known(() => c.props.name) === parsed.name;
-    });
+    // The whole id must fit: the stack's subscription and resource group (where known), type, and every name.
+    const inStack = (!where.subscriptionId || same(where.subscriptionId, parsed.subscription)) && (!where.resourceGroup || same(where.resourceGroup, parsed.resourceGroup));
+    const target = !inStack
+      ? undefined
+      : candidates.find((c) => {
+          const arm = CATALOGUE[baseType(c.type)]?.arm;
+          const names = arm && same(arm, parsed.armType) ? armNames(c) : undefined;
+          return names !== undefined && names.length === parsed.names.length && names.every((n, i) => same(n, parsed.names[i]!));
+        });
     return target ? { target, id: value } : { outside: parsed, id: value };
   }
   const urns = new Set(candidates.map((c) => c.urn));
@@ -162,8 +193,9 @@ export function targetOf(resource: PolicyResource, property: string, id: (props:
  * Reads a value of each item; items whose value a preview does not know yet are left out and named in
  * `undecided` (an unknown-value error to throw once the known ones are decided).
  */
-export function readEach<T, V>(items: readonly T[], label: (item: T) => string, read: (item: T) => V): { values: { item: T; value: V }[]; undecided?: Error } {
+export function readEach<T, V>(items: readonly T[], label: (item: T) => string, read: (item: T) => V): { values: { item: T; value: V }[]; undecided?: Error; undecidedItems: T[] } {
   const values: { item: T; value: V }[] = [];
+  const undecidedItems: T[] = [];
   const missing: string[] = [];
   let first: Error | undefined;
   for (const item of items) {
@@ -172,11 +204,12 @@ export function readEach<T, V>(items: readonly T[], label: (item: T) => string, 
     } catch (error) {
       if (!isUnknownValueError(error)) throw error;
       missing.push(label(item));
+      undecidedItems.push(item);
       first ??= error;
     }
   }
   if (first) first.message = `undecided for ${missing.join(", ")}: ${first.message}`;
-  return first ? { values, undecided: first } : { values };
+  return first ? { values, undecided: first, undecidedItems } : { values, undecidedItems };
 }
 
 /**
@@ -210,6 +243,11 @@ export function deploymentNameOf(deployment: PolicyResource): string {
   return deployment.props.tags?.deployment ?? deployment.props.name;
 }
 
+/** A region as the config writes it: Azure returns some locations in display form ("Sweden Central"). */
+export function regionName(location: unknown): string | undefined {
+  return typeof location === "string" ? location.toLowerCase().replace(/\s+/g, "") : undefined;
+}
+
 /** What the capacity rules read of a deployment (throws where a preview does not know a value yet). */
 export function deploymentFacts(d: PolicyResource) {
   return {
@@ -217,7 +255,7 @@ export function deploymentFacts(d: PolicyResource) {
     sku: String(d.props.sku?.name),
     capacity: Number(d.props.sku?.capacity ?? 0),
     model: d.props.properties?.model?.name as string | undefined,
-    region: sourceOf(d, "accountName", TYPES.openAiAccount)?.props.location as string | undefined,
+    region: regionName(sourceOf(d, "accountName", TYPES.openAiAccount)?.props.location),
     endpoint: d.props.tags?.endpoint as string | undefined,
     slot: d.props.tags?.slot as string | undefined,
   };

@@ -1,9 +1,9 @@
 import ipaddr from "ipaddr.js";
-import { closest } from "fastest-levenshtein";
+import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { composeName, nameProblem, type NamedResourceKind, type NamingContext } from "../components/core/naming";
 import { paygoCapacityProblem, ptuCapacityProblem } from "../components/openai/capacity";
-import { deploymentName, planAccountDeployments, type DeploymentSpec } from "../components/openai/deployments";
+import { DEPLOYMENT_TAG_NAMES, deploymentName, planAccountDeployments, type DeploymentSpec } from "../components/openai/deployments";
 import { quotaLedger, type LocatedDeployment } from "../components/openai/quota";
 import { DEPLOYMENT_TYPES, isPtuType } from "../components/openai/models";
 import { DEFAULT_LIFECYCLE_WARNING_DAYS } from "../components/openai/lifecycle";
@@ -22,12 +22,19 @@ const region = z.string().regex(/^[a-z][a-z0-9]+$/, "an Azure region name in low
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, "a subscription id (GUID)");
 const wholeNumber = z.number().int().nonnegative();
 
+/** ` (did you mean "x"?)` when a known key is a likely typo of `key`, else nothing. */
+export function didYouMean(key: string, known: readonly string[]): string {
+  if (known.length === 0) return "";
+  const guess = closest(key, known as string[]);
+  return distance(key.toLowerCase(), guess.toLowerCase()) <= Math.max(2, Math.floor(guess.length / 3)) ? ` (did you mean "${guess}"?)` : "";
+}
+
 /** A strict object whose unknown-key error lists the keys that are allowed. */
 function strict<T extends z.ZodRawShape>(shape: T) {
   return z.strictObject(shape, {
     error: (issue) =>
       issue.code === "unrecognized_keys"
-        ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}" (did you mean "${closest(k, Object.keys(shape))}"?)`).join(", ")}; allowed: ${Object.keys(shape).join(", ")}`
+        ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"${didYouMean(k, Object.keys(shape))}`).join(", ")}; allowed: ${Object.keys(shape).join(", ")}`
         : undefined,
   });
 }
@@ -347,11 +354,15 @@ function checkRegions(config: PlatformConfig, issues: ConfigIssue[]): void {
 
 /** The tags every resource will carry (the platform's own included) must fit Azure's tag limits. */
 function checkTags(config: PlatformConfig, issues: ConfigIssue[]): void {
-  const own = platformTags(config.environment, { owner: "", costCenter: "" });
-  for (const reserved of ["environment", "project", "managedBy"].filter((t) => t in own && t in config.tags)) {
-    issues.push({ path: `tags.${reserved}`, message: `the platform sets the ${reserved} tag itself (to ${JSON.stringify(own[reserved])}); remove it or use another tag name` });
+  // Tag names are case-insensitive in Azure: "Environment" would collide with the platform's "environment".
+  const reserved = ["environment", "project", "managedBy", ...DEPLOYMENT_TAG_NAMES];
+  for (const name of Object.keys(config.tags)) {
+    const taken = reserved.find((r) => r.toLowerCase() === name.toLowerCase());
+    if (taken) issues.push({ path: `tags.${name}`, message: `the platform sets the ${taken} tag itself (tag names are case-insensitive); remove it or use another tag name` });
   }
-  for (const problem of tagProblems(platformTags(config.environment, config.tags))) {
+  // The most a resource carries: a deployment, with its own tags besides the platform's.
+  const placeholder = Object.fromEntries(DEPLOYMENT_TAG_NAMES.map((t) => [t, "x"]));
+  for (const problem of tagProblems({ ...platformTags(config.environment, config.tags), ...placeholder })) {
     issues.push({ path: problem.tag && problem.tag in config.tags ? `tags.${problem.tag}` : "tags", message: problem.message });
   }
 }

@@ -2,7 +2,7 @@
 // from the stack file) becomes a validated PlatformConfig, or every problem is reported at once.
 // What depends on the stack rather than on the config's own shape is checked here: namespaces,
 // secrets, the stack name against the environment, and model lifecycle on a given day.
-import { closest } from "fastest-levenshtein";
+import { closest, distance } from "fastest-levenshtein";
 import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleFinding } from "../components/openai/lifecycle";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigValidationError, openAiDeploymentSpecs, parsePlatformConfig, type ConfigIssue, type PlatformConfig } from "./config";
 
@@ -66,7 +66,8 @@ function namespaceIssues(keys: readonly string[]): ConfigIssue[] {
     if (known.has(namespace)) return [];
     const name = rest.join(":");
     const guess = closest(fullKey, [...candidates, ...KNOWN_NAMESPACES.filter((ns) => ns !== CONFIG_NAMESPACE).map((ns) => `${ns}:${name}`)]);
-    return [{ path: fullKey, message: `namespace "${namespace}" is not read by this program (it reads ${KNOWN_NAMESPACES.join(", ")}), so this value would be ignored; did you mean ${guess}?` }];
+    const near = distance(fullKey, guess) <= Math.max(3, Math.floor(guess.length / 4));
+    return [{ path: fullKey, message: `namespace "${namespace}" is not read by this program (it reads ${KNOWN_NAMESPACES.join(", ")}), so this value would be ignored; ${near ? `did you mean ${guess}?` : `this program's settings go under ${CONFIG_NAMESPACE}:`}` }];
   });
 }
 

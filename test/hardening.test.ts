@@ -57,7 +57,7 @@ describe("YAML bombs", () => {
     expect(readFileSync(file).length).toBeLessThan(450);
     const result = await plan("--stack", "bomb", "--config-file", file, "--out", scratch());
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("its YAML aliases expand beyond 100 nodes");
+    expect(result.stderr).toContain("its YAML aliases (*name) are used or expanded more than 100 times");
   });
 
   it("still reads a file that shares a few anchors", async () => {
@@ -66,6 +66,25 @@ describe("YAML bombs", () => {
     const result = await plan("--stack", "anchors", "--config-file", file, "--out", scratch());
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
+  });
+});
+
+describe("YAML as Pulumi reads it", () => {
+  it("resolves merge keys (<<: *base)", async () => {
+    const file = join(scratch(), "Pulumi.merge.yaml");
+    const text = readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")
+      .replace("  genai-platform:tags:\n    owner: platform-team@contoso.com\n", "  pulumi:tags: &base\n    owner: platform-team@contoso.com\n  genai-platform:tags:\n    <<: *base\n");
+    writeFileSync(file, text);
+    const result = await plan("--stack", "merge", "--config-file", file, "--out", scratch());
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  it("suggests a key only when one is close", async () => {
+    const near = await refusal({ ...rawConfig("dev"), ptuCapp: 1 });
+    expect(near).toContain('unknown key "ptuCapp" (did you mean "ptuCap"?)');
+    const far = await refusal({ ...rawConfig("dev"), zzzzzz: 1 });
+    expect(far).toContain('unknown key "zzzzzz"; allowed:');
   });
 });
 
@@ -131,18 +150,20 @@ describe("Azure's own limits, checked before deploy", () => {
 
   it("refuses more than 50 tags, long or forbidden tag names, long values and the platform's own tag names", async () => {
     const many = rawConfig("dev");
-    for (let i = 0; i < 48; i++) many.tags[`t${i}`] = "x";
-    expect(await refusal(many)).toContain("tags: 53 tags with the platform's own (environment, project, managedBy): Azure allows at most 50 per resource");
+    for (let i = 0; i < 42; i++) many.tags[`t${i}`] = "x";
+    expect(await refusal(many)).toContain("tags: 53 tags on a model deployment, with the platform's own (environment, project, managedBy and six that describe the deployment): Azure allows at most 50 per resource");
     const bad = rawConfig("dev");
     bad.tags["a<b"] = "x";
     bad.tags["n".repeat(513)] = "x";
     bad.tags.long = "v".repeat(257);
-    bad.tags.environment = "staging";
+    bad.tags.Environment = "staging";
+    bad.tags.endpoint = "x";
     const stderr = await refusal(bad);
     expect(stderr).toContain('tags.a<b: tag name "a<b" contains "<"');
     expect(stderr).toContain("tag name is 513 characters; Azure allows at most 512");
     expect(stderr).toContain("tags.long: tag value is 257 characters; Azure allows at most 256");
-    expect(stderr).toContain("tags.environment: the platform sets the environment tag itself");
+    expect(stderr).toContain("tags.Environment: the platform sets the environment tag itself (tag names are case-insensitive)");
+    expect(stderr).toContain("tags.endpoint: the platform sets the endpoint tag itself");
   });
 
   it.each([
@@ -265,6 +286,14 @@ describe("model lifecycle", () => {
     await plan("--stack", "prod", "--out", a, "--as-of", AS_OF);
     await plan("--stack", "prod", "--out", b, "--as-of", AS_OF);
     expect(readFileSync(join(a, "prod", "stack.json"))).toEqual(readFileSync(join(b, "prod", "stack.json")));
+  });
+
+  it("a 'not before' date warns rather than refuses, and a deprecated version warns before its window", () => {
+    expect(lifecycleFinding("text-embedding-3-small", "1", "2027-05-01", 90)).toMatchObject({ severity: "warning", message: expect.stringContaining("may be retired from 2027-04-15 (Microsoft gave no fixed date)") });
+    expect(lifecycleFinding("gpt-4o", "2024-11-20", "2026-01-15", 90)).toMatchObject({
+      severity: "warning",
+      message: expect.stringContaining("is deprecated since 2025-11-20: a subscription that never deployed it cannot deploy it now (existing deployments run until 2026-10-01)"),
+    });
   });
 
   it("the day defaults to the clock, and $GENAI_PLATFORM_AS_OF sets it", () => {

@@ -42,7 +42,8 @@ export interface PlannedStack {
 
 export async function planStack(stack: string, options: { preview?: boolean; config?: StackConfig } = {}): Promise<PlannedStack> {
   const stackConfig = options.config ?? stackFile(stack);
-  const subscriptionId = "00000000-0000-4000-8000-000000000001";
+  // The mock provider answers with ids in the stack's own subscription, as the planner's does.
+  const subscriptionId = stackConfig.config["genai-platform:subscriptionId"] ?? "00000000-0000-4000-8000-000000000001";
   const run = await runOffline({
     projectDir: PROJECT_DIR,
     project: "genai-platform",

@@ -80,6 +80,51 @@ describe("writeArtifacts", () => {
     expect(readFileSync(join(dir, "stack.json"), "utf8")).toBe(next);
   });
 
+  it("restores the files already replaced when a later rename fails", () => {
+    const dir = scratch();
+    writeFileSync(join(dir, "stack.json"), "old stack\n");
+    writeFileSync(join(dir, "policy-config.json"), "old config\n");
+    let renames = 0;
+    const failing: WriterFs = {
+      ...fs,
+      renameSync: ((from: fs.PathLike, to: fs.PathLike) => {
+        // The second rename into place fails; restoring backups still works.
+        if (String(from).endsWith(".tmp") && ++renames === 2) throw Object.assign(new Error("EACCES"), { code: "EACCES" });
+        fs.renameSync(from, to);
+      }) as WriterFs["renameSync"],
+    };
+    expect(() => writeArtifacts(dir, [{ path: "stack.json", content: "new stack\n" }, { path: "policy-config.json", content: "new config\n" }], failing)).toThrow(
+      /cannot write .*policy-config\.json: permission denied \(EACCES\)/,
+    );
+    expect(readFileSync(join(dir, "stack.json"), "utf8")).toBe("old stack\n");
+    expect(readFileSync(join(dir, "policy-config.json"), "utf8")).toBe("old config\n");
+    expect(readdirSync(dir).sort()).toEqual(["policy-config.json", "stack.json"]);
+  });
+
+  it("removes a new file it placed when a later rename fails and there was nothing before", () => {
+    const dir = scratch();
+    let renames = 0;
+    const failing: WriterFs = {
+      ...fs,
+      renameSync: ((from: fs.PathLike, to: fs.PathLike) => {
+        if (++renames === 2) throw Object.assign(new Error("EIO"), { code: "EIO" });
+        fs.renameSync(from, to);
+      }) as WriterFs["renameSync"],
+    };
+    expect(() => writeArtifacts(dir, [{ path: "a.json", content: "a" }, { path: "b.json", content: "b" }], failing)).toThrow(ArtifactWriteError);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("sweeps the scratch files an interrupted run left behind, and refuses a path given twice", () => {
+    const dir = scratch();
+    writeFileSync(join(dir, ".stack.json.4242-0a1b2c3d.tmp"), "half");
+    writeFileSync(join(dir, ".stack.json.4242-0a1b2c3d.bak"), "old");
+    writeFileSync(join(dir, ".keep.me"), "not the writer's");
+    writeArtifacts(dir, [{ path: "stack.json", content: "{}" }]);
+    expect(readdirSync(dir).sort()).toEqual([".keep.me", "stack.json"]);
+    expect(() => writeArtifacts(dir, [{ path: "s.json", content: "" }, { path: "s.json", content: "" }])).toThrow("s.json is in the set twice");
+  });
+
   it("refuses a path outside its folder", () => {
     expect(() => writeArtifacts(scratch(), [{ path: "../escape.json", content: "" }])).toThrow(/outside/);
   });

@@ -23,7 +23,7 @@ export const TAG_LIMITS = { maxTags: 50, maxNameLength: 512, maxValueLength: 256
 export function tagProblems(tags: Readonly<Record<string, string>>): { tag: string; message: string }[] {
   const problems: { tag: string; message: string }[] = [];
   const count = Object.keys(tags).length;
-  if (count > TAG_LIMITS.maxTags) problems.push({ tag: "", message: `${count} tags with the platform's own (environment, project, managedBy): Azure allows at most ${TAG_LIMITS.maxTags} per resource` });
+  if (count > TAG_LIMITS.maxTags) problems.push({ tag: "", message: `${count} tags on a model deployment, with the platform's own (environment, project, managedBy and six that describe the deployment): Azure allows at most ${TAG_LIMITS.maxTags} per resource` });
   for (const [name, value] of Object.entries(tags)) {
     if (name.length > TAG_LIMITS.maxNameLength) problems.push({ tag: name, message: `tag name is ${name.length} characters; Azure allows at most ${TAG_LIMITS.maxNameLength}` });
     const bad = name.match(TAG_LIMITS.forbiddenInName);

@@ -39,6 +39,14 @@ export interface PlannedDeployment extends DeploymentSpec {
   readonly spilloverNote?: string;
 }
 
+/** Tags each deployment carries besides the platform's: what it serves, for cost reports and the policy pack. */
+export function deploymentTags(d: Pick<PlannedDeployment, "endpoint" | "slot" | "name" | "model" | "version">): Record<string, string> {
+  return { endpoint: d.endpoint, slot: d.slot, deployment: d.name, model: d.model, modelVersion: d.version, modelSource: "azure-openai" };
+}
+
+/** The names of those tags (a stack's own tags may not use them). */
+export const DEPLOYMENT_TAG_NAMES: readonly string[] = Object.keys(deploymentTags({ endpoint: "", slot: "blue", name: "", model: "", version: "" }));
+
 /** The deployment name: `<endpoint>-<slot>-<model>-<type>`, e.g. `chat-blue-gpt-4o-gstd`. */
 export function deploymentName(spec: Pick<DeploymentSpec, "endpoint" | "slot" | "model" | "deploymentType">): string {
   return `${spec.endpoint}-${spec.slot}-${spec.model}-${DEPLOYMENT_TYPE_ABBREVIATION[spec.deploymentType]}`;

@@ -4,7 +4,7 @@ import * as cognitiveservices from "@pulumi/azure-native/cognitiveservices";
 import * as monitor from "@pulumi/azure-native/monitor";
 import { checkedName, resourceName, type NamingContext } from "../core/naming";
 import { RAI_BASE_POLICY, contentFilters, type FilterThreshold } from "./contentFilter";
-import type { PlannedDeployment } from "./deployments";
+import { deploymentTags, type PlannedDeployment } from "./deployments";
 
 export * from "./capacity";
 export * from "./contentFilter";
@@ -116,7 +116,7 @@ export class OpenAiService extends pulumi.ComponentResource {
           ...(d.ptu ? {} : { versionUpgradeOption: "NoAutoUpgrade" }),
           ...(d.spilloverTo ? { spilloverDeploymentName: d.spilloverTo } : {}),
         },
-        tags: { ...args.tags, endpoint: d.endpoint, slot: d.slot, deployment: d.name, model: d.model, modelVersion: d.version, modelSource: "azure-openai" },
+        tags: { ...args.tags, ...deploymentTags(d) },
       }, { parent: this, dependsOn: [previous] });
       previous = deployment;
       const bySlot = (this.deploymentNames[d.endpoint] ??= {});

@@ -85,11 +85,18 @@ export function lifecycleFinding(model: string, version: string, asOf: string, w
     return { severity: "warning", message: `${model} ${version} is not in the model lifecycle table (${LIFECYCLE_TABLE_DATE}), so its retirement is not checked: add it to components/openai/lifecycle.ts` };
   }
   if (entry.retirement <= asOf) {
+    // A "not before" date says when retirement may start, not that it happened.
+    if (entry.noEarlierThan) {
+      return { severity: "warning", message: `${model} ${version} may be retired from ${entry.retirement} (Microsoft gave no fixed date): check the retirement schedule and update the lifecycle table; ${replacementAdvice(entry, asOf)}` };
+    }
     return { severity: "error", message: `${model} ${version} was retired on ${entry.retirement}: Azure refuses new deployments of it and existing ones return errors; ${replacementAdvice(entry, asOf)}` };
   }
   const days = daysBetween(asOf, entry.retirement);
   if (days <= warningDays) {
     return { severity: "warning", message: `${model} ${version} retires on ${entry.retirement}${entry.noEarlierThan ? " at the earliest" : ""}, in ${days} day${days === 1 ? "" : "s"}: ${replacementAdvice(entry, asOf)}` };
+  }
+  if (entry.deprecation && entry.deprecation <= asOf) {
+    return { severity: "warning", message: `${model} ${version} is deprecated since ${entry.deprecation}: a subscription that never deployed it cannot deploy it now (existing deployments run until ${entry.retirement}); ${replacementAdvice(entry, asOf)}` };
   }
   return undefined;
 }

@@ -691,3 +691,59 @@ describe("governance-openai-allowed-models", () => {
   });
   it("fails without the list", async () => expect((await runStackRule(policy, stack())).violations[0]).toContain("no allowed models in the policy config"));
 });
+
+describe("review cases: ids, accounts, locations and unknowns", () => {
+  const accountId = (sub = "s", rg = "rg-genai-prod", name = "oai-genai-prod-swc") => `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.CognitiveServices/accounts/${name}`;
+  const literalEndpoint = (id: string): FakeResource => ({
+    type: TYPES.privateEndpoint,
+    name: "pe-literal",
+    props: { name: "pe-literal", tags: TAGS, privateLinkServiceConnections: [{ groupIds: ["account"], privateLinkServiceId: id }] },
+  });
+  const scope = { stackScope: { subscriptionId: "s", resourceGroup: "rg-genai-prod" } };
+  it("an id in another subscription or resource group names another resource, however it is named", async () => {
+    const policy = rule("security-network-private-endpoint");
+    expect((await runStackRule(policy, [account(), literalEndpoint(accountId("s"))], scope)).violations).toEqual([]);
+    expect((await runStackRule(policy, [account(), literalEndpoint(accountId("OTHER"))], scope)).violations).toHaveLength(1);
+    expect((await runStackRule(policy, [account(), literalEndpoint(accountId("s", "rg-elsewhere"))], scope)).violations).toHaveLength(1);
+  });
+  it("a child resource's id must name its parent too (every Redis database is called default)", async () => {
+    const policy = rule("observability-azure-diagnostics-to-workspace");
+    const database = { ...redisDatabase(), dependsOn: { clusterName: ["cache-cluster"] } };
+    const setting = (cluster: string): FakeResource => ({
+      type: TYPES.diagnosticSetting,
+      name: "db-diag",
+      dependsOn: { workspaceId: ["core-log"] },
+      props: { resourceUri: `/subscriptions/s/resourceGroups/rg-genai-prod/providers/Microsoft.Cache/redisEnterprise/${cluster}/databases/default`, logs: [{ categoryGroup: "allLogs", enabled: true }] },
+    });
+    const clusterDiag: FakeResource = { type: TYPES.diagnosticSetting, name: "cluster-diag", dependsOn: { resourceUri: ["cache-cluster"], workspaceId: ["core-log"] }, props: { metrics: [{ category: "AllMetrics", enabled: true }] } };
+    expect((await runStackRule(policy, [redisCluster(), database, workspace(), clusterDiag, setting("amr-genai-prod")], scope)).violations).toEqual([]);
+    expect((await runStackRule(policy, [redisCluster(), database, workspace(), clusterDiag, setting("amr-someone-else")], scope)).violations).toEqual([
+      "cache-database (azure-native:redisenterprise:Database) has no diagnostic setting",
+    ]);
+  });
+  it("a content filter whose account the stack cannot tell does not cover a deployment", async () => {
+    const unlinked = { ...raiPolicy(), dependsOn: {} };
+    expect((await runStackRule(rule("ethics-openai-deployment-filtered"), [account(), unlinked, { ...paygo(), dependsOn: { accountName: ["openai-swc-account"] } }])).violations[0]).toContain(
+      "which this stack does not define on its account",
+    );
+  });
+  it("a location in display form is the same region", async () => {
+    const display = mutate(redisCluster(), (p) => (p.location = "Sweden Central"));
+    expect((await runStackRule(rule("governance-azure-allowed-regions"), [display], { regions: ["swedencentral"] })).violations).toEqual([]);
+  });
+  it("one unknown sku does not hide a PTU deployment with nowhere to overflow", async () => {
+    const lone = { ...ptu({}), props: { ...ptu({}).props, tags: { ...TAGS, endpoint: "solo", slot: "blue" } } };
+    const unknownSku = { ...paygo(), name: "openai-swc-other", props: withUnknown(paygo().props, ["sku"]) };
+    const other: FakeResource = { ...account(), name: "openai-eus2-account" };
+    const outcome = await runStackRule(rule("reliability-openai-ptu-fallback"), [account(), other, lone, { ...unknownSku, dependsOn: { accountName: ["openai-eus2-account"] } }]);
+    expect(outcome.violations).toEqual(["chat-blue-gpt-4o-gptu has no spillover and no other target in solo/blue: when its PTUs are saturated, clients get 429"]);
+    expect(outcome.unknown).toContain("undecided for openai-swc-other");
+  });
+  it("an unknown scope built from a resource group and an account is reported", async () => {
+    const group: FakeResource = { type: TYPES.resourceGroup, name: "core-rg", props: { name: "rg-genai-prod", tags: TAGS } };
+    const assignment: FakeResource = { type: TYPES.roleAssignment, name: "grant", dependsOn: { scope: ["openai-swc-account", "core-rg"] }, props: { scope: UNKNOWN, principalId: "p", roleDefinitionId: "/r/x" } };
+    expect((await runStackRule(rule("security-rbac-scope-narrow"), [account(), group, assignment])).violations).toEqual([
+      "grant (azure-native:authorization:RoleAssignment) is scoped to core-rg (azure-native:resources:ResourceGroup): wider than one resource",
+    ]);
+  });
+});

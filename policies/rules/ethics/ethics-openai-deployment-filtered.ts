@@ -31,7 +31,8 @@ export const ethicsOpenaiDeploymentFiltered: StackValidationPolicy = {
         report(`${describe(deployment)} names ${NO_FILTER}: content filtering is off`, deployment.urn);
         return;
       }
-      const defined = policies.some((p) => known(() => p.props.name) === name && (accountOf(p) === undefined || accountOf(p) === accountOf(deployment)));
+      // Same account by dependency on both sides (a policy whose account the stack cannot tell does not count).
+      const defined = policies.some((p) => known(() => p.props.name) === name && accountOf(p) === accountOf(deployment));
       if (!defined) report(`${describe(deployment)} names RAI policy "${name}", which this stack does not define on its account`, deployment.urn);
     });
   },

@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { checklist, decideEach, describe } from "../../lib";
+import { checklist, decideEach, describe, regionName } from "../../lib";
 
 export const governanceAzureAllowedRegions: StackValidationPolicy = {
   name: "governance-azure-allowed-regions",
@@ -15,13 +15,13 @@ export const governanceAzureAllowedRegions: StackValidationPolicy = {
       report("no allowed regions in the policy config: set regions in policies/config/<environment>.json");
       return;
     }
-    const allowed = new Set(regions.map((r) => r.toLowerCase()));
+    const allowed = new Set(regions.map((r) => regionName(r)));
     const located = args.resources.filter((r) => r.type.startsWith("azure-native:") && "location" in r.props);
     decideEach(located, describe, (resource) => {
       const location = resource.props.location;
-      // Global resources (private DNS zones) have no region.
-      if (typeof location !== "string" || location.toLowerCase() === "global") return;
-      if (!allowed.has(location.toLowerCase())) report(`${describe(resource)} is in ${location}; allowed: ${regions.join(", ")}`, resource.urn);
+      // Global resources (private DNS zones) have no region; Azure may return "Sweden Central" for swedencentral.
+      if (typeof location !== "string" || regionName(location) === "global") return;
+      if (!allowed.has(regionName(location))) report(`${describe(resource)} is in ${location}; allowed: ${regions.join(", ")}`, resource.urn);
     });
   },
 };

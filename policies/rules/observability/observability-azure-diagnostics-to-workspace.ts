@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { entryOf, type DiagnosticsExpectation } from "../../catalogue";
-import { DIAGNOSABLE_TYPES, TYPES, baseType, checklist, decideEach, describe, ofType, targetOf } from "../../lib";
+import { DIAGNOSABLE_TYPES, TYPES, baseType, checklist, decideEach, describe, ofType, targetOf, type StackScope } from "../../lib";
 
 interface LogEntry {
   readonly category?: string;
@@ -25,12 +25,14 @@ export const observabilityAzureDiagnosticsToWorkspace: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   framework: checklist(13),
   remediationSteps: "Add a monitor.DiagnosticSetting with resourceUri = the resource's id, workspaceId = the platform workspace and enabled logs for the categories the catalogue lists (categoryGroup allLogs covers them all), plus AllMetrics where listed.",
+  configSchema: { properties: { stackScope: { type: "object" } } },
   validateStack: (args, report) => {
+    const { stackScope } = args.getConfig<{ stackScope?: StackScope }>();
     const settings = ofType(args.resources, TYPES.diagnosticSetting);
     const diagnosable = args.resources.filter((r) => DIAGNOSABLE_TYPES.has(baseType(r.type)));
     const workspaces = ofType(args.resources, TYPES.workspace);
     // Each setting's target and workspace, by id where known, else by dependency.
-    const references = settings.map((s) => ({ setting: s, ...targetOf(s, "resourceUri", (p) => p.resourceUri, diagnosable) }));
+    const references = settings.map((s) => ({ setting: s, ...targetOf(s, "resourceUri", (p) => p.resourceUri, diagnosable, stackScope) }));
     const undecided = references.find((r) => r.unknown)?.unknown;
     const toWorkspace = (s: PolicyResource) => {
       const found = targetOf(s, "workspaceId", (p) => p.workspaceId, workspaces);

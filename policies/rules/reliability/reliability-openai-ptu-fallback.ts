@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { deploymentNameOf, PTU_SKUS, TYPES, checklist, decideEach, describe, ofType, sourceOf } from "../../lib";
+import { deploymentNameOf, PTU_SKUS, TYPES, checklist, decideEach, describe, known, ofType, readEach, sourceOf } from "../../lib";
 
 /** The pay-as-you-go type a PTU type spills over to natively (same processing level); regional PTU has none. */
 const SPILLOVER_LEVEL: Readonly<Record<string, string>> = { GlobalProvisionedManaged: "GlobalStandard", DataZoneProvisionedManaged: "DataZoneStandard" };
@@ -15,7 +15,9 @@ export const reliabilityOpenaiPtuFallback: StackValidationPolicy = {
     const deployments = ofType(args.resources, TYPES.openAiDeployment);
     const accountOf = (d: PolicyResource) => sourceOf(d, "accountName", TYPES.openAiAccount)?.urn;
     const model = (d: PolicyResource) => `${d.props.properties?.model?.name} ${d.props.properties?.model?.version}`;
-    decideEach(deployments.filter((x) => PTU_SKUS.has(x.props.sku?.name)), describe, (d) => {
+    // Deployments whose sku a preview does not know yet are left undecided, not the whole rule.
+    const { values, undecided, undecidedItems } = readEach(deployments, describe, (x) => String(x.props.sku?.name));
+    decideEach(values.filter((v) => PTU_SKUS.has(v.value)).map((v) => v.item), describe, (d) => {
       const spillover = d.props.properties?.spilloverDeploymentName;
       if (spillover) {
         const target = deployments.find((o) => o !== d && deploymentNameOf(o) === spillover && accountOf(o) === accountOf(d));
@@ -29,7 +31,10 @@ export const reliabilityOpenaiPtuFallback: StackValidationPolicy = {
       }
       const { endpoint, slot } = d.props.tags ?? {};
       const sibling = deployments.some((o) => o !== d && o.props.tags?.endpoint === endpoint && o.props.tags?.slot === slot && endpoint !== undefined);
+      // An undecided deployment of the same slot might be its second target.
+      if (!sibling && undecidedItems.some((o) => known(() => o.props.tags?.endpoint) === endpoint && known(() => o.props.tags?.slot) === slot)) throw undecided;
       if (!sibling) report(`${deploymentNameOf(d)} has no spillover and no other target in ${endpoint ?? "?"}/${slot ?? "?"}: when its PTUs are saturated, clients get 429`, d.urn);
     });
+    if (undecided) throw undecided;
   },
 };

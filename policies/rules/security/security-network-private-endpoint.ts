@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { entryOf } from "../../catalogue";
-import { PRIVATE_ONLY_TYPES, TYPES, baseType, checklist, decideEach, describe, known, ofType, targetOf } from "../../lib";
+import { PRIVATE_ONLY_TYPES, TYPES, baseType, checklist, decideEach, describe, known, ofType, targetOf, type StackScope } from "../../lib";
 
 export const securityNetworkPrivateEndpoint: StackValidationPolicy = {
   name: "security-network-private-endpoint",
@@ -9,11 +9,13 @@ export const securityNetworkPrivateEndpoint: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   framework: checklist(4, 6),
   remediationSteps: "Configure private networking (network in the stack config); the platform then adds a private endpoint and DNS registration for each.",
+  configSchema: { properties: { stackScope: { type: "object" } } },
   validateStack: (args, report) => {
+    const { stackScope } = args.getConfig<{ stackScope?: StackScope }>();
     const privateOnly = args.resources.filter((r) => PRIVATE_ONLY_TYPES.has(baseType(r.type)));
     // Each endpoint's first connection, resolved by its privateLinkServiceId where known, else by dependency.
     const connections = ofType(args.resources, TYPES.privateEndpoint).map((pe) => ({
-      ...targetOf(pe, "privateLinkServiceConnections", (p) => p.privateLinkServiceConnections?.[0]?.privateLinkServiceId, privateOnly),
+      ...targetOf(pe, "privateLinkServiceConnections", (p) => p.privateLinkServiceConnections?.[0]?.privateLinkServiceId, privateOnly, stackScope),
       groups: known(() => pe.props.privateLinkServiceConnections?.[0]?.groupIds as string[] | undefined),
     }));
     const undecided = connections.find((c) => c.unknown)?.unknown;

@@ -18,10 +18,15 @@ export const securityRbacScopeNarrow: StackValidationPolicy = {
     decideEach(assignments, describe, (assignment) => {
       // The scope string decides where it is known; a dependency only where it is not (a preview).
       const { target, outside, id, unknown } = targetOf(assignment, "scope", (p) => p.scope, args.resources);
+      // While the scope is unknown, any wide resource it is built from decides (the value may be that one's id).
+      const wide = id === undefined ? (assignment.propertyDependencies.scope ?? []).find((d) => WIDE_SCOPES.has(baseType(d.type))) : undefined;
+      if (wide) {
+        report(`${describe(assignment)} is scoped to ${describe(wide)}: wider than one resource`, assignment.urn);
+        return;
+      }
       if (unknown) throw unknown;
       if (outside && outside.scope !== "resource") report(`${describe(assignment)}: scope "${id}" is ${SCOPE_WORDS[outside.scope]}, wider than one resource`, assignment.urn);
       else if (id !== undefined && !outside && !target) report(`${describe(assignment)}: scope "${id}" is not a resource id`, assignment.urn);
-      else if (id === undefined && target && WIDE_SCOPES.has(baseType(target.type))) report(`${describe(assignment)} is scoped to ${describe(target)}: wider than one resource`, assignment.urn);
       else if (id === undefined && !target) report(`${describe(assignment)} has no scope`, assignment.urn);
     });
   },
