@@ -1,0 +1,129 @@
+// A typed builder for API Management policy documents. Each function returns one policy element with
+// the attributes API Management documents for it; `renderPolicy` turns a document into XML through an
+// XML library, which escapes every attribute and text (policy expressions hold `&&`, `<` and quotes).
+import { create } from "xmlbuilder2";
+
+/** One element of a policy document. */
+export interface PolicyNode {
+  readonly tag: string;
+  readonly attributes?: Readonly<Record<string, string | number | boolean>>;
+  readonly children?: readonly PolicyNode[];
+  readonly text?: string;
+}
+
+/** The four sections of a policy document; `<base />` comes first in each, so product and global policies run. */
+export interface PolicyDocument {
+  readonly inbound: readonly PolicyNode[];
+  readonly backend: readonly PolicyNode[];
+  readonly outbound: readonly PolicyNode[];
+  readonly onError: readonly PolicyNode[];
+}
+
+const node = (tag: string, attributes: PolicyNode["attributes"] = {}, children: readonly PolicyNode[] = []): PolicyNode => ({ tag, attributes, children });
+
+/** A C# policy expression: `@(...)`. */
+export const expression = (code: string): string => `@(${code})`;
+
+/** A C# string literal for use inside an expression. */
+export const csString = (value: string): string => JSON.stringify(value);
+
+export const base = (): PolicyNode => node("base");
+
+/** Entra ID tokens only: issuer tenant, audiences and the client applications allowed to call. */
+export function validateAzureAdToken(spec: { tenantId: string; audiences: readonly string[]; clientApplicationIds: readonly string[]; tokenVariable: string }): PolicyNode {
+  return node("validate-azure-ad-token", { "tenant-id": spec.tenantId, "header-name": "Authorization", "failed-validation-httpcode": 401, "output-token-variable-name": spec.tokenVariable }, [
+    node("audiences", {}, spec.audiences.map((a) => ({ tag: "audience", text: a }))),
+    node("client-application-ids", {}, spec.clientApplicationIds.map((id) => ({ tag: "application-id", text: id }))),
+  ]);
+}
+
+export function setHeader(name: string, action: "override" | "delete" | "skip" | "append", value?: string): PolicyNode {
+  return node("set-header", { name, "exists-action": action }, value === undefined ? [] : [{ tag: "value", text: value }]);
+}
+
+export function setVariable(name: string, value: string): PolicyNode {
+  return node("set-variable", { name, value });
+}
+
+/** Tokens per minute (429 over the rate) and an optional quota per period (403 when spent), per counter key. */
+export function llmTokenLimit(spec: {
+  counterKey: string;
+  tokensPerMinute: number;
+  tokenQuota?: { tokens: number; period: "Hourly" | "Daily" | "Weekly" | "Monthly" | "Yearly" };
+}): PolicyNode {
+  return node("llm-token-limit", {
+    "counter-key": spec.counterKey,
+    "tokens-per-minute": spec.tokensPerMinute,
+    ...(spec.tokenQuota ? { "token-quota": spec.tokenQuota.tokens, "token-quota-period": spec.tokenQuota.period } : {}),
+    // Streamed requests carry no usage until the end: the limit counts estimated prompt tokens up front.
+    "estimate-prompt-tokens": true,
+    "remaining-tokens-header-name": "x-ratelimit-remaining-tokens",
+    "retry-after-header-name": "Retry-After",
+  });
+}
+
+/** Token usage as custom metrics (App Insights), with at most five custom dimensions. */
+export function llmEmitTokenMetric(namespace: string, dimensions: readonly { name: string; value?: string }[]): PolicyNode {
+  if (dimensions.length > 5) throw new Error(`llm-emit-token-metric takes at most 5 custom dimensions, got ${dimensions.length}`);
+  return node("llm-emit-token-metric", { namespace }, dimensions.map((d) => ({ tag: "dimension", attributes: { name: d.name, ...(d.value ? { value: d.value } : {}) } })));
+}
+
+/** Calls the backend with the gateway's managed identity (a user-assigned one by client id). */
+export function authenticationManagedIdentity(resource: string, clientId?: string): PolicyNode {
+  return node("authentication-managed-identity", { resource, ...(clientId ? { "client-id": clientId } : {}) });
+}
+
+export function setBackendService(backendId: string): PolicyNode {
+  return node("set-backend-service", { "backend-id": backendId });
+}
+
+/** `choose` with `when` branches in order and an optional `otherwise`. */
+export function choose(whens: readonly { condition: string; then: readonly PolicyNode[] }[], otherwise?: readonly PolicyNode[]): PolicyNode {
+  return node("choose", {}, [...whens.map((w) => node("when", { condition: w.condition }, w.then)), ...(otherwise ? [node("otherwise", {}, otherwise)] : [])]);
+}
+
+/** Forwards to the backend; the request body is buffered so a retry can send it again; responses stream. */
+export function forwardRequest(spec: { bufferRequestBody: boolean; bufferResponse: boolean; timeoutSeconds?: number }): PolicyNode {
+  return node("forward-request", {
+    ...(spec.timeoutSeconds ? { timeout: spec.timeoutSeconds } : {}),
+    "buffer-request-body": spec.bufferRequestBody,
+    "buffer-response": spec.bufferResponse,
+  });
+}
+
+/** Retries `body` while `condition` holds: `count` more times, at once (clients' SDKs already back off). */
+export function retry(spec: { condition: string; count: number }, body: readonly PolicyNode[]): PolicyNode {
+  return node("retry", { condition: spec.condition, count: spec.count, interval: 0, "first-fast-retry": true }, body);
+}
+
+export function returnResponse(status: number, reason: string, headers: readonly PolicyNode[] = [], body?: string): PolicyNode {
+  return node("return-response", {}, [
+    node("set-status", { code: status, reason }),
+    ...headers,
+    ...(body === undefined ? [] : [{ tag: "set-body", text: body }]),
+  ]);
+}
+
+function append(parent: ReturnType<typeof create>, policy: PolicyNode): void {
+  const element = parent.ele(policy.tag, Object.fromEntries(Object.entries(policy.attributes ?? {}).map(([k, v]) => [k, String(v)])));
+  if (policy.text !== undefined) element.txt(policy.text);
+  for (const child of policy.children ?? []) append(element as never, child);
+}
+
+/** The document as API Management reads it, `<base />` first in every section but a backend that forwards itself. */
+export function renderPolicy(document: PolicyDocument): string {
+  const root = create({ version: "1.0" }).ele("policies");
+  const sections: [string, readonly PolicyNode[]][] = [
+    ["inbound", document.inbound],
+    ["backend", document.backend],
+    ["outbound", document.outbound],
+    ["on-error", document.onError],
+  ];
+  for (const [name, nodes] of sections) {
+    const section = root.ele(name);
+    // A backend section that forwards itself must not also run the global forward-request in <base />.
+    const withBase = name === "backend" && nodes.length > 0 ? nodes : [base(), ...nodes];
+    for (const policy of withBase) append(section as never, policy);
+  }
+  return `${root.end({ prettyPrint: true, headless: true })}\n`;
+}

@@ -1,0 +1,22 @@
+import type { EndpointRoute } from "./apiPolicy";
+
+/** What routing needs of the config's model endpoints: each slot's weight and how many targets it has. */
+export interface EndpointSlots {
+  readonly slots: Partial<Record<"blue" | "green", { readonly weight: number; readonly targets: readonly unknown[] }>>;
+}
+
+/** The backend id of a slot's pool: one pool per endpoint and slot (a pool never mixes slots). */
+export function poolId(endpoint: string, slot: "blue" | "green"): string {
+  return `pool-${endpoint}-${slot}`;
+}
+
+/** The routes the gateway's API policy draws from, in the config's endpoint order. */
+export function endpointRoutes(models: Readonly<Record<string, EndpointSlots>>): EndpointRoute[] {
+  return Object.entries(models).map(([endpoint, e]) => ({
+    endpoint,
+    slots: (["blue", "green"] as const).flatMap((slot) => {
+      const s = e.slots[slot];
+      return s ? [{ slot, weight: s.weight, poolId: poolId(endpoint, slot), members: s.targets.length }] : [];
+    }),
+  }));
+}

@@ -1,0 +1,99 @@
+// The gateway's API policy: rendered through the typed builder, parsed by an independent XML parser,
+// and compared with golden files reviewed by hand (UPDATE_GOLDEN=1 rewrites them after a reviewed change).
+import { describe, expect, it } from "vitest";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { apiPolicy, retryCount, slotDraw, type ApiPolicySpec } from "../components/gateway/apiPolicy";
+import { llmEmitTokenMetric, renderPolicy, validateAzureAdToken } from "../components/gateway/policyXml";
+import { endpointRoutes } from "../components/gateway/routes";
+import { tierProblem } from "../components/gateway/tiers";
+import { PROJECT_DIR, validConfig } from "./helpers";
+
+const GOLDEN = join(PROJECT_DIR, "test", "golden", "gateway");
+
+function matchesGolden(name: string, xml: string): void {
+  const path = join(GOLDEN, name);
+  if (process.env.UPDATE_GOLDEN === "1") writeFileSync(path, xml);
+  expect(existsSync(path), `${path} is missing: render it with UPDATE_GOLDEN=1, review it, commit it`).toBe(true);
+  expect(xml).toBe(readFileSync(path, "utf8"));
+}
+
+const spec = (shape: ApiPolicySpec["shape"]): ApiPolicySpec => ({
+  shape,
+  tenantId: "11111111-2222-4333-8444-555555555555",
+  audiences: ["api://genai-gateway"],
+  clientApplicationIds: ["aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"],
+  tokensPerMinute: 50_000,
+  monthlyTokenQuota: 200_000_000,
+  identityClientId: "{{gateway-identity-client-id}}",
+  endpoints: endpointRoutes({ ...validConfig("prod").models, chat: { slots: { blue: { weight: 90, targets: [1, 2, 3] }, green: { weight: 10, targets: [1] } } } }),
+});
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", preserveOrder: false });
+
+describe("the gateway's API policy", () => {
+  it.each(["azure-openai", "v1"] as const)("renders the %s shape as well-formed XML that matches its golden file", (shape) => {
+    const xml = renderPolicy(apiPolicy(spec(shape)));
+    expect(XMLValidator.validate(xml)).toBe(true);
+    matchesGolden(`prod-${shape}.xml`, xml);
+    const parsed = parser.parse(xml).policies;
+    expect(Object.keys(parsed)).toEqual(["inbound", "backend", "outbound", "on-error"]);
+    expect(parsed.inbound["validate-azure-ad-token"]["tenant-id"]).toBe("11111111-2222-4333-8444-555555555555");
+    expect(parsed.inbound["llm-token-limit"]).toMatchObject({ "tokens-per-minute": "50000", "token-quota": "200000000", "token-quota-period": "Monthly", "estimate-prompt-tokens": "true" });
+    // The backend forwards itself (no <base />, which would forward twice), retrying on 429 and 503.
+    expect(parsed.backend.base).toBeUndefined();
+    expect(parsed.backend.retry).toMatchObject({ count: "2", interval: "0", "first-fast-retry": "true" });
+    expect(parsed.backend.retry["forward-request"]).toMatchObject({ "buffer-request-body": "true", "buffer-response": "false" });
+  });
+
+  it("escapes what it renders: the parser reads back exactly the values given", () => {
+    const tricky = 'api://a&b<c>"d"';
+    const xml = renderPolicy({ inbound: [validateAzureAdToken({ tenantId: "t&1", audiences: [tricky], clientApplicationIds: [], tokenVariable: "jwt" })], backend: [], outbound: [], onError: [] });
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const token = parser.parse(xml).policies.inbound["validate-azure-ad-token"];
+    expect(token["tenant-id"]).toBe("t&1");
+    expect(token.audiences.audience).toBe(tricky);
+  });
+
+  it("draws slots by cumulative weight, and only live slots", () => {
+    const slots = [
+      { slot: "blue" as const, weight: 90, poolId: "b", members: 2 },
+      { slot: "green" as const, weight: 10, poolId: "g", members: 1 },
+    ];
+    expect(slotDraw(slots)).toBe('@((int)context.Variables["draw"] < 90 ? "blue" : "green")');
+    expect(slotDraw([{ ...slots[0]!, weight: 0 }, { ...slots[1]!, weight: 100 }])).toBe('@("green")');
+    expect(() => slotDraw([{ ...slots[0]!, weight: 0 }])).toThrow(/weight above 0/);
+    expect(retryCount([{ endpoint: "chat", slots }])).toBe(1);
+    expect(retryCount([{ endpoint: "chat", slots: [{ ...slots[0]!, members: 1 }] }])).toBe(0);
+  });
+
+  it("forwards without a retry when every pool has one member", () => {
+    const single = { ...spec("azure-openai"), endpoints: [{ endpoint: "chat", slots: [{ slot: "blue" as const, weight: 100, poolId: "p", members: 1 }] }] };
+    const backend = parser.parse(renderPolicy(apiPolicy(single))).policies.backend;
+    expect(backend.retry).toBeUndefined();
+    expect(backend["forward-request"]).toMatchObject({ "buffer-request-body": "true" });
+  });
+
+  it("refuses more than five custom token-metric dimensions", () => {
+    expect(() => llmEmitTokenMetric("n", Array.from({ length: 6 }, (_, i) => ({ name: `d${i}` })))).toThrow(/at most 5 custom dimensions/);
+  });
+});
+
+describe("gateway tiers", () => {
+  it.each([
+    ["Consumption", "dev", false, /no backend circuit breakers or token limits/],
+    ["Developer", "prod", true, /no SLA and is not for production/],
+    ["Standard", "prod", true, /cannot reach private backends/],
+  ] as const)("refuses %s in %s (network: %s)", (sku, env, network, message) => {
+    expect(tierProblem(sku, env, network)).toMatch(message);
+  });
+  it.each([
+    ["Developer", "dev", true],
+    ["StandardV2", "prod", true],
+    ["Premium", "prod", true],
+    ["BasicV2", "dev", false],
+  ] as const)("accepts %s in %s (network: %s)", (sku, env, network) => {
+    expect(tierProblem(sku, env, network)).toBeUndefined();
+  });
+});
