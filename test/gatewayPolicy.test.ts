@@ -8,6 +8,7 @@ import { apiPolicy, retryCount, slotDraw, type ApiPolicySpec } from "../componen
 import { llmEmitTokenMetric, renderPolicy, validateAzureAdToken } from "../components/gateway/policyXml";
 import { endpointRoutes } from "../components/gateway/routes";
 import { tierProblem } from "../components/gateway/tiers";
+import { backendId, circuitBreaker, poolSpecs, type TargetRef } from "../components/gateway/backends";
 import { PROJECT_DIR, validConfig } from "./helpers";
 
 const GOLDEN = join(PROJECT_DIR, "test", "golden", "gateway");
@@ -77,6 +78,29 @@ describe("the gateway's API policy", () => {
 
   it("refuses more than five custom token-metric dimensions", () => {
     expect(() => llmEmitTokenMetric("n", Array.from({ length: 6 }, (_, i) => ({ name: `d${i}` })))).toThrow(/at most 5 custom dimensions/);
+  });
+});
+
+describe("gateway backends and pools", () => {
+  const target = (slot: "blue" | "green", key: string, priority: number, kind: TargetRef["kind"] = "azure-openai"): TargetRef => ({ endpoint: "chat", slot, key, priority, kind });
+  it("gives Azure OpenAI backends a 429 breaker that honours Retry-After, capped; vLLM trips on 5xx and timeouts", () => {
+    expect(circuitBreaker("azure-openai", "PT30S").rules).toEqual([
+      { name: "throttled", failureCondition: { count: 1, interval: "PT10S", statusCodeRanges: [{ min: 429, max: 429 }] }, tripDuration: "PT30S", acceptRetryAfter: true },
+    ]);
+    expect(circuitBreaker("vllm").rules[0]).toMatchObject({ failureCondition: { statusCodeRanges: [{ min: 500, max: 599 }], errorReasons: ["Timeout"] }, acceptRetryAfter: false });
+  });
+  it("makes one pool per endpoint slot with members by priority", () => {
+    const pools = poolSpecs([target("blue", "gstd-swc", 2), target("blue", "gptu-swc", 1), target("green", "gstd-swc", 1)]);
+    expect(pools.map((p) => [p.id, p.members.map((m) => `${m.backendId}@${m.priority}`)])).toEqual([
+      ["pool-chat-blue", ["be-chat-blue-gptu-swc@1", "be-chat-blue-gstd-swc@2"]],
+      ["pool-chat-green", ["be-chat-green-gstd-swc@1"]],
+    ]);
+  });
+  it("refuses a pool that mixes kinds, one over 30 members, and ids API Management cannot take", () => {
+    expect(() => poolSpecs([target("blue", "a", 1), target("blue", "b", 2, "vllm")])).toThrow(/would mix Azure OpenAI and vLLM/);
+    expect(() => poolSpecs(Array.from({ length: 31 }, (_, i) => target("blue", `m${i}`, 1)))).toThrow(/31 members; API Management allows 30/);
+    expect(backendId({ endpoint: "chat", slot: "blue", key: "gpt-5.1_gstd" })).toBe("be-chat-blue-gpt-5-1-gstd");
+    expect(() => backendId({ endpoint: "x".repeat(80), slot: "blue", key: "k" })).toThrow(/longer than 80/);
   });
 });
 
