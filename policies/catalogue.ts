@@ -121,6 +121,29 @@ const TYPE_CATALOGUE = {
     stateful: false,
     rules: [],
   },
+  "azure-native:apimanagement:ApiManagementService": {
+    what: "API Management service: the AI gateway",
+    arm: "Microsoft.ApiManagement/service",
+    taggable: true,
+    stateful: true,
+    diagnostics: { logs: ["GatewayLogs"], groups: {}, metrics: true },
+    rules: ["security-apim-tls-hardened"],
+  },
+  "azure-native:apimanagement:Api": { what: "the gateway's model API", arm: "Microsoft.ApiManagement/service/apis", taggable: false, stateful: false, rules: [] },
+  "azure-native:apimanagement:ApiOperation": { what: "an operation of the model API", arm: "Microsoft.ApiManagement/service/apis/operations", taggable: false, stateful: false, rules: [] },
+  "azure-native:apimanagement:ApiPolicy": {
+    what: "the model API's policy document",
+    arm: "Microsoft.ApiManagement/service/apis/policies",
+    taggable: false,
+    stateful: false,
+    rules: ["security-apim-backend-managed-identity", "capacity-apim-api-token-limit", "reliability-apim-api-retry", "data-apim-semantic-cache-bounded"],
+  },
+  "azure-native:apimanagement:Backend": { what: "a backend (one target) or a pool (one slot)", arm: "Microsoft.ApiManagement/service/backends", taggable: false, stateful: false, rules: ["reliability-apim-backend-circuit-breaker"] },
+  "azure-native:apimanagement:Diagnostic": { what: "the gateway's diagnostic (token metrics, logs)", arm: "Microsoft.ApiManagement/service/diagnostics", taggable: false, stateful: false, rules: ["observability-apim-diagnostics-no-bodies"] },
+  "azure-native:apimanagement:Logger": { what: "the gateway's Application Insights logger", arm: "Microsoft.ApiManagement/service/loggers", taggable: false, stateful: false, rules: [] },
+  "azure-native:apimanagement:NamedValue": { what: "a named value of the gateway", arm: "Microsoft.ApiManagement/service/namedValues", taggable: false, stateful: false, rules: [] },
+  "azure-native:apimanagement:Product": { what: "a product (one consuming team)", arm: "Microsoft.ApiManagement/service/products", taggable: false, stateful: false, rules: [] },
+  "azure-native:apimanagement:Cache": { what: "the gateway's external cache (Azure Managed Redis)", arm: "Microsoft.ApiManagement/service/caches", taggable: false, stateful: false, rules: [] },
 } as const satisfies Record<string, TypeEntry>;
 
 export const CATALOGUE: Readonly<Record<string, TypeEntry>> = TYPE_CATALOGUE;

@@ -34,6 +34,10 @@ export const TYPES = {
   redisCluster: "azure-native:redisenterprise:RedisEnterprise",
   redisDatabase: "azure-native:redisenterprise:Database",
   redisAccessPolicyAssignment: "azure-native:redisenterprise:AccessPolicyAssignment",
+  apiManagementService: "azure-native:apimanagement:ApiManagementService",
+  apimApiPolicy: "azure-native:apimanagement:ApiPolicy",
+  apimBackend: "azure-native:apimanagement:Backend",
+  apimDiagnostic: "azure-native:apimanagement:Diagnostic",
 } as const;
 
 /** Azure types that take tags (cost allocation needs environment, owner and cost center on each). */

@@ -1,5 +1,12 @@
 // Every rule of the pack, by checklist area. The pack (../index.ts) and the offline runner use this list.
 import type { Policies } from "@pulumi/policy";
+import { capacityApimApiTokenLimit } from "./capacity/capacity-apim-api-token-limit";
+import { dataApimSemanticCacheBounded } from "./data/data-apim-semantic-cache-bounded";
+import { observabilityApimDiagnosticsNoBodies } from "./observability/observability-apim-diagnostics-no-bodies";
+import { reliabilityApimApiRetry } from "./reliability/reliability-apim-api-retry";
+import { reliabilityApimBackendCircuitBreaker } from "./reliability/reliability-apim-backend-circuit-breaker";
+import { securityApimBackendManagedIdentity } from "./security/security-apim-backend-managed-identity";
+import { securityApimTlsHardened } from "./security/security-apim-tls-hardened";
 import { capacityOpenaiPtuSized } from "./capacity/capacity-openai-ptu-sized";
 import { costAzureRequiredTags } from "./cost/cost-azure-required-tags";
 import { costOpenaiPaygoWithinQuota } from "./cost/cost-openai-paygo-within-quota";
@@ -29,11 +36,13 @@ import { securityRedisPublicNetworkDisabled } from "./security/security-redis-pu
 import { securityRedisTlsEnforced } from "./security/security-redis-tls-enforced";
 
 export const policies: Policies = [
+  capacityApimApiTokenLimit,
   capacityOpenaiPtuSized,
   costAzureRequiredTags,
   costOpenaiPaygoWithinQuota,
   costOpenaiPtuWithinCap,
   dataOpenaiDeploymentVersionPinned,
+  dataApimSemanticCacheBounded,
   dataOpenaiDeploymentNoAutoUpgrade,
   ethicsOpenaiContentFilterStrength,
   ethicsOpenaiDeploymentFiltered,
@@ -41,10 +50,15 @@ export const policies: Policies = [
   governanceOpenaiAllowedModels,
   governanceTypeClassified,
   lifecycleEndpointLiveSlot,
+  observabilityApimDiagnosticsNoBodies,
   observabilityAzureDiagnosticsToWorkspace,
+  reliabilityApimApiRetry,
+  reliabilityApimBackendCircuitBreaker,
   reliabilityAzureStatefulProtected,
   reliabilityOpenaiPtuFallback,
   reliabilityRedisHighAvailability,
+  securityApimBackendManagedIdentity,
+  securityApimTlsHardened,
   securityMonitoringLocalAuthDisabled,
   securityOpenaiIdentityAndSubdomain,
   securityOpenaiLocalAuthDisabled,

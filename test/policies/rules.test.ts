@@ -520,17 +520,17 @@ describe("security-network-private-endpoint", () => {
 
 describe("fail closed on every type: the type catalogue", () => {
   const classified = rule("governance-type-classified");
-  const apim: FakeResource = {
-    type: "azure-native:apimanagement:ApiManagementService",
-    name: "gateway",
-    props: { name: "apim-genai-prod", location: "swedencentral", publicNetworkAccess: "Enabled", minApiVersion: "2019-12-01", tags: TAGS },
+  const unknownType: FakeResource = {
+    type: "azure-native:sql:Server",
+    name: "reports",
+    props: { name: "sql-genai-prod", location: "swedencentral", publicNetworkAccess: "Enabled", tags: TAGS },
   };
-  it("reports a made-up API Management service the catalogue does not know, and the pack's other rules do not pass it silently", async () => {
-    expect((await runResourceRule(classified, apim)).violations).toEqual([
-      "type azure-native:apimanagement:ApiManagementService is not in the type catalogue: no rule knows whether it must be tagged, protected, diagnosed or private",
+  it("reports a made-up type the catalogue does not know, and the pack's other rules do not pass it silently", async () => {
+    expect((await runResourceRule(classified, unknownType)).violations).toEqual([
+      "type azure-native:sql:Server is not in the type catalogue: no rule knows whether it must be tagged, protected, diagnosed or private",
     ]);
     // An untagged unknown type is the catalogue rule's to report, not a tags violation that hides the real gap.
-    expect((await runResourceRule(rule("cost-azure-required-tags"), mutate(apim, (p) => delete p.tags))).notApplicable).toBeDefined();
+    expect((await runResourceRule(rule("cost-azure-required-tags"), mutate(unknownType, (p) => delete p.tags))).notApplicable).toBeDefined();
   });
   it("reports kubernetes types too, and knows the versioned form of a catalogued type", async () => {
     expect((await runResourceRule(classified, { type: "kubernetes:apps/v1:Deployment", name: "vllm", props: {} })).violations).toHaveLength(1);

@@ -1,0 +1,37 @@
+// Reads an API Management policy document (the `value` of an apimanagement policy resource) so rules
+// can check what it does: which elements each section holds, with their attributes, in order.
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+
+export interface PolicyElement {
+  readonly tag: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly children: readonly PolicyElement[];
+}
+
+export type PolicySection = "inbound" | "backend" | "outbound" | "on-error";
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", preserveOrder: true, parseAttributeValue: false, parseTagValue: false });
+
+type Raw = Record<string, unknown> & { ":@"?: Record<string, string> };
+
+function toElement(raw: Raw): PolicyElement | undefined {
+  const tag = Object.keys(raw).find((k) => k !== ":@");
+  if (!tag || tag === "#text") return undefined;
+  const children = ((raw[tag] as Raw[]) ?? []).flatMap((c) => toElement(c) ?? []);
+  return { tag, attributes: raw[":@"] ?? {}, children };
+}
+
+/** The document's sections, or a reason it cannot be read. */
+export function readPolicyDocument(xml: string): { sections: Record<PolicySection, readonly PolicyElement[]> } | { problem: string } {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) return { problem: `the policy is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})` };
+  const root = (parser.parse(xml) as Raw[]).flatMap((r) => toElement(r) ?? []).find((e) => e.tag === "policies");
+  if (!root) return { problem: "the policy has no <policies> root" };
+  const section = (name: PolicySection) => root.children.find((c) => c.tag === name)?.children ?? [];
+  return { sections: { inbound: section("inbound"), backend: section("backend"), outbound: section("outbound"), "on-error": section("on-error") } };
+}
+
+/** Every element of `elements` and their descendants, depth first. */
+export function allElements(elements: readonly PolicyElement[]): PolicyElement[] {
+  return elements.flatMap((e) => [e, ...allElements(e.children)]);
+}
