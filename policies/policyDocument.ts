@@ -1,6 +1,7 @@
 // Reads an API Management policy document (the `value` of an apimanagement policy resource) so rules
 // can check what it does: which elements each section holds, with their attributes, in order.
 import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { TYPES, forType } from "./lib";
 
 export interface PolicyElement {
   readonly tag: string;
@@ -34,4 +35,13 @@ export function readPolicyDocument(xml: string): { sections: Record<PolicySectio
 /** Every element of `elements` and their descendants, depth first. */
 export function allElements(elements: readonly PolicyElement[]): PolicyElement[] {
   return elements.flatMap((e) => [e, ...allElements(e.children)]);
+}
+
+/** A resource rule on API policies: `check` sees the parsed sections; an unreadable document is itself a violation. */
+export function forApiPolicy(check: (sections: Record<PolicySection, readonly PolicyElement[]>, report: (message: string) => void) => void) {
+  return forType(TYPES.apimApiPolicy, (props, _args, report) => {
+    const document = readPolicyDocument(String(props.value ?? ""));
+    if ("problem" in document) report(document.problem);
+    else check(document.sections, (message) => report(message));
+  });
 }

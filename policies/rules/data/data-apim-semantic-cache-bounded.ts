@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { allElements, readPolicyDocument } from "../../policyDocument";
-import { TYPES, checklist, forType } from "../../lib";
+import { allElements, forApiPolicy } from "../../policyDocument";
+import { checklist } from "../../lib";
 
 const LOOKUPS = new Set(["llm-semantic-cache-lookup", "azure-openai-semantic-cache-lookup"]);
 const STORES = new Set(["llm-semantic-cache-store", "azure-openai-semantic-cache-store"]);
@@ -15,17 +15,15 @@ export const dataApimSemanticCacheBounded: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   framework: checklist(15),
   remediationSteps: "Set score-threshold to 0.2 or less (0.05 is the platform default), add <vary-by> with the caller, and store with a duration in seconds.",
-  validateResource: forType(TYPES.apimApiPolicy, (props, _args, report) => {
-    const document = readPolicyDocument(String(props.value ?? ""));
-    if ("problem" in document) return report(document.problem);
-    const lookups = allElements(document.sections.inbound).filter((e) => LOOKUPS.has(e.tag));
+  validateResource: forApiPolicy((sections, report) => {
+    const lookups = allElements(sections.inbound).filter((e) => LOOKUPS.has(e.tag));
     if (lookups.length === 0) return;
     for (const lookup of lookups) {
       const threshold = Number(lookup.attributes["score-threshold"]);
       if (!(threshold > 0 && threshold <= MAX_SCORE_THRESHOLD)) report(`score-threshold is ${lookup.attributes["score-threshold"] ?? "unset"}: use a value above 0 and at most ${MAX_SCORE_THRESHOLD}`);
       if (!lookup.children.some((c) => c.tag === "vary-by")) report("the cache lookup has no vary-by: one caller's answers would reach another");
     }
-    const stores = allElements(document.sections.outbound).filter((e) => STORES.has(e.tag));
+    const stores = allElements(sections.outbound).filter((e) => STORES.has(e.tag));
     if (!stores.some((s) => Number(s.attributes.duration) > 0)) report("no semantic cache store with a duration: entries never expire");
   }),
 };

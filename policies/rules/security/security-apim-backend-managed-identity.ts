@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { allElements, readPolicyDocument } from "../../policyDocument";
-import { TYPES, checklist, forType } from "../../lib";
+import { allElements, forApiPolicy } from "../../policyDocument";
+import { checklist } from "../../lib";
 
 export const securityApimBackendManagedIdentity: ResourceValidationPolicy = {
   name: "security-apim-backend-managed-identity",
@@ -9,10 +9,8 @@ export const securityApimBackendManagedIdentity: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   framework: checklist(14),
   remediationSteps: "Add <authentication-managed-identity resource=\"https://cognitiveservices.azure.com\" client-id=\"...\"/> to inbound and delete the api-key header (<set-header name=\"api-key\" exists-action=\"delete\"/>).",
-  validateResource: forType(TYPES.apimApiPolicy, (props, _args, report) => {
-    const document = readPolicyDocument(String(props.value ?? ""));
-    if ("problem" in document) return report(document.problem);
-    const inbound = allElements(document.sections.inbound);
+  validateResource: forApiPolicy((sections, report) => {
+    const inbound = allElements(sections.inbound);
     if (!inbound.some((e) => e.tag === "authentication-managed-identity")) report("inbound has no authentication-managed-identity: backends would need keys");
     if (!inbound.some((e) => e.tag === "set-header" && e.attributes.name?.toLowerCase() === "api-key" && e.attributes["exists-action"] === "delete")) {
       report("inbound does not delete the api-key header: a client's key would reach the backend");
