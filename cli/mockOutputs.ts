@@ -123,6 +123,18 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
     provisioningState: "Succeeded",
     redisVersion: "7.4",
   })),
+  "azure-native:apimanagement:ApiManagementService": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"]], (inputs, id, context) => ({
+    ...systemIdentity(inputs, id, context),
+    gatewayUrl: `https://${inputs.serviceName}.azure-api.net`,
+    provisioningState: "Succeeded",
+  })),
+  "azure-native:apimanagement:Logger": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["loggers", "loggerId"]]),
+  "azure-native:apimanagement:Diagnostic": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["diagnostics", "diagnosticId"]]),
+  "azure-native:apimanagement:NamedValue": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["namedValues", "namedValueId"]]),
+  "azure-native:apimanagement:Backend": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["backends", "backendId"]]),
+  "azure-native:apimanagement:Api": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["apis", "apiId"]]),
+  "azure-native:apimanagement:ApiOperation": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["apis", "apiId"], ["operations", "operationId"]]),
+  "azure-native:apimanagement:ApiPolicy": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["apis", "apiId"], ["policies", "policyId"]]),
   "azure-native:redisenterprise:Database": inResourceGroup("Microsoft.Cache", [["redisEnterprise", "clusterName"], ["databases", "databaseName"]]),
   "azure-native:redisenterprise:AccessPolicyAssignment": inResourceGroup("Microsoft.Cache", [
     ["redisEnterprise", "clusterName"],

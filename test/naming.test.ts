@@ -14,6 +14,8 @@ describe("Azure naming rules", () => {
     ["customSubDomain", "Oai-Genai", 'customSubDomain name "Oai-Genai" has characters that are not allowed; allowed: lower-case letters, digits and single hyphens, starting and ending with a letter or digit'],
     ["customSubDomain", "oai--genai-a1b2c3", 'customSubDomain name "oai--genai-a1b2c3" has characters that are not allowed; allowed: lower-case letters, digits and single hyphens, starting and ending with a letter or digit'],
     ["redisCluster", "amr-genai-prod-a1b2c3", undefined],
+    ["apiManagementService", "apim-genai-prod-a1b2c3", undefined],
+    ["apiManagementService", "1apim", 'apiManagementService name "1apim" has characters that are not allowed; allowed: letters, digits and single hyphens, starting with a letter and ending with a letter or digit'],
     ["redisCluster", "amr--genai", 'redisCluster name "amr--genai" has characters that are not allowed; allowed: letters, digits and single hyphens (no --), starting and ending with a letter or digit'],
     ["openAiDeployment", "chat-blue-gpt-4.1-mini-gstd", undefined],
     ["openAiDeployment", "chat blue", 'openAiDeployment name "chat blue" has characters that are not allowed; allowed: letters, digits, -, _ and ., starting with a letter or digit'],
@@ -30,7 +32,7 @@ describe("Azure naming rules", () => {
 
   it("has a rule for every kind it names", () => {
     expect(Object.keys(NAME_RULES).sort()).toEqual([
-      "applicationInsights", "cognitiveServicesAccount", "customSubDomain", "diagnosticSetting", "logAnalyticsWorkspace", "networkSecurityGroup",
+      "apiManagementService", "applicationInsights", "cognitiveServicesAccount", "customSubDomain", "diagnosticSetting", "logAnalyticsWorkspace", "networkSecurityGroup",
       "openAiDeployment", "privateEndpoint", "raiPolicy", "redisCluster", "resourceGroup", "subnet", "userAssignedIdentity", "virtualNetwork",
     ]);
   });

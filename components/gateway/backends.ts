@@ -16,17 +16,13 @@ export interface TargetRef {
   readonly kind: "azure-openai" | "vllm";
 }
 
+/** A backend's circuit breaker, in the shape of apimanagement.Backend's `circuitBreaker` input. */
 export interface CircuitBreakerSpec {
-  readonly rules: readonly {
-    readonly name: string;
-    readonly failureCondition: {
-      readonly count: number;
-      readonly interval: string;
-      readonly statusCodeRanges: readonly { readonly min: number; readonly max: number }[];
-      readonly errorReasons?: readonly string[];
-    };
-    readonly tripDuration: string;
-    readonly acceptRetryAfter: boolean;
+  rules: {
+    name: string;
+    failureCondition: { count: number; interval: string; statusCodeRanges: { min: number; max: number }[]; errorReasons?: string[] };
+    tripDuration: string;
+    acceptRetryAfter: boolean;
   }[];
 }
 

@@ -6,6 +6,8 @@ export const BUILT_IN_ROLES = {
   cognitiveServicesOpenAiUser: { id: "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", name: "Cognitive Services OpenAI User" },
   /** Read quota usage of a subscription's regions, for live quota checks. */
   cognitiveServicesUsagesReader: { id: "bba48692-92b0-4667-a9ad-c31c7b334ac2", name: "Cognitive Services Usages Reader" },
+  /** Write metrics and telemetry to Application Insights with Entra ID (the gateway's logger). */
+  monitoringMetricsPublisher: { id: "3913510d-42f4-4e42-8a64-420c390055eb", name: "Monitoring Metrics Publisher" },
   /** For the deploying identity: Kubernetes objects in AKS clusters with Azure RBAC. */
   aksRbacClusterAdmin: { id: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", name: "Azure Kubernetes Service RBAC Cluster Admin" },
   /** For the deploying identity: fetch a user kubeconfig. */
