@@ -177,11 +177,9 @@ export class Gateway extends pulumi.ComponentResource {
           operationId: id!,
           displayName: id!,
           method: "POST",
-          urlTemplate: `/deployments/{deployment-id}/${path}?api-version={api-version}`,
-          templateParameters: [
-            { name: "deployment-id", type: "string", required: true },
-            { name: "api-version", type: "string", required: true },
-          ],
+          // The api-version query string passes through to the backend as the client sent it.
+          urlTemplate: `/deployments/{deployment-id}/${path}`,
+          templateParameters: [{ name: "deployment-id", type: "string", required: true }],
         }, child),
     );
     this.apiPolicyXml = renderPolicy(
