@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { globallyUniqueName } from "../core/globalName";
 import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
 import * as monitor from "@pulumi/azure-native/monitor";
 import { SkuName } from "@pulumi/azure-native/types/enums/redisenterprise";
@@ -63,9 +63,8 @@ export class ManagedRedis extends pulumi.ComponentResource {
     // The cluster name becomes a public DNS name (<name>.<region>.redis.azure.net), unique across all
     // customers: a random suffix makes it unique, keepers make it stable.
     const baseName = resourceName("redisCluster", args.naming);
-    const suffix = new random.RandomString(`${name}-name-suffix`, { length: 6, special: false, upper: false, keepers: { baseName } }, { parent: this });
     const cluster = new redisenterprise.RedisEnterprise(`${name}-cluster`, {
-      clusterName: pulumi.interpolate`${baseName}-${suffix.result}`,
+      clusterName: globallyUniqueName(`${name}-name-suffix`, baseName, { baseName }, this),
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       sku: { name: args.sku },

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { globallyUniqueName } from "../core/globalName";
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
 import { resourceName, type NamingContext } from "../core/naming";
 import { grantRole } from "../identity";
@@ -74,7 +74,6 @@ export class Gateway extends pulumi.ComponentResource {
     super("genai:gateway:Gateway", name, {}, opts);
     // The service name is a public host name (<name>.azure-api.net), unique across all customers.
     const baseName = resourceName("apiManagementService", args.naming);
-    const suffix = new random.RandomString(`${name}-name-suffix`, { length: 6, special: false, upper: false, keepers: { baseName } }, { parent: this });
     const tier = GATEWAY_TIERS[args.sku];
     const network = args.subnetId
       ? tier.vnetInjection
@@ -83,7 +82,7 @@ export class Gateway extends pulumi.ComponentResource {
       : { virtualNetworkType: "None" };
 
     const service = new apimanagement.ApiManagementService(`${name}-service`, {
-      serviceName: pulumi.interpolate`${baseName}-${suffix.result}`,
+      serviceName: globallyUniqueName(`${name}-name-suffix`, baseName, { baseName }, this),
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       sku: { name: args.sku, capacity: args.capacity },

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { globallyUniqueName } from "../core/globalName";
 import * as cognitiveservices from "@pulumi/azure-native/cognitiveservices";
 import * as monitor from "@pulumi/azure-native/monitor";
 import { checkedName, resourceName, type NamingContext } from "../core/naming";
@@ -63,13 +63,8 @@ export class OpenAiService extends pulumi.ComponentResource {
     super("genai:openai:OpenAiService", name, {}, opts);
     const accountName = resourceName("cognitiveServicesAccount", args.naming, args.accountKey);
 
-    // Custom subdomains are global: a random suffix makes them unique, keepers make it stable.
-    const suffix = new random.RandomString(`${name}-subdomain-suffix`, {
-      length: 6,
-      special: false,
-      upper: false,
-      keepers: { accountName },
-    }, { parent: this });
+    // Custom subdomains are global host names.
+    const subdomain = globallyUniqueName(`${name}-subdomain-suffix`, accountName, { accountName }, this);
 
     const account = new cognitiveservices.Account(`${name}-account`, {
       accountName,
@@ -79,7 +74,7 @@ export class OpenAiService extends pulumi.ComponentResource {
       sku: { name: "S0" },
       identity: { type: "SystemAssigned" },
       properties: {
-        customSubDomainName: pulumi.interpolate`${accountName}-${suffix.result}`,
+        customSubDomainName: subdomain,
         disableLocalAuth: true,
         publicNetworkAccess: args.publicNetworkAccess,
         networkAcls: networkAcls(args.publicNetworkAccess, args.allowedIpRanges),
