@@ -40,6 +40,13 @@ export function largeStackFile(regions = 10, endpoints = 10): string {
     "genai-platform:ptuCap": 15 * endpoints,
     "genai-platform:network": { addressSpace: "10.50.0.0/16", subnets: { gateway: "10.50.0.0/27", privateEndpoints: "10.50.1.0/24", aksNodes: "10.50.16.0/20" } },
     "genai-platform:cache": { sku: "Balanced_B5", accessKeysForGateway: true },
+    "genai-platform:gateway": {
+      sku: "Premium",
+      publisher: { name: "Bench", email: "bench@contoso.com" },
+      tenantId: "00000000-0000-4000-8000-00000000000a",
+      audiences: ["api://genai-gateway"],
+      teams: { bench: { applications: ["00000000-0000-4000-8000-00000000000b"], endpoints: Object.keys(models), tokensPerMinute: 100000 } },
+    },
     "genai-platform:accounts": accounts,
     "genai-platform:quota": quota,
     "genai-platform:models": models,

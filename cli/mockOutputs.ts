@@ -135,12 +135,21 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
   "azure-native:apimanagement:Api": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["apis", "apiId"]]),
   "azure-native:apimanagement:ApiOperation": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["apis", "apiId"], ["operations", "operationId"]]),
   "azure-native:apimanagement:ApiPolicy": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["apis", "apiId"], ["policies", "policyId"]]),
+  "azure-native:apimanagement:ApiOperationPolicy": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["apis", "apiId"], ["operations", "operationId"], ["policies", "policyId"]]),
+  "azure-native:apimanagement:Product": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["products", "productId"]]),
+  "azure-native:apimanagement:ProductApi": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["products", "productId"], ["apis", "apiId"]]),
+  "azure-native:apimanagement:Subscription": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["subscriptions", "sid"]]),
+  "azure-native:apimanagement:Cache": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["caches", "cacheId"]]),
   "azure-native:redisenterprise:Database": inResourceGroup("Microsoft.Cache", [["redisEnterprise", "clusterName"], ["databases", "databaseName"]]),
   "azure-native:redisenterprise:AccessPolicyAssignment": inResourceGroup("Microsoft.Cache", [
     ["redisEnterprise", "clusterName"],
     ["databases", "databaseName"],
     ["accessPolicyAssignments", "accessPolicyAssignmentName"],
   ]),
+  "random:index/randomPassword:RandomPassword": {
+    id: (_inputs, name) => `none-${name}`,
+    outputs: (inputs, _id, name) => ({ result: randomString(inputs.length, `${name}/${JSON.stringify(inputs.keepers ?? {})}`, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") }),
+  },
   "random:index/randomString:RandomString": {
     id: (_inputs, name) => `none-${name}`,
     outputs: (inputs, _id, name) => {
@@ -157,6 +166,11 @@ export const MOCKED_CALLS: Readonly<Record<string, (inputs: Inputs, context: Moc
     objectId: stableGuid("deployer/object"),
     subscriptionId: context.subscriptionId,
     tenantId: context.tenantId,
+  }),
+  // A stand-in key, stable per database: the real one never leaves Azure in an offline plan.
+  "azure-native:redisenterprise:listDatabaseKeys": (inputs) => ({
+    primaryKey: `offline-${stableGuid(`${inputs.clusterName}/${inputs.databaseName}/primary`)}`,
+    secondaryKey: `offline-${stableGuid(`${inputs.clusterName}/${inputs.databaseName}/secondary`)}`,
   }),
 };
 

@@ -36,6 +36,7 @@ export const TYPES = {
   redisAccessPolicyAssignment: "azure-native:redisenterprise:AccessPolicyAssignment",
   apiManagementService: "azure-native:apimanagement:ApiManagementService",
   apimApiPolicy: "azure-native:apimanagement:ApiPolicy",
+  apimOperationPolicy: "azure-native:apimanagement:ApiOperationPolicy",
   apimBackend: "azure-native:apimanagement:Backend",
   apimDiagnostic: "azure-native:apimanagement:Diagnostic",
 } as const;

@@ -1,7 +1,8 @@
 // Reads an API Management policy document (the `value` of an apimanagement policy resource) so rules
 // can check what it does: which elements each section holds, with their attributes, in order.
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { TYPES, forType } from "./lib";
+import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import { TYPES, baseType } from "./lib";
 
 export interface PolicyElement {
   readonly tag: string;
@@ -37,11 +38,18 @@ export function allElements(elements: readonly PolicyElement[]): PolicyElement[]
   return elements.flatMap((e) => [e, ...allElements(e.children)]);
 }
 
-/** A resource rule on API policies: `check` sees the parsed sections; an unreadable document is itself a violation. */
-export function forApiPolicy(check: (sections: Record<PolicySection, readonly PolicyElement[]>, report: (message: string) => void) => void) {
-  return forType(TYPES.apimApiPolicy, (props, _args, report) => {
-    const document = readPolicyDocument(String(props.value ?? ""));
+/**
+ * A resource rule on policy documents (API policies unless `types` says otherwise): `check` sees the
+ * parsed sections; an unreadable document is itself a violation.
+ */
+export function forApiPolicy(
+  check: (sections: Record<PolicySection, readonly PolicyElement[]>, report: (message: string) => void) => void,
+  types: readonly string[] = [TYPES.apimApiPolicy],
+) {
+  return (args: ResourceValidationArgs, report: ReportViolation): void => {
+    if (!types.includes(baseType(args.type))) args.notApplicable(`applies only to ${types.join(", ")}`);
+    const document = readPolicyDocument(String(args.props.value ?? ""));
     if ("problem" in document) report(document.problem);
     else check(document.sections, (message) => report(message));
-  });
+  };
 }

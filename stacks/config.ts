@@ -12,6 +12,7 @@ import { platformTags, tagProblems } from "../components/core/tags";
 import { addressPlanIssues } from "../components/network/addressPlan";
 import { accountDnsZones, type PrivateDnsZoneKey } from "../components/network";
 import { CACHE_SKUS } from "../components/cache";
+import { gatewayIssues, gatewaySchema } from "./gatewayConfig";
 
 /** The Pulumi config namespace of this project: keys are `genai-platform:<key>`. */
 export const CONFIG_NAMESPACE = "genai-platform";
@@ -230,6 +231,8 @@ const configShape = {
   ptuCap: wholeNumber.default(0),
   network: network.optional(),
   cache: cache.optional(),
+  /** The AI gateway (API Management) in front of every model endpoint; required in prod. */
+  gateway: gatewaySchema.optional(),
   accounts: z.record(key("account key"), account).refine((a) => Object.keys(a).length > 0, "at least one account is required"),
   quota: z.array(quotaEntry).default([]),
   models: z
@@ -324,6 +327,8 @@ function checkNames(config: PlatformConfig, issues: ConfigIssue[]): void {
     // The cluster name is the composed name plus a 6-character random suffix.
     { kind: "redisCluster", name: `${composeName("redisCluster", context)}-abcdef`, path: "namePrefix" },
     { kind: "virtualNetwork", name: composeName("virtualNetwork", context), path: "namePrefix" },
+    // The gateway's service name is the composed name plus a 6-character random suffix.
+    { kind: "apiManagementService", name: `${composeName("apiManagementService", context)}-abcdef`, path: "namePrefix" },
     ...WORKLOADS.map((w) => ({ kind: "userAssignedIdentity" as const, name: composeName("userAssignedIdentity", context, w), path: "namePrefix" })),
     ...Object.keys(config.accounts).flatMap((k) => [
       { kind: "cognitiveServicesAccount" as const, name: composeName("cognitiveServicesAccount", context, k), path: `accounts.${k}` },
@@ -467,6 +472,7 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
   checkTags(config, issues);
   checkTargets(config, issues);
   checkNetwork(config, issues);
+  issues.push(...gatewayIssues(config));
   // The ledger needs every target's account (for its region); otherwise it runs with the rest.
   const accountsKnown = openAiDeploymentSpecs(config).every((spec) => config.accounts[spec.account]);
   if (accountsKnown) checkQuotaAndCaps(config, issues);

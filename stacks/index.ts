@@ -42,3 +42,6 @@ export const deployments = outputs.deployments;
 export const identities = outputs.identities;
 // null, not undefined, without a cache: the output is always there, and the engine does not warn.
 export const cacheHostName = outputs.cacheHostName ?? null;
+export const gatewayUrl = outputs.gatewayUrl ?? null;
+// Subscription keys of the teams that opted in, secret: `pulumi stack output --show-secrets gatewayKeys`.
+export const gatewayKeys = outputs.gatewayKeys ?? {};

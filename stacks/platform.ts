@@ -5,6 +5,8 @@ import { WorkloadIdentity, grantRole } from "../components/identity";
 import { PRIVATE_LINK_GROUP, PrivateLink, PrivateNetwork, accountDnsZones, type PrivateDnsZoneKey } from "../components/network";
 import { OpenAiService } from "../components/openai";
 import { ManagedRedis } from "../components/cache";
+import { GATEWAY_TIERS, Gateway } from "../components/gateway";
+import { cacheEmbeddingsTarget, gatewayTargets, retryAfterSeconds } from "./gatewayConfig";
 import { effectivePublicNetworkAccess, namingContext, plannedDeployments, requiredDnsZones, WORKLOADS, type PlatformConfig } from "./config";
 
 export interface PlatformOutputs {
@@ -17,6 +19,11 @@ export interface PlatformOutputs {
   /** Client id of each workload's managed identity. */
   readonly identities: Record<string, pulumi.Output<string>>;
   readonly cacheHostName?: pulumi.Output<string>;
+  readonly gatewayUrl?: pulumi.Output<string>;
+  /** Subscription keys of the teams that opted in to keys (secret). */
+  readonly gatewayKeys?: Record<string, pulumi.Output<string>>;
+  /** The gateway's rendered policy documents by file name, for `out/<stack>/gateway/`. */
+  readonly gatewayPolicies?: Readonly<Record<string, string>>;
 }
 
 /** Composes the platform's components, in dependency order, from a validated config. */
@@ -46,6 +53,7 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
         ...(config.network.addressSpace && config.network.subnets ? { addressPlan: { addressSpace: config.network.addressSpace, subnets: config.network.subnets } } : {}),
         zones: [...zones],
         existingZoneIds: config.network.privateDnsZoneIds,
+        ...(config.gateway ? { gatewaySubnet: GATEWAY_TIERS[config.gateway.sku].vnetInjection ? ("injection" as const) : ("integration" as const) } : {}),
       }, opts)
     : undefined;
   const privateLink = (target: string, resourceId: pulumi.Input<string>, groupId: string, zoneKeys: readonly PrivateDnsZoneKey[], after: pulumi.Resource) =>
@@ -64,6 +72,7 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
 
   const planned = plannedDeployments(config);
   const openAiEndpoints: Record<string, pulumi.Output<string>> = {};
+  const accountIds: Record<string, pulumi.Output<string>> = {};
   const deployments: Record<string, Record<string, Record<string, string[]>>> = {};
   for (const [accountKey, account] of Object.entries(config.accounts)) {
     const service = new OpenAiService(`openai-${accountKey}`, {
@@ -88,6 +97,7 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
     }, { parent: identities.gateway });
     privateLink(`oai-${accountKey}`, service.accountId, PRIVATE_LINK_GROUP.openAiAccount, accountDnsZones(account.kind), service.lastWrite);
     openAiEndpoints[accountKey] = service.endpoint;
+    accountIds[accountKey] = service.accountId;
     for (const [endpoint, bySlot] of Object.entries(service.deploymentNames)) {
       for (const [slot, names] of Object.entries(bySlot)) {
         ((deployments[endpoint] ??= {})[slot] ??= {})[accountKey] = names;
@@ -96,8 +106,9 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
   }
 
   let cacheHostName: pulumi.Output<string> | undefined;
+  let redis: ManagedRedis | undefined;
   if (config.cache) {
-    const redis = new ManagedRedis("cache", {
+    redis = new ManagedRedis("cache", {
       ...common,
       location: config.location,
       sku: config.cache.sku,
@@ -112,6 +123,49 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
     cacheHostName = redis.hostName;
   }
 
+  let gateway: Gateway | undefined;
+  if (config.gateway) {
+    const g = config.gateway;
+    const targets = gatewayTargets(planned);
+    // A backend pins its deployment: the account's endpoint plus openai/deployments/<name>.
+    const deploymentUrl = (t: { account: string; deployment: string }) => pulumi.interpolate`${openAiEndpoints[t.account]!.apply((e) => e.replace(/\/$/, ""))}/openai/deployments/${t.deployment}`;
+    const embeddings = g.semanticCache && cacheEmbeddingsTarget(targets, config.models, g.semanticCache.embeddingsEndpoint);
+    gateway = new Gateway("gateway", {
+      ...common,
+      subscriptionId: config.subscriptionId,
+      location: config.location,
+      sku: g.sku,
+      capacity: g.capacity,
+      publisherEmail: g.publisher.email,
+      publisherName: g.publisher.name,
+      identity: identities.gateway,
+      appInsights: { id: core.appInsightsId, connectionString: core.appInsightsConnectionString },
+      workspaceId: core.workspaceId,
+      ...(privateNetwork ? { subnetId: privateNetwork.subnetIds.gateway } : {}),
+      models: config.models,
+      targets: targets.map((t) => ({ ...t, url: deploymentUrl(t) })),
+      tenantId: g.tenantId,
+      audiences: g.audiences,
+      teams: Object.entries(g.teams).map(([name, t]) => ({ name, applicationIds: t.applications, endpoints: t.endpoints, tokensPerMinute: t.tokensPerMinute, subscriptionKeys: t.subscriptionKeys, ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}) })),
+      maxTripDuration: g.maxTripDuration,
+      retryAfterSeconds: retryAfterSeconds(g),
+      logBodies: g.logBodies,
+      ...(g.semanticCache && embeddings && redis?.gatewayKey
+        ? {
+            semanticCache: {
+              scoreThreshold: g.semanticCache.scoreThreshold,
+              ttlSeconds: g.semanticCache.ttlSeconds,
+              callsPerMinute: g.semanticCache.callsPerMinute,
+              embeddingsUrl: pulumi.interpolate`${deploymentUrl(embeddings)}/embeddings`,
+              embeddingsAccounts: { [embeddings.account]: accountIds[embeddings.account]! },
+              redis: { databaseId: redis.databaseId, hostName: redis.hostName, primaryKey: redis.gatewayKey },
+            },
+          }
+        : {}),
+      protect,
+    }, opts);
+  }
+
   return {
     resourceGroupName: core.resourceGroupName,
     workspaceId: core.workspaceId,
@@ -119,5 +173,6 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
     deployments,
     identities: Object.fromEntries(Object.entries(identities).map(([w, identity]) => [w, identity.clientId])),
     ...(cacheHostName ? { cacheHostName } : {}),
+    ...(gateway ? { gatewayUrl: gateway.gatewayUrl, gatewayKeys: gateway.subscriptionKeys, gatewayPolicies: gateway.policies } : {}),
   };
 }

@@ -16,10 +16,12 @@ beforeAll(async () => {
 });
 
 describe("the gateway component", () => {
-  it("registers the service, logger, diagnostic, named value, backends, pools, API, operations and policy without errors", () => {
+  it("registers the service, logger, diagnostic, named values, backends, pools, both APIs with their operations and policies, the keyed team's product, and the cache", () => {
     expect(run.errors).toEqual([]);
-    expect(Object.fromEntries(["ApiManagementService", "Logger", "Diagnostic", "NamedValue", "Backend", "Api", "ApiOperation", "ApiPolicy"].map((t) => [t, ofType(t).length]))).toEqual({
-      ApiManagementService: 1, Logger: 1, Diagnostic: 1, NamedValue: 1, Backend: 8, Api: 1, ApiOperation: 3, ApiPolicy: 1,
+    const types = ["ApiManagementService", "Logger", "Diagnostic", "NamedValue", "Backend", "Api", "ApiOperation", "ApiPolicy", "ApiOperationPolicy", "Product", "ProductApi", "Subscription", "Cache"];
+    expect(Object.fromEntries(types.map((t) => [t, ofType(t).length]))).toEqual({
+      // 5 targets + 3 pools + the cache's embeddings backend; 6 operations (3 per URL shape) per API.
+      ApiManagementService: 1, Logger: 1, Diagnostic: 1, NamedValue: 2, Backend: 9, Api: 2, ApiOperation: 12, ApiPolicy: 2, ApiOperationPolicy: 4, Product: 1, ProductApi: 1, Subscription: 1, Cache: 1,
     });
     for (const r of run.resources.filter((x) => x.type.startsWith("azure-native:"))) expect(CATALOGUE[r.type], r.type).toBeDefined();
   });
@@ -67,5 +69,42 @@ describe("the gateway component", () => {
     const violations = await evaluatePolicies(exported.deployment.resources, policies, { all: "mandatory" });
     const gatewayRules = new Set(Object.values(CATALOGUE).filter((e) => e.arm?.startsWith("Microsoft.ApiManagement")).flatMap((e) => e.rules));
     expect(violations.filter((v) => gatewayRules.has(v.policy))).toEqual([]);
+  });
+});
+
+describe("the gateway's surface for clients", () => {
+  it("serves both URL shapes on the Entra ID API at /openai, and keys only on /keys/openai with the SDKs' api-key header", () => {
+    const apis = Object.fromEntries(ofType("Api").map((a) => [a.inputs.apiId as string, a.inputs]));
+    expect(apis.openai).toMatchObject({ path: "openai", subscriptionRequired: false });
+    expect(apis["openai-keys"]).toMatchObject({ path: "keys/openai", subscriptionRequired: true, subscriptionKeyParameterNames: { header: "api-key" } });
+    const templates = ofType("ApiOperation").filter((o) => o.inputs.apiId === "openai").map((o) => o.inputs.urlTemplate).sort();
+    expect(templates).toEqual([
+      "/deployments/{deployment-id}/chat/completions",
+      "/deployments/{deployment-id}/completions",
+      "/deployments/{deployment-id}/embeddings",
+      "/v1/chat/completions",
+      "/v1/completions",
+      "/v1/embeddings",
+    ]);
+  });
+
+  it("gives the keyed team a product on the keyed API only, and its keys as secrets", () => {
+    expect(ofType("Product")[0]!.inputs).toMatchObject({ productId: "partner", subscriptionRequired: true, state: "published" });
+    expect(ofType("ProductApi")[0]!.inputs).toMatchObject({ productId: "partner", apiId: "openai-keys" });
+    const subscription = ofType("Subscription")[0]!;
+    expect(subscription.inputs.scope).toBe("/products/partner");
+    expect(JSON.stringify(subscription.inputs.primaryKey)).toContain("1b47061264138c4ac30d75fd1eb44270");
+  });
+
+  it("connects the external cache through a secret named value and caches chat completions only, after the pools", () => {
+    const connection = ofType("NamedValue").find((v) => v.inputs.namedValueId === "semantic-cache-connection")!;
+    expect(connection.inputs.secret).toBe(true);
+    expect(JSON.stringify(connection.inputs.value)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    expect(ofType("Cache")[0]!.inputs).toMatchObject({ cacheId: "default", connectionString: "{{semantic-cache-connection}}" });
+    const cached = ofType("ApiOperationPolicy").map((p) => p.inputs.operationId).sort();
+    expect(cached).toEqual(["chat-completions", "chat-completions", "v1-chat-completions", "v1-chat-completions"]);
+    // The service's own identity computes embeddings: OpenAI User on that account.
+    const grants = run.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment").map((r) => r.inputs.roleDefinitionId);
+    expect(grants.some((g) => String(g).endsWith("5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"))).toBe(true);
   });
 });

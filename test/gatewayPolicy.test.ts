@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { apiPolicy, retryCount, slotDraw, type ApiPolicySpec } from "../components/gateway/apiPolicy";
+import { apiPolicy, chatCachePolicy, retryCount, slotDraw, type ApiPolicySpec } from "../components/gateway/apiPolicy";
 import { llmEmitTokenMetric, renderPolicy, validateAzureAdToken } from "../components/gateway/policyXml";
 import { endpointRoutes } from "../components/gateway/routes";
 import { tierProblem } from "../components/gateway/tiers";
@@ -20,28 +20,34 @@ function matchesGolden(name: string, xml: string): void {
   expect(xml).toBe(readFileSync(path, "utf8"));
 }
 
-const spec = (shape: ApiPolicySpec["shape"]): ApiPolicySpec => ({
-  shape,
+const spec = (auth: ApiPolicySpec["auth"]): ApiPolicySpec => ({
+  auth,
   tenantId: "11111111-2222-4333-8444-555555555555",
   audiences: ["api://genai-gateway"],
-  clientApplicationIds: ["aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"],
-  tokensPerMinute: 50_000,
-  monthlyTokenQuota: 200_000_000,
+  teams: [
+    { name: "assistant", applicationIds: ["aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"], endpoints: ["chat", "embeddings"], tokensPerMinute: 50_000, monthlyTokenQuota: 200_000_000 },
+    { name: "search", applicationIds: ["bbbbbbbb-0000-4000-8000-000000000001"], endpoints: ["embeddings"], tokensPerMinute: 100_000 },
+  ],
   identityClientId: "{{gateway-identity-client-id}}",
+  retryAfterSeconds: 60,
   endpoints: endpointRoutes({ ...validConfig("prod").models, chat: { slots: { blue: { weight: 90, targets: [1, 2, 3] }, green: { weight: 10, targets: [1] } } } }),
 });
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", preserveOrder: false });
 
 describe("the gateway's API policy", () => {
-  it.each(["azure-openai", "v1"] as const)("renders the %s shape as well-formed XML that matches its golden file", (shape) => {
-    const xml = renderPolicy(apiPolicy(spec(shape)));
+  it.each(["entra-id", "subscription-key"] as const)("renders the %s API's policy as well-formed XML that matches its golden file", (auth) => {
+    const xml = renderPolicy(apiPolicy(spec(auth)));
     expect(XMLValidator.validate(xml)).toBe(true);
-    matchesGolden(`prod-${shape}.xml`, xml);
+    matchesGolden(`prod-api-${auth}.xml`, xml);
     const parsed = parser.parse(xml).policies;
     expect(Object.keys(parsed)).toEqual(["inbound", "backend", "outbound", "on-error"]);
-    expect(parsed.inbound["validate-azure-ad-token"]["tenant-id"]).toBe("11111111-2222-4333-8444-555555555555");
-    expect(parsed.inbound["llm-token-limit"]).toMatchObject({ "tokens-per-minute": "50000", "token-quota": "200000000", "token-quota-period": "Monthly", "estimate-prompt-tokens": "true" });
+    if (auth === "entra-id") expect(parsed.inbound["validate-azure-ad-token"]["tenant-id"]).toBe("11111111-2222-4333-8444-555555555555");
+    else expect(parsed.inbound["validate-azure-ad-token"]).toBeUndefined();
+    // Per team: its own token budget, counted under the team's key.
+    const limits = parsed.inbound.choose.find((c: any) => c.when?.[0]?.["llm-token-limit"] ?? c.when?.["llm-token-limit"]);
+    const first = Array.isArray(limits.when) ? limits.when[0] : limits.when;
+    expect(first["llm-token-limit"]).toMatchObject({ "counter-key": "team-assistant", "tokens-per-minute": "50000", "token-quota": "200000000", "token-quota-period": "Monthly", "estimate-prompt-tokens": "true" });
     // The backend forwards itself (no <base />, which would forward twice), retrying on 429 and 503.
     expect(parsed.backend.base).toBeUndefined();
     expect(parsed.backend.retry).toMatchObject({ count: "2", interval: "0", "first-fast-retry": "true" });
@@ -70,10 +76,20 @@ describe("the gateway's API policy", () => {
   });
 
   it("forwards without a retry when every pool has one member", () => {
-    const single = { ...spec("azure-openai"), endpoints: [{ endpoint: "chat", slots: [{ slot: "blue" as const, weight: 100, poolId: "p", members: 1 }] }] };
+    const single = { ...spec("entra-id"), endpoints: [{ endpoint: "chat", slots: [{ slot: "blue" as const, weight: 100, poolId: "p", members: 1 }] }] };
     const backend = parser.parse(renderPolicy(apiPolicy(single))).policies.backend;
     expect(backend.retry).toBeUndefined();
     expect(backend["forward-request"]).toMatchObject({ "buffer-request-body": "true" });
+  });
+
+  it("renders the chat-completions cache policy: bounded lookup varied by endpoint and team, a call limit after it, a store with a TTL", () => {
+    const xml = renderPolicy(chatCachePolicy({ scoreThreshold: 0.05, ttlSeconds: 3600, embeddingsBackendId: "be-semantic-cache-embeddings", callsPerMinute: 600 }));
+    matchesGolden("prod-operation-chat-completions-cache.xml", xml);
+    const parsed = parser.parse(xml).policies;
+    expect(parsed.inbound["llm-semantic-cache-lookup"]).toMatchObject({ "score-threshold": "0.05", "embeddings-backend-auth": "system-assigned" });
+    expect(parsed.inbound["rate-limit-by-key"]).toMatchObject({ calls: "600", "renewal-period": "60" });
+    expect(parsed.outbound["llm-semantic-cache-store"]).toMatchObject({ duration: "3600" });
+    expect(() => chatCachePolicy({ scoreThreshold: 0.3, ttlSeconds: 1, embeddingsBackendId: "b", callsPerMinute: 1 })).toThrow(/outside \(0, 0.2\]/);
   });
 
   it("refuses more than five custom token-metric dimensions", () => {

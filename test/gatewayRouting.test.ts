@@ -3,7 +3,7 @@
 // element or expression it does not model, so a policy change it cannot follow breaks this test.
 import { describe, expect, it } from "vitest";
 import { XMLParser } from "fast-xml-parser";
-import { apiPolicy, type ApiPolicySpec } from "../components/gateway/apiPolicy";
+import { apiPolicy, BACKEND_API_VERSION, ENDPOINT_OF_REQUEST, type ApiPolicySpec } from "../components/gateway/apiPolicy";
 import { poolSpecs, type PoolSpec, type TargetRef } from "../components/gateway/backends";
 import { renderPolicy } from "../components/gateway/policyXml";
 import { endpointRoutes } from "../components/gateway/routes";
@@ -11,11 +11,15 @@ import { endpointRoutes } from "../components/gateway/routes";
 type XmlNode = Record<string, unknown> & { ":@"?: Record<string, string> };
 
 interface Request {
-  readonly shape: ApiPolicySpec["shape"];
+  /** The URL shape: the Azure OpenAI path names the endpoint as deployment id, v1 as `model` in the body. */
+  readonly shape: "azure-openai" | "v1";
+  readonly operation?: "chat-completions" | "completions" | "embeddings";
   readonly endpoint: string;
+  /** The app id in the caller's Entra ID token (entra-id API) or the product of its key (keyed API). */
   readonly callerApp: string;
   readonly draw: number;
   readonly apiKey?: string;
+  readonly query?: Readonly<Record<string, string>>;
 }
 
 interface World {
@@ -24,6 +28,8 @@ interface World {
   readonly tripped: ReadonlySet<string>;
   /** Backends that answer 429 (saturated) when called. */
   readonly saturated: ReadonlySet<string>;
+  /** Token-limit counters that are spent (the gateway's own 429). */
+  readonly spentCounters?: ReadonlySet<string>;
 }
 
 interface Outcome {
@@ -33,59 +39,94 @@ interface Outcome {
   tried: string[];
   headers: Record<string, string>;
   auth?: string;
+  /** The path and query the backend receives (after its pinned /openai/deployments/<name>). */
+  path?: string;
+  query: Record<string, string>;
+  body?: string;
 }
 
 const tagOf = (n: XmlNode) => Object.keys(n).find((k) => k !== ":@")!;
 const childrenOf = (n: XmlNode) => n[tagOf(n)] as XmlNode[];
 const attr = (n: XmlNode, name: string) => n[":@"]?.[name];
+const textOf = (n: XmlNode) => String((childrenOf(n)[0] as { "#text": unknown } | undefined)?.["#text"] ?? "");
+const VAR = /^context\.Variables\.GetValueOrDefault<string>\("(\w+)", ""\)$/;
 
 /** Evaluates the C# expressions the policy uses; anything else is an error. */
 function evaluate(code: string, request: Request, vars: Map<string, unknown>, response?: number): unknown {
   const expr = code.replace(/^@\((.*)\)$/s, "$1").trim();
   let m: RegExpMatchArray | null;
   if ((m = expr.match(/^"([^"]*)"$/))) return m[1];
-  if (expr === `context.Request.MatchedParameters.GetValueOrDefault("deployment-id", "")`) return request.shape === "azure-openai" ? request.endpoint : "";
-  if (expr === `(string)(context.Request.Body?.As<JObject>(preserveContent: true)?["model"]) ?? ""`) return request.shape === "v1" ? request.endpoint : "";
+  if (expr === ENDPOINT_OF_REQUEST) return request.endpoint;
   if (expr === "new Random().Next(100)") return request.draw;
   if (expr.startsWith("((Jwt)context.Variables[")) return request.callerApp;
+  if (expr === "context.Subscription.Id") return `subscription-of-${request.callerApp}`;
+  if (expr === "context.Product.Id") return request.callerApp;
   if (expr === "context.Request.Url.Host") return vars.get("@backend");
-  if ((m = expr.match(/^context\.Variables\.GetValueOrDefault<string>\("(\w+)", ""\)$/))) return vars.get(m[1]!) ?? "";
-  if ((m = expr.match(/^context\.Variables\.GetValueOrDefault<string>\("(\w+)", ""\) == "([^"]*)"$/))) return (vars.get(m[1]!) ?? "") === m[2];
+  if ((m = expr.match(VAR))) return vars.get(m[1]!) ?? "";
+  if ((m = expr.match(/^(.*) == "([^"]*)"$/s)) && VAR.test(m[1]!)) return evaluate(m[1]!, request, vars) === m[2];
+  if ((m = expr.match(/^(!?)new \[\] \{ (.*) \}\.Contains\((.*)\)$/s))) {
+    const members = [...m[2]!.matchAll(/"([^"]*)"/g)].map((x) => x[1]);
+    return members.includes(String(evaluate(m[3]!, request, vars))) !== (m[1] === "!");
+  }
+  if ((m = expr.match(/^context\.Operation\.Id == "([\w-]+)" \|\| context\.Operation\.Id == "([\w-]+)"$/))) {
+    const id = request.shape === "v1" ? `v1-${request.operation ?? "chat-completions"}` : (request.operation ?? "chat-completions");
+    return id === m[1] || id === m[2];
+  }
   if ((m = expr.match(/^\(int\)context\.Variables\["draw"\] < (\d+) \? "(\w+)" : (.*)$/s))) return (vars.get("draw") as number) < Number(m[1]) ? m[2] : evaluate(m[3]!, request, vars, response);
   if (expr === "context.Response.StatusCode == 429 || context.Response.StatusCode == 503") return response === 429 || response === 503;
+  if (expr === "context.Response != null && context.Response.StatusCode == 503") return response === 503;
   throw new Error(`the interpreter does not model the expression ${expr}`);
 }
 
 function run(xml: string, request: Request, world: World): Outcome {
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", preserveOrder: true, parseAttributeValue: false }).parse(xml) as XmlNode[];
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", preserveOrder: true, parseAttributeValue: false, parseTagValue: false }).parse(xml) as XmlNode[];
   const sections = childrenOf(doc[0]!);
   const section = (name: string) => childrenOf(sections.find((s) => tagOf(s) === name)!);
   const vars = new Map<string, unknown>();
-  const outcome: Outcome = { status: 0, tried: [], headers: {} };
+  const outcome: Outcome = { status: 0, tried: [], headers: {}, query: { ...request.query } };
   let backendId: string | undefined;
   let stopped = false;
+
+  const respond = (n: XmlNode) => {
+    const children = childrenOf(n);
+    outcome.status = Number(attr(children.find((c) => tagOf(c) === "set-status")!, "code"));
+    for (const h of children.filter((c) => tagOf(c) === "set-header")) outcome.headers[attr(h, "name")!] = textOf(childrenOf(h).find((c) => tagOf(c) === "value")!);
+    const body = children.find((c) => tagOf(c) === "set-body");
+    if (body) outcome.body = textOf(body);
+    stopped = true;
+  };
+  const branchOf = (n: XmlNode, response?: number) => childrenOf(n).find((w) => tagOf(w) === "otherwise" || evaluate(attr(w, "condition")!, request, vars, response) === true);
 
   const inbound = (nodes: XmlNode[]): void => {
     for (const n of nodes) {
       if (stopped) return;
       const tag = tagOf(n);
-      if (tag === "base" || tag === "llm-token-limit" || tag === "llm-emit-token-metric") continue;
+      if (tag === "base" || tag === "llm-emit-token-metric") continue;
       else if (tag === "validate-azure-ad-token") {
-        const apps = childrenOf(n).filter((c) => tagOf(c) === "client-application-ids").flatMap((c) => childrenOf(c).map((a) => String((childrenOf(a)[0] as { "#text": unknown })["#text"])));
+        const apps = childrenOf(n).filter((c) => tagOf(c) === "client-application-ids").flatMap((c) => childrenOf(c).map(textOf));
         if (!apps.includes(request.callerApp)) {
           outcome.status = 401;
           stopped = true;
         }
+      } else if (tag === "llm-token-limit") {
+        if (world.spentCounters?.has(attr(n, "counter-key")!)) {
+          outcome.status = 429;
+          outcome.headers["Retry-After"] = "60";
+          stopped = true;
+        }
       } else if (tag === "set-header" && attr(n, "exists-action") === "delete") delete outcome.headers[attr(n, "name")!];
-      else if (tag === "set-variable") vars.set(attr(n, "name")!, evaluate(attr(n, "value")!, request, vars));
+      else if (tag === "set-variable") {
+        const value = attr(n, "value")!;
+        vars.set(attr(n, "name")!, value.startsWith("@(") ? evaluate(value, request, vars) : value);
+      }
       else if (tag === "choose") {
-        const branch = childrenOf(n).find((w) => tagOf(w) === "otherwise" || evaluate(attr(w, "condition")!, request, vars) === true);
+        const branch = branchOf(n);
         if (branch) inbound(childrenOf(branch));
       } else if (tag === "set-backend-service") backendId = attr(n, "backend-id");
-      else if (tag === "return-response") {
-        outcome.status = Number(attr(childrenOf(n).find((c) => tagOf(c) === "set-status")!, "code"));
-        stopped = true;
-      } else if (tag === "authentication-managed-identity") outcome.auth = attr(n, "resource");
+      else if (tag === "rewrite-uri") outcome.path = attr(n, "template");
+      else if (tag === "set-query-parameter" && attr(n, "exists-action") === "skip") outcome.query[attr(n, "name")!] ??= textOf(childrenOf(n).find((c) => tagOf(c) === "value")!);
+      else if (tag === "return-response") respond(n);
+      else if (tag === "authentication-managed-identity") outcome.auth = attr(n, "resource");
       else throw new Error(`the interpreter does not model the inbound element <${tag}>`);
     }
   };
@@ -94,7 +135,7 @@ function run(xml: string, request: Request, world: World): Outcome {
   if (stopped) return outcome;
   outcome.slot = vars.get("slot") as string;
 
-  // The pool sends each call to its highest-priority member whose breaker is closed.
+  // The pool sends each call to its highest-priority member whose breaker is closed; none left: 503.
   const pool = world.pools.find((p) => p.id === backendId);
   if (!pool) throw new Error(`set-backend-service names ${backendId}, which is not a pool`);
   const open = new Set(world.tripped);
@@ -120,13 +161,20 @@ function run(xml: string, request: Request, world: World): Outcome {
       outcome.status = status;
     } else throw new Error(`the interpreter does not model the backend element <${tag}>`);
   }
-  for (const n of section("outbound")) {
-    const tag = tagOf(n);
-    if (tag === "base") continue;
-    if (tag !== "set-header") throw new Error(`the interpreter does not model the outbound element <${tag}>`);
-    const value = childrenOf(n).find((c) => tagOf(c) === "value")!;
-    outcome.headers[attr(n, "name")!] = String(evaluate(String((childrenOf(value)[0] as { "#text": unknown })["#text"]), request, vars));
-  }
+  const outbound = (nodes: XmlNode[]): void => {
+    for (const n of nodes) {
+      if (stopped) return;
+      const tag = tagOf(n);
+      if (tag === "base") continue;
+      else if (tag === "choose") {
+        const branch = branchOf(n, outcome.status);
+        if (branch) outbound(childrenOf(branch));
+      } else if (tag === "return-response") respond(n);
+      else if (tag === "set-header") outcome.headers[attr(n, "name")!] = String(evaluate(textOf(childrenOf(n).find((c) => tagOf(c) === "value")!), request, vars));
+      else throw new Error(`the interpreter does not model the outbound element <${tag}>`);
+    }
+  };
+  outbound(section("outbound"));
   outcome.backend = vars.get("@backend") as string | undefined;
   return outcome;
 }
@@ -144,50 +192,82 @@ const models = {
   embeddings: { slots: { blue: { weight: 100, targets: [1] } } },
 };
 const CALLER = "aaaaaaaa-0000-4000-8000-000000000001";
-const xmlOf = (shape: ApiPolicySpec["shape"]) =>
-  renderPolicy(apiPolicy({ shape, tenantId: "t", audiences: ["api://genai-gateway"], clientApplicationIds: [CALLER], tokensPerMinute: 50_000, identityClientId: "{{gateway-identity-client-id}}", endpoints: endpointRoutes(models) }));
-const world = (tripped: string[] = [], saturated: string[] = []): World => ({ pools: poolSpecs(targets), tripped: new Set(tripped), saturated: new Set(saturated) });
+const SEARCH = "bbbbbbbb-0000-4000-8000-000000000001";
+const teams = [
+  { name: "assistant", applicationIds: [CALLER], endpoints: ["chat", "embeddings"], tokensPerMinute: 50_000 },
+  { name: "search", applicationIds: [SEARCH], endpoints: ["embeddings"], tokensPerMinute: 100_000 },
+];
+const xmlOf = (auth: ApiPolicySpec["auth"] = "entra-id") =>
+  renderPolicy(apiPolicy({ auth, tenantId: "t", audiences: ["api://genai-gateway"], teams, identityClientId: "{{gateway-identity-client-id}}", endpoints: endpointRoutes(models), retryAfterSeconds: 60 }));
+const world = (tripped: string[] = [], saturated: string[] = [], spentCounters: string[] = []): World => ({ pools: poolSpecs(targets), tripped: new Set(tripped), saturated: new Set(saturated), spentCounters: new Set(spentCounters) });
 
 describe("client requests through the gateway policy", () => {
   it.each(["azure-openai", "v1"] as const)("%s shape: draws below 90 go to blue's PTU member, the rest to green", (shape) => {
-    const xml = xmlOf(shape);
+    const xml = xmlOf();
     const blue = run(xml, { shape, endpoint: "chat", callerApp: CALLER, draw: 89 }, world());
     expect(blue).toMatchObject({ status: 200, slot: "blue", backend: "be-chat-blue-gptu-swc", headers: { "x-genai-slot": "blue", "x-genai-backend": "be-chat-blue-gptu-swc" } });
     expect(blue.auth).toBe("https://cognitiveservices.azure.com");
     expect(run(xml, { shape, endpoint: "chat", callerApp: CALLER, draw: 90 }, world())).toMatchObject({ status: 200, slot: "green", backend: "be-chat-green-gstd-swc" });
   });
 
+  it("sends the backend (pinned to its deployment) only the operation's path; a v1 call gets an API version, an Azure OpenAI call keeps its own", () => {
+    const xml = xmlOf();
+    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1, query: { "api-version": "2025-04-01-preview" } }, world())).toMatchObject({ path: "/chat/completions", query: { "api-version": "2025-04-01-preview" } });
+    expect(run(xml, { shape: "v1", operation: "embeddings", endpoint: "embeddings", callerApp: CALLER, draw: 1 }, world())).toMatchObject({ path: "/embeddings", query: { "api-version": BACKEND_API_VERSION } });
+  });
+
   it("keeps the weights over every draw: 90 of 100 calls to blue", () => {
-    const xml = xmlOf("azure-openai");
+    const xml = xmlOf();
     const slots = Array.from({ length: 100 }, (_, draw) => run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw }, world()).slot);
     expect(slots.filter((s) => s === "blue")).toHaveLength(90);
   });
 
   it("fails over to the pay-as-you-go members when the PTU member's breaker is open", () => {
-    const outcome = run(xmlOf("azure-openai"), { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 }, world(["be-chat-blue-gptu-swc"]));
+    const outcome = run(xmlOf(), { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 }, world(["be-chat-blue-gptu-swc"]));
     expect(outcome).toMatchObject({ status: 200, slot: "blue", tried: ["be-chat-blue-gstd-eus2"] });
   });
 
   it("retries a 429 on the next member at once, up to members - 1 times", () => {
-    const outcome = run(xmlOf("azure-openai"), { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 }, world([], ["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2"]));
+    const outcome = run(xmlOf(), { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 }, world([], ["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2"]));
     expect(outcome).toMatchObject({ status: 200, tried: ["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2", "be-chat-blue-gstd-swc"] });
   });
 
   it("never sends blue's overflow to green", () => {
-    const outcome = run(xmlOf("azure-openai"), { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 }, world([], ["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2", "be-chat-blue-gstd-swc"]));
+    const outcome = run(xmlOf(), { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 }, world([], ["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2", "be-chat-blue-gstd-swc"]));
     expect(outcome.status).toBe(429);
     expect(outcome.tried.every((b) => b.startsWith("be-chat-blue-"))).toBe(true);
   });
 
+  it("answers 429 with Retry-After, never a bare 503, when every member of the slot is tripped", () => {
+    const outcome = run(xmlOf(), { shape: "v1", endpoint: "chat", callerApp: CALLER, draw: 5 }, world(["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2", "be-chat-blue-gstd-swc"]));
+    expect(outcome).toMatchObject({ status: 429, tried: [], headers: { "Retry-After": "60" } });
+    expect(JSON.parse(outcome.body!).error.code).toBe("AllBackendsBusy");
+  });
+
   it("refuses an unknown caller (401) and an unknown endpoint (404), and strips a client's api-key", () => {
-    const xml = xmlOf("v1");
+    const xml = xmlOf();
     expect(run(xml, { shape: "v1", endpoint: "chat", callerApp: "someone-else", draw: 1 }, world()).status).toBe(401);
     expect(run(xml, { shape: "v1", endpoint: "gpt-4", callerApp: CALLER, draw: 1 }, world()).status).toBe(404);
     expect(run(xml, { shape: "v1", endpoint: "embeddings", callerApp: CALLER, draw: 1, apiKey: "k" }, world()).headers["api-key"]).toBeUndefined();
   });
 
+  it("holds each team to its endpoints (403) and its own token budget (429), not another team's", () => {
+    const xml = xmlOf();
+    const denied = run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: SEARCH, draw: 1 }, world());
+    expect(denied.status).toBe(403);
+    expect(JSON.parse(denied.body!).error.code).toBe("EndpointNotAllowed");
+    expect(run(xml, { shape: "azure-openai", operation: "embeddings", endpoint: "embeddings", callerApp: SEARCH, draw: 1 }, world([], [], ["team-assistant"])).status).toBe(200);
+    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1 }, world([], [], ["team-assistant"]))).toMatchObject({ status: 429, tried: [] });
+  });
+
+  it("on the keyed API, the product of the key is the team; no Entra ID token is asked for", () => {
+    const xml = xmlOf("subscription-key");
+    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: "assistant", draw: 1, apiKey: "product-key" }, world())).toMatchObject({ status: 200, slot: "blue", headers: {} });
+    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: "search", draw: 1 }, world()).status).toBe(403);
+  });
+
   it("fails on a policy element it does not model", () => {
-    const xml = xmlOf("azure-openai").replace("<base/>\n    <validate-azure-ad-token", "<base/>\n    <cache-lookup vary-by-developer=\"false\"/>\n    <validate-azure-ad-token");
+    const xml = xmlOf().replace("<base/>\n    <validate-azure-ad-token", "<base/>\n    <cache-lookup vary-by-developer=\"false\"/>\n    <validate-azure-ad-token");
     expect(() => run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1 }, world())).toThrow("does not model the inbound element <cache-lookup>");
   });
 });

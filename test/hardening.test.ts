@@ -248,6 +248,7 @@ describe("messages a person can act on", () => {
   it("prints the empty cache output's warning at most once, and none when the output is null", async () => {
     const raw = rawConfig("prod");
     delete raw.cache;
+    delete raw.gateway.semanticCache;
     const out = scratch();
     const result = await plan("--stack", "prod", "--config-file", stackFileOf(raw), "--out", out, "--verify");
     expect(result.code).toBe(0);

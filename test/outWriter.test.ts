@@ -146,15 +146,15 @@ describe("npm run plan keeps the last good output", () => {
     expect(readFileSync(join(out, "prod", "stack.json"), "utf8")).toBe(good);
   });
 
-  // A real full disk: a 64 KB tmpfs (needs permission to mount, as CI on this machine has).
+  // A real full disk: a 256 KB tmpfs (room for the dev plan, not for the prod plan beside it) (needs permission to mount, as CI on this machine has).
   const mountPoint = join(tmpdir(), `genai-tmpfs-${process.pid}`);
   mkdirSync(mountPoint, { recursive: true });
-  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint]).status === 0;
+  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mountPoint]).status === 0;
   afterAll(() => {
     if (mounted) spawnSync("umount", [mountPoint]);
   });
-  if (!mounted) console.warn(`skipping the 64 KB tmpfs test: cannot mount a tmpfs at ${mountPoint} (needs root); the injected full-disk test above covers the writer`);
-  it.skipIf(!mounted)("exits 2 on a full 64 KB tmpfs and keeps the good stack.json", () => {
+  if (!mounted) console.warn(`skipping the 256 KB tmpfs test: cannot mount a tmpfs at ${mountPoint} (needs root); the injected full-disk test above covers the writer`);
+  it.skipIf(!mounted)("exits 2 on a full 256 KB tmpfs and keeps the good stack.json", () => {
     expect(plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.dev.yaml")).code).toBe(0);
     const good = readFileSync(join(mountPoint, "lab", "stack.json"), "utf8");
     JSON.parse(good);

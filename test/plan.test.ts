@@ -49,10 +49,12 @@ describe("dev plan", () => {
       [ACCOUNT]: 1,
       [RAI]: 1,
       [DEPLOYMENT]: 2,
-      "azure-native:monitor:DiagnosticSetting": 3,
-      "random:index/randomString:RandomString": 2,
+      "azure-native:monitor:DiagnosticSetting": 4,
+      "random:index/randomString:RandomString": 3,
       "azure-native:managedidentity:UserAssignedIdentity": 1,
-      "azure-native:authorization:RoleAssignment": 1,
+      // OpenAI User on the account; Monitoring Metrics Publisher on App Insights (the gateway's logger).
+      "azure-native:authorization:RoleAssignment": 2,
+      "azure-native:apimanagement:ApiManagementService": 1,
       "azure-native:redisenterprise:RedisEnterprise": 1,
       "azure-native:redisenterprise:Database": 1,
       "genai:core:Core": 1,
@@ -94,13 +96,13 @@ describe("prod plan", () => {
     prod = await planStack("prod");
   });
 
-  it("registers two accounts, five deployments, the network, the cache and the gateway identity", () => {
+  it("registers two accounts, five deployments, the network, the cache and the gateway", () => {
     expect(prod.run.errors).toEqual([]);
     expect(countByType(prod)).toMatchObject({
       [ACCOUNT]: 2,
       [RAI]: 2,
       [DEPLOYMENT]: 5,
-      "azure-native:monitor:DiagnosticSetting": 4,
+      "azure-native:monitor:DiagnosticSetting": 5,
       "azure-native:network:VirtualNetwork": 1,
       "azure-native:network:Subnet": 3,
       "azure-native:network:NetworkSecurityGroup": 3,
@@ -111,7 +113,12 @@ describe("prod plan", () => {
       "azure-native:redisenterprise:RedisEnterprise": 1,
       "azure-native:redisenterprise:Database": 1,
       "azure-native:managedidentity:UserAssignedIdentity": 1,
-      "azure-native:authorization:RoleAssignment": 2,
+      // OpenAI User per account for the gateway identity, Monitoring Metrics Publisher for its logger,
+      // OpenAI User on the embeddings account for the service's own identity (semantic cache).
+      "azure-native:authorization:RoleAssignment": 4,
+      "azure-native:apimanagement:ApiManagementService": 1,
+      "azure-native:apimanagement:ApiOperationPolicy": 2,
+      "azure-native:apimanagement:Cache": 1,
     });
   });
 
@@ -154,7 +161,7 @@ describe("prod plan", () => {
 
   it("grants the gateway identity Cognitive Services OpenAI User on each account, with ARM guid() names", () => {
     const identity = resourcesOfType(prod.stackExport, "azure-native:managedidentity:UserAssignedIdentity")[0]!;
-    const grants = resourcesOfType(prod.stackExport, "azure-native:authorization:RoleAssignment");
+    const grants = resourcesOfType(prod.stackExport, "azure-native:authorization:RoleAssignment").filter((g) => g.inputs.principalId === identity.outputs.principalId && String(g.inputs.roleDefinitionId).endsWith("5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"));
     expect(grants.map((g) => g.inputs.scope).sort()).toEqual(resourcesOfType(prod.stackExport, ACCOUNT).map((a) => a.id).sort());
     for (const g of grants) {
       expect(g.inputs).toMatchObject({
@@ -169,6 +176,7 @@ describe("prod plan", () => {
   it("protects stateful resources, not deployments or filters", () => {
     const protectedTypes = new Set(prod.stackExport.deployment.resources.filter((r) => r.protect).map((r) => r.type));
     expect([...protectedTypes].sort()).toEqual([
+      "azure-native:apimanagement:ApiManagementService",
       "azure-native:applicationinsights:Component",
       ACCOUNT,
       "azure-native:operationalinsights:Workspace",
@@ -257,7 +265,7 @@ describe("prod plan", () => {
     expect(prod.stackExport.version).toBe(3);
     const stack = prod.stackExport.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
     expect(stack.urn).toBe("urn:pulumi:prod::genai-platform::pulumi:pulumi:Stack::genai-platform-prod");
-    expect(Object.keys(stack.outputs).sort()).toEqual(["cacheHostName", "deployments", "identities", "openAiEndpoints", "resourceGroupName", "workspaceId"]);
+    expect(Object.keys(stack.outputs).sort()).toEqual(["cacheHostName", "deployments", "gatewayKeys", "gatewayUrl", "identities", "openAiEndpoints", "resourceGroupName", "workspaceId"]);
     const urns = new Set<string>();
     for (const r of prod.stackExport.deployment.resources) {
       if (r.parent) expect(urns.has(r.parent)).toBe(true); // parents come first

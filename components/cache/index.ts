@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { globallyUniqueName } from "../core/globalName";
 import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
-import * as monitor from "@pulumi/azure-native/monitor";
+import { sendDiagnostics } from "../core/diagnostics";
 import { SkuName } from "@pulumi/azure-native/types/enums/redisenterprise";
 import { checkedName, resourceName, type NamingContext } from "../core/naming";
 
@@ -57,6 +57,8 @@ export class ManagedRedis extends pulumi.ComponentResource {
   readonly clusterId: pulumi.Output<string>;
   readonly hostName: pulumi.Output<string>;
   readonly databaseId: pulumi.Output<string>;
+  /** The database's access key for API Management's external cache (a secret), when keys are on for it. */
+  readonly gatewayKey?: pulumi.Output<string>;
 
   constructor(name: string, args: ManagedRedisArgs, opts?: pulumi.ComponentResourceOptions) {
     super("genai:cache:ManagedRedis", name, {}, opts);
@@ -98,23 +100,18 @@ export class ManagedRedis extends pulumi.ComponentResource {
       }, { parent: this, dependsOn: [previous] });
     }
 
-    new monitor.DiagnosticSetting(`${name}-diagnostics`, {
-      name: checkedName("diagnosticSetting", "diag-log-analytics"),
-      resourceUri: cluster.id,
-      workspaceId: args.workspaceId,
-      metrics: [{ category: "AllMetrics", enabled: true }],
-    }, { parent: this });
-    new monitor.DiagnosticSetting(`${name}-database-diagnostics`, {
-      name: checkedName("diagnosticSetting", "diag-log-analytics"),
-      resourceUri: database.id,
-      workspaceId: args.workspaceId,
-      logs: [{ categoryGroup: "allLogs", enabled: true }],
-    }, { parent: this });
+    sendDiagnostics(`${name}-diagnostics`, { resourceUri: cluster.id, workspaceId: args.workspaceId, logs: false, metrics: true }, { parent: this });
+    sendDiagnostics(`${name}-database-diagnostics`, { resourceUri: database.id, workspaceId: args.workspaceId, logs: true, metrics: false }, { parent: this });
 
     this.lastWrite = previous;
     this.clusterId = cluster.id;
     this.hostName = cluster.hostName;
     this.databaseId = database.id;
+    if (args.accessKeysForGateway) {
+      // Read after the database exists (its name is an output), and kept secret end to end.
+      const keys = redisenterprise.listDatabaseKeysOutput({ clusterName: cluster.name, databaseName: database.name, resourceGroupName: args.resourceGroupName }, { parent: this });
+      this.gatewayKey = pulumi.secret(keys.apply((k) => k.primaryKey ?? ""));
+    }
     this.registerOutputs({ clusterId: this.clusterId, hostName: this.hostName, databaseId: this.databaseId });
   }
 }

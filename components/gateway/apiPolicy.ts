@@ -8,16 +8,45 @@ import {
   expression,
   forwardRequest,
   llmEmitTokenMetric,
+  llmSemanticCacheLookup,
+  llmSemanticCacheStore,
   llmTokenLimit,
+  rateLimitByKey,
   retry,
   returnResponse,
+  rewriteUri,
   setBackendService,
   setHeader,
+  setQueryParameter,
   setVariable,
   validateAzureAdToken,
   type PolicyDocument,
   type PolicyNode,
 } from "./policyXml";
+
+/**
+ * The model operations, each in both URL shapes: `<id>` at /openai/deployments/{deployment-id}/<path>
+ * (Azure OpenAI SDKs) and `v1-<id>` at /openai/v1/<path> (OpenAI SDKs, the endpoint named as `model`).
+ */
+export const MODEL_OPERATIONS = [
+  { id: "chat-completions", path: "chat/completions" },
+  { id: "completions", path: "completions" },
+  { id: "embeddings", path: "embeddings" },
+] as const;
+
+/** Operation ids and URL templates (relative to the API's `openai` path) of both shapes. */
+export function operationTemplates(): { id: string; urlTemplate: string; shape: "azure-openai" | "v1" }[] {
+  return MODEL_OPERATIONS.flatMap((op) => [
+    { id: op.id, urlTemplate: `/deployments/{deployment-id}/${op.path}`, shape: "azure-openai" as const },
+    { id: `v1-${op.id}`, urlTemplate: `/v1/${op.path}`, shape: "v1" as const },
+  ]);
+}
+
+/**
+ * The data-plane API version the gateway sends when a v1-shaped call (which carries none) goes to a
+ * backend pinned to a deployment (`.../openai/deployments/<name>`): the GA version of 2024-10-21.
+ */
+export const BACKEND_API_VERSION = "2024-10-21";
 
 /** Entra ID's resource for Azure OpenAI data-plane tokens. */
 export const COGNITIVE_SERVICES_RESOURCE = "https://cognitiveservices.azure.com";
@@ -38,31 +67,51 @@ export interface EndpointRoute {
   readonly slots: readonly SlotRoute[];
 }
 
+/** A consuming team as the policy sees it: who it is, what it may call, its budget. */
+export interface TeamRoute {
+  readonly name: string;
+  /** Entra ID client application ids of the team. */
+  readonly applicationIds: readonly string[];
+  readonly endpoints: readonly string[];
+  readonly tokensPerMinute: number;
+  readonly monthlyTokenQuota?: number;
+}
+
 export interface ApiPolicySpec {
-  /** `azure-openai`: /openai/deployments/{endpoint}/...; `v1`: /openai/v1/... with the endpoint as `model`. */
-  readonly shape: "azure-openai" | "v1";
+  /** `entra-id`: callers present an Entra ID token; `subscription-key`: a product's key (the team is the product). */
+  readonly auth: "entra-id" | "subscription-key";
   readonly tenantId: string;
   readonly audiences: readonly string[];
-  readonly clientApplicationIds: readonly string[];
-  /** Tokens per minute per calling application. */
-  readonly tokensPerMinute: number;
-  /** Tokens per calling application per month, if capped. */
-  readonly monthlyTokenQuota?: number;
+  readonly teams: readonly TeamRoute[];
   /** The gateway identity's client id, as a named-value reference (`{{...}}`). */
   readonly identityClientId: string;
   readonly endpoints: readonly EndpointRoute[];
+  /** Seconds a client waits when every member of its slot's pool is tripped. */
+  readonly retryAfterSeconds: number;
+}
+
+/** Above this score distance a semantic cache returns answers to other questions. */
+export const MAX_CACHE_SCORE_THRESHOLD = 0.2;
+
+export interface CachePolicySpec {
+  readonly scoreThreshold: number;
+  readonly ttlSeconds: number;
+  /** The backend that computes embeddings of prompts (a single Azure OpenAI embeddings deployment). */
+  readonly embeddingsBackendId: string;
+  /** Calls per minute per team that get past the cache. */
+  readonly callsPerMinute: number;
 }
 
 const JWT = "jwt";
-/** The calling application: `appid` (v1 tokens) or `azp` (v2 tokens). */
-const CALLER = `((Jwt)context.Variables[${csString(JWT)}]).Claims.GetValueOrDefault("appid", ((Jwt)context.Variables[${csString(JWT)}]).Claims.GetValueOrDefault("azp", "unknown"))`;
 const variable = (name: string) => `context.Variables.GetValueOrDefault<string>(${csString(name)}, "")`;
+/** The calling application: `appid` (v1 tokens) or `azp` (v2 tokens). */
+const CALLER = `((Jwt)context.Variables[${csString(JWT)}]).Claims.GetValueOrDefault("appid", ((Jwt)context.Variables[${csString(JWT)}]).Claims.GetValueOrDefault("azp", ""))`;
 
-/** Where the endpoint name is in a request of each shape. */
-const ENDPOINT_OF: Readonly<Record<ApiPolicySpec["shape"], string>> = {
-  "azure-openai": `context.Request.MatchedParameters.GetValueOrDefault("deployment-id", "")`,
-  v1: `(string)(context.Request.Body?.As<JObject>(preserveContent: true)?["model"]) ?? ""`,
-};
+/**
+ * The endpoint a request names, in either shape: the deployment id of the Azure OpenAI path
+ * (/openai/deployments/{endpoint}/...), or `model` in the body of the v1 shape (/openai/v1/...).
+ */
+export const ENDPOINT_OF_REQUEST = `context.Request.MatchedParameters.ContainsKey("deployment-id") ? context.Request.MatchedParameters["deployment-id"] : ((string)(context.Request.Body?.As<JObject>(preserveContent: true)?["model"]) ?? "")`;
 
 /**
  * The C# expression that picks a live slot from the request's draw (0..99, in variable `draw`) against
@@ -90,29 +139,92 @@ export function retryCount(endpoints: readonly EndpointRoute[]): number {
   return Math.max(0, ...endpoints.flatMap((e) => e.slots.filter((s) => s.weight > 0).map((s) => s.members - 1)));
 }
 
+const jsonError = (status: number, reason: string, code: string, message: string, headers: readonly PolicyNode[] = []) =>
+  returnResponse(status, reason, [setHeader("Content-Type", "override", "application/json"), ...headers], JSON.stringify({ error: { code, message } }));
+
+/** Which team calls: by Entra ID application, or by the product whose key was presented. */
+function identifyTeam(spec: ApiPolicySpec): PolicyNode[] {
+  if (spec.auth === "subscription-key") return [setVariable("caller", expression("context.Subscription.Id")), setVariable("team", expression("context.Product.Id"))];
+  return [
+    validateAzureAdToken({ tenantId: spec.tenantId, audiences: spec.audiences, clientApplicationIds: spec.teams.flatMap((t) => t.applicationIds), tokenVariable: JWT }),
+    setVariable("caller", expression(CALLER)),
+    choose(
+      spec.teams.filter((t) => t.applicationIds.length > 0).map((t) => ({
+        condition: expression(`new [] { ${t.applicationIds.map(csString).join(", ")} }.Contains(${variable("caller")})`),
+        then: [setVariable("team", t.name)],
+      })),
+      [jsonError(403, "Forbidden", "NoTeam", "The calling application belongs to no team of this gateway")],
+    ),
+  ];
+}
+
+/**
+ * Each backend is pinned to its deployment (its URL ends in /openai/deployments/<name>): the call keeps
+ * only the operation's own path, and a v1-shaped call gets the API version it does not carry.
+ */
+function backendPath(): PolicyNode[] {
+  return [
+    choose(
+      MODEL_OPERATIONS.map((op) => ({
+        condition: expression(`context.Operation.Id == ${csString(op.id)} || context.Operation.Id == ${csString(`v1-${op.id}`)}`),
+        then: [rewriteUri(`/${op.path}`)],
+      })),
+    ),
+    setQueryParameter("api-version", "skip", BACKEND_API_VERSION),
+  ];
+}
+
+/** Per team: the endpoints it may call (403 otherwise) and its token budget (429 over the rate, 403 over the quota). */
+function teamLimits(spec: ApiPolicySpec): PolicyNode {
+  return choose(
+    spec.teams.map((t) => ({
+      condition: expression(`${variable("team")} == ${csString(t.name)}`),
+      then: [
+        choose(
+          [{ condition: expression(`!new [] { ${t.endpoints.map(csString).join(", ")} }.Contains(${variable("endpoint")})`), then: [jsonError(403, "Forbidden", "EndpointNotAllowed", `Team ${t.name} may call: ${t.endpoints.join(", ")}`)] }],
+        ),
+        llmTokenLimit({
+          counterKey: `team-${t.name}`,
+          tokensPerMinute: t.tokensPerMinute,
+          ...(t.monthlyTokenQuota ? { tokenQuota: { tokens: t.monthlyTokenQuota, period: "Monthly" as const } } : {}),
+        }),
+      ],
+    })),
+    [jsonError(403, "Forbidden", "NoTeam", "The caller belongs to no team of this gateway")],
+  );
+}
+
+/** Every member of the slot's pool tripped (or still saturated after the retries): 429 with Retry-After, never a bare 503. */
+function busyInsteadOf503(retryAfterSeconds: number): PolicyNode {
+  return choose([
+    {
+      condition: expression("context.Response != null && context.Response.StatusCode == 503"),
+      then: [jsonError(429, "Too Many Requests", "AllBackendsBusy", "Every backend of this endpoint is busy; retry after the Retry-After interval", [setHeader("Retry-After", "override", String(retryAfterSeconds))])],
+    },
+  ]);
+}
+
 export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
   const known = spec.endpoints.map((e) => e.endpoint);
   const forward = forwardRequest({ bufferRequestBody: true, bufferResponse: false });
   const count = retryCount(spec.endpoints);
   return {
     inbound: [
-      validateAzureAdToken({ tenantId: spec.tenantId, audiences: spec.audiences, clientApplicationIds: spec.clientApplicationIds, tokenVariable: JWT }),
+      ...identifyTeam(spec),
       // A client's key never reaches a backend: the gateway authenticates with its own identity.
       setHeader("api-key", "delete"),
-      setVariable("endpoint", expression(ENDPOINT_OF[spec.shape])),
-      llmTokenLimit({
-        counterKey: expression(CALLER),
-        tokensPerMinute: spec.tokensPerMinute,
-        ...(spec.monthlyTokenQuota ? { tokenQuota: { tokens: spec.monthlyTokenQuota, period: "Monthly" as const } } : {}),
-      }),
+      setVariable("endpoint", expression(ENDPOINT_OF_REQUEST)),
       choose(
         spec.endpoints.map((e) => ({ condition: expression(`${variable("endpoint")} == ${csString(e.endpoint)}`), then: endpointRouting(e) })),
-        [returnResponse(404, "Unknown model endpoint", [setHeader("Content-Type", "override", "application/json")], JSON.stringify({ error: { code: "UnknownEndpoint", message: `This gateway serves: ${known.join(", ")}` } }))],
+        [jsonError(404, "Not Found", "UnknownEndpoint", `This gateway serves: ${known.join(", ")}`)],
       ),
+      teamLimits(spec),
+      ...backendPath(),
       authenticationManagedIdentity(COGNITIVE_SERVICES_RESOURCE, spec.identityClientId),
       llmEmitTokenMetric("genai-gateway", [
         { name: "API ID" },
-        { name: "Client", value: expression(CALLER) },
+        { name: "Team", value: expression(variable("team")) },
+        { name: "Client", value: expression(variable("caller")) },
         { name: "Endpoint", value: expression(variable("endpoint")) },
         { name: "Slot", value: expression(variable("slot")) },
       ]),
@@ -120,7 +232,30 @@ export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
     // 429 and 503 from a member move to the pool's next member; the gateway's own 429 (token limit)
     // happens inbound and never reaches this retry.
     backend: count > 0 ? [retry({ condition: expression("context.Response.StatusCode == 429 || context.Response.StatusCode == 503"), count }, [forward])] : [forward],
-    outbound: [setHeader("x-genai-slot", "override", expression(variable("slot"))), setHeader("x-genai-backend", "override", expression("context.Request.Url.Host"))],
+    outbound: [
+      busyInsteadOf503(spec.retryAfterSeconds),
+      setHeader("x-genai-slot", "override", expression(variable("slot"))),
+      setHeader("x-genai-backend", "override", expression("context.Request.Url.Host")),
+    ],
+    onError: [busyInsteadOf503(spec.retryAfterSeconds)],
+  };
+}
+
+/**
+ * The policy of the chat-completions operations when the semantic cache is on: after the API policy
+ * (`<base />`: identity, limits, routing), a prompt close to a cached one (same endpoint, same team) is
+ * answered from the cache; a miss passes a per-team call limit before any backend, so a cache outage
+ * cannot flood them; answers are stored for the TTL.
+ */
+export function chatCachePolicy(cache: CachePolicySpec): PolicyDocument {
+  if (!(cache.scoreThreshold > 0 && cache.scoreThreshold <= MAX_CACHE_SCORE_THRESHOLD)) throw new Error(`score threshold ${cache.scoreThreshold} is outside (0, ${MAX_CACHE_SCORE_THRESHOLD}]`);
+  return {
+    inbound: [
+      llmSemanticCacheLookup({ scoreThreshold: cache.scoreThreshold, embeddingsBackendId: cache.embeddingsBackendId, varyBy: [expression(variable("endpoint")), expression(variable("team"))] }),
+      rateLimitByKey({ calls: cache.callsPerMinute, renewalPeriodSeconds: 60, counterKey: expression(`"cache-miss-" + ${variable("team")}`) }),
+    ],
+    backend: [],
+    outbound: [llmSemanticCacheStore(cache.ttlSeconds)],
     onError: [],
   };
 }

@@ -3,8 +3,10 @@ import { globallyUniqueName } from "../core/globalName";
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
 import { resourceName, type NamingContext } from "../core/naming";
 import { grantRole } from "../identity";
-import { apiPolicy, type ApiPolicySpec } from "./apiPolicy";
-import { backendId, circuitBreaker, poolSpecs, DEFAULT_MAX_TRIP, type TargetRef } from "./backends";
+import { sendDiagnostics } from "../core/diagnostics";
+import * as random from "@pulumi/random";
+import { apiPolicy, chatCachePolicy, operationTemplates, type CachePolicySpec, type TeamRoute } from "./apiPolicy";
+import { backendId, circuitBreaker, poolSpecs, type TargetRef } from "./backends";
 import { renderPolicy } from "./policyXml";
 import { endpointRoutes, type EndpointSlots } from "./routes";
 import { GATEWAY_TIERS, type GatewaySku } from "./tiers";
@@ -26,9 +28,29 @@ export const TLS_HARDENING: Readonly<Record<string, string>> = Object.fromEntrie
 /** The named value the API policy reads the gateway identity's client id from. */
 export const IDENTITY_CLIENT_ID_VALUE = "gateway-identity-client-id";
 
+/** The named value holding the external cache's connection string (a secret). */
+export const CACHE_CONNECTION_VALUE = "semantic-cache-connection";
+
+/** The backend the semantic cache computes prompt embeddings with. */
+export const CACHE_EMBEDDINGS_BACKEND = "be-semantic-cache-embeddings";
+
 export interface GatewayTarget extends TargetRef {
-  /** The backend's runtime URL, e.g. `https://<account>.openai.azure.com/openai`. */
+  /** The backend's runtime URL, pinned to the target's deployment: `https://<account>.../openai/deployments/<name>`. */
   readonly url: pulumi.Input<string>;
+}
+
+/** A consuming team: its Entra ID applications, endpoints and budget, and whether it gets keys. */
+export interface GatewayTeam extends TeamRoute {
+  readonly subscriptionKeys: boolean;
+}
+
+export interface GatewaySemanticCache extends Omit<CachePolicySpec, "embeddingsBackendId"> {
+  /** The embeddings deployment's URL (`.../openai/deployments/<name>/embeddings`). */
+  readonly embeddingsUrl: pulumi.Input<string>;
+  /** Accounts the service's system identity calls for embeddings, by account key (it gets OpenAI User on each). */
+  readonly embeddingsAccounts: Readonly<Record<string, pulumi.Input<string>>>;
+  /** The Redis database: its id, host and access key (a secret). */
+  readonly redis: { readonly databaseId: pulumi.Input<string>; readonly hostName: pulumi.Input<string>; readonly primaryKey: pulumi.Input<string> };
 }
 
 export interface GatewayArgs {
@@ -45,30 +67,39 @@ export interface GatewayArgs {
   readonly identity: { readonly id: pulumi.Input<string>; readonly clientId: pulumi.Input<string>; readonly principalId: pulumi.Input<string> };
   /** Application Insights (local auth off): the logger writes to it with the gateway identity. */
   readonly appInsights: { readonly id: pulumi.Input<string>; readonly connectionString: pulumi.Input<string> };
+  /** The platform's Log Analytics workspace: the service's gateway logs and metrics go there. */
+  readonly workspaceId: pulumi.Input<string>;
   /** The subnet the gateway joins when the stack has a network. */
   readonly subnetId?: pulumi.Input<string>;
   readonly models: Readonly<Record<string, EndpointSlots>>;
   readonly targets: readonly GatewayTarget[];
-  readonly callers: Pick<ApiPolicySpec, "tenantId" | "audiences" | "clientApplicationIds" | "tokensPerMinute" | "monthlyTokenQuota">;
-  /** The longest a backend stays tripped (ISO 8601 duration). */
-  readonly maxTripDuration?: string;
+  readonly tenantId: string;
+  readonly audiences: readonly string[];
+  readonly teams: readonly GatewayTeam[];
+  /** The longest a backend stays tripped (ISO 8601 duration), and the same in seconds for Retry-After. */
+  readonly maxTripDuration: string;
+  readonly retryAfterSeconds: number;
   /** Log request and response bodies (prompts and completions): an explicit opt-in the pack reports. */
   readonly logBodies: boolean;
+  readonly semanticCache?: GatewaySemanticCache;
   readonly protect: boolean;
 }
 
 /**
  * API Management as the AI gateway: the service (TLS hardened, the platform identity attached), a
  * logger and diagnostic to Application Insights with managed-identity credentials, one backend per
- * target with a circuit breaker, one pool per endpoint slot, and the model API with its policy.
+ * target with a circuit breaker, one pool per endpoint slot, the model API in both URL shapes with its
+ * policy, a product and keys for each team that opts in, and the semantic cache when configured.
  * The service waits for nothing but the resource group and identity; only the children that need
- * the accounts (backends) wait for them.
+ * the accounts or the cache wait for them.
  */
 export class Gateway extends pulumi.ComponentResource {
   readonly serviceId: pulumi.Output<string>;
   readonly gatewayUrl: pulumi.Output<string>;
-  /** The API policy as deployed, for the plan's artifacts. */
-  readonly apiPolicyXml: string;
+  /** Every policy document as deployed, by artifact file name, for the plan's `out/<stack>/gateway/`. */
+  readonly policies: Readonly<Record<string, string>>;
+  /** Subscription keys of the teams that opted in (secret outputs). */
+  readonly subscriptionKeys: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("genai:gateway:Gateway", name, {}, opts);
@@ -99,6 +130,7 @@ export class Gateway extends pulumi.ComponentResource {
     }, { parent: this, protect: args.protect });
     const child = { parent: this };
     const serviceArgs = { resourceGroupName: args.resourceGroupName, serviceName: service.name };
+    sendDiagnostics(`${name}-diagnostics`, { resourceUri: service.id, workspaceId: args.workspaceId, logs: true, metrics: true }, child);
 
     // App Insights accepts the gateway's telemetry only with an Entra token from its identity.
     const publisher = grantRole(`${name}-metrics-publisher`, {
@@ -142,7 +174,7 @@ export class Gateway extends pulumi.ComponentResource {
           type: "Single",
           protocol: "http",
           url: t.url,
-          circuitBreaker: circuitBreaker(t.kind, args.maxTripDuration ?? DEFAULT_MAX_TRIP),
+          circuitBreaker: circuitBreaker(t.kind, args.maxTripDuration),
         }, child),
     );
     const byId = new Map(args.targets.map((t, i) => [backendId(t), backends[i]!]));
@@ -156,44 +188,129 @@ export class Gateway extends pulumi.ComponentResource {
         }, child),
     );
 
-    const api = new apimanagement.Api(`${name}-openai`, {
-      ...serviceArgs,
-      apiId: "openai",
-      displayName: "Azure OpenAI",
-      path: "openai",
-      protocols: ["https"],
-      subscriptionRequired: false,
-    }, child);
-    const operations = [
-      ["chat-completions", "chat/completions"],
-      ["completions", "completions"],
-      ["embeddings", "embeddings"],
-    ].map(
-      ([id, path]) =>
-        new apimanagement.ApiOperation(`${name}-op-${id}`, {
+    const cache = args.semanticCache && this.semanticCache(name, service, serviceArgs, args.semanticCache, args.subscriptionId, args.maxTripDuration);
+    const endpoints = endpointRoutes(args.models);
+    const policies: Record<string, string> = {};
+    const keyed = args.teams.filter((t) => t.subscriptionKeys);
+    const apis = (["entra-id", ...(keyed.length > 0 ? ["subscription-key" as const] : [])] as const).map((auth) => {
+      const apiName = auth === "entra-id" ? "openai" : "openai-keys";
+      const api = new apimanagement.Api(`${name}-${apiName}`, {
+        ...serviceArgs,
+        apiId: apiName,
+        displayName: auth === "entra-id" ? "Models (Entra ID)" : "Models (subscription keys)",
+        // Both keep the `openai` segment, so SDKs append their usual paths: the keyed one lives under /keys.
+        path: auth === "entra-id" ? "openai" : "keys/openai",
+        protocols: ["https"],
+        subscriptionRequired: auth === "subscription-key",
+        // The Azure OpenAI SDKs send their key as `api-key`: the keyed API reads the product key there.
+        ...(auth === "subscription-key" ? { subscriptionKeyParameterNames: { header: "api-key", query: "api-key" } } : {}),
+      }, child);
+      const operations = operationTemplates().map((op) => ({
+        id: op.id,
+        resource: new apimanagement.ApiOperation(`${name}-${apiName}-op-${op.id}`, {
           ...serviceArgs,
           apiId: api.name,
-          operationId: id!,
-          displayName: id!,
+          operationId: op.id,
+          displayName: op.id,
           method: "POST",
           // The api-version query string passes through to the backend as the client sent it.
-          urlTemplate: `/deployments/{deployment-id}/${path}`,
-          templateParameters: [{ name: "deployment-id", type: "string", required: true }],
+          urlTemplate: op.urlTemplate,
+          ...(op.shape === "azure-openai" ? { templateParameters: [{ name: "deployment-id", type: "string", required: true }] } : {}),
         }, child),
-    );
-    this.apiPolicyXml = renderPolicy(
-      apiPolicy({ shape: "azure-openai", ...args.callers, identityClientId: `{{${IDENTITY_CLIENT_ID_VALUE}}}`, endpoints: endpointRoutes(args.models) }),
-    );
-    new apimanagement.ApiPolicy(`${name}-openai-policy`, {
-      ...serviceArgs,
-      apiId: api.name,
-      policyId: "policy",
-      format: "rawxml",
-      value: this.apiPolicyXml,
-    }, { ...child, dependsOn: [clientIdValue, ...pools, ...operations] });
+      }));
+      const xml = renderPolicy(
+        apiPolicy({ auth, tenantId: args.tenantId, audiences: args.audiences, teams: auth === "entra-id" ? args.teams : keyed, identityClientId: `{{${IDENTITY_CLIENT_ID_VALUE}}}`, endpoints, retryAfterSeconds: args.retryAfterSeconds }),
+      );
+      policies[`api-${apiName}.xml`] = xml;
+      new apimanagement.ApiPolicy(`${name}-${apiName}-policy`, {
+        ...serviceArgs,
+        apiId: api.name,
+        policyId: "policy",
+        format: "rawxml",
+        value: xml,
+      }, { ...child, dependsOn: [clientIdValue, ...pools, ...operations.map((o) => o.resource)] });
+      if (cache) {
+        const cacheXml = renderPolicy(chatCachePolicy({ ...cache.spec, embeddingsBackendId: CACHE_EMBEDDINGS_BACKEND }));
+        policies[`operation-chat-completions-cache.xml`] = cacheXml;
+        for (const op of operations.filter((o) => o.id.endsWith("chat-completions"))) {
+          new apimanagement.ApiOperationPolicy(`${name}-${apiName}-${op.id}-cache`, {
+            ...serviceArgs,
+            apiId: api.name,
+            operationId: op.resource.name,
+            policyId: "policy",
+            format: "rawxml",
+            value: cacheXml,
+          }, { ...child, dependsOn: cache.dependsOn });
+        }
+      }
+      return api;
+    });
 
+    // Teams that opted in to keys: a product each, on the keyed API, with one subscription whose keys are secret outputs.
+    const subscriptionKeys: Record<string, pulumi.Output<string>> = {};
+    for (const team of keyed) {
+      const product = new apimanagement.Product(`${name}-product-${team.name}`, {
+        ...serviceArgs,
+        productId: team.name,
+        displayName: team.name,
+        description: `Team ${team.name}: ${team.endpoints.join(", ")}; ${team.tokensPerMinute} tokens per minute${team.monthlyTokenQuota ? `, ${team.monthlyTokenQuota} per month` : ""}`,
+        subscriptionRequired: true,
+        approvalRequired: true,
+        subscriptionsLimit: 1,
+        state: "published",
+      }, child);
+      new apimanagement.ProductApi(`${name}-product-${team.name}-api`, { ...serviceArgs, productId: product.name, apiId: apis[1]!.name }, child);
+      const keys = (["primary", "secondary"] as const).map((which) => pulumi.secret(new random.RandomPassword(`${name}-key-${team.name}-${which}`, { length: 48, special: false }, child).result));
+      new apimanagement.Subscription(`${name}-subscription-${team.name}`, {
+        ...serviceArgs,
+        sid: team.name,
+        displayName: team.name,
+        scope: pulumi.interpolate`/products/${product.name}`,
+        primaryKey: keys[0]!,
+        secondaryKey: keys[1]!,
+        state: "active",
+      }, child);
+      subscriptionKeys[team.name] = keys[0]!;
+    }
+
+    this.policies = policies;
+    this.subscriptionKeys = subscriptionKeys;
     this.serviceId = service.id;
     this.gatewayUrl = service.gatewayUrl;
     this.registerOutputs({ serviceId: this.serviceId, gatewayUrl: this.gatewayUrl });
+  }
+
+  /**
+   * The semantic cache's parts: the external cache (Redis, its connection string a secret named value),
+   * the embeddings backend, and OpenAI User for the service's own identity where it computes embeddings.
+   */
+  private semanticCache(name: string, service: apimanagement.ApiManagementService, serviceArgs: { resourceGroupName: pulumi.Input<string>; serviceName: pulumi.Input<string> }, cache: GatewaySemanticCache, subscriptionId: string, maxTripDuration: string) {
+    const child = { parent: this };
+    const connection = new apimanagement.NamedValue(`${name}-cache-connection`, {
+      ...serviceArgs,
+      namedValueId: CACHE_CONNECTION_VALUE,
+      displayName: CACHE_CONNECTION_VALUE,
+      secret: true,
+      value: pulumi.secret(pulumi.interpolate`${cache.redis.hostName}:10000,password=${cache.redis.primaryKey},ssl=True,abortConnect=False`),
+    }, child);
+    const external = new apimanagement.Cache(`${name}-cache`, {
+      ...serviceArgs,
+      cacheId: "default",
+      useFromLocation: "default",
+      connectionString: `{{${CACHE_CONNECTION_VALUE}}}`,
+      resourceId: pulumi.interpolate`https://management.azure.com${cache.redis.databaseId}`,
+    }, { ...child, dependsOn: [connection] });
+    const embeddings = new apimanagement.Backend(`${name}-${CACHE_EMBEDDINGS_BACKEND}`, {
+      ...serviceArgs,
+      backendId: CACHE_EMBEDDINGS_BACKEND,
+      type: "Single",
+      protocol: "http",
+      url: cache.embeddingsUrl,
+      circuitBreaker: circuitBreaker("azure-openai", maxTripDuration),
+    }, child);
+    const grants = Object.entries(cache.embeddingsAccounts).map(([accountKey, scope]) =>
+      grantRole(`${name}-system-openai-user-${accountKey}`, { subscriptionId, scope, principalId: service.identity.apply((id) => id?.principalId ?? ""), role: "cognitiveServicesOpenAiUser" }, child),
+    );
+    return { spec: { scoreThreshold: cache.scoreThreshold, ttlSeconds: cache.ttlSeconds, callsPerMinute: cache.callsPerMinute }, dependsOn: [external, embeddings, ...grants] };
   }
 }

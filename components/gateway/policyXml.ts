@@ -127,3 +127,30 @@ export function renderPolicy(document: PolicyDocument): string {
   }
   return `${root.end({ prettyPrint: true, headless: true })}\n`;
 }
+
+/** Calls per renewal period per key (the cache's miss path, so a cache outage cannot flood the backends). */
+export function rateLimitByKey(spec: { calls: number; renewalPeriodSeconds: number; counterKey: string }): PolicyNode {
+  return node("rate-limit-by-key", { calls: spec.calls, "renewal-period": spec.renewalPeriodSeconds, "counter-key": spec.counterKey, "retry-after-header-name": "Retry-After" });
+}
+
+/** Answers a prompt from the semantic cache when a stored one is within `scoreThreshold`; partitioned by `varyBy`. */
+export function llmSemanticCacheLookup(spec: { scoreThreshold: number; embeddingsBackendId: string; varyBy: readonly string[] }): PolicyNode {
+  return node(
+    "llm-semantic-cache-lookup",
+    { "score-threshold": spec.scoreThreshold, "embeddings-backend-id": spec.embeddingsBackendId, "embeddings-backend-auth": "system-assigned" },
+    spec.varyBy.map((v) => ({ tag: "vary-by", text: v })),
+  );
+}
+
+export function llmSemanticCacheStore(durationSeconds: number): PolicyNode {
+  return node("llm-semantic-cache-store", { duration: durationSeconds });
+}
+
+/** Rewrites the path sent to the backend; the client's query string is kept. */
+export function rewriteUri(template: string): PolicyNode {
+  return node("rewrite-uri", { template, "copy-unmatched-params": true });
+}
+
+export function setQueryParameter(name: string, action: "override" | "skip" | "delete", value?: string): PolicyNode {
+  return node("set-query-parameter", { name, "exists-action": action }, value === undefined ? [] : [{ tag: "value", text: value }]);
+}

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
+import type * as azureTypes from "@pulumi/azure-native/types";
 import { resourceName, type NamingContext } from "../core/naming";
 import { SUBNET_ROLES, type AddressPlan, type SubnetRole } from "./addressPlan";
 
@@ -44,6 +45,36 @@ export interface PrivateNetworkArgs {
   readonly zones: readonly PrivateDnsZoneKey[];
   /** Centrally owned zones by id; the others are created here and linked to the VNet. */
   readonly existingZoneIds: Readonly<Partial<Record<PrivateDnsZoneKey, string>>>;
+  /** How the gateway uses its subnet: injected into it (Developer, Premium) or integrated for outbound calls (v2 tiers). */
+  readonly gatewaySubnet?: "injection" | "integration";
+}
+
+/**
+ * What the gateway subnet needs for API Management. Injection: the management endpoint (TCP 3443)
+ * reachable from the ApiManagement service tag (the NSG's defaults already admit the load balancer and
+ * the VNet). Integration (v2 tiers): the subnet delegated to Microsoft.Web/serverFarms.
+ * Source: Microsoft Learn, "Virtual network configuration reference: API Management" and "Integrate an
+ * Azure API Management instance with a private virtual network for outbound connections" (checked 2026-11).
+ */
+export function gatewaySubnetSettings(mode: "injection" | "integration" | undefined): { securityRules: azureTypes.input.network.SecurityRuleArgs[]; delegations: azureTypes.input.network.DelegationArgs[] } {
+  if (mode === "integration") return { securityRules: [], delegations: [{ name: "apim-outbound", serviceName: "Microsoft.Web/serverFarms" }] };
+  if (mode === "injection") {
+    return {
+      securityRules: [{
+        name: "allow-apim-management",
+        priority: 100,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        sourceAddressPrefix: "ApiManagement",
+        sourcePortRange: "*",
+        destinationAddressPrefix: "VirtualNetwork",
+        destinationPortRange: "3443",
+      }],
+      delegations: [],
+    };
+  }
+  return { securityRules: [], delegations: [] };
 }
 
 /** The VNet, subnets with NSGs, and private DNS zones the platform's private endpoints use. */
@@ -68,11 +99,13 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       this.virtualNetworkId = vnet.id;
       const subnetIds: Partial<Record<SubnetRole, pulumi.Output<string>>> = {};
       let previous: pulumi.Resource = vnet;
+      const gateway = gatewaySubnetSettings(args.gatewaySubnet);
       for (const role of SUBNET_ROLES) {
         const nsg = new network.NetworkSecurityGroup(`${name}-nsg-${role}`, {
           networkSecurityGroupName: resourceName("networkSecurityGroup", args.naming, role.toLowerCase()),
           resourceGroupName: args.resourceGroupName,
           location: args.location,
+          ...(role === "gateway" && gateway.securityRules.length > 0 ? { securityRules: gateway.securityRules } : {}),
           tags: args.tags,
         }, { parent: this });
         // Subnets of one VNet cannot be written concurrently: chain them.
@@ -84,6 +117,7 @@ export class PrivateNetwork extends pulumi.ComponentResource {
           networkSecurityGroup: { id: nsg.id },
           defaultOutboundAccess: false,
           ...(role === "privateEndpoints" ? { privateEndpointNetworkPolicies: "Enabled" } : {}),
+          ...(role === "gateway" && gateway.delegations.length > 0 ? { delegations: gateway.delegations } : {}),
         }, { parent: this, dependsOn: [previous] });
         previous = subnet;
         subnetIds[role] = subnet.id;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { globallyUniqueName } from "../core/globalName";
 import * as cognitiveservices from "@pulumi/azure-native/cognitiveservices";
-import * as monitor from "@pulumi/azure-native/monitor";
+import { sendDiagnostics } from "../core/diagnostics";
 import { checkedName, resourceName, type NamingContext } from "../core/naming";
 import { RAI_BASE_POLICY, contentFilters, type FilterThreshold } from "./contentFilter";
 import { deploymentTags, type PlannedDeployment } from "./deployments";
@@ -118,13 +118,7 @@ export class OpenAiService extends pulumi.ComponentResource {
       (bySlot[d.slot] ??= []).push(d.name);
     }
 
-    new monitor.DiagnosticSetting(`${name}-diagnostics`, {
-      name: checkedName("diagnosticSetting", "diag-log-analytics"),
-      resourceUri: account.id,
-      workspaceId: args.workspaceId,
-      logs: [{ categoryGroup: "allLogs", enabled: true }],
-      metrics: [{ category: "AllMetrics", enabled: true }],
-    }, { parent: this });
+    sendDiagnostics(`${name}-diagnostics`, { resourceUri: account.id, workspaceId: args.workspaceId, logs: true, metrics: true }, { parent: this });
 
     this.lastWrite = previous;
     this.accountName = account.name;

@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { policies } from "../../policies/rules";
 import { TYPES } from "../../policies/lib";
 import { WEAK_TLS_SETTINGS } from "../../policies/rules/security/security-apim-tls-hardened";
-import { apiPolicy } from "../../components/gateway/apiPolicy";
-import { renderPolicy, type PolicyDocument } from "../../components/gateway/policyXml";
+import { apiPolicy, chatCachePolicy } from "../../components/gateway/apiPolicy";
+import { renderPolicy, type PolicyDocument, type PolicyNode } from "../../components/gateway/policyXml";
 import { circuitBreaker } from "../../components/gateway/backends";
 import { runResourceRule, type FakeResource } from "./harness";
 
@@ -13,17 +13,19 @@ const rule = (name: string) => policies.find((p) => p.name === name)!;
 
 const document = (): PolicyDocument =>
   apiPolicy({
-    shape: "azure-openai",
+    auth: "entra-id",
     tenantId: "t",
     audiences: ["api://genai-gateway"],
-    clientApplicationIds: ["app"],
-    tokensPerMinute: 1000,
+    teams: [{ name: "assistant", applicationIds: ["app"], endpoints: ["chat"], tokensPerMinute: 1000 }],
     identityClientId: "{{gateway-identity-client-id}}",
+    retryAfterSeconds: 60,
     endpoints: [{ endpoint: "chat", slots: [{ slot: "blue", weight: 100, poolId: "pool-chat-blue", members: 2 }] }],
   });
 const policyResource = (xml: string): FakeResource => ({ type: TYPES.apimApiPolicy, name: "gateway-openai-policy", props: { format: "rawxml", value: xml } });
 const compliant = () => policyResource(renderPolicy(document()));
-const without = (tag: string) => policyResource(renderPolicy({ ...document(), inbound: document().inbound.filter((n) => n.tag !== tag) }));
+/** The document less every `tag` element, however deep (limits sit inside the per-team choose). */
+const strip = (nodes: readonly PolicyNode[], tag: string): PolicyNode[] => nodes.filter((n) => n.tag !== tag).map((n) => ({ ...n, children: strip(n.children ?? [], tag) }));
+const without = (tag: string) => policyResource(renderPolicy({ ...document(), inbound: strip(document().inbound, tag) }));
 
 describe("security-apim-tls-hardened", () => {
   const policy = rule("security-apim-tls-hardened");
@@ -116,6 +118,13 @@ describe("the API policy rules on the rendered gateway policy", () => {
     expect((await runResourceRule(policy, withCache("0.3", true, true))).violations).toEqual(["score-threshold is 0.3: use a value above 0 and at most 0.2"]);
     expect((await runResourceRule(policy, withCache("0.05", false, true))).violations).toEqual(["the cache lookup has no vary-by: one caller's answers would reach another"]);
     expect((await runResourceRule(policy, withCache("0.05", true, false))).violations).toEqual(["no semantic cache store with a duration: entries never expire"]);
+  });
+  it("data-apim-semantic-cache-bounded reads operation policies too: the platform's chat cache passes, a loose one fails", async () => {
+    const policy = rule("data-apim-semantic-cache-bounded");
+    const operation = (xml: string): FakeResource => ({ type: TYPES.apimOperationPolicy, name: "gateway-openai-chat-completions-cache", props: { format: "rawxml", value: xml } });
+    const xml = renderPolicy(chatCachePolicy({ scoreThreshold: 0.05, ttlSeconds: 3600, embeddingsBackendId: "be", callsPerMinute: 600 }));
+    expect((await runResourceRule(policy, operation(xml))).violations).toEqual([]);
+    expect((await runResourceRule(policy, operation(xml.replace('score-threshold="0.05"', 'score-threshold="0.5"')))).violations).toEqual(["score-threshold is 0.5: use a value above 0 and at most 0.2"]);
   });
   it("report a policy that is not XML", async () => {
     expect((await runResourceRule(rule("capacity-apim-api-token-limit"), policyResource("<policies><inbound>"))).violations[0]).toContain("not well-formed XML");

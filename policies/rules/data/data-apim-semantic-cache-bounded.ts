@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { allElements, forApiPolicy } from "../../policyDocument";
-import { checklist } from "../../lib";
+import { TYPES, checklist } from "../../lib";
 
 const LOOKUPS = new Set(["llm-semantic-cache-lookup", "azure-openai-semantic-cache-lookup"]);
 const STORES = new Set(["llm-semantic-cache-store", "azure-openai-semantic-cache-store"]);
@@ -25,5 +25,5 @@ export const dataApimSemanticCacheBounded: ResourceValidationPolicy = {
     }
     const stores = allElements(sections.outbound).filter((e) => STORES.has(e.tag));
     if (!stores.some((s) => Number(s.attributes.duration) > 0)) report("no semantic cache store with a duration: entries never expire");
-  }),
+  }, [TYPES.apimApiPolicy, TYPES.apimOperationPolicy]),
 };

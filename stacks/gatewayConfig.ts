@@ -1,0 +1,132 @@
+// The `gateway` key of a stack: the API Management tier, who may call and with what budget, how long a
+// throttled backend stays out, and the semantic cache. Checks that need the rest of the stack (tier
+// against environment and network, team endpoints, the cache) are in `gatewayIssues`.
+import { z } from "zod";
+import { GATEWAY_SKUS, tierProblem } from "../components/gateway/tiers";
+import { MAX_CACHE_SCORE_THRESHOLD } from "../components/gateway/apiPolicy";
+import type { TargetRef } from "../components/gateway/backends";
+import type { PlannedDeployment } from "../components/openai/deployments";
+
+const guid = (what: string) => z.string().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, `${what} (a GUID)`);
+
+/** ISO 8601 durations API Management accepts for a trip, from 1 second to 1 hour. */
+const TRIP = /^PT(?:(?:[1-9]\d?)S|(?:[1-9]\d?)M|1H)$/;
+const tripSeconds = (d: string): number => {
+  const m = /^PT(\d+)([SMH])$/.exec(d)!;
+  return Number(m[1]) * { S: 1, M: 60, H: 3600 }[m[2] as "S" | "M" | "H"];
+};
+
+const team = z.strictObject({
+  /** Entra ID client applications (app ids) of the team: the gateway admits their tokens. */
+  applications: z.array(guid("a client application id")).default([]),
+  /** Subscription keys for this team, as secret outputs: an explicit opt-in; Entra ID is the default. */
+  subscriptionKeys: z.boolean().default(false),
+  /** The model endpoints the team may call. */
+  endpoints: z.array(z.string()).min(1, "name the endpoints the team may call"),
+  /** The team's token budget per minute, shared by its applications (429 over it). */
+  tokensPerMinute: z.number().int().positive(),
+  /** Tokens per calendar month (403 when spent), if capped. */
+  monthlyTokenQuota: z.number().int().positive().optional(),
+});
+
+const semanticCache = z.strictObject({
+  /** The platform endpoint whose embeddings the cache compares prompts with. */
+  embeddingsEndpoint: z.string(),
+  /** Lower is stricter; above 0.2 a cache answers other questions. */
+  scoreThreshold: z.number().min(0).max(MAX_CACHE_SCORE_THRESHOLD, `at most ${MAX_CACHE_SCORE_THRESHOLD} (above it a semantic cache returns answers to other questions)`).default(0.05),
+  /** How long an answer stays cached. */
+  ttlSeconds: z.number().int().min(1).max(86_400).default(3600),
+  /** Calls per minute per team that get past the cache: bounds the backends if the cache is down. */
+  callsPerMinute: z.number().int().positive().default(600),
+});
+
+export const gatewaySchema = z.strictObject({
+  sku: z.enum(GATEWAY_SKUS, `an API Management tier: ${GATEWAY_SKUS.join(", ")}`),
+  /** Scale units. */
+  capacity: z.number().int().min(1).max(12).default(1),
+  publisher: z.strictObject({ name: z.string().trim().min(1).max(100), email: z.email("an e-mail address") }),
+  /** The Entra ID tenant whose tokens the gateway accepts. */
+  tenantId: guid("the Entra ID tenant id"),
+  /** Audiences a caller's token may carry (the gateway's app registration). */
+  audiences: z.array(z.string().min(1)).min(1, "name the audience of the gateway's app registration, e.g. api://genai-gateway"),
+  teams: z.record(z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, "team names are 2-32 lower-case letters, digits and hyphens, starting with a letter"), team)
+    .refine((t) => Object.keys(t).length > 0, "at least one team is required: nobody could call the gateway"),
+  /** The longest a throttled backend stays out (Azure OpenAI may ask for a day). */
+  maxTripDuration: z.string().regex(TRIP, "an ISO 8601 duration from PT1S to PT1H, such as PT30S or PT1M").default("PT1M"),
+  /** Log request and response bodies (prompts and completions): an explicit opt-in the policy pack reports. */
+  logBodies: z.boolean().default(false),
+  semanticCache: semanticCache.optional(),
+});
+
+export type GatewayConfig = z.infer<typeof gatewaySchema>;
+
+/** Seconds a client is asked to wait when every backend of a slot is tripped. */
+export const retryAfterSeconds = (gateway: Pick<GatewayConfig, "maxTripDuration">): number => tripSeconds(gateway.maxTripDuration);
+
+interface StackView {
+  readonly environment: "dev" | "prod";
+  readonly network?: unknown;
+  readonly models: Readonly<Record<string, unknown>>;
+  readonly cache?: { readonly accessKeysForGateway: boolean };
+  readonly gateway?: GatewayConfig;
+}
+
+/** What the gateway config cannot be in this stack, with key paths. */
+export function gatewayIssues(config: StackView): { path: string; message: string }[] {
+  const gateway = config.gateway;
+  if (!gateway) return config.environment === "prod" ? [{ path: "gateway", message: "prod serves its models through the gateway: configure gateway (sku, publisher, tenantId, audiences, teams)" }] : [];
+  const issues: { path: string; message: string }[] = [];
+  const tier = tierProblem(gateway.sku, config.environment, Boolean(config.network));
+  if (tier) issues.push({ path: "gateway.sku", message: tier });
+  const endpoints = Object.keys(config.models);
+  const owner = new Map<string, string>();
+  for (const [name, t] of Object.entries(gateway.teams)) {
+    t.endpoints.forEach((e, i) => {
+      if (!endpoints.includes(e)) issues.push({ path: `gateway.teams.${name}.endpoints[${i}]`, message: `"${e}" is not a model endpoint; allowed: ${endpoints.join(", ")}` });
+    });
+    if (t.applications.length === 0 && !t.subscriptionKeys) {
+      issues.push({ path: `gateway.teams.${name}`, message: "the team cannot call: list its Entra ID applications (or opt in to subscriptionKeys)" });
+    }
+    t.applications.forEach((app, i) => {
+      const other = owner.get(app.toLowerCase());
+      if (other) issues.push({ path: `gateway.teams.${name}.applications[${i}]`, message: `${app} already belongs to team ${other}: an application has one team and one budget` });
+      else owner.set(app.toLowerCase(), name);
+    });
+  }
+  const cache = gateway.semanticCache;
+  if (cache) {
+    if (!endpoints.includes(cache.embeddingsEndpoint)) {
+      issues.push({ path: "gateway.semanticCache.embeddingsEndpoint", message: `"${cache.embeddingsEndpoint}" is not a model endpoint; allowed: ${endpoints.join(", ")}` });
+    }
+    if (!config.cache) issues.push({ path: "gateway.semanticCache", message: "the semantic cache is stored in the platform's Redis: configure cache, or remove gateway.semanticCache" });
+    else if (!config.cache.accessKeysForGateway) {
+      issues.push({ path: "gateway.semanticCache", message: "API Management's external cache connects with an access key only: set cache.accessKeysForGateway: true (with private networking), or remove gateway.semanticCache" });
+    }
+  }
+  return issues;
+}
+
+/** A gateway backend for one planned Azure OpenAI deployment: which account and deployment it pins. */
+export interface PlannedGatewayTarget extends TargetRef {
+  readonly account: string;
+  readonly deployment: string;
+}
+
+/** One backend per planned deployment, keyed by what the deployment name adds to its slot, and its account. */
+export function gatewayTargets(deployments: readonly PlannedDeployment[]): PlannedGatewayTarget[] {
+  return deployments.map((d) => ({
+    endpoint: d.endpoint,
+    slot: d.slot,
+    key: `${d.name.slice(`${d.endpoint}-${d.slot}-`.length)}-${d.account}`,
+    priority: d.priority,
+    kind: "azure-openai",
+    account: d.account,
+    deployment: d.name,
+  }));
+}
+
+/** The target the semantic cache computes embeddings with: the first live slot's first member of that endpoint. */
+export function cacheEmbeddingsTarget(targets: readonly PlannedGatewayTarget[], models: Readonly<Record<string, { slots: Partial<Record<"blue" | "green", { weight: number }>> }>>, endpoint: string): PlannedGatewayTarget | undefined {
+  const live = (["blue", "green"] as const).find((slot) => (models[endpoint]?.slots[slot]?.weight ?? 0) > 0);
+  return targets.filter((t) => t.endpoint === endpoint && t.slot === live).sort((a, b) => a.priority - b.priority)[0];
+}
