@@ -90,9 +90,10 @@ interface Staged {
 
 /**
  * Writes `artifacts` under `dir` as one set. Throws ArtifactWriteError (naming the file and the reason)
- * with every earlier file as it was.
+ * with every earlier file as it was. Folders named in `owned` (relative to `dir`) hold only this set's
+ * files: once the set is in place, any other file there (from an earlier, larger set) is removed.
  */
-export function writeArtifacts(dir: string, artifacts: readonly Artifact[], fs: WriterFs = nodeFs): void {
+export function writeArtifacts(dir: string, artifacts: readonly Artifact[], fs: WriterFs = nodeFs, owned: readonly string[] = []): void {
   const paths = artifacts.map((a) => a.path);
   const repeated = paths.find((p, i) => paths.indexOf(p) !== i);
   if (repeated) throw new ArtifactWriteError(`${repeated} is in the set twice`);
@@ -154,4 +155,14 @@ export function writeArtifacts(dir: string, artifacts: readonly Artifact[], fs: 
     }
   }
   for (const { backup } of staged) if (backup) removeQuietly(fs, backup);
+  const written = new Set(staged.map((s) => s.target));
+  for (const folder of owned) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(join(dir, folder)) as string[];
+    } catch {
+      continue;
+    }
+    for (const name of names) if (!written.has(join(dir, folder, name)) && statOrUndefined(fs, join(dir, folder, name))?.isFile()) removeQuietly(fs, join(dir, folder, name));
+  }
 }

@@ -12,6 +12,7 @@ import { policies } from "../policies/rules";
 import { buildStackExport } from "./stackExport";
 import { ArtifactWriteError, writeArtifacts } from "./outWriter";
 import { EXIT } from "./exitCodes";
+import { GATEWAY_ARTIFACTS, gatewayPolicyFiles } from "./gatewayArtifacts";
 
 
 export interface PlanArgs {
@@ -83,7 +84,8 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
     writeArtifacts(stackDir, [
       { path: "stack.json", content: `${JSON.stringify(stackExport, null, 2)}\n` },
       { path: "policy-config.json", content: `${JSON.stringify(policyConfig, null, 2)}\n` },
-    ]);
+      ...gatewayPolicyFiles(run.resources),
+    ], undefined, [GATEWAY_ARTIFACTS]);
   } catch (error) {
     if (!(error instanceof ArtifactWriteError)) throw error;
     io.err(`plan: --out ${args.outDir}: ${error.message}; nothing was written\n`);
@@ -93,9 +95,11 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
 
   const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, { asOf: args.asOf, warnings: [...new Set([...loaded.warnings, ...run.warnings])] });
   if (args.json) {
-    io.out(`${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, verified: args.verify }, null, 2)}\n`);
+    const gatewayPolicies = gatewayPolicyFiles(run.resources).map((f) => join(stackDir, f.path));
+    io.out(`${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, gatewayPolicies, verified: args.verify }, null, 2)}\n`);
   } else {
-    const wrote = `Wrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""} and ${relative(process.cwd(), policyConfigPath)}`;
+    const policyFiles = gatewayPolicyFiles(run.resources).length;
+    const wrote = `Wrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""}, ${relative(process.cwd(), policyConfigPath)}${policyFiles ? ` and ${policyFiles} gateway policies in ${relative(process.cwd(), join(stackDir, GATEWAY_ARTIFACTS))}` : ""}`;
     io.out(`${renderPlanReport(report)}\n\n${renderPolicyReport(policyResult)}\n\n${wrote}\n`);
   }
   return exitCodeOf(policyResult) === 0 ? EXIT.ok : EXIT.policy;

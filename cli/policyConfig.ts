@@ -44,6 +44,8 @@ export function policyFacts(config: PlatformConfig): Record<string, Record<strin
         ? [{ cluster: composeName("redisCluster", namingContext(config)), database: KEY_AUTH_EXCEPTION.database, reason: KEY_AUTH_EXCEPTION.reason }]
         : [],
     },
+    // Logging prompts and completions is the stack's explicit opt-in: reported, as advisory, not refused.
+    ...(config.gateway?.logBodies ? { "observability-apim-diagnostics-no-bodies": { enforcementLevel: "advisory" as const, logBodies: true } } : {}),
     "lifecycle-endpoint-live-slot": {
       endpoints: Object.fromEntries(Object.entries(config.models).map(([name, e]) => [name, Object.fromEntries(Object.entries(e.slots).filter(([, s]) => s).map(([slot, s]) => [slot, s!.weight]))])),
     },

@@ -113,6 +113,7 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
   if (config.publicNetworkAccess === "Enabled") {
     warnings.push(`publicNetworkAccess: Enabled is an explicit opt-out of private access${config.allowedIpRanges.length ? ` (limited to ${config.allowedIpRanges.join(", ")})` : " open to any address"}`);
   }
+  if (config.gateway?.logBodies) warnings.push("gateway.logBodies: true logs prompts and completions to Application Insights (an explicit opt-in, reported by the policy pack); logged responses are buffered, so streaming is lost");
   return {
     stack,
     environment: config.environment,

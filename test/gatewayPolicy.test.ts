@@ -1,8 +1,10 @@
 // The gateway's API policy: rendered through the typed builder, parsed by an independent XML parser,
 // and compared with golden files reviewed by hand (UPDATE_GOLDEN=1 rewrites them after a reviewed change).
 import { describe, expect, it } from "vitest";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { plan } from "../cli/plan";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { apiPolicy, chatCachePolicy, retryCount, slotDraw, type ApiPolicySpec } from "../components/gateway/apiPolicy";
 import { llmEmitTokenMetric, renderPolicy, validateAzureAdToken } from "../components/gateway/policyXml";
@@ -15,7 +17,10 @@ const GOLDEN = join(PROJECT_DIR, "test", "golden", "gateway");
 
 function matchesGolden(name: string, xml: string): void {
   const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === "1") writeFileSync(path, xml);
+  if (process.env.UPDATE_GOLDEN === "1") {
+    mkdirSync(join(path, ".."), { recursive: true });
+    writeFileSync(path, xml);
+  }
   expect(existsSync(path), `${path} is missing: render it with UPDATE_GOLDEN=1, review it, commit it`).toBe(true);
   expect(xml).toBe(readFileSync(path, "utf8"));
 }
@@ -39,7 +44,7 @@ describe("the gateway's API policy", () => {
   it.each(["entra-id", "subscription-key"] as const)("renders the %s API's policy as well-formed XML that matches its golden file", (auth) => {
     const xml = renderPolicy(apiPolicy(spec(auth)));
     expect(XMLValidator.validate(xml)).toBe(true);
-    matchesGolden(`prod-api-${auth}.xml`, xml);
+    matchesGolden(`builder-api-${auth}.xml`, xml);
     const parsed = parser.parse(xml).policies;
     expect(Object.keys(parsed)).toEqual(["inbound", "backend", "outbound", "on-error"]);
     if (auth === "entra-id") expect(parsed.inbound["validate-azure-ad-token"]["tenant-id"]).toBe("11111111-2222-4333-8444-555555555555");
@@ -84,7 +89,7 @@ describe("the gateway's API policy", () => {
 
   it("renders the chat-completions cache policy: bounded lookup varied by endpoint and team, a call limit after it, a store with a TTL", () => {
     const xml = renderPolicy(chatCachePolicy({ scoreThreshold: 0.05, ttlSeconds: 3600, embeddingsBackendId: "be-semantic-cache-embeddings", callsPerMinute: 600 }));
-    matchesGolden("prod-operation-chat-completions-cache.xml", xml);
+    matchesGolden("builder-operation-chat-completions-cache.xml", xml);
     const parsed = parser.parse(xml).policies;
     expect(parsed.inbound["llm-semantic-cache-lookup"]).toMatchObject({ "score-threshold": "0.05", "embeddings-backend-auth": "system-assigned" });
     expect(parsed.inbound["rate-limit-by-key"]).toMatchObject({ calls: "600", "renewal-period": "60" });
@@ -94,6 +99,22 @@ describe("the gateway's API policy", () => {
 
   it("refuses more than five custom token-metric dimensions", () => {
     expect(() => llmEmitTokenMetric("n", Array.from({ length: 6 }, (_, i) => ({ name: `d${i}` })))).toThrow(/at most 5 custom dimensions/);
+  });
+});
+
+describe.each(["dev", "prod"])("the %s plan's gateway policies in out/", (stack) => {
+  it("are written, one file per policy document, each well-formed and equal to its reviewed golden file", async () => {
+    const out = mkdtempSync(join(tmpdir(), "genai-gateway-out-"));
+    const code = await plan(["--stack", stack, "--out", out], PROJECT_DIR, { out: () => true, err: () => true });
+    expect(code).toBe(0);
+    const files = readdirSync(join(out, stack, "gateway")).sort();
+    expect(files).toContain("api-openai.xml");
+    for (const file of files) {
+      const xml = readFileSync(join(out, stack, "gateway", file), "utf8");
+      expect(XMLValidator.validate(xml), file).toBe(true);
+      matchesGolden(join(stack, file), xml);
+    }
+    expect(files).toEqual(readdirSync(join(GOLDEN, stack)).sort());
   });
 });
 

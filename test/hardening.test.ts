@@ -352,3 +352,18 @@ describe("output order does not depend on the locale", () => {
     expect(c.stdout.indexOf("at (swedencentral)")).toBeLessThan(c.stdout.indexOf("az (swedencentral)"));
   });
 });
+
+describe("opting in to body logging", () => {
+  it("plans, logs bodies, and is reported as advisory by the pack and as a warning by the plan", async () => {
+    const raw = rawConfig("dev");
+    raw.gateway.logBodies = true;
+    const out = scratch();
+    const result = await plan("--stack", "dev", "--config-file", stackFileOf(raw), "--out", out, "--json");
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.warnings.some((w: string) => w.startsWith("gateway.logBodies: true logs prompts and completions"))).toBe(true);
+    const reported = report.policy.violations.filter((v: { policy: string }) => v.policy === "observability-apim-diagnostics-no-bodies");
+    expect(reported.length).toBeGreaterThan(0);
+    expect(reported.every((v: { enforcementLevel: string }) => v.enforcementLevel === "advisory")).toBe(true);
+  });
+});

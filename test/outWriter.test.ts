@@ -125,6 +125,17 @@ describe("writeArtifacts", () => {
     expect(() => writeArtifacts(dir, [{ path: "s.json", content: "" }, { path: "s.json", content: "" }])).toThrow("s.json is in the set twice");
   });
 
+  it("clears files of an owned folder that the new set no longer has, and only after the set is in place", () => {
+    const dir = mkdtempSync(join(tmpdir(), "genai-out-"));
+    writeArtifacts(dir, [{ path: "gateway/a.xml", content: "a" }, { path: "gateway/b.xml", content: "b" }, { path: "stack.json", content: "{}" }], fs, ["gateway"]);
+    writeArtifacts(dir, [{ path: "gateway/a.xml", content: "a2" }, { path: "stack.json", content: "{}" }], fs, ["gateway"]);
+    expect(readdirSync(join(dir, "gateway"))).toEqual(["a.xml"]);
+    expect(readFileSync(join(dir, "gateway", "a.xml"), "utf8")).toBe("a2");
+    mkdirSync(join(dir, "gateway", "a.xml.d"));
+    expect(() => writeArtifacts(dir, [{ path: "stack.json", content: "{}" }, { path: "gateway/a.xml.d", content: "x" }], fs, ["gateway"])).toThrow(ArtifactWriteError);
+    expect(readdirSync(join(dir, "gateway")).sort()).toEqual(["a.xml", "a.xml.d"]);
+  });
+
   it("refuses a path outside its folder", () => {
     expect(() => writeArtifacts(scratch(), [{ path: "../escape.json", content: "" }])).toThrow(/outside/);
   });
@@ -162,6 +173,6 @@ describe("npm run plan keeps the last good output", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("no space left on the device");
     expect(readFileSync(join(mountPoint, "lab", "stack.json"), "utf8")).toBe(good);
-    expect(readdirSync(join(mountPoint, "lab")).sort()).toEqual(["policy-config.json", "stack.json"]);
+    expect(readdirSync(join(mountPoint, "lab")).sort()).toEqual(["gateway", "policy-config.json", "stack.json"]);
   });
 });
