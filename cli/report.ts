@@ -4,6 +4,11 @@ import { plannedDeployments, type PlatformConfig } from "../stacks/config";
 import type { ExportedResource } from "./stackExport";
 import { compareCodePoints } from "../components/core/order";
 import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleOf } from "../components/openai/lifecycle";
+import { poolId } from "../components/gateway/routes";
+import { backendId } from "../components/gateway/backends";
+import { CREATE_TIMES_DATE, CREATE_TIMES_SOURCE } from "../components/core/createTimes";
+import { gatewayTargets } from "../stacks/gatewayConfig";
+import { firstDeployEstimate, type DeployEstimate } from "./deployTime";
 
 export interface CapacityRow {
   readonly endpoint: string;
@@ -32,6 +37,16 @@ export interface ComponentCount {
   readonly resources: number;
 }
 
+/** How the gateway routes one endpoint slot: its weight, its pool, and the pool's members by priority. */
+export interface RouteRow {
+  readonly endpoint: string;
+  readonly slot: string;
+  readonly weight: number;
+  readonly pool: string;
+  /** Members in the order the pool tries them; each names its deployment, account and spillover. */
+  readonly members: readonly { readonly priority: number; readonly backend: string; readonly deployment: string; readonly account: string; readonly spillover?: string }[];
+}
+
 export interface PlanReport {
   readonly stack: string;
   readonly environment: string;
@@ -42,8 +57,33 @@ export interface PlanReport {
   readonly capacity: CapacityRow[];
   readonly ptu: { readonly total: number; readonly cap: number };
   readonly quota: LedgerRow[];
+  /** Per endpoint slot, the route through the gateway (empty without a gateway). */
+  readonly routes: RouteRow[];
+  /** The longest path through the resource graph at rough creation times. */
+  readonly firstDeploy: DeployEstimate & { readonly source: string; readonly date: string };
   readonly warnings: string[];
   readonly notVerifiedOffline: string[];
+}
+
+/** The gateway's route per endpoint slot: slot weight, then the pool's members by priority. */
+export function gatewayRoutes(config: PlatformConfig): RouteRow[] {
+  if (!config.gateway) return [];
+  const deployments = plannedDeployments(config);
+  const targets = gatewayTargets(deployments);
+  return Object.entries(config.models).flatMap(([endpoint, e]) =>
+    (["blue", "green"] as const).flatMap((slot) => {
+      const s = e.slots[slot];
+      if (!s) return [];
+      const members = targets
+        .filter((t) => t.endpoint === endpoint && t.slot === slot)
+        .map((t) => {
+          const d = deployments.find((x) => x.name === t.deployment && x.account === t.account)!;
+          return { priority: t.priority, backend: backendId(t), deployment: t.deployment, account: t.account, ...(d.spilloverTo ? { spillover: d.spilloverTo } : {}) };
+        })
+        .sort((a, b) => a.priority - b.priority || compareCodePoints(a.backend, b.backend));
+      return [{ endpoint, slot, weight: s.weight, pool: poolId(endpoint, slot), members }];
+    }),
+  );
 }
 
 const NOT_VERIFIED_OFFLINE = [
@@ -123,6 +163,8 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
     capacity,
     ptu: { total: deployments.filter((d) => d.ptu).reduce((sum, d) => sum + d.capacity, 0), cap: config.ptuCap },
     quota: quotaLedger(deployments, config.quota).rows,
+    routes: gatewayRoutes(config),
+    firstDeploy: { ...firstDeployEstimate(resources), source: CREATE_TIMES_SOURCE, date: CREATE_TIMES_DATE },
     warnings,
     notVerifiedOffline: NOT_VERIFIED_OFFLINE,
   };
@@ -193,6 +235,26 @@ export function renderPlanReport(report: PlanReport): string {
       ["region", "model", "type", "limit", "used elsewhere", "planned", "headroom"],
       report.quota.map((q) => [q.region, q.model, q.deploymentType, `${n(q.limit)} ${q.unit}`, n(q.usedElsewhere), n(q.planned), `${n(q.headroom)} ${q.unit}`]),
     ),
+  );
+  if (report.routes.length > 0) {
+    out.push("", "Gateway routes (a weighted draw picks the slot; its pool tries members by priority; a PTU deployment also spills over natively)");
+    out.push(
+      table(
+        ["endpoint", "slot", "weight", "pool", "members in order"],
+        report.routes.map((r) => [
+          r.endpoint,
+          r.slot,
+          `${r.weight}%`,
+          r.pool,
+          r.members.map((m) => `${m.priority}. ${m.deployment} on ${m.account}${m.spillover ? ` (spills over to ${m.spillover})` : ""}`).join("\n"),
+        ]),
+      ),
+    );
+  }
+  out.push(
+    "",
+    `First deploy: about ${report.firstDeploy.minutes} minutes (the slowest chain at rough creation times; ${report.firstDeploy.source}, ${report.firstDeploy.date})`,
+    `  ${report.firstDeploy.path.map((p) => `${p.name} (${p.minutes >= 1 ? `${Math.round(p.minutes)} min` : "<1 min"})`).join(" -> ")}`,
   );
   if (report.warnings.length > 0) out.push("", "Warnings", ...report.warnings.map((w) => `  - ${w}`));
   out.push("", "Not verified offline", ...report.notVerifiedOffline.map((w) => `  - ${w}`));

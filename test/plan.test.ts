@@ -187,6 +187,15 @@ describe("prod plan", () => {
     expect(resourcesOfType(prod.stackExport, ACCOUNT).every((a) => a.protect)).toBe(true);
   });
 
+  it("creates the gateway service waiting only for the group, its name, its identity and its subnet: never the accounts or the cache", () => {
+    const service = resourcesOfType(prod.stackExport, "azure-native:apimanagement:ApiManagementService")[0]!;
+    expect(service.dependencies.map((d) => d.split("::").pop()).sort()).toEqual(["core-rg", "gateway-name-suffix", "identity-gateway-identity", "network-snet-gateway"]);
+    expect(service.inputs).toMatchObject({ sku: { name: "Premium" }, virtualNetworkType: "Internal" });
+    // Injection needs the management endpoint reachable from API Management's service tag.
+    const nsg = resourcesOfType(prod.stackExport, "azure-native:network:NetworkSecurityGroup").find((n) => String(n.inputs.networkSecurityGroupName).endsWith("-gateway"))!;
+    expect(nsg.inputs.securityRules).toEqual([expect.objectContaining({ sourceAddressPrefix: "ApiManagement", destinationPortRange: "3443", access: "Allow" })]);
+  });
+
   it("keeps accounts private", () => {
     for (const account of resourcesOfType(prod.stackExport, ACCOUNT)) {
       expect(account.inputs.properties).toMatchObject({ disableLocalAuth: true, publicNetworkAccess: "Disabled", networkAcls: { defaultAction: "Deny", ipRules: [] } });

@@ -1,0 +1,59 @@
+// The plan summary's gateway routes and first-deploy estimate.
+import { describe, expect, it } from "vitest";
+import { gatewayRoutes } from "../cli/report";
+import { firstDeployEstimate } from "../cli/deployTime";
+import type { ExportedResource } from "../cli/stackExport";
+import { GATEWAY_TIERS } from "../components/gateway/tiers";
+import { planStack, validConfig } from "./helpers";
+
+const resource = (name: string, type: string, dependencies: string[] = [], extra: Partial<ExportedResource> = {}): ExportedResource => ({
+  urn: `urn:pulumi:s::p::${type}::${name}`,
+  custom: !type.startsWith("genai:"),
+  type,
+  inputs: {},
+  outputs: {},
+  protect: false,
+  dependencies,
+  ...extra,
+});
+
+describe("gateway routes", () => {
+  it("lists each slot's pool members in the order the pool tries them, with PTU spillover", () => {
+    const routes = gatewayRoutes(validConfig("prod"));
+    expect(routes.map((r) => [r.endpoint, r.slot, r.weight, r.pool])).toEqual([
+      ["chat", "blue", 100, "pool-chat-blue"],
+      ["chat", "green", 0, "pool-chat-green"],
+      ["embeddings", "blue", 100, "pool-embeddings-blue"],
+    ]);
+    expect(routes[0]!.members.map((m) => `${m.priority} ${m.deployment}@${m.account}${m.spillover ? ` -> ${m.spillover}` : ""}`)).toEqual([
+      "1 chat-blue-gpt-5-gptu@swc -> chat-blue-gpt-5-gstd",
+      "2 chat-blue-gpt-5-gstd@eus2",
+      "2 chat-blue-gpt-5-gstd@swc",
+    ]);
+  });
+  it("is empty without a gateway", () => {
+    const config = validConfig("dev");
+    expect(gatewayRoutes({ ...config, gateway: undefined })).toEqual([]);
+  });
+});
+
+describe("first-deploy estimate", () => {
+  it("takes the slowest chain, not the sum, and follows dependencies on components to their resources", () => {
+    const rg = resource("rg", "azure-native:resources:ResourceGroup");
+    const component = resource("cache", "genai:cache:ManagedRedis");
+    const cluster = resource("cluster", "azure-native:redisenterprise:RedisEnterprise", [rg.urn], { parent: component.urn });
+    const account = resource("account", "azure-native:cognitiveservices:Account", [rg.urn]);
+    const endpoint = resource("pe", "azure-native:network:PrivateEndpoint", [component.urn]);
+    const estimate = firstDeployEstimate([rg, component, cluster, account, endpoint]);
+    expect(estimate.path.map((p) => p.name)).toEqual(["rg", "cluster", "pe"]);
+    expect(estimate.minutes).toBe(Math.round(0.1 + 20 + 1.5));
+  });
+
+  it("puts the API Management service on prod's slowest chain, at its tier's creation time", async () => {
+    const prod = await planStack("prod");
+    const estimate = firstDeployEstimate(prod.stackExport.deployment.resources);
+    expect(estimate.path.map((p) => p.name)).toContain("gateway-service");
+    expect(estimate.minutes).toBeGreaterThanOrEqual(GATEWAY_TIERS.Premium.createMinutes);
+    expect(estimate.minutes).toBeLessThan(GATEWAY_TIERS.Premium.createMinutes + 10);
+  });
+});
