@@ -236,7 +236,9 @@ export function renderPlanReport(report: PlanReport): string {
       report.quota.map((q) => [q.region, q.model, q.deploymentType, `${n(q.limit)} ${q.unit}`, n(q.usedElsewhere), n(q.planned), `${n(q.headroom)} ${q.unit}`]),
     ),
   );
-  if (report.routes.length > 0) {
+  const routeMembers = report.routes.reduce((sum, r) => sum + r.members.length, 0);
+  if (routeMembers > DEPLOYMENT_TABLE_LIMIT) out.push("", `Gateway routes: ${report.routes.length} slots, ${routeMembers} pool members: listed by --json`);
+  else if (report.routes.length > 0) {
     out.push("", "Gateway routes (a weighted draw picks the slot; its pool tries members by priority; a PTU deployment also spills over natively)");
     out.push(
       table(

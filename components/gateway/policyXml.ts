@@ -1,7 +1,7 @@
 // A typed builder for API Management policy documents. Each function returns one policy element with
 // the attributes API Management documents for it; `renderPolicy` turns a document into XML through an
 // XML library, which escapes every attribute and text (policy expressions hold `&&`, `<` and quotes).
-import { create } from "xmlbuilder2";
+import { XMLBuilder } from "fast-xml-parser";
 
 /** One element of a policy document. */
 export interface PolicyNode {
@@ -104,28 +104,32 @@ export function returnResponse(status: number, reason: string, headers: readonly
   ]);
 }
 
-function append(parent: ReturnType<typeof create>, policy: PolicyNode): void {
-  const element = parent.ele(policy.tag, Object.fromEntries(Object.entries(policy.attributes ?? {}).map(([k, v]) => [k, String(v)])));
-  if (policy.text !== undefined) element.txt(policy.text);
-  for (const child of policy.children ?? []) append(element as never, child);
+/** fast-xml-parser's ordered form: `{ [tag]: children, ":@": attributes }`, text as `{ "#text": ... }`. */
+type Ordered = Record<string, unknown>;
+
+function ordered(policy: PolicyNode): Ordered {
+  const children: Ordered[] = [...(policy.text !== undefined ? [{ "#text": policy.text }] : []), ...(policy.children ?? []).map(ordered)];
+  const attributes = Object.entries(policy.attributes ?? {});
+  return { [policy.tag]: children, ...(attributes.length > 0 ? { ":@": Object.fromEntries(attributes.map(([k, v]) => [k, String(v)])) } : {}) };
 }
+
+// The library escapes every attribute value and text (`&`, `<`, `>`, quotes) as it renders.
+const builder = new XMLBuilder({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: "", format: true, indentBy: "  ", suppressEmptyNode: true });
 
 /** The document as API Management reads it, `<base />` first in every section but a backend that forwards itself. */
 export function renderPolicy(document: PolicyDocument): string {
-  const root = create({ version: "1.0" }).ele("policies");
   const sections: [string, readonly PolicyNode[]][] = [
     ["inbound", document.inbound],
     ["backend", document.backend],
     ["outbound", document.outbound],
     ["on-error", document.onError],
   ];
-  for (const [name, nodes] of sections) {
-    const section = root.ele(name);
+  const root: PolicyNode = {
+    tag: "policies",
     // A backend section that forwards itself must not also run the global forward-request in <base />.
-    const withBase = name === "backend" && nodes.length > 0 ? nodes : [base(), ...nodes];
-    for (const policy of withBase) append(section as never, policy);
-  }
-  return `${root.end({ prettyPrint: true, headless: true })}\n`;
+    children: sections.map(([name, nodes]) => ({ tag: name, children: name === "backend" && nodes.length > 0 ? nodes : [base(), ...nodes] })),
+  };
+  return `${(builder.build([ordered(root)]) as string).trim()}\n`;
 }
 
 /** Calls per renewal period per key (the cache's miss path, so a cache outage cannot flood the backends). */
