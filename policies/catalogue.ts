@@ -65,6 +65,7 @@ const TYPE_CATALOGUE = {
       "data-openai-deployment-version-pinned",
       "data-openai-deployment-no-auto-upgrade",
       "ethics-openai-deployment-filtered",
+      "security-apim-fronts-every-deployment",
       "reliability-openai-ptu-fallback",
       "capacity-openai-ptu-sized",
       "cost-openai-ptu-within-cap",

@@ -7,6 +7,7 @@ import { reliabilityApimApiRetry } from "./reliability/reliability-apim-api-retr
 import { reliabilityApimBackendCircuitBreaker } from "./reliability/reliability-apim-backend-circuit-breaker";
 import { securityApimBackendManagedIdentity } from "./security/security-apim-backend-managed-identity";
 import { securityApimTlsHardened } from "./security/security-apim-tls-hardened";
+import { securityApimFrontsEveryDeployment } from "./security/security-apim-fronts-every-deployment";
 import { capacityOpenaiPtuSized } from "./capacity/capacity-openai-ptu-sized";
 import { costAzureRequiredTags } from "./cost/cost-azure-required-tags";
 import { costOpenaiPaygoWithinQuota } from "./cost/cost-openai-paygo-within-quota";
@@ -58,6 +59,7 @@ export const policies: Policies = [
   reliabilityOpenaiPtuFallback,
   reliabilityRedisHighAvailability,
   securityApimBackendManagedIdentity,
+  securityApimFrontsEveryDeployment,
   securityApimTlsHardened,
   securityMonitoringLocalAuthDisabled,
   securityOpenaiIdentityAndSubdomain,

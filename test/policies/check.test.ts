@@ -119,9 +119,11 @@ describe("the pack in a first preview of a new stack", () => {
     const violations = await evaluatePolicies(planned.stackExport.deployment.resources, policies, buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(config)));
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
     expect(violations.every((v) => v.message.startsWith("can't run during preview"))).toBe(true);
-    // The account's properties hold the random subdomain suffix and the cache database's name is an
-    // output: both unknown before creation. The offline plan and `pulumi up` decide these rules.
+    // The account's properties hold the random subdomain suffix, the gateway's backend URLs hold the
+    // accounts' endpoints, and the cache database's name is an output: all unknown before creation.
+    // The offline plan and `pulumi up` decide these rules.
     expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual([
+      "security-apim-fronts-every-deployment",
       "security-openai-local-auth-disabled",
       "security-openai-outbound-restricted",
       "security-openai-public-network-disabled",

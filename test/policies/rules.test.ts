@@ -747,3 +747,30 @@ describe("review cases: ids, accounts, locations and unknowns", () => {
     ]);
   });
 });
+
+describe("security-apim-fronts-every-deployment", () => {
+  const policy = rule("security-apim-fronts-every-deployment");
+  const service = (): FakeResource => ({ type: TYPES.apiManagementService, name: "gateway-service", props: { name: "apim-genai-prod-abcdef" } });
+  const backend = (deployment: string, host = "oai-genai-prod-swc-a1b2c3"): FakeResource => ({
+    type: TYPES.apimBackend,
+    name: `gateway-be-${deployment}`,
+    props: { type: "Single", url: `https://${host}.openai.azure.com/openai/deployments/${deployment}` },
+  });
+  const fronted = () => [...stack(), service(), backend("chat-blue-gpt-4o-gstd"), backend("chat-blue-gpt-4o-gptu")];
+  it("passes when every deployment is a backend's target on its own account", async () => expect((await runStackRule(policy, fronted())).violations).toEqual([]));
+  it("fails without a gateway", async () => {
+    expect((await runStackRule(policy, stack())).violations).toEqual(["2 model deployments and no API Management gateway: clients would call the accounts directly"]);
+  });
+  it("fails for a deployment no backend targets, and for a backend pointed at another account", async () => {
+    expect((await runStackRule(policy, [...stack(), service(), backend("chat-blue-gpt-4o-gstd")])).violations).toEqual([
+      "chat-blue-gpt-4o-gptu is not the target of any gateway backend: it is reachable only around the gateway (no limits, no failover, no token metrics)",
+    ]);
+    expect((await runStackRule(policy, [...stack(), service(), backend("chat-blue-gpt-4o-gstd"), backend("chat-blue-gpt-4o-gptu", "oai-elsewhere")])).violations).toHaveLength(1);
+  });
+  it("leaves a deployment undecided while backend URLs are unknown (a first preview)", async () => {
+    const unknownUrl: FakeResource = { ...backend("x"), props: { type: "Single", url: UNKNOWN } };
+    const outcome = await runStackRule(policy, [...stack(), service(), backend("chat-blue-gpt-4o-gstd"), unknownUrl]);
+    expect(outcome.violations).toEqual([]);
+    expect(outcome.unknown).toContain("undecided");
+  });
+});
