@@ -47,6 +47,15 @@ export interface RouteRow {
   readonly members: readonly { readonly priority: number; readonly backend: string; readonly deployment: string; readonly account: string; readonly spillover?: string }[];
 }
 
+/** A consuming team (product) of the gateway: who calls, what, with which budget. */
+export interface TeamRow {
+  readonly team: string;
+  readonly access: string;
+  readonly endpoints: readonly string[];
+  readonly tokensPerMinute: number;
+  readonly monthlyTokenQuota?: number;
+}
+
 export interface PlanReport {
   readonly stack: string;
   readonly environment: string;
@@ -59,6 +68,8 @@ export interface PlanReport {
   readonly quota: LedgerRow[];
   /** Per endpoint slot, the route through the gateway (empty without a gateway). */
   readonly routes: RouteRow[];
+  /** The gateway's teams (its products), with their budgets. */
+  readonly teams: TeamRow[];
   /** The longest path through the resource graph at rough creation times. */
   readonly firstDeploy: DeployEstimate & { readonly source: string; readonly date: string };
   readonly warnings: string[];
@@ -164,6 +175,13 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
     ptu: { total: deployments.filter((d) => d.ptu).reduce((sum, d) => sum + d.capacity, 0), cap: config.ptuCap },
     quota: quotaLedger(deployments, config.quota).rows,
     routes: gatewayRoutes(config),
+    teams: Object.entries(config.gateway?.teams ?? {}).map(([team, t]) => ({
+      team,
+      access: [t.applications.length > 0 ? `Entra ID (${t.applications.length} application${t.applications.length === 1 ? "" : "s"})` : "", t.subscriptionKeys ? "subscription keys (product)" : ""].filter(Boolean).join(" + "),
+      endpoints: t.endpoints,
+      tokensPerMinute: t.tokensPerMinute,
+      ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}),
+    })),
     firstDeploy: { ...firstDeployEstimate(resources), source: CREATE_TIMES_SOURCE, date: CREATE_TIMES_DATE },
     warnings,
     notVerifiedOffline: NOT_VERIFIED_OFFLINE,
@@ -252,6 +270,10 @@ export function renderPlanReport(report: PlanReport): string {
         ]),
       ),
     );
+  }
+  if (report.teams.length > 0) {
+    out.push("", "Gateway teams (products): budgets are per team, shared by its applications");
+    out.push(table(["team", "access", "endpoints", "tokens/min", "tokens/month"], report.teams.map((t) => [t.team, t.access, t.endpoints.join(", "), n(t.tokensPerMinute), t.monthlyTokenQuota ? n(t.monthlyTokenQuota) : "-"])));
   }
   out.push(
     "",

@@ -57,3 +57,21 @@ describe("first-deploy estimate", () => {
     expect(estimate.minutes).toBeLessThan(GATEWAY_TIERS.Premium.createMinutes + 10);
   });
 });
+
+describe("the prod plan's text report", () => {
+  it("shows the gateway's routes, its teams and the first deploy's estimate", async () => {
+    const { plan } = await import("../cli/plan");
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { PROJECT_DIR } = await import("./helpers");
+    let stdout = "";
+    const code = await plan(["--stack", "prod", "--out", mkdtempSync(join(tmpdir(), "genai-summary-"))], PROJECT_DIR, { out: (s) => ((stdout += s), true), err: () => true });
+    expect(code).toBe(0);
+    expect(stdout).toContain("Gateway routes");
+    expect(stdout).toMatch(/│ chat\s+│ blue\s+│ 100%\s+│ pool-chat-blue\s+│ 1\. chat-blue-gpt-5-gptu on swc \(spills over to chat-blue-gpt-5-gstd\)/);
+    expect(stdout).toMatch(/│ assistant\s+│ Entra ID \(1 application\)\s+│ chat, embeddings\s+│ 60,000\s+│ 1,500,000,000/);
+    expect(stdout).toMatch(/First deploy: about \d+ minutes/);
+    expect(stdout).toContain("gateway-service (75 min)");
+  });
+});
