@@ -54,6 +54,7 @@ export interface TeamRow {
   readonly endpoints: readonly string[];
   readonly tokensPerMinute: number;
   readonly monthlyTokenQuota?: number;
+  readonly budgetPer: "application" | "team";
 }
 
 export interface PlanReport {
@@ -181,6 +182,7 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
       endpoints: t.endpoints,
       tokensPerMinute: t.tokensPerMinute,
       ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}),
+      budgetPer: t.budgetPer,
     })),
     firstDeploy: { ...firstDeployEstimate(resources), source: CREATE_TIMES_SOURCE, date: CREATE_TIMES_DATE },
     warnings,
@@ -272,8 +274,8 @@ export function renderPlanReport(report: PlanReport): string {
     );
   }
   if (report.teams.length > 0) {
-    out.push("", "Gateway teams (products): budgets are per team, shared by its applications");
-    out.push(table(["team", "access", "endpoints", "tokens/min", "tokens/month"], report.teams.map((t) => [t.team, t.access, t.endpoints.join(", "), n(t.tokensPerMinute), t.monthlyTokenQuota ? n(t.monthlyTokenQuota) : "-"])));
+    out.push("", "Gateway teams (products)");
+    out.push(table(["team", "access", "endpoints", "tokens/min", "tokens/month", "budget per"], report.teams.map((t) => [t.team, t.access, t.endpoints.join(", "), n(t.tokensPerMinute), t.monthlyTokenQuota ? n(t.monthlyTokenQuota) : "-", t.budgetPer])));
   }
   out.push(
     "",

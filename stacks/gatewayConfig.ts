@@ -23,8 +23,10 @@ const team = z.strictObject({
   subscriptionKeys: z.boolean().default(false),
   /** The model endpoints the team may call. */
   endpoints: z.array(z.string()).min(1, "name the endpoints the team may call"),
-  /** The team's token budget per minute, shared by its applications (429 over it). */
+  /** The token budget per minute (429 over it), per calling application or shared by the team (`budgetPer`). */
   tokensPerMinute: z.number().int().positive(),
+  /** `application` (default): each of the team's applications has the budget; `team`: they share one. */
+  budgetPer: z.enum(["application", "team"]).default("application"),
   /** Tokens per calendar month (403 when spent), if capped. */
   monthlyTokenQuota: z.number().int().positive().optional(),
 });

@@ -146,7 +146,7 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
       targets: targets.map((t) => ({ ...t, url: deploymentUrl(t) })),
       tenantId: g.tenantId,
       audiences: g.audiences,
-      teams: Object.entries(g.teams).map(([name, t]) => ({ name, applicationIds: t.applications, endpoints: t.endpoints, tokensPerMinute: t.tokensPerMinute, subscriptionKeys: t.subscriptionKeys, ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}) })),
+      teams: Object.entries(g.teams).map(([name, t]) => ({ name, applicationIds: t.applications, endpoints: t.endpoints, tokensPerMinute: t.tokensPerMinute, budgetPer: t.budgetPer, subscriptionKeys: t.subscriptionKeys, ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}) })),
       maxTripDuration: g.maxTripDuration,
       retryAfterSeconds: retryAfterSeconds(g),
       logBodies: g.logBodies,

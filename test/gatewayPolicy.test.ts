@@ -30,7 +30,7 @@ const spec = (auth: ApiPolicySpec["auth"]): ApiPolicySpec => ({
   tenantId: "11111111-2222-4333-8444-555555555555",
   audiences: ["api://genai-gateway"],
   teams: [
-    { name: "assistant", applicationIds: ["aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"], endpoints: ["chat", "embeddings"], tokensPerMinute: 50_000, monthlyTokenQuota: 200_000_000 },
+    { name: "assistant", applicationIds: ["aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"], endpoints: ["chat", "embeddings"], tokensPerMinute: 50_000, monthlyTokenQuota: 200_000_000, budgetPer: "team" },
     { name: "search", applicationIds: ["bbbbbbbb-0000-4000-8000-000000000001"], endpoints: ["embeddings"], tokensPerMinute: 100_000 },
   ],
   identityClientId: "{{gateway-identity-client-id}}",

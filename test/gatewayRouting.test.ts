@@ -63,6 +63,7 @@ function evaluate(code: string, request: Request, vars: Map<string, unknown>, re
   if (expr === "context.Product.Id") return request.callerApp;
   if (expr === "context.Request.Url.Host") return vars.get("@backend");
   if ((m = expr.match(VAR))) return vars.get(m[1]!) ?? "";
+  if ((m = expr.match(/^"([^"]*)" \+ (.*)$/s))) return `${m[1]}${evaluate(m[2]!, request, vars)}`;
   if ((m = expr.match(/^(.*) == "([^"]*)"$/s)) && VAR.test(m[1]!)) return evaluate(m[1]!, request, vars) === m[2];
   if ((m = expr.match(/^(!?)new \[\] \{ (.*) \}\.Contains\((.*)\)$/s))) {
     const members = [...m[2]!.matchAll(/"([^"]*)"/g)].map((x) => x[1]);
@@ -109,7 +110,8 @@ function run(xml: string, request: Request, world: World): Outcome {
           stopped = true;
         }
       } else if (tag === "llm-token-limit") {
-        if (world.spentCounters?.has(attr(n, "counter-key")!)) {
+        const key = attr(n, "counter-key")!;
+        if (world.spentCounters?.has(key.startsWith("@(") ? String(evaluate(key, request, vars)) : key)) {
           outcome.status = 429;
           outcome.headers["Retry-After"] = "60";
           stopped = true;
@@ -193,8 +195,9 @@ const models = {
 };
 const CALLER = "aaaaaaaa-0000-4000-8000-000000000001";
 const SEARCH = "bbbbbbbb-0000-4000-8000-000000000001";
+const OTHER = "aaaaaaaa-0000-4000-8000-000000000002";
 const teams = [
-  { name: "assistant", applicationIds: [CALLER], endpoints: ["chat", "embeddings"], tokensPerMinute: 50_000 },
+  { name: "assistant", applicationIds: [CALLER, OTHER], endpoints: ["chat", "embeddings"], tokensPerMinute: 50_000 },
   { name: "search", applicationIds: [SEARCH], endpoints: ["embeddings"], tokensPerMinute: 100_000 },
 ];
 const xmlOf = (auth: ApiPolicySpec["auth"] = "entra-id") =>
@@ -251,13 +254,22 @@ describe("client requests through the gateway policy", () => {
     expect(run(xml, { shape: "v1", endpoint: "embeddings", callerApp: CALLER, draw: 1, apiKey: "k" }, world()).headers["api-key"]).toBeUndefined();
   });
 
-  it("holds each team to its endpoints (403) and its own token budget (429), not another team's", () => {
+  it("holds each team to its endpoints (403) and each application to its own token budget (429), not another's", () => {
     const xml = xmlOf();
     const denied = run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: SEARCH, draw: 1 }, world());
     expect(denied.status).toBe(403);
     expect(JSON.parse(denied.body!).error.code).toBe("EndpointNotAllowed");
-    expect(run(xml, { shape: "azure-openai", operation: "embeddings", endpoint: "embeddings", callerApp: SEARCH, draw: 1 }, world([], [], ["team-assistant"])).status).toBe(200);
-    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1 }, world([], [], ["team-assistant"]))).toMatchObject({ status: 429, tried: [] });
+    const spent = world([], [], [`team-assistant/${CALLER}`]);
+    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1 }, spent)).toMatchObject({ status: 429, tried: [] });
+    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: OTHER, draw: 1 }, spent).status).toBe(200);
+    expect(run(xml, { shape: "azure-openai", operation: "embeddings", endpoint: "embeddings", callerApp: SEARCH, draw: 1 }, spent).status).toBe(200);
+  });
+
+  it("shares one counter among a team's applications when its budget is per team", () => {
+    const shared = renderPolicy(apiPolicy({ auth: "entra-id", tenantId: "t", audiences: ["a"], teams: teams.map((t) => ({ ...t, budgetPer: "team" as const })), identityClientId: "{{x}}", endpoints: endpointRoutes(models), retryAfterSeconds: 60 }));
+    const spent = world([], [], ["team-assistant"]);
+    expect(run(shared, { shape: "azure-openai", endpoint: "chat", callerApp: OTHER, draw: 1 }, spent).status).toBe(429);
+    expect(run(shared, { shape: "azure-openai", operation: "embeddings", endpoint: "embeddings", callerApp: SEARCH, draw: 1 }, spent).status).toBe(200);
   });
 
   it("on the keyed API, the product of the key is the team; no Entra ID token is asked for", () => {

@@ -75,6 +75,8 @@ export interface TeamRoute {
   readonly endpoints: readonly string[];
   readonly tokensPerMinute: number;
   readonly monthlyTokenQuota?: number;
+  /** Whose counter the budget is: each calling application's (the default) or the team's, shared. */
+  readonly budgetPer?: "application" | "team";
 }
 
 export interface ApiPolicySpec {
@@ -184,7 +186,7 @@ function teamLimits(spec: ApiPolicySpec): PolicyNode {
           [{ condition: expression(`!new [] { ${t.endpoints.map(csString).join(", ")} }.Contains(${variable("endpoint")})`), then: [jsonError(403, "Forbidden", "EndpointNotAllowed", `Team ${t.name} may call: ${t.endpoints.join(", ")}`)] }],
         ),
         llmTokenLimit({
-          counterKey: `team-${t.name}`,
+          counterKey: t.budgetPer === "team" ? `team-${t.name}` : expression(`${csString(`team-${t.name}/`)} + ${variable("caller")}`),
           tokensPerMinute: t.tokensPerMinute,
           ...(t.monthlyTokenQuota ? { tokenQuota: { tokens: t.monthlyTokenQuota, period: "Monthly" as const } } : {}),
         }),
