@@ -13,6 +13,7 @@ import { addressPlanIssues } from "../components/network/addressPlan";
 import { accountDnsZones, type PrivateDnsZoneKey } from "../components/network";
 import { CACHE_SKUS } from "../components/cache";
 import { gatewayIssues, gatewaySchema } from "./gatewayConfig";
+import { clusterIssues, clusterSchema } from "./clusterConfig";
 
 /** The Pulumi config namespace of this project: keys are `genai-platform:<key>`. */
 export const CONFIG_NAMESPACE = "genai-platform";
@@ -81,16 +82,26 @@ const azureOpenAiTarget = strict({
   if (problem) ctx.addIssue({ code: "custom", path: ["capacity"], message: problem });
 });
 
-/** Reserved for self-hosted models on AKS (vLLM); validated now so configs keep their shape. */
+/** A self-hosted model: vLLM replicas on a GPU pool of the cluster, behind an internal load balancer. */
 const vllmTarget = strict({
   kind: z.literal("vllm"),
+  /** The GPU pool (cluster.gpuPools key) the replicas run on. */
   pool: key("pool"),
-  model: z.string().min(1),
+  /** The Hugging Face model id, e.g. meta-llama/Llama-3.1-8B-Instruct. */
+  model: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "a Hugging Face model id such as meta-llama/Llama-3.1-8B-Instruct"),
   revision: z.string().regex(/^[0-9a-f]{7,40}$/, "a pinned model revision (commit hash)"),
   image: z.string().regex(/^[^:@\s]+(?::(?!latest$)[\w.-]+|@sha256:[0-9a-f]{64})$/, "an image with a pinned tag or digest (not latest)"),
   replicas: z.number().int().min(1),
+  /** Most replicas the autoscaler may run (queue depth); default: replicas. */
+  maxReplicas: z.number().int().min(1).optional(),
   gpusPerReplica: z.number().int().min(1),
-  maxModelLen: z.number().int().positive().optional(),
+  /** Share of GPU memory vLLM may take (weights and KV cache). */
+  gpuMemoryUtilization: z.number().min(0.5).max(0.95).default(0.9),
+  maxModelLen: z.number().int().min(256).max(1_048_576).optional(),
+  /** Disk for each replica's model cache (GiB). */
+  cacheGiB: z.number().int().min(20).max(4096).default(200),
+  /** The internal load balancer's static address, in the network's aksNodes subnet. */
+  serviceIp: z.string(),
   priority: z.number().int().min(1).max(100).default(1),
 });
 
@@ -106,7 +117,7 @@ const slot = strict({
 
 type SlotShape = z.infer<typeof slot>;
 
-/** Weights sum to 100, one kind of target per slot; vLLM's shape is reserved but not deployed yet. */
+/** Weights sum to 100, one kind of target per slot. */
 function checkSlots(slots: { blue?: SlotShape; green?: SlotShape }, ctx: z.RefinementCtx): void {
   const present = (["blue", "green"] as const).flatMap((name) => (slots[name] ? [[name, slots[name]!] as const] : []));
   if (present.length === 0) {
@@ -126,11 +137,6 @@ function checkSlots(slots: { blue?: SlotShape; green?: SlotShape }, ctx: z.Refin
     if (new Set(s.targets.map((t) => t.kind)).size > 1) {
       ctx.addIssue({ code: "custom", path: ["slots", name, "targets"], message: "targets of one slot must all be azure-openai or all vllm, not both" });
     }
-    s.targets.forEach((t, i) => {
-      if (t.kind === "vllm") {
-        ctx.addIssue({ code: "custom", path: ["slots", name, "targets", i, "kind"], message: `"vllm" targets are not deployed by this version (the cluster and serving components are not built yet): use an azure-openai target` });
-      }
-    });
   }
 }
 
@@ -233,6 +239,8 @@ const configShape = {
   cache: cache.optional(),
   /** The AI gateway (API Management) in front of every model endpoint; required in prod. */
   gateway: gatewaySchema.optional(),
+  /** AKS with GPU pools for vLLM targets. */
+  cluster: clusterSchema.optional(),
   accounts: z.record(key("account key"), account).refine((a) => Object.keys(a).length > 0, "at least one account is required"),
   quota: z.array(quotaEntry).default([]),
   models: z
@@ -473,6 +481,7 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
   checkTargets(config, issues);
   checkNetwork(config, issues);
   issues.push(...gatewayIssues(config));
+  issues.push(...clusterIssues(config).issues);
   // The ledger needs every target's account (for its region); otherwise it runs with the rest.
   const accountsKnown = openAiDeploymentSpecs(config).every((spec) => config.accounts[spec.account]);
   if (accountsKnown) checkQuotaAndCaps(config, issues);

@@ -2,19 +2,21 @@
 // from the stack file) becomes a validated PlatformConfig, or every problem is reported at once.
 // What depends on the stack rather than on the config's own shape is checked here: namespaces,
 // secrets, the stack name against the environment, and model lifecycle on a given day.
+import { clusterIssues } from "./clusterConfig";
 import { closest, distance } from "fastest-levenshtein";
 import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleFinding } from "../components/openai/lifecycle";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigValidationError, openAiDeploymentSpecs, parsePlatformConfig, type ConfigIssue, type PlatformConfig } from "./config";
 
 /** Config namespaces the program reads: its own and those of the providers it uses. */
-export const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "azure-native", "random", "pulumi"] as const;
+export const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "azure-native", "kubernetes", "random", "pulumi"] as const;
 
 /**
- * Keys of this project whose values are secret and are read with `config.requireSecret`, so they stay
- * secret outputs and are redacted in `out/`. None yet: every key today is a name, id, tag or setting
- * that Azure and the state hold in clear, so a `secure:` value there is refused.
+ * Keys of this project whose values are secret and are read with `config.getSecret`, so they stay
+ * secret outputs and are redacted in `out/`: the Hugging Face token vLLM downloads gated models with.
+ * Every other key is a name, id, tag or setting that Azure and the state hold in clear, so a `secure:`
+ * value there is refused; a secret key set in clear is refused too.
  */
-export const SECRET_CONFIG_KEYS: readonly string[] = [];
+export const SECRET_CONFIG_KEYS: readonly string[] = ["huggingFaceToken"];
 
 /** A stack's config map: `namespace:key` -> text (JSON for structured values), and which keys are secret. */
 export interface StackConfigInput {
@@ -45,7 +47,8 @@ export function projectConfig(config: Readonly<Record<string, string>>): Record<
   const raw: Record<string, unknown> = {};
   for (const [fullKey, text] of Object.entries(config)) {
     const [namespace, ...rest] = fullKey.split(":");
-    if (namespace === CONFIG_NAMESPACE && rest.length > 0) raw[rest.join(":")] = decodeConfigValue(text);
+    // Secret keys are read by the program with requireSecret/getSecret, never as plain config values.
+    if (namespace === CONFIG_NAMESPACE && rest.length > 0 && !SECRET_CONFIG_KEYS.includes(rest.join(":"))) raw[rest.join(":")] = decodeConfigValue(text);
   }
   return raw;
 }
@@ -85,7 +88,12 @@ function secretIssues(secretKeys: readonly string[]): ConfigIssue[] {
  * expected, the schema and cross-field rules, the stack name against `environment`, and retired models.
  */
 export function loadStackConfig(input: StackConfigInput, context: LoadContext): LoadResult {
-  const issues: ConfigIssue[] = [...namespaceIssues([...new Set([...Object.keys(input.config), ...input.secretKeys])]), ...secretIssues(input.secretKeys)];
+  const inClear = SECRET_CONFIG_KEYS.filter((k) => `${CONFIG_NAMESPACE}:${k}` in input.config && !input.secretKeys.includes(`${CONFIG_NAMESPACE}:${k}`));
+  const issues: ConfigIssue[] = [
+    ...namespaceIssues([...new Set([...Object.keys(input.config), ...input.secretKeys])]),
+    ...secretIssues(input.secretKeys),
+    ...inClear.map((k) => ({ path: k, message: `is a secret but is set in clear text in the stack file: set it with pulumi config set --secret ${k}` })),
+  ];
   const secretNames = new Set(issues.map((i) => i.path));
   const parsed = parsePlatformConfig(projectConfig(input.config));
   // A refused secret is reported once, not again as a value of the wrong shape.
@@ -109,7 +117,7 @@ export function loadStackConfig(input: StackConfigInput, context: LoadContext): 
     entry.paths.push(finding.severity === "error" ? `${spec.path}.version` : spec.path);
     findings.set(finding.message, entry);
   }
-  const warnings: string[] = [];
+  const warnings: string[] = [...clusterIssues(config).warnings];
   for (const { severity, message, paths } of findings.values()) {
     if (severity === "error") issues.push({ path: paths.join(", "), message: `${message} (${LIFECYCLE_TABLE_SOURCE}, ${LIFECYCLE_TABLE_DATE})` });
     else warnings.push(`${paths.join(", ")}: ${message}`);

@@ -60,7 +60,7 @@ function evaluate(code: string, request: Request, vars: Map<string, unknown>, re
   if (expr === "new Random().Next(100)") return request.draw;
   if (expr.startsWith("((Jwt)context.Variables[")) return request.callerApp;
   if (expr === "context.Subscription.Id") return `subscription-of-${request.callerApp}`;
-  if (expr === "context.Product.Id") return request.callerApp;
+  if (expr === `context.Product?.Id ?? ""`) return request.callerApp;
   if (expr === "context.Request.Url.Host") return vars.get("@backend");
   if ((m = expr.match(VAR))) return vars.get(m[1]!) ?? "";
   if ((m = expr.match(/^"([^"]*)" \+ (.*)$/s))) return `${m[1]}${evaluate(m[2]!, request, vars)}`;

@@ -109,8 +109,9 @@ describe("cache config", () => {
 describe("the gateway subnet", () => {
   it("is delegated to Microsoft.Web/serverFarms for a v2 tier's outbound integration, and opens 3443 to API Management for injection", async () => {
     const { gatewaySubnetSettings } = await import("../components/network");
-    expect(gatewaySubnetSettings("integration")).toEqual({ securityRules: [], delegations: [{ name: "apim-outbound", serviceName: "Microsoft.Web/serverFarms" }] });
+    expect(gatewaySubnetSettings("integration")).toEqual({ securityRules: [], delegations: [{ name: "apim-outbound", serviceName: "Microsoft.Web/serverFarms" }], defaultOutboundAccess: false });
     expect(gatewaySubnetSettings("injection").securityRules).toEqual([expect.objectContaining({ direction: "Inbound", sourceAddressPrefix: "ApiManagement", destinationPortRange: "3443" })]);
-    expect(gatewaySubnetSettings(undefined)).toEqual({ securityRules: [], delegations: [] });
+    expect(gatewaySubnetSettings("injection").defaultOutboundAccess).toBe(true);
+    expect(gatewaySubnetSettings(undefined)).toEqual({ securityRules: [], delegations: [], defaultOutboundAccess: false });
   });
 });

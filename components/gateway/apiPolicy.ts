@@ -146,7 +146,7 @@ const jsonError = (status: number, reason: string, code: string, message: string
 
 /** Which team calls: by Entra ID application, or by the product whose key was presented. */
 function identifyTeam(spec: ApiPolicySpec): PolicyNode[] {
-  if (spec.auth === "subscription-key") return [setVariable("caller", expression("context.Subscription.Id")), setVariable("team", expression("context.Product.Id"))];
+  if (spec.auth === "subscription-key") return [setVariable("caller", expression("context.Subscription.Id")), setVariable("team", expression(`context.Product?.Id ?? ""`))];
   return [
     validateAzureAdToken({ tenantId: spec.tenantId, audiences: spec.audiences, clientApplicationIds: spec.teams.flatMap((t) => t.applicationIds), tokenVariable: JWT }),
     setVariable("caller", expression(CALLER)),

@@ -32,8 +32,9 @@ export const base = (): PolicyNode => node("base");
 /** Entra ID tokens only: issuer tenant, audiences and the client applications allowed to call. */
 export function validateAzureAdToken(spec: { tenantId: string; audiences: readonly string[]; clientApplicationIds: readonly string[]; tokenVariable: string }): PolicyNode {
   return node("validate-azure-ad-token", { "tenant-id": spec.tenantId, "header-name": "Authorization", "failed-validation-httpcode": 401, "output-token-variable-name": spec.tokenVariable }, [
-    node("audiences", {}, spec.audiences.map((a) => ({ tag: "audience", text: a }))),
+    // API Management wants the children in its documented order: client applications, then audiences.
     node("client-application-ids", {}, spec.clientApplicationIds.map((id) => ({ tag: "application-id", text: id }))),
+    node("audiences", {}, spec.audiences.map((a) => ({ tag: "audience", text: a }))),
   ]);
 }
 

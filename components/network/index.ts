@@ -56,10 +56,16 @@ export interface PrivateNetworkArgs {
  * Source: Microsoft Learn, "Virtual network configuration reference: API Management" and "Integrate an
  * Azure API Management instance with a private virtual network for outbound connections" (checked 2026-11).
  */
-export function gatewaySubnetSettings(mode: "injection" | "integration" | undefined): { securityRules: azureTypes.input.network.SecurityRuleArgs[]; delegations: azureTypes.input.network.DelegationArgs[] } {
-  if (mode === "integration") return { securityRules: [], delegations: [{ name: "apim-outbound", serviceName: "Microsoft.Web/serverFarms" }] };
+export function gatewaySubnetSettings(mode: "injection" | "integration" | undefined): {
+  securityRules: azureTypes.input.network.SecurityRuleArgs[];
+  delegations: azureTypes.input.network.DelegationArgs[];
+  /** An injected gateway reaches its own dependencies (Storage, SQL, Key Vault, Monitor, Entra ID) outbound. */
+  defaultOutboundAccess: boolean;
+} {
+  if (mode === "integration") return { securityRules: [], delegations: [{ name: "apim-outbound", serviceName: "Microsoft.Web/serverFarms" }], defaultOutboundAccess: false };
   if (mode === "injection") {
     return {
+      defaultOutboundAccess: true,
       securityRules: [{
         name: "allow-apim-management",
         priority: 100,
@@ -74,7 +80,7 @@ export function gatewaySubnetSettings(mode: "injection" | "integration" | undefi
       delegations: [],
     };
   }
-  return { securityRules: [], delegations: [] };
+  return { securityRules: [], delegations: [], defaultOutboundAccess: false };
 }
 
 /** The VNet, subnets with NSGs, and private DNS zones the platform's private endpoints use. */
@@ -115,7 +121,8 @@ export class PrivateNetwork extends pulumi.ComponentResource {
           resourceGroupName: args.resourceGroupName,
           addressPrefix: args.addressPlan.subnets[role],
           networkSecurityGroup: { id: nsg.id },
-          defaultOutboundAccess: false,
+          // No implicit internet egress, except for an injected gateway's own dependencies.
+          defaultOutboundAccess: role === "gateway" && gateway.defaultOutboundAccess,
           ...(role === "privateEndpoints" ? { privateEndpointNetworkPolicies: "Enabled" } : {}),
           ...(role === "gateway" && gateway.delegations.length > 0 ? { delegations: gateway.delegations } : {}),
         }, { parent: this, dependsOn: [previous] });

@@ -1,0 +1,34 @@
+// The GPU VM sizes a GPU pool may use, with their GPUs and memory: the one place these outside facts
+// live. Source: Microsoft Learn, "GPU optimized virtual machine sizes" (NC A100 v4, NCads H100 v5,
+// ND H100 v5, NCasT4_v3 series pages) and "Use GPUs on AKS" (NVIDIA device plugin, GPU taints).
+// Checked 2026-11-27. Not every size is offered in every region or zone: the plan cannot check that.
+export const GPU_SKU_SOURCE = "Microsoft Learn: GPU optimized VM sizes (NC A100 v4, NCads H100 v5, ND H100 v5, NCasT4_v3)";
+export const GPU_SKU_DATE = "2026-11-27";
+
+export interface GpuSku {
+  readonly gpus: number;
+  readonly gpu: "A100" | "H100" | "H100 NVL" | "T4";
+  /** Memory per GPU, GiB. */
+  readonly gpuMemoryGiB: number;
+  /** Multi-instance GPU partitions (gpuInstanceProfile) are possible. */
+  readonly mig: boolean;
+}
+
+export const GPU_SKUS: Readonly<Record<string, GpuSku>> = {
+  Standard_NC24ads_A100_v4: { gpus: 1, gpu: "A100", gpuMemoryGiB: 80, mig: true },
+  Standard_NC48ads_A100_v4: { gpus: 2, gpu: "A100", gpuMemoryGiB: 80, mig: true },
+  Standard_NC96ads_A100_v4: { gpus: 4, gpu: "A100", gpuMemoryGiB: 80, mig: true },
+  Standard_NC40ads_H100_v5: { gpus: 1, gpu: "H100 NVL", gpuMemoryGiB: 94, mig: true },
+  Standard_NC80adis_H100_v5: { gpus: 2, gpu: "H100 NVL", gpuMemoryGiB: 94, mig: true },
+  Standard_ND96isr_H100_v5: { gpus: 8, gpu: "H100", gpuMemoryGiB: 80, mig: true },
+  Standard_NC4as_T4_v3: { gpus: 1, gpu: "T4", gpuMemoryGiB: 16, mig: false },
+  Standard_NC8as_T4_v3: { gpus: 1, gpu: "T4", gpuMemoryGiB: 16, mig: false },
+  Standard_NC16as_T4_v3: { gpus: 1, gpu: "T4", gpuMemoryGiB: 16, mig: false },
+  Standard_NC64as_T4_v3: { gpus: 4, gpu: "T4", gpuMemoryGiB: 16, mig: false },
+};
+
+/**
+ * The NVIDIA device plugin image AKS needs beside its driver (AKS installs the driver, not the plugin).
+ * Source: NVIDIA/k8s-device-plugin deployments/static manifests (v0.18.0), checked 2026-11-27.
+ */
+export const NVIDIA_DEVICE_PLUGIN_IMAGE = "nvcr.io/nvidia/k8s-device-plugin:v0.18.0";

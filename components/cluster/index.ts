@@ -1,0 +1,205 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as k8s from "@pulumi/kubernetes";
+import { resourceName, type NamingContext } from "../core/naming";
+import { sendDiagnostics } from "../core/diagnostics";
+import { grantRole } from "../identity";
+import { GPU_SKUS, NVIDIA_DEVICE_PLUGIN_IMAGE } from "./gpuSkus";
+
+export * from "./gpuSkus";
+
+/** The taint every GPU node carries, so only pods that ask for GPUs land there. */
+export const GPU_TAINT = { key: "sku", value: "gpu", effect: "NoSchedule" } as const;
+/** The label that names a node's GPU pool (pods select their pool with it). */
+export const GPU_POOL_LABEL = "genai-platform/gpu-pool";
+
+export interface GpuPoolSpec {
+  readonly vmSize: string;
+  readonly minCount: number;
+  readonly maxCount: number;
+  readonly spot: boolean;
+  readonly zones: readonly string[];
+  readonly driver: "Install" | "None";
+}
+
+export interface ClusterArgs {
+  readonly naming: NamingContext;
+  readonly subscriptionId: string;
+  readonly location: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly tags: Readonly<Record<string, string>>;
+  /** The network's aksNodes subnet: every node joins it, and internal load balancers take addresses there. */
+  readonly subnetId: pulumi.Input<string>;
+  readonly workspaceId: pulumi.Input<string>;
+  readonly environment: "dev" | "prod";
+  readonly systemPool: { readonly vmSize: string; readonly count: number };
+  readonly apiServerAuthorizedIpRanges: readonly string[];
+  readonly privateCluster: boolean;
+  readonly maintenanceWindow: { readonly day: string; readonly startHour: number };
+  readonly gpuPools: Readonly<Record<string, GpuPoolSpec>>;
+  /** The AKS-managed KEDA add-on (vLLM autoscaling on queue depth). */
+  readonly keda: boolean;
+  readonly protect: boolean;
+}
+
+/** Overlay pod and service ranges: outside any VNet address, the same in every stack. */
+export const CLUSTER_NETWORK = { podCidr: "192.168.0.0/16", serviceCidr: "172.16.0.0/16", dnsServiceIP: "172.16.0.10" } as const;
+
+/**
+ * AKS for self-hosted models: a small inline system pool, GPU pools as separate agent pools (tainted,
+ * autoscaled, replaced only when ARM must), Entra ID with Azure RBAC and no local accounts, OIDC and
+ * workload identity, Azure CNI overlay with Cilium network policy, auto-upgrade in a maintenance
+ * window, and a Kubernetes provider that signs in through kubelogin (never a stored token).
+ */
+export class Cluster extends pulumi.ComponentResource {
+  readonly clusterName: pulumi.Output<string>;
+  readonly oidcIssuerUrl: pulumi.Output<string>;
+  readonly provider: k8s.Provider;
+  /** Resources a workload on the GPU pools must wait for (the pools and the device plugin). */
+  readonly gpuReady: pulumi.Resource[];
+
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("genai:cluster:Cluster", name, {}, opts);
+    const child = { parent: this };
+    // The control plane's own identity, granted on the nodes' subnet before the cluster exists, so
+    // internal load balancers with static addresses can be placed there from the first deploy.
+    const identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, {
+      resourceName: resourceName("userAssignedIdentity", args.naming, "aks"),
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: { ...args.tags, workload: "aks" },
+    }, child);
+    const subnetGrant = grantRole(`${name}-subnet-network-contributor`, {
+      subscriptionId: args.subscriptionId,
+      scope: args.subnetId,
+      principalId: identity.principalId,
+      role: "networkContributor",
+    }, child);
+
+    const zones = args.environment === "prod" ? ["1", "2", "3"] : [];
+    const cluster = new containerservice.ManagedCluster(`${name}-aks`, {
+      resourceName: resourceName("managedCluster", args.naming),
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      dnsPrefix: resourceName("managedCluster", args.naming),
+      sku: { name: "Base", tier: args.environment === "prod" ? "Standard" : "Free" },
+      identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
+      aadProfile: { managed: true, enableAzureRBAC: true },
+      disableLocalAccounts: true,
+      oidcIssuerProfile: { enabled: true },
+      securityProfile: { workloadIdentity: { enabled: true } },
+      networkProfile: {
+        networkPlugin: "azure",
+        networkPluginMode: "overlay",
+        networkDataplane: "cilium",
+        networkPolicy: "cilium",
+        podCidr: CLUSTER_NETWORK.podCidr,
+        serviceCidr: CLUSTER_NETWORK.serviceCidr,
+        dnsServiceIP: CLUSTER_NETWORK.dnsServiceIP,
+        loadBalancerSku: "standard",
+      },
+      apiServerAccessProfile: args.privateCluster ? { enablePrivateCluster: true } : { authorizedIPRanges: [...args.apiServerAuthorizedIpRanges] },
+      autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
+      workloadAutoScalerProfile: { keda: { enabled: args.keda } },
+      agentPoolProfiles: [{
+        name: "system",
+        mode: "System",
+        vmSize: args.systemPool.vmSize,
+        count: args.systemPool.count,
+        osSKU: "AzureLinux",
+        vnetSubnetID: args.subnetId,
+        availabilityZones: zones,
+        // Only system pods here: models never land on the system pool.
+        nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
+      }],
+      tags: args.tags,
+    }, { ...child, protect: args.protect, dependsOn: [subnetGrant] });
+
+    const day = args.maintenanceWindow.day;
+    new containerservice.MaintenanceConfiguration(`${name}-maintenance`, {
+      resourceGroupName: args.resourceGroupName,
+      resourceName: cluster.name,
+      configName: "aksManagedAutoUpgradeSchedule",
+      maintenanceWindow: {
+        schedule: { weekly: { dayOfWeek: day, intervalWeeks: 1 } },
+        durationHours: 4,
+        startTime: `${String(args.maintenanceWindow.startHour).padStart(2, "0")}:00`,
+        utcOffset: "+00:00",
+      },
+    }, child);
+    sendDiagnostics(`${name}-diagnostics`, { resourceUri: cluster.id, workspaceId: args.workspaceId, logs: true, metrics: true }, child);
+
+    const pools = Object.entries(args.gpuPools).map(([poolName, pool]) => {
+      if (!GPU_SKUS[pool.vmSize]) throw new Error(`GPU pool ${poolName}: ${pool.vmSize} is not in the GPU VM table`);
+      return new containerservice.AgentPool(`${name}-pool-${poolName}`, {
+        resourceGroupName: args.resourceGroupName,
+        resourceName: cluster.name,
+        agentPoolName: poolName,
+        mode: "User",
+        vmSize: pool.vmSize,
+        osSKU: "AzureLinux",
+        vnetSubnetID: args.subnetId,
+        enableAutoScaling: true,
+        count: pool.minCount,
+        minCount: pool.minCount,
+        maxCount: pool.maxCount,
+        availabilityZones: [...pool.zones],
+        nodeTaints: [`${GPU_TAINT.key}=${GPU_TAINT.value}:${GPU_TAINT.effect}`],
+        nodeLabels: { [GPU_POOL_LABEL]: poolName },
+        gpuProfile: { driver: pool.driver },
+        ...(pool.spot ? { scaleSetPriority: "Spot", scaleSetEvictionPolicy: "Delete", spotMaxPrice: -1 } : {}),
+        tags: args.tags,
+      }, {
+        ...child,
+        // ARM replaces a pool only for these; a replacement restarts every model on it.
+        replaceOnChanges: ["vmSize", "gpuInstanceProfile"],
+        // The autoscaler owns the node count once the pool exists.
+        ignoreChanges: ["count"],
+      });
+    });
+
+    // kubelogin signs in with the caller's Entra ID (az CLI, workload identity in CI): no token is stored.
+    const kubeconfig = containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName: args.resourceGroupName, resourceName: cluster.name, format: "exec" }, { parent: this })
+      .apply((c) => Buffer.from(c.kubeconfigs?.[0]?.value ?? "", "base64").toString("utf8"));
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true }, { ...child, dependsOn: pools });
+
+    this.gpuReady = [...pools];
+    if (Object.values(args.gpuPools).some((p) => p.driver === "Install")) {
+      this.gpuReady.push(this.devicePlugin(name));
+    }
+    this.clusterName = cluster.name;
+    this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? "");
+    this.registerOutputs({ clusterName: this.clusterName, oidcIssuerUrl: this.oidcIssuerUrl });
+  }
+
+  /** AKS installs the NVIDIA driver, not the device plugin that advertises `nvidia.com/gpu`. */
+  private devicePlugin(name: string): k8s.apps.v1.DaemonSet {
+    const labels = { "app.kubernetes.io/name": "nvidia-device-plugin" };
+    return new k8s.apps.v1.DaemonSet(`${name}-nvidia-device-plugin`, {
+      metadata: { name: "nvidia-device-plugin", namespace: "kube-system", labels },
+      spec: {
+        selector: { matchLabels: labels },
+        updateStrategy: { type: "RollingUpdate" },
+        template: {
+          metadata: { labels },
+          spec: {
+            priorityClassName: "system-node-critical",
+            nodeSelector: { "kubernetes.io/os": "linux" },
+            affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: GPU_POOL_LABEL, operator: "Exists" }] }] } } },
+            tolerations: [{ key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect }, { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+            containers: [{
+              name: "nvidia-device-plugin",
+              image: NVIDIA_DEVICE_PLUGIN_IMAGE,
+              env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+              volumeMounts: [{ name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" }],
+            }],
+            volumes: [{ name: "device-plugin", hostPath: { path: "/var/lib/kubelet/device-plugins" } }],
+          },
+        },
+      },
+    }, { parent: this, provider: this.provider });
+  }
+}

@@ -1,0 +1,50 @@
+// vLLM releases the platform knows, and the metric names each exposes: the one place these outside
+// facts live. Metrics were renamed across releases: `vllm:gpu_cache_usage_perc` became
+// `vllm:kv_cache_usage_perc` in 0.9.2 (the old name removed by 0.12); `vllm:time_per_output_token_seconds`
+// was deprecated in 0.11 for `vllm:inter_token_latency_seconds` (hidden in 0.12, removed in 0.13).
+// Source: vLLM release notes and metrics documentation (docs.vllm.ai "Production metrics"), as checked
+// on 2026-11-27; releases between those listed exist but are not listed until checked.
+export const VLLM_RELEASES_SOURCE = "vLLM release notes and production-metrics docs";
+export const VLLM_RELEASES_DATE = "2026-11-27";
+
+export interface VllmRelease {
+  /** KV-cache usage gauge (0..1). */
+  readonly kvCacheUsage: string;
+  /** Time between output tokens (histogram). */
+  readonly interTokenLatency: string;
+}
+
+const CURRENT: VllmRelease = { kvCacheUsage: "vllm:kv_cache_usage_perc", interTokenLatency: "vllm:inter_token_latency_seconds" };
+
+/** Image tags of `vllm/vllm-openai` by release. */
+export const VLLM_RELEASES: Readonly<Record<string, VllmRelease>> = {
+  "v0.9.2": { kvCacheUsage: "vllm:kv_cache_usage_perc", interTokenLatency: "vllm:time_per_output_token_seconds" },
+  "v0.10.2": { kvCacheUsage: "vllm:kv_cache_usage_perc", interTokenLatency: "vllm:time_per_output_token_seconds" },
+  "v0.11.0": CURRENT,
+  "v0.12.0": CURRENT,
+  "v0.13.0": CURRENT,
+  "v0.29.0": CURRENT,
+  "v0.30.0": CURRENT,
+};
+
+/** The metrics every release exposes under the same name (label `model_name`). */
+export const VLLM_STABLE_METRICS = {
+  timeToFirstToken: "vllm:time_to_first_token_seconds",
+  e2eLatency: "vllm:e2e_request_latency_seconds",
+  queueTime: "vllm:request_queue_time_seconds",
+  running: "vllm:num_requests_running",
+  waiting: "vllm:num_requests_waiting",
+  promptTokens: "vllm:prompt_tokens_total",
+  generationTokens: "vllm:generation_tokens_total",
+} as const;
+
+export const VLLM_IMAGE_REPOSITORY = "vllm/vllm-openai";
+
+/** The release of a `vllm/vllm-openai:<tag>` image, or why it is not one the platform knows. */
+export function vllmReleaseOf(image: string): { tag: string; release: VllmRelease } | { problem: string } {
+  const [repository, tag] = image.split(":");
+  if (repository !== VLLM_IMAGE_REPOSITORY || !tag) return { problem: `"${image}" is not a ${VLLM_IMAGE_REPOSITORY}:<tag> image` };
+  const release = VLLM_RELEASES[tag];
+  if (!release) return { problem: `${tag} is not in the vLLM release table of ${VLLM_RELEASES_DATE} (components/serving/vllmReleases.ts): use one of ${Object.keys(VLLM_RELEASES).join(", ")}, or add the release with its metric names` };
+  return { tag, release };
+}

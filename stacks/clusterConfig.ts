@@ -1,0 +1,136 @@
+// The `cluster` key (AKS with GPU pools) and the fit checks of vLLM targets against it: GPUs per replica
+// within a pool's VM, every slot's replicas within the pool's nodes (both colours during a rollout),
+// model settings in range, a known vLLM release, a free static address in the nodes' subnet.
+import ipaddr from "ipaddr.js";
+import { z } from "zod";
+import { GPU_SKUS, GPU_SKU_DATE } from "../components/cluster/gpuSkus";
+import { parseRange } from "../components/network/addressPlan";
+import { vllmReleaseOf } from "../components/serving/vllmReleases";
+
+const poolName = z.string().regex(/^[a-z][a-z0-9]{0,11}$/, "pool names are 1-12 lower-case letters and digits, starting with a letter (AKS agent pool names)");
+
+const gpuPool = z
+  .strictObject({
+    vmSize: z.string().refine((s) => s in GPU_SKUS, { error: (issue) => `"${String(issue.input)}" is not in the GPU VM table of ${GPU_SKU_DATE} (components/cluster/gpuSkus.ts): use one of ${Object.keys(GPU_SKUS).join(", ")}` }),
+    /** Nodes the autoscaler keeps at least (0 allowed in dev: a cold start then takes minutes). */
+    minCount: z.number().int().min(0).max(100),
+    maxCount: z.number().int().min(1).max(100),
+    /** Spot capacity: cheaper, evicted at any time; dev only. */
+    spot: z.boolean().default(false),
+    /** Availability zones, only where the VM size exists in them. */
+    zones: z.array(z.enum(["1", "2", "3"])).default([]),
+    /** `Install`: AKS installs the NVIDIA driver (the platform adds the device plugin); `None`: bring the GPU Operator. */
+    driver: z.enum(["Install", "None"]).default("Install"),
+  })
+  .refine((p) => p.maxCount >= p.minCount, { message: "maxCount must be at least minCount", path: ["maxCount"] });
+
+export const clusterSchema = z.strictObject({
+  /** The system pool: small, inline, zones in prod. */
+  systemPool: z.strictObject({ vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5").default("Standard_D4ds_v5"), count: z.number().int().min(1).max(10).default(3) }).prefault({}),
+  /** Public IP ranges allowed to the API server (prod needs these or privateCluster). */
+  apiServerAuthorizedIpRanges: z.array(z.string()).default([]),
+  /** The API server only inside the network (then deploy from a runner in the network). */
+  privateCluster: z.boolean().default(false),
+  /** Weekly maintenance (auto-upgrade and node OS updates), UTC. */
+  maintenanceWindow: z.strictObject({ day: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]), startHour: z.number().int().min(0).max(23) }).default({ day: "Sunday", startHour: 2 }),
+  gpuPools: z.record(poolName, gpuPool).refine((p) => Object.keys(p).length > 0, "name at least one GPU pool"),
+});
+
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+
+/** The vLLM target shape the serving component deploys. */
+export interface VllmTargetView {
+  readonly pool: string;
+  readonly image: string;
+  readonly replicas: number;
+  readonly maxReplicas?: number;
+  readonly gpusPerReplica: number;
+  readonly gpuMemoryUtilization: number;
+  readonly maxModelLen?: number;
+  readonly serviceIp: string;
+}
+
+interface StackView {
+  readonly environment: "dev" | "prod";
+  readonly network?: { readonly subnets?: { readonly aksNodes: string }; readonly existing?: unknown };
+  readonly gateway?: unknown;
+  readonly cluster?: ClusterConfig;
+  readonly models: Readonly<Record<string, { readonly slots: Partial<Record<"blue" | "green", { readonly weight: number; readonly targets: readonly ({ kind: string } & Partial<VllmTargetView>)[] }>> }>>;
+}
+
+/** Replicas of `gpusPerReplica` GPUs that fit on one node of `vmSize`. */
+export function replicasPerNode(vmSize: string, gpusPerReplica: number): number {
+  return Math.floor((GPU_SKUS[vmSize]?.gpus ?? 0) / gpusPerReplica);
+}
+
+/** Every vLLM target with its key path. */
+function vllmTargets(config: StackView): { path: string; endpoint: string; slot: "blue" | "green"; weight: number; target: VllmTargetView }[] {
+  return Object.entries(config.models).flatMap(([endpoint, e]) =>
+    (["blue", "green"] as const).flatMap((slot) =>
+      (e.slots[slot]?.targets ?? []).flatMap((t, i) => (t.kind === "vllm" ? [{ path: `models.${endpoint}.slots.${slot}.targets[${i}]`, endpoint, slot, weight: e.slots[slot]!.weight, target: t as VllmTargetView }] : [])),
+    ),
+  );
+}
+
+/** Config errors of the cluster and the vLLM targets, and warnings (fit during a rollout). */
+export function clusterIssues(config: StackView): { issues: { path: string; message: string }[]; warnings: string[] } {
+  const issues: { path: string; message: string }[] = [];
+  const warnings: string[] = [];
+  const targets = vllmTargets(config);
+  const cluster = config.cluster;
+  if (cluster && config.environment === "prod" && !cluster.privateCluster && cluster.apiServerAuthorizedIpRanges.length === 0) {
+    issues.push({ path: "cluster", message: "prod's API server must not be open to the internet: set privateCluster: true or apiServerAuthorizedIpRanges" });
+  }
+  if (cluster && !config.network) issues.push({ path: "cluster", message: "the cluster's nodes join the network's aksNodes subnet: configure network" });
+  for (const [name, pool] of Object.entries(cluster?.gpuPools ?? {})) {
+    if (config.environment === "prod" && pool.spot) issues.push({ path: `cluster.gpuPools.${name}.spot`, message: "spot nodes are evicted at any time: not for prod" });
+    if (config.environment === "prod" && pool.minCount === 0 && targets.some((t) => t.target.pool === name && t.weight > 0)) {
+      issues.push({ path: `cluster.gpuPools.${name}.minCount`, message: "a live prod slot runs on this pool: keep at least one node (a GPU cold start takes minutes)" });
+    }
+  }
+  if (targets.length === 0) return { issues, warnings };
+  if (!cluster) issues.push({ path: "cluster", message: `vLLM targets (${targets.map((t) => t.path).join(", ")}) run on AKS: configure cluster with a GPU pool` });
+  if (!config.gateway) issues.push({ path: "gateway", message: "vLLM targets are reached only through the gateway: configure gateway" });
+  const nodes = config.network?.subnets?.aksNodes ? parseRange(config.network.subnets.aksNodes) : undefined;
+  const seenIps = new Map<string, string>();
+  const demand = new Map<string, { live: number; all: number }>();
+  for (const { path, target, weight } of targets) {
+    const pool = cluster?.gpuPools[target.pool];
+    if (cluster && !pool) issues.push({ path: `${path}.pool`, message: `"${target.pool}" is not a GPU pool; allowed: ${Object.keys(cluster.gpuPools).join(", ")}` });
+    const release = vllmReleaseOf(target.image);
+    if ("problem" in release) issues.push({ path: `${path}.image`, message: release.problem });
+    const maxReplicas = target.maxReplicas ?? target.replicas;
+    if (maxReplicas < target.replicas) issues.push({ path: `${path}.maxReplicas`, message: `${maxReplicas} is below replicas (${target.replicas})` });
+    if (config.environment === "prod" && target.replicas < 2) issues.push({ path: `${path}.replicas`, message: "prod runs at least 2 replicas (one can be disrupted)" });
+    if (pool) {
+      const sku = GPU_SKUS[pool.vmSize]!;
+      if (target.gpusPerReplica > sku.gpus) {
+        issues.push({ path: `${path}.gpusPerReplica`, message: `${target.gpusPerReplica} GPUs do not fit on ${pool.vmSize} (${sku.gpus} x ${sku.gpu} ${sku.gpuMemoryGiB} GiB); use a larger VM size or fewer GPUs per replica` });
+      } else {
+        const perNode = replicasPerNode(pool.vmSize, target.gpusPerReplica);
+        const d = demand.get(target.pool) ?? { live: 0, all: 0 };
+        const nodesNeeded = Math.ceil(maxReplicas / perNode);
+        demand.set(target.pool, { live: d.live + (weight > 0 ? nodesNeeded : 0), all: d.all + nodesNeeded });
+      }
+    }
+    if (nodes && typeof nodes !== "string") {
+      const ip = ipaddr.IPv4.isValidFourPartDecimal(target.serviceIp) ? ipaddr.IPv4.parse(target.serviceIp).toByteArray().reduce((n, b) => n * 256 + b, 0) : undefined;
+      // Azure keeps the first four and the last address of a subnet.
+      if (ip === undefined || ip < nodes.first + 4 || ip >= nodes.last) {
+        issues.push({ path: `${path}.serviceIp`, message: `"${target.serviceIp}" is not a usable address of the aksNodes subnet ${config.network!.subnets!.aksNodes} (take one near its end, away from the nodes' addresses)` });
+      }
+    }
+    const other = seenIps.get(target.serviceIp);
+    if (other) issues.push({ path: `${path}.serviceIp`, message: `${target.serviceIp} is also the address of ${other}` });
+    seenIps.set(target.serviceIp, path);
+  }
+  for (const [name, d] of demand) {
+    const pool = cluster!.gpuPools[name]!;
+    if (d.live > pool.maxCount) {
+      issues.push({ path: `cluster.gpuPools.${name}.maxCount`, message: `the live slots on this pool need ${d.live} nodes at their maxReplicas; maxCount is ${pool.maxCount}` });
+    } else if (d.all > pool.maxCount) {
+      warnings.push(`cluster.gpuPools.${name}.maxCount: ${pool.maxCount} nodes hold the live slots, not both colours at their maxReplicas (${d.all} nodes): a rollout may wait for capacity`);
+    }
+  }
+  return { issues, warnings };
+}
