@@ -65,12 +65,21 @@ function randomString(length: number, seed: string, alphabet: string): string {
   return Array.from({ length }, (_, i) => alphabet[bytes[i % bytes.length]! % alphabet.length]).join("");
 }
 
+/** A Kubernetes object: its id is `namespace/name` (or `name`), and the API server echoes the manifest with a uid. */
+const kubernetesObject: MockedType = {
+  id: (inputs) => [inputs.metadata?.namespace, inputs.metadata?.name].filter(Boolean).join("/"),
+  outputs: (inputs, id) => ({ metadata: { ...inputs.metadata, uid: stableGuid(`k8s/${id}`) } }),
+};
+
 /**
  * The offline provider: one entry per resource type the program may create. A type missing here is
  * an error (never a silent echo), so a new resource type must get ARM-shaped outputs first.
  */
 export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
   "pulumi:providers:azure-native": {
+    id: (_inputs, name) => stableGuid(`provider/${name}`),
+  },
+  "pulumi:providers:kubernetes": {
     id: (_inputs, name) => stableGuid(`provider/${name}`),
   },
   "azure-native:resources:ResourceGroup": {
@@ -140,6 +149,26 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
   "azure-native:apimanagement:ProductApi": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["products", "productId"], ["apis", "apiId"]]),
   "azure-native:apimanagement:Subscription": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["subscriptions", "sid"]]),
   "azure-native:apimanagement:Cache": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["caches", "cacheId"]]),
+  "azure-native:containerservice:ManagedCluster": inResourceGroup("Microsoft.ContainerService", [["managedClusters", "resourceName"]], (inputs, id) => ({
+    fqdn: `${inputs.dnsPrefix}-${stableGuid(id).slice(0, 8)}.hcp.${inputs.location}.azmk8s.io`,
+    oidcIssuerProfile: { ...inputs.oidcIssuerProfile, issuerURL: `https://${inputs.location}.oic.prod-aks.azure.com/${stableGuid("tenant")}/${stableGuid(id)}/` },
+    provisioningState: "Succeeded",
+  })),
+  "azure-native:containerservice:AgentPool": inResourceGroup("Microsoft.ContainerService", [["managedClusters", "resourceName"], ["agentPools", "agentPoolName"]], () => ({ provisioningState: "Succeeded" })),
+  "azure-native:containerservice:MaintenanceConfiguration": inResourceGroup("Microsoft.ContainerService", [["managedClusters", "resourceName"], ["maintenanceConfigurations", "configName"]]),
+  ...Object.fromEntries(
+    [
+      "kubernetes:core/v1:Namespace",
+      "kubernetes:core/v1:ServiceAccount",
+      "kubernetes:core/v1:Secret",
+      "kubernetes:core/v1:Service",
+      "kubernetes:apps/v1:StatefulSet",
+      "kubernetes:apps/v1:DaemonSet",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "kubernetes:policy/v1:PodDisruptionBudget",
+      "kubernetes:keda.sh/v1alpha1:ScaledObject",
+    ].map((type) => [type, kubernetesObject]),
+  ),
   "azure-native:redisenterprise:Database": inResourceGroup("Microsoft.Cache", [["redisEnterprise", "clusterName"], ["databases", "databaseName"]]),
   "azure-native:redisenterprise:AccessPolicyAssignment": inResourceGroup("Microsoft.Cache", [
     ["redisEnterprise", "clusterName"],
@@ -166,6 +195,10 @@ export const MOCKED_CALLS: Readonly<Record<string, (inputs: Inputs, context: Moc
     objectId: stableGuid("deployer/object"),
     subscriptionId: context.subscriptionId,
     tenantId: context.tenantId,
+  }),
+  // An exec kubeconfig (kubelogin), as AKS returns it for a cluster with local accounts off.
+  "azure-native:containerservice:listManagedClusterUserCredentials": (inputs) => ({
+    kubeconfigs: [{ name: "clusterUser", value: Buffer.from(`apiVersion: v1\nkind: Config\nclusters: [{name: ${inputs.resourceName}, cluster: {server: "https://${inputs.resourceName}.offline.invalid:443"}}]\nusers: [{name: clusterUser, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubelogin, args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]}}}]\ncontexts: [{name: ${inputs.resourceName}, context: {cluster: ${inputs.resourceName}, user: clusterUser}}]\ncurrent-context: ${inputs.resourceName}\n`).toString("base64") }],
   }),
   // A stand-in key, stable per database: the real one never leaves Azure in an offline plan.
   "azure-native:redisenterprise:listDatabaseKeys": (inputs) => ({

@@ -7,7 +7,7 @@ import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleOf } from "../co
 import { poolId } from "../components/gateway/routes";
 import { backendId } from "../components/gateway/backends";
 import { CREATE_TIMES_DATE, CREATE_TIMES_SOURCE } from "../components/core/createTimes";
-import { gatewayTargets } from "../stacks/gatewayConfig";
+import { gatewayTargets, vllmGatewayTargets } from "../stacks/gatewayConfig";
 import { firstDeployEstimate, type DeployEstimate } from "./deployTime";
 
 export interface CapacityRow {
@@ -86,12 +86,17 @@ export function gatewayRoutes(config: PlatformConfig): RouteRow[] {
     (["blue", "green"] as const).flatMap((slot) => {
       const s = e.slots[slot];
       if (!s) return [];
-      const members = targets
-        .filter((t) => t.endpoint === endpoint && t.slot === slot)
-        .map((t) => {
-          const d = deployments.find((x) => x.name === t.deployment && x.account === t.account)!;
-          return { priority: t.priority, backend: backendId(t), deployment: t.deployment, account: t.account, ...(d.spilloverTo ? { spillover: d.spilloverTo } : {}) };
-        })
+      const members = [
+        ...targets
+          .filter((t) => t.endpoint === endpoint && t.slot === slot)
+          .map((t) => {
+            const d = deployments.find((x) => x.name === t.deployment && x.account === t.account)!;
+            return { priority: t.priority, backend: backendId(t), deployment: t.deployment, account: t.account, ...(d.spilloverTo ? { spillover: d.spilloverTo } : {}) };
+          }),
+        ...vllmGatewayTargets(config.models)
+          .filter((t) => t.endpoint === endpoint && t.slot === slot)
+          .map((t) => ({ priority: t.priority, backend: backendId(t), deployment: `vLLM ${t.key.replace(/^vllm-/, "")}`, account: `${t.serviceIp}` })),
+      ]
         .sort((a, b) => a.priority - b.priority || compareCodePoints(a.backend, b.backend));
       return [{ endpoint, slot, weight: s.weight, pool: poolId(endpoint, slot), members }];
     }),

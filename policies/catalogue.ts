@@ -154,6 +154,25 @@ const TYPE_CATALOGUE = {
   "azure-native:apimanagement:NamedValue": { what: "a named value of the gateway", arm: "Microsoft.ApiManagement/service/namedValues", taggable: false, stateful: false, rules: [] },
   "azure-native:apimanagement:Product": { what: "a product (one consuming team)", arm: "Microsoft.ApiManagement/service/products", taggable: false, stateful: false, rules: [] },
   "azure-native:apimanagement:Cache": { what: "the gateway's external cache (Azure Managed Redis)", arm: "Microsoft.ApiManagement/service/caches", taggable: false, stateful: false, rules: [] },
+  "azure-native:containerservice:ManagedCluster": {
+    what: "AKS cluster for self-hosted models",
+    arm: "Microsoft.ContainerService/managedClusters",
+    taggable: true,
+    stateful: true,
+    diagnostics: { logs: ["kube-apiserver", "kube-audit-admin"], groups: { audit: ["kube-audit", "kube-audit-admin"] }, metrics: true },
+    rules: [],
+  },
+  "azure-native:containerservice:AgentPool": { what: "a GPU node pool of the cluster", arm: "Microsoft.ContainerService/managedClusters/agentPools", taggable: true, stateful: false, rules: [] },
+  "azure-native:containerservice:MaintenanceConfiguration": { what: "the cluster's auto-upgrade window", arm: "Microsoft.ContainerService/managedClusters/maintenanceConfigurations", taggable: false, stateful: false, rules: [] },
+  "kubernetes:core/v1:Namespace": { what: "a model slot's namespace", taggable: false, stateful: false, rules: [] },
+  "kubernetes:core/v1:ServiceAccount": { what: "a model slot's service account (workload identity)", taggable: false, stateful: false, rules: [] },
+  "kubernetes:core/v1:Secret": { what: "the Hugging Face token of a model slot", taggable: false, stateful: false, rules: [] },
+  "kubernetes:core/v1:Service": { what: "a model target's internal load balancer", taggable: false, stateful: false, rules: [] },
+  "kubernetes:apps/v1:StatefulSet": { what: "a model target's vLLM servers (a model cache per pod)", taggable: false, stateful: false, rules: ["lifecycle-endpoint-live-slot"] },
+  "kubernetes:apps/v1:DaemonSet": { what: "the NVIDIA device plugin", taggable: false, stateful: false, rules: [] },
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy": { what: "who may reach a model target (the gateway subnet, the metrics scraper)", taggable: false, stateful: false, rules: [] },
+  "kubernetes:policy/v1:PodDisruptionBudget": { what: "a model target's disruption budget", taggable: false, stateful: false, rules: [] },
+  "kubernetes:keda.sh/v1alpha1:ScaledObject": { what: "a model target's queue-depth autoscaler (KEDA)", taggable: false, stateful: false, rules: [] },
 } as const satisfies Record<string, TypeEntry>;
 
 export const CATALOGUE: Readonly<Record<string, TypeEntry>> = TYPE_CATALOGUE;

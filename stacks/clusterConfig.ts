@@ -52,7 +52,7 @@ export interface VllmTargetView {
 
 interface StackView {
   readonly environment: "dev" | "prod";
-  readonly network?: { readonly subnets?: { readonly aksNodes: string }; readonly existing?: unknown };
+  readonly network?: { readonly subnets?: { readonly aksNodes: string; readonly gateway: string }; readonly existing?: unknown };
   readonly gateway?: unknown;
   readonly cluster?: ClusterConfig;
   readonly models: Readonly<Record<string, { readonly slots: Partial<Record<"blue" | "green", { readonly weight: number; readonly targets: readonly ({ kind: string } & Partial<VllmTargetView>)[] }>> }>>;
@@ -91,6 +91,9 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
   if (targets.length === 0) return { issues, warnings };
   if (!cluster) issues.push({ path: "cluster", message: `vLLM targets (${targets.map((t) => t.path).join(", ")}) run on AKS: configure cluster with a GPU pool` });
   if (!config.gateway) issues.push({ path: "gateway", message: "vLLM targets are reached only through the gateway: configure gateway" });
+  if (config.network && !config.network.subnets) {
+    issues.push({ path: "network", message: "vLLM targets take static addresses from the address plan and admit the gateway's subnet by range: give network.addressSpace and subnets" });
+  }
   const nodes = config.network?.subnets?.aksNodes ? parseRange(config.network.subnets.aksNodes) : undefined;
   const seenIps = new Map<string, string>();
   const demand = new Map<string, { live: number; all: number }>();

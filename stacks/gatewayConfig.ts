@@ -132,3 +132,21 @@ export function cacheEmbeddingsTarget(targets: readonly PlannedGatewayTarget[], 
   const live = (["blue", "green"] as const).find((slot) => (models[endpoint]?.slots[slot]?.weight ?? 0) > 0);
   return targets.filter((t) => t.endpoint === endpoint && t.slot === live).sort((a, b) => a.priority - b.priority)[0];
 }
+
+/** A gateway backend for one vLLM target: the slot's model servers behind their internal address. */
+export interface VllmGatewayTarget extends TargetRef {
+  /** The target's index within its slot (the serving component's order). */
+  readonly index: number;
+  readonly serviceIp: string;
+}
+
+/** One backend per vLLM target, keyed by its pool and index in the slot. */
+export function vllmGatewayTargets(models: Readonly<Record<string, { slots: Partial<Record<"blue" | "green", { targets: readonly ({ kind: string; pool?: string; priority: number; serviceIp?: string })[] }>> }>>): VllmGatewayTarget[] {
+  return Object.entries(models).flatMap(([endpoint, e]) =>
+    (["blue", "green"] as const).flatMap((slot) =>
+      (e.slots[slot]?.targets ?? []).flatMap((t, index) =>
+        t.kind === "vllm" ? [{ endpoint, slot, key: `vllm-${t.pool}-${index}`, priority: t.priority, kind: "vllm" as const, index, serviceIp: t.serviceIp! }] : [],
+      ),
+    ),
+  );
+}

@@ -1,6 +1,6 @@
 // The Pulumi program: `pulumi up` and the offline plan both load this file (package.json "main").
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigValidationError } from "./config";
+import { CONFIG_NAMESPACE, ConfigValidationError } from "./config";
 import { requirePlatformConfig, type StackConfigInput } from "./load";
 import { AsOfError, asOfDay } from "./asOf";
 import { buildPlatform } from "./platform";
@@ -33,7 +33,9 @@ function readConfig() {
   }
 }
 
-const outputs = buildPlatform(readConfig());
+// The one secret setting: read as a secret output, never as plain config.
+const huggingFaceToken = new pulumi.Config(CONFIG_NAMESPACE).getSecret("huggingFaceToken");
+const outputs = buildPlatform(readConfig(), huggingFaceToken ? { huggingFaceToken } : {});
 
 export const resourceGroupName = outputs.resourceGroupName;
 export const workspaceId = outputs.workspaceId;

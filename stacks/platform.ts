@@ -6,7 +6,9 @@ import { PRIVATE_LINK_GROUP, PrivateLink, PrivateNetwork, accountDnsZones, type 
 import { OpenAiService } from "../components/openai";
 import { ManagedRedis } from "../components/cache";
 import { GATEWAY_TIERS, Gateway } from "../components/gateway";
-import { cacheEmbeddingsTarget, gatewayTargets, retryAfterSeconds } from "./gatewayConfig";
+import { Cluster } from "../components/cluster";
+import { ModelSlot } from "../components/serving";
+import { cacheEmbeddingsTarget, gatewayTargets, retryAfterSeconds, vllmGatewayTargets } from "./gatewayConfig";
 import { effectivePublicNetworkAccess, namingContext, plannedDeployments, requiredDnsZones, WORKLOADS, type PlatformConfig } from "./config";
 
 export interface PlatformOutputs {
@@ -26,8 +28,16 @@ export interface PlatformOutputs {
   readonly gatewayPolicies?: Readonly<Record<string, string>>;
 }
 
+/** Secret settings the program reads with `getSecret`, kept secret outputs end to end. */
+export interface PlatformSecrets {
+  readonly huggingFaceToken?: pulumi.Output<string>;
+}
+
+/** Waiting requests per vLLM replica above which the autoscaler adds one. */
+const WAITING_PER_REPLICA = 5;
+
 /** Composes the platform's components, in dependency order, from a validated config. */
-export function buildPlatform(config: PlatformConfig): PlatformOutputs {
+export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets = {}): PlatformOutputs {
   const naming = namingContext(config);
   const tags = platformTags(config.environment, config.tags);
   const protect = config.environment === "prod";
@@ -123,6 +133,50 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
     cacheHostName = redis.hostName;
   }
 
+  // Self-hosted models: the cluster, then one ModelSlot per vLLM slot of an endpoint.
+  const vllmUrls = new Map<string, string>();
+  if (config.cluster && privateNetwork && config.network?.subnets) {
+    const c = config.cluster;
+    const vllmSlots = Object.entries(config.models).flatMap(([endpoint, e]) =>
+      (["blue", "green"] as const).flatMap((slot) => {
+        const targets = (e.slots[slot]?.targets ?? []).flatMap((t) => (t.kind === "vllm" ? [t] : []));
+        return targets.length > 0 ? [{ endpoint, slot, targets }] : [];
+      }),
+    );
+    const cluster = new Cluster("cluster", {
+      ...common,
+      subscriptionId: config.subscriptionId,
+      location: config.location,
+      subnetId: privateNetwork.subnetIds.aksNodes,
+      workspaceId: core.workspaceId,
+      environment: config.environment,
+      systemPool: c.systemPool,
+      apiServerAuthorizedIpRanges: c.apiServerAuthorizedIpRanges,
+      privateCluster: c.privateCluster,
+      maintenanceWindow: c.maintenanceWindow,
+      gpuPools: c.gpuPools,
+      keda: vllmSlots.some((s) => s.targets.some((t) => (t.maxReplicas ?? t.replicas) > t.replicas)),
+      protect,
+    }, opts);
+    for (const { endpoint, slot, targets } of vllmSlots) {
+      const served = new ModelSlot(`serving-${endpoint}-${slot}`, {
+        ...common,
+        location: config.location,
+        endpoint,
+        slot,
+        targets: targets.map((t) => ({ ...t, maxReplicas: t.maxReplicas ?? t.replicas })),
+        provider: cluster.provider,
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
+        gatewaySubnetCidr: config.network.subnets.gateway,
+        ...(secrets.huggingFaceToken ? { huggingFaceToken: secrets.huggingFaceToken } : {}),
+        waitingPerReplica: WAITING_PER_REPLICA,
+        dependsOn: cluster.gpuReady,
+        environment: config.environment,
+      }, opts);
+      served.backendUrls.forEach((url, index) => vllmUrls.set(`${endpoint}/${slot}/${index}`, url));
+    }
+  }
+
   let gateway: Gateway | undefined;
   if (config.gateway) {
     const g = config.gateway;
@@ -143,7 +197,10 @@ export function buildPlatform(config: PlatformConfig): PlatformOutputs {
       workspaceId: core.workspaceId,
       ...(privateNetwork ? { subnetId: privateNetwork.subnetIds.gateway } : {}),
       models: config.models,
-      targets: targets.map((t) => ({ ...t, url: deploymentUrl(t) })),
+      targets: [
+        ...targets.map((t) => ({ ...t, url: deploymentUrl(t) })),
+        ...vllmGatewayTargets(config.models).map((t) => ({ ...t, url: vllmUrls.get(`${t.endpoint}/${t.slot}/${t.index}`)! })),
+      ],
       tenantId: g.tenantId,
       audiences: g.audiences,
       teams: Object.entries(g.teams).map(([name, t]) => ({ name, applicationIds: t.applications, endpoints: t.endpoints, tokensPerMinute: t.tokensPerMinute, budgetPer: t.budgetPer, subscriptionKeys: t.subscriptionKeys, ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}) })),

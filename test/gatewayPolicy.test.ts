@@ -13,6 +13,9 @@ import { tierProblem } from "../components/gateway/tiers";
 import { backendId, circuitBreaker, poolSpecs, type TargetRef } from "../components/gateway/backends";
 import { PROJECT_DIR, validConfig } from "./helpers";
 
+/** An Azure OpenAI target, as routing sees it. */
+const AOAI = { kind: "azure-openai" as const };
+
 const GOLDEN = join(PROJECT_DIR, "test", "golden", "gateway");
 
 function matchesGolden(name: string, xml: string): void {
@@ -35,7 +38,7 @@ const spec = (auth: ApiPolicySpec["auth"]): ApiPolicySpec => ({
   ],
   identityClientId: "{{gateway-identity-client-id}}",
   retryAfterSeconds: 60,
-  endpoints: endpointRoutes({ ...validConfig("prod").models, chat: { slots: { blue: { weight: 90, targets: [1, 2, 3] }, green: { weight: 10, targets: [1] } } } }),
+  endpoints: endpointRoutes({ ...validConfig("prod").models, chat: { slots: { blue: { weight: 90, targets: [AOAI, AOAI, AOAI] }, green: { weight: 10, targets: [AOAI] } } } }),
 });
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", preserveOrder: false });
@@ -70,8 +73,8 @@ describe("the gateway's API policy", () => {
 
   it("draws slots by cumulative weight, and only live slots", () => {
     const slots = [
-      { slot: "blue" as const, weight: 90, poolId: "b", members: 2 },
-      { slot: "green" as const, weight: 10, poolId: "g", members: 1 },
+      { slot: "blue" as const, weight: 90, poolId: "b", members: 2, kind: "azure-openai" as const },
+      { slot: "green" as const, weight: 10, poolId: "g", members: 1, kind: "azure-openai" as const },
     ];
     expect(slotDraw(slots)).toBe('@((int)context.Variables["draw"] < 90 ? "blue" : "green")');
     expect(slotDraw([{ ...slots[0]!, weight: 0 }, { ...slots[1]!, weight: 100 }])).toBe('@("green")');
@@ -81,7 +84,7 @@ describe("the gateway's API policy", () => {
   });
 
   it("forwards without a retry when every pool has one member", () => {
-    const single = { ...spec("entra-id"), endpoints: [{ endpoint: "chat", slots: [{ slot: "blue" as const, weight: 100, poolId: "p", members: 1 }] }] };
+    const single = { ...spec("entra-id"), endpoints: [{ endpoint: "chat", slots: [{ slot: "blue" as const, weight: 100, poolId: "p", members: 1, kind: "azure-openai" as const }] }] };
     const backend = parser.parse(renderPolicy(apiPolicy(single))).policies.backend;
     expect(backend.retry).toBeUndefined();
     expect(backend["forward-request"]).toMatchObject({ "buffer-request-body": "true" });

@@ -8,6 +8,9 @@ import { poolSpecs, type PoolSpec, type TargetRef } from "../components/gateway/
 import { renderPolicy } from "../components/gateway/policyXml";
 import { endpointRoutes } from "../components/gateway/routes";
 
+/** An Azure OpenAI target, as routing sees it. */
+const AOAI = { kind: "azure-openai" as const };
+
 type XmlNode = Record<string, unknown> & { ":@"?: Record<string, string> };
 
 interface Request {
@@ -190,8 +193,8 @@ const targets: TargetRef[] = [
   { endpoint: "embeddings", slot: "blue", key: "std-swc", priority: 1, kind: "azure-openai" },
 ];
 const models = {
-  chat: { slots: { blue: { weight: 90, targets: [1, 2, 3] }, green: { weight: 10, targets: [1] } } },
-  embeddings: { slots: { blue: { weight: 100, targets: [1] } } },
+  chat: { slots: { blue: { weight: 90, targets: [AOAI, AOAI, AOAI] }, green: { weight: 10, targets: [AOAI] } } },
+  embeddings: { slots: { blue: { weight: 100, targets: [AOAI] } } },
 };
 const CALLER = "aaaaaaaa-0000-4000-8000-000000000001";
 const SEARCH = "bbbbbbbb-0000-4000-8000-000000000001";

@@ -179,6 +179,7 @@ describe("Azure's own limits, checked before deploy", () => {
   it("accepts shared (CGNAT) address space", async () => {
     const raw = rawConfig("prod");
     raw.network = { addressSpace: "100.64.0.0/16", subnets: { gateway: "100.64.0.0/27", privateEndpoints: "100.64.1.0/26", aksNodes: "100.64.16.0/20" } };
+    raw.models.qwen.slots.blue.targets[0].serviceIp = "100.64.31.200";
     const result = await planOf(raw, "prod");
     expect(result.stderr).toBe("");
   });

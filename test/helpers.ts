@@ -31,6 +31,15 @@ export function rawConfig(stack: string): Record<string, any> {
 }
 
 /** Turns a raw config object back into a Pulumi config map. */
+/** A stack's raw config without its self-hosted models (the cluster and vLLM endpoints), for tests about the rest. */
+export function withoutSelfHosted(raw: Record<string, any>): Record<string, any> {
+  const vllm = Object.keys(raw.models).filter((e) => Object.values(raw.models[e].slots).some((s: any) => s.targets.some((t: any) => t.kind === "vllm")));
+  for (const e of vllm) delete raw.models[e];
+  delete raw.cluster;
+  for (const team of Object.values<any>(raw.gateway?.teams ?? {})) team.endpoints = team.endpoints.filter((e: string) => !vllm.includes(e));
+  return raw;
+}
+
 export function pulumiConfigOf(raw: Record<string, unknown>): StackConfig {
   return stackConfigFromDocument({ config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])) }, "test");
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { addressPlanIssues, parseRange } from "../components/network/addressPlan";
 import { accountDnsZones } from "../components/network";
 import { parsePlatformConfig } from "../stacks/config";
-import { rawConfig } from "./helpers";
+import { rawConfig, withoutSelfHosted } from "./helpers";
 
 const good = { addressSpace: "10.40.0.0/16", subnets: { gateway: "10.40.0.0/27", privateEndpoints: "10.40.1.0/26", aksNodes: "10.40.16.0/20" } };
 
@@ -28,7 +28,7 @@ describe("address plan", () => {
 
 describe("network config", () => {
   const issues = (mutate: (raw: Record<string, any>) => void) => {
-    const raw = rawConfig("prod");
+    const raw = withoutSelfHosted(rawConfig("prod"));
     mutate(raw);
     const result = parsePlatformConfig(raw);
     return result.ok ? [] : result.issues.map((i) => `${i.path}: ${i.message}`);

@@ -96,13 +96,14 @@ describe("prod plan", () => {
     prod = await planStack("prod");
   });
 
-  it("registers two accounts, five deployments, the network, the cache and the gateway", () => {
+  it("registers two accounts, five deployments, the network, the cache, the gateway and the cluster", () => {
     expect(prod.run.errors).toEqual([]);
     expect(countByType(prod)).toMatchObject({
       [ACCOUNT]: 2,
       [RAI]: 2,
       [DEPLOYMENT]: 5,
-      "azure-native:monitor:DiagnosticSetting": 5,
+      // Accounts, Redis cluster and database, API Management, AKS.
+      "azure-native:monitor:DiagnosticSetting": 6,
       "azure-native:network:VirtualNetwork": 1,
       "azure-native:network:Subnet": 3,
       "azure-native:network:NetworkSecurityGroup": 3,
@@ -112,10 +113,16 @@ describe("prod plan", () => {
       "azure-native:privatedns:VirtualNetworkLink": 2,
       "azure-native:redisenterprise:RedisEnterprise": 1,
       "azure-native:redisenterprise:Database": 1,
-      "azure-native:managedidentity:UserAssignedIdentity": 1,
+      // The gateway's, AKS's control plane, and the qwen/blue model slot's.
+      "azure-native:managedidentity:UserAssignedIdentity": 3,
       // OpenAI User per account for the gateway identity, Monitoring Metrics Publisher for its logger,
-      // OpenAI User on the embeddings account for the service's own identity (semantic cache).
-      "azure-native:authorization:RoleAssignment": 4,
+      // OpenAI User on the embeddings account for the service's own identity (semantic cache), Network
+      // Contributor on the nodes' subnet for AKS.
+      "azure-native:authorization:RoleAssignment": 5,
+      "azure-native:containerservice:ManagedCluster": 1,
+      "azure-native:containerservice:AgentPool": 1,
+      "kubernetes:apps/v1:StatefulSet": 1,
+      "kubernetes:apps/v1:DaemonSet": 1,
       "azure-native:apimanagement:ApiManagementService": 1,
       "azure-native:apimanagement:ApiOperationPolicy": 2,
       "azure-native:apimanagement:Cache": 1,
@@ -160,7 +167,7 @@ describe("prod plan", () => {
   });
 
   it("grants the gateway identity Cognitive Services OpenAI User on each account, with ARM guid() names", () => {
-    const identity = resourcesOfType(prod.stackExport, "azure-native:managedidentity:UserAssignedIdentity")[0]!;
+    const identity = resourcesOfType(prod.stackExport, "azure-native:managedidentity:UserAssignedIdentity").find((i) => i.inputs.resourceName === "id-genai-prod-gateway")!;
     const grants = resourcesOfType(prod.stackExport, "azure-native:authorization:RoleAssignment").filter((g) => g.inputs.principalId === identity.outputs.principalId && String(g.inputs.roleDefinitionId).endsWith("5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"));
     expect(grants.map((g) => g.inputs.scope).sort()).toEqual(resourcesOfType(prod.stackExport, ACCOUNT).map((a) => a.id).sort());
     for (const g of grants) {
@@ -179,6 +186,7 @@ describe("prod plan", () => {
       "azure-native:apimanagement:ApiManagementService",
       "azure-native:applicationinsights:Component",
       ACCOUNT,
+      "azure-native:containerservice:ManagedCluster",
       "azure-native:operationalinsights:Workspace",
       "azure-native:redisenterprise:Database",
       "azure-native:redisenterprise:RedisEnterprise",
@@ -352,7 +360,7 @@ describe("cache data access with Entra ID", () => {
     raw.cache.dataAccess = ["gateway"];
     const planned = await planStack("prod", { config: pulumiConfigOf(raw) });
     expect(planned.run.errors).toEqual([]);
-    const identity = resourcesOfType(planned.stackExport, "azure-native:managedidentity:UserAssignedIdentity")[0]!;
+    const identity = resourcesOfType(planned.stackExport, "azure-native:managedidentity:UserAssignedIdentity").find((i) => i.inputs.resourceName === "id-genai-prod-gateway")!;
     const assignments = resourcesOfType(planned.stackExport, "azure-native:redisenterprise:AccessPolicyAssignment");
     expect(assignments.map((a) => a.inputs)).toEqual([
       expect.objectContaining({ accessPolicyAssignmentName: "gateway", accessPolicyName: "default", databaseName: "default", user: { objectId: identity.outputs.principalId } }),

@@ -24,7 +24,9 @@ describe("gateway routes", () => {
       ["chat", "blue", 100, "pool-chat-blue"],
       ["chat", "green", 0, "pool-chat-green"],
       ["embeddings", "blue", 100, "pool-embeddings-blue"],
+      ["qwen", "blue", 100, "pool-qwen-blue"],
     ]);
+    expect(routes[3]!.members.map((m) => `${m.priority} ${m.deployment}@${m.account}`)).toEqual(["1 vLLM a100-0@10.40.31.200"]);
     expect(routes[0]!.members.map((m) => `${m.priority} ${m.deployment}@${m.account}${m.spillover ? ` -> ${m.spillover}` : ""}`)).toEqual([
       "1 chat-blue-gpt-5-gptu@swc -> chat-blue-gpt-5-gstd",
       "2 chat-blue-gpt-5-gstd@eus2",

@@ -30,6 +30,10 @@ export const CREATE_MINUTES: Readonly<Record<string, number>> = {
   "azure-native:redisenterprise:AccessPolicyAssignment": 1,
   "azure-native:monitor:DiagnosticSetting": 0.2,
   "azure-native:apimanagement:Cache": 0.5,
+  "azure-native:containerservice:ManagedCluster": 10,
+  "azure-native:containerservice:AgentPool": 10,
+  // Pulumi waits for the servers to be ready: the first start downloads and loads the model.
+  "kubernetes:apps/v1:StatefulSet": 20,
 };
 
 /** API Management children (APIs, operations, policies, backends...) take seconds. */
@@ -41,6 +45,7 @@ export function createMinutes(type: string, inputs: Readonly<Record<string, unkn
     const sku = (inputs.sku as { name?: string } | undefined)?.name as GatewaySku | undefined;
     return (sku && GATEWAY_TIERS[sku]?.createMinutes) || 60;
   }
+  if (type in CREATE_MINUTES) return CREATE_MINUTES[type]!;
   if (!type.startsWith("azure-native:")) return 0;
   return CREATE_MINUTES[type] ?? DEFAULT_CREATE_MINUTES;
 }

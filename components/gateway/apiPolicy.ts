@@ -59,6 +59,8 @@ export interface SlotRoute {
   readonly poolId: string;
   /** How many backends the pool holds (a retry can try each once). */
   readonly members: number;
+  /** What serves the slot: Azure OpenAI (the gateway signs in with its identity) or vLLM in the cluster. */
+  readonly kind: "azure-openai" | "vllm";
 }
 
 export interface EndpointRoute {
@@ -127,12 +129,18 @@ export function slotDraw(slots: readonly SlotRoute[]): string {
   return expression(`${branches.join("")}${csString(live[live.length - 1]!.slot)}`);
 }
 
-function endpointRouting(route: EndpointRoute): PolicyNode[] {
+function endpointRouting(route: EndpointRoute, identityClientId: string): PolicyNode[] {
   const live = route.slots.filter((s) => s.weight > 0);
   return [
     ...(live.length > 1 ? [setVariable("draw", expression("new Random().Next(100)"))] : []),
     setVariable("slot", slotDraw(route.slots)),
-    choose(live.map((s) => ({ condition: expression(`${variable("slot")} == ${csString(s.slot)}`), then: [setBackendService(s.poolId)] }))),
+    choose(
+      live.map((s) => ({
+        condition: expression(`${variable("slot")} == ${csString(s.slot)}`),
+        // Azure OpenAI gets the gateway identity's token; a vLLM server in the cluster never sees it.
+        then: [setBackendService(s.poolId), ...(s.kind === "azure-openai" ? [authenticationManagedIdentity(COGNITIVE_SERVICES_RESOURCE, identityClientId)] : [])],
+      })),
+    ),
   ];
 }
 
@@ -217,12 +225,11 @@ export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
       setHeader("api-key", "delete"),
       setVariable("endpoint", expression(ENDPOINT_OF_REQUEST)),
       choose(
-        spec.endpoints.map((e) => ({ condition: expression(`${variable("endpoint")} == ${csString(e.endpoint)}`), then: endpointRouting(e) })),
+        spec.endpoints.map((e) => ({ condition: expression(`${variable("endpoint")} == ${csString(e.endpoint)}`), then: endpointRouting(e, spec.identityClientId) })),
         [jsonError(404, "Not Found", "UnknownEndpoint", `This gateway serves: ${known.join(", ")}`)],
       ),
       teamLimits(spec),
       ...backendPath(),
-      authenticationManagedIdentity(COGNITIVE_SERVICES_RESOURCE, spec.identityClientId),
       llmEmitTokenMetric("genai-gateway", [
         { name: "API ID" },
         { name: "Team", value: expression(variable("team")) },

@@ -19,7 +19,7 @@ const document = (): PolicyDocument =>
     teams: [{ name: "assistant", applicationIds: ["app"], endpoints: ["chat"], tokensPerMinute: 1000 }],
     identityClientId: "{{gateway-identity-client-id}}",
     retryAfterSeconds: 60,
-    endpoints: [{ endpoint: "chat", slots: [{ slot: "blue", weight: 100, poolId: "pool-chat-blue", members: 2 }] }],
+    endpoints: [{ endpoint: "chat", slots: [{ slot: "blue", weight: 100, poolId: "pool-chat-blue", members: 2, kind: "azure-openai" }] }],
   });
 const policyResource = (xml: string): FakeResource => ({ type: TYPES.apimApiPolicy, name: "gateway-openai-policy", props: { format: "rawxml", value: xml } });
 const compliant = () => policyResource(renderPolicy(document()));

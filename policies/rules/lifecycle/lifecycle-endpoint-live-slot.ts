@@ -6,7 +6,7 @@ export type EndpointWeights = Record<string, Partial<Record<"blue" | "green", nu
 
 export const lifecycleEndpointLiveSlot: StackValidationPolicy = {
   name: "lifecycle-endpoint-live-slot",
-  description: "Every model endpoint has valid slot weights (0-100, summing to 100) and each slot taking traffic is backed by deployments in this stack.",
+  description: "Every model endpoint has valid slot weights (0-100, summing to 100) and each slot taking traffic is backed by deployments (Azure OpenAI) or model servers (vLLM StatefulSets) in this stack.",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist(16),
@@ -20,7 +20,11 @@ export const lifecycleEndpointLiveSlot: StackValidationPolicy = {
       report("no endpoints in the policy config: run with --policy-pack-config out/<stack>/policy-config.json");
       return;
     }
-    const deployments = ofType(args.resources, TYPES.openAiDeployment);
+    // An Azure OpenAI deployment carries its endpoint and slot as tags; a vLLM StatefulSet as labels.
+    const serving = [
+      ...ofType(args.resources, TYPES.openAiDeployment).map((d) => ({ endpoint: d.props.tags?.endpoint, slot: d.props.tags?.slot })),
+      ...ofType(args.resources, TYPES.statefulSet).map((s) => ({ endpoint: s.props.metadata?.labels?.["genai-platform/endpoint"], slot: s.props.metadata?.labels?.["genai-platform/slot"] })),
+    ];
     for (const [endpoint, slots] of Object.entries(endpoints)) {
       const weights = Object.entries(slots);
       const bad = weights.filter(([, w]) => !Number.isInteger(w) || w! < 0 || w! > 100);
@@ -30,7 +34,7 @@ export const lifecycleEndpointLiveSlot: StackValidationPolicy = {
       const live = weights.filter(([, w]) => (w ?? 0) > 0);
       if (live.length === 0) report(`${endpoint}: no slot takes traffic`);
       for (const [slot] of live) {
-        if (!deployments.some((d) => d.props.tags?.endpoint === endpoint && d.props.tags?.slot === slot)) {
+        if (!serving.some((d) => d.endpoint === endpoint && d.slot === slot)) {
           report(`${endpoint}/${slot} takes traffic but no deployment in this stack serves it`);
         }
       }

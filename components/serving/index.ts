@@ -1,0 +1,237 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { WorkloadIdentity } from "../identity";
+import type { NamingContext } from "../core/naming";
+import { GPU_POOL_LABEL, GPU_TAINT } from "../cluster";
+
+export * from "./vllmReleases";
+
+/** The port vLLM's OpenAI-compatible server listens on, in the pod and on the internal load balancer. */
+export const VLLM_PORT = 8000;
+/** Where the in-cluster Prometheus answers (the observability component's kube-prometheus-stack). */
+export const IN_CLUSTER_PROMETHEUS = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090";
+/** The namespace whose pods may scrape model servers' metrics. */
+export const METRICS_NAMESPACE = "monitoring";
+
+/** One vLLM target of a slot: a StatefulSet of replicas on one GPU pool behind one internal address. */
+export interface VllmTargetSpec {
+  readonly pool: string;
+  readonly model: string;
+  readonly revision: string;
+  readonly image: string;
+  readonly replicas: number;
+  readonly maxReplicas: number;
+  readonly gpusPerReplica: number;
+  readonly gpuMemoryUtilization: number;
+  readonly maxModelLen?: number;
+  readonly cacheGiB: number;
+  readonly serviceIp: string;
+}
+
+export interface ModelSlotArgs {
+  readonly naming: NamingContext;
+  readonly location: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly endpoint: string;
+  readonly slot: "blue" | "green";
+  readonly targets: readonly VllmTargetSpec[];
+  readonly provider: k8s.Provider;
+  readonly oidcIssuerUrl: pulumi.Input<string>;
+  /** The gateway's subnet: the only network (besides the metrics scraper) that reaches the model servers. */
+  readonly gatewaySubnetCidr: string;
+  /** A Hugging Face token for gated models (a secret), if the stack has one. */
+  readonly huggingFaceToken?: pulumi.Output<string>;
+  /** Waiting requests per replica above which KEDA adds a replica. */
+  readonly waitingPerReplica: number;
+  /** Resources the pods must wait for (the GPU pools and the device plugin). */
+  readonly dependsOn: readonly pulumi.Resource[];
+  readonly environment: "dev" | "prod";
+}
+
+/** Kubernetes names: lower-case DNS labels. */
+const label = (...parts: string[]) => parts.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").slice(0, 63).replace(/-$/, "");
+
+/** The arguments of `vllm serve` for a target: the endpoint name is the served model name. */
+export function vllmArgs(endpoint: string, t: Pick<VllmTargetSpec, "model" | "revision" | "gpusPerReplica" | "gpuMemoryUtilization" | "maxModelLen">): string[] {
+  return [
+    t.model,
+    "--revision", t.revision,
+    "--served-model-name", endpoint,
+    "--tensor-parallel-size", String(t.gpusPerReplica),
+    "--gpu-memory-utilization", String(t.gpuMemoryUtilization),
+    ...(t.maxModelLen ? ["--max-model-len", String(t.maxModelLen)] : []),
+    "--host", "0.0.0.0",
+    "--port", String(VLLM_PORT),
+  ];
+}
+
+/** The PromQL KEDA scales a target on: requests waiting in that slot's servers. */
+export function queueDepthQuery(namespace: string, endpoint: string): string {
+  return `sum(vllm:num_requests_waiting{namespace="${namespace}",model_name="${endpoint}"})`;
+}
+
+/**
+ * One vLLM slot of an endpoint: its namespace, a service account federated to its own managed
+ * identity, the Hugging Face token, and per target a StatefulSet (a model cache per pod), an internal
+ * load balancer at its static address, a network policy, a disruption budget and queue-depth scaling.
+ */
+export class ModelSlot extends pulumi.ComponentResource {
+  /** The gateway's backend URL of each target, in target order. */
+  readonly backendUrls: string[];
+
+  constructor(name: string, args: ModelSlotArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("genai:serving:ModelSlot", name, {}, opts);
+    const k = { parent: this, provider: args.provider };
+    const namespaceName = label("vllm", args.endpoint, args.slot);
+    const slotLabels = { "app.kubernetes.io/name": "vllm", "app.kubernetes.io/part-of": "genai-platform", "genai-platform/endpoint": args.endpoint, "genai-platform/slot": args.slot };
+    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+      metadata: { name: namespaceName, labels: { ...slotLabels, "pod-security.kubernetes.io/enforce": "restricted" } },
+    }, k);
+
+    const serviceAccountName = "vllm";
+    const identity = new WorkloadIdentity(`${name}-identity`, {
+      naming: args.naming,
+      workload: label("vllm", args.endpoint, args.slot),
+      location: args.location,
+      resourceGroupName: args.resourceGroupName,
+      tags: args.tags,
+      federatedSubjects: [{ name: "kubernetes", issuer: args.oidcIssuerUrl, subject: `system:serviceaccount:${namespaceName}:${serviceAccountName}` }],
+    }, { parent: this });
+    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, {
+      metadata: { name: serviceAccountName, namespace: namespace.metadata.name, labels: slotLabels, annotations: { "azure.workload.identity/client-id": identity.clientId } },
+      automountServiceAccountToken: false,
+    }, k);
+    const token = args.huggingFaceToken
+      ? new k8s.core.v1.Secret(`${name}-hf-token`, {
+          metadata: { name: "hf-token", namespace: namespace.metadata.name, labels: slotLabels },
+          type: "Opaque",
+          stringData: { token: args.huggingFaceToken },
+        }, k)
+      : undefined;
+
+    this.backendUrls = [];
+    args.targets.forEach((t, index) => {
+      const targetName = label("vllm", t.pool, String(index));
+      const podLabels = { ...slotLabels, "genai-platform/target": targetName, "genai-platform/gpu-pool": t.pool, "azure.workload.identity/use": "true" };
+      const selector = { "genai-platform/target": targetName, "genai-platform/slot": args.slot };
+      const statefulSet = new k8s.apps.v1.StatefulSet(`${name}-${targetName}`, {
+        metadata: { name: targetName, namespace: namespace.metadata.name, labels: podLabels },
+        spec: {
+          serviceName: targetName,
+          replicas: t.replicas,
+          podManagementPolicy: "Parallel",
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels: podLabels },
+            spec: {
+              serviceAccountName: serviceAccount.metadata.name,
+              automountServiceAccountToken: false,
+              nodeSelector: { [GPU_POOL_LABEL]: t.pool },
+              tolerations: [{ key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect }],
+              securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+              terminationGracePeriodSeconds: 120,
+              containers: [{
+                name: "vllm",
+                image: t.image,
+                command: ["vllm", "serve"],
+                args: vllmArgs(args.endpoint, t),
+                ports: [{ name: "http", containerPort: VLLM_PORT }],
+                env: [
+                  // Every cache the server writes goes to the pod's own volume; the image stays read-only.
+                  { name: "HF_HOME", value: "/cache/huggingface" },
+                  { name: "HOME", value: "/cache/home" },
+                  { name: "XDG_CACHE_HOME", value: "/cache/xdg" },
+                  { name: "VLLM_CACHE_ROOT", value: "/cache/vllm" },
+                  ...(token ? [{ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: token.metadata.name, key: "token" } } }] : []),
+                ],
+                resources: {
+                  requests: { "nvidia.com/gpu": String(t.gpusPerReplica), cpu: String(4 * t.gpusPerReplica), memory: `${32 * t.gpusPerReplica}Gi` },
+                  limits: { "nvidia.com/gpu": String(t.gpusPerReplica), memory: `${48 * t.gpusPerReplica}Gi` },
+                },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                // A first start downloads the model: up to 60 minutes before the server answers.
+                startupProbe: { httpGet: { path: "/health", port: VLLM_PORT }, periodSeconds: 10, failureThreshold: 360 },
+                readinessProbe: { httpGet: { path: "/health", port: VLLM_PORT }, periodSeconds: 5, failureThreshold: 3 },
+                livenessProbe: { httpGet: { path: "/health", port: VLLM_PORT }, periodSeconds: 15, failureThreshold: 4 },
+                volumeMounts: [
+                  { name: "cache", mountPath: "/cache" },
+                  { name: "dshm", mountPath: "/dev/shm" },
+                  { name: "tmp", mountPath: "/tmp" },
+                ],
+              }],
+              volumes: [
+                // Tensor-parallel workers share memory through /dev/shm.
+                { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${8 * t.gpusPerReplica}Gi` } },
+                { name: "tmp", emptyDir: { sizeLimit: "4Gi" } },
+              ],
+            },
+          },
+          // A model cache per pod: replicas never share one ReadWriteOnce disk.
+          volumeClaimTemplates: [{
+            metadata: { name: "cache", labels: slotLabels },
+            spec: { accessModes: ["ReadWriteOnce"], storageClassName: "managed-csi-premium", resources: { requests: { storage: `${t.cacheGiB}Gi` } } },
+          }],
+        },
+      }, { ...k, dependsOn: [...args.dependsOn], customTimeouts: { create: "75m", update: "75m" } });
+
+      new k8s.core.v1.Service(`${name}-${targetName}-service`, {
+        metadata: {
+          name: targetName,
+          namespace: namespace.metadata.name,
+          labels: slotLabels,
+          annotations: {
+            "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+            "service.beta.kubernetes.io/azure-load-balancer-ipv4": t.serviceIp,
+          },
+        },
+        spec: {
+          type: "LoadBalancer",
+          // Local keeps the gateway's address as the source, so the network policy can admit it.
+          externalTrafficPolicy: "Local",
+          selector,
+          ports: [{ name: "http", port: VLLM_PORT, targetPort: VLLM_PORT }],
+        },
+      }, k);
+
+      new k8s.networking.v1.NetworkPolicy(`${name}-${targetName}-ingress`, {
+        metadata: { name: targetName, namespace: namespace.metadata.name, labels: slotLabels },
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ["Ingress"],
+          ingress: [
+            { from: [{ ipBlock: { cidr: args.gatewaySubnetCidr } }], ports: [{ protocol: "TCP", port: VLLM_PORT }] },
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": METRICS_NAMESPACE } } }], ports: [{ protocol: "TCP", port: VLLM_PORT }] },
+          ],
+        },
+      }, k);
+
+      new k8s.policy.v1.PodDisruptionBudget(`${name}-${targetName}-pdb`, {
+        metadata: { name: targetName, namespace: namespace.metadata.name, labels: slotLabels },
+        spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+      }, k);
+
+      if (t.maxReplicas > t.replicas) {
+        new k8s.apiextensions.CustomResource(`${name}-${targetName}-autoscaler`, {
+          apiVersion: "keda.sh/v1alpha1",
+          kind: "ScaledObject",
+          metadata: { name: targetName, namespace: namespace.metadata.name, labels: slotLabels },
+          spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: targetName },
+            minReplicaCount: t.replicas,
+            maxReplicaCount: t.maxReplicas,
+            // GPU cold starts take minutes: scale down slowly.
+            cooldownPeriod: 600,
+            fallback: { failureThreshold: 3, replicas: t.replicas },
+            triggers: [{
+              type: "prometheus",
+              metadata: { serverAddress: IN_CLUSTER_PROMETHEUS, query: queueDepthQuery(namespaceName, args.endpoint), threshold: String(args.waitingPerReplica), activationThreshold: "1" },
+            }],
+          },
+        }, { ...k, dependsOn: [statefulSet] });
+      }
+      this.backendUrls.push(`http://${t.serviceIp}:${VLLM_PORT}/v1`);
+    });
+    this.registerOutputs({ backendUrls: this.backendUrls });
+  }
+}
