@@ -13,6 +13,7 @@ import { buildStackExport } from "./stackExport";
 import { ArtifactWriteError, writeArtifacts } from "./outWriter";
 import { EXIT } from "./exitCodes";
 import { GATEWAY_ARTIFACTS, gatewayPolicyFiles } from "./gatewayArtifacts";
+import { K8S_ARTIFACTS, k8sManifestFiles } from "./k8sArtifacts";
 
 
 export interface PlanArgs {
@@ -85,7 +86,8 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
       { path: "stack.json", content: `${JSON.stringify(stackExport, null, 2)}\n` },
       { path: "policy-config.json", content: `${JSON.stringify(policyConfig, null, 2)}\n` },
       ...gatewayPolicyFiles(run.resources),
-    ], undefined, [GATEWAY_ARTIFACTS]);
+      ...k8sManifestFiles(run.resources),
+    ], undefined, [GATEWAY_ARTIFACTS, K8S_ARTIFACTS]);
   } catch (error) {
     if (!(error instanceof ArtifactWriteError)) throw error;
     io.err(`plan: --out ${args.outDir}: ${error.message}; nothing was written\n`);
@@ -99,7 +101,12 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
     io.out(`${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, gatewayPolicies, verified: args.verify }, null, 2)}\n`);
   } else {
     const policyFiles = gatewayPolicyFiles(run.resources).length;
-    const wrote = `Wrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""}, ${relative(process.cwd(), policyConfigPath)}${policyFiles ? ` and ${policyFiles} gateway policies in ${relative(process.cwd(), join(stackDir, GATEWAY_ARTIFACTS))}` : ""}`;
+    const manifests = k8sManifestFiles(run.resources).length;
+    const extra = [
+      ...(policyFiles ? [`${policyFiles} gateway policies in ${relative(process.cwd(), join(stackDir, GATEWAY_ARTIFACTS))}`] : []),
+      ...(manifests ? [`${manifests} Kubernetes manifests in ${relative(process.cwd(), join(stackDir, K8S_ARTIFACTS))}`] : []),
+    ];
+    const wrote = `Wrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""}, ${relative(process.cwd(), policyConfigPath)}${extra.map((e) => `, ${e}`).join("")}`;
     io.out(`${renderPlanReport(report)}\n\n${renderPolicyReport(policyResult)}\n\n${wrote}\n`);
   }
   return exitCodeOf(policyResult) === 0 ? EXIT.ok : EXIT.policy;

@@ -34,7 +34,7 @@ export interface StackExport {
   };
 }
 
-function isSecret(value: unknown): value is Record<string, unknown> {
+export function isSecret(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 

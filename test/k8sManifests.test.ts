@@ -1,0 +1,76 @@
+// Every Kubernetes object the plans deploy, validated against its JSON schema: kubernetes-models for
+// the built-in kinds, @kubernetes-models/keda for KEDA's. A kind without a schema here fails the test.
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { plan } from "../cli/plan";
+import { PROJECT_DIR, rawConfig } from "./helpers";
+import { stringify } from "yaml";
+import { writeFileSync } from "node:fs";
+
+const load = createRequire(__filename);
+
+/** The model class of a manifest's apiVersion and kind, from the package that owns its group. */
+function schemaOf(apiVersion: string, kind: string): new (data: unknown) => { validate(): void } {
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  const module = group === "keda.sh" ? load(`@kubernetes-models/keda/keda.sh/${version}`) : load(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`);
+  const model = module[kind!];
+  if (!model) throw new Error(`no schema for ${apiVersion} ${kind}`);
+  return model;
+}
+
+async function manifestsOf(stack: string, configFile?: string): Promise<{ file: string; manifest: Record<string, any> }[]> {
+  const out = mkdtempSync(join(tmpdir(), "genai-k8s-"));
+  const code = await plan(["--stack", stack, "--out", out, ...(configFile ? ["--config-file", configFile] : [])], PROJECT_DIR, { out: () => true, err: () => true });
+  expect(code).toBe(0);
+  const dir = join(out, stack, "k8s");
+  return readdirSync(dir).map((file) => ({ file, manifest: parse(readFileSync(join(dir, file), "utf8")) }));
+}
+
+describe("the prod plan's Kubernetes manifests", () => {
+  it("each validate against the schema of their kind", async () => {
+    const manifests = await manifestsOf("prod");
+    expect(manifests.map((m) => m.manifest.kind).sort()).toEqual(["DaemonSet", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "ScaledObject", "Service", "ServiceAccount", "StatefulSet"]);
+    for (const { file, manifest } of manifests) {
+      const Model = schemaOf(manifest.apiVersion, manifest.kind);
+      expect(() => new Model(manifest).validate(), file).not.toThrow();
+    }
+  });
+
+  it("a broken manifest fails its schema (the validation can fail)", () => {
+    const Model = schemaOf("apps/v1", "StatefulSet");
+    expect(() => new Model({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "x" }, spec: { replicas: "two", selector: {}, serviceName: "x", template: {} } }).validate()).toThrow();
+    const ScaledObject = schemaOf("keda.sh/v1alpha1", "ScaledObject");
+    expect(() => new ScaledObject({ apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "x" }, spec: { triggers: [] } }).validate()).toThrow();
+  });
+
+  it("runs vLLM as the issue of a model server demands: pinned image, GPUs = tensor parallel size, probes, no privilege, a cache per pod", async () => {
+    const { manifest } = (await manifestsOf("prod")).find((m) => m.manifest.kind === "StatefulSet")!;
+    const pod = manifest.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.image).toBe("vllm/vllm-openai:v0.30.0");
+    expect(container.args).toEqual(expect.arrayContaining(["--served-model-name", "qwen", "--tensor-parallel-size", "1"]));
+    expect(container.resources.limits["nvidia.com/gpu"]).toBe(container.resources.requests["nvidia.com/gpu"]);
+    expect(pod.tolerations).toEqual([{ key: "sku", operator: "Equal", value: "gpu", effect: "NoSchedule" }]);
+    expect(pod.nodeSelector).toEqual({ "genai-platform/gpu-pool": "a100" });
+    expect(container.startupProbe.httpGet.path).toBe("/health");
+    expect(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold).toBeGreaterThanOrEqual(30 * 60);
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+    expect(pod.volumes.find((v: any) => v.name === "dshm").emptyDir.medium).toBe("Memory");
+    expect(manifest.spec.volumeClaimTemplates[0].spec.accessModes).toEqual(["ReadWriteOnce"]);
+  });
+
+  it("keeps the Hugging Face token secret: the manifest holds only a marker, in the shape its schema wants", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "genai-k8s-")), "Pulumi.prod.yaml");
+    const raw = rawConfig("prod");
+    const config = Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v]));
+    writeFileSync(file, stringify({ config: { ...config, "genai-platform:huggingFaceToken": { secure: "v1:AAAAbm90LXJlYWwtY2lwaGVydGV4dA==" } } }, { aliasDuplicateObjects: false }));
+    const secret = (await manifestsOf("prod", file)).find((m) => m.manifest.kind === "Secret")!;
+    expect(secret.manifest.stringData).toEqual({ token: "[secret]" });
+    const Model = schemaOf("v1", "Secret");
+    expect(() => new Model(secret.manifest).validate()).not.toThrow();
+  });
+});
