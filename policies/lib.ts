@@ -275,3 +275,20 @@ export function deploymentFacts(d: PolicyResource) {
 export function describe(resource: { name: string; type: string }): string {
   return `${resource.name} (${resource.type})`;
 }
+
+/** Workload kinds whose pod template rules read (StatefulSet, DaemonSet, Deployment). */
+export const WORKLOAD_TYPES: ReadonlySet<string> = new Set(["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:Deployment"]);
+
+/** The pod spec of a workload's template, and its containers (init containers included). */
+export function podOf(props: Record<string, any>): { spec: Record<string, any>; containers: Record<string, any>[] } {
+  const spec = props.spec?.template?.spec ?? {};
+  return { spec, containers: [...(spec.initContainers ?? []), ...(spec.containers ?? [])] };
+}
+
+/** A resource rule on Kubernetes workloads: `check` sees the pod spec and the containers. */
+export function forWorkloads(check: (pod: ReturnType<typeof podOf>, report: (message: string) => void) => void) {
+  return (args: ResourceValidationArgs, report: ReportViolation): void => {
+    if (!WORKLOAD_TYPES.has(baseType(args.type))) args.notApplicable("applies only to Kubernetes workloads");
+    check(podOf(args.props), (message) => report(message));
+  };
+}

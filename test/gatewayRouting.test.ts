@@ -33,6 +33,8 @@ interface World {
   readonly saturated: ReadonlySet<string>;
   /** Token-limit counters that are spent (the gateway's own 429). */
   readonly spentCounters?: ReadonlySet<string>;
+  /** Backends that fail with 503 (a vLLM server restarting): their breaker trips on 5xx. */
+  readonly failing?: ReadonlySet<string>;
 }
 
 interface Outcome {
@@ -152,6 +154,10 @@ function run(xml: string, request: Request, world: World): Outcome {
     if (world.saturated.has(member.backendId)) {
       open.add(member.backendId); // a 429 trips that member's breaker
       return 429;
+    }
+    if (world.failing?.has(member.backendId)) {
+      open.add(member.backendId);
+      return 503;
     }
     return 200;
   };
@@ -284,5 +290,38 @@ describe("client requests through the gateway policy", () => {
   it("fails on a policy element it does not model", () => {
     const xml = xmlOf().replace("<base/>\n    <validate-azure-ad-token", "<base/>\n    <cache-lookup vary-by-developer=\"false\"/>\n    <validate-azure-ad-token");
     expect(() => run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1 }, world())).toThrow("does not model the inbound element <cache-lookup>");
+  });
+});
+
+describe("a self-hosted (vLLM) slot through the gateway", () => {
+  // qwen mid-move from Azure OpenAI (blue) to vLLM (green): green has two vLLM targets on two GPU pools.
+  const mixedTargets: TargetRef[] = [
+    { endpoint: "qwen", slot: "blue", key: "gstd-swc", priority: 1, kind: "azure-openai" },
+    { endpoint: "qwen", slot: "green", key: "vllm-a100-0", priority: 1, kind: "vllm" },
+    { endpoint: "qwen", slot: "green", key: "vllm-h100-1", priority: 2, kind: "vllm" },
+  ];
+  const VLLM = { kind: "vllm" as const };
+  const mixed = { qwen: { slots: { blue: { weight: 50, targets: [AOAI] }, green: { weight: 50, targets: [VLLM, VLLM] } } } };
+  const xml = renderPolicy(apiPolicy({ auth: "entra-id", tenantId: "t", audiences: ["a"], teams: [{ name: "assistant", applicationIds: [CALLER], endpoints: ["qwen"], tokensPerMinute: 1000 }], identityClientId: "{{x}}", endpoints: endpointRoutes(mixed), retryAfterSeconds: 60 }));
+  const mixedWorld = (failing: string[] = []): World => ({ pools: poolSpecs(mixedTargets), tripped: new Set(), saturated: new Set(), failing: new Set(failing) });
+
+  it("sends the vLLM slot's calls to its pool, without the gateway identity's token", () => {
+    const green = run(xml, { shape: "v1", endpoint: "qwen", callerApp: CALLER, draw: 50 }, mixedWorld());
+    expect(green).toMatchObject({ status: 200, slot: "green", backend: "be-qwen-green-vllm-a100-0", path: "/chat/completions" });
+    expect(green.auth).toBeUndefined();
+    const blue = run(xml, { shape: "v1", endpoint: "qwen", callerApp: CALLER, draw: 49 }, mixedWorld());
+    expect(blue).toMatchObject({ status: 200, slot: "blue", auth: "https://cognitiveservices.azure.com" });
+  });
+
+  it("fails over to the second GPU pool when the first target's servers answer 503", () => {
+    expect(run(xml, { shape: "azure-openai", endpoint: "qwen", callerApp: CALLER, draw: 99 }, mixedWorld(["be-qwen-green-vllm-a100-0"]))).toMatchObject({
+      status: 200,
+      slot: "green",
+      tried: ["be-qwen-green-vllm-a100-0", "be-qwen-green-vllm-h100-1"],
+    });
+  });
+
+  it("answers 429 with Retry-After when every vLLM target is down", () => {
+    expect(run(xml, { shape: "azure-openai", endpoint: "qwen", callerApp: CALLER, draw: 99 }, mixedWorld(["be-qwen-green-vllm-a100-0", "be-qwen-green-vllm-h100-1"]))).toMatchObject({ status: 429, headers: { "Retry-After": "60" } });
   });
 });

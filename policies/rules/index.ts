@@ -35,6 +35,12 @@ import { securityRbacScopeNarrow } from "./security/security-rbac-scope-narrow";
 import { securityRedisKeyAuthException } from "./security/security-redis-key-auth-exception";
 import { securityRedisPublicNetworkDisabled } from "./security/security-redis-public-network-disabled";
 import { securityRedisTlsEnforced } from "./security/security-redis-tls-enforced";
+import { securityK8sImagePinned } from "./security/security-k8s-image-pinned";
+import { securityK8sNoPrivilege } from "./security/security-k8s-no-privilege";
+import { securityK8sInternalLoadBalancer } from "./security/security-k8s-internal-load-balancer";
+import { securityAksHardened } from "./security/security-aks-hardened";
+import { reliabilityK8sGpuWorkload } from "./reliability/reliability-k8s-gpu-workload";
+import { reliabilityK8sReplicasAndPdb } from "./reliability/reliability-k8s-replicas-and-pdb";
 
 export const policies: Policies = [
   capacityApimApiTokenLimit,
@@ -56,11 +62,17 @@ export const policies: Policies = [
   reliabilityApimApiRetry,
   reliabilityApimBackendCircuitBreaker,
   reliabilityAzureStatefulProtected,
+  reliabilityK8sGpuWorkload,
+  reliabilityK8sReplicasAndPdb,
   reliabilityOpenaiPtuFallback,
   reliabilityRedisHighAvailability,
   securityApimBackendManagedIdentity,
   securityApimFrontsEveryDeployment,
   securityApimTlsHardened,
+  securityAksHardened,
+  securityK8sImagePinned,
+  securityK8sInternalLoadBalancer,
+  securityK8sNoPrivilege,
   securityMonitoringLocalAuthDisabled,
   securityOpenaiIdentityAndSubdomain,
   securityOpenaiLocalAuthDisabled,

@@ -30,6 +30,7 @@ describe("the planned stacks", () => {
 
   const DEV_RELAXED = [
     "reliability-azure-stateful-protected",
+    "reliability-k8s-replicas-and-pdb",
     "reliability-redis-high-availability",
     "security-network-private-endpoint",
     "security-openai-outbound-restricted",
@@ -41,11 +42,12 @@ describe("the planned stacks", () => {
   it("dev passes every mandatory rule; its relaxations are reported as advisory", async () => {
     const violations = await violationsOfPlan("dev");
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-    // Dev's accounts restrict outbound access by default, so that relaxation reports nothing.
-    expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual(DEV_RELAXED.filter((p) => p !== "security-openai-outbound-restricted"));
+    // Dev's accounts restrict outbound access by default, and dev runs no model servers, so those
+    // relaxations report nothing.
+    expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual(DEV_RELAXED.filter((p) => p !== "security-openai-outbound-restricted" && p !== "reliability-k8s-replicas-and-pdb"));
   });
 
-  it("relaxes in dev only network isolation, outbound restriction, protect and cache replication; prod relaxes nothing", () => {
+  it("relaxes in dev only network isolation, outbound restriction, protect, cache replication and model-server replicas; prod relaxes nothing", () => {
     const dev = baseEnforcement(PROJECT_DIR, "dev");
     const relaxed = Object.entries(dev).filter(([name, value]) => name !== "all" && levelOf(value) !== "mandatory").map(([name]) => name);
     expect(relaxed.sort()).toEqual(DEV_RELAXED);

@@ -397,7 +397,7 @@ describe("lifecycle-endpoint-live-slot", () => {
 describe("the pack", () => {
   it("names every rule <area>-<resource>-<requirement> and gives it severity, remediation and a checklist item", () => {
     for (const p of policies) {
-      expect(p.name).toMatch(/^(security|ethics|data|cost|reliability|observability|lifecycle|capacity|governance)-[a-z]+-[a-z0-9-]+$/);
+      expect(p.name).toMatch(/^(security|ethics|data|cost|reliability|observability|lifecycle|capacity|governance)-[a-z][a-z0-9]*-[a-z0-9-]+$/);
       expect(p.severity).toBeDefined();
       expect(p.remediationSteps?.length).toBeGreaterThan(20);
       expect(p.framework?.reference).toMatch(/^#\d+/);
