@@ -198,7 +198,7 @@ export const MOCKED_CALLS: Readonly<Record<string, (inputs: Inputs, context: Moc
   }),
   // An exec kubeconfig (kubelogin), as AKS returns it for a cluster with local accounts off.
   "azure-native:containerservice:listManagedClusterUserCredentials": (inputs) => ({
-    kubeconfigs: [{ name: "clusterUser", value: Buffer.from(`apiVersion: v1\nkind: Config\nclusters: [{name: ${inputs.resourceName}, cluster: {server: "https://${inputs.resourceName}.offline.invalid:443"}}]\nusers: [{name: clusterUser, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubelogin, args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]}}}]\ncontexts: [{name: ${inputs.resourceName}, context: {cluster: ${inputs.resourceName}, user: clusterUser}}]\ncurrent-context: ${inputs.resourceName}\n`).toString("base64") }],
+    kubeconfigs: [{ name: "clusterUser", value: Buffer.from(`apiVersion: v1\nkind: Config\nclusters: [{name: ${inputs.resourceName}, cluster: {server: "https://${inputs.resourceName}.offline.invalid:443"}}]\nusers: [{name: clusterUser, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubelogin, args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]}}}]\ncontexts: [{name: ${inputs.resourceName}, context: {cluster: ${inputs.resourceName}, user: clusterUser}}]\ncurrent-context: ${inputs.resourceName}\n`).toString("base64") }],
   }),
   // A stand-in key, stable per database: the real one never leaves Azure in an offline plan.
   "azure-native:redisenterprise:listDatabaseKeys": (inputs) => ({

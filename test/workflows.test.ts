@@ -32,7 +32,10 @@ describe("GitHub workflows", () => {
   it("deploys prod only through the production environment (required reviewers) and with the pack", () => {
     const deploy = load(read("deploy.yml")) as any;
     expect(deploy.jobs.deploy.environment).toBe("${{ matrix.environment }}");
-    expect(deploy.jobs.deploy.strategy.matrix.include).toContainEqual({ stack: "prod", environment: "production" });
+    expect(deploy.jobs.deploy.strategy.matrix.include).toContainEqual({ stack: "prod", environment: "production", runner: "self-hosted" });
+    // kubelogin is installed before pulumi up (the Kubernetes provider signs in with it).
+    const uses = deploy.jobs.deploy.steps.map((s: any) => String(s.uses ?? ""));
+    expect(uses.findIndex((u: string) => u.startsWith("azure/use-kubelogin"))).toBeLessThan(uses.findIndex((u: string) => u.startsWith("pulumi/actions")));
     const up = deploy.jobs.deploy.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions"));
     expect(up.with).toMatchObject({ command: "up", policyPacks: "policies", policyPackConfigs: "out/${{ matrix.stack }}/policy-config.json" });
   });

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
+import { parse, stringify } from "yaml";
 import { resourceName, type NamingContext } from "../core/naming";
 import { sendDiagnostics } from "../core/diagnostics";
 import { grantRole } from "../identity";
@@ -41,6 +42,24 @@ export interface ClusterArgs {
   /** The AKS-managed KEDA add-on (vLLM autoscaling on queue depth). */
   readonly keda: boolean;
   readonly protect: boolean;
+}
+
+/**
+ * The kubeconfig AKS returns in exec format, signing in through the Azure CLI's login: `az login` on a
+ * workstation, `azure/login` (OIDC) in CI. AKS's own default (device code) would wait for a person.
+ */
+export function kubeloginWithAzureCli(kubeconfig: string): string {
+  const config = parse(kubeconfig) as { users?: { user?: { exec?: { command?: string; args?: string[] } } }[] };
+  for (const user of config.users ?? []) {
+    const exec = user.user?.exec;
+    if (!exec || !String(exec.command).endsWith("kubelogin")) continue;
+    const args = [...(exec.args ?? [])];
+    const at = args.indexOf("--login");
+    if (at >= 0) args.splice(at, 2, "--login", "azurecli");
+    else args.push("--login", "azurecli");
+    exec.args = args;
+  }
+  return stringify(config);
 }
 
 /** Overlay pod and service ranges: outside any VNet address, the same in every stack. */
@@ -161,7 +180,7 @@ export class Cluster extends pulumi.ComponentResource {
 
     // kubelogin signs in with the caller's Entra ID (az CLI, workload identity in CI): no token is stored.
     const kubeconfig = containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName: args.resourceGroupName, resourceName: cluster.name, format: "exec" }, { parent: this })
-      .apply((c) => Buffer.from(c.kubeconfigs?.[0]?.value ?? "", "base64").toString("utf8"));
+      .apply((c) => kubeloginWithAzureCli(Buffer.from(c.kubeconfigs?.[0]?.value ?? "", "base64").toString("utf8")));
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true }, { ...child, dependsOn: pools });
 
     this.gpuReady = [...pools];
