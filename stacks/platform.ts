@@ -6,8 +6,8 @@ import { PRIVATE_LINK_GROUP, PrivateLink, PrivateNetwork, accountDnsZones, type 
 import { OpenAiService } from "../components/openai";
 import { ManagedRedis } from "../components/cache";
 import { GATEWAY_TIERS, Gateway } from "../components/gateway";
-import { Cluster } from "../components/cluster";
-import { ModelSlot } from "../components/serving";
+import type { Cluster as ClusterType } from "../components/cluster";
+import type { ModelSlot as ModelSlotType } from "../components/serving";
 import { cacheEmbeddingsTarget, gatewayTargets, retryAfterSeconds, vllmGatewayTargets } from "./gatewayConfig";
 import { effectivePublicNetworkAccess, namingContext, plannedDeployments, requiredDnsZones, WORKLOADS, type PlatformConfig } from "./config";
 
@@ -143,6 +143,9 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
         return targets.length > 0 ? [{ endpoint, slot, targets }] : [];
       }),
     );
+    // Loaded only for stacks with a cluster: @pulumi/kubernetes costs every other plan its start-up time.
+    const { Cluster } = require("../components/cluster") as { Cluster: typeof ClusterType };
+    const { ModelSlot } = require("../components/serving") as { ModelSlot: typeof ModelSlotType };
     const cluster = new Cluster("cluster", {
       ...common,
       subscriptionId: config.subscriptionId,
