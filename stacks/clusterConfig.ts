@@ -31,7 +31,7 @@ export const clusterSchema = z.strictObject({
   apiServerAuthorizedIpRanges: z.array(z.string()).default([]),
   /** The API server only inside the network (then deploy from a runner in the network). */
   privateCluster: z.boolean().default(false),
-  /** Weekly maintenance (auto-upgrade and node OS updates), UTC. */
+  /** Weekly maintenance, UTC: Kubernetes patch upgrades and node image updates each get this window. */
   maintenanceWindow: z.strictObject({ day: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]), startHour: z.number().int().min(0).max(23) }).default({ day: "Sunday", startHour: 2 }),
   gpuPools: z.record(poolName, gpuPool).refine((p) => Object.keys(p).length > 0, "name at least one GPU pool"),
 });

@@ -43,7 +43,14 @@ describe("the prod cluster", () => {
       nodeLabels: { "genai-platform/gpu-pool": "a100" },
       gpuProfile: { driver: "Install" },
       availabilityZones: ["1", "2", "3"],
+      // Azure Linux does not offer A100/H100 sizes with the AKS-managed driver.
+      osSKU: "Ubuntu",
     });
+  });
+
+  it("keeps Kubernetes upgrades and node image updates in the weekly window", () => {
+    const windows = resourcesOfType(prod.stackExport, "azure-native:containerservice:MaintenanceConfiguration").map((m) => m.inputs.configName).sort();
+    expect(windows).toEqual(["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]);
   });
 
   it("gives the Kubernetes provider a kubelogin kubeconfig, as a secret, with no token in it", () => {

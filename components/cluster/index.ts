@@ -53,11 +53,11 @@ export function kubeloginWithAzureCli(kubeconfig: string): string {
   for (const user of config.users ?? []) {
     const exec = user.user?.exec;
     if (!exec || !String(exec.command).endsWith("kubelogin")) continue;
-    const args = [...(exec.args ?? [])];
-    const at = args.indexOf("--login");
-    if (at >= 0) args.splice(at, 2, "--login", "azurecli");
-    else args.push("--login", "azurecli");
-    exec.args = args;
+    // As `kubelogin convert-kubeconfig -l azurecli` writes it: the login mode and the server id only
+    // (a tenant or client id would be refused by an Azure CLI signed in with a managed identity).
+    const args = exec.args ?? [];
+    const serverId = args[args.indexOf("--server-id") + 1];
+    exec.args = ["get-token", "--login", "azurecli", ...(args.includes("--server-id") && serverId ? ["--server-id", serverId] : [])];
   }
   return stringify(config);
 }
@@ -135,18 +135,22 @@ export class Cluster extends pulumi.ComponentResource {
       tags: args.tags,
     }, { ...child, protect: args.protect, dependsOn: [subnetGrant] });
 
-    const day = args.maintenanceWindow.day;
-    new containerservice.MaintenanceConfiguration(`${name}-maintenance`, {
-      resourceGroupName: args.resourceGroupName,
-      resourceName: cluster.name,
-      configName: "aksManagedAutoUpgradeSchedule",
-      maintenanceWindow: {
-        schedule: { weekly: { dayOfWeek: day, intervalWeeks: 1 } },
-        durationHours: 4,
-        startTime: `${String(args.maintenanceWindow.startHour).padStart(2, "0")}:00`,
-        utcOffset: "+00:00",
-      },
-    }, child);
+    // One window for Kubernetes patch upgrades and one for node image updates (GPU nodes included).
+    const window = {
+      schedule: { weekly: { dayOfWeek: args.maintenanceWindow.day, intervalWeeks: 1 } },
+      durationHours: 4,
+      startTime: `${String(args.maintenanceWindow.startHour).padStart(2, "0")}:00`,
+      utcOffset: "+00:00",
+    };
+    let previousWindow: pulumi.Resource | undefined;
+    for (const configName of ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]) {
+      previousWindow = new containerservice.MaintenanceConfiguration(`${name}-${configName}`, {
+        resourceGroupName: args.resourceGroupName,
+        resourceName: cluster.name,
+        configName,
+        maintenanceWindow: window,
+      }, { ...child, ...(previousWindow ? { dependsOn: [previousWindow] } : {}) });
+    }
     sendDiagnostics(`${name}-diagnostics`, { resourceUri: cluster.id, workspaceId: args.workspaceId, logs: true, metrics: true }, child);
 
     const pools = Object.entries(args.gpuPools).map(([poolName, pool]) => {
@@ -157,7 +161,8 @@ export class Cluster extends pulumi.ComponentResource {
         agentPoolName: poolName,
         mode: "User",
         vmSize: pool.vmSize,
-        osSKU: "AzureLinux",
+        // Azure Linux does not offer the A100 and H100 sizes with the AKS-managed driver: GPU pools run Ubuntu.
+        osSKU: "Ubuntu",
         vnetSubnetID: args.subnetId,
         enableAutoScaling: true,
         count: pool.minCount,

@@ -129,7 +129,8 @@ export class ModelSlot extends pulumi.ComponentResource {
               automountServiceAccountToken: false,
               nodeSelector: { [GPU_POOL_LABEL]: t.pool },
               tolerations: [{ key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect }],
-              securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+              // fsGroup is applied once, not re-chowned over a large model cache on every start.
+              securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch", seccompProfile: { type: "RuntimeDefault" } },
               terminationGracePeriodSeconds: 120,
               containers: [{
                 name: "vllm",
@@ -143,6 +144,9 @@ export class ModelSlot extends pulumi.ComponentResource {
                   { name: "HOME", value: "/cache/home" },
                   { name: "XDG_CACHE_HOME", value: "/cache/xdg" },
                   { name: "VLLM_CACHE_ROOT", value: "/cache/vllm" },
+                  // uid 1000 has no passwd entry in the image: torch's getpass.getuser() reads these first.
+                  { name: "USER", value: "vllm" },
+                  { name: "LOGNAME", value: "vllm" },
                   ...(token ? [{ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: token.metadata.name, key: "token" } } }] : []),
                 ],
                 resources: {
@@ -173,7 +177,13 @@ export class ModelSlot extends pulumi.ComponentResource {
             spec: { accessModes: ["ReadWriteOnce"], storageClassName: "managed-csi-premium", resources: { requests: { storage: `${t.cacheGiB}Gi` } } },
           }],
         },
-      }, { ...k, dependsOn: [...args.dependsOn], customTimeouts: { create: "75m", update: "75m" } });
+      }, {
+        ...k,
+        dependsOn: [...args.dependsOn],
+        customTimeouts: { create: "75m", update: "75m" },
+        // Once KEDA scales the servers, a later update must not reset their count.
+        ...(t.maxReplicas > t.replicas ? { ignoreChanges: ["spec.replicas"] } : {}),
+      });
 
       new k8s.core.v1.Service(`${name}-${targetName}-service`, {
         metadata: {
@@ -220,8 +230,8 @@ export class ModelSlot extends pulumi.ComponentResource {
             scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: targetName },
             minReplicaCount: t.replicas,
             maxReplicaCount: t.maxReplicas,
-            // GPU cold starts take minutes: scale down slowly.
-            cooldownPeriod: 600,
+            // GPU cold starts take minutes: scale down slowly (cooldownPeriod only governs scaling to zero).
+            advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 600 } } } },
             fallback: { failureThreshold: 3, replicas: t.replicas },
             triggers: [{
               type: "prometheus",
