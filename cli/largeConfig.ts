@@ -40,6 +40,7 @@ export function largeStackFile(regions = 10, endpoints = 10): string {
     "genai-platform:ptuCap": 15 * endpoints,
     "genai-platform:network": { addressSpace: "10.50.0.0/16", subnets: { gateway: "10.50.0.0/27", privateEndpoints: "10.50.1.0/24", aksNodes: "10.50.16.0/20" } },
     "genai-platform:cache": { sku: "Balanced_B5", accessKeysForGateway: true },
+    "genai-platform:budget": { monthlyAmount: 500000, startDate: "2026-12-01", contactEmails: ["bench@contoso.com"] },
     "genai-platform:gateway": {
       sku: "Premium",
       publisher: { name: "Bench", email: "bench@contoso.com" },

@@ -119,6 +119,7 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
     tenantId: context.tenantId,
   })),
   "azure-native:managedidentity:FederatedIdentityCredential": inResourceGroup("Microsoft.ManagedIdentity", [["userAssignedIdentities", "resourceName"], ["federatedIdentityCredentials", "federatedIdentityCredentialResourceName"]]),
+  "azure-native:consumption:Budget": below("scope", "Microsoft.Consumption/budgets", "budgetName", ["scope", "budgetName"]),
   "azure-native:authorization:RoleAssignment": below("scope", "Microsoft.Authorization/roleAssignments", "roleAssignmentName", ["roleAssignmentName"]),
   "azure-native:network:VirtualNetwork": inResourceGroup("Microsoft.Network", [["virtualNetworks", "virtualNetworkName"]]),
   "azure-native:network:NetworkSecurityGroup": inResourceGroup("Microsoft.Network", [["networkSecurityGroups", "networkSecurityGroupName"]]),

@@ -9,6 +9,7 @@ import { backendId } from "../components/gateway/backends";
 import { CREATE_TIMES_DATE, CREATE_TIMES_SOURCE } from "../components/core/createTimes";
 import { gatewayTargets, vllmGatewayTargets } from "../stacks/gatewayConfig";
 import { firstDeployEstimate, type DeployEstimate } from "./deployTime";
+import { PRICES, PRICE_TABLE_DATE, PRICE_TABLE_SOURCE, monthlyCost, withOverrides, type CostRow } from "../components/cost";
 
 export interface CapacityRow {
   readonly endpoint: string;
@@ -69,12 +70,34 @@ export interface PlanReport {
   readonly quota: LedgerRow[];
   /** Per endpoint slot, the route through the gateway (empty without a gateway). */
   readonly routes: RouteRow[];
+  /** Indicative monthly cost of what the stack reserves or may spend at full use. */
+  readonly cost: { readonly rows: CostRow[]; readonly source: string; readonly date: string; readonly budget?: number };
   /** The gateway's teams (its products), with their budgets. */
   readonly teams: TeamRow[];
   /** The longest path through the resource graph at rough creation times. */
   readonly firstDeploy: DeployEstimate & { readonly source: string; readonly date: string };
   readonly warnings: string[];
   readonly notVerifiedOffline: string[];
+}
+
+/** The stack's cost inputs, priced with the dated table and the stack's overrides. */
+export function costRows(config: PlatformConfig): CostRow[] {
+  const deployments = plannedDeployments(config);
+  const outputShare = (endpoint: string, slot: "blue" | "green") => {
+    const w = config.models[endpoint]?.slots[slot]?.workload;
+    // Without a workload shape, one output token in four (a chat's usual mix).
+    return w && w.peakInputTpm + w.peakOutputTpm > 0 ? w.peakOutputTpm / (w.peakInputTpm + w.peakOutputTpm) : 0.25;
+  };
+  return monthlyCost(
+    {
+      ptu: deployments.filter((d) => d.ptu).map((d) => ({ name: `${d.name} on ${d.account}`, deploymentType: d.deploymentType, capacity: d.capacity })),
+      paygo: deployments.filter((d) => !d.ptu).map((d) => ({ name: `${d.name} on ${d.account}`, model: d.model, tpm: d.capacity, outputShare: d.model.includes("embedding") ? 0 : outputShare(d.endpoint, d.slot) })),
+      ...(config.gateway ? { gateway: { sku: config.gateway.sku, capacity: config.gateway.capacity } } : {}),
+      ...(config.cluster ? { systemPool: config.cluster.systemPool } : {}),
+      pools: Object.entries(config.cluster?.gpuPools ?? {}).map(([name, p]) => ({ name, vmSize: p.vmSize, minCount: p.minCount, maxCount: p.maxCount })),
+    },
+    withOverrides(PRICES, config.prices),
+  );
 }
 
 /** The gateway's route per endpoint slot: slot weight, then the pool's members by priority. */
@@ -170,6 +193,11 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
   if (config.publicNetworkAccess === "Enabled") {
     warnings.push(`publicNetworkAccess: Enabled is an explicit opt-out of private access${config.allowedIpRanges.length ? ` (limited to ${config.allowedIpRanges.join(", ")})` : " open to any address"}`);
   }
+  // What the stack pays whatever the traffic: reservations, the gateway, nodes at their minimum.
+  const fixed = costRows(config).filter((r) => r.monthly !== undefined && !r.item.startsWith("PAYGO ")).reduce((sum, r) => sum + r.monthly!, 0);
+  if (config.budget && fixed > config.budget.monthlyAmount) {
+    warnings.push(`budget.monthlyAmount: ${config.budget.monthlyAmount.toLocaleString("en-US")} is below what the stack pays with no traffic at all (about ${Math.round(fixed).toLocaleString("en-US")} a month at indicative prices: PTUs, the gateway, nodes at their minimum)`);
+  }
   if (config.gateway?.logBodies) warnings.push("gateway.logBodies: true logs prompts and completions to Application Insights (an explicit opt-in, reported by the policy pack); logged responses are buffered, so streaming is lost");
   return {
     stack,
@@ -181,6 +209,7 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
     ptu: { total: deployments.filter((d) => d.ptu).reduce((sum, d) => sum + d.capacity, 0), cap: config.ptuCap },
     quota: quotaLedger(deployments, config.quota).rows,
     routes: gatewayRoutes(config),
+    cost: { rows: costRows(config), source: PRICE_TABLE_SOURCE, date: PRICE_TABLE_DATE, ...(config.budget ? { budget: config.budget.monthlyAmount } : {}) },
     teams: Object.entries(config.gateway?.teams ?? {}).map(([team, t]) => ({
       team,
       access: [t.applications.length > 0 ? `Entra ID (${t.applications.length} application${t.applications.length === 1 ? "" : "s"})` : "", t.subscriptionKeys ? "subscription keys (product)" : ""].filter(Boolean).join(" + "),
@@ -282,6 +311,20 @@ export function renderPlanReport(report: PlanReport): string {
     out.push("", "Gateway teams (products)");
     out.push(table(["team", "access", "endpoints", "tokens/min", "tokens/month", "budget per"], report.teams.map((t) => [t.team, t.access, t.endpoints.join(", "), n(t.tokensPerMinute), t.monthlyTokenQuota ? n(t.monthlyTokenQuota) : "-", t.budgetPer])));
   }
+  const usd = (v: number) => `$${Math.round(v).toLocaleString("en-US")}`;
+  const priced = report.cost.rows.filter((r) => r.monthly !== undefined);
+  const low = priced.reduce((sum, r) => sum + r.monthly!, 0);
+  const high = priced.reduce((sum, r) => sum + (r.monthlyMax ?? r.monthly!), 0);
+  out.push("", `Monthly cost, indicative (${report.cost.source}, ${report.cost.date}; override in prices): pay-as-you-go at full use, GPU pools from min to max nodes`);
+  out.push(
+    table(
+      ["item", "basis", "per month"],
+      [
+        ...report.cost.rows.map((r) => [r.item, r.basis, r.monthly === undefined ? "no price: add it to prices" : r.monthlyMax !== undefined ? `${usd(r.monthly)} - ${usd(r.monthlyMax)}` : usd(r.monthly)]),
+        ["total", report.cost.budget !== undefined ? `budget ${usd(report.cost.budget)}` : "no budget", low === high ? usd(low) : `${usd(low)} - ${usd(high)}`],
+      ],
+    ),
+  );
   out.push(
     "",
     `First deploy: about ${report.firstDeploy.minutes} minutes (the slowest chain at rough creation times; ${report.firstDeploy.source}, ${report.firstDeploy.date})`,

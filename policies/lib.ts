@@ -37,6 +37,7 @@ export const TYPES = {
   apiManagementService: "azure-native:apimanagement:ApiManagementService",
   apimApiPolicy: "azure-native:apimanagement:ApiPolicy",
   managedCluster: "azure-native:containerservice:ManagedCluster",
+  budget: "azure-native:consumption:Budget",
   agentPool: "azure-native:containerservice:AgentPool",
   statefulSet: "kubernetes:apps/v1:StatefulSet",
   daemonSet: "kubernetes:apps/v1:DaemonSet",

@@ -217,6 +217,28 @@ export function publicIpRuleProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** A monthly cost budget on the stack's resource group. */
+const budget = strict({
+  /** In the billing currency. */
+  monthlyAmount: z.number().positive(),
+  /** The first month the budget counts: the first of a month, written down (never the clock), so plans stay identical. */
+  startDate: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-01$/, "the first of a month, YYYY-MM-01"),
+  contactEmails: z.array(z.email("an e-mail address")).min(1, "name who is told"),
+  /** Percentages of the amount at which actual spend notifies (Azure allows five notifications in all). */
+  actualThresholds: z.array(z.number().int().min(1).max(1000)).min(1).max(4).default([80, 100]),
+  /** Percentage of the amount at which forecast spend notifies. */
+  forecastThreshold: z.number().int().min(1).max(1000).default(100),
+});
+
+const price = z.number().nonnegative();
+/** Overrides of the dated price table (components/cost/prices.ts), key by key. */
+const prices = strict({
+  ptuHour: z.record(z.string(), price).default({}),
+  tokensPerMillion: z.record(z.string(), strict({ input: price, output: price })).default({}),
+  gatewayUnitMonth: z.record(z.string(), price).default({}),
+  vmHour: z.record(z.string(), price).default({}),
+});
+
 const configShape = {
   environment: z.enum(["dev", "prod"]),
   subscriptionId: guid,
@@ -241,6 +263,10 @@ const configShape = {
   gateway: gatewaySchema.optional(),
   /** AKS with GPU pools for vLLM targets. */
   cluster: clusterSchema.optional(),
+  /** The monthly cost budget (required in prod). */
+  budget: budget.optional(),
+  /** Overrides of the indicative price table the plan's cost table uses. */
+  prices: prices.default({ ptuHour: {}, tokensPerMillion: {}, gatewayUnitMonth: {}, vmHour: {} }),
   accounts: z.record(key("account key"), account).refine((a) => Object.keys(a).length > 0, "at least one account is required"),
   quota: z.array(quotaEntry).default([]),
   models: z
@@ -482,6 +508,7 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
   checkNetwork(config, issues);
   issues.push(...gatewayIssues(config));
   issues.push(...clusterIssues(config).issues);
+  if (config.environment === "prod" && !config.budget) issues.push({ path: "budget", message: "prod needs a cost budget: {monthlyAmount, startDate: YYYY-MM-01, contactEmails}" });
   // The ledger needs every target's account (for its region); otherwise it runs with the rest.
   const accountsKnown = openAiDeploymentSpecs(config).every((spec) => config.accounts[spec.account]);
   if (accountsKnown) checkQuotaAndCaps(config, issues);

@@ -108,6 +108,14 @@ export function loadStackConfig(input: StackConfigInput, context: LoadContext): 
       message: `stack "${context.stack}" names the ${named} environment but environment is ${config.environment}: ${config.environment === "dev" ? "prod's protections would be off" : "this would apply prod rules to it"}; fix environment, or set allowEnvironmentMismatch: true if this is intended`,
     });
   }
+  // Azure takes a budget whose start is at most twelve months ahead of the day it is created.
+  if (config.budget) {
+    const limit = new Date(`${context.asOf}T00:00:00Z`);
+    limit.setUTCMonth(limit.getUTCMonth() + 12);
+    if (new Date(`${config.budget.startDate}T00:00:00Z`) > limit) {
+      issues.push({ path: "budget.startDate", message: `${config.budget.startDate} is more than twelve months after ${context.asOf}: Azure refuses a budget that starts that late` });
+    }
+  }
   // One finding per model version, naming every target that pins it.
   const findings = new Map<string, { severity: "error" | "warning"; message: string; paths: string[] }>();
   for (const spec of openAiDeploymentSpecs(config)) {

@@ -6,6 +6,8 @@ import { PRIVATE_LINK_GROUP, PrivateLink, PrivateNetwork, accountDnsZones, type 
 import { OpenAiService } from "../components/openai";
 import { ManagedRedis } from "../components/cache";
 import { GATEWAY_TIERS, Gateway } from "../components/gateway";
+import { CostBudget } from "../components/cost";
+import { composeName } from "../components/core/naming";
 import type { Cluster as ClusterType } from "../components/cluster";
 import type { ModelSlot as ModelSlotType } from "../components/serving";
 import { cacheEmbeddingsTarget, gatewayTargets, retryAfterSeconds, vllmGatewayTargets } from "./gatewayConfig";
@@ -48,6 +50,17 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
   const opts: pulumi.ComponentResourceOptions = { providers: [azure] };
 
   const core = new Core("core", { naming, location: config.location, tags, logRetentionDays: config.logRetentionDays, protect }, opts);
+  if (config.budget) {
+    new CostBudget("budget", {
+      scope: pulumi.interpolate`/subscriptions/${config.subscriptionId}/resourceGroups/${core.resourceGroupName}`,
+      name: composeName("budget", naming),
+      monthlyAmount: config.budget.monthlyAmount,
+      startDate: config.budget.startDate,
+      contactEmails: config.budget.contactEmails,
+      actualThresholds: config.budget.actualThresholds,
+      forecastThreshold: config.budget.forecastThreshold,
+    }, opts);
+  }
   const common = { naming, resourceGroupName: core.resourceGroupName, tags };
 
   const identities = Object.fromEntries(

@@ -32,7 +32,7 @@ describe("Azure naming rules", () => {
 
   it("has a rule for every kind it names", () => {
     expect(Object.keys(NAME_RULES).sort()).toEqual([
-      "apiManagementService", "applicationInsights", "cognitiveServicesAccount", "customSubDomain", "diagnosticSetting", "logAnalyticsWorkspace", "managedCluster", "networkSecurityGroup",
+      "apiManagementService", "applicationInsights", "budget", "cognitiveServicesAccount", "customSubDomain", "diagnosticSetting", "logAnalyticsWorkspace", "managedCluster", "networkSecurityGroup",
       "openAiDeployment", "privateEndpoint", "raiPolicy", "redisCluster", "resourceGroup", "subnet", "userAssignedIdentity", "virtualNetwork",
     ]);
   });

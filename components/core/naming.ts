@@ -28,6 +28,7 @@ export const NAME_RULES = {
   privateEndpoint: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w.-]*[\w]$/, allowed: "letters, digits, -, _ and ., ending with a letter, digit or _" },
   apiManagementService: { min: 1, max: 50, pattern: /^[a-zA-Z](?:[a-zA-Z0-9]|-(?=[a-zA-Z0-9]))*$/, allowed: "letters, digits and single hyphens, starting with a letter and ending with a letter or digit" },
   redisCluster: { min: 1, max: 60, pattern: singleHyphens, allowed: "letters, digits and single hyphens (no --), starting and ending with a letter or digit" },
+  budget: { min: 1, max: 63, pattern: /^[a-zA-Z0-9][\w-]*$/, allowed: "letters, digits, - and _, starting with a letter or digit" },
   managedCluster: { min: 1, max: 63, pattern: /^[a-zA-Z0-9](?:[\w-]*[a-zA-Z0-9])?$/, allowed: "letters, digits, - and _, starting and ending with a letter or digit" },
 } as const satisfies Record<string, NameRule>;
 
@@ -73,6 +74,7 @@ const ABBREVIATIONS: Readonly<Record<NamedResourceKind, string>> = {
   redisCluster: "amr",
   apiManagementService: "apim",
   managedCluster: "aks",
+  budget: "budget",
 };
 
 /** A name in the Cloud Adoption Framework style, e.g. `oai-genai-prod-swc`, not yet checked. */

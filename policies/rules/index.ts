@@ -10,6 +10,7 @@ import { securityApimTlsHardened } from "./security/security-apim-tls-hardened";
 import { securityApimFrontsEveryDeployment } from "./security/security-apim-fronts-every-deployment";
 import { capacityOpenaiPtuSized } from "./capacity/capacity-openai-ptu-sized";
 import { costAzureRequiredTags } from "./cost/cost-azure-required-tags";
+import { costAzureBudget } from "./cost/cost-azure-budget";
 import { costOpenaiPaygoWithinQuota } from "./cost/cost-openai-paygo-within-quota";
 import { costOpenaiPtuWithinCap } from "./cost/cost-openai-ptu-within-cap";
 import { dataOpenaiDeploymentVersionPinned } from "./data/data-openai-deployment-version-pinned";
@@ -45,6 +46,7 @@ import { reliabilityK8sReplicasAndPdb } from "./reliability/reliability-k8s-repl
 export const policies: Policies = [
   capacityApimApiTokenLimit,
   capacityOpenaiPtuSized,
+  costAzureBudget,
   costAzureRequiredTags,
   costOpenaiPaygoWithinQuota,
   costOpenaiPtuWithinCap,

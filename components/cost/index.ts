@@ -1,0 +1,46 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as consumption from "@pulumi/azure-native/consumption";
+
+export * from "./prices";
+export * from "./monthlyCost";
+
+export interface BudgetArgs {
+  /** The resource group the budget watches (its id). */
+  readonly scope: pulumi.Input<string>;
+  readonly name: string;
+  readonly monthlyAmount: number;
+  /** The first of a month, `YYYY-MM-01`: from config, never the clock, so plans stay identical. */
+  readonly startDate: string;
+  readonly contactEmails: readonly string[];
+  /** Percentages of the amount at which actual spend notifies. */
+  readonly actualThresholds: readonly number[];
+  /** Percentage of the amount at which forecast spend notifies. */
+  readonly forecastThreshold: number;
+}
+
+/** The notifications of a budget (at most five): actual spend at each threshold, forecast at one. */
+export function budgetNotifications(args: Pick<BudgetArgs, "contactEmails" | "actualThresholds" | "forecastThreshold">): Record<string, { enabled: boolean; operator: string; threshold: number; thresholdType: string; contactEmails: string[] }> {
+  const entries = [
+    ...args.actualThresholds.map((t) => [`actual-${t}`, { enabled: true, operator: "GreaterThanOrEqualTo", threshold: t, thresholdType: "Actual", contactEmails: [...args.contactEmails] }] as const),
+    [`forecast-${args.forecastThreshold}`, { enabled: true, operator: "GreaterThanOrEqualTo", threshold: args.forecastThreshold, thresholdType: "Forecasted", contactEmails: [...args.contactEmails] }] as const,
+  ];
+  if (entries.length > 5) throw new Error(`a budget takes at most 5 notifications, got ${entries.length}`);
+  return Object.fromEntries(entries);
+}
+
+/** A monthly cost budget on the stack's resource group, notifying on actual and forecast spend. */
+export class CostBudget extends pulumi.ComponentResource {
+  constructor(name: string, args: BudgetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("genai:cost:CostBudget", name, {}, opts);
+    new consumption.Budget(`${name}-budget`, {
+      budgetName: args.name,
+      scope: args.scope,
+      amount: args.monthlyAmount,
+      category: "Cost",
+      timeGrain: "Monthly",
+      timePeriod: { startDate: `${args.startDate}T00:00:00Z` },
+      notifications: budgetNotifications(args),
+    }, { parent: this });
+    this.registerOutputs({});
+  }
+}

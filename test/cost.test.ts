@@ -1,0 +1,84 @@
+// The cost guardrails: the budget's config, the budget resource, the monthly cost table, and the rule.
+import { describe, expect, it } from "vitest";
+import { PRICES, budgetNotifications, monthlyCost, withOverrides } from "../components/cost";
+import { costRows } from "../cli/report";
+import { loadStackConfig } from "../stacks/load";
+import { policies } from "../policies/rules";
+import { TYPES } from "../policies/lib";
+import { runStackRule, type FakeResource } from "./policies/harness";
+import { AS_OF, planStack, pulumiConfigOf, rawConfig, resourcesOfType, validConfig } from "./helpers";
+
+const issuesOf = (raw: Record<string, unknown>) => {
+  const result = loadStackConfig(pulumiConfigOf(raw), { stack: "prod", asOf: AS_OF });
+  return result.ok ? [] : result.issues.map((i) => `${i.path}: ${i.message}`);
+};
+
+describe("budget config", () => {
+  it("needs a budget in prod, starting on the first of a month, at most twelve months ahead", () => {
+    const raw = rawConfig("prod");
+    delete raw.budget;
+    expect(issuesOf(raw)).toContain("budget: prod needs a cost budget: {monthlyAmount, startDate: YYYY-MM-01, contactEmails}");
+    const mid = rawConfig("prod");
+    mid.budget.startDate = "2026-12-15";
+    expect(issuesOf(mid)).toContain('budget.startDate: the first of a month, YYYY-MM-01 (got "2026-12-15")');
+    const late = rawConfig("prod");
+    late.budget.startDate = "2028-01-01";
+    expect(issuesOf(late)).toContain("budget.startDate: 2028-01-01 is more than twelve months after 2026-11-27: Azure refuses a budget that starts that late");
+  });
+  it("keeps to Azure's five notifications", () => {
+    expect(Object.keys(budgetNotifications({ contactEmails: ["a@b.c"], actualThresholds: [50, 80, 100], forecastThreshold: 100 }))).toEqual(["actual-50", "actual-80", "actual-100", "forecast-100"]);
+    expect(() => budgetNotifications({ contactEmails: ["a@b.c"], actualThresholds: [10, 20, 30, 40, 50], forecastThreshold: 100 })).toThrow(/at most 5/);
+  });
+});
+
+describe("the prod budget", () => {
+  it("watches the stack's resource group monthly, from the configured month, with actual and forecast notifications", async () => {
+    const prod = await planStack("prod");
+    const budget = resourcesOfType(prod.stackExport, "azure-native:consumption:Budget")[0]!;
+    expect(budget.inputs).toMatchObject({ budgetName: "budget-genai-prod", amount: 60000, category: "Cost", timeGrain: "Monthly", timePeriod: { startDate: "2026-12-01T00:00:00Z" } });
+    expect(String(budget.inputs.scope)).toMatch(/\/resourceGroups\/rg-genai-prod$/);
+    expect(Object.values(budget.inputs.notifications as Record<string, any>).map((n) => `${n.thresholdType} ${n.threshold}`).sort()).toEqual(["Actual 100", "Actual 80", "Forecasted 100"]);
+  });
+});
+
+describe("monthly cost", () => {
+  it("prices PTU by the hour, pay-as-you-go at full use by its token mix, the gateway by unit, GPU pools from min to max", () => {
+    const rows = monthlyCost(
+      {
+        ptu: [{ name: "p", deploymentType: "GlobalProvisionedManaged", capacity: 50 }],
+        paygo: [{ name: "g", model: "gpt-5", tpm: 1000, outputShare: 0.25 }],
+        gateway: { sku: "Premium", capacity: 2 },
+        pools: [{ name: "a100", vmSize: "Standard_NC24ads_A100_v4", minCount: 1, maxCount: 3 }],
+      },
+      PRICES,
+    );
+    expect(rows.map((r) => [r.item, Math.round(r.monthly!), r.monthlyMax && Math.round(r.monthlyMax)])).toEqual([
+      ["PTU p", 36_500, undefined],
+      // 1,000 TPM x 43,800 minutes = 43.8 M tokens at 0.75 x 1.25 + 0.25 x 10 per million.
+      ["PAYGO g", Math.round(43.8 * (0.75 * 1.25 + 0.25 * 10)), undefined],
+      ["gateway Premium", 5_600, undefined],
+      ["GPU pool a100", Math.round(3.67 * 730), Math.round(3 * 3.67 * 730)],
+    ]);
+  });
+  it("takes the stack's price overrides and says when a price is missing", () => {
+    const config = validConfig("prod");
+    const overridden = costRows({ ...config, prices: { ...config.prices, ptuHour: { GlobalProvisionedManaged: 0.5 } } });
+    expect(overridden.find((r) => r.item.startsWith("PTU"))!.monthly).toBe(50 * 0.5 * 730);
+    const missing = monthlyCost({ ptu: [], paygo: [{ name: "x", model: "unknown-model", tpm: 1000, outputShare: 0 }], pools: [] }, withOverrides(PRICES, {}));
+    expect(missing[0]!.monthly).toBeUndefined();
+  });
+});
+
+describe("cost-azure-budget", () => {
+  const policy = policies.find((p) => p.name === "cost-azure-budget")!;
+  const group: FakeResource = { type: TYPES.resourceGroup, name: "core-rg", props: { name: "rg" } };
+  const budget = (notifications: Record<string, unknown>): FakeResource => ({ type: TYPES.budget, name: "budget", props: { amount: 100, notifications } });
+  const note = (thresholdType: string) => ({ enabled: true, threshold: 100, operator: "GreaterThanOrEqualTo", thresholdType, contactEmails: ["a@b.c"] });
+  it("passes a budget with actual and forecast notifications", async () => {
+    expect((await runStackRule(policy, [group, budget({ a: note("Actual"), f: note("Forecasted") })])).violations).toEqual([]);
+  });
+  it("fails without a budget, and with a budget that tells nobody about the forecast", async () => {
+    expect((await runStackRule(policy, [group])).violations).toEqual(["no cost budget: spend is watched by nobody"]);
+    expect((await runStackRule(policy, [group, budget({ a: note("Actual") })])).violations).toEqual(["budget: no forecasted-spend notification reaches anyone"]);
+  });
+});
