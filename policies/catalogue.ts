@@ -154,6 +154,8 @@ const TYPE_CATALOGUE = {
   "azure-native:apimanagement:NamedValue": { what: "a named value of the gateway", arm: "Microsoft.ApiManagement/service/namedValues", taggable: false, stateful: false, rules: [] },
   "azure-native:apimanagement:Product": { what: "a product (one consuming team)", arm: "Microsoft.ApiManagement/service/products", taggable: false, stateful: false, rules: [] },
   "azure-native:apimanagement:Cache": { what: "the gateway's external cache (Azure Managed Redis)", arm: "Microsoft.ApiManagement/service/caches", taggable: false, stateful: false, rules: [] },
+  "azure-native:monitor:ActionGroup": { what: "who the alerts reach (e-mail, webhook)", arm: "Microsoft.Insights/actionGroups", taggable: true, stateful: false, rules: [] },
+  "azure-native:monitor:MetricAlert": { what: "an Azure Monitor alert on a model account", arm: "Microsoft.Insights/metricAlerts", taggable: true, stateful: false, rules: [] },
   "azure-native:consumption:Budget": { what: "the stack's monthly cost budget", arm: "Microsoft.Consumption/budgets", taggable: false, stateful: false, rules: ["cost-azure-budget"] },
   "azure-native:containerservice:ManagedCluster": {
     what: "AKS cluster for self-hosted models",

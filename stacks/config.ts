@@ -230,6 +230,15 @@ const budget = strict({
   forecastThreshold: z.number().int().min(1).max(1000).default(100),
 });
 
+/** Azure Monitor alerts on the accounts, to e-mail (and a webhook from the secret alertWebhookUrl). */
+const alerts = strict({
+  emails: z.array(z.email("an e-mail address")).min(1, "name who is alerted"),
+  /** Average normalized time to first byte over 5 minutes, in milliseconds. */
+  timeToFirstByteMs: z.number().int().positive().default(3000),
+  /** Peak PTU utilization over 5 minutes (calls are throttled at 100). */
+  ptuUtilizationPercent: z.number().int().min(1).max(100).default(95),
+});
+
 const price = z.number().nonnegative();
 /** Overrides of the dated price table (components/cost/prices.ts), key by key. */
 const prices = strict({
@@ -263,6 +272,8 @@ const configShape = {
   gateway: gatewaySchema.optional(),
   /** AKS with GPU pools for vLLM targets. */
   cluster: clusterSchema.optional(),
+  /** Azure Monitor alerts on the model accounts. */
+  alerts: alerts.optional(),
   /** The monthly cost budget (required in prod). */
   budget: budget.optional(),
   /** Overrides of the indicative price table the plan's cost table uses. */

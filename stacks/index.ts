@@ -33,9 +33,11 @@ function readConfig() {
   }
 }
 
-// The one secret setting: read as a secret output, never as plain config.
-const huggingFaceToken = new pulumi.Config(CONFIG_NAMESPACE).getSecret("huggingFaceToken");
-const outputs = buildPlatform(readConfig(), huggingFaceToken ? { huggingFaceToken } : {});
+// The secret settings: read as secret outputs, never as plain config.
+const project = new pulumi.Config(CONFIG_NAMESPACE);
+const huggingFaceToken = project.getSecret("huggingFaceToken");
+const alertWebhookUrl = project.getSecret("alertWebhookUrl");
+const outputs = buildPlatform(readConfig(), { ...(huggingFaceToken ? { huggingFaceToken } : {}), ...(alertWebhookUrl ? { alertWebhookUrl } : {}) });
 
 export const resourceGroupName = outputs.resourceGroupName;
 export const workspaceId = outputs.workspaceId;

@@ -12,11 +12,12 @@ export const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "azure-native", "kubernetes",
 
 /**
  * Keys of this project whose values are secret and are read with `config.getSecret`, so they stay
- * secret outputs and are redacted in `out/`: the Hugging Face token vLLM downloads gated models with.
+ * secret outputs and are redacted in `out/`: the Hugging Face token vLLM downloads gated models with,
+ * and the webhook the alerts call.
  * Every other key is a name, id, tag or setting that Azure and the state hold in clear, so a `secure:`
  * value there is refused; a secret key set in clear is refused too.
  */
-export const SECRET_CONFIG_KEYS: readonly string[] = ["huggingFaceToken"];
+export const SECRET_CONFIG_KEYS: readonly string[] = ["huggingFaceToken", "alertWebhookUrl"];
 
 /** A stack's config map: `namespace:key` -> text (JSON for structured values), and which keys are secret. */
 export interface StackConfigInput {

@@ -7,6 +7,7 @@ import { OpenAiService } from "../components/openai";
 import { ManagedRedis } from "../components/cache";
 import { GATEWAY_TIERS, Gateway } from "../components/gateway";
 import { CostBudget } from "../components/cost";
+import { AzureAlerts } from "../components/alerts";
 import { composeName } from "../components/core/naming";
 import type { Cluster as ClusterType } from "../components/cluster";
 import type { ModelSlot as ModelSlotType } from "../components/serving";
@@ -33,6 +34,7 @@ export interface PlatformOutputs {
 /** Secret settings the program reads with `getSecret`, kept secret outputs end to end. */
 export interface PlatformSecrets {
   readonly huggingFaceToken?: pulumi.Output<string>;
+  readonly alertWebhookUrl?: pulumi.Output<string>;
 }
 
 /** Waiting requests per vLLM replica above which the autoscaler adds one. */
@@ -126,6 +128,19 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
         ((deployments[endpoint] ??= {})[slot] ??= {})[accountKey] = names;
       }
     }
+  }
+
+  if (config.alerts) {
+    new AzureAlerts("alerts", {
+      resourceGroupName: core.resourceGroupName,
+      tags,
+      stackName: `${config.namePrefix}-${config.environment}`,
+      emails: config.alerts.emails,
+      ...(secrets.alertWebhookUrl ? { webhookUrl: secrets.alertWebhookUrl } : {}),
+      accounts: Object.keys(config.accounts).map((key) => ({ key, accountId: accountIds[key]!, provisioned: planned.some((d) => d.account === key && d.ptu) })),
+      timeToFirstByteMs: config.alerts.timeToFirstByteMs,
+      ptuUtilizationPercent: config.alerts.ptuUtilizationPercent,
+    }, opts);
   }
 
   let cacheHostName: pulumi.Output<string> | undefined;
