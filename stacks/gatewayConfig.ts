@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { GATEWAY_SKUS, tierProblem } from "../components/gateway/tiers";
 import { MAX_CACHE_SCORE_THRESHOLD } from "../components/gateway/apiPolicy";
-import type { TargetRef } from "../components/gateway/backends";
+import { DEFAULT_MAX_TRIP, type TargetRef } from "../components/gateway/backends";
 import type { PlannedDeployment } from "../components/openai/deployments";
 
 const guid = (what: string) => z.string().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, `${what} (a GUID)`);
@@ -54,7 +54,7 @@ export const gatewaySchema = z.strictObject({
   teams: z.record(z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, "team names are 2-32 lower-case letters, digits and hyphens, starting with a letter"), team)
     .refine((t) => Object.keys(t).length > 0, "at least one team is required: nobody could call the gateway"),
   /** The longest a throttled backend stays out (Azure OpenAI may ask for a day). */
-  maxTripDuration: z.string().regex(TRIP, "an ISO 8601 duration from PT1S to PT1H, such as PT30S or PT1M").default("PT1M"),
+  maxTripDuration: z.string().regex(TRIP, "an ISO 8601 duration from PT1S to PT1H, such as PT30S or PT1M").default(DEFAULT_MAX_TRIP),
   /** Log request and response bodies (prompts and completions): an explicit opt-in the policy pack reports. */
   logBodies: z.boolean().default(false),
   semanticCache: semanticCache.optional(),

@@ -27,8 +27,6 @@ export interface PlatformOutputs {
   readonly gatewayUrl?: pulumi.Output<string>;
   /** Subscription keys of the teams that opted in to keys (secret). */
   readonly gatewayKeys?: Record<string, pulumi.Output<string>>;
-  /** The gateway's rendered policy documents by file name, for `out/<stack>/gateway/`. */
-  readonly gatewayPolicies?: Readonly<Record<string, string>>;
 }
 
 /** Secret settings the program reads with `getSecret`, kept secret outputs end to end. */
@@ -202,7 +200,6 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
         ...(secrets.huggingFaceToken ? { huggingFaceToken: secrets.huggingFaceToken } : {}),
         waitingPerReplica: WAITING_PER_REPLICA,
         dependsOn: cluster.gpuReady,
-        environment: config.environment,
       }, opts);
       served.backendUrls.forEach((url, index) => vllmUrls.set(`${endpoint}/${slot}/${index}`, url));
     }
@@ -261,6 +258,6 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
     deployments,
     identities: Object.fromEntries(Object.entries(identities).map(([w, identity]) => [w, identity.clientId])),
     ...(cacheHostName ? { cacheHostName } : {}),
-    ...(gateway ? { gatewayUrl: gateway.gatewayUrl, gatewayKeys: gateway.subscriptionKeys, gatewayPolicies: gateway.policies } : {}),
+    ...(gateway ? { gatewayUrl: gateway.gatewayUrl, gatewayKeys: gateway.subscriptionKeys } : {}),
   };
 }

@@ -96,8 +96,6 @@ export interface GatewayArgs {
 export class Gateway extends pulumi.ComponentResource {
   readonly serviceId: pulumi.Output<string>;
   readonly gatewayUrl: pulumi.Output<string>;
-  /** Every policy document as deployed, by artifact file name, for the plan's `out/<stack>/gateway/`. */
-  readonly policies: Readonly<Record<string, string>>;
   /** Subscription keys of the teams that opted in (secret outputs). */
   readonly subscriptionKeys: Readonly<Record<string, pulumi.Output<string>>>;
 
@@ -190,7 +188,6 @@ export class Gateway extends pulumi.ComponentResource {
 
     const cache = args.semanticCache && this.semanticCache(name, service, serviceArgs, args.semanticCache, args.subscriptionId, args.maxTripDuration);
     const endpoints = endpointRoutes(args.models);
-    const policies: Record<string, string> = {};
     const keyed = args.teams.filter((t) => t.subscriptionKeys);
     const apis = (["entra-id", ...(keyed.length > 0 ? ["subscription-key" as const] : [])] as const).map((auth) => {
       const apiName = auth === "entra-id" ? "openai" : "openai-keys";
@@ -221,7 +218,6 @@ export class Gateway extends pulumi.ComponentResource {
       const xml = renderPolicy(
         apiPolicy({ auth, tenantId: args.tenantId, audiences: args.audiences, teams: auth === "entra-id" ? args.teams : keyed, identityClientId: `{{${IDENTITY_CLIENT_ID_VALUE}}}`, endpoints, retryAfterSeconds: args.retryAfterSeconds }),
       );
-      policies[`api-${apiName}.xml`] = xml;
       new apimanagement.ApiPolicy(`${name}-${apiName}-policy`, {
         ...serviceArgs,
         apiId: api.name,
@@ -231,7 +227,6 @@ export class Gateway extends pulumi.ComponentResource {
       }, { ...child, dependsOn: [clientIdValue, ...pools, ...operations.map((o) => o.resource)] });
       if (cache) {
         const cacheXml = renderPolicy(chatCachePolicy({ ...cache.spec, embeddingsBackendId: CACHE_EMBEDDINGS_BACKEND }));
-        policies[`operation-chat-completions-cache.xml`] = cacheXml;
         for (const op of operations.filter((o) => o.id.endsWith("chat-completions"))) {
           new apimanagement.ApiOperationPolicy(`${name}-${apiName}-${op.id}-cache`, {
             ...serviceArgs,
@@ -273,7 +268,6 @@ export class Gateway extends pulumi.ComponentResource {
       subscriptionKeys[team.name] = keys[0]!;
     }
 
-    this.policies = policies;
     this.subscriptionKeys = subscriptionKeys;
     this.serviceId = service.id;
     this.gatewayUrl = service.gatewayUrl;

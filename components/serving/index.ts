@@ -46,7 +46,6 @@ export interface ModelSlotArgs {
   readonly waitingPerReplica: number;
   /** Resources the pods must wait for (the GPU pools and the device plugin). */
   readonly dependsOn: readonly pulumi.Resource[];
-  readonly environment: "dev" | "prod";
 }
 
 /** Kubernetes names: lower-case DNS labels. */
