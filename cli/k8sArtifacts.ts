@@ -31,8 +31,10 @@ export function k8sManifestFiles(resources: readonly RecordedResource[]): { path
     .filter((r) => r.custom && r.type.startsWith("kubernetes:"))
     .map((r) => {
       const manifest = manifestOf(r.inputs);
-      const metadata = (manifest.metadata ?? {}) as { name?: string; namespace?: string };
-      const name = [metadata.namespace, String(manifest.kind).toLowerCase(), metadata.name].filter(Boolean).join(".");
+      // A Helm release is no manifest: its file holds the chart, version and values Helm installs.
+      const release = r.type === "kubernetes:helm.sh/v3:Release";
+      const metadata = (release ? manifest : manifest.metadata ?? {}) as { name?: string; namespace?: string };
+      const name = [metadata.namespace, release ? "helmrelease" : String(manifest.kind).toLowerCase(), metadata.name].filter(Boolean).join(".");
       return { path: `${K8S_ARTIFACTS}/${name}.yaml`, content: stringify(manifest, { aliasDuplicateObjects: false, sortMapEntries: false }) };
     })
     .sort((a, b) => compareCodePoints(a.path, b.path));

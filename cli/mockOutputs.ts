@@ -164,6 +164,9 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
       "kubernetes:core/v1:Namespace",
       "kubernetes:core/v1:ServiceAccount",
       "kubernetes:core/v1:Secret",
+      "kubernetes:core/v1:ConfigMap",
+      "kubernetes:monitoring.coreos.com/v1:PodMonitor",
+      "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
       "kubernetes:core/v1:Service",
       "kubernetes:apps/v1:StatefulSet",
       "kubernetes:apps/v1:DaemonSet",
@@ -172,6 +175,10 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
       "kubernetes:keda.sh/v1alpha1:ScaledObject",
     ].map((type) => [type, kubernetesObject]),
   ),
+  "kubernetes:helm.sh/v3:Release": {
+    id: (inputs) => `${inputs.namespace}/${inputs.name}`,
+    outputs: (inputs) => ({ status: { name: inputs.name, namespace: inputs.namespace, chart: inputs.chart, version: inputs.version, status: "deployed", revision: 1 } }),
+  },
   "azure-native:redisenterprise:Database": inResourceGroup("Microsoft.Cache", [["redisEnterprise", "clusterName"], ["databases", "databaseName"]]),
   "azure-native:redisenterprise:AccessPolicyAssignment": inResourceGroup("Microsoft.Cache", [
     ["redisEnterprise", "clusterName"],

@@ -14,6 +14,7 @@ import { ArtifactWriteError, writeArtifacts } from "./outWriter";
 import { EXIT } from "./exitCodes";
 import { GATEWAY_ARTIFACTS, gatewayPolicyFiles } from "./gatewayArtifacts";
 import { K8S_ARTIFACTS, k8sManifestFiles } from "./k8sArtifacts";
+import { OBSERVABILITY_ARTIFACTS, observabilityFiles } from "./observabilityArtifacts";
 
 
 export interface PlanArgs {
@@ -87,7 +88,8 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
       { path: "policy-config.json", content: `${JSON.stringify(policyConfig, null, 2)}\n` },
       ...gatewayPolicyFiles(run.resources),
       ...k8sManifestFiles(run.resources),
-    ], undefined, [GATEWAY_ARTIFACTS, K8S_ARTIFACTS]);
+      ...observabilityFiles(run.resources),
+    ], undefined, [GATEWAY_ARTIFACTS, K8S_ARTIFACTS, OBSERVABILITY_ARTIFACTS]);
   } catch (error) {
     if (!(error instanceof ArtifactWriteError)) throw error;
     io.err(`plan: --out ${args.outDir}: ${error.message}; nothing was written\n`);
@@ -102,9 +104,11 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
   } else {
     const policyFiles = gatewayPolicyFiles(run.resources).length;
     const manifests = k8sManifestFiles(run.resources).length;
+    const observability = observabilityFiles(run.resources).length;
     const extra = [
       ...(policyFiles ? [`${policyFiles} gateway policies in ${relative(process.cwd(), join(stackDir, GATEWAY_ARTIFACTS))}`] : []),
       ...(manifests ? [`${manifests} Kubernetes manifests in ${relative(process.cwd(), join(stackDir, K8S_ARTIFACTS))}`] : []),
+      ...(observability ? [`rules, dashboards and previews (${observability} files) in ${relative(process.cwd(), join(stackDir, OBSERVABILITY_ARTIFACTS))}`] : []),
     ];
     const wrote = `Wrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""}, ${relative(process.cwd(), policyConfigPath)}${extra.map((e) => `, ${e}`).join("")}`;
     io.out(`${renderPlanReport(report)}\n\n${renderPolicyReport(policyResult)}\n\n${wrote}\n`);

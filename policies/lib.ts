@@ -46,6 +46,9 @@ export const TYPES = {
   apimOperationPolicy: "azure-native:apimanagement:ApiOperationPolicy",
   apimBackend: "azure-native:apimanagement:Backend",
   apimDiagnostic: "azure-native:apimanagement:Diagnostic",
+  helmRelease: "kubernetes:helm.sh/v3:Release",
+  podMonitor: "kubernetes:monitoring.coreos.com/v1:PodMonitor",
+  prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
 } as const;
 
 /** Azure types that take tags (cost allocation needs environment, owner and cost center on each). */

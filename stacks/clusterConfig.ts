@@ -6,6 +6,7 @@ import { z } from "zod";
 import { GPU_SKUS, GPU_SKU_DATE } from "../components/cluster/gpuSkus";
 import { parseRange } from "../components/network/addressPlan";
 import { vllmReleaseOf } from "../components/serving/vllmReleases";
+import type { Slo } from "../components/observability/rules";
 
 const poolName = z.string().regex(/^[a-z][a-z0-9]{0,11}$/, "pool names are 1-12 lower-case letters and digits, starting with a letter (AKS agent pool names)");
 
@@ -24,6 +25,35 @@ const gpuPool = z
   })
   .refine((p) => p.maxCount >= p.minCount, { message: "maxCount must be at least minCount", path: ["maxCount"] });
 
+/** Service-level thresholds of a vLLM slot; an alert fires when one is crossed for its `for` duration. */
+export const sloSchema = z.strictObject({
+  /** 95th percentile time to first token over 5 minutes, in seconds. */
+  ttftP95Seconds: z.number().positive().max(600).default(2),
+  /** 95th percentile time per output token over 5 minutes, in seconds. */
+  tpotP95Seconds: z.number().positive().max(10).default(0.1),
+  /** 95th percentile end-to-end request latency over 5 minutes, in seconds. */
+  e2eP95Seconds: z.number().positive().max(3600).default(60),
+  /** Requests waiting in a slot's servers, summed. */
+  queueDepth: z.number().int().min(1).max(100000).default(20),
+  /** KV-cache usage of the fullest server (0..1): above it, requests queue or are preempted. */
+  kvCacheUsage: z.number().min(0.5).max(1).default(0.95),
+  /** Share of API requests answered 5xx over 5 minutes. */
+  errorRatio: z.number().positive().max(1).default(0.05),
+  /** Minutes without a finished request before a slot with weight above 0 counts as receiving no traffic. */
+  noTrafficMinutes: z.number().int().min(5).max(1440).default(30),
+}) satisfies z.ZodType<Slo>;
+
+const monitoringSchema = z.strictObject({
+  /** Days Prometheus keeps samples. */
+  retentionDays: z.number().int().min(1).max(90).default(15),
+  /** Prometheus' persistent volume, in GiB. */
+  storageGiB: z.number().int().min(10).max(4096).default(50),
+  /** Alert thresholds of every vLLM slot. */
+  slo: sloSchema.prefault({}),
+  /** Per-endpoint overrides of `slo`. */
+  sloByEndpoint: z.record(z.string(), sloSchema.partial()).default({}),
+});
+
 export const clusterSchema = z.strictObject({
   /** The system pool: small, inline, zones in prod. */
   systemPool: z.strictObject({ vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5").default("Standard_D4ds_v5"), count: z.number().int().min(1).max(10).default(3) }).prefault({}),
@@ -34,6 +64,17 @@ export const clusterSchema = z.strictObject({
   /** Weekly maintenance, UTC: Kubernetes patch upgrades and node image updates each get this window. */
   maintenanceWindow: z.strictObject({ day: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]), startHour: z.number().int().min(0).max(23) }).default({ day: "Sunday", startHour: 2 }),
   gpuPools: z.record(poolName, gpuPool).refine((p) => Object.keys(p).length > 0, "name at least one GPU pool"),
+  /** An untainted user pool for the platform's own workloads (monitoring): neither the system nor the GPU pools take them. */
+  generalPool: z
+    .strictObject({
+      vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5").default("Standard_D4ds_v5"),
+      minCount: z.number().int().min(1).max(20).default(1),
+      maxCount: z.number().int().min(1).max(20).default(3),
+    })
+    .refine((p) => p.maxCount >= p.minCount, { message: "maxCount must be at least minCount", path: ["maxCount"] })
+    .prefault({}),
+  /** In-cluster monitoring of the model servers: Prometheus, Alertmanager and Grafana (kube-prometheus-stack). */
+  monitoring: monitoringSchema.prefault({}),
 });
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;
@@ -82,6 +123,10 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
     issues.push({ path: "cluster", message: "prod's API server must not be open to the internet: set privateCluster: true or apiServerAuthorizedIpRanges" });
   }
   if (cluster && !config.network) issues.push({ path: "cluster", message: "the cluster's nodes join the network's aksNodes subnet: configure network" });
+  const monitored = new Set(targets.map((t) => t.endpoint));
+  for (const endpoint of Object.keys(cluster?.monitoring.sloByEndpoint ?? {})) {
+    if (!monitored.has(endpoint)) issues.push({ path: `cluster.monitoring.sloByEndpoint.${endpoint}`, message: `"${endpoint}" is not an endpoint with a vLLM slot; endpoints with one: ${[...monitored].sort().join(", ") || "none"}` });
+  }
   for (const [name, pool] of Object.entries(cluster?.gpuPools ?? {})) {
     if (config.environment === "prod" && pool.spot) issues.push({ path: `cluster.gpuPools.${name}.spot`, message: "spot nodes are evicted at any time: not for prod" });
     if (config.environment === "prod" && pool.minCount === 0 && targets.some((t) => t.target.pool === name && t.weight > 0)) {
@@ -136,4 +181,16 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
     }
   }
   return { issues, warnings };
+}
+
+/** Every vLLM slot with its weight and thresholds (the endpoint's overrides over the defaults). */
+export function monitoredSlots(config: StackView): { endpoint: string; slot: "blue" | "green"; weight: number; slo: Slo }[] {
+  const monitoring = config.cluster?.monitoring;
+  if (!monitoring) return [];
+  const seen = new Set<string>();
+  return vllmTargets(config).flatMap(({ endpoint, slot, weight }) => {
+    if (seen.has(`${endpoint}/${slot}`)) return [];
+    seen.add(`${endpoint}/${slot}`);
+    return [{ endpoint, slot, weight, slo: { ...monitoring.slo, ...monitoring.sloByEndpoint[endpoint] } as Slo }];
+  });
 }

@@ -11,6 +11,8 @@ import { AzureAlerts } from "../components/alerts";
 import { composeName } from "../components/core/naming";
 import type { Cluster as ClusterType } from "../components/cluster";
 import type { ModelSlot as ModelSlotType } from "../components/serving";
+import type * as Observability from "../components/observability";
+import { monitoredSlots } from "./clusterConfig";
 import { cacheEmbeddingsTarget, gatewayTargets, retryAfterSeconds, vllmGatewayTargets } from "./gatewayConfig";
 import { effectivePublicNetworkAccess, namingContext, plannedDeployments, requiredDnsZones, WORKLOADS, type PlatformConfig } from "./config";
 
@@ -96,6 +98,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
   const planned = plannedDeployments(config);
   const openAiEndpoints: Record<string, pulumi.Output<string>> = {};
   const accountIds: Record<string, pulumi.Output<string>> = {};
+  const accountNames: Record<string, pulumi.Output<string>> = {};
   const deployments: Record<string, Record<string, Record<string, string[]>>> = {};
   for (const [accountKey, account] of Object.entries(config.accounts)) {
     const service = new OpenAiService(`openai-${accountKey}`, {
@@ -121,6 +124,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
     privateLink(`oai-${accountKey}`, service.accountId, PRIVATE_LINK_GROUP.openAiAccount, accountDnsZones(account.kind), service.lastWrite);
     openAiEndpoints[accountKey] = service.endpoint;
     accountIds[accountKey] = service.accountId;
+    accountNames[accountKey] = service.accountName;
     for (const [endpoint, bySlot] of Object.entries(service.deploymentNames)) {
       for (const [slot, names] of Object.entries(bySlot)) {
         ((deployments[endpoint] ??= {})[slot] ??= {})[accountKey] = names;
@@ -161,6 +165,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
 
   // Self-hosted models: the cluster, then one ModelSlot per vLLM slot of an endpoint.
   const vllmUrls = new Map<string, string>();
+  let monitoring: Observability.Monitoring | undefined;
   if (config.cluster && privateNetwork && config.network?.subnets) {
     const c = config.cluster;
     const vllmSlots = Object.entries(config.models).flatMap(([endpoint, e]) =>
@@ -172,6 +177,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
     // Loaded only for stacks with a cluster: @pulumi/kubernetes costs every other plan its start-up time.
     const { Cluster } = require("../components/cluster") as { Cluster: typeof ClusterType };
     const { ModelSlot } = require("../components/serving") as { ModelSlot: typeof ModelSlotType };
+    const observability = require("../components/observability") as typeof Observability;
     const cluster = new Cluster("cluster", {
       ...common,
       subscriptionId: config.subscriptionId,
@@ -184,8 +190,24 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
       privateCluster: c.privateCluster,
       maintenanceWindow: c.maintenanceWindow,
       gpuPools: c.gpuPools,
+      generalPool: c.generalPool,
       keda: vllmSlots.some((s) => s.targets.some((t) => (t.maxReplicas ?? t.replicas) > t.replicas)),
       protect,
+    }, opts);
+    monitoring = new observability.Monitoring("monitoring", {
+      naming,
+      subscriptionId: config.subscriptionId,
+      location: config.location,
+      resourceGroupName: core.resourceGroupName,
+      tags,
+      provider: cluster.provider,
+      oidcIssuerUrl: cluster.oidcIssuerUrl,
+      retentionDays: c.monitoring.retentionDays,
+      storageGiB: c.monitoring.storageGiB,
+      ruleGroups: observability.ruleGroups(monitoredSlots(config)),
+      ...(secrets.alertWebhookUrl ? { alertWebhookUrl: secrets.alertWebhookUrl } : {}),
+      protect,
+      dependsOn: cluster.generalReady,
     }, opts);
     for (const { endpoint, slot, targets } of vllmSlots) {
       const served = new ModelSlot(`serving-${endpoint}-${slot}`, {
@@ -200,6 +222,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
         ...(secrets.huggingFaceToken ? { huggingFaceToken: secrets.huggingFaceToken } : {}),
         waitingPerReplica: WAITING_PER_REPLICA,
         dependsOn: cluster.gpuReady,
+        monitoring: monitoring.release,
       }, opts);
       served.backendUrls.forEach((url, index) => vllmUrls.set(`${endpoint}/${slot}/${index}`, url));
     }
@@ -249,6 +272,37 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
         : {}),
       protect,
     }, opts);
+  }
+
+  // One dashboard per model endpoint in the cluster's Grafana: its vLLM and Azure OpenAI slots and the gateway.
+  if (monitoring) {
+    const { endpointDashboard, grafanaDashboard } = require("../components/observability") as typeof Observability;
+    const resourceGroup = core.resourceGroupName;
+    const gatewayName = gateway?.serviceId.apply((id) => id.split("/").pop() ?? "");
+    // Grafana reads metrics of exactly the resources its dashboards show.
+    const readable = { ...Object.fromEntries(Object.entries(accountIds).map(([key, id]) => [`openai-${key}`, id])), ...(gateway ? { gateway: gateway.serviceId } : {}) };
+    for (const [target, scope] of Object.entries(readable)) {
+      grantRole(`grafana-monitoring-reader-${target}`, { subscriptionId: config.subscriptionId, scope, principalId: monitoring.grafanaIdentity.principalId, role: "monitoringReader" }, { parent: monitoring.grafanaIdentity });
+    }
+    monitoring.addDashboards(Object.fromEntries(Object.entries(config.models).map(([endpoint, e]) => {
+      const slots = (["blue", "green"] as const).flatMap((slot) => (e.slots[slot] ? [{ slot, targets: e.slots[slot]!.targets }] : []));
+      const dashboard = pulumi.all([resourceGroup, gatewayName ?? "", pulumi.all(accountNames)]).apply(([rg, gw, names]) => {
+        const resource = (resourceName: string) => ({ subscription: config.subscriptionId, resourceGroup: rg, resourceName });
+        return grafanaDashboard(endpointDashboard({
+          endpoint,
+          vllmSlots: slots.filter((s) => s.targets.some((t) => t.kind === "vllm")).map((s) => s.slot),
+          azureSlots: slots.flatMap(({ slot }) => {
+            const byAccount = deployments[endpoint]?.[slot] ?? {};
+            const accounts = Object.keys(byAccount);
+            return accounts.length > 0
+              ? [{ slot, accounts: accounts.map((a) => resource(names[a]!)), deployments: Object.values(byAccount).flat(), provisioned: planned.some((d) => d.endpoint === endpoint && d.slot === slot && d.ptu) }]
+              : [];
+          }),
+          ...(gw ? { gateway: resource(gw) } : {}),
+        }));
+      });
+      return [`${endpoint}.json`, dashboard];
+    })));
   }
 
   return {

@@ -75,7 +75,7 @@ describe("invalid config: each case names the key, the value and what is allowed
     ["vLLM slots beyond the pool's nodes", (r) => (r.models.qwen.slots.blue.targets[0].maxReplicas = 8),
       "cluster.gpuPools.a100.maxCount: the live slots on this pool need 8 nodes at their maxReplicas; maxCount is 6"],
     ["vLLM release not in the table", (r) => (r.models.qwen.slots.blue.targets[0].image = "vllm/vllm-openai:v0.5.0"),
-      "models.qwen.slots.blue.targets[0].image: v0.5.0 is not in the vLLM release table of 2026-11-27 (components/serving/vllmReleases.ts): use one of v0.9.2, v0.10.2, v0.11.0, v0.12.0, v0.13.0, v0.29.0, v0.30.0, or add the release with its metric names"],
+      "models.qwen.slots.blue.targets[0].image: v0.5.0 is not in the vLLM release table of 2026-11-27 (components/serving/vllmReleases.ts): use one of v0.8.5, v0.9.2, v0.10.2, v0.11.0, v0.12.0, v0.13.0, v0.29.0, v0.30.0, or add the release with its metric names"],
     ["vLLM address outside the nodes' subnet", (r) => (r.models.qwen.slots.blue.targets[0].serviceIp = "10.40.1.10"),
       'models.qwen.slots.blue.targets[0].serviceIp: "10.40.1.10" is not a usable address of the aksNodes subnet 10.40.16.0/20 (take one near its end, away from the nodes\' addresses)'],
     ["vLLM on a pool that does not exist", (r) => (r.models.qwen.slots.blue.targets[0].pool = "h100"),

@@ -1,5 +1,7 @@
 // Every Kubernetes object the plans deploy, validated against its JSON schema: kubernetes-models for
-// the built-in kinds, @kubernetes-models/keda for KEDA's. A kind without a schema here fails the test.
+// the built-in kinds, @kubernetes-models/keda for KEDA's, @kubernetes-models/prometheus-operator for the
+// monitoring CRDs. A kind without a schema here fails the test. A Helm release's file holds the chart and
+// its values (no manifest): its test checks the values the platform relies on.
 import { describe, expect, it } from "vitest";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,7 +18,8 @@ const load = createRequire(__filename);
 /** The model class of a manifest's apiVersion and kind, from the package that owns its group. */
 function schemaOf(apiVersion: string, kind: string): new (data: unknown) => { validate(): void } {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-  const module = group === "keda.sh" ? load(`@kubernetes-models/keda/keda.sh/${version}`) : load(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`);
+  const crds: Record<string, string> = { "keda.sh": "@kubernetes-models/keda", "monitoring.coreos.com": "@kubernetes-models/prometheus-operator" };
+  const module = crds[group!] ? load(`${crds[group!]}/${group}/${version}`) : load(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`);
   const model = module[kind!];
   if (!model) throw new Error(`no schema for ${apiVersion} ${kind}`);
   return model;
@@ -30,10 +33,14 @@ async function manifestsOf(stack: string, configFile?: string): Promise<{ file: 
   return readdirSync(dir).map((file) => ({ file, manifest: parse(readFileSync(join(dir, file), "utf8")) }));
 }
 
+const isRelease = (m: { file: string }) => m.file.includes(".helmrelease.");
+
 describe("the prod plan's Kubernetes manifests", () => {
   it("each validate against the schema of their kind", async () => {
-    const manifests = await manifestsOf("prod");
-    expect(manifests.map((m) => m.manifest.kind).sort()).toEqual(["DaemonSet", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "ScaledObject", "Service", "ServiceAccount", "StatefulSet"]);
+    const manifests = (await manifestsOf("prod")).filter((m) => !isRelease(m));
+    expect([...new Set(manifests.map((m) => m.manifest.kind))].sort()).toEqual([
+      "ConfigMap", "DaemonSet", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "PodMonitor", "PrometheusRule", "ScaledObject", "Secret", "Service", "ServiceAccount", "StatefulSet",
+    ]);
     for (const { file, manifest } of manifests) {
       const Model = schemaOf(manifest.apiVersion, manifest.kind);
       expect(() => new Model(manifest).validate(), file).not.toThrow();
@@ -43,6 +50,8 @@ describe("the prod plan's Kubernetes manifests", () => {
   it("a broken manifest fails its schema (the validation can fail)", () => {
     const Model = schemaOf("apps/v1", "StatefulSet");
     expect(() => new Model({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "x" }, spec: { replicas: "two", selector: {}, serviceName: "x", template: {} } }).validate()).toThrow();
+    const PodMonitor = schemaOf("monitoring.coreos.com/v1", "PodMonitor");
+    expect(() => new PodMonitor({ apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "x" }, spec: { selector: {}, podMetricsEndpoints: [{ interval: 15 }] } }).validate()).toThrow();
     const ScaledObject = schemaOf("keda.sh/v1alpha1", "ScaledObject");
     expect(() => new ScaledObject({ apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "x" }, spec: { triggers: [] } }).validate()).toThrow();
   });
@@ -68,9 +77,28 @@ describe("the prod plan's Kubernetes manifests", () => {
     const raw = rawConfig("prod");
     const config = Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v]));
     writeFileSync(file, stringify({ config: { ...config, "genai-platform:huggingFaceToken": { secure: "v1:AAAAbm90LXJlYWwtY2lwaGVydGV4dA==" } } }, { aliasDuplicateObjects: false }));
-    const secret = (await manifestsOf("prod", file)).find((m) => m.manifest.kind === "Secret")!;
+    const secret = (await manifestsOf("prod", file)).find((m) => m.manifest.kind === "Secret" && m.manifest.metadata.name === "hf-token")!;
     expect(secret.manifest.stringData).toEqual({ token: "[secret]" });
     const Model = schemaOf("v1", "Secret");
     expect(() => new Model(secret.manifest).validate()).not.toThrow();
+  });
+
+  it("scrapes every vLLM slot with its endpoint and slot labels, and installs a pinned kube-prometheus-stack that reads every monitor", async () => {
+    const manifests = await manifestsOf("prod");
+    const monitor = manifests.find((m) => m.manifest.kind === "PodMonitor")!.manifest;
+    expect(monitor.metadata.namespace).toBe("vllm-qwen-blue");
+    expect(monitor.spec.selector.matchLabels).toEqual({ "app.kubernetes.io/name": "vllm", "genai-platform/slot": "blue" });
+    expect(monitor.spec.podMetricsEndpoints[0].relabelings.map((r: any) => [r.sourceLabels[0], r.targetLabel])).toEqual([
+      ["__meta_kubernetes_pod_label_genai_platform_endpoint", "model_endpoint"],
+      ["__meta_kubernetes_pod_label_genai_platform_slot", "slot"],
+      ["__meta_kubernetes_pod_label_genai_platform_target", "target"],
+    ]);
+    const release = manifests.find(isRelease)!.manifest;
+    expect(release).toMatchObject({ chart: "kube-prometheus-stack", version: expect.stringMatching(/^\d+\.\d+\.\d+$/), repositoryOpts: { repo: expect.stringMatching(/^https:/) } });
+    const spec = release.values.prometheus.prometheusSpec;
+    expect([spec.serviceMonitorSelectorNilUsesHelmValues, spec.podMonitorSelectorNilUsesHelmValues, spec.ruleSelectorNilUsesHelmValues]).toEqual([false, false, false]);
+    expect(release.values.grafana).toMatchObject({ service: { type: "ClusterIP" }, ingress: { enabled: false }, admin: { existingSecret: "grafana-admin" } });
+    const admin = manifests.find((m) => m.manifest.kind === "Secret" && m.manifest.metadata.name === "grafana-admin")!.manifest;
+    expect(admin.stringData["admin-password"]).toBe("[secret]");
   });
 });

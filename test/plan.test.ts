@@ -113,14 +113,20 @@ describe("prod plan", () => {
       "azure-native:privatedns:VirtualNetworkLink": 2,
       "azure-native:redisenterprise:RedisEnterprise": 1,
       "azure-native:redisenterprise:Database": 1,
-      // The gateway's, AKS's control plane, and the qwen/blue model slot's.
-      "azure-native:managedidentity:UserAssignedIdentity": 3,
+      // The gateway's, AKS's control plane, the qwen/blue model slot's and Grafana's.
+      "azure-native:managedidentity:UserAssignedIdentity": 4,
       // OpenAI User per account for the gateway identity, Monitoring Metrics Publisher for its logger,
       // OpenAI User on the embeddings account for the service's own identity (semantic cache), Network
-      // Contributor on the nodes' subnet for AKS.
-      "azure-native:authorization:RoleAssignment": 5,
+      // Contributor on the nodes' subnet for AKS, Monitoring Reader for Grafana on each account and the gateway.
+      "azure-native:authorization:RoleAssignment": 8,
       "azure-native:containerservice:ManagedCluster": 1,
-      "azure-native:containerservice:AgentPool": 1,
+      // The GPU pool and the general pool (monitoring).
+      "azure-native:containerservice:AgentPool": 2,
+      "kubernetes:helm.sh/v3:Release": 1,
+      "kubernetes:monitoring.coreos.com/v1:PodMonitor": 1,
+      "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
+      // A dashboard per model endpoint.
+      "kubernetes:core/v1:ConfigMap": 3,
       "kubernetes:apps/v1:StatefulSet": 1,
       "kubernetes:apps/v1:DaemonSet": 1,
       "azure-native:apimanagement:ApiManagementService": 1,
@@ -191,6 +197,7 @@ describe("prod plan", () => {
       "azure-native:redisenterprise:Database",
       "azure-native:redisenterprise:RedisEnterprise",
       "azure-native:resources:ResourceGroup",
+      "kubernetes:helm.sh/v3:Release",
     ]);
     expect(resourcesOfType(prod.stackExport, ACCOUNT).every((a) => a.protect)).toBe(true);
   });

@@ -39,6 +39,8 @@ export interface ClusterArgs {
   readonly privateCluster: boolean;
   readonly maintenanceWindow: { readonly day: string; readonly startHour: number };
   readonly gpuPools: Readonly<Record<string, GpuPoolSpec>>;
+  /** The untainted user pool the platform's own workloads (monitoring) run on. */
+  readonly generalPool: { readonly vmSize: string; readonly minCount: number; readonly maxCount: number };
   /** The AKS-managed KEDA add-on (vLLM autoscaling on queue depth). */
   readonly keda: boolean;
   readonly protect: boolean;
@@ -77,6 +79,8 @@ export class Cluster extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
   /** Resources a workload on the GPU pools must wait for (the pools and the device plugin). */
   readonly gpuReady: pulumi.Resource[];
+  /** The general pool: pods without GPUs (monitoring) wait for it. */
+  readonly generalReady: pulumi.Resource[];
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("genai:cluster:Cluster", name, {}, opts);
@@ -183,10 +187,28 @@ export class Cluster extends pulumi.ComponentResource {
       });
     });
 
+    // Neither the system pool (CriticalAddonsOnly) nor the GPU pools (tainted) take ordinary pods.
+    const general = new containerservice.AgentPool(`${name}-pool-general`, {
+      resourceGroupName: args.resourceGroupName,
+      resourceName: cluster.name,
+      agentPoolName: "general",
+      mode: "User",
+      vmSize: args.generalPool.vmSize,
+      osSKU: "AzureLinux",
+      vnetSubnetID: args.subnetId,
+      enableAutoScaling: true,
+      count: args.generalPool.minCount,
+      minCount: args.generalPool.minCount,
+      maxCount: args.generalPool.maxCount,
+      availabilityZones: zones,
+      tags: args.tags,
+    }, { ...child, replaceOnChanges: ["vmSize"], ignoreChanges: ["count"] });
+    this.generalReady = [general];
+
     // kubelogin signs in with the caller's Entra ID (az CLI, workload identity in CI): no token is stored.
     const kubeconfig = containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName: args.resourceGroupName, resourceName: cluster.name, format: "exec" }, { parent: this })
       .apply((c) => kubeloginWithAzureCli(Buffer.from(c.kubeconfigs?.[0]?.value ?? "", "base64").toString("utf8")));
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true }, { ...child, dependsOn: pools });
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true }, { ...child, dependsOn: [...pools, general] });
 
     this.gpuReady = [...pools];
     if (Object.values(args.gpuPools).some((p) => p.driver === "Install")) {

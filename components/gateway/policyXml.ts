@@ -117,6 +117,11 @@ function ordered(policy: PolicyNode): Ordered {
 // The library escapes every attribute value and text (`&`, `<`, `>`, quotes) as it renders.
 const builder = new XMLBuilder({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: "", format: true, indentBy: "  ", suppressEmptyNode: true });
 
+/** Any element tree as XML (the dashboard previews' SVG uses it too). */
+export function renderXml(root: PolicyNode): string {
+  return `${(builder.build([ordered(root)]) as string).trim()}\n`;
+}
+
 /** The document as API Management reads it, `<base />` first in every section but a backend that forwards itself. */
 export function renderPolicy(document: PolicyDocument): string {
   const sections: [string, readonly PolicyNode[]][] = [
@@ -130,7 +135,7 @@ export function renderPolicy(document: PolicyDocument): string {
     // A backend section that forwards itself must not also run the global forward-request in <base />.
     children: sections.map(([name, nodes]) => ({ tag: name, children: name === "backend" && nodes.length > 0 ? nodes : [base(), ...nodes] })),
   };
-  return `${(builder.build([ordered(root)]) as string).trim()}\n`;
+  return renderXml(root);
 }
 
 /** Calls per renewal period per key (the cache's miss path, so a cache outage cannot flood the backends). */

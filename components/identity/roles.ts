@@ -8,6 +8,8 @@ export const BUILT_IN_ROLES = {
   cognitiveServicesUsagesReader: { id: "bba48692-92b0-4667-a9ad-c31c7b334ac2", name: "Cognitive Services Usages Reader" },
   /** Write metrics and telemetry to Application Insights with Entra ID (the gateway's logger). */
   monitoringMetricsPublisher: { id: "3913510d-42f4-4e42-8a64-420c390055eb", name: "Monitoring Metrics Publisher" },
+  /** Read metrics and logs: Grafana's Azure Monitor data source, on the stack's resource group. */
+  monitoringReader: { id: "43d0d8ad-25c7-4714-9337-8ba259a9fe05", name: "Monitoring Reader" },
   /** The AKS control plane on its nodes' subnet only: internal load balancers with static addresses there. */
   networkContributor: { id: "4d97b98b-1d4f-4787-a291-c67834d212e7", name: "Network Contributor" },
   /** For the deploying identity: Kubernetes objects in AKS clusters with Azure RBAC. */

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { WorkloadIdentity } from "../identity";
 import type { NamingContext } from "../core/naming";
 import { GPU_POOL_LABEL, GPU_TAINT } from "../cluster";
+import { SCRAPE_LABELS } from "../observability/promql";
 
 export * from "./vllmReleases";
 
@@ -46,7 +47,11 @@ export interface ModelSlotArgs {
   readonly waitingPerReplica: number;
   /** Resources the pods must wait for (the GPU pools and the device plugin). */
   readonly dependsOn: readonly pulumi.Resource[];
+  /** The monitoring release whose CRDs the slot's PodMonitor needs; without it the slot is not scraped. */
+  readonly monitoring?: pulumi.Resource;
 }
+
+
 
 /** Kubernetes names: lower-case DNS labels. */
 const label = (...parts: string[]) => parts.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").slice(0, 63).replace(/-$/, "");
@@ -241,6 +246,28 @@ export class ModelSlot extends pulumi.ComponentResource {
       }
       this.backendUrls.push(`http://${t.serviceIp}:${VLLM_PORT}/v1`);
     });
+
+    // Every server of the slot, scraped with the slot's labels: both colours serve one model name.
+    if (args.monitoring) {
+      new k8s.apiextensions.CustomResource(`${name}-monitor`, {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: "vllm", namespace: namespace.metadata.name, labels: slotLabels },
+        spec: {
+          selector: { matchLabels: { "app.kubernetes.io/name": "vllm", "genai-platform/slot": args.slot } },
+          podMetricsEndpoints: [{
+            port: "http",
+            path: "/metrics",
+            interval: "15s",
+            relabelings: Object.entries(SCRAPE_LABELS).map(([podLabel, targetLabel]) => ({
+              action: "replace",
+              sourceLabels: [`__meta_kubernetes_pod_label_${podLabel.replace(/[^a-zA-Z0-9_]/g, "_")}`],
+              targetLabel,
+            })),
+          }],
+        },
+      }, { ...k, dependsOn: [args.monitoring] });
+    }
     this.registerOutputs({ backendUrls: this.backendUrls });
   }
 }

@@ -18,6 +18,7 @@ const CURRENT: VllmRelease = { kvCacheUsage: "vllm:kv_cache_usage_perc", interTo
 
 /** Image tags of `vllm/vllm-openai` by release. */
 export const VLLM_RELEASES: Readonly<Record<string, VllmRelease>> = {
+  "v0.8.5": { kvCacheUsage: "vllm:gpu_cache_usage_perc", interTokenLatency: "vllm:time_per_output_token_seconds" },
   "v0.9.2": { kvCacheUsage: "vllm:kv_cache_usage_perc", interTokenLatency: "vllm:time_per_output_token_seconds" },
   "v0.10.2": { kvCacheUsage: "vllm:kv_cache_usage_perc", interTokenLatency: "vllm:time_per_output_token_seconds" },
   "v0.11.0": CURRENT,
@@ -36,6 +37,8 @@ export const VLLM_STABLE_METRICS = {
   waiting: "vllm:num_requests_waiting",
   promptTokens: "vllm:prompt_tokens_total",
   generationTokens: "vllm:generation_tokens_total",
+  /** Finished requests by `finished_reason` (stop, length, abort; later also error, repetition). */
+  requestSuccess: "vllm:request_success_total",
 } as const;
 
 export const VLLM_IMAGE_REPOSITORY = "vllm/vllm-openai";
@@ -47,4 +50,9 @@ export function vllmReleaseOf(image: string): { tag: string; release: VllmReleas
   const release = VLLM_RELEASES[tag];
   if (!release) return { problem: `${tag} is not in the vLLM release table of ${VLLM_RELEASES_DATE} (components/serving/vllmReleases.ts): use one of ${Object.keys(VLLM_RELEASES).join(", ")}, or add the release with its metric names` };
   return { tag, release };
+}
+
+/** Every name a renamed metric has had across the listed releases, the newest first (for `new or old` queries). */
+export function vllmMetricNames(metric: keyof VllmRelease): string[] {
+  return [...new Set(Object.values(VLLM_RELEASES).reverse().map((r) => r[metric]))];
 }

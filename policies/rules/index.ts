@@ -42,6 +42,8 @@ import { securityK8sInternalLoadBalancer } from "./security/security-k8s-interna
 import { securityAksHardened } from "./security/security-aks-hardened";
 import { reliabilityK8sGpuWorkload } from "./reliability/reliability-k8s-gpu-workload";
 import { reliabilityK8sReplicasAndPdb } from "./reliability/reliability-k8s-replicas-and-pdb";
+import { securityK8sHelmChartPinned } from "./security/security-k8s-helm-chart-pinned";
+import { observabilityVllmSlotMonitored } from "./observability/observability-vllm-slot-monitored";
 
 export const policies: Policies = [
   capacityApimApiTokenLimit,
@@ -61,6 +63,7 @@ export const policies: Policies = [
   lifecycleEndpointLiveSlot,
   observabilityApimDiagnosticsNoBodies,
   observabilityAzureDiagnosticsToWorkspace,
+  observabilityVllmSlotMonitored,
   reliabilityApimApiRetry,
   reliabilityApimBackendCircuitBreaker,
   reliabilityAzureStatefulProtected,
@@ -72,6 +75,7 @@ export const policies: Policies = [
   securityApimFrontsEveryDeployment,
   securityApimTlsHardened,
   securityAksHardened,
+  securityK8sHelmChartPinned,
   securityK8sImagePinned,
   securityK8sInternalLoadBalancer,
   securityK8sNoPrivilege,

@@ -1,0 +1,166 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { RandomPassword } from "@pulumi/random";
+import { WorkloadIdentity } from "../identity";
+import type { NamingContext } from "../core/naming";
+import { KUBE_PROMETHEUS_STACK } from "./charts";
+import type { RuleGroup } from "./rules";
+
+export * from "./charts";
+export * from "./dashboards";
+export * from "./promql";
+export * from "./rules";
+
+/** The namespace of Prometheus, Alertmanager and Grafana. */
+export const MONITORING_NAMESPACE = "monitoring";
+/** The release name: Prometheus answers at `http://<release>-prometheus.<namespace>.svc:9090`. */
+export const MONITORING_RELEASE = "kube-prometheus-stack";
+/** The label Grafana's sidecar loads dashboards from (ConfigMaps with it set to "1"). */
+export const DASHBOARD_LABEL = "grafana_dashboard";
+const MONITORING_LABELS = { "app.kubernetes.io/part-of": "genai-platform", "app.kubernetes.io/component": "monitoring" };
+const GRAFANA_SERVICE_ACCOUNT = "grafana";
+const WEBHOOK_SECRET = "alert-webhook";
+
+export interface MonitoringArgs {
+  readonly naming: NamingContext;
+  readonly subscriptionId: string;
+  readonly location: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly provider: k8s.Provider;
+  readonly oidcIssuerUrl: pulumi.Input<string>;
+  readonly retentionDays: number;
+  readonly storageGiB: number;
+  /** Recording and alerting rules, loaded into Prometheus as one PrometheusRule. */
+  readonly ruleGroups: readonly RuleGroup[];
+  /** Where Alertmanager sends alerts (a secret); without it, alerts are only visible in Alertmanager. */
+  readonly alertWebhookUrl?: pulumi.Output<string>;
+  /** Prod: the release (and Prometheus' volume with the metric history) is protected from deletion. */
+  readonly protect: boolean;
+  /** The nodes the monitoring pods land on. */
+  readonly dependsOn: readonly pulumi.Resource[];
+}
+
+/**
+ * In-cluster monitoring: kube-prometheus-stack (Prometheus, Alertmanager, Grafana) as a pinned Helm
+ * release that reads every PodMonitor, ServiceMonitor and rule in the cluster; Grafana private (a
+ * ClusterIP service, no ingress), its admin password random and secret, its Azure Monitor data source
+ * authenticated by workload identity (the caller grants it Monitoring Reader per resource); the model endpoints'
+ * dashboards as ConfigMaps for Grafana's sidecar; the platform's rules as a PrometheusRule.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+  /** The release: objects of its CRDs (PodMonitor, PrometheusRule) wait for it. */
+  readonly release: k8s.helm.v3.Release;
+  /** Grafana's identity: grant it Monitoring Reader on each resource a dashboard reads. */
+  readonly grafanaIdentity: WorkloadIdentity;
+  private readonly name: string;
+  private readonly provider: k8s.Provider;
+  private readonly namespace: k8s.core.v1.Namespace;
+
+  constructor(name: string, args: MonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("genai-platform:observability:Monitoring", name, {}, opts);
+    const k = { parent: this, provider: args.provider };
+    const labels = MONITORING_LABELS;
+    this.name = name;
+    this.provider = args.provider;
+    // node-exporter (host network and paths) is off, so the namespace holds to the baseline standard.
+    const namespace = this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+      metadata: { name: MONITORING_NAMESPACE, labels: { ...labels, "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" } },
+    }, k);
+
+    const password = new RandomPassword(`${name}-grafana-admin-password`, { length: 32, special: false }, { parent: this });
+    const admin = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
+      metadata: { name: "grafana-admin", namespace: namespace.metadata.name, labels },
+      stringData: { "admin-user": "admin", "admin-password": password.result },
+    }, k);
+
+    const identity = new WorkloadIdentity(`${name}-grafana-identity`, {
+      naming: args.naming,
+      workload: "grafana",
+      location: args.location,
+      resourceGroupName: args.resourceGroupName,
+      tags: args.tags,
+      federatedSubjects: [{ name: "kubernetes", issuer: args.oidcIssuerUrl, subject: `system:serviceaccount:${MONITORING_NAMESPACE}:${GRAFANA_SERVICE_ACCOUNT}` }],
+    }, { parent: this });
+    this.grafanaIdentity = identity;
+
+    const webhook = args.alertWebhookUrl && new k8s.core.v1.Secret(`${name}-alert-webhook`, {
+      metadata: { name: WEBHOOK_SECRET, namespace: namespace.metadata.name, labels },
+      stringData: { url: args.alertWebhookUrl },
+    }, k);
+    const receivers = webhook
+      ? [{ name: "platform", webhook_configs: [{ url_file: `/etc/alertmanager/secrets/${WEBHOOK_SECRET}/url`, send_resolved: true }] }]
+      : [{ name: "platform" }];
+
+    this.release = new k8s.helm.v3.Release(`${name}-release`, {
+      name: MONITORING_RELEASE,
+      namespace: namespace.metadata.name,
+      chart: KUBE_PROMETHEUS_STACK.chart,
+      version: KUBE_PROMETHEUS_STACK.version,
+      repositoryOpts: { repo: KUBE_PROMETHEUS_STACK.repo },
+      timeout: 900,
+      values: {
+        fullnameOverride: MONITORING_RELEASE,
+        nodeExporter: { enabled: false },
+        prometheus: {
+          prometheusSpec: {
+            // Every monitor and rule in the cluster counts, not only those labelled with the release.
+            serviceMonitorSelectorNilUsesHelmValues: false,
+            podMonitorSelectorNilUsesHelmValues: false,
+            ruleSelectorNilUsesHelmValues: false,
+            probeSelectorNilUsesHelmValues: false,
+            retention: `${args.retentionDays}d`,
+            storageSpec: { volumeClaimTemplate: { spec: { storageClassName: "managed-csi", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${args.storageGiB}Gi` } } } } },
+          },
+        },
+        alertmanager: {
+          alertmanagerSpec: { secrets: webhook ? [WEBHOOK_SECRET] : [] },
+          config: {
+            route: {
+              receiver: "platform",
+              group_by: ["alertname", "endpoint", "slot"],
+              routes: [{ matchers: ['alertname = "Watchdog"'], receiver: "null" }],
+            },
+            receivers: [{ name: "null" }, ...receivers],
+          },
+        },
+        grafana: {
+          admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
+          service: { type: "ClusterIP" },
+          ingress: { enabled: false },
+          serviceAccount: { name: GRAFANA_SERVICE_ACCOUNT, annotations: { "azure.workload.identity/client-id": identity.clientId } },
+          podLabels: { "azure.workload.identity/use": "true" },
+          "grafana.ini": { azure: { workload_identity_enabled: true }, "auth.anonymous": { enabled: false }, users: { allow_sign_up: false } },
+          sidecar: { dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: MONITORING_NAMESPACE } },
+          additionalDataSources: [{
+            name: "Azure Monitor",
+            type: "grafana-azure-monitor-datasource",
+            uid: "azure-monitor",
+            access: "proxy",
+            jsonData: { azureAuthType: "workloadidentity", subscriptionId: args.subscriptionId },
+          }],
+        },
+      },
+    }, { ...k, protect: args.protect, dependsOn: [admin, ...(webhook ? [webhook] : []), ...args.dependsOn] });
+
+    new k8s.apiextensions.CustomResource(`${name}-rules`, {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PrometheusRule",
+      metadata: { name: "genai-platform", namespace: namespace.metadata.name, labels },
+      spec: { groups: args.ruleGroups },
+    }, { ...k, dependsOn: [this.release] });
+
+    this.registerOutputs({});
+  }
+
+  /** Grafana dashboards (JSON models) by file name, as ConfigMaps Grafana's sidecar loads. */
+  addDashboards(dashboards: Readonly<Record<string, pulumi.Input<Record<string, unknown>>>>): void {
+    for (const [file, dashboard] of Object.entries(dashboards)) {
+      const base = file.replace(/\.json$/, "");
+      new k8s.core.v1.ConfigMap(`${this.name}-dashboard-${base}`, {
+        metadata: { name: `dashboard-${base}`, namespace: MONITORING_NAMESPACE, labels: { ...MONITORING_LABELS, [DASHBOARD_LABEL]: "1" } },
+        data: { [file]: pulumi.output(dashboard).apply((d) => JSON.stringify(d, null, 2)) },
+      }, { parent: this, provider: this.provider, dependsOn: [this.namespace] });
+    }
+  }
+}
