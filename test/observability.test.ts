@@ -1,0 +1,283 @@
+// The observability artifacts, checked by the tools that will read them: every PromQL expression by
+// Prometheus' own grammar (@prometheus-io/lezer-promql), the rule file by `promtool check rules`, each
+// alert by `promtool test rules` (firing on synthetic faults, silent on a healthy slot, for both vLLM
+// metric generations), and every dashboard query by a real Prometheus scraping vLLM /metrics fixtures.
+import { describe, expect, it, beforeAll, afterAll } from "vitest";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parser } from "@prometheus-io/lezer-promql";
+import { parse, stringify } from "yaml";
+import { plan } from "../cli/plan";
+import { ALERTS, ruleGroups, type AlertingRule, type MonitoredSlot, type RuleGroup } from "../components/observability/rules";
+import { sloSchema } from "../stacks/clusterConfig";
+import { PROJECT_DIR } from "./helpers";
+
+const HAVE_PROMETHEUS = spawnSync("promtool", ["--version"]).status === 0 && spawnSync("prometheus", ["--version"]).status === 0;
+if (!HAVE_PROMETHEUS) console.warn("skipping the promtool and Prometheus tests: `promtool`/`prometheus` are not installed here (.ci/run installs Debian's prometheus package)");
+
+/** PromQL syntax errors per lezer-promql, the grammar of Prometheus' own UI. */
+function syntaxErrors(expr: string): string[] {
+  const errors: string[] = [];
+  parser.parse(expr).iterate({ enter: (node) => { if (node.type.isError) errors.push(`at ${node.from}: "${expr.slice(Math.max(0, node.from - 10), node.to + 10)}"`); } });
+  return errors;
+}
+
+/** A dashboard query as Grafana sends it: its variables replaced (every slot, a rate window). */
+const asSent = (expr: string, rateInterval = "1m") => expr.replaceAll("$__rate_interval", rateInterval).replaceAll("$slot", "blue|green");
+
+interface DashboardJson { panels: { type: string; title: string; targets?: { expr?: string; legendFormat?: string }[] }[] }
+let outDir = "";
+let rulesFile = "";
+let dashboards: Record<string, DashboardJson> = {};
+const promQueries = () => Object.entries(dashboards).flatMap(([file, d]) => d.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.expr).map((t) => ({ where: `${file}: ${p.title}`, expr: t.expr!, legend: t.legendFormat ?? "" }))));
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), "genai-obs-"));
+  expect(await plan(["--stack", "prod", "--out", outDir], PROJECT_DIR, { out: () => true, err: () => true })).toBe(0);
+  const dir = join(outDir, "prod", "observability");
+  rulesFile = join(dir, "rules.yaml");
+  dashboards = Object.fromEntries(readdirSync(join(dir, "dashboards")).map((f) => [f, JSON.parse(readFileSync(join(dir, "dashboards", f), "utf8"))]));
+}, 60_000);
+
+describe("PromQL of the prod plan's rules and dashboards", () => {
+  it("parses: every rule and every dashboard query, with Grafana's variables replaced", () => {
+    const rules = (parse(readFileSync(rulesFile, "utf8")) as { groups: RuleGroup[] }).groups.flatMap((g) => g.rules);
+    expect(rules.length).toBeGreaterThan(10);
+    expect(promQueries().length).toBeGreaterThan(10);
+    for (const r of rules) expect(syntaxErrors(r.expr), "record" in r ? r.record : r.alert).toEqual([]);
+    for (const q of promQueries()) expect(syntaxErrors(asSent(q.expr)), q.where).toEqual([]);
+  });
+
+  it("the parser finds errors (the check can fail)", () => {
+    expect(syntaxErrors("sum by (slot (rate(x[5m]))")).not.toEqual([]);
+    expect(syntaxErrors("histogram_quantile(0.95, rate(x_bucket[5m])")).not.toEqual([]);
+  });
+
+  it("selects vLLM slots by the slot label, never by model name alone, and reads renamed metrics as new or old", () => {
+    const exprs = promQueries().filter((q) => q.expr.includes("vllm:")).map((q) => q.expr);
+    expect(exprs.length).toBeGreaterThan(0);
+    for (const e of exprs) expect(e).toContain('slot=~"$slot"');
+    expect(exprs.find((e) => e.includes("inter_token_latency"))).toContain("or rate(vllm:time_per_output_token_seconds_bucket");
+    expect(exprs.find((e) => e.includes("kv_cache_usage"))).toContain("or max by (slot) (vllm:gpu_cache_usage_perc");
+  });
+});
+
+// ---- promtool: the rule file and each alert's unit tests ------------------------------------------
+
+const HIST = {
+  ttft: { name: "vllm:time_to_first_token_seconds", buckets: [0.01, 0.04, 0.1, 0.5, 1, 2.5, 5, 10, 40] },
+  itl: { name: "vllm:inter_token_latency_seconds", buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 5] },
+  tpotLegacy: { name: "vllm:time_per_output_token_seconds", buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 5] },
+  e2e: { name: "vllm:e2e_request_latency_seconds", buckets: [0.3, 1, 2.5, 5, 10, 30, 60, 120, 480] },
+} as const;
+
+/** What a slot's servers report over the test's 40 minutes. */
+interface SlotState {
+  up: boolean;
+  legacy: boolean;
+  requestsPerMinute: number;
+  ttft: number;
+  tpot: number;
+  e2e: number;
+  waiting: number;
+  kvCache: number;
+  errorShare: number;
+}
+const HEALTHY: SlotState = { up: true, legacy: false, requestsPerMinute: 60, ttft: 0.08, tpot: 0.03, e2e: 4, waiting: 1, kvCache: 0.4, errorShare: 0 };
+const MINUTES = 40;
+
+/** promtool input series for one slot: every observation of a histogram at `value`, counters rising steadily. */
+function inputSeries(endpoint: string, slot: string, s: SlotState): { series: string; values: string }[] {
+  const at = `model_endpoint="${endpoint}",slot="${slot}",model_name="${endpoint}"`;
+  const rising = (perMinute: number) => `0+${perMinute}x${MINUTES}`;
+  const flat = (v: number) => `${v}+0x${MINUTES}`;
+  const histogram = (h: { name: string; buckets: readonly number[] }, value: number, perMinute: number) => [
+    ...[...h.buckets.map(String), "+Inf"].map((le) => ({ series: `${h.name}_bucket{${at},le="${le}"}`, values: rising(le === "+Inf" || Number(le) >= value ? perMinute : 0) })),
+    { series: `${h.name}_count{${at}}`, values: rising(perMinute) },
+    { series: `${h.name}_sum{${at}}`, values: rising(perMinute * value) },
+  ];
+  if (!s.up) return [{ series: `up{${at}}`, values: flat(0) }];
+  const errors = Math.round(s.requestsPerMinute * s.errorShare);
+  return [
+    { series: `up{${at}}`, values: flat(1) },
+    ...histogram(HIST.ttft, s.ttft, s.requestsPerMinute),
+    ...histogram(s.legacy ? HIST.tpotLegacy : HIST.itl, s.tpot, s.requestsPerMinute * 50),
+    ...histogram(HIST.e2e, s.e2e, s.requestsPerMinute),
+    { series: `vllm:num_requests_waiting{${at}}`, values: flat(s.waiting) },
+    { series: `${s.legacy ? "vllm:gpu_cache_usage_perc" : "vllm:kv_cache_usage_perc"}{${at}}`, values: flat(s.kvCache) },
+    { series: `http_requests_total{${at},handler="/v1/chat/completions",method="POST",status="2xx"}`, values: rising(s.requestsPerMinute - errors) },
+    ...(errors > 0 ? [{ series: `http_requests_total{${at},handler="/v1/chat/completions",method="POST",status="5xx"}`, values: rising(errors) }] : []),
+  ];
+}
+
+const SLO = sloSchema.parse({});
+const SLOTS: MonitoredSlot[] = [
+  { endpoint: "qwen", slot: "blue", weight: 90, slo: SLO },
+  { endpoint: "qwen", slot: "green", weight: 10, slo: SLO },
+  { endpoint: "llama", slot: "blue", weight: 100, slo: { ...SLO, ttftP95Seconds: 0.5 } },
+];
+
+/** Each fault of the green slot and the alerts it must fire (blue and llama stay healthy). */
+const FAULTS: { name: string; state: Partial<SlotState>; fires: string[] }[] = [
+  // Servers that do not answer finish no requests either.
+  { name: "servers down", state: { up: false }, fires: [ALERTS.down, ALERTS.noTraffic] },
+  { name: "no traffic while weighted", state: { requestsPerMinute: 0 }, fires: [ALERTS.noTraffic] },
+  { name: "slow first token", state: { ttft: 4 }, fires: [ALERTS.ttft] },
+  { name: "slow output tokens", state: { tpot: 0.4 }, fires: [ALERTS.tpot] },
+  { name: "slow output tokens (legacy metric name)", state: { tpot: 0.4, legacy: true }, fires: [ALERTS.tpot] },
+  { name: "slow requests", state: { e2e: 100 }, fires: [ALERTS.e2e] },
+  { name: "deep queue", state: { waiting: 50 }, fires: [ALERTS.queue] },
+  { name: "KV cache full", state: { kvCache: 0.99 }, fires: [ALERTS.kvCache] },
+  { name: "KV cache full (legacy metric name)", state: { kvCache: 0.99, legacy: true }, fires: [ALERTS.kvCache] },
+  { name: "5xx answers", state: { errorShare: 0.2 }, fires: [ALERTS.errors] },
+];
+
+function promtoolTests(rules: RuleGroup[], rulePath: string): { file: string; alertRules: AlertingRule[] } {
+  const alertRules = rules.flatMap((g) => g.rules).filter((r): r is AlertingRule => "alert" in r);
+  const names = [...new Set(alertRules.map((r) => r.alert))];
+  const expected = (fires: readonly string[], endpoint: string, slot: string) =>
+    names.map((alertname) => ({
+      eval_time: "35m",
+      alertname,
+      exp_alerts: alertRules
+        .filter((r) => r.alert === alertname && fires.includes(r.alert) && r.labels.endpoint === endpoint && r.labels.slot === slot)
+        .map((r) => ({ exp_labels: r.labels, exp_annotations: r.annotations })),
+    }));
+  const healthy = SLOTS.flatMap((s) => inputSeries(s.endpoint, s.slot, HEALTHY));
+  const tests = [
+    { interval: "1m", input_series: healthy, alert_rule_test: expected([], "", "") },
+    // llama's own, tighter threshold: 0.8 s is healthy for qwen and too slow for llama.
+    {
+      interval: "1m",
+      input_series: [...inputSeries("qwen", "blue", { ...HEALTHY, ttft: 0.8 }), ...inputSeries("qwen", "green", HEALTHY), ...inputSeries("llama", "blue", { ...HEALTHY, ttft: 0.8 })],
+      alert_rule_test: expected([ALERTS.ttft], "llama", "blue"),
+    },
+    ...FAULTS.map((f) => ({
+      interval: "1m",
+      input_series: [...inputSeries("qwen", "blue", HEALTHY), ...inputSeries("qwen", "green", { ...HEALTHY, ...f.state }), ...inputSeries("llama", "blue", HEALTHY)],
+      alert_rule_test: expected(f.fires, "qwen", "green"),
+    })),
+  ];
+  return { file: stringify({ rule_files: [rulePath], evaluation_interval: "1m", tests }, { lineWidth: 0 }), alertRules };
+}
+
+describe.skipIf(!HAVE_PROMETHEUS)("promtool", () => {
+  it("checks the prod plan's rule file", () => {
+    const output = execFileSync("promtool", ["check", "rules", rulesFile], { encoding: "utf8" });
+    expect(output).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it("rejects a broken rule file (the check can fail)", () => {
+    const broken = join(outDir, "broken.yaml");
+    writeFileSync(broken, stringify({ groups: [{ name: "x", rules: [{ alert: "X", expr: "sum(rate(x[5m])" }] }] }));
+    expect(spawnSync("promtool", ["check", "rules", broken]).status).not.toBe(0);
+  });
+
+  it("unit-tests every alert: each fault fires exactly its alert on exactly its slot, a healthy stack fires none", () => {
+    const dir = mkdtempSync(join(tmpdir(), "genai-promtool-"));
+    const groups = ruleGroups(SLOTS);
+    writeFileSync(join(dir, "rules.yaml"), stringify({ groups }, { lineWidth: 0 }));
+    const { file, alertRules } = promtoolTests(groups, "rules.yaml");
+    // Every alert kind is exercised by a fault.
+    expect(new Set(FAULTS.flatMap((f) => f.fires))).toEqual(new Set(alertRules.map((r) => r.alert)));
+    writeFileSync(join(dir, "tests.yaml"), file);
+    const run = spawnSync("promtool", ["test", "rules", "tests.yaml"], { cwd: dir, encoding: "utf8" });
+    expect(run.stdout + run.stderr).toContain("SUCCESS");
+    expect(run.status).toBe(0);
+  });
+
+  it("the unit tests can fail: a fault expected to stay silent is reported", () => {
+    const dir = mkdtempSync(join(tmpdir(), "genai-promtool-"));
+    const groups = ruleGroups(SLOTS);
+    writeFileSync(join(dir, "rules.yaml"), stringify({ groups }, { lineWidth: 0 }));
+    const tests = parse(promtoolTests(groups, "rules.yaml").file);
+    // Claim the slow-first-token fault fires nothing.
+    const slow = tests.tests[2 + FAULTS.findIndex((f) => f.fires.includes(ALERTS.ttft))];
+    for (const t of slow.alert_rule_test) t.exp_alerts = [];
+    writeFileSync(join(dir, "tests.yaml"), stringify(tests, { lineWidth: 0 }));
+    const run = spawnSync("promtool", ["test", "rules", "tests.yaml"], { cwd: dir, encoding: "utf8" });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain(ALERTS.ttft);
+  });
+});
+
+// ---- a real Prometheus: every dashboard query returns data from vLLM /metrics of both generations ----
+
+/** Serves a fixture exposition, every counter and histogram scaled by the scrape number so rates are positive. */
+function exposition(fixture: string, scrape: number): string {
+  let type = "";
+  return readFileSync(join(PROJECT_DIR, "test", "fixtures", "vllm", fixture), "utf8")
+    .split("\n")
+    .map((line) => {
+      const typed = /^# TYPE \S+ (\w+)/.exec(line);
+      if (typed) type = typed[1]!;
+      if (line.startsWith("#") || line.trim() === "" || (type !== "counter" && type !== "histogram")) return line;
+      const cut = line.lastIndexOf(" ");
+      return `${line.slice(0, cut)} ${Number(line.slice(cut + 1)) * scrape}`;
+    })
+    .join("\n");
+}
+
+describe.skipIf(!HAVE_PROMETHEUS)("a real Prometheus scraping vLLM /metrics (current and legacy names, one colour each)", () => {
+  let server: Server;
+  let prometheus: ChildProcess;
+  let api = "";
+
+  beforeAll(async () => {
+    const scrapes = new Map<string, number>();
+    server = createServer((req, res) => {
+      const fixture = req.url === "/legacy" ? "metrics-legacy.txt" : "metrics-current.txt";
+      const n = (scrapes.get(fixture) ?? 0) + 1;
+      scrapes.set(fixture, n);
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(exposition(fixture, n));
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const dir = mkdtempSync(join(tmpdir(), "genai-prometheus-"));
+    // The labels the PodMonitor's relabelings give the samples: one colour per metric generation.
+    const job = (name: string, path: string, slot: string) => ({ job_name: name, metrics_path: path, scrape_interval: "1s", static_configs: [{ targets: [target], labels: { model_endpoint: "qwen", slot } }] });
+    writeFileSync(join(dir, "prometheus.yml"), stringify({ global: { scrape_interval: "1s" }, scrape_configs: [job("current", "/current", "green"), job("legacy", "/legacy", "blue")] }));
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, "127.0.0.1", done));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((done) => probe.close(() => done()));
+    prometheus = spawn("prometheus", [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
+    api = `http://127.0.0.1:${port}`;
+    // Ready, then enough scrapes of both targets for rates over a few seconds.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const ready = await fetch(`${api}/-/ready`).then((r) => r.ok, () => false);
+      if (ready && (scrapes.get("metrics-current.txt") ?? 0) >= 5 && (scrapes.get("metrics-legacy.txt") ?? 0) >= 5) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }, 90_000);
+
+  afterAll(() => {
+    prometheus?.kill();
+    server?.close();
+  });
+
+  const query = async (expr: string) => {
+    const body = (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+    if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
+    return body.data.result;
+  };
+
+  it("returns data for every vLLM query of every dashboard, for both colours", async () => {
+    const vllmQueries = promQueries();
+    expect(vllmQueries.length).toBeGreaterThan(10);
+    for (const q of vllmQueries) {
+      const result = await query(asSent(q.expr, "10s"));
+      const slots = new Set(result.filter((r) => Number.isFinite(Number(r.value[1]))).map((r) => r.metric.slot));
+      expect([...slots].sort(), `${q.where}: ${q.legend}`).toEqual(["blue", "green"]);
+    }
+  });
+
+  it("answers an empty result for a query the fixtures cannot satisfy (the check can fail)", async () => {
+    expect(await query(asSent('sum by (slot) (rate(vllm:no_such_metric_total{model_endpoint="qwen",slot=~"$slot"}[10s]))', "10s"))).toEqual([]);
+  });
+});
