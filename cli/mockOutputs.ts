@@ -121,6 +121,7 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
   "azure-native:managedidentity:FederatedIdentityCredential": inResourceGroup("Microsoft.ManagedIdentity", [["userAssignedIdentities", "resourceName"], ["federatedIdentityCredentials", "federatedIdentityCredentialResourceName"]]),
   "azure-native:monitor:ActionGroup": inResourceGroup("Microsoft.Insights", [["actionGroups", "actionGroupName"]]),
   "azure-native:monitor:MetricAlert": inResourceGroup("Microsoft.Insights", [["metricAlerts", "ruleName"]]),
+  "azure-native:monitor:ScheduledQueryRule": inResourceGroup("Microsoft.Insights", [["scheduledQueryRules", "ruleName"]]),
   "azure-native:consumption:Budget": below("scope", "Microsoft.Consumption/budgets", "budgetName", ["scope", "budgetName"]),
   "azure-native:authorization:RoleAssignment": below("scope", "Microsoft.Authorization/roleAssignments", "roleAssignmentName", ["roleAssignmentName"]),
   "azure-native:network:VirtualNetwork": inResourceGroup("Microsoft.Network", [["virtualNetworks", "virtualNetworkName"]]),

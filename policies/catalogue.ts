@@ -157,6 +157,7 @@ const TYPE_CATALOGUE = {
   "azure-native:apimanagement:Cache": { what: "the gateway's external cache (Azure Managed Redis)", arm: "Microsoft.ApiManagement/service/caches", taggable: false, stateful: false, rules: [] },
   "azure-native:monitor:ActionGroup": { what: "who the alerts reach (e-mail, webhook)", arm: "Microsoft.Insights/actionGroups", taggable: true, stateful: false, rules: [] },
   "azure-native:monitor:MetricAlert": { what: "an Azure Monitor alert on a model account", arm: "Microsoft.Insights/metricAlerts", taggable: true, stateful: false, rules: [] },
+  "azure-native:monitor:ScheduledQueryRule": { what: "a log alert on the share of 429 or 5xx answers (accounts, gateway)", arm: "Microsoft.Insights/scheduledQueryRules", taggable: true, stateful: false, rules: [] },
   "azure-native:consumption:Budget": { what: "the stack's monthly cost budget", arm: "Microsoft.Consumption/budgets", taggable: false, stateful: false, rules: ["cost-azure-budget"] },
   "azure-native:containerservice:ManagedCluster": {
     what: "AKS cluster for self-hosted models",

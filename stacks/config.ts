@@ -237,6 +237,12 @@ const alerts = strict({
   timeToFirstByteMs: z.number().int().positive().default(3000),
   /** Peak PTU utilization over 5 minutes (calls are throttled at 100). */
   ptuUtilizationPercent: z.number().int().min(1).max(100).default(95),
+  /** Share of 429 answers over 15 minutes, per account and at the gateway. */
+  throttledRatio: z.number().positive().max(1).default(0.05),
+  /** Share of 5xx answers over 15 minutes, per account and at the gateway. */
+  errorRatio: z.number().positive().max(1).default(0.02),
+  /** Fewest requests in 15 minutes for a ratio to count. */
+  minRequests: z.number().int().min(1).default(20),
 });
 
 const price = z.number().nonnegative();

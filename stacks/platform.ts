@@ -132,19 +132,6 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
     }
   }
 
-  if (config.alerts) {
-    new AzureAlerts("alerts", {
-      resourceGroupName: core.resourceGroupName,
-      tags,
-      stackName: `${config.namePrefix}-${config.environment}`,
-      emails: config.alerts.emails,
-      ...(secrets.alertWebhookUrl ? { webhookUrl: secrets.alertWebhookUrl } : {}),
-      accounts: Object.keys(config.accounts).map((key) => ({ key, accountId: accountIds[key]!, provisioned: planned.some((d) => d.account === key && d.ptu) })),
-      timeToFirstByteMs: config.alerts.timeToFirstByteMs,
-      ptuUtilizationPercent: config.alerts.ptuUtilizationPercent,
-    }, opts);
-  }
-
   let cacheHostName: pulumi.Output<string> | undefined;
   let redis: ManagedRedis | undefined;
   if (config.cache) {
@@ -271,6 +258,25 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
           }
         : {}),
       protect,
+    }, opts);
+  }
+
+  if (config.alerts) {
+    new AzureAlerts("alerts", {
+      resourceGroupName: core.resourceGroupName,
+      tags,
+      stackName: `${config.namePrefix}-${config.environment}`,
+      emails: config.alerts.emails,
+      ...(secrets.alertWebhookUrl ? { webhookUrl: secrets.alertWebhookUrl } : {}),
+      accounts: Object.keys(config.accounts).map((key) => ({ key, accountId: accountIds[key]!, provisioned: planned.some((d) => d.account === key && d.ptu) })),
+      timeToFirstByteMs: config.alerts.timeToFirstByteMs,
+      ptuUtilizationPercent: config.alerts.ptuUtilizationPercent,
+      throttledRatio: config.alerts.throttledRatio,
+      errorRatio: config.alerts.errorRatio,
+      minRequests: config.alerts.minRequests,
+      workspaceId: core.workspaceId,
+      location: config.location,
+      ...(gateway ? { gatewayId: gateway.serviceId } : {}),
     }, opts);
   }
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { plan } from "../cli/plan";
-import { OPENAI_METRICS } from "../components/alerts";
+import { OPENAI_METRICS, ratioQuery } from "../components/alerts";
 import { PROJECT_DIR, planStack, rawConfig, resourcesOfType } from "./helpers";
 
 describe("Azure Monitor alerts", () => {
@@ -31,5 +31,55 @@ describe("Azure Monitor alerts", () => {
     const exported = JSON.parse(readFileSync(join(out, "prod", "stack.json"), "utf8"));
     const group = exported.deployment.resources.find((r: any) => r.type === "azure-native:monitor:ActionGroup");
     expect(JSON.stringify(group.inputs.webhookReceivers)).toContain("1b47061264138c4ac30d75fd1eb44270");
+  });
+
+  it("alert on the share of 429 and 5xx answers per account and at the gateway, from the workspace's request logs", async () => {
+    const prod = await planStack("prod");
+    const rules = resourcesOfType(prod.stackExport, "azure-native:monitor:ScheduledQueryRule");
+    const group = resourcesOfType(prod.stackExport, "azure-native:monitor:ActionGroup")[0]!;
+    const workspace = resourcesOfType(prod.stackExport, "azure-native:operationalinsights:Workspace")[0]!;
+    const byRule: Record<string, any> = Object.fromEntries(rules.map((r) => [r.inputs.ruleName, r.inputs as any]));
+    expect(Object.keys(byRule).sort()).toEqual(["alert-genai-prod-account-errors", "alert-genai-prod-account-throttled", "alert-genai-prod-gateway-errors", "alert-genai-prod-gateway-throttled"]);
+    for (const r of Object.values(byRule)) {
+      expect(r).toMatchObject({ kind: "LogAlert", scopes: [workspace.id], windowSize: "PT15M", actions: { actionGroups: [group.id] } });
+      expect(r.criteria.allOf[0]).toMatchObject({ metricMeasureColumn: "ratio", resourceIdColumn: "_ResourceId", operator: "GreaterThan" });
+    }
+    expect(byRule["alert-genai-prod-gateway-throttled"].criteria.allOf[0].threshold).toBe(0.05);
+    expect(byRule["alert-genai-prod-account-errors"].criteria.allOf[0].threshold).toBe(0.02);
+    // The gateway's logs go to the resource-specific tables the gateway's queries read.
+    const settings = resourcesOfType(prod.stackExport, "azure-native:monitor:DiagnosticSetting").filter((d) => String(d.inputs.resourceUri).includes("Microsoft.ApiManagement"));
+    expect(settings.map((d) => d.inputs.logAnalyticsDestinationType)).toEqual(["Dedicated"]);
+  });
+});
+
+// Microsoft's Kusto parser and analyzer (@kusto/language-service-next) checks each query against the
+// columns the tables document (Azure Monitor table reference: AzureDiagnostics for Azure OpenAI's
+// RequestResponse logs; ApiManagementGatewayLogs), so a misspelt column or function fails here.
+const KUSTO_TABLES = {
+  AzureDiagnostics: "(TimeGenerated:datetime, ResourceProvider:string, Category:string, ResultSignature:string, OperationName:string, DurationMs:real, _ResourceId:string)",
+  ApiManagementGatewayLogs: "(TimeGenerated:datetime, ApiId:string, OperationId:string, ResponseCode:int, BackendResponseCode:int, BackendUrl:string, TotalTime:long, _ResourceId:string)",
+};
+
+function kustoDiagnostics(query: string): string[] {
+  require("@kusto/language-service-next/bridge.js");
+  require("@kusto/language-service-next/Kusto.Language.Bridge.js");
+  const K = (globalThis as any).Kusto.Language;
+  const tables = Object.entries(KUSTO_TABLES).map(([name, schema]) => new K.Symbols.TableSymbol.$ctor7(name, schema, ""));
+  const database = new K.Symbols.DatabaseSymbol.$ctor1("workspace", tables, false);
+  const globals = K.GlobalState.Default.WithCluster(new K.Symbols.ClusterSymbol.ctor("logs", [database])).WithDatabase(database);
+  const diagnostics = K.KustoCode.ParseAndAnalyze(query, globals).GetDiagnostics();
+  return Array.from({ length: diagnostics.Count }, (_, i) => String(diagnostics.getItem(i).Message));
+}
+
+describe("the log alerts' KQL", () => {
+  it.each([["account", "throttled"], ["account", "errors"], ["gateway", "throttled"], ["gateway", "errors"]] as const)("%s %s: parses and analyzes against the documented table", (source, match) => {
+    const query = ratioQuery(source, match, 20);
+    expect(kustoDiagnostics(query)).toEqual([]);
+    expect(query).toContain("extend ratio = todouble(matching) / requests");
+  });
+
+  it("the analyzer reports an unknown column and a syntax error (the check can fail)", () => {
+    expect(kustoDiagnostics("ApiManagementGatewayLogs | where StatusCode == 429")).not.toEqual([]);
+    expect(kustoDiagnostics("AzureDiagnostics | summarize requests = count( by _ResourceId")).not.toEqual([]);
   });
 });

@@ -9,6 +9,33 @@ export const OPENAI_METRICS = {
   ptuUtilization: "AzureOpenAIProvisionedManagedUtilizationV2",
 } as const;
 
+/**
+ * Where the request logs the ratio alerts read live in Log Analytics: Azure OpenAI's RequestResponse logs
+ * in AzureDiagnostics (status code in ResultSignature, as Microsoft's "Monitor Azure OpenAI" sample queries
+ * read them), and API Management's gateway logs in their resource-specific table (the gateway's diagnostic
+ * setting writes dedicated tables).
+ */
+export const REQUEST_LOGS = {
+  account: { table: "AzureDiagnostics", filter: 'ResourceProvider == "MICROSOFT.COGNITIVESERVICES" and Category == "RequestResponse"', status: "toint(ResultSignature)" },
+  gateway: { table: "ApiManagementGatewayLogs", filter: "isnotempty(ApiId)", status: "ResponseCode" },
+} as const;
+
+/**
+ * KQL for the share of requests whose status matches, per resource, over the rule's window; resources
+ * with fewer than `minRequests` calls are left out so one failed call at night does not page anyone.
+ */
+export function ratioQuery(source: keyof typeof REQUEST_LOGS, match: "throttled" | "errors", minRequests: number): string {
+  const logs = REQUEST_LOGS[source];
+  const condition = match === "throttled" ? `${logs.status} == 429` : `${logs.status} >= 500`;
+  return [
+    logs.table,
+    `| where ${logs.filter}`,
+    `| summarize requests = count(), matching = countif(${condition}) by _ResourceId`,
+    `| where requests >= ${minRequests}`,
+    "| extend ratio = todouble(matching) / requests",
+  ].join("\n");
+}
+
 export interface AccountAlertTarget {
   readonly key: string;
   readonly accountId: pulumi.Input<string>;
@@ -27,6 +54,18 @@ export interface AzureAlertsArgs {
   readonly accounts: readonly AccountAlertTarget[];
   readonly timeToFirstByteMs: number;
   readonly ptuUtilizationPercent: number;
+  /** Log Analytics, where the accounts' and the gateway's request logs land. */
+  readonly workspaceId: pulumi.Input<string>;
+  /** The gateway service, when the stack has one. */
+  readonly gatewayId?: pulumi.Input<string>;
+  /** Share of 429 answers over 15 minutes above which an alert fires (per account, and at the gateway). */
+  readonly throttledRatio: number;
+  /** Share of 5xx answers over 15 minutes above which an alert fires. */
+  readonly errorRatio: number;
+  /** Fewest requests in the window for a ratio to count. */
+  readonly minRequests: number;
+  /** The location of the workspace (log alert rules live beside it). */
+  readonly location: string;
 }
 
 /** A metric alert's single static criterion, in the shape monitor.MetricAlert takes. */
@@ -38,8 +77,9 @@ export function staticCriterion(name: string, metricName: string, aggregation: "
 }
 
 /**
- * Azure Monitor alerts on the Azure OpenAI accounts (time to first byte; PTU utilization where PTUs are
- * deployed) to one action group: e-mail, and a webhook when the stack has one.
+ * Azure Monitor alerts to one action group (e-mail, and a webhook when the stack has one): metric alerts on
+ * each Azure OpenAI account (time to first byte; PTU utilization where PTUs are deployed) and log alerts on
+ * the share of 429 and 5xx answers per account and at the gateway.
  */
 export class AzureAlerts extends pulumi.ComponentResource {
   constructor(name: string, args: AzureAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -76,6 +116,40 @@ export class AzureAlerts extends pulumi.ComponentResource {
       if (account.provisioned) {
         alert(account.key, "ptu", `PTU utilization on ${account.key} above ${args.ptuUtilizationPercent}% (at 100% calls are throttled)`, account.accountId, staticCriterion("ptu", OPENAI_METRICS.ptuUtilization, "Maximum", args.ptuUtilizationPercent));
       }
+    }
+    // Ratios need request counts by status: log alerts over the request logs, per resource.
+    const ratioAlert = (source: keyof typeof REQUEST_LOGS, match: "throttled" | "errors", threshold: number, what: string) =>
+      new monitor.ScheduledQueryRule(`${name}-${source}-${match}`, {
+        ruleName: `alert-${args.stackName}-${source}-${match}`,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        kind: "LogAlert",
+        description: `${what} above ${threshold * 100}% of at least ${args.minRequests} requests over 15 minutes`,
+        severity: 2,
+        enabled: true,
+        scopes: [args.workspaceId],
+        evaluationFrequency: "PT5M",
+        windowSize: "PT15M",
+        autoMitigate: true,
+        criteria: {
+          allOf: [{
+            query: ratioQuery(source, match, args.minRequests),
+            timeAggregation: "Maximum",
+            metricMeasureColumn: "ratio",
+            resourceIdColumn: "_ResourceId",
+            operator: "GreaterThan",
+            threshold,
+            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+          }],
+        },
+        actions: { actionGroups: [group.id] },
+        tags: args.tags,
+      }, child);
+    ratioAlert("account", "throttled", args.throttledRatio, "Azure OpenAI answers of 429 (throttled) on an account");
+    ratioAlert("account", "errors", args.errorRatio, "Azure OpenAI answers of 5xx on an account");
+    if (args.gatewayId) {
+      ratioAlert("gateway", "throttled", args.throttledRatio, "Gateway answers of 429 to clients (token limits, or every pool member throttled)");
+      ratioAlert("gateway", "errors", args.errorRatio, "Gateway answers of 5xx to clients");
     }
     this.registerOutputs({});
   }

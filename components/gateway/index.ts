@@ -128,7 +128,7 @@ export class Gateway extends pulumi.ComponentResource {
     }, { parent: this, protect: args.protect });
     const child = { parent: this };
     const serviceArgs = { resourceGroupName: args.resourceGroupName, serviceName: service.name };
-    sendDiagnostics(`${name}-diagnostics`, { resourceUri: service.id, workspaceId: args.workspaceId, logs: true, metrics: true }, child);
+    sendDiagnostics(`${name}-diagnostics`, { resourceUri: service.id, workspaceId: args.workspaceId, logs: true, metrics: true, dedicatedTables: true }, child);
 
     // App Insights accepts the gateway's telemetry only with an Entra token from its identity.
     const publisher = grantRole(`${name}-metrics-publisher`, {
