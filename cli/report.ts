@@ -94,7 +94,10 @@ export function costRows(config: PlatformConfig): CostRow[] {
       paygo: deployments.filter((d) => !d.ptu).map((d) => ({ name: `${d.name} on ${d.account}`, model: d.model, tpm: d.capacity, outputShare: d.model.includes("embedding") ? 0 : outputShare(d.endpoint, d.slot) })),
       ...(config.gateway ? { gateway: { sku: config.gateway.sku, capacity: config.gateway.capacity } } : {}),
       ...(config.cluster ? { systemPool: config.cluster.systemPool } : {}),
-      pools: Object.entries(config.cluster?.gpuPools ?? {}).map(([name, p]) => ({ name, vmSize: p.vmSize, minCount: p.minCount, maxCount: p.maxCount })),
+      pools: [
+        ...Object.entries(config.cluster?.gpuPools ?? {}).map(([name, p]) => ({ name, kind: "GPU" as const, vmSize: p.vmSize, minCount: p.minCount, maxCount: p.maxCount })),
+        ...(config.cluster ? [{ name: "general", kind: "general" as const, ...config.cluster.generalPool }] : []),
+      ],
     },
     withOverrides(PRICES, config.prices),
   );

@@ -31,7 +31,7 @@ describe("the prod cluster", () => {
   });
 
   it("keeps GPU pools as separate agent pools: tainted, labelled, autoscaled, the driver explicit", () => {
-    const pool = resourcesOfType(prod.stackExport, "azure-native:containerservice:AgentPool")[0]!;
+    const pool = resourcesOfType(prod.stackExport, "azure-native:containerservice:AgentPool").find((p) => p.inputs.agentPoolName === "a100")!;
     expect(pool.inputs).toMatchObject({
       agentPoolName: "a100",
       mode: "User",
@@ -46,6 +46,12 @@ describe("the prod cluster", () => {
       // Azure Linux does not offer A100/H100 sizes with the AKS-managed driver.
       osSKU: "Ubuntu",
     });
+  });
+
+  it("gives the platform's own pods (monitoring) an untainted, autoscaled general pool", () => {
+    const pool = resourcesOfType(prod.stackExport, "azure-native:containerservice:AgentPool").find((p) => p.inputs.agentPoolName === "general")!;
+    expect(pool.inputs).toMatchObject({ mode: "User", vmSize: "Standard_D4ds_v5", enableAutoScaling: true, minCount: 1, maxCount: 3, availabilityZones: ["1", "2", "3"] });
+    expect(pool.inputs.nodeTaints).toBeUndefined();
   });
 
   it("keeps Kubernetes upgrades and node image updates in the weekly window", () => {

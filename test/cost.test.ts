@@ -48,7 +48,7 @@ describe("monthly cost", () => {
         ptu: [{ name: "p", deploymentType: "GlobalProvisionedManaged", capacity: 50 }],
         paygo: [{ name: "g", model: "gpt-5", tpm: 1000, outputShare: 0.25 }],
         gateway: { sku: "Premium", capacity: 2 },
-        pools: [{ name: "a100", vmSize: "Standard_NC24ads_A100_v4", minCount: 1, maxCount: 3 }],
+        pools: [{ name: "a100", vmSize: "Standard_NC24ads_A100_v4", minCount: 1, maxCount: 3 }, { name: "general", kind: "general", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 }],
       },
       PRICES,
     );
@@ -58,6 +58,7 @@ describe("monthly cost", () => {
       ["PAYGO g", Math.round(43.8 * (0.75 * 1.25 + 0.25 * 10)), undefined],
       ["gateway Premium", 5_600, undefined],
       ["GPU pool a100", Math.round(3.67 * 730), Math.round(3 * 3.67 * 730)],
+      ["AKS general pool (monitoring)", Math.round(0.23 * 730), Math.round(3 * 0.23 * 730)],
     ]);
   });
   it("takes the stack's price overrides and says when a price is missing", () => {

@@ -16,7 +16,8 @@ export interface CostInputs {
   /** Pay-as-you-go deployments at full use: TPM, model and the share of output tokens. */
   readonly paygo: readonly { readonly name: string; readonly model: string; readonly tpm: number; readonly outputShare: number }[];
   readonly gateway?: { readonly sku: string; readonly capacity: number };
-  readonly pools: readonly { readonly name: string; readonly vmSize: string; readonly minCount: number; readonly maxCount: number }[];
+  /** Autoscaled node pools: the GPU pools and the general (monitoring) pool. */
+  readonly pools: readonly { readonly name: string; readonly kind?: "GPU" | "general"; readonly vmSize: string; readonly minCount: number; readonly maxCount: number }[];
   readonly systemPool?: { readonly vmSize: string; readonly count: number };
 }
 
@@ -45,7 +46,7 @@ export function monthlyCost(inputs: CostInputs, prices: PriceTable): CostRow[] {
   for (const p of inputs.pools) {
     const hour = prices.vmHour[p.vmSize];
     rows.push({
-      item: `GPU pool ${p.name}`,
+      item: p.kind === "general" ? "AKS general pool (monitoring)" : `GPU pool ${p.name}`,
       basis: `${p.minCount}-${p.maxCount} x ${p.vmSize}`,
       ...(hour !== undefined ? { monthly: p.minCount * hour * HOURS_PER_MONTH, monthlyMax: p.maxCount * hour * HOURS_PER_MONTH } : {}),
     });
