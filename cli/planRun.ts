@@ -82,13 +82,14 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
   const stackDir = join(args.outDir, args.stack);
   const exportPath = join(stackDir, "stack.json");
   const policyConfigPath = join(stackDir, "policy-config.json");
+  const artifacts = { gateway: gatewayPolicyFiles(run.resources), k8s: k8sManifestFiles(run.resources), observability: observabilityFiles(run.resources) };
   try {
     writeArtifacts(stackDir, [
       { path: "stack.json", content: `${JSON.stringify(stackExport, null, 2)}\n` },
       { path: "policy-config.json", content: `${JSON.stringify(policyConfig, null, 2)}\n` },
-      ...gatewayPolicyFiles(run.resources),
-      ...k8sManifestFiles(run.resources),
-      ...observabilityFiles(run.resources),
+      ...artifacts.gateway,
+      ...artifacts.k8s,
+      ...artifacts.observability,
     ], undefined, [GATEWAY_ARTIFACTS, K8S_ARTIFACTS, OBSERVABILITY_ARTIFACTS]);
   } catch (error) {
     if (!(error instanceof ArtifactWriteError)) throw error;
@@ -99,12 +100,12 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
 
   const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, { asOf: args.asOf, warnings: [...new Set([...loaded.warnings, ...run.warnings])] });
   if (args.json) {
-    const gatewayPolicies = gatewayPolicyFiles(run.resources).map((f) => join(stackDir, f.path));
+    const gatewayPolicies = artifacts.gateway.map((f) => join(stackDir, f.path));
     io.out(`${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, gatewayPolicies, verified: args.verify }, null, 2)}\n`);
   } else {
-    const policyFiles = gatewayPolicyFiles(run.resources).length;
-    const manifests = k8sManifestFiles(run.resources).length;
-    const observability = observabilityFiles(run.resources).length;
+    const policyFiles = artifacts.gateway.length;
+    const manifests = artifacts.k8s.length;
+    const observability = artifacts.observability.length;
     const extra = [
       ...(policyFiles ? [`${policyFiles} gateway policies in ${relative(process.cwd(), join(stackDir, GATEWAY_ARTIFACTS))}`] : []),
       ...(manifests ? [`${manifests} Kubernetes manifests in ${relative(process.cwd(), join(stackDir, K8S_ARTIFACTS))}`] : []),
