@@ -1,7 +1,7 @@
 // The gateway's API policy: rendered through the typed builder, parsed by an independent XML parser,
 // and compared with golden files reviewed by hand (UPDATE_GOLDEN=1 rewrites them after a reviewed change).
 import { describe, expect, it } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { plan } from "../cli/plan";
@@ -11,22 +11,14 @@ import { llmEmitTokenMetric, renderPolicy, validateAzureAdToken } from "../compo
 import { endpointRoutes } from "../components/gateway/routes";
 import { tierProblem } from "../components/gateway/tiers";
 import { backendId, circuitBreaker, poolSpecs, type TargetRef } from "../components/gateway/backends";
-import { PROJECT_DIR, validConfig } from "./helpers";
+import { matchesGoldenFile, PROJECT_DIR, validConfig } from "./helpers";
 
 /** An Azure OpenAI target, as routing sees it. */
 const AOAI = { kind: "azure-openai" as const };
 
 const GOLDEN = join(PROJECT_DIR, "test", "golden", "gateway");
 
-function matchesGolden(name: string, xml: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    mkdirSync(join(path, ".."), { recursive: true });
-    writeFileSync(path, xml);
-  }
-  expect(existsSync(path), `${path} is missing: render it with UPDATE_GOLDEN=1, review it, commit it`).toBe(true);
-  expect(xml).toBe(readFileSync(path, "utf8"));
-}
+const matchesGolden = (name: string, xml: string) => matchesGoldenFile(join(GOLDEN, name), xml);
 
 const spec = (auth: ApiPolicySpec["auth"]): ApiPolicySpec => ({
   auth,

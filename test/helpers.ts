@@ -1,4 +1,6 @@
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { expect } from "vitest";
 import { register } from "tsx/cjs/api";
 import type { PlatformConfig } from "../stacks/config";
 import { loadStackConfig, projectConfig } from "../stacks/load";
@@ -73,4 +75,14 @@ export function runFixtureProgram(name: string, preview = false): Promise<Offlin
 
 export function resourcesOfType(stackExport: StackExport, type: string) {
   return stackExport.deployment.resources.filter((r) => r.type === type);
+}
+
+/** Compares with a golden file reviewed by hand; UPDATE_GOLDEN=1 rewrites it after a reviewed change. */
+export function matchesGoldenFile(path: string, content: string): void {
+  if (process.env.UPDATE_GOLDEN === "1") {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  }
+  expect(existsSync(path), `${path} is missing: render it with UPDATE_GOLDEN=1, review it, commit it`).toBe(true);
+  expect(content).toBe(readFileSync(path, "utf8"));
 }

@@ -10,11 +10,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
+import { XMLValidator } from "fast-xml-parser";
 import { parse, stringify } from "yaml";
 import { plan } from "../cli/plan";
 import { ALERTS, ruleGroups, type AlertingRule, type MonitoredSlot, type RuleGroup } from "../components/observability/rules";
 import { sloSchema } from "../stacks/clusterConfig";
-import { PROJECT_DIR } from "./helpers";
+import { matchesGoldenFile, PROJECT_DIR } from "./helpers";
 
 const HAVE_PROMETHEUS = spawnSync("promtool", ["--version"]).status === 0 && spawnSync("prometheus", ["--version"]).status === 0;
 if (!HAVE_PROMETHEUS) console.warn("skipping the promtool and Prometheus tests: `promtool`/`prometheus` are not installed here (.ci/run installs Debian's prometheus package)");
@@ -42,6 +43,24 @@ beforeAll(async () => {
   rulesFile = join(dir, "rules.yaml");
   dashboards = Object.fromEntries(readdirSync(join(dir, "dashboards")).map((f) => [f, JSON.parse(readFileSync(join(dir, "dashboards", f), "utf8"))]));
 }, 60_000);
+
+describe("the prod plan's observability artifacts", () => {
+  it("are the rules, a dashboard and a preview per model endpoint, each equal to its reviewed golden file", () => {
+    const dir = join(outDir, "prod", "observability");
+    const files = ["rules.yaml", ...readdirSync(join(dir, "dashboards")).map((f) => `dashboards/${f}`), ...readdirSync(join(dir, "previews")).map((f) => `previews/${f}`)].sort();
+    expect(files).toEqual(["dashboards/chat.json", "dashboards/embeddings.json", "dashboards/qwen.json", "previews/chat.svg", "previews/embeddings.svg", "previews/qwen.svg", "rules.yaml"]);
+    for (const file of files) matchesGoldenFile(join(PROJECT_DIR, "test", "golden", "observability", "prod", file), readFileSync(join(dir, file), "utf8"));
+  });
+
+  it("previews are well-formed SVG that show every panel of their dashboard", () => {
+    const dir = join(outDir, "prod", "observability");
+    for (const [file, dashboard] of Object.entries(dashboards)) {
+      const svg = readFileSync(join(dir, "previews", file.replace(/\.json$/, ".svg")), "utf8");
+      expect(XMLValidator.validate(svg), file).toBe(true);
+      for (const panel of dashboard.panels) expect(svg, `${file}: ${panel.title}`).toContain(`>${panel.title}<`);
+    }
+  });
+});
 
 describe("PromQL of the prod plan's rules and dashboards", () => {
   it("parses: every rule and every dashboard query, with Grafana's variables replaced", () => {
