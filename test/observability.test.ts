@@ -34,6 +34,8 @@ interface DashboardJson { panels: { type: string; title: string; targets?: { exp
 let outDir = "";
 let rulesFile = "";
 let dashboards: Record<string, DashboardJson> = {};
+/** The autoscalers' queries (KEDA's prometheus triggers) from the prod plan's manifests. */
+let scalerQueries: string[] = [];
 const promQueries = () => Object.entries(dashboards).flatMap(([file, d]) => d.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.expr).map((t) => ({ where: `${file}: ${p.title}`, expr: t.expr!, legend: t.legendFormat ?? "" }))));
 
 beforeAll(async () => {
@@ -42,6 +44,8 @@ beforeAll(async () => {
   const dir = join(outDir, "prod", "observability");
   rulesFile = join(dir, "rules.yaml");
   dashboards = Object.fromEntries(readdirSync(join(dir, "dashboards")).map((f) => [f, JSON.parse(readFileSync(join(dir, "dashboards", f), "utf8"))]));
+  const k8s = join(outDir, "prod", "k8s");
+  scalerQueries = readdirSync(k8s).filter((f) => f.includes(".scaledobject.")).flatMap((f) => (parse(readFileSync(join(k8s, f), "utf8")) as any).spec.triggers.map((t: any) => t.metadata.query));
 }, 60_000);
 
 describe("the prod plan's observability artifacts", () => {
@@ -69,6 +73,8 @@ describe("PromQL of the prod plan's rules and dashboards", () => {
     expect(promQueries().length).toBeGreaterThan(10);
     for (const r of rules) expect(syntaxErrors(r.expr), "record" in r ? r.record : r.alert).toEqual([]);
     for (const q of promQueries()) expect(syntaxErrors(asSent(q.expr)), q.where).toEqual([]);
+    expect(scalerQueries.length).toBeGreaterThan(0);
+    for (const q of scalerQueries) expect(syntaxErrors(q), q).toEqual([]);
   });
 
   it("the parser finds errors (the check can fail)", () => {
@@ -293,6 +299,14 @@ describe.skipIf(!HAVE_PROMETHEUS)("a real Prometheus scraping vLLM /metrics (cur
       const result = await query(asSent(q.expr, "10s"));
       const slots = new Set(result.filter((r) => Number.isFinite(Number(r.value[1]))).map((r) => r.metric.slot));
       expect([...slots].sort(), `${q.where}: ${q.legend}`).toEqual(["blue", "green"]);
+    }
+  });
+
+  it("answers the autoscaler's queue-depth query for its slot", async () => {
+    for (const q of scalerQueries) {
+      const result = await query(q);
+      expect(result, q).toHaveLength(1);
+      expect(Number(result[0]!.value[1]), q).toBe(2);
     }
   });
 

@@ -3,7 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { WorkloadIdentity } from "../identity";
 import type { NamingContext } from "../core/naming";
 import { GPU_POOL_LABEL, GPU_TAINT } from "../cluster";
-import { SCRAPE_LABELS } from "../observability/promql";
+import { SCRAPE_LABELS, SLOT_LABELS, selector } from "../observability/promql";
+import { VLLM_STABLE_METRICS } from "./vllmReleases";
 
 export * from "./vllmReleases";
 
@@ -70,9 +71,9 @@ export function vllmArgs(endpoint: string, t: Pick<VllmTargetSpec, "model" | "re
   ];
 }
 
-/** The PromQL KEDA scales a target on: requests waiting in that slot's servers. */
-export function queueDepthQuery(namespace: string, endpoint: string): string {
-  return `sum(vllm:num_requests_waiting{namespace="${namespace}",model_name="${endpoint}"})`;
+/** The PromQL KEDA scales a slot's targets on: requests waiting in that slot's servers (by its scrape labels). */
+export function queueDepthQuery(endpoint: string, slot: "blue" | "green"): string {
+  return `sum(${VLLM_STABLE_METRICS.waiting}${selector({ [SLOT_LABELS.endpoint]: endpoint, [SLOT_LABELS.slot]: slot })})`;
 }
 
 /**
@@ -239,7 +240,7 @@ export class ModelSlot extends pulumi.ComponentResource {
             fallback: { failureThreshold: 3, replicas: t.replicas },
             triggers: [{
               type: "prometheus",
-              metadata: { serverAddress: IN_CLUSTER_PROMETHEUS, query: queueDepthQuery(namespaceName, args.endpoint), threshold: String(args.waitingPerReplica), activationThreshold: "1" },
+              metadata: { serverAddress: IN_CLUSTER_PROMETHEUS, query: queueDepthQuery(args.endpoint, args.slot), threshold: String(args.waitingPerReplica), activationThreshold: "1" },
             }],
           },
         }, { ...k, dependsOn: [statefulSet] });
