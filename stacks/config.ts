@@ -142,7 +142,14 @@ function checkSlots(slots: { blue?: SlotShape; green?: SlotShape }, ctx: z.Refin
 
 const endpoint = strict({
   slots: strict({ blue: slot.optional(), green: slot.optional() }),
-}).superRefine((e, ctx) => checkSlots(e.slots, ctx));
+  /** A rollout in progress (written by `npm run rollout`): the colour traffic is moving to. */
+  rollout: strict({ to: z.enum(["blue", "green"]) }).optional(),
+}).superRefine((e, ctx) => {
+  checkSlots(e.slots, ctx);
+  if (e.rollout && !(e.slots.blue && e.slots.green)) {
+    ctx.addIssue({ code: "custom", path: ["rollout"], message: `a rollout to ${e.rollout.to} needs both slots (blue and green); remove rollout once one colour is gone` });
+  }
+});
 
 const quotaEntry = strict({
   region,
@@ -270,6 +277,8 @@ const configShape = {
   lifecycleWarningDays: z.number().int().min(0).max(730).default(DEFAULT_LIFECYCLE_WARNING_DAYS),
   /** A stack whose name speaks of another environment (e.g. `prod` with environment dev) is refused unless this is true. */
   allowEnvironmentMismatch: z.boolean().default(false),
+  /** The largest weight change one rollout step may make in prod (`npm run rollout -- shift`). */
+  rolloutMaxStep: z.number().int().min(1).max(100).default(25),
   /** Most PTUs this environment may reserve in total (cost cap); 0 means no PTU deployments. */
   ptuCap: wholeNumber.default(0),
   network: network.optional(),
