@@ -1,0 +1,35 @@
+// What a `pulumi stack export` proves about a colour of an endpoint: its Azure OpenAI deployments exist
+// and finished provisioning (`provisioningState: Succeeded`), or its vLLM StatefulSets exist with every
+// replica ready (`status.readyReplicas`). Read from outputs, which only a real update writes.
+import type { Colour, RawSlot } from "./machine";
+
+interface ExportedResource { type: string; outputs?: Record<string, any>; inputs?: Record<string, any> }
+export interface StateExport { deployment?: { resources?: ExportedResource[] } }
+
+const DEPLOYMENT = "azure-native:cognitiveservices:Deployment";
+const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
+
+/** The resources of one endpoint colour in the export. */
+export function colourResources(state: StateExport, endpoint: string, colour: Colour): { deployments: ExportedResource[]; statefulSets: ExportedResource[] } {
+  const resources = state.deployment?.resources ?? [];
+  const tagged = (r: ExportedResource) => (r.outputs?.tags ?? r.inputs?.tags ?? {}) as Record<string, string>;
+  const labels = (r: ExportedResource) => ((r.outputs?.metadata ?? r.inputs?.metadata)?.labels ?? {}) as Record<string, string>;
+  return {
+    deployments: resources.filter((r) => r.type === DEPLOYMENT && tagged(r).endpoint === endpoint && tagged(r).slot === colour),
+    statefulSets: resources.filter((r) => r.type === STATEFUL_SET && labels(r)["genai-platform/endpoint"] === endpoint && labels(r)["genai-platform/slot"] === colour),
+  };
+}
+
+/** Whether the export shows the colour's targets deployed and healthy, and if not, why. */
+export function proveColour(state: StateExport, endpoint: string, colour: Colour, slot: RawSlot): { healthy: true } | { healthy: false; why: string } {
+  const { deployments, statefulSets } = colourResources(state, endpoint, colour);
+  const azure = slot.targets.filter((t) => t.kind === "azure-openai").length;
+  const vllm = slot.targets.filter((t) => t.kind === "vllm").length;
+  if (deployments.length < azure) return { healthy: false, why: `${deployments.length} of its ${azure} Azure OpenAI deployments are in the export (run pulumi up first)` };
+  const unfinished = deployments.filter((d) => d.outputs?.properties?.provisioningState !== "Succeeded");
+  if (unfinished.length > 0) return { healthy: false, why: `deployments not provisioned: ${unfinished.map((d) => `${d.outputs?.name ?? "?"} (${d.outputs?.properties?.provisioningState ?? "no state"})`).join(", ")}` };
+  if (statefulSets.length < vllm) return { healthy: false, why: `${statefulSets.length} of its ${vllm} vLLM targets are in the export (run pulumi up first)` };
+  const unready = statefulSets.filter((s) => !((s.outputs?.status?.readyReplicas ?? 0) >= (s.outputs?.spec?.replicas ?? 1)));
+  if (unready.length > 0) return { healthy: false, why: `model servers not ready: ${unready.map((s) => `${s.outputs?.metadata?.name ?? "?"} (${s.outputs?.status?.readyReplicas ?? 0}/${s.outputs?.spec?.replicas ?? "?"} ready)`).join(", ")}` };
+  return { healthy: true };
+}
