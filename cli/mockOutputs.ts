@@ -166,6 +166,7 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
       "kubernetes:core/v1:ServiceAccount",
       "kubernetes:core/v1:Secret",
       "kubernetes:core/v1:ConfigMap",
+      "kubernetes:storage.k8s.io/v1:StorageClass",
       "kubernetes:monitoring.coreos.com/v1:PodMonitor",
       "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
       "kubernetes:core/v1:Service",

@@ -172,6 +172,7 @@ const TYPE_CATALOGUE = {
   "kubernetes:core/v1:Namespace": { what: "a model slot's namespace", taggable: false, stateful: false, rules: [] },
   "kubernetes:core/v1:ServiceAccount": { what: "a model slot's service account (workload identity)", taggable: false, stateful: false, rules: [] },
   "kubernetes:core/v1:Secret": { what: "the Hugging Face token of a model slot; Grafana's admin password; Alertmanager's webhook", taggable: false, stateful: false, rules: [] },
+  "kubernetes:storage.k8s.io/v1:StorageClass": { what: "zone-redundant disks (kept on delete) for Prometheus' metric history", taggable: false, stateful: false, rules: [] },
   "kubernetes:core/v1:ConfigMap": { what: "a Grafana dashboard (loaded by Grafana's sidecar)", taggable: false, stateful: false, rules: [] },
   "kubernetes:helm.sh/v3:Release": {
     what: "kube-prometheus-stack: Prometheus (its volume holds the metric history), Alertmanager, Grafana",
@@ -189,7 +190,7 @@ const TYPE_CATALOGUE = {
     rules: ["lifecycle-endpoint-live-slot", "observability-vllm-slot-monitored", "security-k8s-image-pinned", "security-k8s-no-privilege", "reliability-k8s-gpu-workload", "reliability-k8s-replicas-and-pdb"],
   },
   "kubernetes:apps/v1:DaemonSet": { what: "the NVIDIA device plugin", taggable: false, stateful: false, rules: ["security-k8s-image-pinned", "security-k8s-no-privilege"] },
-  "kubernetes:networking.k8s.io/v1:NetworkPolicy": { what: "who may reach a model target (the gateway subnet, the metrics scraper)", taggable: false, stateful: false, rules: [] },
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy": { what: "who may reach a model target (the gateway subnet, the metrics scraper), and the monitoring stack", taggable: false, stateful: false, rules: [] },
   "kubernetes:policy/v1:PodDisruptionBudget": { what: "a model target's disruption budget", taggable: false, stateful: false, rules: ["reliability-k8s-replicas-and-pdb"] },
   "kubernetes:keda.sh/v1alpha1:ScaledObject": { what: "a model target's queue-depth autoscaler (KEDA)", taggable: false, stateful: false, rules: [] },
 } as const satisfies Record<string, TypeEntry>;

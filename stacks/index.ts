@@ -37,7 +37,12 @@ function readConfig() {
 const project = new pulumi.Config(CONFIG_NAMESPACE);
 const huggingFaceToken = project.getSecret("huggingFaceToken");
 const alertWebhookUrl = project.getSecret("alertWebhookUrl");
-const outputs = buildPlatform(readConfig(), { ...(huggingFaceToken ? { huggingFaceToken } : {}), ...(alertWebhookUrl ? { alertWebhookUrl } : {}) });
+const alertmanagerWebhookUrl = project.getSecret("alertmanagerWebhookUrl");
+const outputs = buildPlatform(readConfig(), {
+  ...(huggingFaceToken ? { huggingFaceToken } : {}),
+  ...(alertWebhookUrl ? { alertWebhookUrl } : {}),
+  ...(alertmanagerWebhookUrl ? { alertmanagerWebhookUrl } : {}),
+});
 
 export const resourceGroupName = outputs.resourceGroupName;
 export const workspaceId = outputs.workspaceId;

@@ -17,7 +17,7 @@ export const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "azure-native", "kubernetes",
  * Every other key is a name, id, tag or setting that Azure and the state hold in clear, so a `secure:`
  * value there is refused; a secret key set in clear is refused too.
  */
-export const SECRET_CONFIG_KEYS: readonly string[] = ["huggingFaceToken", "alertWebhookUrl"];
+export const SECRET_CONFIG_KEYS: readonly string[] = ["huggingFaceToken", "alertWebhookUrl", "alertmanagerWebhookUrl"];
 
 /** A stack's config map: `namespace:key` -> text (JSON for structured values), and which keys are secret. */
 export interface StackConfigInput {
@@ -127,6 +127,9 @@ export function loadStackConfig(input: StackConfigInput, context: LoadContext): 
     findings.set(finding.message, entry);
   }
   const warnings: string[] = [...clusterIssues(config).warnings];
+  if (config.cluster && !input.secretKeys.includes(`${CONFIG_NAMESPACE}:alertmanagerWebhookUrl`)) {
+    warnings.push("cluster: the in-cluster alerts (model slots' SLOs) reach no one until the secret alertmanagerWebhookUrl is set (pulumi config set --secret alertmanagerWebhookUrl https://...); they are visible in Alertmanager meanwhile");
+  }
   for (const { severity, message, paths } of findings.values()) {
     if (severity === "error") issues.push({ path: paths.join(", "), message: `${message} (${LIFECYCLE_TABLE_SOURCE}, ${LIFECYCLE_TABLE_DATE})` });
     else warnings.push(`${paths.join(", ")}: ${message}`);

@@ -34,7 +34,10 @@ export interface PlatformOutputs {
 /** Secret settings the program reads with `getSecret`, kept secret outputs end to end. */
 export interface PlatformSecrets {
   readonly huggingFaceToken?: pulumi.Output<string>;
+  /** Azure Monitor's action group posts the common alert schema here. */
   readonly alertWebhookUrl?: pulumi.Output<string>;
+  /** Alertmanager posts its own webhook payload here (a receiver that reads Alertmanager's format). */
+  readonly alertmanagerWebhookUrl?: pulumi.Output<string>;
 }
 
 /** Waiting requests per vLLM replica above which the autoscaler adds one. */
@@ -192,7 +195,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
       retentionDays: c.monitoring.retentionDays,
       storageGiB: c.monitoring.storageGiB,
       ruleGroups: observability.ruleGroups(monitoredSlots(config)),
-      ...(secrets.alertWebhookUrl ? { alertWebhookUrl: secrets.alertWebhookUrl } : {}),
+      ...(secrets.alertmanagerWebhookUrl ? { alertWebhookUrl: secrets.alertmanagerWebhookUrl } : {}),
       protect,
       dependsOn: cluster.generalReady,
     }, opts);
@@ -293,7 +296,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
     monitoring.addDashboards(Object.fromEntries(Object.entries(config.models).map(([endpoint, e]) => {
       const slots = (["blue", "green"] as const).flatMap((slot) => (e.slots[slot] ? [{ slot, targets: e.slots[slot]!.targets }] : []));
       const dashboard = pulumi.all([resourceGroup, gatewayName ?? "", pulumi.all(accountNames)]).apply(([rg, gw, names]) => {
-        const resource = (resourceName: string) => ({ subscription: config.subscriptionId, resourceGroup: rg, resourceName });
+        const resource = (resourceName: string, region: string) => ({ subscription: config.subscriptionId, resourceGroup: rg, resourceName, region });
         return grafanaDashboard(endpointDashboard({
           endpoint,
           vllmSlots: slots.filter((s) => s.targets.some((t) => t.kind === "vllm")).map((s) => s.slot),
@@ -301,10 +304,14 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
             const byAccount = deployments[endpoint]?.[slot] ?? {};
             const accounts = Object.keys(byAccount);
             return accounts.length > 0
-              ? [{ slot, accounts: accounts.map((a) => resource(names[a]!)), deployments: Object.values(byAccount).flat(), provisioned: planned.some((d) => d.endpoint === endpoint && d.slot === slot && d.ptu) }]
+              ? [{
+                  slot,
+                  accounts: accounts.map((a) => ({ label: a, resource: resource(names[a]!, config.accounts[a]!.location), deployments: byAccount[a]! })),
+                  provisioned: planned.some((d) => d.endpoint === endpoint && d.slot === slot && d.ptu),
+                }]
               : [];
           }),
-          ...(gw ? { gateway: resource(gw) } : {}),
+          ...(gw ? { gateway: resource(gw, config.location) } : {}),
         }));
       });
       return [`${endpoint}.json`, dashboard];

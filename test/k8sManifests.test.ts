@@ -39,7 +39,7 @@ describe("the prod plan's Kubernetes manifests", () => {
   it("each validate against the schema of their kind", async () => {
     const manifests = (await manifestsOf("prod")).filter((m) => !isRelease(m));
     expect([...new Set(manifests.map((m) => m.manifest.kind))].sort()).toEqual([
-      "ConfigMap", "DaemonSet", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "PodMonitor", "PrometheusRule", "ScaledObject", "Secret", "Service", "ServiceAccount", "StatefulSet",
+      "ConfigMap", "DaemonSet", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "PodMonitor", "PrometheusRule", "ScaledObject", "Secret", "Service", "ServiceAccount", "StatefulSet", "StorageClass",
     ]);
     for (const { file, manifest } of manifests) {
       const Model = schemaOf(manifest.apiVersion, manifest.kind);

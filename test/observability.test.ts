@@ -264,7 +264,7 @@ describe.skipIf(!HAVE_PROMETHEUS)("a real Prometheus scraping vLLM /metrics (cur
     const target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     const dir = mkdtempSync(join(tmpdir(), "genai-prometheus-"));
     // The labels the PodMonitor's relabelings give the samples: one colour per metric generation.
-    const job = (name: string, path: string, slot: string) => ({ job_name: name, metrics_path: path, scrape_interval: "1s", static_configs: [{ targets: [target], labels: { model_endpoint: "qwen", slot } }] });
+    const job = (name: string, path: string, slot: string) => ({ job_name: name, metrics_path: path, scrape_interval: "1s", static_configs: [{ targets: [target], labels: { model_endpoint: "qwen", slot, target: "vllm-a100-0" } }] });
     writeFileSync(join(dir, "prometheus.yml"), stringify({ global: { scrape_interval: "1s" }, scrape_configs: [job("current", "/current", "green"), job("legacy", "/legacy", "blue")] }));
     const probe = createServer();
     await new Promise<void>((done) => probe.listen(0, "127.0.0.1", done));

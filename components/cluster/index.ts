@@ -182,6 +182,8 @@ export class Cluster extends pulumi.ComponentResource {
         ...child,
         // ARM replaces a pool only for these; a replacement restarts every model on it.
         replaceOnChanges: ["vmSize", "gpuInstanceProfile"],
+        // The new pool takes the old one's name: delete first (ARM refuses two pools of one name).
+        deleteBeforeReplace: true,
         // The autoscaler owns the node count once the pool exists.
         ignoreChanges: ["count"],
       });
@@ -202,7 +204,8 @@ export class Cluster extends pulumi.ComponentResource {
       maxCount: args.generalPool.maxCount,
       availabilityZones: zones,
       tags: args.tags,
-    }, { ...child, replaceOnChanges: ["vmSize"], ignoreChanges: ["count"] });
+    // A replacement keeps the pool's name, so the old pool goes first (ARM refuses two pools of one name).
+    }, { ...child, replaceOnChanges: ["vmSize"], deleteBeforeReplace: true, ignoreChanges: ["count"] });
     this.generalReady = [general];
 
     // kubelogin signs in with the caller's Entra ID (az CLI, workload identity in CI): no token is stored.

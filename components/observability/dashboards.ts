@@ -15,7 +15,7 @@ export type Unit = "s" | "ms" | "reqps" | "short" | "percentunit" | "percent";
 export interface PromQuery { readonly kind: "prometheus"; readonly expr: string; readonly legend: string }
 
 /** An Azure resource a metric is read from. */
-export interface AzureResource { readonly subscription: string; readonly resourceGroup: string; readonly resourceName: string }
+export interface AzureResource { readonly subscription: string; readonly resourceGroup: string; readonly resourceName: string; readonly region: string }
 
 export interface AzureMetricQuery {
   readonly kind: "azure-monitor";
@@ -45,6 +45,7 @@ function targetJson(q: Query, refId: string): Record<string, unknown> {
     subscription: q.resources[0]?.subscription,
     azureMonitor: {
       resources: q.resources.map((r) => ({ ...r, metricNamespace })),
+      region: q.resources[0]?.region,
       metricNamespace,
       metricName: q.metric,
       aggregation: q.aggregation,
@@ -100,8 +101,12 @@ export function grafanaDashboard(d: Dashboard): Record<string, unknown> {
 export interface EndpointView {
   readonly endpoint: string;
   readonly vllmSlots: readonly ("blue" | "green")[];
-  /** Azure OpenAI deployments per slot, with the accounts that hold them. */
-  readonly azureSlots: readonly { readonly slot: "blue" | "green"; readonly accounts: readonly AzureResource[]; readonly deployments: readonly string[]; readonly provisioned: boolean }[];
+  /** Azure OpenAI deployments per slot and account (one query per account: a query over several regions needs subscription-wide rights). */
+  readonly azureSlots: readonly {
+    readonly slot: "blue" | "green";
+    readonly accounts: readonly { readonly label: string; readonly resource: AzureResource; readonly deployments: readonly string[] }[];
+    readonly provisioned: boolean;
+  }[];
   readonly gateway?: AzureResource;
 }
 
@@ -130,19 +135,21 @@ const APIM_NAMESPACE = "Microsoft.ApiManagement/service";
 
 /** The Azure OpenAI panels of an endpoint: each slot's deployments, by ModelDeploymentName. */
 export function azureOpenAiPanels(view: EndpointView): Panel[] {
-  const metric = (metricName: string, aggregation: AzureMetricQuery["aggregation"], label = "") => (s: EndpointView["azureSlots"][number]): AzureMetricQuery => ({
-    kind: "azure-monitor",
-    resources: s.accounts,
-    metricNamespace: OPENAI_NAMESPACE,
-    metric: metricName,
-    aggregation,
-    filters: [{ dimension: "ModelDeploymentName", values: s.deployments }],
-    legend: `${s.slot}${label}`,
-  });
-  const per = (make: (s: EndpointView["azureSlots"][number]) => AzureMetricQuery, slots = view.azureSlots) => slots.map(make);
+  type Slot = EndpointView["azureSlots"][number];
+  const metric = (metricName: string, aggregation: AzureMetricQuery["aggregation"], label = "") => (s: Slot): AzureMetricQuery[] =>
+    s.accounts.map((a) => ({
+      kind: "azure-monitor",
+      resources: [a.resource],
+      metricNamespace: OPENAI_NAMESPACE,
+      metric: metricName,
+      aggregation,
+      filters: [{ dimension: "ModelDeploymentName", values: [...new Set(a.deployments)] }],
+      legend: `${s.slot} ${a.label}${label}`,
+    }));
+  const per = (make: (s: Slot) => AzureMetricQuery[], slots = view.azureSlots) => slots.flatMap(make);
   const provisioned = view.azureSlots.filter((s) => s.provisioned);
   return [
-    { title: "Time to response", description: "Average time to the first response byte (Azure Monitor AzureOpenAITimeToResponse), per slot.", unit: "ms", queries: per(metric("AzureOpenAITimeToResponse", "Average")) },
+    { title: "Time to response", description: "Average time to the first response byte (Azure Monitor AzureOpenAITimeToResponse), per slot and account.", unit: "ms", queries: per(metric("AzureOpenAITimeToResponse", "Average")) },
     { title: "Normalized time to first byte", description: "Average normalized time to first byte (AzureOpenAINormalizedTTFTInMS), per slot.", unit: "ms", queries: per(metric("AzureOpenAINormalizedTTFTInMS", "Average")) },
     { title: "Time between tokens", description: "Average time between tokens (AzureOpenAINormalizedTBTInMS), per slot.", unit: "ms", queries: per(metric("AzureOpenAINormalizedTBTInMS", "Average")) },
     { title: "Prompt and generated tokens", description: "Processed prompt tokens and generated completion tokens per interval, per slot.", unit: "short", queries: [...per(metric("ProcessedPromptTokens", "Total", " prompt")), ...per(metric("GeneratedTokens", "Total", " generated"))] },

@@ -92,6 +92,16 @@ export class Monitoring extends pulumi.ComponentResource {
       ? [{ name: "platform", webhook_configs: [{ url_file: `/etc/alertmanager/secrets/${WEBHOOK_SECRET}/url`, send_resolved: true }] }]
       : [{ name: "platform" }];
 
+    // Prometheus' disk must follow its pod to any zone of the general pool: zone-redundant, kept on delete.
+    const storage = new k8s.storage.v1.StorageClass(`${name}-storage`, {
+      metadata: { name: "monitoring-zrs", labels },
+      provisioner: "disk.csi.azure.com",
+      parameters: { skuName: "StandardSSD_ZRS" },
+      reclaimPolicy: "Retain",
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+    }, k);
+
     this.release = new k8s.helm.v3.Release(`${name}-release`, {
       name: MONITORING_RELEASE,
       namespace: namespace.metadata.name,
@@ -102,6 +112,11 @@ export class Monitoring extends pulumi.ComponentResource {
       values: {
         fullnameOverride: MONITORING_RELEASE,
         nodeExporter: { enabled: false },
+        // AKS runs the control plane (and Cilium replaces kube-proxy): nothing to scrape, alerts that never clear.
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeEtcd: { enabled: false },
+        kubeProxy: { enabled: false },
         prometheus: {
           prometheusSpec: {
             // Every monitor and rule in the cluster counts, not only those labelled with the release.
@@ -110,7 +125,7 @@ export class Monitoring extends pulumi.ComponentResource {
             ruleSelectorNilUsesHelmValues: false,
             probeSelectorNilUsesHelmValues: false,
             retention: `${args.retentionDays}d`,
-            storageSpec: { volumeClaimTemplate: { spec: { storageClassName: "managed-csi", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${args.storageGiB}Gi` } } } } },
+            storageSpec: { volumeClaimTemplate: { spec: { storageClassName: storage.metadata.name, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${args.storageGiB}Gi` } } } } },
           },
         },
         alertmanager: {
@@ -119,8 +134,14 @@ export class Monitoring extends pulumi.ComponentResource {
             route: {
               receiver: "platform",
               group_by: ["alertname", "endpoint", "slot"],
-              routes: [{ matchers: ['alertname = "Watchdog"'], receiver: "null" }],
+              routes: [{ matchers: ['alertname =~ "Watchdog|InfoInhibitor"'], receiver: "null" }],
             },
+            // A critical alert silences the warning of the same alert for the same endpoint and slot only.
+            inhibit_rules: [
+              { source_matchers: ['severity = "critical"'], target_matchers: ['severity =~ "warning|info"'], equal: ["namespace", "alertname", "endpoint", "slot"] },
+              { source_matchers: ['severity = "warning"'], target_matchers: ['severity = "info"'], equal: ["namespace", "alertname", "endpoint", "slot"] },
+              { source_matchers: ['alertname = "InfoInhibitor"'], target_matchers: ['severity = "info"'], equal: ["namespace"] },
+            ],
             receivers: [{ name: "null" }, ...receivers],
           },
         },
@@ -141,7 +162,21 @@ export class Monitoring extends pulumi.ComponentResource {
           }],
         },
       },
-    }, { ...k, protect: args.protect, dependsOn: [admin, ...(webhook ? [webhook] : []), ...args.dependsOn] });
+    }, { ...k, protect: args.protect, dependsOn: [admin, storage, ...(webhook ? [webhook] : []), ...args.dependsOn] });
+
+    // Prometheus, Alertmanager and Grafana take connections from the monitoring namespace only, and
+    // Prometheus' query port from kube-system too (the AKS KEDA add-on's operator scales on it).
+    new k8s.networking.v1.NetworkPolicy(`${name}-ingress`, {
+      metadata: { name: "monitoring-ingress", namespace: namespace.metadata.name, labels },
+      spec: {
+        podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["prometheus", "alertmanager", "grafana"] }] },
+        policyTypes: ["Ingress"],
+        ingress: [
+          { from: [{ podSelector: {} }] },
+          { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "TCP", port: 9090 }] },
+        ],
+      },
+    }, k);
 
     new k8s.apiextensions.CustomResource(`${name}-rules`, {
       apiVersion: "monitoring.coreos.com/v1",

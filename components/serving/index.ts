@@ -71,9 +71,9 @@ export function vllmArgs(endpoint: string, t: Pick<VllmTargetSpec, "model" | "re
   ];
 }
 
-/** The PromQL KEDA scales a slot's targets on: requests waiting in that slot's servers (by its scrape labels). */
-export function queueDepthQuery(endpoint: string, slot: "blue" | "green"): string {
-  return `sum(${VLLM_STABLE_METRICS.waiting}${selector({ [SLOT_LABELS.endpoint]: endpoint, [SLOT_LABELS.slot]: slot })})`;
+/** The PromQL KEDA scales one target on: requests waiting in that target's servers (by their scrape labels). */
+export function queueDepthQuery(endpoint: string, slot: "blue" | "green", target: string): string {
+  return `sum(${VLLM_STABLE_METRICS.waiting}${selector({ [SLOT_LABELS.endpoint]: endpoint, [SLOT_LABELS.slot]: slot, [SLOT_LABELS.target]: target })})`;
 }
 
 /**
@@ -240,7 +240,7 @@ export class ModelSlot extends pulumi.ComponentResource {
             fallback: { failureThreshold: 3, replicas: t.replicas },
             triggers: [{
               type: "prometheus",
-              metadata: { serverAddress: IN_CLUSTER_PROMETHEUS, query: queueDepthQuery(args.endpoint, args.slot), threshold: String(args.waitingPerReplica), activationThreshold: "1" },
+              metadata: { serverAddress: IN_CLUSTER_PROMETHEUS, query: queueDepthQuery(args.endpoint, args.slot, targetName), threshold: String(args.waitingPerReplica), activationThreshold: "1" },
             }],
           },
         }, { ...k, dependsOn: [statefulSet] });
