@@ -1,0 +1,262 @@
+// Blue-green rollout: the state machine's every transition and refusal, a property test over command
+// sequences, byte-preserving stack-file edits, and whole cycles of `npm run rollout` on copies of the
+// prod stack file (Azure OpenAI version bump; a move to vLLM), each step planned with the policy pack.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { transition, nextStep, type Command, type Context, type RawEndpoint } from "../cli/rollout/machine";
+import { editEndpoint, endpointNames, readEndpoint, stackDocument } from "../cli/rollout/stackEdit";
+import { rollout } from "../cli/rollout";
+import { plan } from "../cli/plan";
+import { AS_OF, PROJECT_DIR } from "./helpers";
+
+const target = (model: string) => ({ kind: "azure-openai", account: "swc", model, version: "1", deploymentType: "GlobalStandard", capacity: 1000, priority: 1 });
+const oneColour = (): RawEndpoint => ({ slots: { blue: { weight: 100, targets: [target("old")] } } });
+const dev: Context = { environment: "dev", maxStep: 25 };
+const prod = (healthy = true): Context => ({ environment: "prod", maxStep: 25, proof: () => (healthy ? { healthy: true } : { healthy: false, why: "not in the export" }) });
+const run = (e: RawEndpoint, ...commands: Command[]) =>
+  commands.reduce<RawEndpoint>((state, c) => {
+    const outcome = transition("chat", state, c, dev);
+    if (!outcome.ok) throw new Error(outcome.reasons.join("; "));
+    return outcome.endpoint;
+  }, e);
+const weights = (e: RawEndpoint) => Object.fromEntries(Object.entries(e.slots).map(([c, s]) => [c, s!.weight]));
+const refusal = (e: RawEndpoint, c: Command, ctx: Context = dev) => {
+  const outcome = transition("chat", e, c, ctx);
+  return outcome.ok ? "accepted" : outcome.reasons;
+};
+
+describe("the rollout state machine", () => {
+  it("start adds the idle colour at 0 with the new targets and records the rollout", () => {
+    const started = run(oneColour(), { kind: "start", targets: [target("new")] });
+    expect(started).toEqual({ slots: { blue: { weight: 100, targets: [target("old")] }, green: { weight: 0, targets: [target("new")] } }, rollout: { to: "green" } });
+  });
+  it("start adopts a colour already staged at 0", () => {
+    const staged: RawEndpoint = { slots: { blue: { weight: 100, targets: [target("old")] }, green: { weight: 0, targets: [target("new")] } } };
+    expect(run(staged, { kind: "start" }).rollout).toEqual({ to: "green" });
+  });
+  it("shift, promote, finish: green takes over and blue is removed", () => {
+    let e = run(oneColour(), { kind: "start", targets: [target("new")] }, { kind: "shift", weight: 30 });
+    expect(weights(e)).toEqual({ blue: 70, green: 30 });
+    e = run(e, { kind: "promote" });
+    expect(weights(e)).toEqual({ blue: 0, green: 100 });
+    e = run(e, { kind: "finish" });
+    expect(e).toEqual({ slots: { green: { weight: 100, targets: [target("new")] } } });
+    expect(nextStep(e, 25)).toBe("start --model M --version V (adds blue at 0)");
+  });
+  it("rollback at any point puts the old colour back to 100; finish then abandons the new one", () => {
+    let e = run(oneColour(), { kind: "start", targets: [target("new")] }, { kind: "shift", weight: 60 }, { kind: "rollback" });
+    expect(weights(e)).toEqual({ blue: 100, green: 0 });
+    e = run(e, { kind: "finish" });
+    expect(e).toEqual(oneColour());
+  });
+  it("refuses every step out of order, with its reason", () => {
+    const started = run(oneColour(), { kind: "start", targets: [target("new")] });
+    expect(refusal(oneColour(), { kind: "shift", weight: 10 })).toEqual(["chat: no rollout in progress: start one first"]);
+    expect(refusal(oneColour(), { kind: "promote" })).toEqual(["chat: no rollout in progress: start one first"]);
+    expect(refusal(oneColour(), { kind: "rollback" })).toEqual(["chat: no rollout in progress: nothing to roll back"]);
+    expect(refusal(oneColour(), { kind: "finish" })).toEqual(["chat: no rollout in progress: nothing to finish"]);
+    expect(refusal(oneColour(), { kind: "start" })).toEqual(["chat: start needs the new colour's targets (--model and --version, or a vLLM target)"]);
+    expect(refusal(started, { kind: "start", targets: [target("x")] })).toEqual(["chat: a rollout to green is already in progress: shift, promote, rollback or finish it first"]);
+    expect(refusal(run(started, { kind: "shift", weight: 40 }), { kind: "finish" })).toEqual([
+      "chat: finish removes the colour at weight 0 once the other has 100; now blue 60, green 40: promote or roll back first",
+    ]);
+    expect(refusal(started, { kind: "shift", weight: 101 })).toEqual(["chat: --weight 101 is not a whole number from 0 to 100"]);
+    const both: RawEndpoint = { slots: { blue: { weight: 50, targets: [target("a")] }, green: { weight: 50, targets: [target("b")] } } };
+    expect(refusal(both, { kind: "start" })).toEqual(["chat: both colours take traffic and no rollout is recorded: set one colour's weight to 100 first"]);
+    const staged: RawEndpoint = { slots: { blue: { weight: 100, targets: [target("a")] }, green: { weight: 0, targets: [target("b")] } } };
+    expect(refusal(staged, { kind: "start", targets: [target("c")] })).toEqual([
+      "chat: green is already staged at weight 0 with its own targets: start without --model to roll out to it, or finish and start again",
+    ]);
+  });
+  it("prod: weight onto a colour needs proof it is deployed and healthy, and steps of at most rolloutMaxStep", () => {
+    const started = run(oneColour(), { kind: "start", targets: [target("new")] });
+    expect(refusal(started, { kind: "shift", weight: 25 }, { environment: "prod", maxStep: 25 })).toEqual([
+      "prod moves weight onto green only with proof it is deployed and healthy: pass --state <pulumi stack export>",
+    ]);
+    expect(refusal(started, { kind: "shift", weight: 25 }, prod(false))).toEqual(["green is not proven deployed and healthy by the state export: not in the export"]);
+    expect(refusal(started, { kind: "promote" }, prod())).toEqual([
+      "chat: prod moves at most 25 points of weight per step (rolloutMaxStep); green is at 0, asked for 100: shift to 25 first",
+    ]);
+    expect(refusal(started, { kind: "shift", weight: 25 }, prod())).toBe("accepted");
+    // Rolling back is never held back: no proof, no step limit.
+    expect(refusal(run(started, { kind: "shift", weight: 25 }, { kind: "shift", weight: 50 }), { kind: "rollback" }, { environment: "prod", maxStep: 25 })).toBe("accepted");
+    // Dev takes a jump without proof.
+    expect(refusal(started, { kind: "promote" }, dev)).toBe("accepted");
+  });
+
+  it("property: any sequence of accepted commands keeps weights summing to 100, a live slot, and a rollout only with both colours", () => {
+    const command: fc.Arbitrary<Command> = fc.oneof(
+      fc.constant<Command>({ kind: "start", targets: [target("next")] }),
+      fc.integer({ min: -10, max: 110 }).map<Command>((weight) => ({ kind: "shift", weight })),
+      fc.constant<Command>({ kind: "promote" }),
+      fc.constant<Command>({ kind: "rollback" }),
+      fc.constant<Command>({ kind: "finish" }),
+    );
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 30 }), fc.constantFrom(dev, prod(), prod(false)), (commands, ctx) => {
+        let e = oneColour();
+        for (const c of commands) {
+          const outcome = transition("chat", e, c, ctx);
+          if (!outcome.ok) {
+            expect(outcome.reasons.length).toBeGreaterThan(0);
+            continue;
+          }
+          const before = e;
+          e = outcome.endpoint;
+          const slots = Object.values(e.slots);
+          expect(slots.reduce((sum, s) => sum + s!.weight, 0)).toBe(100);
+          expect(slots.some((s) => s!.weight > 0)).toBe(true);
+          expect(e.rollout === undefined || slots.length === 2).toBe(true);
+          // Prod never jumps further than the step limit onto the new colour, except back (rollback).
+          if (ctx.environment === "prod" && (c.kind === "shift" || c.kind === "promote") && before.rollout) {
+            expect(Math.abs(e.slots[before.rollout.to]!.weight - before.slots[before.rollout.to]!.weight)).toBeLessThanOrEqual(ctx.maxStep);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("stack-file edits", () => {
+  it.each(["prod", "dev"])("%s: starting and abandoning a rollout on any endpoint gives the file back byte for byte", (stack) => {
+    const text = readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
+    const doc = stackDocument(text, stack);
+    for (const name of endpointNames(doc)) {
+      const before = readEndpoint(doc, name)!;
+      const live = Object.entries(before.slots).find(([, s]) => s!.weight === 100);
+      if (!live || Object.keys(before.slots).length === 2) continue;
+      const started = transition(name, before, { kind: "start", targets: [target("next")] }, dev);
+      if (!started.ok) throw new Error(started.reasons.join("; "));
+      const edited = editEndpoint(text, doc, name, before, started.endpoint);
+      expect(edited).not.toBe(text);
+      const doc2 = stackDocument(edited, stack);
+      expect(readEndpoint(doc2, name)).toEqual(started.endpoint);
+      const finished = transition(name, started.endpoint, { kind: "finish" }, dev);
+      if (!finished.ok) throw new Error(finished.reasons.join("; "));
+      expect(editEndpoint(edited, doc2, name, started.endpoint, finished.endpoint)).toBe(text);
+    }
+  });
+
+  it("a shift changes exactly the two weight lines, keeping the comments around them", () => {
+    const text = readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+    const doc = stackDocument(text, "prod");
+    const before = { ...readEndpoint(doc, "chat")!, rollout: { to: "green" as const } };
+    const shifted = transition("chat", before, { kind: "shift", weight: 20 }, dev);
+    if (!shifted.ok) throw new Error(shifted.reasons.join("; "));
+    const edited = editEndpoint(text, doc, "chat", { ...before, rollout: { to: "green" } }, shifted.endpoint).split("\n");
+    const original = text.split("\n");
+    const changed = original.flatMap((line, i) => (line !== edited[i] ? [`${line.trim()} -> ${edited[i]!.trim()}`] : []));
+    expect(changed).toEqual(["weight: 100 -> weight: 80", "weight: 0 -> weight: 20"]);
+    expect(edited.length).toBe(original.length);
+  });
+});
+
+// ---- the command on copies of the prod stack file ----------------------------------------------------
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await rollout([...argv, "--as-of", AS_OF], PROJECT_DIR, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+/** The state export of a plan of `file`: what `pulumi stack export` shows once it is applied. */
+async function exportOf(file: string, ready = false): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), "genai-rollout-state-"));
+  expect(await plan(["--stack", "prod", "--config-file", file, "--out", out, "--as-of", AS_OF], PROJECT_DIR, { out: () => true, err: () => true })).toBe(0);
+  const path = join(out, "prod", "stack.json");
+  if (ready) {
+    // A live export carries the StatefulSets' status once their servers are ready; the offline plan's does not.
+    const state = JSON.parse(readFileSync(path, "utf8"));
+    for (const r of state.deployment.resources) if (r.type === "kubernetes:apps/v1:StatefulSet") r.outputs = { ...r.outputs, spec: r.inputs.spec, status: { readyReplicas: r.inputs.spec.replicas } };
+    writeFileSync(path, JSON.stringify(state));
+  }
+  return path;
+}
+
+const copyOfProd = () => {
+  const file = join(mkdtempSync(join(tmpdir(), "genai-rollout-")), "Pulumi.prod.yaml");
+  copyFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), file);
+  return file;
+};
+const slotsOf = (file: string, endpoint: string) => (parse(readFileSync(file, "utf8")).config["genai-platform:models"][endpoint]) as RawEndpoint;
+
+describe("npm run rollout on a copy of the prod stack file", () => {
+  it("an Azure OpenAI version bump: start, shift in steps with proof, promote, finish; each step planned with the policy pack", async () => {
+    const file = copyOfProd();
+    const state = await exportOf(file);
+    const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "chat");
+    expect((await step("start")).code).toBe(0);
+    // Without proof, prod refuses to move weight, and writes nothing.
+    const unchanged = readFileSync(file, "utf8");
+    const refused = await step("shift", "--weight", "25");
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("prod moves weight onto green only with proof it is deployed and healthy");
+    expect(readFileSync(file, "utf8")).toBe(unchanged);
+    for (const weight of ["25", "50", "75"]) {
+      const shifted = await step("shift", "--weight", weight, "--state", state);
+      expect(shifted.code, shifted.err).toBe(0);
+      expect(shifted.out).toContain("the plan and the policy pack pass");
+    }
+    expect(weights(slotsOf(file, "chat"))).toEqual({ blue: 25, green: 75 });
+    expect((await step("promote", "--state", state)).code).toBe(0);
+    const finished = await step("finish");
+    expect(finished.code, finished.err).toBe(0);
+    expect(finished.out).toContain("chat: finished: green serves alone, blue removed");
+    const chat = slotsOf(file, "chat");
+    expect(chat.rollout).toBeUndefined();
+    expect(Object.keys(chat.slots)).toEqual(["green"]);
+    expect(chat.slots.green!.targets.map((t) => t.model)).toEqual(["gpt-5.1"]);
+    // Untouched endpoints keep their text.
+    const status = await cli("status", "--stack", "prod", "--config-file", file, "--endpoint", "chat");
+    expect(status.out).toContain("next: start --model M --version V (adds blue at 0)");
+  }, 240_000);
+
+  it("a rollback after a first step, then finish abandons the new colour", async () => {
+    const file = copyOfProd();
+    const state = await exportOf(file);
+    const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "chat");
+    expect((await step("start")).code).toBe(0);
+    expect((await step("shift", "--weight", "25", "--state", state)).code).toBe(0);
+    expect((await step("rollback")).code).toBe(0);
+    expect(weights(slotsOf(file, "chat"))).toEqual({ blue: 100, green: 0 });
+    expect((await step("finish")).out).toContain("chat: abandoned: blue serves alone, green removed");
+  }, 120_000);
+
+  it("a move to vLLM: the new servers must be ready in the export before they take traffic", async () => {
+    const file = copyOfProd();
+    const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "embeddings");
+    const started = await step("start", "--target-kind", "vllm", "--model", "BAAI/bge-m3", "--version", "5617a9f61b028005a4858fdac845db406aefb181", "--pool", "a100", "--image", "vllm/vllm-openai:v0.30.0", "--replicas", "2", "--service-ip", "10.40.31.201");
+    expect(started.code, started.err).toBe(0);
+    const notReady = await step("shift", "--weight", "25", "--state", await exportOf(file));
+    expect(notReady.code).toBe(1);
+    expect(notReady.err).toContain("green is not proven deployed and healthy by the state export: model servers not ready");
+    const ready = await exportOf(file, true);
+    for (const weight of ["25", "50", "75", "100"]) expect((await step("shift", "--weight", weight, "--state", ready)).code).toBe(0);
+    expect((await step("finish")).code).toBe(0);
+    expect(slotsOf(file, "embeddings").slots.green!.targets[0]).toMatchObject({ kind: "vllm", model: "BAAI/bge-m3", serviceIp: "10.40.31.201" });
+  }, 240_000);
+
+  it("refuses a step whose plan fails (over quota), listing the reason and writing nothing", async () => {
+    const file = copyOfProd();
+    const before = readFileSync(file, "utf8");
+    const result = await cli("start", "--stack", "prod", "--config-file", file, "--endpoint", "embeddings", "--model", "text-embedding-3-large", "--version", "1", "--capacity", "5000000");
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("the stack file after it would not plan; nothing was written");
+    expect(result.err).toMatch(/over quota/);
+    expect(readFileSync(file, "utf8")).toBe(before);
+  }, 60_000);
+
+  it("says what is wrong with its arguments (exit 2)", async () => {
+    expect((await cli("sideways", "--stack", "prod")).err).toContain("the first argument must be one of status, start, shift, promote, finish, rollback");
+    expect((await cli("shift", "--stack", "prod", "--endpoint", "chat")).err).toContain("shift needs --weight W");
+    const missing = await cli("shift", "--stack", "prod", "--endpoint", "nope", "--weight", "10");
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('no endpoint "nope"');
+  });
+});
