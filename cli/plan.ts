@@ -1,4 +1,4 @@
-// `npm run plan -- --stack <dev|prod> [--out DIR] [--json] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]`
+// `npm run plan -- --stack <dev|prod> [--out DIR] [--json | --format text|json|markdown] [--base EXPORT | --base-config FILE] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]`
 // Runs the Pulumi program offline under the mock runtime and writes out/<stack>/ (cli/planRun.ts).
 // Exit codes: 0 fine; 1 mandatory policy violations; 2 invalid arguments, config or --out (nothing
 // written); 3 the program itself failed (an engine would refuse it: unmocked type, duplicate URN, preview drift).
@@ -11,7 +11,7 @@ import { StackFileError, parseYaml, readStackFile } from "./stackFile";
 import { EXIT } from "./exitCodes";
 import type { PlanArgs, PlanIo } from "./planRun";
 
-const USAGE = "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]";
+const USAGE = "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json | --format text|json|markdown] [--base EXPORT | --base-config FILE] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]";
 
 /** Why `name` is not a Pulumi stack name (1-100 letters, digits, -, _ and .; never . or ..), or undefined. */
 export function stackNameProblem(name: string): string | undefined {
@@ -31,6 +31,9 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
         stack: { type: "string", default: "dev" },
         out: { type: "string", default: "out" },
         json: { type: "boolean", default: false },
+        format: { type: "string" },
+        base: { type: "string" },
+        "base-config": { type: "string" },
         verify: { type: "boolean", default: false },
         "config-file": { type: "string" },
         "as-of": { type: "string" },
@@ -46,11 +49,19 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
   if (stackProblem) throw new UsageError(`${stackProblem}\n${USAGE}`);
   const asOfProblem = values["as-of"] !== undefined ? dayProblem(values["as-of"]) : undefined;
   if (asOfProblem) throw new UsageError(`--as-of ${asOfProblem}\n${USAGE}`);
+  const format = values.format ?? (values.json ? "json" : "text");
+  if (format !== "text" && format !== "json" && format !== "markdown") throw new UsageError(`--format ${format}: text, json or markdown\n${USAGE}`);
+  if (values.json && format !== "json") throw new UsageError(`--json and --format ${format} disagree\n${USAGE}`);
+  if (values.base && values["base-config"]) throw new UsageError(`give --base or --base-config, not both\n${USAGE}`);
+  if ((values.base || values["base-config"]) && format !== "markdown") throw new UsageError(`--base and --base-config compare for the markdown summary: add --format markdown\n${USAGE}`);
   return {
+    format,
+    ...(values.base ? { base: resolve(values.base) } : {}),
+    ...(values["base-config"] ? { baseConfig: resolve(values["base-config"]) } : {}),
     asOf: values["as-of"] ?? asOfDay(),
     stack: values.stack,
     outDir: resolve(values.out),
-    json: values.json,
+    json: format === "json",
     verify: values.verify,
     configFile: resolve(values["config-file"] ?? join(projectDir, `Pulumi.${values.stack}.yaml`)),
     ...(values["policy-config"] ? { policyConfig: resolve(values["policy-config"]) } : {}),

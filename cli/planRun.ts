@@ -1,6 +1,10 @@
 // The heavy half of `npm run plan`: validate the config, run the program under the mock runtime, write
 // the artifacts, run the policy pack and report. cli/plan.ts loads it once the stack file has been read.
-import { join, relative } from "node:path";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, relative } from "node:path";
+import { STATEFUL_TYPES } from "../policies/lib";
+import { diffResources, renderMarkdown, type Change, type ExportedResourceLike } from "./markdownSummary";
 import { loadStackConfig, type StackConfigInput } from "../stacks/load";
 import { stableGuid } from "./mockOutputs";
 import { runOffline, type OfflineRun } from "./offlineRun";
@@ -21,6 +25,12 @@ export interface PlanArgs {
   readonly stack: string;
   readonly outDir: string;
   readonly json: boolean;
+  /** The report's rendering: text (the default), json, or markdown for a PR comment. */
+  readonly format: "text" | "json" | "markdown";
+  /** A `pulumi stack export` to compare with (markdown). */
+  readonly base?: string;
+  /** An earlier stack file to plan and compare with (markdown). */
+  readonly baseConfig?: string;
   readonly verify: boolean;
   readonly configFile: string;
   readonly projectDir: string;
@@ -42,6 +52,33 @@ function urnDrift(run: OfflineRun, preview: OfflineRun): string[] {
     ...[...applied].filter((u) => !previewed.has(u)).map((u) => `registered by an update but not by a preview (created inside an apply?): ${u}`),
     ...[...previewed].filter((u) => !applied.has(u)).map((u) => `registered by a preview but not by an update: ${u}`),
   ];
+}
+
+class BaseError extends Error {}
+
+/** The changes against `--base` (an export) or `--base-config` (an earlier stack file, planned here). */
+async function baseChanges(args: PlanArgs, resources: readonly ExportedResourceLike[]): Promise<{ base: string; list: Change[] } | undefined> {
+  let path = args.base;
+  let dir: string | undefined;
+  if (args.baseConfig) {
+    dir = mkdtempSync(join(tmpdir(), "genai-base-"));
+    const { plan } = await import("./plan");
+    const errors: string[] = [];
+    const code = await plan(["--stack", args.stack, "--config-file", args.baseConfig, "--out", dir, "--as-of", args.asOf, "--json"], args.projectDir, { out: () => true, err: (t) => errors.push(t) });
+    if (code !== EXIT.ok && code !== EXIT.policy) throw new BaseError(`--base-config ${args.baseConfig} does not plan:\n${errors.join("")}`);
+    path = join(dir, args.stack, "stack.json");
+  }
+  if (!path) return undefined;
+  try {
+    const base = JSON.parse(readFileSync(path, "utf8")) as { deployment?: { resources?: ExportedResourceLike[] } };
+    if (!Array.isArray(base.deployment?.resources)) throw new BaseError(`--base ${path}: not a pulumi stack export (no deployment.resources)`);
+    return { base: basename(args.baseConfig ?? path), list: diffResources(base.deployment.resources, resources, STATEFUL_TYPES) };
+  } catch (error) {
+    if (error instanceof BaseError) throw error;
+    throw new BaseError(`--base ${path}: ${(error as Error).message}`);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function planStack(args: PlanArgs, project: string, stackConfig: StackConfigInput, io: PlanIo): Promise<number> {
@@ -99,7 +136,17 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
   const policyResult = policyReport(await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig), policyConfig);
 
   const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, { asOf: args.asOf, warnings: [...new Set([...loaded.warnings, ...run.warnings])] });
-  if (args.json) {
+  if (args.format === "markdown") {
+    let changes;
+    try {
+      changes = await baseChanges(args, stackExport.deployment.resources);
+    } catch (error) {
+      if (!(error instanceof BaseError)) throw error;
+      io.err(`plan: ${error.message}\n`);
+      return EXIT.invalid;
+    }
+    io.out(renderMarkdown(report, config, policyResult, changes));
+  } else if (args.json) {
     const gatewayPolicies = artifacts.gateway.map((f) => join(stackDir, f.path));
     io.out(`${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, gatewayPolicies, verified: args.verify }, null, 2)}\n`);
   } else {

@@ -169,8 +169,8 @@ async function planCandidate(args: Args, text: string, projectDir: string): Prom
     if (code === EXIT.ok) return { ok: true, reasons: [] };
     const reasons = err.join("").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("plan:"));
     if (code === EXIT.policy) {
-      const report = JSON.parse(out.join("")) as { policy: { violations: { policy: string; level: string; resource?: string; message: string }[] } };
-      reasons.push(...report.policy.violations.filter((v) => v.level === "mandatory").map((v) => `policy ${v.policy}: ${v.resource ? `${v.resource}: ` : ""}${v.message}`));
+      const report = JSON.parse(out.join("")) as { policy: { violations: { policy: string; enforcementLevel: string; urn?: string; message: string }[] } };
+      reasons.push(...report.policy.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `policy ${v.policy}: ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${v.message}`));
     }
     return { ok: false, reasons: reasons.length > 0 ? reasons : [`the plan failed with exit code ${code}`] };
   } finally {

@@ -58,7 +58,7 @@ export class Monitoring extends pulumi.ComponentResource {
   private readonly namespace: k8s.core.v1.Namespace;
 
   constructor(name: string, args: MonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("genai-platform:observability:Monitoring", name, {}, opts);
+    super("genai:observability:Monitoring", name, {}, opts);
     const k = { parent: this, provider: args.provider };
     const labels = MONITORING_LABELS;
     this.name = name;

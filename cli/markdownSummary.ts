@@ -1,0 +1,164 @@
+// The plan as a PR comment: what changes against a base (stateful replacements and deletions first and
+// loud), resources by component, capacity and quota, monthly cost, rollout state, policy results and a
+// Mermaid diagram of endpoints -> slots -> pools -> targets. Tables through markdown-table.
+import { markdownTable } from "markdown-table";
+import type { PlanReport } from "./report";
+import type { PlatformConfig } from "../stacks/config";
+import { nextStep, COLOURS, type RawEndpoint } from "./rollout/machine";
+import { compareCodePoints } from "../components/core/order";
+
+export interface ExportedResourceLike {
+  readonly urn: string;
+  readonly type: string;
+  readonly id?: string;
+  readonly custom?: boolean;
+  readonly protect?: boolean;
+  readonly inputs?: Record<string, unknown>;
+}
+
+export type ChangeAction = "create" | "update" | "replace" | "delete";
+export interface Change {
+  readonly action: ChangeAction;
+  readonly name: string;
+  readonly type: string;
+  readonly stateful: boolean;
+  /** Protected in the base: `pulumi up` refuses to delete or replace it until a reviewed change unprotects it. */
+  readonly protected: boolean;
+  /** Top-level inputs that differ (update, replace). */
+  readonly properties: readonly string[];
+}
+
+const nameOf = (urn: string) => urn.split("::").pop()!;
+
+/**
+ * Inputs whose change replaces a resource although its id stays: ARM never moves a resource between
+ * regions; AKS rebuilds a cluster on these network and naming settings and a pool on its VM size (the
+ * components' replaceOnChanges); everything else that names a resource is in its id.
+ */
+export const REPLACED_ON: Readonly<Record<string, readonly string[]>> = {
+  "*": ["location"],
+  "azure-native:containerservice:ManagedCluster": ["dnsPrefix", "nodeResourceGroup", "networkProfile"],
+  "azure-native:containerservice:AgentPool": ["vmSize", "gpuInstanceProfile"],
+};
+const comparable = (r: ExportedResourceLike) => r.custom !== false && !r.type.startsWith("pulumi:providers:");
+
+/**
+ * What applying `next` over `base` does, resource by resource (by URN): a resource whose ARM or
+ * Kubernetes id changes, or an input of REPLACED_ON, is replaced; one whose inputs change otherwise is
+ * updated. An estimate from inputs: the provider's own diff (pulumi preview) is the final word.
+ */
+export function diffResources(base: readonly ExportedResourceLike[], next: readonly ExportedResourceLike[], stateful: ReadonlySet<string>): Change[] {
+  const before = new Map(base.filter(comparable).map((r) => [r.urn, r]));
+  const after = new Map(next.filter(comparable).map((r) => [r.urn, r]));
+  const changes: Change[] = [];
+  const change = (action: ChangeAction, r: ExportedResourceLike, properties: string[] = []) =>
+    changes.push({ action, name: nameOf(r.urn), type: r.type, stateful: stateful.has(r.type), protected: before.get(r.urn)?.protect === true, properties });
+  for (const [urn, r] of after) {
+    const old = before.get(urn);
+    if (!old) change("create", r);
+    else {
+      const keys = [...new Set([...Object.keys(old.inputs ?? {}), ...Object.keys(r.inputs ?? {})])].filter((k) => JSON.stringify(old.inputs?.[k]) !== JSON.stringify(r.inputs?.[k])).sort(compareCodePoints);
+      const replacing = [...REPLACED_ON["*"]!, ...(REPLACED_ON[r.type] ?? [])];
+      if ((old.id && r.id && old.id !== r.id) || keys.some((k) => replacing.includes(k))) change("replace", r, keys);
+      else if (keys.length > 0) change("update", r, keys);
+    }
+  }
+  for (const [urn, r] of before) if (!after.has(urn)) change("delete", r);
+  const order: Record<ChangeAction, number> = { replace: 0, delete: 1, create: 2, update: 3 };
+  // Stateful replacements and deletions lead; then by action and name.
+  const loud = (c: Change) => (c.stateful && (c.action === "replace" || c.action === "delete") ? 0 : 1);
+  return changes.sort((a, b) => loud(a) - loud(b) || order[a.action] - order[b.action] || compareCodePoints(a.name, b.name));
+}
+
+/** A table cell: pipes escaped, line breaks as <br>. */
+const cell = (v: unknown) => String(v).replaceAll("|", "\\|").replaceAll("\n", "<br>");
+const table = (header: string[], rows: unknown[][]) => markdownTable([header, ...rows.map((r) => r.map(cell))]);
+const n = (v: number) => v.toLocaleString("en-US");
+const usd = (v: number) => `$${Math.round(v).toLocaleString("en-US")}`;
+
+/** Mermaid node ids: letters, digits and underscores. */
+const id = (...parts: string[]) => parts.join("_").replace(/[^A-Za-z0-9_]/g, "_");
+const label = (text: string) => `"${text.replaceAll('"', "'")}"`;
+
+/** Endpoints -> slots (weight) -> the slot's gateway pool -> targets. */
+export function mermaidDiagram(config: PlatformConfig): string {
+  const lines = ["flowchart LR"];
+  for (const [endpoint, e] of Object.entries(config.models)) {
+    const ep = id("e", endpoint);
+    lines.push(`  ${ep}[${label(endpoint)}]`);
+    for (const colour of COLOURS) {
+      const slot = e.slots[colour];
+      if (!slot) continue;
+      const sl = id("s", endpoint, colour);
+      lines.push(`  ${ep} -- "${slot.weight}%" --> ${sl}(${label(`${colour}${e.rollout?.to === colour ? " (rolling out)" : ""}`)})`);
+      let from = sl;
+      if (config.gateway) {
+        from = id("p", endpoint, colour);
+        lines.push(`  ${sl} --> ${from}{{${label(`pool ${endpoint}-${colour}`)}}}`);
+      }
+      slot.targets.forEach((t, i) => {
+        const text = t.kind === "vllm" ? `vLLM ${t.model} x${t.replicas} on ${t.pool}` : `${t.model} ${t.version} ${t.deploymentType} ${n(t.capacity)} on ${t.account}`;
+        lines.push(`  ${from} -- "${t.priority}" --> ${id("t", endpoint, colour, String(i))}[${label(text)}]`);
+      });
+    }
+  }
+  return lines.join("\n");
+}
+
+export interface PolicySummary {
+  readonly pack: string;
+  readonly policies: number;
+  readonly mandatory: number;
+  readonly advisory: number;
+  readonly violations: readonly { readonly policy: string; readonly enforcementLevel: string; readonly urn?: string; readonly message: string }[];
+}
+
+export function renderMarkdown(report: PlanReport, config: PlatformConfig, policy: PolicySummary, changes?: { readonly base: string; readonly list: readonly Change[] }): string {
+  const out: string[] = [];
+  out.push(`## Plan of stack \`${report.stack}\` (${report.environment})`, "");
+  if (changes) {
+    const loud = changes.list.filter((c) => c.stateful && (c.action === "replace" || c.action === "delete"));
+    for (const c of loud) {
+      const guard = c.protected ? " It is protected: `pulumi up` refuses until a reviewed change unprotects it." : "";
+      out.push(`> [!CAUTION]\n> **${c.action === "replace" ? "Replaces" : "Deletes"} stateful \`${c.name}\`** (${c.type}): what it holds is lost unless it is moved first.${guard}`, "");
+    }
+    const counts = (["create", "update", "replace", "delete"] as const).map((a) => `${changes.list.filter((c) => c.action === a).length} to ${a}`).join(", ");
+    out.push(`### Changes against ${changes.base}`, "", counts, "");
+    if (changes.list.length > 0) out.push(table(["action", "resource", "type", "changed inputs"], changes.list.map((c) => [`${c.stateful && (c.action === "replace" || c.action === "delete") ? "**" : ""}${c.action}${c.stateful ? " (stateful)" : ""}${c.stateful && (c.action === "replace" || c.action === "delete") ? "**" : ""}`, c.name, c.type, c.properties.join(", ") || "-"])), "");
+  }
+  out.push(`### Resources: ${report.resources.total}`, "", table(["component", "type", "resources"], report.resources.byComponent.map((c) => [c.component, c.type, c.resources])), "");
+
+  out.push("### Capacity and quota", "", `PTU reserved: ${n(report.ptu.total)} of the environment's cap of ${n(report.ptu.cap)}.`, "");
+  if (report.capacity.length > 0) {
+    out.push(table(["endpoint", "slot", "weight", "deployment", "model", "type", "capacity", "retires"], report.capacity.map((c) => [c.endpoint, c.slot, c.weight, `${c.deployment} on ${c.account}`, `${c.model} ${c.version}`, c.deploymentType, `${n(c.capacity)} ${c.unit}`, c.retires ?? "not listed"])), "");
+  }
+  if (report.quota.length > 0) out.push(table(["region", "model", "type", "limit", "used elsewhere", "planned", "headroom"], report.quota.map((q) => [q.region, q.model, q.deploymentType, `${n(q.limit)} ${q.unit}`, n(q.usedElsewhere), n(q.planned), `${n(q.headroom)} ${q.unit}`])), "");
+
+  const priced = report.cost.rows.filter((r) => r.monthly !== undefined);
+  const low = priced.reduce((s, r) => s + r.monthly!, 0);
+  const high = priced.reduce((s, r) => s + (r.monthlyMax ?? r.monthly!), 0);
+  out.push(`### Monthly cost (indicative: ${report.cost.source}, ${report.cost.date})`, "");
+  out.push(table(["item", "basis", "per month"], [
+    ...report.cost.rows.map((r) => [r.item, r.basis, r.monthly === undefined ? "no price" : r.monthlyMax !== undefined ? `${usd(r.monthly)} - ${usd(r.monthlyMax)}` : usd(r.monthly)]),
+    ["**total**", report.cost.budget !== undefined ? `budget ${usd(report.cost.budget)}` : "no budget", `**${low === high ? usd(low) : `${usd(low)} - ${usd(high)}`}**`],
+  ]), "");
+
+  out.push("### Rollout state", "");
+  const describe = (t: PlatformConfig["models"][string]["slots"]["blue"]) =>
+    !t ? "-" : `${t.weight}%: ${[...new Set(t.targets.map((x) => (x.kind === "vllm" ? `vLLM ${x.model}` : `${x.model} ${x.version}`)))].join(", ")}`;
+  out.push(table(["endpoint", "blue", "green", "rollout", "next step"], Object.entries(config.models).map(([name, e]) => [
+    name,
+    describe(e.slots.blue),
+    describe(e.slots.green),
+    e.rollout ? `to ${e.rollout.to}` : "-",
+    nextStep(e as unknown as RawEndpoint, report.environment === "prod" ? config.rolloutMaxStep : 100),
+  ])), "");
+
+  out.push(`### Policy pack ${policy.pack}: ${policy.policies} rules, ${policy.mandatory} mandatory and ${policy.advisory} advisory violations`, "");
+  if (policy.violations.length > 0) out.push(table(["rule", "level", "resource", "message"], policy.violations.map((v) => [v.policy, v.enforcementLevel, v.urn ? nameOf(v.urn) : "(stack)", v.message])), "");
+  else out.push("Every rule passes.", "");
+
+  out.push("### Endpoints, slots, pools and targets", "", "```mermaid", mermaidDiagram(config), "```", "");
+  if (report.warnings.length > 0) out.push("### Warnings", "", ...report.warnings.map((w) => `- ${w}`), "");
+  return `${out.join("\n").trimEnd()}\n`;
+}
