@@ -6,12 +6,12 @@ import fc from "fast-check";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { transition, nextStep, type Command, type Context, type RawEndpoint } from "../cli/rollout/machine";
 import { editEndpoint, endpointNames, readEndpoint, stackDocument } from "../cli/rollout/stackEdit";
 import { rollout } from "../cli/rollout";
 import { plan } from "../cli/plan";
-import { AS_OF, PROJECT_DIR } from "./helpers";
+import { AS_OF, PROJECT_DIR, rawConfig } from "./helpers";
 
 const target = (model: string) => ({ kind: "azure-openai", account: "swc", model, version: "1", deploymentType: "GlobalStandard", capacity: 1000, priority: 1 });
 const oneColour = (): RawEndpoint => ({ slots: { blue: { weight: 100, targets: [target("old")] } } });
@@ -249,6 +249,18 @@ describe("npm run rollout on a copy of the prod stack file", () => {
     expect(result.code).toBe(1);
     expect(result.err).toContain("the stack file after it would not plan; nothing was written");
     expect(result.err).toMatch(/over quota/);
+    expect(readFileSync(file, "utf8")).toBe(before);
+  }, 60_000);
+
+  it("refuses a step the policy pack refuses (a model prod does not allow), naming the rule", async () => {
+    const raw = rawConfig("prod");
+    raw.quota.push({ region: "swedencentral", model: "text-embedding-3-small", deploymentType: "Standard", limit: 500000, usedElsewhere: 0 });
+    const file = join(mkdtempSync(join(tmpdir(), "genai-rollout-")), "Pulumi.prod.yaml");
+    writeFileSync(file, stringify({ config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])) }));
+    const before = readFileSync(file, "utf8");
+    const result = await cli("start", "--stack", "prod", "--config-file", file, "--endpoint", "embeddings", "--model", "text-embedding-3-small", "--version", "1", "--capacity", "100000");
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("policy governance-openai-allowed-models: openai-swc-embeddings-green-text-embedding-3-small-std:");
     expect(readFileSync(file, "utf8")).toBe(before);
   }, 60_000);
 
