@@ -24,7 +24,12 @@ describe("GitHub workflows", () => {
   it("runs the tests and plans both stacks with the policy pack on every pull request", () => {
     const pr = load(read("pr.yml")) as any;
     const runs = pr.jobs.plan.steps.map((s: any) => s.run).filter(Boolean);
-    expect(runs).toEqual(["./.ci/run", "npm run plan -- --stack dev", "npm run plan -- --stack prod --verify"]);
+    expect(runs.filter((r: string) => !r.includes("--format markdown"))).toEqual(["./.ci/run", "npm run plan -- --stack dev", "npm run plan -- --stack prod --verify"]);
+    // A markdown summary per stack against the base branch's stack file, posted as a sticky comment each.
+    const summaries = runs.find((r: string) => r.includes("--format markdown"));
+    expect(summaries).toContain('--base-config "base-${stack}.yaml"');
+    const comments = pr.jobs.plan.steps.filter((s: any) => String(s.uses).startsWith("marocchino/sticky-pull-request-comment"));
+    expect(comments.map((s: any) => [s.with.header, s.with.path])).toEqual([["plan-dev", "summary-dev.md"], ["plan-prod", "summary-prod.md"]]);
     const preview = pr.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions"));
     expect(preview.with).toMatchObject({ command: "preview", policyPacks: "policies", policyPackConfigs: "out/prod/policy-config.json" });
   });
