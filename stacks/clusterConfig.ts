@@ -96,7 +96,7 @@ interface StackView {
   readonly network?: { readonly subnets?: { readonly aksNodes: string; readonly gateway: string }; readonly existing?: unknown };
   readonly gateway?: unknown;
   readonly cluster?: ClusterConfig;
-  readonly models: Readonly<Record<string, { readonly slots: Partial<Record<"blue" | "green", { readonly weight: number; readonly targets: readonly ({ kind: string } & Partial<VllmTargetView>)[] }>> }>>;
+  readonly models: Readonly<Record<string, { readonly slots: Partial<Record<"blue" | "green", { readonly weight: number; readonly targets: readonly ({ kind: string } & Partial<VllmTargetView>)[] }>>; readonly rollout?: unknown }>>;
 }
 
 /** Replicas of `gpusPerReplica` GPUs that fit on one node of `vmSize`. */
@@ -105,10 +105,12 @@ export function replicasPerNode(vmSize: string, gpusPerReplica: number): number 
 }
 
 /** Every vLLM target with its key path. */
-function vllmTargets(config: StackView): { path: string; endpoint: string; slot: "blue" | "green"; weight: number; target: VllmTargetView }[] {
+function vllmTargets(config: StackView): { path: string; endpoint: string; slot: "blue" | "green"; weight: number; rollingOut: boolean; target: VllmTargetView }[] {
   return Object.entries(config.models).flatMap(([endpoint, e]) =>
     (["blue", "green"] as const).flatMap((slot) =>
-      (e.slots[slot]?.targets ?? []).flatMap((t, i) => (t.kind === "vllm" ? [{ path: `models.${endpoint}.slots.${slot}.targets[${i}]`, endpoint, slot, weight: e.slots[slot]!.weight, target: t as VllmTargetView }] : [])),
+      (e.slots[slot]?.targets ?? []).flatMap((t, i) =>
+        t.kind === "vllm" ? [{ path: `models.${endpoint}.slots.${slot}.targets[${i}]`, endpoint, slot, weight: e.slots[slot]!.weight, rollingOut: e.rollout !== undefined, target: t as VllmTargetView }] : [],
+      ),
     ),
   );
 }
@@ -142,7 +144,7 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
   const nodes = config.network?.subnets?.aksNodes ? parseRange(config.network.subnets.aksNodes) : undefined;
   const seenIps = new Map<string, string>();
   const demand = new Map<string, { live: number; all: number }>();
-  for (const { path, target, weight } of targets) {
+  for (const { path, target, weight, rollingOut } of targets) {
     const pool = cluster?.gpuPools[target.pool];
     if (cluster && !pool) issues.push({ path: `${path}.pool`, message: `"${target.pool}" is not a GPU pool; allowed: ${Object.keys(cluster.gpuPools).join(", ")}` });
     const release = vllmReleaseOf(target.image);
@@ -158,7 +160,8 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
         const perNode = replicasPerNode(pool.vmSize, target.gpusPerReplica);
         const d = demand.get(target.pool) ?? { live: 0, all: 0 };
         const nodesNeeded = Math.ceil(maxReplicas / perNode);
-        demand.set(target.pool, { live: d.live + (weight > 0 ? nodesNeeded : 0), all: d.all + nodesNeeded });
+        // During a rollout both colours run at once, whatever their weights: both must fit.
+        demand.set(target.pool, { live: d.live + (weight > 0 || rollingOut ? nodesNeeded : 0), all: d.all + nodesNeeded });
       }
     }
     if (nodes && typeof nodes !== "string") {

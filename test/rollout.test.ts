@@ -252,6 +252,13 @@ describe("npm run rollout on a copy of the prod stack file", () => {
     expect(readFileSync(file, "utf8")).toBe(before);
   }, 60_000);
 
+  it("refuses a start whose new colour does not fit the GPU pool beside the live ones", async () => {
+    const file = copyOfProd();
+    const result = await cli("start", "--stack", "prod", "--config-file", file, "--endpoint", "embeddings", "--target-kind", "vllm", "--model", "BAAI/bge-m3", "--version", "5617a9f61b028005a4858fdac845db406aefb181", "--pool", "a100", "--image", "vllm/vllm-openai:v0.30.0", "--replicas", "3", "--service-ip", "10.40.31.201");
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("cluster.gpuPools.a100.maxCount: the live slots on this pool need 7 nodes at their maxReplicas; maxCount is 6");
+  }, 60_000);
+
   it("refuses a step the policy pack refuses (a model prod does not allow), naming the rule", async () => {
     const raw = rawConfig("prod");
     raw.quota.push({ region: "swedencentral", model: "text-embedding-3-small", deploymentType: "Standard", limit: 500000, usedElsewhere: 0 });
