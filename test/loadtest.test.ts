@@ -1,0 +1,112 @@
+// The load generator against an OpenAI-compatible streaming server on loopback with controlled delays
+// and failures: what it measures matches what was injected, retries honour Retry-After, the open loop
+// holds its rate. Never against a real cloud.
+import { afterEach, describe, expect, it } from "vitest";
+import { startLoopback, type Loopback, type LoopbackBehaviour } from "../cli/loadtest/loopbackServer";
+import { backoffMs, client, retryAfterMs, type Target } from "../cli/loadtest/request";
+import { openLoopStart, runLoad, summarize, type LoadOptions } from "../cli/loadtest/run";
+
+let server: Loopback | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const start = async (behaviour: LoopbackBehaviour) => (server = await startLoopback(behaviour));
+const target = (url: string, shape: Target["shape"] = "azure"): Target => ({ gateway: url, endpoint: "chat", shape, apiKey: "test-key" });
+const options = (o: Partial<LoadOptions>): LoadOptions => ({
+  mode: { kind: "closed", concurrency: 4 },
+  requests: 20,
+  rampSeconds: 0,
+  stream: true,
+  maxTokens: 64,
+  prompts: ["Say hello."],
+  retry: { attempts: 3, baseMs: 50, maxWaitMs: 2_000, random: () => 0.5 },
+  ...o,
+});
+
+describe("the load generator against the loopback server", () => {
+  it.each(["azure", "v1"] as const)("reproduces the injected TTFT, TPOT and latency within 10 percent (%s path shape)", async (shape) => {
+    const s = await start({ firstTokenDelayMs: 200, interTokenDelayMs: 20, outputTokens: 21 });
+    const t = target(s.url, shape);
+    const run = await runLoad(client(t), t, options({ requests: 24 }));
+    const all = summarize(run).all;
+    expect(all.ok).toBe(24);
+    expect(all.ttftMs.p50).toBeGreaterThanOrEqual(200 * 0.9);
+    expect(all.ttftMs.p50).toBeLessThanOrEqual(200 * 1.1);
+    expect(all.tpotMs.p50).toBeGreaterThanOrEqual(20 * 0.9);
+    expect(all.tpotMs.p50).toBeLessThanOrEqual(20 * 1.1);
+    const e2e = 200 + 20 * 20;
+    expect(all.e2eMs.p50).toBeGreaterThanOrEqual(e2e * 0.9);
+    expect(all.e2eMs.p50).toBeLessThanOrEqual(e2e * 1.1);
+    // Usage comes from the stream's last chunk; the path shape and key reach the server as sent.
+    expect(run.results.every((r) => r.completionTokens === 21 && (r.promptTokens ?? 0) > 0)).toBe(true);
+    expect(s.arrivals[0]!.path).toBe(shape === "azure" ? "/openai/deployments/chat/chat/completions" : "/openai/v1/chat/completions");
+    expect(s.arrivals[0]!.apiKey).toBe("test-key");
+  });
+
+  it("retries 429s after the Retry-After the server sends, and counts them", async () => {
+    // Every request's first attempt is throttled for one second.
+    const throttled = new Set<number>();
+    const s = await start({ firstTokenDelayMs: 0, interTokenDelayMs: 0, outputTokens: 4, fail: (n) => (n % 2 === 0 ? (throttled.add(n), { status: 429, retryAfterSeconds: 1 }) : undefined) });
+    const t = target(s.url);
+    const run = await runLoad(client(t), t, options({ mode: { kind: "closed", concurrency: 1 }, requests: 3 }));
+    const all = summarize(run).all;
+    expect(all.ok).toBe(3);
+    expect(run.results.map((r) => r.retries)).toEqual([1, 1, 1]);
+    expect(run.results.every((r) => r.waitedMs === 1000 && r.e2eMs >= 1000)).toBe(true);
+    // The retry came no sooner than Retry-After said.
+    const gaps = [s.arrivals[1]!.at - s.arrivals[0]!.at, s.arrivals[3]!.at - s.arrivals[2]!.at];
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(990);
+  });
+
+  it("gives up after the configured attempts and reports the 429 rate", async () => {
+    const s = await start({ firstTokenDelayMs: 0, interTokenDelayMs: 0, outputTokens: 4, fail: () => ({ status: 429, retryAfterSeconds: 0 }) });
+    const t = target(s.url);
+    const run = await runLoad(client(t), t, options({ mode: { kind: "closed", concurrency: 2 }, requests: 4 }));
+    const all = summarize(run).all;
+    expect(all.ok).toBe(0);
+    expect(all.throttledRate).toBe(1);
+    expect(run.results.every((r) => r.retries === 2 && r.status === 429)).toBe(true);
+    expect(s.arrivals.length).toBe(4 * 3);
+  });
+
+  it("holds the open-loop rate: starts evenly spaced at the requested rate", async () => {
+    const s = await start({ firstTokenDelayMs: 50, interTokenDelayMs: 5, outputTokens: 10 });
+    const t = target(s.url);
+    const run = await runLoad(client(t), t, options({ mode: { kind: "open", rps: 50 }, requests: 100 }));
+    // The 1% late-start target is measured by npm run bench; here other test files share the CPU.
+    expect(run.lateStarts).toBeLessThanOrEqual(10);
+    const starts = run.results.map((r) => r.startedAt).sort((a, b) => a - b);
+    const rate = (starts.length - 1) / ((starts[starts.length - 1]! - starts[0]!) / 1000);
+    expect(rate).toBeGreaterThan(50 * 0.95);
+    expect(rate).toBeLessThan(50 * 1.05);
+  });
+
+  it("reports each slot the gateway names side by side", async () => {
+    const s = await start({ firstTokenDelayMs: 10, interTokenDelayMs: 1, outputTokens: 5, slotOf: (n) => (n % 4 === 0 ? "green" : "blue") });
+    const t = target(s.url);
+    const summary = summarize(await runLoad(client(t), t, options({ mode: { kind: "closed", concurrency: 1 }, requests: 8 })));
+    expect(Object.keys(summary).sort()).toEqual(["all", "blue", "green"]);
+    expect([summary.blue!.requests, summary.green!.requests]).toEqual([6, 2]);
+  });
+});
+
+describe("client behaviour", () => {
+  it("ramps the open-loop rate linearly, then holds it", () => {
+    // 10 rps after a 10 s ramp: 50 requests start during the ramp, then one every 100 ms.
+    expect(openLoopStart(0, 10, 10)).toBe(0);
+    expect(openLoopStart(50, 10, 10)).toBeCloseTo(10_000, 6);
+    expect(openLoopStart(60, 10, 10) - openLoopStart(59, 10, 10)).toBeCloseTo(100, 6);
+    expect(openLoopStart(5, 10, 0)).toBe(500);
+  });
+  it("waits Retry-After (seconds or a date) when given, else exponential backoff with jitter, capped", () => {
+    expect(retryAfterMs("2")).toBe(2000);
+    expect(retryAfterMs(new Date(Date.UTC(2026, 10, 27, 12, 0, 30)).toUTCString(), Date.UTC(2026, 10, 27, 12, 0, 0))).toBe(30_000);
+    expect(retryAfterMs("soon")).toBeUndefined();
+    const policy = { attempts: 5, baseMs: 100, maxWaitMs: 1_000, random: () => 1 };
+    expect([1, 2, 3, 4, 5].map((n) => backoffMs(n, policy))).toEqual([100, 200, 400, 800, 1000]);
+    expect(backoffMs(1, policy, 86_400_000)).toBe(1000);
+    expect(backoffMs(3, { ...policy, random: () => 0.25 })).toBe(100);
+  });
+});
