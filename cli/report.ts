@@ -232,7 +232,8 @@ const DEPLOYMENT_TABLE_LIMIT = 30;
 
 const n = (value: number) => value.toLocaleString("en-US");
 
-function table(head: string[], rows: (string | number)[][]): string {
+/** A compact text table (cli-table3). */
+export function table(head: string[], rows: (string | number)[][]): string {
   const t = new Table({
     head,
     style: { head: [], border: [], compact: true },
