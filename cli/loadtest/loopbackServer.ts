@@ -109,3 +109,10 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
     }),
   };
 }
+
+// `node --import tsx cli/loadtest/loopbackServer.ts [firstTokenMs] [interTokenMs] [tokens]`: serves until
+// killed and prints its URL (the benchmark runs it in its own process, apart from the generator).
+if (require.main === module) {
+  const [first = "0", inter = "0", tokens = "16"] = process.argv.slice(2);
+  startLoopback({ firstTokenDelayMs: Number(first), interTokenDelayMs: Number(inter), outputTokens: Number(tokens) }).then((s) => process.stdout.write(`${s.url}\n`));
+}
