@@ -19,6 +19,8 @@ import { StackFileError, readStackFile } from "./stackFile";
 import { stackNameProblem } from "./plan";
 import { COLOURS, colours, nextStep, other, transition, type Colour, type Command, type RawEndpoint, type RawSlot, type RawTarget } from "./rollout/machine";
 import { colourResources, proveColour, type StateExport } from "./rollout/proof";
+import { gateProblems } from "./rollout/gate";
+import type { SlotSummary } from "./loadtest/run";
 import { StackEditError, editEndpoint, endpointNames, readEndpoint, stackDiff, stackDocument } from "./rollout/stackEdit";
 
 const ACTIONS = ["status", "start", "shift", "promote", "finish", "rollback"] as const;
@@ -26,7 +28,7 @@ type Action = (typeof ACTIONS)[number];
 const USAGE = `usage: npm run rollout -- <${ACTIONS.join("|")}> --stack <name> [--endpoint <name>] [--state <pulumi stack export>]
   start:   --model M --version V [--target-kind azure-openai|vllm] [--account A] [--deployment-type T] [--capacity N]
            vLLM: [--pool P] [--image vllm/vllm-openai:<tag>] [--revision <commit>] [--replicas N] [--gpus-per-replica N] --service-ip IP
-  shift:   --weight W (the new colour's weight)
+  shift:   --weight W (the new colour's weight); shift and promote: [--loadtest results.json] (npm run loadtest -- --json)
   options: [--config-file FILE] [--as-of YYYY-MM-DD] [--dry-run] (print the diff, write nothing)`;
 
 export interface RolloutIo { out(text: string): void; err(text: string): void }
@@ -65,6 +67,7 @@ function parse(argv: string[], projectDir: string) {
         "config-file": { type: "string" },
         "as-of": { type: "string" },
         "dry-run": { type: "boolean", default: false },
+        loadtest: { type: "string" },
       },
     });
   } catch (error) {
@@ -95,6 +98,7 @@ function parse(argv: string[], projectDir: string) {
     endpoint: values.endpoint,
     configFile: resolve(values["config-file"] ?? join(projectDir, `Pulumi.${values.stack}.yaml`)),
     state: values.state && resolve(values.state),
+    loadtest: values.loadtest && resolve(values.loadtest),
     asOf: values["as-of"] ?? asOfDay(),
     dryRun: values["dry-run"],
     weight: whole("weight", 0),
@@ -260,6 +264,28 @@ export async function rollout(argv: string[], projectDir: string, io: RolloutIo)
     if (!(error instanceof UsageError)) throw error;
     io.err(`rollout: ${error.message}\n`);
     return EXIT.invalid;
+  }
+  // The load-test gate: moving weight onto the new colour needs it no worse than the old one beyond the margins.
+  if (args.loadtest && (command.kind === "shift" || command.kind === "promote")) {
+    const { from, to } = colours(before);
+    if (from && to) {
+      let summary;
+      try {
+        summary = (JSON.parse(readFileSync(args.loadtest, "utf8")) as { summary?: Record<string, SlotSummary> }).summary;
+      } catch (error) {
+        io.err(`rollout: --loadtest ${args.loadtest}: ${(error as Error).message}\n`);
+        return EXIT.invalid;
+      }
+      if (!summary) {
+        io.err(`rollout: --loadtest ${args.loadtest}: no summary (write it with npm run loadtest -- --json FILE)\n`);
+        return EXIT.invalid;
+      }
+      const problems = gateProblems(summary, from, to, loaded.config.rolloutGate);
+      if (problems.length > 0) {
+        io.err(`rollout: ${args.action} refused by the load test; nothing was written:\n${problems.map((p) => `  ${p}\n`).join("")}`);
+        return EXIT.policy;
+      }
+    }
   }
   const outcome = transition(name, before, command, {
     environment,

@@ -279,6 +279,12 @@ const configShape = {
   allowEnvironmentMismatch: z.boolean().default(false),
   /** The largest weight change one rollout step may make in prod (`npm run rollout -- shift`). */
   rolloutMaxStep: z.number().int().min(1).max(100).default(25),
+  /** How much worse than the old colour a load test may show the new one before `rollout shift --loadtest` refuses. */
+  rolloutGate: strict({
+    ttftP95Percent: z.number().min(0).max(1000).default(20),
+    tpotP95Percent: z.number().min(0).max(1000).default(20),
+    errorRatePoints: z.number().min(0).max(100).default(1),
+  }).prefault({}),
   /** Most PTUs this environment may reserve in total (cost cap); 0 means no PTU deployments. */
   ptuCap: wholeNumber.default(0),
   network: network.optional(),

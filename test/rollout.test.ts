@@ -10,6 +10,10 @@ import { parse, stringify } from "yaml";
 import { transition, nextStep, type Command, type Context, type RawEndpoint } from "../cli/rollout/machine";
 import { editEndpoint, endpointNames, readEndpoint, stackDocument } from "../cli/rollout/stackEdit";
 import { rollout } from "../cli/rollout";
+import { loadtest } from "../cli/loadtest";
+import { startLoopback } from "../cli/loadtest/loopbackServer";
+import { gateProblems } from "../cli/rollout/gate";
+import { distribution, type SlotSummary } from "../cli/loadtest/run";
 import { plan } from "../cli/plan";
 import { AS_OF, PROJECT_DIR, rawConfig } from "./helpers";
 
@@ -119,6 +123,26 @@ describe("the rollout state machine", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("the load-test gate", () => {
+  const slot = (ttft: number[], tpot: number[], errorRate = 0, requests = ttft.length): SlotSummary => ({
+    requests, ok: requests, errorRate, throttledRate: 0, retries: 0, ttftMs: distribution(ttft), tpotMs: distribution(tpot), e2eMs: distribution(ttft), rps: 1, outputTokensPerSecond: 1,
+  });
+  const margins = { ttftP95Percent: 20, tpotP95Percent: 20, errorRatePoints: 1 };
+  it("passes a new colour within the margins and names every measure beyond them", () => {
+    expect(gateProblems({ blue: slot([100, 110], [20]), green: slot([115, 120], [22]) }, "blue", "green", margins)).toEqual([]);
+    expect(gateProblems({ blue: slot([100], [20], 0.01), green: slot([200], [30], 0.05) }, "blue", "green", margins)).toEqual([
+      "TTFT p95: green 200 ms is more than 20% above blue 100 ms (limit 120 ms)",
+      "TPOT p95: green 30 ms is more than 20% above blue 20 ms (limit 24 ms)",
+      "error rate: green 5.0% is 4.0 points above blue 1.0% (margin 1 points)",
+    ]);
+  });
+  it("needs requests from both colours", () => {
+    expect(gateProblems({ blue: slot([100], [20]) }, "blue", "green", margins)).toEqual([
+      "the load test has no requests served by green: run it while both colours take traffic (the gateway reports the slot per request)",
+    ]);
   });
 });
 
@@ -270,6 +294,30 @@ describe("npm run rollout on a copy of the prod stack file", () => {
     expect(result.err).toContain("policy governance-openai-allowed-models: openai-swc-embeddings-green-text-embedding-3-small-std:");
     expect(readFileSync(file, "utf8")).toBe(before);
   }, 60_000);
+
+  it("the load-test gate refuses moving weight onto a colour slower than the old one beyond the margin, and lets an equal one pass", async () => {
+    const file = copyOfProd();
+    const state = await exportOf(file);
+    const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "chat");
+    expect((await step("start")).code).toBe(0);
+    expect((await step("shift", "--weight", "25", "--state", state)).code).toBe(0);
+    // A load test while both colours take traffic: green answers its first token 100 ms later than blue.
+    const measure = async (greenFirstTokenMs: number) => {
+      const server = await startLoopback({ firstTokenDelayMs: 100, firstTokenDelayMsBySlot: { green: greenFirstTokenMs }, interTokenDelayMs: 25, outputTokens: 6, slotOf: (n) => (n % 2 ? "green" : "blue") });
+      const json = join(mkdtempSync(join(tmpdir(), "genai-gate-")), "results.json");
+      const io = { out: () => undefined, err: () => undefined };
+      expect(await loadtest(["--gateway", server.url, "--endpoint", "chat", "--concurrency", "8", "--requests", "80", "--api-key", "k", "--json", json, "--out", join(json, "..", "charts")], io)).toBe(0);
+      await server.close();
+      return json;
+    };
+    const slower = await step("shift", "--weight", "50", "--state", state, "--loadtest", await measure(200));
+    expect(slower.code).toBe(1);
+    expect(slower.err).toMatch(/refused by the load test[\s\S]*TTFT p95: green \d+ ms is more than 20% above blue \d+ ms/);
+    expect(weights(slotsOf(file, "chat"))).toEqual({ blue: 75, green: 25 });
+    const equal = await step("shift", "--weight", "50", "--state", state, "--loadtest", await measure(100));
+    expect(equal.code, equal.err).toBe(0);
+    expect(weights(slotsOf(file, "chat"))).toEqual({ blue: 50, green: 50 });
+  }, 120_000);
 
   it("says what is wrong with its arguments (exit 2)", async () => {
     expect((await cli("sideways", "--stack", "prod")).err).toContain("the first argument must be one of status, start, shift, promote, finish, rollback");

@@ -17,6 +17,8 @@ export interface LoopbackBehaviour {
   readonly fail?: (request: number) => { readonly status: number; readonly retryAfterSeconds?: number } | undefined;
   /** The slot a request is reported as served by (default blue). */
   readonly slotOf?: (request: number) => "blue" | "green";
+  /** A different first-token delay for a slot (a slower or faster colour). */
+  readonly firstTokenDelayMsBySlot?: Partial<Record<"blue" | "green", number>>;
 }
 
 export interface Loopback {
@@ -80,7 +82,8 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
       res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
     // The role chunk goes out at once (as the service does); content starts after the first-token delay.
     chunk({ role: "assistant", content: "" });
-    if (behaviour.firstTokenDelayMs > 0) await sleep(behaviour.firstTokenDelayMs);
+    const firstTokenDelay = behaviour.firstTokenDelayMsBySlot?.[slot] ?? behaviour.firstTokenDelayMs;
+    if (firstTokenDelay > 0) await sleep(firstTokenDelay);
     for (let t = 0; t < behaviour.outputTokens; t++) {
       if (t > 0 && behaviour.interTokenDelayMs > 0) await sleep(behaviour.interTokenDelayMs);
       chunk({ content: t === 0 ? "tok" : " tok" });
