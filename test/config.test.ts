@@ -51,7 +51,7 @@ describe("invalid config: each case names the key, the value and what is allowed
     ["weight over 100", (r) => (r.models.chat.slots.blue.weight = 150),
       "models.chat.slots.blue.weight: Too big: expected number to be <=100 (got 150)"],
     ["misspelt top-level key", (r) => (r.ptuCapp = 5),
-      '(stack config): unknown key "ptuCapp" (did you mean "ptuCap"?); allowed: environment, subscriptionId, location, namePrefix, tags, logRetentionDays, publicNetworkAccess, allowedIpRanges, additionalRegions, lifecycleWarningDays, allowEnvironmentMismatch, rolloutMaxStep, ptuCap, network, cache, gateway, cluster, alerts, budget, prices, accounts, quota, models'],
+      '(stack config): unknown key "ptuCapp" (did you mean "ptuCap"?); allowed: environment, subscriptionId, location, namePrefix, tags, logRetentionDays, publicNetworkAccess, allowedIpRanges, additionalRegions, lifecycleWarningDays, allowEnvironmentMismatch, rolloutMaxStep, rolloutGate, ptuCap, network, cache, gateway, cluster, alerts, budget, prices, accounts, quota, models'],
     ["misspelt slot key", (r) => (r.models.chat.slots.blu = r.models.chat.slots.blue),
       'models.chat.slots: unknown key "blu" (did you mean "blue"?); allowed: blue, green'],
     ["missing owner tag", (r) => delete r.tags.owner, "tags.owner: an owner (team or e-mail) is required (missing)"],

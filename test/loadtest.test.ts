@@ -1,10 +1,12 @@
 // The load generator against an OpenAI-compatible streaming server on loopback with controlled delays
 // and failures: what it measures matches what was injected, retries honour Retry-After, the open loop
-// holds its rate. Never against a real cloud.
+// holds its rate; the smoke test's checks pass and fail. Never against a real cloud.
 import { afterEach, describe, expect, it } from "vitest";
 import { startLoopback, type Loopback, type LoopbackBehaviour } from "../cli/loadtest/loopbackServer";
 import { backoffMs, client, retryAfterMs, type Target } from "../cli/loadtest/request";
 import { openLoopStart, runLoad, summarize, type LoadOptions } from "../cli/loadtest/run";
+import { smoke } from "../cli/smoke";
+import { PROJECT_DIR } from "./helpers";
 
 let server: Loopback | undefined;
 afterEach(async () => {
@@ -108,5 +110,40 @@ describe("client behaviour", () => {
     expect([1, 2, 3, 4, 5].map((n) => backoffMs(n, policy))).toEqual([100, 200, 400, 800, 1000]);
     expect(backoffMs(1, policy, 86_400_000)).toBe(1000);
     expect(backoffMs(3, { ...policy, random: () => 0.25 })).toBe(100);
+  });
+});
+
+describe("npm run smoke against the loopback server", () => {
+  const run = async (behaviour: LoopbackBehaviour, ...extra: string[]) => {
+    const s = await start(behaviour);
+    let out = "";
+    const previous = process.env.GENAI_GATEWAY_TOKEN;
+    process.env.GENAI_GATEWAY_TOKEN = "test-token";
+    try {
+      const code = await smoke(["--stack", "prod", "--gateway", s.url, "--attempts", "5", ...extra], PROJECT_DIR, { out: (t) => (out += t), err: (t) => (out += t) });
+      return { code, out };
+    } finally {
+      if (previous === undefined) delete process.env.GENAI_GATEWAY_TOKEN;
+      else process.env.GENAI_GATEWAY_TOKEN = previous;
+    }
+  };
+  const quick = { firstTokenDelayMs: 0, interTokenDelayMs: 0, outputTokens: 3, requireAuth: true };
+
+  it("passes when every live slot answers with usage, weight-0 slots are skipped, and a key is refused on the Entra ID API", async () => {
+    const { code, out } = await run(quick, "--api-key", "team-key");
+    expect(out).toContain("smoke: every check passed");
+    expect(out).toMatch(/chat\s+│ slot green\s+│ skipped/);
+    expect(out).toMatch(/key refused on the Entra ID API │ ok\s+│ status 401/);
+    expect(out).toMatch(/keyed API answers\s+│ ok/);
+    expect(code).toBe(0);
+  });
+
+  it("fails (exit 1) when a key opens the Entra ID API, or a slot at weight 0 answers", async () => {
+    const open = await run({ ...quick, requireAuth: false });
+    expect(open.code).toBe(1);
+    expect(open.out).toMatch(/key refused on the Entra ID API │ FAILED/);
+    const misrouted = await run({ ...quick, slotOf: () => "green" });
+    expect(misrouted.code).toBe(1);
+    expect(misrouted.out).toContain("answered although its weight is 0");
   });
 });

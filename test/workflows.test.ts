@@ -41,6 +41,11 @@ describe("GitHub workflows", () => {
     // kubelogin is installed before pulumi up (the Kubernetes provider signs in with it).
     const uses = deploy.jobs.deploy.steps.map((s: any) => String(s.uses ?? ""));
     expect(uses.findIndex((u: string) => u.startsWith("azure/use-kubelogin"))).toBeLessThan(uses.findIndex((u: string) => u.startsWith("pulumi/actions")));
+    // The smoke test runs after pulumi up, against the gateway URL the stack outputs.
+    const steps = deploy.jobs.deploy.steps;
+    const smoke = steps.findIndex((s: any) => String(s.run ?? "").startsWith("npm run smoke"));
+    expect(smoke).toBeGreaterThan(steps.findIndex((s: any) => String(s.uses).startsWith("pulumi/actions")));
+    expect(steps[smoke].env.GATEWAY_URL).toBe("${{ steps.up.outputs.gatewayUrl }}");
     const up = deploy.jobs.deploy.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions"));
     expect(up.with).toMatchObject({ command: "up", policyPacks: "policies", policyPackConfigs: "out/${{ matrix.stack }}/policy-config.json" });
   });

@@ -17,6 +17,8 @@ export interface LoopbackBehaviour {
   readonly fail?: (request: number) => { readonly status: number; readonly retryAfterSeconds?: number } | undefined;
   /** The slot a request is reported as served by (default blue). */
   readonly slotOf?: (request: number) => "blue" | "green";
+  /** Like the gateway: the Entra ID API answers 401 without a bearer token, the keyed API (`/keys/...`) without an api-key. */
+  readonly requireAuth?: boolean;
   /** A different first-token delay for a slot (a slower or faster colour). */
   readonly firstTokenDelayMsBySlot?: Partial<Record<"blue" | "green", number>>;
 }
@@ -55,8 +57,12 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
     const path = (req.url ?? "").split("?")[0]!;
     arrivals.push({ at, path, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), ...(req.headers["api-key"] ? { apiKey: String(req.headers["api-key"]) } : {}) });
     const request = await body(req);
-    if (req.method !== "POST" || !/^\/openai\/(deployments\/[^/]+|v1)\/chat\/completions$/.test(path)) {
+    if (req.method !== "POST" || !/^(\/keys)?\/openai\/(deployments\/[^/]+|v1)\/chat\/completions$/.test(path)) {
       res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `no route ${req.method} ${path}` } }));
+      return;
+    }
+    if (behaviour.requireAuth && (path.startsWith("/keys/") ? !req.headers["api-key"] : !/^Bearer \S+/.test(req.headers.authorization ?? ""))) {
+      res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ statusCode: 401, message: "Unauthorized" }));
       return;
     }
     const slot = behaviour.slotOf?.(n) ?? "blue";
@@ -67,7 +73,7 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
       res.end(JSON.stringify({ error: { code: String(failure.status), message: failure.status === 429 ? "Rate limit is exceeded." : "Backend failure." } }));
       return;
     }
-    const model = String(request.model ?? path.split("/")[3] ?? "loopback");
+    const model = String(request.model ?? "loopback");
     const usage = { prompt_tokens: promptTokensOf(request), completion_tokens: behaviour.outputTokens, total_tokens: promptTokensOf(request) + behaviour.outputTokens };
     const id = `chatcmpl-loopback-${n}`;
     const created = Math.floor(Date.now() / 1000);
