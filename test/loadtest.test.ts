@@ -6,6 +6,11 @@ import { startLoopback, type Loopback, type LoopbackBehaviour } from "../cli/loa
 import { backoffMs, client, retryAfterMs, type Target } from "../cli/loadtest/request";
 import { openLoopStart, runLoad, summarize, type LoadOptions } from "../cli/loadtest/run";
 import { smoke } from "../cli/smoke";
+import { loadtest } from "../cli/loadtest";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { XMLValidator } from "fast-xml-parser";
 import { PROJECT_DIR } from "./helpers";
 
 let server: Loopback | undefined;
@@ -145,5 +150,32 @@ describe("npm run smoke against the loopback server", () => {
     const misrouted = await run({ ...quick, slotOf: () => "green" });
     expect(misrouted.code).toBe(1);
     expect(misrouted.out).toContain("answered although its weight is 0");
+  });
+});
+
+describe("npm run loadtest", () => {
+  it("prints the per-slot tables and writes the charts (SVG) and the JSON through the atomic writer", async () => {
+    const s = await start({ firstTokenDelayMs: 20, interTokenDelayMs: 2, outputTokens: 6, slotOf: (n) => (n % 2 ? "green" : "blue") });
+    const dir = mkdtempSync(join(tmpdir(), "genai-loadtest-"));
+    let out = "";
+    const code = await loadtest(["--gateway", s.url, "--endpoint", "chat", "--rps", "20", "--requests", "20", "--api-key", "k", "--json", join(dir, "results.json"), "--out", join(dir, "charts")], { out: (t) => (out += t), err: (t) => (out += t) });
+    expect(code).toBe(0);
+    expect(out).toMatch(/TTFT ms[\s\S]*TPOT ms[\s\S]*e2e ms/);
+    expect(out).toMatch(/blue\s+│ 10\s+│/);
+    const charts = readdirSync(join(dir, "charts")).sort();
+    expect(charts).toEqual(["latency-histogram.svg", "tpot-over-time.svg", "ttft-histogram.svg", "ttft-over-time.svg"]);
+    for (const chart of charts) expect(XMLValidator.validate(readFileSync(join(dir, "charts", chart), "utf8")), chart).toBe(true);
+    const json = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+    expect(Object.keys(json.summary).sort()).toEqual(["all", "blue", "green"]);
+    expect(json.requests).toHaveLength(20);
+    expect(json.requests[0]).toMatchObject({ status: 200, completionTokens: 6 });
+  });
+
+  it("says what is wrong with its arguments (exit 2)", async () => {
+    let err = "";
+    expect(await loadtest(["--endpoint", "chat"], { out: () => undefined, err: (t) => (err += t) })).toBe(2);
+    expect(err).toContain("--gateway must be the gateway's URL");
+    expect(await loadtest(["--gateway", "https://g", "--endpoint", "chat", "--rps", "5", "--concurrency", "2"], { out: () => undefined, err: (t) => (err += t) })).toBe(2);
+    expect(err).toContain("give --concurrency (closed loop) or --rps (open loop), not both");
   });
 });
