@@ -17,7 +17,7 @@ import { client, type Target } from "./loadtest/request";
 import { runLoad, summarize, type LoadMode, type LoadRun } from "./loadtest/run";
 import { latencyHistogram, overTime } from "./loadtest/charts";
 
-const USAGE = "usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--attempts N] [--max-wait S] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]";
+const USAGE = "usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--api-version V] [--attempts N] [--max-wait S] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]";
 class UsageError extends Error {}
 
 export interface LoadtestIo { out(text: string): void; err(text: string): void; progress?: boolean }
@@ -41,6 +41,7 @@ function parse(argv: string[]) {
         "prompt-set": { type: "string" },
         slot: { type: "string" },
         "max-tokens": { type: "string", default: "256" },
+        "api-version": { type: "string", default: "2024-10-21" },
         attempts: { type: "string", default: "4" },
         "max-wait": { type: "string", default: "30" },
         "api-key": { type: "string" },
@@ -72,7 +73,7 @@ function parse(argv: string[]) {
   const prompts = values["prompt-set"] ? readFileSync(values["prompt-set"], "utf8").split("\n").map((l) => l.trim()).filter(Boolean) : ["Write two sentences about the sea."];
   if (prompts.length === 0) throw new UsageError(`--prompt-set ${values["prompt-set"]}: no prompts (one per line)`);
   return {
-    target: { gateway: values.gateway, endpoint: values.endpoint, shape: values.shape, ...(values["api-key"] ?? process.env.GENAI_GATEWAY_KEY ? { apiKey: values["api-key"] ?? process.env.GENAI_GATEWAY_KEY } : {}) } as Target,
+    target: { gateway: values.gateway, endpoint: values.endpoint, shape: values.shape, apiVersion: values["api-version"], ...(values["api-key"] ?? process.env.GENAI_GATEWAY_KEY ? { apiKey: values["api-key"] ?? process.env.GENAI_GATEWAY_KEY } : {}) } as Target,
     audience: values.audience,
     mode,
     ...(requests !== undefined ? { requests } : duration === undefined ? { requests: 100 } : {}),
@@ -116,7 +117,15 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   if (!target.apiKey) {
     // Entra ID through DefaultAzureCredential (az login, workload or managed identity), for the gateway's audience.
     const { DefaultAzureCredential, getBearerTokenProvider } = await import("@azure/identity");
-    target = { ...target, token: getBearerTokenProvider(new DefaultAzureCredential(), `${args.audience}/.default`) };
+    const provider = getBearerTokenProvider(new DefaultAzureCredential(), `${args.audience}/.default`);
+    // The first token can take seconds (az login, IMDS): fetch it before the clock starts.
+    try {
+      await provider();
+    } catch (error) {
+      io.err(`loadtest: no Entra ID token for ${args.audience}: ${(error as Error).message} (sign in with az login, or pass --api-key)\n`);
+      return EXIT.invalid;
+    }
+    target = { ...target, token: provider };
   }
   const total = args.requests ?? Math.round((args.durationSeconds ?? 0) * (args.mode.kind === "open" ? args.mode.rps : 10));
   const bar = io.progress ? new SingleBar({ format: "{bar} {value}/{total} requests | {rps} RPS | {errors} errors", stream: process.stderr, hideCursor: true }) : undefined;

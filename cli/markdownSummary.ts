@@ -6,6 +6,7 @@ import type { PlanReport } from "./report";
 import type { PlatformConfig } from "../stacks/config";
 import { nextStep, COLOURS, type RawEndpoint } from "./rollout/machine";
 import { compareCodePoints } from "../components/core/order";
+import { SIG_KEY } from "./stackExport";
 
 export interface ExportedResourceLike {
   readonly urn: string;
@@ -40,6 +41,10 @@ export const REPLACED_ON: Readonly<Record<string, readonly string[]>> = {
   "azure-native:containerservice:ManagedCluster": ["dnsPrefix", "nodeResourceGroup", "networkProfile"],
   "azure-native:containerservice:AgentPool": ["vmSize", "gpuInstanceProfile"],
 };
+/** A value as compared: a secret's envelope (its ciphertext or a marker) compares equal to any other secret. */
+function comparableValue(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] !== undefined ? "[secret]" : v));
+}
 const comparable = (r: ExportedResourceLike) => r.custom !== false && !r.type.startsWith("pulumi:providers:");
 
 /**
@@ -57,9 +62,10 @@ export function diffResources(base: readonly ExportedResourceLike[], next: reado
     const old = before.get(urn);
     if (!old) change("create", r);
     else {
-      const keys = [...new Set([...Object.keys(old.inputs ?? {}), ...Object.keys(r.inputs ?? {})])].filter((k) => JSON.stringify(old.inputs?.[k]) !== JSON.stringify(r.inputs?.[k])).sort(compareCodePoints);
+      const keys = [...new Set([...Object.keys(old.inputs ?? {}), ...Object.keys(r.inputs ?? {})])].filter((k) => comparableValue(old.inputs?.[k]) !== comparableValue(r.inputs?.[k])).sort(compareCodePoints);
       const replacing = [...REPLACED_ON["*"]!, ...(REPLACED_ON[r.type] ?? [])];
-      if ((old.id && r.id && old.id !== r.id) || keys.some((k) => replacing.includes(k))) change("replace", r, keys);
+      // ARM ids are case-insensitive.
+      if ((old.id && r.id && old.id.toLowerCase() !== r.id.toLowerCase()) || keys.some((k) => replacing.includes(k))) change("replace", r, keys);
       else if (keys.length > 0) change("update", r, keys);
     }
   }

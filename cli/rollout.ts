@@ -266,12 +266,16 @@ export async function rollout(argv: string[], projectDir: string, io: RolloutIo)
     return EXIT.invalid;
   }
   // The load-test gate: moving weight onto the new colour needs it no worse than the old one beyond the margins.
-  if (args.loadtest && (command.kind === "shift" || command.kind === "promote")) {
-    const { from, to } = colours(before);
-    if (from && to) {
+  const { from: gateFrom, to: gateTo } = colours(before);
+  const raising = gateTo !== undefined && (command.kind === "promote" || (command.kind === "shift" && command.weight > before.slots[gateTo]!.weight));
+  if (args.loadtest && raising) {
+    const from = gateFrom!;
+    const to = gateTo!;
+    {
       let summary;
+      let tested: string | undefined;
       try {
-        summary = (JSON.parse(readFileSync(args.loadtest, "utf8")) as { summary?: Record<string, SlotSummary> }).summary;
+        ({ summary, endpoint: tested } = JSON.parse(readFileSync(args.loadtest, "utf8")) as { summary?: Record<string, SlotSummary>; endpoint?: string });
       } catch (error) {
         io.err(`rollout: --loadtest ${args.loadtest}: ${(error as Error).message}\n`);
         return EXIT.invalid;
@@ -280,7 +284,10 @@ export async function rollout(argv: string[], projectDir: string, io: RolloutIo)
         io.err(`rollout: --loadtest ${args.loadtest}: no summary (write it with npm run loadtest -- --json FILE)\n`);
         return EXIT.invalid;
       }
-      const problems = gateProblems(summary, from, to, loaded.config.rolloutGate);
+      const problems = [
+        ...(tested !== name ? [`the load test measured endpoint ${tested ?? "(none)"}, not ${name}`] : []),
+        ...gateProblems(summary, from, to, loaded.config.rolloutGate),
+      ];
       if (problems.length > 0) {
         io.err(`rollout: ${args.action} refused by the load test; nothing was written:\n${problems.map((p) => `  ${p}\n`).join("")}`);
         return EXIT.policy;
@@ -296,7 +303,14 @@ export async function rollout(argv: string[], projectDir: string, io: RolloutIo)
     io.err(`rollout: ${args.action} refused; nothing was written:\n${outcome.reasons.map((r) => `  ${r}\n`).join("")}`);
     return EXIT.policy;
   }
-  const after = editEndpoint(text, doc, name, before, outcome.endpoint);
+  let after: string;
+  try {
+    after = editEndpoint(text, doc, name, before, outcome.endpoint);
+  } catch (error) {
+    if (!(error instanceof StackEditError)) throw error;
+    io.err(`rollout: ${error.message}; nothing was written\n`);
+    return EXIT.invalid;
+  }
   const checked = await planCandidate(args, after, projectDir);
   if (!checked.ok) {
     io.err(`rollout: ${args.action} refused: the stack file after it would not plan; nothing was written:\n${checked.reasons.map((r) => `  ${r}\n`).join("")}`);

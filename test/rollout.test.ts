@@ -166,6 +166,27 @@ describe("stack-file edits", () => {
     }
   });
 
+  const tiny = (eol: string, trailing: string) =>
+    ["config:", "  genai-platform:models:", "    chat:", "      slots:", "        blue:", "          weight: 100", "          targets:", "            - { kind: azure-openai, model: a } # live", "        green:", "          weight: 0", "          targets:", "            - { kind: azure-openai, model: b } # staged"].join(eol) + trailing;
+  it.each([["LF", "\n"], ["CRLF", "\r\n"]])("records a rollout at the end of a file without a trailing newline, keeping its %s line endings and its comments", (_name, eol) => {
+    const text = tiny(eol, "");
+    const doc = stackDocument(text, "tiny");
+    const before = readEndpoint(doc, "chat")!;
+    const started = transition("chat", before, { kind: "start" }, dev);
+    if (!started.ok) throw new Error(started.reasons.join("; "));
+    const edited = editEndpoint(text, doc, "chat", before, started.endpoint);
+    expect(edited).toBe(`${text}${eol}      rollout: { to: green }${eol}`);
+    expect(readEndpoint(stackDocument(edited, "tiny"), "chat")!.rollout).toEqual({ to: "green" });
+  });
+  it("refuses to edit a flow-style slots mapping rather than break it", () => {
+    const text = "config:\n  genai-platform:models:\n    chat:\n      slots: { blue: { weight: 100, targets: [{ kind: azure-openai }] } }\n";
+    const doc = stackDocument(text, "flow");
+    const before = readEndpoint(doc, "chat")!;
+    const started = transition("chat", before, { kind: "start", targets: [target("next")] }, dev);
+    if (!started.ok) throw new Error(started.reasons.join("; "));
+    expect(() => editEndpoint(text, doc, "chat", before, started.endpoint)).toThrow("genai-platform:models.chat.slots is written in flow style");
+  });
+
   it("a shift changes exactly the two weight lines, keeping the comments around them", () => {
     const text = readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
     const doc = stackDocument(text, "prod");
@@ -310,13 +331,20 @@ describe("npm run rollout on a copy of the prod stack file", () => {
       await server.close();
       return json;
     };
-    const slower = await step("shift", "--weight", "50", "--state", state, "--loadtest", await measure(200));
+    const slowerJson = await measure(200);
+    const slower = await step("shift", "--weight", "50", "--state", state, "--loadtest", slowerJson);
     expect(slower.code).toBe(1);
     expect(slower.err).toMatch(/refused by the load test[\s\S]*TTFT p95: green \d+ ms is more than 20% above blue \d+ ms/);
     expect(weights(slotsOf(file, "chat"))).toEqual({ blue: 75, green: 25 });
     const equal = await step("shift", "--weight", "50", "--state", state, "--loadtest", await measure(100));
     expect(equal.code, equal.err).toBe(0);
     expect(weights(slotsOf(file, "chat"))).toEqual({ blue: 50, green: 50 });
+    // Moving weight back off the new colour is never held back by the gate.
+    expect((await step("shift", "--weight", "25", "--state", state, "--loadtest", slowerJson)).code).toBe(0);
+    // A load test of another endpoint proves nothing about this one.
+    const other = JSON.parse(readFileSync(slowerJson, "utf8"));
+    writeFileSync(slowerJson, JSON.stringify({ ...other, endpoint: "embeddings" }));
+    expect((await step("shift", "--weight", "50", "--state", state, "--loadtest", slowerJson)).err).toContain("the load test measured endpoint embeddings, not chat");
   }, 120_000);
 
   it("says what is wrong with its arguments (exit 2)", async () => {

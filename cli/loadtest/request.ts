@@ -89,17 +89,19 @@ export async function timedRequest(
   for (let attempt = 1; ; attempt++) {
     const attemptStart = clock();
     try {
-      const params = { model: target.endpoint, messages: request.messages, max_tokens: request.maxTokens };
+      // max_completion_tokens: reasoning models (gpt-5, o-series) refuse max_tokens.
+      const params = { model: target.endpoint, messages: request.messages, max_completion_tokens: request.maxTokens };
       if (request.stream) {
         const { data: stream, response } = await openai.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }).withResponse();
         let first: number | undefined;
-        let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
+        let usage: { prompt_tokens?: number; completion_tokens?: number; completion_tokens_details?: { reasoning_tokens?: number } } | undefined;
         for await (const chunk of stream) {
           if (first === undefined && chunk.choices?.some((c) => (c.delta?.content ?? "").length > 0)) first = clock();
           if (chunk.usage) usage = chunk.usage;
         }
         const end = clock();
-        const tokens = usage?.completion_tokens;
+        // Reasoning tokens are generated before the first content token: TPOT counts the visible ones.
+        const tokens = usage?.completion_tokens !== undefined ? usage.completion_tokens - (usage.completion_tokens_details?.reasoning_tokens ?? 0) : undefined;
         return {
           scheduledAt,
           startedAt,
@@ -107,7 +109,7 @@ export async function timedRequest(
           ...(first !== undefined && tokens !== undefined && tokens > 1 ? { tpotMs: (end - first) / (tokens - 1) } : {}),
           e2eMs: end - startedAt,
           ...(usage?.prompt_tokens !== undefined ? { promptTokens: usage.prompt_tokens } : {}),
-          ...(tokens !== undefined ? { completionTokens: tokens } : {}),
+          ...(usage?.completion_tokens !== undefined ? { completionTokens: usage.completion_tokens } : {}),
           status: response.status,
           ...headersOf(response.headers),
           retries: attempt - 1,

@@ -20,6 +20,9 @@ export function gateProblems(summary: Readonly<Record<string, SlotSummary>>, fro
   const missing = [from, to].filter((c) => !summary[c] || summary[c]!.requests === 0);
   if (missing.length > 0) return [`the load test has no requests served by ${missing.join(" and ")}: run it while both colours take traffic (the gateway reports the slot per request)`];
   const problems: string[] = [];
+  // Failures the gateway did not attribute (timeouts, refused connections) may be the new colour's.
+  const unattributed = summary.unknown;
+  if (unattributed && unattributed.errorRate > 0) problems.push(`${Math.round(unattributed.errorRate * unattributed.requests)} failed requests carry no slot (timeouts or connection errors): the new colour may have caused them`);
   const relative = (what: string, a: number | undefined, b: number | undefined, percent: number) => {
     if (a === undefined || b === undefined) return problems.push(`${what}: not measured for both colours (stream the load test to measure it)`);
     const limit = a * (1 + percent / 100);

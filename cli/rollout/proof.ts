@@ -22,13 +22,20 @@ export function colourResources(state: StateExport, endpoint: string, colour: Co
 
 /** Whether the export shows the colour's targets deployed and healthy, and if not, why. */
 export function proveColour(state: StateExport, endpoint: string, colour: Colour, slot: RawSlot): { healthy: true } | { healthy: false; why: string } {
-  const { deployments, statefulSets } = colourResources(state, endpoint, colour);
-  const azure = slot.targets.filter((t) => t.kind === "azure-openai").length;
-  const vllm = slot.targets.filter((t) => t.kind === "vllm").length;
-  if (deployments.length < azure) return { healthy: false, why: `${deployments.length} of its ${azure} Azure OpenAI deployments are in the export (run pulumi up first)` };
+  const { deployments: all, statefulSets: allSets } = colourResources(state, endpoint, colour);
+  const tags = (r: ExportedResource) => (r.outputs?.tags ?? r.inputs?.tags ?? {}) as Record<string, string>;
+  // Only resources of this slot's own targets count: a colour reused by a later rollout must be re-applied first.
+  const azureTargets = slot.targets.filter((t) => t.kind === "azure-openai");
+  const deployments = all.filter((d) => azureTargets.some((t) => tags(d).model === t.model && tags(d).modelVersion === t.version));
+  const vllmTargets = slot.targets.filter((t) => t.kind === "vllm");
+  const args = (s: ExportedResource) => JSON.stringify((s.outputs?.spec ?? s.inputs?.spec)?.template?.spec?.containers?.[0]?.args ?? []);
+  const statefulSets = allSets.filter((s) => vllmTargets.some((t) => args(s).includes(JSON.stringify(String(t.revision)))));
+  const azure = azureTargets.length;
+  const vllm = vllmTargets.length;
+  if (deployments.length < azure) return { healthy: false, why: `${deployments.length} of its ${azure} Azure OpenAI deployments (of the slot's models and versions) are in the export (run pulumi up first)` };
   const unfinished = deployments.filter((d) => d.outputs?.properties?.provisioningState !== "Succeeded");
   if (unfinished.length > 0) return { healthy: false, why: `deployments not provisioned: ${unfinished.map((d) => `${d.outputs?.name ?? "?"} (${d.outputs?.properties?.provisioningState ?? "no state"})`).join(", ")}` };
-  if (statefulSets.length < vllm) return { healthy: false, why: `${statefulSets.length} of its ${vllm} vLLM targets are in the export (run pulumi up first)` };
+  if (statefulSets.length < vllm) return { healthy: false, why: `${statefulSets.length} of its ${vllm} vLLM targets (at the slot's model revisions) are in the export (run pulumi up first)` };
   const unready = statefulSets.filter((s) => !((s.outputs?.status?.readyReplicas ?? 0) >= (s.outputs?.spec?.replicas ?? 1)));
   if (unready.length > 0) return { healthy: false, why: `model servers not ready: ${unready.map((s) => `${s.outputs?.metadata?.name ?? "?"} (${s.outputs?.status?.readyReplicas ?? 0}/${s.outputs?.spec?.replicas ?? "?"} ready)`).join(", ")}` };
   return { healthy: true };

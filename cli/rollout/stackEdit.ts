@@ -68,6 +68,10 @@ export function editEndpoint(text: string, doc: Document, endpoint: string, befo
   const edits: Edit[] = [];
   const slots = doc.getIn([...at, "slots"], true) as YAMLMap | undefined;
   if (!isMap(slots)) throw new StackEditError(`${endpoint}: no slots mapping to edit`);
+  // Lines are spliced into block mappings; a flow-style endpoint or slots map (`slots: { ... }`) would break.
+  const flowAt = [at.slice(0, 2), at, [...at, "slots"], ...COLOURS.filter((c) => before.slots[c]).map((c) => [...at, "slots", c])].find((path) => (doc.getIn(path, true) as { flow?: boolean } | undefined)?.flow);
+  if (flowAt) throw new StackEditError(`${flowAt.slice(1).join(".")} is written in flow style ({ ... }); write it as a block mapping (one key per line) so a rollout step can edit it line by line`);
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const pairOf = (map: YAMLMap, key: string) => map.items.find((p) => String((p.key as { value?: unknown }).value) === key);
   const blockEnd = (pair: { key: unknown; value: unknown }) => {
     const value = (pair.value as Ranged).range!;
@@ -84,7 +88,7 @@ export function editEndpoint(text: string, doc: Document, endpoint: string, befo
     if (was && !now && pair) edits.push({ from: lineStart(text, (pair.key as Ranged).range![0]), to: blockEnd(pair), text: "" });
     else if (!was && now) {
       const end = blockEnd(lastSlot);
-      edits.push({ from: end, to: end, text: `${end > 0 && text[end - 1] !== "\n" ? "\n" : ""}${slotBlock(colour, now, keyIndent(firstSlot))}` });
+      edits.push({ from: end, to: end, text: `${end > 0 && text[end - 1] !== "\n" ? eol : ""}${slotBlock(colour, now, keyIndent(firstSlot)).replaceAll("\n", eol)}` });
     } else if (was && now && was.weight !== now.weight) {
       const weight = doc.getIn([...at, "slots", colour, "weight"], true) as Ranged | undefined;
       if (!isScalar(weight)) throw new StackEditError(`${endpoint}.slots.${colour}.weight is not a plain number`);
@@ -98,7 +102,7 @@ export function editEndpoint(text: string, doc: Document, endpoint: string, befo
   else if (after.rollout && after.rollout.to !== before.rollout?.to) {
     if (rollout) edits.push({ from: lineStart(text, (rollout.key as Ranged).range![0]), to: blockEnd(rollout), text: "" });
     const end = blockEnd(slotsPair);
-    edits.push({ from: end, to: end, text: `${" ".repeat(keyIndent(slotsPair))}rollout: ${flowMap(after.rollout)}\n` });
+    edits.push({ from: end, to: end, text: `${end > 0 && text[end - 1] !== "\n" ? eol : ""}${" ".repeat(keyIndent(slotsPair))}rollout: ${flowMap(after.rollout)}${eol}` });
   }
   // Splice from the end of the file, so earlier offsets stay valid; inserts at one point keep their order.
   return edits
