@@ -74,14 +74,10 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
     const seen = new Map<string, { status: number; usage: boolean }>();
     const failures: string[] = [];
     const isEmbeddings = Object.values(e.slots).some((s) => s?.targets.some((t) => t.kind === "azure-openai" && t.model.includes("embedding")));
-    if (isEmbeddings) {
-      checks.push({ endpoint, check: "chat request", ok: "skipped", detail: "an embeddings endpoint: not a chat model" });
-      continue;
-    }
     for (let i = 0; i < attempts && live.some((s) => !seen.has(s)); i++) {
-      const r = await timedRequest(openai, target, { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false }, { attempts: 1, baseMs: 0, maxWaitMs: 0 }, () => performance.now(), 0);
+      const r = isEmbeddings ? await embed(openai, endpoint) : await timedRequest(openai, target, { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false }, { attempts: 1, baseMs: 0, maxWaitMs: 0 }, () => performance.now(), 0);
       if (r.status !== 200) failures.push(`status ${r.status}${r.error ? ` (${r.error})` : ""}`);
-      if (r.slot) seen.set(r.slot, { status: r.status, usage: (r.completionTokens ?? 0) > 0 && (r.promptTokens ?? 0) > 0 });
+      if (r.slot) seen.set(r.slot, { status: r.status, usage: (isEmbeddings || (r.completionTokens ?? 0) > 0) && (r.promptTokens ?? 0) > 0 });
       else if (r.status === 200) failures.push("no x-genai-slot header");
       if (failures.length > 0) break;
     }
@@ -100,8 +96,8 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
       else if (!live.includes(slot as "blue" | "green")) checks.push({ endpoint, check: `slot ${slot}`, ok: false, detail: "answered although its weight is 0: the gateway's routing is not the stack's" });
     }
   }
-  // A key must not open the Entra ID API.
-  const first = Object.keys(config.models)[0]!;
+  // A key must not open the Entra ID API (checked on a chat endpoint where there is one).
+  const first = Object.entries(config.models).find(([, e]) => !Object.values(e.slots).some((s) => s?.targets.some((t) => t.kind === "azure-openai" && t.model.includes("embedding"))))?.[0] ?? Object.keys(config.models)[0]!;
   const base = values.gateway.replace(/\/$/, "");
   const keyed = await fetch(`${base}/openai/deployments/${first}/chat/completions?api-version=2024-10-21`, {
     method: "POST",
@@ -118,6 +114,17 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
   io.out(`${table(["endpoint", "check", "result", "detail"], checks.map((c) => [c.endpoint, c.check, c.ok === "skipped" ? "skipped" : c.ok ? "ok" : "FAILED", c.detail]))}\n`);
   io.out(failed.length === 0 ? "smoke: every check passed\n" : `smoke: ${failed.length} check(s) failed\n`);
   return failed.length === 0 ? EXIT.ok : EXIT.policy;
+}
+
+/** One embeddings request: status, the slot the gateway names, prompt tokens. */
+async function embed(openai: ReturnType<typeof client>, endpoint: string): Promise<{ status: number; slot?: string; promptTokens?: number; completionTokens?: number; error?: string }> {
+  try {
+    const { data, response } = await openai.embeddings.create({ model: endpoint, input: "ok" }).withResponse();
+    const slot = response.headers.get("x-genai-slot");
+    return { status: response.status, ...(slot ? { slot } : {}), promptTokens: data.usage?.prompt_tokens ?? 0 };
+  } catch (error) {
+    return { status: (error as { status?: number }).status ?? 0, error: (error as Error).message };
+  }
 }
 
 if (require.main === module) {

@@ -138,6 +138,7 @@ describe("npm run smoke against the loopback server", () => {
     const { code, out } = await run(quick, "--api-key", "team-key");
     expect(out).toContain("smoke: every check passed");
     expect(out).toMatch(/chat\s+│ slot green\s+│ skipped/);
+    expect(out).toMatch(/embeddings\s+│ slot blue\s+│ ok\s+│ answered with usage/);
     expect(out).toMatch(/key refused on the Entra ID API │ ok\s+│ status 401/);
     expect(out).toMatch(/keyed API answers\s+│ ok/);
     expect(code).toBe(0);

@@ -57,7 +57,7 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
     const path = (req.url ?? "").split("?")[0]!;
     arrivals.push({ at, path, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), ...(req.headers["api-key"] ? { apiKey: String(req.headers["api-key"]) } : {}) });
     const request = await body(req);
-    if (req.method !== "POST" || !/^(\/keys)?\/openai\/(deployments\/[^/]+|v1)\/chat\/completions$/.test(path)) {
+    if (req.method !== "POST" || !/^(\/keys)?\/openai\/(deployments\/[^/]+|v1)\/(chat\/completions|embeddings)$/.test(path)) {
       res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `no route ${req.method} ${path}` } }));
       return;
     }
@@ -74,6 +74,12 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
       return;
     }
     const model = String(request.model ?? "loopback");
+    if (path.endsWith("/embeddings")) {
+      const tokens = Math.max(1, Math.round(String(request.input ?? "").length / 4));
+      res.writeHead(200, { ...headers, "content-type": "application/json" });
+      res.end(JSON.stringify({ object: "list", model, data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2, 0.3] }], usage: { prompt_tokens: tokens, total_tokens: tokens } }));
+      return;
+    }
     const usage = { prompt_tokens: promptTokensOf(request), completion_tokens: behaviour.outputTokens, total_tokens: promptTokensOf(request) + behaviour.outputTokens };
     const id = `chatcmpl-loopback-${n}`;
     const created = Math.floor(Date.now() / 1000);
