@@ -17,7 +17,7 @@ import { EXIT } from "./exitCodes";
 import { writeArtifacts, ArtifactWriteError } from "./outWriter";
 import { StackFileError, readStackFile } from "./stackFile";
 import { stackNameProblem } from "./plan";
-import { COLOURS, colours, nextStep, other, transition, type Colour, type Command, type RawEndpoint, type RawSlot, type RawTarget } from "./rollout/machine";
+import { COLOURS, colours, nextStep, transition, type Colour, type Command, type RawEndpoint, type RawSlot, type RawTarget } from "./rollout/machine";
 import { colourResources, proveColour, type StateExport } from "./rollout/proof";
 import { gateProblems } from "./rollout/gate";
 import type { SlotSummary } from "./loadtest/run";
@@ -269,29 +269,25 @@ export async function rollout(argv: string[], projectDir: string, io: RolloutIo)
   const { from: gateFrom, to: gateTo } = colours(before);
   const raising = gateTo !== undefined && (command.kind === "promote" || (command.kind === "shift" && command.weight > before.slots[gateTo]!.weight));
   if (args.loadtest && raising) {
-    const from = gateFrom!;
-    const to = gateTo!;
-    {
-      let summary;
-      let tested: string | undefined;
-      try {
-        ({ summary, endpoint: tested } = JSON.parse(readFileSync(args.loadtest, "utf8")) as { summary?: Record<string, SlotSummary>; endpoint?: string });
-      } catch (error) {
-        io.err(`rollout: --loadtest ${args.loadtest}: ${(error as Error).message}\n`);
-        return EXIT.invalid;
-      }
-      if (!summary) {
-        io.err(`rollout: --loadtest ${args.loadtest}: no summary (write it with npm run loadtest -- --json FILE)\n`);
-        return EXIT.invalid;
-      }
-      const problems = [
-        ...(tested !== name ? [`the load test measured endpoint ${tested ?? "(none)"}, not ${name}`] : []),
-        ...gateProblems(summary, from, to, loaded.config.rolloutGate),
-      ];
-      if (problems.length > 0) {
-        io.err(`rollout: ${args.action} refused by the load test; nothing was written:\n${problems.map((p) => `  ${p}\n`).join("")}`);
-        return EXIT.policy;
-      }
+    let summary;
+    let tested: string | undefined;
+    try {
+      ({ summary, endpoint: tested } = JSON.parse(readFileSync(args.loadtest, "utf8")) as { summary?: Record<string, SlotSummary>; endpoint?: string });
+    } catch (error) {
+      io.err(`rollout: --loadtest ${args.loadtest}: ${(error as Error).message}\n`);
+      return EXIT.invalid;
+    }
+    if (!summary) {
+      io.err(`rollout: --loadtest ${args.loadtest}: no summary (write it with npm run loadtest -- --json FILE)\n`);
+      return EXIT.invalid;
+    }
+    const problems = [
+      ...(tested !== name ? [`the load test measured endpoint ${tested ?? "(none)"}, not ${name}`] : []),
+      ...gateProblems(summary, gateFrom!, gateTo!, loaded.config.rolloutGate),
+    ];
+    if (problems.length > 0) {
+      io.err(`rollout: ${args.action} refused by the load test; nothing was written:\n${problems.map((p) => `  ${p}\n`).join("")}`);
+      return EXIT.policy;
     }
   }
   const outcome = transition(name, before, command, {
@@ -342,5 +338,3 @@ if (require.main === module) {
     },
   );
 }
-
-export { other };
