@@ -3,7 +3,7 @@
 // same on every run). The numbers are illustrative, never live metrics, and the picture says so.
 import { scaleLinear } from "d3-scale";
 import { line } from "d3-shape";
-import { renderXml, type PolicyNode as XmlNode } from "../components/gateway/policyXml";
+import { element as el, renderXml, type PolicyNode as XmlNode } from "../components/gateway/policyXml";
 
 interface GrafanaTarget { expr?: string; legendFormat?: string; azureMonitor?: { alias?: string } }
 interface GrafanaPanel { type: string; title: string; gridPos: { x: number; y: number; w: number; h: number }; fieldConfig?: { defaults?: { unit?: string } }; targets?: GrafanaTarget[] }
@@ -57,7 +57,6 @@ export function syntheticSeries(panel: GrafanaPanel, slots: readonly string[]): 
   });
 }
 
-const el = (tag: string, attributes: Record<string, string | number> = {}, children: XmlNode[] = [], text?: string): XmlNode => ({ tag, attributes, children, ...(text !== undefined ? { text } : {}) });
 
 const format = (unit: string) => (v: number): string => {
   if (unit === "percentunit") return `${Math.round(v * 100)}%`;

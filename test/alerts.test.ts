@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { plan } from "../cli/plan";
 import { OPENAI_METRICS, ratioQuery } from "../components/alerts";
-import { PROJECT_DIR, planStack, rawConfig, resourcesOfType } from "./helpers";
+import { PROJECT_DIR, planStack, rawConfig, resourcesOfType, namespaced } from "./helpers";
 
 describe("Azure Monitor alerts", () => {
   it("alert on every account's time to first byte, and on PTU utilization where PTUs are deployed, to one action group", async () => {
@@ -23,7 +23,7 @@ describe("Azure Monitor alerts", () => {
 
   it("call a webhook only from the secret alertWebhookUrl, which stays secret", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "genai-alerts-")), "Pulumi.prod.yaml");
-    const config = Object.fromEntries(Object.entries(rawConfig("prod")).map(([k, v]) => [`genai-platform:${k}`, v]));
+    const config = namespaced(rawConfig("prod"));
     writeFileSync(file, stringify({ config: { ...config, "genai-platform:alertWebhookUrl": { secure: "v1:AAAAbm90LXJlYWw=" } } }, { aliasDuplicateObjects: false }));
     const out = mkdtempSync(join(tmpdir(), "genai-alerts-out-"));
     expect(await plan(["--stack", "prod", "--config-file", file, "--out", out], PROJECT_DIR, { out: () => true, err: () => true })).toBe(0);

@@ -12,7 +12,7 @@ import { lifecycleFinding, liveReplacement, lifecycleOf, MODEL_LIFECYCLE } from 
 import { PTU_MODELS } from "../components/openai/models";
 import { environmentOfStackName } from "../stacks/load";
 import { AS_OF_ENV, asOfDay } from "../stacks/asOf";
-import { AS_OF, PROJECT_DIR, rawConfig } from "./helpers";
+import { AS_OF, PROJECT_DIR, rawConfig, namespaced } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-hardening-"));
 
@@ -27,7 +27,7 @@ async function plan(...args: string[]) {
 /** Writes a stack file whose `genai-platform:` keys are `raw` (plus any other full keys) and returns its path. */
 function stackFileOf(raw: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
   const file = join(scratch(), "Pulumi.case.yaml");
-  writeFileSync(file, stringify({ config: { ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])), ...extra } }, { aliasDuplicateObjects: false }));
+  writeFileSync(file, stringify({ config: { ...namespaced(raw), ...extra } }, { aliasDuplicateObjects: false }));
   return file;
 }
 

@@ -32,7 +32,11 @@ export function rawConfig(stack: string): Record<string, any> {
   return structuredClone(projectConfig(stackFile(stack).config)) as Record<string, any>;
 }
 
-/** Turns a raw config object back into a Pulumi config map. */
+/** A raw config object as a stack file's `config:` block (keys under the genai-platform namespace). */
+export function namespaced(raw: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v]));
+}
+
 /** A stack's raw config without its self-hosted models (the cluster and vLLM endpoints), for tests about the rest. */
 export function withoutSelfHosted(raw: Record<string, any>): Record<string, any> {
   const vllm = Object.keys(raw.models).filter((e) => Object.values(raw.models[e].slots).some((s: any) => s.targets.some((t: any) => t.kind === "vllm")));
@@ -43,7 +47,7 @@ export function withoutSelfHosted(raw: Record<string, any>): Record<string, any>
 }
 
 export function pulumiConfigOf(raw: Record<string, unknown>): StackConfig {
-  return stackConfigFromDocument({ config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])) }, "test");
+  return stackConfigFromDocument({ config: namespaced(raw) }, "test");
 }
 
 export interface PlannedStack {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { plan } from "../cli/plan";
-import { PROJECT_DIR, rawConfig } from "./helpers";
+import { PROJECT_DIR, rawConfig, namespaced } from "./helpers";
 import { stringify } from "yaml";
 import { writeFileSync } from "node:fs";
 
@@ -75,7 +75,7 @@ describe("the prod plan's Kubernetes manifests", () => {
   it("keeps the Hugging Face token secret: the manifest holds only a marker, in the shape its schema wants", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "genai-k8s-")), "Pulumi.prod.yaml");
     const raw = rawConfig("prod");
-    const config = Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v]));
+    const config = namespaced(raw);
     writeFileSync(file, stringify({ config: { ...config, "genai-platform:huggingFaceToken": { secure: "v1:AAAAbm90LXJlYWwtY2lwaGVydGV4dA==" } } }, { aliasDuplicateObjects: false }));
     const secret = (await manifestsOf("prod", file)).find((m) => m.manifest.kind === "Secret" && m.manifest.metadata.name === "hf-token")!;
     expect(secret.manifest.stringData).toEqual({ token: "[secret]" });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { plan } from "../cli/plan";
 import { diffResources } from "../cli/markdownSummary";
-import { AS_OF, PROJECT_DIR, matchesGoldenFile, rawConfig } from "./helpers";
+import { AS_OF, PROJECT_DIR, matchesGoldenFile, rawConfig, namespaced } from "./helpers";
 
 const GOLDEN = join(PROJECT_DIR, "test", "golden", "markdown");
 
@@ -32,7 +32,7 @@ describe("the markdown plan summary", () => {
     raw.models.chat.slots.blue.targets.splice(2, 1);
     raw.cluster.gpuPools.a100.vmSize = "Standard_NC48ads_A100_v4";
     const file = join(mkdtempSync(join(tmpdir(), "genai-md-")), "Pulumi.prod.yaml");
-    writeFileSync(file, stringify({ config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])) }));
+    writeFileSync(file, stringify({ config: namespaced(raw) }));
     const { code, out, err } = await markdown("--stack", "prod", "--config-file", file, "--base-config", join(PROJECT_DIR, "Pulumi.prod.yaml"));
     expect(code, err).toBe(0);
     const caution = out.indexOf("> [!CAUTION]");

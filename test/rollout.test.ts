@@ -15,7 +15,7 @@ import { startLoopback } from "../cli/loadtest/loopbackServer";
 import { gateProblems } from "../cli/rollout/gate";
 import { distribution, type SlotSummary } from "../cli/loadtest/run";
 import { plan } from "../cli/plan";
-import { AS_OF, PROJECT_DIR, rawConfig } from "./helpers";
+import { AS_OF, PROJECT_DIR, rawConfig, namespaced } from "./helpers";
 
 const target = (model: string) => ({ kind: "azure-openai", account: "swc", model, version: "1", deploymentType: "GlobalStandard", capacity: 1000, priority: 1 });
 const oneColour = (): RawEndpoint => ({ slots: { blue: { weight: 100, targets: [target("old")] } } });
@@ -308,7 +308,7 @@ describe("npm run rollout on a copy of the prod stack file", () => {
     const raw = rawConfig("prod");
     raw.quota.push({ region: "swedencentral", model: "text-embedding-3-small", deploymentType: "Standard", limit: 500000, usedElsewhere: 0 });
     const file = join(mkdtempSync(join(tmpdir(), "genai-rollout-")), "Pulumi.prod.yaml");
-    writeFileSync(file, stringify({ config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])) }));
+    writeFileSync(file, stringify({ config: namespaced(raw) }));
     const before = readFileSync(file, "utf8");
     const result = await cli("start", "--stack", "prod", "--config-file", file, "--endpoint", "embeddings", "--model", "text-embedding-3-small", "--version", "1", "--capacity", "100000");
     expect(result.code).toBe(1);

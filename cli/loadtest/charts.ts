@@ -3,8 +3,9 @@
 // shared XML renderer writes the document.
 import { bin, max } from "d3-array";
 import { scaleLinear } from "d3-scale";
-import { renderXml, type PolicyNode as XmlNode } from "../../components/gateway/policyXml";
+import { element as el, renderXml, type PolicyNode as XmlNode } from "../../components/gateway/policyXml";
 import type { RequestResult } from "./request";
+import { compareCodePoints } from "../../components/core/order";
 
 const WIDTH = 900;
 const HEIGHT = 320;
@@ -12,7 +13,6 @@ const M = { left: 60, right: 20, top: 40, bottom: 50 };
 const COLOURS: Record<string, string> = { blue: "#1f77b4", green: "#2ca02c", unknown: "#7f7f7f" };
 const colour = (slot: string) => COLOURS[slot] ?? "#ff7f0e";
 
-const el = (tag: string, attributes: Record<string, string | number> = {}, children: XmlNode[] = [], text?: string): XmlNode => ({ tag, attributes, children, ...(text !== undefined ? { text } : {}) });
 
 function frame(title: string, children: XmlNode[], legend: string[]): string {
   return renderXml(el("svg", { xmlns: "http://www.w3.org/2000/svg", width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`, "font-family": "sans-serif" }, [
@@ -41,7 +41,7 @@ function axes(x: ReturnType<typeof scaleLinear<number, number>>, y: ReturnType<t
 const bySlot = (results: readonly RequestResult[]) => {
   const slots = new Map<string, RequestResult[]>();
   for (const r of results) if (r.status >= 200 && r.status < 300) slots.set(r.slot ?? "unknown", [...(slots.get(r.slot ?? "unknown") ?? []), r]);
-  return [...slots.entries()].sort(([a], [b]) => a.localeCompare(b));
+  return [...slots.entries()].sort(([a], [b]) => compareCodePoints(a, b));
 };
 
 /** Histogram of a latency (ms) per slot, as outlined step lines over shared bins. */

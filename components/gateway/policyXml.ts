@@ -117,7 +117,15 @@ function ordered(policy: PolicyNode): Ordered {
 // The library escapes every attribute value and text (`&`, `<`, `>`, quotes) as it renders.
 const builder = new XMLBuilder({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: "", format: true, indentBy: "  ", suppressEmptyNode: true });
 
-/** Any element tree as XML (the dashboard previews' SVG uses it too). */
+/** An element with attributes, children and optional text (the SVG renderers build with it too). */
+export const element = (tag: string, attributes: Readonly<Record<string, string | number>> = {}, children: readonly PolicyNode[] = [], text?: string): PolicyNode => ({
+  tag,
+  attributes,
+  children,
+  ...(text !== undefined ? { text } : {}),
+});
+
+/** Any element tree as XML (the dashboard previews' and load-test charts' SVG too). */
 export function renderXml(root: PolicyNode): string {
   return `${(builder.build([ordered(root)]) as string).trim()}\n`;
 }

@@ -8,7 +8,7 @@ import { policies } from "../../policies/rules";
 import { baseEnforcement, buildPolicyConfig, policyFacts } from "../../cli/policyConfig";
 import { evaluatePolicies } from "../../cli/policyRunner";
 import { check } from "../../cli/check";
-import { PROJECT_DIR, planStack, rawConfig, validConfig } from "../helpers";
+import { PROJECT_DIR, planStack, rawConfig, validConfig, namespaced } from "../helpers";
 
 const INSECURE = "test/fixtures/insecure/stack.json";
 
@@ -105,7 +105,7 @@ describe("npm run plan and the pack", () => {
     raw.models.chat.slots.blue.workload.peakInputTpm = 360_000;
     const out = mkdtempSync(join(tmpdir(), "genai-plan-policy-"));
     const file = join(out, "Pulumi.open.yaml");
-    writeFileSync(file, stringify({ config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v])) }));
+    writeFileSync(file, stringify({ config: namespaced(raw) }));
     const result = run("cli/plan.ts", "--stack", "open", "--config-file", file, "--out", out);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("capacity-openai-ptu-sized");
