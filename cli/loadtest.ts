@@ -1,6 +1,6 @@
 // `npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S]
 //   [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N]
-//   [--attempts N] [--max-wait S] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]`
+//   [--warmup N] [--attempts N] [--max-wait S] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]`
 // Measures the gateway as an application sees it: per request TTFT, TPOT, end-to-end latency, tokens,
 // status, slot and retries; per slot p50/p90/p95/p99/max, RPS, output tokens/s, error and 429 rates.
 // Writes a latency histogram and a TTFT/TPOT-over-time chart (SVG) and, with --json, every number.
@@ -17,7 +17,7 @@ import { client, type Target } from "./loadtest/request";
 import { runLoad, summarize, type LoadMode, type LoadRun } from "./loadtest/run";
 import { latencyHistogram, overTime } from "./loadtest/charts";
 
-const USAGE = "usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--api-version V] [--attempts N] [--max-wait S] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]";
+const USAGE = "usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--api-version V] [--warmup N] [--attempts N] [--max-wait S] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]";
 class UsageError extends Error {}
 
 export interface LoadtestIo { out(text: string): void; err(text: string): void; progress?: boolean }
@@ -42,6 +42,7 @@ function parse(argv: string[]) {
         slot: { type: "string" },
         "max-tokens": { type: "string", default: "256" },
         "api-version": { type: "string", default: "2024-10-21" },
+        warmup: { type: "string", default: "0" },
         attempts: { type: "string", default: "4" },
         "max-wait": { type: "string", default: "30" },
         "api-key": { type: "string" },
@@ -79,6 +80,7 @@ function parse(argv: string[]) {
     ...(requests !== undefined ? { requests } : duration === undefined ? { requests: 100 } : {}),
     ...(duration !== undefined ? { durationSeconds: duration } : {}),
     rampSeconds: number("ramp", 0, false)!,
+    warmup: number("warmup", 0)!,
     stream: !values["no-stream"],
     maxTokens: number("max-tokens", 1)!,
     prompts,
@@ -131,6 +133,8 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   const bar = io.progress ? new SingleBar({ format: "{bar} {value}/{total} requests | {rps} RPS | {errors} errors", stream: process.stderr, hideCursor: true }) : undefined;
   bar?.start(total, 0, { rps: "0", errors: 0 });
   let errors = 0;
+  // Warm-up requests open connections and compile the client's code; they are sent, then left out.
+  if (args.warmup > 0) await runLoad(client(target), target, { ...args, requests: args.warmup, durationSeconds: undefined, rampSeconds: 0 });
   const started = performance.now();
   const run = await runLoad(client(target), target, {
     ...args,

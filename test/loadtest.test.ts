@@ -159,7 +159,7 @@ describe("npm run loadtest", () => {
     const s = await start({ firstTokenDelayMs: 20, interTokenDelayMs: 2, outputTokens: 6, slotOf: (n) => (n % 2 ? "green" : "blue") });
     const dir = mkdtempSync(join(tmpdir(), "genai-loadtest-"));
     let out = "";
-    const code = await loadtest(["--gateway", s.url, "--endpoint", "chat", "--rps", "20", "--requests", "20", "--api-key", "k", "--json", join(dir, "results.json"), "--out", join(dir, "charts")], { out: (t) => (out += t), err: (t) => (out += t) });
+    const code = await loadtest(["--gateway", s.url, "--endpoint", "chat", "--rps", "20", "--requests", "20", "--warmup", "4", "--api-key", "k", "--json", join(dir, "results.json"), "--out", join(dir, "charts")], { out: (t) => (out += t), err: (t) => (out += t) });
     expect(code).toBe(0);
     expect(out).toMatch(/TTFT ms[\s\S]*TPOT ms[\s\S]*e2e ms/);
     expect(out).toMatch(/blue\s+│ 10\s+│/);
@@ -168,7 +168,8 @@ describe("npm run loadtest", () => {
     for (const chart of charts) expect(XMLValidator.validate(readFileSync(join(dir, "charts", chart), "utf8")), chart).toBe(true);
     const json = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
     expect(Object.keys(json.summary).sort()).toEqual(["all", "blue", "green"]);
-    expect(json.requests).toHaveLength(20);
+    expect(json.requests).toHaveLength(20); // the 4 warm-up requests were sent, then left out
+    expect(s.arrivals).toHaveLength(24);
     expect(json.requests[0]).toMatchObject({ status: 200, completionTokens: 6 });
   });
 

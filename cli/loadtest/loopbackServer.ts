@@ -129,5 +129,9 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
 // killed and prints its URL (the benchmark runs it in its own process, apart from the generator).
 if (require.main === module) {
   const [first = "0", inter = "0", tokens = "16"] = process.argv.slice(2);
-  startLoopback({ firstTokenDelayMs: Number(first), interTokenDelayMs: Number(inter), outputTokens: Number(tokens) }).then((s) => process.stdout.write(`${s.url}\n`));
+  startLoopback({ firstTokenDelayMs: Number(first), interTokenDelayMs: Number(inter), outputTokens: Number(tokens) }).then((s) => {
+    process.stdout.write(`${s.url}\n`);
+    // A normal exit on SIGTERM, so `--cpu-prof` and other exit hooks still run.
+    process.once("SIGTERM", () => void s.close().then(() => process.exit(0)));
+  });
 }

@@ -4,6 +4,7 @@
 // client's own retries are off: the loop here retries 429 and 5xx with exponential backoff and full
 // jitter, honouring Retry-After, at most `attempts` times and never longer than `maxWaitMs` a wait.
 import { APIError, AzureOpenAI, OpenAI } from "openai";
+import { fetchForClient } from "./transport";
 
 export interface Target {
   readonly gateway: string;
@@ -50,7 +51,7 @@ export function client(target: Target): OpenAI {
   const auth = target.apiKey
     ? { apiKey: target.apiKey }
     : { [target.shape === "azure" ? "azureADTokenProvider" : "apiKey"]: target.token ?? (() => Promise.reject(new Error("no key and no Entra ID token provider"))) };
-  const common = { maxRetries: 0, timeout: 600_000 };
+  const common = { maxRetries: 0, timeout: 600_000, fetch: fetchForClient };
   if (target.shape === "azure") {
     return new AzureOpenAI({ endpoint: target.gateway, deployment: target.endpoint, apiVersion: target.apiVersion ?? "2024-10-21", ...common, ...auth });
   }
