@@ -15,6 +15,7 @@ import { EXIT } from "./exitCodes";
 import { table } from "./report";
 import { StackFileError, readStackFile } from "./stackFile";
 import { client, timedRequest, type Target } from "./loadtest/request";
+import { ENTRA_ID_REFUSAL } from "../components/gateway/policyXml";
 
 export interface SmokeIo { out(text: string): void; err(text: string): void }
 interface Check { readonly endpoint: string; readonly check: string; readonly ok: boolean | "skipped"; readonly detail: string }
@@ -99,12 +100,17 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
   // A key must not open the Entra ID API (checked on a chat endpoint where there is one).
   const first = Object.entries(config.models).find(([, e]) => !Object.values(e.slots).some((s) => s?.targets.some((t) => t.kind === "azure-openai" && t.model.includes("embedding"))))?.[0] ?? Object.keys(config.models)[0]!;
   const base = values.gateway.replace(/\/$/, "");
+  // The gateway's own refusal (its validate-azure-ad-token message), not a backend's 401 passed through.
   const keyed = await fetch(`${base}/openai/deployments/${first}/chat/completions?api-version=2024-10-21`, {
     method: "POST",
     headers: { "content-type": "application/json", "api-key": "not-a-valid-key" },
     body: JSON.stringify({ messages: [{ role: "user", content: "ok" }], max_tokens: 1 }),
-  }).then((r) => r.status, (error: Error) => `unreachable: ${error.message}`);
-  checks.push({ endpoint: first, check: "key refused on the Entra ID API", ok: keyed === 401 || keyed === 403, detail: `status ${keyed}` });
+  }).then(
+    async (r) => ({ status: r.status, message: await r.json().then((b) => String((b as { message?: unknown } | null)?.message ?? ""), () => "") }),
+    (error: Error) => ({ status: 0, message: `unreachable: ${error.message}` }),
+  );
+  const refused = keyed.status === 401 && keyed.message === ENTRA_ID_REFUSAL;
+  checks.push({ endpoint: first, check: "key refused on the Entra ID API", ok: refused, detail: refused ? "status 401 from the gateway's token check" : `status ${keyed.status}${keyed.message ? `: ${keyed.message}` : ""} (expected 401 with the gateway's message "${ENTRA_ID_REFUSAL}")` });
   if (values["api-key"]) {
     const target: Target = { gateway: `${base}/keys`, endpoint: first, shape: "azure", apiKey: values["api-key"] };
     const r = await timedRequest(client(target), target, { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false }, { attempts: 1, baseMs: 0, maxWaitMs: 0 }, () => performance.now(), 0);

@@ -139,15 +139,18 @@ describe("npm run smoke against the loopback server", () => {
     expect(out).toContain("smoke: every check passed");
     expect(out).toMatch(/chat\s+│ slot green\s+│ skipped/);
     expect(out).toMatch(/embeddings\s+│ slot blue\s+│ ok\s+│ answered with usage/);
-    expect(out).toMatch(/key refused on the Entra ID API │ ok\s+│ status 401/);
+    expect(out).toMatch(/key refused on the Entra ID API │ ok\s+│ status 401 from the gateway's token check/);
     expect(out).toMatch(/keyed API answers\s+│ ok/);
     expect(code).toBe(0);
   });
 
-  it("fails (exit 1) when a key opens the Entra ID API, or a slot at weight 0 answers", async () => {
+  it("fails (exit 1) when a key opens the Entra ID API, a 401 is not the gateway's own, or a slot at weight 0 answers", async () => {
     const open = await run({ ...quick, requireAuth: false });
     expect(open.code).toBe(1);
     expect(open.out).toMatch(/key refused on the Entra ID API │ FAILED/);
+    const backend401 = await run({ ...quick, refusalMessage: "PermissionDenied: the principal lacks the data action" });
+    expect(backend401.code).toBe(1);
+    expect(backend401.out).toMatch(/key refused on the Entra ID API │ FAILED\s+│ status 401: PermissionDenied/);
     const misrouted = await run({ ...quick, slotOf: () => "green" });
     expect(misrouted.code).toBe(1);
     expect(misrouted.out).toContain("answered although its weight is 0");

@@ -5,6 +5,7 @@
 // and backend in `x-genai-slot` / `x-genai-backend` as the gateway does.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ENTRA_ID_REFUSAL } from "../../components/gateway/policyXml";
 
 export interface LoopbackBehaviour {
   /** Milliseconds from the request's arrival to the first content token. */
@@ -19,6 +20,8 @@ export interface LoopbackBehaviour {
   readonly slotOf?: (request: number) => "blue" | "green";
   /** Like the gateway: the Entra ID API answers 401 without a bearer token, the keyed API (`/keys/...`) without an api-key. */
   readonly requireAuth?: boolean;
+  /** The message of the Entra ID API's 401 (default: the gateway's own, ENTRA_ID_REFUSAL). */
+  readonly refusalMessage?: string;
   /** A different first-token delay for a slot (a slower or faster colour). */
   readonly firstTokenDelayMsBySlot?: Partial<Record<"blue" | "green", number>>;
 }
@@ -62,7 +65,8 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
       return;
     }
     if (behaviour.requireAuth && (path.startsWith("/keys/") ? !req.headers["api-key"] : !/^Bearer \S+/.test(req.headers.authorization ?? ""))) {
-      res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ statusCode: 401, message: "Unauthorized" }));
+      const message = path.startsWith("/keys/") ? "Access denied due to missing subscription key." : (behaviour.refusalMessage ?? ENTRA_ID_REFUSAL);
+      res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ statusCode: 401, message }));
       return;
     }
     const slot = behaviour.slotOf?.(n) ?? "blue";

@@ -29,9 +29,15 @@ export const csString = (value: string): string => JSON.stringify(value);
 
 export const base = (): PolicyNode => node("base");
 
+/**
+ * The message of the gateway's own 401 when a caller has no valid Entra ID token: a smoke test tells the
+ * gateway's refusal from a backend's 401 by it (the body is `{"statusCode":401,"message":...}`).
+ */
+export const ENTRA_ID_REFUSAL = "The gateway requires an Entra ID token for its audience from an allowed client application.";
+
 /** Entra ID tokens only: issuer tenant, audiences and the client applications allowed to call. */
 export function validateAzureAdToken(spec: { tenantId: string; audiences: readonly string[]; clientApplicationIds: readonly string[]; tokenVariable: string }): PolicyNode {
-  return node("validate-azure-ad-token", { "tenant-id": spec.tenantId, "header-name": "Authorization", "failed-validation-httpcode": 401, "output-token-variable-name": spec.tokenVariable }, [
+  return node("validate-azure-ad-token", { "tenant-id": spec.tenantId, "header-name": "Authorization", "failed-validation-httpcode": 401, "failed-validation-error-message": ENTRA_ID_REFUSAL, "output-token-variable-name": spec.tokenVariable }, [
     // API Management wants the children in its documented order: client applications, then audiences.
     node("client-application-ids", {}, spec.clientApplicationIds.map((id) => ({ tag: "application-id", text: id }))),
     node("audiences", {}, spec.audiences.map((a) => ({ tag: "audience", text: a }))),
