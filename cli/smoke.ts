@@ -1,7 +1,7 @@
-// `npm run smoke -- --stack <name> --gateway URL [--audience URI] [--api-key KEY] [--attempts N] [--config-file FILE]`
+// `npm run smoke -- --stack <name> --gateway URL [--audience URI] [--api-key KEY] [--attempts N] [--min-requests N] [--config-file FILE]`
 // After `pulumi up`: one short request at a time per model endpoint until every slot with weight above 0
-// has answered (the gateway draws the slot by weight, so a slot is reached by asking again, up to
-// --attempts), checking the status, the slot the gateway names, and the usage it returns; then that a key
+// has answered and at least --min-requests were sent (the gateway draws the slot by weight, so a slot is
+// reached by asking again, up to --attempts), checking the status, the slot the gateway names, and the usage it returns; then that a key
 // is refused on the Entra ID API, and, with --api-key, that the keyed API answers.
 // Entra ID: GENAI_GATEWAY_TOKEN (a bearer token) or DefaultAzureCredential for the gateway's audience;
 // the identity must be one of a team's applications. Exit codes: 0 every check passed; 1 a check failed;
@@ -20,7 +20,7 @@ import { ENTRA_ID_REFUSAL } from "../components/gateway/policyXml";
 export interface SmokeIo { out(text: string): void; err(text: string): void }
 interface Check { readonly endpoint: string; readonly check: string; readonly ok: boolean | "skipped"; readonly detail: string }
 
-const USAGE = "usage: npm run smoke -- --stack <name> --gateway URL [--audience URI] [--api-key KEY] [--attempts N] [--config-file FILE]";
+const USAGE = "usage: npm run smoke -- --stack <name> --gateway URL [--audience URI] [--api-key KEY] [--attempts N] [--min-requests N] [--config-file FILE]";
 
 export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Promise<number> {
   let values;
@@ -34,12 +34,14 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
         audience: { type: "string" },
         "api-key": { type: "string" },
         attempts: { type: "string", default: "20" },
+        "min-requests": { type: "string", default: "4" },
         "config-file": { type: "string" },
       },
     }));
     if (!values.stack) throw new Error("--stack is required");
     if (!values.gateway || !/^https?:\/\//.test(values.gateway)) throw new Error("--gateway must be the gateway's URL (pulumi stack output gatewayUrl)");
     if (!Number.isInteger(Number(values.attempts)) || Number(values.attempts) < 1) throw new Error(`--attempts ${values.attempts} is not a whole number of at least 1`);
+    if (!Number.isInteger(Number(values["min-requests"])) || Number(values["min-requests"]) < 1 || Number(values["min-requests"]) > Number(values.attempts)) throw new Error(`--min-requests ${values["min-requests"]} is not a whole number from 1 to --attempts (${values.attempts})`);
   } catch (error) {
     io.err(`smoke: ${(error as Error).message}\n${USAGE}\n`);
     return EXIT.invalid;
@@ -68,6 +70,7 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
   }
   const checks: Check[] = [];
   const attempts = Number(values.attempts);
+  const minRequests = Number(values["min-requests"]);
   for (const [endpoint, e] of Object.entries(config.models)) {
     const target: Target = { gateway: values.gateway, endpoint, shape: "azure", token };
     const openai = client(target);
@@ -75,8 +78,12 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
     const seen = new Map<string, { status: number; usage: boolean }>();
     const failures: string[] = [];
     const isEmbeddings = Object.values(e.slots).some((s) => s?.targets.some((t) => t.kind === "azure-openai" && t.model.includes("embedding")));
-    for (let i = 0; i < attempts && live.some((s) => !seen.has(s)); i++) {
+    // Until every live slot answered, and at least --min-requests times: a slot at weight 0 can only be
+    // sampled (the gateway draws slots itself), and more answers make its silence more telling.
+    let answered = 0;
+    for (let i = 0; i < attempts && (i < minRequests || live.some((s) => !seen.has(s))); i++) {
       const r = isEmbeddings ? await embed(openai, endpoint) : await timedRequest(openai, target, { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false }, { attempts: 1, baseMs: 0, maxWaitMs: 0 }, () => performance.now(), 0);
+      if (r.status === 200) answered++;
       if (r.status !== 200) failures.push(`status ${r.status}${r.error ? ` (${r.error})` : ""}`);
       if (r.slot) seen.set(r.slot, { status: r.status, usage: (isEmbeddings || (r.completionTokens ?? 0) > 0) && (r.promptTokens ?? 0) > 0 });
       else if (r.status === 200) failures.push("no x-genai-slot header");
@@ -86,7 +93,7 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
     for (const slot of ["blue", "green"] as const) {
       if (!e.slots[slot]) continue;
       if (!live.includes(slot)) {
-        checks.push({ endpoint, check: `slot ${slot}`, ok: "skipped", detail: "weight 0: the gateway sends it nothing" });
+        if (!seen.has(slot)) checks.push({ endpoint, check: `slot ${slot}`, ok: "skipped", detail: `weight 0: not among ${answered} answers (sampled, not proven)` });
         continue;
       }
       const s = seen.get(slot);

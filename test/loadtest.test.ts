@@ -137,7 +137,7 @@ describe("npm run smoke against the loopback server", () => {
   it("passes when every live slot answers with usage, weight-0 slots are skipped, and a key is refused on the Entra ID API", async () => {
     const { code, out } = await run(quick, "--api-key", "team-key");
     expect(out).toContain("smoke: every check passed");
-    expect(out).toMatch(/chat\s+│ slot green\s+│ skipped/);
+    expect(out).toMatch(/chat\s+│ slot green\s+│ skipped\s+│ weight 0: not among 4 answers \(sampled, not proven\)/);
     expect(out).toMatch(/embeddings\s+│ slot blue\s+│ ok\s+│ answered with usage/);
     expect(out).toMatch(/key refused on the Entra ID API │ ok\s+│ status 401 from the gateway's token check/);
     expect(out).toMatch(/keyed API answers\s+│ ok/);
@@ -154,6 +154,10 @@ describe("npm run smoke against the loopback server", () => {
     const misrouted = await run({ ...quick, slotOf: () => "green" });
     expect(misrouted.code).toBe(1);
     expect(misrouted.out).toContain("answered although its weight is 0");
+    // A weight-0 slot answering now and then is caught once enough answers are sampled.
+    const rare = await run({ ...quick, slotOf: (n) => (n % 5 === 4 ? "green" : "blue") }, "--min-requests", "5");
+    expect(rare.code).toBe(1);
+    expect(rare.out).toMatch(/chat\s+│ slot green\s+│ FAILED\s+│ answered although its weight is 0/);
   });
 });
 
