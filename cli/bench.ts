@@ -10,7 +10,7 @@ import Table from "cli-table3";
 import { largePolicyConfig, largeStackFile } from "./largeConfig";
 
 /** Open-loop rate, requests and runs of the load generator's benchmark, and its targets (issue: the instrument must not be the bottleneck). */
-const LOAD = { rps: 300, requests: 3000, warmup: 300, runs: 3, lateShare: 0.01, ttftP50Ms: 2, ttftP99Ms: 10 } as const;
+const LOAD = { rps: 300, requests: 3000, warmup: 300, runs: 5, lateShare: 0.01, ttftP50Ms: 2, ttftP99Ms: 10 } as const;
 
 interface LoadSample { readonly sustained: number; readonly ok: number; readonly requests: number; readonly late: number; readonly p50: number; readonly p99: number }
 

@@ -133,8 +133,12 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   const bar = io.progress ? new SingleBar({ format: "{bar} {value}/{total} requests | {rps} RPS | {errors} errors", stream: process.stderr, hideCursor: true }) : undefined;
   bar?.start(total, 0, { rps: "0", errors: 0 });
   let errors = 0;
-  // Warm-up requests open connections and compile the client's code; they are sent, then left out.
-  if (args.warmup > 0) await runLoad(client(target), target, { ...args, requests: args.warmup, durationSeconds: undefined, rampSeconds: 0 });
+  // Warm-up requests open connections and compile the client's code; they are sent (ramped like the run,
+  // and counted by the gateway's token limits), then left out of the results.
+  if (args.warmup > 0) {
+    const warm = summarize(await runLoad(client(target), target, { ...args, requests: args.warmup, durationSeconds: undefined })).all;
+    io.out(`warm-up: ${warm.requests} requests, ${warm.requests - warm.ok} failed, ${(warm.throttledRate * warm.requests).toFixed(0)} answered 429 (left out of the results)\n`);
+  }
   const started = performance.now();
   const run = await runLoad(client(target), target, {
     ...args,

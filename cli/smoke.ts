@@ -34,14 +34,14 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
         audience: { type: "string" },
         "api-key": { type: "string" },
         attempts: { type: "string", default: "20" },
-        "min-requests": { type: "string", default: "4" },
+        "min-requests": { type: "string" },
         "config-file": { type: "string" },
       },
     }));
     if (!values.stack) throw new Error("--stack is required");
     if (!values.gateway || !/^https?:\/\//.test(values.gateway)) throw new Error("--gateway must be the gateway's URL (pulumi stack output gatewayUrl)");
     if (!Number.isInteger(Number(values.attempts)) || Number(values.attempts) < 1) throw new Error(`--attempts ${values.attempts} is not a whole number of at least 1`);
-    if (!Number.isInteger(Number(values["min-requests"])) || Number(values["min-requests"]) < 1 || Number(values["min-requests"]) > Number(values.attempts)) throw new Error(`--min-requests ${values["min-requests"]} is not a whole number from 1 to --attempts (${values.attempts})`);
+    if (values["min-requests"] !== undefined && (!Number.isInteger(Number(values["min-requests"])) || Number(values["min-requests"]) < 1 || Number(values["min-requests"]) > Number(values.attempts))) throw new Error(`--min-requests ${values["min-requests"]} is not a whole number from 1 to --attempts (${values.attempts})`);
   } catch (error) {
     io.err(`smoke: ${(error as Error).message}\n${USAGE}\n`);
     return EXIT.invalid;
@@ -70,7 +70,7 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
   }
   const checks: Check[] = [];
   const attempts = Number(values.attempts);
-  const minRequests = Number(values["min-requests"]);
+  const minRequests = values["min-requests"] !== undefined ? Number(values["min-requests"]) : Math.min(4, attempts);
   for (const [endpoint, e] of Object.entries(config.models)) {
     const target: Target = { gateway: values.gateway, endpoint, shape: "azure", token };
     const openai = client(target);
@@ -113,7 +113,17 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
     headers: { "content-type": "application/json", "api-key": "not-a-valid-key" },
     body: JSON.stringify({ messages: [{ role: "user", content: "ok" }], max_tokens: 1 }),
   }).then(
-    async (r) => ({ status: r.status, message: await r.json().then((b) => String((b as { message?: unknown } | null)?.message ?? ""), () => "") }),
+    async (r) => {
+      const text = await r.text().catch(() => "");
+      let message = "";
+      try {
+        const parsed = JSON.parse(text) as { message?: unknown; error?: { message?: unknown } } | null;
+        message = String(parsed?.message ?? parsed?.error?.message ?? "");
+      } catch {
+        message = text.slice(0, 200);
+      }
+      return { status: r.status, message };
+    },
     (error: Error) => ({ status: 0, message: `unreachable: ${error.message}` }),
   );
   const refused = keyed.status === 401 && keyed.message === ENTRA_ID_REFUSAL;

@@ -142,6 +142,10 @@ describe("npm run smoke against the loopback server", () => {
     expect(out).toMatch(/key refused on the Entra ID API │ ok\s+│ status 401 from the gateway's token check/);
     expect(out).toMatch(/keyed API answers\s+│ ok/);
     expect(code).toBe(0);
+    // Fewer attempts than the default minimum sample: the sample shrinks to fit.
+    const few = await run(quick, "--attempts", "2");
+    expect(few.out).toMatch(/weight 0: not among 2 answers/);
+    expect(few.code).toBe(0);
   });
 
   it("fails (exit 1) when a key opens the Entra ID API, a 401 is not the gateway's own, or a slot at weight 0 answers", async () => {
@@ -168,6 +172,7 @@ describe("npm run loadtest", () => {
     let out = "";
     const code = await loadtest(["--gateway", s.url, "--endpoint", "chat", "--rps", "20", "--requests", "20", "--warmup", "4", "--api-key", "k", "--json", join(dir, "results.json"), "--out", join(dir, "charts")], { out: (t) => (out += t), err: (t) => (out += t) });
     expect(code).toBe(0);
+    expect(out).toContain("warm-up: 4 requests, 0 failed, 0 answered 429");
     expect(out).toMatch(/TTFT ms[\s\S]*TPOT ms[\s\S]*e2e ms/);
     expect(out).toMatch(/blue\s+│ 10\s+│/);
     const charts = readdirSync(join(dir, "charts")).sort();

@@ -1,10 +1,12 @@
 // The load generator's HTTP transport (the `openai` client's fetch hook over undici's request API)
 // behaves as fetch does for what the client relies on: method, headers and body out; status, repeated
-// headers and a streamed body back; no body on 204; an abort stops a stream; other bodies fall back.
+// headers and a streamed, decoded body back; no body on 204; an abort or a silent stream ends it; a
+// status fetch refuses frees the socket; other bodies fall back.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { fetchForClient } from "../cli/loadtest/transport";
+import { gzipSync } from "node:zlib";
+import { createFetch, fetchForClient } from "../cli/loadtest/transport";
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -55,6 +57,47 @@ describe("fetchForClient", () => {
     release();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: [DONE]\n\n");
     expect((await reader.read()).done).toBe(true);
+  });
+
+  it("asks for gzip and decodes it, as fetch does", async () => {
+    const url = await serve((req, _body, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+      res.end(gzipSync(JSON.stringify({ asked: req.headers["accept-encoding"] })));
+    });
+    expect(await (await fetchForClient(`${url}/z`)).json()).toEqual({ asked: "gzip, deflate" });
+  });
+
+  it("sets host and content-length itself, whatever the caller passes", async () => {
+    const url = await serve((req, body, res) => res.writeHead(200).end(`${req.headers.host} ${req.headers["content-length"]} ${body}`));
+    const response = await fetchForClient(`${url}/h`, { method: "POST", headers: { host: "other.example", "content-length": "99" }, body: "abc" });
+    expect(await response.text()).toBe(`${new URL(url).host} 3 abc`);
+  });
+
+  it("ends a stream when the signal aborts after the headers, and fails one that falls silent", async () => {
+    const url = await serve((_req, _body, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write("data: 1\n\n"); // then silence
+    });
+    const controller = new AbortController();
+    const aborted = await fetchForClient(`${url}/a`, { signal: controller.signal });
+    const reader = aborted.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await expect(reader.read()).rejects.toThrow(/abort/i);
+    const silent = await createFetch({ bodyTimeoutMs: 200 })(`${url}/s`);
+    const silentReader = silent.body!.getReader();
+    await silentReader.read();
+    await expect(silentReader.read()).rejects.toThrow(/timeout/i);
+  });
+
+  it("frees the socket when the status is one a Response cannot have", async () => {
+    let closed = 0;
+    const url = await serve((_req, _body, res) => {
+      res.socket!.on("close", () => closed++);
+      res.writeHead(999).write("partial");
+    });
+    await expect(fetchForClient(`${url}/odd`)).rejects.toThrow(RangeError);
+    await expect.poll(() => closed, { timeout: 2_000 }).toBe(1);
   });
 
   it("stops waiting when the signal aborts", async () => {
