@@ -129,18 +129,19 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
     }
     target = { ...target, token: provider };
   }
+  const openai = client(target);
+  // Warm-up requests open connections and compile the client's code; they are sent (ramped like the run,
+  // and counted by the gateway's token limits), then left out of the results.
+  if (args.warmup > 0) {
+    const warm = summarize(await runLoad(openai, target, { ...args, requests: args.warmup, durationSeconds: undefined })).all;
+    io.out(`warm-up: ${warm.requests} requests, ${warm.requests - warm.ok} failed, ${(warm.throttledRate * warm.requests).toFixed(0)} answered 429 (left out of the results)\n`);
+  }
   const total = args.requests ?? Math.round((args.durationSeconds ?? 0) * (args.mode.kind === "open" ? args.mode.rps : 10));
   const bar = io.progress ? new SingleBar({ format: "{bar} {value}/{total} requests | {rps} RPS | {errors} errors", stream: process.stderr, hideCursor: true }) : undefined;
   bar?.start(total, 0, { rps: "0", errors: 0 });
   let errors = 0;
-  // Warm-up requests open connections and compile the client's code; they are sent (ramped like the run,
-  // and counted by the gateway's token limits), then left out of the results.
-  if (args.warmup > 0) {
-    const warm = summarize(await runLoad(client(target), target, { ...args, requests: args.warmup, durationSeconds: undefined })).all;
-    io.out(`warm-up: ${warm.requests} requests, ${warm.requests - warm.ok} failed, ${(warm.throttledRate * warm.requests).toFixed(0)} answered 429 (left out of the results)\n`);
-  }
   const started = performance.now();
-  const run = await runLoad(client(target), target, {
+  const run = await runLoad(openai, target, {
     ...args,
     onResult: (r, done) => {
       if (r.status < 200 || r.status >= 300) errors++;
@@ -160,7 +161,7 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   ]);
   io.out(`charts in ${args.out}\n`);
   if (args.json) {
-    const document = { endpoint: args.target.endpoint, shape: args.target.shape, mode: args.mode, stream: args.stream, wallMs: run.wallMs, lateStarts: run.lateStarts, summary: summarize(shown), requests: results };
+    const document = { endpoint: args.target.endpoint, shape: args.target.shape, mode: args.mode, stream: args.stream, warmup: args.warmup, wallMs: run.wallMs, lateStarts: run.lateStarts, summary: summarize(shown), requests: results };
     writeArtifacts(dirname(args.json), [{ path: basename(args.json), content: `${JSON.stringify(document, null, 2)}\n` }]);
     io.out(`results in ${args.json}\n`);
   }
