@@ -14,6 +14,7 @@ import { EXIT } from "./exitCodes";
 import { writeArtifacts } from "./outWriter";
 import { table } from "./report";
 import { client, type Target } from "./loadtest/request";
+import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 import { runLoad, summarize, type LoadMode, type LoadRun } from "./loadtest/run";
 import { latencyHistogram, overTime } from "./loadtest/charts";
 
@@ -41,7 +42,7 @@ function parse(argv: string[]) {
         "prompt-set": { type: "string" },
         slot: { type: "string" },
         "max-tokens": { type: "string", default: "256" },
-        "api-version": { type: "string", default: "2024-10-21" },
+        "api-version": { type: "string", default: DATA_PLANE_API_VERSION },
         warmup: { type: "string", default: "0" },
         attempts: { type: "string", default: "4" },
         "max-wait": { type: "string", default: "30" },

@@ -16,6 +16,7 @@ import { table } from "./report";
 import { StackFileError, readStackFile } from "./stackFile";
 import { client, timedRequest, type Target } from "./loadtest/request";
 import { ENTRA_ID_REFUSAL } from "../components/gateway/policyXml";
+import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 
 export interface SmokeIo { out(text: string): void; err(text: string): void }
 interface Check { readonly endpoint: string; readonly check: string; readonly ok: boolean | "skipped"; readonly detail: string }
@@ -108,7 +109,7 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
   const first = Object.entries(config.models).find(([, e]) => !Object.values(e.slots).some((s) => s?.targets.some((t) => t.kind === "azure-openai" && t.model.includes("embedding"))))?.[0] ?? Object.keys(config.models)[0]!;
   const base = values.gateway.replace(/\/$/, "");
   // The gateway's own refusal (its validate-azure-ad-token message), not a backend's 401 passed through.
-  const keyed = await fetch(`${base}/openai/deployments/${first}/chat/completions?api-version=2024-10-21`, {
+  const keyed = await fetch(`${base}/openai/deployments/${first}/chat/completions?api-version=${DATA_PLANE_API_VERSION}`, {
     method: "POST",
     headers: { "content-type": "application/json", "api-key": "not-a-valid-key" },
     body: JSON.stringify({ messages: [{ role: "user", content: "ok" }], max_tokens: 1 }),

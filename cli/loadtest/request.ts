@@ -5,6 +5,7 @@
 // jitter, honouring Retry-After, at most `attempts` times and never longer than `maxWaitMs` a wait.
 import { APIError, AzureOpenAI, OpenAI } from "openai";
 import { fetchForClient } from "./transport";
+import { DATA_PLANE_API_VERSION } from "../../components/openai/apiVersions";
 
 export interface Target {
   readonly gateway: string;
@@ -53,7 +54,7 @@ export function client(target: Target): OpenAI {
     : { [target.shape === "azure" ? "azureADTokenProvider" : "apiKey"]: target.token ?? (() => Promise.reject(new Error("no key and no Entra ID token provider"))) };
   const common = { maxRetries: 0, timeout: 600_000, fetch: fetchForClient };
   if (target.shape === "azure") {
-    return new AzureOpenAI({ endpoint: target.gateway, deployment: target.endpoint, apiVersion: target.apiVersion ?? "2024-10-21", ...common, ...auth });
+    return new AzureOpenAI({ endpoint: target.gateway, deployment: target.endpoint, apiVersion: target.apiVersion ?? DATA_PLANE_API_VERSION, ...common, ...auth });
   }
   // The gateway's keyed API reads `api-key`, as the Azure SDKs send it.
   return new OpenAI({ baseURL: `${target.gateway.replace(/\/$/, "")}/openai/v1`, ...common, ...(target.apiKey ? { apiKey: target.apiKey, defaultHeaders: { "api-key": target.apiKey } } : auth) });

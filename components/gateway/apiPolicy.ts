@@ -1,6 +1,7 @@
 // The policy of the gateway's model API: who may call, how many tokens, which slot and pool serve the
 // call, how the backend is authenticated and retried, and what the response tells the client.
 // Pure: it builds a policy document from the routes; the gateway component renders and deploys it.
+import { DATA_PLANE_API_VERSION } from "../openai/apiVersions";
 import {
   authenticationManagedIdentity,
   choose,
@@ -44,9 +45,9 @@ export function operationTemplates(): { id: string; urlTemplate: string; shape: 
 
 /**
  * The data-plane API version the gateway sends when a v1-shaped call (which carries none) goes to a
- * backend pinned to a deployment (`.../openai/deployments/<name>`): the GA version of 2024-10-21.
+ * backend pinned to a deployment (`.../openai/deployments/<name>`): from the dated table.
  */
-export const BACKEND_API_VERSION = "2024-10-21";
+export const BACKEND_API_VERSION = DATA_PLANE_API_VERSION;
 
 /** Entra ID's resource for Azure OpenAI data-plane tokens. */
 export const COGNITIVE_SERVICES_RESOURCE = "https://cognitiveservices.azure.com";
