@@ -88,6 +88,8 @@ async function main(): Promise<void> {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs "${values.runs}" must be a whole number of at least 1`);
   if (values.only !== undefined && values.only !== "plans" && values.only !== "load") throw new Error(`--only "${values.only}" must be plans or load`);
+  const benchPlans = values.only !== "load";
+  const benchLoad = values.only !== "plans";
   const scratch = mkdtempSync(join(tmpdir(), "genai-bench-"));
   const largeFile = join(scratch, "Pulumi.large.yaml");
   writeFileSync(largeFile, largeStackFile(10, 10));
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
   const medians = new Map<string, number>();
   const table = new Table({ head: ["case", "median wall", "peak memory", "runs", "target", "result"], style: { head: [], border: [] } });
   let failed = 0;
-  for (const c of values.only === "load" ? [] : cases) {
+  for (const c of benchPlans ? cases : []) {
     runOnce(c.command, c.expectedExit); // warm the file-system and transform caches
     const samples = Array.from({ length: runs }, () => runOnce(c.command, c.expectedExit));
     const wall = median(samples.map((s) => s.seconds));
@@ -120,10 +122,12 @@ async function main(): Promise<void> {
     if (!ok) failed++;
     table.push([c.name, `${wall.toFixed(2)} s`, peaks.length ? `${Math.round(Math.max(...peaks) / 1024)} MB` : `n/a (no ${TIME})`, String(runs), c.target, ok ? "ok" : "OVER"]);
   }
-  if (values.only !== "load") console.log(table.toString());
-  if (values.only !== "load") console.log(`node ${process.version}, ${runs} runs per case after one warm-up; wall time is the whole process, as the command line runs it.`);
-  const load = values.only === "plans" ? { rows: [], failed: 0 } : await loadGeneratorBench(scratch);
-  if (values.only !== "plans") {
+  if (benchPlans) {
+    console.log(table.toString());
+    console.log(`node ${process.version}, ${runs} runs per case after one warm-up; wall time is the whole process, as the command line runs it.`);
+  }
+  const load = benchLoad ? await loadGeneratorBench(scratch) : { rows: [], failed: 0 };
+  if (benchLoad) {
     const loadTable = new Table({ head: ["load generator vs loopback server (separate process, no injected delay)", "measured", "target", "result"], style: { head: [], border: [] } });
     loadTable.push(...load.rows);
     console.log(loadTable.toString());

@@ -134,8 +134,9 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   // Warm-up requests open connections and compile the client's code; they are sent (ramped like the run,
   // and counted by the gateway's token limits), then left out of the results.
   if (args.warmup > 0) {
-    const warm = summarize(await runLoad(openai, target, { ...args, requests: args.warmup, durationSeconds: undefined })).all;
-    io.out(`warm-up: ${warm.requests} requests, ${warm.requests - warm.ok} failed, ${(warm.throttledRate * warm.requests).toFixed(0)} answered 429 (left out of the results)\n`);
+    const warm = (await runLoad(openai, target, { ...args, requests: args.warmup, durationSeconds: undefined })).results;
+    const failed = warm.filter((r) => r.status < 200 || r.status >= 300);
+    io.out(`warm-up: ${warm.length} requests, ${failed.length} failed, ${failed.filter((r) => r.status === 429).length} answered 429 (left out of the results)\n`);
   }
   const total = args.requests ?? Math.round((args.durationSeconds ?? 0) * (args.mode.kind === "open" ? args.mode.rps : 10));
   const bar = io.progress ? new SingleBar({ format: "{bar} {value}/{total} requests | {rps} RPS | {errors} errors", stream: process.stderr, hideCursor: true }) : undefined;

@@ -85,7 +85,7 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
     for (let i = 0; i < attempts && (i < minRequests || live.some((s) => !seen.has(s))); i++) {
       const r = isEmbeddings ? await embed(openai, endpoint) : await timedRequest(openai, target, { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false }, { attempts: 1, baseMs: 0, maxWaitMs: 0 }, () => performance.now(), 0);
       if (r.status === 200) answered++;
-      if (r.status !== 200) failures.push(`status ${r.status}${r.error ? ` (${r.error})` : ""}`);
+      else failures.push(`status ${r.status}${r.error ? ` (${r.error})` : ""}`);
       if (r.slot) seen.set(r.slot, { status: r.status, usage: (isEmbeddings || (r.completionTokens ?? 0) > 0) && (r.promptTokens ?? 0) > 0 });
       else if (r.status === 200) failures.push("no x-genai-slot header");
       if (failures.length > 0) break;

@@ -3,7 +3,8 @@
 // element or expression it does not model, so a policy change it cannot follow breaks this test.
 import { describe, expect, it } from "vitest";
 import { XMLParser } from "fast-xml-parser";
-import { apiPolicy, BACKEND_API_VERSION, ENDPOINT_OF_REQUEST, type ApiPolicySpec } from "../components/gateway/apiPolicy";
+import { apiPolicy, ENDPOINT_OF_REQUEST, type ApiPolicySpec } from "../components/gateway/apiPolicy";
+import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 import { poolSpecs, type PoolSpec, type TargetRef } from "../components/gateway/backends";
 import { renderPolicy } from "../components/gateway/policyXml";
 import { endpointRoutes } from "../components/gateway/routes";
@@ -225,7 +226,7 @@ describe("client requests through the gateway policy", () => {
   it("sends the backend (pinned to its deployment) only the operation's path; a v1 call gets an API version, an Azure OpenAI call keeps its own", () => {
     const xml = xmlOf();
     expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1, query: { "api-version": "2025-04-01-preview" } }, world())).toMatchObject({ path: "/chat/completions", query: { "api-version": "2025-04-01-preview" } });
-    expect(run(xml, { shape: "v1", operation: "embeddings", endpoint: "embeddings", callerApp: CALLER, draw: 1 }, world())).toMatchObject({ path: "/embeddings", query: { "api-version": BACKEND_API_VERSION } });
+    expect(run(xml, { shape: "v1", operation: "embeddings", endpoint: "embeddings", callerApp: CALLER, draw: 1 }, world())).toMatchObject({ path: "/embeddings", query: { "api-version": DATA_PLANE_API_VERSION } });
   });
 
   it("keeps the weights over every draw: 90 of 100 calls to blue", () => {

@@ -43,12 +43,6 @@ export function operationTemplates(): { id: string; urlTemplate: string; shape: 
   ]);
 }
 
-/**
- * The data-plane API version the gateway sends when a v1-shaped call (which carries none) goes to a
- * backend pinned to a deployment (`.../openai/deployments/<name>`): from the dated table.
- */
-export const BACKEND_API_VERSION = DATA_PLANE_API_VERSION;
-
 /** Entra ID's resource for Azure OpenAI data-plane tokens. */
 export const COGNITIVE_SERVICES_RESOURCE = "https://cognitiveservices.azure.com";
 
@@ -181,7 +175,7 @@ function backendPath(): PolicyNode[] {
         then: [rewriteUri(`/${op.path}`)],
       })),
     ),
-    setQueryParameter("api-version", "skip", BACKEND_API_VERSION),
+    setQueryParameter("api-version", "skip", DATA_PLANE_API_VERSION),
   ];
 }
 
