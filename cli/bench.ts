@@ -1,6 +1,7 @@
 // `npm run bench [-- --runs N] [--only plans|load]`: median whole-process wall time and peak memory of
-// the offline plan (dev, prod, a generated 10 regions x 10 endpoints config) and of the type check, and
-// the load generator against the loopback server (rate, late starts, added TTFT), against targets.
+// the offline plan (dev, prod, a generated 10 regions x 10 endpoints config) and of the type check, the
+// policy pack's cost per resource on the planned exports, and the load generator against the loopback
+// server (rate, late starts, added TTFT), against targets.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,37 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { largePolicyConfig, largeStackFile } from "./largeConfig";
+import { readPolicyConfig } from "./check";
+import { checkpointResources, evaluatePolicies } from "./policyRunner";
+import { policies } from "../policies/rules";
+
+/**
+ * The policy pack's cost per resource, in process (start-up excluded: it is the plan's and the same for
+ * every export): the median of CHECK.runs evaluations of each planned export after CHECK.warmup. The
+ * targets are what the pack cost per resource before its rules read effective gateway policies, Pod
+ * Security controls, NetworkPolicies and Helm values (44 rules; measured on the 2-core machine on
+ * 2026-12-05 with this benchmark: prod 196.5 µs, large 204.8 µs per resource). It may not get slower.
+ */
+const CHECK = { runs: 30, warmup: 5, targetMicroseconds: { prod: 196.5, large: 204.8 } } as const;
+
+async function checkBench(scratch: string): Promise<{ rows: string[][]; failed: number }> {
+  const rows: string[][] = [];
+  for (const stack of ["prod", "large"] as const) {
+    const dir = join(scratch, stack);
+    const resources = checkpointResources(JSON.parse(readFileSync(join(dir, "stack.json"), "utf8")), stack);
+    const config = readPolicyConfig(join(dir, "policy-config.json"));
+    const times: number[] = [];
+    for (let i = 0; i < CHECK.warmup + CHECK.runs; i++) {
+      const start = process.hrtime.bigint();
+      await evaluatePolicies(resources, policies, config);
+      if (i >= CHECK.warmup) times.push(Number(process.hrtime.bigint() - start) / 1e3);
+    }
+    const perResource = median(times) / resources.length;
+    const target = CHECK.targetMicroseconds[stack];
+    rows.push([`policy pack on the ${stack} export (${resources.length} resources)`, `${(median(times) / 1000).toFixed(1)} ms, ${perResource.toFixed(1)} µs per resource`, `<= ${target} µs per resource`, perResource <= target * 1.1 ? "ok" : "OVER"]);
+  }
+  return { rows, failed: rows.filter((r) => r[3] !== "ok").length };
+}
 
 /** Open-loop rate, requests and runs of the load generator's benchmark, and its targets (issue: the instrument must not be the bottleneck). */
 const LOAD = { rps: 300, requests: 3000, warmup: 300, runs: 5, lateShare: 0.01, ttftP50Ms: 2, ttftP99Ms: 10 } as const;
@@ -126,6 +158,13 @@ async function main(): Promise<void> {
     console.log(table.toString());
     console.log(`node ${process.version}, ${runs} runs per case after one warm-up; wall time is the whole process, as the command line runs it.`);
   }
+  const pack = benchPlans ? await checkBench(scratch) : { rows: [], failed: 0 };
+  if (benchPlans) {
+    const packTable = new Table({ head: ["policy pack (npm run check's evaluation, in process)", "median", "target", "result"], style: { head: [], border: [] } });
+    packTable.push(...pack.rows);
+    console.log(packTable.toString());
+    console.log(`${CHECK.runs} evaluations per export after ${CHECK.warmup} warm-up runs; the target allows 10% for the machine's noise.`);
+  }
   const load = benchLoad ? await loadGeneratorBench(scratch) : { rows: [], failed: 0 };
   if (benchLoad) {
     const loadTable = new Table({ head: ["load generator vs loopback server (separate process, no injected delay)", "measured", "target", "result"], style: { head: [], border: [] } });
@@ -133,7 +172,7 @@ async function main(): Promise<void> {
     console.log(loadTable.toString());
     console.log(`npm run loadtest, ${LOAD.runs} runs (median, range): ${LOAD.requests} streaming requests of 16 tokens at ${LOAD.rps} req/s open loop after ${LOAD.warmup} warm-up requests; TTFT here is what the client and the loopback server add.`);
   }
-  process.exitCode = failed + load.failed > 0 ? 1 : 0;
+  process.exitCode = failed + pack.failed + load.failed > 0 ? 1 : 0;
 }
 
 main().catch((error: unknown) => {

@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import type { Policy } from "@pulumi/policy";
 import { CHECKLIST, type ChecklistItem } from "../policies/checklist";
 import { policies } from "../policies/rules";
+import { controlsOf } from "../policies/lib";
 
 export const README_START = "<!-- checklist-coverage:start (npm run checklist) -->";
 export const README_END = "<!-- checklist-coverage:end -->";
@@ -39,6 +40,20 @@ export function coverageTable(rows: readonly Coverage[] = coverage()): string {
   ].join("\n");
 }
 
+/** Every rule with the standard controls its metadata names (after the checklist items in `framework.reference`). */
+export function controlsTable(rules: readonly Policy[] = policies): string {
+  return [
+    "| rule | severity | standard controls it implements |",
+    "|---|---|---|",
+    ...[...rules].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((p) => `| \`${p.name}\` | ${p.severity ?? "medium"} | ${cell(controlsOf(p.framework?.reference).join("; ") || "—")} |`),
+  ].join("\n");
+}
+
+/** The README's generated block: coverage by checklist item, then the rules' standard controls. */
+export function readmeBlock(): string {
+  return `${coverageTable()}\n\nThe standard controls each rule implements (PSS: Kubernetes Pod Security Standards; MCSB: Microsoft cloud security benchmark; Azure Policy: a built-in definition's display name; Checkov: a check id):\n\n${controlsTable()}`;
+}
+
 export function checklistDocument(rows: readonly Coverage[] = coverage()): string {
   return [
     "# The production checklist",
@@ -57,11 +72,17 @@ export function checklistDocument(rows: readonly Coverage[] = coverage()): strin
     "",
     coverageTable(rows),
     "",
+    "## Standard controls",
+    "",
+    "PSS: Kubernetes Pod Security Standards; MCSB: Microsoft cloud security benchmark; Azure Policy: a built-in definition's display name; Checkov: a check id.",
+    "",
+    controlsTable(),
+    "",
   ].join("\n");
 }
 
 /** The README with its coverage section replaced. */
-export function withCoverage(readme: string, table: string = coverageTable()): string {
+export function withCoverage(readme: string, table: string = readmeBlock()): string {
   const start = readme.indexOf(README_START);
   const end = readme.indexOf(README_END);
   if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} ... ${README_END} section`);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { PTU_DEPLOYMENT_TYPES, PTU_MODELS, isPtuType, ptuIncrement, sizePtu } from "../components/openai";
 import { KEY_AUTH_EXCEPTION } from "../components/cache";
 import { composeName } from "../components/core/naming";
+import { GATEWAY_API_IDS } from "../components/gateway/apiPolicy";
 import { namingContext, plannedDeployments, type PlatformConfig } from "../stacks/config";
 
 type Level = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -46,6 +47,14 @@ export function policyFacts(config: PlatformConfig): Record<string, Record<strin
     },
     // Logging prompts and completions is the stack's explicit opt-in: reported, as advisory, not refused.
     ...(config.gateway?.logBodies ? { "observability-apim-diagnostics-no-bodies": { enforcementLevel: "advisory" as const, logBodies: true } } : {}),
+    // The keyed API exists only for teams that opted in to subscription keys: only it may rely on them.
+    ...Object.fromEntries(["security-apim-caller-authenticated", "security-apim-api-hardened"].map((rule) => [rule, { keyedApis: Object.values(config.gateway?.teams ?? {}).some((t) => t.subscriptionKeys) ? [GATEWAY_API_IDS["subscription-key"]] : [] }])),
+    // A public prod gateway is the stack's explicit opt-out: reported, as advisory, on every run.
+    ...(config.gateway?.allowPublicAccess ? { "security-apim-gateway-private": { enforcementLevel: "advisory" as const, publicAccessAccepted: true } } : {}),
+    // The only address range a NetworkPolicy may admit: the gateway's subnet (to the model servers).
+    "security-k8s-network-policy": { allowedCidrs: config.network?.subnets ? [config.network.subnets.gateway] : [] },
+    // Plain http from the gateway only to the self-hosted servers' internal load balancers (the nodes' subnet).
+    "security-apim-backend-tls": { httpCidrs: config.network?.subnets ? [config.network.subnets.aksNodes] : [] },
     "lifecycle-endpoint-live-slot": {
       endpoints: Object.fromEntries(Object.entries(config.models).map(([name, e]) => [name, Object.fromEntries(Object.entries(e.slots).filter(([, s]) => s).map(([slot, s]) => [slot, s!.weight]))])),
     },

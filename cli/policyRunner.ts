@@ -119,14 +119,20 @@ function propsOf(r: CheckpointResource, view: "inputs" | "outputs" = "inputs"): 
 }
 
 function nameOf(urn: string): string {
-  return urn.split("::").pop() ?? urn;
+  return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
 function optionsOf(r: CheckpointResource): PolicyResourceOptions {
   return { protect: r.protect === true, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], ...(r.parent ? { parent: r.parent } : {}) };
 }
 
-class NotApplicable extends Error {}
+/**
+ * A rule's "does not apply here", thrown for every resource of another type (most calls of most rules):
+ * not an Error, so it captures no stack trace, which would cost more than the rule itself.
+ */
+class NotApplicable {
+  constructor(readonly message?: string) {}
+}
 const notApplicable = (reason?: string): never => {
   throw new NotApplicable(reason);
 };
@@ -225,33 +231,45 @@ export async function evaluatePolicies(
   // As the policy server does: a rule that needs a value unknown until the update is reported, advisory.
   const reportUnknown = (policy: Policy, urn: string | undefined, error: Error) => record(policy, "advisory", `can't run during preview: ${error.message}`, urn);
 
+  // Each resource's validation args are built once and handed to every resource rule in turn (only
+  // getConfig is the rule's own); rules run one after another, so they never see another's config.
+  let getConfig = <T extends object>(): T => ({}) as T;
+  const resourceArgs = analyzed.map((r) => ({
+    urn: r.urn,
+    args: {
+      type: r.type,
+      props: propsOf(r),
+      urn: r.urn,
+      name: nameOf(r.urn),
+      opts: optionsOf(r),
+      stackTags,
+      isType: (c) => isTypeOf(r.type, c),
+      asType: (c) => (isTypeOf(r.type, c) ? (propsOf(r) as never) : undefined),
+      getConfig: <T extends object>() => getConfig<T>(),
+      notApplicable,
+    } satisfies ResourceValidationArgs,
+  }));
+
   for (const policy of policies) {
     const enforcementLevel = levelOf(policy, config, packLevel);
     if (enforcementLevel === "disabled") continue;
     const report = (message: string, urn?: string) => record(policy, enforcementLevel, message, urn);
-    const getConfig = <T extends object>() => settingsOf(policy, config) as T;
+    getConfig = <T extends object>() => settingsOf(policy, config) as T;
     const validateResource = (policy as ResourceValidationPolicy).validateResource;
     const validateStack = (policy as StackValidationPolicy).validateStack;
     if (validateResource) {
       const validations = Array.isArray(validateResource) ? validateResource : [validateResource];
-      for (const r of analyzed) {
-        const args: ResourceValidationArgs = {
-          type: r.type,
-          props: propsOf(r),
-          urn: r.urn,
-          name: nameOf(r.urn),
-          opts: optionsOf(r),
-          stackTags,
-          isType: (c) => isTypeOf(r.type, c),
-          asType: (c) => (isTypeOf(r.type, c) ? (propsOf(r) as never) : undefined),
-          getConfig,
-          notApplicable,
-        };
+      let current = "";
+      const reportOnCurrent = (message: string, urn?: string) => report(message, urn ?? current);
+      for (const { urn, args } of resourceArgs) {
+        current = urn;
         for (const validation of validations) {
           try {
-            await validation(args, (message, urn) => report(message, urn ?? r.urn));
+            // Most rules are synchronous: await only what returns a promise.
+            const pending = validation(args, reportOnCurrent);
+            if (pending instanceof Promise) await pending;
           } catch (error) {
-            if (error instanceof UnknownValueError) reportUnknown(policy, r.urn, error);
+            if (error instanceof UnknownValueError) reportUnknown(policy, urn, error);
             else if (!(error instanceof NotApplicable)) throw error;
           }
         }

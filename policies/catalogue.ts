@@ -129,30 +129,30 @@ const TYPE_CATALOGUE = {
     stateful: true,
     // GatewayLlmLogs: token counts per call; message bodies only when logging them is opted in.
     diagnostics: { logs: ["GatewayLogs", "GatewayLlmLogs"], groups: {}, metrics: true },
-    rules: ["security-apim-tls-hardened"],
+    rules: ["security-apim-tls-hardened", "security-apim-gateway-private"],
   },
-  "azure-native:apimanagement:Api": { what: "the gateway's model API", arm: "Microsoft.ApiManagement/service/apis", taggable: false, stateful: false, rules: [] },
+  "azure-native:apimanagement:Api": { what: "the gateway's model API", arm: "Microsoft.ApiManagement/service/apis", taggable: false, stateful: false, rules: ["security-apim-api-hardened"] },
   "azure-native:apimanagement:ApiOperation": { what: "an operation of the model API", arm: "Microsoft.ApiManagement/service/apis/operations", taggable: false, stateful: false, rules: [] },
   "azure-native:apimanagement:ApiPolicy": {
     what: "the model API's policy document",
     arm: "Microsoft.ApiManagement/service/apis/policies",
     taggable: false,
     stateful: false,
-    rules: ["security-apim-backend-managed-identity", "capacity-apim-api-token-limit", "reliability-apim-api-retry", "data-apim-semantic-cache-bounded"],
+    rules: ["security-apim-caller-authenticated", "security-apim-backend-managed-identity", "capacity-apim-api-token-limit", "observability-apim-token-metrics", "reliability-apim-api-retry", "reliability-apim-backend-failover", "data-apim-semantic-cache-bounded"],
   },
   "azure-native:apimanagement:ApiOperationPolicy": {
     what: "an operation's policy document (the semantic cache on chat completions)",
     arm: "Microsoft.ApiManagement/service/apis/operations/policies",
     taggable: false,
     stateful: false,
-    rules: ["data-apim-semantic-cache-bounded"],
+    rules: ["data-apim-semantic-cache-bounded", "security-apim-caller-authenticated", "security-apim-backend-managed-identity", "capacity-apim-api-token-limit", "observability-apim-token-metrics", "reliability-apim-backend-failover"],
   },
   "azure-native:apimanagement:ProductApi": { what: "a team's product admitted to the keyed model API", arm: "Microsoft.ApiManagement/service/products/apis", taggable: false, stateful: false, rules: [] },
-  "azure-native:apimanagement:Subscription": { what: "a team's subscription keys (only where the team opts in)", arm: "Microsoft.ApiManagement/service/subscriptions", taggable: false, stateful: false, rules: [] },
-  "azure-native:apimanagement:Backend": { what: "a backend (one target) or a pool (one slot)", arm: "Microsoft.ApiManagement/service/backends", taggable: false, stateful: false, rules: ["reliability-apim-backend-circuit-breaker"] },
+  "azure-native:apimanagement:Subscription": { what: "a team's subscription keys (only where the team opts in)", arm: "Microsoft.ApiManagement/service/subscriptions", taggable: false, stateful: false, rules: ["security-apim-subscription-scoped"] },
+  "azure-native:apimanagement:Backend": { what: "a backend (one target) or a pool (one slot)", arm: "Microsoft.ApiManagement/service/backends", taggable: false, stateful: false, rules: ["reliability-apim-backend-circuit-breaker", "security-apim-backend-tls"] },
   "azure-native:apimanagement:Diagnostic": { what: "the gateway's diagnostic (token metrics, logs)", arm: "Microsoft.ApiManagement/service/diagnostics", taggable: false, stateful: false, rules: ["observability-apim-diagnostics-no-bodies"] },
   "azure-native:apimanagement:Logger": { what: "the gateway's Application Insights logger", arm: "Microsoft.ApiManagement/service/loggers", taggable: false, stateful: false, rules: [] },
-  "azure-native:apimanagement:NamedValue": { what: "a named value of the gateway", arm: "Microsoft.ApiManagement/service/namedValues", taggable: false, stateful: false, rules: [] },
+  "azure-native:apimanagement:NamedValue": { what: "a named value of the gateway", arm: "Microsoft.ApiManagement/service/namedValues", taggable: false, stateful: false, rules: ["security-apim-named-value-secret"] },
   "azure-native:apimanagement:Product": { what: "a product (one consuming team)", arm: "Microsoft.ApiManagement/service/products", taggable: false, stateful: false, rules: [] },
   "azure-native:apimanagement:Cache": { what: "the gateway's external cache (Azure Managed Redis)", arm: "Microsoft.ApiManagement/service/caches", taggable: false, stateful: false, rules: [] },
   "azure-native:monitor:ActionGroup": { what: "who the alerts reach (e-mail, webhook)", arm: "Microsoft.Insights/actionGroups", taggable: true, stateful: false, rules: [] },
@@ -165,11 +165,11 @@ const TYPE_CATALOGUE = {
     taggable: true,
     stateful: true,
     diagnostics: { logs: ["kube-apiserver", "kube-audit-admin"], groups: { audit: ["kube-audit", "kube-audit-admin"] }, metrics: true },
-    rules: ["security-aks-hardened"],
+    rules: ["security-aks-hardened", "reliability-aks-standard-tier"],
   },
-  "azure-native:containerservice:AgentPool": { what: "a GPU node pool, or the general pool, of the cluster", arm: "Microsoft.ContainerService/managedClusters/agentPools", taggable: true, stateful: false, rules: [] },
+  "azure-native:containerservice:AgentPool": { what: "a GPU node pool, or the general pool, of the cluster", arm: "Microsoft.ContainerService/managedClusters/agentPools", taggable: true, stateful: false, rules: ["security-aks-node-pool-hardened"] },
   "azure-native:containerservice:MaintenanceConfiguration": { what: "the cluster's auto-upgrade window", arm: "Microsoft.ContainerService/managedClusters/maintenanceConfigurations", taggable: false, stateful: false, rules: [] },
-  "kubernetes:core/v1:Namespace": { what: "a model slot's namespace", taggable: false, stateful: false, rules: [] },
+  "kubernetes:core/v1:Namespace": { what: "a model slot's namespace, or the monitoring namespace", taggable: false, stateful: false, rules: ["security-k8s-namespace-pod-security", "security-k8s-network-policy"] },
   "kubernetes:core/v1:ServiceAccount": { what: "a model slot's service account (workload identity)", taggable: false, stateful: false, rules: [] },
   "kubernetes:core/v1:Secret": { what: "the Hugging Face token of a model slot; Grafana's admin password; Alertmanager's webhook", taggable: false, stateful: false, rules: [] },
   "kubernetes:storage.k8s.io/v1:StorageClass": { what: "zone-redundant disks (kept on delete) for Prometheus' metric history", taggable: false, stateful: false, rules: [] },
@@ -178,7 +178,7 @@ const TYPE_CATALOGUE = {
     what: "kube-prometheus-stack: Prometheus (its volume holds the metric history), Alertmanager, Grafana",
     taggable: false,
     stateful: true,
-    rules: ["security-k8s-helm-chart-pinned"],
+    rules: ["security-k8s-helm-chart-pinned", "security-k8s-helm-values-hardened"],
   },
   "kubernetes:monitoring.coreos.com/v1:PodMonitor": { what: "what Prometheus scrapes of a model slot, with the slot's labels", taggable: false, stateful: false, rules: ["observability-vllm-slot-monitored"] },
   "kubernetes:monitoring.coreos.com/v1:PrometheusRule": { what: "the recording rules and SLO alerts of the model slots", taggable: false, stateful: false, rules: ["observability-vllm-slot-monitored"] },
@@ -187,10 +187,13 @@ const TYPE_CATALOGUE = {
     what: "a model target's vLLM servers (a model cache per pod)",
     taggable: false,
     stateful: false,
-    rules: ["lifecycle-endpoint-live-slot", "observability-vllm-slot-monitored", "security-k8s-image-pinned", "security-k8s-no-privilege", "reliability-k8s-gpu-workload", "reliability-k8s-replicas-and-pdb"],
+    rules: ["lifecycle-endpoint-live-slot", "observability-vllm-slot-monitored", "security-k8s-image-pinned", "security-k8s-pod-security", "security-k8s-workload-hardened", "reliability-k8s-gpu-workload", "reliability-k8s-replicas-and-pdb"],
   },
-  "kubernetes:apps/v1:DaemonSet": { what: "the NVIDIA device plugin", taggable: false, stateful: false, rules: ["security-k8s-image-pinned", "security-k8s-no-privilege"] },
-  "kubernetes:networking.k8s.io/v1:NetworkPolicy": { what: "who may reach a model target (the gateway subnet, the metrics scraper), and the monitoring stack", taggable: false, stateful: false, rules: [] },
+  "kubernetes:apps/v1:DaemonSet": { what: "the NVIDIA device plugin", taggable: false, stateful: false, rules: ["security-k8s-image-pinned", "security-k8s-pod-security", "security-k8s-workload-hardened"] },
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy": { what: "each namespace's default deny, and who may reach a model target (the gateway subnet, the metrics scraper) and the monitoring stack", taggable: false, stateful: false, rules: ["security-k8s-network-policy"] },
+  // Not created by the platform: classified so that a change adding a binding meets its rule, not only this catalogue.
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": { what: "a cluster-wide role binding (the platform creates none)", taggable: false, stateful: false, rules: ["security-k8s-no-cluster-admin-binding"] },
+  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": { what: "a namespaced role binding (the platform creates none)", taggable: false, stateful: false, rules: ["security-k8s-no-cluster-admin-binding"] },
   "kubernetes:policy/v1:PodDisruptionBudget": { what: "a model target's disruption budget", taggable: false, stateful: false, rules: ["reliability-k8s-replicas-and-pdb"] },
   "kubernetes:keda.sh/v1alpha1:ScaledObject": { what: "a model target's queue-depth autoscaler (KEDA)", taggable: false, stateful: false, rules: [] },
 } as const satisfies Record<string, TypeEntry>;
@@ -205,8 +208,13 @@ export const CLASSIFIED_PACKAGES = ["azure-native:", "kubernetes:"] as const;
  * `pulumi package add azure-native <module> <version>` generates) is `azure-native:cognitiveservices:Account`.
  */
 export function baseType(type: string): string {
-  return type.startsWith("azure-native:") ? type.replace(/^(azure-native:[^:/]+)\/[^:]+:/, "$1:") : type;
+  if (!type.startsWith("azure-native:")) return type;
+  let base = baseTypes.get(type);
+  if (base === undefined) baseTypes.set(type, (base = type.replace(/^(azure-native:[^:/]+)\/[^:]+:/, "$1:")));
+  return base;
 }
+/** Every rule asks for every resource's base type: each token is normalised once. */
+const baseTypes = new Map<string, string>();
 
 /** The catalogue entry of a type (versioned or not), if it is classified. */
 export function entryOf(type: string): TypeEntry | undefined {

@@ -6,6 +6,7 @@ import type {
   ReportViolation,
   ResourceValidationArgs,
 } from "@pulumi/policy";
+import * as ipaddr from "ipaddr.js";
 import { CATALOGUE, baseType, typesWhere } from "./catalogue";
 
 export { baseType } from "./catalogue";
@@ -66,14 +67,26 @@ export const PRIVATE_ONLY_TYPES: ReadonlySet<string> = typesWhere((e) => e.priva
 export const PTU_SKUS: ReadonlySet<string> = new Set(["ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"]);
 export const PAYGO_SKUS: ReadonlySet<string> = new Set(["Standard", "GlobalStandard", "DataZoneStandard"]);
 
-/** The reference every rule carries: which item of CHECKLIST.md it enforces. */
-export function checklist(...items: number[]): PolicyComplianceFramework {
+/**
+ * The reference every rule carries: which items of CHECKLIST.md it enforces (`checklist(4, 14)`), and
+ * with `checklist([4, 14], [...controls])` the standard controls it implements (a Pod Security
+ * Standards control, a Microsoft cloud security benchmark control, an Azure Policy built-in, a Checkov
+ * check), written after the items: `#4, #14 | PSS restricted: Seccomp; Checkov CKV_K8S_31`.
+ */
+export function checklist(...args: number[] | [readonly number[], readonly string[]]): PolicyComplianceFramework {
+  const [items, controls] = Array.isArray(args[0]) ? (args as [readonly number[], readonly string[]]) : [args as number[], []];
   return {
     name: "genai-platform production checklist",
     version: "1",
-    reference: items.map((i) => `#${i}`).join(", "),
+    reference: [items.map((i) => `#${i}`).join(", "), ...(controls.length > 0 ? [controls.join("; ")] : [])].join(" | "),
     specification: "policies/CHECKLIST.md",
   };
+}
+
+/** The standard controls a rule's framework reference names (after the checklist items). */
+export function controlsOf(reference: string | undefined): string[] {
+  const [, controls] = (reference ?? "").split(" | ");
+  return controls ? controls.split("; ") : [];
 }
 
 /** Runs `check` on resources of `type` and reports every other type as not applicable. */
@@ -280,19 +293,78 @@ export function describe(resource: { name: string; type: string }): string {
   return `${resource.name} (${resource.type})`;
 }
 
-/** Workload kinds whose pod template rules read (StatefulSet, DaemonSet, Deployment). */
-export const WORKLOAD_TYPES: ReadonlySet<string> = new Set(["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:Deployment"]);
+/** Workload kinds whose pod template rules read: every kind that renders pods (a Job's, a CronJob's included). */
+export const WORKLOAD_TYPES: ReadonlySet<string> = new Set([
+  "kubernetes:apps/v1:StatefulSet",
+  "kubernetes:apps/v1:DaemonSet",
+  "kubernetes:apps/v1:Deployment",
+  "kubernetes:apps/v1:ReplicaSet",
+  "kubernetes:batch/v1:Job",
+  "kubernetes:batch/v1:CronJob",
+  "kubernetes:core/v1:Pod",
+]);
 
-/** The pod spec of a workload's template, and its containers (init containers included). */
-export function podOf(props: Record<string, any>): { spec: Record<string, any>; containers: Record<string, any>[] } {
-  const spec = props.spec?.template?.spec ?? {};
-  return { spec, containers: [...(spec.initContainers ?? []), ...(spec.containers ?? [])] };
+/** Workload kinds that run a long-lived server (a Job or CronJob runs to completion). */
+export const SERVER_TYPES: ReadonlySet<string> = new Set(["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:ReplicaSet", "kubernetes:apps/v1:DaemonSet"]);
+
+/** The pod template of a workload of any kind: its metadata and spec (a CronJob's sits one level deeper, a Pod is its own). */
+export function podTemplateOf(type: string, props: Record<string, any>): { metadata: Record<string, any>; spec: Record<string, any> } {
+  const kind = baseType(type);
+  if (kind === "kubernetes:core/v1:Pod") return { metadata: props.metadata ?? {}, spec: props.spec ?? {} };
+  const template = kind === "kubernetes:batch/v1:CronJob" ? props.spec?.jobTemplate?.spec?.template : props.spec?.template;
+  return { metadata: template?.metadata ?? {}, spec: template?.spec ?? {} };
+}
+
+/** The pod spec of a workload's template, and its containers (init and ephemeral containers included). */
+export function podOf(props: Record<string, any>, type = "kubernetes:apps/v1:Deployment"): { spec: Record<string, any>; containers: Record<string, any>[]; metadata: Record<string, any> } {
+  const { metadata, spec } = podTemplateOf(type, props);
+  return { spec, metadata, containers: [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])] };
 }
 
 /** A resource rule on Kubernetes workloads: `check` sees the pod spec and the containers. */
-export function forWorkloads(check: (pod: ReturnType<typeof podOf>, report: (message: string) => void) => void) {
+export function forWorkloads(check: (pod: ReturnType<typeof podOf>, report: (message: string) => void, args: ResourceValidationArgs) => void) {
   return (args: ResourceValidationArgs, report: ReportViolation): void => {
     if (!WORKLOAD_TYPES.has(baseType(args.type))) args.notApplicable("applies only to Kubernetes workloads");
-    check(podOf(args.props), (message) => report(message));
+    check(podOf(args.props, args.type), (message) => report(message), args);
   };
+}
+
+/** The namespace and name of a Kubernetes object, as `namespace/name` (the key of the exception tables). */
+export function k8sKey(props: Record<string, any>): string {
+  return `${props.metadata?.namespace ?? "default"}/${props.metadata?.name ?? "?"}`;
+}
+
+/** Whether a Kubernetes label selector (matchLabels, matchExpressions) selects `labels`; an empty selector selects everything. */
+export function selects(selector: Record<string, any> | undefined, labels: Readonly<Record<string, string>>): boolean {
+  if (!selector) return false;
+  const matchLabels: Record<string, string> = selector.matchLabels ?? {};
+  if (!Object.entries(matchLabels).every(([k, v]) => labels[k] === v)) return false;
+  return (selector.matchExpressions ?? []).every((e: { key: string; operator: string; values?: string[] }) => {
+    const value = labels[e.key];
+    switch (e.operator) {
+      case "In": return value !== undefined && (e.values ?? []).includes(value);
+      case "NotIn": return value === undefined || !(e.values ?? []).includes(value);
+      case "Exists": return value !== undefined;
+      case "DoesNotExist": return value === undefined;
+      default: return false;
+    }
+  });
+}
+
+/** Whether the range `cidr` (or a single address) lies inside one of `allowed`; false for anything unparsable. */
+export function withinCidrs(cidr: string, allowed: readonly string[]): boolean {
+  let inner: [ipaddr.IPv4 | ipaddr.IPv6, number];
+  try {
+    inner = cidr.includes("/") ? ipaddr.parseCIDR(cidr) : [ipaddr.parse(cidr), ipaddr.parse(cidr).kind() === "ipv4" ? 32 : 128];
+  } catch {
+    return false;
+  }
+  return allowed.some((a) => {
+    try {
+      const outer = ipaddr.parseCIDR(a);
+      return outer[0].kind() === inner[0].kind() && inner[1] >= outer[1] && inner[0].match(outer);
+    } catch {
+      return false;
+    }
+  });
 }

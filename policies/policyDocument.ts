@@ -23,8 +23,23 @@ function toElement(raw: Raw): PolicyElement | undefined {
   return { tag, attributes: raw[":@"] ?? {}, children };
 }
 
+type ReadDocument = { sections: Record<PolicySection, readonly PolicyElement[]> } | { problem: string };
+
+/** Documents already read: several rules read each policy of a stack (the parsed model is never mutated). */
+const readDocuments = new Map<string, ReadDocument>();
+const READ_CACHE_SIZE = 64;
+
 /** The document's sections, or a reason it cannot be read. */
-export function readPolicyDocument(xml: string): { sections: Record<PolicySection, readonly PolicyElement[]> } | { problem: string } {
+export function readPolicyDocument(xml: string): ReadDocument {
+  let read = readDocuments.get(xml);
+  if (!read) {
+    if (readDocuments.size >= READ_CACHE_SIZE) readDocuments.delete(readDocuments.keys().next().value!);
+    readDocuments.set(xml, (read = parsePolicyDocument(xml)));
+  }
+  return read;
+}
+
+function parsePolicyDocument(xml: string): ReadDocument {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) return { problem: `the policy is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})` };
   const root = (parser.parse(xml) as Raw[]).flatMap((r) => toElement(r) ?? []).find((e) => e.tag === "policies");

@@ -57,6 +57,8 @@ export const gatewaySchema = z.strictObject({
   maxTripDuration: z.string().regex(TRIP, "an ISO 8601 duration from PT1S to PT1H, such as PT30S or PT1M").default(DEFAULT_MAX_TRIP),
   /** Log request and response bodies (prompts and completions): an explicit opt-in the policy pack reports. */
   logBodies: z.boolean().default(false),
+  /** Let a prod gateway answer on the internet (a tier without VNet injection): an explicit opt-out the policy pack reports. */
+  allowPublicAccess: z.boolean().default(false),
   semanticCache: semanticCache.optional(),
 });
 
@@ -78,8 +80,9 @@ export function gatewayIssues(config: StackView): { path: string; message: strin
   const gateway = config.gateway;
   if (!gateway) return config.environment === "prod" ? [{ path: "gateway", message: "prod serves its models through the gateway: configure gateway (sku, publisher, tenantId, audiences, teams)" }] : [];
   const issues: { path: string; message: string }[] = [];
-  const tier = tierProblem(gateway.sku, config.environment, Boolean(config.network));
+  const tier = tierProblem(gateway.sku, config.environment, Boolean(config.network), gateway.allowPublicAccess);
   if (tier) issues.push({ path: "gateway.sku", message: tier });
+  if (gateway.allowPublicAccess && config.environment !== "prod") issues.push({ path: "gateway.allowPublicAccess", message: "only prod's gateway is kept off the internet; remove the key in dev" });
   const endpoints = Object.keys(config.models);
   const owner = new Map<string, string>();
   for (const [name, t] of Object.entries(gateway.teams)) {

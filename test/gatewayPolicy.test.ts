@@ -141,12 +141,15 @@ describe("gateway tiers", () => {
     ["Consumption", "dev", false, /no backend circuit breakers or token limits/],
     ["Developer", "prod", true, /no SLA and is not for production/],
     ["Standard", "prod", true, /cannot reach private backends/],
+    ["StandardV2", "prod", true, /StandardV2 answers on the internet \(no VNet injection\): prod's gateway must be inside the network; use Premium, or set gateway.allowPublicAccess: true/],
   ] as const)("refuses %s in %s (network: %s)", (sku, env, network, message) => {
     expect(tierProblem(sku, env, network)).toMatch(message);
   });
+  it("accepts a public prod gateway only when the stack says so (gateway.allowPublicAccess)", () => {
+    expect(tierProblem("StandardV2", "prod", true, true)).toBeUndefined();
+  });
   it.each([
     ["Developer", "dev", true],
-    ["StandardV2", "prod", true],
     ["Premium", "prod", true],
     ["BasicV2", "dev", false],
   ] as const)("accepts %s in %s (network: %s)", (sku, env, network) => {

@@ -108,6 +108,7 @@ export class Cluster extends pulumi.ComponentResource {
       dnsPrefix: resourceName("managedCluster", args.naming),
       sku: { name: "Base", tier: args.environment === "prod" ? "Standard" : "Free" },
       identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
+      enableRBAC: true,
       aadProfile: { managed: true, enableAzureRBAC: true },
       disableLocalAccounts: true,
       oidcIssuerProfile: { enabled: true },
@@ -222,7 +223,11 @@ export class Cluster extends pulumi.ComponentResource {
     this.registerOutputs({ clusterName: this.clusterName, oidcIssuerUrl: this.oidcIssuerUrl });
   }
 
-  /** AKS installs the NVIDIA driver, not the device plugin that advertises `nvidia.com/gpu`. */
+  /**
+   * AKS installs the NVIDIA driver, not the device plugin that advertises `nvidia.com/gpu`. It registers
+   * through a socket in the kubelet's device-plugin folder: it needs that hostPath and root (the folder
+   * is root's), its Pod Security exception; nothing else (no capabilities, no API token, read-only root).
+   */
   private devicePlugin(name: string): k8s.apps.v1.DaemonSet {
     const labels = { "app.kubernetes.io/name": "nvidia-device-plugin" };
     return new k8s.apps.v1.DaemonSet(`${name}-nvidia-device-plugin`, {
@@ -234,6 +239,8 @@ export class Cluster extends pulumi.ComponentResource {
           metadata: { labels },
           spec: {
             priorityClassName: "system-node-critical",
+            automountServiceAccountToken: false,
+            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
             nodeSelector: { "kubernetes.io/os": "linux" },
             affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: GPU_POOL_LABEL, operator: "Exists" }] }] } } },
             tolerations: [{ key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect }, { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
@@ -241,7 +248,7 @@ export class Cluster extends pulumi.ComponentResource {
               name: "nvidia-device-plugin",
               image: NVIDIA_DEVICE_PLUGIN_IMAGE,
               env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
-              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
               resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
               volumeMounts: [{ name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" }],
             }],

@@ -46,6 +46,9 @@ export function operationTemplates(): { id: string; urlTemplate: string; shape: 
 /** Entra ID's resource for Azure OpenAI data-plane tokens. */
 export const COGNITIVE_SERVICES_RESOURCE = "https://cognitiveservices.azure.com";
 
+/** The API ids of the gateway: Entra ID callers, and (for teams that opt in) subscription keys. */
+export const GATEWAY_API_IDS = { "entra-id": "openai", "subscription-key": "openai-keys" } as const;
+
 /** A slot of an endpoint as the gateway routes it: its weight and its own backend pool. */
 export interface SlotRoute {
   readonly slot: "blue" | "green";

@@ -5,7 +5,7 @@ import { resourceName, type NamingContext } from "../core/naming";
 import { grantRole } from "../identity";
 import { sendDiagnostics } from "../core/diagnostics";
 import * as random from "@pulumi/random";
-import { apiPolicy, chatCachePolicy, operationTemplates, type CachePolicySpec, type TeamRoute } from "./apiPolicy";
+import { GATEWAY_API_IDS, apiPolicy, chatCachePolicy, operationTemplates, type CachePolicySpec, type TeamRoute } from "./apiPolicy";
 import { backendId, circuitBreaker, poolSpecs, type TargetRef } from "./backends";
 import { renderPolicy } from "./policyXml";
 import { endpointRoutes, type EndpointSlots } from "./routes";
@@ -190,7 +190,7 @@ export class Gateway extends pulumi.ComponentResource {
     const endpoints = endpointRoutes(args.models);
     const keyed = args.teams.filter((t) => t.subscriptionKeys);
     const apis = (["entra-id", ...(keyed.length > 0 ? ["subscription-key" as const] : [])] as const).map((auth) => {
-      const apiName = auth === "entra-id" ? "openai" : "openai-keys";
+      const apiName = GATEWAY_API_IDS[auth];
       const api = new apimanagement.Api(`${name}-${apiName}`, {
         ...serviceArgs,
         apiId: apiName,

@@ -42,13 +42,17 @@ export const GATEWAY_TIERS: Readonly<Record<GatewaySku, TierFacts>> = {
  * Why a tier cannot carry the platform's gateway in an environment, or undefined. The gateway always
  * uses circuit breakers and token limits; a stack with a network needs the gateway inside it.
  */
-export function tierProblem(sku: GatewaySku, environment: "dev" | "prod", hasNetwork: boolean): string | undefined {
+export function tierProblem(sku: GatewaySku, environment: "dev" | "prod", hasNetwork: boolean, allowPublicAccess = false): string | undefined {
   const tier = GATEWAY_TIERS[sku];
   const allowed = (pick: (t: TierFacts) => boolean) => GATEWAY_SKUS.filter((s) => pick(GATEWAY_TIERS[s]) && (environment === "dev" || GATEWAY_TIERS[s].sla)).join(", ");
   if (!tier.circuitBreaker || !tier.tokenLimit) return `${sku} has no backend circuit breakers or token limits, which the gateway needs; use ${allowed((t) => t.circuitBreaker && t.tokenLimit)}`;
   if (environment === "prod" && !tier.sla) return `${sku} has no SLA and is not for production; use ${allowed((t) => t.circuitBreaker && t.sla)}`;
   if (hasNetwork && !tier.vnetInjection && !tier.vnetIntegration) {
     return `${sku} cannot reach private backends from the stack's network (no VNet injection or integration); use ${allowed((t) => t.vnetInjection || t.vnetIntegration)}`;
+  }
+  // Only an injected gateway (internal mode) is off the internet; the others answer on a public address.
+  if (environment === "prod" && !tier.vnetInjection && !allowPublicAccess) {
+    return `${sku} answers on the internet (no VNet injection): prod's gateway must be inside the network; use ${allowed((t) => t.vnetInjection)}, or set gateway.allowPublicAccess: true to accept a public gateway (the policy pack then reports it)`;
   }
   return undefined;
 }

@@ -1,6 +1,8 @@
 // Built-in Azure role definitions the platform assigns. Source: Microsoft Learn, "Azure built-in
-// roles" (checked 2026-05). Workloads never get Owner, Contributor, User Access Administrator or
-// Role Based Access Control Administrator: those are not in this catalogue on purpose.
+// roles" (checked 2026-05). Workloads never get a role that administers the platform's resources
+// (Owner, Contributor, the RBAC administrators, the AKS cluster-admin roles...: the policy pack's
+// security-rbac-no-broad-roles lists them): those are not in this catalogue on purpose. The deploying
+// identity's own roles (README, "Deploying for real") are granted outside the program.
 export const BUILT_IN_ROLES = {
   /** Inference only (chat, completions, embeddings) with Entra ID: what callers of Azure OpenAI get. */
   cognitiveServicesOpenAiUser: { id: "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", name: "Cognitive Services OpenAI User" },
@@ -12,8 +14,6 @@ export const BUILT_IN_ROLES = {
   monitoringReader: { id: "43d0d8ad-25c7-4714-9337-8ba259a9fe05", name: "Monitoring Reader" },
   /** The AKS control plane on its nodes' subnet only: internal load balancers with static addresses there. */
   networkContributor: { id: "4d97b98b-1d4f-4787-a291-c67834d212e7", name: "Network Contributor" },
-  /** For the deploying identity: Kubernetes objects in AKS clusters with Azure RBAC. */
-  aksRbacClusterAdmin: { id: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", name: "Azure Kubernetes Service RBAC Cluster Admin" },
   /** For the deploying identity: fetch a user kubeconfig. */
   aksClusterUser: { id: "4abbcc35-e782-43d8-92c5-2d3f1bd2253f", name: "Azure Kubernetes Service Cluster User Role" },
 } as const;

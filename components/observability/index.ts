@@ -4,6 +4,7 @@ import { RandomPassword } from "@pulumi/random";
 import { WorkloadIdentity } from "../identity";
 import type { NamingContext } from "../core/naming";
 import { KUBE_PROMETHEUS_STACK } from "./charts";
+import { denyIngressByDefault } from "../cluster/networkPolicy";
 import type { RuleGroup } from "./rules";
 
 export * from "./charts";
@@ -117,6 +118,10 @@ export class Monitoring extends pulumi.ComponentResource {
         kubeScheduler: { enabled: false },
         kubeEtcd: { enabled: false },
         kubeProxy: { enabled: false },
+        // The operator's admission webhook would be called by the API server from outside the namespace's
+        // default-deny ingress; the rules it would validate are checked by promtool before they ship.
+        // The operator's TLS goes with it: its certificate is the one the webhook's set-up job creates.
+        prometheusOperator: { admissionWebhooks: { enabled: false }, tls: { enabled: false } },
         prometheus: {
           prometheusSpec: {
             // Every monitor and rule in the cluster counts, not only those labelled with the release.
@@ -164,17 +169,19 @@ export class Monitoring extends pulumi.ComponentResource {
       },
     }, { ...k, protect: args.protect, dependsOn: [admin, storage, ...(webhook ? [webhook] : []), ...args.dependsOn] });
 
-    // Prometheus, Alertmanager and Grafana take connections from the monitoring namespace only, and
-    // Prometheus' query port from kube-system too (the AKS KEDA add-on's operator scales on it).
+    // Nothing reaches the monitoring namespace from outside but the AKS KEDA add-on's operator
+    // (kube-system), on Prometheus' query port; inside it, Prometheus scrapes and Grafana queries.
+    denyIngressByDefault(`${name}-deny-ingress`, namespace.metadata.name, labels, k);
     new k8s.networking.v1.NetworkPolicy(`${name}-ingress`, {
       metadata: { name: "monitoring-ingress", namespace: namespace.metadata.name, labels },
+      spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
+    }, k);
+    new k8s.networking.v1.NetworkPolicy(`${name}-keda-ingress`, {
+      metadata: { name: "prometheus-from-keda", namespace: namespace.metadata.name, labels },
       spec: {
-        podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["prometheus", "alertmanager", "grafana"] }] },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
         policyTypes: ["Ingress"],
-        ingress: [
-          { from: [{ podSelector: {} }] },
-          { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "TCP", port: 9090 }] },
-        ],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "TCP", port: 9090 }] }],
       },
     }, k);
 

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { WorkloadIdentity } from "../identity";
 import type { NamingContext } from "../core/naming";
 import { GPU_POOL_LABEL, GPU_TAINT } from "../cluster";
+import { denyIngressByDefault } from "../cluster/networkPolicy";
 import { SCRAPE_LABELS, SLOT_LABELS, selector } from "../observability/promql";
 import { VLLM_STABLE_METRICS } from "./vllmReleases";
 
@@ -93,6 +94,7 @@ export class ModelSlot extends pulumi.ComponentResource {
     const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
       metadata: { name: namespaceName, labels: { ...slotLabels, "pod-security.kubernetes.io/enforce": "restricted" } },
     }, k);
+    denyIngressByDefault(`${name}-deny-ingress`, namespace.metadata.name, slotLabels, k);
 
     const serviceAccountName = "vllm";
     const identity = new WorkloadIdentity(`${name}-identity`, {

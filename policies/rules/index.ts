@@ -37,7 +37,22 @@ import { securityRedisKeyAuthException } from "./security/security-redis-key-aut
 import { securityRedisPublicNetworkDisabled } from "./security/security-redis-public-network-disabled";
 import { securityRedisTlsEnforced } from "./security/security-redis-tls-enforced";
 import { securityK8sImagePinned } from "./security/security-k8s-image-pinned";
-import { securityK8sNoPrivilege } from "./security/security-k8s-no-privilege";
+import { securityK8sPodSecurity } from "./security/security-k8s-pod-security";
+import { securityK8sNamespacePodSecurity } from "./security/security-k8s-namespace-pod-security";
+import { securityK8sWorkloadHardened } from "./security/security-k8s-workload-hardened";
+import { securityK8sNetworkPolicy } from "./security/security-k8s-network-policy";
+import { securityK8sHelmValuesHardened } from "./security/security-k8s-helm-values-hardened";
+import { securityK8sNoClusterAdminBinding } from "./security/security-k8s-no-cluster-admin-binding";
+import { securityApimCallerAuthenticated } from "./security/security-apim-caller-authenticated";
+import { securityApimApiHardened } from "./security/security-apim-api-hardened";
+import { observabilityApimTokenMetrics } from "./observability/observability-apim-token-metrics";
+import { reliabilityApimBackendFailover } from "./reliability/reliability-apim-backend-failover";
+import { securityApimGatewayPrivate } from "./security/security-apim-gateway-private";
+import { securityApimSubscriptionScoped } from "./security/security-apim-subscription-scoped";
+import { securityApimNamedValueSecret } from "./security/security-apim-named-value-secret";
+import { securityApimBackendTls } from "./security/security-apim-backend-tls";
+import { securityAksNodePoolHardened } from "./security/security-aks-node-pool-hardened";
+import { reliabilityAksStandardTier } from "./reliability/reliability-aks-standard-tier";
 import { securityK8sInternalLoadBalancer } from "./security/security-k8s-internal-load-balancer";
 import { securityAksHardened } from "./security/security-aks-hardened";
 import { reliabilityK8sGpuWorkload } from "./reliability/reliability-k8s-gpu-workload";
@@ -62,23 +77,38 @@ export const policies: Policies = [
   governanceTypeClassified,
   lifecycleEndpointLiveSlot,
   observabilityApimDiagnosticsNoBodies,
+  observabilityApimTokenMetrics,
   observabilityAzureDiagnosticsToWorkspace,
   observabilityVllmSlotMonitored,
   reliabilityApimApiRetry,
+  reliabilityAksStandardTier,
   reliabilityApimBackendCircuitBreaker,
+  reliabilityApimBackendFailover,
   reliabilityAzureStatefulProtected,
   reliabilityK8sGpuWorkload,
   reliabilityK8sReplicasAndPdb,
   reliabilityOpenaiPtuFallback,
   reliabilityRedisHighAvailability,
+  securityApimApiHardened,
   securityApimBackendManagedIdentity,
+  securityApimBackendTls,
+  securityApimCallerAuthenticated,
   securityApimFrontsEveryDeployment,
+  securityApimGatewayPrivate,
+  securityApimNamedValueSecret,
+  securityApimSubscriptionScoped,
   securityApimTlsHardened,
   securityAksHardened,
+  securityAksNodePoolHardened,
   securityK8sHelmChartPinned,
+  securityK8sHelmValuesHardened,
   securityK8sImagePinned,
   securityK8sInternalLoadBalancer,
-  securityK8sNoPrivilege,
+  securityK8sNamespacePodSecurity,
+  securityK8sNetworkPolicy,
+  securityK8sNoClusterAdminBinding,
+  securityK8sPodSecurity,
+  securityK8sWorkloadHardened,
   securityMonitoringLocalAuthDisabled,
   securityOpenaiIdentityAndSubdomain,
   securityOpenaiLocalAuthDisabled,

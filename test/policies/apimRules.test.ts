@@ -4,23 +4,23 @@ import { describe, expect, it } from "vitest";
 import { policies } from "../../policies/rules";
 import { TYPES } from "../../policies/lib";
 import { WEAK_TLS_SETTINGS } from "../../policies/rules/security/security-apim-tls-hardened";
-import { apiPolicy, chatCachePolicy } from "../../components/gateway/apiPolicy";
+import { apiPolicy, chatCachePolicy, type ApiPolicySpec } from "../../components/gateway/apiPolicy";
 import { renderPolicy, type PolicyDocument, type PolicyNode } from "../../components/gateway/policyXml";
 import { circuitBreaker } from "../../components/gateway/backends";
-import { runResourceRule, type FakeResource } from "./harness";
+import { runResourceRule, runStackRule, type FakeResource } from "./harness";
 
 const rule = (name: string) => policies.find((p) => p.name === name)!;
 
-const document = (): PolicyDocument =>
-  apiPolicy({
-    auth: "entra-id",
-    tenantId: "t",
-    audiences: ["api://genai-gateway"],
-    teams: [{ name: "assistant", applicationIds: ["app"], endpoints: ["chat"], tokensPerMinute: 1000 }],
-    identityClientId: "{{gateway-identity-client-id}}",
-    retryAfterSeconds: 60,
-    endpoints: [{ endpoint: "chat", slots: [{ slot: "blue", weight: 100, poolId: "pool-chat-blue", members: 2, kind: "azure-openai" }] }],
-  });
+const spec = (auth: ApiPolicySpec["auth"] = "entra-id"): ApiPolicySpec => ({
+  auth,
+  tenantId: "t",
+  audiences: ["api://genai-gateway"],
+  teams: [{ name: "assistant", applicationIds: ["app"], endpoints: ["chat"], tokensPerMinute: 1000 }],
+  identityClientId: "{{gateway-identity-client-id}}",
+  retryAfterSeconds: 60,
+  endpoints: [{ endpoint: "chat", slots: [{ slot: "blue", weight: 100, poolId: "pool-chat-blue", members: 2, kind: "azure-openai" }] }],
+});
+const document = (): PolicyDocument => apiPolicy(spec());
 const policyResource = (xml: string): FakeResource => ({ type: TYPES.apimApiPolicy, name: "gateway-openai-policy", props: { format: "rawxml", value: xml } });
 const compliant = () => policyResource(renderPolicy(document()));
 /** The document less every `tag` element, however deep (limits sit inside the per-team choose). */
@@ -80,19 +80,64 @@ describe("reliability-apim-backend-circuit-breaker", () => {
   });
 });
 
+/**
+ * A gateway as the stack holds it: the API, its policy, the chat-completions operation (with an
+ * operation policy when given), the slot's pool and its two Azure OpenAI members.
+ */
+const gateway = (apiXml: string, operationXml?: string, api: Record<string, unknown> = {}): FakeResource[] => [
+  { type: "azure-native:apimanagement:Api", name: "api", props: { name: "openai", path: "openai", protocols: ["https"], subscriptionRequired: false, ...api } },
+  { type: TYPES.apimApiPolicy, name: "api-policy", props: { format: "rawxml", value: apiXml }, dependsOn: { apiId: ["api"] } },
+  { type: "azure-native:apimanagement:ApiOperation", name: "op", props: { name: "chat-completions" }, dependsOn: { apiId: ["api"] } },
+  ...(operationXml ? [{ type: TYPES.apimOperationPolicy, name: "op-policy", props: { format: "rawxml", value: operationXml }, dependsOn: { apiId: ["api"], operationId: ["op"] } }] : []),
+  { type: TYPES.apimBackend, name: "pool", props: { name: "pool-chat-blue", type: "Pool", pool: { services: [{ id: "/backends/be-ptu", priority: 1 }, { id: "/backends/be-std", priority: 2 }] } } },
+  { type: TYPES.apimBackend, name: "be-ptu", props: { name: "be-ptu", type: "Single", url: "https://oai-swc.openai.azure.com/openai/deployments/chat-ptu" } },
+  { type: TYPES.apimBackend, name: "be-std", props: { name: "be-std", type: "Single", url: "https://oai-swc.openai.azure.com/openai/deployments/chat-std" } },
+];
+const PATH_RULES = ["security-apim-caller-authenticated", "capacity-apim-api-token-limit", "security-apim-backend-managed-identity", "observability-apim-token-metrics", "reliability-apim-backend-failover", "security-apim-api-hardened"];
+const stackViolations = async (name: string, resources: FakeResource[], config = {}) => (await runStackRule(rule(name), resources, config)).violations;
+const rendered = () => renderPolicy(document());
+const cacheXml = () => renderPolicy(chatCachePolicy({ scoreThreshold: 0.05, ttlSeconds: 3600, embeddingsBackendId: "be", callsPerMinute: 600 }));
+
+describe("the gateway's effective policy, path by path", () => {
+  it("passes the platform's API policy and its chat cache operation policy", async () => {
+    for (const name of PATH_RULES) expect(await stackViolations(name, gateway(rendered(), cacheXml())), name).toEqual([]);
+  });
+  it.each<[string, string, () => FakeResource[], string]>([
+    ["a token limit only under @(false)", "capacity-apim-api-token-limit", () => gateway(rendered().replace(/<llm-token-limit [^>]*\/>/, (m) => `<choose><when condition="@(false)">${m}</when></choose>`)), "API openai: a path to pool-chat-blue (via "],
+    ["no token limit", "capacity-apim-api-token-limit", () => gateway(renderPolicy({ ...document(), inbound: strip(document().inbound, "llm-token-limit") })), "counts no tokens (no llm-token-limit): one caller can spend the whole quota"],
+    ["no caller validation", "security-apim-caller-authenticated", () => gateway(renderPolicy({ ...document(), inbound: strip(document().inbound, "validate-azure-ad-token") })), "validates no caller token (validate-azure-ad-token)"],
+    ["caller validation only under @(1 == 2)", "security-apim-caller-authenticated", () => gateway(rendered().replace(/<validate-azure-ad-token[\s\S]*?<\/validate-azure-ad-token>/, (m) => `<choose><when condition="@(1 == 2)">${m}</when></choose>`)), "validates no caller token"],
+    ["an operation that drops <base/> and routes itself", "security-apim-caller-authenticated", () => gateway(rendered(), cacheXml().replace("<inbound>\n    <base/>", '<inbound><set-backend-service backend-id="pool-chat-blue"/>')), "API openai, operation chat-completions: a path to pool-chat-blue validates no caller token"],
+    ["no managed identity to Azure OpenAI", "security-apim-backend-managed-identity", () => gateway(renderPolicy({ ...document(), inbound: strip(document().inbound, "authentication-managed-identity") })), "reaches Azure OpenAI without authentication-managed-identity: the backend would need keys"],
+    ["the api-key header passed through", "security-apim-backend-managed-identity", () => gateway(rendered().replace('<set-header name="api-key" exists-action="delete"/>', "")), "passes the client's api-key header through"],
+    ["no token metrics", "observability-apim-token-metrics", () => gateway(renderPolicy({ ...document(), inbound: strip(document().inbound, "llm-emit-token-metric") })), "emits no token metrics (llm-emit-token-metric)"],
+    ["an operation forwarding without the retry", "reliability-apim-backend-failover", () => gateway(rendered(), cacheXml().replace("<backend>\n    <base/>\n  </backend>", "<backend><forward-request/></backend>")), "API openai, operation chat-completions: a path to pool-chat-blue (via "],
+    ["a retry that skips 429", "reliability-apim-backend-failover", () => gateway(rendered().replace("context.Response.StatusCode == 429 || ", "")), "not on 429"],
+    ["a document that cannot be followed", "capacity-apim-api-token-limit", () => gateway(rendered().replace("<base/>", '<include-fragment fragment-id="auth"/>')), 'API openai: its effective policy cannot be followed: <include-fragment fragment-id="auth"> cannot be resolved offline'],
+    ["an API without a policy", "security-apim-api-hardened", () => gateway(rendered()).filter((r) => r.name !== "api-policy"), "API openai has no policy: its calls reach the backend with no caller validation, no token limit and no metrics"],
+    ["an API on http", "security-apim-api-hardened", () => gateway(rendered(), undefined, { protocols: ["http", "https"] }), "API openai is served over http: tokens and prompts would cross the network in clear"],
+    ["subscription keys not declared", "security-apim-api-hardened", () => gateway(rendered(), undefined, { subscriptionRequired: true }), "API openai requires subscription keys, which the stack does not declare for it (keys only for teams that opt in)"],
+  ])("fails %s", async (_case, name, resources, message) => {
+    const found = await stackViolations(name, resources());
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(message);
+  });
+  it("lets a declared keyed API rely on its subscription keys, and only it", async () => {
+    const keyedXml = renderPolicy(apiPolicy(spec("subscription-key")));
+    expect(keyedXml).not.toContain("validate-azure-ad-token");
+    const keyed = gateway(keyedXml, undefined, { name: "openai-keys", subscriptionRequired: true });
+    expect(await stackViolations("security-apim-caller-authenticated", keyed, { keyedApis: ["openai-keys"] })).toEqual([]);
+    expect(await stackViolations("security-apim-api-hardened", keyed, { keyedApis: ["openai-keys"] })).toEqual([]);
+    expect((await stackViolations("security-apim-caller-authenticated", keyed))[0]).toContain("validates no caller token");
+    expect((await stackViolations("security-apim-api-hardened", keyed))[0]).toContain("requires subscription keys, which the stack does not declare");
+  });
+});
+
 describe("the API policy rules on the rendered gateway policy", () => {
   it("pass on the platform's own policy", async () => {
-    for (const name of ["security-apim-backend-managed-identity", "capacity-apim-api-token-limit", "reliability-apim-api-retry", "data-apim-semantic-cache-bounded"]) {
+    for (const name of ["reliability-apim-api-retry", "data-apim-semantic-cache-bounded"]) {
       expect((await runResourceRule(rule(name), compliant())).violations, name).toEqual([]);
     }
-  });
-  it("security-apim-backend-managed-identity fails without the identity or without removing api-key", async () => {
-    const policy = rule("security-apim-backend-managed-identity");
-    expect((await runResourceRule(policy, without("authentication-managed-identity"))).violations).toEqual(["inbound has no authentication-managed-identity: backends would need keys"]);
-    expect((await runResourceRule(policy, without("set-header"))).violations).toEqual(["inbound does not delete the api-key header: a client's key would reach the backend"]);
-  });
-  it("capacity-apim-api-token-limit fails without a limit", async () => {
-    expect((await runResourceRule(rule("capacity-apim-api-token-limit"), without("llm-token-limit"))).violations).toEqual(["inbound has no token limit or rate limit: one caller can spend the whole quota"]);
   });
   it("reliability-apim-api-retry fails for a retry that skips 429 or does not buffer, and for a retry in inbound", async () => {
     const policy = rule("reliability-apim-api-retry");
@@ -127,6 +172,7 @@ describe("the API policy rules on the rendered gateway policy", () => {
     expect((await runResourceRule(policy, operation(xml.replace('score-threshold="0.05"', 'score-threshold="0.5"')))).violations).toEqual(["score-threshold is 0.5: use a value above 0 and at most 0.2"]);
   });
   it("report a policy that is not XML", async () => {
-    expect((await runResourceRule(rule("capacity-apim-api-token-limit"), policyResource("<policies><inbound>"))).violations[0]).toContain("not well-formed XML");
+    expect((await runResourceRule(rule("reliability-apim-api-retry"), policyResource("<policies><inbound>"))).violations[0]).toContain("not well-formed XML");
+    expect((await stackViolations("capacity-apim-api-token-limit", gateway("<policies><inbound>")))[0]).toContain("its effective policy cannot be followed: api scope: the policy is not well-formed XML");
   });
 });

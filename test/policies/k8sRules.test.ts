@@ -49,19 +49,64 @@ describe("security-k8s-image-pinned", () => {
   });
 });
 
-describe("security-k8s-no-privilege", () => {
-  it("passes the model server", async () => expect(await violations("security-k8s-no-privilege", statefulSet())).toEqual([]));
-  it("fails privileged containers, escalation and host namespaces", async () => {
-    const bad = statefulSet((p) => {
-      container(p).securityContext = { privileged: true };
-      p.spec.template.spec.hostNetwork = true;
+describe("security-k8s-pod-security", () => {
+  const policy = "security-k8s-pod-security";
+  const restricted = (change: (p: any) => void = () => {}) =>
+    statefulSet((p) => {
+      p.spec.template.spec.securityContext = { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } };
+      change(p);
     });
-    expect(await violations("security-k8s-no-privilege", bad)).toEqual([
-      "hostNetwork is on: the pod shares the node's namespace",
-      "container vllm is privileged",
-      "container vllm does not set allowPrivilegeEscalation: false",
-    ]);
+  it("passes the model server at restricted", async () => expect(await violations(policy, restricted())).toEqual([]));
+  it.each<[string, (p: any) => void, string]>([
+    ["privileged", (p) => (container(p).securityContext.privileged = true), "Privileged Containers"],
+    ["escalation allowed", (p) => (container(p).securityContext.allowPrivilegeEscalation = true), "Privilege Escalation"],
+    ["the host network", (p) => (p.spec.template.spec.hostNetwork = true), "Host Namespaces"],
+    ["SYS_ADMIN added", (p) => (container(p).securityContext.capabilities.add = ["SYS_ADMIN"]), "Capabilities"],
+    ["a hostPath", (p) => (p.spec.template.spec.volumes = [{ name: "root", hostPath: { path: "/" } }]), "HostPath Volumes"],
+    ["root", (p) => (p.spec.template.spec.securityContext.runAsUser = 0), "Running as Non-root user"],
+    ["no seccomp", (p) => delete p.spec.template.spec.securityContext.seccompProfile, "Seccomp"],
+  ])("fails %s, naming the control", async (_case, change, control) => {
+    const found = await violations(policy, restricted(change));
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((v) => v.startsWith("vllm-qwen-blue/vllm-a100-0: "))).toBe(true);
+    expect(found.some((v) => v.endsWith(`: ${control})`))).toBe(true);
   });
+  it("excuses a named exception's controls, and only its host paths", async () => {
+    const plugin = (path: string): FakeResource => ({
+      type: TYPES.daemonSet,
+      name: "cluster-nvidia-device-plugin",
+      props: {
+        metadata: { name: "nvidia-device-plugin", namespace: "kube-system" },
+        spec: { template: { spec: {
+          securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+          containers: [{ name: "plugin", image: "nvcr.io/nvidia/k8s-device-plugin:v0.18.0", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+          volumes: [{ name: "device-plugin", hostPath: { path } }],
+        } } },
+      },
+    });
+    expect(await violations(policy, plugin("/var/lib/kubelet/device-plugins"))).toEqual([]);
+    expect(await violations(policy, plugin("/"))).toEqual(["kube-system/nvidia-device-plugin: mounts host path /, beyond its exception's paths (Pod Security Standards baseline: HostPath Volumes)"]);
+  });
+});
+
+describe("security-k8s-workload-hardened", () => {
+  const policy = "security-k8s-workload-hardened";
+  const hardened = (change: (p: any) => void = () => {}) =>
+    statefulSet((p) => {
+      p.spec.template.spec.automountServiceAccountToken = false;
+      container(p).resources.requests.memory = "32Gi";
+      container(p).resources.limits.memory = "48Gi";
+      container(p).ports = [{ containerPort: 8000 }];
+      change(p);
+    });
+  it("passes the model server", async () => expect(await violations(policy, hardened())).toEqual([]));
+  it.each<[string, (p: any) => void, string]>([
+    ["no memory request", (p) => delete container(p).resources.requests.memory, "vllm-qwen-blue/vllm-a100-0: container vllm requests no memory: the scheduler cannot place it safely"],
+    ["no memory limit", (p) => delete container(p).resources.limits.memory, "vllm-qwen-blue/vllm-a100-0: container vllm has no memory limit: it can starve its node"],
+    ["a writable root", (p) => (container(p).securityContext.readOnlyRootFilesystem = false), "vllm-qwen-blue/vllm-a100-0: container vllm has a writable root filesystem (readOnlyRootFilesystem is not true)"],
+    ["no liveness probe", (p) => delete container(p).livenessProbe, "vllm-qwen-blue/vllm-a100-0: container vllm serves a port without a livenessProbe"],
+    ["a mounted token", (p) => delete p.spec.template.spec.automountServiceAccountToken, "vllm-qwen-blue/vllm-a100-0: mounts a service-account token (automountServiceAccountToken is not false) but does not call the API server"],
+  ])("fails %s", async (_case, change, message) => expect(await violations(policy, hardened(change))).toEqual([message]));
 });
 
 describe("reliability-k8s-gpu-workload", () => {
@@ -76,8 +121,13 @@ describe("reliability-k8s-gpu-workload", () => {
     expect(await violations("reliability-k8s-gpu-workload", bad)).toEqual([
       "container vllm: nvidia.com/gpu requests 1 but limits 2: set them equal",
       "container vllm has no startupProbe",
-      "the pod does not tolerate the GPU pools' taint sku=gpu:NoSchedule: it never schedules on them",
+      "the pod does not tolerate the GPU pools' taint sku=gpu:NoSchedule exactly (key, operator Equal, value, effect): it never schedules on them, or tolerates more than it should",
       "the pod selects no GPU pool (nodeSelector or node affinity): it may land on any pool that tolerates it",
+    ]);
+  });
+  it("fails a toleration of every taint, even beside the exact one", async () => {
+    expect(await violations("reliability-k8s-gpu-workload", statefulSet((p) => p.spec.template.spec.tolerations.push({ operator: "Exists" })))).toEqual([
+      "the pod tolerates every taint (operator Exists without a key): it may land on the system pool or any other pool",
     ]);
   });
   it("leaves workloads without GPUs alone", async () => {
@@ -98,12 +148,15 @@ describe("security-k8s-internal-load-balancer", () => {
 describe("security-aks-hardened", () => {
   const cluster = (change: (p: any) => void = () => {}): FakeResource => {
     const props: any = {
+      enableRBAC: true,
       disableLocalAccounts: true,
       aadProfile: { managed: true, enableAzureRBAC: true },
       oidcIssuerProfile: { enabled: true },
       securityProfile: { workloadIdentity: { enabled: true } },
       networkProfile: { networkPlugin: "azure", networkPolicy: "cilium" },
       apiServerAccessProfile: { enablePrivateCluster: true },
+      autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
+      agentPoolProfiles: [{ name: "system", mode: "System" }],
     };
     change(props);
     return { type: TYPES.managedCluster, name: "cluster-aks", props };
@@ -112,21 +165,61 @@ describe("security-aks-hardened", () => {
     expect(await violations("security-aks-hardened", cluster())).toEqual([]);
     expect(await violations("security-aks-hardened", cluster((p) => (p.apiServerAccessProfile = { authorizedIPRanges: ["203.0.113.0/24"] })))).toEqual([]);
   });
-  it("fails each weakening", async () => {
-    const bad = cluster((p) => {
-      p.disableLocalAccounts = false;
-      p.aadProfile.enableAzureRBAC = false;
-      p.securityProfile = {};
-      p.networkProfile.networkPolicy = "none";
-      p.apiServerAccessProfile = {};
-    });
-    expect(await violations("security-aks-hardened", bad)).toEqual([
-      "local accounts are on: a static admin kubeconfig bypasses Entra ID",
-      "Azure RBAC for Kubernetes authorization is off",
-      "workload identity (OIDC issuer and workload identity) is off: pods would need secrets to reach Azure",
-      "no network policy engine: NetworkPolicies are ignored",
-      "the API server is public to every address: make the cluster private or set authorizedIPRanges",
-    ]);
+  it.each<[string, (p: any) => void, string]>([
+    ["Kubernetes RBAC off", (p) => (p.enableRBAC = false), "Kubernetes RBAC is off (enableRBAC): every signed-in user could do anything"],
+    ["Kubernetes RBAC left to the default", (p) => delete p.enableRBAC, "Kubernetes RBAC is not set explicitly (enableRBAC): every signed-in user could do anything"],
+    ["local accounts", (p) => (p.disableLocalAccounts = false), "local accounts are on: a static admin kubeconfig bypasses Entra ID"],
+    ["Azure RBAC off", (p) => (p.aadProfile.enableAzureRBAC = false), "Azure RBAC for Kubernetes authorization is off"],
+    ["workload identity off", (p) => (p.securityProfile = {}), "workload identity (OIDC issuer and workload identity) is off: pods would need secrets to reach Azure"],
+    ["no network policy", (p) => (p.networkProfile.networkPolicy = "none"), "no network policy engine: NetworkPolicies are ignored"],
+    ["a public API server", (p) => (p.apiServerAccessProfile = {}), "the API server is public to every address: make the cluster private or set authorizedIPRanges"],
+    ["0.0.0.0/0 authorized", (p) => (p.apiServerAccessProfile = { authorizedIPRanges: ["0.0.0.0/0"] }), 'apiServerAccessProfile.authorizedIPRanges: "0.0.0.0/0" opens the API server to a /0 of the internet'],
+    ["a /4 authorized", (p) => (p.apiServerAccessProfile = { authorizedIPRanges: ["203.0.113.0/24", "64.0.0.0/4"] }), 'apiServerAccessProfile.authorizedIPRanges: "64.0.0.0/4" opens the API server to a /4 of the internet'],
+    ["a malformed range", (p) => (p.apiServerAccessProfile = { authorizedIPRanges: ["everyone"] }), 'apiServerAccessProfile.authorizedIPRanges: "everyone" is not an IP range'],
+    ["upgrade channel none", (p) => (p.autoUpgradeProfile.upgradeChannel = "none"), "autoUpgradeProfile.upgradeChannel is none: security patches wait for someone to apply them"],
+    ["no node OS channel", (p) => delete p.autoUpgradeProfile.nodeOSUpgradeChannel, "autoUpgradeProfile.nodeOSUpgradeChannel is unset: security patches wait for someone to apply them"],
+    ["nodes with public IPs", (p) => (p.agentPoolProfiles[0].enableNodePublicIP = true), "node pool system: every node gets a public IP (enableNodePublicIP)"],
+  ])("fails %s", async (_case, change, message) => expect(await violations("security-aks-hardened", cluster(change))).toEqual([message]));
+});
+
+describe("reliability-aks-standard-tier", () => {
+  const cluster = (tier?: string): FakeResource => ({ type: TYPES.managedCluster, name: "cluster-aks", props: tier ? { sku: { name: "Base", tier } } : {} });
+  it("passes Standard and Premium", async () => {
+    expect(await violations("reliability-aks-standard-tier", cluster("Standard"))).toEqual([]);
+    expect(await violations("reliability-aks-standard-tier", cluster("Premium"))).toEqual([]);
+  });
+  it("fails Free, stated or by default", async () => {
+    expect(await violations("reliability-aks-standard-tier", cluster("Free"))).toEqual(["the control plane is on the Free tier: no uptime SLA"]);
+    expect(await violations("reliability-aks-standard-tier", cluster())).toEqual(["the control plane is on the Free tier: no uptime SLA"]);
+  });
+});
+
+describe("security-aks-node-pool-hardened", () => {
+  const pool = (change: (p: any) => void = () => {}): FakeResource => {
+    const props: any = { agentPoolName: "a100", vmSize: "Standard_NC24ads_A100_v4", gpuProfile: { driver: "Install" }, nodeTaints: ["sku=gpu:NoSchedule"] };
+    change(props);
+    return { type: TYPES.agentPool, name: "cluster-pool-a100", props };
+  };
+  it("passes a tainted GPU pool and an untainted general pool", async () => {
+    expect(await violations("security-aks-node-pool-hardened", pool())).toEqual([]);
+    expect(await violations("security-aks-node-pool-hardened", pool((p) => { p.vmSize = "Standard_D4ds_v5"; delete p.gpuProfile; p.nodeTaints = []; }))).toEqual([]);
+  });
+  it.each<[string, (p: any) => void, string]>([
+    ["an untainted GPU pool", (p) => (p.nodeTaints = []), "GPU pool a100 (Standard_NC24ads_A100_v4) is not tainted sku=gpu:NoSchedule: any pod may take its GPUs' nodes"],
+    ["an N-series pool without a GPU profile or taint", (p) => { delete p.gpuProfile; p.vmSize = "Standard_ND96isr_H100_v5"; p.nodeTaints = ["other=x:NoSchedule"]; }, "GPU pool a100 (Standard_ND96isr_H100_v5) is not tainted sku=gpu:NoSchedule: any pod may take its GPUs' nodes"],
+    ["public node IPs", (p) => (p.enableNodePublicIP = true), "pool a100: every node gets a public IP (enableNodePublicIP)"],
+  ])("fails %s", async (_case, change, message) => expect(await violations("security-aks-node-pool-hardened", pool(change))).toEqual([message]));
+});
+
+describe("security-k8s-no-cluster-admin-binding", () => {
+  const binding = (name: string, kind = "ClusterRole"): FakeResource => ({
+    type: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+    name: "binding",
+    props: { roleRef: { kind, name }, subjects: [{ kind: "ServiceAccount", namespace: "monitoring", name: "grafana" }] },
+  });
+  it("passes a binding of a narrower role", async () => expect(await violations("security-k8s-no-cluster-admin-binding", binding("view"))).toEqual([]));
+  it("fails cluster-admin", async () => {
+    expect(await violations("security-k8s-no-cluster-admin-binding", binding("cluster-admin"))).toEqual(["binds cluster-admin to ServiceAccount monitoring/grafana: full control of the cluster"]);
   });
 });
 

@@ -29,12 +29,12 @@ export const observabilityVllmSlotMonitored: StackValidationPolicy = {
         m.metadata?.namespace === props.metadata?.namespace &&
         Object.entries(m.spec?.selector?.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v));
       if (scraping.length === 0) {
-        report(`${endpoint}/${slot} (${set.name}): no PodMonitor in ${props.metadata?.namespace} selects its servers`);
+        report(`${endpoint}/${slot} (${set.name}): no PodMonitor in ${props.metadata?.namespace} selects its servers`, set.urn);
       } else if (!scraping.some((m) => ["model_endpoint", "slot"].every((label) => (m.spec?.podMetricsEndpoints ?? []).every((e) => (e.relabelings ?? []).some((r) => r.targetLabel === label))))) {
-        report(`${endpoint}/${slot} (${set.name}): its PodMonitor does not label samples with model_endpoint and slot, so the slot cannot be told from the other colour`);
+        report(`${endpoint}/${slot} (${set.name}): its PodMonitor does not label samples with model_endpoint and slot, so the slot cannot be told from the other colour`, set.urn);
       }
       if (!alerts.some((r) => r.alert === SERVING_ALERT && r.labels?.endpoint === endpoint && r.labels?.slot === slot)) {
-        report(`${endpoint}/${slot} (${set.name}): no ${SERVING_ALERT} alert watches it`);
+        report(`${endpoint}/${slot} (${set.name}): no ${SERVING_ALERT} alert watches it`, set.urn);
       }
     }
   },

@@ -7,7 +7,7 @@ const GPU_TAINT = { key: "sku", value: "gpu", effect: "NoSchedule" };
 
 export const reliabilityK8sGpuWorkload: ResourceValidationPolicy = {
   name: "reliability-k8s-gpu-workload",
-  description: "A container that uses GPUs requests exactly what it limits, its pod tolerates the GPU pools' taint (sku=gpu:NoSchedule) and selects a pool, and it has startup, readiness and liveness probes.",
+  description: "A container that uses GPUs requests exactly what it limits, its pod tolerates exactly the GPU pools' taint (sku=gpu:NoSchedule, never every taint) and selects a pool, and it has startup, readiness and liveness probes.",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist(1, 3),
@@ -21,8 +21,10 @@ export const reliabilityK8sGpuWorkload: ResourceValidationPolicy = {
       if (String(limit) !== String(request)) report(`container ${c.name}: ${GPU} requests ${request ?? "unset"} but limits ${limit ?? "unset"}: set them equal`);
       for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"] as const) if (!c[probe]) report(`container ${c.name} has no ${probe}`);
     }
-    const tolerates = (spec.tolerations ?? []).some((t: any) => t.key === GPU_TAINT.key && t.effect === GPU_TAINT.effect && (t.operator === "Exists" || t.value === GPU_TAINT.value));
-    if (!tolerates) report("the pod does not tolerate the GPU pools' taint sku=gpu:NoSchedule: it never schedules on them");
+    const tolerations: Record<string, any>[] = spec.tolerations ?? [];
+    const exact = tolerations.some((t) => t.key === GPU_TAINT.key && t.effect === GPU_TAINT.effect && (t.operator ?? "Equal") === "Equal" && t.value === GPU_TAINT.value);
+    if (!exact) report("the pod does not tolerate the GPU pools' taint sku=gpu:NoSchedule exactly (key, operator Equal, value, effect): it never schedules on them, or tolerates more than it should");
+    for (const t of tolerations) if (t.operator === "Exists" && !t.key) report(`the pod tolerates every taint (operator Exists without a key${t.effect ? `, effect ${t.effect}` : ""}): it may land on the system pool or any other pool`);
     if (!spec.nodeSelector && !spec.affinity?.nodeAffinity) report("the pod selects no GPU pool (nodeSelector or node affinity): it may land on any pool that tolerates it");
   }),
 };
