@@ -1,4 +1,5 @@
-// The Kubernetes Pod Security Standards (https://kubernetes.io/docs/concepts/security/pod-security-standards/),
+// The Kubernetes Pod Security Standards (https://kubernetes.io/docs/concepts/security/pod-security-standards/,
+// and the admission controller's checks in kubernetes/kubernetes; checked 2026-12-05),
 // control by control, for the baseline and restricted profiles: a pure reading of a pod spec, so rules,
 // the CLI and tests share one definition. Imports nothing on purpose (no Pulumi, no parsers).
 
@@ -64,7 +65,8 @@ const CONFINED_PROFILE_TYPES: ReadonlySet<string> = new Set(["RuntimeDefault", "
 /** The legacy per-container AppArmor annotation; the container's name follows the prefix. */
 const APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 
-const LEVEL_ORDER: readonly PssLevel[] = ["privileged", "baseline", "restricted"];
+/** The profiles from the most to the least permissive. */
+export const LEVEL_ORDER: readonly PssLevel[] = ["privileged", "baseline", "restricted"];
 
 type Obj = Record<string, unknown>;
 

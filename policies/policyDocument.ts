@@ -8,6 +8,8 @@ export interface PolicyElement {
   readonly tag: string;
   readonly attributes: Readonly<Record<string, string>>;
   readonly children: readonly PolicyElement[];
+  /** The element's own text (a `<value>`, a `<set-body>`, an `<application-id>`), when it has any. */
+  readonly text?: string;
 }
 
 export type PolicySection = "inbound" | "backend" | "outbound" | "on-error";
@@ -19,8 +21,10 @@ type Raw = Record<string, unknown> & { ":@"?: Record<string, string> };
 function toElement(raw: Raw): PolicyElement | undefined {
   const tag = Object.keys(raw).find((k) => k !== ":@");
   if (!tag || tag === "#text") return undefined;
-  const children = ((raw[tag] as Raw[]) ?? []).flatMap((c) => toElement(c) ?? []);
-  return { tag, attributes: raw[":@"] ?? {}, children };
+  const content = (raw[tag] as Raw[]) ?? [];
+  const children = content.flatMap((c) => toElement(c) ?? []);
+  const text = content.map((c) => (c["#text"] === undefined ? "" : String(c["#text"]))).join("");
+  return { tag, attributes: raw[":@"] ?? {}, children, ...(text ? { text } : {}) };
 }
 
 type ReadDocument = { sections: Record<PolicySection, readonly PolicyElement[]> } | { problem: string };

@@ -108,6 +108,8 @@ describe("invalid config: each case names the key, the value and what is allowed
       "gateway.sku: Standard cannot reach private backends from the stack's network (no VNet injection or integration); use Premium, StandardV2"],
     ["gateway tier without breakers or token limits", (r) => (r.gateway.sku = "Consumption"),
       "gateway.sku: Consumption has no backend circuit breakers or token limits, which the gateway needs; use Basic, Standard, Premium, BasicV2, StandardV2"],
+    ["a public gateway tier in prod", (r) => (r.gateway.sku = "StandardV2"),
+      "gateway.sku: StandardV2 answers on the internet (no VNet injection): prod's gateway must be inside the network; use Premium, or set gateway.allowPublicAccess: true to accept a public gateway (the policy pack then reports it)"],
     ["prod without the gateway", (r) => delete r.gateway,
       "gateway: prod serves its models through the gateway: configure gateway (sku, publisher, tenantId, audiences, teams)"],
     ["semantic cache threshold that answers other questions", (r) => (r.gateway.semanticCache.scoreThreshold = 0.3),

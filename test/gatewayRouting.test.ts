@@ -1,8 +1,10 @@
 // Client-shaped requests through the rendered API policy: an interpreter walks the parsed XML (the
 // weighted slot draw, the pool chosen per slot, priorities and breakers, retry) and fails on any
-// element or expression it does not model, so a policy change it cannot follow breaks this test.
+// element or expression it does not model, so a policy change it cannot follow breaks this test. It
+// reads the document through the policy pack's own model (policies/policyDocument.ts), the one the
+// pack's effective-policy rules walk.
 import { describe, expect, it } from "vitest";
-import { XMLParser } from "fast-xml-parser";
+import { readPolicyDocument, type PolicyElement } from "../policies/policyDocument";
 import { apiPolicy, ENDPOINT_OF_REQUEST, type ApiPolicySpec } from "../components/gateway/apiPolicy";
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 import { poolSpecs, type PoolSpec, type TargetRef } from "../components/gateway/backends";
@@ -11,8 +13,6 @@ import { endpointRoutes } from "../components/gateway/routes";
 
 /** An Azure OpenAI target, as routing sees it. */
 const AOAI = { kind: "azure-openai" as const };
-
-type XmlNode = Record<string, unknown> & { ":@"?: Record<string, string> };
 
 interface Request {
   /** The URL shape: the Azure OpenAI path names the endpoint as deployment id, v1 as `model` in the body. */
@@ -51,10 +51,8 @@ interface Outcome {
   body?: string;
 }
 
-const tagOf = (n: XmlNode) => Object.keys(n).find((k) => k !== ":@")!;
-const childrenOf = (n: XmlNode) => n[tagOf(n)] as XmlNode[];
-const attr = (n: XmlNode, name: string) => n[":@"]?.[name];
-const textOf = (n: XmlNode) => String((childrenOf(n)[0] as { "#text": unknown } | undefined)?.["#text"] ?? "");
+const attr = (n: PolicyElement, name: string) => n.attributes[name];
+const textOf = (n: PolicyElement) => n.text ?? "";
 const VAR = /^context\.Variables\.GetValueOrDefault<string>\("(\w+)", ""\)$/;
 
 /** Evaluates the C# expressions the policy uses; anything else is an error. */
@@ -86,31 +84,31 @@ function evaluate(code: string, request: Request, vars: Map<string, unknown>, re
 }
 
 function run(xml: string, request: Request, world: World): Outcome {
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", preserveOrder: true, parseAttributeValue: false, parseTagValue: false }).parse(xml) as XmlNode[];
-  const sections = childrenOf(doc[0]!);
-  const section = (name: string) => childrenOf(sections.find((s) => tagOf(s) === name)!);
+  const doc = readPolicyDocument(xml);
+  if ("problem" in doc) throw new Error(doc.problem);
+  const section = (name: "inbound" | "backend" | "outbound") => doc.sections[name];
   const vars = new Map<string, unknown>();
   const outcome: Outcome = { status: 0, tried: [], headers: {}, query: { ...request.query } };
   let backendId: string | undefined;
   let stopped = false;
 
-  const respond = (n: XmlNode) => {
-    const children = childrenOf(n);
-    outcome.status = Number(attr(children.find((c) => tagOf(c) === "set-status")!, "code"));
-    for (const h of children.filter((c) => tagOf(c) === "set-header")) outcome.headers[attr(h, "name")!] = textOf(childrenOf(h).find((c) => tagOf(c) === "value")!);
-    const body = children.find((c) => tagOf(c) === "set-body");
+  const respond = (n: PolicyElement) => {
+    const children = n.children;
+    outcome.status = Number(attr(children.find((c) => c.tag === "set-status")!, "code"));
+    for (const h of children.filter((c) => c.tag === "set-header")) outcome.headers[attr(h, "name")!] = textOf(h.children.find((c) => c.tag === "value")!);
+    const body = children.find((c) => c.tag === "set-body");
     if (body) outcome.body = textOf(body);
     stopped = true;
   };
-  const branchOf = (n: XmlNode, response?: number) => childrenOf(n).find((w) => tagOf(w) === "otherwise" || evaluate(attr(w, "condition")!, request, vars, response) === true);
+  const branchOf = (n: PolicyElement, response?: number) => n.children.find((w) => w.tag === "otherwise" || evaluate(attr(w, "condition")!, request, vars, response) === true);
 
-  const inbound = (nodes: XmlNode[]): void => {
+  const inbound = (nodes: readonly PolicyElement[]): void => {
     for (const n of nodes) {
       if (stopped) return;
-      const tag = tagOf(n);
+      const tag = n.tag;
       if (tag === "base" || tag === "llm-emit-token-metric") continue;
       else if (tag === "validate-azure-ad-token") {
-        const apps = childrenOf(n).filter((c) => tagOf(c) === "client-application-ids").flatMap((c) => childrenOf(c).map(textOf));
+        const apps = n.children.filter((c) => c.tag === "client-application-ids").flatMap((c) => c.children.map(textOf));
         if (!apps.includes(request.callerApp)) {
           outcome.status = 401;
           stopped = true;
@@ -129,10 +127,10 @@ function run(xml: string, request: Request, world: World): Outcome {
       }
       else if (tag === "choose") {
         const branch = branchOf(n);
-        if (branch) inbound(childrenOf(branch));
+        if (branch) inbound(branch.children);
       } else if (tag === "set-backend-service") backendId = attr(n, "backend-id");
       else if (tag === "rewrite-uri") outcome.path = attr(n, "template");
-      else if (tag === "set-query-parameter" && attr(n, "exists-action") === "skip") outcome.query[attr(n, "name")!] ??= textOf(childrenOf(n).find((c) => tagOf(c) === "value")!);
+      else if (tag === "set-query-parameter" && attr(n, "exists-action") === "skip") outcome.query[attr(n, "name")!] ??= textOf(n.children.find((c) => c.tag === "value")!);
       else if (tag === "return-response") respond(n);
       else if (tag === "authentication-managed-identity") outcome.auth = attr(n, "resource");
       else throw new Error(`the interpreter does not model the inbound element <${tag}>`);
@@ -163,26 +161,26 @@ function run(xml: string, request: Request, world: World): Outcome {
     return 200;
   };
   for (const n of section("backend")) {
-    const tag = tagOf(n);
+    const tag = n.tag;
     if (tag === "forward-request") outcome.status = call();
     else if (tag === "retry") {
-      const body = childrenOf(n);
-      if (body.length !== 1 || tagOf(body[0]!) !== "forward-request" || attr(body[0]!, "buffer-request-body") !== "true") throw new Error("retry must wrap one forward-request that buffers the body");
+      const body = n.children;
+      if (body.length !== 1 || body[0]!.tag !== "forward-request" || attr(body[0]!, "buffer-request-body") !== "true") throw new Error("retry must wrap one forward-request that buffers the body");
       let status = call();
       for (let i = 0; i < Number(attr(n, "count")) && evaluate(attr(n, "condition")!, request, vars, status) === true; i++) status = call();
       outcome.status = status;
     } else throw new Error(`the interpreter does not model the backend element <${tag}>`);
   }
-  const outbound = (nodes: XmlNode[]): void => {
+  const outbound = (nodes: readonly PolicyElement[]): void => {
     for (const n of nodes) {
       if (stopped) return;
-      const tag = tagOf(n);
+      const tag = n.tag;
       if (tag === "base") continue;
       else if (tag === "choose") {
         const branch = branchOf(n, outcome.status);
-        if (branch) outbound(childrenOf(branch));
+        if (branch) outbound(branch.children);
       } else if (tag === "return-response") respond(n);
-      else if (tag === "set-header") outcome.headers[attr(n, "name")!] = String(evaluate(textOf(childrenOf(n).find((c) => tagOf(c) === "value")!), request, vars));
+      else if (tag === "set-header") outcome.headers[attr(n, "name")!] = String(evaluate(textOf(n.children.find((c) => c.tag === "value")!), request, vars));
       else throw new Error(`the interpreter does not model the outbound element <${tag}>`);
     }
   };

@@ -8,7 +8,8 @@ import { policies } from "../../policies/rules";
 import { baseEnforcement, buildPolicyConfig, policyFacts } from "../../cli/policyConfig";
 import { evaluatePolicies } from "../../cli/policyRunner";
 import { check } from "../../cli/check";
-import { PROJECT_DIR, planStack, rawConfig, validConfig, namespaced } from "../helpers";
+import { PROJECT_DIR, planStack, pulumiConfigOf, rawConfig, validConfig, namespaced } from "../helpers";
+import { parsePlatformConfig } from "../../stacks/config";
 
 const INSECURE = "test/fixtures/insecure/stack.json";
 
@@ -57,6 +58,26 @@ describe("the planned stacks", () => {
     const prod = baseEnforcement(PROJECT_DIR, "prod");
     expect(prod.all).toBe("mandatory");
     expect(Object.entries(prod).filter(([, value]) => levelOf(value) !== "mandatory")).toEqual([]);
+  });
+});
+
+describe("a public prod gateway, accepted explicitly", () => {
+  it("plans with gateway.allowPublicAccess and is reported, advisory, on the gateway (dev refuses the key)", async () => {
+    const raw = rawConfig("prod");
+    raw.gateway.sku = "StandardV2";
+    raw.gateway.allowPublicAccess = true;
+    const config = parsePlatformConfig(raw);
+    if (!config.ok) throw new Error(config.issues.map((i) => i.message).join("; "));
+    const planned = await planStack("prod", { config: pulumiConfigOf(raw) });
+    const violations = await evaluatePolicies(planned.stackExport.deployment.resources, policies, buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(config.config)));
+    expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+    expect(violations.map((v) => `${v.policy} ${v.enforcementLevel} ${v.urn?.split("::").pop()}: ${v.message}`)).toEqual([
+      "security-apim-gateway-private advisory gateway-service: the gateway answers on the internet (virtualNetworkType External, publicNetworkAccess Enabled): accepted by the stack (gateway.allowPublicAccess)",
+    ]);
+    const dev = rawConfig("dev");
+    dev.gateway.allowPublicAccess = true;
+    const refused = parsePlatformConfig(dev);
+    expect(refused.ok ? [] : refused.issues.map((i) => `${i.path}: ${i.message}`)).toContain("gateway.allowPublicAccess: only prod's gateway is kept off the internet; remove the key in dev");
   });
 });
 

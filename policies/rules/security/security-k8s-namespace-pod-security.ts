@@ -1,11 +1,9 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { WORKLOAD_TYPES, baseType, checklist, k8sKey, podTemplateOf } from "../../lib";
-import { levelMet, podSecurityFindings, type PssLevel } from "../../podSecurity";
-import { NAMESPACE_EXCEPTIONS } from "../../podSecurityExceptions";
-import { excusedControls } from "../../podSecurityExceptions";
+import { LEVEL_ORDER as ORDER, levelMet, podSecurityFindings, type PssLevel } from "../../podSecurity";
+import { NAMESPACE_EXCEPTIONS, excusedControls } from "../../podSecurityExceptions";
 
 const ENFORCE = "pod-security.kubernetes.io/enforce";
-const ORDER: readonly PssLevel[] = ["privileged", "baseline", "restricted"];
 
 export const securityK8sNamespacePodSecurity: StackValidationPolicy = {
   name: "security-k8s-namespace-pod-security",
