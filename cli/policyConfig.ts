@@ -4,6 +4,8 @@ import { PTU_DEPLOYMENT_TYPES, PTU_MODELS, isPtuType, ptuIncrement, sizePtu } fr
 import { KEY_AUTH_EXCEPTION } from "../components/cache";
 import { composeName } from "../components/core/naming";
 import { GATEWAY_API_IDS } from "../components/gateway/apiPolicy";
+import { VLLM_IMAGE_DIGESTS, VLLM_IMAGE_REPOSITORY } from "../components/serving/vllmReleases";
+import { NVIDIA_DEVICE_PLUGIN_DIGEST, NVIDIA_DEVICE_PLUGIN_IMAGE } from "../components/cluster/gpuSkus";
 import { namingContext, plannedDeployments, type PlatformConfig } from "../stacks/config";
 
 type Level = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -51,6 +53,10 @@ export function policyFacts(config: PlatformConfig): Record<string, Record<strin
     ...Object.fromEntries(["security-apim-caller-authenticated", "security-apim-api-hardened"].map((rule) => [rule, { keyedApis: Object.values(config.gateway?.teams ?? {}).some((t) => t.subscriptionKeys) ? [GATEWAY_API_IDS["subscription-key"]] : [] }])),
     // A public prod gateway is the stack's explicit opt-out: reported, as advisory, on every run.
     ...(config.gateway?.allowPublicAccess ? { "security-apim-gateway-private": { enforcementLevel: "advisory" as const, publicAccessAccepted: true } } : {}),
+    // The sourced digests of the dated image tables: an image whose tag has one must run pinned to it.
+    "security-k8s-image-digest": {
+      digests: { [NVIDIA_DEVICE_PLUGIN_IMAGE]: NVIDIA_DEVICE_PLUGIN_DIGEST, ...Object.fromEntries(Object.entries(VLLM_IMAGE_DIGESTS).map(([tag, digest]) => [`${VLLM_IMAGE_REPOSITORY}:${tag}`, digest])) },
+    },
     // The only address range a NetworkPolicy may admit: the gateway's subnet (to the model servers).
     "security-k8s-network-policy": { allowedCidrs: config.network?.subnets ? [config.network.subnets.gateway] : [] },
     // Plain http from the gateway only to the self-hosted servers' internal load balancers (the nodes' subnet).

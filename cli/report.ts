@@ -9,6 +9,7 @@ import { backendId } from "../components/gateway/backends";
 import { CREATE_TIMES_DATE, CREATE_TIMES_SOURCE } from "../components/core/createTimes";
 import { gatewayTargets, vllmGatewayTargets } from "../stacks/gatewayConfig";
 import { firstDeployEstimate, type DeployEstimate } from "./deployTime";
+import { vllmImageReference } from "../components/serving/vllmReleases";
 import { PRICES, PRICE_TABLE_DATE, PRICE_TABLE_SOURCE, monthlyCost, withOverrides, type CostRow } from "../components/cost";
 
 export interface CapacityRow {
@@ -136,6 +137,12 @@ const NOT_VERIFIED_OFFLINE = [
   "RBAC propagation delays",
 ];
 
+/** The vLLM images of the stack that the dated release table has no digest for. */
+function undigestedImages(config: PlatformConfig): string[] {
+  const images = Object.values(config.models).flatMap((e) => Object.values(e.slots).flatMap((s) => (s?.targets ?? []).flatMap((t) => (t.kind === "vllm" ? [t.image] : []))));
+  return [...new Set(images)].filter((image) => vllmImageReference(image) === image).sort(compareCodePoints);
+}
+
 /** Custom resources per top-level component (the program's own structure, as a reviewer reads it). */
 export function countByComponent(resources: readonly ExportedResource[]): ComponentCount[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -223,7 +230,7 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
     })),
     firstDeploy: { ...firstDeployEstimate(resources), source: CREATE_TIMES_SOURCE, date: CREATE_TIMES_DATE },
     warnings,
-    notVerifiedOffline: NOT_VERIFIED_OFFLINE,
+    notVerifiedOffline: [...NOT_VERIFIED_OFFLINE, ...undigestedImages(config).map((image) => `${image}: no sourced digest in the dated vLLM release table, so it deploys by tag (a tag pushed again would change what runs)`)],
   };
 }
 

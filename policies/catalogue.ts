@@ -187,9 +187,9 @@ const TYPE_CATALOGUE = {
     what: "a model target's vLLM servers (a model cache per pod)",
     taggable: false,
     stateful: false,
-    rules: ["lifecycle-endpoint-live-slot", "observability-vllm-slot-monitored", "security-k8s-image-pinned", "security-k8s-pod-security", "security-k8s-workload-hardened", "reliability-k8s-gpu-workload", "reliability-k8s-replicas-and-pdb"],
+    rules: ["lifecycle-endpoint-live-slot", "observability-vllm-slot-monitored", "security-k8s-image-pinned", "security-k8s-image-digest", "security-k8s-pod-security", "security-k8s-workload-hardened", "reliability-k8s-gpu-workload", "reliability-k8s-replicas-and-pdb"],
   },
-  "kubernetes:apps/v1:DaemonSet": { what: "the NVIDIA device plugin", taggable: false, stateful: false, rules: ["security-k8s-image-pinned", "security-k8s-pod-security", "security-k8s-workload-hardened"] },
+  "kubernetes:apps/v1:DaemonSet": { what: "the NVIDIA device plugin", taggable: false, stateful: false, rules: ["security-k8s-image-pinned", "security-k8s-image-digest", "security-k8s-pod-security", "security-k8s-workload-hardened"] },
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": { what: "each namespace's default deny, and who may reach a model target (the gateway subnet, the metrics scraper) and the monitoring stack", taggable: false, stateful: false, rules: ["security-k8s-network-policy"] },
   // Not created by the platform: classified so that a change adding a binding meets its rule, not only this catalogue.
   "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": { what: "a cluster-wide role binding (the platform creates none)", taggable: false, stateful: false, rules: ["security-k8s-no-cluster-admin-binding"] },

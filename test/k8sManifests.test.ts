@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { plan } from "../cli/plan";
+import { VLLM_IMAGE_DIGESTS } from "../components/serving/vllmReleases";
 import { PROJECT_DIR, rawConfig, namespaced } from "./helpers";
 import { stringify } from "yaml";
 import { writeFileSync } from "node:fs";
@@ -60,7 +61,8 @@ describe("the prod plan's Kubernetes manifests", () => {
     const { manifest } = (await manifestsOf("prod")).find((m) => m.manifest.kind === "StatefulSet")!;
     const pod = manifest.spec.template.spec;
     const container = pod.containers[0];
-    expect(container.image).toBe("vllm/vllm-openai:v0.30.0");
+    // The stack's tag, pinned to the digest the dated release table sourced for it.
+    expect(container.image).toBe(`vllm/vllm-openai:v0.30.0@${VLLM_IMAGE_DIGESTS["v0.30.0"]}`);
     expect(container.args).toEqual(expect.arrayContaining(["--served-model-name", "qwen", "--tensor-parallel-size", "1"]));
     expect(container.resources.limits["nvidia.com/gpu"]).toBe(container.resources.requests["nvidia.com/gpu"]);
     expect(pod.tolerations).toEqual([{ key: "sku", operator: "Equal", value: "gpu", effect: "NoSchedule" }]);

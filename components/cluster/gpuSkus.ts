@@ -32,3 +32,11 @@ export const GPU_SKUS: Readonly<Record<string, GpuSku>> = {
  * Source: NVIDIA/k8s-device-plugin deployments/static manifests (v0.18.0), checked 2026-11-27.
  */
 export const NVIDIA_DEVICE_PLUGIN_IMAGE = "nvcr.io/nvidia/k8s-device-plugin:v0.18.0";
+
+/**
+ * Its digest, so a re-pushed tag cannot change what runs. Source: kubernetes/minikube
+ * pkg/minikube/assets/addons.go at dade2a2e (2025-10-25), which pins
+ * `nvidia/k8s-device-plugin:v0.18.0@sha256:2d16…` from nvcr.io; looked up 2026-12-05. Re-check with
+ * `docker buildx imagetools inspect nvcr.io/nvidia/k8s-device-plugin:v0.18.0`.
+ */
+export const NVIDIA_DEVICE_PLUGIN_DIGEST = "sha256:2d16df5f3f12081b4bd6b317cf697e5c7a195c53cec7e0bab756db02a06b985c";

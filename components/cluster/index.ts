@@ -6,7 +6,7 @@ import { parse, stringify } from "yaml";
 import { resourceName, type NamingContext } from "../core/naming";
 import { sendDiagnostics } from "../core/diagnostics";
 import { grantRole } from "../identity";
-import { GPU_SKUS, NVIDIA_DEVICE_PLUGIN_IMAGE } from "./gpuSkus";
+import { GPU_SKUS, NVIDIA_DEVICE_PLUGIN_DIGEST, NVIDIA_DEVICE_PLUGIN_IMAGE } from "./gpuSkus";
 
 export * from "./gpuSkus";
 
@@ -246,7 +246,7 @@ export class Cluster extends pulumi.ComponentResource {
             tolerations: [{ key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect }, { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
             containers: [{
               name: "nvidia-device-plugin",
-              image: NVIDIA_DEVICE_PLUGIN_IMAGE,
+              image: `${NVIDIA_DEVICE_PLUGIN_IMAGE}@${NVIDIA_DEVICE_PLUGIN_DIGEST}`,
               env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
               resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },

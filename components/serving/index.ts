@@ -5,7 +5,7 @@ import type { NamingContext } from "../core/naming";
 import { GPU_POOL_LABEL, GPU_TAINT } from "../cluster";
 import { denyIngressByDefault } from "../cluster/networkPolicy";
 import { SCRAPE_LABELS, SLOT_LABELS, selector } from "../observability/promql";
-import { VLLM_STABLE_METRICS } from "./vllmReleases";
+import { VLLM_STABLE_METRICS, vllmImageReference } from "./vllmReleases";
 
 export * from "./vllmReleases";
 
@@ -141,7 +141,8 @@ export class ModelSlot extends pulumi.ComponentResource {
               terminationGracePeriodSeconds: 120,
               containers: [{
                 name: "vllm",
-                image: t.image,
+                // The tag the stack names, pinned to its sourced digest where the dated table has one.
+                image: vllmImageReference(t.image),
                 command: ["vllm", "serve"],
                 args: vllmArgs(args.endpoint, t),
                 ports: [{ name: "http", containerPort: VLLM_PORT }],

@@ -43,6 +43,27 @@ export const VLLM_STABLE_METRICS = {
 
 export const VLLM_IMAGE_REPOSITORY = "vllm/vllm-openai";
 
+/**
+ * The multi-architecture index digest of `vllm/vllm-openai:<tag>` on Docker Hub, where one could be
+ * sourced offline; the platform deploys `<image>:<tag>@<digest>` for these tags, so a re-pushed tag
+ * cannot change what runs. Sources (looked up 2026-12-05): v0.30.0, a public record of
+ * `crictl inspecti docker.io/vllm/vllm-openai:v0.30.0` (repoDigests) agreeing with eight other public
+ * files that pin it; v0.29.0, eight public files that pin it, one naming it the Docker Hub manifest list;
+ * v0.11.0, tinfoilsh/vllm-openai-audio Dockerfile at 074bce26. Tags not listed have no sourced digest
+ * and deploy by tag (the plan says so). Re-check with `docker buildx imagetools inspect vllm/vllm-openai:<tag>`.
+ */
+export const VLLM_IMAGE_DIGESTS: Readonly<Record<string, string>> = {
+  "v0.11.0": "sha256:014a95f21c9edf6abe0aea6b07353f96baa4ec291c427bb1176dc7c93a85845c",
+  "v0.29.0": "sha256:c2914767605584b6d8f45686b82de173ecc99e781897aa3d0a66dacd72c51ae1",
+  "v0.30.0": "sha256:8a69ffad015f138d7170c4ddc429e230a3bc1c1719f67e14324749df200a4b90",
+};
+
+/** A `vllm/vllm-openai:<tag>` image as deployed: with its sourced digest where the table has one. */
+export function vllmImageReference(image: string): string {
+  const digest = VLLM_IMAGE_DIGESTS[image.slice(image.lastIndexOf(":") + 1)];
+  return digest && image.startsWith(`${VLLM_IMAGE_REPOSITORY}:`) && !image.includes("@") ? `${image}@${digest}` : image;
+}
+
 /** The release of a `vllm/vllm-openai:<tag>` image, or why it is not one the platform knows. */
 export function vllmReleaseOf(image: string): { tag: string; release: VllmRelease } | { problem: string } {
   const [repository, tag] = image.split(":");

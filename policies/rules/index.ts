@@ -37,6 +37,7 @@ import { securityRedisKeyAuthException } from "./security/security-redis-key-aut
 import { securityRedisPublicNetworkDisabled } from "./security/security-redis-public-network-disabled";
 import { securityRedisTlsEnforced } from "./security/security-redis-tls-enforced";
 import { securityK8sImagePinned } from "./security/security-k8s-image-pinned";
+import { securityK8sImageDigest } from "./security/security-k8s-image-digest";
 import { securityK8sPodSecurity } from "./security/security-k8s-pod-security";
 import { securityK8sNamespacePodSecurity } from "./security/security-k8s-namespace-pod-security";
 import { securityK8sWorkloadHardened } from "./security/security-k8s-workload-hardened";
@@ -102,6 +103,7 @@ export const policies: Policies = [
   securityAksNodePoolHardened,
   securityK8sHelmChartPinned,
   securityK8sHelmValuesHardened,
+  securityK8sImageDigest,
   securityK8sImagePinned,
   securityK8sInternalLoadBalancer,
   securityK8sNamespacePodSecurity,

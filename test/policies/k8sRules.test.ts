@@ -49,6 +49,21 @@ describe("security-k8s-image-pinned", () => {
   });
 });
 
+describe("security-k8s-image-digest", () => {
+  const policy = "security-k8s-image-digest";
+  const DIGEST = `sha256:${"a".repeat(64)}`;
+  const config = { digests: { "vllm/vllm-openai:v0.30.0": DIGEST } };
+  const run = async (image: string) => (await runResourceRule(rule(policy), statefulSet((p) => (container(p).image = image)), config)).violations;
+  it("passes an image pinned to its sourced digest, and an image the tables have no digest for", async () => {
+    expect(await run(`vllm/vllm-openai:v0.30.0@${DIGEST}`)).toEqual([]);
+    expect(await run("vllm/vllm-openai:v0.29.1")).toEqual([]);
+  });
+  it("fails the tag alone, and another digest", async () => {
+    expect(await run("vllm/vllm-openai:v0.30.0")).toEqual([`vllm-qwen-blue/vllm-a100-0: container vllm runs vllm/vllm-openai:v0.30.0 by tag only; its dated table records the digest ${DIGEST}`]);
+    expect(await run(`vllm/vllm-openai:v0.30.0@sha256:${"b".repeat(64)}`)).toEqual([`vllm-qwen-blue/vllm-a100-0: container vllm pins sha256:${"b".repeat(64)} for vllm/vllm-openai:v0.30.0, but the dated table records ${DIGEST}`]);
+  });
+});
+
 describe("security-k8s-pod-security", () => {
   const policy = "security-k8s-pod-security";
   const restricted = (change: (p: any) => void = () => {}) =>

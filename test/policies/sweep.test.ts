@@ -123,6 +123,8 @@ const MUTATIONS: Mutation[] = [
   { name: "vLLM without a memory limit", on: VLLM, apply: editProps(VLLM, (p) => delete vllm(p).resources.limits.memory) },
   { name: "vLLM without a readiness probe", on: VLLM, apply: editProps(VLLM, (p) => delete vllm(p).readinessProbe) },
   { name: "vLLM tolerating every taint", on: VLLM, apply: editProps(VLLM, (p) => (pod(p).tolerations = [{ operator: "Exists" }])) },
+  { name: "vLLM by tag only (its digest dropped)", on: VLLM, apply: editProps(VLLM, (p) => (vllm(p).image = "vllm/vllm-openai:v0.30.0")) },
+  { name: "the device plugin pinned to another digest", on: DEVICE_PLUGIN, apply: editProps(DEVICE_PLUGIN, (p) => (pod(p).containers[0].image = `nvcr.io/nvidia/k8s-device-plugin:v0.18.0@sha256:${"0".repeat(64)}`)) },
   { name: "vLLM image latest", on: VLLM, apply: editProps(VLLM, (p) => (vllm(p).image = "vllm/vllm-openai:latest")) },
   { name: "vLLM with one replica and no disruption budget", on: VLLM, apply: (rs) => { editProps(VLLM, (p) => (p.spec.replicas = 1))(rs); remove("serving-qwen-blue-vllm-a100-0-pdb")(rs); } },
   { name: "the model server's load balancer public", on: "serving-qwen-blue-vllm-a100-0-service", apply: editProps("serving-qwen-blue-vllm-a100-0-service", (p) => delete p.metadata.annotations["service.beta.kubernetes.io/azure-load-balancer-internal"]) },

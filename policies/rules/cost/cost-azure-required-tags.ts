@@ -8,7 +8,7 @@ export const costAzureRequiredTags: ResourceValidationPolicy = {
   description: "Every taggable Azure resource (by the type catalogue) carries the environment, owner and costCenter tags.",
   severity: "medium",
   enforcementLevel: "mandatory",
-  framework: checklist(5),
+  framework: checklist([5], ["Azure Policy 'Require a tag on resources'"]),
   remediationSteps: "Set tags.owner and tags.costCenter in the stack config; components add environment and pass the tags to every resource.",
   validateResource: (args, report) => {
     // Types the catalogue does not know are reported by governance-type-classified.

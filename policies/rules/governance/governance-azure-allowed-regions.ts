@@ -6,7 +6,7 @@ export const governanceAzureAllowedRegions: StackValidationPolicy = {
   description: "Every resource with a location is in one of the environment's allowed regions (data residency), from the policy config.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(4),
+  framework: checklist([4], ["Azure Policy 'Allowed locations'", "MCSB AM-2"]),
   remediationSteps: "Move the resource to an allowed region, or add the region to regions in policies/config/<environment>.json in a reviewed change.",
   configSchema: { properties: { regions: { type: "array", items: { type: "string" } } } },
   validateStack: (args, report) => {

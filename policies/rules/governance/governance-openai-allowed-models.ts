@@ -6,7 +6,7 @@ export const governanceOpenaiAllowedModels: StackValidationPolicy = {
   description: "Every Azure OpenAI deployment serves a model on the environment's allowed list, from the policy config.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(2, 8),
+  framework: checklist([2, 8], ["MCSB AM-2"]),
   remediationSteps: "Deploy an allowed model, or add it to models in policies/config/<environment>.json in a reviewed change (after its evaluation).",
   configSchema: { properties: { models: { type: "array", items: { type: "string" } } } },
   validateStack: (args, report) => {

@@ -7,7 +7,7 @@ export const governanceTypeClassified: ResourceValidationPolicy = {
   description: "Every azure-native and kubernetes resource type in the stack is classified in the pack's type catalogue (taggable, stateful, diagnostics, private link, rules), so no rule fails open on a type it has never seen.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(4, 13),
+  framework: checklist([4, 13], ["Azure Policy 'Allowed resource types'", "MCSB AM-2"]),
   remediationSteps: "Add the type to policies/catalogue.ts in the change that creates it (with its ARM type, tags, state, diagnostics and private-link group) and give it the rules that apply.",
   validateResource: (args, report) => {
     if (!CLASSIFIED_PACKAGES.some((prefix) => args.type.startsWith(prefix))) args.notApplicable("not an azure-native or kubernetes resource");

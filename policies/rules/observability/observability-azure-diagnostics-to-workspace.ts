@@ -23,7 +23,7 @@ export const observabilityAzureDiagnosticsToWorkspace: StackValidationPolicy = {
   description: "Every Azure resource the type catalogue marks diagnosable sends the log categories and metrics it lists to a Log Analytics workspace; a setting that sends nothing does not count.",
   severity: "medium",
   enforcementLevel: "mandatory",
-  framework: checklist(13),
+  framework: checklist([13], ["MCSB LT-3"]),
   remediationSteps: "Add a monitor.DiagnosticSetting with resourceUri = the resource's id, workspaceId = the platform workspace and enabled logs for the categories the catalogue lists (categoryGroup allLogs covers them all), plus AllMetrics where listed.",
   configSchema: { properties: { stackScope: { type: "object" } } },
   validateStack: (args, report) => {

@@ -7,7 +7,7 @@ export const reliabilityApimBackendFailover: StackValidationPolicy = {
   description: "On every path through an API's effective policy that forwards to a pool of two or more members, the forward runs inside a retry that covers 429, so a throttled member's request goes to the next one instead of back to the caller.",
   severity: "medium",
   enforcementLevel: "mandatory",
-  framework: checklist([3, 12], ["Azure API Management: backend pools and the retry policy"]),
+  framework: checklist(3, 12),
   remediationSteps: "Keep <base/> in every operation's backend section; the API's backend is <retry condition=\"@(context.Response.StatusCode == 429 || context.Response.StatusCode == 503)\" count=\"members - 1\" interval=\"0\" first-fast-retry=\"true\"><forward-request buffer-request-body=\"true\"/></retry>.",
   validateStack: (args, report) => {
     const backends = backendsById(args.resources);

@@ -23,12 +23,7 @@ export const securityAksHardened: ResourceValidationPolicy = {
     "AKS authorizes with Kubernetes RBAC and Azure RBAC and signs in with Entra ID only (local accounts off), runs workload identity on an OIDC issuer, enforces network policy, keeps its API server private or limited to narrow authorized ranges, upgrades itself (Kubernetes patches and node images on a channel, never none), and gives no node a public IP.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  framework: checklist([4, 14], [
-    "MCSB NS-2, IM-1, PV-5",
-    "Azure Policy 'Role-Based Access Control (RBAC) should be used on Kubernetes Services'",
-    "Azure Policy 'Authorized IP ranges should be defined on Kubernetes Services'",
-    "Azure Policy 'Azure Kubernetes Service Clusters should have local authentication methods disabled'",
-  ]),
+  framework: checklist([4, 14], ["MCSB NS-2, IM-1", "Azure Policy 'Role-Based Access Control (RBAC) should be used on Kubernetes Services'", "Azure Policy 'Authorized IP ranges should be defined on Kubernetes Services'", "Azure Policy 'Azure Kubernetes Service Clusters should have local authentication methods disabled'", "Azure Policy 'Azure Kubernetes Service Clusters should enable cluster auto-upgrade'", "Checkov CKV_AZURE_5, CKV_AZURE_6, CKV_AZURE_7, CKV_AZURE_115, CKV_AZURE_141, CKV_AZURE_143, CKV_AZURE_171"]),
   remediationSteps:
     "Set enableRBAC: true, disableLocalAccounts: true, aadProfile {managed: true, enableAzureRBAC: true}, oidcIssuerProfile.enabled, securityProfile.workloadIdentity.enabled, networkProfile.networkPolicy, apiServerAccessProfile (enablePrivateCluster, or authorizedIPRanges of /8 or narrower), autoUpgradeProfile {upgradeChannel: patch, nodeOSUpgradeChannel: NodeImage}, and no enableNodePublicIP on any pool.",
   validateResource: (args, report) => {

@@ -14,7 +14,7 @@ export const securityAksNodePoolHardened: ResourceValidationPolicy = {
   description: "No node pool gives its nodes public IPs, and every GPU pool carries the GPU taint (sku=gpu:NoSchedule), so only pods that ask for GPUs, and tolerate exactly that taint, land on the most expensive nodes.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist([1, 4, 5], ["MCSB NS-2"]),
+  framework: checklist([1, 4, 5], ["MCSB NS-2", "Checkov CKV_AZURE_143"]),
   remediationSteps: `Leave enableNodePublicIP unset (false); give every pool of an N-series VM size nodeTaints: ["${GPU_TAINT}"].`,
   validateResource: forType(TYPES.agentPool, (props, _args, report) => {
     if (props.enableNodePublicIP === true) report(`pool ${props.agentPoolName ?? ""}: every node gets a public IP (enableNodePublicIP)`);

@@ -13,7 +13,7 @@ export const securityApimApiHardened: StackValidationPolicy = {
   severity: "high",
   enforcementLevel: "mandatory",
   configSchema: { properties: { keyedApis: { type: "array", items: { type: "string" } } } },
-  framework: checklist([4, 6], ["Azure Policy 'APIs in API Management should use only encrypted protocols'", "MCSB DP-3"]),
+  framework: checklist([4, 6], ["MCSB DP-3", "Azure Policy 'API Management APIs should use only encrypted protocols'"]),
   remediationSteps: "Give every API an ApiPolicy (the gateway component renders one per API), protocols: [https], and subscriptionRequired: false unless the API is the keyed one (gateway.teams.<team>.subscriptionKeys).",
   validateStack: (args, report) => {
     const keyed = new Set(args.getConfig<ApiSettings>().keyedApis ?? []);

@@ -12,7 +12,7 @@ export const securityApimBackendManagedIdentity: StackValidationPolicy = {
   description: "On every path through an API's effective policy that reaches a backend, the client's api-key header is removed, and every path to an Azure OpenAI backend (or a pool of them) authenticates with the gateway's managed identity.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  framework: checklist([14], ["MCSB IM-3"]),
+  framework: checklist([14], ["MCSB IM-3", "Azure Policy 'API Management calls to API backends should be authenticated'"]),
   remediationSteps: "Add <set-header name=\"api-key\" exists-action=\"delete\"/> to inbound and <authentication-managed-identity resource=\"https://cognitiveservices.azure.com\" client-id=\"...\"/> beside each set-backend-service to an Azure OpenAI pool.",
   validateStack: (args, report) => {
     const backends = backendsById(args.resources);

@@ -18,7 +18,7 @@ export const securityApimCallerAuthenticated: StackValidationPolicy = {
   severity: "critical",
   enforcementLevel: "mandatory",
   configSchema: { properties: { keyedApis: { type: "array", items: { type: "string" } } } },
-  framework: checklist([4, 6, 14], ["MCSB IM-1, IM-3", "Azure Policy 'API Management calls to API backends should be authenticated'"]),
+  framework: checklist([4, 6, 14], ["MCSB IM-1"]),
   remediationSteps: "Keep <validate-azure-ad-token> (tenant, audiences, client application ids) at the top of the API's inbound, outside any <choose>, and <base/> in every operation policy.",
   validateStack: (args, report) => {
     const keyed = new Set(args.getConfig<CallerSettings>().keyedApis ?? []);

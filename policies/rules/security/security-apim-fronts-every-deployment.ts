@@ -9,7 +9,7 @@ export const securityApimFrontsEveryDeployment: StackValidationPolicy = {
   description: "Clients reach models through one way in: a stack that deploys models has an API Management gateway, and every deployment is the target of one of its backends (a URL pinned to that deployment on its account).",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(6),
+  framework: checklist([6], ["MCSB NS-2"]),
   remediationSteps: "Configure gateway in the stack: the gateway component creates one backend per target, its URL https://<account subdomain>.openai.azure.com/openai/deployments/<deployment>.",
   validateStack: (args, report) => {
     const deployments = ofType(args.resources, TYPES.openAiDeployment);

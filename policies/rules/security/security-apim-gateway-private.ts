@@ -12,7 +12,7 @@ export const securityApimGatewayPrivate: ResourceValidationPolicy = {
   severity: "high",
   enforcementLevel: "mandatory",
   configSchema: { properties: { publicAccessAccepted: { type: "boolean" } } },
-  framework: checklist([4, 6], ["MCSB NS-2", "Azure Policy 'API Management services should use a virtual network'", "Checkov CKV_AZURE_174"]),
+  framework: checklist([4, 6], ["MCSB NS-2", "Azure Policy 'API Management services should use a virtual network'", "Checkov CKV_AZURE_107, CKV_AZURE_174"]),
   remediationSteps: "Use a tier with VNet injection (Premium) and a network: the gateway component sets virtualNetworkType: Internal; or publicNetworkAccess: Disabled with a private endpoint.",
   validateResource: forType(TYPES.apiManagementService, (props, args, report) => {
     const internal = props.virtualNetworkType === "Internal";

@@ -12,7 +12,7 @@ export const securityApimNamedValueSecret: ResourceValidationPolicy = {
   description: "A named value that holds a credential (a secret in the stack, or named like a key, password, token or connection string) is marked secret, so API Management encrypts it and never shows it in the portal or its API.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist([4, 14], ["Azure Policy 'API Management secret named values should be stored in Azure Key Vault'", "MCSB IM-8"]),
+  framework: checklist([4, 14], ["MCSB IM-8"]),
   remediationSteps: "Set secret: true on the named value (the gateway component does for the cache's connection string); better, a keyVault reference.",
   validateResource: (args, report) => {
     if (baseType(args.type) !== NAMED_VALUE) args.notApplicable(`applies only to ${NAMED_VALUE}`);

@@ -19,7 +19,7 @@ export const securityApimTlsHardened: ResourceValidationPolicy = {
   description: "The API Management gateway turns TLS 1.0, TLS 1.1, SSL 3.0 (towards clients and backends) and Triple DES off explicitly.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(4),
+  framework: checklist([4], ["MCSB DP-3", "Checkov CKV_AZURE_173"]),
   remediationSteps: `Set customProperties ${WEAK_TLS_SETTINGS.map((s) => s.slice(PREFIX.length)).join(", ")} (each prefixed ${PREFIX}) to "False".`,
   validateResource: forType(TYPES.apiManagementService, (props, _args, report) => {
     const settings: Record<string, unknown> = props.customProperties ?? {};

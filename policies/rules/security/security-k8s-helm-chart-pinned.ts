@@ -9,7 +9,7 @@ export const securityK8sHelmChartPinned: ResourceValidationPolicy = {
   description: "Every Helm release pins an exact chart version from an HTTPS (or OCI) repository, so an upgrade is a reviewed change, never a side effect of a new chart release.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(2, 4),
+  framework: checklist([2, 4], ["MCSB PV-2"]),
   remediationSteps: "Set the chart's exact version (e.g. 92.3.0) and an https:// or oci:// repository in the component's dated chart table.",
   validateResource: (args, report) => {
     if (args.type !== TYPES.helmRelease) args.notApplicable("applies only to Helm releases");

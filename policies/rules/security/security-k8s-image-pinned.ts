@@ -9,7 +9,7 @@ export const securityK8sImagePinned: ResourceValidationPolicy = {
   description: "Every container image is pinned by a version tag or a digest, never latest or untagged, so what runs is what was reviewed.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(2, 4),
+  framework: checklist([2, 4], ["Azure Policy 'Kubernetes cluster container images should not include latest image tag'", "Checkov CKV_K8S_14"]),
   remediationSteps: "Pin the image (vllm/vllm-openai:v0.30.0, or @sha256:...) in the stack config or the component's data table.",
   validateResource: forWorkloads(({ containers }, report) => {
     for (const c of containers) {

@@ -8,7 +8,7 @@ export const securityK8sInternalLoadBalancer: ResourceValidationPolicy = {
   description: "A Kubernetes Service of type LoadBalancer is internal (an address in the VNet), never a public IP: model servers are reached only through the gateway.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  framework: checklist(6),
+  framework: checklist([6], ["Azure Policy 'Kubernetes clusters should use internal load balancers'", "MCSB NS-2"]),
   remediationSteps: `Annotate the Service with ${INTERNAL}: "true" and a static address from the aksNodes subnet (the serving component does).`,
   validateResource: (args, report) => {
     if (baseType(args.type) !== TYPES.k8sService) args.notApplicable(`applies only to ${TYPES.k8sService}`);

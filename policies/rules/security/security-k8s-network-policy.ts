@@ -50,7 +50,7 @@ export const securityK8sNetworkPolicy: StackValidationPolicy = {
   severity: "high",
   enforcementLevel: "mandatory",
   configSchema: { properties: { allowedCidrs: { type: "array", items: { type: "string" } } } },
-  framework: checklist([4, 6], ["MCSB NS-1, NS-2"]),
+  framework: checklist([4, 6], ["MCSB NS-1, NS-2", "Checkov CKV2_K8S_6"]),
   remediationSteps:
     "Keep the namespace's default-deny-ingress policy (podSelector {}, policyTypes [Ingress], no rules) and, per workload, a policy whose from names the gateway's subnet (ipBlock) or a namespace by kubernetes.io/metadata.name, with ports.",
   validateStack: (args, report) => {

@@ -8,7 +8,7 @@ export const securityK8sNoClusterAdminBinding: ResourceValidationPolicy = {
   description: "No Kubernetes RoleBinding or ClusterRoleBinding grants the cluster-admin ClusterRole: people get Azure RBAC roles through Entra ID, workloads a Role of what they call.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  framework: checklist([4, 14], ["MCSB PA-7", "Checkov CKV_K8S_155"]),
+  framework: checklist([4, 14], ["MCSB PA-7", "Azure Policy 'Kubernetes clusters should ensure that the cluster-admin role is only used where required'"]),
   remediationSteps: "Bind a Role (or ClusterRole) that lists the verbs and resources the subject needs; for people, use an Azure Kubernetes Service RBAC role scoped to a namespace.",
   validateResource: (args, report) => {
     if (!BINDINGS.has(baseType(args.type))) args.notApplicable("applies only to Kubernetes role bindings");

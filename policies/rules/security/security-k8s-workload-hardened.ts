@@ -10,7 +10,7 @@ export const securityK8sWorkloadHardened: ResourceValidationPolicy = {
     "Every container has memory requests and limits and a read-only root filesystem (writable paths are emptyDir or volume mounts); every container of a long-running server that listens on a port has readiness and liveness probes; no pod mounts a service-account token unless it calls the API server.",
   severity: "medium",
   enforcementLevel: "mandatory",
-  framework: checklist([3, 4, 11], ["Checkov CKV_K8S_8, CKV_K8S_9, CKV_K8S_12, CKV_K8S_13, CKV_K8S_22, CKV_K8S_38", "MCSB PV-2"]),
+  framework: checklist([3, 4, 11], ["MCSB PV-2", "Azure Policy 'Kubernetes cluster containers should run with a read only root file system'", "Azure Policy 'Kubernetes clusters should disable automounting API credentials'", "Azure Policy 'Ensure cluster containers have readiness or liveness probes configured'", "Checkov CKV_K8S_8, CKV_K8S_9, CKV_K8S_12, CKV_K8S_13, CKV_K8S_22, CKV_K8S_38"]),
   remediationSteps:
     "Set resources.requests.memory and resources.limits.memory, securityContext.readOnlyRootFilesystem: true with emptyDir mounts for the paths the server writes, readinessProbe and livenessProbe on serving containers, and automountServiceAccountToken: false on the pod.",
   validateResource: forWorkloads(({ spec, containers }, report, args) => {

@@ -6,7 +6,7 @@ export const securityMonitoringLocalAuthDisabled: ResourceValidationPolicy = {
   description: "Log Analytics and Application Insights accept Entra ID only: no shared keys or instrumentation-key ingestion.",
   severity: "medium",
   enforcementLevel: "mandatory",
-  framework: checklist(4, 14),
+  framework: checklist([4, 14], ["MCSB IM-1"]),
   remediationSteps: "Set features.disableLocalAuth: true on the workspace and disableLocalAuth: true on Application Insights; send telemetry with a managed identity.",
   validateResource: (args, report) => {
     if (baseType(args.type) === TYPES.workspace) {

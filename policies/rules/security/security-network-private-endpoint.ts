@@ -7,7 +7,7 @@ export const securityNetworkPrivateEndpoint: StackValidationPolicy = {
   description: "Every resource the type catalogue marks private-only (Azure OpenAI accounts, the Azure Managed Redis cluster) is reached through a private endpoint of its private-link group.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(4, 6),
+  framework: checklist([4, 6], ["MCSB NS-2", "Azure Policy 'Azure AI Services resources should use Azure Private Link'"]),
   remediationSteps: "Configure private networking (network in the stack config); the platform then adds a private endpoint and DNS registration for each.",
   configSchema: { properties: { stackScope: { type: "object" } } },
   validateStack: (args, report) => {

@@ -17,7 +17,7 @@ export const securityOpenaiIdentityAndSubdomain: ResourceValidationPolicy = {
   description: "Every Azure OpenAI account has a managed identity and a custom subdomain: Entra ID tokens and private DNS need the subdomain, and the account reaches other services with its identity, never with keys.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(4, 14),
+  framework: checklist([4, 14], ["MCSB IM-1, IM-3"]),
   remediationSteps: "Set identity.type: SystemAssigned (or UserAssigned) and properties.customSubDomainName (OpenAiService sets <account name>-<random suffix>); the subdomain cannot change after creation.",
   validateResource: forType(TYPES.openAiAccount, (props, _args, report) => {
     const identity = String(props.identity?.type ?? "None");

@@ -2,7 +2,8 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES, checklist, forType } from "../../lib";
 
 // Built-in roles that grant control-plane or data-plane administration (role assignments included) over
-// the platform's resources. Ids: Microsoft Learn, "Azure built-in roles" (checked 2026-12-05).
+// the platform's resources. Ids: MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles.md
+// (ms.date 2026-04-09), checked 2026-12-05.
 export const BROAD_ROLES: Readonly<Record<string, string>> = {
   "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
   "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
@@ -21,6 +22,11 @@ export const BROAD_ROLES: Readonly<Record<string, string>> = {
   "749f88d5-cbae-40b8-bcfc-e573ddc772fa": "Monitoring Contributor",
   "e40ec5ca-96e0-45a2-b4ff-59039f2c2b59": "Managed Identity Contributor",
   "f1a07417-d97a-45cb-824c-7a7467783830": "Managed Identity Operator",
+  "8b54135c-b56d-4d72-a534-26097cfdc8d8": "Key Vault Data Access Administrator",
+  "f25e0fa2-a7c8-4377-a976-54943a77a395": "Key Vault Contributor",
+  "b78c5d69-af96-48a3-bf8d-a8b4d589de94": "Azure AI Administrator",
+  "e47c6f54-e4a2-4754-9501-8e0985b135e1": "Foundry Account Owner",
+  "c883944f-8b7b-4483-af10-35834be79c4a": "Foundry Owner",
 };
 
 export const securityRbacNoBroadRoles: ResourceValidationPolicy = {

@@ -11,7 +11,7 @@ export const securityRbacScopeNarrow: StackValidationPolicy = {
   description: "Role assignments are scoped to the one resource they are for, never a resource group, subscription or management group.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(4, 14),
+  framework: checklist([4, 14], ["MCSB PA-7"]),
   remediationSteps: "Set scope to the id of the resource the identity uses (grantRole takes the resource's id).",
   validateStack: (args, report) => {
     const assignments = ofType(args.resources, TYPES.roleAssignment);

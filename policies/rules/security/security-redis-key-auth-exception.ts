@@ -14,7 +14,7 @@ export const securityRedisKeyAuthException: StackValidationPolicy = {
   description: "No Redis database accepts access keys, except the one the platform documents (API Management's external cache).",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(14),
+  framework: checklist([14], ["MCSB IM-1"]),
   remediationSteps: "Set accessKeysAuthentication: Disabled and grant Entra ID access (cache.dataAccess); only the gateway's cache database may keep keys, via cache.accessKeysForGateway.",
   configSchema: { properties: { exceptions: { type: "array", items: { type: "object" } } } },
   validateStack: (args, report) => {

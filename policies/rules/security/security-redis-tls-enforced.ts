@@ -8,7 +8,7 @@ export const securityRedisTlsEnforced: ResourceValidationPolicy = {
   description: "Azure Managed Redis accepts TLS 1.2 or newer only, and its databases take encrypted connections only.",
   severity: "high",
   enforcementLevel: "mandatory",
-  framework: checklist(4),
+  framework: checklist([4], ["MCSB DP-3"]),
   remediationSteps: "Set minimumTlsVersion: \"1.2\" on the cluster and clientProtocol: Encrypted on the database (the cache component does both).",
   validateResource: (args, report) => {
     if (baseType(args.type) === TYPES.redisCluster) {
