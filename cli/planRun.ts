@@ -16,6 +16,7 @@ import { policies } from "../policies/rules";
 import { buildStackExport } from "./stackExport";
 import { ArtifactWriteError, writeArtifacts } from "./outWriter";
 import { EXIT } from "./exitCodes";
+import { StackFileError, readStackFile } from "./stackFile";
 import { GATEWAY_ARTIFACTS, gatewayPolicyFiles } from "./gatewayArtifacts";
 import { K8S_ARTIFACTS, k8sManifestFiles } from "./k8sArtifacts";
 import { OBSERVABILITY_ARTIFACTS, observabilityFiles } from "./observabilityArtifacts";
@@ -57,14 +58,21 @@ function urnDrift(run: OfflineRun, preview: OfflineRun): string[] {
 class BaseError extends Error {}
 
 /** The changes against `--base` (an export) or `--base-config` (an earlier stack file, planned here). */
-async function baseChanges(args: PlanArgs, resources: readonly ExportedResourceLike[]): Promise<{ base: string; list: Change[] } | undefined> {
+async function baseChanges(args: PlanArgs, project: string, resources: readonly ExportedResourceLike[]): Promise<{ base: string; list: Change[] } | undefined> {
   let path = args.base;
   let dir: string | undefined;
   if (args.baseConfig) {
     dir = mkdtempSync(join(tmpdir(), "genai-base-"));
-    const { plan } = await import("./plan");
     const errors: string[] = [];
-    const code = await plan(["--stack", args.stack, "--config-file", args.baseConfig, "--out", dir, "--as-of", args.asOf, "--json"], args.projectDir, { out: () => true, err: (t) => errors.push(t) });
+    let code: number;
+    try {
+      // The earlier stack file, planned the same way (as JSON, with no comparison of its own).
+      const baseArgs: PlanArgs = { ...args, configFile: args.baseConfig, outDir: dir, format: "json", json: true, base: undefined, baseConfig: undefined, verify: false };
+      code = await planStack(baseArgs, project, readStackFile(args.baseConfig), { out: () => true, err: (t) => errors.push(t) });
+    } catch (error) {
+      if (!(error instanceof StackFileError)) throw error;
+      throw new BaseError(`--base-config ${args.baseConfig} does not plan:\n${error.message}`);
+    }
     if (code !== EXIT.ok && code !== EXIT.policy) throw new BaseError(`--base-config ${args.baseConfig} does not plan:\n${errors.join("")}`);
     path = join(dir, args.stack, "stack.json");
   }
@@ -139,7 +147,7 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
   if (args.format === "markdown") {
     let changes;
     try {
-      changes = await baseChanges(args, stackExport.deployment.resources);
+      changes = await baseChanges(args, project, stackExport.deployment.resources);
     } catch (error) {
       if (!(error instanceof BaseError)) throw error;
       io.err(`plan: ${error.message}\n`);

@@ -315,10 +315,18 @@ export function podTemplateOf(type: string, props: Record<string, any>): { metad
   return { metadata: template?.metadata ?? {}, spec: template?.spec ?? {} };
 }
 
+/**
+ * A list field as a list: what a malformed resource holds there instead (an object, a string) reads as
+ * empty, so a rule reports what is missing rather than failing to run (the API server refuses it anyway).
+ */
+export function listOf(value: unknown): any[] {
+  return Array.isArray(value) ? value : [];
+}
+
 /** The pod spec of a workload's template, and its containers (init and ephemeral containers included). */
 export function podOf(props: Record<string, any>, type = "kubernetes:apps/v1:Deployment"): { spec: Record<string, any>; containers: Record<string, any>[]; metadata: Record<string, any> } {
   const { metadata, spec } = podTemplateOf(type, props);
-  return { spec, metadata, containers: [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])] };
+  return { spec, metadata, containers: [...listOf(spec.initContainers), ...listOf(spec.containers), ...listOf(spec.ephemeralContainers)].filter((c) => c && typeof c === "object") };
 }
 
 /** A resource rule on Kubernetes workloads: `check` sees the pod spec and the containers. */
@@ -339,11 +347,11 @@ export function selects(selector: Record<string, any> | undefined, labels: Reado
   if (!selector) return false;
   const matchLabels: Record<string, string> = selector.matchLabels ?? {};
   if (!Object.entries(matchLabels).every(([k, v]) => labels[k] === v)) return false;
-  return (selector.matchExpressions ?? []).every((e: { key: string; operator: string; values?: string[] }) => {
+  return listOf(selector.matchExpressions).every((e: { key: string; operator: string; values?: string[] }) => {
     const value = labels[e.key];
     switch (e.operator) {
-      case "In": return value !== undefined && (e.values ?? []).includes(value);
-      case "NotIn": return value === undefined || !(e.values ?? []).includes(value);
+      case "In": return value !== undefined && listOf(e.values).includes(value);
+      case "NotIn": return value === undefined || !listOf(e.values).includes(value);
       case "Exists": return value !== undefined;
       case "DoesNotExist": return value === undefined;
       default: return false;

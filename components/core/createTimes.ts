@@ -3,7 +3,6 @@
 // Management's tiers are in components/gateway/tiers.ts (classic tiers 45-75 minutes, v2 minutes).
 // Sources: Microsoft Learn quickstarts and "Azure Managed Redis" overview (creation "can take a while",
 // observed 15-25 minutes), the AI-Gateway labs (API Management), provisioned deployment notes. Checked 2026-11-27.
-import { GATEWAY_TIERS, type GatewaySku } from "../gateway/tiers";
 
 export const CREATE_TIMES_SOURCE = "Microsoft Learn quickstarts, Azure Managed Redis overview, AI-Gateway labs (rough figures)";
 export const CREATE_TIMES_DATE = "2026-11-27";
@@ -39,11 +38,14 @@ export const CREATE_MINUTES: Readonly<Record<string, number>> = {
 /** API Management children (APIs, operations, policies, backends...) take seconds. */
 export const DEFAULT_CREATE_MINUTES = 0.2;
 
-/** Minutes to create one resource, by its type and (for API Management's service) its tier. */
-export function createMinutes(type: string, inputs: Readonly<Record<string, unknown>>): number {
+/**
+ * Minutes to create one resource, by its type and (for API Management's service) its tier, whose
+ * minutes `gatewayTierMinutes` gives (the tier table is the gateway's: passed in, not imported).
+ */
+export function createMinutes(type: string, inputs: Readonly<Record<string, unknown>>, gatewayTierMinutes: (sku: string) => number | undefined): number {
   if (type === "azure-native:apimanagement:ApiManagementService") {
-    const sku = (inputs.sku as { name?: string } | undefined)?.name as GatewaySku | undefined;
-    return (sku && GATEWAY_TIERS[sku]?.createMinutes) || 60;
+    const sku = (inputs.sku as { name?: string } | undefined)?.name;
+    return (sku && gatewayTierMinutes(sku)) || 60;
   }
   if (type in CREATE_MINUTES) return CREATE_MINUTES[type]!;
   if (!type.startsWith("azure-native:")) return 0;

@@ -3,18 +3,9 @@
 // `model_name`. Metrics renamed across vLLM releases are read as `new or old`: rate() and aggregations
 // drop the metric name, so whichever name a server exposes yields the same series.
 import { VLLM_STABLE_METRICS, vllmMetricNames } from "../serving/vllmReleases";
+import { SLOT_LABELS, selector } from "../serving/metricLabels";
 
-/** The labels a model server's samples carry, set by its PodMonitor from the pod's labels. */
-export const SLOT_LABELS = { endpoint: "model_endpoint", slot: "slot", target: "target" } as const;
-/** Pod label → Prometheus label, for the PodMonitor's relabelings. */
-export const SCRAPE_LABELS = { "genai-platform/endpoint": SLOT_LABELS.endpoint, "genai-platform/slot": SLOT_LABELS.slot, "genai-platform/target": SLOT_LABELS.target } as const;
-
-/** `{model_endpoint="chat",slot=~"$slot"}`: matchers written out, values quoted as PromQL strings. */
-export function selector(matchers: Readonly<Record<string, string>>, regex: readonly string[] = []): string {
-  const quote = (v: string) => JSON.stringify(v);
-  if (Object.keys(matchers).length === 0) return "";
-  return `{${Object.entries(matchers).map(([k, v]) => `${k}${regex.includes(k) ? "=~" : "="}${quote(v)}`).join(",")}}`;
-}
+export { SCRAPE_LABELS, SLOT_LABELS, selector } from "../serving/metricLabels";
 
 /** A query builder for one set of matchers, one range and one grouping. */
 export interface Scope {

@@ -4,7 +4,7 @@ import { WorkloadIdentity } from "../identity";
 import type { NamingContext } from "../core/naming";
 import { GPU_POOL_LABEL, GPU_TAINT } from "../cluster";
 import { denyIngressByDefault } from "../cluster/networkPolicy";
-import { SCRAPE_LABELS, SLOT_LABELS, selector } from "../observability/promql";
+import { SCRAPE_LABELS, SLOT_LABELS, selector } from "./metricLabels";
 import { VLLM_STABLE_METRICS, vllmImageReference } from "./vllmReleases";
 
 export * from "./vllmReleases";

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { checklist, forWorkloads } from "../../lib";
+import { checklist, forWorkloads, listOf } from "../../lib";
 
 const GPU = "nvidia.com/gpu";
 /** The taint the platform's GPU pools carry. */
@@ -21,7 +21,7 @@ export const reliabilityK8sGpuWorkload: ResourceValidationPolicy = {
       if (String(limit) !== String(request)) report(`container ${c.name}: ${GPU} requests ${request ?? "unset"} but limits ${limit ?? "unset"}: set them equal`);
       for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"] as const) if (!c[probe]) report(`container ${c.name} has no ${probe}`);
     }
-    const tolerations: Record<string, any>[] = spec.tolerations ?? [];
+    const tolerations: Record<string, any>[] = listOf(spec.tolerations);
     const exact = tolerations.some((t) => t.key === GPU_TAINT.key && t.effect === GPU_TAINT.effect && (t.operator ?? "Equal") === "Equal" && t.value === GPU_TAINT.value);
     if (!exact) report("the pod does not tolerate the GPU pools' taint sku=gpu:NoSchedule exactly (key, operator Equal, value, effect): it never schedules on them, or tolerates more than it should");
     for (const t of tolerations) if (t.operator === "Exists" && !t.key) report(`the pod tolerates every taint (operator Exists without a key${t.effect ? `, effect ${t.effect}` : ""}): it may land on the system pool or any other pool`);

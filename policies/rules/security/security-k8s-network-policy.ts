@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { WORKLOAD_TYPES, baseType, checklist, k8sKey, podTemplateOf, selects, withinCidrs } from "../../lib";
+import { WORKLOAD_TYPES, baseType, checklist, k8sKey, listOf, podTemplateOf, selects, withinCidrs } from "../../lib";
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -18,16 +18,16 @@ interface NetworkPolicySettings {
 /** Whether a policy is a default deny of ingress: every pod, Ingress, no rule. */
 export function deniesIngressByDefault(policy: Record<string, any>): boolean {
   const spec = policy.spec ?? {};
-  const everyPod = Object.keys(spec.podSelector?.matchLabels ?? {}).length === 0 && (spec.podSelector?.matchExpressions ?? []).length === 0;
-  return everyPod && (spec.policyTypes ?? ["Ingress"]).includes("Ingress") && (spec.ingress ?? []).length === 0;
+  const everyPod = Object.keys(spec.podSelector?.matchLabels ?? {}).length === 0 && listOf(spec.podSelector?.matchExpressions).length === 0;
+  return everyPod && (spec.policyTypes === undefined || listOf(spec.policyTypes).includes("Ingress")) && listOf(spec.ingress).length === 0;
 }
 
 /** What is too open about one ingress rule of a policy in `namespace`. */
 export function openIngress(rule: Record<string, any>, allowedCidrs: readonly string[]): string[] {
-  const sources: Record<string, any>[] = rule.from ?? [];
+  const sources: Record<string, any>[] = listOf(rule.from);
   if (sources.length === 0) return ["admits every source (an ingress rule without from)"];
   const problems: string[] = [];
-  const ported = (rule.ports ?? []).length > 0;
+  const ported = listOf(rule.ports).length > 0;
   for (const source of sources) {
     if (source.ipBlock) {
       const cidr = String(source.ipBlock.cidr);
@@ -35,7 +35,7 @@ export function openIngress(rule: Record<string, any>, allowedCidrs: readonly st
       else if (!ported) problems.push(`admits ${cidr} on every port`);
     } else if (source.namespaceSelector) {
       const named = source.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"];
-      if (!named || Object.keys(source.namespaceSelector.matchLabels ?? {}).length !== 1 || (source.namespaceSelector.matchExpressions ?? []).length > 0) problems.push("admits namespaces by a selector that does not name one namespace (kubernetes.io/metadata.name)");
+      if (!named || Object.keys(source.namespaceSelector.matchLabels ?? {}).length !== 1 || listOf(source.namespaceSelector.matchExpressions).length > 0) problems.push("admits namespaces by a selector that does not name one namespace (kubernetes.io/metadata.name)");
       else if (!(named in SOURCE_NAMESPACES)) problems.push(`admits namespace ${named}, which is not a declared source (${Object.keys(SOURCE_NAMESPACES).join(", ")})`);
       else if (!ported) problems.push(`admits namespace ${named} on every port`);
     } else if (!source.podSelector) problems.push("admits a source that names nothing");
@@ -59,7 +59,7 @@ export const securityK8sNetworkPolicy: StackValidationPolicy = {
     const allowedCidrs = settings.allowedCidrs ?? [];
     const policies = ofType(NETWORK_POLICY);
     for (const policy of policies) {
-      for (const [i, rule] of ((policy.props.spec?.ingress ?? []) as Record<string, any>[]).entries()) {
+      for (const [i, rule] of (listOf(policy.props.spec?.ingress) as Record<string, any>[]).entries()) {
         for (const problem of openIngress(rule, allowedCidrs)) report(`${k8sKey(policy.props)}: ingress[${i}] ${problem}`, policy.urn);
       }
     }
@@ -73,8 +73,8 @@ export const securityK8sNetworkPolicy: StackValidationPolicy = {
       if (!own.some((p) => deniesIngressByDefault(p.props))) report(`namespace ${name} runs workloads but denies no ingress by default: a pod no policy selects is open to the whole cluster`, namespace.urn);
       for (const workload of workloads) {
         const { metadata, spec } = podTemplateOf(workload.type, workload.props);
-        const serves = [...(spec.containers ?? [])].some((c: Record<string, any>) => (c.ports ?? []).length > 0);
-        const admitted = own.some((p) => (p.props.spec?.ingress ?? []).length > 0 && selects(p.props.spec?.podSelector, metadata.labels ?? {}));
+        const serves = listOf(spec.containers).some((c: Record<string, any>) => listOf(c?.ports).length > 0);
+        const admitted = own.some((p) => listOf(p.props.spec?.ingress).length > 0 && selects(p.props.spec?.podSelector, metadata.labels ?? {}));
         if (serves && !admitted) report(`${k8sKey(workload.props)} serves a port but no NetworkPolicy of ${name} admits anything to it: with the default deny nothing reaches it`, workload.urn);
       }
     }

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { SERVER_TYPES, baseType, checklist, forWorkloads, k8sKey } from "../../lib";
+import { SERVER_TYPES, baseType, checklist, forWorkloads, k8sKey, listOf } from "../../lib";
 
 /** Workloads that call the Kubernetes API server, so they need a service-account token (none of the platform's do). */
 export const API_CLIENTS: ReadonlySet<string> = new Set<string>([]);
@@ -16,14 +16,15 @@ export const securityK8sWorkloadHardened: ResourceValidationPolicy = {
   validateResource: forWorkloads(({ spec, containers }, report, args) => {
     const workload = k8sKey(args.props);
     const server = SERVER_TYPES.has(baseType(args.type));
+    if (listOf(spec.containers).length === 0) report(`${workload}: the pod template has no list of containers, so none of its containers can be checked (the API server refuses it)`);
     for (const c of containers) {
       if (!c.resources?.requests?.memory) report(`${workload}: container ${c.name} requests no memory: the scheduler cannot place it safely`);
       if (!c.resources?.limits?.memory) report(`${workload}: container ${c.name} has no memory limit: it can starve its node`);
       if (c.securityContext?.readOnlyRootFilesystem !== true) report(`${workload}: container ${c.name} has a writable root filesystem (readOnlyRootFilesystem is not true)`);
     }
     if (server) {
-      for (const c of spec.containers ?? []) {
-        if ((c.ports ?? []).length === 0) continue;
+      for (const c of listOf(spec.containers)) {
+        if (listOf(c.ports).length === 0) continue;
         for (const probe of ["readinessProbe", "livenessProbe"] as const) if (!c[probe]) report(`${workload}: container ${c.name} serves a port without a ${probe}`);
       }
     }
