@@ -7,6 +7,7 @@ import type { PlatformConfig } from "../stacks/config";
 import { nextStep, COLOURS, type RawEndpoint } from "./rollout/machine";
 import { compareCodePoints } from "../components/core/order";
 import { SIG_KEY } from "./stackExport";
+import { own } from "../components/core/own";
 
 export interface ExportedResourceLike {
   readonly urn: string;
@@ -63,7 +64,7 @@ export function diffResources(base: readonly ExportedResourceLike[], next: reado
     if (!old) change("create", r);
     else {
       const keys = [...new Set([...Object.keys(old.inputs ?? {}), ...Object.keys(r.inputs ?? {})])].filter((k) => comparableValue(old.inputs?.[k]) !== comparableValue(r.inputs?.[k])).sort(compareCodePoints);
-      const replacing = [...REPLACED_ON["*"]!, ...(REPLACED_ON[r.type] ?? [])];
+      const replacing = [...REPLACED_ON["*"]!, ...(own(REPLACED_ON, r.type) ?? [])];
       // ARM ids are case-insensitive.
       if ((old.id && r.id && old.id.toLowerCase() !== r.id.toLowerCase()) || keys.some((k) => replacing.includes(k))) change("replace", r, keys);
       else if (keys.length > 0) change("update", r, keys);

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { own } from "../components/core/own";
 
 /** What the offline run knows that a provider would: the subscription resources are created in. */
 export interface MockContext {
@@ -243,7 +244,7 @@ function unknownComputed(echoed: Inputs, computed: Inputs): Inputs {
  * inside an `apply` on them does not run (and cannot create resources a real preview would not see).
  */
 export function mockResource(type: string, name: string, inputs: Inputs, context: MockContext, preview = false): { id: string; state: Inputs } {
-  const mocked = MOCKED_TYPES[type];
+  const mocked = own(MOCKED_TYPES, type);
   if (!mocked) {
     throw new UnmockedTypeError(`resource type ${type} (${name}) has no entry in the offline provider table (cli/mockOutputs.ts): add its ARM-shaped outputs there`);
   }
@@ -256,7 +257,7 @@ export function mockResource(type: string, name: string, inputs: Inputs, context
 }
 
 export function mockCall(token: string, inputs: Inputs, context: MockContext): Inputs {
-  const call = MOCKED_CALLS[token];
+  const call = own(MOCKED_CALLS, token);
   if (!call) throw new UnmockedTypeError(`function ${token} has no entry in the offline provider table (cli/mockOutputs.ts)`);
   return call(inputs, context);
 }

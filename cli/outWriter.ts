@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
+import { own } from "../components/core/own";
 
 /** One file of a set, by its path relative to the set's folder. */
 export interface Artifact {
@@ -36,7 +37,7 @@ const REASONS: Readonly<Record<string, string>> = {
 /** A person's reading of a file-system error: what failed and why. */
 export function fsReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  return code ? `${REASONS[code] ?? (error as Error).message} (${code})` : String((error as Error).message ?? error);
+  return code ? `${own(REASONS, code) ?? (error as Error).message} (${code})` : String((error as Error).message ?? error);
 }
 
 /** Names of the writer's own temporary files and backups: `.<name>.<pid>-<hex>.tmp|.bak`. */

@@ -22,6 +22,7 @@ import { colourResources, proveColour, type StateExport } from "./rollout/proof"
 import { gateProblems } from "./rollout/gate";
 import type { SlotSummary } from "./loadtest/run";
 import { StackEditError, editEndpoint, endpointNames, readEndpoint, stackDiff, stackDocument } from "./rollout/stackEdit";
+import { hasOwn } from "../components/core/own";
 
 const ACTIONS = ["status", "start", "shift", "promote", "finish", "rollback"] as const;
 type Action = (typeof ACTIONS)[number];
@@ -152,7 +153,7 @@ export function startTargets(live: RawSlot, o: Args["start"]): RawTarget[] {
   if (accounts.length === 0) throw new UsageError("an Azure OpenAI target beside a vLLM slot needs --account, --deployment-type and --capacity");
   return accounts.map((account, i) => {
     const onAccount = azure.filter((t) => t.account === account);
-    const paygo = onAccount.find((t) => !(t.deploymentType in PAYGO_OF));
+    const paygo = onAccount.find((t) => !hasOwn(PAYGO_OF, t.deploymentType));
     const deploymentType = o.deploymentType ?? paygo?.deploymentType ?? PAYGO_OF[onAccount[0]?.deploymentType ?? ""];
     const capacity = o.capacity ?? (paygo && paygo.deploymentType === deploymentType ? paygo.capacity : undefined);
     if (!deploymentType || capacity === undefined) throw new UsageError(`account ${account}: give --deployment-type and --capacity (the live slot has no pay-as-you-go target there to copy)`);

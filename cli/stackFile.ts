@@ -86,18 +86,57 @@ function decodeUtf8(bytes: Buffer, path: string): string {
   }
 }
 
-/** Parses YAML text with duplicate keys refused and alias expansion bounded. */
+/** The keys enclosing line `line` (1-based) of a YAML text, outermost first: where a syntax error sits. */
+export function keysAround(text: string, line: number): string[] {
+  const lines = text.split(/\r?\n/).slice(0, line);
+  const path: string[] = [];
+  let indent = Infinity;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const match = /^([ \t]*)(?:-\s+)?("[^"]*"|'[^']*'|[^\s#][^#]*?):(?:\s|$)/.exec(lines[i]!);
+    if (!match) continue;
+    const own = match[1]!.length;
+    if (own < indent) {
+      path.unshift(match[2]!.replace(/^["']|["']$/g, ""));
+      indent = own;
+      if (own === 0) break;
+    }
+  }
+  return path;
+}
+
+/** A YAML problem as `file:line:column: message (under key > key)`. */
+function located(source: string, text: string, problem: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): string {
+  const at = problem.linePos?.[0];
+  const message = problem.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  if (!at) return `${source}: ${message}`;
+  const keys = keysAround(text, at.line);
+  return `${source}:${at.line}:${at.col}: ${message}${keys.length ? ` (under ${keys.join(" > ")})` : ""}`;
+}
+
+/** Key paths of `__proto__` keys: a JavaScript object cannot carry them as data. */
+function prototypeKeys(value: unknown, path: string): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => prototypeKeys(v, `${path}[${i}]`));
+  if (typeof value !== "object" || value === null) return [];
+  return Object.keys(value).flatMap((k) => (k === "__proto__" ? [`${path ? `${path}.` : ""}${k}`] : prototypeKeys((value as Record<string, unknown>)[k], path ? `${path}.${k}` : k)));
+}
+
+/** Parses YAML text with duplicate keys refused, unknown tags refused and alias expansion bounded. */
 export function parseYaml(text: string, source: string): unknown {
   // Merge keys (`<<: *base`) as Pulumi's own YAML reader resolves them.
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, merge: true });
-  const error = document.errors[0];
-  if (error) throw new StackFileError(`${source} is not valid YAML: ${error.message.split("\n")[0]}`);
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true });
+  // Warnings include unresolved tags (`!Ref genai`), whose value would otherwise be read as plain text.
+  const problems = [...document.errors, ...document.warnings];
+  if (problems.length > 0) throw new StackFileError(`${source} is not valid YAML:\n${problems.slice(0, 5).map((p) => `  ${located(source, text, p as never)}`).join("\n")}`);
+  let value: unknown;
   try {
-    return document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (failure) {
     if (!(failure instanceof ReferenceError)) throw failure;
     throw new StackFileError(`${source}: its YAML aliases (*name) are used or expanded more than ${MAX_YAML_ALIASES} times (nested anchors multiply, as in a "billion laughs" file): write the values out instead`);
   }
+  const reserved = prototypeKeys(value, "");
+  if (reserved.length > 0) throw new StackFileError(`${source}: the key __proto__ is not allowed (at ${reserved.join(", ")}): it names no setting and would vanish`);
+  return value;
 }
 
 /** Reads `Pulumi.<stack>.yaml`. */

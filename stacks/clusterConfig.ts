@@ -7,12 +7,22 @@ import { GPU_SKUS, GPU_SKU_DATE } from "../components/cluster/gpuSkus";
 import { parseRange } from "../components/network/addressPlan";
 import { vllmReleaseOf } from "../components/serving/vllmReleases";
 import type { Slo } from "../components/observability/rules";
+import { own, hasOwn } from "../components/core/own";
+
+/** Why `value` is not an IPv4 address or CIDR range the API server can admit, or undefined. */
+export function authorizedRangeProblem(value: string): string | undefined {
+  const valid = ipaddr.IPv4.isValidFourPartDecimal(value) || (ipaddr.isValidCIDR(value) && ipaddr.parseCIDR(value)[0].kind() === "ipv4" && ipaddr.IPv4.isValidFourPartDecimal(value.split("/")[0]!));
+  if (!valid) return `"${value}" is not an IPv4 address or CIDR range such as 203.0.113.0/24`;
+  const [address, bits] = value.includes("/") ? ipaddr.parseCIDR(value) : [ipaddr.parse(value), 32];
+  if (bits === 0 || address.range() === "unspecified") return `"${value}" admits the whole internet: name the ranges that need the API server`;
+  return undefined;
+}
 
 const poolName = z.string().regex(/^[a-z][a-z0-9]{0,11}$/, "pool names are 1-12 lower-case letters and digits, starting with a letter (AKS agent pool names)");
 
 const gpuPool = z
   .strictObject({
-    vmSize: z.string().refine((s) => s in GPU_SKUS, { error: (issue) => `"${String(issue.input)}" is not in the GPU VM table of ${GPU_SKU_DATE} (components/cluster/gpuSkus.ts): use one of ${Object.keys(GPU_SKUS).join(", ")}` }),
+    vmSize: z.string().refine((s) => hasOwn(GPU_SKUS, s), { error: (issue) => `"${String(issue.input)}" is not in the GPU VM table of ${GPU_SKU_DATE} (components/cluster/gpuSkus.ts): use one of ${Object.keys(GPU_SKUS).join(", ")}` }),
     /** Nodes the autoscaler keeps at least (0 allowed in dev: a cold start then takes minutes). */
     minCount: z.number().int().min(0).max(100),
     maxCount: z.number().int().min(1).max(100),
@@ -58,7 +68,7 @@ export const clusterSchema = z.strictObject({
   /** The system pool: small, inline, zones in prod. */
   systemPool: z.strictObject({ vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5").default("Standard_D4ds_v5"), count: z.number().int().min(1).max(10).default(3) }).prefault({}),
   /** Public IP ranges allowed to the API server (prod needs these or privateCluster). */
-  apiServerAuthorizedIpRanges: z.array(z.string()).default([]),
+  apiServerAuthorizedIpRanges: z.array(z.string().refine((value) => authorizedRangeProblem(value) === undefined, { error: (issue) => authorizedRangeProblem(String(issue.input)) })).default([]),
   /** The API server only inside the network (then deploy from a runner in the network). */
   privateCluster: z.boolean().default(false),
   /** Weekly maintenance, UTC: Kubernetes patch upgrades and node image updates each get this window. */
@@ -101,7 +111,7 @@ interface StackView {
 
 /** Replicas of `gpusPerReplica` GPUs that fit on one node of `vmSize`. */
 export function replicasPerNode(vmSize: string, gpusPerReplica: number): number {
-  return Math.floor((GPU_SKUS[vmSize]?.gpus ?? 0) / gpusPerReplica);
+  return Math.floor((own(GPU_SKUS, vmSize)?.gpus ?? 0) / gpusPerReplica);
 }
 
 /** Every vLLM target with its key path. */
@@ -145,7 +155,7 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
   const seenIps = new Map<string, string>();
   const demand = new Map<string, { live: number; all: number }>();
   for (const { path, target, weight, rollingOut } of targets) {
-    const pool = cluster?.gpuPools[target.pool];
+    const pool = cluster ? own(cluster.gpuPools, target.pool) : undefined;
     if (cluster && !pool) issues.push({ path: `${path}.pool`, message: `"${target.pool}" is not a GPU pool; allowed: ${Object.keys(cluster.gpuPools).join(", ")}` });
     const release = vllmReleaseOf(target.image);
     if ("problem" in release) issues.push({ path: `${path}.image`, message: release.problem });
@@ -153,7 +163,7 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
     if (maxReplicas < target.replicas) issues.push({ path: `${path}.maxReplicas`, message: `${maxReplicas} is below replicas (${target.replicas})` });
     if (config.environment === "prod" && target.replicas < 2) issues.push({ path: `${path}.replicas`, message: "prod runs at least 2 replicas (one can be disrupted)" });
     if (pool) {
-      const sku = GPU_SKUS[pool.vmSize]!;
+      const sku = own(GPU_SKUS, pool.vmSize)!;
       if (target.gpusPerReplica > sku.gpus) {
         issues.push({ path: `${path}.gpusPerReplica`, message: `${target.gpusPerReplica} GPUs do not fit on ${pool.vmSize} (${sku.gpus} x ${sku.gpu} ${sku.gpuMemoryGiB} GiB); use a larger VM size or fewer GPUs per replica` });
       } else {
@@ -176,7 +186,7 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
     seenIps.set(target.serviceIp, path);
   }
   for (const [name, d] of demand) {
-    const pool = cluster!.gpuPools[name]!;
+    const pool = own(cluster!.gpuPools, name)!;
     if (d.live > pool.maxCount) {
       issues.push({ path: `cluster.gpuPools.${name}.maxCount`, message: `the live slots on this pool need ${d.live} nodes at their maxReplicas; maxCount is ${pool.maxCount}` });
     } else if (d.all > pool.maxCount) {
@@ -194,6 +204,6 @@ export function monitoredSlots(config: StackView): { endpoint: string; slot: "bl
   return vllmTargets(config).flatMap(({ endpoint, slot, weight }) => {
     if (seen.has(`${endpoint}/${slot}`)) return [];
     seen.add(`${endpoint}/${slot}`);
-    return [{ endpoint, slot, weight, slo: { ...monitoring.slo, ...monitoring.sloByEndpoint[endpoint] } as Slo }];
+    return [{ endpoint, slot, weight, slo: { ...monitoring.slo, ...own(monitoring.sloByEndpoint, endpoint) } as Slo }];
   });
 }

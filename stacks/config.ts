@@ -10,10 +10,12 @@ import { DEFAULT_LIFECYCLE_WARNING_DAYS } from "../components/openai/lifecycle";
 import { AZURE_PUBLIC_REGIONS, REGION_TABLE_DATE } from "../components/core/regions";
 import { platformTags, tagProblems } from "../components/core/tags";
 import { addressPlanIssues } from "../components/network/addressPlan";
-import { accountDnsZones, type PrivateDnsZoneKey } from "../components/network";
+import { PRIVATE_DNS_ZONES, accountDnsZones, type PrivateDnsZoneKey } from "../components/network";
 import { CACHE_SKUS } from "../components/cache";
 import { gatewayIssues, gatewaySchema } from "./gatewayConfig";
 import { clusterIssues, clusterSchema } from "./clusterConfig";
+import { hasOwn } from "../components/core/own";
+import { PRICES, PRICE_TABLE_DATE } from "../components/cost/prices";
 
 /** The Pulumi config namespace of this project: keys are `genai-platform:<key>`. */
 export const CONFIG_NAMESPACE = "genai-platform";
@@ -42,7 +44,11 @@ function strict<T extends z.ZodRawShape>(shape: T) {
 }
 
 /** A tag value: text, or a number written without quotes; never empty, null or a structure. */
-const tagValue = (message: string) => z.union([z.string().trim().min(1, message), z.number().transform(String)], message);
+const tagValue = (message: string) =>
+  z.union([z.string().trim().min(1, message).refine((v) => !CONTROL.test(v), "a tag value holds no control characters (NUL, newline, escape…)"), z.number().transform(String)], message);
+
+/** C0 and C1 control characters and DEL: nothing a name, tag or label of a generated artifact may hold. */
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 const tags = z
   .object({
@@ -83,12 +89,15 @@ const azureOpenAiTarget = strict({
 });
 
 /** A self-hosted model: vLLM replicas on a GPU pool of the cluster, behind an internal load balancer. */
+/** A Hugging Face repository id: `owner/name`, each starting with a letter or digit, never `..` (it reaches vLLM's command line and a cache path). */
+export const HUGGING_FACE_MODEL = /^(?!.*\.\.)[A-Za-z0-9][\w.-]{0,95}\/[A-Za-z0-9][\w.-]{0,95}$/;
+
 const vllmTarget = strict({
   kind: z.literal("vllm"),
   /** The GPU pool (cluster.gpuPools key) the replicas run on. */
   pool: key("pool"),
   /** The Hugging Face model id, e.g. meta-llama/Llama-3.1-8B-Instruct. */
-  model: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "a Hugging Face model id such as meta-llama/Llama-3.1-8B-Instruct"),
+  model: z.string().regex(HUGGING_FACE_MODEL, "a Hugging Face model id owner/name such as meta-llama/Llama-3.1-8B-Instruct (letters, digits, - _ . ; not starting with - or . and no ..)"),
   revision: z.string().regex(/^[0-9a-f]{7,40}$/, "a pinned model revision (commit hash)"),
   image: z.string().regex(/^[^:@\s]+(?::(?!latest$)[\w.-]+|@sha256:[0-9a-f]{64})$/, "an image with a pinned tag or digest (not latest)"),
   replicas: z.number().int().min(1),
@@ -163,10 +172,21 @@ const quotaEntry = strict({
   if (ptu && entry.model) ctx.addIssue({ code: "custom", path: ["model"], message: `PTU quota (${entry.deploymentType}) is shared by all models in a region: remove "model: ${entry.model}"` });
 });
 
-const resourceId = (what: string) =>
-  z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/.+/i, `the full Azure resource id of ${what}`);
+/** The full Azure resource id of one resource of `armType` (`Microsoft.Network/virtualNetworks/subnets`), its name ending the id. */
+const resourceId = (what: string, armType: string, name?: string) => {
+  const [namespace, ...types] = armType.split("/");
+  const segments = types.map((t) => `/${t}/[^/\\s]+`).join("");
+  const pattern = new RegExp(`^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/\\s]+/providers/${namespace!.replace(".", "\\.")}${segments}$`, "i");
+  const example = `/subscriptions/<id>/resourceGroups/<group>/providers/${namespace}/${types.map((t) => `${t}/<name>`).join("/")}`;
+  return z.string().refine((id) => pattern.test(id) && (name === undefined || id.split("/").pop()!.toLowerCase() === name), {
+    error: (issue) => `"${String(issue.input)}" is not the resource id of ${what} (${armType}${name ? ` named ${name}` : ""}): ${example}`,
+  });
+};
 
 const subnets = strict({ gateway: z.string(), privateEndpoints: z.string(), aksNodes: z.string() });
+
+const subnetId = resourceId("a subnet", "Microsoft.Network/virtualNetworks/subnets");
+const zoneId = (zone: string) => resourceId("the private DNS zone", "Microsoft.Network/privateDnsZones", zone);
 
 /** Private networking: a VNet from an address plan, or an existing (hub) network by id. */
 const network = strict({
@@ -174,15 +194,15 @@ const network = strict({
   subnets: subnets.optional(),
   existing: strict({
     location: region,
-    virtualNetworkId: resourceId("the virtual network"),
-    subnetIds: strict({ gateway: resourceId("the subnet"), privateEndpoints: resourceId("the subnet"), aksNodes: resourceId("the subnet") }),
+    virtualNetworkId: resourceId("the virtual network", "Microsoft.Network/virtualNetworks"),
+    subnetIds: strict({ gateway: subnetId, privateEndpoints: subnetId, aksNodes: subnetId }),
   }).optional(),
   /** Centrally owned private DNS zones, by id; zones not named here are created and linked. */
   privateDnsZoneIds: strict({
-    openai: resourceId("the private DNS zone").optional(),
-    cognitiveServices: resourceId("the private DNS zone").optional(),
-    aiServices: resourceId("the private DNS zone").optional(),
-    redis: resourceId("the private DNS zone").optional(),
+    openai: zoneId(PRIVATE_DNS_ZONES.openai).optional(),
+    cognitiveServices: zoneId(PRIVATE_DNS_ZONES.cognitiveServices).optional(),
+    aiServices: zoneId(PRIVATE_DNS_ZONES.aiServices).optional(),
+    redis: zoneId(PRIVATE_DNS_ZONES.redis).optional(),
   }).default({}),
 }).superRefine((n, ctx) => {
   const planned = n.addressSpace !== undefined || n.subnets !== undefined;
@@ -442,7 +462,7 @@ function checkTargets(config: PlatformConfig, issues: ConfigIssue[]): void {
   const accountKeys = Object.keys(config.accounts);
   const seenNames = new Map<string, string>();
   for (const spec of openAiDeploymentSpecs(config)) {
-    if (!config.accounts[spec.account]) {
+    if (!hasOwn(config.accounts, spec.account)) {
       issues.push({ path: `${spec.path}.account`, message: `"${spec.account}" is not a configured account; allowed: ${accountKeys.join(", ")}` });
     }
     const name = deploymentName(spec);
@@ -512,6 +532,15 @@ function checkNetwork(config: PlatformConfig, issues: ConfigIssue[]): void {
   }
 }
 
+/** The cluster's general-purpose pools use VM sizes the price table knows (or the stack prices), so the cost table and the size both hold. */
+function checkVmSizes(config: PlatformConfig, issues: ConfigIssue[]): void {
+  if (!config.cluster) return;
+  const priced = { ...PRICES.vmHour, ...config.prices?.vmHour };
+  for (const [path, vmSize] of [["cluster.systemPool.vmSize", config.cluster.systemPool.vmSize], ["cluster.generalPool.vmSize", config.cluster.generalPool.vmSize]] as const) {
+    if (!hasOwn(priced, vmSize)) issues.push({ path, message: `"${vmSize}" is not a VM size of the price table of ${PRICE_TABLE_DATE} (components/cost/prices.ts): use one of ${Object.keys(PRICES.vmHour).filter((v) => !/^Standard_N/.test(v)).join(", ")}, or price it under prices.vmHour` });
+  }
+}
+
 /** Validates raw stack config; returns the typed config or every problem at once. */
 export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformConfig } | { ok: false; issues: ConfigIssue[] } {
   const parsed = configSchema.safeParse(raw);
@@ -540,9 +569,10 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
   checkNetwork(config, issues);
   issues.push(...gatewayIssues(config));
   issues.push(...clusterIssues(config).issues);
+  checkVmSizes(config, issues);
   if (config.environment === "prod" && !config.budget) issues.push({ path: "budget", message: "prod needs a cost budget: {monthlyAmount, startDate: YYYY-MM-01, contactEmails}" });
   // The ledger needs every target's account (for its region); otherwise it runs with the rest.
-  const accountsKnown = openAiDeploymentSpecs(config).every((spec) => config.accounts[spec.account]);
+  const accountsKnown = openAiDeploymentSpecs(config).every((spec) => hasOwn(config.accounts, spec.account));
   if (accountsKnown) checkQuotaAndCaps(config, issues);
   return issues.length === 0 ? { ok: true, config } : { ok: false, issues };
 }

@@ -31,6 +31,12 @@ const team = z.strictObject({
   monthlyTokenQuota: z.number().int().positive().optional(),
 });
 
+/**
+ * A token audience as the gateway's policy document may carry it: an application ID URI `api://…` or a
+ * client id. Nothing that API Management would evaluate (`@(…)`, `{{named value}}`) or XML would break on.
+ */
+const AUDIENCE = /^(?:api:\/\/[A-Za-z0-9][A-Za-z0-9._\/-]{0,199}|[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})$/;
+
 const semanticCache = z.strictObject({
   /** The platform endpoint whose embeddings the cache compares prompts with. */
   embeddingsEndpoint: z.string(),
@@ -46,11 +52,11 @@ export const gatewaySchema = z.strictObject({
   sku: z.enum(GATEWAY_SKUS, `an API Management tier: ${GATEWAY_SKUS.join(", ")}`),
   /** Scale units. */
   capacity: z.number().int().min(1).max(12).default(1),
-  publisher: z.strictObject({ name: z.string().trim().min(1).max(100), email: z.email("an e-mail address") }),
+  publisher: z.strictObject({ name: z.string().trim().min(1).max(100).refine((v) => !/[\u0000-\u001f\u007f-\u009f]/.test(v), "a publisher name holds no control characters"), email: z.email("an e-mail address") }),
   /** The Entra ID tenant whose tokens the gateway accepts. */
   tenantId: guid("the Entra ID tenant id"),
   /** Audiences a caller's token may carry (the gateway's app registration). */
-  audiences: z.array(z.string().min(1)).min(1, "name the audience of the gateway's app registration, e.g. api://genai-gateway"),
+  audiences: z.array(z.string().refine((a) => AUDIENCE.test(a), { error: (issue) => `${JSON.stringify(issue.input)} is not a token audience: an application ID URI api://<name or client id> (letters, digits, . _ - / only) or an application (client) id GUID` })).min(1, "name the audience of the gateway's app registration, e.g. api://genai-gateway"),
   teams: z.record(z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, "team names are 2-32 lower-case letters, digits and hyphens, starting with a letter"), team)
     .refine((t) => Object.keys(t).length > 0, "at least one team is required: nobody could call the gateway"),
   /** The longest a throttled backend stays out (Azure OpenAI may ask for a day). */
@@ -74,6 +80,16 @@ interface StackView {
   readonly cache?: { readonly accessKeysForGateway: boolean };
   readonly gateway?: GatewayConfig;
 }
+
+/** Whether every target of an endpoint's slots is an Azure OpenAI embedding model (what the semantic cache can call). */
+function servesEmbeddingsOnly(endpoint: unknown): boolean {
+  const slots = Object.values((endpoint as { slots?: Record<string, { targets?: { kind?: string; model?: string }[] } | undefined> } | undefined)?.slots ?? {});
+  const targets = slots.flatMap((s) => s?.targets ?? []);
+  return targets.length > 0 && targets.every((t) => t.kind === "azure-openai" && typeof t.model === "string" && EMBEDDING_MODEL.test(t.model));
+}
+
+/** Azure OpenAI's embedding models (text-embedding-ada-002, text-embedding-3-small, -large). */
+const EMBEDDING_MODEL = /^text-embedding-/;
 
 /** What the gateway config cannot be in this stack, with key paths. */
 export function gatewayIssues(config: StackView): { path: string; message: string }[] {
@@ -100,8 +116,10 @@ export function gatewayIssues(config: StackView): { path: string; message: strin
   }
   const cache = gateway.semanticCache;
   if (cache) {
-    if (!endpoints.includes(cache.embeddingsEndpoint)) {
-      issues.push({ path: "gateway.semanticCache.embeddingsEndpoint", message: `"${cache.embeddingsEndpoint}" is not a model endpoint; allowed: ${endpoints.join(", ")}` });
+    const embeddingEndpoints = endpoints.filter((e) => servesEmbeddingsOnly(config.models[e]));
+    if (!embeddingEndpoints.includes(cache.embeddingsEndpoint)) {
+      const why = endpoints.includes(cache.embeddingsEndpoint) ? "is not an endpoint whose slots serve only Azure OpenAI embedding models" : "is not a model endpoint";
+      issues.push({ path: "gateway.semanticCache.embeddingsEndpoint", message: `"${cache.embeddingsEndpoint}" ${why}; allowed: ${embeddingEndpoints.join(", ") || "none (add an endpoint with a text-embedding model)"}` });
     }
     if (!config.cache) issues.push({ path: "gateway.semanticCache", message: "the semantic cache is stored in the platform's Redis: configure cache, or remove gateway.semanticCache" });
     else if (!config.cache.accessKeysForGateway) {

@@ -6,6 +6,7 @@ import { clusterIssues } from "./clusterConfig";
 import { closest, distance } from "fastest-levenshtein";
 import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleFinding } from "../components/openai/lifecycle";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigValidationError, openAiDeploymentSpecs, parsePlatformConfig, type ConfigIssue, type PlatformConfig } from "./config";
+import { hasOwn } from "../components/core/own";
 
 /** Config namespaces the program reads: its own and those of the providers it uses. */
 export const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "azure-native", "kubernetes", "random", "pulumi"] as const;
@@ -58,7 +59,7 @@ const ENVIRONMENT_WORDS: Readonly<Record<string, PlatformConfig["environment"]>>
 
 /** The environment a stack name speaks of (`prod`, `team-prod`, `dev.eu`), if any. */
 export function environmentOfStackName(stack: string): PlatformConfig["environment"] | undefined {
-  const named = new Set(stack.toLowerCase().split(/[-_.]/).flatMap((word) => (ENVIRONMENT_WORDS[word] ? [ENVIRONMENT_WORDS[word]!] : [])));
+  const named = new Set(stack.toLowerCase().split(/[-_.]/).flatMap((word) => (hasOwn(ENVIRONMENT_WORDS, word) ? [ENVIRONMENT_WORDS[word]!] : [])));
   return named.size === 1 ? [...named][0] : undefined;
 }
 

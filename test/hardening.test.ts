@@ -368,3 +368,64 @@ describe("opting in to body logging", () => {
     expect(reported.every((v: { enforcementLevel: string }) => v.enforcementLevel === "advisory")).toBe(true);
   });
 });
+
+describe("round 2: names that are JavaScript's own, strings that reach generated files, input silently accepted", () => {
+  const qwen = (r: Record<string, any>) => r.models.qwen.slots.blue.targets[0];
+  const cases: [string, (r: Record<string, any>) => void, string][] = [
+    ["an account named constructor", (r) => (r.models.chat.slots.blue.targets[0].account = "constructor"), `models.chat.slots.blue.targets[0].account: "constructor" is not a configured account`],
+    ["an image tag named constructor", (r) => (qwen(r).image = "vllm/vllm-openai:constructor"), "models.qwen.slots.blue.targets[0].image: constructor is not in the vLLM release table"],
+    ["a pool named constructor", (r) => (qwen(r).pool = "constructor"), `models.qwen.slots.blue.targets[0].pool: "constructor" is not a GPU pool; allowed: a100`],
+    ["a GPU vmSize named toString", (r) => (r.cluster.gpuPools.a100.vmSize = "toString"), `cluster.gpuPools.a100.vmSize: "toString" is not in the GPU VM table`],
+    ["an unknown system pool VM size", (r) => (r.cluster.systemPool.vmSize = "Standard_Bogus"), `cluster.systemPool.vmSize: "Standard_Bogus" is not a VM size of the price table`],
+    ["an audience with a policy expression", (r) => (r.gateway.audiences = ["@(context.Request.Url.Host)"]), `gateway.audiences[0]: "@(context.Request.Url.Host)" is not a token audience`],
+    ["an audience with a named value", (r) => (r.gateway.audiences = ["api://{{secret}}"]), "is not a token audience"],
+    ["an audience with a control character", (r) => (r.gateway.audiences = ["api://gateway\u0001"]), "is not a token audience"],
+    ["a vLLM model that is a flag", (r) => (qwen(r).model = "--trust-remote-code/x"), "models.qwen.slots.blue.targets[0].model: a Hugging Face model id owner/name"],
+    ["a vLLM model that climbs out", (r) => (qwen(r).model = "../etc"), "a Hugging Face model id owner/name"],
+    ["a vLLM model with .. inside", (r) => (qwen(r).model = "meta-llama/..x"), "a Hugging Face model id owner/name"],
+    ["an API server open to 0.0.0.0/0", (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["0.0.0.0/0"])), `cluster.apiServerAuthorizedIpRanges[0]: "0.0.0.0/0" admits the whole internet`],
+    ["an authorized range that is no address", (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["not-an-ip"])), `"not-an-ip" is not an IPv4 address or CIDR range`],
+    ["an authorized range /33", (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["1.2.3.4/33"])), `"1.2.3.4/33" is not an IPv4 address or CIDR range`],
+    ["the cache's embeddings from a chat endpoint", (r) => (r.gateway.semanticCache.embeddingsEndpoint = "chat"), `gateway.semanticCache.embeddingsEndpoint: "chat" is not an endpoint whose slots serve only Azure OpenAI embedding models; allowed: embeddings`],
+    ["the cache's embeddings from a vLLM endpoint", (r) => (r.gateway.semanticCache.embeddingsEndpoint = "qwen"), `"qwen" is not an endpoint whose slots serve only Azure OpenAI embedding models`],
+    ["a NUL in a tag value", (r) => (r.tags.owner = "platform\u0000team"), "tags.owner: a tag value holds no control characters"],
+    ["a hub network id of the wrong type", (r) => {
+      delete r.network.addressSpace;
+      delete r.network.subnets;
+      const id = (rest: string) => `/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/hub/providers/${rest}`;
+      r.network.existing = { location: "swedencentral", virtualNetworkId: id("Microsoft.Storage/storageAccounts/hub"), subnetIds: { gateway: id("Microsoft.Network/virtualNetworks/hub/subnets/a"), privateEndpoints: id("Microsoft.Network/networkSecurityGroups/b"), aksNodes: id("Microsoft.Network/virtualNetworks/hub/subnets/c") } };
+    }, `network.existing.virtualNetworkId: "/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/hub/providers/Microsoft.Storage/storageAccounts/hub" is not the resource id of the virtual network (Microsoft.Network/virtualNetworks)`],
+  ];
+  it.each(cases)("refuses %s, naming the key", async (_name, edit, expected) => {
+    const raw = rawConfig("prod");
+    edit(raw);
+    expect(await refusal(raw, "prod")).toContain(expected);
+  });
+
+  it("refuses a private DNS zone id that names another zone", async () => {
+    const raw = rawConfig("prod");
+    raw.network.privateDnsZoneIds = { openai: "/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/privatelink.redis.azure.net" };
+    expect(await refusal(raw, "prod")).toContain("is not the resource id of the private DNS zone (Microsoft.Network/privateDnsZones named privatelink.openai.azure.com)");
+  });
+
+  it("refuses a tag named __proto__ instead of dropping it from every resource", async () => {
+    const file = join(scratch(), "Pulumi.prod.yaml");
+    writeFileSync(file, readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace("    owner: platform-team@contoso.com", "    owner: platform-team@contoso.com\n    __proto__: x"));
+    const result = await plan("--stack", "prod", "--config-file", file, "--out", scratch());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("the key __proto__ is not allowed (at config.genai-platform:tags.__proto__)");
+  });
+
+  it.each([
+    ["an unknown YAML tag", "config:\n  genai-platform:namePrefix: !Ref genai\n", ":2:30: Unresolved tag: !Ref (under config > genai-platform:namePrefix)"],
+    ["a duplicate key", "config:\n  genai-platform:tags:\n    owner: a\n    owner: b\n", ":4:5: Map keys must be unique (under config > genai-platform:tags > owner)"],
+    ["a tab as indentation", "config:\n  genai-platform:gateway:\n\tsku: BasicV2\n", ":3:1: Tabs are not allowed as indentation"],
+    ["an unterminated flow sequence", "config:\n  genai-platform:models:\n    chat: [a, b\n  genai-platform:x: 1\n", ":4:3: Flow sequence in block collection must be sufficiently indented and end with a ]"],
+  ])("names the line, column and key of %s", async (_name, text, expected) => {
+    const file = join(scratch(), "Pulumi.case.yaml");
+    writeFileSync(file, text);
+    const result = await plan("--stack", "case", "--config-file", file, "--out", scratch());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file}${expected}`);
+  });
+});

@@ -46,7 +46,7 @@ describe("network config", () => {
     expect(issues((r) => (r.publicNetworkAccess = "Enabled"))).toContain("publicNetworkAccess: Enabled conflicts with private networking (network is set), which turns public access off: remove publicNetworkAccess");
   });
   it("takes an existing hub network and central DNS zones by id", () => {
-    const id = (path: string) => `/subscriptions/s/resourceGroups/hub/providers/${path}`;
+    const id = (path: string) => `/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/hub/providers/${path}`;
     expect(
       issues((r) => {
         r.network = {
@@ -57,10 +57,10 @@ describe("network config", () => {
     ).toEqual([]);
   });
   it("requires central DNS zones with an existing network", () => {
-    const id = (path: string) => `/subscriptions/s/resourceGroups/hub/providers/${path}`;
+    const id = (path: string) => `/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/hub/providers/${path}`;
     expect(
       issues((r) => {
-        r.network = { existing: { location: "swedencentral", virtualNetworkId: id("n/v/hub"), subnetIds: { gateway: id("n/v/hub/subnets/a"), privateEndpoints: id("n/v/hub/subnets/b"), aksNodes: id("n/v/hub/subnets/c") } } };
+        r.network = { existing: { location: "swedencentral", virtualNetworkId: id("Microsoft.Network/virtualNetworks/hub"), subnetIds: { gateway: id("Microsoft.Network/virtualNetworks/hub/subnets/a"), privateEndpoints: id("Microsoft.Network/virtualNetworks/hub/subnets/b"), aksNodes: id("Microsoft.Network/virtualNetworks/hub/subnets/c") } } };
       }),
     ).toEqual(["network.privateDnsZoneIds: an existing network resolves through its own private DNS zones: name openai, redis by id (creating duplicates would break its DNS)"]);
   });
@@ -76,9 +76,9 @@ describe("network config", () => {
     expect(issues((r) => (r.network.addressSpace = "010.40.0.0/16"))).toContain('network.addressSpace: "010.40.0.0/16" is not a CIDR range such as 10.40.0.0/16');
   });
   it("refuses a new VNet plan and an existing network at once", () => {
-    const id = (path: string) => `/subscriptions/s/resourceGroups/hub/providers/${path}`;
+    const id = (path: string) => `/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/hub/providers/${path}`;
     const found = issues((r) => {
-      r.network.existing = { location: "swedencentral", virtualNetworkId: id("n/v/hub"), subnetIds: { gateway: id("n/v/hub/subnets/a"), privateEndpoints: id("n/v/hub/subnets/b"), aksNodes: id("n/v/hub/subnets/c") } };
+      r.network.existing = { location: "swedencentral", virtualNetworkId: id("Microsoft.Network/virtualNetworks/hub"), subnetIds: { gateway: id("Microsoft.Network/virtualNetworks/hub/subnets/a"), privateEndpoints: id("Microsoft.Network/virtualNetworks/hub/subnets/b"), aksNodes: id("Microsoft.Network/virtualNetworks/hub/subnets/c") } };
     });
     expect(found).toContain("network: give either addressSpace + subnets (a new VNet) or existing (a hub VNet), not both");
   });
@@ -86,7 +86,8 @@ describe("network config", () => {
     const found = issues((r) => {
       r.network.existing = { virtualNetworkId: "hub", subnetIds: { gateway: "a", privateEndpoints: "b", aksNodes: "c" } };
     });
-    expect(found).toContain('network.existing.virtualNetworkId: the full Azure resource id of the virtual network (got "hub")');
+    expect(found).toContain('network.existing.virtualNetworkId: "hub" is not the resource id of the virtual network (Microsoft.Network/virtualNetworks): /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>');
+    expect(found).toContain('network.existing.subnetIds.gateway: "a" is not the resource id of a subnet (Microsoft.Network/virtualNetworks/subnets): /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>/subnets/<name>');
   });
   it("needs AIServices accounts' three zones", () => {
     expect(accountDnsZones("AIServices")).toEqual(["openai", "cognitiveServices", "aiServices"]);

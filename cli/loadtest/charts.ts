@@ -6,12 +6,13 @@ import { scaleLinear } from "d3-scale";
 import { element as el, renderXml, type PolicyNode as XmlNode } from "../../components/gateway/policyXml";
 import type { RequestResult } from "./request";
 import { compareCodePoints } from "../../components/core/order";
+import { own } from "../../components/core/own";
 
 const WIDTH = 900;
 const HEIGHT = 320;
 const M = { left: 60, right: 20, top: 40, bottom: 50 };
 const COLOURS: Record<string, string> = { blue: "#1f77b4", green: "#2ca02c", unknown: "#7f7f7f" };
-const colour = (slot: string) => COLOURS[slot] ?? "#ff7f0e";
+const colour = (slot: string) => own(COLOURS, slot) ?? "#ff7f0e";
 
 
 function frame(title: string, children: XmlNode[], legend: string[]): string {

@@ -13,6 +13,7 @@
 import { Readable, pipeline } from "node:stream";
 import { createGunzip, createInflate } from "node:zlib";
 import { Agent, request } from "undici";
+import { hasOwn } from "../../components/core/own";
 
 export interface TransportOptions {
   /** Longest silence between two body chunks before the response fails (Node's fetch: 300 s). */
@@ -36,7 +37,7 @@ function responseHeaders(raw: Record<string, string | string[] | undefined>): He
 /** The body decoded per its content-encoding (gzip, deflate, in order), or as it came. */
 function decoded(body: Readable, encoding: string | null): Readable {
   const codings = (encoding ?? "").split(",").map((c) => c.trim().toLowerCase()).filter((c) => c && c !== "identity");
-  if (codings.length === 0 || !codings.every((c) => DECODERS[c])) return body;
+  if (codings.length === 0 || !codings.every((c) => hasOwn(DECODERS, c))) return body;
   const stages = codings.reverse().map((c) => DECODERS[c]!());
   return pipeline([body, ...stages], () => undefined) as unknown as Readable;
 }

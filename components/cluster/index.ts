@@ -7,6 +7,7 @@ import { resourceName, type NamingContext } from "../core/naming";
 import { sendDiagnostics } from "../core/diagnostics";
 import { grantRole } from "../identity";
 import { GPU_SKUS, NVIDIA_DEVICE_PLUGIN_DIGEST, NVIDIA_DEVICE_PLUGIN_IMAGE } from "./gpuSkus";
+import { own } from "../core/own";
 
 export * from "./gpuSkus";
 
@@ -159,7 +160,7 @@ export class Cluster extends pulumi.ComponentResource {
     sendDiagnostics(`${name}-diagnostics`, { resourceUri: cluster.id, workspaceId: args.workspaceId, logs: true, metrics: true }, child);
 
     const pools = Object.entries(args.gpuPools).map(([poolName, pool]) => {
-      if (!GPU_SKUS[pool.vmSize]) throw new Error(`GPU pool ${poolName}: ${pool.vmSize} is not in the GPU VM table`);
+      if (!own(GPU_SKUS, pool.vmSize)) throw new Error(`GPU pool ${poolName}: ${pool.vmSize} is not in the GPU VM table`);
       return new containerservice.AgentPool(`${name}-pool-${poolName}`, {
         resourceGroupName: args.resourceGroupName,
         resourceName: cluster.name,

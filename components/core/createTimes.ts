@@ -3,6 +3,7 @@
 // Management's tiers are in components/gateway/tiers.ts (classic tiers 45-75 minutes, v2 minutes).
 // Sources: Microsoft Learn quickstarts and "Azure Managed Redis" overview (creation "can take a while",
 // observed 15-25 minutes), the AI-Gateway labs (API Management), provisioned deployment notes. Checked 2026-11-27.
+import { own } from "./own";
 
 export const CREATE_TIMES_SOURCE = "Microsoft Learn quickstarts, Azure Managed Redis overview, AI-Gateway labs (rough figures)";
 export const CREATE_TIMES_DATE = "2026-11-27";
@@ -47,7 +48,7 @@ export function createMinutes(type: string, inputs: Readonly<Record<string, unkn
     const sku = (inputs.sku as { name?: string } | undefined)?.name;
     return (sku && gatewayTierMinutes(sku)) || 60;
   }
-  if (type in CREATE_MINUTES) return CREATE_MINUTES[type]!;
-  if (!type.startsWith("azure-native:")) return 0;
-  return CREATE_MINUTES[type] ?? DEFAULT_CREATE_MINUTES;
+  const known = own(CREATE_MINUTES, type);
+  if (known !== undefined) return known;
+  return type.startsWith("azure-native:") ? DEFAULT_CREATE_MINUTES : 0;
 }

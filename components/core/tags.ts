@@ -28,6 +28,7 @@ export function tagProblems(tags: Readonly<Record<string, string>>): { tag: stri
     if (name.length > TAG_LIMITS.maxNameLength) problems.push({ tag: name, message: `tag name is ${name.length} characters; Azure allows at most ${TAG_LIMITS.maxNameLength}` });
     const bad = name.match(TAG_LIMITS.forbiddenInName);
     if (bad) problems.push({ tag: name, message: `tag name "${name}" contains "${bad[0]}"; Azure does not allow < > % & \\ ? / in tag names` });
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) problems.push({ tag: name, message: `tag name ${JSON.stringify(name)} holds a control character` });
     if (value.length > TAG_LIMITS.maxValueLength) problems.push({ tag: name, message: `tag value is ${value.length} characters; Azure allows at most ${TAG_LIMITS.maxValueLength}` });
   }
   return problems;

@@ -5,6 +5,7 @@ import {
   type PtuDeploymentType,
   type PtuIncrement,
 } from "./models";
+import { own } from "../core/own";
 
 /** Numbers in messages, with thousands separators whatever the locale. */
 const formatNumber = (value: number) => value.toLocaleString("en-US", { maximumFractionDigits: 3 });
@@ -17,7 +18,7 @@ export const MAX_PAYGO_TPM = (2 ** 31 - 1) * PAYGO_TPM_PER_CAPACITY_UNIT;
 
 /** The minimum and step for a model's PTU deployment of a given type, or undefined if the model has no PTU figures. */
 export function ptuIncrement(model: string, deploymentType: PtuDeploymentType): PtuIncrement | undefined {
-  const figures = PTU_MODELS[model];
+  const figures = own(PTU_MODELS, model);
   if (!figures) return undefined;
   return deploymentType === "ProvisionedManaged" ? figures.regional : figures.globalAndDataZone;
 }
@@ -70,7 +71,7 @@ export interface PtuSizing {
 
 /** Microsoft's PTU sizing: normalized TPM = input x (1 - cache hit) + weight x output; PTU = ceil(normalized / TPM per PTU), then min and step. */
 export function sizePtu(model: string, deploymentType: PtuDeploymentType, workload: WorkloadShape): PtuSizing | undefined {
-  const figures = PTU_MODELS[model];
+  const figures = own(PTU_MODELS, model);
   const increment = ptuIncrement(model, deploymentType);
   if (!figures || !increment) return undefined;
   const normalizedTpm = workload.peakInputTpm * (1 - workload.cacheHitRate) + figures.outputTokenWeight * workload.peakOutputTpm;

@@ -4,6 +4,7 @@
 // was deprecated in 0.11 for `vllm:inter_token_latency_seconds` (hidden in 0.12, removed in 0.13).
 // Source: vLLM release notes and metrics documentation (docs.vllm.ai "Production metrics"), as checked
 // on 2026-11-27; releases between those listed exist but are not listed until checked.
+import { own } from "../core/own";
 export const VLLM_RELEASES_SOURCE = "vLLM release notes and production-metrics docs";
 export const VLLM_RELEASES_DATE = "2026-11-27";
 
@@ -68,7 +69,7 @@ export function vllmImageReference(image: string): string {
 export function vllmReleaseOf(image: string): { tag: string; release: VllmRelease } | { problem: string } {
   const [repository, tag] = image.split(":");
   if (repository !== VLLM_IMAGE_REPOSITORY || !tag) return { problem: `"${image}" is not a ${VLLM_IMAGE_REPOSITORY}:<tag> image` };
-  const release = VLLM_RELEASES[tag];
+  const release = own(VLLM_RELEASES, tag);
   if (!release) return { problem: `${tag} is not in the vLLM release table of ${VLLM_RELEASES_DATE} (components/serving/vllmReleases.ts): use one of ${Object.keys(VLLM_RELEASES).join(", ")}, or add the release with its metric names` };
   return { tag, release };
 }

@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { deploymentNameOf, PTU_SKUS, TYPES, checklist, decideEach, describe, known, ofType, readEach, sourceOf } from "../../lib";
+import { own } from "../../../components/core/own";
 
 /** The pay-as-you-go type a PTU type spills over to natively (same processing level); regional PTU has none. */
 const SPILLOVER_LEVEL: Readonly<Record<string, string>> = { GlobalProvisionedManaged: "GlobalStandard", DataZoneProvisionedManaged: "DataZoneStandard" };
@@ -24,7 +25,7 @@ export const reliabilityOpenaiPtuFallback: StackValidationPolicy = {
         if (!target) report(`${deploymentNameOf(d)} spills over to "${spillover}", which is not a deployment of the same account in this stack`, d.urn);
         return;
       }
-      const twin = deployments.find((o) => o !== d && accountOf(o) === accountOf(d) && o.props.sku?.name === SPILLOVER_LEVEL[d.props.sku.name] && model(o) === model(d));
+      const twin = deployments.find((o) => o !== d && accountOf(o) === accountOf(d) && o.props.sku?.name === own(SPILLOVER_LEVEL, String(d.props.sku.name)) && model(o) === model(d));
       if (twin) {
         report(`${deploymentNameOf(d)} does not spill over, though ${deploymentNameOf(twin)} (${twin.props.sku.name}, ${model(twin)}) on the same account could take its overflow natively: set spilloverDeploymentName`, d.urn);
         return;

@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { WORKLOAD_TYPES, baseType, checklist, k8sKey, listOf, podTemplateOf, selects, withinCidrs } from "../../lib";
+import { hasOwn } from "../../../components/core/own";
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -36,7 +37,7 @@ export function openIngress(rule: Record<string, any>, allowedCidrs: readonly st
     } else if (source.namespaceSelector) {
       const named = source.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"];
       if (!named || Object.keys(source.namespaceSelector.matchLabels ?? {}).length !== 1 || listOf(source.namespaceSelector.matchExpressions).length > 0) problems.push("admits namespaces by a selector that does not name one namespace (kubernetes.io/metadata.name)");
-      else if (!(named in SOURCE_NAMESPACES)) problems.push(`admits namespace ${named}, which is not a declared source (${Object.keys(SOURCE_NAMESPACES).join(", ")})`);
+      else if (!hasOwn(SOURCE_NAMESPACES, named)) problems.push(`admits namespace ${named}, which is not a declared source (${Object.keys(SOURCE_NAMESPACES).join(", ")})`);
       else if (!ported) problems.push(`admits namespace ${named} on every port`);
     } else if (!source.podSelector) problems.push("admits a source that names nothing");
   }
