@@ -18,7 +18,7 @@ export interface Artifact {
 /** The file operations the writer uses (a test injects a full disk or a failing rename). */
 export type WriterFs = Pick<
   typeof nodeFs,
-  "mkdirSync" | "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "renameSync" | "rmSync" | "lstatSync" | "linkSync" | "readdirSync"
+  "mkdirSync" | "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "renameSync" | "rmSync" | "lstatSync" | "linkSync" | "readdirSync" | "fchmodSync" | "fchownSync"
 >;
 
 export class ArtifactWriteError extends Error {}
@@ -43,9 +43,18 @@ export function fsReason(error: unknown): string {
 /** Names of the writer's own temporary files and backups: `.<name>.<pid>-<hex>.tmp|.bak`. */
 const SCRATCH = /^\..+\.\d+-[0-9a-f]{8}\.(tmp|bak)$/;
 
-function writeWhole(fs: WriterFs, path: string, content: string): void {
+/** Writes `content` to a new file; `like` (the file it will replace) gives it that file's mode and, where permitted, owner. */
+function writeWhole(fs: WriterFs, path: string, content: string, like?: nodeFs.Stats): void {
   const fd = fs.openSync(path, "wx", 0o644);
   try {
+    if (like) {
+      fs.fchmodSync(fd, like.mode & 0o7777);
+      try {
+        fs.fchownSync(fd, like.uid, like.gid);
+      } catch {
+        // Only root may give a file away: the owner stays whoever runs the command.
+      }
+    }
     const bytes = Buffer.from(content, "utf8");
     for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
     fs.fsyncSync(fd);
@@ -117,7 +126,7 @@ export function writeArtifacts(dir: string, artifacts: readonly Artifact[], fs: 
         swept.add(dirname(target));
         const entry: Staged = { temp: scratchName(target, "tmp"), target };
         staged.push(entry);
-        writeWhole(fs, entry.temp, artifact.content);
+        writeWhole(fs, entry.temp, artifact.content, existing);
         if (existing) {
           entry.backup = scratchName(target, "bak");
           fs.linkSync(target, entry.backup);

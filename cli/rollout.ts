@@ -15,12 +15,14 @@ import { loadStackConfig } from "../stacks/load";
 import { lifecycleOf } from "../components/openai/lifecycle";
 import { EXIT } from "./exitCodes";
 import { writeArtifacts, ArtifactWriteError } from "./outWriter";
-import { StackFileError, readStackFile } from "./stackFile";
+import { StackFileError, readReason, readStackFile } from "./stackFile";
 import { stackNameProblem } from "./plan";
 import { COLOURS, colours, nextStep, transition, type Colour, type Command, type RawEndpoint, type RawSlot, type RawTarget } from "./rollout/machine";
 import { colourResources, proveColour, type StateExport } from "./rollout/proof";
 import { gateProblems } from "./rollout/gate";
-import type { SlotSummary } from "./loadtest/run";
+import { loadtestSummaryOf, stateExportOf } from "./rollout/inputs";
+import { StackLockError, withStackLock } from "./rollout/stackLock";
+import { CONFIG_NAMESPACE } from "../stacks/config";
 import { StackEditError, editEndpoint, endpointNames, readEndpoint, stackDiff, stackDocument } from "./rollout/stackEdit";
 import { hasOwn } from "../components/core/own";
 
@@ -30,6 +32,7 @@ const USAGE = `usage: npm run rollout -- <${ACTIONS.join("|")}> --stack <name> [
   start:   --model M --version V [--target-kind azure-openai|vllm] [--account A] [--deployment-type T] [--capacity N]
            vLLM: [--pool P] [--image vllm/vllm-openai:<tag>] [--revision <commit>] [--replicas N] [--gpus-per-replica N] --service-ip IP
   shift:   --weight W (the new colour's weight); shift and promote: [--loadtest results.json] (npm run loadtest -- --json)
+  --state: the output of pulumi stack export; the offline plan's out/<stack>/stack.json only with --allow-offline-proof (demos, tests)
   options: [--config-file FILE] [--as-of YYYY-MM-DD] [--dry-run] (print the diff, write nothing)`;
 
 export interface RolloutIo { out(text: string): void; err(text: string): void }
@@ -69,12 +72,16 @@ function parse(argv: string[], projectDir: string) {
         "as-of": { type: "string" },
         "dry-run": { type: "boolean", default: false },
         loadtest: { type: "string" },
+        "allow-offline-proof": { type: "boolean", default: false },
       },
     });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
   const { values, positionals } = parsed;
+  for (const [option, value] of Object.entries(values)) {
+    if (typeof value === "string" && /[\u0000-\u001f\u007f-\u009f]/.test(value)) throw new UsageError(`--${option} ${JSON.stringify(value)} holds a control character (a newline?): give the value on one line`);
+  }
   const action = positionals[0] as Action | undefined;
   if (!action || !ACTIONS.includes(action) || positionals.length > 1) throw new UsageError(`the first argument must be one of ${ACTIONS.join(", ")} (got ${positionals.join(" ") || "nothing"})\n${USAGE}`);
   if (!values.stack) throw new UsageError(`--stack is required\n${USAGE}`);
@@ -86,8 +93,8 @@ function parse(argv: string[], projectDir: string) {
   const whole = (key: keyof typeof values, min: number) => {
     const raw = values[key];
     if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${key} ${raw} is not a whole number of at least ${min}`);
+    const n = /^\d+$/.test(String(raw)) && Number.isSafeInteger(Number(raw)) ? Number(raw) : NaN;
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${key} ${JSON.stringify(raw)} is not a whole number of at least ${min} (decimal digits only)`);
     return n;
   };
   if (action === "shift" && values.weight === undefined) throw new UsageError(`shift needs --weight W (0-100)\n${USAGE}`);
@@ -102,6 +109,7 @@ function parse(argv: string[], projectDir: string) {
     loadtest: values.loadtest && resolve(values.loadtest),
     asOf: values["as-of"] ?? asOfDay(),
     dryRun: values["dry-run"],
+    allowOfflineProof: values["allow-offline-proof"],
     weight: whole("weight", 0),
     start: {
       model: values.model,
@@ -172,7 +180,7 @@ async function planCandidate(args: Args, text: string, projectDir: string): Prom
     const { plan } = await import("./plan");
     const code = await plan(["--stack", args.stack, "--config-file", file, "--out", join(dir, "out"), "--as-of", args.asOf, "--json"], projectDir, { out: (t) => out.push(t), err: (t) => err.push(t) });
     if (code === EXIT.ok) return { ok: true, reasons: [] };
-    const reasons = err.join("").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("plan:"));
+    const reasons = err.join("").split("\n").map((l) => l.trim().replace(/^plan: /, "")).filter(Boolean);
     if (code === EXIT.policy) {
       const report = JSON.parse(out.join("")) as { policy: { violations: { policy: string; enforcementLevel: string; urn?: string; message: string }[] } };
       reasons.push(...report.policy.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `policy ${v.policy}: ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${v.message}`));
@@ -203,12 +211,49 @@ function describeSlot(e: RawEndpoint, colour: Colour, asOf: string, state?: Stat
 
 export async function rollout(argv: string[], projectDir: string, io: RolloutIo): Promise<number> {
   let args: Args;
+  try {
+    args = parse(argv, projectDir);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`rollout: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  if (args.action === "status" || args.dryRun) return step(args, projectDir, io);
+  try {
+    return await withStackLock(args.configFile, () => step(args, projectDir, io));
+  } catch (error) {
+    if (!(error instanceof StackLockError)) throw error;
+    io.err(`rollout: ${error.message}; nothing was written\n`);
+    return EXIT.invalid;
+  }
+}
+
+/** The JSON in `file`, given as `option`; a UsageError naming both when it is not JSON or cannot be read. */
+function readJson(file: string, option: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`${option} ${file}: ${readReason(error)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${option} ${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** One step on the stack file: read, check, plan, write (the caller holds the file's lock when it writes). */
+async function step(args: Args, projectDir: string, io: RolloutIo): Promise<number> {
   let text: string;
   let state: StateExport | undefined;
   try {
-    args = parse(argv, projectDir);
     text = readFileSync(args.configFile, "utf8");
-    if (args.state) state = JSON.parse(readFileSync(args.state, "utf8")) as StateExport;
+    if (args.state) {
+      const read = stateExportOf(readJson(args.state, "--state"), args.state, { stack: args.stack, project: CONFIG_NAMESPACE, allowOffline: args.allowOfflineProof });
+      if ("problem" in read) throw new UsageError(read.problem);
+      state = read.state;
+    }
   } catch (error) {
     if (error instanceof UsageError || error instanceof SyntaxError || (error as NodeJS.ErrnoException).code) {
       io.err(`rollout: ${(error as Error).message}\n`);
@@ -270,18 +315,18 @@ export async function rollout(argv: string[], projectDir: string, io: RolloutIo)
   const { from: gateFrom, to: gateTo } = colours(before);
   const raising = gateTo !== undefined && (command.kind === "promote" || (command.kind === "shift" && command.weight > before.slots[gateTo]!.weight));
   if (args.loadtest && raising) {
-    let summary;
-    let tested: string | undefined;
+    let read: ReturnType<typeof loadtestSummaryOf>;
     try {
-      ({ summary, endpoint: tested } = JSON.parse(readFileSync(args.loadtest, "utf8")) as { summary?: Record<string, SlotSummary>; endpoint?: string });
+      read = loadtestSummaryOf(readJson(args.loadtest, "--loadtest"), args.loadtest);
     } catch (error) {
       io.err(`rollout: --loadtest ${args.loadtest}: ${(error as Error).message}\n`);
       return EXIT.invalid;
     }
-    if (!summary) {
-      io.err(`rollout: --loadtest ${args.loadtest}: no summary (write it with npm run loadtest -- --json FILE)\n`);
+    if ("problem" in read) {
+      io.err(`rollout: ${read.problem}\n`);
       return EXIT.invalid;
     }
+    const { summary, endpoint: tested } = read;
     const problems = [
       ...(tested !== name ? [`the load test measured endpoint ${tested ?? "(none)"}, not ${name}`] : []),
       ...gateProblems(summary, gateFrom!, gateTo!, loaded.config.rolloutGate),
@@ -319,10 +364,15 @@ export async function rollout(argv: string[], projectDir: string, io: RolloutIo)
     return EXIT.ok;
   }
   try {
+    // A person may have saved the file while the step planned: their edit wins, the step is refused.
+    if (readFileSync(args.configFile, "utf8") !== text) {
+      io.err(`rollout: ${args.configFile} changed while the step ran; nothing was written: run the step again on the saved file\n`);
+      return EXIT.invalid;
+    }
     writeArtifacts(dirname(args.configFile), [{ path: basename(args.configFile), content: after }]);
   } catch (error) {
-    if (!(error instanceof ArtifactWriteError)) throw error;
-    io.err(`rollout: ${error.message}; nothing was written\n`);
+    if (!(error instanceof ArtifactWriteError) && !(error as NodeJS.ErrnoException).code) throw error;
+    io.err(`rollout: ${(error as Error).message}; nothing was written\n`);
     return EXIT.invalid;
   }
   const next = readEndpoint(stackDocument(after, args.configFile), name)!;

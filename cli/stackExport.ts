@@ -11,6 +11,9 @@ export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** What a secret becomes in `out/`: marked as a secret, its value never written. */
 export const REDACTED = "[secret]";
 
+/** The manifest magic of the offline plan's export: no real update writes it, so proof from a deployment can refuse it. */
+export const OFFLINE_MAGIC = "offline-plan";
+
 export interface ExportedResource {
   urn: string;
   custom: boolean;
@@ -120,7 +123,7 @@ export function buildStackExport(resources: readonly RecordedResource[], options
     version: 3,
     deployment: {
       // A fixed manifest: two plans of one config are byte-identical.
-      manifest: { time: "1970-01-01T00:00:00Z", magic: "offline-plan", version: `@pulumi/pulumi ${packageVersion(options.projectDir, "pulumi")}` },
+      manifest: { time: "1970-01-01T00:00:00Z", magic: OFFLINE_MAGIC, version: `@pulumi/pulumi ${packageVersion(options.projectDir, "pulumi")}` },
       secrets_providers: { type: "offline-placeholder" },
       resources: topologicalOrder([...defaultProviders.values(), ...exported]),
     },

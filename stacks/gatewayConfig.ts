@@ -81,11 +81,15 @@ interface StackView {
   readonly gateway?: GatewayConfig;
 }
 
-/** Whether every target of an endpoint's slots is an Azure OpenAI embedding model (what the semantic cache can call). */
-function servesEmbeddingsOnly(endpoint: unknown): boolean {
-  const slots = Object.values((endpoint as { slots?: Record<string, { targets?: { kind?: string; model?: string }[] } | undefined> } | undefined)?.slots ?? {});
-  const targets = slots.flatMap((s) => s?.targets ?? []);
-  return targets.length > 0 && targets.every((t) => t.kind === "azure-openai" && typeof t.model === "string" && EMBEDDING_MODEL.test(t.model));
+/**
+ * Whether the semantic cache can call the endpoint: its first live slot (the one cacheEmbeddingsTarget
+ * picks) has Azure OpenAI targets, all of them embedding models.
+ */
+function servesEmbeddings(endpoint: unknown): boolean {
+  const slots = (endpoint as { slots?: Partial<Record<"blue" | "green", { weight?: number; targets?: { kind?: string; model?: string }[] }>> } | undefined)?.slots ?? {};
+  const live = (["blue", "green"] as const).map((c) => slots[c]).find((s) => (s?.weight ?? 0) > 0);
+  const azure = (live?.targets ?? []).filter((t) => t.kind === "azure-openai");
+  return azure.length > 0 && azure.every((t) => typeof t.model === "string" && EMBEDDING_MODEL.test(t.model));
 }
 
 /** Azure OpenAI's embedding models (text-embedding-ada-002, text-embedding-3-small, -large). */
@@ -116,9 +120,9 @@ export function gatewayIssues(config: StackView): { path: string; message: strin
   }
   const cache = gateway.semanticCache;
   if (cache) {
-    const embeddingEndpoints = endpoints.filter((e) => servesEmbeddingsOnly(config.models[e]));
+    const embeddingEndpoints = endpoints.filter((e) => servesEmbeddings(config.models[e]));
     if (!embeddingEndpoints.includes(cache.embeddingsEndpoint)) {
-      const why = endpoints.includes(cache.embeddingsEndpoint) ? "is not an endpoint whose slots serve only Azure OpenAI embedding models" : "is not a model endpoint";
+      const why = endpoints.includes(cache.embeddingsEndpoint) ? "is not an endpoint whose live slot serves Azure OpenAI embedding models (the cache calls its deployment with the gateway's identity)" : "is not a model endpoint";
       issues.push({ path: "gateway.semanticCache.embeddingsEndpoint", message: `"${cache.embeddingsEndpoint}" ${why}; allowed: ${embeddingEndpoints.join(", ") || "none (add an endpoint with a text-embedding model)"}` });
     }
     if (!config.cache) issues.push({ path: "gateway.semanticCache", message: "the semantic cache is stored in the platform's Redis: configure cache, or remove gateway.semanticCache" });
