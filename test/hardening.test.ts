@@ -386,7 +386,7 @@ describe("round 2: names that are JavaScript's own, strings that reach generated
     ["an API server open to 0.0.0.0/0", (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["0.0.0.0/0"])), `cluster.apiServerAuthorizedIpRanges[0]: "0.0.0.0/0" admits the whole internet`],
     ["an authorized range that is no address", (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["not-an-ip"])), `"not-an-ip" is not an IPv4 address or CIDR range`],
     ["an authorized range /33", (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["1.2.3.4/33"])), `"1.2.3.4/33" is not an IPv4 address or CIDR range`],
-    ["the cache's embeddings from a chat endpoint", (r) => (r.gateway.semanticCache.embeddingsEndpoint = "chat"), `gateway.semanticCache.embeddingsEndpoint: "chat" is not an endpoint whose live slot serves Azure OpenAI embedding models; allowed: embeddings`],
+    ["the cache's embeddings from a chat endpoint", (r) => (r.gateway.semanticCache.embeddingsEndpoint = "chat"), `gateway.semanticCache.embeddingsEndpoint: "chat" is not an endpoint whose live slot serves Azure OpenAI embedding models (the cache calls its deployment with the gateway's identity); allowed: embeddings`],
     ["the cache's embeddings from a vLLM endpoint", (r) => (r.gateway.semanticCache.embeddingsEndpoint = "qwen"), `"qwen" is not an endpoint whose live slot serves Azure OpenAI embedding models`],
     ["a NUL in a tag value", (r) => (r.tags.owner = "platform\u0000team"), "tags.owner: a tag value holds no control characters"],
     ["a hub network id of the wrong type", (r) => {
