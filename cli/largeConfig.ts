@@ -45,7 +45,7 @@ export function largeStackFile(regions = 10, endpoints = 10): string {
       sku: "Premium",
       publisher: { name: "Bench", email: "bench@contoso.com" },
       tenantId: "00000000-0000-4000-8000-00000000000a",
-      audiences: ["api://genai-gateway"],
+      audiences: ["api://genai-gateway", "00000000-0000-4000-8000-00000000000c"],
       teams: { bench: { applications: ["00000000-0000-4000-8000-00000000000b"], endpoints: Object.keys(models), tokensPerMinute: 100000 } },
     },
     "genai-platform:accounts": accounts,

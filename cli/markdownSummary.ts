@@ -150,6 +150,12 @@ export function renderMarkdown(report: PlanReport, config: PlatformConfig, polic
     ["**total**", report.cost.budget !== undefined ? `budget ${usd(report.cost.budget)}` : "no budget", `**${low === high ? usd(low) : `${usd(low)} - ${usd(high)}`}**`],
   ]), "");
 
+  if (report.reachability.length > 0) {
+    const failing = report.reachability.filter((e) => e.problems.length > 0);
+    out.push(`### Reachability: ${failing.length ? `${failing.length} of ${report.reachability.length} edges cannot work` : `all ${report.reachability.length} edges work`}`, "");
+    if (failing.length > 0) out.push("> [!CAUTION]", ...failing.flatMap((e) => e.problems.map((p) => `> ${e.caller} -> ${e.callee}: ${p}`)), "");
+    out.push(table(["caller", "callee", "path", "DNS", "credential", "works"], report.reachability.map((e) => [e.caller, e.callee, e.path, e.dns, e.credential, e.problems.length ? "**no**" : "yes"])), "");
+  }
   out.push("### Rollout state", "");
   const describe = (t: PlatformConfig["models"][string]["slots"]["blue"]) =>
     !t ? "-" : `${t.weight}%: ${[...new Set(t.targets.map((x) => (x.kind === "vllm" ? `vLLM ${x.model}` : `${x.model} ${x.version}`)))].join(", ")}`;

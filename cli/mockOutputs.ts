@@ -131,6 +131,7 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
   "azure-native:network:PrivateEndpoint": inResourceGroup("Microsoft.Network", [["privateEndpoints", "privateEndpointName"]]),
   "azure-native:network:PrivateDnsZoneGroup": inResourceGroup("Microsoft.Network", [["privateEndpoints", "privateEndpointName"], ["privateDnsZoneGroups", "privateDnsZoneGroupName"]]),
   "azure-native:privatedns:PrivateZone": inResourceGroup("Microsoft.Network", [["privateDnsZones", "privateZoneName"]]),
+  "azure-native:privatedns:PrivateRecordSet": inResourceGroup("Microsoft.Network", [["privateDnsZones", "privateZoneName"], ["A", "relativeRecordSetName"]], (inputs) => ({ fqdn: `${inputs.relativeRecordSetName}.${inputs.privateZoneName}.` })),
   "azure-native:privatedns:VirtualNetworkLink": inResourceGroup("Microsoft.Network", [["privateDnsZones", "privateZoneName"], ["virtualNetworkLinks", "virtualNetworkLinkName"]]),
   "azure-native:redisenterprise:RedisEnterprise": inResourceGroup("Microsoft.Cache", [["redisEnterprise", "clusterName"]], (inputs) => ({
     hostName: `${inputs.clusterName}.${inputs.location}.redis.azure.net`,
@@ -140,6 +141,8 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
   "azure-native:apimanagement:ApiManagementService": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"]], (inputs, id, context) => ({
     ...systemIdentity(inputs, id, context),
     gatewayUrl: `https://${inputs.serviceName}.azure-api.net`,
+    // Internal mode takes an address of the gateway's subnet at deploy; offline, a stand-in from the range.
+    ...(inputs.virtualNetworkType === "Internal" ? { privateIPAddresses: ["10.0.0.4"] } : {}),
     provisioningState: "Succeeded",
   })),
   "azure-native:apimanagement:Logger": inResourceGroup("Microsoft.ApiManagement", [["service", "serviceName"], ["loggers", "loggerId"]]),

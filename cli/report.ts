@@ -10,6 +10,7 @@ import { CREATE_TIMES_DATE, CREATE_TIMES_SOURCE } from "../components/core/creat
 import { gatewayTargets, vllmGatewayTargets } from "../stacks/gatewayConfig";
 import { firstDeployEstimate, type DeployEstimate } from "./deployTime";
 import { vllmImageReference } from "../components/serving/vllmReleases";
+import { reachability, type Edge, type PlannedResource } from "../policies/reachability";
 import { PRICES, PRICE_TABLE_DATE, PRICE_TABLE_SOURCE, monthlyCost, withOverrides, type CostRow } from "../components/cost";
 
 export interface CapacityRow {
@@ -75,6 +76,8 @@ export interface PlanReport {
   readonly cost: { readonly rows: CostRow[]; readonly source: string; readonly date: string; readonly budget?: number };
   /** The gateway's teams (its products), with their budgets. */
   readonly teams: TeamRow[];
+  /** Who calls whom over which path, resolved by which DNS, with which credential; problems where an edge cannot work. */
+  readonly reachability: Edge[];
   /** The longest path through the resource graph at rough creation times. */
   readonly firstDeploy: DeployEstimate & { readonly source: string; readonly date: string };
   readonly warnings: string[];
@@ -229,9 +232,15 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
       budgetPer: t.budgetPer,
     })),
     firstDeploy: { ...firstDeployEstimate(resources), source: CREATE_TIMES_SOURCE, date: CREATE_TIMES_DATE },
+    reachability: reachability(plannedResources(resources)),
     warnings,
     notVerifiedOffline: [...NOT_VERIFIED_OFFLINE, ...undigestedImages(config).map((image) => `${image}: no sourced digest in the dated vLLM release table, so it deploys by tag (a tag pushed again would change what runs)`)],
   };
+}
+
+/** The plan's resources as the reachability derivation reads them: inputs with the outputs over them. */
+export function plannedResources(resources: readonly ExportedResource[]): PlannedResource[] {
+  return resources.filter((r) => r.custom).map((r) => ({ type: r.type, urn: r.urn, name: r.urn.split("::").pop()!, props: { ...r.inputs, ...r.outputs, ...(r.id ? { id: r.id } : {}) } }));
 }
 
 /** Above this many deployments the text summary shows slots, not every deployment. */
@@ -315,6 +324,16 @@ export function renderPlanReport(report: PlanReport): string {
           r.pool,
           r.members.map((m) => `${m.priority}. ${m.deployment} on ${m.account}${m.spillover ? ` (spills over to ${m.spillover})` : ""}`).join("\n"),
         ]),
+      ),
+    );
+  }
+  if (report.reachability.length > 0) {
+    const failing = report.reachability.filter((e) => e.problems.length > 0).length;
+    out.push("", `Reachability: who calls whom, over which path, resolved by which DNS, with which credential (${failing ? `${failing} edge${failing === 1 ? "" : "s"} cannot work` : "every edge works"})`);
+    out.push(
+      table(
+        ["caller", "callee", "from", "path", "DNS", "credential", "works"],
+        report.reachability.map((e) => [e.caller, e.callee, e.from, e.path, e.dns, e.credential, e.problems.length ? `NO: ${e.problems.join("; ")}` : "yes"]),
       ),
     );
   }

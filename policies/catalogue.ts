@@ -97,6 +97,7 @@ const TYPE_CATALOGUE = {
   "azure-native:network:PrivateEndpoint": { what: "private endpoint to an account or the cache", arm: "Microsoft.Network/privateEndpoints", taggable: true, stateful: false, rules: ["security-network-private-endpoint"] },
   "azure-native:network:PrivateDnsZoneGroup": { what: "DNS registration of a private endpoint", arm: "Microsoft.Network/privateEndpoints/privateDnsZoneGroups", taggable: false, stateful: false, rules: [] },
   "azure-native:privatedns:PrivateZone": { what: "private DNS zone", arm: "Microsoft.Network/privateDnsZones", taggable: true, stateful: false, rules: [] },
+  "azure-native:privatedns:PrivateRecordSet": { what: "A record of a private DNS zone (an internal gateway's host names)", arm: "Microsoft.Network/privateDnsZones/A", taggable: false, stateful: false, rules: [] },
   "azure-native:privatedns:VirtualNetworkLink": { what: "link of a private DNS zone to the virtual network", arm: "Microsoft.Network/privateDnsZones/virtualNetworkLinks", taggable: true, stateful: false, rules: [] },
   "azure-native:redisenterprise:RedisEnterprise": {
     what: "Azure Managed Redis cluster (the semantic cache)",

@@ -16,6 +16,7 @@ import { gatewayIssues, gatewaySchema } from "./gatewayConfig";
 import { clusterIssues, clusterSchema } from "./clusterConfig";
 import { hasOwn } from "../components/core/own";
 import { PRICES, PRICE_TABLE_DATE } from "../components/cost/prices";
+import { GATEWAY_TIERS } from "../components/gateway/tiers";
 
 /** The Pulumi config namespace of this project: keys are `genai-platform:<key>`. */
 export const CONFIG_NAMESPACE = "genai-platform";
@@ -203,6 +204,7 @@ const network = strict({
     cognitiveServices: zoneId(PRIVATE_DNS_ZONES.cognitiveServices).optional(),
     aiServices: zoneId(PRIVATE_DNS_ZONES.aiServices).optional(),
     redis: zoneId(PRIVATE_DNS_ZONES.redis).optional(),
+    apiManagement: zoneId(PRIVATE_DNS_ZONES.apiManagement).optional(),
   }).default({}),
 }).superRefine((n, ctx) => {
   const planned = n.addressSpace !== undefined || n.subnets !== undefined;
@@ -497,9 +499,11 @@ function checkQuotaAndCaps(config: PlatformConfig, issues: ConfigIssue[]): void 
 }
 
 /** The private DNS zones the accounts and the cache resolve through. */
-export function requiredDnsZones(config: Pick<PlatformConfig, "accounts" | "cache">): Set<PrivateDnsZoneKey> {
+export function requiredDnsZones(config: Pick<PlatformConfig, "accounts" | "cache" | "gateway">): Set<PrivateDnsZoneKey> {
   const zones = new Set<PrivateDnsZoneKey>(Object.values(config.accounts).flatMap((a) => accountDnsZones(a.kind)));
   if (config.cache) zones.add("redis");
+  // An injected gateway runs in internal mode: its host names resolve in the network through azure-api.net.
+  if (config.gateway && GATEWAY_TIERS[config.gateway.sku].vnetInjection) zones.add("apiManagement");
   return zones;
 }
 

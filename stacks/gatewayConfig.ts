@@ -103,6 +103,10 @@ export function gatewayIssues(config: StackView): { path: string; message: strin
   const tier = tierProblem(gateway.sku, config.environment, Boolean(config.network), gateway.allowPublicAccess);
   if (tier) issues.push({ path: "gateway.sku", message: tier });
   if (gateway.allowPublicAccess && config.environment !== "prod") issues.push({ path: "gateway.allowPublicAccess", message: "only prod's gateway is kept off the internet; remove the key in dev" });
+  // Entra ID puts the identifier URI in v1 access tokens' aud and the client id in v2 tokens': with one, the other version gets 401.
+  const uri = gateway.audiences.some((a) => a.startsWith("api://"));
+  const clientId = gateway.audiences.some((a) => !a.startsWith("api://"));
+  if (!uri || !clientId) issues.push({ path: "gateway.audiences", message: `name both audiences of the gateway's app registration: its identifier URI (api://…, the aud of v1 access tokens) and its client id (a GUID, the aud of v2 tokens); missing: ${!uri ? "the identifier URI" : "the client id"}` });
   const endpoints = Object.keys(config.models);
   const owner = new Map<string, string>();
   for (const [name, t] of Object.entries(gateway.teams)) {

@@ -8,7 +8,7 @@ import { ManagedRedis } from "../components/cache";
 import { GATEWAY_TIERS, Gateway } from "../components/gateway";
 import { CostBudget } from "../components/cost";
 import { AzureAlerts } from "../components/alerts";
-import { composeName } from "../components/core/naming";
+import { composeName, nodeResourceGroupName } from "../components/core/naming";
 import type { Cluster as ClusterType } from "../components/cluster";
 import type { ModelSlot as ModelSlotType } from "../components/serving";
 import type * as Observability from "../components/observability";
@@ -57,7 +57,8 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
   const core = new Core("core", { naming, location: config.location, tags, logRetentionDays: config.logRetentionDays, protect }, opts);
   if (config.budget) {
     new CostBudget("budget", {
-      scope: pulumi.interpolate`/subscriptions/${config.subscriptionId}/resourceGroups/${core.resourceGroupName}`,
+      subscriptionId: config.subscriptionId,
+      resourceGroups: [core.resourceGroupName, ...(config.cluster ? [nodeResourceGroupName(naming, config.location)] : [])],
       name: composeName("budget", naming),
       monthlyAmount: config.budget.monthlyAmount,
       startDate: config.budget.startDate,
@@ -237,6 +238,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
       appInsights: { id: core.appInsightsId, connectionString: core.appInsightsConnectionString },
       workspaceId: core.workspaceId,
       ...(privateNetwork ? { subnetId: privateNetwork.subnetIds.gateway } : {}),
+      ...(privateNetwork?.zoneIds.apiManagement ? { privateDnsZoneId: privateNetwork.zoneIds.apiManagement } : {}),
       models: config.models,
       targets: [
         ...targets.map((t) => ({ ...t, url: deploymentUrl(t) })),

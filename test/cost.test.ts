@@ -32,11 +32,14 @@ describe("budget config", () => {
 });
 
 describe("the prod budget", () => {
-  it("watches the stack's resource group monthly, from the configured month, with actual and forecast notifications", async () => {
+  it("watches the stack's resource group and the cluster's node resource group monthly, from the configured month, with actual and forecast notifications", async () => {
     const prod = await planStack("prod");
     const budget = resourcesOfType(prod.stackExport, "azure-native:consumption:Budget")[0]!;
     expect(budget.inputs).toMatchObject({ budgetName: "budget-genai-prod", amount: 60000, category: "Cost", timeGrain: "Monthly", timePeriod: { startDate: "2026-12-01T00:00:00Z" } });
-    expect(String(budget.inputs.scope)).toMatch(/\/resourceGroups\/rg-genai-prod$/);
+    expect(budget.inputs.scope).toBe("/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718");
+    expect(budget.inputs.filter).toEqual({ dimensions: { name: "ResourceGroupName", operator: "In", values: ["rg-genai-prod", "MC_rg-genai-prod_aks-genai-prod_swedencentral"] } });
+    const cluster = resourcesOfType(prod.stackExport, "azure-native:containerservice:ManagedCluster")[0]!;
+    expect(cluster.inputs.nodeResourceGroup).toBe("MC_rg-genai-prod_aks-genai-prod_swedencentral");
     expect(Object.values(budget.inputs.notifications as Record<string, any>).map((n) => `${n.thresholdType} ${n.threshold}`).sort()).toEqual(["Actual 100", "Actual 80", "Forecasted 100"]);
   });
 });

@@ -51,7 +51,7 @@ describe("network config", () => {
       issues((r) => {
         r.network = {
           existing: { location: "swedencentral", virtualNetworkId: id("Microsoft.Network/virtualNetworks/hub"), subnetIds: { gateway: id("Microsoft.Network/virtualNetworks/hub/subnets/a"), privateEndpoints: id("Microsoft.Network/virtualNetworks/hub/subnets/b"), aksNodes: id("Microsoft.Network/virtualNetworks/hub/subnets/c") } },
-          privateDnsZoneIds: { openai: id("Microsoft.Network/privateDnsZones/privatelink.openai.azure.com"), redis: id("Microsoft.Network/privateDnsZones/privatelink.redis.azure.net") },
+          privateDnsZoneIds: { openai: id("Microsoft.Network/privateDnsZones/privatelink.openai.azure.com"), redis: id("Microsoft.Network/privateDnsZones/privatelink.redis.azure.net"), apiManagement: id("Microsoft.Network/privateDnsZones/azure-api.net") },
         };
       }),
     ).toEqual([]);
@@ -62,10 +62,12 @@ describe("network config", () => {
       issues((r) => {
         r.network = { existing: { location: "swedencentral", virtualNetworkId: id("Microsoft.Network/virtualNetworks/hub"), subnetIds: { gateway: id("Microsoft.Network/virtualNetworks/hub/subnets/a"), privateEndpoints: id("Microsoft.Network/virtualNetworks/hub/subnets/b"), aksNodes: id("Microsoft.Network/virtualNetworks/hub/subnets/c") } } };
       }),
-    ).toEqual(["network.privateDnsZoneIds: an existing network resolves through its own private DNS zones: name openai, redis by id (creating duplicates would break its DNS)"]);
+    ).toEqual(["network.privateDnsZoneIds: an existing network resolves through its own private DNS zones: name openai, redis, apiManagement by id (creating duplicates would break its DNS)"]);
   });
   it("refuses access keys on a cache reachable from the internet", () => {
     const raw = rawConfig("dev");
+    delete raw.network;
+    raw.publicNetworkAccess = "Enabled";
     raw.cache.accessKeysForGateway = true;
     const result = parsePlatformConfig(raw);
     expect(result.ok ? [] : result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([

@@ -62,18 +62,28 @@ describe("dev plan", () => {
     });
   });
 
-  it("plans without a VNet: no network resources or private endpoints", () => {
-    const types = dev.stackExport.deployment.resources.map((r) => r.type);
-    expect(types.filter((t) => t.startsWith("azure-native:network:") || t.startsWith("azure-native:privatedns:"))).toEqual([]);
-    expect(resourcesOfType(dev.stackExport, "azure-native:redisenterprise:RedisEnterprise")[0]!.inputs.publicNetworkAccess).toBe("Enabled");
+  it("joins the gateway to a small network for its outbound calls, and keeps the account and the cache private", () => {
+    const service = resourcesOfType(dev.stackExport, "azure-native:apimanagement:ApiManagementService")[0]!;
+    expect(service.inputs).toMatchObject({ sku: { name: "StandardV2" }, virtualNetworkType: "External" });
+    expect((service.inputs.virtualNetworkConfiguration as any).subnetResourceId).toMatch(/\/subnets\/snet-genai-dev-gateway$/);
+    expect((resourcesOfType(dev.stackExport, ACCOUNT)[0]!.inputs.properties as any).publicNetworkAccess).toBe("Disabled");
+    expect(resourcesOfType(dev.stackExport, "azure-native:redisenterprise:RedisEnterprise")[0]!.inputs.publicNetworkAccess).toBe("Disabled");
+    expect(resourcesOfType(dev.stackExport, "azure-native:network:PrivateEndpoint")).toHaveLength(2);
   });
 
   it("protects nothing in dev", () => {
     expect(dev.stackExport.deployment.resources.filter((r) => r.protect)).toEqual([]);
   });
 
-  it("opens the dev account only to the configured range, with keys still off", () => {
-    const account = resourcesOfType(dev.stackExport, ACCOUNT)[0]!;
+  it("opens an account without a network only to the configured range, with keys still off", async () => {
+    const raw = rawConfig("dev");
+    delete raw.network;
+    Object.assign(raw, { publicNetworkAccess: "Enabled", allowedIpRanges: ["203.0.113.0/24"] });
+    raw.gateway.sku = "BasicV2";
+    const open = await planStack("dev", { config: pulumiConfigOf(raw) });
+    const types = open.stackExport.deployment.resources.map((r) => r.type);
+    expect(types.filter((t) => t.startsWith("azure-native:network:") || t.startsWith("azure-native:privatedns:"))).toEqual([]);
+    const account = resourcesOfType(open.stackExport, ACCOUNT)[0]!;
     expect(account.inputs).toMatchObject({
       kind: "OpenAI",
       sku: { name: "S0" },
@@ -109,8 +119,10 @@ describe("prod plan", () => {
       "azure-native:network:NetworkSecurityGroup": 3,
       "azure-native:network:PrivateEndpoint": 3,
       "azure-native:network:PrivateDnsZoneGroup": 3,
-      "azure-native:privatedns:PrivateZone": 2,
-      "azure-native:privatedns:VirtualNetworkLink": 2,
+      // privatelink.openai.azure.com, privatelink.redis.azure.net and azure-api.net (the internal gateway's names).
+      "azure-native:privatedns:PrivateZone": 3,
+      "azure-native:privatedns:VirtualNetworkLink": 3,
+      "azure-native:privatedns:PrivateRecordSet": 5,
       "azure-native:redisenterprise:RedisEnterprise": 1,
       "azure-native:redisenterprise:Database": 1,
       // The gateway's, AKS's control plane, the qwen/blue model slot's and Grafana's.
@@ -143,7 +155,7 @@ describe("prod plan", () => {
     const subnet = resourcesOfType(prod.stackExport, "azure-native:network:Subnet").find((s) => s.inputs.subnetName === "snet-genai-prod-privateendpoints")!;
     expect(endpoints.every((pe) => (pe.inputs.subnet as any).id === subnet.id)).toBe(true);
     const zones = resourcesOfType(prod.stackExport, "azure-native:privatedns:PrivateZone").map((z) => z.inputs.privateZoneName).sort();
-    expect(zones).toEqual(["privatelink.openai.azure.com", "privatelink.redis.azure.net"]);
+    expect(zones).toEqual(["azure-api.net", "privatelink.openai.azure.com", "privatelink.redis.azure.net"]);
     const groups = resourcesOfType(prod.stackExport, "azure-native:network:PrivateDnsZoneGroup");
     const zoneIdsByName = new Map(resourcesOfType(prod.stackExport, "azure-native:privatedns:PrivateZone").map((z) => [z.inputs.privateZoneName, z.id]));
     const redisGroup = groups.find((g) => String(g.inputs.privateEndpointName).endsWith("-redis"))!;

@@ -3,7 +3,7 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
 import { parse, stringify } from "yaml";
-import { resourceName, type NamingContext } from "../core/naming";
+import { nodeResourceGroupName, resourceName, type NamingContext } from "../core/naming";
 import { sendDiagnostics } from "../core/diagnostics";
 import { grantRole } from "../identity";
 import { GPU_SKUS, NVIDIA_DEVICE_PLUGIN_DIGEST, NVIDIA_DEVICE_PLUGIN_IMAGE } from "./gpuSkus";
@@ -107,6 +107,7 @@ export class Cluster extends pulumi.ComponentResource {
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       dnsPrefix: resourceName("managedCluster", args.naming),
+      nodeResourceGroup: nodeResourceGroupName(args.naming, args.location),
       sku: { name: "Base", tier: args.environment === "prod" ? "Standard" : "Free" },
       identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
       enableRBAC: true,
@@ -139,7 +140,9 @@ export class Cluster extends pulumi.ComponentResource {
         nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
       }],
       tags: args.tags,
-    }, { ...child, protect: args.protect, dependsOn: [subnetGrant] });
+      // The node resource group is set when the cluster is created; AKS cannot rename it, so a cluster made
+      // before it was explicit keeps its own (the same default form) rather than being replaced.
+    }, { ...child, protect: args.protect, dependsOn: [subnetGrant], ignoreChanges: ["nodeResourceGroup"] });
 
     // One window for Kubernetes patch upgrades and one for node image updates (GPU nodes included).
     const window = {

@@ -86,3 +86,12 @@ export function composeName(kind: NamedResourceKind, context: NamingContext, qua
 export function resourceName(kind: NamedResourceKind, context: NamingContext, qualifier?: string): string {
   return checkedName(kind, composeName(kind, context, qualifier));
 }
+
+/**
+ * The cluster's node resource group, where AKS creates the node scale sets, their disks and load
+ * balancers. Named explicitly in AKS's own default form (`MC_<group>_<cluster>_<region>`), so a cluster
+ * created before the name was explicit already has it, and the budget can name it before it exists.
+ */
+export function nodeResourceGroupName(context: NamingContext, location: string): string {
+  return `MC_${resourceName("resourceGroup", context)}_${resourceName("managedCluster", context)}_${location}`.slice(0, 80);
+}

@@ -5,8 +5,9 @@ export * from "./prices";
 export * from "./monthlyCost";
 
 export interface BudgetArgs {
-  /** The resource group the budget watches (its id). */
-  readonly scope: pulumi.Input<string>;
+  readonly subscriptionId: string;
+  /** The resource groups whose spend the budget counts: the stack's and the cluster's node resource group, where AKS bills the nodes. */
+  readonly resourceGroups: readonly pulumi.Input<string>[];
   readonly name: string;
   readonly monthlyAmount: number;
   /** The first of a month, `YYYY-MM-01`: from config, never the clock, so plans stay identical. */
@@ -28,13 +29,18 @@ export function budgetNotifications(args: Pick<BudgetArgs, "contactEmails" | "ac
   return Object.fromEntries(entries);
 }
 
-/** A monthly cost budget on the stack's resource group, notifying on actual and forecast spend. */
+/**
+ * A monthly cost budget on the stack's spend, notifying on actual and forecast spend. It is scoped to the
+ * subscription and filtered to the stack's resource groups, because one budget takes one scope and the
+ * GPU nodes, their disks and load balancers are billed in the cluster's node resource group.
+ */
 export class CostBudget extends pulumi.ComponentResource {
   constructor(name: string, args: BudgetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("genai:cost:CostBudget", name, {}, opts);
     new consumption.Budget(`${name}-budget`, {
       budgetName: args.name,
-      scope: args.scope,
+      scope: `/subscriptions/${args.subscriptionId}`,
+      filter: { dimensions: { name: "ResourceGroupName", operator: "In", values: [...args.resourceGroups] } },
       amount: args.monthlyAmount,
       category: "Cost",
       timeGrain: "Monthly",

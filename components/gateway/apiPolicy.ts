@@ -237,7 +237,10 @@ export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
       ]),
     ],
     // 429 and 503 from a member move to the pool's next member; the gateway's own 429 (token limit)
-    // happens inbound and never reaches this retry.
+    // happens inbound and never reaches this retry. A pool whose every member is tripped does not answer
+    // 503 to this retry: forward-request raises an error, the retry stops and on-error turns it into the
+    // 429 with Retry-After (the structure of Azure-Samples/Apim-Samples' load-balancing policies). Telling
+    // that 503 apart by its reason text is what Azure-Samples/AI-Gateway#262 (2026-01) retired: the text changed.
     backend: count > 0 ? [retry({ condition: expression("context.Response.StatusCode == 429 || context.Response.StatusCode == 503"), count }, [forward])] : [forward],
     outbound: [
       busyInsteadOf503(spec.retryAfterSeconds),

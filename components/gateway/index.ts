@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { globallyUniqueName } from "../core/globalName";
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
+import * as privatedns from "@pulumi/azure-native/privatedns";
 import { resourceName, type NamingContext } from "../core/naming";
 import { grantRole } from "../identity";
 import { sendDiagnostics } from "../core/diagnostics";
@@ -71,6 +72,8 @@ export interface GatewayArgs {
   readonly workspaceId: pulumi.Input<string>;
   /** The subnet the gateway joins when the stack has a network. */
   readonly subnetId?: pulumi.Input<string>;
+  /** The network's azure-api.net private zone (its id): an internal gateway's host names get their A records there. */
+  readonly privateDnsZoneId?: pulumi.Input<string>;
   readonly models: Readonly<Record<string, EndpointSlots>>;
   readonly targets: readonly GatewayTarget[];
   readonly tenantId: string;
@@ -83,6 +86,32 @@ export interface GatewayArgs {
   readonly logBodies: boolean;
   readonly semanticCache?: GatewaySemanticCache;
   readonly protect: boolean;
+}
+
+/** The host names internal mode serves, relative to azure-api.net: gateway, portals, management and Git. */
+export const INTERNAL_HOST_LABELS = ["", "portal", "developer", "management", "scm"] as const;
+
+/**
+ * A records for an internal gateway's host names in the network's azure-api.net zone (made here or named
+ * by id for a central zone), all pointing to its private address: internal mode answers only on these names.
+ */
+function internalHostRecords(name: string, service: apimanagement.ApiManagementService, zoneId: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): void {
+  const zone = pulumi.output(zoneId).apply((id) => {
+    const match = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i.exec(id);
+    if (!match) throw new Error(`${id} is not the id of a private DNS zone`);
+    return { resourceGroupName: match[1]!, privateZoneName: match[2]! };
+  });
+  const address = service.privateIPAddresses.apply((ips) => ips?.[0] ?? "");
+  for (const label of INTERNAL_HOST_LABELS) {
+    new privatedns.PrivateRecordSet(`${name}-dns${label ? `-${label}` : ""}`, {
+      resourceGroupName: zone.resourceGroupName,
+      privateZoneName: zone.privateZoneName,
+      recordType: "A",
+      relativeRecordSetName: pulumi.interpolate`${service.name}${label ? `.${label}` : ""}`,
+      ttl: 300,
+      aRecords: [{ ipv4Address: address }],
+    }, opts);
+  }
 }
 
 /**
@@ -128,6 +157,10 @@ export class Gateway extends pulumi.ComponentResource {
     }, { parent: this, protect: args.protect });
     const child = { parent: this };
     const serviceArgs = { resourceGroupName: args.resourceGroupName, serviceName: service.name };
+    if (network.virtualNetworkType === "Internal") {
+      if (!args.privateDnsZoneId) throw new Error("an internal gateway needs the network's azure-api.net zone: nobody could resolve its host names");
+      internalHostRecords(name, service, args.privateDnsZoneId, child);
+    }
     sendDiagnostics(`${name}-diagnostics`, { resourceUri: service.id, workspaceId: args.workspaceId, logs: true, metrics: true, dedicatedTables: true }, child);
 
     // App Insights accepts the gateway's telemetry only with an Entra token from its identity.

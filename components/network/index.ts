@@ -14,6 +14,8 @@ export const PRIVATE_DNS_ZONES = {
   cognitiveServices: "privatelink.cognitiveservices.azure.com",
   aiServices: "privatelink.services.ai.azure.com",
   redis: "privatelink.redis.azure.net",
+  /** API Management in internal VNet mode answers only on its host names, which resolve in the network only through this zone. */
+  apiManagement: "azure-api.net",
 } as const;
 export type PrivateDnsZoneKey = keyof typeof PRIVATE_DNS_ZONES;
 

@@ -60,6 +60,7 @@ import { reliabilityK8sGpuWorkload } from "./reliability/reliability-k8s-gpu-wor
 import { reliabilityK8sReplicasAndPdb } from "./reliability/reliability-k8s-replicas-and-pdb";
 import { securityK8sHelmChartPinned } from "./security/security-k8s-helm-chart-pinned";
 import { observabilityVllmSlotMonitored } from "./observability/observability-vllm-slot-monitored";
+import { reliabilityPlatformReachable } from "./reliability/reliability-platform-reachable";
 
 export const policies: Policies = [
   capacityApimApiTokenLimit,
@@ -122,6 +123,7 @@ export const policies: Policies = [
   securityRedisKeyAuthException,
   securityRedisPublicNetworkDisabled,
   securityRedisTlsEnforced,
+  reliabilityPlatformReachable,
 ];
 
 export const PACK_NAME = "genai-platform";

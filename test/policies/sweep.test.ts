@@ -188,6 +188,13 @@ const MUTATIONS: Mutation[] = [
   { name: "a deployment without its content filter", on: "openai-swc-chat-blue-gpt-5-gstd", apply: editProps("openai-swc-chat-blue-gpt-5-gstd", (p) => delete p.properties.raiPolicyName) },
   { name: "a deployment on an unpinned version", on: "openai-swc-chat-blue-gpt-5-gstd", apply: editProps("openai-swc-chat-blue-gpt-5-gstd", (p) => delete p.properties.model.version) },
   { name: "Redis accepting plain text", on: "cache-database", apply: editProps("cache-database", (p) => (p.clientProtocol = "Plaintext")) },
+  // Reachability: deploys that would succeed and then not work.
+  { name: "the internal gateway's A record removed", on: "gateway-service", apply: remove("gateway-dns") },
+  { name: "the azure-api.net zone not linked to the network", on: "gateway-service", apply: remove("network-zone-apiManagement-link") },
+  { name: "the budget on the stack's resource group only", on: "budget-budget", apply: editProps("budget-budget", (p) => { p.scope = `${p.scope}/resourceGroups/rg-genai-prod`; delete p.filter; }) },
+  { name: "the vLLM service rewriting the gateway's address", on: "serving-qwen-blue-vllm-a100-0-service", apply: editProps("serving-qwen-blue-vllm-a100-0-service", (p) => (p.spec.externalTrafficPolicy = "Cluster")) },
+  { name: "no gateway identity with the OpenAI role on an account", on: "openai-eus2-account", apply: (r) => ["gateway-openai-user-eus2"].forEach((n) => remove(n)(r)) },
+  { name: "a workload identity's federated subject naming another service account", on: "serving-qwen-blue-identity-identity", apply: editProps("serving-qwen-blue-identity-kubernetes", (p) => (p.subject = "system:serviceaccount:vllm-qwen-blue:default")) },
   { name: "an unclassified resource type", on: "gateway-mystery", apply: add("gateway-openai", "azure-native:apimanagement:Gateway", "gateway-mystery", { gatewayId: "self-hosted" }) },
 ];
 
