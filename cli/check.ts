@@ -97,7 +97,7 @@ export async function check(argv: string[], io = { out: (s: string) => process.s
     const sibling = join(dirname(exportPath), "policy-config.json");
     const configPath = parsed.values["policy-config"] ? resolve(parsed.values["policy-config"]) : existsSync(sibling) ? sibling : undefined;
     const config = configPath ? readPolicyConfig(configPath) : {};
-    const report = policyReport(await evaluatePolicies(resources, policies, config), config);
+    const report = policyReport(await evaluatePolicies(resources, policies, config, "mandatory", "export"), config);
     if (parsed.values.json) io.out(`${JSON.stringify({ ...report, policyConfig: configPath ?? null }, null, 2)}\n`);
     else io.out(`${renderPolicyReport(report)}\n${configPath ? `(policy config: ${relative(process.cwd(), configPath)})` : "(no policy config: stack rules that need facts report them missing)"}\n`);
     return exitCodeOf(report);

@@ -189,6 +189,8 @@ export async function evaluatePolicies(
   policies: readonly Policy[],
   config: PolicyPackConfig = {},
   packLevel: EnforcementLevel = "mandatory",
+  /** `preview`: a value unknown until the update is expected (advisory, as the policy server reports it); `export`: a finished update's checkpoint holds none, so one is a broken or edited export (mandatory). */
+  source: "preview" | "export" = "preview",
 ): Promise<Violation[]> {
   const analyzed = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
   const violations: Violation[] = [];
@@ -229,7 +231,10 @@ export async function evaluatePolicies(
       remediation: policy.remediationSteps ?? "",
     });
   // As the policy server does: a rule that needs a value unknown until the update is reported, advisory.
-  const reportUnknown = (policy: Policy, urn: string | undefined, error: Error) => record(policy, "advisory", `can't run during preview: ${error.message}`, urn);
+  const reportUnknown = (policy: Policy, urn: string | undefined, error: Error) =>
+    source === "preview"
+      ? record(policy, "advisory", `can't run during preview: ${error.message}`, urn)
+      : record(policy, "mandatory", `a value is unknown in this stack export, which a finished update never writes (a broken or edited export): ${error.message}`, urn);
 
   // Each resource's validation args are built once and handed to every resource rule in turn (only
   // getConfig is the rule's own); rules run one after another, so they never see another's config.

@@ -170,6 +170,8 @@ const TYPE_CATALOGUE = {
   },
   "azure-native:containerservice:AgentPool": { what: "a GPU node pool, or the general pool, of the cluster", arm: "Microsoft.ContainerService/managedClusters/agentPools", taggable: true, stateful: false, rules: ["security-aks-node-pool-hardened"] },
   "azure-native:containerservice:MaintenanceConfiguration": { what: "the cluster's auto-upgrade window", arm: "Microsoft.ContainerService/managedClusters/maintenanceConfigurations", taggable: false, stateful: false, rules: [] },
+  "random:index/randomString:RandomString": { what: "the random suffix of a globally unique name", taggable: false, stateful: false, rules: [] },
+  "random:index/randomPassword:RandomPassword": { what: "Grafana's generated admin password (a secret output)", taggable: false, stateful: false, rules: [] },
   "kubernetes:core/v1:Namespace": { what: "a model slot's namespace, or the monitoring namespace", taggable: false, stateful: false, rules: ["security-k8s-namespace-pod-security", "security-k8s-network-policy"] },
   "kubernetes:core/v1:ServiceAccount": { what: "a model slot's service account (workload identity)", taggable: false, stateful: false, rules: [] },
   "kubernetes:core/v1:Secret": { what: "the Hugging Face token of a model slot; Grafana's admin password; Alertmanager's webhook", taggable: false, stateful: false, rules: [] },
@@ -202,7 +204,11 @@ const TYPE_CATALOGUE = {
 export const CATALOGUE: Readonly<Record<string, TypeEntry>> = TYPE_CATALOGUE;
 
 /** The type prefixes whose every type must be in the catalogue. */
-export const CLASSIFIED_PACKAGES = ["azure-native:", "kubernetes:"] as const;
+/**
+ * Types no rule needs to know: Pulumi's own (the stack, providers) and the platform's components, which
+ * hold custom resources but are none. Every other type of every provider must be in the catalogue.
+ */
+export const UNCLASSIFIED_TYPES: readonly RegExp[] = [/^pulumi:(?:pulumi:Stack$|providers:)/, /^genai:[a-z]+:[A-Za-z]+$/];
 
 /**
  * The type without an API-version segment: `azure-native:cognitiveservices/v20241001:Account` (what
@@ -219,7 +225,14 @@ const baseTypes = new Map<string, string>();
 
 /** The catalogue entry of a type (versioned or not), if it is classified. */
 export function entryOf(type: string): TypeEntry | undefined {
-  return CATALOGUE[baseType(type)];
+  const base = baseType(type);
+  return Object.prototype.hasOwnProperty.call(CATALOGUE, base) ? CATALOGUE[base] : undefined;
+}
+
+/** A classified type that `type` matches except for letter case (Pulumi's type tokens are case-sensitive). */
+export function sameTypeButCase(type: string): string | undefined {
+  const wanted = baseType(type.replace(/^azure-native:/i, "azure-native:")).toLowerCase();
+  return Object.keys(CATALOGUE).find((t) => t.toLowerCase() === wanted || t.toLowerCase() === type.toLowerCase());
 }
 
 /** The catalogue's types with an entry matching `pick`. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -211,5 +211,63 @@ describe("npm run check on real exports", () => {
     const result = await checkInProcess(INSECURE, "--policy-config", config);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('"cost-openai-ptu-within-cap": unknown setting ptuCapp; it takes enforcementLevel, ptuCap, ptuQuota');
+  });
+});
+
+describe("npm run check fails closed on whatever an export holds", () => {
+  let planned: string;
+  let configFile: string;
+  beforeAll(async () => {
+    planned = JSON.stringify((await planStack("prod")).stackExport);
+    configFile = join(mkdtempSync(join(tmpdir(), "genai-check-config-")), "policy-config.json");
+    writeFileSync(configFile, JSON.stringify(buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(validConfig("prod")))));
+  });
+  async function checkOf(mutate: (resources: any[]) => void) {
+    const prod = JSON.parse(planned);
+    mutate(prod.deployment.resources);
+    const dir = mkdtempSync(join(tmpdir(), "genai-check-closed-"));
+    const file = join(dir, "stack.json");
+    writeFileSync(file, JSON.stringify(prod));
+    let stdout = "";
+    const code = await check([file, "--json", "--policy-config", configFile], { out: (s) => ((stdout += s), true), err: () => true });
+    return { code, violations: (JSON.parse(stdout) as { violations: { policy: string; enforcementLevel: string; message: string; urn?: string }[] }).violations };
+  }
+  const resourceOf = (type: string, name: string) => ({
+    urn: `urn:pulumi:prod::genai-platform::${type}::${name}`,
+    custom: true,
+    id: name,
+    type,
+    inputs: {},
+    outputs: {},
+    protect: false,
+    dependencies: [],
+  });
+
+  it.each([
+    ["azure:storage/account:Account", ""],
+    ["aws:s3/bucketV2:BucketV2", ""],
+    ["command:local:Command", ""],
+    ["azuread:index/application:Application", ""],
+    ["Azure-Native:sql:Server", ""],
+    ["Azure-Native:cognitiveservices:Account", "; type tokens are case-sensitive: azure-native:cognitiveservices:Account is classified"],
+  ])("refuses a resource of type %s (exit 1, mandatory)", async (type, hint) => {
+    const result = await checkOf((resources) => resources.push(resourceOf(type, "stray")));
+    expect(result.code).toBe(1);
+    const found = result.violations.filter((v) => v.policy === "governance-type-classified" && v.urn?.endsWith("::stray"));
+    expect(found.map((v) => v.enforcementLevel)).toEqual(["mandatory"]);
+    expect(found[0]!.message).toContain(`type ${type}`);
+    if (hint) expect(found[0]!.message).toContain(hint);
+  });
+
+  it("reports a value left unknown in an export as mandatory: a finished update writes none", async () => {
+    const result = await checkOf((resources) => {
+      const account = resources.find((r) => r.urn.endsWith("::openai-swc-account"));
+      account.outputs.properties.publicNetworkAccess = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+      account.inputs.properties.publicNetworkAccess = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    });
+    expect(result.code).toBe(1);
+    const unknown = result.violations.filter((v) => v.message.startsWith("a value is unknown in this stack export"));
+    expect(unknown.length).toBeGreaterThan(0);
+    expect(unknown.every((v) => v.enforcementLevel === "mandatory")).toBe(true);
   });
 });
