@@ -6,7 +6,7 @@
 // never sees a torn file.
 import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs";
-import { basename, dirname, join, relative, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { own } from "../components/core/own";
 
 /** One file of a set, by its path relative to the set's folder. */
@@ -175,4 +175,37 @@ export function writeArtifacts(dir: string, artifacts: readonly Artifact[], fs: 
     }
     for (const name of names) if (!written.has(join(dir, folder, name)) && statOrUndefined(fs, join(dir, folder, name))?.isFile()) removeQuietly(fs, join(dir, folder, name));
   }
+}
+
+/** File systems the kernel synthesises: nothing is written there, and Node's recursive mkdir loops on /proc. */
+const VIRTUAL_ROOTS = ["/proc", "/sys", "/dev"];
+
+/**
+ * Why nothing can be written under `dir`, or undefined: a virtual file system, a file where a folder
+ * belongs, or a nearest existing folder that is read-only or not writable. Checked before any work, so
+ * a command that cannot write refuses at once and names the real reason (EROFS, not ENOENT).
+ */
+export function outputDirProblem(dir: string, fs: Pick<typeof nodeFs, "statSync" | "accessSync"> = nodeFs): string | undefined {
+  const absolute = resolve(dir);
+  if (VIRTUAL_ROOTS.some((root) => absolute === root || absolute.startsWith(`${root}/`))) return `${absolute} is on a virtual file system (${VIRTUAL_ROOTS.join(", ")}): write the output to a real folder`;
+  let existing = absolute;
+  for (;;) {
+    try {
+      const stat = fs.statSync(existing);
+      if (!stat.isDirectory()) return `${existing} is a file, where a folder belongs: a file is in the way (ENOTDIR)`;
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") return `${existing}: ${fsReason(error)}`;
+      const parent = dirname(existing);
+      if (parent === existing) return `${absolute}: no folder of it exists`;
+      existing = parent;
+    }
+  }
+  try {
+    fs.accessSync(existing, nodeFs.constants.W_OK | nodeFs.constants.X_OK);
+  } catch (error) {
+    return `${existing} cannot be written: ${fsReason(error)}`;
+  }
+  return undefined;
 }

@@ -14,7 +14,7 @@ import { baseEnforcement, buildPolicyConfig, policyFacts } from "./policyConfig"
 import { CheckpointError, evaluatePolicies } from "./policyRunner";
 import { policies } from "../policies/rules";
 import { buildStackExport } from "./stackExport";
-import { ArtifactWriteError, writeArtifacts } from "./outWriter";
+import { ArtifactWriteError, outputDirProblem, writeArtifacts } from "./outWriter";
 import { EXIT } from "./exitCodes";
 import { StackFileError, readStackFile } from "./stackFile";
 import { GATEWAY_ARTIFACTS, gatewayPolicyFiles } from "./gatewayArtifacts";
@@ -97,6 +97,11 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
     return EXIT.invalid;
   }
   const config = loaded.config;
+  const outProblem = outputDirProblem(args.outDir);
+  if (outProblem) {
+    io.err(`plan: --out ${args.outDir}: ${outProblem}; nothing was planned\n`);
+    return EXIT.invalid;
+  }
   let base;
   try {
     base = args.policyConfig ? readPolicyConfig(args.policyConfig) : baseEnforcement(projectDir, config.environment);
@@ -123,6 +128,17 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
   }
 
   const stackExport = buildStackExport(run.resources, { projectDir, project, stack: args.stack });
+  // Every input is read before anything is written: a bad --base or --base-config leaves out/ as it was.
+  let changes;
+  if (args.format === "markdown") {
+    try {
+      changes = await baseChanges(args, project, stackExport.deployment.resources);
+    } catch (error) {
+      if (!(error instanceof BaseError)) throw error;
+      io.err(`plan: ${error.message}; nothing was written\n`);
+      return EXIT.invalid;
+    }
+  }
   const policyConfig = buildPolicyConfig(base, policyFacts(config));
   const stackDir = join(args.outDir, args.stack);
   const exportPath = join(stackDir, "stack.json");
@@ -145,14 +161,6 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
 
   const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, { asOf: args.asOf, warnings: [...new Set([...loaded.warnings, ...run.warnings])] });
   if (args.format === "markdown") {
-    let changes;
-    try {
-      changes = await baseChanges(args, project, stackExport.deployment.resources);
-    } catch (error) {
-      if (!(error instanceof BaseError)) throw error;
-      io.err(`plan: ${error.message}\n`);
-      return EXIT.invalid;
-    }
     io.out(renderMarkdown(report, config, policyResult, changes));
   } else if (args.json) {
     const gatewayPolicies = artifacts.gateway.map((f) => join(stackDir, f.path));

@@ -429,3 +429,27 @@ describe("round 2: names that are JavaScript's own, strings that reach generated
     expect(result.stderr).toContain(`${file}${expected}`);
   });
 });
+
+describe("round 2: a plan that exits 2 writes nothing, and never hangs on its --out", () => {
+  it.each([
+    ["an unreadable --base", ["--base", "/nonexistent/export.json"], "--base /nonexistent/export.json"],
+    ["an invalid --base", ["--base", "PLACEHOLDER"], "not a pulumi stack export"],
+    ["an unreadable --base-config", ["--base-config", "/nonexistent/Pulumi.prod.yaml"], "--base-config /nonexistent/Pulumi.prod.yaml does not plan"],
+  ])("markdown against %s: exit 2 and out/ as it was", async (_name, baseArgs, expected) => {
+    const out = scratch();
+    const invalid = join(scratch(), "export.json");
+    writeFileSync(invalid, JSON.stringify({ a: 1 }));
+    const args = baseArgs.map((a) => (a === "PLACEHOLDER" ? invalid : a));
+    const result = await plan("--stack", "dev", "--out", out, "--format", "markdown", ...args);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(expected);
+    expect(result.stderr).toContain("nothing was written");
+    expect(existsSync(join(out, "dev"))).toBe(false);
+  });
+
+  it("refuses --out on /proc at once instead of looping in mkdir", async () => {
+    const result = await plan("--stack", "dev", "--out", "/proc/x");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("plan: --out /proc/x: /proc/x is on a virtual file system");
+  });
+});

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ArtifactWriteError, writeArtifacts, type WriterFs } from "../cli/outWriter";
+import { ArtifactWriteError, outputDirProblem, writeArtifacts, type WriterFs } from "../cli/outWriter";
 import { PROJECT_DIR } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-out-test-"));
@@ -174,5 +174,28 @@ describe("npm run plan keeps the last good output", () => {
     expect(result.stderr).toContain("no space left on the device");
     expect(readFileSync(join(mountPoint, "lab", "stack.json"), "utf8")).toBe(good);
     expect(readdirSync(join(mountPoint, "lab")).sort()).toEqual(["gateway", "policy-config.json", "stack.json"]);
+  });
+});
+
+describe("an output folder that cannot be written is refused before any work, naming the reason", () => {
+  it("refuses virtual file systems (Node's recursive mkdir loops on /proc)", () => {
+    expect(outputDirProblem("/proc/x")).toBe("/proc/x is on a virtual file system (/proc, /sys, /dev): write the output to a real folder");
+    expect(outputDirProblem("/sys")).toContain("virtual file system");
+  });
+
+  it("names a file in the way", () => {
+    const dir = mkdtempSync(join(tmpdir(), "genai-out-"));
+    writeFileSync(join(dir, "file"), "x");
+    expect(outputDirProblem(join(dir, "file", "sub"))).toBe(`${join(dir, "file")} is a file, where a folder belongs: a file is in the way (ENOTDIR)`);
+  });
+
+  it("says read-only file system where the nearest folder is on one (not ENOENT)", () => {
+    const readOnly = { statSync: fs.statSync, accessSync: () => { throw Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" }); } } as Parameters<typeof outputDirProblem>[1];
+    const dir = mkdtempSync(join(tmpdir(), "genai-out-"));
+    expect(outputDirProblem(join(dir, "a", "b"), readOnly)).toBe(`${dir} cannot be written: read-only file system (EROFS)`);
+  });
+
+  it("accepts a folder to be made under a writable one", () => {
+    expect(outputDirProblem(join(mkdtempSync(join(tmpdir(), "genai-out-")), "a", "b"))).toBeUndefined();
   });
 });
