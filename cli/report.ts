@@ -211,6 +211,9 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
   if (config.budget && fixed > config.budget.monthlyAmount) {
     warnings.push(`budget.monthlyAmount: ${config.budget.monthlyAmount.toLocaleString("en-US")} is below what the stack pays with no traffic at all (about ${Math.round(fixed).toLocaleString("en-US")} a month at indicative prices: PTUs, the gateway, nodes at their minimum)`);
   }
+  if (config.gateway) {
+    warnings.push("gateway: Application Insights keeps the token metrics' Team, Client, Endpoint and Slot dimensions only with custom metric dimensions enabled on the component (CustomMetricsOptedInType: WithDimensions, the portal's Usage and estimated costs > Custom metrics > With dimensions), which @pulumi/azure-native 3.28.0's Component cannot set: enable it once after the first deploy, or the per-team token metrics arrive without dimensions");
+  }
   if (config.gateway?.logBodies) warnings.push("gateway.logBodies: true logs prompts and completions to Application Insights (an explicit opt-in, reported by the policy pack); logged responses are buffered, so streaming is lost");
   return {
     stack,

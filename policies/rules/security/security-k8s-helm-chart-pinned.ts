@@ -10,7 +10,7 @@ export const securityK8sHelmChartPinned: ResourceValidationPolicy = {
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist([2, 4], ["MCSB PV-2"]),
-  remediationSteps: "Set the chart's exact version (e.g. 92.3.0) and an https:// or oci:// repository in the component's dated chart table.",
+  remediationSteps: "Set the chart's exact version (e.g. 88.5.3) and an https:// or oci:// repository in the component's dated chart table.",
   validateResource: (args, report) => {
     if (args.type !== TYPES.helmRelease) args.notApplicable("applies only to Helm releases");
     const release = args.props as { chart?: string; version?: string; repositoryOpts?: { repo?: string } };
