@@ -209,3 +209,56 @@ export function outputDirProblem(dir: string, fs: Pick<typeof nodeFs, "statSync"
   }
   return undefined;
 }
+
+/** The file operations a whole-folder switch uses (a test injects a crash between its steps). */
+export type TreeFs = WriterFs & Pick<typeof nodeFs, "symlinkSync" | "readlinkSync">;
+
+/**
+ * Writes `artifacts` as the whole content of folder `name` under `parent`, switched in one step: the set
+ * is written to a new generation folder beside it (`.<name>.<pid>-<hex>`), then `<name>`, a symbolic link,
+ * is pointed at it by renaming a new link over the old one (a single directory entry, atomic on POSIX).
+ * A reader sees the old set or the new one, never a mix, even if the run is killed between two files;
+ * the previous generation is removed afterwards, and generations an interrupted run left are swept.
+ * A real folder left by an earlier version of the writer is moved aside once (the only moment `<name>`
+ * is briefly absent) and removed.
+ */
+export function writeArtifactTree(parent: string, name: string, artifacts: readonly Artifact[], fs: TreeFs = nodeFs): void {
+  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const generation = `.${name}.${tag}`;
+  const target = join(parent, name);
+  const failed = (error: unknown) => new ArtifactWriteError(`cannot write ${target}: ${fsReason(error)}`);
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+  } catch (error) {
+    throw failed(error);
+  }
+  writeArtifacts(join(parent, generation), artifacts, fs);
+  const existing = statOrUndefined(fs, target);
+  let previous: string | undefined;
+  try {
+    if (existing?.isSymbolicLink()) previous = basename(String(fs.readlinkSync(target)));
+    else if (existing?.isDirectory()) {
+      previous = `.${name}.${tag}.old`;
+      fs.renameSync(target, join(parent, previous));
+    } else if (existing) throw new ArtifactWriteError(`cannot write ${target}: something other than a folder is in the way`);
+    const link = join(parent, `.${name}.${tag}.link`);
+    fs.symlinkSync(generation, link, process.platform === "win32" ? "junction" : "dir");
+    fs.renameSync(link, target);
+  } catch (error) {
+    fs.rmSync(join(parent, generation), { recursive: true, force: true });
+    if (previous?.endsWith(".old") && !statOrUndefined(fs, target)) fs.renameSync(join(parent, previous), target);
+    if (error instanceof ArtifactWriteError) throw error;
+    throw failed(error);
+  }
+  // The switch is done: earlier generations (the one replaced, and any an interrupted run left) go.
+  const generations = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.\\d+-[0-9a-f]{8}(?:\\.old|\\.link)?$`);
+  for (const entry of fs.readdirSync(parent) as string[]) {
+    if (entry !== generation && generations.test(entry)) {
+      try {
+        fs.rmSync(join(parent, entry), { recursive: true, force: true });
+      } catch {
+        // Left for the next run's sweep.
+      }
+    }
+  }
+}

@@ -14,7 +14,7 @@ import { baseEnforcement, buildPolicyConfig, policyFacts } from "./policyConfig"
 import { CheckpointError, evaluatePolicies } from "./policyRunner";
 import { policies } from "../policies/rules";
 import { buildStackExport } from "./stackExport";
-import { ArtifactWriteError, outputDirProblem, writeArtifacts } from "./outWriter";
+import { ArtifactWriteError, outputDirProblem, writeArtifactTree } from "./outWriter";
 import { EXIT } from "./exitCodes";
 import { StackFileError, readStackFile } from "./stackFile";
 import { GATEWAY_ARTIFACTS, gatewayPolicyFiles } from "./gatewayArtifacts";
@@ -145,13 +145,14 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
   const policyConfigPath = join(stackDir, "policy-config.json");
   const artifacts = { gateway: gatewayPolicyFiles(run.resources), k8s: k8sManifestFiles(run.resources), observability: observabilityFiles(run.resources) };
   try {
-    writeArtifacts(stackDir, [
+    // The stack's folder is switched whole: a reader never sees a new stack.json beside old policies.
+    writeArtifactTree(args.outDir, args.stack, [
       { path: "stack.json", content: `${JSON.stringify(stackExport, null, 2)}\n` },
       { path: "policy-config.json", content: `${JSON.stringify(policyConfig, null, 2)}\n` },
       ...artifacts.gateway,
       ...artifacts.k8s,
       ...artifacts.observability,
-    ], undefined, [GATEWAY_ARTIFACTS, K8S_ARTIFACTS, OBSERVABILITY_ARTIFACTS]);
+    ]);
   } catch (error) {
     if (!(error instanceof ArtifactWriteError)) throw error;
     io.err(`plan: --out ${args.outDir}: ${error.message}; nothing was written\n`);

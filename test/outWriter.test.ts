@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ArtifactWriteError, outputDirProblem, writeArtifacts, type WriterFs } from "../cli/outWriter";
+import { ArtifactWriteError, outputDirProblem, writeArtifactTree, writeArtifacts, type TreeFs, type WriterFs } from "../cli/outWriter";
 import { PROJECT_DIR } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-out-test-"));
@@ -142,19 +142,23 @@ describe("writeArtifacts", () => {
 });
 
 describe("npm run plan keeps the last good output", () => {
-  it("exits 2 and leaves stack.json as it was when policy-config.json is a folder", () => {
+  it("replaces a stack folder whose insides were broken (a folder where policy-config.json belongs) whole, and refuses a file where the folder belongs", () => {
     const out = scratch();
     expect(plan("--stack", "prod", "--out", out).code).toBe(0);
     const good = readFileSync(join(out, "prod", "stack.json"), "utf8");
     fs.rmSync(join(out, "prod", "policy-config.json"));
     mkdirSync(join(out, "prod", "policy-config.json"));
-    // Another plan of prod that would write a different stack.json.
     const changed = join(out, "Pulumi.changed.yaml");
     writeFileSync(changed, readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace("logRetentionDays: 90", "logRetentionDays: 120"));
-    const result = plan("--stack", "prod", "--out", out, "--config-file", changed);
+    expect(plan("--stack", "prod", "--out", out, "--config-file", changed).code).toBe(0);
+    expect(readFileSync(join(out, "prod", "stack.json"), "utf8")).not.toBe(good);
+    expect(fs.statSync(join(out, "prod", "policy-config.json")).isFile()).toBe(true);
+    const blocked = scratch();
+    writeFileSync(join(blocked, "prod"), "a file");
+    const result = plan("--stack", "prod", "--out", blocked);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("something other than a file is in the way");
-    expect(readFileSync(join(out, "prod", "stack.json"), "utf8")).toBe(good);
+    expect(result.stderr).toContain("something other than a folder is in the way");
+    expect(readFileSync(join(blocked, "prod"), "utf8")).toBe("a file");
   });
 
   // A real full disk: a 256 KB tmpfs (room for the dev plan, not for the prod plan beside it) (needs permission to mount, as CI on this machine has).
@@ -197,5 +201,36 @@ describe("an output folder that cannot be written is refused before any work, na
 
   it("accepts a folder to be made under a writable one", () => {
     expect(outputDirProblem(join(mkdtempSync(join(tmpdir(), "genai-out-")), "a", "b"))).toBeUndefined();
+  });
+});
+
+describe("a stack's output folder is switched whole", () => {
+  const read = (dir: string) => Object.fromEntries(readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => [join(e.parentPath, e.name).slice(dir.length + 1), readFileSync(join(e.parentPath, e.name), "utf8")]));
+
+  it("replaces the whole set: files of the old set vanish with it, one generation remains", () => {
+    const out = scratch();
+    writeArtifactTree(out, "dev", [{ path: "stack.json", content: "1" }, { path: "gateway/api-old.xml", content: "old" }]);
+    writeArtifactTree(out, "dev", [{ path: "stack.json", content: "2" }, { path: "gateway/api-new.xml", content: "new" }]);
+    expect(read(join(out, "dev"))).toEqual({ "stack.json": "2", "gateway/api-new.xml": "new" });
+    expect(fs.lstatSync(join(out, "dev")).isSymbolicLink()).toBe(true);
+    expect(readdirSync(out).filter((e) => e.startsWith(".dev."))).toHaveLength(1);
+  });
+
+  it("leaves a reader the old set whole when the run dies before the switch", () => {
+    const out = scratch();
+    writeArtifactTree(out, "dev", [{ path: "stack.json", content: "old" }, { path: "gateway/api.xml", content: "old" }]);
+    const dying: TreeFs = { ...fs, symlinkSync: (() => { throw Object.assign(new Error("killed"), { code: "EINTR" }); }) as TreeFs["symlinkSync"] };
+    expect(() => writeArtifactTree(out, "dev", [{ path: "stack.json", content: "new" }, { path: "gateway/api.xml", content: "new" }], dying)).toThrow(ArtifactWriteError);
+    expect(read(join(out, "dev"))).toEqual({ "stack.json": "old", "gateway/api.xml": "old" });
+    expect(readdirSync(out).filter((e) => e.startsWith(".dev."))).toHaveLength(1);
+  });
+
+  it("moves a real folder of an earlier writer aside once", () => {
+    const out = scratch();
+    mkdirSync(join(out, "prod", "gateway"), { recursive: true });
+    writeFileSync(join(out, "prod", "gateway", "stale.xml"), "stale");
+    writeArtifactTree(out, "prod", [{ path: "stack.json", content: "new" }]);
+    expect(read(join(out, "prod"))).toEqual({ "stack.json": "new" });
+    expect(readdirSync(out).sort()).toEqual([".prod." + fs.readlinkSync(join(out, "prod")).split(".prod.")[1], "prod"].sort());
   });
 });
