@@ -3,6 +3,7 @@
 import type {
   EnforcementLevel,
   Policy,
+  PolicyProviderResource,
   PolicyResource,
   PolicyResourceOptions,
   ResourceValidationArgs,
@@ -13,14 +14,27 @@ import type {
 } from "@pulumi/policy";
 import type { PolicyPackConfig } from "./policyConfig";
 import { SECRET_SIG, SIG_KEY } from "./stackExport";
+import { baseType } from "../policies/catalogue";
 
 // The policy runtime's own unknown-value guard (internal to @pulumi/policy, so typed here), so a rule
 // meets a preview's unknowns exactly as it does under the CLI.
-// The engine writes a value unknown until the update as the same sentinel the proxy looks for.
-const { UnknownValueError, unknownCheckingProxy } = require("@pulumi/policy/proxy") as {
+// The engine writes a value unknown until the update as the same sentinels the proxy looks for.
+const proxy = require("@pulumi/policy/proxy") as {
   UnknownValueError: new (...args: never[]) => Error;
   unknownCheckingProxy: <T extends object>(value: T) => T;
-};
+} & Record<`unknown${"Boolean" | "Number" | "String" | "Array" | "Asset" | "Archive" | "Object"}Value`, string>;
+const { UnknownValueError, unknownCheckingProxy } = proxy;
+
+/** The engine's sentinels for a value unknown until the update, one per kind of value. */
+const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
+  proxy.unknownBooleanValue,
+  proxy.unknownNumberValue,
+  proxy.unknownStringValue,
+  proxy.unknownArrayValue,
+  proxy.unknownAssetValue,
+  proxy.unknownArchiveValue,
+  proxy.unknownObjectValue,
+]);
 
 
 /** What a rule sees where the checkpoint holds a secret: never the value. */
@@ -51,37 +65,166 @@ export interface Violation {
 
 export class CheckpointError extends Error {}
 
+/** A rule that threw on a resource instead of deciding it: a malformed export it cannot read, or a fault of the rule. */
+export class RuleError extends Error {
+  constructor(
+    readonly policy: string,
+    readonly urn: string | undefined,
+    cause: unknown,
+  ) {
+    super(`rule ${policy} could not run${urn ? ` on ${urn}` : ""}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 /** Checkpoint versions `pulumi stack export` writes: 3, and 4 once a stack uses newer deployment features. */
 export const CHECKPOINT_VERSIONS: readonly number[] = [3, 4];
 
+/**
+ * The most resources an export may hold: the stack rules relate resources pairwise, so 10,000 of the
+ * costliest kind (model deployments) take a minute or two, and ten times as many would take hours.
+ */
+export const MAX_RESOURCES = 10_000;
+
+/** How deep inputs and outputs may nest objects and lists (the platform's deepest, a pod's node affinity, nests 12). */
+export const MAX_DEPTH = 128;
+
+/** C0 and C1 control characters and DEL: no type token holds one. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A type token as Pulumi writes it: `package:module:Type`, no whitespace or control character. */
+const TYPE_TOKEN = /^[^:\s]+:[^:\s]*:[^:\s]+$/;
+
+/** Fields of a checkpoint resource that are true or false when present. */
+const FLAGS = ["custom", "protect", "delete", "pendingReplacement", "external"] as const;
+
+/** Fields of a checkpoint resource that name another resource (a URN, or a provider reference) when present. */
+const REFERENCES = ["parent", "provider"] as const;
+
+/**
+ * A URN's type and name, read as Pulumi reads them: `urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>`,
+ * the name being everything after the third `::`; undefined for anything else.
+ */
+export function parseUrn(urn: string): { readonly type: string; readonly name: string } | undefined {
+  if (!urn.startsWith("urn:pulumi:")) return undefined;
+  const parts: string[] = [];
+  let rest = urn;
+  for (let i = 0; i < 3; i++) {
+    const at = rest.indexOf("::");
+    if (at < 0) return undefined;
+    parts.push(rest.slice(0, at));
+    rest = rest.slice(at + 2);
+  }
+  const qualified = parts[2]!;
+  const type = qualified.slice(qualified.lastIndexOf("$") + 1);
+  return parts[0] === "urn:pulumi:" || parts[1] === "" || type === "" ? undefined : { type, name: rest };
+}
+
+/** A resource's name: what its URN says (the whole URN where it is not one). */
+export function urnName(urn: string): string {
+  return parseUrn(urn)?.name ?? urn;
+}
+
+/** What a JSON value is, for a message: `null`, `a list`, `a string`... */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** The path (`.a.b[2]`) at which `value` nests objects and lists deeper than `limit`, or undefined. Iterative: any depth is safe to measure. */
+export function pathTooDeep(value: unknown, limit: number): string | undefined {
+  const pending: [unknown, string, number][] = [[value, "", 0]];
+  while (pending.length > 0) {
+    const [node, path, depth] = pending.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    if (depth >= limit) return path;
+    const list = Array.isArray(node);
+    for (const [key, child] of Object.entries(node)) pending.push([child, list ? `${path}[${key}]` : `${path}.${key}`, depth + 1]);
+  }
+  return undefined;
+}
+
+/** Every path (`.a.b[2]`) at which `value` holds the engine's unknown-value sentinel; a secret's insides are not read. */
+export function unknownPaths(value: unknown, path = ""): string[] {
+  if (typeof value === "string") return UNKNOWN_SENTINELS.has(value) ? [path] : [];
+  if (typeof value !== "object" || value === null || isSecretValue(value)) return [];
+  const list = Array.isArray(value);
+  return Object.entries(value).flatMap(([key, child]) => unknownPaths(child, list ? `${path}[${key}]` : `${path}.${key}`));
+}
+
+const isSecretValue = (value: object): boolean => Object.prototype.hasOwnProperty.call(value, SIG_KEY) && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+
+/** Why a resource's urn and type are not Pulumi's (or do not agree), or undefined. */
+function identityProblem(record: Record<string, unknown>): string | undefined {
+  for (const key of ["urn", "type"]) {
+    if (record[key] === undefined) return `has no ${key}`;
+    if (typeof record[key] !== "string") return `has a ${key} that is ${kindOf(record[key])}, not a string`;
+  }
+  const { type } = record as { type: string };
+  const urn = parseUrn(record.urn as string);
+  if (!urn || CONTROL.test(urn.type)) return `has urn ${JSON.stringify(record.urn)}, which is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)`;
+  if (!TYPE_TOKEN.test(type) || CONTROL.test(type)) return `has type ${JSON.stringify(type)}, which is not a Pulumi type token (package:module:Type)`;
+  // Pulumi derives the URN from the type: a type that differs (beyond an API version) was edited, perhaps
+  // to pass the resource off as the stack, a provider or a component, which rules do not check.
+  if (baseType(urn.type) !== baseType(type)) return `has type ${JSON.stringify(type)}, but its URN names type ${JSON.stringify(urn.type)}: Pulumi derives the URN from the type, so one of them was edited`;
+  if (type === "pulumi:pulumi:Stack" && record.custom === true) return "is the stack (pulumi:pulumi:Stack) marked custom, which Pulumi never writes";
+  return undefined;
+}
+
+/** Why a resource's other fields are not of the kinds a checkpoint holds, or undefined. */
+function fieldProblem(record: Record<string, unknown>): string | undefined {
+  for (const key of FLAGS) if (record[key] !== undefined && typeof record[key] !== "boolean") return `.${key} is ${kindOf(record[key])}, not true or false`;
+  for (const key of REFERENCES) if (record[key] !== undefined && typeof record[key] !== "string") return `.${key} is ${kindOf(record[key])}, not a URN`;
+  const provider = record.provider as string | undefined;
+  if (provider && !parseUrn(provider.slice(0, Math.max(0, provider.lastIndexOf("::"))))) return `.provider is ${JSON.stringify(provider)}, not a provider reference (<provider URN>::<id>)`;
+  for (const key of ["inputs", "outputs", "propertyDependencies"]) {
+    if (record[key] !== undefined && (typeof record[key] !== "object" || record[key] === null || Array.isArray(record[key]))) return `.${key} is not an object`;
+  }
+  if (record.dependencies !== undefined && !(Array.isArray(record.dependencies) && record.dependencies.every((d) => typeof d === "string"))) return ".dependencies is not a list of URNs";
+  for (const [property, urns] of Object.entries((record.propertyDependencies as Record<string, unknown>) ?? {})) {
+    if (!Array.isArray(urns) || !urns.every((u) => typeof u === "string")) return `.propertyDependencies.${property} is not a list of URNs`;
+  }
+  return undefined;
+}
+
+/** Why a resource's inputs or outputs nest too deep to read, or undefined. */
+function depthProblem(record: Record<string, unknown>): string | undefined {
+  for (const key of ["inputs", "outputs"]) {
+    const deep = pathTooDeep(record[key], MAX_DEPTH);
+    if (deep !== undefined) return `.${key} nests objects and lists more than ${MAX_DEPTH} deep (at ${key}${deep.slice(0, 200)}${deep.length > 200 ? "…" : ""})`;
+  }
+  return undefined;
+}
+
+/** Why one entry of `deployment.resources` is not a checkpoint resource, or undefined. */
+function resourceProblem(r: unknown): string | undefined {
+  if (typeof r !== "object" || r === null || Array.isArray(r)) return `is ${kindOf(r)}, not a resource object`;
+  const record = r as Record<string, unknown>;
+  return identityProblem(record) ?? fieldProblem(record) ?? depthProblem(record);
+}
+
 /** Reads a `pulumi stack export` document (version 3 or 4), refusing anything else with a clear message. */
 export function checkpointResources(document: unknown, source: string): CheckpointResource[] {
-  const version = (document as { version?: unknown } | null)?.version;
+  const version = typeof document === "object" && document !== null && !Array.isArray(document) ? (document as { version?: unknown }).version : undefined;
   if (!CHECKPOINT_VERSIONS.includes(version as number)) {
     throw new CheckpointError(`${source}: not a \`pulumi stack export\` file of version ${CHECKPOINT_VERSIONS.join(" or ")} (version is ${JSON.stringify(version ?? null)})`);
   }
   const deployment = (document as { deployment?: { resources?: unknown } }).deployment;
-  if (typeof deployment !== "object" || deployment === null) throw new CheckpointError(`${source}: no "deployment" object`);
+  if (typeof deployment !== "object" || deployment === null || Array.isArray(deployment)) throw new CheckpointError(`${source}: no "deployment" object`);
   const resources = deployment.resources ?? [];
-  if (!Array.isArray(resources)) throw new CheckpointError(`${source}: deployment.resources is not a list`);
+  if (!Array.isArray(resources)) throw new CheckpointError(`${source}: deployment.resources is ${kindOf(resources)}, not a list`);
+  if (resources.length > MAX_RESOURCES) throw new CheckpointError(`${source}: deployment.resources holds ${resources.length} resources; the check reads at most ${MAX_RESOURCES}`);
   const seen = new Map<string, number>();
-  resources.forEach((r: Record<string, unknown> | null, i) => {
+  resources.forEach((r: unknown, i) => {
     const at = `${source}: deployment.resources[${i}]`;
-    if (typeof r?.urn !== "string" || typeof r?.type !== "string") throw new CheckpointError(`${at} has no urn or type`);
+    const problem = resourceProblem(r);
+    if (problem) throw new CheckpointError(`${at}${problem.startsWith(".") ? "" : " "}${problem}`);
+    const resource = r as CheckpointResource & { delete?: boolean };
     // The engine never records one URN twice (a pending delete aside, marked `delete: true`).
-    if (r.delete !== true) {
-      const first = seen.get(r.urn);
-      if (first !== undefined) throw new CheckpointError(`${at} repeats the URN of deployment.resources[${first}] (${r.urn}): a checkpoint holds each resource once`);
-      seen.set(r.urn, i);
-    }
-    for (const key of ["inputs", "outputs", "propertyDependencies"]) {
-      if (r[key] !== undefined && (typeof r[key] !== "object" || r[key] === null || Array.isArray(r[key]))) throw new CheckpointError(`${at}.${key} is not an object`);
-    }
-    if (r.dependencies !== undefined && !(Array.isArray(r.dependencies) && r.dependencies.every((d) => typeof d === "string"))) {
-      throw new CheckpointError(`${at}.dependencies is not a list of URNs`);
-    }
-    for (const [property, urns] of Object.entries((r.propertyDependencies as Record<string, unknown>) ?? {})) {
-      if (!Array.isArray(urns) || !urns.every((u) => typeof u === "string")) throw new CheckpointError(`${at}.propertyDependencies.${property} is not a list of URNs`);
+    if (resource.delete !== true) {
+      const first = seen.get(resource.urn);
+      if (first !== undefined) throw new CheckpointError(`${at} repeats the URN of deployment.resources[${first}] (${JSON.stringify(resource.urn)}): a checkpoint holds each resource once`);
+      seen.set(resource.urn, i);
     }
   });
   return resources as CheckpointResource[];
@@ -118,8 +261,19 @@ function propsOf(r: CheckpointResource, view: "inputs" | "outputs" = "inputs"): 
   return props;
 }
 
-function nameOf(urn: string): string {
-  return urn.slice(urn.lastIndexOf("::") + 2);
+const nameOf = urnName;
+
+/**
+ * The provider a custom resource is managed by, as the policy runtime hands it to a resource rule: the
+ * provider resource its reference (`<provider URN>::<id>`) names, else its package's default provider.
+ * Pulumi's own resources (the stack, providers) and components have none.
+ */
+function providerOf(r: CheckpointResource, byUrn: ReadonlyMap<string, CheckpointResource>): PolicyProviderResource | undefined {
+  const urn = r.provider ? r.provider.slice(0, r.provider.lastIndexOf("::")) : undefined;
+  if (!urn && (r.custom !== true || r.type.startsWith("pulumi:providers:"))) return undefined;
+  const resource = urn ? byUrn.get(urn) : undefined;
+  const type = resource?.type ?? (urn && parseUrn(urn)?.type) ?? `pulumi:providers:${r.type.slice(0, r.type.indexOf(":"))}`;
+  return { type, urn: urn ?? "", name: urn ? urnName(urn) : "default", props: plain(resource?.inputs ?? {}) as Record<string, any> };
 }
 
 function optionsOf(r: CheckpointResource): PolicyResourceOptions {
@@ -183,6 +337,34 @@ export function policyConfigProblems(config: PolicyPackConfig, policies: readonl
   return problems;
 }
 
+/** What the runner itself reports on a stack export, beside the pack's rules (so no policy config turns it off). */
+export const EXPORT_INTEGRITY = {
+  policy: "stack-export-values-known",
+  severity: "critical",
+  remediation: "Export the stack again after a finished update (`pulumi stack export --file stack.json`) and check that file; an export is never edited by hand, and a preview's values are checked by `pulumi preview --policy-pack`.",
+} as const;
+
+/** Most paths a violation lists before it counts the rest. */
+const LISTED_PATHS = 5;
+
+/** The violation of a resource of a stack export that holds unknown values, if it does. */
+function unknownValueViolations(r: CheckpointResource): Violation[] {
+  const paths = [...unknownPaths(r.inputs ?? {}, "inputs"), ...unknownPaths(r.outputs ?? {}, "outputs")];
+  if (paths.length === 0) return [];
+  const listed = paths.slice(0, LISTED_PATHS).join(", ") + (paths.length > LISTED_PATHS ? ` and ${paths.length - LISTED_PATHS} more` : "");
+  return [
+    {
+      policy: EXPORT_INTEGRITY.policy,
+      severity: EXPORT_INTEGRITY.severity,
+      enforcementLevel: "mandatory",
+      checklist: "",
+      urn: r.urn,
+      message: `a value is unknown in this stack export at ${listed}: a finished update never writes one (a broken or edited export), so no rule can decide what it holds`,
+      remediation: EXPORT_INTEGRITY.remediation,
+    },
+  ];
+}
+
 /** Runs every resource and stack rule on the checkpoint's resources. */
 export async function evaluatePolicies(
   resources: readonly CheckpointResource[],
@@ -194,6 +376,9 @@ export async function evaluatePolicies(
 ): Promise<Violation[]> {
   const analyzed = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
   const violations: Violation[] = [];
+  // A finished update's checkpoint holds no unknown value: in an export, one anywhere (read by a rule or
+  // not, in inputs or outputs) means a broken or edited file, and no rule can vouch for the resource.
+  if (source === "export") violations.push(...resources.flatMap(unknownValueViolations));
   const stackTags: ReadonlyMap<string, string> = new Map();
 
   // Stack rules see every resource with parent and dependencies resolved to resources.
@@ -239,21 +424,26 @@ export async function evaluatePolicies(
   // Each resource's validation args are built once and handed to every resource rule in turn (only
   // getConfig is the rule's own); rules run one after another, so they never see another's config.
   let getConfig = <T extends object>(): T => ({}) as T;
-  const resourceArgs = analyzed.map((r) => ({
-    urn: r.urn,
-    args: {
-      type: r.type,
-      props: propsOf(r),
+  const checkpointByUrn = new Map(resources.map((r) => [r.urn, r]));
+  const resourceArgs = analyzed.map((r) => {
+    const provider = providerOf(r, checkpointByUrn);
+    return {
       urn: r.urn,
-      name: nameOf(r.urn),
-      opts: optionsOf(r),
-      stackTags,
-      isType: (c) => isTypeOf(r.type, c),
-      asType: (c) => (isTypeOf(r.type, c) ? (propsOf(r) as never) : undefined),
-      getConfig: <T extends object>() => getConfig<T>(),
-      notApplicable,
-    } satisfies ResourceValidationArgs,
-  }));
+      args: {
+        type: r.type,
+        ...(provider ? { provider } : {}),
+        props: propsOf(r),
+        urn: r.urn,
+        name: nameOf(r.urn),
+        opts: optionsOf(r),
+        stackTags,
+        isType: (c) => isTypeOf(r.type, c),
+        asType: (c) => (isTypeOf(r.type, c) ? (propsOf(r) as never) : undefined),
+        getConfig: <T extends object>() => getConfig<T>(),
+        notApplicable,
+      } satisfies ResourceValidationArgs,
+    };
+  });
 
   for (const policy of policies) {
     const enforcementLevel = levelOf(policy, config, packLevel);
@@ -275,7 +465,7 @@ export async function evaluatePolicies(
             if (pending instanceof Promise) await pending;
           } catch (error) {
             if (error instanceof UnknownValueError) reportUnknown(policy, urn, error);
-            else if (!(error instanceof NotApplicable)) throw error;
+            else if (!(error instanceof NotApplicable)) throw new RuleError(policy.name, urn, error);
           }
         }
       }
@@ -286,7 +476,7 @@ export async function evaluatePolicies(
         await validateStack(args, report);
       } catch (error) {
         if (error instanceof UnknownValueError) reportUnknown(policy, undefined, error);
-        else if (!(error instanceof NotApplicable)) throw error;
+        else if (!(error instanceof NotApplicable)) throw new RuleError(policy.name, undefined, error);
       }
     }
   }

@@ -203,10 +203,11 @@ const TYPE_CATALOGUE = {
 
 export const CATALOGUE: Readonly<Record<string, TypeEntry>> = TYPE_CATALOGUE;
 
-/** The type prefixes whose every type must be in the catalogue. */
 /**
  * Types no rule needs to know: Pulumi's own (the stack, providers) and the platform's components, which
- * hold custom resources but are none. Every other type of every provider must be in the catalogue.
+ * hold custom resources but are none (a custom resource of such a type, which has a provider, is not
+ * exempt). Every other type of every provider must be in the catalogue. Matched case-sensitively, as
+ * Pulumi compares type tokens.
  */
 export const UNCLASSIFIED_TYPES: readonly RegExp[] = [/^pulumi:(?:pulumi:Stack$|providers:)/, /^genai:[a-z]+:[A-Za-z]+$/];
 
@@ -233,6 +234,21 @@ export function entryOf(type: string): TypeEntry | undefined {
 export function sameTypeButCase(type: string): string | undefined {
   const wanted = baseType(type.replace(/^azure-native:/i, "azure-native:")).toLowerCase();
   return Object.keys(CATALOGUE).find((t) => t.toLowerCase() === wanted || t.toLowerCase() === type.toLowerCase());
+}
+
+/** The package (provider) of a type token: `azure-native` of `azure-native:sql:Server`. */
+export function packageOf(type: string): string {
+  const colon = type.indexOf(":");
+  return colon < 0 ? type : type.slice(0, colon);
+}
+
+/** The packages whose types the pack knows: the catalogue's, Pulumi's own and the platform's components'. */
+const KNOWN_PACKAGES: readonly string[] = [...new Set([...Object.keys(CATALOGUE).map(packageOf), "pulumi", "genai"])];
+
+/** A known package that `type`'s package matches except for letter case (Pulumi's package names are case-sensitive). */
+export function samePackageButCase(type: string): string | undefined {
+  const own = packageOf(type);
+  return KNOWN_PACKAGES.find((p) => p !== own && p.toLowerCase() === own.toLowerCase());
 }
 
 /** The catalogue's types with an entry matching `pick`. */

@@ -7,7 +7,8 @@ import type {
   ResourceValidationArgs,
 } from "@pulumi/policy";
 import * as ipaddr from "ipaddr.js";
-import { CATALOGUE, baseType, typesWhere } from "./catalogue";
+import { baseType, entryOf, typesWhere } from "./catalogue";
+import { own } from "../components/core/own";
 
 export { baseType } from "./catalogue";
 
@@ -167,14 +168,14 @@ export interface StackScope {
  * it depends on that are of its parent types; undefined where a parent is not in the stack.
  */
 export function armNames(resource: PolicyResource): string[] | undefined {
-  const arm = CATALOGUE[baseType(resource.type)]?.arm;
+  const arm = entryOf(resource.type)?.arm;
   if (!arm) return undefined;
   const own = known(() => resource.props.name);
   if (typeof own !== "string") return undefined;
   const [namespace, ...types] = arm.split("/");
   if (types.length === 1) return [own];
   const parentArm = `${namespace}/${types.slice(0, -1).join("/")}`.toLowerCase();
-  const parent = resource.dependencies.find((d) => CATALOGUE[baseType(d.type)]?.arm?.toLowerCase() === parentArm);
+  const parent = resource.dependencies.find((d) => entryOf(d.type)?.arm?.toLowerCase() === parentArm);
   const chain = parent && armNames(parent);
   return chain ? [...chain, own] : undefined;
 }
@@ -205,7 +206,7 @@ export function targetOf(resource: PolicyResource, property: string, id: (props:
     const target = !inStack
       ? undefined
       : candidates.find((c) => {
-          const arm = CATALOGUE[baseType(c.type)]?.arm;
+          const arm = entryOf(c.type)?.arm;
           const names = arm && same(arm, parsed.armType) ? armNames(c) : undefined;
           return names !== undefined && names.length === parsed.names.length && names.every((n, i) => same(n, parsed.names[i]!));
         });
@@ -342,13 +343,16 @@ export function k8sKey(props: Record<string, any>): string {
   return `${props.metadata?.namespace ?? "default"}/${props.metadata?.name ?? "?"}`;
 }
 
-/** Whether a Kubernetes label selector (matchLabels, matchExpressions) selects `labels`; an empty selector selects everything. */
+/**
+ * Whether a Kubernetes label selector (matchLabels, matchExpressions) selects `labels`; an empty selector
+ * selects everything. A label is one the object has itself: a key such as `constructor` names none.
+ */
 export function selects(selector: Record<string, any> | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (!selector) return false;
   const matchLabels: Record<string, string> = selector.matchLabels ?? {};
-  if (!Object.entries(matchLabels).every(([k, v]) => labels[k] === v)) return false;
+  if (!Object.entries(matchLabels).every(([k, v]) => own(labels, k) === v)) return false;
   return listOf(selector.matchExpressions).every((e: { key: string; operator: string; values?: string[] }) => {
-    const value = labels[e.key];
+    const value = own(labels, String(e.key));
     switch (e.operator) {
       case "In": return value !== undefined && listOf(e.values).includes(value);
       case "NotIn": return value === undefined || !listOf(e.values).includes(value);

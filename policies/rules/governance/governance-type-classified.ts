@@ -1,21 +1,39 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { UNCLASSIFIED_TYPES, baseType, entryOf, sameTypeButCase } from "../../catalogue";
+import { UNCLASSIFIED_TYPES, baseType, entryOf, packageOf, sameTypeButCase, samePackageButCase } from "../../catalogue";
 import { checklist } from "../../lib";
+
+/** Whether `type` is one the catalogue need not hold: Pulumi's own or a component's, and not a custom resource's (which has a provider). */
+export function isExemptType(type: string, provider: string | undefined): boolean {
+  return provider === undefined && UNCLASSIFIED_TYPES.some((exempt) => exempt.test(type));
+}
+
+/** Why a type outside the catalogue fails the rule, with what it was probably meant to be. */
+export function unclassifiedMessage(type: string, provider: string | undefined): string {
+  const base = baseType(type);
+  const normalized = base !== type ? ` (${base} without its API version)` : "";
+  const sameType = sameTypeButCase(type);
+  const samePackage = samePackageButCase(type);
+  const hints = [
+    ...(sameType
+      ? [`type tokens are case-sensitive: ${sameType} is classified, ${type} is another type`]
+      : samePackage
+        ? [`provider names are case-sensitive: ${packageOf(type)} is not ${samePackage}, so ${type} is another type`]
+        : []),
+    ...(provider !== undefined && UNCLASSIFIED_TYPES.some((exempt) => exempt.test(type)) ? [`it is a custom resource (its provider is ${provider}), not one of the platform's components`] : []),
+  ];
+  return `type ${type}${normalized} is not in the type catalogue: no rule knows whether it must be tagged, protected, diagnosed or private${hints.map((h) => `; ${h}`).join("")}`;
+}
 
 export const governanceTypeClassified: ResourceValidationPolicy = {
   name: "governance-type-classified",
-  description: "Every resource type in the stack, of any provider (azure-native, kubernetes, random, and any other: azure classic, aws, command, azuread…), is classified in the pack's type catalogue (taggable, stateful, diagnostics, private link, rules), so no rule fails open on a type it has never seen; only Pulumi's own types and the platform's components are exempt.",
+  description:
+    "Every resource type in the stack, of any provider (azure-native, kubernetes, random, and any other: azure classic, aws, command, azuread…), is classified in the pack's type catalogue (taggable, stateful, diagnostics, private link, rules), so no rule fails open on a type it has never seen; type tokens are compared case-sensitively, as Pulumi compares them; only Pulumi's own types and the platform's components are exempt, never a custom resource.",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist([4, 13], ["Azure Policy 'Allowed resource types'", "MCSB AM-2"]),
   remediationSteps: "Add the type to policies/catalogue.ts in the change that creates it (with its ARM type, tags, state, diagnostics and private-link group) and give it the rules that apply.",
   validateResource: (args, report) => {
-    if (UNCLASSIFIED_TYPES.some((exempt) => exempt.test(args.type))) args.notApplicable("a Pulumi type or one of the platform's components");
-    if (!entryOf(args.type)) {
-      const normalized = baseType(args.type) !== args.type ? ` (${baseType(args.type)} without its API version)` : "";
-      const near = sameTypeButCase(args.type);
-      const hint = near ? `; type tokens are case-sensitive: ${near} is classified, ${args.type} is another type` : "";
-      report(`type ${args.type}${normalized} is not in the type catalogue: no rule knows whether it must be tagged, protected, diagnosed or private${hint}`);
-    }
+    if (isExemptType(args.type, args.provider?.type)) args.notApplicable("a Pulumi type or one of the platform's components");
+    if (!entryOf(args.type)) report(unclassifiedMessage(args.type, args.provider?.type));
   },
 };

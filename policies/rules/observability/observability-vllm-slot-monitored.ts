@@ -1,5 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { TYPES, checklist, ofType } from "../../lib";
+import { own } from "../../../components/core/own";
 
 /** The alert that must watch every slot: its servers stopped answering. */
 const SERVING_ALERT = "ModelSlotNotServing";
@@ -27,7 +28,7 @@ export const observabilityVllmSlotMonitored: StackValidationPolicy = {
       const podLabels = props.spec?.template?.metadata?.labels ?? {};
       const scraping = monitors.filter((m) =>
         m.metadata?.namespace === props.metadata?.namespace &&
-        Object.entries(m.spec?.selector?.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v));
+        Object.entries(m.spec?.selector?.matchLabels ?? {}).every(([k, v]) => own(podLabels, k) === v));
       if (scraping.length === 0) {
         report(`${endpoint}/${slot} (${set.name}): no PodMonitor in ${props.metadata?.namespace} selects its servers`, set.urn);
       } else if (!scraping.some((m) => ["model_endpoint", "slot"].every((label) => (m.spec?.podMetricsEndpoints ?? []).every((e) => (e.relabelings ?? []).some((r) => r.targetLabel === label))))) {

@@ -1,9 +1,10 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { TYPES, checklist, ofType } from "../../lib";
+import { own } from "../../../components/core/own";
 
-/** Whether `selector.matchLabels` picks the pods carrying `labels`. */
+/** Whether `selector.matchLabels` picks the pods carrying `labels` (labels they have themselves). */
 const selects = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) =>
-  selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+  selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels !== undefined && own(labels, k) === v);
 
 export const reliabilityK8sReplicasAndPdb: StackValidationPolicy = {
   name: "reliability-k8s-replicas-and-pdb",

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { checklist, forWorkloads, k8sKey } from "../../lib";
+import { own } from "../../../components/core/own";
 
 interface DigestSettings {
   /** Sourced digests from the platform's dated image tables, by `repository:tag`. */
@@ -27,7 +28,7 @@ export const securityK8sImageDigest: ResourceValidationPolicy = {
     for (const c of containers) {
       const image = String(c.image ?? "");
       const { tagged, digest } = imageParts(image);
-      const sourced = tagged ? digests[tagged] : undefined;
+      const sourced = tagged ? own(digests, tagged) : undefined;
       if (!sourced) continue;
       if (!digest) report(`${k8sKey(args.props)}: container ${c.name} runs ${image} by tag only; its dated table records the digest ${sourced}`);
       else if (digest !== sourced) report(`${k8sKey(args.props)}: container ${c.name} pins ${digest} for ${tagged}, but the dated table records ${sourced}`);
