@@ -18,6 +18,28 @@ export interface ExportedResourceLike {
   readonly inputs?: Record<string, unknown>;
 }
 
+/**
+ * The resources of a `pulumi stack export` offered as the base of a comparison, or why it is none: each
+ * must carry what the comparison reads (a string urn and type; an id, if any, a string; inputs, if any,
+ * an object), so a damaged file is refused by name and index instead of failing half-way.
+ */
+export function exportedResourcesOf(value: unknown): readonly ExportedResourceLike[] | string {
+  const resources = (value as { deployment?: { resources?: unknown } } | null)?.deployment?.resources;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a pulumi stack export (not a JSON object)";
+  if (!Array.isArray(resources)) return "not a pulumi stack export (no deployment.resources)";
+  const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  const bad = resources.findIndex(
+    (r: unknown) =>
+      !isObject(r) ||
+      typeof (r as ExportedResourceLike).urn !== "string" ||
+      typeof (r as ExportedResourceLike).type !== "string" ||
+      ((r as ExportedResourceLike).id !== undefined && typeof (r as ExportedResourceLike).id !== "string") ||
+      ((r as ExportedResourceLike).inputs !== undefined && !isObject((r as ExportedResourceLike).inputs)),
+  );
+  if (bad >= 0) return `not a pulumi stack export (deployment.resources[${bad}] is no resource with a urn and a type)`;
+  return resources as ExportedResourceLike[];
+}
+
 export type ChangeAction = "create" | "update" | "replace" | "delete";
 export interface Change {
   readonly action: ChangeAction;

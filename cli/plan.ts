@@ -3,12 +3,14 @@
 // Exit codes: 0 fine; 1 mandatory policy violations; 2 invalid arguments, config or --out (nothing
 // written); 3 the program itself failed (an engine would refuse it: unmocked type, duplicate URN, preview drift).
 import "./startup";
+import * as nodeFs from "node:fs";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AsOfError, asOfDay, dayProblem } from "../stacks/asOf";
 import { StackFileError, parseYaml, readStackFile } from "./stackFile";
 import { EXIT } from "./exitCodes";
+import { kernelFileSystem } from "./outWriter";
 import type { PlanArgs, PlanIo } from "./planRun";
 
 const USAGE = "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json | --format text|json|markdown] [--base EXPORT | --base-config FILE] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]";
@@ -21,6 +23,42 @@ export function stackNameProblem(name: string): string | undefined {
 }
 
 class UsageError extends Error {}
+
+function kindOf(stat: nodeFs.Stats): string {
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isFIFO()) return "a pipe";
+  if (stat.isSocket()) return "a socket";
+  return "not a file";
+}
+
+/**
+ * Why the file given as `option` must not be read, or undefined: a pipe or a device (read for ever),
+ * a socket, or a file of a kernel file system (such as /proc/self/environ). A missing file or a folder
+ * is left to the reader of that option, which names it.
+ */
+export function inputFileProblem(option: string, path: string, fs: Pick<typeof nodeFs, "realpathSync" | "statSync" | "statfsSync"> = nodeFs): string | undefined {
+  let real: string;
+  let stat: nodeFs.Stats;
+  try {
+    real = fs.realpathSync(path);
+    stat = fs.statSync(real);
+  } catch {
+    return undefined;
+  }
+  if (!stat.isFile() && !stat.isDirectory()) return `${option} ${path} is not a regular file (${kindOf(stat)}): give the file itself`;
+  if (stat.isFile() && kernelFileSystem(real, fs)) return `${option} ${path} is on a virtual file system (${real}), not a file saved to disk`;
+  return undefined;
+}
+
+/** Every file the plan reads, by option: each is checked before anything is read or written. */
+function inputFiles(args: PlanArgs): [string, string][] {
+  return [
+    ["--config-file", args.configFile],
+    ...(args.policyConfig ? [["--policy-config", args.policyConfig] as [string, string]] : []),
+    ...(args.base ? [["--base", args.base] as [string, string]] : []),
+    ...(args.baseConfig ? [["--base-config", args.baseConfig] as [string, string]] : []),
+  ];
+}
 
 function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
   let values;
@@ -47,6 +85,9 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
   }
   const stackProblem = stackNameProblem(values.stack);
   if (stackProblem) throw new UsageError(`${stackProblem}\n${USAGE}`);
+  // out/<stack> beside the output writer's own entries (out/.<stack>.<pid>-<hex>): a hidden stack folder could be taken for one.
+  if (values.stack.startsWith(".")) throw new UsageError(`--stack "${values.stack}" starts with a dot: out/${values.stack} would be a hidden folder, and those are the output writer's own\n${USAGE}`);
+  if (values.out === "") throw new UsageError(`--out "" is empty: give a folder, such as out\n${USAGE}`);
   const asOfProblem = values["as-of"] !== undefined ? dayProblem(values["as-of"]) : undefined;
   if (asOfProblem) throw new UsageError(`--as-of ${asOfProblem}\n${USAGE}`);
   const format = values.format ?? (values.json ? "json" : "text");
@@ -81,6 +122,10 @@ export async function plan(argv: string[], projectDir: string, io: PlanIo = { ou
   let stackConfig;
   try {
     args = parsePlanArgs(argv, projectDir);
+    for (const [option, path] of inputFiles(args)) {
+      const problem = inputFileProblem(option, path);
+      if (problem) throw new UsageError(problem);
+    }
     project = projectName(projectDir);
     stackConfig = readStackFile(args.configFile);
   } catch (error) {

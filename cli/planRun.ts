@@ -1,11 +1,14 @@
-// The heavy half of `npm run plan`: validate the config, run the program under the mock runtime, write
-// the artifacts, run the policy pack and report. cli/plan.ts loads it once the stack file has been read.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+// The heavy half of `npm run plan`: validate the config, run the program under the mock runtime, run the
+// policy pack, build the report, and only then write the artifacts and print. cli/plan.ts loads it once
+// the stack file has been read. Every input (the stack file, --policy-config, --base, --base-config) is
+// read and checked, and every output computed, before anything is written: a run that exits 2 or 3
+// leaves out/ as it was, and one that writes has nothing left that can fail but the write.
+import { readFileSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { STATEFUL_TYPES } from "../policies/lib";
-import { diffResources, renderMarkdown, type Change, type ExportedResourceLike } from "./markdownSummary";
+import { diffResources, exportedResourcesOf, renderMarkdown, type Change, type ExportedResourceLike } from "./markdownSummary";
 import { loadStackConfig, type StackConfigInput } from "../stacks/load";
+import type { PlatformConfig } from "../stacks/config";
 import { stableGuid } from "./mockOutputs";
 import { runOffline, type OfflineRun } from "./offlineRun";
 import { buildPlanReport, renderPlanReport } from "./report";
@@ -13,10 +16,10 @@ import { exitCodeOf, policyReport, readPolicyConfig, renderPolicyReport } from "
 import { baseEnforcement, buildPolicyConfig, policyFacts } from "./policyConfig";
 import { CheckpointError, evaluatePolicies } from "./policyRunner";
 import { policies } from "../policies/rules";
-import { buildStackExport } from "./stackExport";
-import { ArtifactWriteError, outputDirProblem, writeArtifactTree } from "./outWriter";
+import { buildStackExport, type StackExport } from "./stackExport";
+import { ArtifactWriteError, outputDirProblem, treeTargetProblem, writeArtifactTree } from "./outWriter";
 import { EXIT } from "./exitCodes";
-import { StackFileError, readStackFile } from "./stackFile";
+import { StackFileError, readReason, readStackFile } from "./stackFile";
 import { GATEWAY_ARTIFACTS, gatewayPolicyFiles } from "./gatewayArtifacts";
 import { K8S_ARTIFACTS, k8sManifestFiles } from "./k8sArtifacts";
 import { OBSERVABILITY_ARTIFACTS, observabilityFiles } from "./observabilityArtifacts";
@@ -55,63 +58,30 @@ function urnDrift(run: OfflineRun, preview: OfflineRun): string[] {
   ];
 }
 
+/** The largest --base export read (the planned prod export is 0.7 MB; a stack at the resource limit, some 45 MB). */
+export const MAX_BASE_BYTES = 64 * 1024 * 1024;
+
+/** What a plan may find in its stack folder from an earlier plan: what it writes there, and nothing else. */
+export const PLAN_ENTRIES: readonly string[] = ["stack.json", "policy-config.json", GATEWAY_ARTIFACTS, K8S_ARTIFACTS, OBSERVABILITY_ARTIFACTS];
+
 class BaseError extends Error {}
 
-/** The changes against `--base` (an export) or `--base-config` (an earlier stack file, planned here). */
-async function baseChanges(args: PlanArgs, project: string, resources: readonly ExportedResourceLike[]): Promise<{ base: string; list: Change[] } | undefined> {
-  let path = args.base;
-  let dir: string | undefined;
-  if (args.baseConfig) {
-    dir = mkdtempSync(join(tmpdir(), "genai-base-"));
-    const errors: string[] = [];
-    let code: number;
-    try {
-      // The earlier stack file, planned the same way (as JSON, with no comparison of its own).
-      const baseArgs: PlanArgs = { ...args, configFile: args.baseConfig, outDir: dir, format: "json", json: true, base: undefined, baseConfig: undefined, verify: false };
-      code = await planStack(baseArgs, project, readStackFile(args.baseConfig), { out: () => true, err: (t) => errors.push(t) });
-    } catch (error) {
-      if (!(error instanceof StackFileError)) throw error;
-      throw new BaseError(`--base-config ${args.baseConfig} does not plan:\n${error.message}`);
-    }
-    if (code !== EXIT.ok && code !== EXIT.policy) throw new BaseError(`--base-config ${args.baseConfig} does not plan:\n${errors.join("")}`);
-    path = join(dir, args.stack, "stack.json");
-  }
-  if (!path) return undefined;
-  try {
-    const base = JSON.parse(readFileSync(path, "utf8")) as { deployment?: { resources?: ExportedResourceLike[] } };
-    if (!Array.isArray(base.deployment?.resources)) throw new BaseError(`--base ${path}: not a pulumi stack export (no deployment.resources)`);
-    return { base: basename(args.baseConfig ?? path), list: diffResources(base.deployment.resources, resources, STATEFUL_TYPES) };
-  } catch (error) {
-    if (error instanceof BaseError) throw error;
-    throw new BaseError(`--base ${path}: ${(error as Error).message}`);
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }
+/** A stack file's config, validated, or why it is not valid. */
+type Loaded = { readonly ok: true; readonly config: PlatformConfig; readonly warnings: readonly string[] } | { readonly ok: false; readonly message: string };
+
+function loadConfig(args: PlanArgs, stackConfig: StackConfigInput): Loaded {
+  const loaded = loadStackConfig(stackConfig, { stack: args.stack, asOf: args.asOf });
+  if (loaded.ok) return { ok: true, config: loaded.config, warnings: loaded.warnings };
+  return { ok: false, message: `${args.configFile} is not a valid stack configuration; nothing was planned:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}` };
 }
 
-export async function planStack(args: PlanArgs, project: string, stackConfig: StackConfigInput, io: PlanIo): Promise<number> {
-  const projectDir = args.projectDir;
-  const loaded = loadStackConfig(stackConfig, { stack: args.stack, asOf: args.asOf });
-  if (!loaded.ok) {
-    io.err(`plan: ${args.configFile} is not a valid stack configuration; nothing was planned:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}\n`).join("")}`);
-    return EXIT.invalid;
-  }
-  const config = loaded.config;
-  const outProblem = outputDirProblem(args.outDir);
-  if (outProblem) {
-    io.err(`plan: --out ${args.outDir}: ${outProblem}; nothing was planned\n`);
-    return EXIT.invalid;
-  }
-  let base;
-  try {
-    base = args.policyConfig ? readPolicyConfig(args.policyConfig) : baseEnforcement(projectDir, config.environment);
-  } catch (error) {
-    if (!(error instanceof CheckpointError)) throw error;
-    io.err(`plan: --policy-config: ${error.message}; nothing was planned\n`);
-    return EXIT.invalid;
-  }
+/** The program's run on a valid config and its export, or why it cannot be deployed; writes nothing. */
+type Planned = { readonly ok: true; readonly run: OfflineRun; readonly stackExport: StackExport } | { readonly ok: false; readonly message: string };
+
+/** Runs the program on `config` under the mock runtime (twice with --verify). */
+async function runProgram(args: PlanArgs, project: string, stackConfig: StackConfigInput, config: PlatformConfig): Promise<Planned> {
   const runOptions = {
-    projectDir,
+    projectDir: args.projectDir,
     project,
     stack: args.stack,
     config: stackConfig.config,
@@ -122,50 +92,97 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
   const run = await runOffline({ ...runOptions, preview: false });
   const problems = [...run.errors];
   if (args.verify && problems.length === 0) problems.push(...urnDrift(run, await runOffline({ ...runOptions, preview: true })));
-  if (problems.length > 0) {
-    io.err(`plan: the program cannot be deployed as it is:\n${problems.map((p) => `  ${p}\n`).join("")}`);
-    return EXIT.programFailed;
-  }
+  if (problems.length > 0) return { ok: false, message: `the program cannot be deployed as it is:\n${problems.map((p) => `  ${p}`).join("\n")}` };
+  return { ok: true, run, stackExport: buildStackExport(run.resources, { projectDir: args.projectDir, project, stack: args.stack }) };
+}
 
-  const stackExport = buildStackExport(run.resources, { projectDir, project, stack: args.stack });
-  // Every input is read before anything is written: a bad --base or --base-config leaves out/ as it was.
+/** The resources of the `pulumi stack export` at `path` (--base), read whole and checked. */
+function readBaseExport(path: string): readonly ExportedResourceLike[] {
+  let value: unknown;
+  try {
+    const size = statSync(path).size;
+    if (size > MAX_BASE_BYTES) throw new BaseError(`--base ${path} is ${size.toLocaleString("en-US")} bytes; at most ${MAX_BASE_BYTES.toLocaleString("en-US")} are read`);
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    if (error instanceof BaseError) throw error;
+    throw new BaseError(`--base ${path}: ${error instanceof SyntaxError ? `not JSON: ${error.message}` : readReason(error)}`);
+  }
+  const resources = exportedResourcesOf(value);
+  if (typeof resources === "string") throw new BaseError(`--base ${path}: ${resources}`);
+  return resources;
+}
+
+/** The changes against `--base` (an export) or `--base-config` (an earlier stack file, planned here in memory). */
+async function baseChanges(args: PlanArgs, project: string, resources: readonly ExportedResourceLike[]): Promise<{ base: string; list: Change[] } | undefined> {
+  if (args.baseConfig) {
+    const doesNotPlan = (why: string) => new BaseError(`--base-config ${args.baseConfig} does not plan:\n${why}`);
+    let stackConfig;
+    try {
+      stackConfig = readStackFile(args.baseConfig);
+    } catch (error) {
+      if (!(error instanceof StackFileError)) throw error;
+      throw doesNotPlan(error.message);
+    }
+    // The earlier stack file, planned the same way in memory (no comparison, no verification of its own).
+    const baseArgs: PlanArgs = { ...args, configFile: args.baseConfig, base: undefined, baseConfig: undefined, verify: false };
+    const loaded = loadConfig(baseArgs, stackConfig);
+    if (!loaded.ok) throw doesNotPlan(loaded.message);
+    const planned = await runProgram(baseArgs, project, stackConfig, loaded.config);
+    if (!planned.ok) throw doesNotPlan(planned.message);
+    return { base: basename(args.baseConfig), list: diffResources(planned.stackExport.deployment.resources, resources, STATEFUL_TYPES) };
+  }
+  if (!args.base) return undefined;
+  return { base: basename(args.base), list: diffResources(readBaseExport(args.base), resources, STATEFUL_TYPES) };
+}
+
+/** Why the plan cannot write to --out, or undefined: checked before the program runs. */
+function outProblem(args: PlanArgs): string | undefined {
+  return outputDirProblem(args.outDir) ?? treeTargetProblem(args.outDir, args.stack, PLAN_ENTRIES);
+}
+
+export async function planStack(args: PlanArgs, project: string, stackConfig: StackConfigInput, io: PlanIo): Promise<number> {
+  const refuse = (code: number, message: string) => {
+    io.err(`plan: ${message}\n`);
+    return code;
+  };
+  const loaded = loadConfig(args, stackConfig);
+  if (!loaded.ok) return refuse(EXIT.invalid, loaded.message);
+  const config = loaded.config;
+  const out = outProblem(args);
+  if (out) return refuse(EXIT.invalid, `--out ${args.outDir}: ${out}; nothing was planned`);
+  let base;
+  try {
+    base = args.policyConfig ? readPolicyConfig(args.policyConfig) : baseEnforcement(args.projectDir, config.environment);
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    return refuse(EXIT.invalid, `--policy-config: ${error.message}; nothing was planned`);
+  }
+  const planned = await runProgram(args, project, stackConfig, config);
+  if (!planned.ok) return refuse(EXIT.programFailed, planned.message);
+  const { run, stackExport } = planned;
+
   let changes;
   if (args.format === "markdown") {
     try {
       changes = await baseChanges(args, project, stackExport.deployment.resources);
     } catch (error) {
       if (!(error instanceof BaseError)) throw error;
-      io.err(`plan: ${error.message}; nothing was written\n`);
-      return EXIT.invalid;
+      return refuse(EXIT.invalid, `${error.message}; nothing was written`);
     }
   }
   const policyConfig = buildPolicyConfig(base, policyFacts(config));
+  const policyResult = policyReport(await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig), policyConfig);
+  const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, { asOf: args.asOf, warnings: [...new Set([...loaded.warnings, ...run.warnings])] });
   const stackDir = join(args.outDir, args.stack);
   const exportPath = join(stackDir, "stack.json");
   const policyConfigPath = join(stackDir, "policy-config.json");
   const artifacts = { gateway: gatewayPolicyFiles(run.resources), k8s: k8sManifestFiles(run.resources), observability: observabilityFiles(run.resources) };
-  try {
-    // The stack's folder is switched whole: a reader never sees a new stack.json beside old policies.
-    writeArtifactTree(args.outDir, args.stack, [
-      { path: "stack.json", content: `${JSON.stringify(stackExport, null, 2)}\n` },
-      { path: "policy-config.json", content: `${JSON.stringify(policyConfig, null, 2)}\n` },
-      ...artifacts.gateway,
-      ...artifacts.k8s,
-      ...artifacts.observability,
-    ]);
-  } catch (error) {
-    if (!(error instanceof ArtifactWriteError)) throw error;
-    io.err(`plan: --out ${args.outDir}: ${error.message}; nothing was written\n`);
-    return EXIT.invalid;
-  }
-  const policyResult = policyReport(await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig), policyConfig);
-
-  const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, { asOf: args.asOf, warnings: [...new Set([...loaded.warnings, ...run.warnings])] });
+  let printed: string;
   if (args.format === "markdown") {
-    io.out(renderMarkdown(report, config, policyResult, changes));
+    printed = renderMarkdown(report, config, policyResult, changes);
   } else if (args.json) {
     const gatewayPolicies = artifacts.gateway.map((f) => join(stackDir, f.path));
-    io.out(`${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, gatewayPolicies, verified: args.verify }, null, 2)}\n`);
+    printed = `${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, gatewayPolicies, verified: args.verify }, null, 2)}\n`;
   } else {
     const policyFiles = artifacts.gateway.length;
     const manifests = artifacts.k8s.length;
@@ -176,8 +193,27 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
       ...(observability ? [`rules, dashboards and previews (${observability} files) in ${relative(process.cwd(), join(stackDir, OBSERVABILITY_ARTIFACTS))}`] : []),
     ];
     const wrote = `Wrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""}, ${relative(process.cwd(), policyConfigPath)}${extra.map((e) => `, ${e}`).join("")}`;
-    io.out(`${renderPlanReport(report)}\n\n${renderPolicyReport(policyResult)}\n\n${wrote}\n`);
+    printed = `${renderPlanReport(report)}\n\n${renderPolicyReport(policyResult)}\n\n${wrote}\n`;
   }
+  try {
+    // The stack's folder is switched whole: a reader never sees a new stack.json beside old policies.
+    writeArtifactTree(
+      args.outDir,
+      args.stack,
+      [
+        { path: "stack.json", content: `${JSON.stringify(stackExport, null, 2)}\n` },
+        { path: "policy-config.json", content: `${JSON.stringify(policyConfig, null, 2)}\n` },
+        ...artifacts.gateway,
+        ...artifacts.k8s,
+        ...artifacts.observability,
+      ],
+      undefined,
+      { adopt: PLAN_ENTRIES },
+    );
+  } catch (error) {
+    if (!(error instanceof ArtifactWriteError)) throw error;
+    return refuse(EXIT.invalid, `--out ${args.outDir}: ${error.message}; nothing was written`);
+  }
+  io.out(printed);
   return exitCodeOf(policyResult) === 0 ? EXIT.ok : EXIT.policy;
 }
-

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -117,8 +117,10 @@ describe("writeArtifacts", () => {
 
   it("sweeps the scratch files an interrupted run left behind, and refuses a path given twice", () => {
     const dir = scratch();
-    writeFileSync(join(dir, ".stack.json.4242-0a1b2c3d.tmp"), "half");
-    writeFileSync(join(dir, ".stack.json.4242-0a1b2c3d.bak"), "old");
+    // Left by a run that died: the pid of a process that has exited.
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    writeFileSync(join(dir, `.stack.json.${dead}-0a1b2c3d.tmp`), "half");
+    writeFileSync(join(dir, `.stack.json.${dead}-0a1b2c3d.bak`), "old");
     writeFileSync(join(dir, ".keep.me"), "not the writer's");
     writeArtifacts(dir, [{ path: "stack.json", content: "{}" }]);
     expect(readdirSync(dir).sort()).toEqual([".keep.me", "stack.json"]);
@@ -162,22 +164,26 @@ describe("npm run plan keeps the last good output", () => {
   });
 
   // A real full disk: a 256 KB tmpfs (room for the dev plan, not for the prod plan beside it) (needs permission to mount, as CI on this machine has).
-  const mountPoint = join(tmpdir(), `genai-tmpfs-${process.pid}`);
-  mkdirSync(mountPoint, { recursive: true });
-  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mountPoint]).status === 0;
-  afterAll(() => {
-    if (mounted) spawnSync("umount", [mountPoint]);
-  });
-  if (!mounted) console.warn(`skipping the 256 KB tmpfs test: cannot mount a tmpfs at ${mountPoint} (needs root); the injected full-disk test above covers the writer`);
-  it.skipIf(!mounted)("exits 2 on a full 256 KB tmpfs and keeps the good stack.json", () => {
-    expect(plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.dev.yaml")).code).toBe(0);
-    const good = readFileSync(join(mountPoint, "lab", "stack.json"), "utf8");
-    JSON.parse(good);
-    const result = plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.prod.yaml"));
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain("no space left on the device");
-    expect(readFileSync(join(mountPoint, "lab", "stack.json"), "utf8")).toBe(good);
-    expect(readdirSync(join(mountPoint, "lab")).sort()).toEqual(["gateway", "policy-config.json", "stack.json"]);
+  it("exits 2 on a full 256 KB tmpfs and keeps the good stack.json", (context) => {
+    // Mounted for this test alone, so that no filter or failure leaves it mounted.
+    const mountPoint = mkdtempSync(join(tmpdir(), "genai-tmpfs-"));
+    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mountPoint]).status !== 0) {
+      fs.rmSync(mountPoint, { recursive: true, force: true });
+      context.skip("cannot mount a tmpfs (needs root); the injected full-disk test above covers the writer");
+    }
+    try {
+      expect(plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.dev.yaml")).code).toBe(0);
+      const good = readFileSync(join(mountPoint, "lab", "stack.json"), "utf8");
+      JSON.parse(good);
+      const result = plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.prod.yaml"));
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("no space left on the device");
+      expect(readFileSync(join(mountPoint, "lab", "stack.json"), "utf8")).toBe(good);
+      expect(readdirSync(join(mountPoint, "lab")).sort()).toEqual(["gateway", "policy-config.json", "stack.json"]);
+    } finally {
+      spawnSync("umount", [mountPoint]);
+      fs.rmSync(mountPoint, { recursive: true, force: true });
+    }
   });
 });
 
@@ -194,7 +200,7 @@ describe("an output folder that cannot be written is refused before any work, na
   });
 
   it("says read-only file system where the nearest folder is on one (not ENOENT)", () => {
-    const readOnly = { statSync: fs.statSync, accessSync: () => { throw Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" }); } } as Parameters<typeof outputDirProblem>[1];
+    const readOnly = { ...fs, accessSync: () => { throw Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" }); } } as Parameters<typeof outputDirProblem>[1];
     const dir = mkdtempSync(join(tmpdir(), "genai-out-"));
     expect(outputDirProblem(join(dir, "a", "b"), readOnly)).toBe(`${dir} cannot be written: read-only file system (EROFS)`);
   });
@@ -229,7 +235,7 @@ describe("a stack's output folder is switched whole", () => {
     const out = scratch();
     mkdirSync(join(out, "prod", "gateway"), { recursive: true });
     writeFileSync(join(out, "prod", "gateway", "stale.xml"), "stale");
-    writeArtifactTree(out, "prod", [{ path: "stack.json", content: "new" }]);
+    writeArtifactTree(out, "prod", [{ path: "stack.json", content: "new" }], fs, { adopt: ["stack.json", "gateway"] });
     expect(read(join(out, "prod"))).toEqual({ "stack.json": "new" });
     expect(readdirSync(out).sort()).toEqual([".prod." + fs.readlinkSync(join(out, "prod")).split(".prod.")[1], "prod"].sort());
   });
