@@ -3,6 +3,10 @@
 // time. Each step is checked before anything is written: the state machine (cli/rollout/machine.ts),
 // proof from a state export that a colour taking weight is deployed and healthy (prod requires it), the
 // prod step limit, then the whole plan in memory (schema, capacity, quota, lifecycle, policy pack).
+// Every option is checked first (cli/rollout/options.ts): the options the step takes, numbers, text,
+// and the values of start's new targets against the stack file's own schema; the state export and the
+// load test are validated where they are read (cli/rollout/inputs.ts); the stack file is locked for the
+// step (cli/rollout/stackLock.ts) and written only if its bytes are still the ones the step read.
 // Exit codes: 0 done (or status); 1 the step is refused (every reason printed, nothing written);
 // 2 invalid arguments or an unreadable stack file or state export.
 import "./startup";
@@ -12,31 +16,35 @@ import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { asOfDay, dayProblem } from "../stacks/asOf";
 import { loadStackConfig } from "../stacks/load";
+import type { SlotSummary } from "./loadtest/run";
 import { lifecycleOf } from "../components/openai/lifecycle";
 import { EXIT } from "./exitCodes";
 import { writeArtifacts, ArtifactWriteError } from "./outWriter";
-import { StackFileError, readReason, readStackFile } from "./stackFile";
+import { MAX_STACK_FILE_BYTES, StackFileError, readStackFile, type StackConfig } from "./stackFile";
 import { stackNameProblem } from "./plan";
 import { COLOURS, colours, nextStep, transition, type Colour, type Command, type RawEndpoint, type RawSlot, type RawTarget } from "./rollout/machine";
 import { colourResources, proveColour, type StateExport } from "./rollout/proof";
-import { gateProblems } from "./rollout/gate";
-import { loadtestSummaryOf, stateExportOf } from "./rollout/inputs";
+import { gateProblems, type GateMargins } from "./rollout/gate";
+import { loadtestSummaryOf, readJsonInput, readRegularFile, stateExportOf } from "./rollout/inputs";
+import { ACTIONS, givenStartOptions, ipv4Problem, kindProblem, newTargetProblems, stepOptionProblem, wholeNumber, type Action, type StartOptions } from "./rollout/options";
+import { printed, safeName, shown, textProblem } from "./rollout/text";
 import { StackLockError, withStackLock } from "./rollout/stackLock";
 import { CONFIG_NAMESPACE } from "../stacks/config";
 import { StackEditError, editEndpoint, endpointNames, readEndpoint, stackDiff, stackDocument } from "./rollout/stackEdit";
-import { hasOwn } from "../components/core/own";
+import { hasOwn, own } from "../components/core/own";
 
-const ACTIONS = ["status", "start", "shift", "promote", "finish", "rollback"] as const;
-type Action = (typeof ACTIONS)[number];
 const USAGE = `usage: npm run rollout -- <${ACTIONS.join("|")}> --stack <name> [--endpoint <name>] [--state <pulumi stack export>]
   start:   --model M --version V [--target-kind azure-openai|vllm] [--account A] [--deployment-type T] [--capacity N]
            vLLM: [--pool P] [--image vllm/vllm-openai:<tag>] [--revision <commit>] [--replicas N] [--gpus-per-replica N] --service-ip IP
-  shift:   --weight W (the new colour's weight); shift and promote: [--loadtest results.json] (npm run loadtest -- --json)
-  --state: the output of pulumi stack export; the offline plan's out/<stack>/stack.json only with --allow-offline-proof (demos, tests)
+  shift:   --weight W (the new colour's weight, 0-100); shift and promote: [--loadtest results.json] (npm run loadtest -- --json)
+  --state: the output of pulumi stack export (status, shift, promote); the offline plan's out/<stack>/stack.json only with --allow-offline-proof (demos, tests)
   options: [--config-file FILE] [--as-of YYYY-MM-DD] [--dry-run] (print the diff, write nothing)`;
 
 export interface RolloutIo { out(text: string): void; err(text: string): void }
 class UsageError extends Error {}
+
+/** Options read as whole numbers: an empty one is reported as no number. */
+const NUMERIC_OPTIONS = ["weight", "capacity", "replicas", "gpus-per-replica"];
 
 const PAYGO_OF: Readonly<Record<string, string>> = {
   GlobalProvisionedManaged: "GlobalStandard",
@@ -51,6 +59,7 @@ function parse(argv: string[], projectDir: string) {
       args: argv,
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: {
         stack: { type: "string" },
         endpoint: { type: "string" },
@@ -70,36 +79,53 @@ function parse(argv: string[], projectDir: string) {
         weight: { type: "string" },
         "config-file": { type: "string" },
         "as-of": { type: "string" },
-        "dry-run": { type: "boolean", default: false },
+        "dry-run": { type: "boolean" },
         loadtest: { type: "string" },
-        "allow-offline-proof": { type: "boolean", default: false },
+        "allow-offline-proof": { type: "boolean" },
       },
     });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
-  const { values, positionals } = parsed;
-  for (const [option, value] of Object.entries(values)) {
-    if (typeof value === "string" && /[\u0000-\u001f\u007f-\u009f]/.test(value)) throw new UsageError(`--${option} ${JSON.stringify(value)} holds a control character (a newline?): give the value on one line`);
-  }
+  const { values, positionals, tokens } = parsed;
+  const problem = optionTextProblem(tokens);
+  if (problem) throw new UsageError(problem);
   const action = positionals[0] as Action | undefined;
-  if (!action || !ACTIONS.includes(action) || positionals.length > 1) throw new UsageError(`the first argument must be one of ${ACTIONS.join(", ")} (got ${positionals.join(" ") || "nothing"})\n${USAGE}`);
+  if (!action || !ACTIONS.includes(action) || positionals.length > 1) throw new UsageError(`the first argument must be one of ${ACTIONS.join(", ")} (got ${positionals.map(shown).join(" ") || "nothing"})\n${USAGE}`);
+  const misplaced = stepOptionProblem(action, Object.keys(values));
+  if (misplaced) throw new UsageError(`${misplaced}\n${USAGE}`);
   if (!values.stack) throw new UsageError(`--stack is required\n${USAGE}`);
   const stackProblem = stackNameProblem(values.stack);
   if (stackProblem) throw new UsageError(`${stackProblem}\n${USAGE}`);
   if (action !== "status" && !values.endpoint) throw new UsageError(`${action} needs --endpoint\n${USAGE}`);
   const asOfProblem = values["as-of"] !== undefined ? dayProblem(values["as-of"]) : undefined;
   if (asOfProblem) throw new UsageError(`--as-of ${asOfProblem}`);
-  const whole = (key: keyof typeof values, min: number) => {
+  const whole = (key: "weight" | "capacity" | "replicas" | "gpus-per-replica", min: number, max?: number) => {
     const raw = values[key];
     if (raw === undefined) return undefined;
-    const n = /^\d+$/.test(String(raw)) && Number.isSafeInteger(Number(raw)) ? Number(raw) : NaN;
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${key} ${JSON.stringify(raw)} is not a whole number of at least ${min} (decimal digits only)`);
-    return n;
+    const read = wholeNumber(key, raw, min, max);
+    if ("problem" in read) throw new UsageError(read.problem);
+    return read.value;
   };
   if (action === "shift" && values.weight === undefined) throw new UsageError(`shift needs --weight W (0-100)\n${USAGE}`);
   const kind = values["target-kind"];
-  if (kind !== undefined && kind !== "azure-openai" && kind !== "vllm") throw new UsageError(`--target-kind ${kind}: azure-openai or vllm`);
+  if (kind !== undefined && kind !== "azure-openai" && kind !== "vllm") throw new UsageError(`--target-kind ${shown(kind)}: azure-openai or vllm`);
+  const ipProblem = values["service-ip"] !== undefined ? ipv4Problem(values["service-ip"]) : undefined;
+  if (ipProblem) throw new UsageError(ipProblem);
+  const start: StartOptions = {
+    model: values.model,
+    version: values.version,
+    kind: kind as StartOptions["kind"],
+    account: values.account,
+    deploymentType: values["deployment-type"],
+    capacity: whole("capacity", 1),
+    pool: values.pool,
+    image: values.image,
+    revision: values.revision,
+    replicas: whole("replicas", 1),
+    gpusPerReplica: whole("gpus-per-replica", 1),
+    serviceIp: values["service-ip"],
+  };
   return {
     action,
     stack: values.stack,
@@ -108,38 +134,45 @@ function parse(argv: string[], projectDir: string) {
     state: values.state && resolve(values.state),
     loadtest: values.loadtest && resolve(values.loadtest),
     asOf: values["as-of"] ?? asOfDay(),
-    dryRun: values["dry-run"],
-    allowOfflineProof: values["allow-offline-proof"],
-    weight: whole("weight", 0),
-    start: {
-      model: values.model,
-      version: values.version,
-      kind: kind as "azure-openai" | "vllm" | undefined,
-      account: values.account,
-      deploymentType: values["deployment-type"],
-      capacity: whole("capacity", 1),
-      pool: values.pool,
-      image: values.image,
-      revision: values.revision,
-      replicas: whole("replicas", 1),
-      gpusPerReplica: whole("gpus-per-replica", 1),
-      serviceIp: values["service-ip"],
-    },
+    dryRun: values["dry-run"] ?? false,
+    allowOfflineProof: values["allow-offline-proof"] ?? false,
+    weight: whole("weight", 0, 100),
+    start,
   };
 }
 type Args = ReturnType<typeof parse>;
+
+/** The first problem of the options as given: one given twice, an empty value (numbers say so themselves), or unsafe text. */
+function optionTextProblem(tokens: readonly { kind: string; name?: string; value?: string }[]): string | undefined {
+  const seen = new Map<string, string | undefined>();
+  for (const token of tokens) {
+    if (token.kind !== "option" || token.name === undefined) continue;
+    if (seen.has(token.name)) return `--${token.name} is given twice${token.value !== undefined ? ` (${shown(String(seen.get(token.name)))}, then ${shown(token.value)})` : ""}: give it once`;
+    seen.set(token.name, token.value);
+    if (token.value === undefined) continue;
+    if (token.value === "" && !NUMERIC_OPTIONS.includes(token.name)) return `--${token.name} is empty: give a value, or leave the option out`;
+    const unsafe = textProblem(token.name, token.value);
+    if (unsafe) return unsafe;
+  }
+  return undefined;
+}
 
 /**
  * The new colour's targets. Azure OpenAI: one per account of the live slot, on pay-as-you-go capacity (a
  * second PTU reservation would double cost and quota) unless --deployment-type says otherwise, with the
  * live slot's pay-as-you-go capacity on that account unless --capacity is given. vLLM: the live slot's
- * pool, image, replicas and GPUs unless given, at a new --service-ip.
+ * pool, image, replicas and GPUs unless given, at a new --service-ip. Options of the other target kind,
+ * and an --account the stack does not define, are refused.
  */
-export function startTargets(live: RawSlot, o: Args["start"]): RawTarget[] {
-  if (!o.model || !o.version) throw new UsageError("start needs --model and --version (for vLLM, --version is the model revision unless --revision is given)");
+export function startTargets(live: RawSlot, o: StartOptions, endpoint: string, accounts: Readonly<Record<string, unknown>>): RawTarget[] {
   const liveKind = live.targets[0]?.kind;
-  const kind = o.kind ?? liveKind;
+  const kind = o.kind ?? (liveKind === "vllm" ? "vllm" : "azure-openai");
+  const revision = o.revision ?? o.version;
+  if (!o.model || (kind === "vllm" ? !revision : !o.version)) throw new UsageError("start needs --model and --version (for vLLM, --version is the model revision unless --revision is given)");
+  const foreign = kindProblem(kind, o, endpoint);
+  if (foreign) throw new UsageError(foreign);
   if (kind === "vllm") {
+    if (o.revision !== undefined && o.version !== undefined && o.revision !== o.version) throw new UsageError(`--version ${shown(o.version)} and --revision ${shown(o.revision)} both name the model revision of a vLLM target: give one`);
     const base = (liveKind === "vllm" ? live.targets[0] : {}) as Record<string, unknown>;
     const missing = [["--pool", o.pool ?? base.pool], ["--image", o.image ?? base.image], ["--service-ip", o.serviceIp]].filter(([, v]) => v === undefined).map(([k]) => k);
     if (missing.length > 0) throw new UsageError(`a vLLM target needs ${missing.join(", ")}`);
@@ -147,7 +180,7 @@ export function startTargets(live: RawSlot, o: Args["start"]): RawTarget[] {
       kind: "vllm",
       pool: o.pool ?? base.pool,
       model: o.model,
-      revision: o.revision ?? o.version,
+      revision,
       image: o.image ?? base.image,
       replicas: o.replicas ?? base.replicas ?? 2,
       ...(base.maxReplicas !== undefined && o.replicas === undefined ? { maxReplicas: base.maxReplicas } : {}),
@@ -156,13 +189,14 @@ export function startTargets(live: RawSlot, o: Args["start"]): RawTarget[] {
       serviceIp: o.serviceIp,
     } as RawTarget];
   }
+  if (o.account !== undefined && !hasOwn(accounts, o.account)) throw new UsageError(`--account ${shown(o.account)} is not an account of this stack; accounts: ${Object.keys(accounts).join(", ")}`);
   const azure = live.targets.filter((t) => t.kind === "azure-openai") as (RawTarget & { account: string; deploymentType: string; capacity: number })[];
-  const accounts = o.account ? [o.account] : [...new Set(azure.map((t) => t.account))];
-  if (accounts.length === 0) throw new UsageError("an Azure OpenAI target beside a vLLM slot needs --account, --deployment-type and --capacity");
-  return accounts.map((account, i) => {
+  const targetAccounts = o.account ? [o.account] : [...new Set(azure.map((t) => t.account))];
+  if (targetAccounts.length === 0) throw new UsageError("an Azure OpenAI target beside a vLLM slot needs --account, --deployment-type and --capacity");
+  return targetAccounts.map((account, i) => {
     const onAccount = azure.filter((t) => t.account === account);
     const paygo = onAccount.find((t) => !hasOwn(PAYGO_OF, t.deploymentType));
-    const deploymentType = o.deploymentType ?? paygo?.deploymentType ?? PAYGO_OF[onAccount[0]?.deploymentType ?? ""];
+    const deploymentType = o.deploymentType ?? paygo?.deploymentType ?? own(PAYGO_OF, onAccount[0]?.deploymentType ?? "");
     const capacity = o.capacity ?? (paygo && paygo.deploymentType === deploymentType ? paygo.capacity : undefined);
     if (!deploymentType || capacity === undefined) throw new UsageError(`account ${account}: give --deployment-type and --capacity (the live slot has no pay-as-you-go target there to copy)`);
     return { kind: "azure-openai", account, model: o.model!, version: o.version!, deploymentType, capacity, priority: i === 0 ? 1 : 2 };
@@ -180,7 +214,8 @@ async function planCandidate(args: Args, text: string, projectDir: string): Prom
     const { plan } = await import("./plan");
     const code = await plan(["--stack", args.stack, "--config-file", file, "--out", join(dir, "out"), "--as-of", args.asOf, "--json"], projectDir, { out: (t) => out.push(t), err: (t) => err.push(t) });
     if (code === EXIT.ok) return { ok: true, reasons: [] };
-    const reasons = err.join("").split("\n").map((l) => l.trim().replace(/^plan: /, "")).filter(Boolean);
+    // The plan names the candidate's scratch copy; the person knows the stack file.
+    const reasons = err.join("").split("\n").map((l) => l.trim().replace(/^plan: /, "").replaceAll(file, `${args.configFile} after the step`)).filter(Boolean);
     if (code === EXIT.policy) {
       const report = JSON.parse(out.join("")) as { policy: { violations: { policy: string; enforcementLevel: string; urn?: string; message: string }[] } };
       reasons.push(...report.policy.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `policy ${v.policy}: ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${v.message}`));
@@ -209,7 +244,9 @@ function describeSlot(e: RawEndpoint, colour: Colour, asOf: string, state?: Stat
   return `  ${colour}: weight ${slot.weight}${deployed}\n${targets.map((t) => `    - ${t}`).join("\n")}`;
 }
 
-export async function rollout(argv: string[], projectDir: string, io: RolloutIo): Promise<number> {
+export async function rollout(argv: string[], projectDir: string, terminal: RolloutIo): Promise<number> {
+  // Everything printed passes through one filter: what files and options hold reaches the terminal as visible text.
+  const io: RolloutIo = { out: (text) => terminal.out(printed(text)), err: (text) => terminal.err(printed(text)) };
   let args: Args;
   try {
     args = parse(argv, projectDir);
@@ -228,63 +265,85 @@ export async function rollout(argv: string[], projectDir: string, io: RolloutIo)
   }
 }
 
-/** The JSON in `file`, given as `option`; a UsageError naming both when it is not JSON or cannot be read. */
-function readJson(file: string, option: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new UsageError(`${option} ${file}: ${readReason(error)}`);
+/** What the step reads besides the stack file: the state export and the load test, each validated whenever given. */
+function readInputs(args: Args): { state?: StateExport; loadtest?: { summary: Record<string, SlotSummary>; endpoint?: string } } {
+  const read = (file: string, option: string) => {
+    const json = readJsonInput(file, option);
+    if ("problem" in json) throw new UsageError(json.problem);
+    return json.value;
+  };
+  const state = args.state ? stateExportOf(read(args.state, "--state"), args.state, { stack: args.stack, project: CONFIG_NAMESPACE, allowOffline: args.allowOfflineProof }) : undefined;
+  if (state && "problem" in state) throw new UsageError(state.problem);
+  const loadtest = args.loadtest ? loadtestSummaryOf(read(args.loadtest, "--loadtest"), args.loadtest) : undefined;
+  if (loadtest && "problem" in loadtest) throw new UsageError(loadtest.problem);
+  return { ...(state ? { state: state.state } : {}), ...(loadtest ? { loadtest } : {}) };
+}
+
+/** Why the load test refuses moving weight onto the new colour of endpoint `name`; empty when it passes. */
+function gateRefusals(loadtest: { summary: Record<string, SlotSummary>; endpoint?: string }, name: string, from: Colour, to: Colour, margins: GateMargins): string[] {
+  const tested = loadtest.endpoint;
+  return [
+    ...(tested !== name ? [`the load test measured endpoint ${tested === undefined ? "(none)" : safeName(tested)}, not ${name}`] : []),
+    ...gateProblems(loadtest.summary, from, to, margins),
+  ];
+}
+
+/** The command of the step, built from the options (start's new targets included). */
+function commandOf(args: Args, before: RawEndpoint, name: string, accounts: Readonly<Record<string, unknown>>): Command {
+  if (args.action === "shift") return { kind: "shift", weight: args.weight! };
+  if (args.action !== "start") return { kind: args.action as "promote" | "finish" | "rollback" };
+  if (!args.start.model) {
+    const unused = givenStartOptions(args.start);
+    if (unused.length > 0) throw new UsageError(`start without --model adopts the colour staged at weight 0 as it is; ${unused.join(", ")} ${unused.length > 1 ? "apply" : "applies"} only with --model`);
+    return { kind: "start" };
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${option} ${file} is not JSON: ${(error as Error).message}`);
-  }
+  const live = COLOURS.map((c) => before.slots[c]).find((s) => s && s.weight === 100) ?? before.slots[colours(before).present[0]!]!;
+  return { kind: "start", targets: startTargets(live, args.start, name, accounts) };
+}
+
+/** Writes `after` over the stack file unless its bytes changed since they were read as `original`; a problem when not written. */
+function writeStackFile(file: string, original: Buffer, after: string): string | undefined {
+  // A person may have saved the file while the step planned: their edit wins, the step is refused.
+  if (!readFileSync(file).equals(original)) return `${file} changed while the step ran; nothing was written: run the step again on the saved file`;
+  writeArtifacts(dirname(file), [{ path: basename(file), content: after }]);
+  return undefined;
 }
 
 /** One step on the stack file: read, check, plan, write (the caller holds the file's lock when it writes). */
 async function step(args: Args, projectDir: string, io: RolloutIo): Promise<number> {
+  const refuse = (code: number, message: string) => {
+    io.err(`rollout: ${message}\n`);
+    return code;
+  };
+  let bytes: Buffer;
   let text: string;
-  let state: StateExport | undefined;
+  let inputs: ReturnType<typeof readInputs>;
+  let doc;
+  let stackConfig: StackConfig;
   try {
-    text = readFileSync(args.configFile, "utf8");
-    if (args.state) {
-      const read = stateExportOf(readJson(args.state, "--state"), args.state, { stack: args.stack, project: CONFIG_NAMESPACE, allowOffline: args.allowOfflineProof });
-      if ("problem" in read) throw new UsageError(read.problem);
-      state = read.state;
-    }
+    // The bytes the step edits are read first: a change after this read is found before the write.
+    const read = readRegularFile(args.configFile, "stack file", MAX_STACK_FILE_BYTES);
+    if ("problem" in read) throw new UsageError(read.problem);
+    bytes = read.bytes;
+    stackConfig = readStackFile(args.configFile);
+    text = bytes.toString("utf8");
+    doc = stackDocument(text, args.configFile);
+    inputs = readInputs(args);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof SyntaxError || (error as NodeJS.ErrnoException).code) {
-      io.err(`rollout: ${(error as Error).message}\n`);
-      return EXIT.invalid;
-    }
+    if (error instanceof UsageError || error instanceof StackEditError || error instanceof StackFileError || (error as NodeJS.ErrnoException).code) return refuse(EXIT.invalid, (error as Error).message);
     throw error;
   }
-  let doc;
-  let loaded;
-  try {
-    doc = stackDocument(text, args.configFile);
-    loaded = loadStackConfig(readStackFile(args.configFile), { stack: args.stack, asOf: args.asOf });
-  } catch (error) {
-    if (!(error instanceof StackEditError || error instanceof StackFileError)) throw error;
-    io.err(`rollout: ${error.message}\n`);
-    return EXIT.invalid;
-  }
-  if (!loaded.ok) {
-    io.err(`rollout: ${args.configFile} is not a valid stack configuration; fix it first:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}\n`).join("")}`);
-    return EXIT.invalid;
-  }
+  const { state, loadtest } = inputs;
+  const loaded = loadStackConfig(stackConfig, { stack: args.stack, asOf: args.asOf });
+  if (!loaded.ok) return refuse(EXIT.invalid, `${args.configFile} is not a valid stack configuration; fix it first:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}\n`).join("").trimEnd()}`);
   const { environment, rolloutMaxStep: maxStep } = loaded.config;
+  const noEndpoint = (name: string) => refuse(EXIT.invalid, `no endpoint ${shown(name)} in ${args.configFile}; endpoints: ${endpointNames(doc).join(", ")}`);
 
   if (args.action === "status") {
     const names = args.endpoint ? [args.endpoint] : endpointNames(doc);
     for (const name of names) {
       const e = readEndpoint(doc, name);
-      if (!e) {
-        io.err(`rollout: no endpoint "${name}" in ${args.configFile}; endpoints: ${endpointNames(doc).join(", ")}\n`);
-        return EXIT.invalid;
-      }
+      if (!e) return noEndpoint(name);
       const { from, to } = colours(e);
       io.out(`${name}${to ? ` (rollout ${from} -> ${to})` : ""}\n${COLOURS.map((c) => describeSlot(e, c, args.asOf, state, name)).join("\n")}\n  next: ${nextStep(e, environment === "prod" ? maxStep : 100)}\n`);
     }
@@ -293,87 +352,52 @@ async function step(args: Args, projectDir: string, io: RolloutIo): Promise<numb
 
   const name = args.endpoint!;
   const before = readEndpoint(doc, name);
-  if (!before) {
-    io.err(`rollout: no endpoint "${name}" in ${args.configFile}; endpoints: ${endpointNames(doc).join(", ")}\n`);
-    return EXIT.invalid;
-  }
+  if (!before) return noEndpoint(name);
   let command: Command;
   try {
-    const live = COLOURS.map((c) => before.slots[c]).find((s) => s && s.weight === 100) ?? before.slots[colours(before).present[0]!]!;
-    command =
-      args.action === "start"
-        ? { kind: "start", ...(args.start.model ? { targets: startTargets(live, args.start) } : {}) }
-        : args.action === "shift"
-          ? { kind: "shift", weight: args.weight! }
-          : { kind: args.action };
+    command = commandOf(args, before, name, loaded.config.accounts);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.err(`rollout: ${error.message}\n`);
-    return EXIT.invalid;
+    return refuse(EXIT.invalid, error.message);
   }
   // The load-test gate: moving weight onto the new colour needs it no worse than the old one beyond the margins.
   const { from: gateFrom, to: gateTo } = colours(before);
   const raising = gateTo !== undefined && (command.kind === "promote" || (command.kind === "shift" && command.weight > before.slots[gateTo]!.weight));
-  if (args.loadtest && raising) {
-    let read: ReturnType<typeof loadtestSummaryOf>;
-    try {
-      read = loadtestSummaryOf(readJson(args.loadtest, "--loadtest"), args.loadtest);
-    } catch (error) {
-      io.err(`rollout: --loadtest ${args.loadtest}: ${(error as Error).message}\n`);
-      return EXIT.invalid;
-    }
-    if ("problem" in read) {
-      io.err(`rollout: ${read.problem}\n`);
-      return EXIT.invalid;
-    }
-    const { summary, endpoint: tested } = read;
-    const problems = [
-      ...(tested !== name ? [`the load test measured endpoint ${tested ?? "(none)"}, not ${name}`] : []),
-      ...gateProblems(summary, gateFrom!, gateTo!, loaded.config.rolloutGate),
-    ];
-    if (problems.length > 0) {
-      io.err(`rollout: ${args.action} refused by the load test; nothing was written:\n${problems.map((p) => `  ${p}\n`).join("")}`);
-      return EXIT.policy;
-    }
+  if (loadtest && raising) {
+    const problems = gateRefusals(loadtest, name, gateFrom!, gateTo!, loaded.config.rolloutGate);
+    if (problems.length > 0) return refuse(EXIT.policy, `${args.action} refused by the load test; nothing was written:\n${problems.map((p) => `  ${p}\n`).join("").trimEnd()}`);
   }
   const outcome = transition(name, before, command, {
     environment,
     maxStep,
-    ...(state ? { proof: (c: Colour) => (before.slots[c] ? proveColour(state!, name, c, before.slots[c]!) : { healthy: false as const, why: `${c} has no slot` }) } : {}),
+    ...(state ? { proof: (c: Colour) => (before.slots[c] ? proveColour(state, name, c, before.slots[c]!) : { healthy: false as const, why: `${c} has no slot` }) } : {}),
   });
-  if (!outcome.ok) {
-    io.err(`rollout: ${args.action} refused; nothing was written:\n${outcome.reasons.map((r) => `  ${r}\n`).join("")}`);
-    return EXIT.policy;
+  if (!outcome.ok) return refuse(EXIT.policy, `${args.action} refused; nothing was written:\n${outcome.reasons.map((r) => `  ${r}\n`).join("").trimEnd()}`);
+  // The values options gave the new targets, checked by the stack file's own schema before the plan.
+  if (command.kind === "start" && command.targets && outcome.endpoint.rollout) {
+    const problems = newTargetProblems(stackConfig, { stack: args.stack, asOf: args.asOf }, name, outcome.endpoint, outcome.endpoint.rollout.to, args.start);
+    if (problems.length > 0) return refuse(EXIT.invalid, `${problems.join("\n")}\nnothing was written`);
   }
   let after: string;
   try {
     after = editEndpoint(text, doc, name, before, outcome.endpoint);
   } catch (error) {
     if (!(error instanceof StackEditError)) throw error;
-    io.err(`rollout: ${error.message}; nothing was written\n`);
-    return EXIT.invalid;
+    return refuse(EXIT.invalid, `${error.message}; nothing was written`);
   }
   const checked = await planCandidate(args, after, projectDir);
-  if (!checked.ok) {
-    io.err(`rollout: ${args.action} refused: the stack file after it would not plan; nothing was written:\n${checked.reasons.map((r) => `  ${r}\n`).join("")}`);
-    return EXIT.policy;
-  }
+  if (!checked.ok) return refuse(EXIT.policy, `${args.action} refused: the stack file after it would not plan; nothing was written:\n${checked.reasons.map((r) => `  ${r}\n`).join("").trimEnd()}`);
   io.out(`${stackDiff(basename(args.configFile), text, after)}\n${outcome.summary}\n`);
   if (args.dryRun) {
     io.out("--dry-run: nothing was written\n");
     return EXIT.ok;
   }
   try {
-    // A person may have saved the file while the step planned: their edit wins, the step is refused.
-    if (readFileSync(args.configFile, "utf8") !== text) {
-      io.err(`rollout: ${args.configFile} changed while the step ran; nothing was written: run the step again on the saved file\n`);
-      return EXIT.invalid;
-    }
-    writeArtifacts(dirname(args.configFile), [{ path: basename(args.configFile), content: after }]);
+    const problem = writeStackFile(args.configFile, bytes, after);
+    if (problem) return refuse(EXIT.invalid, problem);
   } catch (error) {
     if (!(error instanceof ArtifactWriteError) && !(error as NodeJS.ErrnoException).code) throw error;
-    io.err(`rollout: ${(error as Error).message}; nothing was written\n`);
-    return EXIT.invalid;
+    return refuse(EXIT.invalid, `${(error as Error).message}; nothing was written`);
   }
   const next = readEndpoint(stackDocument(after, args.configFile), name)!;
   io.out(`wrote ${args.configFile}; the plan and the policy pack pass. Next: ${nextStep(next, environment === "prod" ? maxStep : 100)}; apply with pulumi up after review\n`);

@@ -13,6 +13,11 @@ export const REDACTED = "[secret]";
 
 /** The manifest magic of the offline plan's export: no real update writes it, so proof from a deployment can refuse it. */
 export const OFFLINE_MAGIC = "offline-plan";
+/**
+ * The top-level field that marks the offline plan's export: `pulumi stack export` writes only `version`
+ * and `deployment`, so its presence says the file is a plan, never the state of a deployment.
+ */
+export const OFFLINE_MARKER = "offlinePlan";
 
 export interface ExportedResource {
   urn: string;
@@ -30,6 +35,8 @@ export interface ExportedResource {
 
 export interface StackExport {
   version: 3;
+  /** Always true: this export was planned offline (see OFFLINE_MARKER). */
+  [OFFLINE_MARKER]: true;
   deployment: {
     manifest: { time: string; magic: string; version: string };
     secrets_providers: { type: string };
@@ -121,6 +128,7 @@ export function buildStackExport(resources: readonly RecordedResource[], options
   }
   return {
     version: 3,
+    [OFFLINE_MARKER]: true,
     deployment: {
       // A fixed manifest: two plans of one config are byte-identical.
       manifest: { time: "1970-01-01T00:00:00Z", magic: OFFLINE_MAGIC, version: `@pulumi/pulumi ${packageVersion(options.projectDir, "pulumi")}` },

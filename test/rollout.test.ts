@@ -386,8 +386,8 @@ describe("npm run rollout under careless and hostile input", () => {
   ])("refuses a --state export with %s, exit 2, naming the field", async (_name, content, expected) => {
     const file = copyOfProd();
     const before = readFileSync(file, "utf8");
-    for (const action of ["status", "shift"]) {
-      const result = await raw(action, "--stack", "prod", "--config-file", file, "--endpoint", "chat", "--weight", "25", "--state", scratchFile("state.json", content));
+    for (const action of [["status"], ["shift", "--weight", "25"]]) {
+      const result = await raw(...action, "--stack", "prod", "--config-file", file, "--endpoint", "chat", "--state", scratchFile("state.json", content));
       expect(result.code, result.err).toBe(2);
       expect(result.err).toContain(expected);
     }
@@ -413,7 +413,7 @@ describe("npm run rollout under careless and hostile input", () => {
   it.each([["''", ""], ["0x19", "0x19"], ["1e1", "1e1"], ["-5", "-5"], [" 25", " 25"]])("reads --weight %s as no number, exit 2", async (_name, weight) => {
     const result = await raw("shift", "--stack", "prod", "--config-file", copyOfProd(), "--endpoint", "chat", `--weight=${weight}`);
     expect(result.code).toBe(2);
-    expect(result.err).toContain(`--weight ${JSON.stringify(weight)} is not a whole number of at least 0 (decimal digits only)`);
+    expect(result.err).toContain(`--weight ${JSON.stringify(weight)} is not a whole number from 0 to 100 (decimal digits only, no leading zero)`);
   });
 
   it("names the option that holds a newline, before planning anything", async () => {

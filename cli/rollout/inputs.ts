@@ -1,17 +1,95 @@
 // What the rollout reads besides the stack file, checked at the boundary: a `pulumi stack export` offered
 // as proof, and a load test's JSON offered to the gate. A file of another shape is refused by name and
-// field, never read into a crash or into "an export of nothing".
+// field, never read into a crash or into "an export of nothing"; so is one that is no regular file (a
+// device or a pipe would be read forever) or larger than any export or results file the step needs.
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from "node:fs";
 import { z } from "zod";
 import type { SlotSummary } from "../loadtest/run";
-import type { StateExport } from "./proof";
-import { OFFLINE_MAGIC } from "../stackExport";
+import { DEPLOYMENT, STATEFUL_SET, type StateExport } from "./proof";
+import { OFFLINE_MAGIC, OFFLINE_MARKER } from "../stackExport";
+import { readReason } from "../stackFile";
+import { own } from "../../components/core/own";
+import { safeName } from "./text";
 
-const resource = z.looseObject({
-  urn: z.string().regex(/^urn:pulumi:[^:]+::[^:]+::/, "a Pulumi URN (urn:pulumi:<stack>::<project>::…)"),
-  type: z.string().min(1),
-  inputs: z.record(z.string(), z.unknown()).optional(),
-  outputs: z.record(z.string(), z.unknown()).optional(),
-});
+/** The largest --state or --loadtest file read: far above a large stack's export, far below what exhausts memory. */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+const MiB = 1024 * 1024;
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
+  if (stats.isFIFO()) return "a pipe";
+  if (stats.isSocket()) return "a socket";
+  return "not a file";
+}
+
+/** The bytes of `file`, named `what` in messages, or why not: no regular file, larger than `maxBytes`, unreadable. */
+export function readRegularFile(file: string, what: string, maxBytes: number): { bytes: Buffer } | { problem: string } {
+  let fd: number | undefined;
+  try {
+    // Non-blocking, so that opening a pipe nobody writes to returns at once and is refused below.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { problem: `${what} ${file} is not a regular file (${kindOf(stats)}): give the file itself` };
+    if (stats.size > maxBytes) return { problem: `${what} ${file} is ${Math.ceil(stats.size / MiB)} MiB; at most ${maxBytes / MiB} MiB is read` };
+    return { bytes: readFileSync(fd) };
+  } catch (error) {
+    return { problem: `${what} ${file}: ${readReason(error)}` };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The JSON in `file`, given as `option`, or why it cannot be read: no regular file, too large, unreadable, not JSON. */
+export function readJsonInput(file: string, option: string): { value: unknown } | { problem: string } {
+  const read = readRegularFile(file, option, MAX_INPUT_BYTES);
+  if ("problem" in read) return read;
+  try {
+    return { value: JSON.parse(read.bytes.toString("utf8")) };
+  } catch (error) {
+    return { problem: `${option} ${file} is not JSON: ${(error as Error).message}` };
+  }
+}
+
+const count = z.number().int().nonnegative();
+const labels = z.record(z.string(), z.string());
+
+/** The fields the proof reads (cli/rollout/proof.ts), per resource type, in inputs and outputs alike. */
+const PROVED_FIELDS: Readonly<Record<string, z.ZodType>> = {
+  [DEPLOYMENT]: z.looseObject({
+    name: z.string().optional(),
+    tags: labels.optional(),
+    properties: z.looseObject({ provisioningState: z.string().optional() }).optional(),
+  }),
+  [STATEFUL_SET]: z.looseObject({
+    metadata: z.looseObject({ name: z.string().optional(), labels: labels.optional() }).optional(),
+    spec: z
+      .looseObject({
+        replicas: count.optional(),
+        template: z.looseObject({ spec: z.looseObject({ containers: z.array(z.looseObject({ args: z.array(z.string()).optional() })).optional() }).optional() }).optional(),
+      })
+      .optional(),
+    status: z.looseObject({ readyReplicas: count.optional() }).optional(),
+  }),
+};
+
+const resource = z
+  .looseObject({
+    urn: z.string().regex(/^urn:pulumi:[^:]+::[^:]+::/, "a Pulumi URN (urn:pulumi:<stack>::<project>::…)"),
+    type: z.string().min(1),
+    inputs: z.record(z.string(), z.unknown()).optional(),
+    outputs: z.record(z.string(), z.unknown()).optional(),
+    delete: z.boolean().optional(),
+    pendingReplacement: z.boolean().optional(),
+  })
+  .superRefine((r, ctx) => {
+    const fields = own(PROVED_FIELDS, r.type);
+    if (!fields) return;
+    for (const side of ["inputs", "outputs"] as const) {
+      const checked = fields.safeParse(r[side] ?? {});
+      if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", path: [side, ...issue.path], message: issue.message });
+    }
+  });
 
 const stateExport = z.looseObject({
   version: z.number().int().min(3, "a checkpoint of version 3 or later (pulumi stack export)"),
@@ -24,8 +102,14 @@ const stateExport = z.looseObject({
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") : "(the file)"}: ${i.message}`)
+    .map((i) => `${i.path.length ? i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${safeName(String(p))}`)).join("").replace(/^\./, "") : "(the file)"}: ${i.message}`)
     .join("; ");
+}
+
+/** `urn:pulumi:<stack>::<project>` as `<stack> of project <project>`, each name escaped when it is not plain. */
+function stackOf(prefix: string): string {
+  const [stack = "", project = ""] = prefix.replace(/^urn:pulumi:/, "").split("::");
+  return `${safeName(stack)} of project ${safeName(project)}`;
 }
 
 /**
@@ -39,8 +123,9 @@ export function stateExportOf(value: unknown, file: string, expect: { stack: str
   const names = new Set(parsed.data.deployment.resources.map((r) => r.urn.split("::").slice(0, 2).join("::")));
   const wanted = `urn:pulumi:${expect.stack}::${expect.project}`;
   const other = [...names].filter((n) => n !== wanted);
-  if (other.length > 0) return { problem: `--state ${file} is an export of ${other.map((n) => n.replace("urn:pulumi:", "").replace("::", " of project ")).join(", ")}, not of stack ${expect.stack} of project ${expect.project}` };
-  if (parsed.data.deployment.manifest?.magic === OFFLINE_MAGIC && !expect.allowOffline) {
+  if (other.length > 0) return { problem: `--state ${file} is an export of ${other.map(stackOf).join(", ")}, not of stack ${expect.stack} of project ${expect.project}` };
+  const offline = parsed.data[OFFLINE_MARKER] !== undefined || parsed.data.deployment.manifest?.magic === OFFLINE_MAGIC;
+  if (offline && !expect.allowOffline) {
     return { problem: `--state ${file} is the offline plan's export (npm run plan), not a deployment's: it proves nothing is deployed. Pass the output of pulumi stack export, or --allow-offline-proof for a demo` };
   }
   return { state: parsed.data as StateExport };
