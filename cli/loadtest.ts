@@ -1,25 +1,31 @@
 // `npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S]
 //   [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N]
-//   [--warmup N] [--attempts N] [--max-wait S] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]`
+//   [--warmup N] [--attempts N] [--max-wait S] [--timeout S | connect=S,first-byte=S,idle=S]
+//   [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]`
 // Measures the gateway as an application sees it: per request TTFT, TPOT, end-to-end latency, tokens,
-// status, slot and retries; per slot p50/p90/p95/p99/max, RPS, output tokens/s, error and 429 rates.
+// status, slot and retries; per slot p50/p90/p95/p99/max, RPS, output tokens/s, error and 429 rates, and
+// the failures by kind (a request succeeds only with the protocol's answer: cli/loadtest/protocol.ts).
 // Writes a latency histogram and a TTFT/TPOT-over-time chart (SVG) and, with --json, every number.
-// Exit codes: 0 ran; 2 invalid arguments or unreadable files.
+// Every argument and output path is checked before anything is sent.
+// Exit codes: 0 ran; 2 invalid arguments, unreadable files or outputs that cannot be written.
 import "./startup";
 import { readFileSync } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SingleBar } from "cli-progress";
 import { EXIT } from "./exitCodes";
-import { writeArtifacts } from "./outWriter";
+import { ArtifactWriteError, writeArtifacts } from "./outWriter";
 import { table } from "./report";
-import { client, type Target } from "./loadtest/request";
+import { client, succeeded, type RequestResult, type Target } from "./loadtest/request";
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
-import { runLoad, summarize, type LoadMode, type LoadRun } from "./loadtest/run";
+import { failuresByKind, runLoad, summarize, type LoadMode, type LoadRun } from "./loadtest/run";
 import { latencyHistogram, overTime } from "./loadtest/charts";
+import { ArgumentError, MAX_PROMPT_SET_BYTES, TIMEOUT_USAGE, apiVersion, audience, decimal, endpointName, gatewayUrl, inputFileProblem, outputProblem, plainText, timeouts } from "./loadtest/args";
 
-const USAGE = "usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--api-version V] [--warmup N] [--attempts N] [--max-wait S] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]";
-class UsageError extends Error {}
+const USAGE = `usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--api-version V] [--warmup N] [--attempts N] [--max-wait S] [${TIMEOUT_USAGE}] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]`;
+
+/** The charts written under --out, by file name. */
+const CHARTS = ["latency-histogram.svg", "ttft-histogram.svg", "ttft-over-time.svg", "tpot-over-time.svg"] as const;
 
 export interface LoadtestIo { out(text: string): void; err(text: string): void; progress?: boolean }
 
@@ -30,6 +36,7 @@ function parse(argv: string[]) {
       args: argv,
       strict: true,
       options: {
+        help: { type: "boolean", default: false },
         gateway: { type: "string" },
         endpoint: { type: "string" },
         concurrency: { type: "string" },
@@ -46,6 +53,7 @@ function parse(argv: string[]) {
         warmup: { type: "string", default: "0" },
         attempts: { type: "string", default: "4" },
         "max-wait": { type: "string", default: "30" },
+        timeout: { type: "string" },
         "api-key": { type: "string" },
         audience: { type: "string", default: "api://genai-gateway" },
         json: { type: "string" },
@@ -53,42 +61,69 @@ function parse(argv: string[]) {
       },
     }));
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+    throw new ArgumentError(`${(error as Error).message}\n${USAGE}`);
   }
-  const number = (key: keyof typeof values, min: number, integer = true) => {
+  if (values.help) return undefined;
+  const gateway = gatewayUrl(values.gateway);
+  for (const [option, value] of Object.entries(values)) if (typeof value === "string") plainText(`--${option}`, value, option === "api-key");
+  const endpoint = endpointName(values.endpoint);
+  if (values.concurrency !== undefined && values.rps !== undefined) throw new ArgumentError("give --concurrency (closed loop) or --rps (open loop), not both");
+  if (values.requests !== undefined && values.duration !== undefined) throw new ArgumentError("give --requests or --duration, not both");
+  if (values.shape !== "azure" && values.shape !== "v1") throw new ArgumentError(`--shape ${JSON.stringify(values.shape)}: azure or v1`);
+  if (values.slot !== undefined && values.slot !== "blue" && values.slot !== "green") throw new ArgumentError(`--slot ${JSON.stringify(values.slot)}: blue or green`);
+  const number = (key: keyof typeof values, min: number, max: number, fraction = false) => {
     const raw = values[key];
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new UsageError(`--${key} ${String(raw)} is not a ${integer ? "whole " : ""}number of at least ${min}`);
-    return n;
+    return typeof raw === "string" ? decimal(key, raw, { min, max, fraction }) : undefined;
   };
-  if (!values.gateway || !/^https?:\/\//.test(values.gateway)) throw new UsageError(`--gateway must be the gateway's URL (https://...)\n${USAGE}`);
-  if (!values.endpoint) throw new UsageError(`--endpoint is required\n${USAGE}`);
-  if (values.concurrency && values.rps) throw new UsageError("give --concurrency (closed loop) or --rps (open loop), not both");
-  if (values.requests && values.duration) throw new UsageError("give --requests or --duration, not both");
-  if (values.shape !== "azure" && values.shape !== "v1") throw new UsageError(`--shape ${values.shape}: azure or v1`);
-  if (values.slot !== undefined && values.slot !== "blue" && values.slot !== "green") throw new UsageError(`--slot ${values.slot}: blue or green`);
-  const rps = number("rps", 0.01, false);
-  const mode: LoadMode = rps !== undefined ? { kind: "open", rps } : { kind: "closed", concurrency: number("concurrency", 1) ?? 4 };
-  const requests = number("requests", 1);
-  const duration = number("duration", 1, false);
-  const prompts = values["prompt-set"] ? readFileSync(values["prompt-set"], "utf8").split("\n").map((l) => l.trim()).filter(Boolean) : ["Write two sentences about the sea."];
-  if (prompts.length === 0) throw new UsageError(`--prompt-set ${values["prompt-set"]}: no prompts (one per line)`);
+  const rps = number("rps", 0.01, 10_000, true);
+  const mode: LoadMode = rps !== undefined ? { kind: "open", rps } : { kind: "closed", concurrency: number("concurrency", 1, 1000) ?? 4 };
+  const requests = number("requests", 1, 10_000_000);
+  const duration = number("duration", 1, 86_400, true);
+  const rampSeconds = number("ramp", 0, 86_400, true)!;
+  const warmup = number("warmup", 0, 100_000)!;
+  const maxTokens = number("max-tokens", 1, 1_000_000)!;
+  const attempts = number("attempts", 1, 100)!;
+  const maxWait = number("max-wait", 0, 3600, true)!;
+  const limits = timeouts(values.timeout);
+  const version = apiVersion(values["api-version"]);
+  const aud = audience(values.audience);
+  const apiKey = values["api-key"] ?? process.env.GENAI_GATEWAY_KEY;
+  if (values["api-key"] === undefined && apiKey !== undefined) plainText("GENAI_GATEWAY_KEY", apiKey, true);
+  let prompts = ["Write two sentences about the sea."];
+  const promptSet = values["prompt-set"];
+  if (promptSet !== undefined) {
+    const problem = inputFileProblem(promptSet, MAX_PROMPT_SET_BYTES);
+    if (problem) throw new ArgumentError(`--prompt-set ${promptSet}: ${problem}`);
+    prompts = readFileSync(promptSet, "utf8").split("\n").map((l) => l.trim()).filter(Boolean);
+    if (prompts.length === 0) throw new ArgumentError(`--prompt-set ${promptSet}: no prompts (one per line)`);
+  }
+  // Every file the run writes, checked now: a path that cannot take it would lose the run's results.
+  const out = resolve(values.out);
+  const outProblem = outputProblem(out, "folder");
+  if (outProblem) throw new ArgumentError(`--out ${values.out}: ${outProblem}; nothing was sent`);
+  const json = values.json !== undefined ? resolve(values.json) : undefined;
+  if (json !== undefined && CHARTS.some((c) => join(out, c) === json)) throw new ArgumentError(`--json ${values.json}: --json names one of the charts --out writes; give another file`);
+  for (const chart of CHARTS) {
+    const problem = outputProblem(join(out, chart), "file");
+    if (problem) throw new ArgumentError(`--out ${values.out}: ${problem}; nothing was sent`);
+  }
+  const jsonProblem = json !== undefined ? outputProblem(json, "file") : undefined;
+  if (jsonProblem) throw new ArgumentError(`--json ${values.json}: ${jsonProblem}; nothing was sent`);
   return {
-    target: { gateway: values.gateway, endpoint: values.endpoint, shape: values.shape, apiVersion: values["api-version"], ...(values["api-key"] ?? process.env.GENAI_GATEWAY_KEY ? { apiKey: values["api-key"] ?? process.env.GENAI_GATEWAY_KEY } : {}) } as Target,
-    audience: values.audience,
+    target: { gateway, endpoint, shape: values.shape, apiVersion: version, timeouts: limits, ...(apiKey !== undefined ? { apiKey } : {}) } as Target,
+    audience: aud,
     mode,
     ...(requests !== undefined ? { requests } : duration === undefined ? { requests: 100 } : {}),
     ...(duration !== undefined ? { durationSeconds: duration } : {}),
-    rampSeconds: number("ramp", 0, false)!,
-    warmup: number("warmup", 0)!,
+    rampSeconds,
+    warmup,
     stream: !values["no-stream"],
-    maxTokens: number("max-tokens", 1)!,
+    maxTokens,
     prompts,
-    retry: { attempts: number("attempts", 1)!, baseMs: 500, maxWaitMs: number("max-wait", 0, false)! * 1000 },
+    retry: { attempts, baseMs: 500, maxWaitMs: maxWait * 1000 },
     slot: values.slot as "blue" | "green" | undefined,
-    json: values.json && resolve(values.json),
-    out: resolve(values.out),
+    json,
+    out,
   };
 }
 
@@ -104,7 +139,17 @@ export function renderSummary(run: LoadRun, slot?: string): string {
     ["", "e2e ms", ms(s.e2eMs.p50), ms(s.e2eMs.p90), ms(s.e2eMs.p95), ms(s.e2eMs.p99), ms(s.e2eMs.max)],
   ]);
   const rates = rows.map(([name, s]) => [name, s.requests, s.rps.toFixed(1), Math.round(s.outputTokensPerSecond), `${(s.errorRate * 100).toFixed(1)}%`, `${(s.throttledRate * 100).toFixed(1)}%`, s.retries]);
-  return `${table(["slot", "metric", "p50", "p90", "p95", "p99", "max"], lines)}\n${table(["slot", "requests", "RPS", "output tokens/s", "errors", "429", "retries"], rates)}\n${run.lateStarts > 0 ? `${run.lateStarts} requests started late (the generator could not keep the schedule)\n` : ""}`;
+  return `${table(["slot", "metric", "p50", "p90", "p95", "p99", "max"], lines)}\n${table(["slot", "requests", "RPS", "output tokens/s", "errors", "429", "retries"], rates)}\n${renderFailures(run.results)}${run.lateStarts > 0 ? `${run.lateStarts} requests started late (the generator could not keep the schedule)\n` : ""}`;
+}
+
+/** The failed requests by kind, with the first one's reason (remote text already made printable); empty when none failed. */
+export function renderFailures(results: readonly RequestResult[]): string {
+  const counts = failuresByKind(results);
+  const kinds = Object.keys(counts);
+  if (kinds.length === 0) return "";
+  const first = new Map<string, string>();
+  for (const r of results) if (r.failure !== undefined && !first.has(r.failure)) first.set(r.failure, r.error ?? "");
+  return `failures by kind\n${table(["kind", "requests", "first reason"], kinds.map((k) => [k, counts[k]!, first.get(k) ?? ""]))}\n`;
 }
 
 export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> {
@@ -112,9 +157,13 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   try {
     args = parse(argv);
   } catch (error) {
-    if (!(error instanceof UsageError) && !(error as NodeJS.ErrnoException).code) throw error;
-    io.err(`loadtest: ${(error as Error).message}\n`);
+    if (!(error instanceof ArgumentError)) throw error;
+    io.err(`loadtest: ${error.message}\n`);
     return EXIT.invalid;
+  }
+  if (args === undefined) {
+    io.out(`${USAGE}\n`);
+    return EXIT.ok;
   }
   let target = args.target;
   if (!target.apiKey) {
@@ -135,7 +184,7 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   // and counted by the gateway's token limits), then left out of the results.
   if (args.warmup > 0) {
     const warm = (await runLoad(openai, target, { ...args, requests: args.warmup, durationSeconds: undefined })).results;
-    const failed = warm.filter((r) => r.status < 200 || r.status >= 300);
+    const failed = warm.filter((r) => !succeeded(r));
     io.out(`warm-up: ${warm.length} requests, ${failed.length} failed, ${failed.filter((r) => r.status === 429).length} answered 429 (left out of the results)\n`);
   }
   const total = args.requests ?? Math.round((args.durationSeconds ?? 0) * (args.mode.kind === "open" ? args.mode.rps : 10));
@@ -146,7 +195,7 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   const run = await runLoad(openai, target, {
     ...args,
     onResult: (r, done) => {
-      if (r.status < 200 || r.status >= 300) errors++;
+      if (!succeeded(r)) errors++;
       bar?.update(done, { rps: (done / ((performance.now() - started) / 1000)).toFixed(1), errors });
     },
   });
@@ -155,18 +204,32 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   const shown: LoadRun = { ...run, results };
   io.out(renderSummary(shown, args.slot));
   if (args.slot) io.out(`--slot ${args.slot}: ${results.length} of ${run.results.length} requests were served by it (the gateway draws the slot by weight)\n`);
-  writeArtifacts(args.out, [
-    { path: "latency-histogram.svg", content: latencyHistogram(results, "e2eMs", `End-to-end latency, ${args.target.endpoint}`) },
-    { path: "ttft-histogram.svg", content: latencyHistogram(results, "ttftMs", `Time to first token, ${args.target.endpoint}`) },
-    { path: "ttft-over-time.svg", content: overTime(results, "ttftMs", `Time to first token over the run, ${args.target.endpoint}`) },
-    { path: "tpot-over-time.svg", content: overTime(results, "tpotMs", `Time per output token over the run, ${args.target.endpoint}`) },
-  ]);
-  io.out(`charts in ${args.out}\n`);
+  // The results first: a chart is drawn again from them, a lost result is not measured again.
+  let code: number = EXIT.ok;
   if (args.json) {
     const document = { endpoint: args.target.endpoint, shape: args.target.shape, mode: args.mode, stream: args.stream, warmup: args.warmup, wallMs: run.wallMs, lateStarts: run.lateStarts, summary: summarize(shown), requests: results };
-    writeArtifacts(dirname(args.json), [{ path: basename(args.json), content: `${JSON.stringify(document, null, 2)}\n` }]);
-    io.out(`results in ${args.json}\n`);
+    code = write(io, "--json", () => writeArtifacts(dirname(args.json!), [{ path: basename(args.json!), content: `${JSON.stringify(document, null, 2)}\n` }]), `results in ${args.json}`);
   }
+  const charts: Record<(typeof CHARTS)[number], string> = {
+    "latency-histogram.svg": latencyHistogram(results, "e2eMs", `End-to-end latency, ${args.target.endpoint}`),
+    "ttft-histogram.svg": latencyHistogram(results, "ttftMs", `Time to first token, ${args.target.endpoint}`),
+    "ttft-over-time.svg": overTime(results, "ttftMs", `Time to first token over the run, ${args.target.endpoint}`),
+    "tpot-over-time.svg": overTime(results, "tpotMs", `Time per output token over the run, ${args.target.endpoint}`),
+  };
+  const chartsCode = write(io, "--out", () => writeArtifacts(args.out, CHARTS.map((path) => ({ path, content: charts[path] }))), `charts in ${args.out}`);
+  return code === EXIT.ok ? chartsCode : code;
+}
+
+/** Writes through the atomic writer; a failure (the disk filled during the run) is named by its option, exit 2. */
+function write(io: LoadtestIo, option: string, writing: () => void, done: string): number {
+  try {
+    writing();
+  } catch (error) {
+    if (!(error instanceof ArtifactWriteError)) throw error;
+    io.err(`loadtest: ${option}: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  io.out(`${done}\n`);
   return EXIT.ok;
 }
 

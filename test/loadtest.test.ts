@@ -188,7 +188,7 @@ describe("npm run loadtest", () => {
   it("says what is wrong with its arguments (exit 2)", async () => {
     let err = "";
     expect(await loadtest(["--endpoint", "chat"], { out: () => undefined, err: (t) => (err += t) })).toBe(2);
-    expect(err).toContain("--gateway must be the gateway's URL");
+    expect(err).toContain("--gateway is required: the gateway's base URL, https://<host>[:port][/path]");
     expect(await loadtest(["--gateway", "https://g", "--endpoint", "chat", "--rps", "5", "--concurrency", "2"], { out: () => undefined, err: (t) => (err += t) })).toBe(2);
     expect(err).toContain("give --concurrency (closed loop) or --rps (open loop), not both");
   });

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { gzipSync } from "node:zlib";
-import { createFetch, fetchForClient } from "../cli/loadtest/transport";
+import { DEFAULT_TIMEOUTS, createFetch, fetchForClient } from "../cli/loadtest/transport";
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -84,7 +84,7 @@ describe("fetchForClient", () => {
     await reader.read();
     controller.abort();
     await expect(reader.read()).rejects.toThrow(/abort/i);
-    const silent = await createFetch({ bodyTimeoutMs: 200 })(`${url}/s`);
+    const silent = await createFetch({ timeouts: { ...DEFAULT_TIMEOUTS, idleMs: 200 } })(`${url}/s`);
     const silentReader = silent.body!.getReader();
     await silentReader.read();
     await expect(silentReader.read()).rejects.toThrow(/timeout/i);

@@ -4,7 +4,8 @@
 import { bin, max } from "d3-array";
 import { scaleLinear } from "d3-scale";
 import { element as el, renderXml, type PolicyNode as XmlNode } from "../../components/gateway/policyXml";
-import type { RequestResult } from "./request";
+import { succeeded, type RequestResult } from "./request";
+import { slotKey } from "./run";
 import { compareCodePoints } from "../../components/core/order";
 import { own } from "../../components/core/own";
 
@@ -41,7 +42,12 @@ function axes(x: ReturnType<typeof scaleLinear<number, number>>, y: ReturnType<t
 
 const bySlot = (results: readonly RequestResult[]) => {
   const slots = new Map<string, RequestResult[]>();
-  for (const r of results) if (r.status >= 200 && r.status < 300) slots.set(r.slot ?? "unknown", [...(slots.get(r.slot ?? "unknown") ?? []), r]);
+  for (const r of results) {
+    if (!succeeded(r)) continue;
+    const list = slots.get(slotKey(r));
+    if (list) list.push(r);
+    else slots.set(slotKey(r), [r]);
+  }
   return [...slots.entries()].sort(([a], [b]) => compareCodePoints(a, b));
 };
 

@@ -3,7 +3,8 @@
 // hide queueing). Open-loop starts are spaced evenly, so a per-minute limit sees no bursts; a ramp
 // raises the rate (or the clients) linearly instead of a sudden spike. Then the summary statistics.
 import type { OpenAI } from "openai";
-import { timedRequest, type RequestResult, type RetryPolicy, type Target } from "./request";
+import { compareCodePoints } from "../../components/core/order";
+import { succeeded, timedRequest, type RequestResult, type RetryPolicy, type Target } from "./request";
 
 export type LoadMode = { readonly kind: "closed"; readonly concurrency: number } | { readonly kind: "open"; readonly rps: number };
 
@@ -106,13 +107,25 @@ export interface SlotSummary {
   /** Finished requests per second of wall time. */
   readonly rps: number;
   readonly outputTokensPerSecond: number;
+  /** Failed requests by kind (cli/loadtest/protocol.ts FailureKind); absent from files written before it was counted. */
+  readonly failures?: Readonly<Record<string, number>>;
 }
+
+/** Failed requests counted by kind, in the order of the kinds' names. */
+export function failuresByKind(results: readonly RequestResult[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of results) if (r.failure !== undefined) counts.set(r.failure, (counts.get(r.failure) ?? 0) + 1);
+  return Object.fromEntries([...counts.entries()].sort(([a], [b]) => compareCodePoints(a, b)));
+}
+
+/** The summary's key for the slot a result names: "unknown" without one; a gateway naming a slot "all" does not replace the run's total. */
+export const slotKey = (r: Pick<RequestResult, "slot">): string => (r.slot === undefined ? "unknown" : r.slot === "all" ? '"all" (named by the gateway)' : r.slot);
 
 /** The summary per slot the gateway reported (and `all`), side by side. */
 export function summarize(run: LoadRun): { readonly all: SlotSummary } & Readonly<Record<string, SlotSummary>> {
   const seconds = run.wallMs / 1000;
   const of = (results: readonly RequestResult[]): SlotSummary => {
-    const ok = results.filter((r) => r.status >= 200 && r.status < 300);
+    const ok = results.filter(succeeded);
     return {
       requests: results.length,
       ok: ok.length,
@@ -124,8 +137,15 @@ export function summarize(run: LoadRun): { readonly all: SlotSummary } & Readonl
       e2eMs: distribution(ok.map((r) => r.e2eMs)),
       rps: seconds > 0 ? ok.length / seconds : 0,
       outputTokensPerSecond: seconds > 0 ? ok.reduce((sum, r) => sum + (r.completionTokens ?? 0), 0) / seconds : 0,
+      failures: failuresByKind(results),
     };
   };
-  const slots = [...new Set(run.results.map((r) => r.slot ?? "unknown"))].sort();
-  return { all: of(run.results), ...Object.fromEntries(slots.map((s) => [s, of(run.results.filter((r) => (r.slot ?? "unknown") === s))])) };
+  const bySlot = new Map<string, RequestResult[]>();
+  for (const r of run.results) {
+    const list = bySlot.get(slotKey(r));
+    if (list) list.push(r);
+    else bySlot.set(slotKey(r), [r]);
+  }
+  const slots = [...bySlot.keys()].sort();
+  return { all: of(run.results), ...Object.fromEntries(slots.map((s) => [s, of(bySlot.get(s)!)])) };
 }
