@@ -11,6 +11,8 @@ import Table from "cli-table3";
 import { largePolicyConfig, largeStackFile } from "./largeConfig";
 import { readPolicyConfig } from "./check";
 import { checkpointResources, evaluatePolicies } from "./policyRunner";
+import { ArgumentError, decimal } from "./loadtest/args";
+import { quoted } from "./terminalText";
 import { policies } from "../policies/rules";
 
 /**
@@ -115,11 +117,32 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, only: { type: "string" } } });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs "${values.runs}" must be a whole number of at least 1`);
-  if (values.only !== undefined && values.only !== "plans" && values.only !== "load") throw new Error(`--only "${values.only}" must be plans or load`);
+const USAGE = "usage: npm run bench [-- --runs N] [--only plans|load]";
+
+/** `--runs` and `--only`, checked; an ArgumentError names the option and what is allowed. */
+function benchArgs(argv: string[]): { runs: number; only?: "plans" | "load" } {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, strict: true, options: { runs: { type: "string", default: "5" }, only: { type: "string" } } }));
+  } catch (error) {
+    throw new ArgumentError(`${(error as Error).message}\n${USAGE}`);
+  }
+  const runs = decimal("runs", values.runs, { min: 1, max: 1000 });
+  if (values.only !== undefined && values.only !== "plans" && values.only !== "load") throw new ArgumentError(`--only ${quoted(values.only)}: plans or load`);
+  return { runs, ...(values.only !== undefined ? { only: values.only } : {}) };
+}
+
+export async function bench(argv: string[], io: { out(text: string): unknown; err(text: string): unknown }): Promise<number> {
+  let parsed;
+  try {
+    parsed = benchArgs(argv);
+  } catch (error) {
+    if (!(error instanceof ArgumentError)) throw error;
+    io.err(`bench: ${error.message}\n`);
+    return 2;
+  }
+  const { runs } = parsed;
+  const values = { only: parsed.only };
   const benchPlans = values.only !== "load";
   const benchLoad = values.only !== "plans";
   const scratch = mkdtempSync(join(tmpdir(), "genai-bench-"));
@@ -155,27 +178,32 @@ async function main(): Promise<void> {
     table.push([c.name, `${wall.toFixed(2)} s`, peaks.length ? `${Math.round(Math.max(...peaks) / 1024)} MB` : `n/a (no ${TIME})`, String(runs), c.target, ok ? "ok" : "OVER"]);
   }
   if (benchPlans) {
-    console.log(table.toString());
-    console.log(`node ${process.version}, ${runs} runs per case after one warm-up; wall time is the whole process, as the command line runs it.`);
+    io.out(`${table.toString()}\n`);
+    io.out(`node ${process.version}, ${runs} runs per case after one warm-up; wall time is the whole process, as the command line runs it.\n`);
   }
   const pack = benchPlans ? await checkBench(scratch) : { rows: [], failed: 0 };
   if (benchPlans) {
     const packTable = new Table({ head: ["policy pack (npm run check's evaluation, in process)", "median", "target", "result"], style: { head: [], border: [] } });
     packTable.push(...pack.rows);
-    console.log(packTable.toString());
-    console.log(`${CHECK.runs} evaluations per export after ${CHECK.warmup} warm-up runs; the target allows 10% for the machine's noise.`);
+    io.out(`${packTable.toString()}\n`);
+    io.out(`${CHECK.runs} evaluations per export after ${CHECK.warmup} warm-up runs; the target allows 10% for the machine's noise.\n`);
   }
   const load = benchLoad ? await loadGeneratorBench(scratch) : { rows: [], failed: 0 };
   if (benchLoad) {
     const loadTable = new Table({ head: ["load generator vs loopback server (separate process, no injected delay)", "measured", "target", "result"], style: { head: [], border: [] } });
     loadTable.push(...load.rows);
-    console.log(loadTable.toString());
-    console.log(`npm run loadtest, ${LOAD.runs} runs (median, range): ${LOAD.requests} streaming requests of 16 tokens at ${LOAD.rps} req/s open loop after ${LOAD.warmup} warm-up requests; TTFT here is what the client and the loopback server add.`);
+    io.out(`${loadTable.toString()}\n`);
+    io.out(`npm run loadtest, ${LOAD.runs} runs (median, range): ${LOAD.requests} streaming requests of 16 tokens at ${LOAD.rps} req/s open loop after ${LOAD.warmup} warm-up requests; TTFT here is what the client and the loopback server add.\n`);
   }
-  process.exitCode = failed + pack.failed + load.failed > 0 ? 1 : 0;
+  return failed + pack.failed + load.failed > 0 ? 1 : 0;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 2;
-});
+if (require.main === module) {
+  bench(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 3;
+    },
+  );
+}

@@ -1,12 +1,14 @@
 // `npm run checklist [-- --check]`: writes the checklist coverage table into policies/CHECKLIST.md and
 // the README from the rules' own metadata (which items each rule's framework reference names) and
 // policies/checklist.ts; `--check` only reports whether both are up to date (exit 1 when not).
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import type { Policy } from "@pulumi/policy";
 import { CHECKLIST, type ChecklistItem } from "../policies/checklist";
 import { policies } from "../policies/rules";
 import { controlsOf } from "../policies/lib";
+import { writeArtifacts } from "./outWriter";
 
 export const README_START = "<!-- checklist-coverage:start (npm run checklist) -->";
 export const README_END = "<!-- checklist-coverage:end -->";
@@ -89,32 +91,42 @@ export function withCoverage(readme: string, table: string = readmeBlock()): str
   return `${readme.slice(0, start + README_START.length)}\n${table}\n${readme.slice(end)}`;
 }
 
-function main(): void {
-  const projectDir = resolve(__dirname, "..");
+const USAGE = "usage: npm run checklist [-- --check]";
+
+/** Writes the coverage table into policies/CHECKLIST.md and the README (both at once), or with `--check` only says whether they are up to date (exit 1 when not). */
+export async function checklist(argv: string[], projectDir: string, io: { out(text: string): unknown; err(text: string): unknown }): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, strict: true, options: { check: { type: "boolean", default: false } } }));
+  } catch (error) {
+    io.err(`checklist: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
   const missing = uncovered(coverage());
   if (missing.length > 0) {
-    process.stderr.write(`checklist: item${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} neither a rule nor a process entry\n`);
-    process.exitCode = 1;
-    return;
+    io.err(`checklist: item${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} neither a rule nor a process entry\n`);
+    return 1;
   }
   const files = [
-    { path: join(projectDir, "policies", "CHECKLIST.md"), text: checklistDocument() },
-    { path: join(projectDir, "README.md"), text: withCoverage(readFileSync(join(projectDir, "README.md"), "utf8")) },
+    { path: join("policies", "CHECKLIST.md"), content: checklistDocument() },
+    { path: "README.md", content: withCoverage(readFileSync(join(projectDir, "README.md"), "utf8")) },
   ];
   const stale = files.filter((f) => {
     try {
-      return readFileSync(f.path, "utf8") !== f.text;
+      return readFileSync(join(projectDir, f.path), "utf8") !== f.content;
     } catch {
       return true;
     }
   });
-  if (process.argv.includes("--check")) {
-    if (stale.length > 0) process.stderr.write(`checklist: out of date: ${stale.map((f) => f.path).join(", ")}; run npm run checklist\n`);
-    process.exitCode = stale.length > 0 ? 1 : 0;
-    return;
+  if (values.check) {
+    if (stale.length > 0) io.err(`checklist: out of date: ${stale.map((f) => f.path).join(", ")}; run npm run checklist\n`);
+    return stale.length > 0 ? 1 : 0;
   }
-  for (const f of stale) writeFileSync(f.path, f.text);
-  process.stdout.write(stale.length > 0 ? `wrote ${stale.map((f) => f.path).join(", ")}\n` : "up to date\n");
+  writeArtifacts(projectDir, stale);
+  io.out(stale.length > 0 ? `wrote ${stale.map((f) => f.path).join(", ")}\n` : "up to date\n");
+  return 0;
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  checklist(process.argv.slice(2), resolve(__dirname, ".."), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then((code) => (process.exitCode = code));
+}

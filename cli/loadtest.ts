@@ -9,7 +9,7 @@
 // Every argument and output path is checked before anything is sent.
 // Exit codes: 0 ran; 2 invalid arguments, unreadable files or outputs that cannot be written.
 import "./startup";
-import { readFileSync } from "node:fs";
+import { InputFileError, readInputText } from "./inputFile";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SingleBar } from "cli-progress";
@@ -20,9 +20,19 @@ import { client, succeeded, type RequestResult, type Target } from "./loadtest/r
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 import { failuresByKind, runLoad, summarize, type LoadMode, type LoadRun } from "./loadtest/run";
 import { latencyHistogram, overTime } from "./loadtest/charts";
-import { ArgumentError, MAX_PROMPT_SET_BYTES, TIMEOUT_USAGE, apiVersion, audience, decimal, endpointName, gatewayUrl, inputFileProblem, outputProblem, plainText, timeouts } from "./loadtest/args";
+import { ArgumentError, MAX_PROMPT_SET_BYTES, TIMEOUT_USAGE, apiVersion, audience, decimal, endpointName, gatewayUrl, outputProblem, plainText, timeouts } from "./loadtest/args";
 
 const USAGE = `usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--api-version V] [--warmup N] [--attempts N] [--max-wait S] [${TIMEOUT_USAGE}] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]`;
+
+/** The prompt set's text, or an ArgumentError naming --prompt-set (cli/inputFile.ts). */
+function readPromptSet(path: string): string {
+  try {
+    return readInputText("--prompt-set", path, MAX_PROMPT_SET_BYTES);
+  } catch (error) {
+    if (error instanceof InputFileError) throw new ArgumentError(error.message);
+    throw error;
+  }
+}
 
 /** The charts written under --out, by file name. */
 const CHARTS = ["latency-histogram.svg", "ttft-histogram.svg", "ttft-over-time.svg", "tpot-over-time.svg"] as const;
@@ -92,9 +102,7 @@ function parse(argv: string[]) {
   let prompts = ["Write two sentences about the sea."];
   const promptSet = values["prompt-set"];
   if (promptSet !== undefined) {
-    const problem = inputFileProblem(promptSet, MAX_PROMPT_SET_BYTES);
-    if (problem) throw new ArgumentError(`--prompt-set ${promptSet}: ${problem}`);
-    prompts = readFileSync(promptSet, "utf8").split("\n").map((l) => l.trim()).filter(Boolean);
+    prompts = readPromptSet(promptSet).split("\n").map((l) => l.trim()).filter(Boolean);
     if (prompts.length === 0) throw new ArgumentError(`--prompt-set ${promptSet}: no prompts (one per line)`);
   }
   // Every file the run writes, checked now: a path that cannot take it would lose the run's results.

@@ -3,14 +3,14 @@
 // Exit codes: 0 fine; 1 mandatory policy violations; 2 invalid arguments, config or --out (nothing
 // written); 3 the program itself failed (an engine would refuse it: unmocked type, duplicate URN, preview drift).
 import "./startup";
-import * as nodeFs from "node:fs";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AsOfError, asOfDay, dayProblem } from "../stacks/asOf";
-import { StackFileError, parseYaml, readStackFile } from "./stackFile";
+import { MAX_STACK_FILE_BYTES, StackFileError, parseYaml, readStackFile } from "./stackFile";
 import { EXIT } from "./exitCodes";
-import { kernelFileSystem } from "./outWriter";
+import { textProblem } from "./terminalText";
+import { MAX_EXPORT_BYTES, MAX_POLICY_CONFIG_BYTES, inputFileProblem } from "./inputFile";
 import type { PlanArgs, PlanIo } from "./planRun";
 
 const USAGE = "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json | --format text|json|markdown] [--base EXPORT | --base-config FILE] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]";
@@ -24,40 +24,15 @@ export function stackNameProblem(name: string): string | undefined {
 
 class UsageError extends Error {}
 
-function kindOf(stat: nodeFs.Stats): string {
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
-  if (stat.isFIFO()) return "a pipe";
-  if (stat.isSocket()) return "a socket";
-  return "not a file";
-}
-
-/**
- * Why the file given as `option` must not be read, or undefined: a pipe or a device (read for ever),
- * a socket, or a file of a kernel file system (such as /proc/self/environ). A missing file or a folder
- * is left to the reader of that option, which names it.
- */
-export function inputFileProblem(option: string, path: string, fs: Pick<typeof nodeFs, "realpathSync" | "statSync" | "statfsSync"> = nodeFs): string | undefined {
-  let real: string;
-  let stat: nodeFs.Stats;
-  try {
-    real = fs.realpathSync(path);
-    stat = fs.statSync(real);
-  } catch {
-    return undefined;
-  }
-  if (!stat.isFile() && !stat.isDirectory()) return `${option} ${path} is not a regular file (${kindOf(stat)}): give the file itself`;
-  if (stat.isFile() && kernelFileSystem(real, fs)) return `${option} ${path} is on a virtual file system (${real}), not a file saved to disk`;
-  return undefined;
-}
-
 /** Every file the plan reads, by option: each is checked before anything is read or written. */
-function inputFiles(args: PlanArgs): [string, string][] {
-  return [
-    ["--config-file", args.configFile],
-    ...(args.policyConfig ? [["--policy-config", args.policyConfig] as [string, string]] : []),
-    ...(args.base ? [["--base", args.base] as [string, string]] : []),
-    ...(args.baseConfig ? [["--base-config", args.baseConfig] as [string, string]] : []),
+function inputFiles(args: PlanArgs): [string, string, number][] {
+  const given: [string, string | undefined, number][] = [
+    [args.configFileOption ?? "stack file", args.configFile, MAX_STACK_FILE_BYTES],
+    ["--policy-config", args.policyConfig, MAX_POLICY_CONFIG_BYTES],
+    ["--base", args.base, MAX_EXPORT_BYTES],
+    ["--base-config", args.baseConfig, MAX_STACK_FILE_BYTES],
   ];
+  return given.filter((g): g is [string, string, number] => g[1] !== undefined);
 }
 
 function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
@@ -83,6 +58,10 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
+  for (const [option, value] of Object.entries(values)) {
+    const problem = typeof value === "string" ? textProblem(`--${option}`, value) : undefined;
+    if (problem) throw new UsageError(`${problem}\n${USAGE}`);
+  }
   const stackProblem = stackNameProblem(values.stack);
   if (stackProblem) throw new UsageError(`${stackProblem}\n${USAGE}`);
   // out/<stack> beside the output writer's own entries (out/.<stack>.<pid>-<hex>): a hidden stack folder could be taken for one.
@@ -105,6 +84,7 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
     json: format === "json",
     verify: values.verify,
     configFile: resolve(values["config-file"] ?? join(projectDir, `Pulumi.${values.stack}.yaml`)),
+    configFileOption: values["config-file"] !== undefined ? "--config-file" : "stack file",
     ...(values["policy-config"] ? { policyConfig: resolve(values["policy-config"]) } : {}),
     projectDir,
   };
@@ -122,12 +102,12 @@ export async function plan(argv: string[], projectDir: string, io: PlanIo = { ou
   let stackConfig;
   try {
     args = parsePlanArgs(argv, projectDir);
-    for (const [option, path] of inputFiles(args)) {
-      const problem = inputFileProblem(option, path);
+    for (const [option, path, maxBytes] of inputFiles(args)) {
+      const problem = inputFileProblem(option, path, maxBytes);
       if (problem) throw new UsageError(problem);
     }
     project = projectName(projectDir);
-    stackConfig = readStackFile(args.configFile);
+    stackConfig = readStackFile(args.configFile, args.configFileOption);
   } catch (error) {
     if (error instanceof UsageError || error instanceof StackFileError || error instanceof AsOfError) {
       io.err(`plan: ${error.message}\n`);

@@ -19,7 +19,9 @@ import { policies } from "../policies/rules";
 import { buildStackExport, type StackExport } from "./stackExport";
 import { ArtifactWriteError, outputDirProblem, treeTargetProblem, writeArtifactTree } from "./outWriter";
 import { EXIT } from "./exitCodes";
-import { StackFileError, readReason, readStackFile } from "./stackFile";
+import { StackFileError, readStackFile } from "./stackFile";
+import { InputFileError, MAX_EXPORT_BYTES, readInputText } from "./inputFile";
+import { quoted } from "./terminalText";
 import { GATEWAY_ARTIFACTS, gatewayPolicyFiles } from "./gatewayArtifacts";
 import { K8S_ARTIFACTS, k8sManifestFiles } from "./k8sArtifacts";
 import { OBSERVABILITY_ARTIFACTS, observabilityFiles } from "./observabilityArtifacts";
@@ -37,6 +39,8 @@ export interface PlanArgs {
   readonly baseConfig?: string;
   readonly verify: boolean;
   readonly configFile: string;
+  /** How the stack file was named: `--config-file`, or `stack file` for `Pulumi.<stack>.yaml`. */
+  readonly configFileOption?: string;
   readonly projectDir: string;
   /** The day model lifecycle is checked for. */
   readonly asOf: string;
@@ -58,8 +62,6 @@ function urnDrift(run: OfflineRun, preview: OfflineRun): string[] {
   ];
 }
 
-/** The largest --base export read (the planned prod export is 0.7 MB; a stack at the resource limit, some 45 MB). */
-export const MAX_BASE_BYTES = 64 * 1024 * 1024;
 
 /** What a plan may find in its stack folder from an earlier plan: what it writes there, and nothing else. */
 export const PLAN_ENTRIES: readonly string[] = ["stack.json", "policy-config.json", GATEWAY_ARTIFACTS, K8S_ARTIFACTS, OBSERVABILITY_ARTIFACTS];
@@ -100,12 +102,11 @@ async function runProgram(args: PlanArgs, project: string, stackConfig: StackCon
 function readBaseExport(path: string): readonly ExportedResourceLike[] {
   let value: unknown;
   try {
-    const size = statSync(path).size;
-    if (size > MAX_BASE_BYTES) throw new BaseError(`--base ${path} is ${size.toLocaleString("en-US")} bytes; at most ${MAX_BASE_BYTES.toLocaleString("en-US")} are read`);
-    value = JSON.parse(readFileSync(path, "utf8"));
+    value = JSON.parse(readInputText("--base", path, MAX_EXPORT_BYTES));
   } catch (error) {
-    if (error instanceof BaseError) throw error;
-    throw new BaseError(`--base ${path}: ${error instanceof SyntaxError ? `not JSON: ${error.message}` : readReason(error)}`);
+    if (error instanceof InputFileError) throw new BaseError(error.message);
+    if (error instanceof SyntaxError) throw new BaseError(`--base ${quoted(path)}: not JSON: ${error.message}`);
+    throw error;
   }
   const resources = exportedResourcesOf(value);
   if (typeof resources === "string") throw new BaseError(`--base ${path}: ${resources}`);
@@ -118,7 +119,7 @@ async function baseChanges(args: PlanArgs, project: string, resources: readonly 
     const doesNotPlan = (why: string) => new BaseError(`--base-config ${args.baseConfig} does not plan:\n${why}`);
     let stackConfig;
     try {
-      stackConfig = readStackFile(args.baseConfig);
+      stackConfig = readStackFile(args.baseConfig, "--base-config");
     } catch (error) {
       if (!(error instanceof StackFileError)) throw error;
       throw doesNotPlan(error.message);
@@ -152,7 +153,7 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
   if (out) return refuse(EXIT.invalid, `--out ${args.outDir}: ${out}; nothing was planned`);
   let base;
   try {
-    base = args.policyConfig ? readPolicyConfig(args.policyConfig) : baseEnforcement(args.projectDir, config.environment);
+    base = args.policyConfig ? readPolicyConfig(args.policyConfig, "--policy-config") : baseEnforcement(args.projectDir, config.environment);
   } catch (error) {
     if (!(error instanceof CheckpointError)) throw error;
     return refuse(EXIT.invalid, `--policy-config: ${error.message}; nothing was planned`);

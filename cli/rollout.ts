@@ -20,14 +20,14 @@ import type { SlotSummary } from "./loadtest/run";
 import { lifecycleOf } from "../components/openai/lifecycle";
 import { EXIT } from "./exitCodes";
 import { writeArtifacts, ArtifactWriteError } from "./outWriter";
-import { MAX_STACK_FILE_BYTES, StackFileError, readStackFile, type StackConfig } from "./stackFile";
+import { StackFileError, readStackBytes, stackConfigOf, type StackConfig } from "./stackFile";
 import { stackNameProblem } from "./plan";
 import { COLOURS, colours, nextStep, transition, type Colour, type Command, type RawEndpoint, type RawSlot, type RawTarget } from "./rollout/machine";
 import { colourResources, proveColour, type StateExport } from "./rollout/proof";
 import { gateProblems, type GateMargins } from "./rollout/gate";
-import { loadtestSummaryOf, readJsonInput, readRegularFile, stateExportOf } from "./rollout/inputs";
+import { loadtestSummaryOf, readJsonInput, stateExportOf } from "./rollout/inputs";
 import { ACTIONS, givenStartOptions, ipv4Problem, kindProblem, newTargetProblems, stepOptionProblem, wholeNumber, type Action, type StartOptions } from "./rollout/options";
-import { printed, safeName, shown, textProblem } from "./rollout/text";
+import { printed, quoted, safeName, textProblem } from "./terminalText";
 import { StackLockError, withStackLock } from "./rollout/stackLock";
 import { CONFIG_NAMESPACE } from "../stacks/config";
 import { StackEditError, editEndpoint, endpointNames, readEndpoint, stackDiff, stackDocument } from "./rollout/stackEdit";
@@ -91,7 +91,7 @@ function parse(argv: string[], projectDir: string) {
   const problem = optionTextProblem(tokens);
   if (problem) throw new UsageError(problem);
   const action = positionals[0] as Action | undefined;
-  if (!action || !ACTIONS.includes(action) || positionals.length > 1) throw new UsageError(`the first argument must be one of ${ACTIONS.join(", ")} (got ${positionals.map(shown).join(" ") || "nothing"})\n${USAGE}`);
+  if (!action || !ACTIONS.includes(action) || positionals.length > 1) throw new UsageError(`the first argument must be one of ${ACTIONS.join(", ")} (got ${positionals.map(quoted).join(" ") || "nothing"})\n${USAGE}`);
   const misplaced = stepOptionProblem(action, Object.keys(values));
   if (misplaced) throw new UsageError(`${misplaced}\n${USAGE}`);
   if (!values.stack) throw new UsageError(`--stack is required\n${USAGE}`);
@@ -109,7 +109,7 @@ function parse(argv: string[], projectDir: string) {
   };
   if (action === "shift" && values.weight === undefined) throw new UsageError(`shift needs --weight W (0-100)\n${USAGE}`);
   const kind = values["target-kind"];
-  if (kind !== undefined && kind !== "azure-openai" && kind !== "vllm") throw new UsageError(`--target-kind ${shown(kind)}: azure-openai or vllm`);
+  if (kind !== undefined && kind !== "azure-openai" && kind !== "vllm") throw new UsageError(`--target-kind ${quoted(kind)}: azure-openai or vllm`);
   const ipProblem = values["service-ip"] !== undefined ? ipv4Problem(values["service-ip"]) : undefined;
   if (ipProblem) throw new UsageError(ipProblem);
   const start: StartOptions = {
@@ -131,6 +131,7 @@ function parse(argv: string[], projectDir: string) {
     stack: values.stack,
     endpoint: values.endpoint,
     configFile: resolve(values["config-file"] ?? join(projectDir, `Pulumi.${values.stack}.yaml`)),
+    configFileOption: values["config-file"] !== undefined ? "--config-file" : "stack file",
     state: values.state && resolve(values.state),
     loadtest: values.loadtest && resolve(values.loadtest),
     asOf: values["as-of"] ?? asOfDay(),
@@ -147,11 +148,11 @@ function optionTextProblem(tokens: readonly { kind: string; name?: string; value
   const seen = new Map<string, string | undefined>();
   for (const token of tokens) {
     if (token.kind !== "option" || token.name === undefined) continue;
-    if (seen.has(token.name)) return `--${token.name} is given twice${token.value !== undefined ? ` (${shown(String(seen.get(token.name)))}, then ${shown(token.value)})` : ""}: give it once`;
+    if (seen.has(token.name)) return `--${token.name} is given twice${token.value !== undefined ? ` (${quoted(String(seen.get(token.name)))}, then ${quoted(token.value)})` : ""}: give it once`;
     seen.set(token.name, token.value);
     if (token.value === undefined) continue;
     if (token.value === "" && !NUMERIC_OPTIONS.includes(token.name)) return `--${token.name} is empty: give a value, or leave the option out`;
-    const unsafe = textProblem(token.name, token.value);
+    const unsafe = textProblem(`--${token.name}`, token.value);
     if (unsafe) return unsafe;
   }
   return undefined;
@@ -172,7 +173,7 @@ export function startTargets(live: RawSlot, o: StartOptions, endpoint: string, a
   const foreign = kindProblem(kind, o, endpoint);
   if (foreign) throw new UsageError(foreign);
   if (kind === "vllm") {
-    if (o.revision !== undefined && o.version !== undefined && o.revision !== o.version) throw new UsageError(`--version ${shown(o.version)} and --revision ${shown(o.revision)} both name the model revision of a vLLM target: give one`);
+    if (o.revision !== undefined && o.version !== undefined && o.revision !== o.version) throw new UsageError(`--version ${quoted(o.version)} and --revision ${quoted(o.revision)} both name the model revision of a vLLM target: give one`);
     const base = (liveKind === "vllm" ? live.targets[0] : {}) as Record<string, unknown>;
     const missing = [["--pool", o.pool ?? base.pool], ["--image", o.image ?? base.image], ["--service-ip", o.serviceIp]].filter(([, v]) => v === undefined).map(([k]) => k);
     if (missing.length > 0) throw new UsageError(`a vLLM target needs ${missing.join(", ")}`);
@@ -189,7 +190,7 @@ export function startTargets(live: RawSlot, o: StartOptions, endpoint: string, a
       serviceIp: o.serviceIp,
     } as RawTarget];
   }
-  if (o.account !== undefined && !hasOwn(accounts, o.account)) throw new UsageError(`--account ${shown(o.account)} is not an account of this stack; accounts: ${Object.keys(accounts).join(", ")}`);
+  if (o.account !== undefined && !hasOwn(accounts, o.account)) throw new UsageError(`--account ${quoted(o.account)} is not an account of this stack; accounts: ${Object.keys(accounts).join(", ")}`);
   const azure = live.targets.filter((t) => t.kind === "azure-openai") as (RawTarget & { account: string; deploymentType: string; capacity: number })[];
   const targetAccounts = o.account ? [o.account] : [...new Set(azure.map((t) => t.account))];
   if (targetAccounts.length === 0) throw new UsageError("an Azure OpenAI target beside a vLLM slot needs --account, --deployment-type and --capacity");
@@ -322,10 +323,8 @@ async function step(args: Args, projectDir: string, io: RolloutIo): Promise<numb
   let stackConfig: StackConfig;
   try {
     // The bytes the step edits are read first: a change after this read is found before the write.
-    const read = readRegularFile(args.configFile, "stack file", MAX_STACK_FILE_BYTES);
-    if ("problem" in read) throw new UsageError(read.problem);
-    bytes = read.bytes;
-    stackConfig = readStackFile(args.configFile);
+    bytes = readStackBytes(args.configFile, args.configFileOption);
+    stackConfig = stackConfigOf(bytes, args.configFile);
     text = bytes.toString("utf8");
     doc = stackDocument(text, args.configFile);
     inputs = readInputs(args);
@@ -337,7 +336,7 @@ async function step(args: Args, projectDir: string, io: RolloutIo): Promise<numb
   const loaded = loadStackConfig(stackConfig, { stack: args.stack, asOf: args.asOf });
   if (!loaded.ok) return refuse(EXIT.invalid, `${args.configFile} is not a valid stack configuration; fix it first:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}\n`).join("").trimEnd()}`);
   const { environment, rolloutMaxStep: maxStep } = loaded.config;
-  const noEndpoint = (name: string) => refuse(EXIT.invalid, `no endpoint ${shown(name)} in ${args.configFile}; endpoints: ${endpointNames(doc).join(", ")}`);
+  const noEndpoint = (name: string) => refuse(EXIT.invalid, `no endpoint ${quoted(name)} in ${args.configFile}; endpoints: ${endpointNames(doc).join(", ")}`);
 
   if (args.action === "status") {
     const names = args.endpoint ? [args.endpoint] : endpointNames(doc);

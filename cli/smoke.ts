@@ -5,7 +5,7 @@
 // reached by asking again, up to --attempts), checking the status, the protocol's answer
 // (cli/loadtest/protocol.ts), the slot the gateway names, and the usage it returns; then that a key
 // is refused on the Entra ID API, and, with --api-key, that the keyed API answers. Everything the gateway
-// sends is printed without escape sequences or control characters (cli/loadtest/printable.ts).
+// sends is printed without escape sequences or control characters (cli/terminalText.ts).
 // Entra ID: GENAI_GATEWAY_TOKEN (a bearer token) or DefaultAzureCredential for the gateway's audience;
 // the identity must be one of a team's applications. Exit codes: 0 every check passed; 1 a check failed;
 // 2 invalid arguments or stack file (nothing sent).
@@ -19,10 +19,11 @@ import { table } from "./report";
 import { MAX_STACK_FILE_BYTES, StackFileError, readStackFile } from "./stackFile";
 import { stackNameProblem } from "./plan";
 import { client, embeddingsRequest, succeeded, timedRequest, type RequestResult, type Target } from "./loadtest/request";
-import { ArgumentError, TIMEOUT_USAGE, audience as audienceArg, decimal, gatewayUrl, inputFileProblem, plainText, timeouts } from "./loadtest/args";
+import { ArgumentError, TIMEOUT_USAGE, audience as audienceArg, decimal, gatewayUrl, plainText, timeouts } from "./loadtest/args";
 import { createFetch, timeoutReason, type Timeouts } from "./loadtest/transport";
 import { readBody } from "./loadtest/protocol";
-import { printable } from "./loadtest/printable";
+import { printable } from "./terminalText";
+import { inputFileProblem } from "./inputFile";
 import { ENTRA_ID_REFUSAL } from "../components/gateway/policyXml";
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 
@@ -69,8 +70,8 @@ function parse(argv: string[], projectDir: string) {
   const token = process.env.GENAI_GATEWAY_TOKEN;
   if (token) plainText("GENAI_GATEWAY_TOKEN", token, true);
   const configFile = resolve(values["config-file"] ?? join(projectDir, `Pulumi.${values.stack}.yaml`));
-  const fileProblem = inputFileProblem(configFile, MAX_STACK_FILE_BYTES);
-  if (fileProblem) throw new ArgumentError(`${values["config-file"] !== undefined ? `--config-file ${values["config-file"]}` : `--stack ${values.stack}`}: ${fileProblem}`);
+  const fileProblem = inputFileProblem(values["config-file"] !== undefined ? "--config-file" : "stack file", configFile, MAX_STACK_FILE_BYTES);
+  if (fileProblem) throw new ArgumentError(fileProblem);
   return { stack: values.stack, gateway, audience, apiKey: values["api-key"], attempts, minRequests, timeouts: limits, token, configFile };
 }
 

@@ -1,6 +1,5 @@
-import { readFileSync, statSync } from "node:fs";
 import { parseDocument } from "yaml";
-import { fsReason } from "./outWriter";
+import { InputFileError, readInputFile } from "./inputFile";
 
 /** What a `secure:` value becomes offline: its ciphertext cannot be decrypted without the stack's key. */
 export const SECRET_PLACEHOLDER = "[secret: encrypted in the stack file, not decrypted offline]";
@@ -139,24 +138,22 @@ export function parseYaml(text: string, source: string): unknown {
   return value;
 }
 
-/** Reads `Pulumi.<stack>.yaml`. */
-export function readStackFile(path: string): StackConfig {
-  let bytes: Buffer;
+/** The bytes of a stack file, given as `option` (`--config-file`, or `stack file` for `Pulumi.<stack>.yaml`), read as every input file is (cli/inputFile.ts). */
+export function readStackBytes(path: string, option = "stack file"): Buffer {
   try {
-    const size = statSync(path).size;
-    if (size > MAX_STACK_FILE_BYTES) throw new StackFileError(`stack file ${path} is ${size.toLocaleString("en-US")} bytes; at most ${MAX_STACK_FILE_BYTES.toLocaleString("en-US")} are accepted`);
-    bytes = readFileSync(path);
+    return readInputFile(option, path, MAX_STACK_FILE_BYTES);
   } catch (error) {
-    if (error instanceof StackFileError) throw error;
-    throw new StackFileError(`cannot read stack file ${path}: ${readReason(error)}`);
+    if (error instanceof InputFileError) throw new StackFileError(error.message);
+    throw error;
   }
+}
+
+/** The stack configuration in a stack file's bytes (`path` names it in messages). */
+export function stackConfigOf(bytes: Buffer, path: string): StackConfig {
   return stackConfigFromDocument(parseYaml(decodeUtf8(bytes, path), path), path);
 }
 
-/** Why a file cannot be read, in words. */
-export function readReason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file (ENOENT)";
-  if (code === "EISDIR") return "it is a folder, not a file (EISDIR)";
-  return fsReason(error);
+/** Reads `Pulumi.<stack>.yaml`, given as `option`. */
+export function readStackFile(path: string, option = "stack file"): StackConfig {
+  return stackConfigOf(readStackBytes(path, option), path);
 }

@@ -58,7 +58,7 @@ describe("npm run plan", () => {
     expect(plan("--stak", "dev").code).toBe(2);
     const missing = plan("--stack", "nosuch");
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/cannot read stack file .*Pulumi\.nosuch\.yaml/);
+    expect(missing.stderr).toMatch(/stack file .*Pulumi\.nosuch\.yaml: no such file \(ENOENT\)/);
     const out = scratch();
     writeFileSync(join(out, "broken.yaml"), "config: [unclosed");
     const broken = plan("--stack", "x", "--config-file", join(out, "broken.yaml"), "--out", out);

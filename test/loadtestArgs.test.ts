@@ -195,12 +195,12 @@ describe("string options and files read", () => {
     const dir = mkdtempSync(join(tmpdir(), "genai-loadtest-prompts-"));
     const device = await run(["--prompt-set", "/dev/zero"]);
     expect(device.code).toBe(2);
-    expect(device.err).toContain("--prompt-set /dev/zero: /dev/zero is not a regular file");
+    expect(device.err).toContain("--prompt-set /dev/zero is not a regular file (a device)");
     const folder = await run(["--prompt-set", dir]);
-    expect(folder.err).toContain(`--prompt-set ${dir}: ${dir} is not a regular file`);
+    expect(folder.err).toContain(`--prompt-set ${dir} is not a regular file (a folder)`);
     const missing = await run(["--prompt-set", join(dir, "none.txt")]);
     expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/--prompt-set .*none\.txt: cannot read .*ENOENT/);
+    expect(missing.err).toMatch(/--prompt-set .*none\.txt: no such file \(ENOENT\)/);
     writeFileSync(join(dir, "empty.txt"), "\n  \n");
     const empty = await run(["--prompt-set", join(dir, "empty.txt")]);
     expect(empty.err).toContain("no prompts (one per line)");

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadtest } from "../cli/loadtest";
-import { printable } from "../cli/loadtest/printable";
+import { printable } from "../cli/terminalText";
 import { SseDecoder, SseTooLarge, MAX_LINE_BYTES } from "../cli/loadtest/sse";
 
 let server: Server | undefined;
@@ -154,7 +154,7 @@ describe("remote text on the terminal", () => {
     expect(printable("a\u001b]0;title\u0007b\u001b]8;;http://x\u001b\\c")).toBe("abc");
     expect(printable("a\u009b2Jb\u009d0;t\u009cc")).toBe("abc");
     expect(printable("x\u0000y\u0008z\rw\u007fv\u0085u")).toBe("xyzwvu");
-    expect(printable("line\n\tindented")).toBe("line\n\tindented");
+    expect(printable("line\n\tindented")).toBe("line\n indented");
     expect(printable("abc\u202eevil\u2066")).toBe("abcevil");
     expect(printable("\u001bPq#0;2;0;0;0\u001b\\after")).toBe("after");
     expect(printable("trailing \u001b")).toBe("trailing ");

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { inputFileProblem, plan as runPlan } from "../cli/plan";
+import { plan as runPlan } from "../cli/plan";
+import { inputFileProblem } from "../cli/inputFile";
 import { AS_OF, PROJECT_DIR, namespaced, rawConfig } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-plan-round2-"));
@@ -28,16 +29,19 @@ function fifo(): string {
 describe("an input that is no regular file is refused before it is read (a pipe or a device is read forever)", () => {
   it("names the option, the path and what it is", () => {
     const pipe = fifo();
-    expect(inputFileProblem("--config-file", pipe)).toBe(`--config-file ${pipe} is not a regular file (a pipe): give the file itself`);
-    expect(inputFileProblem("--base", "/dev/zero")).toBe("--base /dev/zero is not a regular file (a device): give the file itself");
-    expect(inputFileProblem("--policy-config", "/proc/self/environ")).toBe(`--policy-config /proc/self/environ is on a virtual file system (/proc/${process.pid}/environ), not a file saved to disk`);
+    const max = 1024 * 1024;
+    expect(inputFileProblem("--config-file", pipe, max)).toBe(`--config-file ${pipe} is not a regular file (a pipe): give the file itself`);
+    expect(inputFileProblem("--base", "/dev/zero", max)).toBe("--base /dev/zero is not a regular file (a device): give the file itself");
+    expect(inputFileProblem("--policy-config", "/proc/self/environ", max)).toBe(`--policy-config /proc/self/environ is on a kernel file system (/proc: /proc/${process.pid}/environ), not a saved file`);
     const link = join(scratch(), "zero.json");
     symlinkSync("/dev/zero", link);
-    expect(inputFileProblem("--base", link)).toBe(`--base ${link} is not a regular file (a device): give the file itself`);
-    // What the readers themselves name is left to them: no such file, a folder.
-    expect(inputFileProblem("--base", join(scratch(), "missing.json"))).toBeUndefined();
-    expect(inputFileProblem("--base", scratch())).toBeUndefined();
-    expect(inputFileProblem("--base", join(PROJECT_DIR, "package.json"))).toBeUndefined();
+    expect(inputFileProblem("--base", link, max)).toBe(`--base ${link} is not a regular file (a device): give the file itself`);
+    const missing = join(scratch(), "missing.json");
+    expect(inputFileProblem("--base", missing, max)).toBe(`--base ${missing}: no such file (ENOENT)`);
+    const folder = scratch();
+    expect(inputFileProblem("--base", folder, max)).toBe(`--base ${folder} is not a regular file (a folder): give the file itself`);
+    expect(inputFileProblem("--base", join(PROJECT_DIR, "package.json"), max)).toBeUndefined();
+    expect(inputFileProblem("--base", join(PROJECT_DIR, "package.json"), 10)).toMatch(/^--base .*package.json is [\d,]+ bytes; at most 10 bytes are read$/);
   });
 
   it.each([

@@ -288,7 +288,7 @@ describe("state exports: the fields proof reads, the offline plan's marker, name
     for (const [option, path, expected] of [
       ["--state", "/dev/null", "--state /dev/null is not a regular file"],
       ["--loadtest", "/dev/null", "--loadtest /dev/null is not a regular file"],
-      ["--state", huge, `--state ${huge} is 257 MiB; at most 256 MiB is read`],
+      ["--state", huge, `--state ${huge} is 269,484,032 bytes; at most 268,435,456 bytes are read`],
     ]) {
       const result = await raw("shift", "--stack", "prod", "--config-file", file, "--endpoint", "chat", "--weight", "50", option!, path!, ...(option === "--state" ? ["--allow-offline-proof"] : []));
       expect(result.code, result.err).toBe(2);

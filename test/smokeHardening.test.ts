@@ -101,7 +101,7 @@ describe("npm run smoke's arguments", () => {
     [["--gateway", "https://g.example", "--audience", "api://x\nY"], '--audience "api://x\\nY" holds a control character'],
     [["--gateway", "https://g.example", "--api-key", "k\r\n"], "--api-key holds a control character"],
     [["--gateway", "https://g.example", "--stack", "../prod"], '--stack "../prod" is not a stack name'],
-    [["--gateway", "https://g.example", "--config-file", "/dev/zero"], "--config-file /dev/zero: /dev/zero is not a regular file"],
+    [["--gateway", "https://g.example", "--config-file", "/dev/zero"], "--config-file /dev/zero is not a regular file (a device)"],
   ])("refuses %j before sending anything (exit 2)", async (args, message) => {
     loopback = await startLoopback({ firstTokenDelayMs: 0, interTokenDelayMs: 0, outputTokens: 2 });
     const { code, out } = await run(...args.map((a) => (a === "https://g.example" ? loopback!.url : a)));

@@ -6,16 +6,11 @@ import { accessSync, constants, lstatSync, realpathSync, statSync, type Stats } 
 import { dirname, join, resolve } from "node:path";
 import { CONTROL } from "../../stacks/config";
 import { fsReason } from "../outWriter";
-import { readReason } from "../stackFile";
+import { quoted } from "../terminalText";
 import { DEFAULT_TIMEOUTS, type Timeouts } from "./transport";
 
 /** An argument the command refuses (exit 2). */
 export class ArgumentError extends Error {}
-
-/** `value` in double quotes with every control character escaped, for a message that echoes it. */
-export function quoted(value: string): string {
-  return JSON.stringify(value).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
 
 /** A number written in decimal digits (with `fraction`, optionally a point and more digits), from `min` to `max`. */
 export function decimal(option: string, raw: string, range: { readonly min: number; readonly max: number; readonly fraction?: boolean }): number {
@@ -146,19 +141,6 @@ export function outputProblem(path: string, kind: "file" | "folder"): string | u
 
 /** The largest prompt set read: one prompt a line, far more than a run sends. */
 export const MAX_PROMPT_SET_BYTES = 16 * 1024 * 1024;
-
-/** Why `path` cannot be read as an input file (a regular file of at most `maxBytes`: never a folder, a device such as /dev/zero, or a pipe), or undefined. */
-export function inputFileProblem(path: string, maxBytes: number): string | undefined {
-  let s: Stats;
-  try {
-    s = statSync(path);
-  } catch (error) {
-    return `cannot read ${resolve(path)}: ${readReason(error)}`;
-  }
-  if (!s.isFile()) return `${path} is not a regular file`;
-  if (s.size > maxBytes) return `${path} is ${s.size} bytes, more than ${maxBytes}`;
-  return undefined;
-}
 
 /** The data-plane api-version of the Azure path shape: it goes into the query string as given. */
 export function apiVersion(raw: string): string {

@@ -11,7 +11,7 @@ import { APIConnectionTimeoutError, APIError, AzureOpenAI, OpenAI } from "openai
 import { DEFAULT_TIMEOUTS, TRANSPORT_ERROR, createFetch, timeoutReason, type ErrorSlot, type Timeouts } from "./transport";
 import { DATA_PLANE_API_VERSION } from "../../components/openai/apiVersions";
 import { ProtocolFailure, chunkOf, completionOf, embeddingsOf, expectMediaType, parseJson, readBody, type FailureKind, type Usage } from "./protocol";
-import { printable } from "./printable";
+import { printable } from "../terminalText";
 import { MAX_LINE_BYTES, SseTooLarge, sseEvents } from "./sse";
 
 export interface Target {

@@ -2,41 +2,24 @@
 // as proof, and a load test's JSON offered to the gate. A file of another shape is refused by name and
 // field, never read into a crash or into "an export of nothing"; so is one that is no regular file (a
 // device or a pipe would be read forever) or larger than any export or results file the step needs.
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from "node:fs";
 import { z } from "zod";
 import type { SlotSummary } from "../loadtest/run";
 import { DEPLOYMENT, STATEFUL_SET, type StateExport } from "./proof";
 import { OFFLINE_MAGIC, OFFLINE_MARKER } from "../stackExport";
-import { readReason } from "../stackFile";
+import { InputFileError, readInputFile } from "../inputFile";
 import { own } from "../../components/core/own";
-import { safeName } from "./text";
+import { quoted, safeName } from "../terminalText";
 
 /** The largest --state or --loadtest file read: far above a large stack's export, far below what exhausts memory. */
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
-const MiB = 1024 * 1024;
 
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return "a folder";
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
-  if (stats.isFIFO()) return "a pipe";
-  if (stats.isSocket()) return "a socket";
-  return "not a file";
-}
-
-/** The bytes of `file`, named `what` in messages, or why not: no regular file, larger than `maxBytes`, unreadable. */
-export function readRegularFile(file: string, what: string, maxBytes: number): { bytes: Buffer } | { problem: string } {
-  let fd: number | undefined;
+/** The bytes of `file`, given as `option`, or why not (cli/inputFile.ts: no regular file, larger than `maxBytes`, unreadable). */
+export function readRegularFile(file: string, option: string, maxBytes: number): { bytes: Buffer } | { problem: string } {
   try {
-    // Non-blocking, so that opening a pipe nobody writes to returns at once and is refused below.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) return { problem: `${what} ${file} is not a regular file (${kindOf(stats)}): give the file itself` };
-    if (stats.size > maxBytes) return { problem: `${what} ${file} is ${Math.ceil(stats.size / MiB)} MiB; at most ${maxBytes / MiB} MiB is read` };
-    return { bytes: readFileSync(fd) };
+    return { bytes: readInputFile(option, file, maxBytes) };
   } catch (error) {
-    return { problem: `${what} ${file}: ${readReason(error)}` };
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (error instanceof InputFileError) return { problem: error.message };
+    throw error;
   }
 }
 
@@ -47,7 +30,7 @@ export function readJsonInput(file: string, option: string): { value: unknown } 
   try {
     return { value: JSON.parse(read.bytes.toString("utf8")) };
   } catch (error) {
-    return { problem: `${option} ${file} is not JSON: ${(error as Error).message}` };
+    return { problem: `${option} ${quoted(file)} is not JSON: ${(error as Error).message}` };
   }
 }
 

@@ -8,7 +8,7 @@ import { loadStackConfig, type LoadContext, type StackConfigInput } from "../../
 import { hasOwn, own } from "../../components/core/own";
 import { MODELS_KEY } from "./stackEdit";
 import type { Colour, RawEndpoint } from "./machine";
-import { shown } from "./text";
+import { quoted } from "../terminalText";
 
 export const ACTIONS = ["status", "start", "shift", "promote", "finish", "rollback"] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -39,12 +39,12 @@ export function wholeNumber(name: string, raw: string, min: number, max = Number
   const value = /^(?:0|[1-9]\d*)$/.test(raw) ? Number(raw) : NaN;
   if (Number.isSafeInteger(value) && value >= min && value <= max) return { value };
   const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
-  return { problem: `--${name} ${shown(raw)} is not a whole number ${range} (decimal digits only, no leading zero)` };
+  return { problem: `--${name} ${quoted(raw)} is not a whole number ${range} (decimal digits only, no leading zero)` };
 }
 
 /** Why `value` of `--service-ip` is not an IPv4 address in four decimal parts, or undefined. */
 export function ipv4Problem(value: string): string | undefined {
-  return ipaddr.IPv4.isValidFourPartDecimal(value) ? undefined : `--service-ip ${shown(value)} is not an IPv4 address (four decimal numbers from 0 to 255 without leading zeros, such as 10.40.31.201)`;
+  return ipaddr.IPv4.isValidFourPartDecimal(value) ? undefined : `--service-ip ${quoted(value)} is not an IPv4 address (four decimal numbers from 0 to 255 without leading zeros, such as 10.40.31.201)`;
 }
 
 /** What `start` is given for the new colour's targets, by target field. */
@@ -121,7 +121,7 @@ export function newTargetProblems(input: StackConfigInput, context: LoadContext,
       const option = match ? optionOf(match[2]!, o) : undefined;
       if (!match || !option) return [];
       const value = targets[Number(match[1])]?.[match[2]!];
-      return [`--${option} ${shown(String(value))} is refused by the stack schema at ${path}: ${withoutValue(issue.message)}`];
+      return [`--${option} ${quoted(String(value))} is refused by the stack schema at ${path}: ${withoutValue(issue.message)}`];
     }),
   );
 }

@@ -4,7 +4,7 @@
 // writes; the fields read are validated where the export is read (cli/rollout/inputs.ts). A resource the
 // engine has deleted or is deleting (`delete`, `pendingReplacement`) proves nothing.
 import type { Colour, RawSlot } from "./machine";
-import { safeName } from "./text";
+import { safeName } from "../terminalText";
 
 interface ExportedResource { type: string; outputs?: Record<string, any>; inputs?: Record<string, any>; delete?: boolean; pendingReplacement?: boolean }
 export interface StateExport { deployment?: { resources?: ExportedResource[] } }

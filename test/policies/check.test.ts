@@ -107,7 +107,7 @@ describe("npm run check", () => {
   });
 
   it.each([
-    ["a missing file", ["nosuch.json"], /cannot read stack export .*nosuch\.json/],
+    ["a missing file", ["nosuch.json"], /stack export .*nosuch\.json: no such file \(ENOENT\)/],
     ["a file that is not JSON", ["README.md"], /is not valid JSON/],
     ["JSON that is not a stack export", ["package.json"], /not a `pulumi stack export` file of version 3 or 4/],
     ["no file", [], /expected one stack export file, got 0/],

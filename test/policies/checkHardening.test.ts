@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { policies } from "../../policies/rules";
 import { baseEnforcement, buildPolicyConfig, policyFacts } from "../../cli/policyConfig";
 import { EXPORT_INTEGRITY, MAX_DEPTH, MAX_RESOURCES, checkpointResources, evaluatePolicies, parseUrn, pathTooDeep, unknownPaths, urnName, type CheckpointResource } from "../../cli/policyRunner";
-import { MAX_EXPORT_BYTES, check, escapeControls, oneLine, printable, terminalJson } from "../../cli/check";
+import { check } from "../../cli/check";
+import { MAX_EXPORT_BYTES } from "../../cli/inputFile";
+import { oneLine, printable, printed, terminalJson } from "../../cli/terminalText";
 import { selects } from "../../policies/lib";
 import { isExemptType, unclassifiedMessage } from "../../policies/rules/governance/governance-type-classified";
 import { PROJECT_DIR, planStack, validConfig } from "../helpers";
@@ -200,13 +202,13 @@ describe("check reads only a regular file of bounded size, and its options", () 
     const dir = scratch();
     const result = await run("--state", dir);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`cannot read stack export ${dir}: it is a folder, not a file (EISDIR)`);
+    expect(result.stderr).toContain(`--state ${dir} is not a regular file (a folder): give the file itself`);
   });
 
-  it.each(["/proc/self/environ", "/proc/self/status", "/dev/null", "/dev/zero"])("refuses %s, on a virtual file system, and prints nothing read from it", async (path) => {
+  it.each(["/proc/self/environ", "/proc/self/status", "/dev/null", "/dev/zero"])("refuses %s, a device or on a kernel file system, and prints nothing read from it", async (path) => {
     const result = await run("--state", path);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/is on a virtual file system/);
+    expect(result.stderr).toMatch(/is on a kernel file system|is not a regular file \(a device\)/);
     expect(result.stderr).not.toMatch(/PATH=|Pid:|not valid JSON/);
   });
 
@@ -216,7 +218,7 @@ describe("check reads only a regular file of bounded size, and its options", () 
     symlinkSync("/proc/self/environ", join(dir, "stack.json"));
     const result = await run(join(dir, "stack.json"));
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("is on a virtual file system");
+    expect(result.stderr).toContain("is on a kernel file system (/proc");
   });
 
   it("refuses a file over the size limit without reading it", async () => {
@@ -224,7 +226,7 @@ describe("check reads only a regular file of bounded size, and its options", () 
     truncateSync(path, MAX_EXPORT_BYTES + 1);
     const result = await run(path);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`stack export ${path} holds more than ${MAX_EXPORT_BYTES.toLocaleString("en-US")} bytes, the most check reads`);
+    expect(result.stderr).toContain(`stack export ${path} is ${(MAX_EXPORT_BYTES + 1).toLocaleString("en-US")} bytes; at most ${MAX_EXPORT_BYTES.toLocaleString("en-US")} bytes are read`);
   });
 
   it("says a UTF-16 export (a PowerShell redirect) is not UTF-8", async () => {
@@ -260,7 +262,7 @@ describe("check reads only a regular file of bounded size, and its options", () 
     mkdirSync(join(dir, `a${ESC}]0;x\u0007b`));
     const result = await run(join(dir, `a${ESC}]0;x\u0007b`, "stack.json"));
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("a\\u001b]0;x\\u0007b/stack.json: no such file (ENOENT)");
+    expect(result.stderr).toContain("a\\u001b]0;x\\u0007b/stack.json\": no such file (ENOENT)");
     expect(result.stderr).not.toMatch(/[\u001b\u0007]/);
   });
 });
@@ -305,7 +307,7 @@ describe("the pieces", () => {
   it("prints text from a file without escape sequences or control characters", () => {
     expect(printable(`a${ESC}[31mb${ESC}]8;;http://x${ESC}\\c${CSI8}2Jd\u0000e\u202ef\ng`)).toBe("abcdef\ng");
     expect(oneLine("a\r\nb\tc")).toBe("a b c");
-    expect(escapeControls(`--st${ESC}[2Jate\nnext`)).toBe("--st\\u001b[2Jate\nnext");
+    expect(printed(`--st${ESC}[2Jate\nnext`)).toBe("--st\\u001b[2Jate\nnext");
     expect(JSON.parse(terminalJson({ v: `x${CSI8}y\u202e` }))).toEqual({ v: `x${CSI8}y\u202e` });
     expect(terminalJson({ v: `x${CSI8}` })).toContain("x\\u009b");
   });
