@@ -5,7 +5,9 @@
 // reached by asking again, up to --attempts), checking the status, the protocol's answer
 // (cli/loadtest/protocol.ts), the slot the gateway names, and the usage it returns; then that a key
 // is refused on the Entra ID API, and, with --api-key, that the keyed API answers. Everything the gateway
-// sends is printed without escape sequences or control characters (cli/terminalText.ts).
+// sends is printed without escape sequences or control characters (cli/terminalText.ts). Then the edges it
+// can see from the caller's side (cli/smoke/edges.ts): the gateway's DNS answer here (private for an
+// internal gateway), its certificate's names, and the statuses of every backend the gateway named.
 // Entra ID: GENAI_GATEWAY_TOKEN (a bearer token) or DefaultAzureCredential for the gateway's audience;
 // the identity must be one of a team's applications. Exit codes: 0 every check passed; 1 a check failed;
 // 2 invalid arguments or stack file (nothing sent).
@@ -24,6 +26,8 @@ import { createFetch, timeoutReason, type Timeouts } from "./loadtest/transport"
 import { readBody } from "./loadtest/protocol";
 import { printable } from "./terminalText";
 import { inputFileProblem } from "./inputFile";
+import { backendEdges, gatewayEdges, observeTls, resolveHost, type EdgeCheck } from "./smoke/edges";
+import { GATEWAY_TIERS } from "../components/gateway/tiers";
 import { ENTRA_ID_REFUSAL } from "../components/gateway/policyXml";
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 
@@ -119,6 +123,7 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
   const checks: Check[] = [];
   const { attempts, minRequests } = args;
   const clock = () => performance.now();
+  const answers: RequestResult[] = [];
   for (const [endpoint, e] of Object.entries(config.models)) {
     const target: Target = { gateway: args.gateway, endpoint, shape: "azure", token, timeouts: args.timeouts };
     const openai = client(target);
@@ -132,6 +137,7 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
     let answered = 0;
     for (let i = 0; i < attempts && (i < minRequests || live.some((s) => !seen.has(s))); i++) {
       const r = isEmbeddings ? await embeddingsRequest(openai, target, clock) : await timedRequest(openai, target, { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false }, { attempts: 1, baseMs: 0, maxWaitMs: 0 }, clock, 0);
+      answers.push(r);
       if (succeeded(r)) answered++;
       else failures.push(reasonOf(r));
       if (r.slot) seen.set(r.slot, { status: r.status, usage: succeeded(r) && (isEmbeddings || (r.completionTokens ?? 0) > 0) && (r.promptTokens ?? 0) > 0 });
@@ -166,10 +172,25 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
     const r = await timedRequest(client(target), target, { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false }, { attempts: 1, baseMs: 0, maxWaitMs: 0 }, clock, 0);
     checks.push({ endpoint: first, check: "keyed API answers", ok: succeeded(r), detail: succeeded(r) ? `status ${r.status}` : reasonOf(r) });
   }
-  const failed = checks.filter((c) => c.ok === false);
-  io.out(`${table(["endpoint", "check", "result", "detail"], checks.map((c) => [c.endpoint, c.check, c.ok === "skipped" ? "skipped" : c.ok ? "ok" : "FAILED", c.detail]))}\n`);
+  const edges = await observedEdges(new URL(args.gateway), internalGateway(config), answers, args.timeouts);
+  const failed = [...checks, ...edges].filter((c) => c.ok === false);
+  const result = (ok: boolean | "skipped") => (ok === "skipped" ? "skipped" : ok ? "ok" : "FAILED");
+  io.out(`${table(["endpoint", "check", "result", "detail"], checks.map((c) => [c.endpoint, c.check, result(c.ok), c.detail]))}\n`);
+  io.out(`${table(["edge (seen from this machine)", "result", "seen"], edges.map((e) => [e.edge, result(e.ok), e.seen]))}\n`);
   io.out(failed.length === 0 ? "smoke: every check passed\n" : `smoke: ${failed.length} check(s) failed\n`);
   return failed.length === 0 ? EXIT.ok : EXIT.policy;
+}
+
+/** Whether the stack plans the gateway in internal VNet mode (an injected tier in the stack's network): only its private address answers. */
+function internalGateway(config: { network?: unknown; gateway?: { sku: keyof typeof GATEWAY_TIERS } }): boolean {
+  return Boolean(config.network) && config.gateway !== undefined && GATEWAY_TIERS[config.gateway.sku].vnetInjection;
+}
+
+/** The caller → gateway edges (DNS here, TLS) and the gateway → backend edges seen in the answers. */
+async function observedEdges(url: URL, internal: boolean, answers: readonly RequestResult[], limits: Timeouts): Promise<EdgeCheck[]> {
+  const dnsSeen = await resolveHost(url.hostname);
+  const tls = url.protocol === "https:" ? await observeTls(url.hostname, Number(url.port || 443), limits) : undefined;
+  return [...gatewayEdges(url, internal, { dns: dnsSeen, ...(tls ? { tls } : {}) }), ...backendEdges(answers)];
 }
 
 /**

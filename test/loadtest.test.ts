@@ -141,6 +141,10 @@ describe("npm run smoke against the loopback server", () => {
     expect(out).toMatch(/embeddings\s+│ slot blue\s+│ ok\s+│ answered with usage/);
     expect(out).toMatch(/key refused on the Entra ID API │ ok\s+│ status 401 from the gateway's token check/);
     expect(out).toMatch(/keyed API answers\s+│ ok/);
+    // The edges seen from this machine: the internal prod gateway's name resolves to a private address here.
+    expect(out).toMatch(/caller → gateway: DNS\s+│ ok\s+│ 127\.0\.0\.1 → 127\.0\.0\.1 \(private\)/);
+    expect(out).toMatch(/caller → gateway: TLS\s+│ skipped\s+│ http: no TLS/);
+    expect(out).toMatch(/gateway → loopback-blue\s+│ ok\s+│ 200 ×\d+/);
     expect(code).toBe(0);
     // Fewer attempts than the default minimum sample: the sample shrinks to fit.
     const few = await run(quick, "--attempts", "2");
