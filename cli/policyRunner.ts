@@ -14,6 +14,7 @@ import type {
 } from "@pulumi/policy";
 import type { PolicyPackConfig } from "./policyConfig";
 import { SECRET_SIG, SIG_KEY } from "./stackExport";
+import Ajv, { type ValidateFunction } from "ajv";
 import { baseType } from "../policies/catalogue";
 
 // The policy runtime's own unknown-value guard (internal to @pulumi/policy, so typed here), so a rule
@@ -316,6 +317,27 @@ export function disabledPolicies(policies: readonly Policy[], config: PolicyPack
 
 export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
+/** One JSON Schema validator for every rule's settings, as the Pulumi CLI checks `--policy-pack-config` against `configSchema`. */
+const settingsValidator = new Ajv({ allErrors: true, strict: false });
+const compiledSchemas = new WeakMap<object, ValidateFunction>();
+
+/** The settings of rule `key` that do not have the type its configSchema declares (a string where a list belongs is otherwise read letter by letter). */
+function settingTypeProblems(key: string, schema: NonNullable<Policy["configSchema"]>, value: object): string[] {
+  let validate = compiledSchemas.get(schema);
+  if (!validate) {
+    validate = settingsValidator.compile({ type: "object", properties: schema.properties ?? {}, ...(schema.required ? { required: schema.required } : {}) });
+    compiledSchemas.set(schema, validate);
+  }
+  const { enforcementLevel: _level, ...settings } = value as Record<string, unknown>;
+  if (validate(settings)) return [];
+  return (validate.errors ?? []).map((e) => `"${key}": setting ${e.instancePath.slice(1).replaceAll("/", ".") || "(the settings)"} ${e.message ?? "is invalid"}${e.params && "type" in e.params ? ` (got ${JSON.stringify(pathValue(settings, e.instancePath)) ?? "nothing"})` : ""}`);
+}
+
+/** The value at a JSON pointer inside `value`. */
+function pathValue(value: unknown, pointer: string): unknown {
+  return pointer.split("/").slice(1).reduce<unknown>((at, part) => (typeof at === "object" && at !== null && Object.prototype.hasOwnProperty.call(at, part) ? (at as Record<string, unknown>)[part] : undefined), value);
+}
+
 /** Every problem with a policy config: unknown policy names, levels and settings (a typo would silently weaken the pack). */
 export function policyConfigProblems(config: PolicyPackConfig, policies: readonly Policy[]): string[] {
   const byName = new Map(policies.map((p) => [p.name, p]));
@@ -329,6 +351,7 @@ export function policyConfigProblems(config: PolicyPackConfig, policies: readonl
       const extra = Object.keys(value).filter((setting) => setting !== "enforcementLevel" && !allowed.includes(setting));
       if (extra.length > 0) problems.push(`"${key}": unknown setting${extra.length > 1 ? "s" : ""} ${extra.join(", ")}; it takes ${allowed.length > 0 ? `enforcementLevel, ${allowed.join(", ")}` : "only enforcementLevel"}`);
     }
+    if (policy?.configSchema && typeof value === "object" && value !== null) problems.push(...settingTypeProblems(key, policy.configSchema, value));
     const level = typeof value === "string" ? value : typeof value === "object" && value !== null ? value.enforcementLevel : Symbol("bad");
     if (level !== undefined && !ENFORCEMENT_LEVELS.includes(level as EnforcementLevel)) {
       problems.push(`"${key}": enforcement level ${typeof level === "symbol" ? JSON.stringify(value) : JSON.stringify(level)} is not one of ${ENFORCEMENT_LEVELS.join(", ")}`);

@@ -212,6 +212,20 @@ describe("npm run check on real exports", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('"cost-openai-ptu-within-cap": unknown setting ptuCapp; it takes enforcementLevel, ptuCap, ptuQuota');
   });
+
+  it("refuses a setting of the wrong type, as the Pulumi CLI checks a rule's configSchema (a string where a list belongs)", async () => {
+    const dir = scratch();
+    const config = writeJson(dir, "cfg.json", {
+      "governance-azure-allowed-regions": { enforcementLevel: "mandatory", regions: "swedencentral" },
+      "governance-openai-allowed-models": { models: ["gpt-4o", 4] },
+      "observability-apim-diagnostics-no-bodies": { logBodies: "no" },
+    });
+    const result = await checkInProcess(INSECURE, "--policy-config", config);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"governance-azure-allowed-regions": setting regions must be array (got "swedencentral")');
+    expect(result.stderr).toContain('"governance-openai-allowed-models": setting models.1 must be string (got 4)');
+    expect(result.stderr).toContain('"observability-apim-diagnostics-no-bodies": setting logBodies must be boolean (got "no")');
+  });
 });
 
 describe("npm run check fails closed on whatever an export holds", () => {
