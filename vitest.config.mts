@@ -1,14 +1,46 @@
 import { defineConfig } from "vitest/config";
 
+/** Pure logic: no Pulumi runtime, no process, server or file system of their own; they share workers. */
+const UNIT = [
+  "test/capacity.test.ts",
+  "test/config.test.ts",
+  "test/deployments.test.ts",
+  "test/gatewayRouting.test.ts",
+  "test/naming.test.ts",
+  "test/network.test.ts",
+  "test/workflows.test.ts",
+  "test/policies/apimPipeline.test.ts",
+  "test/policies/apimRules.test.ts",
+  "test/policies/checklist.test.ts",
+  "test/policies/k8sExposureRules.test.ts",
+  "test/policies/k8sRules.test.ts",
+  "test/policies/observabilityRules.test.ts",
+  "test/policies/podSecurity.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // One process per file: the Pulumi runtime (mocks, config, stack) is global state.
-    pool: "forks",
+    // Both cores of a 2-core machine (vitest leaves one free by default).
+    maxWorkers: 2,
     // Every plan in the tests, spawned ones included, checks model lifecycle for one fixed day
     // (test/helpers.ts AS_OF), so results do not change with the clock.
     env: { GENAI_PLATFORM_AS_OF: "2026-11-27" },
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: UNIT, pool: "threads", isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: "program",
+          include: ["test/**/*.test.ts"],
+          exclude: UNIT,
+          // One process per file: the Pulumi runtime (mocks, config, stack) is global state.
+          pool: "forks",
+          // dev and prod planned once, shared by every file (test/helpers.ts planStack).
+          globalSetup: ["test/globalSetup.ts"],
+        },
+      },
+    ],
   },
 });

@@ -5,19 +5,31 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { largePolicyConfig, largeStackFile } from "../cli/largeConfig";
+import { plan as runPlan } from "../cli/plan";
 import { PROJECT_DIR } from "./helpers";
 
-function plan(...args: string[]) {
+/** `npm run plan` as a person runs it, spawned: the command line itself (exit 0 and exit 2). */
+function spawnPlan(...args: string[]) {
   const result = spawnSync("node", ["--import", "tsx", "cli/plan.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The plan command in this process. */
+async function plan(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runPlan(args, PROJECT_DIR, { out: (s) => ((stdout += s), true), err: (s) => ((stderr += s), true) });
+  return { code, stdout, stderr };
+}
+
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-plan-test-"));
+/** The generated 3 x 4 config's deployments: per endpoint its PTU deployment and one pay-as-you-go deployment per region. */
+const CAPACITY_ROWS = 4 * (1 + 3);
 
 describe("npm run plan", () => {
-  it("plans prod, verifies the preview URNs, prints the summary and writes stack.json (exit 0)", () => {
+  it("plans prod, verifies the preview URNs, prints the summary and writes stack.json (exit 0; the command line, spawned)", () => {
     const out = scratch();
-    const result = plan("--stack", "prod", "--out", out, "--verify");
+    const result = spawnPlan("--stack", "prod", "--out", out, "--verify");
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("spillover -> chat-blue-gpt-5-gstd");
@@ -29,21 +41,21 @@ describe("npm run plan", () => {
     expect(exported.version).toBe(3);
   });
 
-  it("prints the report as JSON with --json", () => {
+  it("prints the report as JSON with --json", async () => {
     const out = scratch();
-    const result = plan("--stack", "dev", "--out", out, "--json");
+    const result = await plan("--stack", "dev", "--out", out, "--json");
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.capacity.map((c: { deployment: string }) => c.deployment)).toEqual(["chat-blue-gpt-5.1-gstd", "embeddings-blue-text-embedding-3-small-std"]);
     expect(report.quota[0]).toMatchObject({ region: "swedencentral", model: "gpt-5.1", headroom: 1_700_000 });
   });
 
-  it("exits 2 with every bad key on stderr and writes nothing for an invalid config", () => {
+  it("exits 2 with every bad key on stderr and writes nothing for an invalid config (the command line, spawned)", () => {
     const out = scratch();
     const file = join(out, "Pulumi.bad.yaml");
     const document = { config: { "genai-platform:environment": "qa", "genai-platform:namePrefix": "x", "genai-platform:ptuCapp": 1 } };
     writeFileSync(file, stringify(document));
-    const result = plan("--stack", "bad", "--out", out, "--config-file", file);
+    const result = spawnPlan("--stack", "bad", "--out", out, "--config-file", file);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain('environment: Invalid option: expected one of "dev"|"prod" (got "qa")');
@@ -54,37 +66,38 @@ describe("npm run plan", () => {
     expect(existsSync(join(out, "bad", "stack.json"))).toBe(false);
   });
 
-  it("exits 2 for unknown options, a missing stack file and broken YAML", () => {
-    expect(plan("--stak", "dev").code).toBe(2);
-    const missing = plan("--stack", "nosuch");
+  it("exits 2 for unknown options, a missing stack file and broken YAML", async () => {
+    expect((await plan("--stak", "dev")).code).toBe(2);
+    const missing = await plan("--stack", "nosuch");
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/stack file .*Pulumi\.nosuch\.yaml: no such file \(ENOENT\)/);
     const out = scratch();
     writeFileSync(join(out, "broken.yaml"), "config: [unclosed");
-    const broken = plan("--stack", "x", "--config-file", join(out, "broken.yaml"), "--out", out);
+    const broken = await plan("--stack", "x", "--config-file", join(out, "broken.yaml"), "--out", out);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain("is not valid YAML");
   });
 
-  it("plans a generated 10 regions x 10 endpoints config", () => {
+  // The 10 x 10 config is the bench's (npm run bench times it); here a 3 x 4 one of the same generator.
+  it("plans a generated config of 3 regions x 4 endpoints (exit 1 on the rules it breaks, 0 with a policy config that allows it)", async () => {
     const out = scratch();
     const file = join(out, "Pulumi.large.yaml");
-    writeFileSync(file, largeStackFile(10, 10));
-    const result = plan("--stack", "large", "--out", out, "--config-file", file, "--json");
+    writeFileSync(file, largeStackFile(3, 4));
+    const result = await plan("--stack", "large", "--out", out, "--config-file", file, "--json");
     expect(result.stderr).toBe("");
-    // Ten regions and three models are more than prod's policy config allows: only those rules object.
+    // Three regions and three models are more than prod's policy config allows: only those rules object.
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
-    expect(report.capacity).toHaveLength(110);
+    expect(report.capacity).toHaveLength(CAPACITY_ROWS);
     expect([...new Set(report.policy.violations.map((v: { policy: string }) => v.policy))].sort()).toEqual(["governance-azure-allowed-regions", "governance-openai-allowed-models"]);
     // With a policy config that allows them (--policy-config replaces policies/config/prod.json), it passes.
     const policy = join(out, "large-policy.json");
-    writeFileSync(policy, JSON.stringify(largePolicyConfig(10)));
-    const allowed = plan("--stack", "large", "--out", out, "--config-file", file, "--policy-config", policy);
+    writeFileSync(policy, JSON.stringify(largePolicyConfig(3)));
+    const allowed = await plan("--stack", "large", "--out", out, "--config-file", file, "--policy-config", policy);
     expect(allowed.stderr).toBe("");
     expect(allowed.code).toBe(0);
     writeFileSync(policy, JSON.stringify({ "governance-azure-allowed-regions": { regionz: [] } }));
-    const misspelt = plan("--stack", "large", "--out", out, "--config-file", file, "--policy-config", policy);
+    const misspelt = await plan("--stack", "large", "--out", out, "--config-file", file, "--policy-config", policy);
     expect(misspelt.code).toBe(2);
     expect(misspelt.stderr).toContain("unknown setting regionz");
   });

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { expect } from "vitest";
+import { expect, inject } from "vitest";
 import { register } from "tsx/cjs/api";
 import type { PlatformConfig } from "../stacks/config";
 import { loadStackConfig, projectConfig } from "../stacks/load";
@@ -55,7 +55,27 @@ export interface PlannedStack {
   readonly stackExport: StackExport;
 }
 
+/**
+ * The plan of `stack`: the committed dev or prod stack unchanged is planned once per test run
+ * (test/globalSetup.ts) and read here, a fresh copy per call; anything else is planned now.
+ */
 export async function planStack(stack: string, options: { preview?: boolean; config?: StackConfig } = {}): Promise<PlannedStack> {
+  const shared = options.preview || options.config || (stack !== "dev" && stack !== "prod") ? undefined : sharedPlans();
+  if (shared) return JSON.parse(readFileSync(join(shared, `${stack}.json`), "utf8")) as PlannedStack;
+  return planFresh(stack, options);
+}
+
+/** The folder of the plans the global setup made, when the run has one. */
+function sharedPlans(): string | undefined {
+  try {
+    return inject("plannedStacks");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Plans `stack` in the offline engine, now. */
+export async function planFresh(stack: string, options: { preview?: boolean; config?: StackConfig } = {}): Promise<PlannedStack> {
   const stackConfig = options.config ?? stackFile(stack);
   // The mock provider answers with ids in the stack's own subscription, as the planner's does.
   const subscriptionId = stackConfig.config["genai-platform:subscriptionId"] ?? "00000000-0000-4000-8000-000000000001";

@@ -2,20 +2,38 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { stringify } from "yaml";
 import { policies } from "../../policies/rules";
 import { baseEnforcement, buildPolicyConfig, policyFacts } from "../../cli/policyConfig";
 import { evaluatePolicies } from "../../cli/policyRunner";
 import { check } from "../../cli/check";
+import { plan } from "../../cli/plan";
 import { PROJECT_DIR, planStack, pulumiConfigOf, rawConfig, validConfig, namespaced } from "../helpers";
 import { parsePlatformConfig } from "../../stacks/config";
 
 const INSECURE = "test/fixtures/insecure/stack.json";
 
-function run(script: string, ...args: string[]) {
-  const result = spawnSync("node", ["--import", "tsx", script, ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+/** The check command as a person runs it (`npm run check`), spawned: only where the command line itself is tested. */
+function spawnCheck(...args: string[]) {
+  const result = spawnSync("node", ["--import", "tsx", "cli/check.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The check command in this process (paths relative to the project, as from its folder). */
+async function checkInProcess(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await check(args.map((a) => (a.startsWith("-") || isAbsolute(a) ? a : join(PROJECT_DIR, a))), { out: (s) => ((stdout += s), true), err: (s) => ((stderr += s), true) });
+  return { code, stdout, stderr };
+}
+
+/** The plan command in this process. */
+async function planInProcess(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await plan(args, PROJECT_DIR, { out: (s) => ((stdout += s), true), err: (s) => ((stderr += s), true) });
+  return { code, stdout, stderr };
 }
 
 async function violationsOfPlan(stack: string) {
@@ -82,26 +100,26 @@ describe("a public prod gateway, accepted explicitly", () => {
 });
 
 describe("npm run check", () => {
-  it("fails the insecure fixture (exit 1), naming exactly the broken rules", () => {
-    const result = run("cli/check.ts", INSECURE, "--json");
+  it("fails the insecure fixture (exit 1), naming exactly the broken rules (the command line, spawned)", () => {
+    const result = spawnCheck(INSECURE, "--json");
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect([...new Set(report.violations.map((v: { policy: string }) => v.policy))].sort()).toEqual(policies.map((p) => p.name).sort());
     expect(report.policyConfig).toContain("test/fixtures/insecure/policy-config.json");
   });
 
-  it("prints a table grouped by severity with remediation", () => {
-    const result = run("cli/check.ts", INSECURE);
+  it("prints a table grouped by severity with remediation", async () => {
+    const result = await checkInProcess(INSECURE);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/CRITICAL \(\d+\)[\s\S]*HIGH \(\d+\)[\s\S]*MEDIUM \(\d+\)/);
     expect(result.stdout).toContain("security-rbac-no-broad-roles (checklist #4, #14 | MCSB PA-7): Grant the narrowest data-plane role");
     expect(result.stdout).toContain("grants Contributor (b24988ac-6180-42a0-ab88-20f7382dd24c)");
   });
 
-  it("passes the prod plan (exit 0)", () => {
+  it("passes the prod plan (exit 0)", async () => {
     const out = mkdtempSync(join(tmpdir(), "genai-check-"));
-    expect(run("cli/plan.ts", "--stack", "prod", "--out", out).code).toBe(0);
-    const result = run("cli/check.ts", join(out, "prod", "stack.json"));
+    expect((await planInProcess("--stack", "prod", "--out", out)).code).toBe(0);
+    const result = await checkInProcess(join(out, "prod", "stack.json"));
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Every rule passes.");
   });
@@ -115,8 +133,8 @@ describe("npm run check", () => {
     ["a policy config with a misspelt level", [INSECURE, "--policy-config", "test/fixtures/bad-level.json"], /"all": enforcement level "Mandatory" is not one of advisory, mandatory, remediate, disabled/],
     ["a version-3 file without a deployment", ["test/fixtures/no-deployment.json"], /no "deployment" object/],
     ["a resource whose dependencies are not URNs", ["test/fixtures/bad-dependencies.json"], /deployment\.resources\[0\]\.dependencies is not a list of URNs/],
-  ])("exits 2 with a clear message for %s", (_case, args, message) => {
-    const result = run("cli/check.ts", ...args);
+  ])("exits 2 with a clear message for %s", async (_case, args, message) => {
+    const result = await checkInProcess(...args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -124,13 +142,13 @@ describe("npm run check", () => {
 });
 
 describe("npm run plan and the pack", () => {
-  it("exits 1 when the plan breaks a mandatory rule (PTUs under the declared peak workload)", () => {
+  it("exits 1 when the plan breaks a mandatory rule (PTUs under the declared peak workload)", async () => {
     const raw = rawConfig("prod");
     raw.models.chat.slots.blue.workload.peakInputTpm = 360_000;
     const out = mkdtempSync(join(tmpdir(), "genai-plan-policy-"));
     const file = join(out, "Pulumi.open.yaml");
     writeFileSync(file, stringify({ config: namespaced(raw) }));
-    const result = run("cli/plan.ts", "--stack", "open", "--config-file", file, "--out", out);
+    const result = await planInProcess("--stack", "open", "--config-file", file, "--out", out);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("capacity-openai-ptu-sized");
     expect(result.stdout).toContain("chat/blue: 50 PTU configured, its peak workload needs 75");
@@ -161,12 +179,6 @@ describe("the pack in a first preview of a new stack", () => {
 });
 
 describe("npm run check on real exports", () => {
-  async function checkInProcess(...args: string[]) {
-    let stdout = "";
-    let stderr = "";
-    const code = await check(args, { out: (s) => ((stdout += s), true), err: (s) => ((stderr += s), true) });
-    return { code, stdout, stderr };
-  }
   const scratch = () => mkdtempSync(join(tmpdir(), "genai-check-real-"));
   const writeJson = (dir: string, name: string, value: unknown) => {
     const path = join(dir, name);
