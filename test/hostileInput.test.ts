@@ -125,7 +125,7 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 /** npm scripts that are not commands of the toolkit. */
-const NOT_COMMANDS: Record<string, string> = { test: "the test runner", typecheck: "the compiler" };
+const NOT_COMMANDS: Record<string, string> = { test: "the test runner", typecheck: "the compiler", format: "the formatter", "format:check": "the formatter" };
 
 function argvOf(base: ReturnType<Command["base"]>, override: Record<string, string | undefined> = {}, extra: string[] = []): string[] {
   const options = { ...base.options, ...override };
