@@ -38,7 +38,12 @@ async function checkBench(scratch: string): Promise<{ rows: string[][]; failed: 
     }
     const perResource = median(times) / resources.length;
     const target = CHECK.targetMicroseconds[stack];
-    rows.push([`policy pack on the ${stack} export (${resources.length} resources)`, `${(median(times) / 1000).toFixed(1)} ms, ${perResource.toFixed(1)} µs per resource`, `<= ${target} µs per resource`, perResource <= target * 1.1 ? "ok" : "OVER"]);
+    rows.push([
+      `policy pack on the ${stack} export (${resources.length} resources)`,
+      `${(median(times) / 1000).toFixed(1)} ms, ${perResource.toFixed(1)} µs per resource`,
+      `<= ${target} µs per resource`,
+      perResource <= target * 1.1 ? "ok" : "OVER",
+    ]);
   }
   return { rows, failed: rows.filter((r) => r[3] !== "ok").length };
 }
@@ -46,18 +51,62 @@ async function checkBench(scratch: string): Promise<{ rows: string[][]; failed: 
 /** Open-loop rate, requests and runs of the load generator's benchmark, and its targets (issue: the instrument must not be the bottleneck). */
 const LOAD = { rps: 300, requests: 3000, warmup: 300, runs: 5, lateShare: 0.01, ttftP50Ms: 2, ttftP99Ms: 10 } as const;
 
-interface LoadSample { readonly sustained: number; readonly ok: number; readonly requests: number; readonly late: number; readonly p50: number; readonly p99: number }
+interface LoadSample {
+  readonly sustained: number;
+  readonly ok: number;
+  readonly requests: number;
+  readonly late: number;
+  readonly p50: number;
+  readonly p99: number;
+}
 
 /** One `npm run loadtest` (the command a person runs, with its node flags) against the server at `url`. */
 function loadtestOnce(url: string, scratch: string): LoadSample {
   const json = join(scratch, "loadtest.json");
-  const args = ["--gateway", url, "--endpoint", "bench", "--api-key", "bench", "--rps", String(LOAD.rps), "--requests", String(LOAD.requests), "--warmup", String(LOAD.warmup), "--max-tokens", "16", "--attempts", "1", "--prompt-set", join(scratch, "prompts.txt"), "--json", json, "--out", join(scratch, "loadtest")];
-  const result = spawnSync("npm", ["run", "--silent", "loadtest", "--", ...args], { cwd: projectDir, encoding: "utf8" });
+  const args = [
+    "--gateway",
+    url,
+    "--endpoint",
+    "bench",
+    "--api-key",
+    "bench",
+    "--rps",
+    String(LOAD.rps),
+    "--requests",
+    String(LOAD.requests),
+    "--warmup",
+    String(LOAD.warmup),
+    "--max-tokens",
+    "16",
+    "--attempts",
+    "1",
+    "--prompt-set",
+    join(scratch, "prompts.txt"),
+    "--json",
+    json,
+    "--out",
+    join(scratch, "loadtest"),
+  ];
+  const result = spawnSync("npm", ["run", "--silent", "loadtest", "--", ...args], {
+    cwd: projectDir,
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`npm run loadtest exited ${result.status}: ${result.stderr}`);
-  const run = JSON.parse(readFileSync(json, "utf8")) as { lateStarts: number; summary: { all: { ok: number; requests: number; ttftMs: { p50: number; p99: number } } }; requests: { startedAt: number }[] };
+  const run = JSON.parse(readFileSync(json, "utf8")) as {
+    lateStarts: number;
+    summary: { all: { ok: number; requests: number; ttftMs: { p50: number; p99: number } } };
+    requests: { startedAt: number }[];
+  };
   const starts = run.requests.map((r) => r.startedAt).sort((a, b) => a - b);
   const { all } = run.summary;
-  return { sustained: (starts.length - 1) / ((starts[starts.length - 1]! - starts[0]!) / 1000), ok: all.ok, requests: all.requests, late: run.lateStarts / all.requests, p50: all.ttftMs.p50, p99: all.ttftMs.p99 };
+  return {
+    sustained: (starts.length - 1) / ((starts[starts.length - 1]! - starts[0]!) / 1000),
+    ok: all.ok,
+    requests: all.requests,
+    late: run.lateStarts / all.requests,
+    p50: all.ttftMs.p50,
+    p99: all.ttftMs.p99,
+  };
 }
 
 /**
@@ -67,24 +116,51 @@ function loadtestOnce(url: string, scratch: string): LoadSample {
  */
 async function loadGeneratorBench(scratch: string): Promise<{ rows: string[][]; failed: number }> {
   writeFileSync(join(scratch, "prompts.txt"), "Say hello.\n");
-  const server = spawn(process.execPath, ["--require", "tsx/cjs", join(projectDir, "cli/loadtest/loopbackServer.ts"), "0", "0", "16"], { cwd: projectDir, stdio: ["ignore", "pipe", "inherit"] });
+  const server = spawn(
+    process.execPath,
+    ["--require", "tsx/cjs", join(projectDir, "cli/loadtest/loopbackServer.ts"), "0", "0", "16"],
+    { cwd: projectDir, stdio: ["ignore", "pipe", "inherit"] },
+  );
   try {
     const url = await new Promise<string>((done, fail) => {
       server.stdout!.once("data", (d: Buffer) => done(d.toString().trim()));
       server.once("exit", (code) => fail(new Error(`the loopback server exited ${code}`)));
     });
     const samples = Array.from({ length: LOAD.runs }, () => loadtestOnce(url, scratch));
-    const of = (pick: (s: LoadSample) => number) => ({ median: median(samples.map(pick)), range: `${Math.min(...samples.map(pick)).toFixed(2)}–${Math.max(...samples.map(pick)).toFixed(2)}` });
+    const of = (pick: (s: LoadSample) => number) => ({
+      median: median(samples.map(pick)),
+      range: `${Math.min(...samples.map(pick)).toFixed(2)}–${Math.max(...samples.map(pick)).toFixed(2)}`,
+    });
     const sustained = of((s) => s.sustained);
     const late = of((s) => s.late * 100);
     const p50 = of((s) => s.p50);
     const p99 = of((s) => s.p99);
     const allOk = samples.every((s) => s.ok === s.requests);
     const rows = [
-      ["open-loop streaming rate", `${sustained.median.toFixed(0)} req/s (${allOk ? "all" : "not all"} answered)`, `>= ${LOAD.rps} req/s`, sustained.median >= LOAD.rps * 0.99 && allOk ? "ok" : "UNDER"],
-      ["late starts (> 5 ms behind schedule)", `${late.median.toFixed(2)}% (${late.range})`, `<= ${LOAD.lateShare * 100}%`, late.median <= LOAD.lateShare * 100 ? "ok" : "OVER"],
-      ["added TTFT p50", `${p50.median.toFixed(2)} ms (${p50.range})`, `<= ${LOAD.ttftP50Ms} ms`, p50.median <= LOAD.ttftP50Ms ? "ok" : "OVER"],
-      ["added TTFT p99", `${p99.median.toFixed(2)} ms (${p99.range})`, `<= ${LOAD.ttftP99Ms} ms`, p99.median <= LOAD.ttftP99Ms ? "ok" : "OVER"],
+      [
+        "open-loop streaming rate",
+        `${sustained.median.toFixed(0)} req/s (${allOk ? "all" : "not all"} answered)`,
+        `>= ${LOAD.rps} req/s`,
+        sustained.median >= LOAD.rps * 0.99 && allOk ? "ok" : "UNDER",
+      ],
+      [
+        "late starts (> 5 ms behind schedule)",
+        `${late.median.toFixed(2)}% (${late.range})`,
+        `<= ${LOAD.lateShare * 100}%`,
+        late.median <= LOAD.lateShare * 100 ? "ok" : "OVER",
+      ],
+      [
+        "added TTFT p50",
+        `${p50.median.toFixed(2)} ms (${p50.range})`,
+        `<= ${LOAD.ttftP50Ms} ms`,
+        p50.median <= LOAD.ttftP50Ms ? "ok" : "OVER",
+      ],
+      [
+        "added TTFT p99",
+        `${p99.median.toFixed(2)} ms (${p99.range})`,
+        `<= ${LOAD.ttftP99Ms} ms`,
+        p99.median <= LOAD.ttftP99Ms ? "ok" : "OVER",
+      ],
     ];
     return { rows, failed: rows.filter((r) => r[3] !== "ok").length };
   } finally {
@@ -123,16 +199,24 @@ const USAGE = "usage: npm run bench [-- --runs N] [--only plans|load]";
 function benchArgs(argv: string[]): { runs: number; only?: "plans" | "load" } {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, strict: true, options: { runs: { type: "string", default: "5" }, only: { type: "string" } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { runs: { type: "string", default: "5" }, only: { type: "string" } },
+    }));
   } catch (error) {
     throw new ArgumentError(`${(error as Error).message}\n${USAGE}`);
   }
   const runs = decimal("runs", values.runs, { min: 1, max: 1000 });
-  if (values.only !== undefined && values.only !== "plans" && values.only !== "load") throw new ArgumentError(`--only ${quoted(values.only)}: plans or load`);
+  if (values.only !== undefined && values.only !== "plans" && values.only !== "load")
+    throw new ArgumentError(`--only ${quoted(values.only)}: plans or load`);
   return { runs, ...(values.only !== undefined ? { only: values.only } : {}) };
 }
 
-export async function bench(argv: string[], io: { out(text: string): unknown; err(text: string): unknown }): Promise<number> {
+export async function bench(
+  argv: string[],
+  io: { out(text: string): unknown; err(text: string): unknown },
+): Promise<number> {
   let parsed;
   try {
     parsed = benchArgs(argv);
@@ -151,21 +235,58 @@ export async function bench(argv: string[], io: { out(text: string): unknown; er
   const largePolicy = join(scratch, "large-policy.json");
   writeFileSync(largePolicy, JSON.stringify(largePolicyConfig(10)));
   // Exactly the command `npm run plan` runs (without npm's own start-up).
-  const planScript = (JSON.parse(readFileSync(join(projectDir, "package.json"), "utf8")) as { scripts: { plan: string } }).scripts.plan;
+  const planScript = (
+    JSON.parse(readFileSync(join(projectDir, "package.json"), "utf8")) as { scripts: { plan: string } }
+  ).scripts.plan;
   const plan = [...planScript.split(/\s+/), "--out", scratch];
   // A 400-byte "billion laughs" stack file: 9 levels of nested aliases, refused before anything loads.
   const bombFile = join(scratch, "Pulumi.bomb.yaml");
   const levels = "abcdefgh".split("");
-  writeFileSync(bombFile, `config:\n${levels.map((l, i) => `  ${l}: &${l} [${Array(9).fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`).join(",")}]`).join("\n")}\n  genai-platform:tags: [${Array(9).fill("*h").join(",")}]\n`);
-  const cases: { name: string; command: string[]; expectedExit?: number; targetSeconds: (medians: Map<string, number>) => number; target: string }[] = [
+  writeFileSync(
+    bombFile,
+    `config:\n${levels
+      .map(
+        (l, i) =>
+          `  ${l}: &${l} [${Array(9)
+            .fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`)
+            .join(",")}]`,
+      )
+      .join("\n")}\n  genai-platform:tags: [${Array(9).fill("*h").join(",")}]\n`,
+  );
+  const cases: {
+    name: string;
+    command: string[];
+    expectedExit?: number;
+    targetSeconds: (medians: Map<string, number>) => number;
+    target: string;
+  }[] = [
     { name: "plan dev", command: [...plan, "--stack", "dev"], targetSeconds: () => 2, target: "<= 2 s" },
     { name: "plan prod", command: [...plan, "--stack", "prod"], targetSeconds: () => 2, target: "<= 2 s" },
-    { name: "plan large (10 regions x 10 endpoints)", command: [...plan, "--stack", "large", "--config-file", largeFile, "--policy-config", largePolicy], targetSeconds: (m) => 2 * m.get("plan prod")!, target: "<= 2x prod" },
-    { name: "refuse a billion-laughs file (exit 2)", command: [...plan, "--stack", "bomb", "--config-file", bombFile], expectedExit: 2, targetSeconds: () => 1, target: "<= 1 s" },
-    { name: "typecheck", command: ["node", "node_modules/typescript/bin/tsc", "--noEmit", "-p", "tsconfig.json"], targetSeconds: () => 30, target: "<= 30 s" },
+    {
+      name: "plan large (10 regions x 10 endpoints)",
+      command: [...plan, "--stack", "large", "--config-file", largeFile, "--policy-config", largePolicy],
+      targetSeconds: (m) => 2 * m.get("plan prod")!,
+      target: "<= 2x prod",
+    },
+    {
+      name: "refuse a billion-laughs file (exit 2)",
+      command: [...plan, "--stack", "bomb", "--config-file", bombFile],
+      expectedExit: 2,
+      targetSeconds: () => 1,
+      target: "<= 1 s",
+    },
+    {
+      name: "typecheck",
+      command: ["node", "node_modules/typescript/bin/tsc", "--noEmit", "-p", "tsconfig.json"],
+      targetSeconds: () => 30,
+      target: "<= 30 s",
+    },
   ];
   const medians = new Map<string, number>();
-  const table = new Table({ head: ["case", "median wall", "peak memory", "runs", "target", "result"], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ["case", "median wall", "peak memory", "runs", "target", "result"],
+    style: { head: [], border: [] },
+  });
   let failed = 0;
   for (const c of benchPlans ? cases : []) {
     runOnce(c.command, c.expectedExit); // warm the file-system and transform caches
@@ -175,25 +296,44 @@ export async function bench(argv: string[], io: { out(text: string): unknown; er
     const peaks = samples.map((s) => s.peakKb).filter((p): p is number => p !== undefined);
     const ok = wall <= c.targetSeconds(medians);
     if (!ok) failed++;
-    table.push([c.name, `${wall.toFixed(2)} s`, peaks.length ? `${Math.round(Math.max(...peaks) / 1024)} MB` : `n/a (no ${TIME})`, String(runs), c.target, ok ? "ok" : "OVER"]);
+    table.push([
+      c.name,
+      `${wall.toFixed(2)} s`,
+      peaks.length ? `${Math.round(Math.max(...peaks) / 1024)} MB` : `n/a (no ${TIME})`,
+      String(runs),
+      c.target,
+      ok ? "ok" : "OVER",
+    ]);
   }
   if (benchPlans) {
     io.out(`${table.toString()}\n`);
-    io.out(`node ${process.version}, ${runs} runs per case after one warm-up; wall time is the whole process, as the command line runs it.\n`);
+    io.out(
+      `node ${process.version}, ${runs} runs per case after one warm-up; wall time is the whole process, as the command line runs it.\n`,
+    );
   }
   const pack = benchPlans ? await checkBench(scratch) : { rows: [], failed: 0 };
   if (benchPlans) {
-    const packTable = new Table({ head: ["policy pack (npm run check's evaluation, in process)", "median", "target", "result"], style: { head: [], border: [] } });
+    const packTable = new Table({
+      head: ["policy pack (npm run check's evaluation, in process)", "median", "target", "result"],
+      style: { head: [], border: [] },
+    });
     packTable.push(...pack.rows);
     io.out(`${packTable.toString()}\n`);
-    io.out(`${CHECK.runs} evaluations per export after ${CHECK.warmup} warm-up runs; the target allows 10% for the machine's noise.\n`);
+    io.out(
+      `${CHECK.runs} evaluations per export after ${CHECK.warmup} warm-up runs; the target allows 10% for the machine's noise.\n`,
+    );
   }
   const load = benchLoad ? await loadGeneratorBench(scratch) : { rows: [], failed: 0 };
   if (benchLoad) {
-    const loadTable = new Table({ head: ["load generator vs loopback server (separate process, no injected delay)", "measured", "target", "result"], style: { head: [], border: [] } });
+    const loadTable = new Table({
+      head: ["load generator vs loopback server (separate process, no injected delay)", "measured", "target", "result"],
+      style: { head: [], border: [] },
+    });
     loadTable.push(...load.rows);
     io.out(`${loadTable.toString()}\n`);
-    io.out(`npm run loadtest, ${LOAD.runs} runs (median, range): ${LOAD.requests} streaming requests of 16 tokens at ${LOAD.rps} req/s open loop after ${LOAD.warmup} warm-up requests; TTFT here is what the client and the loopback server add.\n`);
+    io.out(
+      `npm run loadtest, ${LOAD.runs} runs (median, range): ${LOAD.requests} streaming requests of 16 tokens at ${LOAD.rps} req/s open loop after ${LOAD.warmup} warm-up requests; TTFT here is what the client and the loopback server add.\n`,
+    );
   }
   return failed + pack.failed + load.failed > 0 ? 1 : 0;
 }

@@ -24,7 +24,13 @@ export interface Coverage {
 }
 
 export function coverage(rules: readonly Policy[] = policies): Coverage[] {
-  return CHECKLIST.map((item) => ({ item, rules: rules.filter((p) => itemsOf(p).includes(item.number)).map((p) => p.name).sort() }));
+  return CHECKLIST.map((item) => ({
+    item,
+    rules: rules
+      .filter((p) => itemsOf(p).includes(item.number))
+      .map((p) => p.name)
+      .sort(),
+  }));
 }
 
 /** Items with neither a rule nor a process entry: the checklist would promise what nothing enforces. */
@@ -38,7 +44,10 @@ export function coverageTable(rows: readonly Coverage[] = coverage()): string {
   return [
     "| # | checklist item | rules | component defaults | process, or not built yet |",
     "|---|---|---|---|---|",
-    ...rows.map(({ item, rules }) => `| ${item.number} | ${cell(item.title)} | ${rules.map((r) => `\`${r}\``).join(", ") || "—"} | ${cell(item.defaults)} | ${cell(item.process ?? "—")} |`),
+    ...rows.map(
+      ({ item, rules }) =>
+        `| ${item.number} | ${cell(item.title)} | ${rules.map((r) => `\`${r}\``).join(", ") || "—"} | ${cell(item.defaults)} | ${cell(item.process ?? "—")} |`,
+    ),
   ].join("\n");
 }
 
@@ -47,7 +56,12 @@ export function controlsTable(rules: readonly Policy[] = policies): string {
   return [
     "| rule | severity | standard controls it implements |",
     "|---|---|---|",
-    ...[...rules].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((p) => `| \`${p.name}\` | ${p.severity ?? "medium"} | ${cell(controlsOf(p.framework?.reference).join("; ") || "—")} |`),
+    ...[...rules]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map(
+        (p) =>
+          `| \`${p.name}\` | ${p.severity ?? "medium"} | ${cell(controlsOf(p.framework?.reference).join("; ") || "—")} |`,
+      ),
   ].join("\n");
 }
 
@@ -94,7 +108,11 @@ export function withCoverage(readme: string, table: string = readmeBlock()): str
 const USAGE = "usage: npm run checklist [-- --check]";
 
 /** Writes the coverage table into policies/CHECKLIST.md and the README (both at once), or with `--check` only says whether they are up to date (exit 1 when not). */
-export async function checklist(argv: string[], projectDir: string, io: { out(text: string): unknown; err(text: string): unknown }): Promise<number> {
+export async function checklist(
+  argv: string[],
+  projectDir: string,
+  io: { out(text: string): unknown; err(text: string): unknown },
+): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ args: argv, strict: true, options: { check: { type: "boolean", default: false } } }));
@@ -104,7 +122,9 @@ export async function checklist(argv: string[], projectDir: string, io: { out(te
   }
   const missing = uncovered(coverage());
   if (missing.length > 0) {
-    io.err(`checklist: item${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} neither a rule nor a process entry\n`);
+    io.err(
+      `checklist: item${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} neither a rule nor a process entry\n`,
+    );
     return 1;
   }
   const files = [
@@ -119,7 +139,8 @@ export async function checklist(argv: string[], projectDir: string, io: { out(te
     }
   });
   if (values.check) {
-    if (stale.length > 0) io.err(`checklist: out of date: ${stale.map((f) => f.path).join(", ")}; run npm run checklist\n`);
+    if (stale.length > 0)
+      io.err(`checklist: out of date: ${stale.map((f) => f.path).join(", ")}; run npm run checklist\n`);
     return stale.length > 0 ? 1 : 0;
   }
   writeArtifacts(projectDir, stale);
@@ -128,5 +149,8 @@ export async function checklist(argv: string[], projectDir: string, io: { out(te
 }
 
 if (require.main === module) {
-  checklist(process.argv.slice(2), resolve(__dirname, ".."), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then((code) => (process.exitCode = code));
+  checklist(process.argv.slice(2), resolve(__dirname, ".."), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  }).then((code) => (process.exitCode = code));
 }

@@ -4,7 +4,8 @@
 import { createMinutes as createMinutesOf } from "../components/core/createTimes";
 import { GATEWAY_TIERS, type GatewaySku } from "../components/gateway/tiers";
 
-const createMinutes = (type: string, inputs: Readonly<Record<string, unknown>>) => createMinutesOf(type, inputs, (sku) => GATEWAY_TIERS[sku as GatewaySku]?.createMinutes);
+const createMinutes = (type: string, inputs: Readonly<Record<string, unknown>>) =>
+  createMinutesOf(type, inputs, (sku) => GATEWAY_TIERS[sku as GatewaySku]?.createMinutes);
 import type { ExportedResource } from "./stackExport";
 
 export interface DeployEstimate {

@@ -14,7 +14,9 @@ export function gatewayPolicyFiles(resources: readonly RecordedResource[]): { pa
   return resources
     .filter((r) => r.type === API_POLICY || r.type === OPERATION_POLICY)
     .map((r) => {
-      const name = [r.inputs.apiId, ...(r.type === OPERATION_POLICY ? [r.inputs.operationId] : [])].map(String).join("-");
+      const name = [r.inputs.apiId, ...(r.type === OPERATION_POLICY ? [r.inputs.operationId] : [])]
+        .map(String)
+        .join("-");
       return { path: `${GATEWAY_ARTIFACTS}/api-${name}.xml`, content: String(r.inputs.value) };
     })
     .sort((a, b) => compareCodePoints(a.path, b.path));

@@ -43,7 +43,8 @@ function openChecked(option: string, path: string, maxBytes: number, fs: typeof 
   try {
     const real = fs.realpathSync(path);
     const kernel = fs.statSync(real).isFile() ? kernelFileSystem(real, fs) : undefined;
-    if (kernel) throw new InputFileError(`${named} is on a kernel file system (${kernel}: ${safeName(real)}), not a saved file`);
+    if (kernel)
+      throw new InputFileError(`${named} is on a kernel file system (${kernel}: ${safeName(real)}), not a saved file`);
     fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
     if (error instanceof InputFileError) throw error;
@@ -51,8 +52,10 @@ function openChecked(option: string, path: string, maxBytes: number, fs: typeof 
   }
   try {
     const stats = fs.fstatSync(fd);
-    if (!stats.isFile()) throw new InputFileError(`${named} is not a regular file (${kindOf(stats)}): give the file itself`);
-    if (stats.size > maxBytes) throw new InputFileError(`${named} is ${sizeOf(stats.size)}; at most ${sizeOf(maxBytes)} are read`);
+    if (!stats.isFile())
+      throw new InputFileError(`${named} is not a regular file (${kindOf(stats)}): give the file itself`);
+    if (stats.size > maxBytes)
+      throw new InputFileError(`${named} is ${sizeOf(stats.size)}; at most ${sizeOf(maxBytes)} are read`);
     return fd;
   } catch (error) {
     fs.closeSync(fd);
@@ -62,7 +65,12 @@ function openChecked(option: string, path: string, maxBytes: number, fs: typeof 
 }
 
 /** Why `path`, given as `option`, would be refused by readInputFile (checked before anything is read or written), or undefined. */
-export function inputFileProblem(option: string, path: string, maxBytes: number, fs: typeof nodeFs = nodeFs): string | undefined {
+export function inputFileProblem(
+  option: string,
+  path: string,
+  maxBytes: number,
+  fs: typeof nodeFs = nodeFs,
+): string | undefined {
   try {
     fs.closeSync(openChecked(option, path, maxBytes, fs));
     return undefined;
@@ -84,7 +92,10 @@ export function readInputFile(option: string, path: string, maxBytes: number, fs
       if (read === 0) break;
       chunks.push(chunk.subarray(0, read));
       total += read;
-      if (total > maxBytes) throw new InputFileError(`${option} ${safeName(path)} grew past ${sizeOf(maxBytes)} while it was read; at most that many are read`);
+      if (total > maxBytes)
+        throw new InputFileError(
+          `${option} ${safeName(path)} grew past ${sizeOf(maxBytes)} while it was read; at most that many are read`,
+        );
     }
     return Buffer.concat(chunks);
   } catch (error) {

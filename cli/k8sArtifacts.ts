@@ -13,13 +13,15 @@ export function manifestOf(inputs: Readonly<Record<string, unknown>>): Record<st
   // A secret keeps its shape (a Secret's stringData stays a map) with every value replaced by the marker.
   const masked = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(masked);
-    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
+    if (typeof value === "object" && value !== null)
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
     return REDACTED;
   };
   const plain = (value: unknown): unknown => {
     if (isSecret(value)) return masked((value as { value?: unknown }).value);
     if (Array.isArray(value)) return value.map(plain);
-    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    if (typeof value === "object" && value !== null)
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
     return value;
   };
   return plain(inputs) as Record<string, unknown>;
@@ -33,9 +35,14 @@ export function k8sManifestFiles(resources: readonly RecordedResource[]): { path
       const manifest = manifestOf(r.inputs);
       // A Helm release is no manifest: its file holds the chart, version and values Helm installs.
       const release = r.type === "kubernetes:helm.sh/v3:Release";
-      const metadata = (release ? manifest : manifest.metadata ?? {}) as { name?: string; namespace?: string };
-      const name = [metadata.namespace, release ? "helmrelease" : String(manifest.kind).toLowerCase(), metadata.name].filter(Boolean).join(".");
-      return { path: `${K8S_ARTIFACTS}/${name}.yaml`, content: stringify(manifest, { aliasDuplicateObjects: false, sortMapEntries: false }) };
+      const metadata = (release ? manifest : (manifest.metadata ?? {})) as { name?: string; namespace?: string };
+      const name = [metadata.namespace, release ? "helmrelease" : String(manifest.kind).toLowerCase(), metadata.name]
+        .filter(Boolean)
+        .join(".");
+      return {
+        path: `${K8S_ARTIFACTS}/${name}.yaml`,
+        content: stringify(manifest, { aliasDuplicateObjects: false, sortMapEntries: false }),
+      };
     })
     .sort((a, b) => compareCodePoints(a.path, b.path));
 }

@@ -1,8 +1,23 @@
 import { stringify } from "yaml";
 
-const REGIONS = ["swedencentral", "eastus2", "westus3", "francecentral", "uksouth", "japaneast", "australiaeast", "canadaeast", "norwayeast", "switzerlandnorth"];
+const REGIONS = [
+  "swedencentral",
+  "eastus2",
+  "westus3",
+  "francecentral",
+  "uksouth",
+  "japaneast",
+  "australiaeast",
+  "canadaeast",
+  "norwayeast",
+  "switzerlandnorth",
+];
 // Versions live on 2026-11-27 with PTU figures (see components/openai/lifecycle.ts and models.ts).
-const MODELS: [string, string][] = [["gpt-5.1", "2025-11-13"], ["gpt-5", "2025-08-07"], ["gpt-5-mini", "2025-08-07"]];
+const MODELS: [string, string][] = [
+  ["gpt-5.1", "2025-11-13"],
+  ["gpt-5", "2025-08-07"],
+  ["gpt-5-mini", "2025-08-07"],
+];
 
 /**
  * A stack file of `regions` accounts x `endpoints` model endpoints: each endpoint's blue slot has a
@@ -12,7 +27,9 @@ const MODELS: [string, string][] = [["gpt-5.1", "2025-11-13"], ["gpt-5", "2025-0
 export function largeStackFile(regions = 10, endpoints = 10): string {
   const accounts = Object.fromEntries(REGIONS.slice(0, regions).map((location, i) => [`r${i}`, { location }]));
   const models: Record<string, unknown> = {};
-  const quota: unknown[] = [{ region: REGIONS[0], deploymentType: "GlobalProvisionedManaged", limit: 15 * endpoints, usedElsewhere: 0 }];
+  const quota: unknown[] = [
+    { region: REGIONS[0], deploymentType: "GlobalProvisionedManaged", limit: 15 * endpoints, usedElsewhere: 0 },
+  ];
   for (let e = 0; e < endpoints; e++) {
     const [model, version] = MODELS[e % MODELS.length]!;
     models[`endpoint${e}`] = {
@@ -21,15 +38,32 @@ export function largeStackFile(regions = 10, endpoints = 10): string {
           weight: 100,
           workload: { peakInputTpm: 20000, peakOutputTpm: 2000, cacheHitRate: 0.1 },
           targets: [
-            { kind: "azure-openai", account: "r0", model, version, deploymentType: "GlobalProvisionedManaged", capacity: 15, priority: 1 },
-            ...Object.keys(accounts).map((account) => ({ kind: "azure-openai", account, model, version, deploymentType: "GlobalStandard", capacity: 10000, priority: 2 })),
+            {
+              kind: "azure-openai",
+              account: "r0",
+              model,
+              version,
+              deploymentType: "GlobalProvisionedManaged",
+              capacity: 15,
+              priority: 1,
+            },
+            ...Object.keys(accounts).map((account) => ({
+              kind: "azure-openai",
+              account,
+              model,
+              version,
+              deploymentType: "GlobalStandard",
+              capacity: 10000,
+              priority: 2,
+            })),
           ],
         },
       },
     };
   }
   for (const region of REGIONS.slice(0, regions)) {
-    for (const [model] of MODELS.slice(0, endpoints)) quota.push({ region, model, deploymentType: "GlobalStandard", limit: 1_000_000, usedElsewhere: 0 });
+    for (const [model] of MODELS.slice(0, endpoints))
+      quota.push({ region, model, deploymentType: "GlobalStandard", limit: 1_000_000, usedElsewhere: 0 });
   }
   const config = {
     "genai-platform:environment": "prod",
@@ -38,7 +72,10 @@ export function largeStackFile(regions = 10, endpoints = 10): string {
     "genai-platform:namePrefix": "large",
     "genai-platform:tags": { owner: "bench@contoso.com", costCenter: "CC-0001" },
     "genai-platform:ptuCap": 15 * endpoints,
-    "genai-platform:network": { addressSpace: "10.50.0.0/16", subnets: { gateway: "10.50.0.0/27", privateEndpoints: "10.50.1.0/24", aksNodes: "10.50.16.0/20" } },
+    "genai-platform:network": {
+      addressSpace: "10.50.0.0/16",
+      subnets: { gateway: "10.50.0.0/27", privateEndpoints: "10.50.1.0/24", aksNodes: "10.50.16.0/20" },
+    },
     "genai-platform:cache": { sku: "Balanced_B5", accessKeysForGateway: true },
     "genai-platform:budget": { monthlyAmount: 500000, startDate: "2026-12-01", contactEmails: ["bench@contoso.com"] },
     "genai-platform:gateway": {
@@ -46,7 +83,13 @@ export function largeStackFile(regions = 10, endpoints = 10): string {
       publisher: { name: "Bench", email: "bench@contoso.com" },
       tenantId: "00000000-0000-4000-8000-00000000000a",
       audiences: ["api://genai-gateway", "00000000-0000-4000-8000-00000000000c"],
-      teams: { bench: { applications: ["00000000-0000-4000-8000-00000000000b"], endpoints: Object.keys(models), tokensPerMinute: 100000 } },
+      teams: {
+        bench: {
+          applications: ["00000000-0000-4000-8000-00000000000b"],
+          endpoints: Object.keys(models),
+          tokensPerMinute: 100000,
+        },
+      },
     },
     "genai-platform:accounts": accounts,
     "genai-platform:quota": quota,

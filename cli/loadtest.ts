@@ -20,7 +20,19 @@ import { client, succeeded, type RequestResult, type Target } from "./loadtest/r
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 import { failuresByKind, runLoad, summarize, type LoadMode, type LoadRun } from "./loadtest/run";
 import { latencyHistogram, overTime } from "./loadtest/charts";
-import { ArgumentError, MAX_PROMPT_SET_BYTES, TIMEOUT_USAGE, apiVersion, audience, decimal, endpointName, gatewayUrl, outputProblem, plainText, timeouts } from "./loadtest/args";
+import {
+  ArgumentError,
+  MAX_PROMPT_SET_BYTES,
+  TIMEOUT_USAGE,
+  apiVersion,
+  audience,
+  decimal,
+  endpointName,
+  gatewayUrl,
+  outputProblem,
+  plainText,
+  timeouts,
+} from "./loadtest/args";
 
 const USAGE = `usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--api-version V] [--warmup N] [--attempts N] [--max-wait S] [${TIMEOUT_USAGE}] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]`;
 
@@ -37,7 +49,11 @@ function readPromptSet(path: string): string {
 /** The charts written under --out, by file name. */
 const CHARTS = ["latency-histogram.svg", "ttft-histogram.svg", "ttft-over-time.svg", "tpot-over-time.svg"] as const;
 
-export interface LoadtestIo { out(text: string): void; err(text: string): void; progress?: boolean }
+export interface LoadtestIo {
+  out(text: string): void;
+  err(text: string): void;
+  progress?: boolean;
+}
 
 function parse(argv: string[]) {
   let values;
@@ -75,18 +91,24 @@ function parse(argv: string[]) {
   }
   if (values.help) return undefined;
   const gateway = gatewayUrl(values.gateway);
-  for (const [option, value] of Object.entries(values)) if (typeof value === "string") plainText(`--${option}`, value, option === "api-key");
+  for (const [option, value] of Object.entries(values))
+    if (typeof value === "string") plainText(`--${option}`, value, option === "api-key");
   const endpoint = endpointName(values.endpoint);
-  if (values.concurrency !== undefined && values.rps !== undefined) throw new ArgumentError("give --concurrency (closed loop) or --rps (open loop), not both");
-  if (values.requests !== undefined && values.duration !== undefined) throw new ArgumentError("give --requests or --duration, not both");
-  if (values.shape !== "azure" && values.shape !== "v1") throw new ArgumentError(`--shape ${JSON.stringify(values.shape)}: azure or v1`);
-  if (values.slot !== undefined && values.slot !== "blue" && values.slot !== "green") throw new ArgumentError(`--slot ${JSON.stringify(values.slot)}: blue or green`);
+  if (values.concurrency !== undefined && values.rps !== undefined)
+    throw new ArgumentError("give --concurrency (closed loop) or --rps (open loop), not both");
+  if (values.requests !== undefined && values.duration !== undefined)
+    throw new ArgumentError("give --requests or --duration, not both");
+  if (values.shape !== "azure" && values.shape !== "v1")
+    throw new ArgumentError(`--shape ${JSON.stringify(values.shape)}: azure or v1`);
+  if (values.slot !== undefined && values.slot !== "blue" && values.slot !== "green")
+    throw new ArgumentError(`--slot ${JSON.stringify(values.slot)}: blue or green`);
   const number = (key: keyof typeof values, min: number, max: number, fraction = false) => {
     const raw = values[key];
     return typeof raw === "string" ? decimal(key, raw, { min, max, fraction }) : undefined;
   };
   const rps = number("rps", 0.01, 10_000, true);
-  const mode: LoadMode = rps !== undefined ? { kind: "open", rps } : { kind: "closed", concurrency: number("concurrency", 1, 1000) ?? 4 };
+  const mode: LoadMode =
+    rps !== undefined ? { kind: "open", rps } : { kind: "closed", concurrency: number("concurrency", 1, 1000) ?? 4 };
   const requests = number("requests", 1, 10_000_000);
   const duration = number("duration", 1, 86_400, true);
   const rampSeconds = number("ramp", 0, 86_400, true)!;
@@ -102,7 +124,10 @@ function parse(argv: string[]) {
   let prompts = ["Write two sentences about the sea."];
   const promptSet = values["prompt-set"];
   if (promptSet !== undefined) {
-    prompts = readPromptSet(promptSet).split("\n").map((l) => l.trim()).filter(Boolean);
+    prompts = readPromptSet(promptSet)
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
     if (prompts.length === 0) throw new ArgumentError(`--prompt-set ${promptSet}: no prompts (one per line)`);
   }
   // Every file the run writes, checked now: a path that cannot take it would lose the run's results.
@@ -110,7 +135,8 @@ function parse(argv: string[]) {
   const outProblem = outputProblem(out, "folder");
   if (outProblem) throw new ArgumentError(`--out ${values.out}: ${outProblem}; nothing was sent`);
   const json = values.json !== undefined ? resolve(values.json) : undefined;
-  if (json !== undefined && CHARTS.some((c) => join(out, c) === json)) throw new ArgumentError(`--json ${values.json}: --json names one of the charts --out writes; give another file`);
+  if (json !== undefined && CHARTS.some((c) => join(out, c) === json))
+    throw new ArgumentError(`--json ${values.json}: --json names one of the charts --out writes; give another file`);
   for (const chart of CHARTS) {
     const problem = outputProblem(join(out, chart), "file");
     if (problem) throw new ArgumentError(`--out ${values.out}: ${problem}; nothing was sent`);
@@ -118,7 +144,14 @@ function parse(argv: string[]) {
   const jsonProblem = json !== undefined ? outputProblem(json, "file") : undefined;
   if (jsonProblem) throw new ArgumentError(`--json ${values.json}: ${jsonProblem}; nothing was sent`);
   return {
-    target: { gateway, endpoint, shape: values.shape, apiVersion: version, timeouts: limits, ...(apiKey !== undefined ? { apiKey } : {}) } as Target,
+    target: {
+      gateway,
+      endpoint,
+      shape: values.shape,
+      apiVersion: version,
+      timeouts: limits,
+      ...(apiKey !== undefined ? { apiKey } : {}),
+    } as Target,
     audience: aud,
     mode,
     ...(requests !== undefined ? { requests } : duration === undefined ? { requests: 100 } : {}),
@@ -146,7 +179,15 @@ export function renderSummary(run: LoadRun, slot?: string): string {
     ["", "TPOT ms", ms(s.tpotMs.p50), ms(s.tpotMs.p90), ms(s.tpotMs.p95), ms(s.tpotMs.p99), ms(s.tpotMs.max)],
     ["", "e2e ms", ms(s.e2eMs.p50), ms(s.e2eMs.p90), ms(s.e2eMs.p95), ms(s.e2eMs.p99), ms(s.e2eMs.max)],
   ]);
-  const rates = rows.map(([name, s]) => [name, s.requests, s.rps.toFixed(1), Math.round(s.outputTokensPerSecond), `${(s.errorRate * 100).toFixed(1)}%`, `${(s.throttledRate * 100).toFixed(1)}%`, s.retries]);
+  const rates = rows.map(([name, s]) => [
+    name,
+    s.requests,
+    s.rps.toFixed(1),
+    Math.round(s.outputTokensPerSecond),
+    `${(s.errorRate * 100).toFixed(1)}%`,
+    `${(s.throttledRate * 100).toFixed(1)}%`,
+    s.retries,
+  ]);
   return `${table(["slot", "metric", "p50", "p90", "p95", "p99", "max"], lines)}\n${table(["slot", "requests", "RPS", "output tokens/s", "errors", "429", "retries"], rates)}\n${renderFailures(run.results)}${run.lateStarts > 0 ? `${run.lateStarts} requests started late (the generator could not keep the schedule)\n` : ""}`;
 }
 
@@ -157,7 +198,10 @@ export function renderFailures(results: readonly RequestResult[]): string {
   if (kinds.length === 0) return "";
   const first = new Map<string, string>();
   for (const r of results) if (r.failure !== undefined && !first.has(r.failure)) first.set(r.failure, r.error ?? "");
-  return `failures by kind\n${table(["kind", "requests", "first reason"], kinds.map((k) => [k, counts[k]!, first.get(k) ?? ""]))}\n`;
+  return `failures by kind\n${table(
+    ["kind", "requests", "first reason"],
+    kinds.map((k) => [k, counts[k]!, first.get(k) ?? ""]),
+  )}\n`;
 }
 
 export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> {
@@ -182,7 +226,9 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
     try {
       await provider();
     } catch (error) {
-      io.err(`loadtest: no Entra ID token for ${args.audience}: ${(error as Error).message} (sign in with az login, or pass --api-key)\n`);
+      io.err(
+        `loadtest: no Entra ID token for ${args.audience}: ${(error as Error).message} (sign in with az login, or pass --api-key)\n`,
+      );
       return EXIT.invalid;
     }
     target = { ...target, token: provider };
@@ -191,12 +237,22 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   // Warm-up requests open connections and compile the client's code; they are sent (ramped like the run,
   // and counted by the gateway's token limits), then left out of the results.
   if (args.warmup > 0) {
-    const warm = (await runLoad(openai, target, { ...args, requests: args.warmup, durationSeconds: undefined })).results;
+    const warm = (await runLoad(openai, target, { ...args, requests: args.warmup, durationSeconds: undefined }))
+      .results;
     const failed = warm.filter((r) => !succeeded(r));
-    io.out(`warm-up: ${warm.length} requests, ${failed.length} failed, ${failed.filter((r) => r.status === 429).length} answered 429 (left out of the results)\n`);
+    io.out(
+      `warm-up: ${warm.length} requests, ${failed.length} failed, ${failed.filter((r) => r.status === 429).length} answered 429 (left out of the results)\n`,
+    );
   }
-  const total = args.requests ?? Math.round((args.durationSeconds ?? 0) * (args.mode.kind === "open" ? args.mode.rps : 10));
-  const bar = io.progress ? new SingleBar({ format: "{bar} {value}/{total} requests | {rps} RPS | {errors} errors", stream: process.stderr, hideCursor: true }) : undefined;
+  const total =
+    args.requests ?? Math.round((args.durationSeconds ?? 0) * (args.mode.kind === "open" ? args.mode.rps : 10));
+  const bar = io.progress
+    ? new SingleBar({
+        format: "{bar} {value}/{total} requests | {rps} RPS | {errors} errors",
+        stream: process.stderr,
+        hideCursor: true,
+      })
+    : undefined;
   bar?.start(total, 0, { rps: "0", errors: 0 });
   let errors = 0;
   const started = performance.now();
@@ -211,12 +267,33 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   const results = args.slot ? run.results.filter((r) => r.slot === args.slot) : run.results;
   const shown: LoadRun = { ...run, results };
   io.out(renderSummary(shown, args.slot));
-  if (args.slot) io.out(`--slot ${args.slot}: ${results.length} of ${run.results.length} requests were served by it (the gateway draws the slot by weight)\n`);
+  if (args.slot)
+    io.out(
+      `--slot ${args.slot}: ${results.length} of ${run.results.length} requests were served by it (the gateway draws the slot by weight)\n`,
+    );
   // The results first: a chart is drawn again from them, a lost result is not measured again.
   let code: number = EXIT.ok;
   if (args.json) {
-    const document = { endpoint: args.target.endpoint, shape: args.target.shape, mode: args.mode, stream: args.stream, warmup: args.warmup, wallMs: run.wallMs, lateStarts: run.lateStarts, summary: summarize(shown), requests: results };
-    code = write(io, "--json", () => writeArtifacts(dirname(args.json!), [{ path: basename(args.json!), content: `${JSON.stringify(document, null, 2)}\n` }]), `results in ${args.json}`);
+    const document = {
+      endpoint: args.target.endpoint,
+      shape: args.target.shape,
+      mode: args.mode,
+      stream: args.stream,
+      warmup: args.warmup,
+      wallMs: run.wallMs,
+      lateStarts: run.lateStarts,
+      summary: summarize(shown),
+      requests: results,
+    };
+    code = write(
+      io,
+      "--json",
+      () =>
+        writeArtifacts(dirname(args.json!), [
+          { path: basename(args.json!), content: `${JSON.stringify(document, null, 2)}\n` },
+        ]),
+      `results in ${args.json}`,
+    );
   }
   const charts: Record<(typeof CHARTS)[number], string> = {
     "latency-histogram.svg": latencyHistogram(results, "e2eMs", `End-to-end latency, ${args.target.endpoint}`),
@@ -224,7 +301,16 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
     "ttft-over-time.svg": overTime(results, "ttftMs", `Time to first token over the run, ${args.target.endpoint}`),
     "tpot-over-time.svg": overTime(results, "tpotMs", `Time per output token over the run, ${args.target.endpoint}`),
   };
-  const chartsCode = write(io, "--out", () => writeArtifacts(args.out, CHARTS.map((path) => ({ path, content: charts[path] }))), `charts in ${args.out}`);
+  const chartsCode = write(
+    io,
+    "--out",
+    () =>
+      writeArtifacts(
+        args.out,
+        CHARTS.map((path) => ({ path, content: charts[path] })),
+      ),
+    `charts in ${args.out}`,
+  );
   return code === EXIT.ok ? chartsCode : code;
 }
 
@@ -242,7 +328,11 @@ function write(io: LoadtestIo, option: string, writing: () => void, done: string
 }
 
 if (require.main === module) {
-  loadtest(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), progress: process.stderr.isTTY }).then(
+  loadtest(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    progress: process.stderr.isTTY,
+  }).then(
     (code) => (process.exitCode = code),
     (error) => {
       process.stderr.write(`loadtest: ${(error as Error).stack ?? error}\n`);

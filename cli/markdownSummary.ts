@@ -25,7 +25,8 @@ export interface ExportedResourceLike {
  */
 export function exportedResourcesOf(value: unknown): readonly ExportedResourceLike[] | string {
   const resources = (value as { deployment?: { resources?: unknown } } | null)?.deployment?.resources;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a pulumi stack export (not a JSON object)";
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return "not a pulumi stack export (not a JSON object)";
   if (!Array.isArray(resources)) return "not a pulumi stack export (no deployment.resources)";
   const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
   const bad = resources.findIndex(
@@ -66,7 +67,9 @@ export const REPLACED_ON: Readonly<Record<string, readonly string[]>> = {
 };
 /** A value as compared: a secret's envelope (its ciphertext or a marker) compares equal to any other secret. */
 function comparableValue(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] !== undefined ? "[secret]" : v));
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] !== undefined ? "[secret]" : v,
+  );
 }
 const comparable = (r: ExportedResourceLike) => r.custom !== false && !r.type.startsWith("pulumi:providers:");
 
@@ -75,20 +78,34 @@ const comparable = (r: ExportedResourceLike) => r.custom !== false && !r.type.st
  * Kubernetes id changes, or an input of REPLACED_ON, is replaced; one whose inputs change otherwise is
  * updated. An estimate from inputs: the provider's own diff (pulumi preview) is the final word.
  */
-export function diffResources(base: readonly ExportedResourceLike[], next: readonly ExportedResourceLike[], stateful: ReadonlySet<string>): Change[] {
+export function diffResources(
+  base: readonly ExportedResourceLike[],
+  next: readonly ExportedResourceLike[],
+  stateful: ReadonlySet<string>,
+): Change[] {
   const before = new Map(base.filter(comparable).map((r) => [r.urn, r]));
   const after = new Map(next.filter(comparable).map((r) => [r.urn, r]));
   const changes: Change[] = [];
   const change = (action: ChangeAction, r: ExportedResourceLike, properties: string[] = []) =>
-    changes.push({ action, name: nameOf(r.urn), type: r.type, stateful: stateful.has(r.type), protected: before.get(r.urn)?.protect === true, properties });
+    changes.push({
+      action,
+      name: nameOf(r.urn),
+      type: r.type,
+      stateful: stateful.has(r.type),
+      protected: before.get(r.urn)?.protect === true,
+      properties,
+    });
   for (const [urn, r] of after) {
     const old = before.get(urn);
     if (!old) change("create", r);
     else {
-      const keys = [...new Set([...Object.keys(old.inputs ?? {}), ...Object.keys(r.inputs ?? {})])].filter((k) => comparableValue(old.inputs?.[k]) !== comparableValue(r.inputs?.[k])).sort(compareCodePoints);
+      const keys = [...new Set([...Object.keys(old.inputs ?? {}), ...Object.keys(r.inputs ?? {})])]
+        .filter((k) => comparableValue(old.inputs?.[k]) !== comparableValue(r.inputs?.[k]))
+        .sort(compareCodePoints);
       const replacing = [...REPLACED_ON["*"]!, ...(own(REPLACED_ON, r.type) ?? [])];
       // ARM ids are case-insensitive.
-      if ((old.id && r.id && old.id.toLowerCase() !== r.id.toLowerCase()) || keys.some((k) => replacing.includes(k))) change("replace", r, keys);
+      if ((old.id && r.id && old.id.toLowerCase() !== r.id.toLowerCase()) || keys.some((k) => replacing.includes(k)))
+        change("replace", r, keys);
       else if (keys.length > 0) change("update", r, keys);
     }
   }
@@ -96,7 +113,9 @@ export function diffResources(base: readonly ExportedResourceLike[], next: reado
   const order: Record<ChangeAction, number> = { replace: 0, delete: 1, create: 2, update: 3 };
   // Stateful replacements and deletions lead; then by action and name.
   const loud = (c: Change) => (c.stateful && (c.action === "replace" || c.action === "delete") ? 0 : 1);
-  return changes.sort((a, b) => loud(a) - loud(b) || order[a.action] - order[b.action] || compareCodePoints(a.name, b.name));
+  return changes.sort(
+    (a, b) => loud(a) - loud(b) || order[a.action] - order[b.action] || compareCodePoints(a.name, b.name),
+  );
 }
 
 /** A table cell: pipes escaped, line breaks as <br>. */
@@ -119,14 +138,19 @@ export function mermaidDiagram(config: PlatformConfig): string {
       const slot = e.slots[colour];
       if (!slot) continue;
       const sl = id("s", endpoint, colour);
-      lines.push(`  ${ep} -- "${slot.weight}%" --> ${sl}(${label(`${colour}${e.rollout?.to === colour ? " (rolling out)" : ""}`)})`);
+      lines.push(
+        `  ${ep} -- "${slot.weight}%" --> ${sl}(${label(`${colour}${e.rollout?.to === colour ? " (rolling out)" : ""}`)})`,
+      );
       let from = sl;
       if (config.gateway) {
         from = id("p", endpoint, colour);
         lines.push(`  ${sl} --> ${from}{{${label(`pool ${endpoint}-${colour}`)}}}`);
       }
       slot.targets.forEach((t, i) => {
-        const text = t.kind === "vllm" ? `vLLM ${t.model} x${t.replicas} on ${t.pool}` : `${t.model} ${t.version} ${t.deploymentType} ${n(t.capacity)} on ${t.account}`;
+        const text =
+          t.kind === "vllm"
+            ? `vLLM ${t.model} x${t.replicas} on ${t.pool}`
+            : `${t.model} ${t.version} ${t.deploymentType} ${n(t.capacity)} on ${t.account}`;
         lines.push(`  ${from} -- "${t.priority}" --> ${id("t", endpoint, colour, String(i))}[${label(text)}]`);
       });
     }
@@ -139,58 +163,185 @@ export interface PolicySummary {
   readonly policies: number;
   readonly mandatory: number;
   readonly advisory: number;
-  readonly violations: readonly { readonly policy: string; readonly enforcementLevel: string; readonly urn?: string; readonly message: string }[];
+  readonly violations: readonly {
+    readonly policy: string;
+    readonly enforcementLevel: string;
+    readonly urn?: string;
+    readonly message: string;
+  }[];
 }
 
-export function renderMarkdown(report: PlanReport, config: PlatformConfig, policy: PolicySummary, changes?: { readonly base: string; readonly list: readonly Change[] }): string {
+export function renderMarkdown(
+  report: PlanReport,
+  config: PlatformConfig,
+  policy: PolicySummary,
+  changes?: { readonly base: string; readonly list: readonly Change[] },
+): string {
   const out: string[] = [];
   out.push(`## Plan of stack \`${report.stack}\` (${report.environment})`, "");
   if (changes) {
     const loud = changes.list.filter((c) => c.stateful && (c.action === "replace" || c.action === "delete"));
     for (const c of loud) {
       const guard = c.protected ? " It is protected: `pulumi up` refuses until a reviewed change unprotects it." : "";
-      out.push(`> [!CAUTION]\n> **${c.action === "replace" ? "Replaces" : "Deletes"} stateful \`${c.name}\`** (${c.type}): what it holds is lost unless it is moved first.${guard}`, "");
+      out.push(
+        `> [!CAUTION]\n> **${c.action === "replace" ? "Replaces" : "Deletes"} stateful \`${c.name}\`** (${c.type}): what it holds is lost unless it is moved first.${guard}`,
+        "",
+      );
     }
-    const counts = (["create", "update", "replace", "delete"] as const).map((a) => `${changes.list.filter((c) => c.action === a).length} to ${a}`).join(", ");
+    const counts = (["create", "update", "replace", "delete"] as const)
+      .map((a) => `${changes.list.filter((c) => c.action === a).length} to ${a}`)
+      .join(", ");
     out.push(`### Changes against ${changes.base}`, "", counts, "");
-    if (changes.list.length > 0) out.push(table(["action", "resource", "type", "changed inputs"], changes.list.map((c) => [`${c.stateful && (c.action === "replace" || c.action === "delete") ? "**" : ""}${c.action}${c.stateful ? " (stateful)" : ""}${c.stateful && (c.action === "replace" || c.action === "delete") ? "**" : ""}`, c.name, c.type, c.properties.join(", ") || "-"])), "");
+    if (changes.list.length > 0)
+      out.push(
+        table(
+          ["action", "resource", "type", "changed inputs"],
+          changes.list.map((c) => [
+            `${c.stateful && (c.action === "replace" || c.action === "delete") ? "**" : ""}${c.action}${c.stateful ? " (stateful)" : ""}${c.stateful && (c.action === "replace" || c.action === "delete") ? "**" : ""}`,
+            c.name,
+            c.type,
+            c.properties.join(", ") || "-",
+          ]),
+        ),
+        "",
+      );
   }
-  out.push(`### Resources: ${report.resources.total}`, "", table(["component", "type", "resources"], report.resources.byComponent.map((c) => [c.component, c.type, c.resources])), "");
+  out.push(
+    `### Resources: ${report.resources.total}`,
+    "",
+    table(
+      ["component", "type", "resources"],
+      report.resources.byComponent.map((c) => [c.component, c.type, c.resources]),
+    ),
+    "",
+  );
 
-  out.push("### Capacity and quota", "", `PTU reserved: ${n(report.ptu.total)} of the environment's cap of ${n(report.ptu.cap)}.`, "");
+  out.push(
+    "### Capacity and quota",
+    "",
+    `PTU reserved: ${n(report.ptu.total)} of the environment's cap of ${n(report.ptu.cap)}.`,
+    "",
+  );
   if (report.capacity.length > 0) {
-    out.push(table(["endpoint", "slot", "weight", "deployment", "model", "type", "capacity", "retires"], report.capacity.map((c) => [c.endpoint, c.slot, c.weight, `${c.deployment} on ${c.account}`, `${c.model} ${c.version}`, c.deploymentType, `${n(c.capacity)} ${c.unit}`, c.retires ?? "not listed"])), "");
+    out.push(
+      table(
+        ["endpoint", "slot", "weight", "deployment", "model", "type", "capacity", "retires"],
+        report.capacity.map((c) => [
+          c.endpoint,
+          c.slot,
+          c.weight,
+          `${c.deployment} on ${c.account}`,
+          `${c.model} ${c.version}`,
+          c.deploymentType,
+          `${n(c.capacity)} ${c.unit}`,
+          c.retires ?? "not listed",
+        ]),
+      ),
+      "",
+    );
   }
-  if (report.quota.length > 0) out.push(table(["region", "model", "type", "limit", "used elsewhere", "planned", "headroom"], report.quota.map((q) => [q.region, q.model, q.deploymentType, `${n(q.limit)} ${q.unit}`, n(q.usedElsewhere), n(q.planned), `${n(q.headroom)} ${q.unit}`])), "");
+  if (report.quota.length > 0)
+    out.push(
+      table(
+        ["region", "model", "type", "limit", "used elsewhere", "planned", "headroom"],
+        report.quota.map((q) => [
+          q.region,
+          q.model,
+          q.deploymentType,
+          `${n(q.limit)} ${q.unit}`,
+          n(q.usedElsewhere),
+          n(q.planned),
+          `${n(q.headroom)} ${q.unit}`,
+        ]),
+      ),
+      "",
+    );
 
   const priced = report.cost.rows.filter((r) => r.monthly !== undefined);
   const low = priced.reduce((s, r) => s + r.monthly!, 0);
   const high = priced.reduce((s, r) => s + (r.monthlyMax ?? r.monthly!), 0);
   out.push(`### Monthly cost (indicative: ${report.cost.source}, ${report.cost.date})`, "");
-  out.push(table(["item", "basis", "per month"], [
-    ...report.cost.rows.map((r) => [r.item, r.basis, r.monthly === undefined ? "no price" : r.monthlyMax !== undefined ? `${usd(r.monthly)} - ${usd(r.monthlyMax)}` : usd(r.monthly)]),
-    ["**total**", report.cost.budget !== undefined ? `budget ${usd(report.cost.budget)}` : "no budget", `**${low === high ? usd(low) : `${usd(low)} - ${usd(high)}`}**`],
-  ]), "");
+  out.push(
+    table(
+      ["item", "basis", "per month"],
+      [
+        ...report.cost.rows.map((r) => [
+          r.item,
+          r.basis,
+          r.monthly === undefined
+            ? "no price"
+            : r.monthlyMax !== undefined
+              ? `${usd(r.monthly)} - ${usd(r.monthlyMax)}`
+              : usd(r.monthly),
+        ]),
+        [
+          "**total**",
+          report.cost.budget !== undefined ? `budget ${usd(report.cost.budget)}` : "no budget",
+          `**${low === high ? usd(low) : `${usd(low)} - ${usd(high)}`}**`,
+        ],
+      ],
+    ),
+    "",
+  );
 
   if (report.reachability.length > 0) {
     const failing = report.reachability.filter((e) => e.problems.length > 0);
-    out.push(`### Reachability: ${failing.length ? `${failing.length} of ${report.reachability.length} edges cannot work` : `all ${report.reachability.length} edges work`}`, "");
-    if (failing.length > 0) out.push("> [!CAUTION]", ...failing.flatMap((e) => e.problems.map((p) => `> ${e.caller} -> ${e.callee}: ${p}`)), "");
-    out.push(table(["caller", "callee", "path", "DNS", "credential", "works"], report.reachability.map((e) => [e.caller, e.callee, e.path, e.dns, e.credential, e.problems.length ? "**no**" : "yes"])), "");
+    out.push(
+      `### Reachability: ${failing.length ? `${failing.length} of ${report.reachability.length} edges cannot work` : `all ${report.reachability.length} edges work`}`,
+      "",
+    );
+    if (failing.length > 0)
+      out.push(
+        "> [!CAUTION]",
+        ...failing.flatMap((e) => e.problems.map((p) => `> ${e.caller} -> ${e.callee}: ${p}`)),
+        "",
+      );
+    out.push(
+      table(
+        ["caller", "callee", "path", "DNS", "credential", "works"],
+        report.reachability.map((e) => [
+          e.caller,
+          e.callee,
+          e.path,
+          e.dns,
+          e.credential,
+          e.problems.length ? "**no**" : "yes",
+        ]),
+      ),
+      "",
+    );
   }
   out.push("### Rollout state", "");
   const describe = (t: PlatformConfig["models"][string]["slots"]["blue"]) =>
-    !t ? "-" : `${t.weight}%: ${[...new Set(t.targets.map((x) => (x.kind === "vllm" ? `vLLM ${x.model}` : `${x.model} ${x.version}`)))].join(", ")}`;
-  out.push(table(["endpoint", "blue", "green", "rollout", "next step"], Object.entries(config.models).map(([name, e]) => [
-    name,
-    describe(e.slots.blue),
-    describe(e.slots.green),
-    e.rollout ? `to ${e.rollout.to}` : "-",
-    nextStep(e as unknown as RawEndpoint, report.environment === "prod" ? config.rolloutMaxStep : 100),
-  ])), "");
+    !t
+      ? "-"
+      : `${t.weight}%: ${[...new Set(t.targets.map((x) => (x.kind === "vllm" ? `vLLM ${x.model}` : `${x.model} ${x.version}`)))].join(", ")}`;
+  out.push(
+    table(
+      ["endpoint", "blue", "green", "rollout", "next step"],
+      Object.entries(config.models).map(([name, e]) => [
+        name,
+        describe(e.slots.blue),
+        describe(e.slots.green),
+        e.rollout ? `to ${e.rollout.to}` : "-",
+        nextStep(e as unknown as RawEndpoint, report.environment === "prod" ? config.rolloutMaxStep : 100),
+      ]),
+    ),
+    "",
+  );
 
-  out.push(`### Policy pack ${policy.pack}: ${policy.policies} rules, ${policy.mandatory} mandatory and ${policy.advisory} advisory violations`, "");
-  if (policy.violations.length > 0) out.push(table(["rule", "level", "resource", "message"], policy.violations.map((v) => [v.policy, v.enforcementLevel, v.urn ? nameOf(v.urn) : "(stack)", v.message])), "");
+  out.push(
+    `### Policy pack ${policy.pack}: ${policy.policies} rules, ${policy.mandatory} mandatory and ${policy.advisory} advisory violations`,
+    "",
+  );
+  if (policy.violations.length > 0)
+    out.push(
+      table(
+        ["rule", "level", "resource", "message"],
+        policy.violations.map((v) => [v.policy, v.enforcementLevel, v.urn ? nameOf(v.urn) : "(stack)", v.message]),
+      ),
+      "",
+    );
   else out.push("Every rule passes.", "");
 
   out.push("### Endpoints, slots, pools and targets", "", "```mermaid", mermaidDiagram(config), "```", "");

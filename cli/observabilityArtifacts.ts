@@ -10,20 +10,31 @@ import { compareCodePoints } from "../components/core/order";
 export const OBSERVABILITY_ARTIFACTS = "observability";
 const DASHBOARD_LABEL = "grafana_dashboard";
 
-interface K8sInputs { metadata?: { name?: string; labels?: Record<string, string> }; spec?: { groups?: unknown[] }; data?: Record<string, string> }
+interface K8sInputs {
+  metadata?: { name?: string; labels?: Record<string, string> };
+  spec?: { groups?: unknown[] };
+  data?: Record<string, string>;
+}
 
 /** `observability/rules.yaml`, `observability/dashboards/<file>.json`, `observability/previews/<name>.svg`. */
 export function observabilityFiles(resources: readonly RecordedResource[]): { path: string; content: string }[] {
   const objects = resources.filter((r) => r.custom).map((r) => ({ type: r.type, inputs: r.inputs as K8sInputs }));
-  const rules = objects.filter((o) => o.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule").flatMap((o) => o.inputs.spec?.groups ?? []);
+  const rules = objects
+    .filter((o) => o.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+    .flatMap((o) => o.inputs.spec?.groups ?? []);
   const dashboards = objects
     .filter((o) => o.type === "kubernetes:core/v1:ConfigMap" && o.inputs.metadata?.labels?.[DASHBOARD_LABEL] === "1")
     .flatMap((o) => Object.entries(o.inputs.data ?? {}));
   return [
-    ...(rules.length > 0 ? [{ path: `${OBSERVABILITY_ARTIFACTS}/rules.yaml`, content: stringify({ groups: rules }, { lineWidth: 0 }) }] : []),
+    ...(rules.length > 0
+      ? [{ path: `${OBSERVABILITY_ARTIFACTS}/rules.yaml`, content: stringify({ groups: rules }, { lineWidth: 0 }) }]
+      : []),
     ...dashboards.flatMap(([file, json]) => [
       { path: `${OBSERVABILITY_ARTIFACTS}/dashboards/${file}`, content: json.endsWith("\n") ? json : `${json}\n` },
-      { path: `${OBSERVABILITY_ARTIFACTS}/previews/${file.replace(/\.json$/, ".svg")}`, content: dashboardPreview(JSON.parse(json)) },
+      {
+        path: `${OBSERVABILITY_ARTIFACTS}/previews/${file.replace(/\.json$/, ".svg")}`,
+        content: dashboardPreview(JSON.parse(json)),
+      },
     ]),
   ].sort((a, b) => compareCodePoints(a.path, b.path));
 }

@@ -68,7 +68,8 @@ function programPath(projectDir: string): string {
 function forgetProjectModules(projectDir: string, requireFromProject: NodeJS.Require): void {
   const root = resolve(projectDir);
   for (const loaded of Object.keys(requireFromProject.cache)) {
-    if (loaded.startsWith(root) && !loaded.includes(`${"/"}node_modules${"/"}`)) delete requireFromProject.cache[loaded];
+    if (loaded.startsWith(root) && !loaded.includes(`${"/"}node_modules${"/"}`))
+      delete requireFromProject.cache[loaded];
   }
 }
 
@@ -125,11 +126,13 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     registerResource(request, (error: unknown, response: any) => {
       if (!error && response) {
         const mockParent: string = request.getParent();
-        const parent = mockParent ? engineUrns.get(mockParent) ?? mockParent : undefined;
+        const parent = mockParent ? (engineUrns.get(mockParent) ?? mockParent) : undefined;
         const urn = engineUrn(options.stack, options.project, request.getType(), request.getName(), parent);
         engineUrns.set(response.getUrn(), urn);
         if (byUrn.has(urn)) {
-          errors.push(`duplicate resource URN ${urn}: the engine refuses two resources of one type and name under one parent`);
+          errors.push(
+            `duplicate resource URN ${urn}: the engine refuses two resources of one type and name under one parent`,
+          );
         }
         const propertyDependencies: Record<string, string[]> = {};
         request.getPropertydependenciesMap().forEach((deps: any, property: string) => {
@@ -160,7 +163,8 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
   const registerResourceOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (request: any, callback: (error: unknown, response: any) => void) => {
     const record = byUrn.get(engineUrns.get(request.getUrn()) ?? "");
-    if (record && !record.custom) record.outputs = (request.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+    if (record && !record.custom)
+      record.outputs = (request.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
     registerResourceOutputs(request, callback);
   };
 
@@ -183,7 +187,8 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
   // A registration that fails leaves the program waiting forever: Node then drains its event loop.
   let onDrained: () => void = () => undefined;
   const drained = new Promise<never>((_, reject) => {
-    onDrained = () => reject(new Error("the program stopped before every resource was registered (see the errors above)"));
+    onDrained = () =>
+      reject(new Error("the program stopped before every resource was registered (see the errors above)"));
     process.once("beforeExit", onDrained);
   });
   try {

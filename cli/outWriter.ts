@@ -78,7 +78,9 @@ const REASONS: Readonly<Record<string, string>> = {
 /** A person's reading of a file-system error: what failed and why. */
 export function fsReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  return code ? `${own(REASONS, code) ?? (error as Error).message} (${code})` : String((error as Error).message ?? error);
+  return code
+    ? `${own(REASONS, code) ?? (error as Error).message} (${code})`
+    : String((error as Error).message ?? error);
 }
 
 const codeOf = (error: unknown) => (error as NodeJS.ErrnoException).code;
@@ -111,7 +113,8 @@ const VIRTUAL_FS_TYPES: ReadonlyMap<number, string> = new Map([
   [0x42494e4d, "binfmt_misc"],
 ]);
 
-const underVirtualRoot = (absolute: string) => VIRTUAL_ROOTS.some((root) => absolute === root || absolute.startsWith(`${root}/`));
+const underVirtualRoot = (absolute: string) =>
+  VIRTUAL_ROOTS.some((root) => absolute === root || absolute.startsWith(`${root}/`));
 
 /** The nearest of `absolute` and its parents that exists (followed through links), with its stat. */
 function nearestExisting(absolute: string, fs: Pick<typeof nodeFs, "statSync">): { path: string; stat: nodeFs.Stats } {
@@ -139,7 +142,10 @@ export function kernelFileSystem(real: string, fs: Pick<typeof nodeFs, "statfsSy
  * Why `path` is on a kernel file system (by its name, by where its links lead, or by the type of the
  * file system its nearest existing folder is on), or undefined.
  */
-export function virtualFsProblem(path: string, fs: Pick<typeof nodeFs, "statSync" | "realpathSync" | "statfsSync"> = nodeFs): string | undefined {
+export function virtualFsProblem(
+  path: string,
+  fs: Pick<typeof nodeFs, "statSync" | "realpathSync" | "statfsSync"> = nodeFs,
+): string | undefined {
   const absolute = resolve(path);
   const refuse = (why: string) => `${absolute} is on a virtual file system (${why}): write the output to a real folder`;
   if (underVirtualRoot(absolute)) return refuse(VIRTUAL_ROOTS.join(", "));
@@ -160,7 +166,10 @@ export function virtualFsProblem(path: string, fs: Pick<typeof nodeFs, "statSync
  * belongs, or a nearest existing folder that is read-only or not writable. Checked before any work, so
  * a command that cannot write refuses at once and names the real reason (EROFS, not ENOENT).
  */
-export function outputDirProblem(dir: string, fs: Pick<typeof nodeFs, "statSync" | "accessSync" | "realpathSync" | "statfsSync"> = nodeFs): string | undefined {
+export function outputDirProblem(
+  dir: string,
+  fs: Pick<typeof nodeFs, "statSync" | "accessSync" | "realpathSync" | "statfsSync"> = nodeFs,
+): string | undefined {
   const absolute = resolve(dir);
   const virtual = virtualFsProblem(absolute, fs);
   if (virtual) return virtual;
@@ -187,7 +196,11 @@ export function outputDirProblem(dir: string, fs: Pick<typeof nodeFs, "statSync"
  * is named with the kernel's reason (EROFS stays EROFS), a file in the way is named, and nothing loops.
  * `modeOf` gives a new folder the mode of the folder it stands for.
  */
-function makeFolders(fs: WriterFs, dir: string, modeOf: (folder: string) => number | undefined = () => undefined): void {
+function makeFolders(
+  fs: WriterFs,
+  dir: string,
+  modeOf: (folder: string) => number | undefined = () => undefined,
+): void {
   const absolute = resolve(dir);
   let existing: { path: string; stat: nodeFs.Stats };
   try {
@@ -222,7 +235,7 @@ function writeWhole(fs: WriterFs, path: string, content: string, like?: nodeFs.S
       fs.fchmodSync(fd, like.mode & 0o7777);
     }
     const bytes = Buffer.from(content, "utf8");
-    for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
+    for (let offset = 0; offset < bytes.length;) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -242,7 +255,11 @@ function keepOwner(fs: WriterFs, fd: number, like: nodeFs.Stats): void {
   }
 }
 
-function statOrUndefined(fs: Pick<WriterFs, "lstatSync" | "statSync">, path: string, links: "follow" | "no-follow" = "no-follow"): nodeFs.Stats | undefined {
+function statOrUndefined(
+  fs: Pick<WriterFs, "lstatSync" | "statSync">,
+  path: string,
+  links: "follow" | "no-follow" = "no-follow",
+): nodeFs.Stats | undefined {
   try {
     return links === "follow" ? fs.statSync(path) : fs.lstatSync(path);
   } catch {
@@ -293,8 +310,10 @@ function sweep(fs: WriterFs, folder: string, alive: (pid: number) => boolean): v
 function artifactPathProblem(dir: string, path: string): string | undefined {
   const target = join(dir, path);
   const rel = relative(dir, target);
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || path.startsWith("/")) return `${path} is outside ${dir}`;
-  if (path.includes("\\") || path.includes("\0") || posix.normalize(path) !== path || path.endsWith("/")) return `${path} is not a plain path of names inside ${dir} (no empty, "." or ".." parts)`;
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || path.startsWith("/"))
+    return `${path} is outside ${dir}`;
+  if (path.includes("\\") || path.includes("\0") || posix.normalize(path) !== path || path.endsWith("/"))
+    return `${path} is not a plain path of names inside ${dir} (no empty, "." or ".." parts)`;
   return undefined;
 }
 
@@ -312,7 +331,12 @@ interface Model {
 }
 
 /** The stat of what `path` (under `model.dir`) stands for in `model.from`, when that is of the `kind` asked for. */
-function modelOf(fs: WriterFs, model: Model | undefined, path: string, kind: "file" | "folder"): nodeFs.Stats | undefined {
+function modelOf(
+  fs: WriterFs,
+  model: Model | undefined,
+  path: string,
+  kind: "file" | "folder",
+): nodeFs.Stats | undefined {
   if (!model) return undefined;
   const rel = relative(model.dir, path);
   if (rel === ".." || rel.startsWith(`..${sep}`)) return undefined;
@@ -325,11 +349,22 @@ function modelOf(fs: WriterFs, model: Model | undefined, path: string, kind: "fi
  * with every earlier file as it was. Folders named in `owned` (relative to `dir`) hold only this set's
  * files: once the set is in place, any other file there (from an earlier, larger set) is removed.
  */
-export function writeArtifacts(dir: string, artifacts: readonly Artifact[], fs: WriterFs = nodeFs, owned: readonly string[] = []): void {
+export function writeArtifacts(
+  dir: string,
+  artifacts: readonly Artifact[],
+  fs: WriterFs = nodeFs,
+  owned: readonly string[] = [],
+): void {
   writeSet(dir, artifacts, fs, owned);
 }
 
-function writeSet(dir: string, artifacts: readonly Artifact[], fs: WriterFs, owned: readonly string[], model?: Model): void {
+function writeSet(
+  dir: string,
+  artifacts: readonly Artifact[],
+  fs: WriterFs,
+  owned: readonly string[],
+  model?: Model,
+): void {
   const virtual = virtualFsProblem(dir, fs);
   if (virtual) throw new ArtifactWriteError(`cannot write ${dir}: ${virtual}`);
   const paths = artifacts.map((a) => a.path);
@@ -340,8 +375,12 @@ function writeSet(dir: string, artifacts: readonly Artifact[], fs: WriterFs, own
     if (problem) throw new ArtifactWriteError(problem);
   }
   const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const scratchName = (target: string, kind: "tmp" | "bak") => join(dirname(target), `.${basename(target)}.${tag}.${kind}`);
-  const failed = (target: string, error: unknown) => new ArtifactWriteError(`cannot write ${target}: ${error instanceof FolderProblem ? error.message : fsReason(error)}`);
+  const scratchName = (target: string, kind: "tmp" | "bak") =>
+    join(dirname(target), `.${basename(target)}.${tag}.${kind}`);
+  const failed = (target: string, error: unknown) =>
+    new ArtifactWriteError(
+      `cannot write ${target}: ${error instanceof FolderProblem ? error.message : fsReason(error)}`,
+    );
   const folderMode = (folder: string) => {
     const like = modelOf(fs, model, folder, "folder");
     return like ? like.mode & 0o7777 : undefined;
@@ -353,7 +392,8 @@ function writeSet(dir: string, artifacts: readonly Artifact[], fs: WriterFs, own
       const target = join(dir, artifact.path);
       // A folder (or anything but a file) where a file belongs would make the rename fail half-way.
       const existing = statOrUndefined(fs, target);
-      if (existing && !existing.isFile()) throw new ArtifactWriteError(`cannot write ${target}: something other than a file is in the way`);
+      if (existing && !existing.isFile())
+        throw new ArtifactWriteError(`cannot write ${target}: something other than a file is in the way`);
       try {
         if (!made.has(dirname(target))) {
           makeFolders(fs, dirname(target), folderMode);
@@ -409,7 +449,9 @@ function writeSet(dir: string, artifacts: readonly Artifact[], fs: WriterFs, own
     } catch {
       continue;
     }
-    for (const name of names) if (!written.has(join(dir, folder, name)) && statOrUndefined(fs, join(dir, folder, name))?.isFile()) removeQuietly(fs, join(dir, folder, name));
+    for (const name of names)
+      if (!written.has(join(dir, folder, name)) && statOrUndefined(fs, join(dir, folder, name))?.isFile())
+        removeQuietly(fs, join(dir, folder, name));
   }
 }
 
@@ -430,7 +472,8 @@ export interface TreeOptions {
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The writer's own entries beside `<name>`: generations, and the links and moved-aside folders of a switch; group 1 is the pid. */
-const generationPattern = (name: string) => new RegExp(`^\\.${escapeRegExp(name)}\\.(\\d+)-[0-9a-f]{8}(?:\\.old|\\.link)?$`);
+const generationPattern = (name: string) =>
+  new RegExp(`^\\.${escapeRegExp(name)}\\.(\\d+)-[0-9a-f]{8}(?:\\.old|\\.link)?$`);
 
 /** The top-level names of a set: `stack.json`, `gateway` for `gateway/a.xml`. */
 const topLevelNames = (artifacts: readonly Artifact[]) => [...new Set(artifacts.map((a) => a.path.split("/")[0]!))];
@@ -440,16 +483,25 @@ const topLevelNames = (artifacts: readonly Artifact[]) => [...new Set(artifacts.
  * own entries could take, something other than a folder or link in the way, or a real folder holding
  * names outside `adopt` (someone else's folder, never moved or removed).
  */
-export function treeTargetProblem(parent: string, name: string, adopt: readonly string[], fs: Pick<WriterFs, "lstatSync" | "readdirSync"> = nodeFs): string | undefined {
+export function treeTargetProblem(
+  parent: string,
+  name: string,
+  adopt: readonly string[],
+  fs: Pick<WriterFs, "lstatSync" | "readdirSync"> = nodeFs,
+): string | undefined {
   const target = join(parent, name);
-  if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes(sep)) return `cannot write ${target}: "${name}" is not a folder name`;
-  if (name.startsWith(".")) return `cannot write ${target}: a name starting with "." would be taken for one of the writer's own entries`;
+  if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes(sep))
+    return `cannot write ${target}: "${name}" is not a folder name`;
+  if (name.startsWith("."))
+    return `cannot write ${target}: a name starting with "." would be taken for one of the writer's own entries`;
   let existing: nodeFs.Stats;
   try {
     existing = fs.lstatSync(target);
   } catch (error) {
     // ENOTDIR: a file further up, which making the folders names.
-    return codeOf(error) === "ENOENT" || codeOf(error) === "ENOTDIR" ? undefined : `cannot write ${target}: ${fsReason(error)}`;
+    return codeOf(error) === "ENOENT" || codeOf(error) === "ENOTDIR"
+      ? undefined
+      : `cannot write ${target}: ${fsReason(error)}`;
   }
   if (existing.isSymbolicLink()) return undefined;
   if (!existing.isDirectory()) return `cannot write ${target}: something other than a folder is in the way`;
@@ -461,7 +513,8 @@ export function treeTargetProblem(parent: string, name: string, adopt: readonly 
   }
   const foreign = names.filter((n) => !adopt.includes(n) && !SCRATCH.test(n)).sort();
   if (foreign.length === 0) return undefined;
-  const listed = foreign.length > 3 ? `${foreign.slice(0, 3).join(", ")} and ${foreign.length - 3} more` : foreign.join(", ");
+  const listed =
+    foreign.length > 3 ? `${foreign.slice(0, 3).join(", ")} and ${foreign.length - 3} more` : foreign.join(", ");
   return `cannot write ${target}: it is a folder holding ${listed}, which ${foreign.length > 1 ? "are" : "is"} not part of this output: move it away or write to another folder`;
 }
 
@@ -470,10 +523,20 @@ export function treeTargetProblem(parent: string, name: string, adopt: readonly 
  * top of this file). Throws ArtifactWriteError with the previous set in place and nothing of the new one
  * left behind.
  */
-export function writeArtifactTree(parent: string, name: string, artifacts: readonly Artifact[], fs: TreeFs = nodeFs, options: TreeOptions = {}): void {
+export function writeArtifactTree(
+  parent: string,
+  name: string,
+  artifacts: readonly Artifact[],
+  fs: TreeFs = nodeFs,
+  options: TreeOptions = {},
+): void {
   const target = join(parent, name);
   const failed = (error: unknown) =>
-    error instanceof ArtifactWriteError ? error : new ArtifactWriteError(`cannot write ${target}: ${error instanceof FolderProblem ? error.message : fsReason(error)}`);
+    error instanceof ArtifactWriteError
+      ? error
+      : new ArtifactWriteError(
+          `cannot write ${target}: ${error instanceof FolderProblem ? error.message : fsReason(error)}`,
+        );
   const virtual = virtualFsProblem(parent, fs);
   if (virtual) throw new ArtifactWriteError(`cannot write ${target}: ${virtual}`);
   const problem = treeTargetProblem(parent, name, options.adopt ?? topLevelNames(artifacts), fs);
@@ -524,7 +587,13 @@ export function writeArtifactTree(parent: string, name: string, artifacts: reado
  * generation `<name>` points to now (another run may have switched it since), not one whose process
  * still runs (it may be in the middle of its write). Failures are left for the next run.
  */
-function sweepGenerations(fs: TreeFs, parent: string, name: string, keep: string, alive: (pid: number) => boolean): void {
+function sweepGenerations(
+  fs: TreeFs,
+  parent: string,
+  name: string,
+  keep: string,
+  alive: (pid: number) => boolean,
+): void {
   let current: string | undefined;
   try {
     current = basename(String(fs.readlinkSync(join(parent, name))));

@@ -13,12 +13,15 @@ import { textProblem } from "./terminalText";
 import { MAX_EXPORT_BYTES, MAX_POLICY_CONFIG_BYTES, inputFileProblem } from "./inputFile";
 import type { PlanArgs, PlanIo } from "./planRun";
 
-const USAGE = "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json | --format text|json|markdown] [--base EXPORT | --base-config FILE] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]";
+const USAGE =
+  "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json | --format text|json|markdown] [--base EXPORT | --base-config FILE] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]";
 
 /** Why `name` is not a Pulumi stack name (1-100 letters, digits, -, _ and .; never . or ..), or undefined. */
 export function stackNameProblem(name: string): string | undefined {
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) return `--stack "${name}" is not a stack name: 1-100 letters, digits, -, _ and .`;
-  if (name === "." || name === "..") return `--stack "${name}" is not a stack name: it would name a folder outside --out`;
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name))
+    return `--stack "${name}" is not a stack name: 1-100 letters, digits, -, _ and .`;
+  if (name === "." || name === "..")
+    return `--stack "${name}" is not a stack name: it would name a folder outside --out`;
   return undefined;
 }
 
@@ -65,15 +68,20 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
   const stackProblem = stackNameProblem(values.stack);
   if (stackProblem) throw new UsageError(`${stackProblem}\n${USAGE}`);
   // out/<stack> beside the output writer's own entries (out/.<stack>.<pid>-<hex>): a hidden stack folder could be taken for one.
-  if (values.stack.startsWith(".")) throw new UsageError(`--stack "${values.stack}" starts with a dot: out/${values.stack} would be a hidden folder, and those are the output writer's own\n${USAGE}`);
+  if (values.stack.startsWith("."))
+    throw new UsageError(
+      `--stack "${values.stack}" starts with a dot: out/${values.stack} would be a hidden folder, and those are the output writer's own\n${USAGE}`,
+    );
   if (values.out === "") throw new UsageError(`--out "" is empty: give a folder, such as out\n${USAGE}`);
   const asOfProblem = values["as-of"] !== undefined ? dayProblem(values["as-of"]) : undefined;
   if (asOfProblem) throw new UsageError(`--as-of ${asOfProblem}\n${USAGE}`);
   const format = values.format ?? (values.json ? "json" : "text");
-  if (format !== "text" && format !== "json" && format !== "markdown") throw new UsageError(`--format ${format}: text, json or markdown\n${USAGE}`);
+  if (format !== "text" && format !== "json" && format !== "markdown")
+    throw new UsageError(`--format ${format}: text, json or markdown\n${USAGE}`);
   if (values.json && format !== "json") throw new UsageError(`--json and --format ${format} disagree\n${USAGE}`);
   if (values.base && values["base-config"]) throw new UsageError(`give --base or --base-config, not both\n${USAGE}`);
-  if ((values.base || values["base-config"]) && format !== "markdown") throw new UsageError(`--base and --base-config compare for the markdown summary: add --format markdown\n${USAGE}`);
+  if ((values.base || values["base-config"]) && format !== "markdown")
+    throw new UsageError(`--base and --base-config compare for the markdown summary: add --format markdown\n${USAGE}`);
   return {
     format,
     ...(values.base ? { base: resolve(values.base) } : {}),
@@ -96,7 +104,11 @@ function projectName(projectDir: string): string {
   return project.name;
 }
 
-export async function plan(argv: string[], projectDir: string, io: PlanIo = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) }): Promise<number> {
+export async function plan(
+  argv: string[],
+  projectDir: string,
+  io: PlanIo = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) },
+): Promise<number> {
   let args: PlanArgs;
   let project: string;
   let stackConfig;

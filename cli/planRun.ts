@@ -6,7 +6,13 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { STATEFUL_TYPES } from "../policies/lib";
-import { diffResources, exportedResourcesOf, renderMarkdown, type Change, type ExportedResourceLike } from "./markdownSummary";
+import {
+  diffResources,
+  exportedResourcesOf,
+  renderMarkdown,
+  type Change,
+  type ExportedResourceLike,
+} from "./markdownSummary";
 import { loadStackConfig, type StackConfigInput } from "../stacks/load";
 import type { PlatformConfig } from "../stacks/config";
 import { stableGuid } from "./mockOutputs";
@@ -25,7 +31,6 @@ import { quoted } from "./terminalText";
 import { GATEWAY_ARTIFACTS, gatewayPolicyFiles } from "./gatewayArtifacts";
 import { K8S_ARTIFACTS, k8sManifestFiles } from "./k8sArtifacts";
 import { OBSERVABILITY_ARTIFACTS, observabilityFiles } from "./observabilityArtifacts";
-
 
 export interface PlanArgs {
   readonly stack: string;
@@ -57,31 +62,50 @@ function urnDrift(run: OfflineRun, preview: OfflineRun): string[] {
   const applied = new Set(run.resources.map((r) => r.urn));
   const previewed = new Set(preview.resources.map((r) => r.urn));
   return [
-    ...[...applied].filter((u) => !previewed.has(u)).map((u) => `registered by an update but not by a preview (created inside an apply?): ${u}`),
+    ...[...applied]
+      .filter((u) => !previewed.has(u))
+      .map((u) => `registered by an update but not by a preview (created inside an apply?): ${u}`),
     ...[...previewed].filter((u) => !applied.has(u)).map((u) => `registered by a preview but not by an update: ${u}`),
   ];
 }
 
-
 /** What a plan may find in its stack folder from an earlier plan: what it writes there, and nothing else. */
-export const PLAN_ENTRIES: readonly string[] = ["stack.json", "policy-config.json", GATEWAY_ARTIFACTS, K8S_ARTIFACTS, OBSERVABILITY_ARTIFACTS];
+export const PLAN_ENTRIES: readonly string[] = [
+  "stack.json",
+  "policy-config.json",
+  GATEWAY_ARTIFACTS,
+  K8S_ARTIFACTS,
+  OBSERVABILITY_ARTIFACTS,
+];
 
 class BaseError extends Error {}
 
 /** A stack file's config, validated, or why it is not valid. */
-type Loaded = { readonly ok: true; readonly config: PlatformConfig; readonly warnings: readonly string[] } | { readonly ok: false; readonly message: string };
+type Loaded =
+  | { readonly ok: true; readonly config: PlatformConfig; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly message: string };
 
 function loadConfig(args: PlanArgs, stackConfig: StackConfigInput): Loaded {
   const loaded = loadStackConfig(stackConfig, { stack: args.stack, asOf: args.asOf });
   if (loaded.ok) return { ok: true, config: loaded.config, warnings: loaded.warnings };
-  return { ok: false, message: `${args.configFile} is not a valid stack configuration; nothing was planned:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}` };
+  return {
+    ok: false,
+    message: `${args.configFile} is not a valid stack configuration; nothing was planned:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`,
+  };
 }
 
 /** The program's run on a valid config and its export, or why it cannot be deployed; writes nothing. */
-type Planned = { readonly ok: true; readonly run: OfflineRun; readonly stackExport: StackExport } | { readonly ok: false; readonly message: string };
+type Planned =
+  | { readonly ok: true; readonly run: OfflineRun; readonly stackExport: StackExport }
+  | { readonly ok: false; readonly message: string };
 
 /** Runs the program on `config` under the mock runtime (twice with --verify). */
-async function runProgram(args: PlanArgs, project: string, stackConfig: StackConfigInput, config: PlatformConfig): Promise<Planned> {
+async function runProgram(
+  args: PlanArgs,
+  project: string,
+  stackConfig: StackConfigInput,
+  config: PlatformConfig,
+): Promise<Planned> {
   const runOptions = {
     projectDir: args.projectDir,
     project,
@@ -93,9 +117,18 @@ async function runProgram(args: PlanArgs, project: string, stackConfig: StackCon
   };
   const run = await runOffline({ ...runOptions, preview: false });
   const problems = [...run.errors];
-  if (args.verify && problems.length === 0) problems.push(...urnDrift(run, await runOffline({ ...runOptions, preview: true })));
-  if (problems.length > 0) return { ok: false, message: `the program cannot be deployed as it is:\n${problems.map((p) => `  ${p}`).join("\n")}` };
-  return { ok: true, run, stackExport: buildStackExport(run.resources, { projectDir: args.projectDir, project, stack: args.stack }) };
+  if (args.verify && problems.length === 0)
+    problems.push(...urnDrift(run, await runOffline({ ...runOptions, preview: true })));
+  if (problems.length > 0)
+    return {
+      ok: false,
+      message: `the program cannot be deployed as it is:\n${problems.map((p) => `  ${p}`).join("\n")}`,
+    };
+  return {
+    ok: true,
+    run,
+    stackExport: buildStackExport(run.resources, { projectDir: args.projectDir, project, stack: args.stack }),
+  };
 }
 
 /** The resources of the `pulumi stack export` at `path` (--base), read whole and checked. */
@@ -114,7 +147,11 @@ function readBaseExport(path: string): readonly ExportedResourceLike[] {
 }
 
 /** The changes against `--base` (an export) or `--base-config` (an earlier stack file, planned here in memory). */
-async function baseChanges(args: PlanArgs, project: string, resources: readonly ExportedResourceLike[]): Promise<{ base: string; list: Change[] } | undefined> {
+async function baseChanges(
+  args: PlanArgs,
+  project: string,
+  resources: readonly ExportedResourceLike[],
+): Promise<{ base: string; list: Change[] } | undefined> {
   if (args.baseConfig) {
     const doesNotPlan = (why: string) => new BaseError(`--base-config ${args.baseConfig} does not plan:\n${why}`);
     let stackConfig;
@@ -125,12 +162,21 @@ async function baseChanges(args: PlanArgs, project: string, resources: readonly 
       throw doesNotPlan(error.message);
     }
     // The earlier stack file, planned the same way in memory (no comparison, no verification of its own).
-    const baseArgs: PlanArgs = { ...args, configFile: args.baseConfig, base: undefined, baseConfig: undefined, verify: false };
+    const baseArgs: PlanArgs = {
+      ...args,
+      configFile: args.baseConfig,
+      base: undefined,
+      baseConfig: undefined,
+      verify: false,
+    };
     const loaded = loadConfig(baseArgs, stackConfig);
     if (!loaded.ok) throw doesNotPlan(loaded.message);
     const planned = await runProgram(baseArgs, project, stackConfig, loaded.config);
     if (!planned.ok) throw doesNotPlan(planned.message);
-    return { base: basename(args.baseConfig), list: diffResources(planned.stackExport.deployment.resources, resources, STATEFUL_TYPES) };
+    return {
+      base: basename(args.baseConfig),
+      list: diffResources(planned.stackExport.deployment.resources, resources, STATEFUL_TYPES),
+    };
   }
   if (!args.base) return undefined;
   return { base: basename(args.base), list: diffResources(readBaseExport(args.base), resources, STATEFUL_TYPES) };
@@ -141,7 +187,12 @@ function outProblem(args: PlanArgs): string | undefined {
   return outputDirProblem(args.outDir) ?? treeTargetProblem(args.outDir, args.stack, PLAN_ENTRIES);
 }
 
-export async function planStack(args: PlanArgs, project: string, stackConfig: StackConfigInput, io: PlanIo): Promise<number> {
+export async function planStack(
+  args: PlanArgs,
+  project: string,
+  stackConfig: StackConfigInput,
+  io: PlanIo,
+): Promise<number> {
   const refuse = (code: number, message: string) => {
     io.err(`plan: ${message}\n`);
     return code;
@@ -153,7 +204,9 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
   if (out) return refuse(EXIT.invalid, `--out ${args.outDir}: ${out}; nothing was planned`);
   let base;
   try {
-    base = args.policyConfig ? readPolicyConfig(args.policyConfig, "--policy-config") : baseEnforcement(args.projectDir, config.environment);
+    base = args.policyConfig
+      ? readPolicyConfig(args.policyConfig, "--policy-config")
+      : baseEnforcement(args.projectDir, config.environment);
   } catch (error) {
     if (!(error instanceof CheckpointError)) throw error;
     return refuse(EXIT.invalid, `--policy-config: ${error.message}; nothing was planned`);
@@ -172,12 +225,22 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
     }
   }
   const policyConfig = buildPolicyConfig(base, policyFacts(config));
-  const policyResult = policyReport(await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig), policyConfig);
-  const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, { asOf: args.asOf, warnings: [...new Set([...loaded.warnings, ...run.warnings])] });
+  const policyResult = policyReport(
+    await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig),
+    policyConfig,
+  );
+  const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, {
+    asOf: args.asOf,
+    warnings: [...new Set([...loaded.warnings, ...run.warnings])],
+  });
   const stackDir = join(args.outDir, args.stack);
   const exportPath = join(stackDir, "stack.json");
   const policyConfigPath = join(stackDir, "policy-config.json");
-  const artifacts = { gateway: gatewayPolicyFiles(run.resources), k8s: k8sManifestFiles(run.resources), observability: observabilityFiles(run.resources) };
+  const artifacts = {
+    gateway: gatewayPolicyFiles(run.resources),
+    k8s: k8sManifestFiles(run.resources),
+    observability: observabilityFiles(run.resources),
+  };
   let printed: string;
   if (args.format === "markdown") {
     printed = renderMarkdown(report, config, policyResult, changes);
@@ -189,9 +252,17 @@ export async function planStack(args: PlanArgs, project: string, stackConfig: St
     const manifests = artifacts.k8s.length;
     const observability = artifacts.observability.length;
     const extra = [
-      ...(policyFiles ? [`${policyFiles} gateway policies in ${relative(process.cwd(), join(stackDir, GATEWAY_ARTIFACTS))}`] : []),
-      ...(manifests ? [`${manifests} Kubernetes manifests in ${relative(process.cwd(), join(stackDir, K8S_ARTIFACTS))}`] : []),
-      ...(observability ? [`rules, dashboards and previews (${observability} files) in ${relative(process.cwd(), join(stackDir, OBSERVABILITY_ARTIFACTS))}`] : []),
+      ...(policyFiles
+        ? [`${policyFiles} gateway policies in ${relative(process.cwd(), join(stackDir, GATEWAY_ARTIFACTS))}`]
+        : []),
+      ...(manifests
+        ? [`${manifests} Kubernetes manifests in ${relative(process.cwd(), join(stackDir, K8S_ARTIFACTS))}`]
+        : []),
+      ...(observability
+        ? [
+            `rules, dashboards and previews (${observability} files) in ${relative(process.cwd(), join(stackDir, OBSERVABILITY_ARTIFACTS))}`,
+          ]
+        : []),
     ];
     const wrote = `Wrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""}, ${relative(process.cwd(), policyConfigPath)}${extra.map((e) => `, ${e}`).join("")}`;
     printed = `${renderPlanReport(report)}\n\n${renderPolicyReport(policyResult)}\n\n${wrote}\n`;

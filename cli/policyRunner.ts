@@ -37,7 +37,6 @@ const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
   proxy.unknownObjectValue,
 ]);
 
-
 /** What a rule sees where the checkpoint holds a secret: never the value. */
 export const SECRET_VALUE = "[secret]";
 
@@ -73,7 +72,10 @@ export class RuleError extends Error {
     readonly urn: string | undefined,
     cause: unknown,
   ) {
-    super(`rule ${policy} could not run${urn ? ` on ${urn}` : ""}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      `rule ${policy} could not run${urn ? ` on ${urn}` : ""}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 
@@ -140,7 +142,8 @@ export function pathTooDeep(value: unknown, limit: number): string | undefined {
     if (typeof node !== "object" || node === null) continue;
     if (depth >= limit) return path;
     const list = Array.isArray(node);
-    for (const [key, child] of Object.entries(node)) pending.push([child, list ? `${path}[${key}]` : `${path}.${key}`, depth + 1]);
+    for (const [key, child] of Object.entries(node))
+      pending.push([child, list ? `${path}[${key}]` : `${path}.${key}`, depth + 1]);
   }
   return undefined;
 }
@@ -150,10 +153,13 @@ export function unknownPaths(value: unknown, path = ""): string[] {
   if (typeof value === "string") return UNKNOWN_SENTINELS.has(value) ? [path] : [];
   if (typeof value !== "object" || value === null || isSecretValue(value)) return [];
   const list = Array.isArray(value);
-  return Object.entries(value).flatMap(([key, child]) => unknownPaths(child, list ? `${path}[${key}]` : `${path}.${key}`));
+  return Object.entries(value).flatMap(([key, child]) =>
+    unknownPaths(child, list ? `${path}[${key}]` : `${path}.${key}`),
+  );
 }
 
-const isSecretValue = (value: object): boolean => Object.prototype.hasOwnProperty.call(value, SIG_KEY) && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+const isSecretValue = (value: object): boolean =>
+  Object.prototype.hasOwnProperty.call(value, SIG_KEY) && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 
 /** Why a resource's urn and type are not Pulumi's (or do not agree), or undefined. */
 function identityProblem(record: Record<string, unknown>): string | undefined {
@@ -163,27 +169,45 @@ function identityProblem(record: Record<string, unknown>): string | undefined {
   }
   const { type } = record as { type: string };
   const urn = parseUrn(record.urn as string);
-  if (!urn || CONTROL.test(urn.type)) return `has urn ${JSON.stringify(record.urn)}, which is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)`;
-  if (!TYPE_TOKEN.test(type) || CONTROL.test(type)) return `has type ${JSON.stringify(type)}, which is not a Pulumi type token (package:module:Type)`;
+  if (!urn || CONTROL.test(urn.type))
+    return `has urn ${JSON.stringify(record.urn)}, which is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)`;
+  if (!TYPE_TOKEN.test(type) || CONTROL.test(type))
+    return `has type ${JSON.stringify(type)}, which is not a Pulumi type token (package:module:Type)`;
   // Pulumi derives the URN from the type: a type that differs (beyond an API version) was edited, perhaps
   // to pass the resource off as the stack, a provider or a component, which rules do not check.
-  if (baseType(urn.type) !== baseType(type)) return `has type ${JSON.stringify(type)}, but its URN names type ${JSON.stringify(urn.type)}: Pulumi derives the URN from the type, so one of them was edited`;
-  if (type === "pulumi:pulumi:Stack" && record.custom === true) return "is the stack (pulumi:pulumi:Stack) marked custom, which Pulumi never writes";
+  if (baseType(urn.type) !== baseType(type))
+    return `has type ${JSON.stringify(type)}, but its URN names type ${JSON.stringify(urn.type)}: Pulumi derives the URN from the type, so one of them was edited`;
+  if (type === "pulumi:pulumi:Stack" && record.custom === true)
+    return "is the stack (pulumi:pulumi:Stack) marked custom, which Pulumi never writes";
   return undefined;
 }
 
 /** Why a resource's other fields are not of the kinds a checkpoint holds, or undefined. */
 function fieldProblem(record: Record<string, unknown>): string | undefined {
-  for (const key of FLAGS) if (record[key] !== undefined && typeof record[key] !== "boolean") return `.${key} is ${kindOf(record[key])}, not true or false`;
-  for (const key of REFERENCES) if (record[key] !== undefined && typeof record[key] !== "string") return `.${key} is ${kindOf(record[key])}, not a URN`;
+  for (const key of FLAGS)
+    if (record[key] !== undefined && typeof record[key] !== "boolean")
+      return `.${key} is ${kindOf(record[key])}, not true or false`;
+  for (const key of REFERENCES)
+    if (record[key] !== undefined && typeof record[key] !== "string")
+      return `.${key} is ${kindOf(record[key])}, not a URN`;
   const provider = record.provider as string | undefined;
-  if (provider && !parseUrn(provider.slice(0, Math.max(0, provider.lastIndexOf("::"))))) return `.provider is ${JSON.stringify(provider)}, not a provider reference (<provider URN>::<id>)`;
+  if (provider && !parseUrn(provider.slice(0, Math.max(0, provider.lastIndexOf("::")))))
+    return `.provider is ${JSON.stringify(provider)}, not a provider reference (<provider URN>::<id>)`;
   for (const key of ["inputs", "outputs", "propertyDependencies"]) {
-    if (record[key] !== undefined && (typeof record[key] !== "object" || record[key] === null || Array.isArray(record[key]))) return `.${key} is not an object`;
+    if (
+      record[key] !== undefined &&
+      (typeof record[key] !== "object" || record[key] === null || Array.isArray(record[key]))
+    )
+      return `.${key} is not an object`;
   }
-  if (record.dependencies !== undefined && !(Array.isArray(record.dependencies) && record.dependencies.every((d) => typeof d === "string"))) return ".dependencies is not a list of URNs";
+  if (
+    record.dependencies !== undefined &&
+    !(Array.isArray(record.dependencies) && record.dependencies.every((d) => typeof d === "string"))
+  )
+    return ".dependencies is not a list of URNs";
   for (const [property, urns] of Object.entries((record.propertyDependencies as Record<string, unknown>) ?? {})) {
-    if (!Array.isArray(urns) || !urns.every((u) => typeof u === "string")) return `.propertyDependencies.${property} is not a list of URNs`;
+    if (!Array.isArray(urns) || !urns.every((u) => typeof u === "string"))
+      return `.propertyDependencies.${property} is not a list of URNs`;
   }
   return undefined;
 }
@@ -192,7 +216,8 @@ function fieldProblem(record: Record<string, unknown>): string | undefined {
 function depthProblem(record: Record<string, unknown>): string | undefined {
   for (const key of ["inputs", "outputs"]) {
     const deep = pathTooDeep(record[key], MAX_DEPTH);
-    if (deep !== undefined) return `.${key} nests objects and lists more than ${MAX_DEPTH} deep (at ${key}${deep.slice(0, 200)}${deep.length > 200 ? "…" : ""})`;
+    if (deep !== undefined)
+      return `.${key} nests objects and lists more than ${MAX_DEPTH} deep (at ${key}${deep.slice(0, 200)}${deep.length > 200 ? "…" : ""})`;
   }
   return undefined;
 }
@@ -206,15 +231,25 @@ function resourceProblem(r: unknown): string | undefined {
 
 /** Reads a `pulumi stack export` document (version 3 or 4), refusing anything else with a clear message. */
 export function checkpointResources(document: unknown, source: string): CheckpointResource[] {
-  const version = typeof document === "object" && document !== null && !Array.isArray(document) ? (document as { version?: unknown }).version : undefined;
+  const version =
+    typeof document === "object" && document !== null && !Array.isArray(document)
+      ? (document as { version?: unknown }).version
+      : undefined;
   if (!CHECKPOINT_VERSIONS.includes(version as number)) {
-    throw new CheckpointError(`${source}: not a \`pulumi stack export\` file of version ${CHECKPOINT_VERSIONS.join(" or ")} (version is ${JSON.stringify(version ?? null)})`);
+    throw new CheckpointError(
+      `${source}: not a \`pulumi stack export\` file of version ${CHECKPOINT_VERSIONS.join(" or ")} (version is ${JSON.stringify(version ?? null)})`,
+    );
   }
   const deployment = (document as { deployment?: { resources?: unknown } }).deployment;
-  if (typeof deployment !== "object" || deployment === null || Array.isArray(deployment)) throw new CheckpointError(`${source}: no "deployment" object`);
+  if (typeof deployment !== "object" || deployment === null || Array.isArray(deployment))
+    throw new CheckpointError(`${source}: no "deployment" object`);
   const resources = deployment.resources ?? [];
-  if (!Array.isArray(resources)) throw new CheckpointError(`${source}: deployment.resources is ${kindOf(resources)}, not a list`);
-  if (resources.length > MAX_RESOURCES) throw new CheckpointError(`${source}: deployment.resources holds ${resources.length} resources; the check reads at most ${MAX_RESOURCES}`);
+  if (!Array.isArray(resources))
+    throw new CheckpointError(`${source}: deployment.resources is ${kindOf(resources)}, not a list`);
+  if (resources.length > MAX_RESOURCES)
+    throw new CheckpointError(
+      `${source}: deployment.resources holds ${resources.length} resources; the check reads at most ${MAX_RESOURCES}`,
+    );
   const seen = new Map<string, number>();
   resources.forEach((r: unknown, i) => {
     const at = `${source}: deployment.resources[${i}]`;
@@ -224,7 +259,10 @@ export function checkpointResources(document: unknown, source: string): Checkpoi
     // The engine never records one URN twice (a pending delete aside, marked `delete: true`).
     if (resource.delete !== true) {
       const first = seen.get(resource.urn);
-      if (first !== undefined) throw new CheckpointError(`${at} repeats the URN of deployment.resources[${first}] (${JSON.stringify(resource.urn)}): a checkpoint holds each resource once`);
+      if (first !== undefined)
+        throw new CheckpointError(
+          `${at} repeats the URN of deployment.resources[${first}] (${JSON.stringify(resource.urn)}): a checkpoint holds each resource once`,
+        );
       seen.set(resource.urn, i);
     }
   });
@@ -245,7 +283,8 @@ function plain(value: unknown): unknown {
 const inputsCache = new WeakMap<CheckpointResource, Record<string, any>>();
 const outputsCache = new WeakMap<CheckpointResource, Record<string, any>>();
 
-const present = (p: Record<string, unknown> | undefined): p is Record<string, unknown> => p !== undefined && Object.keys(p).length > 0;
+const present = (p: Record<string, unknown> | undefined): p is Record<string, unknown> =>
+  p !== undefined && Object.keys(p).length > 0;
 
 /**
  * What a rule reads, as the engine hands it over: resource rules see inputs, stack rules see outputs
@@ -256,7 +295,7 @@ function propsOf(r: CheckpointResource, view: "inputs" | "outputs" = "inputs"): 
   let props = cache.get(r);
   if (!props) {
     const [preferred, fallback] = view === "inputs" ? [r.inputs, r.outputs] : [r.outputs, r.inputs];
-    props = unknownCheckingProxy(plain(present(preferred) ? preferred : fallback ?? {}) as Record<string, any>);
+    props = unknownCheckingProxy(plain(present(preferred) ? preferred : (fallback ?? {})) as Record<string, any>);
     cache.set(r, props);
   }
   return props;
@@ -269,16 +308,32 @@ const nameOf = urnName;
  * provider resource its reference (`<provider URN>::<id>`) names, else its package's default provider.
  * Pulumi's own resources (the stack, providers) and components have none.
  */
-function providerOf(r: CheckpointResource, byUrn: ReadonlyMap<string, CheckpointResource>): PolicyProviderResource | undefined {
+function providerOf(
+  r: CheckpointResource,
+  byUrn: ReadonlyMap<string, CheckpointResource>,
+): PolicyProviderResource | undefined {
   const urn = r.provider ? r.provider.slice(0, r.provider.lastIndexOf("::")) : undefined;
   if (!urn && (r.custom !== true || r.type.startsWith("pulumi:providers:"))) return undefined;
   const resource = urn ? byUrn.get(urn) : undefined;
-  const type = resource?.type ?? (urn && parseUrn(urn)?.type) ?? `pulumi:providers:${r.type.slice(0, r.type.indexOf(":"))}`;
-  return { type, urn: urn ?? "", name: urn ? urnName(urn) : "default", props: plain(resource?.inputs ?? {}) as Record<string, any> };
+  const type =
+    resource?.type ?? (urn && parseUrn(urn)?.type) ?? `pulumi:providers:${r.type.slice(0, r.type.indexOf(":"))}`;
+  return {
+    type,
+    urn: urn ?? "",
+    name: urn ? urnName(urn) : "default",
+    props: plain(resource?.inputs ?? {}) as Record<string, any>,
+  };
 }
 
 function optionsOf(r: CheckpointResource): PolicyResourceOptions {
-  return { protect: r.protect === true, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], ...(r.parent ? { parent: r.parent } : {}) };
+  return {
+    protect: r.protect === true,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+    ...(r.parent ? { parent: r.parent } : {}),
+  };
 }
 
 /**
@@ -299,7 +354,11 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
 function levelOf(policy: Policy, config: PolicyPackConfig, packLevel: EnforcementLevel): EnforcementLevel {
   const own = config[policy.name];
   const all = config.all;
-  const level = (typeof own === "string" ? own : own?.enforcementLevel) ?? (typeof all === "string" ? all : all?.enforcementLevel) ?? policy.enforcementLevel ?? packLevel;
+  const level =
+    (typeof own === "string" ? own : own?.enforcementLevel) ??
+    (typeof all === "string" ? all : all?.enforcementLevel) ??
+    policy.enforcementLevel ??
+    packLevel;
   return level === "remediate" ? "mandatory" : level;
 }
 
@@ -311,7 +370,11 @@ function settingsOf(policy: Policy, config: PolicyPackConfig): Record<string, un
 }
 
 /** The policies the config turns off, by name. */
-export function disabledPolicies(policies: readonly Policy[], config: PolicyPackConfig, packLevel: EnforcementLevel = "mandatory"): string[] {
+export function disabledPolicies(
+  policies: readonly Policy[],
+  config: PolicyPackConfig,
+  packLevel: EnforcementLevel = "mandatory",
+): string[] {
   return policies.filter((p) => levelOf(p, config, packLevel) === "disabled").map((p) => p.name);
 }
 
@@ -325,17 +388,33 @@ const compiledSchemas = new WeakMap<object, ValidateFunction>();
 function settingTypeProblems(key: string, schema: NonNullable<Policy["configSchema"]>, value: object): string[] {
   let validate = compiledSchemas.get(schema);
   if (!validate) {
-    validate = settingsValidator.compile({ type: "object", properties: schema.properties ?? {}, ...(schema.required ? { required: schema.required } : {}) });
+    validate = settingsValidator.compile({
+      type: "object",
+      properties: schema.properties ?? {},
+      ...(schema.required ? { required: schema.required } : {}),
+    });
     compiledSchemas.set(schema, validate);
   }
   const { enforcementLevel: _level, ...settings } = value as Record<string, unknown>;
   if (validate(settings)) return [];
-  return (validate.errors ?? []).map((e) => `"${key}": setting ${e.instancePath.slice(1).replaceAll("/", ".") || "(the settings)"} ${e.message ?? "is invalid"}${e.params && "type" in e.params ? ` (got ${JSON.stringify(pathValue(settings, e.instancePath)) ?? "nothing"})` : ""}`);
+  return (validate.errors ?? []).map(
+    (e) =>
+      `"${key}": setting ${e.instancePath.slice(1).replaceAll("/", ".") || "(the settings)"} ${e.message ?? "is invalid"}${e.params && "type" in e.params ? ` (got ${JSON.stringify(pathValue(settings, e.instancePath)) ?? "nothing"})` : ""}`,
+  );
 }
 
 /** The value at a JSON pointer inside `value`. */
 function pathValue(value: unknown, pointer: string): unknown {
-  return pointer.split("/").slice(1).reduce<unknown>((at, part) => (typeof at === "object" && at !== null && Object.prototype.hasOwnProperty.call(at, part) ? (at as Record<string, unknown>)[part] : undefined), value);
+  return pointer
+    .split("/")
+    .slice(1)
+    .reduce<unknown>(
+      (at, part) =>
+        typeof at === "object" && at !== null && Object.prototype.hasOwnProperty.call(at, part)
+          ? (at as Record<string, unknown>)[part]
+          : undefined,
+      value,
+    );
 }
 
 /** Every problem with a policy config: unknown policy names, levels and settings (a typo would silently weaken the pack). */
@@ -343,18 +422,34 @@ export function policyConfigProblems(config: PolicyPackConfig, policies: readonl
   const byName = new Map(policies.map((p) => [p.name, p]));
   const problems: string[] = [];
   const unknown = Object.keys(config).filter((k) => k !== "all" && !byName.has(k));
-  if (unknown.length > 0) problems.push(`names unknown polic${unknown.length > 1 ? "ies" : "y"} ${unknown.join(", ")}; known: all, ${[...byName.keys()].join(", ")}`);
+  if (unknown.length > 0)
+    problems.push(
+      `names unknown polic${unknown.length > 1 ? "ies" : "y"} ${unknown.join(", ")}; known: all, ${[...byName.keys()].join(", ")}`,
+    );
   for (const [key, value] of Object.entries(config)) {
     const policy = byName.get(key);
     if (policy && typeof value === "object" && value !== null) {
       const allowed = Object.keys(policy.configSchema?.properties ?? {});
-      const extra = Object.keys(value).filter((setting) => setting !== "enforcementLevel" && !allowed.includes(setting));
-      if (extra.length > 0) problems.push(`"${key}": unknown setting${extra.length > 1 ? "s" : ""} ${extra.join(", ")}; it takes ${allowed.length > 0 ? `enforcementLevel, ${allowed.join(", ")}` : "only enforcementLevel"}`);
+      const extra = Object.keys(value).filter(
+        (setting) => setting !== "enforcementLevel" && !allowed.includes(setting),
+      );
+      if (extra.length > 0)
+        problems.push(
+          `"${key}": unknown setting${extra.length > 1 ? "s" : ""} ${extra.join(", ")}; it takes ${allowed.length > 0 ? `enforcementLevel, ${allowed.join(", ")}` : "only enforcementLevel"}`,
+        );
     }
-    if (policy?.configSchema && typeof value === "object" && value !== null) problems.push(...settingTypeProblems(key, policy.configSchema, value));
-    const level = typeof value === "string" ? value : typeof value === "object" && value !== null ? value.enforcementLevel : Symbol("bad");
+    if (policy?.configSchema && typeof value === "object" && value !== null)
+      problems.push(...settingTypeProblems(key, policy.configSchema, value));
+    const level =
+      typeof value === "string"
+        ? value
+        : typeof value === "object" && value !== null
+          ? value.enforcementLevel
+          : Symbol("bad");
     if (level !== undefined && !ENFORCEMENT_LEVELS.includes(level as EnforcementLevel)) {
-      problems.push(`"${key}": enforcement level ${typeof level === "symbol" ? JSON.stringify(value) : JSON.stringify(level)} is not one of ${ENFORCEMENT_LEVELS.join(", ")}`);
+      problems.push(
+        `"${key}": enforcement level ${typeof level === "symbol" ? JSON.stringify(value) : JSON.stringify(level)} is not one of ${ENFORCEMENT_LEVELS.join(", ")}`,
+      );
     }
   }
   return problems;
@@ -364,7 +459,8 @@ export function policyConfigProblems(config: PolicyPackConfig, policies: readonl
 export const EXPORT_INTEGRITY = {
   policy: "stack-export-values-known",
   severity: "critical",
-  remediation: "Export the stack again after a finished update (`pulumi stack export --file stack.json`) and check that file; an export is never edited by hand, and a preview's values are checked by `pulumi preview --policy-pack`.",
+  remediation:
+    "Export the stack again after a finished update (`pulumi stack export --file stack.json`) and check that file; an export is never edited by hand, and a preview's values are checked by `pulumi preview --policy-pack`.",
 } as const;
 
 /** Most paths a violation lists before it counts the rest. */
@@ -374,7 +470,9 @@ const LISTED_PATHS = 5;
 function unknownValueViolations(r: CheckpointResource): Violation[] {
   const paths = [...unknownPaths(r.inputs ?? {}, "inputs"), ...unknownPaths(r.outputs ?? {}, "outputs")];
   if (paths.length === 0) return [];
-  const listed = paths.slice(0, LISTED_PATHS).join(", ") + (paths.length > LISTED_PATHS ? ` and ${paths.length - LISTED_PATHS} more` : "");
+  const listed =
+    paths.slice(0, LISTED_PATHS).join(", ") +
+    (paths.length > LISTED_PATHS ? ` and ${paths.length - LISTED_PATHS} more` : "");
   return [
     {
       policy: EXPORT_INTEGRITY.policy,
@@ -424,7 +522,10 @@ export async function evaluatePolicies(
     if (r.parent && byUrn.has(r.parent)) resource.parent = byUrn.get(r.parent);
     resource.dependencies = (r.dependencies ?? []).flatMap((u) => (byUrn.has(u) ? [byUrn.get(u)!] : []));
     resource.propertyDependencies = Object.fromEntries(
-      Object.entries(r.propertyDependencies ?? {}).map(([property, urns]) => [property, urns.flatMap((u) => (byUrn.has(u) ? [byUrn.get(u)!] : []))]),
+      Object.entries(r.propertyDependencies ?? {}).map(([property, urns]) => [
+        property,
+        urns.flatMap((u) => (byUrn.has(u) ? [byUrn.get(u)!] : [])),
+      ]),
     );
   }
 
@@ -442,7 +543,12 @@ export async function evaluatePolicies(
   const reportUnknown = (policy: Policy, urn: string | undefined, error: Error) =>
     source === "preview"
       ? record(policy, "advisory", `can't run during preview: ${error.message}`, urn)
-      : record(policy, "mandatory", `a value is unknown in this stack export, which a finished update never writes (a broken or edited export): ${error.message}`, urn);
+      : record(
+          policy,
+          "mandatory",
+          `a value is unknown in this stack export, which a finished update never writes (a broken or edited export): ${error.message}`,
+          urn,
+        );
 
   // Each resource's validation args are built once and handed to every resource rule in turn (only
   // getConfig is the rule's own); rules run one after another, so they never see another's config.

@@ -1,5 +1,12 @@
 import Table from "cli-table3";
-import { MODEL_TABLE_DATE, MODEL_TABLE_SOURCE, quotaLedger, sizePtu, isPtuType, type LedgerRow } from "../components/openai";
+import {
+  MODEL_TABLE_DATE,
+  MODEL_TABLE_SOURCE,
+  quotaLedger,
+  sizePtu,
+  isPtuType,
+  type LedgerRow,
+} from "../components/openai";
 import { plannedDeployments, type PlatformConfig } from "../stacks/config";
 import type { ExportedResource } from "./stackExport";
 import { compareCodePoints } from "../components/core/order";
@@ -11,7 +18,14 @@ import { gatewayTargets, vllmGatewayTargets } from "../stacks/gatewayConfig";
 import { firstDeployEstimate, type DeployEstimate } from "./deployTime";
 import { vllmImageReference } from "../components/serving/vllmReleases";
 import { reachability, type Edge, type PlannedResource } from "../policies/reachability";
-import { PRICES, PRICE_TABLE_DATE, PRICE_TABLE_SOURCE, monthlyCost, withOverrides, type CostRow } from "../components/cost";
+import {
+  PRICES,
+  PRICE_TABLE_DATE,
+  PRICE_TABLE_SOURCE,
+  monthlyCost,
+  withOverrides,
+  type CostRow,
+} from "../components/cost";
 
 export interface CapacityRow {
   readonly endpoint: string;
@@ -47,7 +61,13 @@ export interface RouteRow {
   readonly weight: number;
   readonly pool: string;
   /** Members in the order the pool tries them; each names its deployment, account and spillover. */
-  readonly members: readonly { readonly priority: number; readonly backend: string; readonly deployment: string; readonly account: string; readonly spillover?: string }[];
+  readonly members: readonly {
+    readonly priority: number;
+    readonly backend: string;
+    readonly deployment: string;
+    readonly account: string;
+    readonly spillover?: string;
+  }[];
 }
 
 /** A consuming team (product) of the gateway: who calls, what, with which budget. */
@@ -94,12 +114,27 @@ export function costRows(config: PlatformConfig): CostRow[] {
   };
   return monthlyCost(
     {
-      ptu: deployments.filter((d) => d.ptu).map((d) => ({ name: `${d.name} on ${d.account}`, deploymentType: d.deploymentType, capacity: d.capacity })),
-      paygo: deployments.filter((d) => !d.ptu).map((d) => ({ name: `${d.name} on ${d.account}`, model: d.model, tpm: d.capacity, outputShare: d.model.includes("embedding") ? 0 : outputShare(d.endpoint, d.slot) })),
+      ptu: deployments
+        .filter((d) => d.ptu)
+        .map((d) => ({ name: `${d.name} on ${d.account}`, deploymentType: d.deploymentType, capacity: d.capacity })),
+      paygo: deployments
+        .filter((d) => !d.ptu)
+        .map((d) => ({
+          name: `${d.name} on ${d.account}`,
+          model: d.model,
+          tpm: d.capacity,
+          outputShare: d.model.includes("embedding") ? 0 : outputShare(d.endpoint, d.slot),
+        })),
       ...(config.gateway ? { gateway: { sku: config.gateway.sku, capacity: config.gateway.capacity } } : {}),
       ...(config.cluster ? { systemPool: config.cluster.systemPool } : {}),
       pools: [
-        ...Object.entries(config.cluster?.gpuPools ?? {}).map(([name, p]) => ({ name, kind: "GPU" as const, vmSize: p.vmSize, minCount: p.minCount, maxCount: p.maxCount })),
+        ...Object.entries(config.cluster?.gpuPools ?? {}).map(([name, p]) => ({
+          name,
+          kind: "GPU" as const,
+          vmSize: p.vmSize,
+          minCount: p.minCount,
+          maxCount: p.maxCount,
+        })),
         ...(config.cluster ? [{ name: "general", kind: "general" as const, ...config.cluster.generalPool }] : []),
       ],
     },
@@ -121,13 +156,23 @@ export function gatewayRoutes(config: PlatformConfig): RouteRow[] {
           .filter((t) => t.endpoint === endpoint && t.slot === slot)
           .map((t) => {
             const d = deployments.find((x) => x.name === t.deployment && x.account === t.account)!;
-            return { priority: t.priority, backend: backendId(t), deployment: t.deployment, account: t.account, ...(d.spilloverTo ? { spillover: d.spilloverTo } : {}) };
+            return {
+              priority: t.priority,
+              backend: backendId(t),
+              deployment: t.deployment,
+              account: t.account,
+              ...(d.spilloverTo ? { spillover: d.spilloverTo } : {}),
+            };
           }),
         ...vllmGatewayTargets(config.models)
           .filter((t) => t.endpoint === endpoint && t.slot === slot)
-          .map((t) => ({ priority: t.priority, backend: backendId(t), deployment: `vLLM ${t.key.replace(/^vllm-/, "")}`, account: `${t.serviceIp}` })),
-      ]
-        .sort((a, b) => a.priority - b.priority || compareCodePoints(a.backend, b.backend));
+          .map((t) => ({
+            priority: t.priority,
+            backend: backendId(t),
+            deployment: `vLLM ${t.key.replace(/^vllm-/, "")}`,
+            account: `${t.serviceIp}`,
+          })),
+      ].sort((a, b) => a.priority - b.priority || compareCodePoints(a.backend, b.backend));
       return [{ endpoint, slot, weight: s.weight, pool: poolId(endpoint, slot), members }];
     }),
   );
@@ -142,7 +187,9 @@ const NOT_VERIFIED_OFFLINE = [
 
 /** The vLLM images of the stack that the dated release table has no digest for. */
 function undigestedImages(config: PlatformConfig): string[] {
-  const images = Object.values(config.models).flatMap((e) => Object.values(e.slots).flatMap((s) => (s?.targets ?? []).flatMap((t) => (t.kind === "vllm" ? [t.image] : []))));
+  const images = Object.values(config.models).flatMap((e) =>
+    Object.values(e.slots).flatMap((s) => (s?.targets ?? []).flatMap((t) => (t.kind === "vllm" ? [t.image] : []))),
+  );
   return [...new Set(images)].filter((image) => vllmImageReference(image) === image).sort(compareCodePoints);
 }
 
@@ -173,17 +220,30 @@ export function countByComponent(resources: readonly ExportedResource[]): Compon
 }
 
 /** Everything the plan summary says, as data (text and `--json` are two renderings of it). */
-export function buildPlanReport(stack: string, config: PlatformConfig, resources: readonly ExportedResource[], checks: { asOf: string; warnings: readonly string[] }): PlanReport {
+export function buildPlanReport(
+  stack: string,
+  config: PlatformConfig,
+  resources: readonly ExportedResource[],
+  checks: { asOf: string; warnings: readonly string[] },
+): PlanReport {
   const deployments = plannedDeployments(config);
   const warnings: string[] = [...checks.warnings];
   const capacity: CapacityRow[] = deployments.map((d) => {
     const slot = config.models[d.endpoint]!.slots[d.slot]!;
     const ptu = isPtuType(d.deploymentType);
-    const sizing = ptu && slot.workload && isPtuType(d.deploymentType) ? sizePtu(d.model, d.deploymentType, slot.workload) : undefined;
+    const sizing =
+      ptu && slot.workload && isPtuType(d.deploymentType)
+        ? sizePtu(d.model, d.deploymentType, slot.workload)
+        : undefined;
     if (sizing && sizing.requiredPtu > d.capacity) {
-      warnings.push(`${d.path}: ${d.capacity} PTU is under the ${sizing.requiredPtu} PTU the workload shape of ${d.endpoint}/${d.slot} needs (normalized ${Math.round(sizing.normalizedTpm).toLocaleString("en-US")} TPM at peak)`);
+      warnings.push(
+        `${d.path}: ${d.capacity} PTU is under the ${sizing.requiredPtu} PTU the workload shape of ${d.endpoint}/${d.slot} needs (normalized ${Math.round(sizing.normalizedTpm).toLocaleString("en-US")} TPM at peak)`,
+      );
     }
-    if (ptu && !slot.workload) warnings.push(`${d.path}: no workload shape on ${d.endpoint}/${d.slot}, so the PTU size is not checked against traffic`);
+    if (ptu && !slot.workload)
+      warnings.push(
+        `${d.path}: no workload shape on ${d.endpoint}/${d.slot}, so the PTU size is not checked against traffic`,
+      );
     return {
       endpoint: d.endpoint,
       slot: d.slot,
@@ -202,33 +262,66 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
       ...(lifecycleOf(d.model, d.version) ? { retires: lifecycleOf(d.model, d.version)!.retirement } : {}),
     };
   });
-  capacity.sort((a, b) => compareCodePoints(a.endpoint, b.endpoint) || compareCodePoints(a.slot, b.slot) || a.priority - b.priority || compareCodePoints(a.deployment, b.deployment) || compareCodePoints(a.account, b.account));
+  capacity.sort(
+    (a, b) =>
+      compareCodePoints(a.endpoint, b.endpoint) ||
+      compareCodePoints(a.slot, b.slot) ||
+      a.priority - b.priority ||
+      compareCodePoints(a.deployment, b.deployment) ||
+      compareCodePoints(a.account, b.account),
+  );
   if (config.publicNetworkAccess === "Enabled") {
-    warnings.push(`publicNetworkAccess: Enabled is an explicit opt-out of private access${config.allowedIpRanges.length ? ` (limited to ${config.allowedIpRanges.join(", ")})` : " open to any address"}`);
+    warnings.push(
+      `publicNetworkAccess: Enabled is an explicit opt-out of private access${config.allowedIpRanges.length ? ` (limited to ${config.allowedIpRanges.join(", ")})` : " open to any address"}`,
+    );
   }
   // What the stack pays whatever the traffic: reservations, the gateway, nodes at their minimum.
-  const fixed = costRows(config).filter((r) => r.monthly !== undefined && !r.item.startsWith("PAYGO ")).reduce((sum, r) => sum + r.monthly!, 0);
+  const fixed = costRows(config)
+    .filter((r) => r.monthly !== undefined && !r.item.startsWith("PAYGO "))
+    .reduce((sum, r) => sum + r.monthly!, 0);
   if (config.budget && fixed > config.budget.monthlyAmount) {
-    warnings.push(`budget.monthlyAmount: ${config.budget.monthlyAmount.toLocaleString("en-US")} is below what the stack pays with no traffic at all (about ${Math.round(fixed).toLocaleString("en-US")} a month at indicative prices: PTUs, the gateway, nodes at their minimum)`);
+    warnings.push(
+      `budget.monthlyAmount: ${config.budget.monthlyAmount.toLocaleString("en-US")} is below what the stack pays with no traffic at all (about ${Math.round(fixed).toLocaleString("en-US")} a month at indicative prices: PTUs, the gateway, nodes at their minimum)`,
+    );
   }
   if (config.gateway) {
-    warnings.push("gateway: Application Insights keeps the token metrics' Team, Client, Endpoint and Slot dimensions only with custom metric dimensions enabled on the component (CustomMetricsOptedInType: WithDimensions, the portal's Usage and estimated costs > Custom metrics > With dimensions), which @pulumi/azure-native 3.28.0's Component cannot set: enable it once after the first deploy, or the per-team token metrics arrive without dimensions");
+    warnings.push(
+      "gateway: Application Insights keeps the token metrics' Team, Client, Endpoint and Slot dimensions only with custom metric dimensions enabled on the component (CustomMetricsOptedInType: WithDimensions, the portal's Usage and estimated costs > Custom metrics > With dimensions), which @pulumi/azure-native 3.28.0's Component cannot set: enable it once after the first deploy, or the per-team token metrics arrive without dimensions",
+    );
   }
-  if (config.gateway?.logBodies) warnings.push("gateway.logBodies: true logs prompts and completions to Application Insights (an explicit opt-in, reported by the policy pack); logged responses are buffered, so streaming is lost");
+  if (config.gateway?.logBodies)
+    warnings.push(
+      "gateway.logBodies: true logs prompts and completions to Application Insights (an explicit opt-in, reported by the policy pack); logged responses are buffered, so streaming is lost",
+    );
   return {
     stack,
     environment: config.environment,
     modelTable: { source: MODEL_TABLE_SOURCE, date: MODEL_TABLE_DATE },
     lifecycle: { source: LIFECYCLE_TABLE_SOURCE, date: LIFECYCLE_TABLE_DATE, asOf: checks.asOf },
-    resources: { total: resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length, byComponent: countByComponent(resources) },
+    resources: {
+      total: resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length,
+      byComponent: countByComponent(resources),
+    },
     capacity,
     ptu: { total: deployments.filter((d) => d.ptu).reduce((sum, d) => sum + d.capacity, 0), cap: config.ptuCap },
     quota: quotaLedger(deployments, config.quota).rows,
     routes: gatewayRoutes(config),
-    cost: { rows: costRows(config), source: PRICE_TABLE_SOURCE, date: PRICE_TABLE_DATE, ...(config.budget ? { budget: config.budget.monthlyAmount } : {}) },
+    cost: {
+      rows: costRows(config),
+      source: PRICE_TABLE_SOURCE,
+      date: PRICE_TABLE_DATE,
+      ...(config.budget ? { budget: config.budget.monthlyAmount } : {}),
+    },
     teams: Object.entries(config.gateway?.teams ?? {}).map(([team, t]) => ({
       team,
-      access: [t.applications.length > 0 ? `Entra ID (${t.applications.length} application${t.applications.length === 1 ? "" : "s"})` : "", t.subscriptionKeys ? "subscription keys (product)" : ""].filter(Boolean).join(" + "),
+      access: [
+        t.applications.length > 0
+          ? `Entra ID (${t.applications.length} application${t.applications.length === 1 ? "" : "s"})`
+          : "",
+        t.subscriptionKeys ? "subscription keys (product)" : "",
+      ]
+        .filter(Boolean)
+        .join(" + "),
       endpoints: t.endpoints,
       tokensPerMinute: t.tokensPerMinute,
       ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}),
@@ -237,13 +330,26 @@ export function buildPlanReport(stack: string, config: PlatformConfig, resources
     firstDeploy: { ...firstDeployEstimate(resources), source: CREATE_TIMES_SOURCE, date: CREATE_TIMES_DATE },
     reachability: reachability(plannedResources(resources)),
     warnings,
-    notVerifiedOffline: [...NOT_VERIFIED_OFFLINE, ...undigestedImages(config).map((image) => `${image}: no sourced digest in the dated vLLM release table, so it deploys by tag (a tag pushed again would change what runs)`)],
+    notVerifiedOffline: [
+      ...NOT_VERIFIED_OFFLINE,
+      ...undigestedImages(config).map(
+        (image) =>
+          `${image}: no sourced digest in the dated vLLM release table, so it deploys by tag (a tag pushed again would change what runs)`,
+      ),
+    ],
   };
 }
 
 /** The plan's resources as the reachability derivation reads them: inputs with the outputs over them. */
 export function plannedResources(resources: readonly ExportedResource[]): PlannedResource[] {
-  return resources.filter((r) => r.custom).map((r) => ({ type: r.type, urn: r.urn, name: r.urn.split("::").pop()!, props: { ...r.inputs, ...r.outputs, ...(r.id ? { id: r.id } : {}) } }));
+  return resources
+    .filter((r) => r.custom)
+    .map((r) => ({
+      type: r.type,
+      urn: r.urn,
+      name: r.urn.split("::").pop()!,
+      props: { ...r.inputs, ...r.outputs, ...(r.id ? { id: r.id } : {}) },
+    }));
 }
 
 /** Above this many deployments the text summary shows slots, not every deployment. */
@@ -267,12 +373,20 @@ export function renderPlanReport(report: PlanReport): string {
   const out: string[] = [];
   out.push(`Offline plan of stack ${report.stack} (environment ${report.environment})`);
   out.push(`Model figures: ${report.modelTable.source}, as of ${report.modelTable.date}`);
-  out.push(`Model lifecycle: ${report.lifecycle.source}, as of ${report.lifecycle.date}; checked for ${report.lifecycle.asOf}`);
+  out.push(
+    `Model lifecycle: ${report.lifecycle.source}, as of ${report.lifecycle.date}; checked for ${report.lifecycle.asOf}`,
+  );
   out.push("", `Resources: ${report.resources.total}`);
-  out.push(table(["component", "type", "resources"], report.resources.byComponent.map((c) => [c.component, c.type, c.resources])));
+  out.push(
+    table(
+      ["component", "type", "resources"],
+      report.resources.byComponent.map((c) => [c.component, c.type, c.resources]),
+    ),
+  );
   out.push("", "Capacity per endpoint and slot");
   const slots = new Map<string, CapacityRow[]>();
-  for (const c of report.capacity) slots.set(`${c.endpoint}/${c.slot}`, [...(slots.get(`${c.endpoint}/${c.slot}`) ?? []), c]);
+  for (const c of report.capacity)
+    slots.set(`${c.endpoint}/${c.slot}`, [...(slots.get(`${c.endpoint}/${c.slot}`) ?? []), c]);
   out.push(
     table(
       ["endpoint", "slot", "weight", "PTU", "PAYGO", "deployments", "regions"],
@@ -293,13 +407,24 @@ export function renderPlanReport(report: PlanReport): string {
     ),
   );
   const ptuRows = report.capacity.filter((c) => c.spillover);
-  if (ptuRows.length > 0) out.push("PTU overflow:", ...ptuRows.map((c) => `  ${c.deployment} on ${c.account}: ${c.spillover}`));
+  if (ptuRows.length > 0)
+    out.push("PTU overflow:", ...ptuRows.map((c) => `  ${c.deployment} on ${c.account}: ${c.spillover}`));
   if (report.capacity.length <= DEPLOYMENT_TABLE_LIMIT) {
     out.push("", "Deployments");
     out.push(
       table(
         ["endpoint", "slot", "account", "deployment", "model", "type", "capacity", "priority", "retires"],
-        report.capacity.map((c) => [c.endpoint, c.slot, `${c.account} (${c.region})`, c.deployment, `${c.model} ${c.version}`, c.deploymentType, `${n(c.capacity)} ${c.unit}`, c.priority, c.retires ?? "not listed"]),
+        report.capacity.map((c) => [
+          c.endpoint,
+          c.slot,
+          `${c.account} (${c.region})`,
+          c.deployment,
+          `${c.model} ${c.version}`,
+          c.deploymentType,
+          `${n(c.capacity)} ${c.unit}`,
+          c.priority,
+          c.retires ?? "not listed",
+        ]),
       ),
     );
   } else {
@@ -310,13 +435,25 @@ export function renderPlanReport(report: PlanReport): string {
   out.push(
     table(
       ["region", "model", "type", "limit", "used elsewhere", "planned", "headroom"],
-      report.quota.map((q) => [q.region, q.model, q.deploymentType, `${n(q.limit)} ${q.unit}`, n(q.usedElsewhere), n(q.planned), `${n(q.headroom)} ${q.unit}`]),
+      report.quota.map((q) => [
+        q.region,
+        q.model,
+        q.deploymentType,
+        `${n(q.limit)} ${q.unit}`,
+        n(q.usedElsewhere),
+        n(q.planned),
+        `${n(q.headroom)} ${q.unit}`,
+      ]),
     ),
   );
   const routeMembers = report.routes.reduce((sum, r) => sum + r.members.length, 0);
-  if (routeMembers > DEPLOYMENT_TABLE_LIMIT) out.push("", `Gateway routes: ${report.routes.length} slots, ${routeMembers} pool members: listed by --json`);
+  if (routeMembers > DEPLOYMENT_TABLE_LIMIT)
+    out.push("", `Gateway routes: ${report.routes.length} slots, ${routeMembers} pool members: listed by --json`);
   else if (report.routes.length > 0) {
-    out.push("", "Gateway routes (a weighted draw picks the slot; its pool tries members by priority; a PTU deployment also spills over natively)");
+    out.push(
+      "",
+      "Gateway routes (a weighted draw picks the slot; its pool tries members by priority; a PTU deployment also spills over natively)",
+    );
     out.push(
       table(
         ["endpoint", "slot", "weight", "pool", "members in order"],
@@ -325,36 +462,79 @@ export function renderPlanReport(report: PlanReport): string {
           r.slot,
           `${r.weight}%`,
           r.pool,
-          r.members.map((m) => `${m.priority}. ${m.deployment} on ${m.account}${m.spillover ? ` (spills over to ${m.spillover})` : ""}`).join("\n"),
+          r.members
+            .map(
+              (m) =>
+                `${m.priority}. ${m.deployment} on ${m.account}${m.spillover ? ` (spills over to ${m.spillover})` : ""}`,
+            )
+            .join("\n"),
         ]),
       ),
     );
   }
   if (report.reachability.length > 0) {
     const failing = report.reachability.filter((e) => e.problems.length > 0).length;
-    out.push("", `Reachability: who calls whom, over which path, resolved by which DNS, with which credential (${failing ? `${failing} edge${failing === 1 ? "" : "s"} cannot work` : "every edge works"})`);
+    out.push(
+      "",
+      `Reachability: who calls whom, over which path, resolved by which DNS, with which credential (${failing ? `${failing} edge${failing === 1 ? "" : "s"} cannot work` : "every edge works"})`,
+    );
     out.push(
       table(
         ["caller", "callee", "from", "path", "DNS", "credential", "works"],
-        report.reachability.map((e) => [e.caller, e.callee, e.from, e.path, e.dns, e.credential, e.problems.length ? `NO: ${e.problems.join("; ")}` : "yes"]),
+        report.reachability.map((e) => [
+          e.caller,
+          e.callee,
+          e.from,
+          e.path,
+          e.dns,
+          e.credential,
+          e.problems.length ? `NO: ${e.problems.join("; ")}` : "yes",
+        ]),
       ),
     );
   }
   if (report.teams.length > 0) {
     out.push("", "Gateway teams (products)");
-    out.push(table(["team", "access", "endpoints", "tokens/min", "tokens/month", "budget per"], report.teams.map((t) => [t.team, t.access, t.endpoints.join(", "), n(t.tokensPerMinute), t.monthlyTokenQuota ? n(t.monthlyTokenQuota) : "-", t.budgetPer])));
+    out.push(
+      table(
+        ["team", "access", "endpoints", "tokens/min", "tokens/month", "budget per"],
+        report.teams.map((t) => [
+          t.team,
+          t.access,
+          t.endpoints.join(", "),
+          n(t.tokensPerMinute),
+          t.monthlyTokenQuota ? n(t.monthlyTokenQuota) : "-",
+          t.budgetPer,
+        ]),
+      ),
+    );
   }
   const usd = (v: number) => `$${Math.round(v).toLocaleString("en-US")}`;
   const priced = report.cost.rows.filter((r) => r.monthly !== undefined);
   const low = priced.reduce((sum, r) => sum + r.monthly!, 0);
   const high = priced.reduce((sum, r) => sum + (r.monthlyMax ?? r.monthly!), 0);
-  out.push("", `Monthly cost, indicative (${report.cost.source}, ${report.cost.date}; override in prices): pay-as-you-go at full use, GPU pools from min to max nodes`);
+  out.push(
+    "",
+    `Monthly cost, indicative (${report.cost.source}, ${report.cost.date}; override in prices): pay-as-you-go at full use, GPU pools from min to max nodes`,
+  );
   out.push(
     table(
       ["item", "basis", "per month"],
       [
-        ...report.cost.rows.map((r) => [r.item, r.basis, r.monthly === undefined ? "no price: add it to prices" : r.monthlyMax !== undefined ? `${usd(r.monthly)} - ${usd(r.monthlyMax)}` : usd(r.monthly)]),
-        ["total", report.cost.budget !== undefined ? `budget ${usd(report.cost.budget)}` : "no budget", low === high ? usd(low) : `${usd(low)} - ${usd(high)}`],
+        ...report.cost.rows.map((r) => [
+          r.item,
+          r.basis,
+          r.monthly === undefined
+            ? "no price: add it to prices"
+            : r.monthlyMax !== undefined
+              ? `${usd(r.monthly)} - ${usd(r.monthlyMax)}`
+              : usd(r.monthly),
+        ]),
+        [
+          "total",
+          report.cost.budget !== undefined ? `budget ${usd(report.cost.budget)}` : "no budget",
+          low === high ? usd(low) : `${usd(low)} - ${usd(high)}`,
+        ],
       ],
     ),
   );

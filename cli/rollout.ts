@@ -22,15 +22,42 @@ import { EXIT } from "./exitCodes";
 import { writeArtifacts, ArtifactWriteError } from "./outWriter";
 import { StackFileError, readStackBytes, stackConfigOf, type StackConfig } from "./stackFile";
 import { stackNameProblem } from "./plan";
-import { COLOURS, colours, nextStep, transition, type Colour, type Command, type RawEndpoint, type RawSlot, type RawTarget } from "./rollout/machine";
+import {
+  COLOURS,
+  colours,
+  nextStep,
+  transition,
+  type Colour,
+  type Command,
+  type RawEndpoint,
+  type RawSlot,
+  type RawTarget,
+} from "./rollout/machine";
 import { colourResources, proveColour, type StateExport } from "./rollout/proof";
 import { gateProblems, type GateMargins } from "./rollout/gate";
 import { loadtestSummaryOf, readJsonInput, stateExportOf } from "./rollout/inputs";
-import { ACTIONS, givenStartOptions, ipv4Problem, kindProblem, newTargetProblems, stepOptionProblem, wholeNumber, type Action, type StartOptions } from "./rollout/options";
+import {
+  ACTIONS,
+  givenStartOptions,
+  ipv4Problem,
+  kindProblem,
+  newTargetProblems,
+  stepOptionProblem,
+  wholeNumber,
+  type Action,
+  type StartOptions,
+} from "./rollout/options";
 import { printed, quoted, safeName, textProblem } from "./terminalText";
 import { StackLockError, withStackLock } from "./rollout/stackLock";
 import { CONFIG_NAMESPACE } from "../stacks/config";
-import { StackEditError, editEndpoint, endpointNames, readEndpoint, stackDiff, stackDocument } from "./rollout/stackEdit";
+import {
+  StackEditError,
+  editEndpoint,
+  endpointNames,
+  readEndpoint,
+  stackDiff,
+  stackDocument,
+} from "./rollout/stackEdit";
 import { hasOwn, own } from "../components/core/own";
 
 const USAGE = `usage: npm run rollout -- <${ACTIONS.join("|")}> --stack <name> [--endpoint <name>] [--state <pulumi stack export>]
@@ -40,7 +67,10 @@ const USAGE = `usage: npm run rollout -- <${ACTIONS.join("|")}> --stack <name> [
   --state: the output of pulumi stack export (status, shift, promote); the offline plan's out/<stack>/stack.json only with --allow-offline-proof (demos, tests)
   options: [--config-file FILE] [--as-of YYYY-MM-DD] [--dry-run] (print the diff, write nothing)`;
 
-export interface RolloutIo { out(text: string): void; err(text: string): void }
+export interface RolloutIo {
+  out(text: string): void;
+  err(text: string): void;
+}
 class UsageError extends Error {}
 
 /** Options read as whole numbers: an empty one is reported as no number. */
@@ -91,7 +121,10 @@ function parse(argv: string[], projectDir: string) {
   const problem = optionTextProblem(tokens);
   if (problem) throw new UsageError(problem);
   const action = positionals[0] as Action | undefined;
-  if (!action || !ACTIONS.includes(action) || positionals.length > 1) throw new UsageError(`the first argument must be one of ${ACTIONS.join(", ")} (got ${positionals.map(quoted).join(" ") || "nothing"})\n${USAGE}`);
+  if (!action || !ACTIONS.includes(action) || positionals.length > 1)
+    throw new UsageError(
+      `the first argument must be one of ${ACTIONS.join(", ")} (got ${positionals.map(quoted).join(" ") || "nothing"})\n${USAGE}`,
+    );
   const misplaced = stepOptionProblem(action, Object.keys(values));
   if (misplaced) throw new UsageError(`${misplaced}\n${USAGE}`);
   if (!values.stack) throw new UsageError(`--stack is required\n${USAGE}`);
@@ -107,9 +140,11 @@ function parse(argv: string[], projectDir: string) {
     if ("problem" in read) throw new UsageError(read.problem);
     return read.value;
   };
-  if (action === "shift" && values.weight === undefined) throw new UsageError(`shift needs --weight W (0-100)\n${USAGE}`);
+  if (action === "shift" && values.weight === undefined)
+    throw new UsageError(`shift needs --weight W (0-100)\n${USAGE}`);
   const kind = values["target-kind"];
-  if (kind !== undefined && kind !== "azure-openai" && kind !== "vllm") throw new UsageError(`--target-kind ${quoted(kind)}: azure-openai or vllm`);
+  if (kind !== undefined && kind !== "azure-openai" && kind !== "vllm")
+    throw new UsageError(`--target-kind ${quoted(kind)}: azure-openai or vllm`);
   const ipProblem = values["service-ip"] !== undefined ? ipv4Problem(values["service-ip"]) : undefined;
   if (ipProblem) throw new UsageError(ipProblem);
   const start: StartOptions = {
@@ -148,10 +183,12 @@ function optionTextProblem(tokens: readonly { kind: string; name?: string; value
   const seen = new Map<string, string | undefined>();
   for (const token of tokens) {
     if (token.kind !== "option" || token.name === undefined) continue;
-    if (seen.has(token.name)) return `--${token.name} is given twice${token.value !== undefined ? ` (${quoted(String(seen.get(token.name)))}, then ${quoted(token.value)})` : ""}: give it once`;
+    if (seen.has(token.name))
+      return `--${token.name} is given twice${token.value !== undefined ? ` (${quoted(String(seen.get(token.name)))}, then ${quoted(token.value)})` : ""}: give it once`;
     seen.set(token.name, token.value);
     if (token.value === undefined) continue;
-    if (token.value === "" && !NUMERIC_OPTIONS.includes(token.name)) return `--${token.name} is empty: give a value, or leave the option out`;
+    if (token.value === "" && !NUMERIC_OPTIONS.includes(token.name))
+      return `--${token.name} is empty: give a value, or leave the option out`;
     const unsafe = textProblem(`--${token.name}`, token.value);
     if (unsafe) return unsafe;
   }
@@ -165,47 +202,90 @@ function optionTextProblem(tokens: readonly { kind: string; name?: string; value
  * pool, image, replicas and GPUs unless given, at a new --service-ip. Options of the other target kind,
  * and an --account the stack does not define, are refused.
  */
-export function startTargets(live: RawSlot, o: StartOptions, endpoint: string, accounts: Readonly<Record<string, unknown>>): RawTarget[] {
+export function startTargets(
+  live: RawSlot,
+  o: StartOptions,
+  endpoint: string,
+  accounts: Readonly<Record<string, unknown>>,
+): RawTarget[] {
   const liveKind = live.targets[0]?.kind;
   const kind = o.kind ?? (liveKind === "vllm" ? "vllm" : "azure-openai");
   const revision = o.revision ?? o.version;
-  if (!o.model || (kind === "vllm" ? !revision : !o.version)) throw new UsageError("start needs --model and --version (for vLLM, --version is the model revision unless --revision is given)");
+  if (!o.model || (kind === "vllm" ? !revision : !o.version))
+    throw new UsageError(
+      "start needs --model and --version (for vLLM, --version is the model revision unless --revision is given)",
+    );
   const foreign = kindProblem(kind, o, endpoint);
   if (foreign) throw new UsageError(foreign);
   if (kind === "vllm") {
-    if (o.revision !== undefined && o.version !== undefined && o.revision !== o.version) throw new UsageError(`--version ${quoted(o.version)} and --revision ${quoted(o.revision)} both name the model revision of a vLLM target: give one`);
+    if (o.revision !== undefined && o.version !== undefined && o.revision !== o.version)
+      throw new UsageError(
+        `--version ${quoted(o.version)} and --revision ${quoted(o.revision)} both name the model revision of a vLLM target: give one`,
+      );
     const base = (liveKind === "vllm" ? live.targets[0] : {}) as Record<string, unknown>;
-    const missing = [["--pool", o.pool ?? base.pool], ["--image", o.image ?? base.image], ["--service-ip", o.serviceIp]].filter(([, v]) => v === undefined).map(([k]) => k);
+    const missing = [
+      ["--pool", o.pool ?? base.pool],
+      ["--image", o.image ?? base.image],
+      ["--service-ip", o.serviceIp],
+    ]
+      .filter(([, v]) => v === undefined)
+      .map(([k]) => k);
     if (missing.length > 0) throw new UsageError(`a vLLM target needs ${missing.join(", ")}`);
-    return [{
-      kind: "vllm",
-      pool: o.pool ?? base.pool,
-      model: o.model,
-      revision,
-      image: o.image ?? base.image,
-      replicas: o.replicas ?? base.replicas ?? 2,
-      ...(base.maxReplicas !== undefined && o.replicas === undefined ? { maxReplicas: base.maxReplicas } : {}),
-      gpusPerReplica: o.gpusPerReplica ?? base.gpusPerReplica ?? 1,
-      ...(base.maxModelLen !== undefined ? { maxModelLen: base.maxModelLen } : {}),
-      serviceIp: o.serviceIp,
-    } as RawTarget];
+    return [
+      {
+        kind: "vllm",
+        pool: o.pool ?? base.pool,
+        model: o.model,
+        revision,
+        image: o.image ?? base.image,
+        replicas: o.replicas ?? base.replicas ?? 2,
+        ...(base.maxReplicas !== undefined && o.replicas === undefined ? { maxReplicas: base.maxReplicas } : {}),
+        gpusPerReplica: o.gpusPerReplica ?? base.gpusPerReplica ?? 1,
+        ...(base.maxModelLen !== undefined ? { maxModelLen: base.maxModelLen } : {}),
+        serviceIp: o.serviceIp,
+      } as RawTarget,
+    ];
   }
-  if (o.account !== undefined && !hasOwn(accounts, o.account)) throw new UsageError(`--account ${quoted(o.account)} is not an account of this stack; accounts: ${Object.keys(accounts).join(", ")}`);
-  const azure = live.targets.filter((t) => t.kind === "azure-openai") as (RawTarget & { account: string; deploymentType: string; capacity: number })[];
+  if (o.account !== undefined && !hasOwn(accounts, o.account))
+    throw new UsageError(
+      `--account ${quoted(o.account)} is not an account of this stack; accounts: ${Object.keys(accounts).join(", ")}`,
+    );
+  const azure = live.targets.filter((t) => t.kind === "azure-openai") as (RawTarget & {
+    account: string;
+    deploymentType: string;
+    capacity: number;
+  })[];
   const targetAccounts = o.account ? [o.account] : [...new Set(azure.map((t) => t.account))];
-  if (targetAccounts.length === 0) throw new UsageError("an Azure OpenAI target beside a vLLM slot needs --account, --deployment-type and --capacity");
+  if (targetAccounts.length === 0)
+    throw new UsageError("an Azure OpenAI target beside a vLLM slot needs --account, --deployment-type and --capacity");
   return targetAccounts.map((account, i) => {
     const onAccount = azure.filter((t) => t.account === account);
     const paygo = onAccount.find((t) => !hasOwn(PAYGO_OF, t.deploymentType));
-    const deploymentType = o.deploymentType ?? paygo?.deploymentType ?? own(PAYGO_OF, onAccount[0]?.deploymentType ?? "");
+    const deploymentType =
+      o.deploymentType ?? paygo?.deploymentType ?? own(PAYGO_OF, onAccount[0]?.deploymentType ?? "");
     const capacity = o.capacity ?? (paygo && paygo.deploymentType === deploymentType ? paygo.capacity : undefined);
-    if (!deploymentType || capacity === undefined) throw new UsageError(`account ${account}: give --deployment-type and --capacity (the live slot has no pay-as-you-go target there to copy)`);
-    return { kind: "azure-openai", account, model: o.model!, version: o.version!, deploymentType, capacity, priority: i === 0 ? 1 : 2 };
+    if (!deploymentType || capacity === undefined)
+      throw new UsageError(
+        `account ${account}: give --deployment-type and --capacity (the live slot has no pay-as-you-go target there to copy)`,
+      );
+    return {
+      kind: "azure-openai",
+      account,
+      model: o.model!,
+      version: o.version!,
+      deploymentType,
+      capacity,
+      priority: i === 0 ? 1 : 2,
+    };
   });
 }
 
 /** Plans a candidate stack file in memory: its exit code and every reason it fails. */
-async function planCandidate(args: Args, text: string, projectDir: string): Promise<{ ok: boolean; reasons: string[] }> {
+async function planCandidate(
+  args: Args,
+  text: string,
+  projectDir: string,
+): Promise<{ ok: boolean; reasons: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), "genai-rollout-"));
   try {
     const file = join(dir, basename(args.configFile));
@@ -213,13 +293,32 @@ async function planCandidate(args: Args, text: string, projectDir: string): Prom
     const out: string[] = [];
     const err: string[] = [];
     const { plan } = await import("./plan");
-    const code = await plan(["--stack", args.stack, "--config-file", file, "--out", join(dir, "out"), "--as-of", args.asOf, "--json"], projectDir, { out: (t) => out.push(t), err: (t) => err.push(t) });
+    const code = await plan(
+      ["--stack", args.stack, "--config-file", file, "--out", join(dir, "out"), "--as-of", args.asOf, "--json"],
+      projectDir,
+      { out: (t) => out.push(t), err: (t) => err.push(t) },
+    );
     if (code === EXIT.ok) return { ok: true, reasons: [] };
     // The plan names the candidate's scratch copy; the person knows the stack file.
-    const reasons = err.join("").split("\n").map((l) => l.trim().replace(/^plan: /, "").replaceAll(file, `${args.configFile} after the step`)).filter(Boolean);
+    const reasons = err
+      .join("")
+      .split("\n")
+      .map((l) =>
+        l
+          .trim()
+          .replace(/^plan: /, "")
+          .replaceAll(file, `${args.configFile} after the step`),
+      )
+      .filter(Boolean);
     if (code === EXIT.policy) {
-      const report = JSON.parse(out.join("")) as { policy: { violations: { policy: string; enforcementLevel: string; urn?: string; message: string }[] } };
-      reasons.push(...report.policy.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `policy ${v.policy}: ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${v.message}`));
+      const report = JSON.parse(out.join("")) as {
+        policy: { violations: { policy: string; enforcementLevel: string; urn?: string; message: string }[] };
+      };
+      reasons.push(
+        ...report.policy.violations
+          .filter((v) => v.enforcementLevel === "mandatory")
+          .map((v) => `policy ${v.policy}: ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${v.message}`),
+      );
     }
     return { ok: false, reasons: reasons.length > 0 ? reasons : [`the plan failed with exit code ${code}`] };
   } finally {
@@ -231,9 +330,14 @@ function describeSlot(e: RawEndpoint, colour: Colour, asOf: string, state?: Stat
   const slot = e.slots[colour];
   if (!slot) return `  ${colour}: -`;
   const targets = slot.targets.map((t) => {
-    if (t.kind === "vllm") return `vLLM ${t.model}@${String(t.revision).slice(0, 12)} (${t.image}, ${t.replicas} x ${t.gpusPerReplica} GPU on ${t.pool})`;
+    if (t.kind === "vllm")
+      return `vLLM ${t.model}@${String(t.revision).slice(0, 12)} (${t.image}, ${t.replicas} x ${t.gpusPerReplica} GPU on ${t.pool})`;
     const life = lifecycleOf(String(t.model), String(t.version));
-    const when = life ? (life.retirement <= asOf ? `RETIRED ${life.retirement}` : `retires ${life.retirement}`) : "not in the lifecycle table";
+    const when = life
+      ? life.retirement <= asOf
+        ? `RETIRED ${life.retirement}`
+        : `retires ${life.retirement}`
+      : "not in the lifecycle table";
     return `${t.model} ${t.version} ${t.deploymentType} ${t.capacity} on ${t.account} (${when})`;
   });
   let deployed = "";
@@ -267,13 +371,22 @@ export async function rollout(argv: string[], projectDir: string, terminal: Roll
 }
 
 /** What the step reads besides the stack file: the state export and the load test, each validated whenever given. */
-function readInputs(args: Args): { state?: StateExport; loadtest?: { summary: Record<string, SlotSummary>; endpoint?: string } } {
+function readInputs(args: Args): {
+  state?: StateExport;
+  loadtest?: { summary: Record<string, SlotSummary>; endpoint?: string };
+} {
   const read = (file: string, option: string) => {
     const json = readJsonInput(file, option);
     if ("problem" in json) throw new UsageError(json.problem);
     return json.value;
   };
-  const state = args.state ? stateExportOf(read(args.state, "--state"), args.state, { stack: args.stack, project: CONFIG_NAMESPACE, allowOffline: args.allowOfflineProof }) : undefined;
+  const state = args.state
+    ? stateExportOf(read(args.state, "--state"), args.state, {
+        stack: args.stack,
+        project: CONFIG_NAMESPACE,
+        allowOffline: args.allowOfflineProof,
+      })
+    : undefined;
   if (state && "problem" in state) throw new UsageError(state.problem);
   const loadtest = args.loadtest ? loadtestSummaryOf(read(args.loadtest, "--loadtest"), args.loadtest) : undefined;
   if (loadtest && "problem" in loadtest) throw new UsageError(loadtest.problem);
@@ -281,31 +394,50 @@ function readInputs(args: Args): { state?: StateExport; loadtest?: { summary: Re
 }
 
 /** Why the load test refuses moving weight onto the new colour of endpoint `name`; empty when it passes. */
-function gateRefusals(loadtest: { summary: Record<string, SlotSummary>; endpoint?: string }, name: string, from: Colour, to: Colour, margins: GateMargins): string[] {
+function gateRefusals(
+  loadtest: { summary: Record<string, SlotSummary>; endpoint?: string },
+  name: string,
+  from: Colour,
+  to: Colour,
+  margins: GateMargins,
+): string[] {
   const tested = loadtest.endpoint;
   return [
-    ...(tested !== name ? [`the load test measured endpoint ${tested === undefined ? "(none)" : safeName(tested)}, not ${name}`] : []),
+    ...(tested !== name
+      ? [`the load test measured endpoint ${tested === undefined ? "(none)" : safeName(tested)}, not ${name}`]
+      : []),
     ...gateProblems(loadtest.summary, from, to, margins),
   ];
 }
 
 /** The command of the step, built from the options (start's new targets included). */
-function commandOf(args: Args, before: RawEndpoint, name: string, accounts: Readonly<Record<string, unknown>>): Command {
+function commandOf(
+  args: Args,
+  before: RawEndpoint,
+  name: string,
+  accounts: Readonly<Record<string, unknown>>,
+): Command {
   if (args.action === "shift") return { kind: "shift", weight: args.weight! };
   if (args.action !== "start") return { kind: args.action as "promote" | "finish" | "rollback" };
   if (!args.start.model) {
     const unused = givenStartOptions(args.start);
-    if (unused.length > 0) throw new UsageError(`start without --model adopts the colour staged at weight 0 as it is; ${unused.join(", ")} ${unused.length > 1 ? "apply" : "applies"} only with --model`);
+    if (unused.length > 0)
+      throw new UsageError(
+        `start without --model adopts the colour staged at weight 0 as it is; ${unused.join(", ")} ${unused.length > 1 ? "apply" : "applies"} only with --model`,
+      );
     return { kind: "start" };
   }
-  const live = COLOURS.map((c) => before.slots[c]).find((s) => s && s.weight === 100) ?? before.slots[colours(before).present[0]!]!;
+  const live =
+    COLOURS.map((c) => before.slots[c]).find((s) => s && s.weight === 100) ??
+    before.slots[colours(before).present[0]!]!;
   return { kind: "start", targets: startTargets(live, args.start, name, accounts) };
 }
 
 /** Writes `after` over the stack file unless its bytes changed since they were read as `original`; a problem when not written. */
 function writeStackFile(file: string, original: Buffer, after: string): string | undefined {
   // A person may have saved the file while the step planned: their edit wins, the step is refused.
-  if (!readFileSync(file).equals(original)) return `${file} changed while the step ran; nothing was written: run the step again on the saved file`;
+  if (!readFileSync(file).equals(original))
+    return `${file} changed while the step ran; nothing was written: run the step again on the saved file`;
   writeArtifacts(dirname(file), [{ path: basename(file), content: after }]);
   return undefined;
 }
@@ -329,14 +461,31 @@ async function step(args: Args, projectDir: string, io: RolloutIo): Promise<numb
     doc = stackDocument(text, args.configFile);
     inputs = readInputs(args);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof StackEditError || error instanceof StackFileError || (error as NodeJS.ErrnoException).code) return refuse(EXIT.invalid, (error as Error).message);
+    if (
+      error instanceof UsageError ||
+      error instanceof StackEditError ||
+      error instanceof StackFileError ||
+      (error as NodeJS.ErrnoException).code
+    )
+      return refuse(EXIT.invalid, (error as Error).message);
     throw error;
   }
   const { state, loadtest } = inputs;
   const loaded = loadStackConfig(stackConfig, { stack: args.stack, asOf: args.asOf });
-  if (!loaded.ok) return refuse(EXIT.invalid, `${args.configFile} is not a valid stack configuration; fix it first:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}\n`).join("").trimEnd()}`);
+  if (!loaded.ok)
+    return refuse(
+      EXIT.invalid,
+      `${args.configFile} is not a valid stack configuration; fix it first:\n${loaded.issues
+        .map((i) => `  ${i.path}: ${i.message}\n`)
+        .join("")
+        .trimEnd()}`,
+    );
   const { environment, rolloutMaxStep: maxStep } = loaded.config;
-  const noEndpoint = (name: string) => refuse(EXIT.invalid, `no endpoint ${quoted(name)} in ${args.configFile}; endpoints: ${endpointNames(doc).join(", ")}`);
+  const noEndpoint = (name: string) =>
+    refuse(
+      EXIT.invalid,
+      `no endpoint ${quoted(name)} in ${args.configFile}; endpoints: ${endpointNames(doc).join(", ")}`,
+    );
 
   if (args.action === "status") {
     const names = args.endpoint ? [args.endpoint] : endpointNames(doc);
@@ -344,7 +493,9 @@ async function step(args: Args, projectDir: string, io: RolloutIo): Promise<numb
       const e = readEndpoint(doc, name);
       if (!e) return noEndpoint(name);
       const { from, to } = colours(e);
-      io.out(`${name}${to ? ` (rollout ${from} -> ${to})` : ""}\n${COLOURS.map((c) => describeSlot(e, c, args.asOf, state, name)).join("\n")}\n  next: ${nextStep(e, environment === "prod" ? maxStep : 100)}\n`);
+      io.out(
+        `${name}${to ? ` (rollout ${from} -> ${to})` : ""}\n${COLOURS.map((c) => describeSlot(e, c, args.asOf, state, name)).join("\n")}\n  next: ${nextStep(e, environment === "prod" ? maxStep : 100)}\n`,
+      );
     }
     return EXIT.ok;
   }
@@ -361,20 +512,50 @@ async function step(args: Args, projectDir: string, io: RolloutIo): Promise<numb
   }
   // The load-test gate: moving weight onto the new colour needs it no worse than the old one beyond the margins.
   const { from: gateFrom, to: gateTo } = colours(before);
-  const raising = gateTo !== undefined && (command.kind === "promote" || (command.kind === "shift" && command.weight > before.slots[gateTo]!.weight));
+  const raising =
+    gateTo !== undefined &&
+    (command.kind === "promote" || (command.kind === "shift" && command.weight > before.slots[gateTo]!.weight));
   if (loadtest && raising) {
     const problems = gateRefusals(loadtest, name, gateFrom!, gateTo!, loaded.config.rolloutGate);
-    if (problems.length > 0) return refuse(EXIT.policy, `${args.action} refused by the load test; nothing was written:\n${problems.map((p) => `  ${p}\n`).join("").trimEnd()}`);
+    if (problems.length > 0)
+      return refuse(
+        EXIT.policy,
+        `${args.action} refused by the load test; nothing was written:\n${problems
+          .map((p) => `  ${p}\n`)
+          .join("")
+          .trimEnd()}`,
+      );
   }
   const outcome = transition(name, before, command, {
     environment,
     maxStep,
-    ...(state ? { proof: (c: Colour) => (before.slots[c] ? proveColour(state, name, c, before.slots[c]!) : { healthy: false as const, why: `${c} has no slot` }) } : {}),
+    ...(state
+      ? {
+          proof: (c: Colour) =>
+            before.slots[c]
+              ? proveColour(state, name, c, before.slots[c]!)
+              : { healthy: false as const, why: `${c} has no slot` },
+        }
+      : {}),
   });
-  if (!outcome.ok) return refuse(EXIT.policy, `${args.action} refused; nothing was written:\n${outcome.reasons.map((r) => `  ${r}\n`).join("").trimEnd()}`);
+  if (!outcome.ok)
+    return refuse(
+      EXIT.policy,
+      `${args.action} refused; nothing was written:\n${outcome.reasons
+        .map((r) => `  ${r}\n`)
+        .join("")
+        .trimEnd()}`,
+    );
   // The values options gave the new targets, checked by the stack file's own schema before the plan.
   if (command.kind === "start" && command.targets && outcome.endpoint.rollout) {
-    const problems = newTargetProblems(stackConfig, { stack: args.stack, asOf: args.asOf }, name, outcome.endpoint, outcome.endpoint.rollout.to, args.start);
+    const problems = newTargetProblems(
+      stackConfig,
+      { stack: args.stack, asOf: args.asOf },
+      name,
+      outcome.endpoint,
+      outcome.endpoint.rollout.to,
+      args.start,
+    );
     if (problems.length > 0) return refuse(EXIT.invalid, `${problems.join("\n")}\nnothing was written`);
   }
   let after: string;
@@ -385,7 +566,14 @@ async function step(args: Args, projectDir: string, io: RolloutIo): Promise<numb
     return refuse(EXIT.invalid, `${error.message}; nothing was written`);
   }
   const checked = await planCandidate(args, after, projectDir);
-  if (!checked.ok) return refuse(EXIT.policy, `${args.action} refused: the stack file after it would not plan; nothing was written:\n${checked.reasons.map((r) => `  ${r}\n`).join("").trimEnd()}`);
+  if (!checked.ok)
+    return refuse(
+      EXIT.policy,
+      `${args.action} refused: the stack file after it would not plan; nothing was written:\n${checked.reasons
+        .map((r) => `  ${r}\n`)
+        .join("")
+        .trimEnd()}`,
+    );
   io.out(`${stackDiff(basename(args.configFile), text, after)}\n${outcome.summary}\n`);
   if (args.dryRun) {
     io.out("--dry-run: nothing was written\n");
@@ -399,12 +587,17 @@ async function step(args: Args, projectDir: string, io: RolloutIo): Promise<numb
     return refuse(EXIT.invalid, `${(error as Error).message}; nothing was written`);
   }
   const next = readEndpoint(stackDocument(after, args.configFile), name)!;
-  io.out(`wrote ${args.configFile}; the plan and the policy pack pass. Next: ${nextStep(next, environment === "prod" ? maxStep : 100)}; apply with pulumi up after review\n`);
+  io.out(
+    `wrote ${args.configFile}; the plan and the policy pack pass. Next: ${nextStep(next, environment === "prod" ? maxStep : 100)}; apply with pulumi up after review\n`,
+  );
   return EXIT.ok;
 }
 
 if (require.main === module) {
-  rollout(process.argv.slice(2), resolve(__dirname, ".."), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
+  rollout(process.argv.slice(2), resolve(__dirname, ".."), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  }).then(
     (code) => (process.exitCode = code),
     (error) => {
       process.stderr.write(`rollout: ${(error as Error).stack ?? error}\n`);

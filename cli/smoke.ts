@@ -20,8 +20,23 @@ import { EXIT } from "./exitCodes";
 import { table } from "./report";
 import { MAX_STACK_FILE_BYTES, StackFileError, readStackFile } from "./stackFile";
 import { stackNameProblem } from "./plan";
-import { client, embeddingsRequest, succeeded, timedRequest, type RequestResult, type Target } from "./loadtest/request";
-import { ArgumentError, TIMEOUT_USAGE, audience as audienceArg, decimal, gatewayUrl, plainText, timeouts } from "./loadtest/args";
+import {
+  client,
+  embeddingsRequest,
+  succeeded,
+  timedRequest,
+  type RequestResult,
+  type Target,
+} from "./loadtest/request";
+import {
+  ArgumentError,
+  TIMEOUT_USAGE,
+  audience as audienceArg,
+  decimal,
+  gatewayUrl,
+  plainText,
+  timeouts,
+} from "./loadtest/args";
 import { createFetch, timeoutReason, type Timeouts } from "./loadtest/transport";
 import { readBody } from "./loadtest/protocol";
 import { printable } from "./terminalText";
@@ -31,8 +46,16 @@ import { GATEWAY_TIERS } from "../components/gateway/tiers";
 import { ENTRA_ID_REFUSAL } from "../components/gateway/policyXml";
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 
-export interface SmokeIo { out(text: string): void; err(text: string): void }
-interface Check { readonly endpoint: string; readonly check: string; readonly ok: boolean | "skipped"; readonly detail: string }
+export interface SmokeIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+interface Check {
+  readonly endpoint: string;
+  readonly check: string;
+  readonly ok: boolean | "skipped";
+  readonly detail: string;
+}
 
 const USAGE = `usage: npm run smoke -- --stack <name> --gateway URL [--audience URI] [--api-key KEY] [--attempts N] [--min-requests N] [${TIMEOUT_USAGE}] [--config-file FILE]`;
 
@@ -63,26 +86,46 @@ function parse(argv: string[], projectDir: string) {
   }
   if (values.help) return undefined;
   const gateway = gatewayUrl(values.gateway);
-  for (const [option, value] of Object.entries(values)) if (typeof value === "string") plainText(`--${option}`, value, option === "api-key");
+  for (const [option, value] of Object.entries(values))
+    if (typeof value === "string") plainText(`--${option}`, value, option === "api-key");
   if (!values.stack) throw new ArgumentError("--stack is required");
   const stackProblem = stackNameProblem(values.stack);
   if (stackProblem) throw new ArgumentError(stackProblem);
   const attempts = decimal("attempts", values.attempts, { min: 1, max: 1000 });
-  const minRequests = values["min-requests"] !== undefined ? decimal("min-requests", values["min-requests"], { min: 1, max: attempts }) : Math.min(4, attempts);
+  const minRequests =
+    values["min-requests"] !== undefined
+      ? decimal("min-requests", values["min-requests"], { min: 1, max: attempts })
+      : Math.min(4, attempts);
   const limits = timeouts(values.timeout);
   const audience = values.audience !== undefined ? audienceArg(values.audience) : undefined;
   const token = process.env.GENAI_GATEWAY_TOKEN;
   if (token) plainText("GENAI_GATEWAY_TOKEN", token, true);
   const configFile = resolve(values["config-file"] ?? join(projectDir, `Pulumi.${values.stack}.yaml`));
-  const fileProblem = inputFileProblem(values["config-file"] !== undefined ? "--config-file" : "stack file", configFile, MAX_STACK_FILE_BYTES);
+  const fileProblem = inputFileProblem(
+    values["config-file"] !== undefined ? "--config-file" : "stack file",
+    configFile,
+    MAX_STACK_FILE_BYTES,
+  );
   if (fileProblem) throw new ArgumentError(fileProblem);
-  return { stack: values.stack, gateway, audience, apiKey: values["api-key"], attempts, minRequests, timeouts: limits, token, configFile };
+  return {
+    stack: values.stack,
+    gateway,
+    audience,
+    apiKey: values["api-key"],
+    attempts,
+    minRequests,
+    timeouts: limits,
+    token,
+    configFile,
+  };
 }
 
 /** A failed request's reason as the table shows it: the status first when the gateway answered. */
 function reasonOf(r: RequestResult): string {
   if (r.failure === undefined) return `status ${r.status}`;
-  return r.status === 0 || r.failure.startsWith("http-") ? (r.error ?? r.failure) : `status ${r.status}: ${r.error ?? r.failure}`;
+  return r.status === 0 || r.failure.startsWith("http-")
+    ? (r.error ?? r.failure)
+    : `status ${r.status}: ${r.error ?? r.failure}`;
 }
 
 export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Promise<number> {
@@ -131,52 +174,143 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
     // By the slot the gateway names (remote text, made printable): a Map, so no name reads an object's own properties.
     const seen = new Map<string, { status: number; usage: boolean }>();
     const failures: string[] = [];
-    const isEmbeddings = Object.values(e.slots).some((s) => s?.targets.some((t) => t.kind === "azure-openai" && t.model.includes("embedding")));
+    const isEmbeddings = Object.values(e.slots).some((s) =>
+      s?.targets.some((t) => t.kind === "azure-openai" && t.model.includes("embedding")),
+    );
     // Until every live slot answered, and at least --min-requests times: a slot at weight 0 can only be
     // sampled (the gateway draws slots itself), and more answers make its silence more telling.
     let answered = 0;
     for (let i = 0; i < attempts && (i < minRequests || live.some((s) => !seen.has(s))); i++) {
-      const r = isEmbeddings ? await embeddingsRequest(openai, target, clock) : await timedRequest(openai, target, { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false }, { attempts: 1, baseMs: 0, maxWaitMs: 0 }, clock, 0);
+      const r = isEmbeddings
+        ? await embeddingsRequest(openai, target, clock)
+        : await timedRequest(
+            openai,
+            target,
+            { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false },
+            { attempts: 1, baseMs: 0, maxWaitMs: 0 },
+            clock,
+            0,
+          );
       answers.push(r);
       if (succeeded(r)) answered++;
       else failures.push(reasonOf(r));
-      if (r.slot) seen.set(r.slot, { status: r.status, usage: succeeded(r) && (isEmbeddings || (r.completionTokens ?? 0) > 0) && (r.promptTokens ?? 0) > 0 });
+      if (r.slot)
+        seen.set(r.slot, {
+          status: r.status,
+          usage: succeeded(r) && (isEmbeddings || (r.completionTokens ?? 0) > 0) && (r.promptTokens ?? 0) > 0,
+        });
       else if (succeeded(r)) failures.push("no x-genai-slot header");
       if (failures.length > 0) break;
     }
-    checks.push({ endpoint, check: "answers 200", ok: failures.length === 0, detail: failures.join("; ") || `${[...seen.keys()].join(", ")} answered` });
+    checks.push({
+      endpoint,
+      check: "answers 200",
+      ok: failures.length === 0,
+      detail: failures.join("; ") || `${[...seen.keys()].join(", ")} answered`,
+    });
     for (const slot of ["blue", "green"] as const) {
       if (!e.slots[slot]) continue;
       if (!live.includes(slot)) {
-        if (!seen.has(slot)) checks.push({ endpoint, check: `slot ${slot}`, ok: "skipped", detail: `weight 0: not among ${answered} answers (sampled, not proven)` });
+        if (!seen.has(slot))
+          checks.push({
+            endpoint,
+            check: `slot ${slot}`,
+            ok: "skipped",
+            detail: `weight 0: not among ${answered} answers (sampled, not proven)`,
+          });
         continue;
       }
       const s = seen.get(slot);
-      checks.push({ endpoint, check: `slot ${slot}`, ok: s !== undefined && s.usage, detail: !s ? `not reached in ${attempts} requests (weight ${e.slots[slot]!.weight})` : s.usage ? "answered with usage" : "answered without usage" });
+      checks.push({
+        endpoint,
+        check: `slot ${slot}`,
+        ok: s !== undefined && s.usage,
+        detail: !s
+          ? `not reached in ${attempts} requests (weight ${e.slots[slot]!.weight})`
+          : s.usage
+            ? "answered with usage"
+            : "answered without usage",
+      });
     }
     for (const slot of seen.keys()) {
       // Only the two colour names are looked up: a name such as `constructor` reads nothing of the object.
       const colour = slot === "blue" || slot === "green" ? slot : undefined;
-      if (!colour || !e.slots[colour]) checks.push({ endpoint, check: `slot ${slot}`, ok: false, detail: "the gateway named a slot the stack does not have" });
-      else if (!live.includes(colour)) checks.push({ endpoint, check: `slot ${slot}`, ok: false, detail: "answered although its weight is 0: the gateway's routing is not the stack's" });
+      if (!colour || !e.slots[colour])
+        checks.push({
+          endpoint,
+          check: `slot ${slot}`,
+          ok: false,
+          detail: "the gateway named a slot the stack does not have",
+        });
+      else if (!live.includes(colour))
+        checks.push({
+          endpoint,
+          check: `slot ${slot}`,
+          ok: false,
+          detail: "answered although its weight is 0: the gateway's routing is not the stack's",
+        });
     }
   }
   // A key must not open the Entra ID API (checked on a chat endpoint where there is one).
-  const first = Object.entries(config.models).find(([, e]) => !Object.values(e.slots).some((s) => s?.targets.some((t) => t.kind === "azure-openai" && t.model.includes("embedding"))))?.[0] ?? Object.keys(config.models)[0]!;
+  const first =
+    Object.entries(config.models).find(
+      ([, e]) =>
+        !Object.values(e.slots).some((s) =>
+          s?.targets.some((t) => t.kind === "azure-openai" && t.model.includes("embedding")),
+        ),
+    )?.[0] ?? Object.keys(config.models)[0]!;
   const base = args.gateway.replace(/\/$/, "");
-  const keyed = await refusal(`${base}/openai/deployments/${first}/chat/completions?api-version=${DATA_PLANE_API_VERSION}`, args.timeouts);
+  const keyed = await refusal(
+    `${base}/openai/deployments/${first}/chat/completions?api-version=${DATA_PLANE_API_VERSION}`,
+    args.timeouts,
+  );
   const refused = keyed.status === 401 && keyed.message === ENTRA_ID_REFUSAL;
-  checks.push({ endpoint: first, check: "key refused on the Entra ID API", ok: refused, detail: refused ? "status 401 from the gateway's token check" : `${keyed.status === 0 ? keyed.message : `status ${keyed.status}${keyed.message ? `: ${keyed.message}` : ""}`} (expected 401 with the gateway's message "${ENTRA_ID_REFUSAL}")` });
+  checks.push({
+    endpoint: first,
+    check: "key refused on the Entra ID API",
+    ok: refused,
+    detail: refused
+      ? "status 401 from the gateway's token check"
+      : `${keyed.status === 0 ? keyed.message : `status ${keyed.status}${keyed.message ? `: ${keyed.message}` : ""}`} (expected 401 with the gateway's message "${ENTRA_ID_REFUSAL}")`,
+  });
   if (args.apiKey) {
-    const target: Target = { gateway: `${base}/keys`, endpoint: first, shape: "azure", apiKey: args.apiKey, timeouts: args.timeouts };
-    const r = await timedRequest(client(target), target, { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false }, { attempts: 1, baseMs: 0, maxWaitMs: 0 }, clock, 0);
-    checks.push({ endpoint: first, check: "keyed API answers", ok: succeeded(r), detail: succeeded(r) ? `status ${r.status}` : reasonOf(r) });
+    const target: Target = {
+      gateway: `${base}/keys`,
+      endpoint: first,
+      shape: "azure",
+      apiKey: args.apiKey,
+      timeouts: args.timeouts,
+    };
+    const r = await timedRequest(
+      client(target),
+      target,
+      { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false },
+      { attempts: 1, baseMs: 0, maxWaitMs: 0 },
+      clock,
+      0,
+    );
+    checks.push({
+      endpoint: first,
+      check: "keyed API answers",
+      ok: succeeded(r),
+      detail: succeeded(r) ? `status ${r.status}` : reasonOf(r),
+    });
   }
   const edges = await observedEdges(new URL(args.gateway), internalGateway(config), answers, args.timeouts);
   const failed = [...checks, ...edges].filter((c) => c.ok === false);
   const result = (ok: boolean | "skipped") => (ok === "skipped" ? "skipped" : ok ? "ok" : "FAILED");
-  io.out(`${table(["endpoint", "check", "result", "detail"], checks.map((c) => [c.endpoint, c.check, result(c.ok), c.detail]))}\n`);
-  io.out(`${table(["edge (seen from this machine)", "result", "seen"], edges.map((e) => [e.edge, result(e.ok), e.seen]))}\n`);
+  io.out(
+    `${table(
+      ["endpoint", "check", "result", "detail"],
+      checks.map((c) => [c.endpoint, c.check, result(c.ok), c.detail]),
+    )}\n`,
+  );
+  io.out(
+    `${table(
+      ["edge (seen from this machine)", "result", "seen"],
+      edges.map((e) => [e.edge, result(e.ok), e.seen]),
+    )}\n`,
+  );
   io.out(failed.length === 0 ? "smoke: every check passed\n" : `smoke: ${failed.length} check(s) failed\n`);
   return failed.length === 0 ? EXIT.ok : EXIT.policy;
 }
@@ -187,7 +321,12 @@ function internalGateway(config: { network?: unknown; gateway?: { sku: keyof typ
 }
 
 /** The caller → gateway edges (DNS here, TLS) and the gateway → backend edges seen in the answers. */
-async function observedEdges(url: URL, internal: boolean, answers: readonly RequestResult[], limits: Timeouts): Promise<EdgeCheck[]> {
+async function observedEdges(
+  url: URL,
+  internal: boolean,
+  answers: readonly RequestResult[],
+  limits: Timeouts,
+): Promise<EdgeCheck[]> {
   const dnsSeen = await resolveHost(url.hostname);
   const tls = url.protocol === "https:" ? await observeTls(url.hostname, Number(url.port || 443), limits) : undefined;
   return [...gatewayEdges(url, internal, { dns: dnsSeen, ...(tls ? { tls } : {}) }), ...backendEdges(answers)];
@@ -207,7 +346,10 @@ async function refusal(url: string, limits: Timeouts): Promise<{ status: number;
       body: JSON.stringify({ messages: [{ role: "user", content: "ok" }], max_tokens: 1 }),
     });
   } catch (error) {
-    return { status: 0, message: timeoutReason(error, limits)?.reason ?? `unreachable: ${printable((error as Error).message, 200)}` };
+    return {
+      status: 0,
+      message: timeoutReason(error, limits)?.reason ?? `unreachable: ${printable((error as Error).message, 200)}`,
+    };
   }
   const text = await readBody(response.body, MAX_REFUSAL_BYTES).catch(() => "");
   let message: string;
@@ -221,7 +363,10 @@ async function refusal(url: string, limits: Timeouts): Promise<{ status: number;
 }
 
 if (require.main === module) {
-  smoke(process.argv.slice(2), resolve(__dirname, ".."), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
+  smoke(process.argv.slice(2), resolve(__dirname, ".."), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  }).then(
     (code) => (process.exitCode = code),
     (error) => {
       process.stderr.write(`smoke: ${(error as Error).stack ?? error}\n`);

@@ -53,7 +53,11 @@ export function redact(value: unknown): unknown {
   if (isSecret(value)) return { [SIG_KEY]: SECRET_SIG, ciphertext: REDACTED };
   if (Array.isArray(value)) return value.map(redact);
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, redact((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, redact((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
@@ -79,7 +83,9 @@ function packageVersion(projectDir: string, pkg: string): string {
 function topologicalOrder(resources: ExportedResource[]): ExportedResource[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const prerequisites = (r: ExportedResource) =>
-    [r.parent, r.provider?.slice(0, r.provider.lastIndexOf("::")), ...r.dependencies].filter((u): u is string => Boolean(u) && byUrn.has(u!) && u !== r.urn);
+    [r.parent, r.provider?.slice(0, r.provider.lastIndexOf("::")), ...r.dependencies].filter(
+      (u): u is string => Boolean(u) && byUrn.has(u!) && u !== r.urn,
+    );
   const placed = new Set<string>();
   const ordered: ExportedResource[] = [];
   const pending = [...resources].sort((a, b) => compareCodePoints(a.urn, b.urn));
@@ -96,7 +102,10 @@ function topologicalOrder(resources: ExportedResource[]): ExportedResource[] {
  * Builds the checkpoint `pulumi stack export` would print (version 3), with a default provider per
  * package where the program named none, as the engine adds them.
  */
-export function buildStackExport(resources: readonly RecordedResource[], options: { projectDir: string; project: string; stack: string }): StackExport {
+export function buildStackExport(
+  resources: readonly RecordedResource[],
+  options: { projectDir: string; project: string; stack: string },
+): StackExport {
   const exported: ExportedResource[] = [];
   const defaultProviders = new Map<string, ExportedResource>();
   for (const r of resources) {
@@ -107,11 +116,23 @@ export function buildStackExport(resources: readonly RecordedResource[], options
       const urn = `urn:pulumi:${options.stack}::${options.project}::pulumi:providers:${pkg}::default_${version.replace(/\./g, "_")}`;
       const id = stableGuid(urn);
       if (!defaultProviders.has(urn)) {
-        defaultProviders.set(urn, { urn, custom: true, id, type: `pulumi:providers:${pkg}`, inputs: { version }, outputs: { version }, protect: false, dependencies: [] });
+        defaultProviders.set(urn, {
+          urn,
+          custom: true,
+          id,
+          type: `pulumi:providers:${pkg}`,
+          inputs: { version },
+          outputs: { version },
+          protect: false,
+          dependencies: [],
+        });
       }
       provider = `${urn}::${id}`;
     }
-    const propertyDependencies = Object.keys(r.propertyDependencies).length > 0 ? (redact(r.propertyDependencies) as Record<string, string[]>) : undefined;
+    const propertyDependencies =
+      Object.keys(r.propertyDependencies).length > 0
+        ? (redact(r.propertyDependencies) as Record<string, string[]>)
+        : undefined;
     exported.push({
       urn: r.urn,
       custom: r.custom,
@@ -131,7 +152,11 @@ export function buildStackExport(resources: readonly RecordedResource[], options
     [OFFLINE_MARKER]: true,
     deployment: {
       // A fixed manifest: two plans of one config are byte-identical.
-      manifest: { time: "1970-01-01T00:00:00Z", magic: OFFLINE_MAGIC, version: `@pulumi/pulumi ${packageVersion(options.projectDir, "pulumi")}` },
+      manifest: {
+        time: "1970-01-01T00:00:00Z",
+        magic: OFFLINE_MAGIC,
+        version: `@pulumi/pulumi ${packageVersion(options.projectDir, "pulumi")}`,
+      },
       secrets_providers: { type: "offline-placeholder" },
       resources: topologicalOrder([...defaultProviders.values(), ...exported]),
     },

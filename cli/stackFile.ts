@@ -20,7 +20,12 @@ export interface StackConfig {
 export class StackFileError extends Error {}
 
 function isSecure(value: unknown): value is { secure: string } {
-  return typeof value === "object" && value !== null && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { secure?: unknown }).secure === "string"
+  );
 }
 
 /** Replaces every `{secure: ...}` leaf with the placeholder; reports whether there was one. */
@@ -45,18 +50,22 @@ function replaceSecure(value: unknown): { value: unknown; secret: boolean } {
 
 /** Key paths of numbers JSON cannot carry (`.inf`, `.nan`): they would silently become null. */
 function nonFiniteNumbers(value: unknown, path: string): string[] {
-  if (typeof value === "number") return Number.isFinite(value) ? [] : [`${path} is ${value} (YAML .inf or .nan): give a finite number`];
+  if (typeof value === "number")
+    return Number.isFinite(value) ? [] : [`${path} is ${value} (YAML .inf or .nan): give a finite number`];
   if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteNumbers(v, `${path}[${i}]`));
-  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, `${path}.${k}`));
+  if (typeof value === "object" && value !== null)
+    return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, `${path}.${k}`));
   return [];
 }
 
 /** Turns the parsed `config:` block of a stack file into the engine's config map. */
 export function stackConfigFromDocument(document: unknown, source: string): StackConfig {
   if (document === null || document === undefined) return { config: {}, secretKeys: [] };
-  if (typeof document !== "object" || Array.isArray(document)) throw new StackFileError(`${source}: expected a mapping with a "config:" key`);
+  if (typeof document !== "object" || Array.isArray(document))
+    throw new StackFileError(`${source}: expected a mapping with a "config:" key`);
   const block = (document as { config?: unknown }).config ?? {};
-  if (typeof block !== "object" || block === null || Array.isArray(block)) throw new StackFileError(`${source}: "config:" must be a mapping of namespace:key to value`);
+  if (typeof block !== "object" || block === null || Array.isArray(block))
+    throw new StackFileError(`${source}: "config:" must be a mapping of namespace:key to value`);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   const problems: string[] = [];
@@ -81,7 +90,9 @@ function decodeUtf8(bytes: Buffer, path: string): string {
   } catch {
     const lenient = bytes.toString("utf8");
     const line = lenient.slice(0, lenient.indexOf("\uFFFD")).split("\n").length;
-    throw new StackFileError(`${path} is not UTF-8 (line ${line} has bytes of another encoding, such as Latin-1): save it as UTF-8`);
+    throw new StackFileError(
+      `${path} is not UTF-8 (line ${line} has bytes of another encoding, such as Latin-1): save it as UTF-8`,
+    );
   }
 }
 
@@ -104,7 +115,11 @@ export function keysAround(text: string, line: number): string[] {
 }
 
 /** A YAML problem as `file:line:column: message (under key > key)`. */
-function located(source: string, text: string, problem: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): string {
+function located(
+  source: string,
+  text: string,
+  problem: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] },
+): string {
   const at = problem.linePos?.[0];
   const message = problem.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
   if (!at) return `${source}: ${message}`;
@@ -116,7 +131,11 @@ function located(source: string, text: string, problem: { message: string; lineP
 function prototypeKeys(value: unknown, path: string): string[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => prototypeKeys(v, `${path}[${i}]`));
   if (typeof value !== "object" || value === null) return [];
-  return Object.keys(value).flatMap((k) => (k === "__proto__" ? [`${path ? `${path}.` : ""}${k}`] : prototypeKeys((value as Record<string, unknown>)[k], path ? `${path}.${k}` : k)));
+  return Object.keys(value).flatMap((k) =>
+    k === "__proto__"
+      ? [`${path ? `${path}.` : ""}${k}`]
+      : prototypeKeys((value as Record<string, unknown>)[k], path ? `${path}.${k}` : k),
+  );
 }
 
 /** Parses YAML text with duplicate keys refused, unknown tags refused and alias expansion bounded. */
@@ -125,16 +144,27 @@ export function parseYaml(text: string, source: string): unknown {
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true });
   // Warnings include unresolved tags (`!Ref genai`), whose value would otherwise be read as plain text.
   const problems = [...document.errors, ...document.warnings];
-  if (problems.length > 0) throw new StackFileError(`${source} is not valid YAML:\n${problems.slice(0, 5).map((p) => `  ${located(source, text, p as never)}`).join("\n")}`);
+  if (problems.length > 0)
+    throw new StackFileError(
+      `${source} is not valid YAML:\n${problems
+        .slice(0, 5)
+        .map((p) => `  ${located(source, text, p as never)}`)
+        .join("\n")}`,
+    );
   let value: unknown;
   try {
     value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (failure) {
     if (!(failure instanceof ReferenceError)) throw failure;
-    throw new StackFileError(`${source}: its YAML aliases (*name) are used or expanded more than ${MAX_YAML_ALIASES} times (nested anchors multiply, as in a "billion laughs" file): write the values out instead`);
+    throw new StackFileError(
+      `${source}: its YAML aliases (*name) are used or expanded more than ${MAX_YAML_ALIASES} times (nested anchors multiply, as in a "billion laughs" file): write the values out instead`,
+    );
   }
   const reserved = prototypeKeys(value, "");
-  if (reserved.length > 0) throw new StackFileError(`${source}: the key __proto__ is not allowed (at ${reserved.join(", ")}): it names no setting and would vanish`);
+  if (reserved.length > 0)
+    throw new StackFileError(
+      `${source}: the key __proto__ is not allowed (at ${reserved.join(", ")}): it names no setting and would vanish`,
+    );
   return value;
 }
 

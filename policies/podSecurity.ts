@@ -7,9 +7,21 @@ export type PssLevel = "privileged" | "baseline" | "restricted";
 
 /** The Pod Security Standards controls, by the names the Kubernetes docs give them. */
 export type PssControl =
-  | "HostProcess" | "Host Namespaces" | "Privileged Containers" | "Capabilities" | "HostPath Volumes"
-  | "Host Ports" | "AppArmor" | "SELinux" | "/proc Mount Type" | "Seccomp" | "Sysctls"
-  | "Volume Types" | "Privilege Escalation" | "Running as Non-root" | "Running as Non-root user";
+  | "HostProcess"
+  | "Host Namespaces"
+  | "Privileged Containers"
+  | "Capabilities"
+  | "HostPath Volumes"
+  | "Host Ports"
+  | "AppArmor"
+  | "SELinux"
+  | "/proc Mount Type"
+  | "Seccomp"
+  | "Sysctls"
+  | "Volume Types"
+  | "Privilege Escalation"
+  | "Running as Non-root"
+  | "Running as Non-root user";
 
 export interface PssFinding {
   /** The control, as the Kubernetes docs name it. */
@@ -27,13 +39,44 @@ export interface PssFinding {
  * its table adds; the profile also holds every baseline control.
  */
 export const PSS_CONTROLS: Readonly<Record<"baseline" | "restricted", readonly PssControl[]>> = {
-  baseline: ["HostProcess", "Host Namespaces", "Privileged Containers", "Capabilities", "HostPath Volumes", "Host Ports", "AppArmor", "SELinux", "/proc Mount Type", "Seccomp", "Sysctls"],
-  restricted: ["Volume Types", "Privilege Escalation", "Running as Non-root", "Running as Non-root user", "Seccomp", "Capabilities"],
+  baseline: [
+    "HostProcess",
+    "Host Namespaces",
+    "Privileged Containers",
+    "Capabilities",
+    "HostPath Volumes",
+    "Host Ports",
+    "AppArmor",
+    "SELinux",
+    "/proc Mount Type",
+    "Seccomp",
+    "Sysctls",
+  ],
+  restricted: [
+    "Volume Types",
+    "Privilege Escalation",
+    "Running as Non-root",
+    "Running as Non-root user",
+    "Seccomp",
+    "Capabilities",
+  ],
 };
 
 /** Capabilities baseline lets a container add (Docker's default set, as the docs list it). */
 export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
-  "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+  "AUDIT_WRITE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "MKNOD",
+  "NET_BIND_SERVICE",
+  "SETFCAP",
+  "SETGID",
+  "SETPCAP",
+  "SETUID",
+  "SYS_CHROOT",
 ]);
 
 /** The one capability restricted lets a container add back after dropping ALL. */
@@ -54,10 +97,24 @@ export const SAFE_SYSCTLS: ReadonlySet<string> = new Set([
 ]);
 
 /** Volume sources restricted allows (core types, and PersistentVolumes the cluster admin set up). */
-export const RESTRICTED_VOLUME_TYPES: ReadonlySet<string> = new Set(["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"]);
+export const RESTRICTED_VOLUME_TYPES: ReadonlySet<string> = new Set([
+  "configMap",
+  "csi",
+  "downwardAPI",
+  "emptyDir",
+  "ephemeral",
+  "persistentVolumeClaim",
+  "projected",
+  "secret",
+]);
 
 /** SELinux types baseline allows besides unset ("" counts as unset). */
-const SELINUX_TYPES: ReadonlySet<string> = new Set(["container_t", "container_init_t", "container_kvm_t", "container_engine_t"]);
+const SELINUX_TYPES: ReadonlySet<string> = new Set([
+  "container_t",
+  "container_init_t",
+  "container_kvm_t",
+  "container_engine_t",
+]);
 
 /** Profile types both AppArmor and seccomp accept (anything else, Unconfined first, is refused). */
 const CONFINED_PROFILE_TYPES: ReadonlySet<string> = new Set(["RuntimeDefault", "Localhost"]);
@@ -109,9 +166,18 @@ function containersOf(pod: Obj): PodContainer[] {
   const from = (field: string, role: PodContainer["role"]) =>
     listOf(pod[field]).map((raw, index) => {
       const spec = objectOr(raw);
-      return { name: typeof spec.name === "string" ? spec.name : `#${index}`, role, securityContext: objectOr(spec.securityContext), spec };
+      return {
+        name: typeof spec.name === "string" ? spec.name : `#${index}`,
+        role,
+        securityContext: objectOr(spec.securityContext),
+        spec,
+      };
     });
-  return [...from("initContainers", "init container"), ...from("containers", "container"), ...from("ephemeralContainers", "ephemeral container")];
+  return [
+    ...from("initContainers", "init container"),
+    ...from("containers", "container"),
+    ...from("ephemeralContainers", "ephemeral container"),
+  ];
 }
 
 /** The subject of a message: `container vllm`, `init container setup`, or `the pod`. */
@@ -119,8 +185,15 @@ function subject(c: PodContainer | undefined): string {
   return c ? `${c.role} ${c.name}` : "the pod";
 }
 
-function finding(control: PssControl, level: PssFinding["level"], c: PodContainer | undefined, what: string): PssFinding {
-  return c ? { control, level, container: c.name, message: `${subject(c)} ${what}` } : { control, level, message: `${subject(c)} ${what}` };
+function finding(
+  control: PssControl,
+  level: PssFinding["level"],
+  c: PodContainer | undefined,
+  what: string,
+): PssFinding {
+  return c
+    ? { control, level, container: c.name, message: `${subject(c)} ${what}` }
+    : { control, level, message: `${subject(c)} ${what}` };
 }
 
 /** Windows pods are exempt from restricted's Linux-only controls (docs: "spec.os.name != windows"). */
@@ -132,22 +205,36 @@ function isWindowsPod(pod: Obj): boolean {
 
 function hostProcess(podContext: Obj, containers: readonly PodContainer[]): PssFinding[] {
   const sets = (context: Obj) => isSetToOtherThanFalse(objectOr(context.windowsOptions).hostProcess);
-  const what = (context: Obj) => `sets windowsOptions.hostProcess ${show(objectOr(context.windowsOptions).hostProcess)}`;
+  const what = (context: Obj) =>
+    `sets windowsOptions.hostProcess ${show(objectOr(context.windowsOptions).hostProcess)}`;
   return [
     ...(sets(podContext) ? [finding("HostProcess", "baseline", undefined, what(podContext))] : []),
-    ...containers.filter((c) => sets(c.securityContext)).map((c) => finding("HostProcess", "baseline", c, what(c.securityContext))),
+    ...containers
+      .filter((c) => sets(c.securityContext))
+      .map((c) => finding("HostProcess", "baseline", c, what(c.securityContext))),
   ];
 }
 
 function hostNamespaces(pod: Obj): PssFinding[] {
   const shared = ["hostNetwork", "hostPID", "hostIPC"].filter((field) => isSetToOtherThanFalse(pod[field]));
-  return shared.length === 0 ? [] : [finding("Host Namespaces", "baseline", undefined, `shares the host's namespaces: ${shared.map((f) => `${f} ${show(pod[f])}`).join(", ")}`)];
+  return shared.length === 0
+    ? []
+    : [
+        finding(
+          "Host Namespaces",
+          "baseline",
+          undefined,
+          `shares the host's namespaces: ${shared.map((f) => `${f} ${show(pod[f])}`).join(", ")}`,
+        ),
+      ];
 }
 
 function privilegedContainers(containers: readonly PodContainer[]): PssFinding[] {
   return containers
     .filter((c) => isSetToOtherThanFalse(c.securityContext.privileged))
-    .map((c) => finding("Privileged Containers", "baseline", c, `sets privileged ${show(c.securityContext.privileged)}`));
+    .map((c) =>
+      finding("Privileged Containers", "baseline", c, `sets privileged ${show(c.securityContext.privileged)}`),
+    );
 }
 
 function addedCapabilities(c: PodContainer): string[] {
@@ -157,7 +244,16 @@ function addedCapabilities(c: PodContainer): string[] {
 function capabilitiesBaseline(containers: readonly PodContainer[]): PssFinding[] {
   return containers.flatMap((c) => {
     const beyond = addedCapabilities(c).filter((cap) => !BASELINE_CAPABILITIES.has(cap));
-    return beyond.length === 0 ? [] : [finding("Capabilities", "baseline", c, `adds ${plural(beyond.length, "capability", "capabilities")} ${beyond.join(", ")}`)];
+    return beyond.length === 0
+      ? []
+      : [
+          finding(
+            "Capabilities",
+            "baseline",
+            c,
+            `adds ${plural(beyond.length, "capability", "capabilities")} ${beyond.join(", ")}`,
+          ),
+        ];
   });
 }
 
@@ -172,13 +268,31 @@ function hostPathVolumes(pod: Obj): PssFinding[] {
   const mounts = volumesOf(pod).filter(({ volume }) => !isUnset(volume.hostPath));
   if (mounts.length === 0) return [];
   const described = mounts.map(({ name, volume }) => `${name} (${show(objectOr(volume.hostPath).path ?? "no path")})`);
-  return [finding("HostPath Volumes", "baseline", undefined, `mounts hostPath ${plural(mounts.length, "volume", "volumes")} ${described.join(", ")}`)];
+  return [
+    finding(
+      "HostPath Volumes",
+      "baseline",
+      undefined,
+      `mounts hostPath ${plural(mounts.length, "volume", "volumes")} ${described.join(", ")}`,
+    ),
+  ];
 }
 
 function hostPorts(containers: readonly PodContainer[]): PssFinding[] {
   return containers.flatMap((c) => {
-    const bound = listOf(c.spec.ports).map((p) => objectOr(p).hostPort).filter((port) => !isUnset(port) && port !== 0);
-    return bound.length === 0 ? [] : [finding("Host Ports", "baseline", c, `binds ${plural(bound.length, "hostPort", "hostPorts")} ${bound.map(show).join(", ")}`)];
+    const bound = listOf(c.spec.ports)
+      .map((p) => objectOr(p).hostPort)
+      .filter((port) => !isUnset(port) && port !== 0);
+    return bound.length === 0
+      ? []
+      : [
+          finding(
+            "Host Ports",
+            "baseline",
+            c,
+            `binds ${plural(bound.length, "hostPort", "hostPorts")} ${bound.map(show).join(", ")}`,
+          ),
+        ];
   });
 }
 
@@ -193,7 +307,11 @@ function allowedAppArmorAnnotation(value: string): boolean {
   return value === "" || value === "runtime/default" || value.startsWith("localhost/");
 }
 
-function appArmor(podContext: Obj, containers: readonly PodContainer[], annotations: Readonly<Record<string, string>>): PssFinding[] {
+function appArmor(
+  podContext: Obj,
+  containers: readonly PodContainer[],
+  annotations: Readonly<Record<string, string>>,
+): PssFinding[] {
   const podType = unconfinedType(podContext.appArmorProfile);
   const fromFields = containers.flatMap((c) => {
     const type = unconfinedType(c.securityContext.appArmorProfile);
@@ -204,10 +322,21 @@ function appArmor(podContext: Obj, containers: readonly PodContainer[], annotati
     .filter(([key, value]) => key.startsWith(APPARMOR_ANNOTATION_PREFIX) && !allowedAppArmorAnnotation(String(value)))
     .map(([key, value]) => {
       const name = key.slice(APPARMOR_ANNOTATION_PREFIX.length);
-      const c = containers.find((candidate) => candidate.name === name) ?? { name, role: "container" as const, securityContext: {}, spec: {} };
+      const c = containers.find((candidate) => candidate.name === name) ?? {
+        name,
+        role: "container" as const,
+        securityContext: {},
+        spec: {},
+      };
       return finding("AppArmor", "baseline", c, `has AppArmor annotation ${key}: ${value}`);
     });
-  return [...(podType === undefined ? [] : [finding("AppArmor", "baseline", undefined, `sets appArmorProfile.type ${podType}`)]), ...fromFields, ...fromAnnotations];
+  return [
+    ...(podType === undefined
+      ? []
+      : [finding("AppArmor", "baseline", undefined, `sets appArmorProfile.type ${podType}`)]),
+    ...fromFields,
+    ...fromAnnotations,
+  ];
 }
 
 /** What is wrong with seLinuxOptions: a type outside the allowed ones, or any user or role. */
@@ -241,7 +370,9 @@ function procMount(containers: readonly PodContainer[]): PssFinding[] {
 function seccompBaseline(podContext: Obj, containers: readonly PodContainer[]): PssFinding[] {
   const podType = unconfinedType(podContext.seccompProfile);
   return [
-    ...(podType === undefined ? [] : [finding("Seccomp", "baseline", undefined, `sets seccompProfile.type ${podType}`)]),
+    ...(podType === undefined
+      ? []
+      : [finding("Seccomp", "baseline", undefined, `sets seccompProfile.type ${podType}`)]),
     ...containers.flatMap((c) => {
       const type = unconfinedType(c.securityContext.seccompProfile);
       return type === undefined ? [] : [finding("Seccomp", "baseline", c, `sets seccompProfile.type ${type}`)];
@@ -250,8 +381,19 @@ function seccompBaseline(podContext: Obj, containers: readonly PodContainer[]): 
 }
 
 function sysctls(podContext: Obj): PssFinding[] {
-  const unsafe = listOf(podContext.sysctls).map((s) => show(objectOr(s).name)).filter((name) => !SAFE_SYSCTLS.has(name));
-  return unsafe.length === 0 ? [] : [finding("Sysctls", "baseline", undefined, `sets unsafe ${plural(unsafe.length, "sysctl", "sysctls")} ${unsafe.join(", ")}`)];
+  const unsafe = listOf(podContext.sysctls)
+    .map((s) => show(objectOr(s).name))
+    .filter((name) => !SAFE_SYSCTLS.has(name));
+  return unsafe.length === 0
+    ? []
+    : [
+        finding(
+          "Sysctls",
+          "baseline",
+          undefined,
+          `sets unsafe ${plural(unsafe.length, "sysctl", "sysctls")} ${unsafe.join(", ")}`,
+        ),
+      ];
 }
 
 // ---- Restricted -------------------------------------------------------------------------------------
@@ -263,10 +405,19 @@ function volumeType(volume: Obj): string | undefined {
 
 function volumeTypes(pod: Obj): PssFinding[] {
   // A hostPath volume is reported here too: the docs' restricted list names hostPath again.
-  const outside = volumesOf(pod).filter(({ volume }) => !Object.keys(volume).some((key) => RESTRICTED_VOLUME_TYPES.has(key) && !isUnset(volume[key])));
+  const outside = volumesOf(pod).filter(
+    ({ volume }) => !Object.keys(volume).some((key) => RESTRICTED_VOLUME_TYPES.has(key) && !isUnset(volume[key])),
+  );
   if (outside.length === 0) return [];
   const described = outside.map(({ name, volume }) => `${name} (${volumeType(volume) ?? "no volume source"})`);
-  return [finding("Volume Types", "restricted", undefined, `uses ${plural(outside.length, "a volume type", "volume types")} restricted does not allow: ${described.join(", ")}`)];
+  return [
+    finding(
+      "Volume Types",
+      "restricted",
+      undefined,
+      `uses ${plural(outside.length, "a volume type", "volume types")} restricted does not allow: ${described.join(", ")}`,
+    ),
+  ];
 }
 
 function privilegeEscalation(containers: readonly PodContainer[]): PssFinding[] {
@@ -274,27 +425,41 @@ function privilegeEscalation(containers: readonly PodContainer[]): PssFinding[] 
     .filter((c) => c.securityContext.allowPrivilegeEscalation !== false)
     .map((c) => {
       const value = c.securityContext.allowPrivilegeEscalation;
-      return finding("Privilege Escalation", "restricted", c, isUnset(value) ? "does not set allowPrivilegeEscalation false" : `sets allowPrivilegeEscalation ${show(value)}`);
+      return finding(
+        "Privilege Escalation",
+        "restricted",
+        c,
+        isUnset(value) ? "does not set allowPrivilegeEscalation false" : `sets allowPrivilegeEscalation ${show(value)}`,
+      );
     });
 }
 
 function runningAsNonRoot(podContext: Obj, containers: readonly PodContainer[]): PssFinding[] {
   const podValue = podContext.runAsNonRoot;
   // A pod that says false is one finding; its containers that say nothing inherit it and are not repeated.
-  const podIssues = !isUnset(podValue) && podValue !== true ? [finding("Running as Non-root", "restricted", undefined, `sets runAsNonRoot ${show(podValue)}`)] : [];
+  const podIssues =
+    !isUnset(podValue) && podValue !== true
+      ? [finding("Running as Non-root", "restricted", undefined, `sets runAsNonRoot ${show(podValue)}`)]
+      : [];
   const containerIssues = containers.flatMap((c) => {
     const value = c.securityContext.runAsNonRoot;
     if (value === true) return [];
     if (!isUnset(value)) return [finding("Running as Non-root", "restricted", c, `sets runAsNonRoot ${show(value)}`)];
-    return isUnset(podValue) ? [finding("Running as Non-root", "restricted", c, "does not set runAsNonRoot true, nor does the pod")] : [];
+    return isUnset(podValue)
+      ? [finding("Running as Non-root", "restricted", c, "does not set runAsNonRoot true, nor does the pod")]
+      : [];
   });
   return [...podIssues, ...containerIssues];
 }
 
 function runningAsNonRootUser(podContext: Obj, containers: readonly PodContainer[]): PssFinding[] {
   return [
-    ...(podContext.runAsUser === 0 ? [finding("Running as Non-root user", "restricted", undefined, "sets runAsUser 0")] : []),
-    ...containers.filter((c) => c.securityContext.runAsUser === 0).map((c) => finding("Running as Non-root user", "restricted", c, "sets runAsUser 0")),
+    ...(podContext.runAsUser === 0
+      ? [finding("Running as Non-root user", "restricted", undefined, "sets runAsUser 0")]
+      : []),
+    ...containers
+      .filter((c) => c.securityContext.runAsUser === 0)
+      .map((c) => finding("Running as Non-root user", "restricted", c, "sets runAsUser 0")),
   ];
 }
 
@@ -303,17 +468,32 @@ function seccompRestricted(podContext: Obj, containers: readonly PodContainer[])
   if (!isUnset(objectOr(podContext.seccompProfile).type)) return [];
   return containers
     .filter((c) => isUnset(objectOr(c.securityContext.seccompProfile).type))
-    .map((c) => finding("Seccomp", "restricted", c, "sets no seccompProfile.type, nor does the pod (RuntimeDefault or Localhost required)"));
+    .map((c) =>
+      finding(
+        "Seccomp",
+        "restricted",
+        c,
+        "sets no seccompProfile.type, nor does the pod (RuntimeDefault or Localhost required)",
+      ),
+    );
 }
 
 function capabilitiesRestricted(containers: readonly PodContainer[]): PssFinding[] {
   return containers.flatMap((c) => {
     const drop = listOf(objectOr(c.securityContext.capabilities).drop).map(show);
     // Capabilities beyond baseline's list are baseline findings already; restricted adds the rest.
-    const addedBack = addedCapabilities(c).filter((cap) => cap !== RESTRICTED_CAPABILITY && BASELINE_CAPABILITIES.has(cap));
+    const addedBack = addedCapabilities(c).filter(
+      (cap) => cap !== RESTRICTED_CAPABILITY && BASELINE_CAPABILITIES.has(cap),
+    );
     const problems = [
-      ...(drop.includes("ALL") ? [] : [drop.length === 0 ? "does not drop ALL capabilities" : `drops ${drop.join(", ")}, not ALL`]),
-      ...(addedBack.length === 0 ? [] : [`adds ${plural(addedBack.length, "capability", "capabilities")} ${addedBack.join(", ")} (only ${RESTRICTED_CAPABILITY} is allowed)`]),
+      ...(drop.includes("ALL")
+        ? []
+        : [drop.length === 0 ? "does not drop ALL capabilities" : `drops ${drop.join(", ")}, not ALL`]),
+      ...(addedBack.length === 0
+        ? []
+        : [
+            `adds ${plural(addedBack.length, "capability", "capabilities")} ${addedBack.join(", ")} (only ${RESTRICTED_CAPABILITY} is allowed)`,
+          ]),
     ];
     return problems.length === 0 ? [] : [finding("Capabilities", "restricted", c, problems.join(", and "))];
   });

@@ -48,5 +48,7 @@ export function excusedControls(workload: string): ReadonlySet<PssControl> {
 /** The host paths `pod` mounts beyond what its exception names (every one, for a workload without an exception). */
 export function unexcusedHostPaths(workload: string, pod: Record<string, any>): string[] {
   const allowed = new Set(WORKLOAD_EXCEPTIONS.filter((e) => e.workload === workload).flatMap((e) => e.hostPaths ?? []));
-  return ((pod.volumes ?? []) as Record<string, any>[]).flatMap((v) => (v.hostPath && !allowed.has(String(v.hostPath.path)) ? [String(v.hostPath.path)] : []));
+  return ((pod.volumes ?? []) as Record<string, any>[]).flatMap((v) =>
+    v.hostPath && !allowed.has(String(v.hostPath.path)) ? [String(v.hostPath.path)] : [],
+  );
 }

@@ -14,7 +14,13 @@ export interface PolicyElement {
 
 export type PolicySection = "inbound" | "backend" | "outbound" | "on-error";
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", preserveOrder: true, parseAttributeValue: false, parseTagValue: false });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  preserveOrder: true,
+  parseAttributeValue: false,
+  parseTagValue: false,
+});
 
 type Raw = Record<string, unknown> & { ":@"?: Record<string, string> };
 
@@ -45,11 +51,19 @@ export function readPolicyDocument(xml: string): ReadDocument {
 
 function parsePolicyDocument(xml: string): ReadDocument {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) return { problem: `the policy is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})` };
+  if (valid !== true)
+    return { problem: `the policy is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})` };
   const root = (parser.parse(xml) as Raw[]).flatMap((r) => toElement(r) ?? []).find((e) => e.tag === "policies");
   if (!root) return { problem: "the policy has no <policies> root" };
   const section = (name: PolicySection) => root.children.find((c) => c.tag === name)?.children ?? [];
-  return { sections: { inbound: section("inbound"), backend: section("backend"), outbound: section("outbound"), "on-error": section("on-error") } };
+  return {
+    sections: {
+      inbound: section("inbound"),
+      backend: section("backend"),
+      outbound: section("outbound"),
+      "on-error": section("on-error"),
+    },
+  };
 }
 
 /** Every element of `elements` and their descendants, depth first. */

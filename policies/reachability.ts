@@ -84,7 +84,11 @@ const ROLE = {
 } as const;
 
 /** The private zone an Azure OpenAI private endpoint registers in, and Azure Managed Redis's. */
-export const PRIVATE_ZONES = { openai: "privatelink.openai.azure.com", redis: "privatelink.redis.azure.net", apim: "azure-api.net" } as const;
+export const PRIVATE_ZONES = {
+  openai: "privatelink.openai.azure.com",
+  redis: "privatelink.redis.azure.net",
+  apim: "azure-api.net",
+} as const;
 /** The host names of an API Management service that internal mode serves, relative to azure-api.net. */
 export const APIM_HOST_LABELS = ["", "portal", "developer", "management", "scm"] as const;
 /** Where the AKS add-on of KEDA runs, and the labels the Prometheus operator puts on Prometheus pods. */
@@ -92,7 +96,10 @@ const KEDA_NAMESPACE = "kube-system";
 const PROMETHEUS_POD_LABELS = { "app.kubernetes.io/name": "prometheus" };
 
 const lower = (s: unknown) => String(s ?? "").toLowerCase();
-const last = (id: unknown) => String(id ?? "").split("/").pop() ?? "";
+const last = (id: unknown) =>
+  String(id ?? "")
+    .split("/")
+    .pop() ?? "";
 /** The VNet id a subnet id belongs to, lower case. */
 const vnetOfSubnet = (subnetId: unknown) => lower(subnetId).split("/subnets/")[0] ?? "";
 const shortVnet = (vnetId: string) => last(vnetId) || "(unknown VNet)";
@@ -138,7 +145,14 @@ interface Placement {
 function subnetCidr(plan: Plan, subnetId: string): string | undefined {
   const name = last(subnetId).toLowerCase();
   const vnet = last(vnetOfSubnet(subnetId)).toLowerCase();
-  const subnet = plan.of(T.subnet).find((s) => lower(s.props.id) === lower(subnetId) || (lower(nameOf(s, "subnetName")) === name && [undefined, vnet].includes(via(s, "virtualNetworkName")?.toLowerCase())));
+  const subnet = plan
+    .of(T.subnet)
+    .find(
+      (s) =>
+        lower(s.props.id) === lower(subnetId) ||
+        (lower(nameOf(s, "subnetName")) === name &&
+          [undefined, vnet].includes(via(s, "virtualNetworkName")?.toLowerCase())),
+    );
   const prefix = subnet?.props.addressPrefix ?? listOf(subnet?.props.addressPrefixes)[0];
   return typeof prefix === "string" ? prefix : undefined;
 }
@@ -148,9 +162,20 @@ function gatewayPlacement(plan: Plan, apim: PlannedResource): Placement {
   const subnetId = apim.props.virtualNetworkConfiguration?.subnetResourceId;
   if (mode !== "None" && typeof subnetId === "string") {
     const cidr = subnetCidr(plan, subnetId);
-    return { vnet: vnetOfSubnet(subnetId), subnetName: last(subnetId), cidr, describe: `subnet ${last(subnetId)}${cidr ? ` (${cidr})` : ""} of ${shortVnet(vnetOfSubnet(subnetId))}, ${mode.toLowerCase()} mode` };
+    return {
+      vnet: vnetOfSubnet(subnetId),
+      subnetName: last(subnetId),
+      cidr,
+      describe: `subnet ${last(subnetId)}${cidr ? ` (${cidr})` : ""} of ${shortVnet(vnetOfSubnet(subnetId))}, ${mode.toLowerCase()} mode`,
+    };
   }
-  return { describe: `public egress of API Management ${apim.props.sku?.name ?? ""} (Azure addresses, not static, not in any VNet)`.replace("  ", " ") };
+  return {
+    describe:
+      `public egress of API Management ${apim.props.sku?.name ?? ""} (Azure addresses, not static, not in any VNet)`.replace(
+        "  ",
+        " ",
+      ),
+  };
 }
 
 /** The private zones a private endpoint registers in (zone names), from its zone groups. */
@@ -163,13 +188,25 @@ function zonesOfEndpoint(plan: Plan, endpoint: PlannedResource): string[] {
 }
 
 /** How `zone` resolves inside `vnet`: linked (in the stack), central (outside the stack: its links are not visible), or not at all. */
-function zoneResolution(plan: Plan, zoneName: string, zoneIds: readonly string[], vnet: string): { ok: boolean; text: string } {
+function zoneResolution(
+  plan: Plan,
+  zoneName: string,
+  zoneIds: readonly string[],
+  vnet: string,
+): { ok: boolean; text: string } {
   const ids = zoneIds.filter((id) => lower(last(id)) === lower(zoneName));
   if (ids.length === 0) return { ok: false, text: `no ${zoneName} zone registers the endpoint` };
   const inStack = plan.of(T.zone).filter((z) => lower(nameOf(z, "privateZoneName")) === lower(zoneName));
-  if (inStack.length === 0) return { ok: true, text: `central zone ${ids[0]} (its VNet links are managed outside this stack)` };
-  const linked = plan.of(T.zoneLink).some((l) => lower(via(l, "privateZoneName", T.zone)) === lower(zoneName) && lower(l.props.virtualNetwork?.id) === vnet);
-  return linked ? { ok: true, text: `${zoneName}, linked to ${shortVnet(vnet)}` } : { ok: false, text: `${zoneName} is not linked to ${shortVnet(vnet)}` };
+  if (inStack.length === 0)
+    return { ok: true, text: `central zone ${ids[0]} (its VNet links are managed outside this stack)` };
+  const linked = plan
+    .of(T.zoneLink)
+    .some(
+      (l) => lower(via(l, "privateZoneName", T.zone)) === lower(zoneName) && lower(l.props.virtualNetwork?.id) === vnet,
+    );
+  return linked
+    ? { ok: true, text: `${zoneName}, linked to ${shortVnet(vnet)}` }
+    : { ok: false, text: `${zoneName} is not linked to ${shortVnet(vnet)}` };
 }
 
 /** The principals (object ids) of a resource's managed identities: system-assigned and user-assigned. */
@@ -181,31 +218,61 @@ function principalsOf(plan: Plan, resource: PlannedResource): { ids: Set<string>
   const assigned = resource.props.identity?.userAssignedIdentities;
   const keys = Array.isArray(assigned) ? assigned.map(String) : Object.keys(assigned ?? {});
   for (const id of keys) {
-    const uami = plan.of(T.identity).find((i) => lower(i.props.id) === lower(id) || lower(nameOf(i, "resourceName")) === lower(last(id)));
-    if (uami && typeof uami.props.principalId === "string") (ids.add(lower(uami.props.principalId)), names.push(nameOf(uami, "resourceName")));
+    const uami = plan
+      .of(T.identity)
+      .find((i) => lower(i.props.id) === lower(id) || lower(nameOf(i, "resourceName")) === lower(last(id)));
+    if (uami && typeof uami.props.principalId === "string")
+      (ids.add(lower(uami.props.principalId)), names.push(nameOf(uami, "resourceName")));
   }
   return { ids, names };
 }
 
 /** Role assignments of `roleId` to one of `principals` whose scope covers the resource `arm` (`Provider/type/name` in resource group `group`). */
-function grants(plan: Plan, roleId: string, principals: ReadonlySet<string>, resource: PlannedResource, arm: string): PlannedResource[] {
+function grants(
+  plan: Plan,
+  roleId: string,
+  principals: ReadonlySet<string>,
+  resource: PlannedResource,
+  arm: string,
+): PlannedResource[] {
   const own = typeof resource.props.id === "string" && resource.props.id ? lower(resource.props.id) : undefined;
   const group = lower(via(resource, "resourceGroupName"));
   const suffix = `/providers/${lower(arm)}`;
   return plan.of(T.roleAssignment).filter((a) => {
     const scope = lower(a.props.scope);
-    if (!lower(a.props.roleDefinitionId).endsWith(roleId) || !principals.has(lower(a.props.principalId)) || scope === "") return false;
+    if (
+      !lower(a.props.roleDefinitionId).endsWith(roleId) ||
+      !principals.has(lower(a.props.principalId)) ||
+      scope === ""
+    )
+      return false;
     if (own) return own === scope || own.startsWith(`${scope}/`);
-    return scope.endsWith(suffix) || (group !== "" && scope.endsWith(`/resourcegroups/${group}`)) || /^\/subscriptions\/[^/]+$/.test(scope);
+    return (
+      scope.endsWith(suffix) ||
+      (group !== "" && scope.endsWith(`/resourcegroups/${group}`)) ||
+      /^\/subscriptions\/[^/]+$/.test(scope)
+    );
   });
 }
 
-function accountEdge(plan: Plan, apim: PlannedResource, at: Placement, account: PlannedResource, backends: readonly string[]): Edge {
+function accountEdge(
+  plan: Plan,
+  apim: PlannedResource,
+  at: Placement,
+  account: PlannedResource,
+  backends: readonly string[],
+): Edge {
   const p = account.props.properties ?? {};
   const name = nameOf(account, "accountName");
   const host = `${p.customSubDomainName ?? name}.openai.azure.com`;
   const problems: string[] = [];
-  const endpoints = plan.of(T.privateEndpoint).filter((e) => listOf(e.props.privateLinkServiceConnections).some((c: any) => lower(c?.privateLinkServiceId).endsWith(`/accounts/${lower(name)}`)));
+  const endpoints = plan
+    .of(T.privateEndpoint)
+    .filter((e) =>
+      listOf(e.props.privateLinkServiceConnections).some((c: any) =>
+        lower(c?.privateLinkServiceId).endsWith(`/accounts/${lower(name)}`),
+      ),
+    );
   const local = at.vnet ? endpoints.find((e) => vnetOfSubnet(e.props.subnet?.id) === at.vnet) : undefined;
   const acls = p.networkAcls ?? {};
   const publicAccess = String(p.publicNetworkAccess ?? "Enabled");
@@ -218,21 +285,54 @@ function accountEdge(plan: Plan, apim: PlannedResource, at: Placement, account: 
     path = `private endpoint ${nameOf(local, "privateEndpointName")}`;
     const resolution = zoneResolution(plan, PRIVATE_ZONES.openai, zonesOfEndpoint(plan, local), at.vnet);
     dns = resolution.text;
-    if (!resolution.ok) problems.push(`${host} does not resolve to the private endpoint inside ${shortVnet(at.vnet)} (${resolution.text}): the gateway reaches the public address${publicAccess === "Disabled" ? ", which the account refuses" : ""}`);
+    if (!resolution.ok)
+      problems.push(
+        `${host} does not resolve to the private endpoint inside ${shortVnet(at.vnet)} (${resolution.text}): the gateway reaches the public address${publicAccess === "Disabled" ? ", which the account refuses" : ""}`,
+      );
   } else {
     path = "public endpoint";
     dns = "public DNS";
-    if (publicAccess === "Disabled") problems.push(`the account takes private endpoint traffic only, and no private endpoint of it is in the gateway's network (${at.vnet ? shortVnet(at.vnet) : "the gateway is in no VNet"}): every call fails`);
+    if (publicAccess === "Disabled")
+      problems.push(
+        `the account takes private endpoint traffic only, and no private endpoint of it is in the gateway's network (${at.vnet ? shortVnet(at.vnet) : "the gateway is in no VNet"}): every call fails`,
+      );
     else if ((acls.defaultAction ?? "Allow") === "Deny") {
-      const bySubnet = at.vnet && at.subnetName && vnetRules.some((id) => id.endsWith(`/subnets/${lower(at.subnetName)}`) && vnetOfSubnet(id) === at.vnet);
-      if (!bySubnet) problems.push(`the account denies by default and admits only ${ipRules.length ? `the IP ranges ${ipRules.join(", ")}` : "no IP range"}${vnetRules.length ? " and its VNet rules" : ""}; the gateway calls from ${at.vnet ? `${at.describe}, which no rule admits` : "API Management's Azure addresses, outside them"}: every request through it gets 403`);
+      const bySubnet =
+        at.vnet &&
+        at.subnetName &&
+        vnetRules.some((id) => id.endsWith(`/subnets/${lower(at.subnetName)}`) && vnetOfSubnet(id) === at.vnet);
+      if (!bySubnet)
+        problems.push(
+          `the account denies by default and admits only ${ipRules.length ? `the IP ranges ${ipRules.join(", ")}` : "no IP range"}${vnetRules.length ? " and its VNet rules" : ""}; the gateway calls from ${at.vnet ? `${at.describe}, which no rule admits` : "API Management's Azure addresses, outside them"}: every request through it gets 403`,
+        );
     }
   }
   const principals = principalsOf(plan, apim);
-  const granted = grants(plan, ROLE.openAiUser, principals.ids, account, `Microsoft.CognitiveServices/accounts/${name}`);
-  const credential = granted.length ? `managed identity (${principals.names.join(", ")}) with Cognitive Services OpenAI User` : "none";
-  if (!granted.length) problems.push(`no identity of the gateway (${principals.names.join(", ") || "none"}) holds Cognitive Services OpenAI User on ${name}: every call gets 401`);
-  return { caller: "gateway", callee: `Azure OpenAI ${name} (${host})`, from: at.describe, path, dns, rules: `${rules}; backends ${backends.join(", ")}`, credential, problems, urn: account.urn };
+  const granted = grants(
+    plan,
+    ROLE.openAiUser,
+    principals.ids,
+    account,
+    `Microsoft.CognitiveServices/accounts/${name}`,
+  );
+  const credential = granted.length
+    ? `managed identity (${principals.names.join(", ")}) with Cognitive Services OpenAI User`
+    : "none";
+  if (!granted.length)
+    problems.push(
+      `no identity of the gateway (${principals.names.join(", ") || "none"}) holds Cognitive Services OpenAI User on ${name}: every call gets 401`,
+    );
+  return {
+    caller: "gateway",
+    callee: `Azure OpenAI ${name} (${host})`,
+    from: at.describe,
+    path,
+    dns,
+    rules: `${rules}; backends ${backends.join(", ")}`,
+    credential,
+    problems,
+    urn: account.urn,
+  };
 }
 
 function clientsEdge(plan: Plan, apim: PlannedResource, at: Placement): Edge {
@@ -241,86 +341,202 @@ function clientsEdge(plan: Plan, apim: PlannedResource, at: Placement): Edge {
   const mode = String(apim.props.virtualNetworkType ?? "None");
   const problems: string[] = [];
   const policies = plan.of(T.apiPolicy).map((p) => String(p.props.value ?? ""));
-  const credential = policies.some((v) => v.includes("<validate-azure-ad-token")) ? "Entra ID access token (validate-azure-ad-token)" : "none";
+  const credential = policies.some((v) => v.includes("<validate-azure-ad-token"))
+    ? "Entra ID access token (validate-azure-ad-token)"
+    : "none";
   if (mode !== "Internal") {
     const publicAccess = String(apim.props.publicNetworkAccess ?? "Enabled");
-    if (publicAccess === "Disabled" && mode === "None") problems.push("the gateway has public network access disabled and no VNet: nobody can reach it");
-    return { caller: "clients", callee: `gateway ${host}`, from: mode === "External" ? "the internet and the VNet" : "the internet", path: "public endpoint", dns: "public DNS (azure-api.net)", rules: `public network access ${publicAccess}`, credential, problems, urn: apim.urn };
+    if (publicAccess === "Disabled" && mode === "None")
+      problems.push("the gateway has public network access disabled and no VNet: nobody can reach it");
+    return {
+      caller: "clients",
+      callee: `gateway ${host}`,
+      from: mode === "External" ? "the internet and the VNet" : "the internet",
+      path: "public endpoint",
+      dns: "public DNS (azure-api.net)",
+      rules: `public network access ${publicAccess}`,
+      credential,
+      problems,
+      urn: apim.urn,
+    };
   }
   const vnet = at.vnet ?? "";
   const zones = plan.of(T.zone).filter((z) => lower(nameOf(z, "privateZoneName")) === PRIVATE_ZONES.apim);
-  const linked = plan.of(T.zoneLink).some((l) => lower(via(l, "privateZoneName", T.zone)) === PRIVATE_ZONES.apim && lower(l.props.virtualNetwork?.id) === vnet);
-  const inZone = (r: PlannedResource) => lower(via(r, "privateZoneName", T.zone) ?? String(r.props.fqdn ?? "").replace(/^[^.]*\.(?:[a-z]+\.)?/, "").replace(/\.$/, "")) === PRIVATE_ZONES.apim || lower(r.props.fqdn).endsWith(`.${PRIVATE_ZONES.apim}.`);
-  const records = new Set(plan.of(T.recordSet).filter((r) => inZone(r) && String(r.props.recordType ?? "A") === "A" && listOf(r.props.aRecords).length > 0).map((r) => lower(r.props.relativeRecordSetName ?? r.props.name)));
+  const linked = plan
+    .of(T.zoneLink)
+    .some(
+      (l) =>
+        lower(via(l, "privateZoneName", T.zone)) === PRIVATE_ZONES.apim && lower(l.props.virtualNetwork?.id) === vnet,
+    );
+  const inZone = (r: PlannedResource) =>
+    lower(
+      via(r, "privateZoneName", T.zone) ??
+        String(r.props.fqdn ?? "")
+          .replace(/^[^.]*\.(?:[a-z]+\.)?/, "")
+          .replace(/\.$/, ""),
+    ) === PRIVATE_ZONES.apim || lower(r.props.fqdn).endsWith(`.${PRIVATE_ZONES.apim}.`);
+  const records = new Set(
+    plan
+      .of(T.recordSet)
+      .filter((r) => inZone(r) && String(r.props.recordType ?? "A") === "A" && listOf(r.props.aRecords).length > 0)
+      .map((r) => lower(r.props.relativeRecordSetName ?? r.props.name)),
+  );
   const wanted = APIM_HOST_LABELS.map((label) => (label ? `${serviceName}.${label}` : serviceName));
   const missing = wanted.filter((w) => !records.has(lower(w)));
   let dns: string;
   if (zones.length === 0) {
     dns = "none";
-    problems.push(`no private DNS zone ${PRIVATE_ZONES.apim} resolves ${host} (and its portal, developer, management and scm names) to the gateway's private address inside ${shortVnet(vnet)}: internal-mode API Management answers only on its host names, so nobody in the network reaches it`);
+    problems.push(
+      `no private DNS zone ${PRIVATE_ZONES.apim} resolves ${host} (and its portal, developer, management and scm names) to the gateway's private address inside ${shortVnet(vnet)}: internal-mode API Management answers only on its host names, so nobody in the network reaches it`,
+    );
   } else if (!linked) {
     dns = `${PRIVATE_ZONES.apim}, not linked`;
-    problems.push(`the private zone ${PRIVATE_ZONES.apim} is not linked to ${shortVnet(vnet)}: ${host} does not resolve there`);
+    problems.push(
+      `the private zone ${PRIVATE_ZONES.apim} is not linked to ${shortVnet(vnet)}: ${host} does not resolve there`,
+    );
   } else if (missing.length) {
     dns = `${PRIVATE_ZONES.apim}, linked, records missing`;
-    problems.push(`the private zone ${PRIVATE_ZONES.apim} has no A record for ${missing.map((m) => `${m}.azure-api.net`).join(", ")}`);
-  } else dns = `${PRIVATE_ZONES.apim}, linked to ${shortVnet(vnet)} (A records for the gateway, portal, developer, management and scm names)`;
-  return { caller: "clients", callee: `gateway ${host}`, from: `inside ${shortVnet(vnet)} (and networks peered with it)`, path: "the gateway's private address (internal mode)", dns, rules: "private address only", credential, problems, urn: apim.urn };
+    problems.push(
+      `the private zone ${PRIVATE_ZONES.apim} has no A record for ${missing.map((m) => `${m}.azure-api.net`).join(", ")}`,
+    );
+  } else
+    dns = `${PRIVATE_ZONES.apim}, linked to ${shortVnet(vnet)} (A records for the gateway, portal, developer, management and scm names)`;
+  return {
+    caller: "clients",
+    callee: `gateway ${host}`,
+    from: `inside ${shortVnet(vnet)} (and networks peered with it)`,
+    path: "the gateway's private address (internal mode)",
+    dns,
+    rules: "private address only",
+    credential,
+    problems,
+    urn: apim.urn,
+  };
 }
 
 /** Whether a NetworkPolicy set lets `admits(rule)` reach pods with `labels` in `namespace` on `port`. */
-function admittedBy(plan: Plan, namespace: string, labels: Readonly<Record<string, string>>, port: number | string | undefined, admits: (from: any) => boolean): { open: boolean; by?: string } {
-  const selecting = plan.of(T.networkPolicy).filter((p) => p.props.metadata?.namespace === namespace && selects(p.props.spec?.podSelector ?? {}, labels) && (p.props.spec?.policyTypes === undefined || listOf(p.props.spec?.policyTypes).includes("Ingress")));
+function admittedBy(
+  plan: Plan,
+  namespace: string,
+  labels: Readonly<Record<string, string>>,
+  port: number | string | undefined,
+  admits: (from: any) => boolean,
+): { open: boolean; by?: string } {
+  const selecting = plan
+    .of(T.networkPolicy)
+    .filter(
+      (p) =>
+        p.props.metadata?.namespace === namespace &&
+        selects(p.props.spec?.podSelector ?? {}, labels) &&
+        (p.props.spec?.policyTypes === undefined || listOf(p.props.spec?.policyTypes).includes("Ingress")),
+    );
   if (selecting.length === 0) return { open: true, by: `no NetworkPolicy of ${namespace} selects the pods (open)` };
   for (const policy of selecting) {
     for (const rule of listOf(policy.props.spec?.ingress)) {
       const ports = listOf(rule?.ports);
-      const portOk = ports.length === 0 || ports.some((p: any) => p?.port === undefined || String(p.port) === String(port));
+      const portOk =
+        ports.length === 0 || ports.some((p: any) => p?.port === undefined || String(p.port) === String(port));
       const sources = listOf(rule?.from);
-      if (portOk && (sources.length === 0 || sources.some(admits))) return { open: true, by: `NetworkPolicy ${namespace}/${policy.props.metadata?.name}` };
+      if (portOk && (sources.length === 0 || sources.some(admits)))
+        return { open: true, by: `NetworkPolicy ${namespace}/${policy.props.metadata?.name}` };
     }
   }
   return { open: false };
 }
 
-const fromNamespace = (namespace: string) => (from: any) => from?.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === namespace && !from?.podSelector;
+const fromNamespace = (namespace: string) => (from: any) =>
+  from?.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === namespace && !from?.podSelector;
 
 function vllmEdge(plan: Plan, at: Placement, backend: PlannedResource, url: URL): Edge {
   const ip = url.hostname;
   const port = Number(url.port || 80);
   const problems: string[] = [];
-  const service = plan.of(T.service).find((s) => s.props.metadata?.annotations?.["service.beta.kubernetes.io/azure-load-balancer-ipv4"] === ip || s.props.spec?.loadBalancerIP === ip);
-  const callee = service ? `vLLM ${service.props.metadata?.namespace}/${service.props.metadata?.name} (${ip}:${port})` : `vLLM ${ip}:${port}`;
+  const service = plan
+    .of(T.service)
+    .find(
+      (s) =>
+        s.props.metadata?.annotations?.["service.beta.kubernetes.io/azure-load-balancer-ipv4"] === ip ||
+        s.props.spec?.loadBalancerIP === ip,
+    );
+  const callee = service
+    ? `vLLM ${service.props.metadata?.namespace}/${service.props.metadata?.name} (${ip}:${port})`
+    : `vLLM ${ip}:${port}`;
   if (!at.vnet) problems.push(`the gateway is in no VNet, so it cannot reach the private address ${ip}`);
   if (!service) {
     problems.push(`no Service of the plan holds the address ${ip}`);
-    return { caller: "gateway", callee, from: at.describe, path: "none", dns: "none (an address)", rules: "unknown", credential: "none (private network only)", problems, urn: backend.urn };
+    return {
+      caller: "gateway",
+      callee,
+      from: at.describe,
+      path: "none",
+      dns: "none (an address)",
+      rules: "unknown",
+      credential: "none (private network only)",
+      problems,
+      urn: backend.urn,
+    };
   }
   const annotations = service.props.metadata?.annotations ?? {};
-  if (annotations["service.beta.kubernetes.io/azure-load-balancer-internal"] !== "true") problems.push(`Service ${service.props.metadata?.name} is not an internal load balancer: ${ip} is not a private front end`);
+  if (annotations["service.beta.kubernetes.io/azure-load-balancer-internal"] !== "true")
+    problems.push(
+      `Service ${service.props.metadata?.name} is not an internal load balancer: ${ip} is not a private front end`,
+    );
   const servicePort = listOf(service.props.spec?.ports).find((p: any) => Number(p?.port) === port);
   if (!servicePort) problems.push(`Service ${service.props.metadata?.name} does not listen on ${port}`);
   const namespace = String(service.props.metadata?.namespace ?? "default");
   const podLabels: Record<string, string> = service.props.spec?.selector ?? {};
   const preserves = service.props.spec?.externalTrafficPolicy === "Local";
-  const admission = admittedBy(plan, namespace, podLabels, servicePort?.targetPort ?? port, (from) => !!at.cidr && typeof from?.ipBlock?.cidr === "string" && withinCidrs(at.cidr, [from.ipBlock.cidr]));
-  if (!admission.open) problems.push(`no NetworkPolicy of ${namespace} admits the gateway's subnet ${at.cidr ?? "(unknown)"} to the pods on ${servicePort?.targetPort ?? port}`);
-  else if (!preserves && admission.by?.startsWith("NetworkPolicy")) problems.push(`Service ${service.props.metadata?.name} has externalTrafficPolicy ${service.props.spec?.externalTrafficPolicy ?? "Cluster"}: the gateway's source address is rewritten, so ${admission.by}'s ipBlock never matches`);
+  const admission = admittedBy(
+    plan,
+    namespace,
+    podLabels,
+    servicePort?.targetPort ?? port,
+    (from) => !!at.cidr && typeof from?.ipBlock?.cidr === "string" && withinCidrs(at.cidr, [from.ipBlock.cidr]),
+  );
+  if (!admission.open)
+    problems.push(
+      `no NetworkPolicy of ${namespace} admits the gateway's subnet ${at.cidr ?? "(unknown)"} to the pods on ${servicePort?.targetPort ?? port}`,
+    );
+  else if (!preserves && admission.by?.startsWith("NetworkPolicy"))
+    problems.push(
+      `Service ${service.props.metadata?.name} has externalTrafficPolicy ${service.props.spec?.externalTrafficPolicy ?? "Cluster"}: the gateway's source address is rewritten, so ${admission.by}'s ipBlock never matches`,
+    );
   const cluster = plan.of(T.cluster)[0];
   const clusterSubnet = listOf(cluster?.props.agentPoolProfiles)[0]?.vnetSubnetID;
-  if (at.vnet && clusterSubnet && vnetOfSubnet(clusterSubnet) !== at.vnet) problems.push(`the cluster's nodes are in ${shortVnet(vnetOfSubnet(clusterSubnet))}, not in the gateway's ${shortVnet(at.vnet)}`);
-  return { caller: "gateway", callee, from: at.describe, path: at.vnet ? `VNet ${shortVnet(at.vnet)} to the internal load balancer` : "none", dns: "none (a static address)", rules: admission.by ?? "no NetworkPolicy admits it", credential: "none (reachable only inside the network)", problems, urn: service.urn ?? backend.urn };
+  if (at.vnet && clusterSubnet && vnetOfSubnet(clusterSubnet) !== at.vnet)
+    problems.push(
+      `the cluster's nodes are in ${shortVnet(vnetOfSubnet(clusterSubnet))}, not in the gateway's ${shortVnet(at.vnet)}`,
+    );
+  return {
+    caller: "gateway",
+    callee,
+    from: at.describe,
+    path: at.vnet ? `VNet ${shortVnet(at.vnet)} to the internal load balancer` : "none",
+    dns: "none (a static address)",
+    rules: admission.by ?? "no NetworkPolicy admits it",
+    credential: "none (reachable only inside the network)",
+    problems,
+    urn: service.urn ?? backend.urn,
+  };
 }
 
 function redisEdge(plan: Plan, at: Placement, cache: PlannedResource): Edge | undefined {
-  const clusterName = String(cache.props.resourceId ?? "").split("/redisEnterprise/")[1]?.split("/")[0];
+  const clusterName = String(cache.props.resourceId ?? "")
+    .split("/redisEnterprise/")[1]
+    ?.split("/")[0];
   const cluster = plan.of(T.redis).find((r) => lower(nameOf(r, "clusterName")) === lower(clusterName));
   if (!cluster) return undefined;
   const name = nameOf(cluster, "clusterName");
   const host = `${name}.${cluster.props.location ?? "<region>"}.redis.azure.net`;
   const problems: string[] = [];
   const database = plan.of(T.redisDatabase).find((d) => lower(via(d, "clusterName", T.redis)) === lower(name));
-  const endpoints = plan.of(T.privateEndpoint).filter((e) => listOf(e.props.privateLinkServiceConnections).some((c: any) => lower(c?.privateLinkServiceId).endsWith(`/redisenterprise/${lower(name)}`)));
+  const endpoints = plan
+    .of(T.privateEndpoint)
+    .filter((e) =>
+      listOf(e.props.privateLinkServiceConnections).some((c: any) =>
+        lower(c?.privateLinkServiceId).endsWith(`/redisenterprise/${lower(name)}`),
+      ),
+    );
   const local = at.vnet ? endpoints.find((e) => vnetOfSubnet(e.props.subnet?.id) === at.vnet) : undefined;
   const publicAccess = String(cluster.props.publicNetworkAccess ?? "Enabled");
   let path = "public endpoint";
@@ -329,28 +545,73 @@ function redisEdge(plan: Plan, at: Placement, cache: PlannedResource): Edge | un
     path = `private endpoint ${nameOf(local, "privateEndpointName")}`;
     const resolution = zoneResolution(plan, PRIVATE_ZONES.redis, zonesOfEndpoint(plan, local), at.vnet);
     dns = resolution.text;
-    if (!resolution.ok) problems.push(`${host} does not resolve to the private endpoint inside ${shortVnet(at.vnet)} (${resolution.text})`);
-  } else if (publicAccess === "Disabled") problems.push(`the cache takes private endpoint traffic only, and none is in the gateway's network: the semantic cache never connects`);
+    if (!resolution.ok)
+      problems.push(
+        `${host} does not resolve to the private endpoint inside ${shortVnet(at.vnet)} (${resolution.text})`,
+      );
+  } else if (publicAccess === "Disabled")
+    problems.push(
+      `the cache takes private endpoint traffic only, and none is in the gateway's network: the semantic cache never connects`,
+    );
   const keys = database?.props.accessKeysAuthentication === "Enabled";
-  if (!keys) problems.push("the gateway's external cache connects with a connection string (an access key), and the database has access keys disabled");
-  return { caller: "gateway", callee: `Azure Managed Redis ${name} (semantic cache)`, from: at.describe, path, dns, rules: `public network access ${publicAccess}`, credential: keys ? "access key (in a secret named value)" : "none", problems, urn: cache.urn };
+  if (!keys)
+    problems.push(
+      "the gateway's external cache connects with a connection string (an access key), and the database has access keys disabled",
+    );
+  return {
+    caller: "gateway",
+    callee: `Azure Managed Redis ${name} (semantic cache)`,
+    from: at.describe,
+    path,
+    dns,
+    rules: `public network access ${publicAccess}`,
+    credential: keys ? "access key (in a secret named value)" : "none",
+    problems,
+    urn: cache.urn,
+  };
 }
 
 function insightsEdge(plan: Plan, apim: PlannedResource, at: Placement, logger: PlannedResource): Edge | undefined {
-  const component = plan.of(T.component).find((c) => lower(last(logger.props.resourceId)) === lower(nameOf(c, "resourceName")));
+  const component = plan
+    .of(T.component)
+    .find((c) => lower(last(logger.props.resourceId)) === lower(nameOf(c, "resourceName")));
   if (!component) return undefined;
   const name = nameOf(component, "resourceName");
   const problems: string[] = [];
   const ingestion = String(component.props.publicNetworkAccessForIngestion ?? "Enabled");
-  if (ingestion === "Disabled") problems.push("the component takes ingestion only through a private link scope, which the stack does not create: token metrics and request telemetry are dropped");
+  if (ingestion === "Disabled")
+    problems.push(
+      "the component takes ingestion only through a private link scope, which the stack does not create: token metrics and request telemetry are dropped",
+    );
   let credential = "instrumentation key";
   if (component.props.disableLocalAuth === true) {
     const principals = principalsOf(plan, apim);
-    const granted = grants(plan, ROLE.metricsPublisher, principals.ids, component, `Microsoft.Insights/components/${name}`);
-    credential = granted.length ? `managed identity (${principals.names.join(", ")}) with Monitoring Metrics Publisher` : "none";
-    if (!granted.length) problems.push(`local authentication is off on ${name} and no identity of the gateway holds Monitoring Metrics Publisher on it: telemetry is refused`);
+    const granted = grants(
+      plan,
+      ROLE.metricsPublisher,
+      principals.ids,
+      component,
+      `Microsoft.Insights/components/${name}`,
+    );
+    credential = granted.length
+      ? `managed identity (${principals.names.join(", ")}) with Monitoring Metrics Publisher`
+      : "none";
+    if (!granted.length)
+      problems.push(
+        `local authentication is off on ${name} and no identity of the gateway holds Monitoring Metrics Publisher on it: telemetry is refused`,
+      );
   }
-  return { caller: "gateway", callee: `Application Insights ${name}`, from: at.describe, path: "public ingestion endpoint", dns: "public DNS", rules: `public ingestion ${ingestion}`, credential, problems, urn: component.urn };
+  return {
+    caller: "gateway",
+    callee: `Application Insights ${name}`,
+    from: at.describe,
+    path: "public ingestion endpoint",
+    dns: "public DNS",
+    rules: `public ingestion ${ingestion}`,
+    credential,
+    problems,
+    urn: component.urn,
+  };
 }
 
 /** The cluster's OIDC issuer URL, when known. */
@@ -360,19 +621,50 @@ function issuerOf(plan: Plan): string | undefined {
 }
 
 /** Workload identity: a service account annotated with a client id, exchanged through a federated credential. */
-function workloadIdentityEdge(plan: Plan, caller: string, namespace: string, account: string, clientId: unknown, roles: readonly { id: string; name: string }[], urn?: string): Edge {
+function workloadIdentityEdge(
+  plan: Plan,
+  caller: string,
+  namespace: string,
+  account: string,
+  clientId: unknown,
+  roles: readonly { id: string; name: string }[],
+  urn?: string,
+): Edge {
   const problems: string[] = [];
   const subject = `system:serviceaccount:${namespace}:${account}`;
-  const identity = plan.of(T.identity).find((i) => typeof clientId === "string" && lower(i.props.clientId) === lower(clientId));
-  if (!identity) problems.push(`the service account ${namespace}/${account} names client id ${String(clientId ?? "none")}, which is no identity of the plan`);
+  const identity = plan
+    .of(T.identity)
+    .find((i) => typeof clientId === "string" && lower(i.props.clientId) === lower(clientId));
+  if (!identity)
+    problems.push(
+      `the service account ${namespace}/${account} names client id ${String(clientId ?? "none")}, which is no identity of the plan`,
+    );
   const identityName = identity ? nameOf(identity, "resourceName") : "";
-  const credential = identity ? plan.of(T.federated).find((f) => lower(via(f, "resourceName", T.identity)) === lower(identityName) && f.props.subject === subject) : undefined;
-  if (identity && !credential) problems.push(`no federated credential of ${identityName} has the subject ${subject}: the token exchange fails`);
+  const credential = identity
+    ? plan
+        .of(T.federated)
+        .find((f) => lower(via(f, "resourceName", T.identity)) === lower(identityName) && f.props.subject === subject)
+    : undefined;
+  if (identity && !credential)
+    problems.push(`no federated credential of ${identityName} has the subject ${subject}: the token exchange fails`);
   const issuer = issuerOf(plan);
-  if (credential && issuer && credential.props.issuer !== issuer) problems.push(`the federated credential's issuer ${credential.props.issuer} is not the cluster's ${issuer}`);
-  if (credential && !listOf(credential.props.audiences).includes("api://AzureADTokenExchange")) problems.push("the federated credential does not accept the audience api://AzureADTokenExchange");
-  const held = identity ? roles.filter((r) => plan.of(T.roleAssignment).some((a) => lower(a.props.roleDefinitionId).endsWith(r.id) && lower(a.props.principalId) === lower(identity.props.principalId))) : [];
-  for (const role of roles) if (identity && !held.includes(role)) problems.push(`${identityName} holds no ${role.name} assignment`);
+  if (credential && issuer && credential.props.issuer !== issuer)
+    problems.push(`the federated credential's issuer ${credential.props.issuer} is not the cluster's ${issuer}`);
+  if (credential && !listOf(credential.props.audiences).includes("api://AzureADTokenExchange"))
+    problems.push("the federated credential does not accept the audience api://AzureADTokenExchange");
+  const held = identity
+    ? roles.filter((r) =>
+        plan
+          .of(T.roleAssignment)
+          .some(
+            (a) =>
+              lower(a.props.roleDefinitionId).endsWith(r.id) &&
+              lower(a.props.principalId) === lower(identity.props.principalId),
+          ),
+      )
+    : [];
+  for (const role of roles)
+    if (identity && !held.includes(role)) problems.push(`${identityName} holds no ${role.name} assignment`);
   return {
     caller,
     callee: "Microsoft Entra ID, then Azure Resource Manager and Azure Monitor",
@@ -380,7 +672,9 @@ function workloadIdentityEdge(plan: Plan, caller: string, namespace: string, acc
     path: "cluster egress (public)",
     dns: "public DNS",
     rules: "none (public endpoints)",
-    credential: identity ? `workload identity ${identityName}${credential ? ` (federated subject ${subject})` : ""}${held.length ? ` with ${held.map((r) => r.name).join(", ")}` : ""}` : "none",
+    credential: identity
+      ? `workload identity ${identityName}${credential ? ` (federated subject ${subject})` : ""}${held.length ? ` with ${held.map((r) => r.name).join(", ")}` : ""}`
+      : "none",
     problems,
     urn: credential?.urn ?? identity?.urn ?? urn,
   };
@@ -394,34 +688,89 @@ function clusterEdges(plan: Plan): Edge[] {
       try {
         url = new URL(String(trigger.metadata?.serverAddress ?? ""));
       } catch {
-        edges.push({ caller: "KEDA", callee: "Prometheus", from: KEDA_NAMESPACE, path: "none", dns: "none", rules: "", credential: "none", problems: [`the trigger's serverAddress "${trigger.metadata?.serverAddress}" is not a URL`], urn: scaled.urn });
+        edges.push({
+          caller: "KEDA",
+          callee: "Prometheus",
+          from: KEDA_NAMESPACE,
+          path: "none",
+          dns: "none",
+          rules: "",
+          credential: "none",
+          problems: [`the trigger's serverAddress "${trigger.metadata?.serverAddress}" is not a URL`],
+          urn: scaled.urn,
+        });
         continue;
       }
       const [service, namespace] = url.hostname.split(".");
       const port = url.port || "80";
       const admission = admittedBy(plan, namespace ?? "", PROMETHEUS_POD_LABELS, port, fromNamespace(KEDA_NAMESPACE));
-      const problems = admission.open ? [] : [`no NetworkPolicy of ${namespace} admits ${KEDA_NAMESPACE} (the KEDA add-on) to Prometheus on ${port}: the autoscaler never reads the queue and the fallback replicas hold`];
-      edges.push({ caller: `KEDA (${scaled.props.metadata?.namespace}/${scaled.props.metadata?.name})`, callee: `Prometheus ${service}.${namespace}:${port}`, from: `namespace ${KEDA_NAMESPACE}`, path: "pod network", dns: "cluster DNS", rules: admission.by ?? "denied", credential: "none (in-cluster)", problems, urn: scaled.urn });
+      const problems = admission.open
+        ? []
+        : [
+            `no NetworkPolicy of ${namespace} admits ${KEDA_NAMESPACE} (the KEDA add-on) to Prometheus on ${port}: the autoscaler never reads the queue and the fallback replicas hold`,
+          ];
+      edges.push({
+        caller: `KEDA (${scaled.props.metadata?.namespace}/${scaled.props.metadata?.name})`,
+        callee: `Prometheus ${service}.${namespace}:${port}`,
+        from: `namespace ${KEDA_NAMESPACE}`,
+        path: "pod network",
+        dns: "cluster DNS",
+        rules: admission.by ?? "denied",
+        credential: "none (in-cluster)",
+        problems,
+        urn: scaled.urn,
+      });
     }
   }
   for (const monitor of plan.of(T.podMonitor)) {
     const namespace = String(monitor.props.metadata?.namespace ?? "default");
     const labels: Record<string, string> = monitor.props.spec?.selector?.matchLabels ?? {};
-    const workload = [...plan.of(T.statefulSet), ...plan.of(T.deployment)].find((w) => w.props.metadata?.namespace === namespace && selects(monitor.props.spec?.selector ?? {}, w.props.spec?.template?.metadata?.labels ?? {}));
+    const workload = [...plan.of(T.statefulSet), ...plan.of(T.deployment)].find(
+      (w) =>
+        w.props.metadata?.namespace === namespace &&
+        selects(monitor.props.spec?.selector ?? {}, w.props.spec?.template?.metadata?.labels ?? {}),
+    );
     const podLabels: Record<string, string> = workload?.props.spec?.template?.metadata?.labels ?? labels;
     for (const endpoint of listOf(monitor.props.spec?.podMetricsEndpoints)) {
-      const named = listOf(workload?.props.spec?.template?.spec?.containers).flatMap((c: any) => listOf(c?.ports)).find((p: any) => p?.name === endpoint?.port);
+      const named = listOf(workload?.props.spec?.template?.spec?.containers)
+        .flatMap((c: any) => listOf(c?.ports))
+        .find((p: any) => p?.name === endpoint?.port);
       const port = named?.containerPort ?? endpoint?.port;
       const admission = admittedBy(plan, namespace, podLabels, port, fromNamespace("monitoring"));
-      const problems = admission.open ? [] : [`no NetworkPolicy of ${namespace} admits the monitoring namespace to the pods on ${port}: the vLLM metrics, dashboards and alerts stay empty`];
-      if (!named && workload) problems.push(`no container of ${workload.props.metadata?.name} names the port "${endpoint?.port}"`);
-      edges.push({ caller: "Prometheus (monitoring)", callee: `vLLM pods of ${namespace}:${port}${endpoint?.path ?? ""}`, from: "namespace monitoring", path: "pod network", dns: "none (pod addresses)", rules: admission.by ?? "denied", credential: "none (in-cluster)", problems, urn: monitor.urn });
+      const problems = admission.open
+        ? []
+        : [
+            `no NetworkPolicy of ${namespace} admits the monitoring namespace to the pods on ${port}: the vLLM metrics, dashboards and alerts stay empty`,
+          ];
+      if (!named && workload)
+        problems.push(`no container of ${workload.props.metadata?.name} names the port "${endpoint?.port}"`);
+      edges.push({
+        caller: "Prometheus (monitoring)",
+        callee: `vLLM pods of ${namespace}:${port}${endpoint?.path ?? ""}`,
+        from: "namespace monitoring",
+        path: "pod network",
+        dns: "none (pod addresses)",
+        rules: admission.by ?? "denied",
+        credential: "none (in-cluster)",
+        problems,
+        urn: monitor.urn,
+      });
     }
   }
   for (const account of plan.of(T.serviceAccount)) {
     const clientId = account.props.metadata?.annotations?.["azure.workload.identity/client-id"];
     if (clientId === undefined) continue;
-    edges.push(workloadIdentityEdge(plan, `pods of ${account.props.metadata?.namespace}`, String(account.props.metadata?.namespace), String(account.props.metadata?.name), clientId, [], account.urn));
+    edges.push(
+      workloadIdentityEdge(
+        plan,
+        `pods of ${account.props.metadata?.namespace}`,
+        String(account.props.metadata?.namespace),
+        String(account.props.metadata?.name),
+        clientId,
+        [],
+        account.urn,
+      ),
+    );
   }
   for (const release of plan.of(T.helmRelease)) {
     const grafana = release.props.values?.grafana;
@@ -429,7 +778,18 @@ function clusterEdges(plan: Plan): Edge[] {
     if (clientId === undefined) continue;
     const namespace = String(release.props.namespace ?? "default");
     const account = String(grafana.serviceAccount?.name ?? "grafana");
-    edges.push({ ...workloadIdentityEdge(plan, "Grafana", namespace, account, clientId, [{ id: ROLE.monitoringReader, name: "Monitoring Reader" }], release.urn), callee: "Azure Monitor (metrics and logs of the platform)" });
+    edges.push({
+      ...workloadIdentityEdge(
+        plan,
+        "Grafana",
+        namespace,
+        account,
+        clientId,
+        [{ id: ROLE.monitoringReader, name: "Monitoring Reader" }],
+        release.urn,
+      ),
+      callee: "Azure Monitor (metrics and logs of the platform)",
+    });
   }
   return edges;
 }
@@ -448,7 +808,10 @@ export function nodeResourceGroupOf(cluster: PlannedResource): string {
  */
 export function budgetCovers(budget: Record<string, any>, group: string): boolean {
   const dimension = budget.filter?.dimensions;
-  const named = dimension?.name === "ResourceGroupName" && dimension.operator === "In" && listOf(dimension.values).some((v: unknown) => lower(v) === lower(group));
+  const named =
+    dimension?.name === "ResourceGroupName" &&
+    dimension.operator === "In" &&
+    listOf(dimension.values).some((v: unknown) => lower(v) === lower(group));
   if (named) return true;
   const scope = lower(budget.scope);
   const rg = /\/resourcegroups\/([^/]+)$/.exec(scope)?.[1];
@@ -461,15 +824,31 @@ function budgetEdges(plan: Plan): Edge[] {
   const cluster = plan.of(T.cluster)[0];
   for (const budget of plan.of(T.budget)) {
     const problems: string[] = [];
-    const groups = [/\/resourceGroups\/([^/]+)$/i.exec(String(budget.props.scope ?? ""))?.[1], ...listOf(budget.props.filter?.dimensions?.values)].filter((g): g is string => typeof g === "string");
+    const groups = [
+      /\/resourceGroups\/([^/]+)$/i.exec(String(budget.props.scope ?? ""))?.[1],
+      ...listOf(budget.props.filter?.dimensions?.values),
+    ].filter((g): g is string => typeof g === "string");
     const covered: string[] = [];
     if (cluster) {
       const nodes = nodeResourceGroupOf(cluster);
       if (budgetCovers(budget.props, nodes)) covered.push(nodes);
-      else problems.push(`the budget (${budget.props.scope ? `scope ${budget.props.scope}` : "its scope not shown"}${budget.props.filter ? ", filtered" : ""}) does not count the node resource group ${nodes}, where AKS bills the GPU nodes, their disks and load balancers: the biggest line of the cost table is never counted`);
+      else
+        problems.push(
+          `the budget (${budget.props.scope ? `scope ${budget.props.scope}` : "its scope not shown"}${budget.props.filter ? ", filtered" : ""}) does not count the node resource group ${nodes}, where AKS bills the GPU nodes, their disks and load balancers: the biggest line of the cost table is never counted`,
+        );
     }
     const counted = [...new Set([...groups, ...covered])];
-    edges.push({ caller: `budget ${nameOf(budget, "budgetName")}`, callee: "the stack's spend", from: "Cost Management", path: `billing scope${counted.length ? `: resource groups ${counted.join(", ")}` : budget.props.scope ? ` ${budget.props.scope}` : ""}`, dns: "-", rules: "-", credential: "-", problems, urn: budget.urn });
+    edges.push({
+      caller: `budget ${nameOf(budget, "budgetName")}`,
+      callee: "the stack's spend",
+      from: "Cost Management",
+      path: `billing scope${counted.length ? `: resource groups ${counted.join(", ")}` : budget.props.scope ? ` ${budget.props.scope}` : ""}`,
+      dns: "-",
+      rules: "-",
+      credential: "-",
+      problems,
+      urn: budget.urn,
+    });
   }
   return edges;
 }
@@ -507,7 +886,12 @@ function gatewayEdges(plan: Plan, apim: PlannedResource): Edge[] {
       } catch {
         continue;
       }
-      const account = plan.of(T.account).find((a) => lower(`${known(() => a.props.properties?.customSubDomainName)}.openai.azure.com`) === lower(url.hostname));
+      const account = plan
+        .of(T.account)
+        .find(
+          (a) =>
+            lower(`${known(() => a.props.properties?.customSubDomainName)}.openai.azure.com`) === lower(url.hostname),
+        );
       if (account) {
         const entry = accounts.get(account.name) ?? { account, backends: [] };
         entry.backends.push(String(backend.props.backendId ?? backend.name));

@@ -9,7 +9,11 @@ export class AsOfError extends Error {}
 
 /** Why `text` is not a YYYY-MM-DD day, or undefined. */
 export function dayProblem(text: string): string | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`)) || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(text) ||
+    Number.isNaN(Date.parse(`${text}T00:00:00Z`)) ||
+    new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text
+  ) {
     return `"${text}" is not a day written YYYY-MM-DD`;
   }
   return undefined;

@@ -11,18 +11,33 @@ import { own, hasOwn } from "../components/core/own";
 
 /** Why `value` is not an IPv4 address or CIDR range the API server can admit, or undefined. */
 export function authorizedRangeProblem(value: string): string | undefined {
-  const valid = ipaddr.IPv4.isValidFourPartDecimal(value) || (ipaddr.isValidCIDR(value) && ipaddr.parseCIDR(value)[0].kind() === "ipv4" && ipaddr.IPv4.isValidFourPartDecimal(value.split("/")[0]!));
+  const valid =
+    ipaddr.IPv4.isValidFourPartDecimal(value) ||
+    (ipaddr.isValidCIDR(value) &&
+      ipaddr.parseCIDR(value)[0].kind() === "ipv4" &&
+      ipaddr.IPv4.isValidFourPartDecimal(value.split("/")[0]!));
   if (!valid) return `"${value}" is not an IPv4 address or CIDR range such as 203.0.113.0/24`;
   const [address, bits] = value.includes("/") ? ipaddr.parseCIDR(value) : [ipaddr.parse(value), 32];
-  if (bits === 0 || address.range() === "unspecified") return `"${value}" admits the whole internet: name the ranges that need the API server`;
+  if (bits === 0 || address.range() === "unspecified")
+    return `"${value}" admits the whole internet: name the ranges that need the API server`;
   return undefined;
 }
 
-const poolName = z.string().regex(/^[a-z][a-z0-9]{0,11}$/, "pool names are 1-12 lower-case letters and digits, starting with a letter (AKS agent pool names)");
+const poolName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9]{0,11}$/,
+    "pool names are 1-12 lower-case letters and digits, starting with a letter (AKS agent pool names)",
+  );
 
 const gpuPool = z
   .strictObject({
-    vmSize: z.string().refine((s) => hasOwn(GPU_SKUS, s), { error: (issue) => `"${String(issue.input)}" is not in the GPU VM table of ${GPU_SKU_DATE} (components/cluster/gpuSkus.ts): use one of ${Object.keys(GPU_SKUS).join(", ")}` }),
+    vmSize: z
+      .string()
+      .refine((s) => hasOwn(GPU_SKUS, s), {
+        error: (issue) =>
+          `"${String(issue.input)}" is not in the GPU VM table of ${GPU_SKU_DATE} (components/cluster/gpuSkus.ts): use one of ${Object.keys(GPU_SKUS).join(", ")}`,
+      }),
     /** Nodes the autoscaler keeps at least (0 allowed in dev: a cold start then takes minutes). */
     minCount: z.number().int().min(0).max(100),
     maxCount: z.number().int().min(1).max(100),
@@ -66,18 +81,42 @@ const monitoringSchema = z.strictObject({
 
 export const clusterSchema = z.strictObject({
   /** The system pool: small, inline, zones in prod. */
-  systemPool: z.strictObject({ vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5").default("Standard_D4ds_v5"), count: z.number().int().min(1).max(10).default(3) }).prefault({}),
+  systemPool: z
+    .strictObject({
+      vmSize: z
+        .string()
+        .regex(/^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5")
+        .default("Standard_D4ds_v5"),
+      count: z.number().int().min(1).max(10).default(3),
+    })
+    .prefault({}),
   /** Public IP ranges allowed to the API server (prod needs these or privateCluster). */
-  apiServerAuthorizedIpRanges: z.array(z.string().refine((value) => authorizedRangeProblem(value) === undefined, { error: (issue) => authorizedRangeProblem(String(issue.input)) })).default([]),
+  apiServerAuthorizedIpRanges: z
+    .array(
+      z
+        .string()
+        .refine((value) => authorizedRangeProblem(value) === undefined, {
+          error: (issue) => authorizedRangeProblem(String(issue.input)),
+        }),
+    )
+    .default([]),
   /** The API server only inside the network (then deploy from a runner in the network). */
   privateCluster: z.boolean().default(false),
   /** Weekly maintenance, UTC: Kubernetes patch upgrades and node image updates each get this window. */
-  maintenanceWindow: z.strictObject({ day: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]), startHour: z.number().int().min(0).max(23) }).default({ day: "Sunday", startHour: 2 }),
+  maintenanceWindow: z
+    .strictObject({
+      day: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
+      startHour: z.number().int().min(0).max(23),
+    })
+    .default({ day: "Sunday", startHour: 2 }),
   gpuPools: z.record(poolName, gpuPool).refine((p) => Object.keys(p).length > 0, "name at least one GPU pool"),
   /** An untainted user pool for the platform's own workloads (monitoring): neither the system nor the GPU pools take them. */
   generalPool: z
     .strictObject({
-      vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5").default("Standard_D4ds_v5"),
+      vmSize: z
+        .string()
+        .regex(/^Standard_[A-Za-z0-9_]+$/, "an Azure VM size such as Standard_D4ds_v5")
+        .default("Standard_D4ds_v5"),
       minCount: z.number().int().min(1).max(20).default(1),
       maxCount: z.number().int().min(1).max(20).default(3),
     })
@@ -103,10 +142,26 @@ export interface VllmTargetView {
 
 interface StackView {
   readonly environment: "dev" | "prod";
-  readonly network?: { readonly subnets?: { readonly aksNodes: string; readonly gateway: string }; readonly existing?: unknown };
+  readonly network?: {
+    readonly subnets?: { readonly aksNodes: string; readonly gateway: string };
+    readonly existing?: unknown;
+  };
   readonly gateway?: unknown;
   readonly cluster?: ClusterConfig;
-  readonly models: Readonly<Record<string, { readonly slots: Partial<Record<"blue" | "green", { readonly weight: number; readonly targets: readonly ({ kind: string } & Partial<VllmTargetView>)[] }>>; readonly rollout?: unknown }>>;
+  readonly models: Readonly<
+    Record<
+      string,
+      {
+        readonly slots: Partial<
+          Record<
+            "blue" | "green",
+            { readonly weight: number; readonly targets: readonly ({ kind: string } & Partial<VllmTargetView>)[] }
+          >
+        >;
+        readonly rollout?: unknown;
+      }
+    >
+  >;
 }
 
 /** Replicas of `gpusPerReplica` GPUs that fit on one node of `vmSize`. */
@@ -115,11 +170,31 @@ export function replicasPerNode(vmSize: string, gpusPerReplica: number): number 
 }
 
 /** Every vLLM target with its key path. */
-function vllmTargets(config: StackView): { path: string; endpoint: string; slot: "blue" | "green"; weight: number; rollingOut: boolean; target: VllmTargetView }[] {
+function vllmTargets(
+  config: StackView,
+): {
+  path: string;
+  endpoint: string;
+  slot: "blue" | "green";
+  weight: number;
+  rollingOut: boolean;
+  target: VllmTargetView;
+}[] {
   return Object.entries(config.models).flatMap(([endpoint, e]) =>
     (["blue", "green"] as const).flatMap((slot) =>
       (e.slots[slot]?.targets ?? []).flatMap((t, i) =>
-        t.kind === "vllm" ? [{ path: `models.${endpoint}.slots.${slot}.targets[${i}]`, endpoint, slot, weight: e.slots[slot]!.weight, rollingOut: e.rollout !== undefined, target: t as VllmTargetView }] : [],
+        t.kind === "vllm"
+          ? [
+              {
+                path: `models.${endpoint}.slots.${slot}.targets[${i}]`,
+                endpoint,
+                slot,
+                weight: e.slots[slot]!.weight,
+                rollingOut: e.rollout !== undefined,
+                target: t as VllmTargetView,
+              },
+            ]
+          : [],
       ),
     ),
   );
@@ -131,73 +206,137 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
   const warnings: string[] = [];
   const targets = vllmTargets(config);
   const cluster = config.cluster;
-  if (cluster && config.environment === "prod" && !cluster.privateCluster && cluster.apiServerAuthorizedIpRanges.length === 0) {
-    issues.push({ path: "cluster", message: "prod's API server must not be open to the internet: set privateCluster: true or apiServerAuthorizedIpRanges" });
+  if (
+    cluster &&
+    config.environment === "prod" &&
+    !cluster.privateCluster &&
+    cluster.apiServerAuthorizedIpRanges.length === 0
+  ) {
+    issues.push({
+      path: "cluster",
+      message:
+        "prod's API server must not be open to the internet: set privateCluster: true or apiServerAuthorizedIpRanges",
+    });
   }
-  if (cluster && !config.network) issues.push({ path: "cluster", message: "the cluster's nodes join the network's aksNodes subnet: configure network" });
+  if (cluster && !config.network)
+    issues.push({
+      path: "cluster",
+      message: "the cluster's nodes join the network's aksNodes subnet: configure network",
+    });
   const monitored = new Set(targets.map((t) => t.endpoint));
   for (const endpoint of Object.keys(cluster?.monitoring.sloByEndpoint ?? {})) {
-    if (!monitored.has(endpoint)) issues.push({ path: `cluster.monitoring.sloByEndpoint.${endpoint}`, message: `"${endpoint}" is not an endpoint with a vLLM slot; endpoints with one: ${[...monitored].sort().join(", ") || "none"}` });
+    if (!monitored.has(endpoint))
+      issues.push({
+        path: `cluster.monitoring.sloByEndpoint.${endpoint}`,
+        message: `"${endpoint}" is not an endpoint with a vLLM slot; endpoints with one: ${[...monitored].sort().join(", ") || "none"}`,
+      });
   }
   for (const [name, pool] of Object.entries(cluster?.gpuPools ?? {})) {
-    if (config.environment === "prod" && pool.spot) issues.push({ path: `cluster.gpuPools.${name}.spot`, message: "spot nodes are evicted at any time: not for prod" });
-    if (config.environment === "prod" && pool.minCount === 0 && targets.some((t) => t.target.pool === name && t.weight > 0)) {
-      issues.push({ path: `cluster.gpuPools.${name}.minCount`, message: "a live prod slot runs on this pool: keep at least one node (a GPU cold start takes minutes)" });
+    if (config.environment === "prod" && pool.spot)
+      issues.push({
+        path: `cluster.gpuPools.${name}.spot`,
+        message: "spot nodes are evicted at any time: not for prod",
+      });
+    if (
+      config.environment === "prod" &&
+      pool.minCount === 0 &&
+      targets.some((t) => t.target.pool === name && t.weight > 0)
+    ) {
+      issues.push({
+        path: `cluster.gpuPools.${name}.minCount`,
+        message: "a live prod slot runs on this pool: keep at least one node (a GPU cold start takes minutes)",
+      });
     }
   }
   if (targets.length === 0) return { issues, warnings };
-  if (!cluster) issues.push({ path: "cluster", message: `vLLM targets (${targets.map((t) => t.path).join(", ")}) run on AKS: configure cluster with a GPU pool` });
-  if (!config.gateway) issues.push({ path: "gateway", message: "vLLM targets are reached only through the gateway: configure gateway" });
+  if (!cluster)
+    issues.push({
+      path: "cluster",
+      message: `vLLM targets (${targets.map((t) => t.path).join(", ")}) run on AKS: configure cluster with a GPU pool`,
+    });
+  if (!config.gateway)
+    issues.push({ path: "gateway", message: "vLLM targets are reached only through the gateway: configure gateway" });
   if (config.network && !config.network.subnets) {
-    issues.push({ path: "network", message: "vLLM targets take static addresses from the address plan and admit the gateway's subnet by range: give network.addressSpace and subnets" });
+    issues.push({
+      path: "network",
+      message:
+        "vLLM targets take static addresses from the address plan and admit the gateway's subnet by range: give network.addressSpace and subnets",
+    });
   }
   const nodes = config.network?.subnets?.aksNodes ? parseRange(config.network.subnets.aksNodes) : undefined;
   const seenIps = new Map<string, string>();
   const demand = new Map<string, { live: number; all: number }>();
   for (const { path, target, weight, rollingOut } of targets) {
     const pool = cluster ? own(cluster.gpuPools, target.pool) : undefined;
-    if (cluster && !pool) issues.push({ path: `${path}.pool`, message: `"${target.pool}" is not a GPU pool; allowed: ${Object.keys(cluster.gpuPools).join(", ")}` });
+    if (cluster && !pool)
+      issues.push({
+        path: `${path}.pool`,
+        message: `"${target.pool}" is not a GPU pool; allowed: ${Object.keys(cluster.gpuPools).join(", ")}`,
+      });
     const release = vllmReleaseOf(target.image);
     if ("problem" in release) issues.push({ path: `${path}.image`, message: release.problem });
     const maxReplicas = target.maxReplicas ?? target.replicas;
-    if (maxReplicas < target.replicas) issues.push({ path: `${path}.maxReplicas`, message: `${maxReplicas} is below replicas (${target.replicas})` });
-    if (config.environment === "prod" && target.replicas < 2) issues.push({ path: `${path}.replicas`, message: "prod runs at least 2 replicas (one can be disrupted)" });
+    if (maxReplicas < target.replicas)
+      issues.push({ path: `${path}.maxReplicas`, message: `${maxReplicas} is below replicas (${target.replicas})` });
+    if (config.environment === "prod" && target.replicas < 2)
+      issues.push({ path: `${path}.replicas`, message: "prod runs at least 2 replicas (one can be disrupted)" });
     if (pool) {
       const sku = own(GPU_SKUS, pool.vmSize)!;
       if (target.gpusPerReplica > sku.gpus) {
-        issues.push({ path: `${path}.gpusPerReplica`, message: `${target.gpusPerReplica} GPUs do not fit on ${pool.vmSize} (${sku.gpus} x ${sku.gpu} ${sku.gpuMemoryGiB} GiB); use a larger VM size or fewer GPUs per replica` });
+        issues.push({
+          path: `${path}.gpusPerReplica`,
+          message: `${target.gpusPerReplica} GPUs do not fit on ${pool.vmSize} (${sku.gpus} x ${sku.gpu} ${sku.gpuMemoryGiB} GiB); use a larger VM size or fewer GPUs per replica`,
+        });
       } else {
         const perNode = replicasPerNode(pool.vmSize, target.gpusPerReplica);
         const d = demand.get(target.pool) ?? { live: 0, all: 0 };
         const nodesNeeded = Math.ceil(maxReplicas / perNode);
         // During a rollout both colours run at once, whatever their weights: both must fit.
-        demand.set(target.pool, { live: d.live + (weight > 0 || rollingOut ? nodesNeeded : 0), all: d.all + nodesNeeded });
+        demand.set(target.pool, {
+          live: d.live + (weight > 0 || rollingOut ? nodesNeeded : 0),
+          all: d.all + nodesNeeded,
+        });
       }
     }
     if (nodes && typeof nodes !== "string") {
-      const ip = ipaddr.IPv4.isValidFourPartDecimal(target.serviceIp) ? ipaddr.IPv4.parse(target.serviceIp).toByteArray().reduce((n, b) => n * 256 + b, 0) : undefined;
+      const ip = ipaddr.IPv4.isValidFourPartDecimal(target.serviceIp)
+        ? ipaddr.IPv4.parse(target.serviceIp)
+            .toByteArray()
+            .reduce((n, b) => n * 256 + b, 0)
+        : undefined;
       // Azure keeps the first four and the last address of a subnet.
       if (ip === undefined || ip < nodes.first + 4 || ip >= nodes.last) {
-        issues.push({ path: `${path}.serviceIp`, message: `"${target.serviceIp}" is not a usable address of the aksNodes subnet ${config.network!.subnets!.aksNodes} (take one near its end, away from the nodes' addresses)` });
+        issues.push({
+          path: `${path}.serviceIp`,
+          message: `"${target.serviceIp}" is not a usable address of the aksNodes subnet ${config.network!.subnets!.aksNodes} (take one near its end, away from the nodes' addresses)`,
+        });
       }
     }
     const other = seenIps.get(target.serviceIp);
-    if (other) issues.push({ path: `${path}.serviceIp`, message: `${target.serviceIp} is also the address of ${other}` });
+    if (other)
+      issues.push({ path: `${path}.serviceIp`, message: `${target.serviceIp} is also the address of ${other}` });
     seenIps.set(target.serviceIp, path);
   }
   for (const [name, d] of demand) {
     const pool = own(cluster!.gpuPools, name)!;
     if (d.live > pool.maxCount) {
-      issues.push({ path: `cluster.gpuPools.${name}.maxCount`, message: `the live slots on this pool need ${d.live} nodes at their maxReplicas; maxCount is ${pool.maxCount}` });
+      issues.push({
+        path: `cluster.gpuPools.${name}.maxCount`,
+        message: `the live slots on this pool need ${d.live} nodes at their maxReplicas; maxCount is ${pool.maxCount}`,
+      });
     } else if (d.all > pool.maxCount) {
-      warnings.push(`cluster.gpuPools.${name}.maxCount: ${pool.maxCount} nodes hold the live slots, not both colours at their maxReplicas (${d.all} nodes): a rollout may wait for capacity`);
+      warnings.push(
+        `cluster.gpuPools.${name}.maxCount: ${pool.maxCount} nodes hold the live slots, not both colours at their maxReplicas (${d.all} nodes): a rollout may wait for capacity`,
+      );
     }
   }
   return { issues, warnings };
 }
 
 /** Every vLLM slot with its weight and thresholds (the endpoint's overrides over the defaults). */
-export function monitoredSlots(config: StackView): { endpoint: string; slot: "blue" | "green"; weight: number; slo: Slo }[] {
+export function monitoredSlots(
+  config: StackView,
+): { endpoint: string; slot: "blue" | "green"; weight: number; slo: Slo }[] {
   const monitoring = config.cluster?.monitoring;
   if (!monitoring) return [];
   const seen = new Set<string>();

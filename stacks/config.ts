@@ -3,7 +3,12 @@ import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { composeName, nameProblem, type NamedResourceKind, type NamingContext } from "../components/core/naming";
 import { paygoCapacityProblem, ptuCapacityProblem } from "../components/openai/capacity";
-import { DEPLOYMENT_TAG_NAMES, deploymentName, planAccountDeployments, type DeploymentSpec } from "../components/openai/deployments";
+import {
+  DEPLOYMENT_TAG_NAMES,
+  deploymentName,
+  planAccountDeployments,
+  type DeploymentSpec,
+} from "../components/openai/deployments";
 import { quotaLedger, type LocatedDeployment } from "../components/openai/quota";
 import { DEPLOYMENT_TYPES, isPtuType } from "../components/openai/models";
 import { DEFAULT_LIFECYCLE_WARNING_DAYS } from "../components/openai/lifecycle";
@@ -22,8 +27,12 @@ import { GATEWAY_TIERS } from "../components/gateway/tiers";
 export const CONFIG_NAMESPACE = "genai-platform";
 
 const key = (what: string) =>
-  z.string().regex(/^[a-z][a-z0-9]{1,11}$/, `${what} must be 2-12 lower-case letters or digits, starting with a letter`);
-const region = z.string().regex(/^[a-z][a-z0-9]+$/, "an Azure region name in lower case without spaces, e.g. swedencentral");
+  z
+    .string()
+    .regex(/^[a-z][a-z0-9]{1,11}$/, `${what} must be 2-12 lower-case letters or digits, starting with a letter`);
+const region = z
+  .string()
+  .regex(/^[a-z][a-z0-9]+$/, "an Azure region name in lower case without spaces, e.g. swedencentral");
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, "a subscription id (GUID)");
 const wholeNumber = z.number().int().nonnegative();
 
@@ -31,7 +40,9 @@ const wholeNumber = z.number().int().nonnegative();
 export function didYouMean(key: string, known: readonly string[]): string {
   if (known.length === 0) return "";
   const guess = closest(key, known as string[]);
-  return distance(key.toLowerCase(), guess.toLowerCase()) <= Math.max(2, Math.floor(guess.length / 3)) ? ` (did you mean "${guess}"?)` : "";
+  return distance(key.toLowerCase(), guess.toLowerCase()) <= Math.max(2, Math.floor(guess.length / 3))
+    ? ` (did you mean "${guess}"?)`
+    : "";
 }
 
 /** A strict object whose unknown-key error lists the keys that are allowed. */
@@ -46,7 +57,17 @@ function strict<T extends z.ZodRawShape>(shape: T) {
 
 /** A tag value: text, or a number written without quotes; never empty, null or a structure. */
 const tagValue = (message: string) =>
-  z.union([z.string().trim().min(1, message).refine((v) => !CONTROL.test(v), "a tag value holds no control characters (NUL, newline, escape…)"), z.number().transform(String)], message);
+  z.union(
+    [
+      z
+        .string()
+        .trim()
+        .min(1, message)
+        .refine((v) => !CONTROL.test(v), "a tag value holds no control characters (NUL, newline, escape…)"),
+      z.number().transform(String),
+    ],
+    message,
+  );
 
 /** C0 and C1 control characters and DEL: nothing a name, tag or label of a generated artifact may hold. */
 export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -63,9 +84,20 @@ const account = strict({
   /** `OpenAI` (Azure OpenAI) or `AIServices` (Azure AI Foundry resource); both serve OpenAI models. */
   kind: z.enum(["OpenAI", "AIServices"]).default("OpenAI"),
   /** Content filter threshold for the four harm categories: Low is stricter than Medium; weaker is not allowed. */
-  contentFilterThreshold: z.enum(["Low", "Medium"], "Low or Medium (weaker than Medium is not allowed)").default("Medium"),
+  contentFilterThreshold: z
+    .enum(["Low", "Medium"], "Low or Medium (weaker than Medium is not allowed)")
+    .default("Medium"),
   /** The only host names the account may call out to (outbound access is always restricted); none by default. */
-  allowedFqdns: z.array(z.string().regex(/^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case host name such as mysearch.search.windows.net")).default([]),
+  allowedFqdns: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+          "a lower-case host name such as mysearch.search.windows.net",
+        ),
+    )
+    .default([]),
 });
 
 const workload = strict({
@@ -85,7 +117,9 @@ const azureOpenAiTarget = strict({
   capacity: z.number(),
   priority: z.number().int().min(1).max(100).default(1),
 }).superRefine((t, ctx) => {
-  const problem = isPtuType(t.deploymentType) ? ptuCapacityProblem(t.model, t.deploymentType, t.capacity) : paygoCapacityProblem(t.capacity);
+  const problem = isPtuType(t.deploymentType)
+    ? ptuCapacityProblem(t.model, t.deploymentType, t.capacity)
+    : paygoCapacityProblem(t.capacity);
   if (problem) ctx.addIssue({ code: "custom", path: ["capacity"], message: problem });
 });
 
@@ -98,9 +132,19 @@ const vllmTarget = strict({
   /** The GPU pool (cluster.gpuPools key) the replicas run on. */
   pool: key("pool"),
   /** The Hugging Face model id, e.g. meta-llama/Llama-3.1-8B-Instruct. */
-  model: z.string().regex(HUGGING_FACE_MODEL, "a Hugging Face model id owner/name such as meta-llama/Llama-3.1-8B-Instruct (letters, digits, - _ . ; not starting with - or . and no ..)"),
+  model: z
+    .string()
+    .regex(
+      HUGGING_FACE_MODEL,
+      "a Hugging Face model id owner/name such as meta-llama/Llama-3.1-8B-Instruct (letters, digits, - _ . ; not starting with - or . and no ..)",
+    ),
   revision: z.string().regex(/^[0-9a-f]{7,40}$/, "a pinned model revision (commit hash)"),
-  image: z.string().regex(/^[^:@\s]+(?::(?!latest$)[\w.-]+|@sha256:[0-9a-f]{64})$/, "an image with a pinned tag or digest (not latest)"),
+  image: z
+    .string()
+    .regex(
+      /^[^:@\s]+(?::(?!latest$)[\w.-]+|@sha256:[0-9a-f]{64})$/,
+      "an image with a pinned tag or digest (not latest)",
+    ),
   replicas: z.number().int().min(1),
   /** Most replicas the autoscaler may run (queue depth); default: replicas. */
   maxReplicas: z.number().int().min(1).optional(),
@@ -136,16 +180,30 @@ function checkSlots(slots: { blue?: SlotShape; green?: SlotShape }, ctx: z.Refin
   }
   const total = present.reduce((sum, [, s]) => sum + s.weight, 0);
   if (total !== 100) {
-    ctx.addIssue({ code: "custom", path: ["slots"], message: `slot weights sum to ${total} (${present.map(([n, s]) => `${n} ${s.weight}`).join(", ")}); they must sum to 100` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["slots"],
+      message: `slot weights sum to ${total} (${present.map(([n, s]) => `${n} ${s.weight}`).join(", ")}); they must sum to 100`,
+    });
   }
   for (const [name, s] of present) {
     // PTU sizing compares the slot's PTUs with one workload shape: one model's figures must apply.
-    const ptuModels = new Set(s.targets.flatMap((t) => (t.kind === "azure-openai" && isPtuType(t.deploymentType) ? [t.model] : [])));
+    const ptuModels = new Set(
+      s.targets.flatMap((t) => (t.kind === "azure-openai" && isPtuType(t.deploymentType) ? [t.model] : [])),
+    );
     if (ptuModels.size > 1) {
-      ctx.addIssue({ code: "custom", path: ["slots", name, "targets"], message: `PTU targets of one slot must serve one model (found ${[...ptuModels].join(", ")}): split them into endpoints` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["slots", name, "targets"],
+        message: `PTU targets of one slot must serve one model (found ${[...ptuModels].join(", ")}): split them into endpoints`,
+      });
     }
     if (new Set(s.targets.map((t) => t.kind)).size > 1) {
-      ctx.addIssue({ code: "custom", path: ["slots", name, "targets"], message: "targets of one slot must all be azure-openai or all vllm, not both" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["slots", name, "targets"],
+        message: "targets of one slot must all be azure-openai or all vllm, not both",
+      });
     }
   }
 }
@@ -157,7 +215,11 @@ const endpoint = strict({
 }).superRefine((e, ctx) => {
   checkSlots(e.slots, ctx);
   if (e.rollout && !(e.slots.blue && e.slots.green)) {
-    ctx.addIssue({ code: "custom", path: ["rollout"], message: `a rollout to ${e.rollout.to} needs both slots (blue and green); remove rollout once one colour is gone` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["rollout"],
+      message: `a rollout to ${e.rollout.to} needs both slots (blue and green); remove rollout once one colour is gone`,
+    });
   }
 });
 
@@ -169,19 +231,35 @@ const quotaEntry = strict({
   usedElsewhere: wholeNumber.default(0),
 }).superRefine((entry, ctx) => {
   const ptu = isPtuType(entry.deploymentType);
-  if (!ptu && !entry.model) ctx.addIssue({ code: "custom", path: ["model"], message: `pay-as-you-go quota (${entry.deploymentType}) is per model: name the model` });
-  if (ptu && entry.model) ctx.addIssue({ code: "custom", path: ["model"], message: `PTU quota (${entry.deploymentType}) is shared by all models in a region: remove "model: ${entry.model}"` });
+  if (!ptu && !entry.model)
+    ctx.addIssue({
+      code: "custom",
+      path: ["model"],
+      message: `pay-as-you-go quota (${entry.deploymentType}) is per model: name the model`,
+    });
+  if (ptu && entry.model)
+    ctx.addIssue({
+      code: "custom",
+      path: ["model"],
+      message: `PTU quota (${entry.deploymentType}) is shared by all models in a region: remove "model: ${entry.model}"`,
+    });
 });
 
 /** The full Azure resource id of one resource of `armType` (`Microsoft.Network/virtualNetworks/subnets`), its name ending the id. */
 const resourceId = (what: string, armType: string, name?: string) => {
   const [namespace, ...types] = armType.split("/");
   const segments = types.map((t) => `/${t}/[^/\\s]+`).join("");
-  const pattern = new RegExp(`^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/\\s]+/providers/${namespace!.replace(".", "\\.")}${segments}$`, "i");
+  const pattern = new RegExp(
+    `^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/\\s]+/providers/${namespace!.replace(".", "\\.")}${segments}$`,
+    "i",
+  );
   const example = `/subscriptions/<id>/resourceGroups/<group>/providers/${namespace}/${types.map((t) => `${t}/<name>`).join("/")}`;
-  return z.string().refine((id) => pattern.test(id) && (name === undefined || id.split("/").pop()!.toLowerCase() === name), {
-    error: (issue) => `"${String(issue.input)}" is not the resource id of ${what} (${armType}${name ? ` named ${name}` : ""}): ${example}`,
-  });
+  return z
+    .string()
+    .refine((id) => pattern.test(id) && (name === undefined || id.split("/").pop()!.toLowerCase() === name), {
+      error: (issue) =>
+        `"${String(issue.input)}" is not the resource id of ${what} (${armType}${name ? ` named ${name}` : ""}): ${example}`,
+    });
 };
 
 const subnets = strict({ gateway: z.string(), privateEndpoints: z.string(), aksNodes: z.string() });
@@ -208,9 +286,17 @@ const network = strict({
   }).default({}),
 }).superRefine((n, ctx) => {
   const planned = n.addressSpace !== undefined || n.subnets !== undefined;
-  if (planned && n.existing) ctx.addIssue({ code: "custom", message: "give either addressSpace + subnets (a new VNet) or existing (a hub VNet), not both" });
+  if (planned && n.existing)
+    ctx.addIssue({
+      code: "custom",
+      message: "give either addressSpace + subnets (a new VNet) or existing (a hub VNet), not both",
+    });
   else if (!n.existing && (n.addressSpace === undefined || n.subnets === undefined)) {
-    ctx.addIssue({ code: "custom", message: "a new VNet needs both addressSpace and subnets {gateway, privateEndpoints, aksNodes}; or name an existing one" });
+    ctx.addIssue({
+      code: "custom",
+      message:
+        "a new VNet needs both addressSpace and subnets {gateway, privateEndpoints, aksNodes}; or name an existing one",
+    });
   } else if (n.addressSpace !== undefined && n.subnets) {
     for (const issue of addressPlanIssues({ addressSpace: n.addressSpace, subnets: n.subnets }, "")) {
       ctx.addIssue({ code: "custom", path: issue.path.split(".").filter(Boolean), message: issue.message });
@@ -225,7 +311,10 @@ const ENDPOINT_NAME = /^(?=.{1,24}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 export const WORKLOADS = ["gateway"] as const;
 
 const cache = strict({
-  sku: z.enum(CACHE_SKUS as [string, ...string[]], `an Azure Managed Redis SKU with RediSearch: ${CACHE_SKUS.join(", ")}`),
+  sku: z.enum(
+    CACHE_SKUS as [string, ...string[]],
+    `an Azure Managed Redis SKU with RediSearch: ${CACHE_SKUS.join(", ")}`,
+  ),
   highAvailability: z.boolean().default(true),
   /** The documented exception: access keys on the cache database for API Management's external cache. */
   accessKeysForGateway: z.boolean().default(false),
@@ -234,15 +323,26 @@ const cache = strict({
 });
 
 /** Address kinds that never reach a public endpoint from the internet (private, loopback...). */
-const NOT_INTERNET = new Set(["private", "loopback", "linkLocal", "carrierGradeNat", "unspecified", "multicast", "broadcast"]);
+const NOT_INTERNET = new Set([
+  "private",
+  "loopback",
+  "linkLocal",
+  "carrierGradeNat",
+  "unspecified",
+  "multicast",
+  "broadcast",
+]);
 
 /** Why a value cannot be an Azure OpenAI IP rule: a public IPv4 address, or a public range of /30 or wider. */
 export function publicIpRuleProblem(value: string): string | undefined {
   const [address, prefix] = value.split("/");
-  if (!address || !ipaddr.IPv4.isValidFourPartDecimal(address)) return `"${value}" is not an IPv4 address or CIDR range such as 203.0.113.0/24`;
-  if (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= 30)) return `"${value}": give a single address without a prefix, or a range of /30 or wider (/31 and /32 are not accepted)`;
+  if (!address || !ipaddr.IPv4.isValidFourPartDecimal(address))
+    return `"${value}" is not an IPv4 address or CIDR range such as 203.0.113.0/24`;
+  if (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= 30))
+    return `"${value}": give a single address without a prefix, or a range of /30 or wider (/31 and /32 are not accepted)`;
   const range = ipaddr.IPv4.parse(address).range();
-  if (NOT_INTERNET.has(range)) return `"${value}" is not a public address (${range}): IP rules admit internet clients only`;
+  if (NOT_INTERNET.has(range))
+    return `"${value}" is not a public address (${range}): IP rules admit internet clients only`;
   return undefined;
 }
 
@@ -292,7 +392,15 @@ const configShape = {
   logRetentionDays: z.number().int().min(30).max(730).default(30),
   /** Secure default: Disabled. `Enabled` is an explicit opt-out that the plan and policy pack report. */
   publicNetworkAccess: z.enum(["Disabled", "Enabled"]).default("Disabled"),
-  allowedIpRanges: z.array(z.string().refine((value) => publicIpRuleProblem(value) === undefined, { error: (issue) => publicIpRuleProblem(String(issue.input)) })).default([]),
+  allowedIpRanges: z
+    .array(
+      z
+        .string()
+        .refine((value) => publicIpRuleProblem(value) === undefined, {
+          error: (issue) => publicIpRuleProblem(String(issue.input)),
+        }),
+    )
+    .default([]),
   /** Regions opened after the dated region table (components/core/regions.ts) that this stack may use. */
   additionalRegions: z.array(region).default([]),
   /** Warn this many days before a pinned model version retires. */
@@ -321,10 +429,20 @@ const configShape = {
   budget: budget.optional(),
   /** Overrides of the indicative price table the plan's cost table uses. */
   prices: prices.default({ ptuHour: {}, tokensPerMillion: {}, gatewayUnitMonth: {}, vmHour: {} }),
-  accounts: z.record(key("account key"), account).refine((a) => Object.keys(a).length > 0, "at least one account is required"),
+  accounts: z
+    .record(key("account key"), account)
+    .refine((a) => Object.keys(a).length > 0, "at least one account is required"),
   quota: z.array(quotaEntry).default([]),
   models: z
-    .record(z.string().regex(ENDPOINT_NAME, "endpoint names are 1-24 lower-case ASCII letters, digits and single hyphens, starting with a letter and not ending with a hyphen"), endpoint)
+    .record(
+      z
+        .string()
+        .regex(
+          ENDPOINT_NAME,
+          "endpoint names are 1-24 lower-case ASCII letters, digits and single hyphens, starting with a letter and not ending with a hyphen",
+        ),
+      endpoint,
+    )
     .refine((m) => Object.keys(m).length > 0, "at least one model endpoint is required"),
 };
 
@@ -347,13 +465,18 @@ export interface ConfigIssue {
 
 export class ConfigValidationError extends Error {
   constructor(readonly issues: readonly ConfigIssue[]) {
-    super(`invalid stack configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`);
+    super(
+      `invalid stack configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`,
+    );
     this.name = "ConfigValidationError";
   }
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, part) => (typeof part === "number" ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), "");
+  return path.reduce<string>(
+    (out, part) => (typeof part === "number" ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+    "",
+  );
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -397,7 +520,10 @@ export function openAiDeploymentSpecs(config: PlatformConfig): DeploymentSpec[] 
 export function plannedDeployments(config: PlatformConfig): LocatedDeployment[] {
   const specs = openAiDeploymentSpecs(config);
   return Object.entries(config.accounts).flatMap(([accountKey, accountConfig]) =>
-    planAccountDeployments(specs.filter((s) => s.account === accountKey)).map((d) => ({ ...d, region: accountConfig.location })),
+    planAccountDeployments(specs.filter((s) => s.account === accountKey)).map((d) => ({
+      ...d,
+      region: accountConfig.location,
+    })),
   );
 }
 
@@ -416,12 +542,28 @@ function checkNames(config: PlatformConfig, issues: ConfigIssue[]): void {
     { kind: "redisCluster", name: `${composeName("redisCluster", context)}-abcdef`, path: "namePrefix" },
     { kind: "virtualNetwork", name: composeName("virtualNetwork", context), path: "namePrefix" },
     // The gateway's service name is the composed name plus a 6-character random suffix.
-    { kind: "apiManagementService", name: `${composeName("apiManagementService", context)}-abcdef`, path: "namePrefix" },
-    ...WORKLOADS.map((w) => ({ kind: "userAssignedIdentity" as const, name: composeName("userAssignedIdentity", context, w), path: "namePrefix" })),
+    {
+      kind: "apiManagementService",
+      name: `${composeName("apiManagementService", context)}-abcdef`,
+      path: "namePrefix",
+    },
+    ...WORKLOADS.map((w) => ({
+      kind: "userAssignedIdentity" as const,
+      name: composeName("userAssignedIdentity", context, w),
+      path: "namePrefix",
+    })),
     ...Object.keys(config.accounts).flatMap((k) => [
-      { kind: "cognitiveServicesAccount" as const, name: composeName("cognitiveServicesAccount", context, k), path: `accounts.${k}` },
+      {
+        kind: "cognitiveServicesAccount" as const,
+        name: composeName("cognitiveServicesAccount", context, k),
+        path: `accounts.${k}`,
+      },
       // The subdomain is the account name plus a 6-character random suffix.
-      { kind: "customSubDomain" as const, name: `${composeName("cognitiveServicesAccount", context, k)}-abcdef`, path: `accounts.${k}` },
+      {
+        kind: "customSubDomain" as const,
+        name: `${composeName("cognitiveServicesAccount", context, k)}-abcdef`,
+        path: `accounts.${k}`,
+      },
     ]),
   ];
   for (const { kind, name, path } of derived) {
@@ -437,11 +579,16 @@ function checkRegions(config: PlatformConfig, issues: ConfigIssue[]): void {
     { path: "location", region: config.location },
     ...Object.entries(config.accounts).map(([k, a]) => ({ path: `accounts.${k}.location`, region: a.location })),
     ...config.quota.map((q, i) => ({ path: `quota[${i}].region`, region: q.region })),
-    ...(config.network?.existing ? [{ path: "network.existing.location", region: config.network.existing.location }] : []),
+    ...(config.network?.existing
+      ? [{ path: "network.existing.location", region: config.network.existing.location }]
+      : []),
   ];
   for (const { path, region } of named) {
     if (known.has(region)) continue;
-    issues.push({ path, message: `"${region}" is not an Azure public region (region table of ${REGION_TABLE_DATE}); did you mean ${closest(region, AZURE_PUBLIC_REGIONS as string[])}? A region newer than the table goes in additionalRegions` });
+    issues.push({
+      path,
+      message: `"${region}" is not an Azure public region (region table of ${REGION_TABLE_DATE}); did you mean ${closest(region, AZURE_PUBLIC_REGIONS as string[])}? A region newer than the table goes in additionalRegions`,
+    });
   }
 }
 
@@ -451,12 +598,19 @@ function checkTags(config: PlatformConfig, issues: ConfigIssue[]): void {
   const reserved = ["environment", "project", "managedBy", ...DEPLOYMENT_TAG_NAMES];
   for (const name of Object.keys(config.tags)) {
     const taken = reserved.find((r) => r.toLowerCase() === name.toLowerCase());
-    if (taken) issues.push({ path: `tags.${name}`, message: `the platform sets the ${taken} tag itself (tag names are case-insensitive); remove it or use another tag name` });
+    if (taken)
+      issues.push({
+        path: `tags.${name}`,
+        message: `the platform sets the ${taken} tag itself (tag names are case-insensitive); remove it or use another tag name`,
+      });
   }
   // The most a resource carries: a deployment, with its own tags besides the platform's.
   const placeholder = Object.fromEntries(DEPLOYMENT_TAG_NAMES.map((t) => [t, "x"]));
   for (const problem of tagProblems({ ...platformTags(config.environment, config.tags), ...placeholder })) {
-    issues.push({ path: problem.tag && problem.tag in config.tags ? `tags.${problem.tag}` : "tags", message: problem.message });
+    issues.push({
+      path: problem.tag && problem.tag in config.tags ? `tags.${problem.tag}` : "tags",
+      message: problem.message,
+    });
   }
 }
 
@@ -465,14 +619,20 @@ function checkTargets(config: PlatformConfig, issues: ConfigIssue[]): void {
   const seenNames = new Map<string, string>();
   for (const spec of openAiDeploymentSpecs(config)) {
     if (!hasOwn(config.accounts, spec.account)) {
-      issues.push({ path: `${spec.path}.account`, message: `"${spec.account}" is not a configured account; allowed: ${accountKeys.join(", ")}` });
+      issues.push({
+        path: `${spec.path}.account`,
+        message: `"${spec.account}" is not a configured account; allowed: ${accountKeys.join(", ")}`,
+      });
     }
     const name = deploymentName(spec);
     const nameIssue = nameProblem("openAiDeployment", name);
     if (nameIssue) issues.push({ path: spec.path, message: nameIssue });
     const owner = seenNames.get(`${spec.account}/${name}`);
     if (owner) {
-      issues.push({ path: spec.path, message: `deployment "${name}" on account ${spec.account} is also planned by ${owner}: one target per model and deployment type per slot and account` });
+      issues.push({
+        path: spec.path,
+        message: `deployment "${name}" on account ${spec.account} is also planned by ${owner}: one target per model and deployment type per slot and account`,
+      });
     }
     seenNames.set(`${spec.account}/${name}`, spec.path);
   }
@@ -483,7 +643,11 @@ function checkQuotaAndCaps(config: PlatformConfig, issues: ConfigIssue[]): void 
   config.quota.forEach((q, i) => {
     const key = `${q.region}|${q.model ?? "*"}|${q.deploymentType}`;
     const first = seen.get(key);
-    if (first !== undefined) issues.push({ path: `quota[${i}]`, message: `repeats quota[${first}] (${q.region} ${q.model ?? ""} ${q.deploymentType}): declare each quota once` });
+    if (first !== undefined)
+      issues.push({
+        path: `quota[${i}]`,
+        message: `repeats quota[${first}] (${q.region} ${q.model ?? ""} ${q.deploymentType}): declare each quota once`,
+      });
     else seen.set(key, i);
   });
   const deployments = plannedDeployments(config);
@@ -499,7 +663,9 @@ function checkQuotaAndCaps(config: PlatformConfig, issues: ConfigIssue[]): void 
 }
 
 /** The private DNS zones the accounts and the cache resolve through. */
-export function requiredDnsZones(config: Pick<PlatformConfig, "accounts" | "cache" | "gateway">): Set<PrivateDnsZoneKey> {
+export function requiredDnsZones(
+  config: Pick<PlatformConfig, "accounts" | "cache" | "gateway">,
+): Set<PrivateDnsZoneKey> {
   const zones = new Set<PrivateDnsZoneKey>(Object.values(config.accounts).flatMap((a) => accountDnsZones(a.kind)));
   if (config.cache) zones.add("redis");
   // An injected gateway runs in internal mode: its host names resolve in the network through azure-api.net.
@@ -508,31 +674,54 @@ export function requiredDnsZones(config: Pick<PlatformConfig, "accounts" | "cach
 }
 
 /** Public access is off whenever private networking is on; otherwise what the config says. */
-export function effectivePublicNetworkAccess(config: Pick<PlatformConfig, "network" | "publicNetworkAccess">): "Disabled" | "Enabled" {
+export function effectivePublicNetworkAccess(
+  config: Pick<PlatformConfig, "network" | "publicNetworkAccess">,
+): "Disabled" | "Enabled" {
   return config.network ? "Disabled" : config.publicNetworkAccess;
 }
 
 function checkNetwork(config: PlatformConfig, issues: ConfigIssue[]): void {
   if (config.environment === "prod" && !config.network) {
-    issues.push({ path: "network", message: "prod needs private networking: give addressSpace + subnets, or an existing network" });
+    issues.push({
+      path: "network",
+      message: "prod needs private networking: give addressSpace + subnets, or an existing network",
+    });
   }
   if (config.network?.existing) {
     const missing = [...requiredDnsZones(config)].filter((zone) => !config.network!.privateDnsZoneIds[zone]);
     if (missing.length > 0) {
-      issues.push({ path: "network.privateDnsZoneIds", message: `an existing network resolves through its own private DNS zones: name ${missing.join(", ")} by id (creating duplicates would break its DNS)` });
+      issues.push({
+        path: "network.privateDnsZoneIds",
+        message: `an existing network resolves through its own private DNS zones: name ${missing.join(", ")} by id (creating duplicates would break its DNS)`,
+      });
     }
   }
   if (config.cache?.accessKeysForGateway && effectivePublicNetworkAccess(config) === "Enabled") {
-    issues.push({ path: "cache.accessKeysForGateway", message: "access keys on a cache reachable from the internet: configure network (private endpoints), or set accessKeysForGateway: false" });
+    issues.push({
+      path: "cache.accessKeysForGateway",
+      message:
+        "access keys on a cache reachable from the internet: configure network (private endpoints), or set accessKeysForGateway: false",
+    });
   }
   if (config.cache && config.cache.dataAccess.length === 0 && !config.cache.accessKeysForGateway) {
-    issues.push({ path: "cache.dataAccess", message: "no workload can reach the cache: access keys are off and no workload has Entra ID data access; name the workloads (e.g. [gateway]) or remove cache" });
+    issues.push({
+      path: "cache.dataAccess",
+      message:
+        "no workload can reach the cache: access keys are off and no workload has Entra ID data access; name the workloads (e.g. [gateway]) or remove cache",
+    });
   }
   if (config.network && config.publicNetworkAccess === "Enabled") {
-    issues.push({ path: "publicNetworkAccess", message: "Enabled conflicts with private networking (network is set), which turns public access off: remove publicNetworkAccess" });
+    issues.push({
+      path: "publicNetworkAccess",
+      message:
+        "Enabled conflicts with private networking (network is set), which turns public access off: remove publicNetworkAccess",
+    });
   }
   if (config.publicNetworkAccess === "Disabled" && config.allowedIpRanges.length > 0) {
-    issues.push({ path: "allowedIpRanges", message: `IP ranges (${config.allowedIpRanges.join(", ")}) only apply with publicNetworkAccess: Enabled; remove them or opt in explicitly` });
+    issues.push({
+      path: "allowedIpRanges",
+      message: `IP ranges (${config.allowedIpRanges.join(", ")}) only apply with publicNetworkAccess: Enabled; remove them or opt in explicitly`,
+    });
   }
 }
 
@@ -540,13 +729,26 @@ function checkNetwork(config: PlatformConfig, issues: ConfigIssue[]): void {
 function checkVmSizes(config: PlatformConfig, issues: ConfigIssue[]): void {
   if (!config.cluster) return;
   const priced = { ...PRICES.vmHour, ...config.prices?.vmHour };
-  for (const [path, vmSize] of [["cluster.systemPool.vmSize", config.cluster.systemPool.vmSize], ["cluster.generalPool.vmSize", config.cluster.generalPool.vmSize]] as const) {
-    if (!hasOwn(priced, vmSize)) issues.push({ path, message: `"${vmSize}" is not a VM size of the price table of ${PRICE_TABLE_DATE} (components/cost/prices.ts): use one of ${Object.keys(PRICES.vmHour).filter((v) => !/^Standard_N/.test(v)).join(", ")}, or price it under prices.vmHour` });
+  for (const [path, vmSize] of [
+    ["cluster.systemPool.vmSize", config.cluster.systemPool.vmSize],
+    ["cluster.generalPool.vmSize", config.cluster.generalPool.vmSize],
+  ] as const) {
+    if (!hasOwn(priced, vmSize))
+      issues.push({
+        path,
+        message: `"${vmSize}" is not a VM size of the price table of ${PRICE_TABLE_DATE} (components/cost/prices.ts): use one of ${Object.keys(
+          PRICES.vmHour,
+        )
+          .filter((v) => !/^Standard_N/.test(v))
+          .join(", ")}, or price it under prices.vmHour`,
+      });
   }
 }
 
 /** Validates raw stack config; returns the typed config or every problem at once. */
-export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformConfig } | { ok: false; issues: ConfigIssue[] } {
+export function parsePlatformConfig(
+  raw: unknown,
+): { ok: true; config: PlatformConfig } | { ok: false; issues: ConfigIssue[] } {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     return {
@@ -555,12 +757,18 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
         // A bad record key: say what the key must be and show the key, not the subtree under it.
         if (issue.code === "invalid_key") {
           const keyName = String(issue.path[issue.path.length - 1]);
-          return { path: formatPath(issue.path), message: `the key ${JSON.stringify(keyName)} is not allowed here: ${issue.issues[0]?.message ?? issue.message}` };
+          return {
+            path: formatPath(issue.path),
+            message: `the key ${JSON.stringify(keyName)} is not allowed here: ${issue.issues[0]?.message ?? issue.message}`,
+          };
         }
         const value = valueAt(raw, issue.path);
         // Custom messages already name the value; zod's own say only what was expected.
         const showValue = issue.code !== "unrecognized_keys" && issue.code !== "custom";
-        return { path: formatPath(issue.path) || "(stack config)", message: showValue ? `${issue.message} (${describeValue(value)})` : issue.message };
+        return {
+          path: formatPath(issue.path) || "(stack config)",
+          message: showValue ? `${issue.message} (${describeValue(value)})` : issue.message,
+        };
       }),
     };
   }
@@ -574,10 +782,13 @@ export function parsePlatformConfig(raw: unknown): { ok: true; config: PlatformC
   issues.push(...gatewayIssues(config));
   issues.push(...clusterIssues(config).issues);
   checkVmSizes(config, issues);
-  if (config.environment === "prod" && !config.budget) issues.push({ path: "budget", message: "prod needs a cost budget: {monthlyAmount, startDate: YYYY-MM-01, contactEmails}" });
+  if (config.environment === "prod" && !config.budget)
+    issues.push({
+      path: "budget",
+      message: "prod needs a cost budget: {monthlyAmount, startDate: YYYY-MM-01, contactEmails}",
+    });
   // The ledger needs every target's account (for its region); otherwise it runs with the rest.
   const accountsKnown = openAiDeploymentSpecs(config).every((spec) => hasOwn(config.accounts, spec.account));
   if (accountsKnown) checkQuotaAndCaps(config, issues);
   return issues.length === 0 ? { ok: true, config } : { ok: false, issues };
 }
-

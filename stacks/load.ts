@@ -5,7 +5,15 @@
 import { clusterIssues } from "./clusterConfig";
 import { closest, distance } from "fastest-levenshtein";
 import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleFinding } from "../components/openai/lifecycle";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigValidationError, openAiDeploymentSpecs, parsePlatformConfig, type ConfigIssue, type PlatformConfig } from "./config";
+import {
+  CONFIG_KEYS,
+  CONFIG_NAMESPACE,
+  ConfigValidationError,
+  openAiDeploymentSpecs,
+  parsePlatformConfig,
+  type ConfigIssue,
+  type PlatformConfig,
+} from "./config";
 import { hasOwn } from "../components/core/own";
 
 /** Config namespaces the program reads: its own and those of the providers it uses. */
@@ -33,7 +41,8 @@ export interface LoadContext {
   readonly asOf: string;
 }
 
-export type LoadResult = { ok: true; config: PlatformConfig; warnings: string[] } | { ok: false; issues: ConfigIssue[] };
+export type LoadResult =
+  { ok: true; config: PlatformConfig; warnings: string[] } | { ok: false; issues: ConfigIssue[] };
 
 /** Decodes a Pulumi config value: structured values arrive as JSON text, plain strings as they are. */
 export function decodeConfigValue(text: string): unknown {
@@ -50,16 +59,28 @@ export function projectConfig(config: Readonly<Record<string, string>>): Record<
   for (const [fullKey, text] of Object.entries(config)) {
     const [namespace, ...rest] = fullKey.split(":");
     // Secret keys are read by the program with requireSecret/getSecret, never as plain config values.
-    if (namespace === CONFIG_NAMESPACE && rest.length > 0 && !SECRET_CONFIG_KEYS.includes(rest.join(":"))) raw[rest.join(":")] = decodeConfigValue(text);
+    if (namespace === CONFIG_NAMESPACE && rest.length > 0 && !SECRET_CONFIG_KEYS.includes(rest.join(":")))
+      raw[rest.join(":")] = decodeConfigValue(text);
   }
   return raw;
 }
 
-const ENVIRONMENT_WORDS: Readonly<Record<string, PlatformConfig["environment"]>> = { dev: "dev", development: "dev", prod: "prod", production: "prod", prd: "prod" };
+const ENVIRONMENT_WORDS: Readonly<Record<string, PlatformConfig["environment"]>> = {
+  dev: "dev",
+  development: "dev",
+  prod: "prod",
+  production: "prod",
+  prd: "prod",
+};
 
 /** The environment a stack name speaks of (`prod`, `team-prod`, `dev.eu`), if any. */
 export function environmentOfStackName(stack: string): PlatformConfig["environment"] | undefined {
-  const named = new Set(stack.toLowerCase().split(/[-_.]/).flatMap((word) => (hasOwn(ENVIRONMENT_WORDS, word) ? [ENVIRONMENT_WORDS[word]!] : [])));
+  const named = new Set(
+    stack
+      .toLowerCase()
+      .split(/[-_.]/)
+      .flatMap((word) => (hasOwn(ENVIRONMENT_WORDS, word) ? [ENVIRONMENT_WORDS[word]!] : [])),
+  );
   return named.size === 1 ? [...named][0] : undefined;
 }
 
@@ -70,9 +91,17 @@ function namespaceIssues(keys: readonly string[]): ConfigIssue[] {
     const [namespace = "", ...rest] = fullKey.split(":");
     if (known.has(namespace)) return [];
     const name = rest.join(":");
-    const guess = closest(fullKey, [...candidates, ...KNOWN_NAMESPACES.filter((ns) => ns !== CONFIG_NAMESPACE).map((ns) => `${ns}:${name}`)]);
+    const guess = closest(fullKey, [
+      ...candidates,
+      ...KNOWN_NAMESPACES.filter((ns) => ns !== CONFIG_NAMESPACE).map((ns) => `${ns}:${name}`),
+    ]);
     const near = distance(fullKey, guess) <= Math.max(3, Math.floor(guess.length / 4));
-    return [{ path: fullKey, message: `namespace "${namespace}" is not read by this program (it reads ${KNOWN_NAMESPACES.join(", ")}), so this value would be ignored; ${near ? `did you mean ${guess}?` : `this program's settings go under ${CONFIG_NAMESPACE}:`}` }];
+    return [
+      {
+        path: fullKey,
+        message: `namespace "${namespace}" is not read by this program (it reads ${KNOWN_NAMESPACES.join(", ")}), so this value would be ignored; ${near ? `did you mean ${guess}?` : `this program's settings go under ${CONFIG_NAMESPACE}:`}`,
+      },
+    ];
   });
 }
 
@@ -81,7 +110,12 @@ function secretIssues(secretKeys: readonly string[]): ConfigIssue[] {
     const [namespace, ...rest] = fullKey.split(":");
     const name = rest.join(":");
     if (namespace !== CONFIG_NAMESPACE || SECRET_CONFIG_KEYS.includes(name)) return [];
-    return [{ path: name, message: `holds a secure: (secret) value, but ${name} is not secret: it becomes names, ids or tags that Azure and the stack state keep in clear; set it in clear (pulumi config set, without --secret)` }];
+    return [
+      {
+        path: name,
+        message: `holds a secure: (secret) value, but ${name} is not secret: it becomes names, ids or tags that Azure and the stack state keep in clear; set it in clear (pulumi config set, without --secret)`,
+      },
+    ];
   });
 }
 
@@ -90,11 +124,16 @@ function secretIssues(secretKeys: readonly string[]): ConfigIssue[] {
  * expected, the schema and cross-field rules, the stack name against `environment`, and retired models.
  */
 export function loadStackConfig(input: StackConfigInput, context: LoadContext): LoadResult {
-  const inClear = SECRET_CONFIG_KEYS.filter((k) => `${CONFIG_NAMESPACE}:${k}` in input.config && !input.secretKeys.includes(`${CONFIG_NAMESPACE}:${k}`));
+  const inClear = SECRET_CONFIG_KEYS.filter(
+    (k) => `${CONFIG_NAMESPACE}:${k}` in input.config && !input.secretKeys.includes(`${CONFIG_NAMESPACE}:${k}`),
+  );
   const issues: ConfigIssue[] = [
     ...namespaceIssues([...new Set([...Object.keys(input.config), ...input.secretKeys])]),
     ...secretIssues(input.secretKeys),
-    ...inClear.map((k) => ({ path: k, message: `is a secret but is set in clear text in the stack file: set it with pulumi config set --secret ${k}` })),
+    ...inClear.map((k) => ({
+      path: k,
+      message: `is a secret but is set in clear text in the stack file: set it with pulumi config set --secret ${k}`,
+    })),
   ];
   const secretNames = new Set(issues.map((i) => i.path));
   const parsed = parsePlatformConfig(projectConfig(input.config));
@@ -115,7 +154,10 @@ export function loadStackConfig(input: StackConfigInput, context: LoadContext): 
     const limit = new Date(`${context.asOf}T00:00:00Z`);
     limit.setUTCMonth(limit.getUTCMonth() + 12);
     if (new Date(`${config.budget.startDate}T00:00:00Z`) > limit) {
-      issues.push({ path: "budget.startDate", message: `${config.budget.startDate} is more than twelve months after ${context.asOf}: Azure refuses a budget that starts that late` });
+      issues.push({
+        path: "budget.startDate",
+        message: `${config.budget.startDate} is more than twelve months after ${context.asOf}: Azure refuses a budget that starts that late`,
+      });
     }
   }
   // One finding per model version, naming every target that pins it.
@@ -129,17 +171,26 @@ export function loadStackConfig(input: StackConfigInput, context: LoadContext): 
   }
   const warnings: string[] = [...clusterIssues(config).warnings];
   if (config.cluster && !input.secretKeys.includes(`${CONFIG_NAMESPACE}:alertmanagerWebhookUrl`)) {
-    warnings.push("cluster: the in-cluster alerts (model slots' SLOs) reach no one until the secret alertmanagerWebhookUrl is set (pulumi config set --secret alertmanagerWebhookUrl https://...); they are visible in Alertmanager meanwhile");
+    warnings.push(
+      "cluster: the in-cluster alerts (model slots' SLOs) reach no one until the secret alertmanagerWebhookUrl is set (pulumi config set --secret alertmanagerWebhookUrl https://...); they are visible in Alertmanager meanwhile",
+    );
   }
   for (const { severity, message, paths } of findings.values()) {
-    if (severity === "error") issues.push({ path: paths.join(", "), message: `${message} (${LIFECYCLE_TABLE_SOURCE}, ${LIFECYCLE_TABLE_DATE})` });
+    if (severity === "error")
+      issues.push({
+        path: paths.join(", "),
+        message: `${message} (${LIFECYCLE_TABLE_SOURCE}, ${LIFECYCLE_TABLE_DATE})`,
+      });
     else warnings.push(`${paths.join(", ")}: ${message}`);
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, config, warnings };
 }
 
 /** `loadStackConfig`, throwing one error that lists every problem (nothing is registered). */
-export function requirePlatformConfig(input: StackConfigInput, context: LoadContext): { config: PlatformConfig; warnings: string[] } {
+export function requirePlatformConfig(
+  input: StackConfigInput,
+  context: LoadContext,
+): { config: PlatformConfig; warnings: string[] } {
   const result = loadStackConfig(input, context);
   if (!result.ok) throw new ConfigValidationError(result.issues);
   return result;

@@ -13,20 +13,47 @@ describe("Azure Monitor alerts", () => {
     const prod = await planStack("prod");
     const alerts = resourcesOfType(prod.stackExport, "azure-native:monitor:MetricAlert");
     const group = resourcesOfType(prod.stackExport, "azure-native:monitor:ActionGroup")[0]!;
-    expect(group.inputs).toMatchObject({ groupShortName: "genai-prod", emailReceivers: [{ emailAddress: "platform-oncall@contoso.com" }] });
+    expect(group.inputs).toMatchObject({
+      groupShortName: "genai-prod",
+      emailReceivers: [{ emailAddress: "platform-oncall@contoso.com" }],
+    });
     const byRule = Object.fromEntries(alerts.map((a) => [a.inputs.ruleName, a.inputs]));
-    expect(Object.keys(byRule).sort()).toEqual(["alert-genai-prod-eus2-ttfb", "alert-genai-prod-swc-ptu", "alert-genai-prod-swc-ttfb"]);
-    expect((byRule["alert-genai-prod-swc-ptu"] as any).criteria.allOf[0]).toMatchObject({ metricName: OPENAI_METRICS.ptuUtilization, timeAggregation: "Maximum", operator: "GreaterThan", threshold: 90 });
-    expect((byRule["alert-genai-prod-eus2-ttfb"] as any).criteria.allOf[0]).toMatchObject({ metricName: OPENAI_METRICS.timeToFirstByte, timeAggregation: "Average", threshold: 3000 });
+    expect(Object.keys(byRule).sort()).toEqual([
+      "alert-genai-prod-eus2-ttfb",
+      "alert-genai-prod-swc-ptu",
+      "alert-genai-prod-swc-ttfb",
+    ]);
+    expect((byRule["alert-genai-prod-swc-ptu"] as any).criteria.allOf[0]).toMatchObject({
+      metricName: OPENAI_METRICS.ptuUtilization,
+      timeAggregation: "Maximum",
+      operator: "GreaterThan",
+      threshold: 90,
+    });
+    expect((byRule["alert-genai-prod-eus2-ttfb"] as any).criteria.allOf[0]).toMatchObject({
+      metricName: OPENAI_METRICS.timeToFirstByte,
+      timeAggregation: "Average",
+      threshold: 3000,
+    });
     for (const a of alerts) expect((a.inputs.actions as any[])[0].actionGroupId).toBe(group.id);
   });
 
   it("call a webhook only from the secret alertWebhookUrl, which stays secret", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "genai-alerts-")), "Pulumi.prod.yaml");
     const config = namespaced(rawConfig("prod"));
-    writeFileSync(file, stringify({ config: { ...config, "genai-platform:alertWebhookUrl": { secure: "v1:AAAAbm90LXJlYWw=" } } }, { aliasDuplicateObjects: false }));
+    writeFileSync(
+      file,
+      stringify(
+        { config: { ...config, "genai-platform:alertWebhookUrl": { secure: "v1:AAAAbm90LXJlYWw=" } } },
+        { aliasDuplicateObjects: false },
+      ),
+    );
     const out = mkdtempSync(join(tmpdir(), "genai-alerts-out-"));
-    expect(await plan(["--stack", "prod", "--config-file", file, "--out", out], PROJECT_DIR, { out: () => true, err: () => true })).toBe(0);
+    expect(
+      await plan(["--stack", "prod", "--config-file", file, "--out", out], PROJECT_DIR, {
+        out: () => true,
+        err: () => true,
+      }),
+    ).toBe(0);
     const { readFileSync } = await import("node:fs");
     const exported = JSON.parse(readFileSync(join(out, "prod", "stack.json"), "utf8"));
     const group = exported.deployment.resources.find((r: any) => r.type === "azure-native:monitor:ActionGroup");
@@ -39,15 +66,31 @@ describe("Azure Monitor alerts", () => {
     const group = resourcesOfType(prod.stackExport, "azure-native:monitor:ActionGroup")[0]!;
     const workspace = resourcesOfType(prod.stackExport, "azure-native:operationalinsights:Workspace")[0]!;
     const byRule: Record<string, any> = Object.fromEntries(rules.map((r) => [r.inputs.ruleName, r.inputs as any]));
-    expect(Object.keys(byRule).sort()).toEqual(["alert-genai-prod-account-errors", "alert-genai-prod-account-throttled", "alert-genai-prod-gateway-errors", "alert-genai-prod-gateway-throttled"]);
+    expect(Object.keys(byRule).sort()).toEqual([
+      "alert-genai-prod-account-errors",
+      "alert-genai-prod-account-throttled",
+      "alert-genai-prod-gateway-errors",
+      "alert-genai-prod-gateway-throttled",
+    ]);
     for (const r of Object.values(byRule)) {
-      expect(r).toMatchObject({ kind: "LogAlert", scopes: [workspace.id], windowSize: "PT15M", actions: { actionGroups: [group.id] } });
-      expect(r.criteria.allOf[0]).toMatchObject({ metricMeasureColumn: "ratio", resourceIdColumn: "_ResourceId", operator: "GreaterThan" });
+      expect(r).toMatchObject({
+        kind: "LogAlert",
+        scopes: [workspace.id],
+        windowSize: "PT15M",
+        actions: { actionGroups: [group.id] },
+      });
+      expect(r.criteria.allOf[0]).toMatchObject({
+        metricMeasureColumn: "ratio",
+        resourceIdColumn: "_ResourceId",
+        operator: "GreaterThan",
+      });
     }
     expect(byRule["alert-genai-prod-gateway-throttled"].criteria.allOf[0].threshold).toBe(0.05);
     expect(byRule["alert-genai-prod-account-errors"].criteria.allOf[0].threshold).toBe(0.02);
     // The gateway's logs go to the resource-specific tables the gateway's queries read.
-    const settings = resourcesOfType(prod.stackExport, "azure-native:monitor:DiagnosticSetting").filter((d) => String(d.inputs.resourceUri).includes("Microsoft.ApiManagement"));
+    const settings = resourcesOfType(prod.stackExport, "azure-native:monitor:DiagnosticSetting").filter((d) =>
+      String(d.inputs.resourceUri).includes("Microsoft.ApiManagement"),
+    );
     expect(settings.map((d) => d.inputs.logAnalyticsDestinationType)).toEqual(["Dedicated"]);
   });
 });
@@ -56,23 +99,34 @@ describe("Azure Monitor alerts", () => {
 // columns the tables document (Azure Monitor table reference: AzureDiagnostics for Azure OpenAI's
 // RequestResponse logs; ApiManagementGatewayLogs), so a misspelt column or function fails here.
 const KUSTO_TABLES = {
-  AzureDiagnostics: "(TimeGenerated:datetime, ResourceProvider:string, Category:string, ResultSignature:string, OperationName:string, DurationMs:real, _ResourceId:string)",
-  ApiManagementGatewayLogs: "(TimeGenerated:datetime, ApiId:string, OperationId:string, ResponseCode:int, BackendResponseCode:int, BackendUrl:string, TotalTime:long, _ResourceId:string)",
+  AzureDiagnostics:
+    "(TimeGenerated:datetime, ResourceProvider:string, Category:string, ResultSignature:string, OperationName:string, DurationMs:real, _ResourceId:string)",
+  ApiManagementGatewayLogs:
+    "(TimeGenerated:datetime, ApiId:string, OperationId:string, ResponseCode:int, BackendResponseCode:int, BackendUrl:string, TotalTime:long, _ResourceId:string)",
 };
 
 function kustoDiagnostics(query: string): string[] {
   require("@kusto/language-service-next/bridge.js");
   require("@kusto/language-service-next/Kusto.Language.Bridge.js");
   const K = (globalThis as any).Kusto.Language;
-  const tables = Object.entries(KUSTO_TABLES).map(([name, schema]) => new K.Symbols.TableSymbol.$ctor7(name, schema, ""));
+  const tables = Object.entries(KUSTO_TABLES).map(
+    ([name, schema]) => new K.Symbols.TableSymbol.$ctor7(name, schema, ""),
+  );
   const database = new K.Symbols.DatabaseSymbol.$ctor1("workspace", tables, false);
-  const globals = K.GlobalState.Default.WithCluster(new K.Symbols.ClusterSymbol.ctor("logs", [database])).WithDatabase(database);
+  const globals = K.GlobalState.Default.WithCluster(new K.Symbols.ClusterSymbol.ctor("logs", [database])).WithDatabase(
+    database,
+  );
   const diagnostics = K.KustoCode.ParseAndAnalyze(query, globals).GetDiagnostics();
   return Array.from({ length: diagnostics.Count }, (_, i) => String(diagnostics.getItem(i).Message));
 }
 
 describe("the log alerts' KQL", () => {
-  it.each([["account", "throttled"], ["account", "errors"], ["gateway", "throttled"], ["gateway", "errors"]] as const)("%s %s: parses and analyzes against the documented table", (source, match) => {
+  it.each([
+    ["account", "throttled"],
+    ["account", "errors"],
+    ["gateway", "throttled"],
+    ["gateway", "errors"],
+  ] as const)("%s %s: parses and analyzes against the documented table", (source, match) => {
     const query = ratioQuery(source, match, 20);
     expect(kustoDiagnostics(query)).toEqual([]);
     expect(query).toContain("extend ratio = todouble(matching) / requests");

@@ -40,7 +40,9 @@ describe("PTU minimum and step", () => {
   it("refuses models without PTU figures, fractions and sizes over the maximum", () => {
     expect(ptuCapacityProblem("text-embedding-3-large", "GlobalProvisionedManaged", 15)).toMatch(/has no PTU figures/);
     expect(ptuCapacityProblem("gpt-4o", "GlobalProvisionedManaged", 15.5)).toMatch(/whole number/);
-    expect(ptuCapacityProblem("gpt-4o", "GlobalProvisionedManaged", MAX_PTU_PER_DEPLOYMENT + 5)).toMatch(/over Azure.s maximum of 100,000 PTU per deployment/);
+    expect(ptuCapacityProblem("gpt-4o", "GlobalProvisionedManaged", MAX_PTU_PER_DEPLOYMENT + 5)).toMatch(
+      /over Azure.s maximum of 100,000 PTU per deployment/,
+    );
   });
 
   it("suggests only valid sizes (property)", () => {
@@ -63,16 +65,24 @@ describe("PTU sizing (Microsoft's formula)", () => {
     ["gpt-4o", 100_001, 0, 0, 100_001, 41, 45], // one token over rounds up to the next step
     ["gpt-5", 47_500, 5_937.5, 0, 95_000, 20, 20], // output weight 8
     ["gpt-4.1-nano", 594_000, 0, 0.5, 297_000, 5, 15],
-  ] as const)("%s: %d in, %d out, hit %d -> %d normalized, %d raw, %d required", (model, input, output, hit, normalized, raw, required) => {
-    expect(sizePtu(model, "GlobalProvisionedManaged", { peakInputTpm: input, peakOutputTpm: output, cacheHitRate: hit })).toEqual({
-      normalizedTpm: normalized,
-      rawPtu: raw,
-      requiredPtu: required,
-    });
-  });
+  ] as const)(
+    "%s: %d in, %d out, hit %d -> %d normalized, %d raw, %d required",
+    (model, input, output, hit, normalized, raw, required) => {
+      expect(
+        sizePtu(model, "GlobalProvisionedManaged", { peakInputTpm: input, peakOutputTpm: output, cacheHitRate: hit }),
+      ).toEqual({
+        normalizedTpm: normalized,
+        rawPtu: raw,
+        requiredPtu: required,
+      });
+    },
+  );
 
   it("rounds regional sizing to the regional step", () => {
-    expect(sizePtu("gpt-4o", "ProvisionedManaged", { peakInputTpm: 130_000, peakOutputTpm: 0, cacheHitRate: 0 })?.requiredPtu).toBe(100);
+    expect(
+      sizePtu("gpt-4o", "ProvisionedManaged", { peakInputTpm: 130_000, peakOutputTpm: 0, cacheHitRate: 0 })
+        ?.requiredPtu,
+    ).toBe(100);
   });
 
   it("never sizes below the minimum or off the step (property)", () => {
@@ -86,7 +96,9 @@ describe("PTU sizing (Microsoft's formula)", () => {
         (model, type, input, output, hit) => {
           const sizing = sizePtu(model, type, { peakInputTpm: input, peakOutputTpm: output, cacheHitRate: hit })!;
           expect(ptuCapacityProblem(model, type, sizing.requiredPtu) ?? "").not.toMatch(/not valid/);
-          expect(sizing.requiredPtu * PTU_MODELS[model]!.inputTpmPerPtu).toBeGreaterThanOrEqual(sizing.normalizedTpm - 1e-6);
+          expect(sizing.requiredPtu * PTU_MODELS[model]!.inputTpmPerPtu).toBeGreaterThanOrEqual(
+            sizing.normalizedTpm - 1e-6,
+          );
         },
       ),
     );
@@ -99,7 +111,9 @@ describe("pay-as-you-go capacity", () => {
     expect(paygoCapacityUnits(50_000)).toBe(50);
   });
   it("refuses other values and names the nearest valid ones", () => {
-    expect(paygoCapacityProblem(50_500)).toBe("50,500 TPM is not valid for a pay-as-you-go deployment (a positive multiple of 1,000 TPM): use 50,000 or 51,000");
+    expect(paygoCapacityProblem(50_500)).toBe(
+      "50,500 TPM is not valid for a pay-as-you-go deployment (a positive multiple of 1,000 TPM): use 50,000 or 51,000",
+    );
     expect(paygoCapacityProblem(500)).toContain("use 1,000");
   });
 });

@@ -18,7 +18,10 @@ function spawnPlan(...args: string[]) {
 async function plan(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runPlan(args, PROJECT_DIR, { out: (s) => ((stdout += s), true), err: (s) => ((stderr += s), true) });
+  const code = await runPlan(args, PROJECT_DIR, {
+    out: (s) => ((stdout += s), true),
+    err: (s) => ((stderr += s), true),
+  });
   return { code, stdout, stderr };
 }
 
@@ -34,7 +37,9 @@ describe("npm run plan", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("spillover -> chat-blue-gpt-5-gstd");
     expect(result.stdout).toContain("as of 2026-05-22");
-    expect(result.stdout).toContain("Model lifecycle: Microsoft Learn: Azure OpenAI model retirement schedule, as of 2026-07-07");
+    expect(result.stdout).toContain(
+      "Model lifecycle: Microsoft Learn: Azure OpenAI model retirement schedule, as of 2026-07-07",
+    );
     expect(result.stdout).toMatch(/openai-swc\s+│ genai:openai:OpenAiService\s+│ 8/);
     expect(result.stdout).toContain("(preview registers the same URNs)");
     const exported = JSON.parse(readFileSync(join(out, "prod", "stack.json"), "utf8"));
@@ -46,14 +51,19 @@ describe("npm run plan", () => {
     const result = await plan("--stack", "dev", "--out", out, "--json");
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report.capacity.map((c: { deployment: string }) => c.deployment)).toEqual(["chat-blue-gpt-5.1-gstd", "embeddings-blue-text-embedding-3-small-std"]);
+    expect(report.capacity.map((c: { deployment: string }) => c.deployment)).toEqual([
+      "chat-blue-gpt-5.1-gstd",
+      "embeddings-blue-text-embedding-3-small-std",
+    ]);
     expect(report.quota[0]).toMatchObject({ region: "swedencentral", model: "gpt-5.1", headroom: 1_700_000 });
   });
 
   it("exits 2 with every bad key on stderr and writes nothing for an invalid config (the command line, spawned)", () => {
     const out = scratch();
     const file = join(out, "Pulumi.bad.yaml");
-    const document = { config: { "genai-platform:environment": "qa", "genai-platform:namePrefix": "x", "genai-platform:ptuCapp": 1 } };
+    const document = {
+      config: { "genai-platform:environment": "qa", "genai-platform:namePrefix": "x", "genai-platform:ptuCapp": 1 },
+    };
     writeFileSync(file, stringify(document));
     const result = spawnPlan("--stack", "bad", "--out", out, "--config-file", file);
     expect(result.code).toBe(2);
@@ -89,7 +99,10 @@ describe("npm run plan", () => {
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.capacity).toHaveLength(CAPACITY_ROWS);
-    expect([...new Set(report.policy.violations.map((v: { policy: string }) => v.policy))].sort()).toEqual(["governance-azure-allowed-regions", "governance-openai-allowed-models"]);
+    expect([...new Set(report.policy.violations.map((v: { policy: string }) => v.policy))].sort()).toEqual([
+      "governance-azure-allowed-regions",
+      "governance-openai-allowed-models",
+    ]);
     // With a policy config that allows them (--policy-config replaces policies/config/prod.json), it passes.
     const policy = join(out, "large-policy.json");
     writeFileSync(policy, JSON.stringify(largePolicyConfig(3)));

@@ -26,12 +26,18 @@ describe("the prod cluster", () => {
       workloadAutoScalerProfile: { keda: { enabled: true } },
     });
     const system = (cluster.inputs.agentPoolProfiles as any[])[0];
-    expect(system).toMatchObject({ mode: "System", availabilityZones: ["1", "2", "3"], nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"] });
+    expect(system).toMatchObject({
+      mode: "System",
+      availabilityZones: ["1", "2", "3"],
+      nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
+    });
     expect((cluster.inputs.agentPoolProfiles as any[]).length).toBe(1);
   });
 
   it("keeps GPU pools as separate agent pools: tainted, labelled, autoscaled, the driver explicit", () => {
-    const pool = resourcesOfType(prod.stackExport, "azure-native:containerservice:AgentPool").find((p) => p.inputs.agentPoolName === "a100")!;
+    const pool = resourcesOfType(prod.stackExport, "azure-native:containerservice:AgentPool").find(
+      (p) => p.inputs.agentPoolName === "a100",
+    )!;
     expect(pool.inputs).toMatchObject({
       agentPoolName: "a100",
       mode: "User",
@@ -49,13 +55,24 @@ describe("the prod cluster", () => {
   });
 
   it("gives the platform's own pods (monitoring) an untainted, autoscaled general pool", () => {
-    const pool = resourcesOfType(prod.stackExport, "azure-native:containerservice:AgentPool").find((p) => p.inputs.agentPoolName === "general")!;
-    expect(pool.inputs).toMatchObject({ mode: "User", vmSize: "Standard_D4ds_v5", enableAutoScaling: true, minCount: 1, maxCount: 3, availabilityZones: ["1", "2", "3"] });
+    const pool = resourcesOfType(prod.stackExport, "azure-native:containerservice:AgentPool").find(
+      (p) => p.inputs.agentPoolName === "general",
+    )!;
+    expect(pool.inputs).toMatchObject({
+      mode: "User",
+      vmSize: "Standard_D4ds_v5",
+      enableAutoScaling: true,
+      minCount: 1,
+      maxCount: 3,
+      availabilityZones: ["1", "2", "3"],
+    });
     expect(pool.inputs.nodeTaints).toBeUndefined();
   });
 
   it("keeps Kubernetes upgrades and node image updates in the weekly window", () => {
-    const windows = resourcesOfType(prod.stackExport, "azure-native:containerservice:MaintenanceConfiguration").map((m) => m.inputs.configName).sort();
+    const windows = resourcesOfType(prod.stackExport, "azure-native:containerservice:MaintenanceConfiguration")
+      .map((m) => m.inputs.configName)
+      .sort();
     expect(windows).toEqual(["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]);
   });
 
@@ -69,14 +86,20 @@ describe("the prod cluster", () => {
   });
 
   it("grants the control plane Network Contributor on the nodes' subnet only", () => {
-    const grant = resourcesOfType(prod.stackExport, "azure-native:authorization:RoleAssignment").find((g) => String(g.inputs.roleDefinitionId).endsWith("4d97b98b-1d4f-4787-a291-c67834d212e7"))!;
+    const grant = resourcesOfType(prod.stackExport, "azure-native:authorization:RoleAssignment").find((g) =>
+      String(g.inputs.roleDefinitionId).endsWith("4d97b98b-1d4f-4787-a291-c67834d212e7"),
+    )!;
     expect(String(grant.inputs.scope)).toMatch(/\/subnets\/snet-genai-prod-aksnodes$/);
   });
 });
 
 describe("kubelogin in the kubeconfig", () => {
   it("signs in through the Azure CLI instead of a device code", () => {
-    const exec = { apiVersion: "client.authentication.k8s.io/v1beta1", command: "kubelogin", args: ["get-token", "--login", "devicecode", "--server-id", "x"] };
+    const exec = {
+      apiVersion: "client.authentication.k8s.io/v1beta1",
+      command: "kubelogin",
+      args: ["get-token", "--login", "devicecode", "--server-id", "x"],
+    };
     const out = parse(kubeloginWithAzureCli(`users: [{name: u, user: {exec: ${JSON.stringify(exec)}}}]`));
     expect(out.users[0].user.exec.args).toEqual(["get-token", "--login", "azurecli", "--server-id", "x"]);
   });
@@ -89,6 +112,8 @@ describe("fit of vLLM slots in their pools", () => {
     const green = { weight: 0, targets: blue.targets.map((t) => ({ ...t, serviceIp: "10.40.31.201" })) };
     const result = clusterIssues({ ...config, models: { ...config.models, qwen: { slots: { blue, green } } } });
     expect(result.issues).toEqual([]);
-    expect(result.warnings).toEqual(["cluster.gpuPools.a100.maxCount: 6 nodes hold the live slots, not both colours at their maxReplicas (8 nodes): a rollout may wait for capacity"]);
+    expect(result.warnings).toEqual([
+      "cluster.gpuPools.a100.maxCount: 6 nodes hold the live slots, not both colours at their maxReplicas (8 nodes): a rollout may wait for capacity",
+    ]);
   });
 });

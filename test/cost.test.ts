@@ -17,17 +17,27 @@ describe("budget config", () => {
   it("needs a budget in prod, starting on the first of a month, at most twelve months ahead", () => {
     const raw = rawConfig("prod");
     delete raw.budget;
-    expect(issuesOf(raw)).toContain("budget: prod needs a cost budget: {monthlyAmount, startDate: YYYY-MM-01, contactEmails}");
+    expect(issuesOf(raw)).toContain(
+      "budget: prod needs a cost budget: {monthlyAmount, startDate: YYYY-MM-01, contactEmails}",
+    );
     const mid = rawConfig("prod");
     mid.budget.startDate = "2026-12-15";
     expect(issuesOf(mid)).toContain('budget.startDate: the first of a month, YYYY-MM-01 (got "2026-12-15")');
     const late = rawConfig("prod");
     late.budget.startDate = "2028-01-01";
-    expect(issuesOf(late)).toContain("budget.startDate: 2028-01-01 is more than twelve months after 2026-11-27: Azure refuses a budget that starts that late");
+    expect(issuesOf(late)).toContain(
+      "budget.startDate: 2028-01-01 is more than twelve months after 2026-11-27: Azure refuses a budget that starts that late",
+    );
   });
   it("keeps to Azure's five notifications", () => {
-    expect(Object.keys(budgetNotifications({ contactEmails: ["a@b.c"], actualThresholds: [50, 80, 100], forecastThreshold: 100 }))).toEqual(["actual-50", "actual-80", "actual-100", "forecast-100"]);
-    expect(() => budgetNotifications({ contactEmails: ["a@b.c"], actualThresholds: [10, 20, 30, 40, 50], forecastThreshold: 100 })).toThrow(/at most 5/);
+    expect(
+      Object.keys(
+        budgetNotifications({ contactEmails: ["a@b.c"], actualThresholds: [50, 80, 100], forecastThreshold: 100 }),
+      ),
+    ).toEqual(["actual-50", "actual-80", "actual-100", "forecast-100"]);
+    expect(() =>
+      budgetNotifications({ contactEmails: ["a@b.c"], actualThresholds: [10, 20, 30, 40, 50], forecastThreshold: 100 }),
+    ).toThrow(/at most 5/);
   });
 });
 
@@ -35,12 +45,28 @@ describe("the prod budget", () => {
   it("watches the stack's resource group and the cluster's node resource group monthly, from the configured month, with actual and forecast notifications", async () => {
     const prod = await planStack("prod");
     const budget = resourcesOfType(prod.stackExport, "azure-native:consumption:Budget")[0]!;
-    expect(budget.inputs).toMatchObject({ budgetName: "budget-genai-prod", amount: 60000, category: "Cost", timeGrain: "Monthly", timePeriod: { startDate: "2026-12-01T00:00:00Z" } });
+    expect(budget.inputs).toMatchObject({
+      budgetName: "budget-genai-prod",
+      amount: 60000,
+      category: "Cost",
+      timeGrain: "Monthly",
+      timePeriod: { startDate: "2026-12-01T00:00:00Z" },
+    });
     expect(budget.inputs.scope).toBe("/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718");
-    expect(budget.inputs.filter).toEqual({ dimensions: { name: "ResourceGroupName", operator: "In", values: ["rg-genai-prod", "MC_rg-genai-prod_aks-genai-prod_swedencentral"] } });
+    expect(budget.inputs.filter).toEqual({
+      dimensions: {
+        name: "ResourceGroupName",
+        operator: "In",
+        values: ["rg-genai-prod", "MC_rg-genai-prod_aks-genai-prod_swedencentral"],
+      },
+    });
     const cluster = resourcesOfType(prod.stackExport, "azure-native:containerservice:ManagedCluster")[0]!;
     expect(cluster.inputs.nodeResourceGroup).toBe("MC_rg-genai-prod_aks-genai-prod_swedencentral");
-    expect(Object.values(budget.inputs.notifications as Record<string, any>).map((n) => `${n.thresholdType} ${n.threshold}`).sort()).toEqual(["Actual 100", "Actual 80", "Forecasted 100"]);
+    expect(
+      Object.values(budget.inputs.notifications as Record<string, any>)
+        .map((n) => `${n.thresholdType} ${n.threshold}`)
+        .sort(),
+    ).toEqual(["Actual 100", "Actual 80", "Forecasted 100"]);
   });
 });
 
@@ -51,7 +77,10 @@ describe("monthly cost", () => {
         ptu: [{ name: "p", deploymentType: "GlobalProvisionedManaged", capacity: 50 }],
         paygo: [{ name: "g", model: "gpt-5", tpm: 1000, outputShare: 0.25 }],
         gateway: { sku: "Premium", capacity: 2 },
-        pools: [{ name: "a100", vmSize: "Standard_NC24ads_A100_v4", minCount: 1, maxCount: 3 }, { name: "general", kind: "general", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 }],
+        pools: [
+          { name: "a100", vmSize: "Standard_NC24ads_A100_v4", minCount: 1, maxCount: 3 },
+          { name: "general", kind: "general", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 },
+        ],
       },
       PRICES,
     );
@@ -66,9 +95,15 @@ describe("monthly cost", () => {
   });
   it("takes the stack's price overrides and says when a price is missing", () => {
     const config = validConfig("prod");
-    const overridden = costRows({ ...config, prices: { ...config.prices, ptuHour: { GlobalProvisionedManaged: 0.5 } } });
+    const overridden = costRows({
+      ...config,
+      prices: { ...config.prices, ptuHour: { GlobalProvisionedManaged: 0.5 } },
+    });
     expect(overridden.find((r) => r.item.startsWith("PTU"))!.monthly).toBe(50 * 0.5 * 730);
-    const missing = monthlyCost({ ptu: [], paygo: [{ name: "x", model: "unknown-model", tpm: 1000, outputShare: 0 }], pools: [] }, withOverrides(PRICES, {}));
+    const missing = monthlyCost(
+      { ptu: [], paygo: [{ name: "x", model: "unknown-model", tpm: 1000, outputShare: 0 }], pools: [] },
+      withOverrides(PRICES, {}),
+    );
     expect(missing[0]!.monthly).toBeUndefined();
   });
 });
@@ -76,13 +111,27 @@ describe("monthly cost", () => {
 describe("cost-azure-budget", () => {
   const policy = policies.find((p) => p.name === "cost-azure-budget")!;
   const group: FakeResource = { type: TYPES.resourceGroup, name: "core-rg", props: { name: "rg" } };
-  const budget = (notifications: Record<string, unknown>): FakeResource => ({ type: TYPES.budget, name: "budget", props: { amount: 100, notifications } });
-  const note = (thresholdType: string) => ({ enabled: true, threshold: 100, operator: "GreaterThanOrEqualTo", thresholdType, contactEmails: ["a@b.c"] });
+  const budget = (notifications: Record<string, unknown>): FakeResource => ({
+    type: TYPES.budget,
+    name: "budget",
+    props: { amount: 100, notifications },
+  });
+  const note = (thresholdType: string) => ({
+    enabled: true,
+    threshold: 100,
+    operator: "GreaterThanOrEqualTo",
+    thresholdType,
+    contactEmails: ["a@b.c"],
+  });
   it("passes a budget with actual and forecast notifications", async () => {
-    expect((await runStackRule(policy, [group, budget({ a: note("Actual"), f: note("Forecasted") })])).violations).toEqual([]);
+    expect(
+      (await runStackRule(policy, [group, budget({ a: note("Actual"), f: note("Forecasted") })])).violations,
+    ).toEqual([]);
   });
   it("fails without a budget, and with a budget that tells nobody about the forecast", async () => {
     expect((await runStackRule(policy, [group])).violations).toEqual(["no cost budget: spend is watched by nobody"]);
-    expect((await runStackRule(policy, [group, budget({ a: note("Actual") })])).violations).toEqual(["budget: no forecasted-spend notification reaches anyone"]);
+    expect((await runStackRule(policy, [group, budget({ a: note("Actual") })])).violations).toEqual([
+      "budget: no forecasted-spend notification reaches anyone",
+    ]);
   });
 });

@@ -74,11 +74,16 @@ function evaluate(code: string, request: Request, vars: Map<string, unknown>, re
     return members.includes(String(evaluate(m[3]!, request, vars))) !== (m[1] === "!");
   }
   if ((m = expr.match(/^context\.Operation\.Id == "([\w-]+)" \|\| context\.Operation\.Id == "([\w-]+)"$/))) {
-    const id = request.shape === "v1" ? `v1-${request.operation ?? "chat-completions"}` : (request.operation ?? "chat-completions");
+    const id =
+      request.shape === "v1"
+        ? `v1-${request.operation ?? "chat-completions"}`
+        : (request.operation ?? "chat-completions");
     return id === m[1] || id === m[2];
   }
-  if ((m = expr.match(/^\(int\)context\.Variables\["draw"\] < (\d+) \? "(\w+)" : (.*)$/s))) return (vars.get("draw") as number) < Number(m[1]) ? m[2] : evaluate(m[3]!, request, vars, response);
-  if (expr === "context.Response.StatusCode == 429 || context.Response.StatusCode == 503") return response === 429 || response === 503;
+  if ((m = expr.match(/^\(int\)context\.Variables\["draw"\] < (\d+) \? "(\w+)" : (.*)$/s)))
+    return (vars.get("draw") as number) < Number(m[1]) ? m[2] : evaluate(m[3]!, request, vars, response);
+  if (expr === "context.Response.StatusCode == 429 || context.Response.StatusCode == 503")
+    return response === 429 || response === 503;
   if (expr === "context.Response != null && context.Response.StatusCode == 503") return response === 503;
   throw new Error(`the interpreter does not model the expression ${expr}`);
 }
@@ -94,13 +99,20 @@ function run(xml: string, request: Request, world: World): Outcome {
 
   const respond = (n: PolicyElement) => {
     const children = n.children;
-    outcome.status = Number(attr(children.find((c) => c.tag === "set-status")!, "code"));
-    for (const h of children.filter((c) => c.tag === "set-header")) outcome.headers[attr(h, "name")!] = textOf(h.children.find((c) => c.tag === "value")!);
+    outcome.status = Number(
+      attr(
+        children.find((c) => c.tag === "set-status")!,
+        "code",
+      ),
+    );
+    for (const h of children.filter((c) => c.tag === "set-header"))
+      outcome.headers[attr(h, "name")!] = textOf(h.children.find((c) => c.tag === "value")!);
     const body = children.find((c) => c.tag === "set-body");
     if (body) outcome.body = textOf(body);
     stopped = true;
   };
-  const branchOf = (n: PolicyElement, response?: number) => n.children.find((w) => w.tag === "otherwise" || evaluate(attr(w, "condition")!, request, vars, response) === true);
+  const branchOf = (n: PolicyElement, response?: number) =>
+    n.children.find((w) => w.tag === "otherwise" || evaluate(attr(w, "condition")!, request, vars, response) === true);
 
   const inbound = (nodes: readonly PolicyElement[]): void => {
     for (const n of nodes) {
@@ -108,7 +120,9 @@ function run(xml: string, request: Request, world: World): Outcome {
       const tag = n.tag;
       if (tag === "base" || tag === "llm-emit-token-metric") continue;
       else if (tag === "validate-azure-ad-token") {
-        const apps = n.children.filter((c) => c.tag === "client-application-ids").flatMap((c) => c.children.map(textOf));
+        const apps = n.children
+          .filter((c) => c.tag === "client-application-ids")
+          .flatMap((c) => c.children.map(textOf));
         if (!apps.includes(request.callerApp)) {
           outcome.status = 401;
           stopped = true;
@@ -120,17 +134,18 @@ function run(xml: string, request: Request, world: World): Outcome {
           outcome.headers["Retry-After"] = "60";
           stopped = true;
         }
-      } else if (tag === "set-header" && attr(n, "exists-action") === "delete") delete outcome.headers[attr(n, "name")!];
+      } else if (tag === "set-header" && attr(n, "exists-action") === "delete")
+        delete outcome.headers[attr(n, "name")!];
       else if (tag === "set-variable") {
         const value = attr(n, "value")!;
         vars.set(attr(n, "name")!, value.startsWith("@(") ? evaluate(value, request, vars) : value);
-      }
-      else if (tag === "choose") {
+      } else if (tag === "choose") {
         const branch = branchOf(n);
         if (branch) inbound(branch.children);
       } else if (tag === "set-backend-service") backendId = attr(n, "backend-id");
       else if (tag === "rewrite-uri") outcome.path = attr(n, "template");
-      else if (tag === "set-query-parameter" && attr(n, "exists-action") === "skip") outcome.query[attr(n, "name")!] ??= textOf(n.children.find((c) => c.tag === "value")!);
+      else if (tag === "set-query-parameter" && attr(n, "exists-action") === "skip")
+        outcome.query[attr(n, "name")!] ??= textOf(n.children.find((c) => c.tag === "value")!);
       else if (tag === "return-response") respond(n);
       else if (tag === "authentication-managed-identity") outcome.auth = attr(n, "resource");
       else throw new Error(`the interpreter does not model the inbound element <${tag}>`);
@@ -165,9 +180,15 @@ function run(xml: string, request: Request, world: World): Outcome {
     if (tag === "forward-request") outcome.status = call();
     else if (tag === "retry") {
       const body = n.children;
-      if (body.length !== 1 || body[0]!.tag !== "forward-request" || attr(body[0]!, "buffer-request-body") !== "true") throw new Error("retry must wrap one forward-request that buffers the body");
+      if (body.length !== 1 || body[0]!.tag !== "forward-request" || attr(body[0]!, "buffer-request-body") !== "true")
+        throw new Error("retry must wrap one forward-request that buffers the body");
       let status = call();
-      for (let i = 0; i < Number(attr(n, "count")) && evaluate(attr(n, "condition")!, request, vars, status) === true; i++) status = call();
+      for (
+        let i = 0;
+        i < Number(attr(n, "count")) && evaluate(attr(n, "condition")!, request, vars, status) === true;
+        i++
+      )
+        status = call();
       outcome.status = status;
     } else throw new Error(`the interpreter does not model the backend element <${tag}>`);
   }
@@ -180,7 +201,10 @@ function run(xml: string, request: Request, world: World): Outcome {
         const branch = branchOf(n, outcome.status);
         if (branch) outbound(branch.children);
       } else if (tag === "return-response") respond(n);
-      else if (tag === "set-header") outcome.headers[attr(n, "name")!] = String(evaluate(textOf(n.children.find((c) => c.tag === "value")!), request, vars));
+      else if (tag === "set-header")
+        outcome.headers[attr(n, "name")!] = String(
+          evaluate(textOf(n.children.find((c) => c.tag === "value")!), request, vars),
+        );
       else throw new Error(`the interpreter does not model the outbound element <${tag}>`);
     }
   };
@@ -209,48 +233,111 @@ const teams = [
   { name: "search", applicationIds: [SEARCH], endpoints: ["embeddings"], tokensPerMinute: 100_000 },
 ];
 const xmlOf = (auth: ApiPolicySpec["auth"] = "entra-id") =>
-  renderPolicy(apiPolicy({ auth, tenantId: "t", audiences: ["api://genai-gateway"], teams, identityClientId: "{{gateway-identity-client-id}}", endpoints: endpointRoutes(models), retryAfterSeconds: 60 }));
-const world = (tripped: string[] = [], saturated: string[] = [], spentCounters: string[] = []): World => ({ pools: poolSpecs(targets), tripped: new Set(tripped), saturated: new Set(saturated), spentCounters: new Set(spentCounters) });
+  renderPolicy(
+    apiPolicy({
+      auth,
+      tenantId: "t",
+      audiences: ["api://genai-gateway"],
+      teams,
+      identityClientId: "{{gateway-identity-client-id}}",
+      endpoints: endpointRoutes(models),
+      retryAfterSeconds: 60,
+    }),
+  );
+const world = (tripped: string[] = [], saturated: string[] = [], spentCounters: string[] = []): World => ({
+  pools: poolSpecs(targets),
+  tripped: new Set(tripped),
+  saturated: new Set(saturated),
+  spentCounters: new Set(spentCounters),
+});
 
 describe("client requests through the gateway policy", () => {
-  it.each(["azure-openai", "v1"] as const)("%s shape: draws below 90 go to blue's PTU member, the rest to green", (shape) => {
-    const xml = xmlOf();
-    const blue = run(xml, { shape, endpoint: "chat", callerApp: CALLER, draw: 89 }, world());
-    expect(blue).toMatchObject({ status: 200, slot: "blue", backend: "be-chat-blue-gptu-swc", headers: { "x-genai-slot": "blue", "x-genai-backend": "be-chat-blue-gptu-swc" } });
-    expect(blue.auth).toBe("https://cognitiveservices.azure.com");
-    expect(run(xml, { shape, endpoint: "chat", callerApp: CALLER, draw: 90 }, world())).toMatchObject({ status: 200, slot: "green", backend: "be-chat-green-gstd-swc" });
-  });
+  it.each(["azure-openai", "v1"] as const)(
+    "%s shape: draws below 90 go to blue's PTU member, the rest to green",
+    (shape) => {
+      const xml = xmlOf();
+      const blue = run(xml, { shape, endpoint: "chat", callerApp: CALLER, draw: 89 }, world());
+      expect(blue).toMatchObject({
+        status: 200,
+        slot: "blue",
+        backend: "be-chat-blue-gptu-swc",
+        headers: { "x-genai-slot": "blue", "x-genai-backend": "be-chat-blue-gptu-swc" },
+      });
+      expect(blue.auth).toBe("https://cognitiveservices.azure.com");
+      expect(run(xml, { shape, endpoint: "chat", callerApp: CALLER, draw: 90 }, world())).toMatchObject({
+        status: 200,
+        slot: "green",
+        backend: "be-chat-green-gstd-swc",
+      });
+    },
+  );
 
   it("sends the backend (pinned to its deployment) only the operation's path; a v1 call gets an API version, an Azure OpenAI call keeps its own", () => {
     const xml = xmlOf();
-    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1, query: { "api-version": "2025-04-01-preview" } }, world())).toMatchObject({ path: "/chat/completions", query: { "api-version": "2025-04-01-preview" } });
-    expect(run(xml, { shape: "v1", operation: "embeddings", endpoint: "embeddings", callerApp: CALLER, draw: 1 }, world())).toMatchObject({ path: "/embeddings", query: { "api-version": DATA_PLANE_API_VERSION } });
+    expect(
+      run(
+        xml,
+        {
+          shape: "azure-openai",
+          endpoint: "chat",
+          callerApp: CALLER,
+          draw: 1,
+          query: { "api-version": "2025-04-01-preview" },
+        },
+        world(),
+      ),
+    ).toMatchObject({ path: "/chat/completions", query: { "api-version": "2025-04-01-preview" } });
+    expect(
+      run(xml, { shape: "v1", operation: "embeddings", endpoint: "embeddings", callerApp: CALLER, draw: 1 }, world()),
+    ).toMatchObject({ path: "/embeddings", query: { "api-version": DATA_PLANE_API_VERSION } });
   });
 
   it("keeps the weights over every draw: 90 of 100 calls to blue", () => {
     const xml = xmlOf();
-    const slots = Array.from({ length: 100 }, (_, draw) => run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw }, world()).slot);
+    const slots = Array.from(
+      { length: 100 },
+      (_, draw) => run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw }, world()).slot,
+    );
     expect(slots.filter((s) => s === "blue")).toHaveLength(90);
   });
 
   it("fails over to the pay-as-you-go members when the PTU member's breaker is open", () => {
-    const outcome = run(xmlOf(), { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 }, world(["be-chat-blue-gptu-swc"]));
+    const outcome = run(
+      xmlOf(),
+      { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 },
+      world(["be-chat-blue-gptu-swc"]),
+    );
     expect(outcome).toMatchObject({ status: 200, slot: "blue", tried: ["be-chat-blue-gstd-eus2"] });
   });
 
   it("retries a 429 on the next member at once, up to members - 1 times", () => {
-    const outcome = run(xmlOf(), { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 }, world([], ["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2"]));
-    expect(outcome).toMatchObject({ status: 200, tried: ["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2", "be-chat-blue-gstd-swc"] });
+    const outcome = run(
+      xmlOf(),
+      { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 },
+      world([], ["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2"]),
+    );
+    expect(outcome).toMatchObject({
+      status: 200,
+      tried: ["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2", "be-chat-blue-gstd-swc"],
+    });
   });
 
   it("never sends blue's overflow to green", () => {
-    const outcome = run(xmlOf(), { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 }, world([], ["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2", "be-chat-blue-gstd-swc"]));
+    const outcome = run(
+      xmlOf(),
+      { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 5 },
+      world([], ["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2", "be-chat-blue-gstd-swc"]),
+    );
     expect(outcome.status).toBe(429);
     expect(outcome.tried.every((b) => b.startsWith("be-chat-blue-"))).toBe(true);
   });
 
   it("answers 429 with Retry-After, never a bare 503, when every member of the slot is tripped", () => {
-    const outcome = run(xmlOf(), { shape: "v1", endpoint: "chat", callerApp: CALLER, draw: 5 }, world(["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2", "be-chat-blue-gstd-swc"]));
+    const outcome = run(
+      xmlOf(),
+      { shape: "v1", endpoint: "chat", callerApp: CALLER, draw: 5 },
+      world(["be-chat-blue-gptu-swc", "be-chat-blue-gstd-eus2", "be-chat-blue-gstd-swc"]),
+    );
     expect(outcome).toMatchObject({ status: 429, tried: [], headers: { "Retry-After": "60" } });
     expect(JSON.parse(outcome.body!).error.code).toBe("AllBackendsBusy");
   });
@@ -259,7 +346,11 @@ describe("client requests through the gateway policy", () => {
     const xml = xmlOf();
     expect(run(xml, { shape: "v1", endpoint: "chat", callerApp: "someone-else", draw: 1 }, world()).status).toBe(401);
     expect(run(xml, { shape: "v1", endpoint: "gpt-4", callerApp: CALLER, draw: 1 }, world()).status).toBe(404);
-    expect(run(xml, { shape: "v1", endpoint: "embeddings", callerApp: CALLER, draw: 1, apiKey: "k" }, world()).headers["api-key"]).toBeUndefined();
+    expect(
+      run(xml, { shape: "v1", endpoint: "embeddings", callerApp: CALLER, draw: 1, apiKey: "k" }, world()).headers[
+        "api-key"
+      ],
+    ).toBeUndefined();
   });
 
   it("holds each team to its endpoints (403) and each application to its own token budget (429), not another's", () => {
@@ -268,27 +359,65 @@ describe("client requests through the gateway policy", () => {
     expect(denied.status).toBe(403);
     expect(JSON.parse(denied.body!).error.code).toBe("EndpointNotAllowed");
     const spent = world([], [], [`team-assistant/${CALLER}`]);
-    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1 }, spent)).toMatchObject({ status: 429, tried: [] });
+    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1 }, spent)).toMatchObject({
+      status: 429,
+      tried: [],
+    });
     expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: OTHER, draw: 1 }, spent).status).toBe(200);
-    expect(run(xml, { shape: "azure-openai", operation: "embeddings", endpoint: "embeddings", callerApp: SEARCH, draw: 1 }, spent).status).toBe(200);
+    expect(
+      run(
+        xml,
+        { shape: "azure-openai", operation: "embeddings", endpoint: "embeddings", callerApp: SEARCH, draw: 1 },
+        spent,
+      ).status,
+    ).toBe(200);
   });
 
   it("shares one counter among a team's applications when its budget is per team", () => {
-    const shared = renderPolicy(apiPolicy({ auth: "entra-id", tenantId: "t", audiences: ["a"], teams: teams.map((t) => ({ ...t, budgetPer: "team" as const })), identityClientId: "{{x}}", endpoints: endpointRoutes(models), retryAfterSeconds: 60 }));
+    const shared = renderPolicy(
+      apiPolicy({
+        auth: "entra-id",
+        tenantId: "t",
+        audiences: ["a"],
+        teams: teams.map((t) => ({ ...t, budgetPer: "team" as const })),
+        identityClientId: "{{x}}",
+        endpoints: endpointRoutes(models),
+        retryAfterSeconds: 60,
+      }),
+    );
     const spent = world([], [], ["team-assistant"]);
     expect(run(shared, { shape: "azure-openai", endpoint: "chat", callerApp: OTHER, draw: 1 }, spent).status).toBe(429);
-    expect(run(shared, { shape: "azure-openai", operation: "embeddings", endpoint: "embeddings", callerApp: SEARCH, draw: 1 }, spent).status).toBe(200);
+    expect(
+      run(
+        shared,
+        { shape: "azure-openai", operation: "embeddings", endpoint: "embeddings", callerApp: SEARCH, draw: 1 },
+        spent,
+      ).status,
+    ).toBe(200);
   });
 
   it("on the keyed API, the product of the key is the team; no Entra ID token is asked for", () => {
     const xml = xmlOf("subscription-key");
-    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: "assistant", draw: 1, apiKey: "product-key" }, world())).toMatchObject({ status: 200, slot: "blue", headers: {} });
-    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: "search", draw: 1 }, world()).status).toBe(403);
+    expect(
+      run(
+        xml,
+        { shape: "azure-openai", endpoint: "chat", callerApp: "assistant", draw: 1, apiKey: "product-key" },
+        world(),
+      ),
+    ).toMatchObject({ status: 200, slot: "blue", headers: {} });
+    expect(run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: "search", draw: 1 }, world()).status).toBe(
+      403,
+    );
   });
 
   it("fails on a policy element it does not model", () => {
-    const xml = xmlOf().replace("<base/>\n    <validate-azure-ad-token", "<base/>\n    <cache-lookup vary-by-developer=\"false\"/>\n    <validate-azure-ad-token");
-    expect(() => run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1 }, world())).toThrow("does not model the inbound element <cache-lookup>");
+    const xml = xmlOf().replace(
+      "<base/>\n    <validate-azure-ad-token",
+      '<base/>\n    <cache-lookup vary-by-developer="false"/>\n    <validate-azure-ad-token',
+    );
+    expect(() => run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1 }, world())).toThrow(
+      "does not model the inbound element <cache-lookup>",
+    );
   });
 });
 
@@ -300,20 +429,48 @@ describe("a self-hosted (vLLM) slot through the gateway", () => {
     { endpoint: "qwen", slot: "green", key: "vllm-h100-1", priority: 2, kind: "vllm" },
   ];
   const VLLM = { kind: "vllm" as const };
-  const mixed = { qwen: { slots: { blue: { weight: 50, targets: [AOAI] }, green: { weight: 50, targets: [VLLM, VLLM] } } } };
-  const xml = renderPolicy(apiPolicy({ auth: "entra-id", tenantId: "t", audiences: ["a"], teams: [{ name: "assistant", applicationIds: [CALLER], endpoints: ["qwen"], tokensPerMinute: 1000 }], identityClientId: "{{x}}", endpoints: endpointRoutes(mixed), retryAfterSeconds: 60 }));
-  const mixedWorld = (failing: string[] = []): World => ({ pools: poolSpecs(mixedTargets), tripped: new Set(), saturated: new Set(), failing: new Set(failing) });
+  const mixed = {
+    qwen: { slots: { blue: { weight: 50, targets: [AOAI] }, green: { weight: 50, targets: [VLLM, VLLM] } } },
+  };
+  const xml = renderPolicy(
+    apiPolicy({
+      auth: "entra-id",
+      tenantId: "t",
+      audiences: ["a"],
+      teams: [{ name: "assistant", applicationIds: [CALLER], endpoints: ["qwen"], tokensPerMinute: 1000 }],
+      identityClientId: "{{x}}",
+      endpoints: endpointRoutes(mixed),
+      retryAfterSeconds: 60,
+    }),
+  );
+  const mixedWorld = (failing: string[] = []): World => ({
+    pools: poolSpecs(mixedTargets),
+    tripped: new Set(),
+    saturated: new Set(),
+    failing: new Set(failing),
+  });
 
   it("sends the vLLM slot's calls to its pool, without the gateway identity's token", () => {
     const green = run(xml, { shape: "v1", endpoint: "qwen", callerApp: CALLER, draw: 50 }, mixedWorld());
-    expect(green).toMatchObject({ status: 200, slot: "green", backend: "be-qwen-green-vllm-a100-0", path: "/chat/completions" });
+    expect(green).toMatchObject({
+      status: 200,
+      slot: "green",
+      backend: "be-qwen-green-vllm-a100-0",
+      path: "/chat/completions",
+    });
     expect(green.auth).toBeUndefined();
     const blue = run(xml, { shape: "v1", endpoint: "qwen", callerApp: CALLER, draw: 49 }, mixedWorld());
     expect(blue).toMatchObject({ status: 200, slot: "blue", auth: "https://cognitiveservices.azure.com" });
   });
 
   it("fails over to the second GPU pool when the first target's servers answer 503", () => {
-    expect(run(xml, { shape: "azure-openai", endpoint: "qwen", callerApp: CALLER, draw: 99 }, mixedWorld(["be-qwen-green-vllm-a100-0"]))).toMatchObject({
+    expect(
+      run(
+        xml,
+        { shape: "azure-openai", endpoint: "qwen", callerApp: CALLER, draw: 99 },
+        mixedWorld(["be-qwen-green-vllm-a100-0"]),
+      ),
+    ).toMatchObject({
       status: 200,
       slot: "green",
       tried: ["be-qwen-green-vllm-a100-0", "be-qwen-green-vllm-h100-1"],
@@ -321,6 +478,12 @@ describe("a self-hosted (vLLM) slot through the gateway", () => {
   });
 
   it("answers 429 with Retry-After when every vLLM target is down", () => {
-    expect(run(xml, { shape: "azure-openai", endpoint: "qwen", callerApp: CALLER, draw: 99 }, mixedWorld(["be-qwen-green-vllm-a100-0", "be-qwen-green-vllm-h100-1"]))).toMatchObject({ status: 429, headers: { "Retry-After": "60" } });
+    expect(
+      run(
+        xml,
+        { shape: "azure-openai", endpoint: "qwen", callerApp: CALLER, draw: 99 },
+        mixedWorld(["be-qwen-green-vllm-a100-0", "be-qwen-green-vllm-h100-1"]),
+      ),
+    ).toMatchObject({ status: 429, headers: { "Retry-After": "60" } });
   });
 });

@@ -17,6 +17,7 @@ export default async function setup(project: TestProject): Promise<void> {
   process.env.GENAI_PLATFORM_AS_OF ??= "2026-11-27";
   const { planFresh } = await import("./helpers");
   const dir = mkdtempSync(join(tmpdir(), "genai-planned-stacks-"));
-  for (const stack of ["dev", "prod"]) writeFileSync(join(dir, `${stack}.json`), JSON.stringify(await planFresh(stack)));
+  for (const stack of ["dev", "prod"])
+    writeFileSync(join(dir, `${stack}.json`), JSON.stringify(await planFresh(stack)));
   project.provide("plannedStacks", dir);
 }

@@ -20,7 +20,10 @@ const scratch = () => mkdtempSync(join(tmpdir(), "genai-hardening-"));
 async function plan(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runPlan(args, PROJECT_DIR, { out: (s) => ((stdout += s), true), err: (s) => ((stderr += s), true) });
+  const code = await runPlan(args, PROJECT_DIR, {
+    out: (s) => ((stdout += s), true),
+    err: (s) => ((stderr += s), true),
+  });
   return { code, stdout, stderr };
 }
 
@@ -38,7 +41,11 @@ async function planOf(raw: Record<string, unknown>, stack = "case", extra: Recor
 }
 
 /** The refusal a plan of `raw` prints: exit 2, nothing written. */
-async function refusal(raw: Record<string, unknown>, stack = "case", extra: Record<string, unknown> = {}): Promise<string> {
+async function refusal(
+  raw: Record<string, unknown>,
+  stack = "case",
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const result = await planOf(raw, stack, extra);
   expect(result.code, result.stderr || result.stdout).toBe(2);
   expect(result.wrote).toBe(false);
@@ -50,7 +57,12 @@ describe("YAML bombs", () => {
   it("refuses a 400-byte billion-laughs file at once, exit 2", async () => {
     const levels = "abcdefgh".split("");
     const lines = [`  ${levels[0]}: &${levels[0]} [${Array(9).fill('"lol"').join(",")}]`];
-    for (let i = 1; i < levels.length; i++) lines.push(`  ${levels[i]}: &${levels[i]} [${Array(9).fill(`*${levels[i - 1]}`).join(",")}]`);
+    for (let i = 1; i < levels.length; i++)
+      lines.push(
+        `  ${levels[i]}: &${levels[i]} [${Array(9)
+          .fill(`*${levels[i - 1]}`)
+          .join(",")}]`,
+      );
     lines.push(`  genai-platform:tags: [${Array(9).fill("*h").join(",")}]`);
     const file = join(scratch(), "Pulumi.bomb.yaml");
     writeFileSync(file, `config:\n${lines.join("\n")}\n`);
@@ -62,7 +74,13 @@ describe("YAML bombs", () => {
 
   it("still reads a file that shares a few anchors", async () => {
     const file = join(scratch(), "Pulumi.anchors.yaml");
-    writeFileSync(file, readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace("  genai-platform:tags:\n", "  genai-platform:tags: &tags\n") + "  pulumi:tags: *tags\n");
+    writeFileSync(
+      file,
+      readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace(
+        "  genai-platform:tags:\n",
+        "  genai-platform:tags: &tags\n",
+      ) + "  pulumi:tags: *tags\n",
+    );
     const result = await plan("--stack", "anchors", "--config-file", file, "--out", scratch());
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
@@ -72,8 +90,10 @@ describe("YAML bombs", () => {
 describe("YAML as Pulumi reads it", () => {
   it("resolves merge keys (<<: *base)", async () => {
     const file = join(scratch(), "Pulumi.merge.yaml");
-    const text = readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")
-      .replace("  genai-platform:tags:\n    owner: platform-team@contoso.com\n", "  pulumi:tags: &base\n    owner: platform-team@contoso.com\n  genai-platform:tags:\n    <<: *base\n");
+    const text = readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace(
+      "  genai-platform:tags:\n    owner: platform-team@contoso.com\n",
+      "  pulumi:tags: &base\n    owner: platform-team@contoso.com\n  genai-platform:tags:\n    <<: *base\n",
+    );
     writeFileSync(file, text);
     const result = await plan("--stack", "merge", "--config-file", file, "--out", scratch());
     expect(result.stderr).toBe("");
@@ -125,7 +145,14 @@ describe("nothing a user writes is silently ignored", () => {
 
   it.each([".", "..", "a/b", "x".repeat(101)])("refuses the stack name %j before reading anything", async (stack) => {
     const out = scratch();
-    const result = await plan("--stack", stack, "--config-file", join(PROJECT_DIR, "Pulumi.dev.yaml"), "--out", join(out, "inner"));
+    const result = await plan(
+      "--stack",
+      stack,
+      "--config-file",
+      join(PROJECT_DIR, "Pulumi.dev.yaml"),
+      "--out",
+      join(out, "inner"),
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("is not a stack name");
     expect(existsSync(join(out, "inner"))).toBe(false);
@@ -136,7 +163,9 @@ describe("Azure's own limits, checked before deploy", () => {
   it("refuses a region not in the dated table, suggesting the closest; additionalRegions admits a new one", async () => {
     const raw = rawConfig("dev");
     raw.accounts.swc.location = "swedencentrall";
-    expect(await refusal(raw)).toContain('accounts.swc.location: "swedencentrall" is not an Azure public region (region table of 2025-09-23); did you mean swedencentral?');
+    expect(await refusal(raw)).toContain(
+      'accounts.swc.location: "swedencentrall" is not an Azure public region (region table of 2025-09-23); did you mean swedencentral?',
+    );
     const opened = rawConfig("dev");
     opened.location = "contosonorth";
     opened.additionalRegions = ["contosonorth"];
@@ -151,7 +180,9 @@ describe("Azure's own limits, checked before deploy", () => {
   it("refuses more than 50 tags, long or forbidden tag names, long values and the platform's own tag names", async () => {
     const many = rawConfig("dev");
     for (let i = 0; i < 42; i++) many.tags[`t${i}`] = "x";
-    expect(await refusal(many)).toContain("tags: 53 tags on a model deployment, with the platform's own (environment, project, managedBy and six that describe the deployment): Azure allows at most 50 per resource");
+    expect(await refusal(many)).toContain(
+      "tags: 53 tags on a model deployment, with the platform's own (environment, project, managedBy and six that describe the deployment): Azure allows at most 50 per resource",
+    );
     const bad = rawConfig("dev");
     bad.tags["a<b"] = "x";
     bad.tags["n".repeat(513)] = "x";
@@ -162,7 +193,9 @@ describe("Azure's own limits, checked before deploy", () => {
     expect(stderr).toContain('tags.a<b: tag name "a<b" contains "<"');
     expect(stderr).toContain("tag name is 513 characters; Azure allows at most 512");
     expect(stderr).toContain("tags.long: tag value is 257 characters; Azure allows at most 256");
-    expect(stderr).toContain("tags.Environment: the platform sets the environment tag itself (tag names are case-insensitive)");
+    expect(stderr).toContain(
+      "tags.Environment: the platform sets the environment tag itself (tag names are case-insensitive)",
+    );
     expect(stderr).toContain("tags.endpoint: the platform sets the endpoint tag itself");
   });
 
@@ -172,13 +205,20 @@ describe("Azure's own limits, checked before deploy", () => {
   ])("refuses the address space %s", async (space, message) => {
     const raw = rawConfig("prod");
     raw.network.addressSpace = space;
-    raw.network.subnets = { gateway: space.replace(/\/\d+$/, "/27"), privateEndpoints: space.replace(/\.0\.0\/\d+$/, ".1.0/26"), aksNodes: space.replace(/\.0\.0\/\d+$/, ".16.0/20") };
+    raw.network.subnets = {
+      gateway: space.replace(/\/\d+$/, "/27"),
+      privateEndpoints: space.replace(/\.0\.0\/\d+$/, ".1.0/26"),
+      aksNodes: space.replace(/\.0\.0\/\d+$/, ".16.0/20"),
+    };
     expect(await refusal(raw, "prod")).toContain(`network.addressSpace: ${space} ${message}`);
   });
 
   it("accepts shared (CGNAT) address space", async () => {
     const raw = rawConfig("prod");
-    raw.network = { addressSpace: "100.64.0.0/16", subnets: { gateway: "100.64.0.0/27", privateEndpoints: "100.64.1.0/26", aksNodes: "100.64.16.0/20" } };
+    raw.network = {
+      addressSpace: "100.64.0.0/16",
+      subnets: { gateway: "100.64.0.0/27", privateEndpoints: "100.64.1.0/26", aksNodes: "100.64.16.0/20" },
+    };
     raw.models.qwen.slots.blue.targets[0].serviceIp = "100.64.31.200";
     const result = await planOf(raw, "prod");
     expect(result.stderr).toBe("");
@@ -186,7 +226,10 @@ describe("Azure's own limits, checked before deploy", () => {
 
   it("refuses a stack file over 1 MiB before parsing it", async () => {
     const file = join(scratch(), "Pulumi.huge.yaml");
-    writeFileSync(file, `${readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")}\n# ${"x".repeat(1024 * 1024)}\n`);
+    writeFileSync(
+      file,
+      `${readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")}\n# ${"x".repeat(1024 * 1024)}\n`,
+    );
     const result = await plan("--stack", "huge", "--config-file", file, "--out", scratch());
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/is 1,0\d\d,\d{3} bytes; at most 1,048,576 bytes are read/);
@@ -208,7 +251,9 @@ describe("messages a person can act on", () => {
     raw.models.chat.slots.blue.targets[0].capacity = capacity;
     const stderr = await refusal(raw, "prod");
     expect(stderr.match(/targets\[0\]\.capacity/g)).toHaveLength(1);
-    expect(stderr).toContain(`${capacity} PTU: a PTU deployment needs a positive capacity; gpt-5 GlobalProvisionedManaged (minimum 15, step 5) starts at 15`);
+    expect(stderr).toContain(
+      `${capacity} PTU: a PTU deployment needs a positive capacity; gpt-5 GlobalProvisionedManaged (minimum 15, step 5) starts at 15`,
+    );
   });
 
   it("a non-ASCII endpoint name is reported by its key, not by dumping the subtree", async () => {
@@ -216,16 +261,26 @@ describe("messages a person can act on", () => {
     raw.models["chät"] = raw.models.chat;
     delete raw.models.chat;
     const stderr = await refusal(raw);
-    expect(stderr).toContain('models.chät: the key "chät" is not allowed here: endpoint names are 1-24 lower-case ASCII letters');
+    expect(stderr).toContain(
+      'models.chät: the key "chät" is not allowed here: endpoint names are 1-24 lower-case ASCII letters',
+    );
     expect(stderr).not.toContain("slots");
   });
 
   it.each([".inf", "-.inf", ".nan"])("%s is refused by its key path, never read as null", async (value) => {
     const file = join(scratch(), "Pulumi.inf.yaml");
-    writeFileSync(file, readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace("logRetentionDays: 30", `logRetentionDays: ${value}`));
+    writeFileSync(
+      file,
+      readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace(
+        "logRetentionDays: 30",
+        `logRetentionDays: ${value}`,
+      ),
+    );
     const result = await plan("--stack", "inf", "--config-file", file, "--out", scratch());
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/genai-platform:logRetentionDays is (-?Infinity|NaN) \(YAML \.inf or \.nan\): give a finite number/);
+    expect(result.stderr).toMatch(
+      /genai-platform:logRetentionDays is (-?Infinity|NaN) \(YAML \.inf or \.nan\): give a finite number/,
+    );
   });
 
   it("says why a stack file cannot be read", async () => {
@@ -239,11 +294,16 @@ describe("messages a person can act on", () => {
 
   it("refuses a Latin-1 file instead of mis-reading it", async () => {
     const file = join(scratch(), "Pulumi.latin1.yaml");
-    const text = readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace("owner: platform-team@contoso.com", "owner: équipe");
+    const text = readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace(
+      "owner: platform-team@contoso.com",
+      "owner: équipe",
+    );
     writeFileSync(file, Buffer.from(text, "latin1"));
     const result = await plan("--stack", "latin1", "--config-file", file, "--out", scratch());
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/is not UTF-8 \(line 9 has bytes of another encoding, such as Latin-1\): save it as UTF-8/);
+    expect(result.stderr).toMatch(
+      /is not UTF-8 \(line 9 has bytes of another encoding, such as Latin-1\): save it as UTF-8/,
+    );
   });
 
   it("prints the empty cache output's warning at most once, and none when the output is null", async () => {
@@ -260,11 +320,19 @@ describe("messages a person can act on", () => {
 describe("model lifecycle", () => {
   it("refuses a retired version and names a live replacement along Microsoft's chain", async () => {
     const raw = rawConfig("dev");
-    raw.models.chat.slots.blue.targets[0] = { ...raw.models.chat.slots.blue.targets[0], model: "gpt-4o-mini", version: "2024-07-18" };
+    raw.models.chat.slots.blue.targets[0] = {
+      ...raw.models.chat.slots.blue.targets[0],
+      model: "gpt-4o-mini",
+      version: "2024-07-18",
+    };
     raw.quota[0].model = "gpt-4o-mini";
     const stderr = await refusal(raw);
-    expect(stderr).toContain("models.chat.slots.blue.targets[0].version: gpt-4o-mini 2024-07-18 was retired on 2026-10-01");
-    expect(stderr).toContain("move to gpt-5-mini 2025-08-07 (Microsoft names gpt-4.1-mini 2025-04-14, itself retired on 2026-10-14)");
+    expect(stderr).toContain(
+      "models.chat.slots.blue.targets[0].version: gpt-4o-mini 2024-07-18 was retired on 2026-10-01",
+    );
+    expect(stderr).toContain(
+      "move to gpt-5-mini 2025-08-07 (Microsoft names gpt-4.1-mini 2025-04-14, itself retired on 2026-10-14)",
+    );
   });
 
   it("warns within the window, and the window is the stack's to set", async () => {
@@ -291,10 +359,15 @@ describe("model lifecycle", () => {
   });
 
   it("a 'not before' date warns rather than refuses, and a deprecated version warns before its window", () => {
-    expect(lifecycleFinding("text-embedding-3-small", "1", "2027-05-01", 90)).toMatchObject({ severity: "warning", message: expect.stringContaining("may be retired from 2027-04-15 (Microsoft gave no fixed date)") });
+    expect(lifecycleFinding("text-embedding-3-small", "1", "2027-05-01", 90)).toMatchObject({
+      severity: "warning",
+      message: expect.stringContaining("may be retired from 2027-04-15 (Microsoft gave no fixed date)"),
+    });
     expect(lifecycleFinding("gpt-4o", "2024-11-20", "2026-01-15", 90)).toMatchObject({
       severity: "warning",
-      message: expect.stringContaining("is deprecated since 2025-11-20: a subscription that never deployed it cannot deploy it now (existing deployments run until 2026-10-01)"),
+      message: expect.stringContaining(
+        "is deprecated since 2025-11-20: a subscription that never deployed it cannot deploy it now (existing deployments run until 2026-10-01)",
+      ),
     });
   });
 
@@ -305,14 +378,26 @@ describe("model lifecycle", () => {
   });
 
   it("warns for a version the table does not know, and the table is consistent", () => {
-    expect(lifecycleFinding("gpt-9", "2030-01-01", AS_OF, 90)).toMatchObject({ severity: "warning", message: expect.stringContaining("is not in the model lifecycle table") });
+    expect(lifecycleFinding("gpt-9", "2030-01-01", AS_OF, 90)).toMatchObject({
+      severity: "warning",
+      message: expect.stringContaining("is not in the model lifecycle table"),
+    });
     for (const entry of MODEL_LIFECYCLE) {
-      if (entry.replacement) expect(lifecycleOf(entry.replacement.model, entry.replacement.version), `${entry.model} ${entry.version}`).toBeDefined();
+      if (entry.replacement)
+        expect(
+          lifecycleOf(entry.replacement.model, entry.replacement.version),
+          `${entry.model} ${entry.version}`,
+        ).toBeDefined();
       if (entry.deprecation) expect(entry.deprecation < entry.retirement).toBe(true);
     }
     expect(liveReplacement(lifecycleOf("gpt-4o", "2024-11-20")!, AS_OF).live).toMatchObject({ model: "gpt-5.1" });
     // The replacements the table names have PTU figures, so a PTU slot can move to them.
-    expect(PTU_MODELS["gpt-5.1"]).toEqual({ globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 4_750, outputTokenWeight: 8 });
+    expect(PTU_MODELS["gpt-5.1"]).toEqual({
+      globalAndDataZone: { minimum: 15, step: 5 },
+      regional: { minimum: 50, step: 50 },
+      inputTpmPerPtu: 4_750,
+      outputTokenWeight: 8,
+    });
   });
 });
 
@@ -338,13 +423,20 @@ describe("output order does not depend on the locale", () => {
     const file = stackFileOf(raw);
     const runIn = (locale: string) => {
       const out = scratch();
-      const result = spawnSync("node", ["--import", "tsx", "cli/plan.ts", "--stack", "case", "--config-file", file, "--out", out], {
-        cwd: PROJECT_DIR,
-        encoding: "utf8",
-        env: { ...process.env, LANG: locale, LC_ALL: locale },
-      });
+      const result = spawnSync(
+        "node",
+        ["--import", "tsx", "cli/plan.ts", "--stack", "case", "--config-file", file, "--out", out],
+        {
+          cwd: PROJECT_DIR,
+          encoding: "utf8",
+          env: { ...process.env, LANG: locale, LC_ALL: locale },
+        },
+      );
       expect(result.stderr).toBe("");
-      return { stdout: result.stdout.replace(/^Wrote .*$/m, "Wrote (the scratch folder differs)"), stack: readFileSync(join(out, "case", "stack.json"), "utf8") };
+      return {
+        stdout: result.stdout.replace(/^Wrote .*$/m, "Wrote (the scratch folder differs)"),
+        stack: readFileSync(join(out, "case", "stack.json"), "utf8"),
+      };
     };
     const c = runIn("C.UTF-8");
     const estonian = runIn("et_EE.UTF-8");
@@ -362,8 +454,12 @@ describe("opting in to body logging", () => {
     const result = await plan("--stack", "dev", "--config-file", stackFileOf(raw), "--out", out, "--json");
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report.warnings.some((w: string) => w.startsWith("gateway.logBodies: true logs prompts and completions"))).toBe(true);
-    const reported = report.policy.violations.filter((v: { policy: string }) => v.policy === "observability-apim-diagnostics-no-bodies");
+    expect(
+      report.warnings.some((w: string) => w.startsWith("gateway.logBodies: true logs prompts and completions")),
+    ).toBe(true);
+    const reported = report.policy.violations.filter(
+      (v: { policy: string }) => v.policy === "observability-apim-diagnostics-no-bodies",
+    );
     expect(reported.length).toBeGreaterThan(0);
     expect(reported.every((v: { enforcementLevel: string }) => v.enforcementLevel === "advisory")).toBe(true);
   });
@@ -372,29 +468,98 @@ describe("opting in to body logging", () => {
 describe("round 2: names that are JavaScript's own, strings that reach generated files, input silently accepted", () => {
   const qwen = (r: Record<string, any>) => r.models.qwen.slots.blue.targets[0];
   const cases: [string, (r: Record<string, any>) => void, string][] = [
-    ["an account named constructor", (r) => (r.models.chat.slots.blue.targets[0].account = "constructor"), `models.chat.slots.blue.targets[0].account: "constructor" is not a configured account`],
-    ["an image tag named constructor", (r) => (qwen(r).image = "vllm/vllm-openai:constructor"), "models.qwen.slots.blue.targets[0].image: constructor is not in the vLLM release table"],
-    ["a pool named constructor", (r) => (qwen(r).pool = "constructor"), `models.qwen.slots.blue.targets[0].pool: "constructor" is not a GPU pool; allowed: a100`],
-    ["a GPU vmSize named toString", (r) => (r.cluster.gpuPools.a100.vmSize = "toString"), `cluster.gpuPools.a100.vmSize: "toString" is not in the GPU VM table`],
-    ["an unknown system pool VM size", (r) => (r.cluster.systemPool.vmSize = "Standard_Bogus"), `cluster.systemPool.vmSize: "Standard_Bogus" is not a VM size of the price table`],
-    ["an audience with a policy expression", (r) => (r.gateway.audiences = ["@(context.Request.Url.Host)"]), `gateway.audiences[0]: "@(context.Request.Url.Host)" is not a token audience`],
+    [
+      "an account named constructor",
+      (r) => (r.models.chat.slots.blue.targets[0].account = "constructor"),
+      `models.chat.slots.blue.targets[0].account: "constructor" is not a configured account`,
+    ],
+    [
+      "an image tag named constructor",
+      (r) => (qwen(r).image = "vllm/vllm-openai:constructor"),
+      "models.qwen.slots.blue.targets[0].image: constructor is not in the vLLM release table",
+    ],
+    [
+      "a pool named constructor",
+      (r) => (qwen(r).pool = "constructor"),
+      `models.qwen.slots.blue.targets[0].pool: "constructor" is not a GPU pool; allowed: a100`,
+    ],
+    [
+      "a GPU vmSize named toString",
+      (r) => (r.cluster.gpuPools.a100.vmSize = "toString"),
+      `cluster.gpuPools.a100.vmSize: "toString" is not in the GPU VM table`,
+    ],
+    [
+      "an unknown system pool VM size",
+      (r) => (r.cluster.systemPool.vmSize = "Standard_Bogus"),
+      `cluster.systemPool.vmSize: "Standard_Bogus" is not a VM size of the price table`,
+    ],
+    [
+      "an audience with a policy expression",
+      (r) => (r.gateway.audiences = ["@(context.Request.Url.Host)"]),
+      `gateway.audiences[0]: "@(context.Request.Url.Host)" is not a token audience`,
+    ],
     ["an audience with a named value", (r) => (r.gateway.audiences = ["api://{{secret}}"]), "is not a token audience"],
-    ["an audience with a control character", (r) => (r.gateway.audiences = ["api://gateway\u0001"]), "is not a token audience"],
-    ["a vLLM model that is a flag", (r) => (qwen(r).model = "--trust-remote-code/x"), "models.qwen.slots.blue.targets[0].model: a Hugging Face model id owner/name"],
+    [
+      "an audience with a control character",
+      (r) => (r.gateway.audiences = ["api://gateway\u0001"]),
+      "is not a token audience",
+    ],
+    [
+      "a vLLM model that is a flag",
+      (r) => (qwen(r).model = "--trust-remote-code/x"),
+      "models.qwen.slots.blue.targets[0].model: a Hugging Face model id owner/name",
+    ],
     ["a vLLM model that climbs out", (r) => (qwen(r).model = "../etc"), "a Hugging Face model id owner/name"],
     ["a vLLM model with .. inside", (r) => (qwen(r).model = "meta-llama/..x"), "a Hugging Face model id owner/name"],
-    ["an API server open to 0.0.0.0/0", (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["0.0.0.0/0"])), `cluster.apiServerAuthorizedIpRanges[0]: "0.0.0.0/0" admits the whole internet`],
-    ["an authorized range that is no address", (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["not-an-ip"])), `"not-an-ip" is not an IPv4 address or CIDR range`],
-    ["an authorized range /33", (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["1.2.3.4/33"])), `"1.2.3.4/33" is not an IPv4 address or CIDR range`],
-    ["the cache's embeddings from a chat endpoint", (r) => (r.gateway.semanticCache.embeddingsEndpoint = "chat"), `gateway.semanticCache.embeddingsEndpoint: "chat" is not an endpoint whose live slot serves Azure OpenAI embedding models (the cache calls its deployment with the gateway's identity); allowed: embeddings`],
-    ["the cache's embeddings from a vLLM endpoint", (r) => (r.gateway.semanticCache.embeddingsEndpoint = "qwen"), `"qwen" is not an endpoint whose live slot serves Azure OpenAI embedding models`],
-    ["a NUL in a tag value", (r) => (r.tags.owner = "platform\u0000team"), "tags.owner: a tag value holds no control characters"],
-    ["a hub network id of the wrong type", (r) => {
-      delete r.network.addressSpace;
-      delete r.network.subnets;
-      const id = (rest: string) => `/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/hub/providers/${rest}`;
-      r.network.existing = { location: "swedencentral", virtualNetworkId: id("Microsoft.Storage/storageAccounts/hub"), subnetIds: { gateway: id("Microsoft.Network/virtualNetworks/hub/subnets/a"), privateEndpoints: id("Microsoft.Network/networkSecurityGroups/b"), aksNodes: id("Microsoft.Network/virtualNetworks/hub/subnets/c") } };
-    }, `network.existing.virtualNetworkId: "/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/hub/providers/Microsoft.Storage/storageAccounts/hub" is not the resource id of the virtual network (Microsoft.Network/virtualNetworks)`],
+    [
+      "an API server open to 0.0.0.0/0",
+      (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["0.0.0.0/0"])),
+      `cluster.apiServerAuthorizedIpRanges[0]: "0.0.0.0/0" admits the whole internet`,
+    ],
+    [
+      "an authorized range that is no address",
+      (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["not-an-ip"])),
+      `"not-an-ip" is not an IPv4 address or CIDR range`,
+    ],
+    [
+      "an authorized range /33",
+      (r) => ((r.cluster.privateCluster = false), (r.cluster.apiServerAuthorizedIpRanges = ["1.2.3.4/33"])),
+      `"1.2.3.4/33" is not an IPv4 address or CIDR range`,
+    ],
+    [
+      "the cache's embeddings from a chat endpoint",
+      (r) => (r.gateway.semanticCache.embeddingsEndpoint = "chat"),
+      `gateway.semanticCache.embeddingsEndpoint: "chat" is not an endpoint whose live slot serves Azure OpenAI embedding models (the cache calls its deployment with the gateway's identity); allowed: embeddings`,
+    ],
+    [
+      "the cache's embeddings from a vLLM endpoint",
+      (r) => (r.gateway.semanticCache.embeddingsEndpoint = "qwen"),
+      `"qwen" is not an endpoint whose live slot serves Azure OpenAI embedding models`,
+    ],
+    [
+      "a NUL in a tag value",
+      (r) => (r.tags.owner = "platform\u0000team"),
+      "tags.owner: a tag value holds no control characters",
+    ],
+    [
+      "a hub network id of the wrong type",
+      (r) => {
+        delete r.network.addressSpace;
+        delete r.network.subnets;
+        const id = (rest: string) =>
+          `/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/hub/providers/${rest}`;
+        r.network.existing = {
+          location: "swedencentral",
+          virtualNetworkId: id("Microsoft.Storage/storageAccounts/hub"),
+          subnetIds: {
+            gateway: id("Microsoft.Network/virtualNetworks/hub/subnets/a"),
+            privateEndpoints: id("Microsoft.Network/networkSecurityGroups/b"),
+            aksNodes: id("Microsoft.Network/virtualNetworks/hub/subnets/c"),
+          },
+        };
+      },
+      `network.existing.virtualNetworkId: "/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/hub/providers/Microsoft.Storage/storageAccounts/hub" is not the resource id of the virtual network (Microsoft.Network/virtualNetworks)`,
+    ],
   ];
   it.each(cases)("refuses %s, naming the key", async (_name, edit, expected) => {
     const raw = rawConfig("prod");
@@ -404,23 +569,50 @@ describe("round 2: names that are JavaScript's own, strings that reach generated
 
   it("refuses a private DNS zone id that names another zone", async () => {
     const raw = rawConfig("prod");
-    raw.network.privateDnsZoneIds = { openai: "/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/privatelink.redis.azure.net" };
-    expect(await refusal(raw, "prod")).toContain("is not the resource id of the private DNS zone (Microsoft.Network/privateDnsZones named privatelink.openai.azure.com)");
+    raw.network.privateDnsZoneIds = {
+      openai:
+        "/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/privatelink.redis.azure.net",
+    };
+    expect(await refusal(raw, "prod")).toContain(
+      "is not the resource id of the private DNS zone (Microsoft.Network/privateDnsZones named privatelink.openai.azure.com)",
+    );
   });
 
   it("refuses a tag named __proto__ instead of dropping it from every resource", async () => {
     const file = join(scratch(), "Pulumi.prod.yaml");
-    writeFileSync(file, readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace("    owner: platform-team@contoso.com", "    owner: platform-team@contoso.com\n    __proto__: x"));
+    writeFileSync(
+      file,
+      readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace(
+        "    owner: platform-team@contoso.com",
+        "    owner: platform-team@contoso.com\n    __proto__: x",
+      ),
+    );
     const result = await plan("--stack", "prod", "--config-file", file, "--out", scratch());
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("the key __proto__ is not allowed (at config.genai-platform:tags.__proto__)");
   });
 
   it.each([
-    ["an unknown YAML tag", "config:\n  genai-platform:namePrefix: !Ref genai\n", ":2:30: Unresolved tag: !Ref (under config > genai-platform:namePrefix)"],
-    ["a duplicate key", "config:\n  genai-platform:tags:\n    owner: a\n    owner: b\n", ":4:5: Map keys must be unique (under config > genai-platform:tags > owner)"],
-    ["a tab as indentation", "config:\n  genai-platform:gateway:\n\tsku: BasicV2\n", ":3:1: Tabs are not allowed as indentation"],
-    ["an unterminated flow sequence", "config:\n  genai-platform:models:\n    chat: [a, b\n  genai-platform:x: 1\n", ":4:3: Flow sequence in block collection must be sufficiently indented and end with a ]"],
+    [
+      "an unknown YAML tag",
+      "config:\n  genai-platform:namePrefix: !Ref genai\n",
+      ":2:30: Unresolved tag: !Ref (under config > genai-platform:namePrefix)",
+    ],
+    [
+      "a duplicate key",
+      "config:\n  genai-platform:tags:\n    owner: a\n    owner: b\n",
+      ":4:5: Map keys must be unique (under config > genai-platform:tags > owner)",
+    ],
+    [
+      "a tab as indentation",
+      "config:\n  genai-platform:gateway:\n\tsku: BasicV2\n",
+      ":3:1: Tabs are not allowed as indentation",
+    ],
+    [
+      "an unterminated flow sequence",
+      "config:\n  genai-platform:models:\n    chat: [a, b\n  genai-platform:x: 1\n",
+      ":4:3: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    ],
   ])("names the line, column and key of %s", async (_name, text, expected) => {
     const file = join(scratch(), "Pulumi.case.yaml");
     writeFileSync(file, text);
@@ -432,9 +624,17 @@ describe("round 2: names that are JavaScript's own, strings that reach generated
 
 describe("round 2: a plan that exits 2 writes nothing, and never hangs on its --out", () => {
   it.each([
-    ["an unreadable --base", ["--base", "/nonexistent/export.json"], "--base /nonexistent/export.json: no such file (ENOENT)"],
+    [
+      "an unreadable --base",
+      ["--base", "/nonexistent/export.json"],
+      "--base /nonexistent/export.json: no such file (ENOENT)",
+    ],
     ["an invalid --base", ["--base", "PLACEHOLDER"], "not a pulumi stack export"],
-    ["an unreadable --base-config", ["--base-config", "/nonexistent/Pulumi.prod.yaml"], "--base-config /nonexistent/Pulumi.prod.yaml: no such file (ENOENT)"],
+    [
+      "an unreadable --base-config",
+      ["--base-config", "/nonexistent/Pulumi.prod.yaml"],
+      "--base-config /nonexistent/Pulumi.prod.yaml: no such file (ENOENT)",
+    ],
   ])("markdown against %s: exit 2 and out/ as it was", async (_name, baseArgs, expected) => {
     const out = scratch();
     const invalid = join(scratch(), "export.json");

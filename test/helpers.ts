@@ -39,10 +39,13 @@ export function namespaced(raw: Record<string, unknown>): Record<string, unknown
 
 /** A stack's raw config without its self-hosted models (the cluster and vLLM endpoints), for tests about the rest. */
 export function withoutSelfHosted(raw: Record<string, any>): Record<string, any> {
-  const vllm = Object.keys(raw.models).filter((e) => Object.values(raw.models[e].slots).some((s: any) => s.targets.some((t: any) => t.kind === "vllm")));
+  const vllm = Object.keys(raw.models).filter((e) =>
+    Object.values(raw.models[e].slots).some((s: any) => s.targets.some((t: any) => t.kind === "vllm")),
+  );
   for (const e of vllm) delete raw.models[e];
   delete raw.cluster;
-  for (const team of Object.values<any>(raw.gateway?.teams ?? {})) team.endpoints = team.endpoints.filter((e: string) => !vllm.includes(e));
+  for (const team of Object.values<any>(raw.gateway?.teams ?? {}))
+    team.endpoints = team.endpoints.filter((e: string) => !vllm.includes(e));
   return raw;
 }
 
@@ -59,7 +62,10 @@ export interface PlannedStack {
  * The plan of `stack`: the committed dev or prod stack unchanged is planned once per test run
  * (test/globalSetup.ts) and read here, a fresh copy per call; anything else is planned now.
  */
-export async function planStack(stack: string, options: { preview?: boolean; config?: StackConfig } = {}): Promise<PlannedStack> {
+export async function planStack(
+  stack: string,
+  options: { preview?: boolean; config?: StackConfig } = {},
+): Promise<PlannedStack> {
   const shared = options.preview || options.config || (stack !== "dev" && stack !== "prod") ? undefined : sharedPlans();
   if (shared) return JSON.parse(readFileSync(join(shared, `${stack}.json`), "utf8")) as PlannedStack;
   return planFresh(stack, options);
@@ -75,7 +81,10 @@ function sharedPlans(): string | undefined {
 }
 
 /** Plans `stack` in the offline engine, now. */
-export async function planFresh(stack: string, options: { preview?: boolean; config?: StackConfig } = {}): Promise<PlannedStack> {
+export async function planFresh(
+  stack: string,
+  options: { preview?: boolean; config?: StackConfig } = {},
+): Promise<PlannedStack> {
   const stackConfig = options.config ?? stackFile(stack);
   // The mock provider answers with ids in the stack's own subscription, as the planner's does.
   const subscriptionId = stackConfig.config["genai-platform:subscriptionId"] ?? "00000000-0000-4000-8000-000000000001";
@@ -89,12 +98,24 @@ export async function planFresh(stack: string, options: { preview?: boolean; con
     asOf: AS_OF,
     mockContext: { subscriptionId, tenantId: stableGuid("tenant") },
   });
-  return { run, stackExport: buildStackExport(run.resources, { projectDir: PROJECT_DIR, project: "genai-platform", stack }) };
+  return {
+    run,
+    stackExport: buildStackExport(run.resources, { projectDir: PROJECT_DIR, project: "genai-platform", stack }),
+  };
 }
 
 /** Runs a small program from test/fixtures/<name> under the offline runtime. */
 export function runFixtureProgram(name: string, preview = false): Promise<OfflineRun> {
-  return runOffline({ projectDir: join(PROJECT_DIR, "test/fixtures", name), project: "fixture", stack: "dev", config: {}, secretKeys: [], preview, asOf: AS_OF, mockContext: { subscriptionId: "s", tenantId: "t" } });
+  return runOffline({
+    projectDir: join(PROJECT_DIR, "test/fixtures", name),
+    project: "fixture",
+    stack: "dev",
+    config: {},
+    secretKeys: [],
+    preview,
+    asOf: AS_OF,
+    mockContext: { subscriptionId: "s", tenantId: "t" },
+  });
 }
 
 export function resourcesOfType(stackExport: StackExport, type: string) {

@@ -54,7 +54,10 @@ afterAll(() => new Promise<void>((done) => server.close(() => done())));
 /** A minimal, valid stack export (no resources). */
 function emptyExport(dir: string): string {
   const file = join(dir, "export.json");
-  writeFileSync(file, JSON.stringify({ version: 3, deployment: { manifest: { time: "2026-01-01T00:00:00Z" }, resources: [] } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ version: 3, deployment: { manifest: { time: "2026-01-01T00:00:00Z" }, resources: [] } }),
+  );
   return file;
 }
 
@@ -69,7 +72,14 @@ export const COMMANDS: readonly Command[] = [
   {
     script: "plan",
     run: (argv, io) => plan(argv, PROJECT_DIR, io),
-    base: (dir) => ({ options: { "--stack": "dev", "--config-file": devStackFile(dir), "--out": join(dir, "out"), "--format": "markdown" } }),
+    base: (dir) => ({
+      options: {
+        "--stack": "dev",
+        "--config-file": devStackFile(dir),
+        "--out": join(dir, "out"),
+        "--format": "markdown",
+      },
+    }),
     inputs: ["--config-file", "--policy-config", "--base", "--base-config"],
     outputs: ["--out"],
     texts: ["--stack", "--format", "--as-of"],
@@ -85,7 +95,16 @@ export const COMMANDS: readonly Command[] = [
   {
     script: "rollout",
     run: (argv, io) => rollout(argv, PROJECT_DIR, { out: (t) => void io.out(t), err: (t) => void io.err(t) }),
-    base: (dir) => ({ action: ["shift"], options: { "--stack": "dev", "--endpoint": "chat", "--weight": "10", "--config-file": devStackFile(dir), "--dry-run": "" } }),
+    base: (dir) => ({
+      action: ["shift"],
+      options: {
+        "--stack": "dev",
+        "--endpoint": "chat",
+        "--weight": "10",
+        "--config-file": devStackFile(dir),
+        "--dry-run": "",
+      },
+    }),
     inputs: ["--config-file", "--state", "--loadtest"],
     outputs: [],
     texts: ["--stack", "--endpoint", "--weight"],
@@ -93,7 +112,16 @@ export const COMMANDS: readonly Command[] = [
   {
     script: "loadtest",
     run: (argv, io) => loadtest(argv, { out: (t) => void io.out(t), err: (t) => void io.err(t) }),
-    base: (dir) => ({ options: { "--gateway": gateway, "--endpoint": "chat", "--api-key": "k", "--requests": "1", "--out": join(dir, "charts"), "--json": join(dir, "r.json") } }),
+    base: (dir) => ({
+      options: {
+        "--gateway": gateway,
+        "--endpoint": "chat",
+        "--api-key": "k",
+        "--requests": "1",
+        "--out": join(dir, "charts"),
+        "--json": join(dir, "r.json"),
+      },
+    }),
     inputs: ["--prompt-set"],
     outputs: ["--out", "--json"],
     texts: ["--gateway", "--endpoint", "--requests", "--audience", "--api-version", "--timeout", "--shape"],
@@ -101,7 +129,9 @@ export const COMMANDS: readonly Command[] = [
   {
     script: "smoke",
     run: (argv, io) => smoke(argv, PROJECT_DIR, { out: (t) => void io.out(t), err: (t) => void io.err(t) }),
-    base: (dir) => ({ options: { "--stack": "dev", "--gateway": gateway, "--api-key": "k", "--config-file": devStackFile(dir) } }),
+    base: (dir) => ({
+      options: { "--stack": "dev", "--gateway": gateway, "--api-key": "k", "--config-file": devStackFile(dir) },
+    }),
     inputs: ["--config-file"],
     outputs: [],
     texts: ["--stack", "--gateway", "--audience", "--attempts", "--timeout"],
@@ -125,9 +155,18 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 /** npm scripts that are not commands of the toolkit. */
-const NOT_COMMANDS: Record<string, string> = { test: "the test runner", typecheck: "the compiler", format: "the formatter", "format:check": "the formatter" };
+const NOT_COMMANDS: Record<string, string> = {
+  test: "the test runner",
+  typecheck: "the compiler",
+  format: "the formatter",
+  "format:check": "the formatter",
+};
 
-function argvOf(base: ReturnType<Command["base"]>, override: Record<string, string | undefined> = {}, extra: string[] = []): string[] {
+function argvOf(
+  base: ReturnType<Command["base"]>,
+  override: Record<string, string | undefined> = {},
+  extra: string[] = [],
+): string[] {
   const options = { ...base.options, ...override };
   const argv = [...(base.action ?? [])];
   for (const [option, value] of Object.entries(options)) {
@@ -164,7 +203,9 @@ function expectRefused(result: Awaited<ReturnType<typeof attempt>>, names: strin
 
 describe("every command is registered for the hostile-input cases", () => {
   it("each npm script that runs a cli/ file is a registered command (or named as not one)", () => {
-    const scripts = (JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    ).scripts;
     const registered = new Set(COMMANDS.map((c) => c.script));
     const missing = Object.keys(scripts).filter((s) => !registered.has(s) && !(s in NOT_COMMANDS));
     expect(missing, "register the command in test/hostileInput.test.ts").toEqual([]);
@@ -183,9 +224,15 @@ describe.each(COMMANDS.map((c) => [c.script, c] as const))("%s under hostile inp
     expectRefused(await attempt(command, (_dir, base) => argvOf(base, {}, ["--stak", "dev"])), "--stak");
   });
 
-  it.each(command.texts.map((o) => [o]))("refuses a control character in %s, naming the option and echoing it escaped", async (option) => {
-    expectRefused(await attempt(command, (_dir, base) => argvOf(base, { [option]: "dev\u001b]0;owned\u0007" })), option);
-  });
+  it.each(command.texts.map((o) => [o]))(
+    "refuses a control character in %s, naming the option and echoing it escaped",
+    async (option) => {
+      expectRefused(
+        await attempt(command, (_dir, base) => argvOf(base, { [option]: "dev\u001b]0;owned\u0007" })),
+        option,
+      );
+    },
+  );
 
   const inputCases: [string, string, (dir: string) => string][] = command.inputs.flatMap((option) => [
     [option, "a kernel file (/proc/self/environ)", () => "/proc/self/environ"],
@@ -200,7 +247,11 @@ describe.each(COMMANDS.map((c) => [c.script, c] as const))("%s under hostile inp
   });
 
   const outputCases: [string, string, (dir: string) => string][] = command.outputs.flatMap((option) => [
-    [option, "a path under a regular file", (dir: string) => (writeFileSync(join(dir, "file"), "x"), join(dir, "file", "below"))],
+    [
+      option,
+      "a path under a regular file",
+      (dir: string) => (writeFileSync(join(dir, "file"), "x"), join(dir, "file", "below")),
+    ],
     [option, "a kernel file system (/proc)", () => "/proc/genai-hostile/x"],
   ]);
   it.each(outputCases)("refuses %s at %s before doing anything", async (option, _what, path) => {

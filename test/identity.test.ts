@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { BUILT_IN_ROLES, ROLE_ASSIGNMENT_NAMESPACE, roleAssignmentName, roleDefinitionId } from "../components/identity";
+import {
+  BUILT_IN_ROLES,
+  ROLE_ASSIGNMENT_NAMESPACE,
+  roleAssignmentName,
+  roleDefinitionId,
+} from "../components/identity";
 import { BROAD_ROLES } from "../policies/rules/security/security-rbac-no-broad-roles";
 
 describe("role assignment names: ARM guid(scope, principalId, roleDefinitionId)", () => {
@@ -30,7 +35,14 @@ describe("role assignment names: ARM guid(scope, principalId, roleDefinitionId)"
   it("uses the documented namespace and changes with every input", () => {
     expect(ROLE_ASSIGNMENT_NAMESPACE).toBe("11fb06fb-712d-4ddd-98c7-e71bbd588830");
     const base = roleAssignmentName("/s/a", "p", "/r");
-    expect(new Set([base, roleAssignmentName("/s/b", "p", "/r"), roleAssignmentName("/s/a", "q", "/r"), roleAssignmentName("/s/a", "p", "/x")]).size).toBe(4);
+    expect(
+      new Set([
+        base,
+        roleAssignmentName("/s/b", "p", "/r"),
+        roleAssignmentName("/s/a", "q", "/r"),
+        roleAssignmentName("/s/a", "p", "/x"),
+      ]).size,
+    ).toBe(4);
   });
 });
 
@@ -40,7 +52,9 @@ describe("the role catalogue", () => {
     for (const broad of Object.keys(BROAD_ROLES)) expect(ids).not.toContain(broad);
   });
   it("builds full role definition ids", () => {
-    expect(roleDefinitionId("sub", "cognitiveServicesOpenAiUser")).toBe("/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd");
+    expect(roleDefinitionId("sub", "cognitiveServicesOpenAiUser")).toBe(
+      "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+    );
   });
 });
 
@@ -51,10 +65,20 @@ describe("workload identity federation", () => {
     expect(run.errors).toEqual([]);
     const identity = run.resources.find((r) => r.type === "azure-native:managedidentity:UserAssignedIdentity")!;
     expect(identity.inputs).toMatchObject({ resourceName: "id-genai-dev-vllm", tags: { workload: "vllm" } });
-    const credentials = run.resources.filter((r) => r.type === "azure-native:managedidentity:FederatedIdentityCredential");
+    const credentials = run.resources.filter(
+      (r) => r.type === "azure-native:managedidentity:FederatedIdentityCredential",
+    );
     expect(credentials.map((c) => c.inputs)).toEqual([
-      expect.objectContaining({ federatedIdentityCredentialResourceName: "vllm-blue", resourceName: "id-genai-dev-vllm", subject: "system:serviceaccount:models:vllm-blue", audiences: ["api://AzureADTokenExchange"] }),
-      expect.objectContaining({ federatedIdentityCredentialResourceName: "vllm-green", subject: "system:serviceaccount:models:vllm-green" }),
+      expect.objectContaining({
+        federatedIdentityCredentialResourceName: "vllm-blue",
+        resourceName: "id-genai-dev-vllm",
+        subject: "system:serviceaccount:models:vllm-blue",
+        audiences: ["api://AzureADTokenExchange"],
+      }),
+      expect.objectContaining({
+        federatedIdentityCredentialResourceName: "vllm-green",
+        subject: "system:serviceaccount:models:vllm-green",
+      }),
     ]);
     expect(credentials[1]!.dependencies).toContain(credentials[0]!.urn);
   });

@@ -19,16 +19,28 @@ const load = createRequire(__filename);
 /** The model class of a manifest's apiVersion and kind, from the package that owns its group. */
 function schemaOf(apiVersion: string, kind: string): new (data: unknown) => { validate(): void } {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-  const crds: Record<string, string> = { "keda.sh": "@kubernetes-models/keda", "monitoring.coreos.com": "@kubernetes-models/prometheus-operator" };
-  const module = crds[group!] ? load(`${crds[group!]}/${group}/${version}`) : load(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`);
+  const crds: Record<string, string> = {
+    "keda.sh": "@kubernetes-models/keda",
+    "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+  };
+  const module = crds[group!]
+    ? load(`${crds[group!]}/${group}/${version}`)
+    : load(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`);
   const model = module[kind!];
   if (!model) throw new Error(`no schema for ${apiVersion} ${kind}`);
   return model;
 }
 
-async function manifestsOf(stack: string, configFile?: string): Promise<{ file: string; manifest: Record<string, any> }[]> {
+async function manifestsOf(
+  stack: string,
+  configFile?: string,
+): Promise<{ file: string; manifest: Record<string, any> }[]> {
   const out = mkdtempSync(join(tmpdir(), "genai-k8s-"));
-  const code = await plan(["--stack", stack, "--out", out, ...(configFile ? ["--config-file", configFile] : [])], PROJECT_DIR, { out: () => true, err: () => true });
+  const code = await plan(
+    ["--stack", stack, "--out", out, ...(configFile ? ["--config-file", configFile] : [])],
+    PROJECT_DIR,
+    { out: () => true, err: () => true },
+  );
   expect(code).toBe(0);
   const dir = join(out, stack, "k8s");
   return readdirSync(dir).map((file) => ({ file, manifest: parse(readFileSync(join(dir, file), "utf8")) }));
@@ -40,7 +52,19 @@ describe("the prod plan's Kubernetes manifests", () => {
   it("each validate against the schema of their kind", async () => {
     const manifests = (await manifestsOf("prod")).filter((m) => !isRelease(m));
     expect([...new Set(manifests.map((m) => m.manifest.kind))].sort()).toEqual([
-      "ConfigMap", "DaemonSet", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "PodMonitor", "PrometheusRule", "ScaledObject", "Secret", "Service", "ServiceAccount", "StatefulSet", "StorageClass",
+      "ConfigMap",
+      "DaemonSet",
+      "Namespace",
+      "NetworkPolicy",
+      "PodDisruptionBudget",
+      "PodMonitor",
+      "PrometheusRule",
+      "ScaledObject",
+      "Secret",
+      "Service",
+      "ServiceAccount",
+      "StatefulSet",
+      "StorageClass",
     ]);
     for (const { file, manifest } of manifests) {
       const Model = schemaOf(manifest.apiVersion, manifest.kind);
@@ -50,11 +74,32 @@ describe("the prod plan's Kubernetes manifests", () => {
 
   it("a broken manifest fails its schema (the validation can fail)", () => {
     const Model = schemaOf("apps/v1", "StatefulSet");
-    expect(() => new Model({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "x" }, spec: { replicas: "two", selector: {}, serviceName: "x", template: {} } }).validate()).toThrow();
+    expect(() =>
+      new Model({
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: { name: "x" },
+        spec: { replicas: "two", selector: {}, serviceName: "x", template: {} },
+      }).validate(),
+    ).toThrow();
     const PodMonitor = schemaOf("monitoring.coreos.com/v1", "PodMonitor");
-    expect(() => new PodMonitor({ apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "x" }, spec: { selector: {}, podMetricsEndpoints: [{ interval: 15 }] } }).validate()).toThrow();
+    expect(() =>
+      new PodMonitor({
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: "x" },
+        spec: { selector: {}, podMetricsEndpoints: [{ interval: 15 }] },
+      }).validate(),
+    ).toThrow();
     const ScaledObject = schemaOf("keda.sh/v1alpha1", "ScaledObject");
-    expect(() => new ScaledObject({ apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "x" }, spec: { triggers: [] } }).validate()).toThrow();
+    expect(() =>
+      new ScaledObject({
+        apiVersion: "keda.sh/v1alpha1",
+        kind: "ScaledObject",
+        metadata: { name: "x" },
+        spec: { triggers: [] },
+      }).validate(),
+    ).toThrow();
   });
 
   it("runs vLLM as the issue of a model server demands: pinned image, GPUs = tensor parallel size, probes, no privilege, a cache per pod", async () => {
@@ -63,12 +108,16 @@ describe("the prod plan's Kubernetes manifests", () => {
     const container = pod.containers[0];
     // The stack's tag, pinned to the digest the dated release table sourced for it.
     expect(container.image).toBe(`vllm/vllm-openai:v0.30.0@${VLLM_IMAGE_DIGESTS["v0.30.0"]}`);
-    expect(container.args).toEqual(expect.arrayContaining(["--served-model-name", "qwen", "--tensor-parallel-size", "1"]));
+    expect(container.args).toEqual(
+      expect.arrayContaining(["--served-model-name", "qwen", "--tensor-parallel-size", "1"]),
+    );
     expect(container.resources.limits["nvidia.com/gpu"]).toBe(container.resources.requests["nvidia.com/gpu"]);
     expect(pod.tolerations).toEqual([{ key: "sku", operator: "Equal", value: "gpu", effect: "NoSchedule" }]);
     expect(pod.nodeSelector).toEqual({ "genai-platform/gpu-pool": "a100" });
     expect(container.startupProbe.httpGet.path).toBe("/health");
-    expect(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold).toBeGreaterThanOrEqual(30 * 60);
+    expect(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold).toBeGreaterThanOrEqual(
+      30 * 60,
+    );
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
     expect(pod.volumes.find((v: any) => v.name === "dshm").emptyDir.medium).toBe("Memory");
     expect(manifest.spec.volumeClaimTemplates[0].spec.accessModes).toEqual(["ReadWriteOnce"]);
@@ -78,8 +127,16 @@ describe("the prod plan's Kubernetes manifests", () => {
     const file = join(mkdtempSync(join(tmpdir(), "genai-k8s-")), "Pulumi.prod.yaml");
     const raw = rawConfig("prod");
     const config = namespaced(raw);
-    writeFileSync(file, stringify({ config: { ...config, "genai-platform:huggingFaceToken": { secure: "v1:AAAAbm90LXJlYWwtY2lwaGVydGV4dA==" } } }, { aliasDuplicateObjects: false }));
-    const secret = (await manifestsOf("prod", file)).find((m) => m.manifest.kind === "Secret" && m.manifest.metadata.name === "hf-token")!;
+    writeFileSync(
+      file,
+      stringify(
+        { config: { ...config, "genai-platform:huggingFaceToken": { secure: "v1:AAAAbm90LXJlYWwtY2lwaGVydGV4dA==" } } },
+        { aliasDuplicateObjects: false },
+      ),
+    );
+    const secret = (await manifestsOf("prod", file)).find(
+      (m) => m.manifest.kind === "Secret" && m.manifest.metadata.name === "hf-token",
+    )!;
     expect(secret.manifest.stringData).toEqual({ token: "[secret]" });
     const Model = schemaOf("v1", "Secret");
     expect(() => new Model(secret.manifest).validate()).not.toThrow();
@@ -89,18 +146,37 @@ describe("the prod plan's Kubernetes manifests", () => {
     const manifests = await manifestsOf("prod");
     const monitor = manifests.find((m) => m.manifest.kind === "PodMonitor")!.manifest;
     expect(monitor.metadata.namespace).toBe("vllm-qwen-blue");
-    expect(monitor.spec.selector.matchLabels).toEqual({ "app.kubernetes.io/name": "vllm", "genai-platform/slot": "blue" });
-    expect(monitor.spec.podMetricsEndpoints[0].relabelings.map((r: any) => [r.sourceLabels[0], r.targetLabel])).toEqual([
-      ["__meta_kubernetes_pod_label_genai_platform_endpoint", "model_endpoint"],
-      ["__meta_kubernetes_pod_label_genai_platform_slot", "slot"],
-      ["__meta_kubernetes_pod_label_genai_platform_target", "target"],
-    ]);
+    expect(monitor.spec.selector.matchLabels).toEqual({
+      "app.kubernetes.io/name": "vllm",
+      "genai-platform/slot": "blue",
+    });
+    expect(monitor.spec.podMetricsEndpoints[0].relabelings.map((r: any) => [r.sourceLabels[0], r.targetLabel])).toEqual(
+      [
+        ["__meta_kubernetes_pod_label_genai_platform_endpoint", "model_endpoint"],
+        ["__meta_kubernetes_pod_label_genai_platform_slot", "slot"],
+        ["__meta_kubernetes_pod_label_genai_platform_target", "target"],
+      ],
+    );
     const release = manifests.find(isRelease)!.manifest;
-    expect(release).toMatchObject({ chart: "kube-prometheus-stack", version: expect.stringMatching(/^\d+\.\d+\.\d+$/), repositoryOpts: { repo: expect.stringMatching(/^https:/) } });
+    expect(release).toMatchObject({
+      chart: "kube-prometheus-stack",
+      version: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      repositoryOpts: { repo: expect.stringMatching(/^https:/) },
+    });
     const spec = release.values.prometheus.prometheusSpec;
-    expect([spec.serviceMonitorSelectorNilUsesHelmValues, spec.podMonitorSelectorNilUsesHelmValues, spec.ruleSelectorNilUsesHelmValues]).toEqual([false, false, false]);
-    expect(release.values.grafana).toMatchObject({ service: { type: "ClusterIP" }, ingress: { enabled: false }, admin: { existingSecret: "grafana-admin" } });
-    const admin = manifests.find((m) => m.manifest.kind === "Secret" && m.manifest.metadata.name === "grafana-admin")!.manifest;
+    expect([
+      spec.serviceMonitorSelectorNilUsesHelmValues,
+      spec.podMonitorSelectorNilUsesHelmValues,
+      spec.ruleSelectorNilUsesHelmValues,
+    ]).toEqual([false, false, false]);
+    expect(release.values.grafana).toMatchObject({
+      service: { type: "ClusterIP" },
+      ingress: { enabled: false },
+      admin: { existingSecret: "grafana-admin" },
+    });
+    const admin = manifests.find(
+      (m) => m.manifest.kind === "Secret" && m.manifest.metadata.name === "grafana-admin",
+    )!.manifest;
     expect(admin.stringData["admin-password"]).toBe("[secret]");
   });
 });

@@ -20,7 +20,12 @@ afterEach(async () => {
 });
 
 const start = async (behaviour: LoopbackBehaviour) => (server = await startLoopback(behaviour));
-const target = (url: string, shape: Target["shape"] = "azure"): Target => ({ gateway: url, endpoint: "chat", shape, apiKey: "test-key" });
+const target = (url: string, shape: Target["shape"] = "azure"): Target => ({
+  gateway: url,
+  endpoint: "chat",
+  shape,
+  apiKey: "test-key",
+});
 const options = (o: Partial<LoadOptions>): LoadOptions => ({
   mode: { kind: "closed", concurrency: 4 },
   requests: 20,
@@ -33,29 +38,39 @@ const options = (o: Partial<LoadOptions>): LoadOptions => ({
 });
 
 describe("the load generator against the loopback server", () => {
-  it.each(["azure", "v1"] as const)("reproduces the injected TTFT, TPOT and latency within 10 percent (%s path shape)", async (shape) => {
-    const s = await start({ firstTokenDelayMs: 200, interTokenDelayMs: 20, outputTokens: 21 });
-    const t = target(s.url, shape);
-    const run = await runLoad(client(t), t, options({ requests: 24 }));
-    const all = summarize(run).all;
-    expect(all.ok).toBe(24);
-    expect(all.ttftMs.p50).toBeGreaterThanOrEqual(200 * 0.9);
-    expect(all.ttftMs.p50).toBeLessThanOrEqual(200 * 1.1);
-    expect(all.tpotMs.p50).toBeGreaterThanOrEqual(20 * 0.9);
-    expect(all.tpotMs.p50).toBeLessThanOrEqual(20 * 1.1);
-    const e2e = 200 + 20 * 20;
-    expect(all.e2eMs.p50).toBeGreaterThanOrEqual(e2e * 0.9);
-    expect(all.e2eMs.p50).toBeLessThanOrEqual(e2e * 1.1);
-    // Usage comes from the stream's last chunk; the path shape and key reach the server as sent.
-    expect(run.results.every((r) => r.completionTokens === 21 && (r.promptTokens ?? 0) > 0)).toBe(true);
-    expect(s.arrivals[0]!.path).toBe(shape === "azure" ? "/openai/deployments/chat/chat/completions" : "/openai/v1/chat/completions");
-    expect(s.arrivals[0]!.apiKey).toBe("test-key");
-  });
+  it.each(["azure", "v1"] as const)(
+    "reproduces the injected TTFT, TPOT and latency within 10 percent (%s path shape)",
+    async (shape) => {
+      const s = await start({ firstTokenDelayMs: 200, interTokenDelayMs: 20, outputTokens: 21 });
+      const t = target(s.url, shape);
+      const run = await runLoad(client(t), t, options({ requests: 24 }));
+      const all = summarize(run).all;
+      expect(all.ok).toBe(24);
+      expect(all.ttftMs.p50).toBeGreaterThanOrEqual(200 * 0.9);
+      expect(all.ttftMs.p50).toBeLessThanOrEqual(200 * 1.1);
+      expect(all.tpotMs.p50).toBeGreaterThanOrEqual(20 * 0.9);
+      expect(all.tpotMs.p50).toBeLessThanOrEqual(20 * 1.1);
+      const e2e = 200 + 20 * 20;
+      expect(all.e2eMs.p50).toBeGreaterThanOrEqual(e2e * 0.9);
+      expect(all.e2eMs.p50).toBeLessThanOrEqual(e2e * 1.1);
+      // Usage comes from the stream's last chunk; the path shape and key reach the server as sent.
+      expect(run.results.every((r) => r.completionTokens === 21 && (r.promptTokens ?? 0) > 0)).toBe(true);
+      expect(s.arrivals[0]!.path).toBe(
+        shape === "azure" ? "/openai/deployments/chat/chat/completions" : "/openai/v1/chat/completions",
+      );
+      expect(s.arrivals[0]!.apiKey).toBe("test-key");
+    },
+  );
 
   it("retries 429s after the Retry-After the server sends, and counts them", async () => {
     // Every request's first attempt is throttled for one second.
     const throttled = new Set<number>();
-    const s = await start({ firstTokenDelayMs: 0, interTokenDelayMs: 0, outputTokens: 4, fail: (n) => (n % 2 === 0 ? (throttled.add(n), { status: 429, retryAfterSeconds: 1 }) : undefined) });
+    const s = await start({
+      firstTokenDelayMs: 0,
+      interTokenDelayMs: 0,
+      outputTokens: 4,
+      fail: (n) => (n % 2 === 0 ? (throttled.add(n), { status: 429, retryAfterSeconds: 1 }) : undefined),
+    });
     const t = target(s.url);
     const run = await runLoad(client(t), t, options({ mode: { kind: "closed", concurrency: 1 }, requests: 3 }));
     const all = summarize(run).all;
@@ -68,7 +83,12 @@ describe("the load generator against the loopback server", () => {
   });
 
   it("gives up after the configured attempts and reports the 429 rate", async () => {
-    const s = await start({ firstTokenDelayMs: 0, interTokenDelayMs: 0, outputTokens: 4, fail: () => ({ status: 429, retryAfterSeconds: 0 }) });
+    const s = await start({
+      firstTokenDelayMs: 0,
+      interTokenDelayMs: 0,
+      outputTokens: 4,
+      fail: () => ({ status: 429, retryAfterSeconds: 0 }),
+    });
     const t = target(s.url);
     const run = await runLoad(client(t), t, options({ mode: { kind: "closed", concurrency: 2 }, requests: 4 }));
     const all = summarize(run).all;
@@ -91,9 +111,16 @@ describe("the load generator against the loopback server", () => {
   });
 
   it("reports each slot the gateway names side by side", async () => {
-    const s = await start({ firstTokenDelayMs: 10, interTokenDelayMs: 1, outputTokens: 5, slotOf: (n) => (n % 4 === 0 ? "green" : "blue") });
+    const s = await start({
+      firstTokenDelayMs: 10,
+      interTokenDelayMs: 1,
+      outputTokens: 5,
+      slotOf: (n) => (n % 4 === 0 ? "green" : "blue"),
+    });
     const t = target(s.url);
-    const summary = summarize(await runLoad(client(t), t, options({ mode: { kind: "closed", concurrency: 1 }, requests: 8 })));
+    const summary = summarize(
+      await runLoad(client(t), t, options({ mode: { kind: "closed", concurrency: 1 }, requests: 8 })),
+    );
     expect(Object.keys(summary).sort()).toEqual(["all", "blue", "green"]);
     expect([summary.blue!.requests, summary.green!.requests]).toEqual([6, 2]);
   });
@@ -109,7 +136,9 @@ describe("client behaviour", () => {
   });
   it("waits Retry-After (seconds or a date) when given, else exponential backoff with jitter, capped", () => {
     expect(retryAfterMs("2")).toBe(2000);
-    expect(retryAfterMs(new Date(Date.UTC(2026, 10, 27, 12, 0, 30)).toUTCString(), Date.UTC(2026, 10, 27, 12, 0, 0))).toBe(30_000);
+    expect(
+      retryAfterMs(new Date(Date.UTC(2026, 10, 27, 12, 0, 30)).toUTCString(), Date.UTC(2026, 10, 27, 12, 0, 0)),
+    ).toBe(30_000);
     expect(retryAfterMs("soon")).toBeUndefined();
     const policy = { attempts: 5, baseMs: 100, maxWaitMs: 1_000, random: () => 1 };
     expect([1, 2, 3, 4, 5].map((n) => backoffMs(n, policy))).toEqual([100, 200, 400, 800, 1000]);
@@ -125,7 +154,10 @@ describe("npm run smoke against the loopback server", () => {
     const previous = process.env.GENAI_GATEWAY_TOKEN;
     process.env.GENAI_GATEWAY_TOKEN = "test-token";
     try {
-      const code = await smoke(["--stack", "prod", "--gateway", s.url, "--attempts", "5", ...extra], PROJECT_DIR, { out: (t) => (out += t), err: (t) => (out += t) });
+      const code = await smoke(["--stack", "prod", "--gateway", s.url, "--attempts", "5", ...extra], PROJECT_DIR, {
+        out: (t) => (out += t),
+        err: (t) => (out += t),
+      });
       return { code, out };
     } finally {
       if (previous === undefined) delete process.env.GENAI_GATEWAY_TOKEN;
@@ -171,17 +203,43 @@ describe("npm run smoke against the loopback server", () => {
 
 describe("npm run loadtest", () => {
   it("prints the per-slot tables and writes the charts (SVG) and the JSON through the atomic writer", async () => {
-    const s = await start({ firstTokenDelayMs: 20, interTokenDelayMs: 2, outputTokens: 6, slotOf: (n) => (n % 2 ? "green" : "blue") });
+    const s = await start({
+      firstTokenDelayMs: 20,
+      interTokenDelayMs: 2,
+      outputTokens: 6,
+      slotOf: (n) => (n % 2 ? "green" : "blue"),
+    });
     const dir = mkdtempSync(join(tmpdir(), "genai-loadtest-"));
     let out = "";
-    const code = await loadtest(["--gateway", s.url, "--endpoint", "chat", "--rps", "20", "--requests", "20", "--warmup", "4", "--api-key", "k", "--json", join(dir, "results.json"), "--out", join(dir, "charts")], { out: (t) => (out += t), err: (t) => (out += t) });
+    const code = await loadtest(
+      [
+        "--gateway",
+        s.url,
+        "--endpoint",
+        "chat",
+        "--rps",
+        "20",
+        "--requests",
+        "20",
+        "--warmup",
+        "4",
+        "--api-key",
+        "k",
+        "--json",
+        join(dir, "results.json"),
+        "--out",
+        join(dir, "charts"),
+      ],
+      { out: (t) => (out += t), err: (t) => (out += t) },
+    );
     expect(code).toBe(0);
     expect(out).toContain("warm-up: 4 requests, 0 failed, 0 answered 429");
     expect(out).toMatch(/TTFT ms[\s\S]*TPOT ms[\s\S]*e2e ms/);
     expect(out).toMatch(/blue\s+│ 10\s+│/);
     const charts = readdirSync(join(dir, "charts")).sort();
     expect(charts).toEqual(["latency-histogram.svg", "tpot-over-time.svg", "ttft-histogram.svg", "ttft-over-time.svg"]);
-    for (const chart of charts) expect(XMLValidator.validate(readFileSync(join(dir, "charts", chart), "utf8")), chart).toBe(true);
+    for (const chart of charts)
+      expect(XMLValidator.validate(readFileSync(join(dir, "charts", chart), "utf8")), chart).toBe(true);
     const json = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
     expect(Object.keys(json.summary).sort()).toEqual(["all", "blue", "green"]);
     expect(json.requests).toHaveLength(20); // the 4 warm-up requests were sent, then left out
@@ -193,7 +251,12 @@ describe("npm run loadtest", () => {
     let err = "";
     expect(await loadtest(["--endpoint", "chat"], { out: () => undefined, err: (t) => (err += t) })).toBe(2);
     expect(err).toContain("--gateway is required: the gateway's base URL, https://<host>[:port][/path]");
-    expect(await loadtest(["--gateway", "https://g", "--endpoint", "chat", "--rps", "5", "--concurrency", "2"], { out: () => undefined, err: (t) => (err += t) })).toBe(2);
+    expect(
+      await loadtest(["--gateway", "https://g", "--endpoint", "chat", "--rps", "5", "--concurrency", "2"], {
+        out: () => undefined,
+        err: (t) => (err += t),
+      }),
+    ).toBe(2);
     expect(err).toContain("give --concurrency (closed loop) or --rps (open loop), not both");
   });
 });

@@ -22,13 +22,32 @@ afterEach(async () => {
 const quick = { firstTokenDelayMs: 0, interTokenDelayMs: 0, outputTokens: 3 };
 
 /** Runs the command against a fresh loopback server with `args` after the usual ones; what it printed, its exit code and what arrived. */
-async function run(args: string[], options: { gateway?: string; endpoint?: string } = {}): Promise<{ code: number; out: string; err: string; arrivals: number }> {
+async function run(
+  args: string[],
+  options: { gateway?: string; endpoint?: string } = {},
+): Promise<{ code: number; out: string; err: string; arrivals: number }> {
   server = await startLoopback(quick);
   const scratch = mkdtempSync(join(tmpdir(), "genai-loadtest-args-"));
   let out = "";
   let err = "";
   const count = args.includes("--requests") || args.includes("--duration") ? [] : ["--requests", "2"];
-  const code = await loadtest(["--gateway", options.gateway ?? server.url, "--endpoint", options.endpoint ?? "chat", "--api-key", "k", ...count, "--attempts", "1", "--out", join(scratch, "charts"), ...args], { out: (t) => (out += t), err: (t) => (err += t) });
+  const code = await loadtest(
+    [
+      "--gateway",
+      options.gateway ?? server.url,
+      "--endpoint",
+      options.endpoint ?? "chat",
+      "--api-key",
+      "k",
+      ...count,
+      "--attempts",
+      "1",
+      "--out",
+      join(scratch, "charts"),
+      ...args,
+    ],
+    { out: (t) => (out += t), err: (t) => (err += t) },
+  );
   return { code, out, err, arrivals: server.arrivals.length };
 }
 
@@ -43,7 +62,9 @@ describe("output paths are checked before anything is sent", () => {
     expect(asFolder.arrivals).toBe(0);
     const underFile = await run(["--json", join(file, "r.json")]);
     expect(underFile.code).toBe(2);
-    expect(underFile.err).toContain(`--json ${join(file, "r.json")}: ${file} is a file, so nothing can be written under it`);
+    expect(underFile.err).toContain(
+      `--json ${join(file, "r.json")}: ${file} is a file, so nothing can be written under it`,
+    );
     expect(underFile.arrivals).toBe(0);
     const folder = await run(["--json", dir]);
     expect(folder.code).toBe(2);
@@ -71,7 +92,18 @@ describe("output paths are checked before anything is sent", () => {
 });
 
 describe("the gateway and the endpoint", () => {
-  it.each(["http://", "http://[::1", "http://gate way.example", "https://g.example/ path", " https://g.example", "https://g.example\n", "ftp://g.example", "g.example", "https://g.example/?api-version=1", "https://user:secret@g.example"])("refuses --gateway %j (exit 2)", async (gateway) => {
+  it.each([
+    "http://",
+    "http://[::1",
+    "http://gate way.example",
+    "https://g.example/ path",
+    " https://g.example",
+    "https://g.example\n",
+    "ftp://g.example",
+    "g.example",
+    "https://g.example/?api-version=1",
+    "https://user:secret@g.example",
+  ])("refuses --gateway %j (exit 2)", async (gateway) => {
     const { code, err } = await run([], { gateway });
     expect(code).toBe(2);
     expect(err).toMatch(/^loadtest: --gateway /);
@@ -79,15 +111,40 @@ describe("the gateway and the endpoint", () => {
     expect(err).not.toContain("secret");
   });
 
-  it.each(["../x", "a/b", "?x", "chat/../../x", "Chat", "a--b", "chat-", "", "x".repeat(25)])("refuses --endpoint %j, which is no endpoint name (exit 2, nothing sent)", async (endpoint) => {
-    const { code, err, arrivals } = await run([], { endpoint });
-    expect(code).toBe(2);
-    expect(err).toMatch(endpoint === "" ? /--endpoint is required/ : /--endpoint ".*" is not an endpoint name: 1-24 lower-case ASCII letters/);
-    expect(arrivals).toBe(0);
-  });
+  it.each(["../x", "a/b", "?x", "chat/../../x", "Chat", "a--b", "chat-", "", "x".repeat(25)])(
+    "refuses --endpoint %j, which is no endpoint name (exit 2, nothing sent)",
+    async (endpoint) => {
+      const { code, err, arrivals } = await run([], { endpoint });
+      expect(code).toBe(2);
+      expect(err).toMatch(
+        endpoint === ""
+          ? /--endpoint is required/
+          : /--endpoint ".*" is not an endpoint name: 1-24 lower-case ASCII letters/,
+      );
+      expect(arrivals).toBe(0);
+    },
+  );
 
   it("holds --endpoint to the same names the stack configuration accepts as model endpoints", () => {
-    const names = ["chat", "a", "gpt-5-mini", "e2", "a".repeat(24), "a".repeat(25), "Chat", "2chat", "a--b", "chat-", "-chat", "../x", "a/b", "?x", "a_b", "a.b", "chät"];
+    const names = [
+      "chat",
+      "a",
+      "gpt-5-mini",
+      "e2",
+      "a".repeat(24),
+      "a".repeat(25),
+      "Chat",
+      "2chat",
+      "a--b",
+      "chat-",
+      "-chat",
+      "../x",
+      "a/b",
+      "?x",
+      "a_b",
+      "a.b",
+      "chät",
+    ];
     const base = rawConfig("dev");
     for (const name of names) {
       const raw = structuredClone(base);
@@ -158,7 +215,9 @@ describe("numbers in decimal digits, in range", () => {
   it("documents --timeout and its defaults in --help", async () => {
     let out = "";
     expect(await loadtest(["--help"], { out: (t) => (out += t), err: (t) => (out += t) })).toBe(0);
-    expect(out).toContain("--timeout S | connect=S,first-byte=S,idle=S (seconds, default connect=10,first-byte=60,idle=60)");
+    expect(out).toContain(
+      "--timeout S | connect=S,first-byte=S,idle=S (seconds, default connect=10,first-byte=60,idle=60)",
+    );
   });
 });
 
@@ -173,13 +232,18 @@ describe("string options and files read", () => {
     expect(audience.err).toContain('--audience "api://gateway\\u001b[2J" holds a control character');
     const version = await run(["--api-version", "2025-04-01-preview&x=1"]);
     expect(version.code).toBe(2);
-    expect(version.err).toContain('--api-version "2025-04-01-preview&x=1": give an api-version such as 2025-04-01-preview');
+    expect(version.err).toContain(
+      '--api-version "2025-04-01-preview&x=1": give an api-version such as 2025-04-01-preview',
+    );
     const previous = process.env.GENAI_GATEWAY_KEY;
     process.env.GENAI_GATEWAY_KEY = "secret\n";
     try {
       server = await startLoopback(quick);
       let err = "";
-      const code = await loadtest(["--gateway", server.url, "--endpoint", "chat", "--requests", "1"], { out: () => undefined, err: (t) => (err += t) });
+      const code = await loadtest(["--gateway", server.url, "--endpoint", "chat", "--requests", "1"], {
+        out: () => undefined,
+        err: (t) => (err += t),
+      });
       expect(code).toBe(2);
       expect(err).toContain("GENAI_GATEWAY_KEY holds a control character");
       expect(err).not.toContain("secret");

@@ -33,33 +33,81 @@ async function serve(answer: (n: number, req: IncomingMessage, res: ServerRespon
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const chunk = (delta: Record<string, unknown>) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+const chunk = (delta: Record<string, unknown>) =>
+  `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
 const usageChunk = `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })}\n\n`;
-const completion = (usage = true) => JSON.stringify({ id: "c", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }], ...(usage ? { usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } } : {}) });
-const sse = (res: ServerResponse) => res.writeHead(200, { "content-type": "text/event-stream", "x-genai-slot": "blue" });
+const completion = (usage = true) =>
+  JSON.stringify({
+    id: "c",
+    object: "chat.completion",
+    choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+    ...(usage ? { usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } } : {}),
+  });
+const sse = (res: ServerResponse) =>
+  res.writeHead(200, { "content-type": "text/event-stream", "x-genai-slot": "blue" });
 
-async function loadtestJson(url: string, ...args: string[]): Promise<{ code: number; out: string; json: { summary: { all: { ok: number; requests: number; errorRate: number; failures: Record<string, number> } }; requests: { failure?: string; error?: string; status: number }[] } }> {
+async function loadtestJson(
+  url: string,
+  ...args: string[]
+): Promise<{
+  code: number;
+  out: string;
+  json: {
+    summary: { all: { ok: number; requests: number; errorRate: number; failures: Record<string, number> } };
+    requests: { failure?: string; error?: string; status: number }[];
+  };
+}> {
   const dir = mkdtempSync(join(tmpdir(), "genai-loadtest-protocol-"));
   let out = "";
-  const code = await loadtest(["--gateway", url, "--endpoint", "chat", "--api-key", "k", "--concurrency", "1", "--attempts", "1", "--json", join(dir, "r.json"), "--out", join(dir, "charts"), ...args], { out: (t) => (out += t), err: (t) => (out += t) });
+  const code = await loadtest(
+    [
+      "--gateway",
+      url,
+      "--endpoint",
+      "chat",
+      "--api-key",
+      "k",
+      "--concurrency",
+      "1",
+      "--attempts",
+      "1",
+      "--json",
+      join(dir, "r.json"),
+      "--out",
+      join(dir, "charts"),
+      ...args,
+    ],
+    { out: (t) => (out += t), err: (t) => (out += t) },
+  );
   return { code, out, json: code === 0 ? JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) : undefined };
 }
 
 describe("what counts as an answer", () => {
   it("without streaming: only application/json holding a chat completion with usage; the rest counted by kind", async () => {
     const url = await serve((n, _req, res) => {
-      if (n === 0) return void res.writeHead(200, { "content-type": "text/html" }).end("<html><body>Service maintenance</body></html>");
+      if (n === 0)
+        return void res
+          .writeHead(200, { "content-type": "text/html" })
+          .end("<html><body>Service maintenance</body></html>");
       if (n === 1) return void res.writeHead(200, { "content-type": "application/json" }).end();
       if (n === 2) return void (sse(res), res.end(`${chunk({ content: "ok" })}${usageChunk}data: [DONE]\n\n`));
       if (n === 3) return void res.writeHead(200, { "content-type": "application/json" }).end(completion(false));
       if (n === 4) return void res.writeHead(200, { "content-type": "application/json" }).end('{"choices": [');
-      if (n === 5) return void res.writeHead(200, { "content-type": "application/json" }).end('{"object": "list", "data": []}');
-      res.writeHead(200, { "content-type": "application/json; charset=utf-8", "x-genai-slot": "blue" }).end(completion());
+      if (n === 5)
+        return void res.writeHead(200, { "content-type": "application/json" }).end('{"object": "list", "data": []}');
+      res
+        .writeHead(200, { "content-type": "application/json; charset=utf-8", "x-genai-slot": "blue" })
+        .end(completion());
     });
     const { code, out, json } = await loadtestJson(url, "--no-stream", "--requests", "7");
     expect(code).toBe(0);
     expect(json.summary.all.ok).toBe(1);
-    expect(json.summary.all.failures).toEqual({ "content-type": 2, "malformed-json": 2, "no-usage": 1, "not-a-completion": 1 });
+    expect(json.summary.all.failures).toEqual({
+      "content-type": 2,
+      "malformed-json": 2,
+      "no-usage": 1,
+      "not-a-completion": 1,
+    });
     expect(json.requests.map((r) => r.error)).toEqual([
       'content type "text/html", not application/json',
       "the body is empty, not JSON",
@@ -70,7 +118,9 @@ describe("what counts as an answer", () => {
       undefined,
     ]);
     expect(json.requests.every((r) => r.status === 200)).toBe(true);
-    expect(out).toMatch(/failures by kind[\s\S]*content-type\s+│ 2\s+│ content type "text\/html", not application\/json/);
+    expect(out).toMatch(
+      /failures by kind[\s\S]*content-type\s+│ 2\s+│ content type "text\/html", not application\/json/,
+    );
   });
 
   it("streaming: only an event stream of JSON chunks ending in data: [DONE], with the usage chunk asked for; the rest counted by kind", async () => {
@@ -83,7 +133,11 @@ describe("what counts as an answer", () => {
       }
       if (n === 1) return void (sse(res), res.end(`${chunk({ content: "Hi" })}${usageChunk}`));
       if (n === 2) return void (sse(res), res.end(`${chunk({ content: "Hi" })}data: [DONE]\n\n`));
-      if (n === 3) return void (sse(res), res.end(`${chunk({ content: "Hi" })}data: {"choices": [\n\n${usageChunk}data: [DONE]\n\n`));
+      if (n === 3)
+        return void (
+          sse(res),
+          res.end(`${chunk({ content: "Hi" })}data: {"choices": [\n\n${usageChunk}data: [DONE]\n\n`)
+        );
       if (n === 4) return void res.writeHead(200, { "content-type": "application/json" }).end(completion());
       if (n === 5) {
         sse(res);
@@ -91,15 +145,34 @@ describe("what counts as an answer", () => {
         res.write("a".repeat(MAX_LINE_BYTES + 1));
         return void res.end(`"}}]}\n\n${usageChunk}data: [DONE]\n\n`);
       }
-      if (n === 6) return void (sse(res), res.end(`${chunk({ content: "Hi" })}data: {"error": {"message": "content filtered"}}\n\ndata: [DONE]\n\n`));
-      if (n === 7) return void (sse(res), res.end(`${chunk({ content: "Hi" })}data: {"id": "c"}\n\n${usageChunk}data: [DONE]\n\n`));
+      if (n === 6)
+        return void (
+          sse(res),
+          res.end(`${chunk({ content: "Hi" })}data: {"error": {"message": "content filtered"}}\n\ndata: [DONE]\n\n`)
+        );
+      if (n === 7)
+        return void (
+          sse(res),
+          res.end(`${chunk({ content: "Hi" })}data: {"id": "c"}\n\n${usageChunk}data: [DONE]\n\n`)
+        );
       sse(res);
-      res.end(`: keep-alive\r\n\r\n${chunk({ role: "assistant" })}${chunk({ content: "Hi" })}${chunk({ content: " there" })}${usageChunk}data: [DONE]\n\n`);
+      res.end(
+        `: keep-alive\r\n\r\n${chunk({ role: "assistant" })}${chunk({ content: "Hi" })}${chunk({ content: " there" })}${usageChunk}data: [DONE]\n\n`,
+      );
     });
     const { code, out, json } = await loadtestJson(url, "--requests", "9");
     expect(code).toBe(0);
     expect(json.summary.all.ok).toBe(1);
-    expect(json.summary.all.failures).toEqual({ "content-type": 1, "error-event": 1, "malformed-json": 1, "no-done": 1, "no-usage": 1, "not-a-completion": 1, "stream-broken": 1, "too-large": 1 });
+    expect(json.summary.all.failures).toEqual({
+      "content-type": 1,
+      "error-event": 1,
+      "malformed-json": 1,
+      "no-done": 1,
+      "no-usage": 1,
+      "not-a-completion": 1,
+      "stream-broken": 1,
+      "too-large": 1,
+    });
     const reasons = json.requests.map((r) => r.error);
     expect(reasons[0]).toMatch(/^the body broke after 2 events: /);
     expect(reasons.slice(1)).toEqual([
@@ -125,9 +198,17 @@ describe("the event-stream reader", () => {
   };
 
   it("splits lines on LF, CR and CRLF, also where a chunk ends between CR and LF, and joins data lines", () => {
-    expect(decode(["data: a\n\n", "data: b\r\n\r\n", "data: c\r\r", "data: d\r", "\n\r", "\n"])).toEqual([{ data: "a" }, { data: "b" }, { data: "c" }, { data: "d" }]);
+    expect(decode(["data: a\n\n", "data: b\r\n\r\n", "data: c\r\r", "data: d\r", "\n\r", "\n"])).toEqual([
+      { data: "a" },
+      { data: "b" },
+      { data: "c" },
+      { data: "d" },
+    ]);
     expect(decode(["data: one\ndata:two\n", "data\n\n"])).toEqual([{ data: "one\ntwo\n" }]);
-    expect(decode([": comment\nevent: error\ndata: {}\n\n", "id: 7\nretry: 10\ndata: x\n\n"])).toEqual([{ event: "error", data: "{}" }, { data: "x" }]);
+    expect(decode([": comment\nevent: error\ndata: {}\n\n", "id: 7\nretry: 10\ndata: x\n\n"])).toEqual([
+      { event: "error", data: "{}" },
+      { data: "x" },
+    ]);
     // A line spread over many chunks, a multi-byte character cut between two, a byte order mark first.
     const text = Buffer.from("\ufeffdata: héllo wörld\n\n");
     expect(decode(Array.from(text, (b) => Buffer.from([b])))).toEqual([{ data: "héllo wörld" }]);
@@ -138,13 +219,17 @@ describe("the event-stream reader", () => {
   it("refuses a line over its limit, in one chunk or across many, and takes one exactly at it", () => {
     expect(decode([`data: ${"x".repeat(10)}\n\n`], 16)).toEqual([{ data: "x".repeat(10) }]);
     expect(() => decode([`data: ${"x".repeat(11)}\n\n`], 16)).toThrow(SseTooLarge);
-    expect(() => decode(["data: ", "xxxx", "xxxx", "xxx", "\n\n"], 16)).toThrow("an event-stream line longer than 16 bytes");
+    expect(() => decode(["data: ", "xxxx", "xxxx", "xxx", "\n\n"], 16)).toThrow(
+      "an event-stream line longer than 16 bytes",
+    );
     // A line that never ends fails as soon as it passes the limit, not when the body ends.
     const decoder = new SseDecoder(16);
     decoder.push(Buffer.from("data: 0123456789"));
     expect(() => decoder.push(Buffer.from("x"))).toThrow(SseTooLarge);
     // Many lines within the limit make one event whose data is over it.
-    expect(() => decode(["data: 0123456789\n".repeat(3), "\n"], 32)).toThrow("an event-stream event with more than 32 bytes of data");
+    expect(() => decode(["data: 0123456789\n".repeat(3), "\n"], 32)).toThrow(
+      "an event-stream event with more than 32 bytes of data",
+    );
   });
 });
 

@@ -41,10 +41,37 @@ async function http(handle: (req: IncomingMessage, res: ServerResponse) => void)
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function run(gateway: string, ...args: string[]): Promise<{ code: number; out: string; requests: { status: number; failure?: string; error?: string }[]; failures: Record<string, number> }> {
+async function run(
+  gateway: string,
+  ...args: string[]
+): Promise<{
+  code: number;
+  out: string;
+  requests: { status: number; failure?: string; error?: string }[];
+  failures: Record<string, number>;
+}> {
   const dir = mkdtempSync(join(tmpdir(), "genai-loadtest-timeout-"));
   let out = "";
-  const code = await loadtest(["--gateway", gateway, "--endpoint", "chat", "--api-key", "k", "--requests", "1", "--attempts", "1", "--json", join(dir, "r.json"), "--out", join(dir, "charts"), ...args], { out: (t) => (out += t), err: (t) => (out += t) });
+  const code = await loadtest(
+    [
+      "--gateway",
+      gateway,
+      "--endpoint",
+      "chat",
+      "--api-key",
+      "k",
+      "--requests",
+      "1",
+      "--attempts",
+      "1",
+      "--json",
+      join(dir, "r.json"),
+      "--out",
+      join(dir, "charts"),
+      ...args,
+    ],
+    { out: (t) => (out += t), err: (t) => (out += t) },
+  );
   const json = JSON.parse(readFileSync(join(dir, "r.json"), "utf8"));
   return { code, out, requests: json.requests, failures: json.summary.all.failures };
 }
@@ -54,7 +81,9 @@ describe("--timeout", () => {
     const port = await tcp();
     const { code, out, requests, failures } = await run(`http://127.0.0.1:${port}`, "--timeout", "1");
     expect(code).toBe(0);
-    expect(requests).toEqual([expect.objectContaining({ status: 0, failure: "timeout-first-byte", error: "timeout (first byte after 1 s)" })]);
+    expect(requests).toEqual([
+      expect.objectContaining({ status: 0, failure: "timeout-first-byte", error: "timeout (first byte after 1 s)" }),
+    ]);
     expect(failures).toEqual({ "timeout-first-byte": 1 });
     expect(out).toContain("timeout (first byte after 1 s)");
   });
@@ -65,7 +94,12 @@ describe("--timeout", () => {
       const timer = setInterval(() => socket.write("X"), 100);
       socket.on("close", () => clearInterval(timer));
     });
-    const { requests } = await run(`http://127.0.0.1:${port}`, "--timeout", "connect=5,first-byte=1,idle=5", "--no-stream");
+    const { requests } = await run(
+      `http://127.0.0.1:${port}`,
+      "--timeout",
+      "connect=5,first-byte=1,idle=5",
+      "--no-stream",
+    );
     expect(requests[0]).toMatchObject({ failure: "timeout-first-byte", error: "timeout (first byte after 1 s)" });
   });
 
@@ -76,7 +110,11 @@ describe("--timeout", () => {
       res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "Hi" } }] })}\n\n`); // then silence
     });
     const { requests, failures } = await run(url, "--timeout", "idle=1");
-    expect(requests[0]).toMatchObject({ status: 200, failure: "timeout-idle", error: "timeout (idle after 1 s) after 2 events" });
+    expect(requests[0]).toMatchObject({
+      status: 200,
+      failure: "timeout-idle",
+      error: "timeout (idle after 1 s) after 2 events",
+    });
     expect(failures).toEqual({ "timeout-idle": 1 });
   });
 

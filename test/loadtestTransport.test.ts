@@ -18,7 +18,9 @@ afterEach(async () => {
 async function serve(handle: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<string> {
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c)).on("end", () => handle(req, Buffer.concat(chunks).toString("utf8"), res));
+    req
+      .on("data", (c: Buffer) => chunks.push(c))
+      .on("end", () => handle(req, Buffer.concat(chunks).toString("utf8"), res));
   });
   await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -28,10 +30,18 @@ describe("fetchForClient", () => {
   it("sends method, headers and body; returns status, repeated headers and the body", async () => {
     const url = await serve((req, body, res) => {
       res.setHeader("set-cookie", ["a=1", "b=2"]);
-      res.writeHead(429, { "content-type": "application/json", "retry-after": "3", "x-echo": `${req.method} ${req.headers["api-key"]} ${body}` });
+      res.writeHead(429, {
+        "content-type": "application/json",
+        "retry-after": "3",
+        "x-echo": `${req.method} ${req.headers["api-key"]} ${body}`,
+      });
       res.end('{"error":{"message":"slow down"}}');
     });
-    const response = await fetchForClient(`${url}/openai/v1/chat/completions`, { method: "POST", headers: { "api-key": "k", "content-type": "application/json" }, body: '{"x":1}' });
+    const response = await fetchForClient(`${url}/openai/v1/chat/completions`, {
+      method: "POST",
+      headers: { "api-key": "k", "content-type": "application/json" },
+      body: '{"x":1}',
+    });
     expect(response.status).toBe(429);
     expect(response.ok).toBe(false);
     expect(response.headers.get("retry-after")).toBe("3");
@@ -68,8 +78,14 @@ describe("fetchForClient", () => {
   });
 
   it("sets host and content-length itself, whatever the caller passes", async () => {
-    const url = await serve((req, body, res) => res.writeHead(200).end(`${req.headers.host} ${req.headers["content-length"]} ${body}`));
-    const response = await fetchForClient(`${url}/h`, { method: "POST", headers: { host: "other.example", "content-length": "99" }, body: "abc" });
+    const url = await serve((req, body, res) =>
+      res.writeHead(200).end(`${req.headers.host} ${req.headers["content-length"]} ${body}`),
+    );
+    const response = await fetchForClient(`${url}/h`, {
+      method: "POST",
+      headers: { host: "other.example", "content-length": "99" },
+      body: "abc",
+    });
     expect(await response.text()).toBe(`${new URL(url).host} 3 abc`);
   });
 
@@ -109,7 +125,11 @@ describe("fetchForClient", () => {
   });
 
   it("hands bodies the request API does not take to the global fetch", async () => {
-    const url = await serve((req, body, res) => res.writeHead(200, { "content-type": "text/plain" }).end(`${req.headers["content-type"]?.split(";")[0]} ${body.includes('name="f"') ? "form" : "?"}`));
+    const url = await serve((req, body, res) =>
+      res
+        .writeHead(200, { "content-type": "text/plain" })
+        .end(`${req.headers["content-type"]?.split(";")[0]} ${body.includes('name="f"') ? "form" : "?"}`),
+    );
     const form = new FormData();
     form.set("f", "v");
     const response = await fetchForClient(`${url}/upload`, { method: "POST", body: form });

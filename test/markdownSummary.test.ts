@@ -14,7 +14,11 @@ const GOLDEN = join(PROJECT_DIR, "test", "golden", "markdown");
 async function markdown(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await plan([...argv, "--format", "markdown", "--out", mkdtempSync(join(tmpdir(), "genai-md-")), "--as-of", AS_OF], PROJECT_DIR, { out: (t) => (out += t), err: (t) => (err += t) });
+  const code = await plan(
+    [...argv, "--format", "markdown", "--out", mkdtempSync(join(tmpdir(), "genai-md-")), "--as-of", AS_OF],
+    PROJECT_DIR,
+    { out: (t) => (out += t), err: (t) => (err += t) },
+  );
   return { code, out, err };
 }
 
@@ -22,7 +26,15 @@ describe("the markdown plan summary", () => {
   it.each(["dev", "prod"])("%s: matches its reviewed golden file", async (stack) => {
     const { code, out } = await markdown("--stack", stack);
     expect(code).toBe(0);
-    for (const section of ["### Resources", "### Capacity and quota", "### Monthly cost", "### Rollout state", "### Policy pack", "```mermaid"]) expect(out).toContain(section);
+    for (const section of [
+      "### Resources",
+      "### Capacity and quota",
+      "### Monthly cost",
+      "### Rollout state",
+      "### Policy pack",
+      "```mermaid",
+    ])
+      expect(out).toContain(section);
     matchesGoldenFile(join(GOLDEN, `${stack}.md`), out);
   });
 
@@ -33,7 +45,14 @@ describe("the markdown plan summary", () => {
     raw.cluster.gpuPools.a100.vmSize = "Standard_NC48ads_A100_v4";
     const file = join(mkdtempSync(join(tmpdir(), "genai-md-")), "Pulumi.prod.yaml");
     writeFileSync(file, stringify({ config: namespaced(raw) }));
-    const { code, out, err } = await markdown("--stack", "prod", "--config-file", file, "--base-config", join(PROJECT_DIR, "Pulumi.prod.yaml"));
+    const { code, out, err } = await markdown(
+      "--stack",
+      "prod",
+      "--config-file",
+      file,
+      "--base-config",
+      join(PROJECT_DIR, "Pulumi.prod.yaml"),
+    );
     expect(code, err).toBe(0);
     const caution = out.indexOf("> [!CAUTION]");
     expect(caution).toBeGreaterThan(0);
@@ -46,13 +65,25 @@ describe("the markdown plan summary", () => {
   it("refuses --base without markdown, and both bases at once (exit 2)", async () => {
     const io = { out: () => true, err: () => true };
     expect(await plan(["--stack", "dev", "--base", "x.json"], PROJECT_DIR, io)).toBe(2);
-    expect(await plan(["--stack", "dev", "--format", "markdown", "--base", "x.json", "--base-config", "y.yaml"], PROJECT_DIR, io)).toBe(2);
+    expect(
+      await plan(
+        ["--stack", "dev", "--format", "markdown", "--base", "x.json", "--base-config", "y.yaml"],
+        PROJECT_DIR,
+        io,
+      ),
+    ).toBe(2);
     expect((await markdown("--stack", "dev", "--base", join(PROJECT_DIR, "package.json"))).code).toBe(2);
   });
 });
 
 describe("change classification", () => {
-  const r = (name: string, type: string, id: string, inputs: Record<string, unknown>) => ({ urn: `urn:pulumi:s::p::${type}::${name}`, type, id, custom: true, inputs });
+  const r = (name: string, type: string, id: string, inputs: Record<string, unknown>) => ({
+    urn: `urn:pulumi:s::p::${type}::${name}`,
+    type,
+    id,
+    custom: true,
+    inputs,
+  });
   const stateful = new Set(["azure-native:cognitiveservices:Account"]);
   it("creates, updates, replaces (new id, or a location) and deletes, stateful replacements and deletions first", () => {
     const base = [
@@ -69,7 +100,11 @@ describe("change classification", () => {
       r("move", "azure-native:cognitiveservices:Account", "/a/move", { location: "eastus2" }),
       r("added", "azure-native:cognitiveservices:Deployment", "/d/added", {}),
     ];
-    expect(diffResources(base, next, stateful).map((c) => `${c.action} ${c.name}${c.stateful ? " (stateful)" : ""} ${c.properties.join(",")}`.trim())).toEqual([
+    expect(
+      diffResources(base, next, stateful).map((c) =>
+        `${c.action} ${c.name}${c.stateful ? " (stateful)" : ""} ${c.properties.join(",")}`.trim(),
+      ),
+    ).toEqual([
       "replace move (stateful) location",
       "delete gone (stateful)",
       "replace rename name",

@@ -13,47 +13,91 @@ import { parser } from "@prometheus-io/lezer-promql";
 import { XMLValidator } from "fast-xml-parser";
 import { parse, stringify } from "yaml";
 import { plan } from "../cli/plan";
-import { ALERTS, ruleGroups, type AlertingRule, type MonitoredSlot, type RuleGroup } from "../components/observability/rules";
+import {
+  ALERTS,
+  ruleGroups,
+  type AlertingRule,
+  type MonitoredSlot,
+  type RuleGroup,
+} from "../components/observability/rules";
 import { sloSchema } from "../stacks/clusterConfig";
 import { matchesGoldenFile, PROJECT_DIR } from "./helpers";
 
-const HAVE_PROMETHEUS = spawnSync("promtool", ["--version"]).status === 0 && spawnSync("prometheus", ["--version"]).status === 0;
-if (!HAVE_PROMETHEUS) console.warn("skipping the promtool and Prometheus tests: `promtool`/`prometheus` are not installed here (.ci/run installs Debian's prometheus package)");
+const HAVE_PROMETHEUS =
+  spawnSync("promtool", ["--version"]).status === 0 && spawnSync("prometheus", ["--version"]).status === 0;
+if (!HAVE_PROMETHEUS)
+  console.warn(
+    "skipping the promtool and Prometheus tests: `promtool`/`prometheus` are not installed here (.ci/run installs Debian's prometheus package)",
+  );
 
 /** PromQL syntax errors per lezer-promql, the grammar of Prometheus' own UI. */
 function syntaxErrors(expr: string): string[] {
   const errors: string[] = [];
-  parser.parse(expr).iterate({ enter: (node) => { if (node.type.isError) errors.push(`at ${node.from}: "${expr.slice(Math.max(0, node.from - 10), node.to + 10)}"`); } });
+  parser.parse(expr).iterate({
+    enter: (node) => {
+      if (node.type.isError) errors.push(`at ${node.from}: "${expr.slice(Math.max(0, node.from - 10), node.to + 10)}"`);
+    },
+  });
   return errors;
 }
 
 /** A dashboard query as Grafana sends it: its variables replaced (every slot, a rate window). */
-const asSent = (expr: string, rateInterval = "1m") => expr.replaceAll("$__rate_interval", rateInterval).replaceAll("$slot", "blue|green");
+const asSent = (expr: string, rateInterval = "1m") =>
+  expr.replaceAll("$__rate_interval", rateInterval).replaceAll("$slot", "blue|green");
 
-interface DashboardJson { panels: { type: string; title: string; targets?: { expr?: string; legendFormat?: string }[] }[] }
+interface DashboardJson {
+  panels: { type: string; title: string; targets?: { expr?: string; legendFormat?: string }[] }[];
+}
 let outDir = "";
 let rulesFile = "";
 let dashboards: Record<string, DashboardJson> = {};
 /** The autoscalers' queries (KEDA's prometheus triggers) from the prod plan's manifests. */
 let scalerQueries: string[] = [];
-const promQueries = () => Object.entries(dashboards).flatMap(([file, d]) => d.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.expr).map((t) => ({ where: `${file}: ${p.title}`, expr: t.expr!, legend: t.legendFormat ?? "" }))));
+const promQueries = () =>
+  Object.entries(dashboards).flatMap(([file, d]) =>
+    d.panels.flatMap((p) =>
+      (p.targets ?? [])
+        .filter((t) => t.expr)
+        .map((t) => ({ where: `${file}: ${p.title}`, expr: t.expr!, legend: t.legendFormat ?? "" })),
+    ),
+  );
 
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), "genai-obs-"));
   expect(await plan(["--stack", "prod", "--out", outDir], PROJECT_DIR, { out: () => true, err: () => true })).toBe(0);
   const dir = join(outDir, "prod", "observability");
   rulesFile = join(dir, "rules.yaml");
-  dashboards = Object.fromEntries(readdirSync(join(dir, "dashboards")).map((f) => [f, JSON.parse(readFileSync(join(dir, "dashboards", f), "utf8"))]));
+  dashboards = Object.fromEntries(
+    readdirSync(join(dir, "dashboards")).map((f) => [f, JSON.parse(readFileSync(join(dir, "dashboards", f), "utf8"))]),
+  );
   const k8s = join(outDir, "prod", "k8s");
-  scalerQueries = readdirSync(k8s).filter((f) => f.includes(".scaledobject.")).flatMap((f) => (parse(readFileSync(join(k8s, f), "utf8")) as any).spec.triggers.map((t: any) => t.metadata.query));
+  scalerQueries = readdirSync(k8s)
+    .filter((f) => f.includes(".scaledobject."))
+    .flatMap((f) => (parse(readFileSync(join(k8s, f), "utf8")) as any).spec.triggers.map((t: any) => t.metadata.query));
 }, 60_000);
 
 describe("the prod plan's observability artifacts", () => {
   it("are the rules, a dashboard and a preview per model endpoint, each equal to its reviewed golden file", () => {
     const dir = join(outDir, "prod", "observability");
-    const files = ["rules.yaml", ...readdirSync(join(dir, "dashboards")).map((f) => `dashboards/${f}`), ...readdirSync(join(dir, "previews")).map((f) => `previews/${f}`)].sort();
-    expect(files).toEqual(["dashboards/chat.json", "dashboards/embeddings.json", "dashboards/qwen.json", "previews/chat.svg", "previews/embeddings.svg", "previews/qwen.svg", "rules.yaml"]);
-    for (const file of files) matchesGoldenFile(join(PROJECT_DIR, "test", "golden", "observability", "prod", file), readFileSync(join(dir, file), "utf8"));
+    const files = [
+      "rules.yaml",
+      ...readdirSync(join(dir, "dashboards")).map((f) => `dashboards/${f}`),
+      ...readdirSync(join(dir, "previews")).map((f) => `previews/${f}`),
+    ].sort();
+    expect(files).toEqual([
+      "dashboards/chat.json",
+      "dashboards/embeddings.json",
+      "dashboards/qwen.json",
+      "previews/chat.svg",
+      "previews/embeddings.svg",
+      "previews/qwen.svg",
+      "rules.yaml",
+    ]);
+    for (const file of files)
+      matchesGoldenFile(
+        join(PROJECT_DIR, "test", "golden", "observability", "prod", file),
+        readFileSync(join(dir, file), "utf8"),
+      );
   });
 
   it("previews are well-formed SVG that show every panel of their dashboard", () => {
@@ -83,10 +127,14 @@ describe("PromQL of the prod plan's rules and dashboards", () => {
   });
 
   it("selects vLLM slots by the slot label, never by model name alone, and reads renamed metrics as new or old", () => {
-    const exprs = promQueries().filter((q) => q.expr.includes("vllm:")).map((q) => q.expr);
+    const exprs = promQueries()
+      .filter((q) => q.expr.includes("vllm:"))
+      .map((q) => q.expr);
     expect(exprs.length).toBeGreaterThan(0);
     for (const e of exprs) expect(e).toContain('slot=~"$slot"');
-    expect(exprs.find((e) => e.includes("inter_token_latency"))).toContain("or rate(vllm:time_per_output_token_seconds_bucket");
+    expect(exprs.find((e) => e.includes("inter_token_latency"))).toContain(
+      "or rate(vllm:time_per_output_token_seconds_bucket",
+    );
     expect(exprs.find((e) => e.includes("kv_cache_usage"))).toContain("or max by (slot) (vllm:gpu_cache_usage_perc");
   });
 });
@@ -112,7 +160,17 @@ interface SlotState {
   kvCache: number;
   errorShare: number;
 }
-const HEALTHY: SlotState = { up: true, legacy: false, requestsPerMinute: 60, ttft: 0.08, tpot: 0.03, e2e: 4, waiting: 1, kvCache: 0.4, errorShare: 0 };
+const HEALTHY: SlotState = {
+  up: true,
+  legacy: false,
+  requestsPerMinute: 60,
+  ttft: 0.08,
+  tpot: 0.03,
+  e2e: 4,
+  waiting: 1,
+  kvCache: 0.4,
+  errorShare: 0,
+};
 const MINUTES = 40;
 
 /** promtool input series for one slot: every observation of a histogram at `value`, counters rising steadily. */
@@ -121,7 +179,10 @@ function inputSeries(endpoint: string, slot: string, s: SlotState): { series: st
   const rising = (perMinute: number) => `0+${perMinute}x${MINUTES}`;
   const flat = (v: number) => `${v}+0x${MINUTES}`;
   const histogram = (h: { name: string; buckets: readonly number[] }, value: number, perMinute: number) => [
-    ...[...h.buckets.map(String), "+Inf"].map((le) => ({ series: `${h.name}_bucket{${at},le="${le}"}`, values: rising(le === "+Inf" || Number(le) >= value ? perMinute : 0) })),
+    ...[...h.buckets.map(String), "+Inf"].map((le) => ({
+      series: `${h.name}_bucket{${at},le="${le}"}`,
+      values: rising(le === "+Inf" || Number(le) >= value ? perMinute : 0),
+    })),
     { series: `${h.name}_count{${at}}`, values: rising(perMinute) },
     { series: `${h.name}_sum{${at}}`, values: rising(perMinute * value) },
   ];
@@ -133,9 +194,22 @@ function inputSeries(endpoint: string, slot: string, s: SlotState): { series: st
     ...histogram(s.legacy ? HIST.tpotLegacy : HIST.itl, s.tpot, s.requestsPerMinute * 50),
     ...histogram(HIST.e2e, s.e2e, s.requestsPerMinute),
     { series: `vllm:num_requests_waiting{${at}}`, values: flat(s.waiting) },
-    { series: `${s.legacy ? "vllm:gpu_cache_usage_perc" : "vllm:kv_cache_usage_perc"}{${at}}`, values: flat(s.kvCache) },
-    { series: `http_requests_total{${at},handler="/v1/chat/completions",method="POST",status="2xx"}`, values: rising(s.requestsPerMinute - errors) },
-    ...(errors > 0 ? [{ series: `http_requests_total{${at},handler="/v1/chat/completions",method="POST",status="5xx"}`, values: rising(errors) }] : []),
+    {
+      series: `${s.legacy ? "vllm:gpu_cache_usage_perc" : "vllm:kv_cache_usage_perc"}{${at}}`,
+      values: flat(s.kvCache),
+    },
+    {
+      series: `http_requests_total{${at},handler="/v1/chat/completions",method="POST",status="2xx"}`,
+      values: rising(s.requestsPerMinute - errors),
+    },
+    ...(errors > 0
+      ? [
+          {
+            series: `http_requests_total{${at},handler="/v1/chat/completions",method="POST",status="5xx"}`,
+            values: rising(errors),
+          },
+        ]
+      : []),
   ];
 }
 
@@ -169,7 +243,13 @@ function promtoolTests(rules: RuleGroup[], rulePath: string): { file: string; al
       eval_time: "35m",
       alertname,
       exp_alerts: alertRules
-        .filter((r) => r.alert === alertname && fires.includes(r.alert) && r.labels.endpoint === endpoint && r.labels.slot === slot)
+        .filter(
+          (r) =>
+            r.alert === alertname &&
+            fires.includes(r.alert) &&
+            r.labels.endpoint === endpoint &&
+            r.labels.slot === slot,
+        )
         .map((r) => ({ exp_labels: r.labels, exp_annotations: r.annotations })),
     }));
   const healthy = SLOTS.flatMap((s) => inputSeries(s.endpoint, s.slot, HEALTHY));
@@ -178,16 +258,27 @@ function promtoolTests(rules: RuleGroup[], rulePath: string): { file: string; al
     // llama's own, tighter threshold: 0.8 s is healthy for qwen and too slow for llama.
     {
       interval: "1m",
-      input_series: [...inputSeries("qwen", "blue", { ...HEALTHY, ttft: 0.8 }), ...inputSeries("qwen", "green", HEALTHY), ...inputSeries("llama", "blue", { ...HEALTHY, ttft: 0.8 })],
+      input_series: [
+        ...inputSeries("qwen", "blue", { ...HEALTHY, ttft: 0.8 }),
+        ...inputSeries("qwen", "green", HEALTHY),
+        ...inputSeries("llama", "blue", { ...HEALTHY, ttft: 0.8 }),
+      ],
       alert_rule_test: expected([ALERTS.ttft], "llama", "blue"),
     },
     ...FAULTS.map((f) => ({
       interval: "1m",
-      input_series: [...inputSeries("qwen", "blue", HEALTHY), ...inputSeries("qwen", "green", { ...HEALTHY, ...f.state }), ...inputSeries("llama", "blue", HEALTHY)],
+      input_series: [
+        ...inputSeries("qwen", "blue", HEALTHY),
+        ...inputSeries("qwen", "green", { ...HEALTHY, ...f.state }),
+        ...inputSeries("llama", "blue", HEALTHY),
+      ],
       alert_rule_test: expected(f.fires, "qwen", "green"),
     })),
   ];
-  return { file: stringify({ rule_files: [rulePath], evaluation_interval: "1m", tests }, { lineWidth: 0 }), alertRules };
+  return {
+    file: stringify({ rule_files: [rulePath], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
+    alertRules,
+  };
 }
 
 describe.skipIf(!HAVE_PROMETHEUS)("promtool", () => {
@@ -247,70 +338,104 @@ function exposition(fixture: string, scrape: number): string {
     .join("\n");
 }
 
-describe.skipIf(!HAVE_PROMETHEUS)("a real Prometheus scraping vLLM /metrics (current and legacy names, one colour each)", () => {
-  let server: Server;
-  let prometheus: ChildProcess;
-  let api = "";
+describe.skipIf(!HAVE_PROMETHEUS)(
+  "a real Prometheus scraping vLLM /metrics (current and legacy names, one colour each)",
+  () => {
+    let server: Server;
+    let prometheus: ChildProcess;
+    let api = "";
 
-  beforeAll(async () => {
-    const scrapes = new Map<string, number>();
-    server = createServer((req, res) => {
-      const fixture = req.url === "/legacy" ? "metrics-legacy.txt" : "metrics-current.txt";
-      const n = (scrapes.get(fixture) ?? 0) + 1;
-      scrapes.set(fixture, n);
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(exposition(fixture, n));
+    beforeAll(async () => {
+      const scrapes = new Map<string, number>();
+      server = createServer((req, res) => {
+        const fixture = req.url === "/legacy" ? "metrics-legacy.txt" : "metrics-current.txt";
+        const n = (scrapes.get(fixture) ?? 0) + 1;
+        scrapes.set(fixture, n);
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(exposition(fixture, n));
+      });
+      await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+      const target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const dir = mkdtempSync(join(tmpdir(), "genai-prometheus-"));
+      // The labels the PodMonitor's relabelings give the samples: one colour per metric generation.
+      const job = (name: string, path: string, slot: string) => ({
+        job_name: name,
+        metrics_path: path,
+        scrape_interval: "1s",
+        static_configs: [{ targets: [target], labels: { model_endpoint: "qwen", slot, target: "vllm-a100-0" } }],
+      });
+      writeFileSync(
+        join(dir, "prometheus.yml"),
+        stringify({
+          global: { scrape_interval: "1s" },
+          scrape_configs: [job("current", "/current", "green"), job("legacy", "/legacy", "blue")],
+        }),
+      );
+      const probe = createServer();
+      await new Promise<void>((done) => probe.listen(0, "127.0.0.1", done));
+      const port = (probe.address() as AddressInfo).port;
+      await new Promise<void>((done) => probe.close(() => done()));
+      prometheus = spawn(
+        "prometheus",
+        [
+          `--config.file=${join(dir, "prometheus.yml")}`,
+          `--storage.tsdb.path=${join(dir, "data")}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+        ],
+        { stdio: "ignore" },
+      );
+      api = `http://127.0.0.1:${port}`;
+      // Ready, then enough scrapes of both targets for rates over a few seconds.
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const ready = await fetch(`${api}/-/ready`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ready && (scrapes.get("metrics-current.txt") ?? 0) >= 5 && (scrapes.get("metrics-legacy.txt") ?? 0) >= 5)
+          break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }, 90_000);
+
+    afterAll(() => {
+      prometheus?.kill();
+      server?.close();
     });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    const target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const dir = mkdtempSync(join(tmpdir(), "genai-prometheus-"));
-    // The labels the PodMonitor's relabelings give the samples: one colour per metric generation.
-    const job = (name: string, path: string, slot: string) => ({ job_name: name, metrics_path: path, scrape_interval: "1s", static_configs: [{ targets: [target], labels: { model_endpoint: "qwen", slot, target: "vllm-a100-0" } }] });
-    writeFileSync(join(dir, "prometheus.yml"), stringify({ global: { scrape_interval: "1s" }, scrape_configs: [job("current", "/current", "green"), job("legacy", "/legacy", "blue")] }));
-    const probe = createServer();
-    await new Promise<void>((done) => probe.listen(0, "127.0.0.1", done));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((done) => probe.close(() => done()));
-    prometheus = spawn("prometheus", [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
-    api = `http://127.0.0.1:${port}`;
-    // Ready, then enough scrapes of both targets for rates over a few seconds.
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const ready = await fetch(`${api}/-/ready`).then((r) => r.ok, () => false);
-      if (ready && (scrapes.get("metrics-current.txt") ?? 0) >= 5 && (scrapes.get("metrics-legacy.txt") ?? 0) >= 5) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }, 90_000);
 
-  afterAll(() => {
-    prometheus?.kill();
-    server?.close();
-  });
+    const query = async (expr: string) => {
+      const body = (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as {
+        status: string;
+        error?: string;
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
+      return body.data.result;
+    };
 
-  const query = async (expr: string) => {
-    const body = (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-    if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
-    return body.data.result;
-  };
+    it("returns data for every vLLM query of every dashboard, for both colours", async () => {
+      const vllmQueries = promQueries();
+      expect(vllmQueries.length).toBeGreaterThan(10);
+      for (const q of vllmQueries) {
+        const result = await query(asSent(q.expr, "10s"));
+        const slots = new Set(result.filter((r) => Number.isFinite(Number(r.value[1]))).map((r) => r.metric.slot));
+        expect([...slots].sort(), `${q.where}: ${q.legend}`).toEqual(["blue", "green"]);
+      }
+    });
 
-  it("returns data for every vLLM query of every dashboard, for both colours", async () => {
-    const vllmQueries = promQueries();
-    expect(vllmQueries.length).toBeGreaterThan(10);
-    for (const q of vllmQueries) {
-      const result = await query(asSent(q.expr, "10s"));
-      const slots = new Set(result.filter((r) => Number.isFinite(Number(r.value[1]))).map((r) => r.metric.slot));
-      expect([...slots].sort(), `${q.where}: ${q.legend}`).toEqual(["blue", "green"]);
-    }
-  });
+    it("answers the autoscaler's queue-depth query for its slot", async () => {
+      for (const q of scalerQueries) {
+        const result = await query(q);
+        expect(result, q).toHaveLength(1);
+        expect(Number(result[0]!.value[1]), q).toBe(2);
+      }
+    });
 
-  it("answers the autoscaler's queue-depth query for its slot", async () => {
-    for (const q of scalerQueries) {
-      const result = await query(q);
-      expect(result, q).toHaveLength(1);
-      expect(Number(result[0]!.value[1]), q).toBe(2);
-    }
-  });
-
-  it("answers an empty result for a query the fixtures cannot satisfy (the check can fail)", async () => {
-    expect(await query(asSent('sum by (slot) (rate(vllm:no_such_metric_total{model_endpoint="qwen",slot=~"$slot"}[10s]))', "10s"))).toEqual([]);
-  });
-});
+    it("answers an empty result for a query the fixtures cannot satisfy (the check can fail)", async () => {
+      expect(
+        await query(
+          asSent('sum by (slot) (rate(vllm:no_such_metric_total{model_endpoint="qwen",slot=~"$slot"}[10s]))', "10s"),
+        ),
+      ).toEqual([]);
+    });
+  },
+);

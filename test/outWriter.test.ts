@@ -4,7 +4,14 @@ import * as fs from "node:fs";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ArtifactWriteError, outputDirProblem, writeArtifactTree, writeArtifacts, type TreeFs, type WriterFs } from "../cli/outWriter";
+import {
+  ArtifactWriteError,
+  outputDirProblem,
+  writeArtifactTree,
+  writeArtifacts,
+  type TreeFs,
+  type WriterFs,
+} from "../cli/outWriter";
 import { PROJECT_DIR } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-out-test-"));
@@ -34,7 +41,10 @@ function fullDisk(capacity: number): WriterFs {
 describe("writeArtifacts", () => {
   it("writes a set of files, creating folders", () => {
     const dir = join(scratch(), "prod");
-    writeArtifacts(dir, [{ path: "stack.json", content: "{}\n" }, { path: "gateway/chat.xml", content: "<policies/>\n" }]);
+    writeArtifacts(dir, [
+      { path: "stack.json", content: "{}\n" },
+      { path: "gateway/chat.xml", content: "<policies/>\n" },
+    ]);
     expect(readFileSync(join(dir, "stack.json"), "utf8")).toBe("{}\n");
     expect(readFileSync(join(dir, "gateway/chat.xml"), "utf8")).toBe("<policies/>\n");
     expect(readdirSync(dir).sort()).toEqual(["gateway", "stack.json"]);
@@ -44,7 +54,12 @@ describe("writeArtifacts", () => {
     const dir = scratch();
     writeFileSync(join(dir, "stack.json"), "good\n");
     mkdirSync(join(dir, "policy-config.json"));
-    expect(() => writeArtifacts(dir, [{ path: "stack.json", content: "new\n" }, { path: "policy-config.json", content: "{}" }])).toThrow(ArtifactWriteError);
+    expect(() =>
+      writeArtifacts(dir, [
+        { path: "stack.json", content: "new\n" },
+        { path: "policy-config.json", content: "{}" },
+      ]),
+    ).toThrow(ArtifactWriteError);
     expect(readFileSync(join(dir, "stack.json"), "utf8")).toBe("good\n");
     expect(readdirSync(dir).sort()).toEqual(["policy-config.json", "stack.json"]);
   });
@@ -53,9 +68,16 @@ describe("writeArtifacts", () => {
     const dir = scratch();
     writeFileSync(join(dir, "stack.json"), "good\n");
     const big = "x".repeat(10_000);
-    expect(() => writeArtifacts(dir, [{ path: "stack.json", content: big }, { path: "policy-config.json", content: big }], fullDisk(15_000))).toThrow(
-      /cannot write .*policy-config\.json: no space left on the device \(ENOSPC\)/,
-    );
+    expect(() =>
+      writeArtifacts(
+        dir,
+        [
+          { path: "stack.json", content: big },
+          { path: "policy-config.json", content: big },
+        ],
+        fullDisk(15_000),
+      ),
+    ).toThrow(/cannot write .*policy-config\.json: no space left on the device \(ENOSPC\)/);
     expect(readFileSync(join(dir, "stack.json"), "utf8")).toBe("good\n");
     expect(readdirSync(dir)).toEqual(["stack.json"]);
   });
@@ -89,13 +111,21 @@ describe("writeArtifacts", () => {
       ...fs,
       renameSync: ((from: fs.PathLike, to: fs.PathLike) => {
         // The second rename into place fails; restoring backups still works.
-        if (String(from).endsWith(".tmp") && ++renames === 2) throw Object.assign(new Error("EACCES"), { code: "EACCES" });
+        if (String(from).endsWith(".tmp") && ++renames === 2)
+          throw Object.assign(new Error("EACCES"), { code: "EACCES" });
         fs.renameSync(from, to);
       }) as WriterFs["renameSync"],
     };
-    expect(() => writeArtifacts(dir, [{ path: "stack.json", content: "new stack\n" }, { path: "policy-config.json", content: "new config\n" }], failing)).toThrow(
-      /cannot write .*policy-config\.json: permission denied \(EACCES\)/,
-    );
+    expect(() =>
+      writeArtifacts(
+        dir,
+        [
+          { path: "stack.json", content: "new stack\n" },
+          { path: "policy-config.json", content: "new config\n" },
+        ],
+        failing,
+      ),
+    ).toThrow(/cannot write .*policy-config\.json: permission denied \(EACCES\)/);
     expect(readFileSync(join(dir, "stack.json"), "utf8")).toBe("old stack\n");
     expect(readFileSync(join(dir, "policy-config.json"), "utf8")).toBe("old config\n");
     expect(readdirSync(dir).sort()).toEqual(["policy-config.json", "stack.json"]);
@@ -111,7 +141,16 @@ describe("writeArtifacts", () => {
         fs.renameSync(from, to);
       }) as WriterFs["renameSync"],
     };
-    expect(() => writeArtifacts(dir, [{ path: "a.json", content: "a" }, { path: "b.json", content: "b" }], failing)).toThrow(ArtifactWriteError);
+    expect(() =>
+      writeArtifacts(
+        dir,
+        [
+          { path: "a.json", content: "a" },
+          { path: "b.json", content: "b" },
+        ],
+        failing,
+      ),
+    ).toThrow(ArtifactWriteError);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -124,17 +163,49 @@ describe("writeArtifacts", () => {
     writeFileSync(join(dir, ".keep.me"), "not the writer's");
     writeArtifacts(dir, [{ path: "stack.json", content: "{}" }]);
     expect(readdirSync(dir).sort()).toEqual([".keep.me", "stack.json"]);
-    expect(() => writeArtifacts(dir, [{ path: "s.json", content: "" }, { path: "s.json", content: "" }])).toThrow("s.json is in the set twice");
+    expect(() =>
+      writeArtifacts(dir, [
+        { path: "s.json", content: "" },
+        { path: "s.json", content: "" },
+      ]),
+    ).toThrow("s.json is in the set twice");
   });
 
   it("clears files of an owned folder that the new set no longer has, and only after the set is in place", () => {
     const dir = mkdtempSync(join(tmpdir(), "genai-out-"));
-    writeArtifacts(dir, [{ path: "gateway/a.xml", content: "a" }, { path: "gateway/b.xml", content: "b" }, { path: "stack.json", content: "{}" }], fs, ["gateway"]);
-    writeArtifacts(dir, [{ path: "gateway/a.xml", content: "a2" }, { path: "stack.json", content: "{}" }], fs, ["gateway"]);
+    writeArtifacts(
+      dir,
+      [
+        { path: "gateway/a.xml", content: "a" },
+        { path: "gateway/b.xml", content: "b" },
+        { path: "stack.json", content: "{}" },
+      ],
+      fs,
+      ["gateway"],
+    );
+    writeArtifacts(
+      dir,
+      [
+        { path: "gateway/a.xml", content: "a2" },
+        { path: "stack.json", content: "{}" },
+      ],
+      fs,
+      ["gateway"],
+    );
     expect(readdirSync(join(dir, "gateway"))).toEqual(["a.xml"]);
     expect(readFileSync(join(dir, "gateway", "a.xml"), "utf8")).toBe("a2");
     mkdirSync(join(dir, "gateway", "a.xml.d"));
-    expect(() => writeArtifacts(dir, [{ path: "stack.json", content: "{}" }, { path: "gateway/a.xml.d", content: "x" }], fs, ["gateway"])).toThrow(ArtifactWriteError);
+    expect(() =>
+      writeArtifacts(
+        dir,
+        [
+          { path: "stack.json", content: "{}" },
+          { path: "gateway/a.xml.d", content: "x" },
+        ],
+        fs,
+        ["gateway"],
+      ),
+    ).toThrow(ArtifactWriteError);
     expect(readdirSync(join(dir, "gateway")).sort()).toEqual(["a.xml", "a.xml.d"]);
   });
 
@@ -151,7 +222,13 @@ describe("npm run plan keeps the last good output", () => {
     fs.rmSync(join(out, "prod", "policy-config.json"));
     mkdirSync(join(out, "prod", "policy-config.json"));
     const changed = join(out, "Pulumi.changed.yaml");
-    writeFileSync(changed, readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace("logRetentionDays: 90", "logRetentionDays: 120"));
+    writeFileSync(
+      changed,
+      readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace(
+        "logRetentionDays: 90",
+        "logRetentionDays: 120",
+      ),
+    );
     expect(plan("--stack", "prod", "--out", out, "--config-file", changed).code).toBe(0);
     expect(readFileSync(join(out, "prod", "stack.json"), "utf8")).not.toBe(good);
     expect(fs.statSync(join(out, "prod", "policy-config.json")).isFile()).toBe(true);
@@ -172,10 +249,19 @@ describe("npm run plan keeps the last good output", () => {
       context.skip("cannot mount a tmpfs (needs root); the injected full-disk test above covers the writer");
     }
     try {
-      expect(plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.dev.yaml")).code).toBe(0);
+      expect(
+        plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.dev.yaml")).code,
+      ).toBe(0);
       const good = readFileSync(join(mountPoint, "lab", "stack.json"), "utf8");
       JSON.parse(good);
-      const result = plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.prod.yaml"));
+      const result = plan(
+        "--stack",
+        "lab",
+        "--out",
+        mountPoint,
+        "--config-file",
+        join(PROJECT_DIR, "Pulumi.prod.yaml"),
+      );
       expect(result.code).toBe(2);
       expect(result.stderr).toContain("no space left on the device");
       expect(readFileSync(join(mountPoint, "lab", "stack.json"), "utf8")).toBe(good);
@@ -189,20 +275,31 @@ describe("npm run plan keeps the last good output", () => {
 
 describe("an output folder that cannot be written is refused before any work, naming the reason", () => {
   it("refuses virtual file systems (Node's recursive mkdir loops on /proc)", () => {
-    expect(outputDirProblem("/proc/x")).toBe("/proc/x is on a virtual file system (/proc, /sys, /dev): write the output to a real folder");
+    expect(outputDirProblem("/proc/x")).toBe(
+      "/proc/x is on a virtual file system (/proc, /sys, /dev): write the output to a real folder",
+    );
     expect(outputDirProblem("/sys")).toContain("virtual file system");
   });
 
   it("names a file in the way", () => {
     const dir = mkdtempSync(join(tmpdir(), "genai-out-"));
     writeFileSync(join(dir, "file"), "x");
-    expect(outputDirProblem(join(dir, "file", "sub"))).toBe(`${join(dir, "file")} is a file, where a folder belongs: a file is in the way (ENOTDIR)`);
+    expect(outputDirProblem(join(dir, "file", "sub"))).toBe(
+      `${join(dir, "file")} is a file, where a folder belongs: a file is in the way (ENOTDIR)`,
+    );
   });
 
   it("says read-only file system where the nearest folder is on one (not ENOENT)", () => {
-    const readOnly = { ...fs, accessSync: () => { throw Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" }); } } as Parameters<typeof outputDirProblem>[1];
+    const readOnly = {
+      ...fs,
+      accessSync: () => {
+        throw Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" });
+      },
+    } as Parameters<typeof outputDirProblem>[1];
     const dir = mkdtempSync(join(tmpdir(), "genai-out-"));
-    expect(outputDirProblem(join(dir, "a", "b"), readOnly)).toBe(`${dir} cannot be written: read-only file system (EROFS)`);
+    expect(outputDirProblem(join(dir, "a", "b"), readOnly)).toBe(
+      `${dir} cannot be written: read-only file system (EROFS)`,
+    );
   });
 
   it("accepts a folder to be made under a writable one", () => {
@@ -211,12 +308,26 @@ describe("an output folder that cannot be written is refused before any work, na
 });
 
 describe("a stack's output folder is switched whole", () => {
-  const read = (dir: string) => Object.fromEntries(readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => [join(e.parentPath, e.name).slice(dir.length + 1), readFileSync(join(e.parentPath, e.name), "utf8")]));
+  const read = (dir: string) =>
+    Object.fromEntries(
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => [
+          join(e.parentPath, e.name).slice(dir.length + 1),
+          readFileSync(join(e.parentPath, e.name), "utf8"),
+        ]),
+    );
 
   it("replaces the whole set: files of the old set vanish with it, one generation remains", () => {
     const out = scratch();
-    writeArtifactTree(out, "dev", [{ path: "stack.json", content: "1" }, { path: "gateway/api-old.xml", content: "old" }]);
-    writeArtifactTree(out, "dev", [{ path: "stack.json", content: "2" }, { path: "gateway/api-new.xml", content: "new" }]);
+    writeArtifactTree(out, "dev", [
+      { path: "stack.json", content: "1" },
+      { path: "gateway/api-old.xml", content: "old" },
+    ]);
+    writeArtifactTree(out, "dev", [
+      { path: "stack.json", content: "2" },
+      { path: "gateway/api-new.xml", content: "new" },
+    ]);
     expect(read(join(out, "dev"))).toEqual({ "stack.json": "2", "gateway/api-new.xml": "new" });
     expect(fs.lstatSync(join(out, "dev")).isSymbolicLink()).toBe(true);
     expect(readdirSync(out).filter((e) => e.startsWith(".dev."))).toHaveLength(1);
@@ -224,9 +335,27 @@ describe("a stack's output folder is switched whole", () => {
 
   it("leaves a reader the old set whole when the run dies before the switch", () => {
     const out = scratch();
-    writeArtifactTree(out, "dev", [{ path: "stack.json", content: "old" }, { path: "gateway/api.xml", content: "old" }]);
-    const dying: TreeFs = { ...fs, symlinkSync: (() => { throw Object.assign(new Error("killed"), { code: "EINTR" }); }) as TreeFs["symlinkSync"] };
-    expect(() => writeArtifactTree(out, "dev", [{ path: "stack.json", content: "new" }, { path: "gateway/api.xml", content: "new" }], dying)).toThrow(ArtifactWriteError);
+    writeArtifactTree(out, "dev", [
+      { path: "stack.json", content: "old" },
+      { path: "gateway/api.xml", content: "old" },
+    ]);
+    const dying: TreeFs = {
+      ...fs,
+      symlinkSync: (() => {
+        throw Object.assign(new Error("killed"), { code: "EINTR" });
+      }) as TreeFs["symlinkSync"],
+    };
+    expect(() =>
+      writeArtifactTree(
+        out,
+        "dev",
+        [
+          { path: "stack.json", content: "new" },
+          { path: "gateway/api.xml", content: "new" },
+        ],
+        dying,
+      ),
+    ).toThrow(ArtifactWriteError);
     expect(read(join(out, "dev"))).toEqual({ "stack.json": "old", "gateway/api.xml": "old" });
     expect(readdirSync(out).filter((e) => e.startsWith(".dev."))).toHaveLength(1);
   });
@@ -237,6 +366,8 @@ describe("a stack's output folder is switched whole", () => {
     writeFileSync(join(out, "prod", "gateway", "stale.xml"), "stale");
     writeArtifactTree(out, "prod", [{ path: "stack.json", content: "new" }], fs, { adopt: ["stack.json", "gateway"] });
     expect(read(join(out, "prod"))).toEqual({ "stack.json": "new" });
-    expect(readdirSync(out).sort()).toEqual([".prod." + fs.readlinkSync(join(out, "prod")).split(".prod.")[1], "prod"].sort());
+    expect(readdirSync(out).sort()).toEqual(
+      [".prod." + fs.readlinkSync(join(out, "prod")).split(".prod.")[1], "prod"].sort(),
+    );
   });
 });

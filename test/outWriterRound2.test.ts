@@ -4,10 +4,31 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ArtifactWriteError, outputDirProblem, writeArtifactTree, writeArtifacts, type Artifact, type TreeFs, type WriterFs } from "../cli/outWriter";
+import {
+  ArtifactWriteError,
+  outputDirProblem,
+  writeArtifactTree,
+  writeArtifacts,
+  type Artifact,
+  type TreeFs,
+  type WriterFs,
+} from "../cli/outWriter";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-out-round2-"));
 const errno = (code: string) => Object.assign(new Error(`${code}: injected`), { code });
@@ -40,7 +61,18 @@ const NEXT: Artifact[] = [{ path: "stack.json", content: "next stack" }];
 /** What an earlier set of OLD, NEW or NEXT may have left in a real folder. */
 const ADOPT = { adopt: ["stack.json", "policy-config.json", "gateway", "k8s"] };
 
-const MUTATING = ["mkdirSync", "openSync", "writeSync", "renameSync", "rmSync", "linkSync", "symlinkSync", "fchmodSync", "fchownSync", "chmodSync"] as const;
+const MUTATING = [
+  "mkdirSync",
+  "openSync",
+  "writeSync",
+  "renameSync",
+  "rmSync",
+  "linkSync",
+  "symlinkSync",
+  "fchmodSync",
+  "fchownSync",
+  "chmodSync",
+] as const;
 
 /**
  * The real file system, except that the process "is killed" at its `dieAt`-th change: that change and
@@ -156,7 +188,12 @@ describe("generations beside the one written", () => {
     const out = scratch();
     writeArtifactTree(out, "dev", OLD);
     const before = readdirSync(out).sort();
-    const full: TreeFs = { ...fs, writeSync: (() => { throw errno("ENOSPC"); }) as TreeFs["writeSync"] };
+    const full: TreeFs = {
+      ...fs,
+      writeSync: (() => {
+        throw errno("ENOSPC");
+      }) as TreeFs["writeSync"],
+    };
     expect(() => writeArtifactTree(out, "dev", NEW, full)).toThrow(/no space left on the device \(ENOSPC\)/);
     expect(readdirSync(out).sort()).toEqual(before);
     expect(snapshot(join(out, "dev"))).toEqual(asSet(OLD));
@@ -166,21 +203,28 @@ describe("generations beside the one written", () => {
     const out = scratch();
     mkdirSync(join(out, "cli"));
     writeFileSync(join(out, "cli", "index.ts"), "someone's code");
-    expect(() => writeArtifactTree(out, "cli", NEW)).toThrow(`cannot write ${join(out, "cli")}: it is a folder holding index.ts, which is not part of this output: move it away or write to another folder`);
+    expect(() => writeArtifactTree(out, "cli", NEW)).toThrow(
+      `cannot write ${join(out, "cli")}: it is a folder holding index.ts, which is not part of this output: move it away or write to another folder`,
+    );
     expect(readFileSync(join(out, "cli", "index.ts"), "utf8")).toBe("someone's code");
     expect(readdirSync(out)).toEqual(["cli"]);
     // What an earlier plan wrote there, including folders this set no longer has, is adopted.
     mkdirSync(join(out, "prod", "observability"), { recursive: true });
     writeFileSync(join(out, "prod", "stack.json"), "old");
-    writeArtifactTree(out, "prod", NEW, fs, { adopt: ["stack.json", "policy-config.json", "gateway", "k8s", "observability"] });
+    writeArtifactTree(out, "prod", NEW, fs, {
+      adopt: ["stack.json", "policy-config.json", "gateway", "k8s", "observability"],
+    });
     expect(snapshot(join(out, "prod"))).toEqual(asSet(NEW));
   });
 
   it("refuses a path of the set that is not plain: two spellings of one file could overwrite each other", () => {
     const dir = scratch();
-    expect(() => writeArtifacts(dir, [{ path: "stack.json", content: "{}" }, { path: "gateway/../stack.json", content: "<xml/>" }])).toThrow(
-      `gateway/../stack.json is not a plain path of names inside ${dir} (no empty, "." or ".." parts)`,
-    );
+    expect(() =>
+      writeArtifacts(dir, [
+        { path: "stack.json", content: "{}" },
+        { path: "gateway/../stack.json", content: "<xml/>" },
+      ]),
+    ).toThrow(`gateway/../stack.json is not a plain path of names inside ${dir} (no empty, "." or ".." parts)`);
     expect(() => writeArtifacts(dir, [{ path: "gateway//a.xml", content: "" }])).toThrow(/is not a plain path/);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -207,7 +251,9 @@ describe("a replaced file keeps its mode and owner", () => {
     writeFileSync(join(dir, "Pulumi.dev.yaml"), "config: {}\n");
     chownSync(join(dir, "Pulumi.dev.yaml"), 1234, 4321);
     writeArtifacts(dir, [{ path: "Pulumi.dev.yaml", content: "x" }]);
-    expect([statSync(join(dir, "Pulumi.dev.yaml")).uid, statSync(join(dir, "Pulumi.dev.yaml")).gid]).toEqual([1234, 4321]);
+    expect([statSync(join(dir, "Pulumi.dev.yaml")).uid, statSync(join(dir, "Pulumi.dev.yaml")).gid]).toEqual([
+      1234, 4321,
+    ]);
   });
 
   it.skipIf(!isRoot)("keeps its group when only the group may be kept (a member of the group, not the owner)", () => {
@@ -248,7 +294,8 @@ describe("folders are made one at a time, with the real reason when one cannot b
     mkdirSync: ((path: fs.PathLike, options?: fs.MakeDirectoryOptions) => {
       let existing = String(path);
       while (!existsSync(existing)) existing = dirname(existing);
-      if (options?.recursive && fs.realpathSync(existing).startsWith("/proc")) throw new Error("recursive mkdir on /proc never returns");
+      if (options?.recursive && fs.realpathSync(existing).startsWith("/proc"))
+        throw new Error("recursive mkdir on /proc never returns");
       return fs.mkdirSync(path, options);
     }) as WriterFs["mkdirSync"],
   };
@@ -265,7 +312,9 @@ describe("folders are made one at a time, with the real reason when one cannot b
         return fs.mkdirSync(path, options);
       }) as WriterFs["mkdirSync"],
     };
-    expect(() => writeArtifacts(join(root, "ro", "out", "dev"), [{ path: "stack.json", content: "{}" }], readOnly)).toThrow(
+    expect(() =>
+      writeArtifacts(join(root, "ro", "out", "dev"), [{ path: "stack.json", content: "{}" }], readOnly),
+    ).toThrow(
       `cannot write ${join(root, "ro", "out", "dev", "stack.json")}: cannot make the folder ${join(root, "ro", "out")}: read-only file system (EROFS)`,
     );
   });
@@ -276,23 +325,35 @@ describe("folders are made one at a time, with the real reason when one cannot b
     expect(() => writeArtifacts(join(dir, "file", "out", "dev"), [{ path: "stack.json", content: "{}" }])).toThrow(
       `cannot write ${join(dir, "file", "out", "dev", "stack.json")}: ${join(dir, "file")} is a file, where a folder belongs: a file is in the way (ENOTDIR)`,
     );
-    expect(() => writeArtifactTree(join(dir, "file", "out"), "dev", NEW)).toThrow(`${join(dir, "file")} is a file, where a folder belongs: a file is in the way (ENOTDIR)`);
+    expect(() => writeArtifactTree(join(dir, "file", "out"), "dev", NEW)).toThrow(
+      `${join(dir, "file")} is a file, where a folder belongs: a file is in the way (ENOTDIR)`,
+    );
     expect(readFileSync(join(dir, "file"), "utf8")).toBe("x");
   });
 
   it("refuses /proc, and a symbolic link into it, at once", () => {
-    expect(() => writeArtifacts("/proc/genai-x/out", [{ path: "stack.json", content: "{}" }], noRecursiveUnderProc)).toThrow(/\/proc\/genai-x\/out is on a virtual file system/);
+    expect(() =>
+      writeArtifacts("/proc/genai-x/out", [{ path: "stack.json", content: "{}" }], noRecursiveUnderProc),
+    ).toThrow(/\/proc\/genai-x\/out is on a virtual file system/);
     const link = join(scratch(), "proc");
     symlinkSync("/proc/self", link);
-    expect(outputDirProblem(join(link, "out"))).toBe(`${join(link, "out")} is on a virtual file system (it leads to /proc/${process.pid}): write the output to a real folder`);
-    expect(() => writeArtifacts(join(link, "out"), [{ path: "stack.json", content: "{}" }], noRecursiveUnderProc)).toThrow(/is on a virtual file system/);
-    expect(() => writeArtifactTree(join(link, "out"), "dev", NEW, noRecursiveUnderProc as TreeFs)).toThrow(/is on a virtual file system/);
+    expect(outputDirProblem(join(link, "out"))).toBe(
+      `${join(link, "out")} is on a virtual file system (it leads to /proc/${process.pid}): write the output to a real folder`,
+    );
+    expect(() =>
+      writeArtifacts(join(link, "out"), [{ path: "stack.json", content: "{}" }], noRecursiveUnderProc),
+    ).toThrow(/is on a virtual file system/);
+    expect(() => writeArtifactTree(join(link, "out"), "dev", NEW, noRecursiveUnderProc as TreeFs)).toThrow(
+      /is on a virtual file system/,
+    );
   });
 
   it("refuses a kernel file system mounted anywhere, by its type", () => {
     const dir = scratch();
     const procfsHere = { ...fs, statfsSync: (() => ({ type: 0x9fa0 })) as unknown as typeof fs.statfsSync };
-    expect(outputDirProblem(join(dir, "out"), procfsHere)).toBe(`${join(dir, "out")} is on a virtual file system (proc): write the output to a real folder`);
+    expect(outputDirProblem(join(dir, "out"), procfsHere)).toBe(
+      `${join(dir, "out")} is on a virtual file system (proc): write the output to a real folder`,
+    );
   });
 
   // A real read-only file system: a tmpfs mounted read-only for this test alone (needs permission to mount, as CI on this machine has).
@@ -303,8 +364,12 @@ describe("folders are made one at a time, with the real reason when one cannot b
       context.skip("cannot mount a tmpfs (needs root); the injected EROFS test above covers the writer");
     }
     try {
-      expect(() => writeArtifacts(join(mountPoint, "out", "dev"), [{ path: "stack.json", content: "{}" }])).toThrow(`cannot make the folder ${join(mountPoint, "out")}: read-only file system (EROFS)`);
-      expect(outputDirProblem(join(mountPoint, "out"))).toBe(`${mountPoint} cannot be written: read-only file system (EROFS)`);
+      expect(() => writeArtifacts(join(mountPoint, "out", "dev"), [{ path: "stack.json", content: "{}" }])).toThrow(
+        `cannot make the folder ${join(mountPoint, "out")}: read-only file system (EROFS)`,
+      );
+      expect(outputDirProblem(join(mountPoint, "out"))).toBe(
+        `${mountPoint} cannot be written: read-only file system (EROFS)`,
+      );
     } finally {
       spawnSync("umount", [mountPoint]);
       fs.rmSync(mountPoint, { recursive: true, force: true });

@@ -3,7 +3,15 @@ import { redact, REDACTED } from "../cli/stackExport";
 import { SECRET_PLACEHOLDER } from "../cli/stackFile";
 import { roleAssignmentName } from "../components/identity/guid";
 import { TAGGABLE_TYPES } from "../policies/lib";
-import { planStack, pulumiConfigOf, rawConfig, resourcesOfType, runFixtureProgram, stackFile, type PlannedStack } from "./helpers";
+import {
+  planStack,
+  pulumiConfigOf,
+  rawConfig,
+  resourcesOfType,
+  runFixtureProgram,
+  stackFile,
+  type PlannedStack,
+} from "./helpers";
 
 const DEPLOYMENT = "azure-native:cognitiveservices:Deployment";
 const ACCOUNT = "azure-native:cognitiveservices:Account";
@@ -17,7 +25,9 @@ function countByType(planned: PlannedStack): Record<string, number> {
 
 /** The URNs of one account's RAI policy and deployments in the order their dependsOn chain runs. */
 function chainOf(planned: PlannedStack, component: string): string[] {
-  const members = planned.stackExport.deployment.resources.filter((r) => (r.type === DEPLOYMENT || r.type === RAI) && r.parent?.endsWith(`::${component}`));
+  const members = planned.stackExport.deployment.resources.filter(
+    (r) => (r.type === DEPLOYMENT || r.type === RAI) && r.parent?.endsWith(`::${component}`),
+  );
   const memberUrns = new Set(members.map((m) => m.urn));
   const first = members.filter((m) => !m.dependencies.some((d) => memberUrns.has(d)));
   expect(first).toHaveLength(1);
@@ -25,7 +35,9 @@ function chainOf(planned: PlannedStack, component: string): string[] {
   for (;;) {
     const next = members.filter((m) => m.dependencies.includes(chain[chain.length - 1]!) && !chain.includes(m.urn));
     // A chain, not a fan-out: exactly one member waits on the previous one.
-    const direct = next.filter((m) => m.dependencies.filter((d) => memberUrns.has(d) && !chain.includes(d)).length === 0);
+    const direct = next.filter(
+      (m) => m.dependencies.filter((d) => memberUrns.has(d) && !chain.includes(d)).length === 0,
+    );
     if (direct.length === 0) break;
     expect(direct).toHaveLength(1);
     chain.push(direct[0]!.urn);
@@ -65,9 +77,15 @@ describe("dev plan", () => {
   it("joins the gateway to a small network for its outbound calls, and keeps the account and the cache private", () => {
     const service = resourcesOfType(dev.stackExport, "azure-native:apimanagement:ApiManagementService")[0]!;
     expect(service.inputs).toMatchObject({ sku: { name: "StandardV2" }, virtualNetworkType: "External" });
-    expect((service.inputs.virtualNetworkConfiguration as any).subnetResourceId).toMatch(/\/subnets\/snet-genai-dev-gateway$/);
-    expect((resourcesOfType(dev.stackExport, ACCOUNT)[0]!.inputs.properties as any).publicNetworkAccess).toBe("Disabled");
-    expect(resourcesOfType(dev.stackExport, "azure-native:redisenterprise:RedisEnterprise")[0]!.inputs.publicNetworkAccess).toBe("Disabled");
+    expect((service.inputs.virtualNetworkConfiguration as any).subnetResourceId).toMatch(
+      /\/subnets\/snet-genai-dev-gateway$/,
+    );
+    expect((resourcesOfType(dev.stackExport, ACCOUNT)[0]!.inputs.properties as any).publicNetworkAccess).toBe(
+      "Disabled",
+    );
+    expect(
+      resourcesOfType(dev.stackExport, "azure-native:redisenterprise:RedisEnterprise")[0]!.inputs.publicNetworkAccess,
+    ).toBe("Disabled");
     expect(resourcesOfType(dev.stackExport, "azure-native:network:PrivateEndpoint")).toHaveLength(2);
   });
 
@@ -82,13 +100,19 @@ describe("dev plan", () => {
     raw.gateway.sku = "BasicV2";
     const open = await planStack("dev", { config: pulumiConfigOf(raw) });
     const types = open.stackExport.deployment.resources.map((r) => r.type);
-    expect(types.filter((t) => t.startsWith("azure-native:network:") || t.startsWith("azure-native:privatedns:"))).toEqual([]);
+    expect(
+      types.filter((t) => t.startsWith("azure-native:network:") || t.startsWith("azure-native:privatedns:")),
+    ).toEqual([]);
     const account = resourcesOfType(open.stackExport, ACCOUNT)[0]!;
     expect(account.inputs).toMatchObject({
       kind: "OpenAI",
       sku: { name: "S0" },
       identity: { type: "SystemAssigned" },
-      properties: { disableLocalAuth: true, publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Deny", ipRules: [{ value: "203.0.113.0/24" }] } },
+      properties: {
+        disableLocalAuth: true,
+        publicNetworkAccess: "Enabled",
+        networkAcls: { defaultAction: "Deny", ipRules: [{ value: "203.0.113.0/24" }] },
+      },
     });
     expect((account.inputs.properties as any).customSubDomainName).toMatch(/^oai-genai-dev-swc-[a-z0-9]{6}$/);
   });
@@ -149,28 +173,53 @@ describe("prod plan", () => {
 
   it("reaches every account and the cache through a private endpoint registered in its DNS zone", () => {
     const endpoints = resourcesOfType(prod.stackExport, "azure-native:network:PrivateEndpoint");
-    const targets = endpoints.map((pe) => (pe.inputs.privateLinkServiceConnections as any[])[0].privateLinkServiceId).sort();
-    const expected = [...resourcesOfType(prod.stackExport, ACCOUNT), ...resourcesOfType(prod.stackExport, "azure-native:redisenterprise:RedisEnterprise")].map((r) => r.id).sort();
+    const targets = endpoints
+      .map((pe) => (pe.inputs.privateLinkServiceConnections as any[])[0].privateLinkServiceId)
+      .sort();
+    const expected = [
+      ...resourcesOfType(prod.stackExport, ACCOUNT),
+      ...resourcesOfType(prod.stackExport, "azure-native:redisenterprise:RedisEnterprise"),
+    ]
+      .map((r) => r.id)
+      .sort();
     expect(targets).toEqual(expected);
-    const subnet = resourcesOfType(prod.stackExport, "azure-native:network:Subnet").find((s) => s.inputs.subnetName === "snet-genai-prod-privateendpoints")!;
+    const subnet = resourcesOfType(prod.stackExport, "azure-native:network:Subnet").find(
+      (s) => s.inputs.subnetName === "snet-genai-prod-privateendpoints",
+    )!;
     expect(endpoints.every((pe) => (pe.inputs.subnet as any).id === subnet.id)).toBe(true);
-    const zones = resourcesOfType(prod.stackExport, "azure-native:privatedns:PrivateZone").map((z) => z.inputs.privateZoneName).sort();
+    const zones = resourcesOfType(prod.stackExport, "azure-native:privatedns:PrivateZone")
+      .map((z) => z.inputs.privateZoneName)
+      .sort();
     expect(zones).toEqual(["azure-api.net", "privatelink.openai.azure.com", "privatelink.redis.azure.net"]);
     const groups = resourcesOfType(prod.stackExport, "azure-native:network:PrivateDnsZoneGroup");
-    const zoneIdsByName = new Map(resourcesOfType(prod.stackExport, "azure-native:privatedns:PrivateZone").map((z) => [z.inputs.privateZoneName, z.id]));
+    const zoneIdsByName = new Map(
+      resourcesOfType(prod.stackExport, "azure-native:privatedns:PrivateZone").map((z) => [
+        z.inputs.privateZoneName,
+        z.id,
+      ]),
+    );
     const redisGroup = groups.find((g) => String(g.inputs.privateEndpointName).endsWith("-redis"))!;
-    expect((redisGroup.inputs.privateDnsZoneConfigs as any[]).map((c) => c.privateDnsZoneId)).toEqual([zoneIdsByName.get("privatelink.redis.azure.net")]);
+    expect((redisGroup.inputs.privateDnsZoneConfigs as any[]).map((c) => c.privateDnsZoneId)).toEqual([
+      zoneIdsByName.get("privatelink.redis.azure.net"),
+    ]);
   });
 
   it("turns public access off on the accounts and the cache", () => {
-    for (const account of resourcesOfType(prod.stackExport, ACCOUNT)) expect((account.inputs.properties as any).publicNetworkAccess).toBe("Disabled");
-    expect(resourcesOfType(prod.stackExport, "azure-native:redisenterprise:RedisEnterprise")[0]!.inputs.publicNetworkAccess).toBe("Disabled");
+    for (const account of resourcesOfType(prod.stackExport, ACCOUNT))
+      expect((account.inputs.properties as any).publicNetworkAccess).toBe("Disabled");
+    expect(
+      resourcesOfType(prod.stackExport, "azure-native:redisenterprise:RedisEnterprise")[0]!.inputs.publicNetworkAccess,
+    ).toBe("Disabled");
   });
 
   it("builds the semantic cache as Azure Managed Redis needs it", () => {
     const cluster = resourcesOfType(prod.stackExport, "azure-native:redisenterprise:RedisEnterprise")[0]!;
     expect(cluster.inputs.clusterName).toMatch(/^amr-genai-prod-[a-z0-9]{6}$/);
-    expect(cluster.inputs).toMatchObject({ sku: { name: "Balanced_B5" }, minimumTlsVersion: "1.2", highAvailability: "Enabled" });
+    expect(cluster.inputs).toMatchObject({
+      sku: { name: "Balanced_B5" },
+      minimumTlsVersion: "1.2",
+      highAvailability: "Enabled",
+    });
     expect(cluster.protect).toBe(true);
     const database = resourcesOfType(prod.stackExport, "azure-native:redisenterprise:Database")[0]!;
     expect(database.inputs).toMatchObject({
@@ -185,16 +234,33 @@ describe("prod plan", () => {
   });
 
   it("grants the gateway identity Cognitive Services OpenAI User on each account, with ARM guid() names", () => {
-    const identity = resourcesOfType(prod.stackExport, "azure-native:managedidentity:UserAssignedIdentity").find((i) => i.inputs.resourceName === "id-genai-prod-gateway")!;
-    const grants = resourcesOfType(prod.stackExport, "azure-native:authorization:RoleAssignment").filter((g) => g.inputs.principalId === identity.outputs.principalId && String(g.inputs.roleDefinitionId).endsWith("5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"));
-    expect(grants.map((g) => g.inputs.scope).sort()).toEqual(resourcesOfType(prod.stackExport, ACCOUNT).map((a) => a.id).sort());
+    const identity = resourcesOfType(prod.stackExport, "azure-native:managedidentity:UserAssignedIdentity").find(
+      (i) => i.inputs.resourceName === "id-genai-prod-gateway",
+    )!;
+    const grants = resourcesOfType(prod.stackExport, "azure-native:authorization:RoleAssignment").filter(
+      (g) =>
+        g.inputs.principalId === identity.outputs.principalId &&
+        String(g.inputs.roleDefinitionId).endsWith("5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"),
+    );
+    expect(grants.map((g) => g.inputs.scope).sort()).toEqual(
+      resourcesOfType(prod.stackExport, ACCOUNT)
+        .map((a) => a.id)
+        .sort(),
+    );
     for (const g of grants) {
       expect(g.inputs).toMatchObject({
         principalId: identity.outputs.principalId,
         principalType: "ServicePrincipal",
-        roleDefinitionId: "/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+        roleDefinitionId:
+          "/subscriptions/3f9a2b71-6c4d-4e8f-a1b2-c3d4e5f60718/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
       });
-      expect(g.inputs.roleAssignmentName).toBe(roleAssignmentName(g.inputs.scope as string, g.inputs.principalId as string, g.inputs.roleDefinitionId as string));
+      expect(g.inputs.roleAssignmentName).toBe(
+        roleAssignmentName(
+          g.inputs.scope as string,
+          g.inputs.principalId as string,
+          g.inputs.roleDefinitionId as string,
+        ),
+      );
     }
   });
 
@@ -216,16 +282,29 @@ describe("prod plan", () => {
 
   it("creates the gateway service waiting only for the group, its name, its identity and its subnet: never the accounts or the cache", () => {
     const service = resourcesOfType(prod.stackExport, "azure-native:apimanagement:ApiManagementService")[0]!;
-    expect(service.dependencies.map((d) => d.split("::").pop()).sort()).toEqual(["core-rg", "gateway-name-suffix", "identity-gateway-identity", "network-snet-gateway"]);
+    expect(service.dependencies.map((d) => d.split("::").pop()).sort()).toEqual([
+      "core-rg",
+      "gateway-name-suffix",
+      "identity-gateway-identity",
+      "network-snet-gateway",
+    ]);
     expect(service.inputs).toMatchObject({ sku: { name: "Premium" }, virtualNetworkType: "Internal" });
     // Injection needs the management endpoint reachable from API Management's service tag.
-    const nsg = resourcesOfType(prod.stackExport, "azure-native:network:NetworkSecurityGroup").find((n) => String(n.inputs.networkSecurityGroupName).endsWith("-gateway"))!;
-    expect(nsg.inputs.securityRules).toEqual([expect.objectContaining({ sourceAddressPrefix: "ApiManagement", destinationPortRange: "3443", access: "Allow" })]);
+    const nsg = resourcesOfType(prod.stackExport, "azure-native:network:NetworkSecurityGroup").find((n) =>
+      String(n.inputs.networkSecurityGroupName).endsWith("-gateway"),
+    )!;
+    expect(nsg.inputs.securityRules).toEqual([
+      expect.objectContaining({ sourceAddressPrefix: "ApiManagement", destinationPortRange: "3443", access: "Allow" }),
+    ]);
   });
 
   it("keeps accounts private", () => {
     for (const account of resourcesOfType(prod.stackExport, ACCOUNT)) {
-      expect(account.inputs.properties).toMatchObject({ disableLocalAuth: true, publicNetworkAccess: "Disabled", networkAcls: { defaultAction: "Deny", ipRules: [] } });
+      expect(account.inputs.properties).toMatchObject({
+        disableLocalAuth: true,
+        publicNetworkAccess: "Disabled",
+        networkAcls: { defaultAction: "Deny", ipRules: [] },
+      });
     }
   });
 
@@ -241,11 +320,16 @@ describe("prod plan", () => {
   });
 
   it("wires spillover from the PTU deployment to the same account's GlobalStandard deployment", () => {
-    const ptu = resourcesOfType(prod.stackExport, DEPLOYMENT).find((d) => d.inputs.deploymentName === "chat-blue-gpt-5-gptu")!;
+    const ptu = resourcesOfType(prod.stackExport, DEPLOYMENT).find(
+      (d) => d.inputs.deploymentName === "chat-blue-gpt-5-gptu",
+    )!;
     expect(ptu.inputs).toMatchObject({
       accountName: "oai-genai-prod-swc",
       sku: { name: "GlobalProvisionedManaged", capacity: 50 },
-      properties: { spilloverDeploymentName: "chat-blue-gpt-5-gstd", model: { format: "OpenAI", name: "gpt-5", version: "2025-08-07" } },
+      properties: {
+        spilloverDeploymentName: "chat-blue-gpt-5-gstd",
+        model: { format: "OpenAI", name: "gpt-5", version: "2025-08-07" },
+      },
     });
     expect((ptu.inputs.properties as any).versionUpgradeOption).toBeUndefined();
   });
@@ -257,18 +341,36 @@ describe("prod plan", () => {
       expect(properties.raiPolicyName).toBe("rai-genai-prod");
       if (!String((d.inputs.sku as any).name).includes("Provisioned")) {
         expect(properties.versionUpgradeOption).toBe("NoAutoUpgrade");
-        expect((d.inputs.sku as any).capacity).toBe({ "chat-blue-gpt-5-gstd": d.inputs.accountName === "oai-genai-prod-swc" ? 300 : 200, "chat-green-gpt-5.1-gstd": 100, "embeddings-blue-text-embedding-3-large-std": 350 }[d.inputs.deploymentName as string]);
+        expect((d.inputs.sku as any).capacity).toBe(
+          {
+            "chat-blue-gpt-5-gstd": d.inputs.accountName === "oai-genai-prod-swc" ? 300 : 200,
+            "chat-green-gpt-5.1-gstd": 100,
+            "embeddings-blue-text-embedding-3-large-std": 350,
+          }[d.inputs.deploymentName as string],
+        );
       }
     }
   });
 
   it("gives every content filter the four harms at Medium on both sources, jailbreak and protected material", () => {
     for (const rai of resourcesOfType(prod.stackExport, RAI)) {
-      const filters = (rai.inputs.properties as any).contentFilters as { name: string; source: string; severityThreshold?: string; enabled: boolean; blocking: boolean }[];
+      const filters = (rai.inputs.properties as any).contentFilters as {
+        name: string;
+        source: string;
+        severityThreshold?: string;
+        enabled: boolean;
+        blocking: boolean;
+      }[];
       expect((rai.inputs.properties as any).basePolicyName).toBe("Microsoft.DefaultV2");
       for (const harm of ["Hate", "Sexual", "Selfharm", "Violence"]) {
         for (const source of ["Prompt", "Completion"]) {
-          expect(filters).toContainEqual({ name: harm, source, severityThreshold: "Medium", enabled: true, blocking: true });
+          expect(filters).toContainEqual({
+            name: harm,
+            source,
+            severityThreshold: "Medium",
+            enabled: true,
+            blocking: true,
+          });
         }
       }
       expect(filters).toContainEqual({ name: "Jailbreak", source: "Prompt", enabled: true, blocking: true });
@@ -280,14 +382,24 @@ describe("prod plan", () => {
     const workspace = resourcesOfType(prod.stackExport, "azure-native:operationalinsights:Workspace")[0]!;
     const accountIds = resourcesOfType(prod.stackExport, ACCOUNT).map((a) => a.id);
     const settings = resourcesOfType(prod.stackExport, "azure-native:monitor:DiagnosticSetting");
-    expect(settings.map((s) => s.inputs.resourceUri).filter((uri) => String(uri).includes("CognitiveServices")).sort()).toEqual(accountIds.sort());
+    expect(
+      settings
+        .map((s) => s.inputs.resourceUri)
+        .filter((uri) => String(uri).includes("CognitiveServices"))
+        .sort(),
+    ).toEqual(accountIds.sort());
     expect(settings.every((s) => s.inputs.workspaceId === workspace.id)).toBe(true);
   });
 
   it("tags every taggable resource with environment, owner and cost center", () => {
     const tagged = prod.stackExport.deployment.resources.filter((r) => r.custom && TAGGABLE_TYPES.has(r.type));
     expect(tagged.length).toBeGreaterThan(10);
-    for (const r of tagged) expect(r.inputs.tags).toMatchObject({ environment: "prod", owner: "platform-team@contoso.com", costCenter: "CC-4711" });
+    for (const r of tagged)
+      expect(r.inputs.tags).toMatchObject({
+        environment: "prod",
+        owner: "platform-team@contoso.com",
+        costCenter: "CC-4711",
+      });
   });
 
   it("pins the subscription with an explicit provider", () => {
@@ -301,7 +413,16 @@ describe("prod plan", () => {
     expect(prod.stackExport.version).toBe(3);
     const stack = prod.stackExport.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
     expect(stack.urn).toBe("urn:pulumi:prod::genai-platform::pulumi:pulumi:Stack::genai-platform-prod");
-    expect(Object.keys(stack.outputs).sort()).toEqual(["cacheHostName", "deployments", "gatewayKeys", "gatewayUrl", "identities", "openAiEndpoints", "resourceGroupName", "workspaceId"]);
+    expect(Object.keys(stack.outputs).sort()).toEqual([
+      "cacheHostName",
+      "deployments",
+      "gatewayKeys",
+      "gatewayUrl",
+      "identities",
+      "openAiEndpoints",
+      "resourceGroupName",
+      "workspaceId",
+    ]);
     const urns = new Set<string>();
     for (const r of prod.stackExport.deployment.resources) {
       if (r.parent) expect(urns.has(r.parent)).toBe(true); // parents come first
@@ -325,12 +446,16 @@ describe("prod plan", () => {
 describe("what the engine would refuse", () => {
   it("fails on duplicate URNs", async () => {
     const run = await runFixtureProgram("duplicate-urn");
-    expect(run.errors).toContain("duplicate resource URN urn:pulumi:dev::fixture::azure-native:resources:ResourceGroup::same: the engine refuses two resources of one type and name under one parent");
+    expect(run.errors).toContain(
+      "duplicate resource URN urn:pulumi:dev::fixture::azure-native:resources:ResourceGroup::same: the engine refuses two resources of one type and name under one parent",
+    );
   });
 
   it("fails on a resource type the offline provider does not know", async () => {
     const run = await runFixtureProgram("unmocked-type");
-    expect(run.errors.join("\n")).toContain("resource type azure-native:storage:StorageAccount (unknown) has no entry in the offline provider table");
+    expect(run.errors.join("\n")).toContain(
+      "resource type azure-native:storage:StorageAccount (unknown) has no entry in the offline provider table",
+    );
   });
 
   it("registers nothing when the config is invalid", async () => {
@@ -346,7 +471,10 @@ describe("secrets", () => {
   it("refuses a secure: value where the schema expects none: the program registers nothing and never reads it", async () => {
     const file = stackFile("dev");
     const tags = JSON.parse(file.config["genai-platform:tags"]!);
-    const withSecret = pulumiConfigOf({ ...rawConfig("dev"), tags: { ...tags, costCenter: { secure: "v1:AAAAcipherTEXTzzzz" } } });
+    const withSecret = pulumiConfigOf({
+      ...rawConfig("dev"),
+      tags: { ...tags, costCenter: { secure: "v1:AAAAcipherTEXTzzzz" } },
+    });
     expect(withSecret.secretKeys).toEqual(["genai-platform:tags"]);
     const planned = await planStack("dev", { config: withSecret });
     expect(planned.run.errors.join("\n")).toContain("tags: holds a secure: (secret) value, but tags is not secret");
@@ -368,7 +496,10 @@ describe("secrets", () => {
   it("writes a secret value only as a marked, redacted envelope", () => {
     const sig = "4dabf18193072939515e22adb298388d";
     const secret = "1b47061264138c4ac30d75fd1eb44270";
-    expect(redact({ b: 1, a: { [sig]: secret, value: "hunter2" } })).toEqual({ a: { [sig]: secret, ciphertext: REDACTED }, b: 1 });
+    expect(redact({ b: 1, a: { [sig]: secret, value: "hunter2" } })).toEqual({
+      a: { [sig]: secret, ciphertext: REDACTED },
+      b: 1,
+    });
     expect(JSON.stringify(redact([{ [sig]: secret, value: "hunter2" }]))).not.toContain("hunter2");
   });
 });
@@ -379,10 +510,17 @@ describe("cache data access with Entra ID", () => {
     raw.cache.dataAccess = ["gateway"];
     const planned = await planStack("prod", { config: pulumiConfigOf(raw) });
     expect(planned.run.errors).toEqual([]);
-    const identity = resourcesOfType(planned.stackExport, "azure-native:managedidentity:UserAssignedIdentity").find((i) => i.inputs.resourceName === "id-genai-prod-gateway")!;
+    const identity = resourcesOfType(planned.stackExport, "azure-native:managedidentity:UserAssignedIdentity").find(
+      (i) => i.inputs.resourceName === "id-genai-prod-gateway",
+    )!;
     const assignments = resourcesOfType(planned.stackExport, "azure-native:redisenterprise:AccessPolicyAssignment");
     expect(assignments.map((a) => a.inputs)).toEqual([
-      expect.objectContaining({ accessPolicyAssignmentName: "gateway", accessPolicyName: "default", databaseName: "default", user: { objectId: identity.outputs.principalId } }),
+      expect.objectContaining({
+        accessPolicyAssignmentName: "gateway",
+        accessPolicyName: "default",
+        databaseName: "default",
+        user: { objectId: identity.outputs.principalId },
+      }),
     ]);
   });
 });
@@ -391,7 +529,12 @@ describe("preview fidelity", () => {
   it("leaves computed outputs unknown in a preview, so resources created inside an apply are missing from it", async () => {
     const update = await runFixtureProgram("apply-created");
     const preview = await runFixtureProgram("apply-created", true);
-    expect(update.resources.filter((r) => r.custom).map((r) => r.name).sort()).toEqual(["inner", "outer"]);
+    expect(
+      update.resources
+        .filter((r) => r.custom)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["inner", "outer"]);
     expect(preview.resources.filter((r) => r.custom).map((r) => r.name)).toEqual(["outer"]);
   });
 });

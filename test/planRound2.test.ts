@@ -16,7 +16,10 @@ const scratch = () => mkdtempSync(join(tmpdir(), "genai-plan-round2-"));
 async function plan(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runPlan([...args, "--as-of", AS_OF], PROJECT_DIR, { out: (s) => ((stdout += s), true), err: (s) => ((stderr += s), true) });
+  const code = await runPlan([...args, "--as-of", AS_OF], PROJECT_DIR, {
+    out: (s) => ((stdout += s), true),
+    err: (s) => ((stderr += s), true),
+  });
   return { code, stdout, stderr };
 }
 
@@ -30,18 +33,30 @@ describe("an input that is no regular file is refused before it is read (a pipe 
   it("names the option, the path and what it is", () => {
     const pipe = fifo();
     const max = 1024 * 1024;
-    expect(inputFileProblem("--config-file", pipe, max)).toBe(`--config-file ${pipe} is not a regular file (a pipe): give the file itself`);
-    expect(inputFileProblem("--base", "/dev/zero", max)).toBe("--base /dev/zero is not a regular file (a device): give the file itself");
-    expect(inputFileProblem("--policy-config", "/proc/self/environ", max)).toBe(`--policy-config /proc/self/environ is on a kernel file system (/proc: /proc/${process.pid}/environ), not a saved file`);
+    expect(inputFileProblem("--config-file", pipe, max)).toBe(
+      `--config-file ${pipe} is not a regular file (a pipe): give the file itself`,
+    );
+    expect(inputFileProblem("--base", "/dev/zero", max)).toBe(
+      "--base /dev/zero is not a regular file (a device): give the file itself",
+    );
+    expect(inputFileProblem("--policy-config", "/proc/self/environ", max)).toBe(
+      `--policy-config /proc/self/environ is on a kernel file system (/proc: /proc/${process.pid}/environ), not a saved file`,
+    );
     const link = join(scratch(), "zero.json");
     symlinkSync("/dev/zero", link);
-    expect(inputFileProblem("--base", link, max)).toBe(`--base ${link} is not a regular file (a device): give the file itself`);
+    expect(inputFileProblem("--base", link, max)).toBe(
+      `--base ${link} is not a regular file (a device): give the file itself`,
+    );
     const missing = join(scratch(), "missing.json");
     expect(inputFileProblem("--base", missing, max)).toBe(`--base ${missing}: no such file (ENOENT)`);
     const folder = scratch();
-    expect(inputFileProblem("--base", folder, max)).toBe(`--base ${folder} is not a regular file (a folder): give the file itself`);
+    expect(inputFileProblem("--base", folder, max)).toBe(
+      `--base ${folder} is not a regular file (a folder): give the file itself`,
+    );
     expect(inputFileProblem("--base", join(PROJECT_DIR, "package.json"), max)).toBeUndefined();
-    expect(inputFileProblem("--base", join(PROJECT_DIR, "package.json"), 10)).toMatch(/^--base .*package.json is [\d,]+ bytes; at most 10 bytes are read$/);
+    expect(inputFileProblem("--base", join(PROJECT_DIR, "package.json"), 10)).toMatch(
+      /^--base .*package.json is [\d,]+ bytes; at most 10 bytes are read$/,
+    );
   });
 
   it.each([
@@ -94,7 +109,16 @@ describe("--base and --base-config are read whole and checked before anything is
     expect(readdirSync(temporary)).toEqual([]);
     expect(readdirSync(out)).toEqual([]);
     process.env.TMPDIR = join(temporary, "missing");
-    const compared = await plan("--stack", "dev", "--out", out, "--format", "markdown", "--base-config", join(PROJECT_DIR, "Pulumi.dev.yaml"));
+    const compared = await plan(
+      "--stack",
+      "dev",
+      "--out",
+      out,
+      "--format",
+      "markdown",
+      "--base-config",
+      join(PROJECT_DIR, "Pulumi.dev.yaml"),
+    );
     expect(compared.code, compared.stderr).toBe(0);
     expect(compared.stdout).toContain("Changes against");
     expect(existsSync(join(temporary, "missing"))).toBe(false);
@@ -129,7 +153,9 @@ describe("--out and --stack name their problem (exit 2, nothing written)", () =>
     symlinkSync("/proc/self", link);
     const result = await plan("--stack", "dev", "--out", join(link, "out"));
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`plan: --out ${join(link, "out")}: ${join(link, "out")} is on a virtual file system (it leads to /proc/`);
+    expect(result.stderr).toContain(
+      `plan: --out ${join(link, "out")}: ${join(link, "out")} is on a virtual file system (it leads to /proc/`,
+    );
   });
 
   it("never removes a folder at out/<stack> that a plan did not write", async () => {
@@ -138,7 +164,9 @@ describe("--out and --stack name their problem (exit 2, nothing written)", () =>
     writeFileSync(join(out, "dev", "notes.md"), "someone's notes");
     const result = await plan("--stack", "dev", "--out", out);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`plan: --out ${out}: cannot write ${join(out, "dev")}: it is a folder holding notes.md, which is not part of this output`);
+    expect(result.stderr).toContain(
+      `plan: --out ${out}: cannot write ${join(out, "dev")}: it is a folder holding notes.md, which is not part of this output`,
+    );
     expect(readFileSync(join(out, "dev", "notes.md"), "utf8")).toBe("someone's notes");
     expect(readdirSync(out)).toEqual(["dev"]);
   });

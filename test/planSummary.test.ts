@@ -6,7 +6,12 @@ import type { ExportedResource } from "../cli/stackExport";
 import { GATEWAY_TIERS } from "../components/gateway/tiers";
 import { planStack, validConfig } from "./helpers";
 
-const resource = (name: string, type: string, dependencies: string[] = [], extra: Partial<ExportedResource> = {}): ExportedResource => ({
+const resource = (
+  name: string,
+  type: string,
+  dependencies: string[] = [],
+  extra: Partial<ExportedResource> = {},
+): ExportedResource => ({
   urn: `urn:pulumi:s::p::${type}::${name}`,
   custom: !type.startsWith("genai:"),
   type,
@@ -26,8 +31,14 @@ describe("gateway routes", () => {
       ["embeddings", "blue", 100, "pool-embeddings-blue"],
       ["qwen", "blue", 100, "pool-qwen-blue"],
     ]);
-    expect(routes[3]!.members.map((m) => `${m.priority} ${m.deployment}@${m.account}`)).toEqual(["1 vLLM a100-0@10.40.31.200"]);
-    expect(routes[0]!.members.map((m) => `${m.priority} ${m.deployment}@${m.account}${m.spillover ? ` -> ${m.spillover}` : ""}`)).toEqual([
+    expect(routes[3]!.members.map((m) => `${m.priority} ${m.deployment}@${m.account}`)).toEqual([
+      "1 vLLM a100-0@10.40.31.200",
+    ]);
+    expect(
+      routes[0]!.members.map(
+        (m) => `${m.priority} ${m.deployment}@${m.account}${m.spillover ? ` -> ${m.spillover}` : ""}`,
+      ),
+    ).toEqual([
       "1 chat-blue-gpt-5-gptu@swc -> chat-blue-gpt-5-gstd",
       "2 chat-blue-gpt-5-gstd@eus2",
       "2 chat-blue-gpt-5-gstd@swc",
@@ -43,7 +54,9 @@ describe("first-deploy estimate", () => {
   it("takes the slowest chain, not the sum, and follows dependencies on components to their resources", () => {
     const rg = resource("rg", "azure-native:resources:ResourceGroup");
     const component = resource("cache", "genai:cache:ManagedRedis");
-    const cluster = resource("cluster", "azure-native:redisenterprise:RedisEnterprise", [rg.urn], { parent: component.urn });
+    const cluster = resource("cluster", "azure-native:redisenterprise:RedisEnterprise", [rg.urn], {
+      parent: component.urn,
+    });
     const account = resource("account", "azure-native:cognitiveservices:Account", [rg.urn]);
     const endpoint = resource("pe", "azure-native:network:PrivateEndpoint", [component.urn]);
     const estimate = firstDeployEstimate([rg, component, cluster, account, endpoint]);
@@ -68,11 +81,18 @@ describe("the prod plan's text report", () => {
     const { join } = await import("node:path");
     const { PROJECT_DIR } = await import("./helpers");
     let stdout = "";
-    const code = await plan(["--stack", "prod", "--out", mkdtempSync(join(tmpdir(), "genai-summary-"))], PROJECT_DIR, { out: (s) => ((stdout += s), true), err: () => true });
+    const code = await plan(["--stack", "prod", "--out", mkdtempSync(join(tmpdir(), "genai-summary-"))], PROJECT_DIR, {
+      out: (s) => ((stdout += s), true),
+      err: () => true,
+    });
     expect(code).toBe(0);
     expect(stdout).toContain("Gateway routes");
-    expect(stdout).toMatch(/│ chat\s+│ blue\s+│ 100%\s+│ pool-chat-blue\s+│ 1\. chat-blue-gpt-5-gptu on swc \(spills over to chat-blue-gpt-5-gstd\)/);
-    expect(stdout).toMatch(/│ assistant\s+│ Entra ID \(1 application\)\s+│ chat, embeddings\s+│ 60,000\s+│ 1,500,000,000/);
+    expect(stdout).toMatch(
+      /│ chat\s+│ blue\s+│ 100%\s+│ pool-chat-blue\s+│ 1\. chat-blue-gpt-5-gptu on swc \(spills over to chat-blue-gpt-5-gstd\)/,
+    );
+    expect(stdout).toMatch(
+      /│ assistant\s+│ Entra ID \(1 application\)\s+│ chat, embeddings\s+│ 60,000\s+│ 1,500,000,000/,
+    );
     expect(stdout).toMatch(/First deploy: about \d+ minutes/);
     expect(stdout).toContain("gateway-service (75 min)");
   });

@@ -11,10 +11,22 @@ import { gateProblems } from "../cli/rollout/gate";
 import { distribution, type SlotSummary } from "../cli/loadtest/run";
 import { PROJECT_DIR } from "./helpers";
 
-const target = (model: string) => ({ kind: "azure-openai", account: "swc", model, version: "1", deploymentType: "GlobalStandard", capacity: 1000, priority: 1 });
+const target = (model: string) => ({
+  kind: "azure-openai",
+  account: "swc",
+  model,
+  version: "1",
+  deploymentType: "GlobalStandard",
+  capacity: 1000,
+  priority: 1,
+});
 const oneColour = (): RawEndpoint => ({ slots: { blue: { weight: 100, targets: [target("old")] } } });
 const dev: Context = { environment: "dev", maxStep: 25 };
-const prod = (healthy = true): Context => ({ environment: "prod", maxStep: 25, proof: () => (healthy ? { healthy: true } : { healthy: false, why: "not in the export" }) });
+const prod = (healthy = true): Context => ({
+  environment: "prod",
+  maxStep: 25,
+  proof: () => (healthy ? { healthy: true } : { healthy: false, why: "not in the export" }),
+});
 const run = (e: RawEndpoint, ...commands: Command[]) =>
   commands.reduce<RawEndpoint>((state, c) => {
     const outcome = transition("chat", state, c, dev);
@@ -30,10 +42,15 @@ const refusal = (e: RawEndpoint, c: Command, ctx: Context = dev) => {
 describe("the rollout state machine", () => {
   it("start adds the idle colour at 0 with the new targets and records the rollout", () => {
     const started = run(oneColour(), { kind: "start", targets: [target("new")] });
-    expect(started).toEqual({ slots: { blue: { weight: 100, targets: [target("old")] }, green: { weight: 0, targets: [target("new")] } }, rollout: { to: "green" } });
+    expect(started).toEqual({
+      slots: { blue: { weight: 100, targets: [target("old")] }, green: { weight: 0, targets: [target("new")] } },
+      rollout: { to: "green" },
+    });
   });
   it("start adopts a colour already staged at 0", () => {
-    const staged: RawEndpoint = { slots: { blue: { weight: 100, targets: [target("old")] }, green: { weight: 0, targets: [target("new")] } } };
+    const staged: RawEndpoint = {
+      slots: { blue: { weight: 100, targets: [target("old")] }, green: { weight: 0, targets: [target("new")] } },
+    };
     expect(run(staged, { kind: "start" }).rollout).toEqual({ to: "green" });
   });
   it("shift, promote, finish: green takes over and blue is removed", () => {
@@ -46,26 +63,45 @@ describe("the rollout state machine", () => {
     expect(nextStep(e, 25)).toBe("start --model M --version V (adds blue at 0)");
   });
   it("rollback at any point puts the old colour back to 100; finish then abandons the new one", () => {
-    let e = run(oneColour(), { kind: "start", targets: [target("new")] }, { kind: "shift", weight: 60 }, { kind: "rollback" });
+    let e = run(
+      oneColour(),
+      { kind: "start", targets: [target("new")] },
+      { kind: "shift", weight: 60 },
+      { kind: "rollback" },
+    );
     expect(weights(e)).toEqual({ blue: 100, green: 0 });
     e = run(e, { kind: "finish" });
     expect(e).toEqual(oneColour());
   });
   it("refuses every step out of order, with its reason", () => {
     const started = run(oneColour(), { kind: "start", targets: [target("new")] });
-    expect(refusal(oneColour(), { kind: "shift", weight: 10 })).toEqual(["chat: no rollout in progress: start one first"]);
+    expect(refusal(oneColour(), { kind: "shift", weight: 10 })).toEqual([
+      "chat: no rollout in progress: start one first",
+    ]);
     expect(refusal(oneColour(), { kind: "promote" })).toEqual(["chat: no rollout in progress: start one first"]);
     expect(refusal(oneColour(), { kind: "rollback" })).toEqual(["chat: no rollout in progress: nothing to roll back"]);
     expect(refusal(oneColour(), { kind: "finish" })).toEqual(["chat: no rollout in progress: nothing to finish"]);
-    expect(refusal(oneColour(), { kind: "start" })).toEqual(["chat: start needs the new colour's targets (--model and --version, or a vLLM target)"]);
-    expect(refusal(started, { kind: "start", targets: [target("x")] })).toEqual(["chat: a rollout to green is already in progress: shift, promote, rollback or finish it first"]);
+    expect(refusal(oneColour(), { kind: "start" })).toEqual([
+      "chat: start needs the new colour's targets (--model and --version, or a vLLM target)",
+    ]);
+    expect(refusal(started, { kind: "start", targets: [target("x")] })).toEqual([
+      "chat: a rollout to green is already in progress: shift, promote, rollback or finish it first",
+    ]);
     expect(refusal(run(started, { kind: "shift", weight: 40 }), { kind: "finish" })).toEqual([
       "chat: finish removes the colour at weight 0 once the other has 100; now blue 60, green 40: promote or roll back first",
     ]);
-    expect(refusal(started, { kind: "shift", weight: 101 })).toEqual(["chat: --weight 101 is not a whole number from 0 to 100"]);
-    const both: RawEndpoint = { slots: { blue: { weight: 50, targets: [target("a")] }, green: { weight: 50, targets: [target("b")] } } };
-    expect(refusal(both, { kind: "start" })).toEqual(["chat: both colours take traffic and no rollout is recorded: set one colour's weight to 100 first"]);
-    const staged: RawEndpoint = { slots: { blue: { weight: 100, targets: [target("a")] }, green: { weight: 0, targets: [target("b")] } } };
+    expect(refusal(started, { kind: "shift", weight: 101 })).toEqual([
+      "chat: --weight 101 is not a whole number from 0 to 100",
+    ]);
+    const both: RawEndpoint = {
+      slots: { blue: { weight: 50, targets: [target("a")] }, green: { weight: 50, targets: [target("b")] } },
+    };
+    expect(refusal(both, { kind: "start" })).toEqual([
+      "chat: both colours take traffic and no rollout is recorded: set one colour's weight to 100 first",
+    ]);
+    const staged: RawEndpoint = {
+      slots: { blue: { weight: 100, targets: [target("a")] }, green: { weight: 0, targets: [target("b")] } },
+    };
     expect(refusal(staged, { kind: "start", targets: [target("c")] })).toEqual([
       "chat: green is already staged at weight 0 with its own targets: start without --model to roll out to it, or finish and start again",
     ]);
@@ -75,13 +111,21 @@ describe("the rollout state machine", () => {
     expect(refusal(started, { kind: "shift", weight: 25 }, { environment: "prod", maxStep: 25 })).toEqual([
       "prod moves weight onto green only with proof it is deployed and healthy: pass --state <pulumi stack export>",
     ]);
-    expect(refusal(started, { kind: "shift", weight: 25 }, prod(false))).toEqual(["green is not proven deployed and healthy by the state export: not in the export"]);
+    expect(refusal(started, { kind: "shift", weight: 25 }, prod(false))).toEqual([
+      "green is not proven deployed and healthy by the state export: not in the export",
+    ]);
     expect(refusal(started, { kind: "promote" }, prod())).toEqual([
       "chat: prod moves at most 25 points of weight per step (rolloutMaxStep); green is at 0, asked for 100: shift to 25 first",
     ]);
     expect(refusal(started, { kind: "shift", weight: 25 }, prod())).toBe("accepted");
     // Rolling back is never held back: no proof, no step limit.
-    expect(refusal(run(started, { kind: "shift", weight: 25 }, { kind: "shift", weight: 50 }), { kind: "rollback" }, { environment: "prod", maxStep: 25 })).toBe("accepted");
+    expect(
+      refusal(
+        run(started, { kind: "shift", weight: 25 }, { kind: "shift", weight: 50 }),
+        { kind: "rollback" },
+        { environment: "prod", maxStep: 25 },
+      ),
+    ).toBe("accepted");
     // Dev takes a jump without proof.
     expect(refusal(started, { kind: "promote" }, dev)).toBe("accepted");
   });
@@ -111,7 +155,9 @@ describe("the rollout state machine", () => {
           expect(e.rollout === undefined || slots.length === 2).toBe(true);
           // Prod never jumps further than the step limit onto the new colour, except back (rollback).
           if (ctx.environment === "prod" && (c.kind === "shift" || c.kind === "promote") && before.rollout) {
-            expect(Math.abs(e.slots[before.rollout.to]!.weight - before.slots[before.rollout.to]!.weight)).toBeLessThanOrEqual(ctx.maxStep);
+            expect(
+              Math.abs(e.slots[before.rollout.to]!.weight - before.slots[before.rollout.to]!.weight),
+            ).toBeLessThanOrEqual(ctx.maxStep);
           }
         }
       }),
@@ -122,12 +168,25 @@ describe("the rollout state machine", () => {
 
 describe("the load-test gate", () => {
   const slot = (ttft: number[], tpot: number[], errorRate = 0, requests = ttft.length): SlotSummary => ({
-    requests, ok: requests, errorRate, throttledRate: 0, retries: 0, ttftMs: distribution(ttft), tpotMs: distribution(tpot), e2eMs: distribution(ttft), rps: 1, outputTokensPerSecond: 1,
+    requests,
+    ok: requests,
+    errorRate,
+    throttledRate: 0,
+    retries: 0,
+    ttftMs: distribution(ttft),
+    tpotMs: distribution(tpot),
+    e2eMs: distribution(ttft),
+    rps: 1,
+    outputTokensPerSecond: 1,
   });
   const margins = { ttftP95Percent: 20, tpotP95Percent: 20, errorRatePoints: 1 };
   it("passes a new colour within the margins and names every measure beyond them", () => {
-    expect(gateProblems({ blue: slot([100, 110], [20]), green: slot([115, 120], [22]) }, "blue", "green", margins)).toEqual([]);
-    expect(gateProblems({ blue: slot([100], [20], 0.01), green: slot([200], [30], 0.05) }, "blue", "green", margins)).toEqual([
+    expect(
+      gateProblems({ blue: slot([100, 110], [20]), green: slot([115, 120], [22]) }, "blue", "green", margins),
+    ).toEqual([]);
+    expect(
+      gateProblems({ blue: slot([100], [20], 0.01), green: slot([200], [30], 0.05) }, "blue", "green", margins),
+    ).toEqual([
       "TTFT p95: green 200 ms is more than 20% above blue 100 ms (limit 120 ms)",
       "TPOT p95: green 30 ms is more than 20% above blue 20 ms (limit 24 ms)",
       "error rate: green 5.0% is 4.0 points above blue 1.0% (margin 1 points)",
@@ -141,44 +200,69 @@ describe("the load-test gate", () => {
 });
 
 describe("stack-file edits", () => {
-  it.each(["prod", "dev"])("%s: starting and abandoning a rollout on any endpoint gives the file back byte for byte", (stack) => {
-    const text = readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
-    const doc = stackDocument(text, stack);
-    for (const name of endpointNames(doc)) {
-      const before = readEndpoint(doc, name)!;
-      const live = Object.entries(before.slots).find(([, s]) => s!.weight === 100);
-      if (!live || Object.keys(before.slots).length === 2) continue;
-      const started = transition(name, before, { kind: "start", targets: [target("next")] }, dev);
-      if (!started.ok) throw new Error(started.reasons.join("; "));
-      const edited = editEndpoint(text, doc, name, before, started.endpoint);
-      expect(edited).not.toBe(text);
-      const doc2 = stackDocument(edited, stack);
-      expect(readEndpoint(doc2, name)).toEqual(started.endpoint);
-      const finished = transition(name, started.endpoint, { kind: "finish" }, dev);
-      if (!finished.ok) throw new Error(finished.reasons.join("; "));
-      expect(editEndpoint(edited, doc2, name, started.endpoint, finished.endpoint)).toBe(text);
-    }
-  });
+  it.each(["prod", "dev"])(
+    "%s: starting and abandoning a rollout on any endpoint gives the file back byte for byte",
+    (stack) => {
+      const text = readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
+      const doc = stackDocument(text, stack);
+      for (const name of endpointNames(doc)) {
+        const before = readEndpoint(doc, name)!;
+        const live = Object.entries(before.slots).find(([, s]) => s!.weight === 100);
+        if (!live || Object.keys(before.slots).length === 2) continue;
+        const started = transition(name, before, { kind: "start", targets: [target("next")] }, dev);
+        if (!started.ok) throw new Error(started.reasons.join("; "));
+        const edited = editEndpoint(text, doc, name, before, started.endpoint);
+        expect(edited).not.toBe(text);
+        const doc2 = stackDocument(edited, stack);
+        expect(readEndpoint(doc2, name)).toEqual(started.endpoint);
+        const finished = transition(name, started.endpoint, { kind: "finish" }, dev);
+        if (!finished.ok) throw new Error(finished.reasons.join("; "));
+        expect(editEndpoint(edited, doc2, name, started.endpoint, finished.endpoint)).toBe(text);
+      }
+    },
+  );
 
   const tiny = (eol: string, trailing: string) =>
-    ["config:", "  genai-platform:models:", "    chat:", "      slots:", "        blue:", "          weight: 100", "          targets:", "            - { kind: azure-openai, model: a } # live", "        green:", "          weight: 0", "          targets:", "            - { kind: azure-openai, model: b } # staged"].join(eol) + trailing;
-  it.each([["LF", "\n"], ["CRLF", "\r\n"]])("records a rollout at the end of a file without a trailing newline, keeping its %s line endings and its comments", (_name, eol) => {
-    const text = tiny(eol, "");
-    const doc = stackDocument(text, "tiny");
-    const before = readEndpoint(doc, "chat")!;
-    const started = transition("chat", before, { kind: "start" }, dev);
-    if (!started.ok) throw new Error(started.reasons.join("; "));
-    const edited = editEndpoint(text, doc, "chat", before, started.endpoint);
-    expect(edited).toBe(`${text}${eol}      rollout: { to: green }${eol}`);
-    expect(readEndpoint(stackDocument(edited, "tiny"), "chat")!.rollout).toEqual({ to: "green" });
-  });
+    [
+      "config:",
+      "  genai-platform:models:",
+      "    chat:",
+      "      slots:",
+      "        blue:",
+      "          weight: 100",
+      "          targets:",
+      "            - { kind: azure-openai, model: a } # live",
+      "        green:",
+      "          weight: 0",
+      "          targets:",
+      "            - { kind: azure-openai, model: b } # staged",
+    ].join(eol) + trailing;
+  it.each([
+    ["LF", "\n"],
+    ["CRLF", "\r\n"],
+  ])(
+    "records a rollout at the end of a file without a trailing newline, keeping its %s line endings and its comments",
+    (_name, eol) => {
+      const text = tiny(eol, "");
+      const doc = stackDocument(text, "tiny");
+      const before = readEndpoint(doc, "chat")!;
+      const started = transition("chat", before, { kind: "start" }, dev);
+      if (!started.ok) throw new Error(started.reasons.join("; "));
+      const edited = editEndpoint(text, doc, "chat", before, started.endpoint);
+      expect(edited).toBe(`${text}${eol}      rollout: { to: green }${eol}`);
+      expect(readEndpoint(stackDocument(edited, "tiny"), "chat")!.rollout).toEqual({ to: "green" });
+    },
+  );
   it("refuses to edit a flow-style slots mapping rather than break it", () => {
-    const text = "config:\n  genai-platform:models:\n    chat:\n      slots: { blue: { weight: 100, targets: [{ kind: azure-openai }] } }\n";
+    const text =
+      "config:\n  genai-platform:models:\n    chat:\n      slots: { blue: { weight: 100, targets: [{ kind: azure-openai }] } }\n";
     const doc = stackDocument(text, "flow");
     const before = readEndpoint(doc, "chat")!;
     const started = transition("chat", before, { kind: "start", targets: [target("next")] }, dev);
     if (!started.ok) throw new Error(started.reasons.join("; "));
-    expect(() => editEndpoint(text, doc, "chat", before, started.endpoint)).toThrow("genai-platform:models.chat.slots is written in flow style");
+    expect(() => editEndpoint(text, doc, "chat", before, started.endpoint)).toThrow(
+      "genai-platform:models.chat.slots is written in flow style",
+    );
   });
 
   it("a shift changes exactly the two weight lines, keeping the comments around them", () => {
@@ -187,9 +271,13 @@ describe("stack-file edits", () => {
     const before = { ...readEndpoint(doc, "chat")!, rollout: { to: "green" as const } };
     const shifted = transition("chat", before, { kind: "shift", weight: 20 }, dev);
     if (!shifted.ok) throw new Error(shifted.reasons.join("; "));
-    const edited = editEndpoint(text, doc, "chat", { ...before, rollout: { to: "green" } }, shifted.endpoint).split("\n");
+    const edited = editEndpoint(text, doc, "chat", { ...before, rollout: { to: "green" } }, shifted.endpoint).split(
+      "\n",
+    );
     const original = text.split("\n");
-    const changed = original.flatMap((line, i) => (line !== edited[i] ? [`${line.trim()} -> ${edited[i]!.trim()}`] : []));
+    const changed = original.flatMap((line, i) =>
+      line !== edited[i] ? [`${line.trim()} -> ${edited[i]!.trim()}`] : [],
+    );
     expect(changed).toEqual(["weight: 100 -> weight: 80", "weight: 0 -> weight: 20"]);
     expect(edited.length).toBe(original.length);
   });

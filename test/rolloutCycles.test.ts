@@ -53,7 +53,21 @@ describe("npm run rollout on a copy of the prod stack file", () => {
   it("refuses a step whose plan fails (over quota), listing the reason and writing nothing", async () => {
     const file = copyOfProd();
     const before = readFileSync(file, "utf8");
-    const result = await cli("start", "--stack", "prod", "--config-file", file, "--endpoint", "embeddings", "--model", "text-embedding-3-large", "--version", "1", "--capacity", "5000000");
+    const result = await cli(
+      "start",
+      "--stack",
+      "prod",
+      "--config-file",
+      file,
+      "--endpoint",
+      "embeddings",
+      "--model",
+      "text-embedding-3-large",
+      "--version",
+      "1",
+      "--capacity",
+      "5000000",
+    );
     expect(result.code).toBe(1);
     expect(result.err).toContain("the stack file after it would not plan; nothing was written");
     expect(result.err).toMatch(/over quota/);
@@ -62,25 +76,73 @@ describe("npm run rollout on a copy of the prod stack file", () => {
 
   it("refuses a start whose new colour does not fit the GPU pool beside the live ones", async () => {
     const file = copyOfProd();
-    const result = await cli("start", "--stack", "prod", "--config-file", file, "--endpoint", "embeddings", "--target-kind", "vllm", "--model", "BAAI/bge-m3", "--version", "5617a9f61b028005a4858fdac845db406aefb181", "--pool", "a100", "--image", "vllm/vllm-openai:v0.30.0", "--replicas", "3", "--service-ip", "10.40.31.201");
+    const result = await cli(
+      "start",
+      "--stack",
+      "prod",
+      "--config-file",
+      file,
+      "--endpoint",
+      "embeddings",
+      "--target-kind",
+      "vllm",
+      "--model",
+      "BAAI/bge-m3",
+      "--version",
+      "5617a9f61b028005a4858fdac845db406aefb181",
+      "--pool",
+      "a100",
+      "--image",
+      "vllm/vllm-openai:v0.30.0",
+      "--replicas",
+      "3",
+      "--service-ip",
+      "10.40.31.201",
+    );
     expect(result.code).toBe(1);
-    expect(result.err).toContain("cluster.gpuPools.a100.maxCount: the live slots on this pool need 7 nodes at their maxReplicas; maxCount is 6");
+    expect(result.err).toContain(
+      "cluster.gpuPools.a100.maxCount: the live slots on this pool need 7 nodes at their maxReplicas; maxCount is 6",
+    );
   }, 60_000);
 
   it("refuses a step the policy pack refuses (a model prod does not allow), naming the rule", async () => {
     const raw = rawConfig("prod");
-    raw.quota.push({ region: "swedencentral", model: "text-embedding-3-small", deploymentType: "Standard", limit: 500000, usedElsewhere: 0 });
+    raw.quota.push({
+      region: "swedencentral",
+      model: "text-embedding-3-small",
+      deploymentType: "Standard",
+      limit: 500000,
+      usedElsewhere: 0,
+    });
     const file = join(mkdtempSync(join(tmpdir(), "genai-rollout-")), "Pulumi.prod.yaml");
     writeFileSync(file, stringify({ config: namespaced(raw) }));
     const before = readFileSync(file, "utf8");
-    const result = await cli("start", "--stack", "prod", "--config-file", file, "--endpoint", "embeddings", "--model", "text-embedding-3-small", "--version", "1", "--capacity", "100000");
+    const result = await cli(
+      "start",
+      "--stack",
+      "prod",
+      "--config-file",
+      file,
+      "--endpoint",
+      "embeddings",
+      "--model",
+      "text-embedding-3-small",
+      "--version",
+      "1",
+      "--capacity",
+      "100000",
+    );
     expect(result.code).toBe(1);
-    expect(result.err).toContain("policy governance-openai-allowed-models: openai-swc-embeddings-green-text-embedding-3-small-std:");
+    expect(result.err).toContain(
+      "policy governance-openai-allowed-models: openai-swc-embeddings-green-text-embedding-3-small-std:",
+    );
     expect(readFileSync(file, "utf8")).toBe(before);
   }, 60_000);
 
   it("says what is wrong with its arguments (exit 2)", async () => {
-    expect((await cli("sideways", "--stack", "prod")).err).toContain("the first argument must be one of status, start, shift, promote, finish, rollback");
+    expect((await cli("sideways", "--stack", "prod")).err).toContain(
+      "the first argument must be one of status, start, shift, promote, finish, rollback",
+    );
     expect((await cli("shift", "--stack", "prod", "--endpoint", "chat")).err).toContain("shift needs --weight W");
     const missing = await cli("shift", "--stack", "prod", "--endpoint", "nope", "--weight", "10");
     expect(missing.code).toBe(2);

@@ -12,24 +12,50 @@ import { cli, copyOfProd, exportOf, slotsOf, weights } from "./rolloutSteps";
 describe("npm run rollout on a copy of the prod stack file: vLLM and the load-test gate", () => {
   it("a move to vLLM: the new servers must be ready in the export before they take traffic", async () => {
     const file = copyOfProd();
-    const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "embeddings");
-    const started = await step("start", "--target-kind", "vllm", "--model", "BAAI/bge-m3", "--version", "5617a9f61b028005a4858fdac845db406aefb181", "--pool", "a100", "--image", "vllm/vllm-openai:v0.30.0", "--replicas", "2", "--service-ip", "10.40.31.201");
+    const step = (...argv: string[]) =>
+      cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "embeddings");
+    const started = await step(
+      "start",
+      "--target-kind",
+      "vllm",
+      "--model",
+      "BAAI/bge-m3",
+      "--version",
+      "5617a9f61b028005a4858fdac845db406aefb181",
+      "--pool",
+      "a100",
+      "--image",
+      "vllm/vllm-openai:v0.30.0",
+      "--replicas",
+      "2",
+      "--service-ip",
+      "10.40.31.201",
+    );
     expect(started.code, started.err).toBe(0);
     const notReady = await step("shift", "--weight", "25", "--state", await exportOf(file));
     expect(notReady.code).toBe(1);
-    expect(notReady.err).toContain("green is not proven deployed and healthy by the state export: model servers not ready");
+    expect(notReady.err).toContain(
+      "green is not proven deployed and healthy by the state export: model servers not ready",
+    );
     const ready = await exportOf(file, true);
-    for (const weight of ["25", "50", "75"]) expect((await step("shift", "--weight", weight, "--state", ready)).code).toBe(0);
+    for (const weight of ["25", "50", "75"])
+      expect((await step("shift", "--weight", weight, "--state", ready)).code).toBe(0);
     // The semantic cache calls the endpoint's live Azure OpenAI embeddings deployment: it cannot follow the endpoint to vLLM.
     const withCache = await step("shift", "--weight", "100", "--state", ready);
     expect(withCache.code).toBe(1);
-    expect(withCache.err).toContain('gateway.semanticCache.embeddingsEndpoint: "embeddings" is not an endpoint whose live slot serves Azure OpenAI embedding models');
+    expect(withCache.err).toContain(
+      'gateway.semanticCache.embeddingsEndpoint: "embeddings" is not an endpoint whose live slot serves Azure OpenAI embedding models',
+    );
     const document = parse(readFileSync(file, "utf8"));
     delete document.config["genai-platform:gateway"].semanticCache;
     writeFileSync(file, stringify(document));
     expect((await step("shift", "--weight", "100", "--state", ready)).code).toBe(0);
     expect((await step("finish")).code).toBe(0);
-    expect(slotsOf(file, "embeddings").slots.green!.targets[0]).toMatchObject({ kind: "vllm", model: "BAAI/bge-m3", serviceIp: "10.40.31.201" });
+    expect(slotsOf(file, "embeddings").slots.green!.targets[0]).toMatchObject({
+      kind: "vllm",
+      model: "BAAI/bge-m3",
+      serviceIp: "10.40.31.201",
+    });
   }, 240_000);
 
   it("the load-test gate refuses moving weight onto a colour slower than the old one beyond the margin, and lets an equal one pass", async () => {
@@ -40,17 +66,45 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
     expect((await step("shift", "--weight", "25", "--state", state)).code).toBe(0);
     // A load test while both colours take traffic: green answers its first token 100 ms later than blue.
     const measure = async (greenFirstTokenMs: number) => {
-      const server = await startLoopback({ firstTokenDelayMs: 100, firstTokenDelayMsBySlot: { green: greenFirstTokenMs }, interTokenDelayMs: 25, outputTokens: 6, slotOf: (n) => (n % 2 ? "green" : "blue") });
+      const server = await startLoopback({
+        firstTokenDelayMs: 100,
+        firstTokenDelayMsBySlot: { green: greenFirstTokenMs },
+        interTokenDelayMs: 25,
+        outputTokens: 6,
+        slotOf: (n) => (n % 2 ? "green" : "blue"),
+      });
       const json = join(mkdtempSync(join(tmpdir(), "genai-gate-")), "results.json");
       const io = { out: () => undefined, err: () => undefined };
-      expect(await loadtest(["--gateway", server.url, "--endpoint", "chat", "--concurrency", "8", "--requests", "80", "--api-key", "k", "--json", json, "--out", join(json, "..", "charts")], io)).toBe(0);
+      expect(
+        await loadtest(
+          [
+            "--gateway",
+            server.url,
+            "--endpoint",
+            "chat",
+            "--concurrency",
+            "8",
+            "--requests",
+            "80",
+            "--api-key",
+            "k",
+            "--json",
+            json,
+            "--out",
+            join(json, "..", "charts"),
+          ],
+          io,
+        ),
+      ).toBe(0);
       await server.close();
       return json;
     };
     const slowerJson = await measure(200);
     const slower = await step("shift", "--weight", "50", "--state", state, "--loadtest", slowerJson);
     expect(slower.code).toBe(1);
-    expect(slower.err).toMatch(/refused by the load test[\s\S]*TTFT p95: green \d+ ms is more than 20% above blue \d+ ms/);
+    expect(slower.err).toMatch(
+      /refused by the load test[\s\S]*TTFT p95: green \d+ ms is more than 20% above blue \d+ ms/,
+    );
     expect(weights(slotsOf(file, "chat"))).toEqual({ blue: 75, green: 25 });
     const equal = await step("shift", "--weight", "50", "--state", state, "--loadtest", await measure(100));
     expect(equal.code, equal.err).toBe(0);
@@ -60,6 +114,8 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
     // A load test of another endpoint proves nothing about this one.
     const other = JSON.parse(readFileSync(slowerJson, "utf8"));
     writeFileSync(slowerJson, JSON.stringify({ ...other, endpoint: "embeddings" }));
-    expect((await step("shift", "--weight", "50", "--state", state, "--loadtest", slowerJson)).err).toContain("the load test measured endpoint embeddings, not chat");
+    expect((await step("shift", "--weight", "50", "--state", state, "--loadtest", slowerJson)).err).toContain(
+      "the load test measured endpoint embeddings, not chat",
+    );
   }, 120_000);
 });

@@ -18,19 +18,29 @@ export async function cli(...argv: string[]): Promise<{ code: number; out: strin
 export async function raw(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await rollout([...argv, "--as-of", AS_OF], PROJECT_DIR, { out: (t) => (out += t), err: (t) => (err += t) });
+  const code = await rollout([...argv, "--as-of", AS_OF], PROJECT_DIR, {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+  });
   return { code, out, err };
 }
 
 /** The state export of a plan of `file`: what `pulumi stack export` shows once it is applied. */
 export async function exportOf(file: string, ready = false): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), "genai-rollout-state-"));
-  expect(await plan(["--stack", "prod", "--config-file", file, "--out", out, "--as-of", AS_OF], PROJECT_DIR, { out: () => true, err: () => true })).toBe(0);
+  expect(
+    await plan(["--stack", "prod", "--config-file", file, "--out", out, "--as-of", AS_OF], PROJECT_DIR, {
+      out: () => true,
+      err: () => true,
+    }),
+  ).toBe(0);
   const path = join(out, "prod", "stack.json");
   if (ready) {
     // A live export carries the StatefulSets' status once their servers are ready; the offline plan's does not.
     const state = JSON.parse(readFileSync(path, "utf8"));
-    for (const r of state.deployment.resources) if (r.type === "kubernetes:apps/v1:StatefulSet") r.outputs = { ...r.outputs, spec: r.inputs.spec, status: { readyReplicas: r.inputs.spec.replicas } };
+    for (const r of state.deployment.resources)
+      if (r.type === "kubernetes:apps/v1:StatefulSet")
+        r.outputs = { ...r.outputs, spec: r.inputs.spec, status: { readyReplicas: r.inputs.spec.replicas } };
     writeFileSync(path, JSON.stringify(state));
   }
   return path;
@@ -41,6 +51,7 @@ export const copyOfProd = () => {
   copyFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), file);
   return file;
 };
-export const slotsOf = (file: string, endpoint: string) => (parse(readFileSync(file, "utf8")).config["genai-platform:models"][endpoint]) as RawEndpoint;
+export const slotsOf = (file: string, endpoint: string) =>
+  parse(readFileSync(file, "utf8")).config["genai-platform:models"][endpoint] as RawEndpoint;
 
 export const weights = (e: RawEndpoint) => Object.fromEntries(Object.entries(e.slots).map(([c, s]) => [c, s!.weight]));

@@ -8,15 +8,24 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backendEdges, gatewayEdges, isPrivateAddress, observeTls, resolveHost, type TlsSeen } from "../cli/smoke/edges";
+import {
+  backendEdges,
+  gatewayEdges,
+  isPrivateAddress,
+  observeTls,
+  resolveHost,
+  type TlsSeen,
+} from "../cli/smoke/edges";
 import { DEFAULT_TIMEOUTS } from "../cli/loadtest/transport";
 
 const internalUrl = new URL("https://apim-genai-prod.azure-api.net");
 
 describe("caller → gateway, from what was seen", () => {
   it("classifies private and public addresses", () => {
-    for (const a of ["10.0.0.4", "172.16.3.1", "192.168.1.1", "100.64.0.1", "127.0.0.1", "::1", "fd00::1", "fe80::1"]) expect(isPrivateAddress(a), a).toBe(true);
-    for (const a of ["20.50.1.2", "172.32.0.1", "8.8.8.8", "2001:db8::1", "not-an-ip"]) expect(isPrivateAddress(a), a).toBe(false);
+    for (const a of ["10.0.0.4", "172.16.3.1", "192.168.1.1", "100.64.0.1", "127.0.0.1", "::1", "fd00::1", "fe80::1"])
+      expect(isPrivateAddress(a), a).toBe(true);
+    for (const a of ["20.50.1.2", "172.32.0.1", "8.8.8.8", "2001:db8::1", "not-an-ip"])
+      expect(isPrivateAddress(a), a).toBe(false);
   });
 
   it("fails an internal gateway whose name resolves to a public address here, naming the private zone", () => {
@@ -24,24 +33,46 @@ describe("caller → gateway, from what was seen", () => {
     expect(dns).toMatchObject({ edge: "caller → gateway: DNS", ok: false });
     expect(dns!.seen).toContain("20.50.1.2 (public)");
     expect(dns!.seen).toContain("azure-api.net private zone");
-    expect(gatewayEdges(internalUrl, true, { dns: { addresses: ["10.0.0.4"] } })[0]).toMatchObject({ ok: true, seen: "apim-genai-prod.azure-api.net → 10.0.0.4 (private)" });
+    expect(gatewayEdges(internalUrl, true, { dns: { addresses: ["10.0.0.4"] } })[0]).toMatchObject({
+      ok: true,
+      seen: "apim-genai-prod.azure-api.net → 10.0.0.4 (private)",
+    });
     // A public gateway may resolve to a public address.
     expect(gatewayEdges(internalUrl, false, { dns: { addresses: ["20.50.1.2"] } })[0]!.ok).toBe(true);
   });
 
   it("fails a name that does not resolve, and says where an internal gateway's names come from", () => {
-    const [dns] = gatewayEdges(internalUrl, true, { dns: { addresses: [], error: "ENOTFOUND: getaddrinfo ENOTFOUND" } });
+    const [dns] = gatewayEdges(internalUrl, true, {
+      dns: { addresses: [], error: "ENOTFOUND: getaddrinfo ENOTFOUND" },
+    });
     expect(dns!.ok).toBe(false);
     expect(dns!.seen).toMatch(/does not resolve here \(ENOTFOUND.*private zone/);
   });
 
   it("fails a certificate for another name or one this machine does not trust; skips TLS over http", () => {
     const tls = (seen: TlsSeen) => gatewayEdges(internalUrl, true, { dns: { addresses: ["10.0.0.4"] }, tls: seen })[1]!;
-    expect(tls({ names: ["*.azure-api.net"], authorized: true, nameMatches: true, protocol: "TLSv1.3" })).toMatchObject({ ok: true, seen: "*.azure-api.net, trusted, TLSv1.3" });
-    expect(tls({ names: ["api.contoso.com"], authorized: true, nameMatches: false })).toMatchObject({ ok: false, seen: "the certificate names api.contoso.com, not apim-genai-prod.azure-api.net" });
-    expect(tls({ names: ["apim-genai-prod.azure-api.net"], authorized: false, nameMatches: true, error: "self-signed certificate" })).toMatchObject({ ok: false, seen: "not trusted here (self-signed certificate)" });
-    expect(tls({ names: [], authorized: false, nameMatches: false, error: "connect ECONNREFUSED" })).toMatchObject({ ok: false, seen: "no handshake: connect ECONNREFUSED" });
-    expect(gatewayEdges(new URL("http://127.0.0.1:8080"), false, { dns: { addresses: ["127.0.0.1"] } })[1]).toMatchObject({ ok: "skipped" });
+    expect(tls({ names: ["*.azure-api.net"], authorized: true, nameMatches: true, protocol: "TLSv1.3" })).toMatchObject(
+      { ok: true, seen: "*.azure-api.net, trusted, TLSv1.3" },
+    );
+    expect(tls({ names: ["api.contoso.com"], authorized: true, nameMatches: false })).toMatchObject({
+      ok: false,
+      seen: "the certificate names api.contoso.com, not apim-genai-prod.azure-api.net",
+    });
+    expect(
+      tls({
+        names: ["apim-genai-prod.azure-api.net"],
+        authorized: false,
+        nameMatches: true,
+        error: "self-signed certificate",
+      }),
+    ).toMatchObject({ ok: false, seen: "not trusted here (self-signed certificate)" });
+    expect(tls({ names: [], authorized: false, nameMatches: false, error: "connect ECONNREFUSED" })).toMatchObject({
+      ok: false,
+      seen: "no handshake: connect ECONNREFUSED",
+    });
+    expect(
+      gatewayEdges(new URL("http://127.0.0.1:8080"), false, { dns: { addresses: ["127.0.0.1"] } })[1],
+    ).toMatchObject({ ok: "skipped" });
   });
 });
 
@@ -56,7 +87,11 @@ describe("gateway → backends, from the answers", () => {
     ]);
     expect(edges).toEqual([
       { edge: "gateway → aoai-swc.openai.azure.com", ok: true, seen: "200 ×1, 429 ×1" },
-      { edge: "gateway → aoai-eus.openai.azure.com", ok: false, seen: "403 ×2: refused by the backend (the gateway identity's role on it, or its network rules)" },
+      {
+        edge: "gateway → aoai-eus.openai.azure.com",
+        ok: false,
+        seen: "403 ×2: refused by the backend (the gateway identity's role on it, or its network rules)",
+      },
     ]);
   });
 });
@@ -64,13 +99,35 @@ describe("gateway → backends, from the answers", () => {
 describe("a real handshake", () => {
   let server: Server | undefined;
   let port = 0;
-  const reason = spawnSync("openssl", ["version"]).status === 0 ? undefined : "openssl is not installed, so no test certificate can be made";
+  const reason =
+    spawnSync("openssl", ["version"]).status === 0
+      ? undefined
+      : "openssl is not installed, so no test certificate can be made";
   beforeAll(async () => {
     if (reason) return;
     const dir = mkdtempSync(join(tmpdir(), "genai-smoke-tls-"));
-    const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]);
+    const made = spawnSync("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ]);
     expect(made.status, made.stderr.toString()).toBe(0);
-    server = createServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (_req, res) => res.end("ok"));
+    server = createServer(
+      { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
+      (_req, res) => res.end("ok"),
+    );
     await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
     port = (server.address() as AddressInfo).port;
   });

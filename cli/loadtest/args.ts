@@ -13,18 +13,27 @@ import { DEFAULT_TIMEOUTS, type Timeouts } from "./transport";
 export class ArgumentError extends Error {}
 
 /** A number written in decimal digits (with `fraction`, optionally a point and more digits), from `min` to `max`. */
-export function decimal(option: string, raw: string, range: { readonly min: number; readonly max: number; readonly fraction?: boolean }): number {
+export function decimal(
+  option: string,
+  raw: string,
+  range: { readonly min: number; readonly max: number; readonly fraction?: boolean },
+): number {
   const written = range.fraction ? /^\d{1,9}(?:\.\d{1,6})?$/ : /^\d{1,12}$/;
   const n = Number(raw);
   if (!written.test(raw) || n < range.min || n > range.max) {
-    throw new ArgumentError(`--${option} ${quoted(raw)}: give ${range.fraction ? "a number" : "a whole number"} from ${range.min} to ${range.max} in decimal digits${range.fraction ? " (a fraction with a point, as 0.5)" : ""}`);
+    throw new ArgumentError(
+      `--${option} ${quoted(raw)}: give ${range.fraction ? "a number" : "a whole number"} from ${range.min} to ${range.max} in decimal digits${range.fraction ? " (a fraction with a point, as 0.5)" : ""}`,
+    );
   }
   return n;
 }
 
 /** Refuses a string option (or environment variable, named as `what`) holding a control character; a secret is never echoed. */
 export function plainText(what: string, value: string, secret = false): string {
-  if (CONTROL.test(value)) throw new ArgumentError(`${what} ${secret ? "" : `${quoted(value)} `}holds a control character (a newline, tab or escape): give the value on one line`);
+  if (CONTROL.test(value))
+    throw new ArgumentError(
+      `${what} ${secret ? "" : `${quoted(value)} `}holds a control character (a newline, tab or escape): give the value on one line`,
+    );
   return value;
 }
 
@@ -32,17 +41,23 @@ export function plainText(what: string, value: string, secret = false): string {
 export function gatewayUrl(raw: string | undefined): string {
   const allowed = "the gateway's base URL, https://<host>[:port][/path] (pulumi stack output gatewayUrl)";
   if (!raw) throw new ArgumentError(`--gateway is required: ${allowed}`);
-  if (/\s/.test(raw) || CONTROL.test(raw)) throw new ArgumentError(`--gateway ${quoted(raw)} holds a space or a control character: give ${allowed}`);
+  if (/\s/.test(raw) || CONTROL.test(raw))
+    throw new ArgumentError(`--gateway ${quoted(raw)} holds a space or a control character: give ${allowed}`);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw new ArgumentError(`--gateway ${quoted(raw)} is not a URL: give ${allowed}`);
   }
-  if (!/^https?:\/\//i.test(raw) || (url.protocol !== "https:" && url.protocol !== "http:")) throw new ArgumentError(`--gateway ${quoted(raw)}: give ${allowed} (http or https)`);
+  if (!/^https?:\/\//i.test(raw) || (url.protocol !== "https:" && url.protocol !== "http:"))
+    throw new ArgumentError(`--gateway ${quoted(raw)}: give ${allowed} (http or https)`);
   if (!url.hostname) throw new ArgumentError(`--gateway ${quoted(raw)} names no host: give ${allowed}`);
-  if (url.username || url.password) throw new ArgumentError("--gateway holds credentials (user:password@): give the URL without them, and a key with --api-key");
-  if (raw.includes("?") || raw.includes("#")) throw new ArgumentError(`--gateway ${quoted(raw)} holds a query or a fragment: give ${allowed}`);
+  if (url.username || url.password)
+    throw new ArgumentError(
+      "--gateway holds credentials (user:password@): give the URL without them, and a key with --api-key",
+    );
+  if (raw.includes("?") || raw.includes("#"))
+    throw new ArgumentError(`--gateway ${quoted(raw)} holds a query or a fragment: give ${allowed}`);
   return raw;
 }
 
@@ -55,7 +70,10 @@ const ENDPOINT_NAME = /^(?=.{1,24}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 export function endpointName(raw: string | undefined): string {
   if (!raw) throw new ArgumentError("--endpoint is required: a model endpoint name of the stack (a key of models:)");
-  if (!ENDPOINT_NAME.test(raw)) throw new ArgumentError(`--endpoint ${quoted(raw)} is not an endpoint name: 1-24 lower-case ASCII letters, digits and single hyphens, starting with a letter and not ending with a hyphen (a key of the stack's models:)`);
+  if (!ENDPOINT_NAME.test(raw))
+    throw new ArgumentError(
+      `--endpoint ${quoted(raw)} is not an endpoint name: 1-24 lower-case ASCII letters, digits and single hyphens, starting with a letter and not ending with a hyphen (a key of the stack's models:)`,
+    );
   return raw;
 }
 
@@ -81,11 +99,16 @@ export function timeouts(raw: string | undefined): Timeouts {
   for (const part of raw.split(",")) {
     const [name = "", value, extra] = part.split("=");
     const key = PHASES.get(name);
-    if (key === undefined || value === undefined || extra !== undefined) throw new ArgumentError(`--timeout ${quoted(raw)}: ${quoted(part)} is not a limit; give ${TIMEOUT_USAGE}`);
+    if (key === undefined || value === undefined || extra !== undefined)
+      throw new ArgumentError(`--timeout ${quoted(raw)}: ${quoted(part)} is not a limit; give ${TIMEOUT_USAGE}`);
     if (set.has(key)) throw new ArgumentError(`--timeout ${quoted(raw)}: ${name} is given twice`);
     set.set(key, decimal(`timeout ${name}`, value, TIMEOUT_RANGE) * 1000);
   }
-  return { connectMs: set.get("connectMs") ?? DEFAULT_TIMEOUTS.connectMs, firstByteMs: set.get("firstByteMs") ?? DEFAULT_TIMEOUTS.firstByteMs, idleMs: set.get("idleMs") ?? DEFAULT_TIMEOUTS.idleMs };
+  return {
+    connectMs: set.get("connectMs") ?? DEFAULT_TIMEOUTS.connectMs,
+    firstByteMs: set.get("firstByteMs") ?? DEFAULT_TIMEOUTS.firstByteMs,
+    idleMs: set.get("idleMs") ?? DEFAULT_TIMEOUTS.idleMs,
+  };
 }
 
 /** Kernel file systems: what is written there is not a file kept on a disk. */
@@ -144,13 +167,19 @@ export const MAX_PROMPT_SET_BYTES = 16 * 1024 * 1024;
 
 /** The data-plane api-version of the Azure path shape: it goes into the query string as given. */
 export function apiVersion(raw: string): string {
-  if (!/^(?:\d{4}-\d{2}-\d{2}(?:-preview)?|preview|latest)$/.test(raw)) throw new ArgumentError(`--api-version ${quoted(raw)}: give an api-version such as 2025-04-01-preview (YYYY-MM-DD, optionally -preview; or preview, latest)`);
+  if (!/^(?:\d{4}-\d{2}-\d{2}(?:-preview)?|preview|latest)$/.test(raw))
+    throw new ArgumentError(
+      `--api-version ${quoted(raw)}: give an api-version such as 2025-04-01-preview (YYYY-MM-DD, optionally -preview; or preview, latest)`,
+    );
   return raw;
 }
 
 /** The Entra ID audience whose token is asked for (`<audience>/.default`): a URI or an application id, without spaces. */
 export function audience(raw: string): string {
   plainText("--audience", raw);
-  if (!/^\S{1,200}$/.test(raw)) throw new ArgumentError(`--audience ${quoted(raw)}: give the gateway's audience, a URI such as api://genai-gateway or an application id, without spaces`);
+  if (!/^\S{1,200}$/.test(raw))
+    throw new ArgumentError(
+      `--audience ${quoted(raw)}: give the gateway's audience, a URI such as api://genai-gateway or an application id, without spaces`,
+    );
   return raw;
 }

@@ -15,27 +15,56 @@ const M = { left: 60, right: 20, top: 40, bottom: 50 };
 const COLOURS: Record<string, string> = { blue: "#1f77b4", green: "#2ca02c", unknown: "#7f7f7f" };
 const colour = (slot: string) => own(COLOURS, slot) ?? "#ff7f0e";
 
-
 function frame(title: string, children: XmlNode[], legend: string[]): string {
-  return renderXml(el("svg", { xmlns: "http://www.w3.org/2000/svg", width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`, "font-family": "sans-serif" }, [
-    el("rect", { width: WIDTH, height: HEIGHT, fill: "#ffffff" }),
-    el("text", { x: M.left, y: 22, "font-size": 15, "font-weight": "bold" }, [], title),
-    ...children,
-    ...legend.map((name, i) => el("g", { transform: `translate(${M.left + i * 140},${HEIGHT - 12})` }, [
-      el("rect", { width: 12, height: 4, y: -4, fill: colour(name.split(" ")[0]!) }),
-      el("text", { x: 16, "font-size": 11 }, [], name),
-    ])),
-  ]));
+  return renderXml(
+    el(
+      "svg",
+      {
+        xmlns: "http://www.w3.org/2000/svg",
+        width: WIDTH,
+        height: HEIGHT,
+        viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+        "font-family": "sans-serif",
+      },
+      [
+        el("rect", { width: WIDTH, height: HEIGHT, fill: "#ffffff" }),
+        el("text", { x: M.left, y: 22, "font-size": 15, "font-weight": "bold" }, [], title),
+        ...children,
+        ...legend.map((name, i) =>
+          el("g", { transform: `translate(${M.left + i * 140},${HEIGHT - 12})` }, [
+            el("rect", { width: 12, height: 4, y: -4, fill: colour(name.split(" ")[0]!) }),
+            el("text", { x: 16, "font-size": 11 }, [], name),
+          ]),
+        ),
+      ],
+    ),
+  );
 }
 
-function axes(x: ReturnType<typeof scaleLinear<number, number>>, y: ReturnType<typeof scaleLinear<number, number>>, xLabel: string, yLabel: string): XmlNode[] {
+function axes(
+  x: ReturnType<typeof scaleLinear<number, number>>,
+  y: ReturnType<typeof scaleLinear<number, number>>,
+  xLabel: string,
+  yLabel: string,
+): XmlNode[] {
   return [
-    ...y.ticks(5).flatMap((t) => [
-      el("line", { x1: M.left, x2: WIDTH - M.right, y1: y(t), y2: y(t), stroke: "#eee" }),
-      el("text", { x: M.left - 6, y: y(t) + 4, "font-size": 10, "text-anchor": "end" }, [], String(t)),
-    ]),
-    ...x.ticks(8).map((t) => el("text", { x: x(t), y: HEIGHT - M.bottom + 14, "font-size": 10, "text-anchor": "middle" }, [], String(t))),
-    el("text", { x: (M.left + WIDTH - M.right) / 2, y: HEIGHT - M.bottom + 30, "font-size": 11, "text-anchor": "middle" }, [], xLabel),
+    ...y
+      .ticks(5)
+      .flatMap((t) => [
+        el("line", { x1: M.left, x2: WIDTH - M.right, y1: y(t), y2: y(t), stroke: "#eee" }),
+        el("text", { x: M.left - 6, y: y(t) + 4, "font-size": 10, "text-anchor": "end" }, [], String(t)),
+      ]),
+    ...x
+      .ticks(8)
+      .map((t) =>
+        el("text", { x: x(t), y: HEIGHT - M.bottom + 14, "font-size": 10, "text-anchor": "middle" }, [], String(t)),
+      ),
+    el(
+      "text",
+      { x: (M.left + WIDTH - M.right) / 2, y: HEIGHT - M.bottom + 30, "font-size": 11, "text-anchor": "middle" },
+      [],
+      xLabel,
+    ),
     el("text", { x: 14, y: M.top - 8, "font-size": 11 }, [], yLabel),
   ];
 }
@@ -55,26 +84,76 @@ const bySlot = (results: readonly RequestResult[]) => {
 export function latencyHistogram(results: readonly RequestResult[], metric: "ttftMs" | "e2eMs", title: string): string {
   const slots = bySlot(results);
   const values = slots.flatMap(([, rs]) => rs.flatMap((r) => (r[metric] !== undefined ? [r[metric]!] : [])));
-  const x = scaleLinear().domain([0, max(values) ?? 1]).nice().range([M.left, WIDTH - M.right]);
-  const binner = bin().domain(x.domain() as [number, number]).thresholds(x.ticks(40));
-  const series = slots.map(([slot, rs]) => ({ slot, bins: binner(rs.flatMap((r) => (r[metric] !== undefined ? [r[metric]!] : []))) }));
-  const y = scaleLinear().domain([0, max(series.flatMap((s) => s.bins.map((b) => b.length))) ?? 1]).nice().range([HEIGHT - M.bottom, M.top]);
+  const x = scaleLinear()
+    .domain([0, max(values) ?? 1])
+    .nice()
+    .range([M.left, WIDTH - M.right]);
+  const binner = bin()
+    .domain(x.domain() as [number, number])
+    .thresholds(x.ticks(40));
+  const series = slots.map(([slot, rs]) => ({
+    slot,
+    bins: binner(rs.flatMap((r) => (r[metric] !== undefined ? [r[metric]!] : []))),
+  }));
+  const y = scaleLinear()
+    .domain([0, max(series.flatMap((s) => s.bins.map((b) => b.length))) ?? 1])
+    .nice()
+    .range([HEIGHT - M.bottom, M.top]);
   const bars = series.flatMap((s, i) =>
-    s.bins.filter((b) => b.length > 0).map((b) => {
-      const x0 = x(b.x0 ?? 0);
-      const w = Math.max(1, (x(b.x1 ?? 0) - x0) / series.length - 1);
-      return el("rect", { x: x0 + i * w, y: y(b.length), width: w, height: y(0) - y(b.length), fill: colour(s.slot), "fill-opacity": 0.7 });
-    }),
+    s.bins
+      .filter((b) => b.length > 0)
+      .map((b) => {
+        const x0 = x(b.x0 ?? 0);
+        const w = Math.max(1, (x(b.x1 ?? 0) - x0) / series.length - 1);
+        return el("rect", {
+          x: x0 + i * w,
+          y: y(b.length),
+          width: w,
+          height: y(0) - y(b.length),
+          fill: colour(s.slot),
+          "fill-opacity": 0.7,
+        });
+      }),
   );
-  return frame(title, [...axes(x, y, "milliseconds", "requests"), ...bars], series.map((s) => `${s.slot} (${s.bins.reduce((n, b) => n + b.length, 0)})`));
+  return frame(
+    title,
+    [...axes(x, y, "milliseconds", "requests"), ...bars],
+    series.map((s) => `${s.slot} (${s.bins.reduce((n, b) => n + b.length, 0)})`),
+  );
 }
 
 /** TTFT and TPOT of each request against its start time, per slot. */
 export function overTime(results: readonly RequestResult[], metric: "ttftMs" | "tpotMs", title: string): string {
   const slots = bySlot(results);
-  const points = slots.flatMap(([, rs]) => rs.flatMap((r) => (r[metric] !== undefined ? [{ t: r.startedAt / 1000, v: r[metric]! }] : [])));
-  const x = scaleLinear().domain([0, max(points, (p) => p.t) ?? 1]).nice().range([M.left, WIDTH - M.right]);
-  const y = scaleLinear().domain([0, max(points, (p) => p.v) ?? 1]).nice().range([HEIGHT - M.bottom, M.top]);
-  const dots = slots.flatMap(([slot, rs]) => rs.flatMap((r) => (r[metric] !== undefined ? [el("circle", { cx: x(r.startedAt / 1000), cy: y(r[metric]!), r: 2, fill: colour(slot), "fill-opacity": 0.6 })] : [])));
-  return frame(title, [...axes(x, y, "seconds into the run (request start)", "milliseconds"), ...dots], slots.map(([slot, rs]) => `${slot} (${rs.length})`));
+  const points = slots.flatMap(([, rs]) =>
+    rs.flatMap((r) => (r[metric] !== undefined ? [{ t: r.startedAt / 1000, v: r[metric]! }] : [])),
+  );
+  const x = scaleLinear()
+    .domain([0, max(points, (p) => p.t) ?? 1])
+    .nice()
+    .range([M.left, WIDTH - M.right]);
+  const y = scaleLinear()
+    .domain([0, max(points, (p) => p.v) ?? 1])
+    .nice()
+    .range([HEIGHT - M.bottom, M.top]);
+  const dots = slots.flatMap(([slot, rs]) =>
+    rs.flatMap((r) =>
+      r[metric] !== undefined
+        ? [
+            el("circle", {
+              cx: x(r.startedAt / 1000),
+              cy: y(r[metric]!),
+              r: 2,
+              fill: colour(slot),
+              "fill-opacity": 0.6,
+            }),
+          ]
+        : [],
+    ),
+  );
+  return frame(
+    title,
+    [...axes(x, y, "seconds into the run (request start)", "milliseconds"), ...dots],
+    slots.map(([slot, rs]) => `${slot} (${rs.length})`),
+  );
 }

@@ -29,7 +29,12 @@ export interface LoopbackBehaviour {
 export interface Loopback {
   readonly url: string;
   /** Requests received, in arrival order, with their arrival times (performance.now()). */
-  readonly arrivals: { readonly at: number; readonly path: string; readonly authorization?: string; readonly apiKey?: string }[];
+  readonly arrivals: {
+    readonly at: number;
+    readonly path: string;
+    readonly authorization?: string;
+    readonly apiKey?: string;
+  }[];
   close(): Promise<void>;
 }
 
@@ -58,14 +63,29 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
     const at = performance.now();
     const n = count++;
     const path = (req.url ?? "").split("?")[0]!;
-    arrivals.push({ at, path, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), ...(req.headers["api-key"] ? { apiKey: String(req.headers["api-key"]) } : {}) });
+    arrivals.push({
+      at,
+      path,
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      ...(req.headers["api-key"] ? { apiKey: String(req.headers["api-key"]) } : {}),
+    });
     const request = await body(req);
-    if (req.method !== "POST" || !/^(\/keys)?\/openai\/(deployments\/[^/]+|v1)\/(chat\/completions|embeddings)$/.test(path)) {
-      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `no route ${req.method} ${path}` } }));
+    if (
+      req.method !== "POST" ||
+      !/^(\/keys)?\/openai\/(deployments\/[^/]+|v1)\/(chat\/completions|embeddings)$/.test(path)
+    ) {
+      res
+        .writeHead(404, { "content-type": "application/json" })
+        .end(JSON.stringify({ error: { message: `no route ${req.method} ${path}` } }));
       return;
     }
-    if (behaviour.requireAuth && (path.startsWith("/keys/") ? !req.headers["api-key"] : !/^Bearer \S+/.test(req.headers.authorization ?? ""))) {
-      const message = path.startsWith("/keys/") ? "Access denied due to missing subscription key." : (behaviour.refusalMessage ?? ENTRA_ID_REFUSAL);
+    if (
+      behaviour.requireAuth &&
+      (path.startsWith("/keys/") ? !req.headers["api-key"] : !/^Bearer \S+/.test(req.headers.authorization ?? ""))
+    ) {
+      const message = path.startsWith("/keys/")
+        ? "Access denied due to missing subscription key."
+        : (behaviour.refusalMessage ?? ENTRA_ID_REFUSAL);
       res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ statusCode: 401, message }));
       return;
     }
@@ -73,29 +93,73 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
     const headers = { "x-genai-slot": slot, "x-genai-backend": `loopback-${slot}` };
     const failure = behaviour.fail?.(n);
     if (failure) {
-      res.writeHead(failure.status, { ...headers, "content-type": "application/json", ...(failure.retryAfterSeconds !== undefined ? { "retry-after": String(failure.retryAfterSeconds) } : {}) });
-      res.end(JSON.stringify({ error: { code: String(failure.status), message: failure.status === 429 ? "Rate limit is exceeded." : "Backend failure." } }));
+      res.writeHead(failure.status, {
+        ...headers,
+        "content-type": "application/json",
+        ...(failure.retryAfterSeconds !== undefined ? { "retry-after": String(failure.retryAfterSeconds) } : {}),
+      });
+      res.end(
+        JSON.stringify({
+          error: {
+            code: String(failure.status),
+            message: failure.status === 429 ? "Rate limit is exceeded." : "Backend failure.",
+          },
+        }),
+      );
       return;
     }
     const model = String(request.model ?? "loopback");
     if (path.endsWith("/embeddings")) {
       const tokens = Math.max(1, Math.round(String(request.input ?? "").length / 4));
       res.writeHead(200, { ...headers, "content-type": "application/json" });
-      res.end(JSON.stringify({ object: "list", model, data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2, 0.3] }], usage: { prompt_tokens: tokens, total_tokens: tokens } }));
+      res.end(
+        JSON.stringify({
+          object: "list",
+          model,
+          data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2, 0.3] }],
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+        }),
+      );
       return;
     }
-    const usage = { prompt_tokens: promptTokensOf(request), completion_tokens: behaviour.outputTokens, total_tokens: promptTokensOf(request) + behaviour.outputTokens };
+    const usage = {
+      prompt_tokens: promptTokensOf(request),
+      completion_tokens: behaviour.outputTokens,
+      total_tokens: promptTokensOf(request) + behaviour.outputTokens,
+    };
     const id = `chatcmpl-loopback-${n}`;
     const created = Math.floor(Date.now() / 1000);
     if (request.stream !== true) {
       await sleep(behaviour.firstTokenDelayMs + behaviour.interTokenDelayMs * Math.max(0, behaviour.outputTokens - 1));
       res.writeHead(200, { ...headers, "content-type": "application/json" });
-      res.end(JSON.stringify({ id, object: "chat.completion", created, model, choices: [{ index: 0, message: { role: "assistant", content: "tok ".repeat(behaviour.outputTokens).trim() }, finish_reason: "length" }], usage }));
+      res.end(
+        JSON.stringify({
+          id,
+          object: "chat.completion",
+          created,
+          model,
+          choices: [
+            {
+              index: 0,
+              message: { role: "assistant", content: "tok ".repeat(behaviour.outputTokens).trim() },
+              finish_reason: "length",
+            },
+          ],
+          usage,
+        }),
+      );
       return;
     }
-    res.writeHead(200, { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    res.writeHead(200, {
+      ...headers,
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
+      );
     // The role chunk goes out at once (as the service does); content starts after the first-token delay.
     chunk({ role: "assistant", content: "" });
     const firstTokenDelay = behaviour.firstTokenDelayMsBySlot?.[slot] ?? behaviour.firstTokenDelayMs;
@@ -106,7 +170,9 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
     }
     chunk({}, "length");
     if ((request.stream_options as { include_usage?: boolean } | undefined)?.include_usage) {
-      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`,
+      );
     }
     res.end("data: [DONE]\n\n");
   };
@@ -122,10 +188,11 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
   return {
     url: `http://127.0.0.1:${port}`,
     arrivals,
-    close: () => new Promise<void>((done) => {
-      server.closeAllConnections();
-      server.close(() => done());
-    }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }
 
@@ -133,7 +200,11 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
 // killed and prints its URL (the benchmark runs it in its own process, apart from the generator).
 if (require.main === module) {
   const [first = "0", inter = "0", tokens = "16"] = process.argv.slice(2);
-  startLoopback({ firstTokenDelayMs: Number(first), interTokenDelayMs: Number(inter), outputTokens: Number(tokens) }).then((s) => {
+  startLoopback({
+    firstTokenDelayMs: Number(first),
+    interTokenDelayMs: Number(inter),
+    outputTokens: Number(tokens),
+  }).then((s) => {
     process.stdout.write(`${s.url}\n`);
     // A normal exit on SIGTERM, so `--cpu-prof` and other exit hooks still run.
     process.once("SIGTERM", () => void s.close().then(() => process.exit(0)));

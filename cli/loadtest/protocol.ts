@@ -44,7 +44,11 @@ export function mediaType(header: string | null | undefined): string {
 
 /** Fails unless the response's media type is `expected`. */
 export function expectMediaType(header: string | null | undefined, expected: string): void {
-  if (mediaType(header) !== expected) throw new ProtocolFailure("content-type", `content type ${header ? JSON.stringify(printable(header, 80)) : "missing"}, not ${expected}`);
+  if (mediaType(header) !== expected)
+    throw new ProtocolFailure(
+      "content-type",
+      `content type ${header ? JSON.stringify(printable(header, 80)) : "missing"}, not ${expected}`,
+    );
 }
 
 /** A whole body as text, refusing one longer than `maxBytes`. */
@@ -70,7 +74,8 @@ export function parseJson(text: string, what: string): unknown {
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
 
 export interface Usage {
@@ -82,7 +87,8 @@ export interface Usage {
 /** The usage block of a completion, chunk or embeddings answer, when it has a well-formed one (completion tokens required unless `promptOnly`). */
 export function usageOf(value: Record<string, unknown>, promptOnly = false): Usage | undefined {
   const usage = value.usage;
-  if (!isObject(usage) || !isCount(usage.prompt_tokens) || (!promptOnly && !isCount(usage.completion_tokens))) return undefined;
+  if (!isObject(usage) || !isCount(usage.prompt_tokens) || (!promptOnly && !isCount(usage.completion_tokens)))
+    return undefined;
   return usage as unknown as Usage;
 }
 
@@ -90,7 +96,7 @@ export function usageOf(value: Record<string, unknown>, promptOnly = false): Usa
 function errorOf(value: Record<string, unknown>): string | undefined {
   if (value.error === undefined || value.error === null) return undefined;
   const message = isObject(value.error) ? value.error.message : value.error;
-  return printable(typeof message === "string" ? message : JSON.stringify(message) ?? "", 300);
+  return printable(typeof message === "string" ? message : (JSON.stringify(message) ?? ""), 300);
 }
 
 /** A non-streaming chat completion: its usage, or a failure. */
@@ -99,9 +105,11 @@ export function completionOf(value: unknown): Usage {
   const error = errorOf(value);
   if (error !== undefined) throw new ProtocolFailure("error-event", `the answer is an error: ${error}`);
   const choices = value.choices;
-  if (!Array.isArray(choices) || choices.length === 0 || !choices.every((c) => isObject(c) && isObject(c.message))) throw new ProtocolFailure("not-a-completion", "the JSON is not a chat completion (no choices with a message)");
+  if (!Array.isArray(choices) || choices.length === 0 || !choices.every((c) => isObject(c) && isObject(c.message)))
+    throw new ProtocolFailure("not-a-completion", "the JSON is not a chat completion (no choices with a message)");
   const usage = usageOf(value);
-  if (!usage) throw new ProtocolFailure("no-usage", "the chat completion has no usage block (prompt_tokens, completion_tokens)");
+  if (!usage)
+    throw new ProtocolFailure("no-usage", "the chat completion has no usage block (prompt_tokens, completion_tokens)");
   return usage;
 }
 
@@ -111,14 +119,16 @@ export function chunkOf(value: unknown, n: number): { readonly content: boolean;
   const error = errorOf(value);
   if (error !== undefined) throw new ProtocolFailure("error-event", `event ${n} is an error: ${error}`);
   const choices = value.choices;
-  if (!Array.isArray(choices)) throw new ProtocolFailure("not-a-completion", `event ${n} is not a chat-completion chunk (no choices)`);
+  if (!Array.isArray(choices))
+    throw new ProtocolFailure("not-a-completion", `event ${n} is not a chat-completion chunk (no choices)`);
   let content = false;
   for (const choice of choices) {
     const delta = isObject(choice) ? choice.delta : undefined;
     if (isObject(delta) && typeof delta.content === "string" && delta.content.length > 0) content = true;
   }
   const usage = value.usage === undefined || value.usage === null ? undefined : usageOf(value);
-  if (value.usage !== undefined && value.usage !== null && !usage) throw new ProtocolFailure("no-usage", `event ${n} has a malformed usage block`);
+  if (value.usage !== undefined && value.usage !== null && !usage)
+    throw new ProtocolFailure("no-usage", `event ${n} has a malformed usage block`);
   return usage ? { content, usage } : { content };
 }
 
@@ -127,7 +137,12 @@ export function embeddingsOf(value: unknown): Usage {
   if (!isObject(value)) throw new ProtocolFailure("not-a-completion", "the JSON is not an object");
   const error = errorOf(value);
   if (error !== undefined) throw new ProtocolFailure("error-event", `the answer is an error: ${error}`);
-  if (!Array.isArray(value.data) || value.data.length === 0 || !value.data.every((d) => isObject(d) && d.embedding !== undefined)) throw new ProtocolFailure("not-a-completion", "the JSON is not an embeddings answer (no data with an embedding)");
+  if (
+    !Array.isArray(value.data) ||
+    value.data.length === 0 ||
+    !value.data.every((d) => isObject(d) && d.embedding !== undefined)
+  )
+    throw new ProtocolFailure("not-a-completion", "the JSON is not an embeddings answer (no data with an embedding)");
   const usage = usageOf(value, true);
   if (!usage) throw new ProtocolFailure("no-usage", "the embeddings answer has no usage block (prompt_tokens)");
   return usage;

@@ -8,9 +8,26 @@
 // Retry-After, at most `attempts` times and never longer than `maxWaitMs` a wait. A 2xx whose body fails
 // is not retried: an application would have shown it.
 import { APIConnectionTimeoutError, APIError, AzureOpenAI, OpenAI } from "openai";
-import { DEFAULT_TIMEOUTS, TRANSPORT_ERROR, createFetch, timeoutReason, type ErrorSlot, type Timeouts } from "./transport";
+import {
+  DEFAULT_TIMEOUTS,
+  TRANSPORT_ERROR,
+  createFetch,
+  timeoutReason,
+  type ErrorSlot,
+  type Timeouts,
+} from "./transport";
 import { DATA_PLANE_API_VERSION } from "../../components/openai/apiVersions";
-import { ProtocolFailure, chunkOf, completionOf, embeddingsOf, expectMediaType, parseJson, readBody, type FailureKind, type Usage } from "./protocol";
+import {
+  ProtocolFailure,
+  chunkOf,
+  completionOf,
+  embeddingsOf,
+  expectMediaType,
+  parseJson,
+  readBody,
+  type FailureKind,
+  type Usage,
+} from "./protocol";
 import { printable } from "../terminalText";
 import { MAX_LINE_BYTES, SseTooLarge, sseEvents } from "./sse";
 
@@ -65,15 +82,32 @@ export const succeeded = (r: Pick<RequestResult, "failure">): boolean => r.failu
 export function client(target: Target): OpenAI {
   const auth = target.apiKey
     ? { apiKey: target.apiKey }
-    : { [target.shape === "azure" ? "azureADTokenProvider" : "apiKey"]: target.token ?? (() => Promise.reject(new Error("no key and no Entra ID token provider"))) };
+    : {
+        [target.shape === "azure" ? "azureADTokenProvider" : "apiKey"]:
+          target.token ?? (() => Promise.reject(new Error("no key and no Entra ID token provider"))),
+      };
   const timeouts = target.timeouts ?? DEFAULT_TIMEOUTS;
   // The transport's limits end a request first; the client's own timeout (to the headers) is a backstop.
-  const common = { maxRetries: 0, timeout: timeouts.connectMs + timeouts.firstByteMs + 5_000, fetch: createFetch({ timeouts }) };
+  const common = {
+    maxRetries: 0,
+    timeout: timeouts.connectMs + timeouts.firstByteMs + 5_000,
+    fetch: createFetch({ timeouts }),
+  };
   if (target.shape === "azure") {
-    return new AzureOpenAI({ endpoint: target.gateway, deployment: target.endpoint, apiVersion: target.apiVersion ?? DATA_PLANE_API_VERSION, ...common, ...auth });
+    return new AzureOpenAI({
+      endpoint: target.gateway,
+      deployment: target.endpoint,
+      apiVersion: target.apiVersion ?? DATA_PLANE_API_VERSION,
+      ...common,
+      ...auth,
+    });
   }
   // The gateway's keyed API reads `api-key`, as the Azure SDKs send it.
-  return new OpenAI({ baseURL: `${target.gateway.replace(/\/$/, "")}/openai/v1`, ...common, ...(target.apiKey ? { apiKey: target.apiKey, defaultHeaders: { "api-key": target.apiKey } } : auth) });
+  return new OpenAI({
+    baseURL: `${target.gateway.replace(/\/$/, "")}/openai/v1`,
+    ...common,
+    ...(target.apiKey ? { apiKey: target.apiKey, defaultHeaders: { "api-key": target.apiKey } } : auth),
+  });
 }
 
 /** Seconds or an HTTP date in Retry-After, as milliseconds; undefined when absent or unreadable. */
@@ -104,24 +138,49 @@ interface Failure {
 export function failureBeforeAnswer(error: unknown, slot: ErrorSlot, timeouts: Timeouts): Failure {
   if (error instanceof APIError && typeof error.status === "number") {
     // The client's message starts with the status again ("503 Backend failure.").
-    const message = error.message.startsWith(`${error.status} `) ? error.message.slice(`${error.status} `.length) : error.message;
-    return { kind: `http-${error.status}`, reason: `status ${error.status}: ${printable(message, 300)}`, status: error.status, headers: error.headers };
+    const message = error.message.startsWith(`${error.status} `)
+      ? error.message.slice(`${error.status} `.length)
+      : error.message;
+    return {
+      kind: `http-${error.status}`,
+      reason: `status ${error.status}: ${printable(message, 300)}`,
+      status: error.status,
+      headers: error.headers,
+    };
   }
   const timeout = timeoutReason(slot.error, timeouts) ?? timeoutReason(error, timeouts);
-  if (timeout) return { kind: `timeout-${timeout.phase.replace(" ", "-")}` as FailureKind, reason: timeout.reason, status: 0 };
-  if (error instanceof APIConnectionTimeoutError) return { kind: "timeout-first-byte", reason: `timeout (no answer after ${(timeouts.connectMs + timeouts.firstByteMs) / 1000 + 5} s)`, status: 0 };
+  if (timeout)
+    return { kind: `timeout-${timeout.phase.replace(" ", "-")}` as FailureKind, reason: timeout.reason, status: 0 };
+  if (error instanceof APIConnectionTimeoutError)
+    return {
+      kind: "timeout-first-byte",
+      reason: `timeout (no answer after ${(timeouts.connectMs + timeouts.firstByteMs) / 1000 + 5} s)`,
+      status: 0,
+    };
   const cause = slot.error ?? (error instanceof Error ? error.cause : undefined);
-  if (cause instanceof Error) return { kind: "connect-failed", reason: `connection failed: ${printable(cause.message, 300)}`, status: 0 };
+  if (cause instanceof Error)
+    return { kind: "connect-failed", reason: `connection failed: ${printable(cause.message, 300)}`, status: 0 };
   return { kind: "request-failed", reason: printable((error as Error)?.message ?? String(error), 300), status: 0 };
 }
 
 /** What ended a request while its body was read: the protocol, the idle limit, a broken stream. */
-export function failureInBody(error: unknown, timeouts: Timeouts, events?: number): { readonly kind: FailureKind; readonly reason: string } {
+export function failureInBody(
+  error: unknown,
+  timeouts: Timeouts,
+  events?: number,
+): { readonly kind: FailureKind; readonly reason: string } {
   if (error instanceof ProtocolFailure) return { kind: error.kind, reason: error.message };
   if (error instanceof SseTooLarge) return { kind: "too-large", reason: error.message };
   const timeout = timeoutReason(error, timeouts);
-  if (timeout) return { kind: `timeout-${timeout.phase.replace(" ", "-")}` as FailureKind, reason: `${timeout.reason}${events !== undefined ? ` after ${events} events` : ""}` };
-  return { kind: "stream-broken", reason: `the body broke${events !== undefined ? ` after ${events} events` : ""}: ${printable((error as Error)?.message ?? String(error), 300)}` };
+  if (timeout)
+    return {
+      kind: `timeout-${timeout.phase.replace(" ", "-")}` as FailureKind,
+      reason: `${timeout.reason}${events !== undefined ? ` after ${events} events` : ""}`,
+    };
+  return {
+    kind: "stream-broken",
+    reason: `the body broke${events !== undefined ? ` after ${events} events` : ""}: ${printable((error as Error)?.message ?? String(error), 300)}`,
+  };
 }
 
 const retryable = (f: Failure) => f.status === 0 || f.status === 429 || f.status >= 500;
@@ -129,7 +188,12 @@ const retryable = (f: Failure) => f.status === 0 || f.status === 429 || f.status
 async function* emptyBody(): AsyncGenerator<Uint8Array> {}
 
 /** A streamed answer, read as it arrives: the time of the first content token, the usage, the events seen; throws on anything not the protocol's. */
-async function readStream(response: Response, clock: () => number, includeUsage: boolean, timeouts: Timeouts): Promise<{ first?: number; usage?: Usage }> {
+async function readStream(
+  response: Response,
+  clock: () => number,
+  includeUsage: boolean,
+  timeouts: Timeouts,
+): Promise<{ first?: number; usage?: Usage }> {
   expectMediaType(response.headers.get("content-type"), "text/event-stream");
   let first: number | undefined;
   let usage: Usage | undefined;
@@ -143,7 +207,8 @@ async function readStream(response: Response, clock: () => number, includeUsage:
         done = true;
         continue;
       }
-      if (event.event === "error") throw new ProtocolFailure("error-event", `event ${events} is an error: ${printable(event.data, 300)}`);
+      if (event.event === "error")
+        throw new ProtocolFailure("error-event", `event ${events} is an error: ${printable(event.data, 300)}`);
       const chunk = chunkOf(parseJson(event.data, `event ${events}`), events);
       if (first === undefined && chunk.content) first = clock();
       if (chunk.usage) usage = chunk.usage;
@@ -153,7 +218,11 @@ async function readStream(response: Response, clock: () => number, includeUsage:
     throw new ProtocolFailure(failure.kind, failure.reason);
   }
   if (!done) throw new ProtocolFailure("no-done", `the stream ended after ${events} events without data: [DONE]`);
-  if (includeUsage && !usage) throw new ProtocolFailure("no-usage", "the stream ended without a usage chunk (stream_options.include_usage asked for one)");
+  if (includeUsage && !usage)
+    throw new ProtocolFailure(
+      "no-usage",
+      "the stream ended without a usage chunk (stream_options.include_usage asked for one)",
+    );
   return { ...(first !== undefined ? { first } : {}), ...(usage ? { usage } : {}) };
 }
 
@@ -171,12 +240,18 @@ async function readJson(response: Response, check: (value: unknown) => Usage, ti
 }
 
 /** The request options that let the transport report the error that ended a request. */
-const reporting = (slot: ErrorSlot): OpenAI.RequestOptions => ({ fetchOptions: { [TRANSPORT_ERROR]: slot } as NonNullable<OpenAI.RequestOptions["fetchOptions"]> });
+const reporting = (slot: ErrorSlot): OpenAI.RequestOptions => ({
+  fetchOptions: { [TRANSPORT_ERROR]: slot } as NonNullable<OpenAI.RequestOptions["fetchOptions"]>,
+});
 
 export async function timedRequest(
   openai: OpenAI,
   target: Target,
-  request: { readonly messages: { role: "user" | "system"; content: string }[]; readonly maxTokens: number; readonly stream: boolean },
+  request: {
+    readonly messages: { role: "user" | "system"; content: string }[];
+    readonly maxTokens: number;
+    readonly stream: boolean;
+  },
   policy: RetryPolicy,
   clock: () => number,
   scheduledAt: number,
@@ -192,36 +267,65 @@ export async function timedRequest(
     let response: Response;
     try {
       response = request.stream
-        ? await openai.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, reporting(slot)).asResponse()
+        ? await openai.chat.completions
+            .create({ ...params, stream: true, stream_options: { include_usage: true } }, reporting(slot))
+            .asResponse()
         : await openai.chat.completions.create(params, reporting(slot)).asResponse();
     } catch (error) {
       const failure = failureBeforeAnswer(error, slot, timeouts);
       if (attempt >= policy.attempts || !retryable(failure)) {
-        return { scheduledAt, startedAt, e2eMs: clock() - startedAt, status: failure.status, ...(failure.headers ? headersOf(failure.headers) : {}), retries: attempt - 1, waitedMs, failure: failure.kind, error: failure.reason };
+        return {
+          scheduledAt,
+          startedAt,
+          e2eMs: clock() - startedAt,
+          status: failure.status,
+          ...(failure.headers ? headersOf(failure.headers) : {}),
+          retries: attempt - 1,
+          waitedMs,
+          failure: failure.kind,
+          error: failure.reason,
+        };
       }
       const wait = backoffMs(attempt, policy, retryAfterMs(failure.headers?.get("retry-after")));
       waitedMs += wait;
       await sleep(wait);
       continue;
     }
-    const answered = { scheduledAt, startedAt, status: response.status, ...headersOf(response.headers), retries: attempt - 1, waitedMs };
+    const answered = {
+      scheduledAt,
+      startedAt,
+      status: response.status,
+      ...headersOf(response.headers),
+      retries: attempt - 1,
+      waitedMs,
+    };
     try {
       if (request.stream) {
         const { first, usage } = await readStream(response, clock, true, timeouts);
         const end = clock();
         // Reasoning tokens are generated before the first content token: TPOT counts the visible ones.
-        const tokens = usage?.completion_tokens !== undefined ? usage.completion_tokens - (usage.completion_tokens_details?.reasoning_tokens ?? 0) : undefined;
+        const tokens =
+          usage?.completion_tokens !== undefined
+            ? usage.completion_tokens - (usage.completion_tokens_details?.reasoning_tokens ?? 0)
+            : undefined;
         return {
           ...answered,
           ...(first !== undefined ? { ttftMs: first - attemptStart } : {}),
-          ...(first !== undefined && tokens !== undefined && tokens > 1 ? { tpotMs: (end - first) / (tokens - 1) } : {}),
+          ...(first !== undefined && tokens !== undefined && tokens > 1
+            ? { tpotMs: (end - first) / (tokens - 1) }
+            : {}),
           e2eMs: end - startedAt,
           ...(usage ? { promptTokens: usage.prompt_tokens } : {}),
           ...(usage?.completion_tokens !== undefined ? { completionTokens: usage.completion_tokens } : {}),
         };
       }
       const usage = await readJson(response, completionOf, timeouts);
-      return { ...answered, e2eMs: clock() - startedAt, promptTokens: usage.prompt_tokens, ...(usage.completion_tokens !== undefined ? { completionTokens: usage.completion_tokens } : {}) };
+      return {
+        ...answered,
+        e2eMs: clock() - startedAt,
+        promptTokens: usage.prompt_tokens,
+        ...(usage.completion_tokens !== undefined ? { completionTokens: usage.completion_tokens } : {}),
+      };
     } catch (error) {
       const failure = failureInBody(error, timeouts);
       return { ...answered, e2eMs: clock() - startedAt, failure: failure.kind, error: failure.reason };
@@ -239,9 +343,26 @@ export async function embeddingsRequest(openai: OpenAI, target: Target, clock: (
     response = await openai.embeddings.create({ model: target.endpoint, input: "ok" }, reporting(slot)).asResponse();
   } catch (error) {
     const failure = failureBeforeAnswer(error, slot, timeouts);
-    return { scheduledAt: startedAt, startedAt, e2eMs: clock() - startedAt, status: failure.status, ...(failure.headers ? headersOf(failure.headers) : {}), retries: 0, waitedMs: 0, failure: failure.kind, error: failure.reason };
+    return {
+      scheduledAt: startedAt,
+      startedAt,
+      e2eMs: clock() - startedAt,
+      status: failure.status,
+      ...(failure.headers ? headersOf(failure.headers) : {}),
+      retries: 0,
+      waitedMs: 0,
+      failure: failure.kind,
+      error: failure.reason,
+    };
   }
-  const answered = { scheduledAt: startedAt, startedAt, status: response.status, ...headersOf(response.headers), retries: 0, waitedMs: 0 };
+  const answered = {
+    scheduledAt: startedAt,
+    startedAt,
+    status: response.status,
+    ...headersOf(response.headers),
+    retries: 0,
+    waitedMs: 0,
+  };
   try {
     const usage = await readJson(response, embeddingsOf, timeouts);
     return { ...answered, e2eMs: clock() - startedAt, promptTokens: usage.prompt_tokens };

@@ -6,7 +6,8 @@ import type { OpenAI } from "openai";
 import { compareCodePoints } from "../../components/core/order";
 import { succeeded, timedRequest, type RequestResult, type RetryPolicy, type Target } from "./request";
 
-export type LoadMode = { readonly kind: "closed"; readonly concurrency: number } | { readonly kind: "open"; readonly rps: number };
+export type LoadMode =
+  { readonly kind: "closed"; readonly concurrency: number } | { readonly kind: "open"; readonly rps: number };
 
 export interface LoadOptions {
   readonly mode: LoadMode;
@@ -37,7 +38,8 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 export function openLoopStart(i: number, rps: number, rampSeconds: number): number {
   // Arrivals by time t: rps t^2 / (2 ramp) during the ramp, then rps (t - ramp / 2).
   const duringRamp = (rps * rampSeconds) / 2;
-  const seconds = rampSeconds > 0 && i < duringRamp ? Math.sqrt((2 * i * rampSeconds) / rps) : i / rps + rampSeconds / 2;
+  const seconds =
+    rampSeconds > 0 && i < duringRamp ? Math.sqrt((2 * i * rampSeconds) / rps) : i / rps + rampSeconds / 2;
   return seconds * 1000;
 }
 
@@ -53,7 +55,14 @@ export async function runLoad(openai: OpenAI, target: Target, options: LoadOptio
   const one = async (scheduledAt: number) => {
     const n = issued++;
     const prompt = options.prompts[n % options.prompts.length]!;
-    const result = await timedRequest(openai, target, { messages: [{ role: "user", content: prompt }], maxTokens: options.maxTokens, stream: options.stream }, options.retry, clock, scheduledAt);
+    const result = await timedRequest(
+      openai,
+      target,
+      { messages: [{ role: "user", content: prompt }], maxTokens: options.maxTokens, stream: options.stream },
+      options.retry,
+      clock,
+      scheduledAt,
+    );
     results.push(result);
     options.onResult?.(result, results.length);
   };
@@ -88,11 +97,25 @@ export function percentile(sorted: readonly number[], p: number): number | undef
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-export interface Distribution { readonly p50?: number; readonly p90?: number; readonly p95?: number; readonly p99?: number; readonly max?: number; readonly count: number }
+export interface Distribution {
+  readonly p50?: number;
+  readonly p90?: number;
+  readonly p95?: number;
+  readonly p99?: number;
+  readonly max?: number;
+  readonly count: number;
+}
 
 export function distribution(values: readonly number[]): Distribution {
   const sorted = [...values].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1], count: sorted.length };
+  return {
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1],
+    count: sorted.length,
+  };
 }
 
 export interface SlotSummary {
@@ -119,7 +142,8 @@ export function failuresByKind(results: readonly RequestResult[]): Record<string
 }
 
 /** The summary's key for the slot a result names: "unknown" without one; a gateway naming a slot "all" does not replace the run's total. */
-export const slotKey = (r: Pick<RequestResult, "slot">): string => (r.slot === undefined ? "unknown" : r.slot === "all" ? '"all" (named by the gateway)' : r.slot);
+export const slotKey = (r: Pick<RequestResult, "slot">): string =>
+  r.slot === undefined ? "unknown" : r.slot === "all" ? '"all" (named by the gateway)' : r.slot;
 
 /** The summary per slot the gateway reported (and `all`), side by side. */
 export function summarize(run: LoadRun): { readonly all: SlotSummary } & Readonly<Record<string, SlotSummary>> {

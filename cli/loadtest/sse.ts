@@ -68,7 +68,8 @@ export class SseDecoder {
 
   private grow(bytes: number): void {
     this.partBytes += bytes;
-    if (this.partBytes > this.maxBytes) throw new SseTooLarge(`an event-stream line longer than ${this.maxBytes} bytes`);
+    if (this.partBytes > this.maxBytes)
+      throw new SseTooLarge(`an event-stream line longer than ${this.maxBytes} bytes`);
   }
 
   /** The line ending at `end`, with whatever earlier chunks held of it. */
@@ -93,7 +94,8 @@ export class SseDecoder {
     if (text === "") {
       if (this.data !== undefined) {
         const data = this.data.join("\n");
-        if (data !== "" || this.data.length > 1) events.push({ ...(this.event !== undefined ? { event: this.event } : {}), data });
+        if (data !== "" || this.data.length > 1)
+          events.push({ ...(this.event !== undefined ? { event: this.event } : {}), data });
       }
       this.data = undefined;
       this.dataBytes = 0;
@@ -106,7 +108,8 @@ export class SseDecoder {
     const value = colon === -1 ? "" : text.slice(text.charCodeAt(colon + 1) === 0x20 ? colon + 2 : colon + 1);
     if (field === "data") {
       this.dataBytes += bytes;
-      if (this.dataBytes > this.maxBytes) throw new SseTooLarge(`an event-stream event with more than ${this.maxBytes} bytes of data`);
+      if (this.dataBytes > this.maxBytes)
+        throw new SseTooLarge(`an event-stream event with more than ${this.maxBytes} bytes of data`);
       (this.data ??= []).push(value);
     } else if (field === "event") this.event = value;
   }

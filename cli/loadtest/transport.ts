@@ -50,7 +50,10 @@ const LIMITS = new Map<string, { readonly phase: string; readonly of: (t: Timeou
 ]);
 
 /** "timeout (first byte after 60 s)" when `error`, or an error it wraps, is one of the transport's limits; else undefined. */
-export function timeoutReason(error: unknown, timeouts: Timeouts): { readonly phase: string; readonly reason: string } | undefined {
+export function timeoutReason(
+  error: unknown,
+  timeouts: Timeouts,
+): { readonly phase: string; readonly reason: string } | undefined {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     const limit = typeof code === "string" ? LIMITS.get(code) : undefined;
@@ -63,7 +66,11 @@ export function timeoutReason(error: unknown, timeouts: Timeouts): { readonly ph
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 /** Request headers the transport sets itself (as fetch forbids callers to). */
 const OWN_HEADERS = new Set(["host", "connection", "keep-alive", "content-length", "transfer-encoding"]);
-const DECODERS: Readonly<Record<string, () => NodeJS.ReadWriteStream>> = { gzip: createGunzip, "x-gzip": createGunzip, deflate: createInflate };
+const DECODERS: Readonly<Record<string, () => NodeJS.ReadWriteStream>> = {
+  gzip: createGunzip,
+  "x-gzip": createGunzip,
+  deflate: createInflate,
+};
 
 function responseHeaders(raw: Record<string, string | string[] | undefined>): Headers {
   const headers = new Headers();
@@ -75,20 +82,31 @@ function responseHeaders(raw: Record<string, string | string[] | undefined>): He
 
 /** The body decoded per its content-encoding (gzip, deflate, in order), or as it came. */
 function decoded(body: Readable, encoding: string | null): Readable {
-  const codings = (encoding ?? "").split(",").map((c) => c.trim().toLowerCase()).filter((c) => c && c !== "identity");
+  const codings = (encoding ?? "")
+    .split(",")
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c && c !== "identity");
   if (codings.length === 0 || !codings.every((c) => hasOwn(DECODERS, c))) return body;
   const stages = codings.reverse().map((c) => DECODERS[c]!());
   return pipeline([body, ...stages], () => undefined) as unknown as Readable;
 }
 
 /** A `fetch` for the `openai` client's `fetch` option. */
-export function createFetch(options: TransportOptions = {}): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+export function createFetch(
+  options: TransportOptions = {},
+): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
   // Keep-alive connections, as many as the load needs.
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
-  const agent = new Agent({ keepAliveTimeout: 60_000, connect: { timeout: timeouts.connectMs }, headersTimeout: timeouts.firstByteMs, bodyTimeout: timeouts.idleMs });
+  const agent = new Agent({
+    keepAliveTimeout: 60_000,
+    connect: { timeout: timeouts.connectMs },
+    headersTimeout: timeouts.firstByteMs,
+    bodyTimeout: timeouts.idleMs,
+  });
   return async (input, init = {}) => {
     const body = init.body ?? undefined;
-    if (input instanceof Request || (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array))) return fetch(input, init);
+    if (input instanceof Request || (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)))
+      return fetch(input, init);
     const headers: Record<string, string> = { "accept-encoding": "gzip, deflate" };
     new Headers(init.headers).forEach((value, name) => {
       if (!OWN_HEADERS.has(name)) headers[name] = value;

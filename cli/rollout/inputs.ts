@@ -14,7 +14,11 @@ import { quoted, safeName } from "../terminalText";
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 /** The bytes of `file`, given as `option`, or why not (cli/inputFile.ts: no regular file, larger than `maxBytes`, unreadable). */
-export function readRegularFile(file: string, option: string, maxBytes: number): { bytes: Buffer } | { problem: string } {
+export function readRegularFile(
+  file: string,
+  option: string,
+  maxBytes: number,
+): { bytes: Buffer } | { problem: string } {
   try {
     return { bytes: readInputFile(option, file, maxBytes) };
   } catch (error) {
@@ -49,7 +53,13 @@ const PROVED_FIELDS: Readonly<Record<string, z.ZodType>> = {
     spec: z
       .looseObject({
         replicas: count.optional(),
-        template: z.looseObject({ spec: z.looseObject({ containers: z.array(z.looseObject({ args: z.array(z.string()).optional() })).optional() }).optional() }).optional(),
+        template: z
+          .looseObject({
+            spec: z
+              .looseObject({ containers: z.array(z.looseObject({ args: z.array(z.string()).optional() })).optional() })
+              .optional(),
+          })
+          .optional(),
       })
       .optional(),
     status: z.looseObject({ readyReplicas: count.optional() }).optional(),
@@ -70,7 +80,9 @@ const resource = z
     if (!fields) return;
     for (const side of ["inputs", "outputs"] as const) {
       const checked = fields.safeParse(r[side] ?? {});
-      if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", path: [side, ...issue.path], message: issue.message });
+      if (!checked.success)
+        for (const issue of checked.error.issues)
+          ctx.addIssue({ code: "custom", path: [side, ...issue.path], message: issue.message });
     }
   });
 
@@ -85,7 +97,17 @@ const stateExport = z.looseObject({
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${safeName(String(p))}`)).join("").replace(/^\./, "") : "(the file)"}: ${i.message}`)
+    .map(
+      (i) =>
+        `${
+          i.path.length
+            ? i.path
+                .map((p) => (typeof p === "number" ? `[${p}]` : `.${safeName(String(p))}`))
+                .join("")
+                .replace(/^\./, "")
+            : "(the file)"
+        }: ${i.message}`,
+    )
     .join("; ");
 }
 
@@ -100,21 +122,38 @@ function stackOf(prefix: string): string {
  * export, an export of nothing, of another stack or project, or the offline plan's own export (unless
  * `allowOffline` asks for that explicitly, as tests and demos do).
  */
-export function stateExportOf(value: unknown, file: string, expect: { stack: string; project: string; allowOffline: boolean }): { state: StateExport } | { problem: string } {
+export function stateExportOf(
+  value: unknown,
+  file: string,
+  expect: { stack: string; project: string; allowOffline: boolean },
+): { state: StateExport } | { problem: string } {
   const parsed = stateExport.safeParse(value);
-  if (!parsed.success) return { problem: `--state ${file} is not a pulumi stack export: ${describeIssues(parsed.error)}` };
+  if (!parsed.success)
+    return { problem: `--state ${file} is not a pulumi stack export: ${describeIssues(parsed.error)}` };
   const names = new Set(parsed.data.deployment.resources.map((r) => r.urn.split("::").slice(0, 2).join("::")));
   const wanted = `urn:pulumi:${expect.stack}::${expect.project}`;
   const other = [...names].filter((n) => n !== wanted);
-  if (other.length > 0) return { problem: `--state ${file} is an export of ${other.map(stackOf).join(", ")}, not of stack ${expect.stack} of project ${expect.project}` };
+  if (other.length > 0)
+    return {
+      problem: `--state ${file} is an export of ${other.map(stackOf).join(", ")}, not of stack ${expect.stack} of project ${expect.project}`,
+    };
   const offline = parsed.data[OFFLINE_MARKER] !== undefined || parsed.data.deployment.manifest?.magic === OFFLINE_MAGIC;
   if (offline && !expect.allowOffline) {
-    return { problem: `--state ${file} is the offline plan's export (npm run plan), not a deployment's: it proves nothing is deployed. Pass the output of pulumi stack export, or --allow-offline-proof for a demo` };
+    return {
+      problem: `--state ${file} is the offline plan's export (npm run plan), not a deployment's: it proves nothing is deployed. Pass the output of pulumi stack export, or --allow-offline-proof for a demo`,
+    };
   }
   return { state: parsed.data as StateExport };
 }
 
-const distribution = z.looseObject({ p50: z.number().optional(), p90: z.number().optional(), p95: z.number().optional(), p99: z.number().optional(), max: z.number().optional(), count: z.number().int().nonnegative() });
+const distribution = z.looseObject({
+  p50: z.number().optional(),
+  p90: z.number().optional(),
+  p95: z.number().optional(),
+  p99: z.number().optional(),
+  max: z.number().optional(),
+  count: z.number().int().nonnegative(),
+});
 const rate = z.number().min(0).max(1);
 const slotSummary = z.looseObject({
   requests: z.number().int().nonnegative(),
@@ -134,9 +173,15 @@ const loadtestResults = z.looseObject({
 });
 
 /** The gate's inputs from a load test's JSON (`value`, read from `file`), or why they are not there. */
-export function loadtestSummaryOf(value: unknown, file: string): { summary: Record<string, SlotSummary>; endpoint?: string } | { problem: string } {
+export function loadtestSummaryOf(
+  value: unknown,
+  file: string,
+): { summary: Record<string, SlotSummary>; endpoint?: string } | { problem: string } {
   const parsed = loadtestResults.safeParse(value);
-  if (!parsed.success) return { problem: `--loadtest ${file} is not the JSON of npm run loadtest -- --json: ${describeIssues(parsed.error)}` };
+  if (!parsed.success)
+    return {
+      problem: `--loadtest ${file} is not the JSON of npm run loadtest -- --json: ${describeIssues(parsed.error)}`,
+    };
   const summary = Object.fromEntries(Object.entries(parsed.data.summary)) as Record<string, SlotSummary>;
   return { summary, ...(parsed.data.endpoint !== undefined ? { endpoint: parsed.data.endpoint } : {}) };
 }

@@ -18,7 +18,22 @@ const COMMON = ["stack", "config-file", "as-of"];
 /** The options each step takes besides the common ones. */
 const STEP_OPTIONS: Readonly<Record<Action, readonly string[]>> = {
   status: ["endpoint", "state", "allow-offline-proof"],
-  start: ["endpoint", "model", "version", "target-kind", "account", "deployment-type", "capacity", "pool", "image", "revision", "replicas", "gpus-per-replica", "service-ip", "dry-run"],
+  start: [
+    "endpoint",
+    "model",
+    "version",
+    "target-kind",
+    "account",
+    "deployment-type",
+    "capacity",
+    "pool",
+    "image",
+    "revision",
+    "replicas",
+    "gpus-per-replica",
+    "service-ip",
+    "dry-run",
+  ],
   shift: ["endpoint", "weight", "state", "allow-offline-proof", "loadtest", "dry-run"],
   promote: ["endpoint", "state", "allow-offline-proof", "loadtest", "dry-run"],
   finish: ["endpoint", "dry-run"],
@@ -29,13 +44,20 @@ const STEP_OPTIONS: Readonly<Record<Action, readonly string[]>> = {
 export function stepOptionProblem(action: Action, given: readonly string[]): string | undefined {
   const allowed = [...COMMON, ...STEP_OPTIONS[action]];
   const foreign = given.filter((o) => !allowed.includes(o));
-  if (foreign.length > 0) return `${action} does not take ${foreign.map((o) => `--${o}`).join(", ")}; it takes ${allowed.map((o) => `--${o}`).join(", ")}`;
-  if (given.includes("allow-offline-proof") && !given.includes("state")) return "--allow-offline-proof applies only to --state (the offline plan's export as proof): give --state or leave it out";
+  if (foreign.length > 0)
+    return `${action} does not take ${foreign.map((o) => `--${o}`).join(", ")}; it takes ${allowed.map((o) => `--${o}`).join(", ")}`;
+  if (given.includes("allow-offline-proof") && !given.includes("state"))
+    return "--allow-offline-proof applies only to --state (the offline plan's export as proof): give --state or leave it out";
   return undefined;
 }
 
 /** `raw` as a whole number from `min` to `max` in decimal digits (no sign, exponent, separator or leading zero), or why not. */
-export function wholeNumber(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): { value: number } | { problem: string } {
+export function wholeNumber(
+  name: string,
+  raw: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): { value: number } | { problem: string } {
   const value = /^(?:0|[1-9]\d*)$/.test(raw) ? Number(raw) : NaN;
   if (Number.isSafeInteger(value) && value >= min && value <= max) return { value };
   const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
@@ -44,7 +66,9 @@ export function wholeNumber(name: string, raw: string, min: number, max = Number
 
 /** Why `value` of `--service-ip` is not an IPv4 address in four decimal parts, or undefined. */
 export function ipv4Problem(value: string): string | undefined {
-  return ipaddr.IPv4.isValidFourPartDecimal(value) ? undefined : `--service-ip ${quoted(value)} is not an IPv4 address (four decimal numbers from 0 to 255 without leading zeros, such as 10.40.31.201)`;
+  return ipaddr.IPv4.isValidFourPartDecimal(value)
+    ? undefined
+    : `--service-ip ${quoted(value)} is not an IPv4 address (four decimal numbers from 0 to 255 without leading zeros, such as 10.40.31.201)`;
 }
 
 /** What `start` is given for the new colour's targets, by target field. */
@@ -83,12 +107,16 @@ const KIND_NAMES: Readonly<Record<TargetKind, string>> = { "azure-openai": "Azur
 
 /** The options `o` holds, as written on the command line (`--deployment-type`). */
 export function givenStartOptions(o: StartOptions): string[] {
-  return (Object.keys(START_OPTIONS) as (keyof StartOptions)[]).filter((key) => o[key] !== undefined).map((key) => `--${START_OPTIONS[key][0]}`);
+  return (Object.keys(START_OPTIONS) as (keyof StartOptions)[])
+    .filter((key) => o[key] !== undefined)
+    .map((key) => `--${START_OPTIONS[key][0]}`);
 }
 
 /** Why options of the other target kind were given for targets of `kind` on `endpoint`, or undefined. */
 export function kindProblem(kind: TargetKind, o: StartOptions, endpoint: string): string | undefined {
-  const foreign = (Object.keys(START_OPTIONS) as (keyof StartOptions)[]).filter((key) => o[key] !== undefined && START_OPTIONS[key][1] !== undefined && START_OPTIONS[key][1] !== kind);
+  const foreign = (Object.keys(START_OPTIONS) as (keyof StartOptions)[]).filter(
+    (key) => o[key] !== undefined && START_OPTIONS[key][1] !== undefined && START_OPTIONS[key][1] !== kind,
+  );
   if (foreign.length === 0) return undefined;
   return `${foreign.map((key) => `--${START_OPTIONS[key][0]}`).join(", ")} ${foreign.length > 1 ? "are" : "is"} for ${KIND_NAMES[START_OPTIONS[foreign[0]!][1]!]} targets; the new targets of ${endpoint} are ${KIND_NAMES[kind]}`;
 }
@@ -108,9 +136,19 @@ const withoutValue = (message: string) => message.replace(/ \((?:got .*|missing)
  * its value, the config path and what the schema allows. Problems of fields no option gave are the
  * plan's to report.
  */
-export function newTargetProblems(input: StackConfigInput, context: LoadContext, name: string, endpoint: RawEndpoint, colour: Colour, o: StartOptions): string[] {
+export function newTargetProblems(
+  input: StackConfigInput,
+  context: LoadContext,
+  name: string,
+  endpoint: RawEndpoint,
+  colour: Colour,
+  o: StartOptions,
+): string[] {
   const models = JSON.parse(own(input.config, MODELS_KEY) ?? "{}") as Record<string, unknown>;
-  const candidate = { ...input, config: { ...input.config, [MODELS_KEY]: JSON.stringify({ ...models, [name]: endpoint }) } };
+  const candidate = {
+    ...input,
+    config: { ...input.config, [MODELS_KEY]: JSON.stringify({ ...models, [name]: endpoint }) },
+  };
   const loaded = loadStackConfig(candidate, context);
   if (loaded.ok) return [];
   const targets = endpoint.slots[colour]?.targets ?? [];
@@ -121,7 +159,9 @@ export function newTargetProblems(input: StackConfigInput, context: LoadContext,
       const option = match ? optionOf(match[2]!, o) : undefined;
       if (!match || !option) return [];
       const value = targets[Number(match[1])]?.[match[2]!];
-      return [`--${option} ${quoted(String(value))} is refused by the stack schema at ${path}: ${withoutValue(issue.message)}`];
+      return [
+        `--${option} ${quoted(String(value))} is refused by the stack schema at ${path}: ${withoutValue(issue.message)}`,
+      ];
     }),
   );
 }

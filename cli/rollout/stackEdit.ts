@@ -29,7 +29,11 @@ export function endpointNames(doc: Document): string[] {
   return isMap(models) ? models.items.map((pair) => String((pair.key as { value?: unknown })?.value ?? pair.key)) : [];
 }
 
-interface Edit { readonly from: number; readonly to: number; readonly text: string }
+interface Edit {
+  readonly from: number;
+  readonly to: number;
+  readonly text: string;
+}
 type Ranged = { range?: [number, number, number] | null };
 
 const lineStart = (text: string, at: number) => text.lastIndexOf("\n", at - 1) + 1;
@@ -49,13 +53,15 @@ function flowMap(value: unknown): string {
 function slotBlock(colour: string, slot: RawSlot, indent: number): string {
   const pad = " ".repeat(indent);
   const { weight, targets, ...rest } = slot;
-  return [
-    `${pad}${colour}:`,
-    `${pad}  weight: ${weight}`,
-    ...Object.entries(rest).map(([k, v]) => `${pad}  ${k}: ${flowMap(v)}`),
-    `${pad}  targets:`,
-    ...targets.map((t) => `${pad}    - ${flowMap(t)}`),
-  ].join("\n") + "\n";
+  return (
+    [
+      `${pad}${colour}:`,
+      `${pad}  weight: ${weight}`,
+      ...Object.entries(rest).map(([k, v]) => `${pad}  ${k}: ${flowMap(v)}`),
+      `${pad}  targets:`,
+      ...targets.map((t) => `${pad}    - ${flowMap(t)}`),
+    ].join("\n") + "\n"
+  );
 }
 
 /**
@@ -63,21 +69,37 @@ function slotBlock(colour: string, slot: RawSlot, indent: number): string {
  * the original text at the node's source range, so every other byte (comments, quoting, flow or block
  * style, blank lines) stays as it was.
  */
-export function editEndpoint(text: string, doc: Document, endpoint: string, before: RawEndpoint, after: RawEndpoint): string {
+export function editEndpoint(
+  text: string,
+  doc: Document,
+  endpoint: string,
+  before: RawEndpoint,
+  after: RawEndpoint,
+): string {
   const at = ["config", MODELS_KEY, endpoint];
   const edits: Edit[] = [];
   const slots = doc.getIn([...at, "slots"], true) as YAMLMap | undefined;
   if (!isMap(slots)) throw new StackEditError(`${endpoint}: no slots mapping to edit`);
   // Lines are spliced into block mappings; a flow-style endpoint or slots map (`slots: { ... }`) would break.
-  const flowAt = [at.slice(0, 2), at, [...at, "slots"], ...COLOURS.filter((c) => before.slots[c]).map((c) => [...at, "slots", c])].find((path) => (doc.getIn(path, true) as { flow?: boolean } | undefined)?.flow);
-  if (flowAt) throw new StackEditError(`${flowAt.slice(1).join(".")} is written in flow style ({ ... }); write it as a block mapping (one key per line) so a rollout step can edit it line by line`);
+  const flowAt = [
+    at.slice(0, 2),
+    at,
+    [...at, "slots"],
+    ...COLOURS.filter((c) => before.slots[c]).map((c) => [...at, "slots", c]),
+  ].find((path) => (doc.getIn(path, true) as { flow?: boolean } | undefined)?.flow);
+  if (flowAt)
+    throw new StackEditError(
+      `${flowAt.slice(1).join(".")} is written in flow style ({ ... }); write it as a block mapping (one key per line) so a rollout step can edit it line by line`,
+    );
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  const pairOf = (map: YAMLMap, key: string) => map.items.find((p) => String((p.key as { value?: unknown }).value) === key);
+  const pairOf = (map: YAMLMap, key: string) =>
+    map.items.find((p) => String((p.key as { value?: unknown }).value) === key);
   const blockEnd = (pair: { key: unknown; value: unknown }) => {
     const value = (pair.value as Ranged).range!;
     return lineEnd(text, Math.max(value[1] - 1, (pair.key as Ranged).range![1]));
   };
-  const keyIndent = (pair: { key: unknown }) => (pair.key as Ranged).range![0] - lineStart(text, (pair.key as Ranged).range![0]);
+  const keyIndent = (pair: { key: unknown }) =>
+    (pair.key as Ranged).range![0] - lineStart(text, (pair.key as Ranged).range![0]);
   const firstSlot = slots.items[0];
   if (!firstSlot) throw new StackEditError(`${endpoint}: no slot to edit`);
   const lastSlot = slots.items[slots.items.length - 1]!;
@@ -85,10 +107,15 @@ export function editEndpoint(text: string, doc: Document, endpoint: string, befo
     const was = before.slots[colour];
     const now = after.slots[colour];
     const pair = pairOf(slots, colour);
-    if (was && !now && pair) edits.push({ from: lineStart(text, (pair.key as Ranged).range![0]), to: blockEnd(pair), text: "" });
+    if (was && !now && pair)
+      edits.push({ from: lineStart(text, (pair.key as Ranged).range![0]), to: blockEnd(pair), text: "" });
     else if (!was && now) {
       const end = blockEnd(lastSlot);
-      edits.push({ from: end, to: end, text: `${end > 0 && text[end - 1] !== "\n" ? eol : ""}${slotBlock(colour, now, keyIndent(firstSlot)).replaceAll("\n", eol)}` });
+      edits.push({
+        from: end,
+        to: end,
+        text: `${end > 0 && text[end - 1] !== "\n" ? eol : ""}${slotBlock(colour, now, keyIndent(firstSlot)).replaceAll("\n", eol)}`,
+      });
     } else if (was && now && was.weight !== now.weight) {
       const weight = doc.getIn([...at, "slots", colour, "weight"], true) as Ranged | undefined;
       if (!isScalar(weight)) throw new StackEditError(`${endpoint}.slots.${colour}.weight is not a plain number`);
@@ -98,11 +125,17 @@ export function editEndpoint(text: string, doc: Document, endpoint: string, befo
   const endpointMap = doc.getIn(at, true) as YAMLMap;
   const rollout = pairOf(endpointMap, "rollout");
   const slotsPair = pairOf(endpointMap, "slots")!;
-  if (before.rollout && !after.rollout && rollout) edits.push({ from: lineStart(text, (rollout.key as Ranged).range![0]), to: blockEnd(rollout), text: "" });
+  if (before.rollout && !after.rollout && rollout)
+    edits.push({ from: lineStart(text, (rollout.key as Ranged).range![0]), to: blockEnd(rollout), text: "" });
   else if (after.rollout && after.rollout.to !== before.rollout?.to) {
-    if (rollout) edits.push({ from: lineStart(text, (rollout.key as Ranged).range![0]), to: blockEnd(rollout), text: "" });
+    if (rollout)
+      edits.push({ from: lineStart(text, (rollout.key as Ranged).range![0]), to: blockEnd(rollout), text: "" });
     const end = blockEnd(slotsPair);
-    edits.push({ from: end, to: end, text: `${end > 0 && text[end - 1] !== "\n" ? eol : ""}${" ".repeat(keyIndent(slotsPair))}rollout: ${flowMap(after.rollout)}${eol}` });
+    edits.push({
+      from: end,
+      to: end,
+      text: `${end > 0 && text[end - 1] !== "\n" ? eol : ""}${" ".repeat(keyIndent(slotsPair))}rollout: ${flowMap(after.rollout)}${eol}`,
+    });
   }
   // Splice from the end of the file, so earlier offsets stay valid; inserts at one point keep their order.
   return edits

@@ -12,7 +12,10 @@ import { fsReason } from "../outWriter";
 
 export class StackLockError extends Error {}
 
-interface Holder { readonly pid: number; readonly host?: string }
+interface Holder {
+  readonly pid: number;
+  readonly host?: string;
+}
 
 /** Whether process `pid` is running here (signal 0 checks without signalling). */
 function alive(pid: number): boolean {
@@ -60,15 +63,22 @@ function holderOf(lock: string): Holder | "gone" | undefined {
 const sameHolder = (a: Holder, b: Holder) => a.pid === b.pid && a.host === b.host;
 
 function heldError(file: string, lock: string, holder: Holder | undefined): StackLockError {
-  const who = holder ? `process ${holder.pid}${holder.host && holder.host !== hostname() ? ` on host ${holder.host}` : ""}` : "unknown process";
-  return new StackLockError(`${file} is locked by another rollout step (${who}, ${lock}): wait for it to finish, or remove ${lock} if no step runs`);
+  const who = holder
+    ? `process ${holder.pid}${holder.host && holder.host !== hostname() ? ` on host ${holder.host}` : ""}`
+    : "unknown process";
+  return new StackLockError(
+    `${file} is locked by another rollout step (${who}, ${lock}): wait for it to finish, or remove ${lock} if no step runs`,
+  );
 }
 
 /** Removes the lock of dead `holder` and takes it, holding the takeover guard meanwhile. */
 function takeOver(file: string, lock: string, holder: Holder, mine: string): number {
   const guard = `${lock}.takeover`;
   const guardFd = create(guard, mine);
-  if (guardFd === undefined) throw new StackLockError(`${file}: another step is taking over the lock of a dead step (${guard}): try again, or remove ${guard} if no step runs`);
+  if (guardFd === undefined)
+    throw new StackLockError(
+      `${file}: another step is taking over the lock of a dead step (${guard}): try again, or remove ${guard} if no step runs`,
+    );
   try {
     // Under the guard, only this step removes a dead step's lock: it is removed only if it still names that step.
     const now = holderOf(lock);
@@ -94,7 +104,8 @@ function acquire(file: string, lock: string, mine: string): number {
     const holder = holderOf(lock);
     if (holder === "gone") continue;
     // Another host's processes cannot be seen from here: never taken over.
-    if (holder === undefined || (holder.host !== undefined && holder.host !== hostname()) || alive(holder.pid)) throw heldError(file, lock, holder);
+    if (holder === undefined || (holder.host !== undefined && holder.host !== hostname()) || alive(holder.pid))
+      throw heldError(file, lock, holder);
     return takeOver(file, lock, holder, mine);
   }
   throw heldError(file, lock, undefined);

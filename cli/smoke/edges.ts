@@ -13,16 +13,38 @@ import type { Timeouts } from "../loadtest/transport";
 
 /** Address ranges that never leave a private network: RFC 1918, shared (RFC 6598), loopback, link-local, unique local. */
 const PRIVATE = new BlockList();
-for (const [address, prefix] of [["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16]] as const) PRIVATE.addSubnet(address, prefix, "ipv4");
-for (const [address, prefix] of [["fc00::", 7], ["fe80::", 10], ["::1", 128]] as const) PRIVATE.addSubnet(address, prefix, "ipv6");
+for (const [address, prefix] of [
+  ["10.0.0.0", 8],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+] as const)
+  PRIVATE.addSubnet(address, prefix, "ipv4");
+for (const [address, prefix] of [
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["::1", 128],
+] as const)
+  PRIVATE.addSubnet(address, prefix, "ipv6");
 
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   return family !== 0 && PRIVATE.check(address, family === 4 ? "ipv4" : "ipv6");
 }
 
-export interface DnsSeen { readonly addresses: readonly string[]; readonly error?: string }
-export interface TlsSeen { readonly names: readonly string[]; readonly authorized: boolean; readonly nameMatches: boolean; readonly protocol?: string; readonly error?: string }
+export interface DnsSeen {
+  readonly addresses: readonly string[];
+  readonly error?: string;
+}
+export interface TlsSeen {
+  readonly names: readonly string[];
+  readonly authorized: boolean;
+  readonly nameMatches: boolean;
+  readonly protocol?: string;
+  readonly error?: string;
+}
 
 /** The gateway's host name as this machine resolves it (the resolver every client here uses). */
 export async function resolveHost(host: string): Promise<DnsSeen> {
@@ -30,13 +52,19 @@ export async function resolveHost(host: string): Promise<DnsSeen> {
   try {
     return { addresses: (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address) };
   } catch (error) {
-    return { addresses: [], error: `${(error as NodeJS.ErrnoException).code ?? "error"}: ${printable((error as Error).message, 200)}` };
+    return {
+      addresses: [],
+      error: `${(error as NodeJS.ErrnoException).code ?? "error"}: ${printable((error as Error).message, 200)}`,
+    };
   }
 }
 
 /** The names a certificate is issued for: its DNS subject alternative names, else its common name. */
 function namesOf(cert: PeerCertificate): string[] {
-  const alt = (cert.subjectaltname ?? "").split(/,\s*/).filter((n) => n.startsWith("DNS:")).map((n) => n.slice(4));
+  const alt = (cert.subjectaltname ?? "")
+    .split(/,\s*/)
+    .filter((n) => n.startsWith("DNS:"))
+    .map((n) => n.slice(4));
   const cn = cert.subject?.CN;
   return alt.length > 0 ? alt : cn ? [String(cn)] : [];
 }
@@ -44,16 +72,28 @@ function namesOf(cert: PeerCertificate): string[] {
 /** The certificate the gateway presents for `host` (SNI), whether this machine trusts it and whether it names `host`. */
 export function observeTls(host: string, port: number, limits: Timeouts): Promise<TlsSeen> {
   return new Promise((done) => {
-    const socket = connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] });
+    const socket = connect({
+      host,
+      port,
+      servername: isIP(host) ? undefined : host,
+      rejectUnauthorized: false,
+      ALPNProtocols: ["http/1.1"],
+    });
     const timer = setTimeout(() => {
       socket.destroy();
-      done({ names: [], authorized: false, nameMatches: false, error: `no TLS handshake within ${limits.connectMs / 1000} s` });
+      done({
+        names: [],
+        authorized: false,
+        nameMatches: false,
+        error: `no TLS handshake within ${limits.connectMs / 1000} s`,
+      });
     }, limits.connectMs);
     socket.once("secureConnect", () => {
       clearTimeout(timer);
       const cert = socket.getPeerCertificate();
       const names = namesOf(cert).map((n) => printable(n, 200));
-      const mismatch = cert && Object.keys(cert).length > 0 ? checkServerIdentity(host, cert) : new Error("no certificate");
+      const mismatch =
+        cert && Object.keys(cert).length > 0 ? checkServerIdentity(host, cert) : new Error("no certificate");
       done({
         names,
         authorized: socket.authorized,
@@ -70,7 +110,11 @@ export function observeTls(host: string, port: number, limits: Timeouts): Promis
   });
 }
 
-export interface EdgeCheck { readonly edge: string; readonly ok: boolean | "skipped"; readonly seen: string }
+export interface EdgeCheck {
+  readonly edge: string;
+  readonly ok: boolean | "skipped";
+  readonly seen: string;
+}
 
 /** The caller → gateway checks from what was seen: DNS (private for an internal gateway) and TLS (trusted, naming the host). */
 export function gatewayEdges(url: URL, internal: boolean, seen: { dns: DnsSeen; tls?: TlsSeen }): EdgeCheck[] {
@@ -78,24 +122,44 @@ export function gatewayEdges(url: URL, internal: boolean, seen: { dns: DnsSeen; 
   const edges: EdgeCheck[] = [];
   const { addresses, error } = seen.dns;
   if (error || addresses.length === 0) {
-    edges.push({ edge: "caller → gateway: DNS", ok: false, seen: `${host} does not resolve here (${error ?? "no address"})${internal ? ": an internal gateway's names resolve only through the network's azure-api.net private zone (linked to the caller's VNet)" : ""}` });
+    edges.push({
+      edge: "caller → gateway: DNS",
+      ok: false,
+      seen: `${host} does not resolve here (${error ?? "no address"})${internal ? ": an internal gateway's names resolve only through the network's azure-api.net private zone (linked to the caller's VNet)" : ""}`,
+    });
   } else {
     const publicOnes = addresses.filter((a) => !isPrivateAddress(a));
     const list = addresses.map((a) => `${a} (${isPrivateAddress(a) ? "private" : "public"})`).join(", ");
     edges.push(
       internal && publicOnes.length > 0
-        ? { edge: "caller → gateway: DNS", ok: false, seen: `${host} → ${list}: an internal gateway answers only on its private address; this resolver does not use the network's azure-api.net private zone (link it to the caller's VNet, or forward to Azure DNS from there)` }
+        ? {
+            edge: "caller → gateway: DNS",
+            ok: false,
+            seen: `${host} → ${list}: an internal gateway answers only on its private address; this resolver does not use the network's azure-api.net private zone (link it to the caller's VNet, or forward to Azure DNS from there)`,
+          }
         : { edge: "caller → gateway: DNS", ok: true, seen: `${host} → ${list}` },
     );
   }
   if (url.protocol !== "https:") {
-    edges.push({ edge: "caller → gateway: TLS", ok: "skipped", seen: `${url.protocol.replace(":", "")}: no TLS (a deployed gateway is reached over https)` });
+    edges.push({
+      edge: "caller → gateway: TLS",
+      ok: "skipped",
+      seen: `${url.protocol.replace(":", "")}: no TLS (a deployed gateway is reached over https)`,
+    });
   } else if (seen.tls) {
     const t = seen.tls;
     const names = t.names.length > 0 ? t.names.join(", ") : "no names";
     const ok = t.authorized && t.nameMatches;
-    const why = !t.nameMatches ? `the certificate names ${names}, not ${host}` : !t.authorized ? `not trusted here (${t.error ?? "unknown issuer"})` : `${names}, trusted, ${t.protocol ?? "TLS"}`;
-    edges.push({ edge: "caller → gateway: TLS", ok: t.error && t.names.length === 0 ? false : ok, seen: t.error && t.names.length === 0 ? `no handshake: ${t.error}` : why });
+    const why = !t.nameMatches
+      ? `the certificate names ${names}, not ${host}`
+      : !t.authorized
+        ? `not trusted here (${t.error ?? "unknown issuer"})`
+        : `${names}, trusted, ${t.protocol ?? "TLS"}`;
+    edges.push({
+      edge: "caller → gateway: TLS",
+      ok: t.error && t.names.length === 0 ? false : ok,
+      seen: t.error && t.names.length === 0 ? `no handshake: ${t.error}` : why,
+    });
   }
   return edges;
 }
@@ -110,10 +174,17 @@ export function backendEdges(answers: readonly { readonly backend?: string; read
     byBackend.set(a.backend, statuses);
   }
   return [...byBackend].map(([backend, statuses]) => {
-    const list = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s} ×${n}`).join(", ");
+    const list = [...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s} ×${n}`)
+      .join(", ");
     const ok = [...statuses.keys()].some((s) => s >= 200 && s < 300);
     const denied = [...statuses.keys()].filter((s) => s === 401 || s === 403);
-    const hint = ok ? "" : denied.length > 0 ? ": refused by the backend (the gateway identity's role on it, or its network rules)" : ": never answered 2xx";
+    const hint = ok
+      ? ""
+      : denied.length > 0
+        ? ": refused by the backend (the gateway identity's role on it, or its network rules)"
+        : ": never answered 2xx";
     return { edge: `gateway → ${backend}`, ok, seen: `${list}${hint}` };
   });
 }

@@ -16,7 +16,11 @@ export const OPENAI_METRICS = {
  * setting writes dedicated tables).
  */
 export const REQUEST_LOGS = {
-  account: { table: "AzureDiagnostics", filter: 'ResourceProvider == "MICROSOFT.COGNITIVESERVICES" and Category == "RequestResponse"', status: "toint(ResultSignature)" },
+  account: {
+    table: "AzureDiagnostics",
+    filter: 'ResourceProvider == "MICROSOFT.COGNITIVESERVICES" and Category == "RequestResponse"',
+    status: "toint(ResultSignature)",
+  },
   gateway: { table: "ApiManagementGatewayLogs", filter: "isnotempty(ApiId)", status: "ResponseCode" },
 } as const;
 
@@ -24,7 +28,11 @@ export const REQUEST_LOGS = {
  * KQL for the share of requests whose status matches, per resource, over the rule's window; resources
  * with fewer than `minRequests` calls are left out so one failed call at night does not page anyone.
  */
-export function ratioQuery(source: keyof typeof REQUEST_LOGS, match: "throttled" | "errors", minRequests: number): string {
+export function ratioQuery(
+  source: keyof typeof REQUEST_LOGS,
+  match: "throttled" | "errors",
+  minRequests: number,
+): string {
   const logs = REQUEST_LOGS[source];
   const condition = match === "throttled" ? `${logs.status} == 429` : `${logs.status} >= 500`;
   return [
@@ -69,10 +77,25 @@ export interface AzureAlertsArgs {
 }
 
 /** A metric alert's single static criterion, in the shape monitor.MetricAlert takes. */
-export function staticCriterion(name: string, metricName: string, aggregation: "Average" | "Maximum", threshold: number) {
+export function staticCriterion(
+  name: string,
+  metricName: string,
+  aggregation: "Average" | "Maximum",
+  threshold: number,
+) {
   return {
     odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria" as const,
-    allOf: [{ criterionType: "StaticThresholdCriterion" as const, name, metricName, metricNamespace: "Microsoft.CognitiveServices/accounts", operator: "GreaterThan", threshold, timeAggregation: aggregation }],
+    allOf: [
+      {
+        criterionType: "StaticThresholdCriterion" as const,
+        name,
+        metricName,
+        metricNamespace: "Microsoft.CognitiveServices/accounts",
+        operator: "GreaterThan",
+        threshold,
+        timeAggregation: aggregation,
+      },
+    ],
   };
 }
 
@@ -85,70 +108,118 @@ export class AzureAlerts extends pulumi.ComponentResource {
   constructor(name: string, args: AzureAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("genai:alerts:AzureAlerts", name, {}, opts);
     const child = { parent: this };
-    const group = new monitor.ActionGroup(`${name}-action-group`, {
-      actionGroupName: `ag-${args.stackName}`,
-      resourceGroupName: args.resourceGroupName,
-      location: "global",
-      groupShortName: args.stackName.slice(0, 12),
-      enabled: true,
-      emailReceivers: args.emails.map((emailAddress, i) => ({ name: `email-${i}`, emailAddress, useCommonAlertSchema: true })),
-      ...(args.webhookUrl ? { webhookReceivers: [{ name: "webhook", serviceUri: args.webhookUrl, useCommonAlertSchema: true }] } : {}),
-      tags: args.tags,
-    }, child);
-    const alert = (key: string, ruleSuffix: string, description: string, scope: pulumi.Input<string>, criteria: ReturnType<typeof staticCriterion>) =>
-      new monitor.MetricAlert(`${name}-${key}-${ruleSuffix}`, {
-        ruleName: `alert-${args.stackName}-${key}-${ruleSuffix}`,
+    const group = new monitor.ActionGroup(
+      `${name}-action-group`,
+      {
+        actionGroupName: `ag-${args.stackName}`,
         resourceGroupName: args.resourceGroupName,
         location: "global",
-        description,
-        severity: 2,
+        groupShortName: args.stackName.slice(0, 12),
         enabled: true,
-        scopes: [scope],
-        evaluationFrequency: "PT1M",
-        windowSize: "PT5M",
-        autoMitigate: true,
-        criteria,
-        actions: [{ actionGroupId: group.id }],
+        emailReceivers: args.emails.map((emailAddress, i) => ({
+          name: `email-${i}`,
+          emailAddress,
+          useCommonAlertSchema: true,
+        })),
+        ...(args.webhookUrl
+          ? { webhookReceivers: [{ name: "webhook", serviceUri: args.webhookUrl, useCommonAlertSchema: true }] }
+          : {}),
         tags: args.tags,
-      }, child);
+      },
+      child,
+    );
+    const alert = (
+      key: string,
+      ruleSuffix: string,
+      description: string,
+      scope: pulumi.Input<string>,
+      criteria: ReturnType<typeof staticCriterion>,
+    ) =>
+      new monitor.MetricAlert(
+        `${name}-${key}-${ruleSuffix}`,
+        {
+          ruleName: `alert-${args.stackName}-${key}-${ruleSuffix}`,
+          resourceGroupName: args.resourceGroupName,
+          location: "global",
+          description,
+          severity: 2,
+          enabled: true,
+          scopes: [scope],
+          evaluationFrequency: "PT1M",
+          windowSize: "PT5M",
+          autoMitigate: true,
+          criteria,
+          actions: [{ actionGroupId: group.id }],
+          tags: args.tags,
+        },
+        child,
+      );
     for (const account of args.accounts) {
-      alert(account.key, "ttfb", `Average normalized time to first byte on ${account.key} above ${args.timeToFirstByteMs} ms over 5 minutes`, account.accountId, staticCriterion("ttfb", OPENAI_METRICS.timeToFirstByte, "Average", args.timeToFirstByteMs));
+      alert(
+        account.key,
+        "ttfb",
+        `Average normalized time to first byte on ${account.key} above ${args.timeToFirstByteMs} ms over 5 minutes`,
+        account.accountId,
+        staticCriterion("ttfb", OPENAI_METRICS.timeToFirstByte, "Average", args.timeToFirstByteMs),
+      );
       if (account.provisioned) {
-        alert(account.key, "ptu", `PTU utilization on ${account.key} above ${args.ptuUtilizationPercent}% (at 100% calls are throttled)`, account.accountId, staticCriterion("ptu", OPENAI_METRICS.ptuUtilization, "Maximum", args.ptuUtilizationPercent));
+        alert(
+          account.key,
+          "ptu",
+          `PTU utilization on ${account.key} above ${args.ptuUtilizationPercent}% (at 100% calls are throttled)`,
+          account.accountId,
+          staticCriterion("ptu", OPENAI_METRICS.ptuUtilization, "Maximum", args.ptuUtilizationPercent),
+        );
       }
     }
     // Ratios need request counts by status: log alerts over the request logs, per resource.
-    const ratioAlert = (source: keyof typeof REQUEST_LOGS, match: "throttled" | "errors", threshold: number, what: string) =>
-      new monitor.ScheduledQueryRule(`${name}-${source}-${match}`, {
-        ruleName: `alert-${args.stackName}-${source}-${match}`,
-        resourceGroupName: args.resourceGroupName,
-        location: args.location,
-        kind: "LogAlert",
-        description: `${what} above ${threshold * 100}% of at least ${args.minRequests} requests over 15 minutes`,
-        severity: 2,
-        enabled: true,
-        scopes: [args.workspaceId],
-        evaluationFrequency: "PT5M",
-        windowSize: "PT15M",
-        autoMitigate: true,
-        criteria: {
-          allOf: [{
-            query: ratioQuery(source, match, args.minRequests),
-            timeAggregation: "Maximum",
-            metricMeasureColumn: "ratio",
-            resourceIdColumn: "_ResourceId",
-            operator: "GreaterThan",
-            threshold,
-            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
-          }],
+    const ratioAlert = (
+      source: keyof typeof REQUEST_LOGS,
+      match: "throttled" | "errors",
+      threshold: number,
+      what: string,
+    ) =>
+      new monitor.ScheduledQueryRule(
+        `${name}-${source}-${match}`,
+        {
+          ruleName: `alert-${args.stackName}-${source}-${match}`,
+          resourceGroupName: args.resourceGroupName,
+          location: args.location,
+          kind: "LogAlert",
+          description: `${what} above ${threshold * 100}% of at least ${args.minRequests} requests over 15 minutes`,
+          severity: 2,
+          enabled: true,
+          scopes: [args.workspaceId],
+          evaluationFrequency: "PT5M",
+          windowSize: "PT15M",
+          autoMitigate: true,
+          criteria: {
+            allOf: [
+              {
+                query: ratioQuery(source, match, args.minRequests),
+                timeAggregation: "Maximum",
+                metricMeasureColumn: "ratio",
+                resourceIdColumn: "_ResourceId",
+                operator: "GreaterThan",
+                threshold,
+                failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+              },
+            ],
+          },
+          actions: { actionGroups: [group.id] },
+          tags: args.tags,
         },
-        actions: { actionGroups: [group.id] },
-        tags: args.tags,
-      }, child);
+        child,
+      );
     ratioAlert("account", "throttled", args.throttledRatio, "Azure OpenAI answers of 429 (throttled) on an account");
     ratioAlert("account", "errors", args.errorRatio, "Azure OpenAI answers of 5xx on an account");
     if (args.gatewayId) {
-      ratioAlert("gateway", "throttled", args.throttledRatio, "Gateway answers of 429 to clients (token limits, or every pool member throttled)");
+      ratioAlert(
+        "gateway",
+        "throttled",
+        args.throttledRatio,
+        "Gateway answers of 429 to clients (token limits, or every pool member throttled)",
+      );
       ratioAlert("gateway", "errors", args.errorRatio, "Gateway answers of 5xx to clients");
     }
     this.registerOutputs({});

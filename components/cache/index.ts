@@ -10,7 +10,9 @@ import { checkedName, resourceName, type NamingContext } from "../core/naming";
  * MemoryOptimized and ComputeOptimized, read from the pinned SDK. Flash Optimized lacks RediSearch and
  * the Enterprise tiers retire in 2027.
  */
-export const CACHE_SKUS: readonly string[] = Object.values(SkuName).filter((sku) => /^(Balanced|MemoryOptimized|ComputeOptimized)_/.test(sku));
+export const CACHE_SKUS: readonly string[] = Object.values(SkuName).filter((sku) =>
+  /^(Balanced|MemoryOptimized|ComputeOptimized)_/.test(sku),
+);
 
 /**
  * The one place key-based auth is allowed on this platform: API Management's external cache (which
@@ -65,43 +67,63 @@ export class ManagedRedis extends pulumi.ComponentResource {
     // The cluster name becomes a public DNS name (<name>.<region>.redis.azure.net), unique across all
     // customers: a random suffix makes it unique, keepers make it stable.
     const baseName = resourceName("redisCluster", args.naming);
-    const cluster = new redisenterprise.RedisEnterprise(`${name}-cluster`, {
-      clusterName: globallyUniqueName(`${name}-name-suffix`, baseName, { baseName }, this),
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      sku: { name: args.sku },
-      minimumTlsVersion: "1.2",
-      publicNetworkAccess: args.publicNetworkAccess,
-      highAvailability: args.highAvailability ? "Enabled" : "Disabled",
-      tags: args.tags,
-    }, { parent: this, protect: args.protect });
+    const cluster = new redisenterprise.RedisEnterprise(
+      `${name}-cluster`,
+      {
+        clusterName: globallyUniqueName(`${name}-name-suffix`, baseName, { baseName }, this),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        sku: { name: args.sku },
+        minimumTlsVersion: "1.2",
+        publicNetworkAccess: args.publicNetworkAccess,
+        highAvailability: args.highAvailability ? "Enabled" : "Disabled",
+        tags: args.tags,
+      },
+      { parent: this, protect: args.protect },
+    );
 
-    const database = new redisenterprise.Database(`${name}-database`, {
-      clusterName: cluster.name,
-      resourceGroupName: args.resourceGroupName,
-      databaseName: KEY_AUTH_EXCEPTION.database,
-      clientProtocol: "Encrypted",
-      port: 10000,
-      clusteringPolicy: "EnterpriseCluster",
-      evictionPolicy: "NoEviction",
-      modules: [{ name: "RediSearch" }],
-      accessKeysAuthentication: args.accessKeysForGateway ? "Enabled" : "Disabled",
-    }, { parent: this, protect: args.protect });
+    const database = new redisenterprise.Database(
+      `${name}-database`,
+      {
+        clusterName: cluster.name,
+        resourceGroupName: args.resourceGroupName,
+        databaseName: KEY_AUTH_EXCEPTION.database,
+        clientProtocol: "Encrypted",
+        port: 10000,
+        clusteringPolicy: "EnterpriseCluster",
+        evictionPolicy: "NoEviction",
+        modules: [{ name: "RediSearch" }],
+        accessKeysAuthentication: args.accessKeysForGateway ? "Enabled" : "Disabled",
+      },
+      { parent: this, protect: args.protect },
+    );
 
     let previous: pulumi.Resource = database;
     for (const grant of args.dataAccess) {
-      previous = new redisenterprise.AccessPolicyAssignment(`${name}-access-${grant.workload}`, {
-        accessPolicyAssignmentName: checkedName("redisCluster", grant.workload.replace(/[^a-zA-Z0-9]/g, "")),
-        accessPolicyName: "default",
-        clusterName: cluster.name,
-        databaseName: database.name,
-        resourceGroupName: args.resourceGroupName,
-        user: { objectId: grant.principalId },
-      }, { parent: this, dependsOn: [previous] });
+      previous = new redisenterprise.AccessPolicyAssignment(
+        `${name}-access-${grant.workload}`,
+        {
+          accessPolicyAssignmentName: checkedName("redisCluster", grant.workload.replace(/[^a-zA-Z0-9]/g, "")),
+          accessPolicyName: "default",
+          clusterName: cluster.name,
+          databaseName: database.name,
+          resourceGroupName: args.resourceGroupName,
+          user: { objectId: grant.principalId },
+        },
+        { parent: this, dependsOn: [previous] },
+      );
     }
 
-    sendDiagnostics(`${name}-diagnostics`, { resourceUri: cluster.id, workspaceId: args.workspaceId, logs: false, metrics: true }, { parent: this });
-    sendDiagnostics(`${name}-database-diagnostics`, { resourceUri: database.id, workspaceId: args.workspaceId, logs: true, metrics: false }, { parent: this });
+    sendDiagnostics(
+      `${name}-diagnostics`,
+      { resourceUri: cluster.id, workspaceId: args.workspaceId, logs: false, metrics: true },
+      { parent: this },
+    );
+    sendDiagnostics(
+      `${name}-database-diagnostics`,
+      { resourceUri: database.id, workspaceId: args.workspaceId, logs: true, metrics: false },
+      { parent: this },
+    );
 
     this.lastWrite = previous;
     this.clusterId = cluster.id;
@@ -109,7 +131,10 @@ export class ManagedRedis extends pulumi.ComponentResource {
     this.databaseId = database.id;
     if (args.accessKeysForGateway) {
       // Read after the database exists (its name is an output), and kept secret end to end.
-      const keys = redisenterprise.listDatabaseKeysOutput({ clusterName: cluster.name, databaseName: database.name, resourceGroupName: args.resourceGroupName }, { parent: this });
+      const keys = redisenterprise.listDatabaseKeysOutput(
+        { clusterName: cluster.name, databaseName: database.name, resourceGroupName: args.resourceGroupName },
+        { parent: this },
+      );
       this.gatewayKey = pulumi.secret(keys.apply((k) => k.primaryKey ?? ""));
     }
     this.registerOutputs({ clusterId: this.clusterId, hostName: this.hostName, databaseId: this.databaseId });

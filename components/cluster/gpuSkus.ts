@@ -2,7 +2,8 @@
 // live. Source: Microsoft Learn, "GPU optimized virtual machine sizes" (NC A100 v4, NCads H100 v5,
 // ND H100 v5, NCasT4_v3 series pages) and "Use GPUs on AKS" (NVIDIA device plugin, GPU taints).
 // Checked 2026-11-27. Not every size is offered in every region or zone: the plan cannot check that.
-export const GPU_SKU_SOURCE = "Microsoft Learn: GPU optimized VM sizes (NC A100 v4, NCads H100 v5, ND H100 v5, NCasT4_v3)";
+export const GPU_SKU_SOURCE =
+  "Microsoft Learn: GPU optimized VM sizes (NC A100 v4, NCads H100 v5, ND H100 v5, NCasT4_v3)";
 export const GPU_SKU_DATE = "2026-11-27";
 
 export interface GpuSku {

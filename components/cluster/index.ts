@@ -60,13 +60,22 @@ export function kubeloginWithAzureCli(kubeconfig: string): string {
     // (a tenant or client id would be refused by an Azure CLI signed in with a managed identity).
     const args = exec.args ?? [];
     const serverId = args[args.indexOf("--server-id") + 1];
-    exec.args = ["get-token", "--login", "azurecli", ...(args.includes("--server-id") && serverId ? ["--server-id", serverId] : [])];
+    exec.args = [
+      "get-token",
+      "--login",
+      "azurecli",
+      ...(args.includes("--server-id") && serverId ? ["--server-id", serverId] : []),
+    ];
   }
   return stringify(config);
 }
 
 /** Overlay pod and service ranges: outside any VNet address, the same in every stack. */
-export const CLUSTER_NETWORK = { podCidr: "192.168.0.0/16", serviceCidr: "172.16.0.0/16", dnsServiceIP: "172.16.0.10" } as const;
+export const CLUSTER_NETWORK = {
+  podCidr: "192.168.0.0/16",
+  serviceCidr: "172.16.0.0/16",
+  dnsServiceIP: "172.16.0.10",
+} as const;
 
 /**
  * AKS for self-hosted models: a small inline system pool, GPU pools as separate agent pools (tainted,
@@ -88,61 +97,77 @@ export class Cluster extends pulumi.ComponentResource {
     const child = { parent: this };
     // The control plane's own identity, granted on the nodes' subnet before the cluster exists, so
     // internal load balancers with static addresses can be placed there from the first deploy.
-    const identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, {
-      resourceName: resourceName("userAssignedIdentity", args.naming, "aks"),
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: { ...args.tags, workload: "aks" },
-    }, child);
-    const subnetGrant = grantRole(`${name}-subnet-network-contributor`, {
-      subscriptionId: args.subscriptionId,
-      scope: args.subnetId,
-      principalId: identity.principalId,
-      role: "networkContributor",
-    }, child);
+    const identity = new managedidentity.UserAssignedIdentity(
+      `${name}-identity`,
+      {
+        resourceName: resourceName("userAssignedIdentity", args.naming, "aks"),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: { ...args.tags, workload: "aks" },
+      },
+      child,
+    );
+    const subnetGrant = grantRole(
+      `${name}-subnet-network-contributor`,
+      {
+        subscriptionId: args.subscriptionId,
+        scope: args.subnetId,
+        principalId: identity.principalId,
+        role: "networkContributor",
+      },
+      child,
+    );
 
     const zones = args.environment === "prod" ? ["1", "2", "3"] : [];
-    const cluster = new containerservice.ManagedCluster(`${name}-aks`, {
-      resourceName: resourceName("managedCluster", args.naming),
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      dnsPrefix: resourceName("managedCluster", args.naming),
-      nodeResourceGroup: nodeResourceGroupName(args.naming, args.location),
-      sku: { name: "Base", tier: args.environment === "prod" ? "Standard" : "Free" },
-      identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
-      enableRBAC: true,
-      aadProfile: { managed: true, enableAzureRBAC: true },
-      disableLocalAccounts: true,
-      oidcIssuerProfile: { enabled: true },
-      securityProfile: { workloadIdentity: { enabled: true } },
-      networkProfile: {
-        networkPlugin: "azure",
-        networkPluginMode: "overlay",
-        networkDataplane: "cilium",
-        networkPolicy: "cilium",
-        podCidr: CLUSTER_NETWORK.podCidr,
-        serviceCidr: CLUSTER_NETWORK.serviceCidr,
-        dnsServiceIP: CLUSTER_NETWORK.dnsServiceIP,
-        loadBalancerSku: "standard",
+    const cluster = new containerservice.ManagedCluster(
+      `${name}-aks`,
+      {
+        resourceName: resourceName("managedCluster", args.naming),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        dnsPrefix: resourceName("managedCluster", args.naming),
+        nodeResourceGroup: nodeResourceGroupName(args.naming, args.location),
+        sku: { name: "Base", tier: args.environment === "prod" ? "Standard" : "Free" },
+        identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
+        enableRBAC: true,
+        aadProfile: { managed: true, enableAzureRBAC: true },
+        disableLocalAccounts: true,
+        oidcIssuerProfile: { enabled: true },
+        securityProfile: { workloadIdentity: { enabled: true } },
+        networkProfile: {
+          networkPlugin: "azure",
+          networkPluginMode: "overlay",
+          networkDataplane: "cilium",
+          networkPolicy: "cilium",
+          podCidr: CLUSTER_NETWORK.podCidr,
+          serviceCidr: CLUSTER_NETWORK.serviceCidr,
+          dnsServiceIP: CLUSTER_NETWORK.dnsServiceIP,
+          loadBalancerSku: "standard",
+        },
+        apiServerAccessProfile: args.privateCluster
+          ? { enablePrivateCluster: true }
+          : { authorizedIPRanges: [...args.apiServerAuthorizedIpRanges] },
+        autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
+        workloadAutoScalerProfile: { keda: { enabled: args.keda } },
+        agentPoolProfiles: [
+          {
+            name: "system",
+            mode: "System",
+            vmSize: args.systemPool.vmSize,
+            count: args.systemPool.count,
+            osSKU: "AzureLinux",
+            vnetSubnetID: args.subnetId,
+            availabilityZones: zones,
+            // Only system pods here: models never land on the system pool.
+            nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
+          },
+        ],
+        tags: args.tags,
+        // The node resource group is set when the cluster is created; AKS cannot rename it, so a cluster made
+        // before it was explicit keeps its own (the same default form) rather than being replaced.
       },
-      apiServerAccessProfile: args.privateCluster ? { enablePrivateCluster: true } : { authorizedIPRanges: [...args.apiServerAuthorizedIpRanges] },
-      autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
-      workloadAutoScalerProfile: { keda: { enabled: args.keda } },
-      agentPoolProfiles: [{
-        name: "system",
-        mode: "System",
-        vmSize: args.systemPool.vmSize,
-        count: args.systemPool.count,
-        osSKU: "AzureLinux",
-        vnetSubnetID: args.subnetId,
-        availabilityZones: zones,
-        // Only system pods here: models never land on the system pool.
-        nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
-      }],
-      tags: args.tags,
-      // The node resource group is set when the cluster is created; AKS cannot rename it, so a cluster made
-      // before it was explicit keeps its own (the same default form) rather than being replaced.
-    }, { ...child, protect: args.protect, dependsOn: [subnetGrant], ignoreChanges: ["nodeResourceGroup"] });
+      { ...child, protect: args.protect, dependsOn: [subnetGrant], ignoreChanges: ["nodeResourceGroup"] },
+    );
 
     // One window for Kubernetes patch upgrades and one for node image updates (GPU nodes included).
     const window = {
@@ -153,70 +178,95 @@ export class Cluster extends pulumi.ComponentResource {
     };
     let previousWindow: pulumi.Resource | undefined;
     for (const configName of ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]) {
-      previousWindow = new containerservice.MaintenanceConfiguration(`${name}-${configName}`, {
-        resourceGroupName: args.resourceGroupName,
-        resourceName: cluster.name,
-        configName,
-        maintenanceWindow: window,
-      }, { ...child, ...(previousWindow ? { dependsOn: [previousWindow] } : {}) });
+      previousWindow = new containerservice.MaintenanceConfiguration(
+        `${name}-${configName}`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          resourceName: cluster.name,
+          configName,
+          maintenanceWindow: window,
+        },
+        { ...child, ...(previousWindow ? { dependsOn: [previousWindow] } : {}) },
+      );
     }
-    sendDiagnostics(`${name}-diagnostics`, { resourceUri: cluster.id, workspaceId: args.workspaceId, logs: true, metrics: true }, child);
+    sendDiagnostics(
+      `${name}-diagnostics`,
+      { resourceUri: cluster.id, workspaceId: args.workspaceId, logs: true, metrics: true },
+      child,
+    );
 
     const pools = Object.entries(args.gpuPools).map(([poolName, pool]) => {
-      if (!own(GPU_SKUS, pool.vmSize)) throw new Error(`GPU pool ${poolName}: ${pool.vmSize} is not in the GPU VM table`);
-      return new containerservice.AgentPool(`${name}-pool-${poolName}`, {
-        resourceGroupName: args.resourceGroupName,
-        resourceName: cluster.name,
-        agentPoolName: poolName,
-        mode: "User",
-        vmSize: pool.vmSize,
-        // Azure Linux does not offer the A100 and H100 sizes with the AKS-managed driver: GPU pools run Ubuntu.
-        osSKU: "Ubuntu",
-        vnetSubnetID: args.subnetId,
-        enableAutoScaling: true,
-        count: pool.minCount,
-        minCount: pool.minCount,
-        maxCount: pool.maxCount,
-        availabilityZones: [...pool.zones],
-        nodeTaints: [`${GPU_TAINT.key}=${GPU_TAINT.value}:${GPU_TAINT.effect}`],
-        nodeLabels: { [GPU_POOL_LABEL]: poolName },
-        gpuProfile: { driver: pool.driver },
-        ...(pool.spot ? { scaleSetPriority: "Spot", scaleSetEvictionPolicy: "Delete", spotMaxPrice: -1 } : {}),
-        tags: args.tags,
-      }, {
-        ...child,
-        // ARM replaces a pool only for these; a replacement restarts every model on it.
-        replaceOnChanges: ["vmSize", "gpuInstanceProfile"],
-        // The new pool takes the old one's name: delete first (ARM refuses two pools of one name).
-        deleteBeforeReplace: true,
-        // The autoscaler owns the node count once the pool exists.
-        ignoreChanges: ["count"],
-      });
+      if (!own(GPU_SKUS, pool.vmSize))
+        throw new Error(`GPU pool ${poolName}: ${pool.vmSize} is not in the GPU VM table`);
+      return new containerservice.AgentPool(
+        `${name}-pool-${poolName}`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          resourceName: cluster.name,
+          agentPoolName: poolName,
+          mode: "User",
+          vmSize: pool.vmSize,
+          // Azure Linux does not offer the A100 and H100 sizes with the AKS-managed driver: GPU pools run Ubuntu.
+          osSKU: "Ubuntu",
+          vnetSubnetID: args.subnetId,
+          enableAutoScaling: true,
+          count: pool.minCount,
+          minCount: pool.minCount,
+          maxCount: pool.maxCount,
+          availabilityZones: [...pool.zones],
+          nodeTaints: [`${GPU_TAINT.key}=${GPU_TAINT.value}:${GPU_TAINT.effect}`],
+          nodeLabels: { [GPU_POOL_LABEL]: poolName },
+          gpuProfile: { driver: pool.driver },
+          ...(pool.spot ? { scaleSetPriority: "Spot", scaleSetEvictionPolicy: "Delete", spotMaxPrice: -1 } : {}),
+          tags: args.tags,
+        },
+        {
+          ...child,
+          // ARM replaces a pool only for these; a replacement restarts every model on it.
+          replaceOnChanges: ["vmSize", "gpuInstanceProfile"],
+          // The new pool takes the old one's name: delete first (ARM refuses two pools of one name).
+          deleteBeforeReplace: true,
+          // The autoscaler owns the node count once the pool exists.
+          ignoreChanges: ["count"],
+        },
+      );
     });
 
     // Neither the system pool (CriticalAddonsOnly) nor the GPU pools (tainted) take ordinary pods.
-    const general = new containerservice.AgentPool(`${name}-pool-general`, {
-      resourceGroupName: args.resourceGroupName,
-      resourceName: cluster.name,
-      agentPoolName: "general",
-      mode: "User",
-      vmSize: args.generalPool.vmSize,
-      osSKU: "AzureLinux",
-      vnetSubnetID: args.subnetId,
-      enableAutoScaling: true,
-      count: args.generalPool.minCount,
-      minCount: args.generalPool.minCount,
-      maxCount: args.generalPool.maxCount,
-      availabilityZones: zones,
-      tags: args.tags,
-    // A replacement keeps the pool's name, so the old pool goes first (ARM refuses two pools of one name).
-    }, { ...child, replaceOnChanges: ["vmSize"], deleteBeforeReplace: true, ignoreChanges: ["count"] });
+    const general = new containerservice.AgentPool(
+      `${name}-pool-general`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        resourceName: cluster.name,
+        agentPoolName: "general",
+        mode: "User",
+        vmSize: args.generalPool.vmSize,
+        osSKU: "AzureLinux",
+        vnetSubnetID: args.subnetId,
+        enableAutoScaling: true,
+        count: args.generalPool.minCount,
+        minCount: args.generalPool.minCount,
+        maxCount: args.generalPool.maxCount,
+        availabilityZones: zones,
+        tags: args.tags,
+        // A replacement keeps the pool's name, so the old pool goes first (ARM refuses two pools of one name).
+      },
+      { ...child, replaceOnChanges: ["vmSize"], deleteBeforeReplace: true, ignoreChanges: ["count"] },
+    );
     this.generalReady = [general];
 
     // kubelogin signs in with the caller's Entra ID (az CLI, workload identity in CI): no token is stored.
-    const kubeconfig = containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName: args.resourceGroupName, resourceName: cluster.name, format: "exec" }, { parent: this })
+    const kubeconfig = containerservice
+      .listManagedClusterUserCredentialsOutput(
+        { resourceGroupName: args.resourceGroupName, resourceName: cluster.name, format: "exec" },
+        { parent: this },
+      )
       .apply((c) => kubeloginWithAzureCli(Buffer.from(c.kubeconfigs?.[0]?.value ?? "", "base64").toString("utf8")));
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true }, { ...child, dependsOn: [...pools, general] });
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true },
+      { ...child, dependsOn: [...pools, general] },
+    );
 
     this.gpuReady = [...pools];
     if (Object.values(args.gpuPools).some((p) => p.driver === "Install")) {
@@ -234,32 +284,51 @@ export class Cluster extends pulumi.ComponentResource {
    */
   private devicePlugin(name: string): k8s.apps.v1.DaemonSet {
     const labels = { "app.kubernetes.io/name": "nvidia-device-plugin" };
-    return new k8s.apps.v1.DaemonSet(`${name}-nvidia-device-plugin`, {
-      metadata: { name: "nvidia-device-plugin", namespace: "kube-system", labels },
-      spec: {
-        selector: { matchLabels: labels },
-        updateStrategy: { type: "RollingUpdate" },
-        template: {
-          metadata: { labels },
-          spec: {
-            priorityClassName: "system-node-critical",
-            automountServiceAccountToken: false,
-            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-            nodeSelector: { "kubernetes.io/os": "linux" },
-            affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: GPU_POOL_LABEL, operator: "Exists" }] }] } } },
-            tolerations: [{ key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect }, { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
-            containers: [{
-              name: "nvidia-device-plugin",
-              image: `${NVIDIA_DEVICE_PLUGIN_IMAGE}@${NVIDIA_DEVICE_PLUGIN_DIGEST}`,
-              env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-              volumeMounts: [{ name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" }],
-            }],
-            volumes: [{ name: "device-plugin", hostPath: { path: "/var/lib/kubelet/device-plugins" } }],
+    return new k8s.apps.v1.DaemonSet(
+      `${name}-nvidia-device-plugin`,
+      {
+        metadata: { name: "nvidia-device-plugin", namespace: "kube-system", labels },
+        spec: {
+          selector: { matchLabels: labels },
+          updateStrategy: { type: "RollingUpdate" },
+          template: {
+            metadata: { labels },
+            spec: {
+              priorityClassName: "system-node-critical",
+              automountServiceAccountToken: false,
+              securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+              nodeSelector: { "kubernetes.io/os": "linux" },
+              affinity: {
+                nodeAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [{ matchExpressions: [{ key: GPU_POOL_LABEL, operator: "Exists" }] }],
+                  },
+                },
+              },
+              tolerations: [
+                { key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect },
+                { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+              ],
+              containers: [
+                {
+                  name: "nvidia-device-plugin",
+                  image: `${NVIDIA_DEVICE_PLUGIN_IMAGE}@${NVIDIA_DEVICE_PLUGIN_DIGEST}`,
+                  env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                  },
+                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                  volumeMounts: [{ name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" }],
+                },
+              ],
+              volumes: [{ name: "device-plugin", hostPath: { path: "/var/lib/kubelet/device-plugins" } }],
+            },
           },
         },
       },
-    }, { parent: this, provider: this.provider });
+      { parent: this, provider: this.provider },
+    );
   }
 }

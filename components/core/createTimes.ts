@@ -5,7 +5,8 @@
 // observed 15-25 minutes), the AI-Gateway labs (API Management), provisioned deployment notes. Checked 2026-11-27.
 import { own } from "./own";
 
-export const CREATE_TIMES_SOURCE = "Microsoft Learn quickstarts, Azure Managed Redis overview, AI-Gateway labs (rough figures)";
+export const CREATE_TIMES_SOURCE =
+  "Microsoft Learn quickstarts, Azure Managed Redis overview, AI-Gateway labs (rough figures)";
 export const CREATE_TIMES_DATE = "2026-11-27";
 
 /** Minutes per type; a type not listed counts as DEFAULT_CREATE_MINUTES. */
@@ -43,7 +44,11 @@ export const DEFAULT_CREATE_MINUTES = 0.2;
  * Minutes to create one resource, by its type and (for API Management's service) its tier, whose
  * minutes `gatewayTierMinutes` gives (the tier table is the gateway's: passed in, not imported).
  */
-export function createMinutes(type: string, inputs: Readonly<Record<string, unknown>>, gatewayTierMinutes: (sku: string) => number | undefined): number {
+export function createMinutes(
+  type: string,
+  inputs: Readonly<Record<string, unknown>>,
+  gatewayTierMinutes: (sku: string) => number | undefined,
+): number {
   if (type === "azure-native:apimanagement:ApiManagementService") {
     const sku = (inputs.sku as { name?: string } | undefined)?.name;
     return (sku && gatewayTierMinutes(sku)) || 60;

@@ -8,16 +8,26 @@ import { checkedName } from "./naming";
  */
 export function sendDiagnostics(
   name: string,
-  args: { resourceUri: pulumi.Input<string>; workspaceId: pulumi.Input<string>; logs: boolean; metrics: boolean; dedicatedTables?: boolean },
+  args: {
+    resourceUri: pulumi.Input<string>;
+    workspaceId: pulumi.Input<string>;
+    logs: boolean;
+    metrics: boolean;
+    dedicatedTables?: boolean;
+  },
   opts: pulumi.CustomResourceOptions,
 ): monitor.DiagnosticSetting {
-  return new monitor.DiagnosticSetting(name, {
-    name: checkedName("diagnosticSetting", "diag-log-analytics"),
-    resourceUri: args.resourceUri,
-    workspaceId: args.workspaceId,
-    // Resource-specific tables (e.g. ApiManagementGatewayLogs) instead of the shared AzureDiagnostics.
-    ...(args.dedicatedTables ? { logAnalyticsDestinationType: "Dedicated" } : {}),
-    ...(args.logs ? { logs: [{ categoryGroup: "allLogs", enabled: true }] } : {}),
-    ...(args.metrics ? { metrics: [{ category: "AllMetrics", enabled: true }] } : {}),
-  }, opts);
+  return new monitor.DiagnosticSetting(
+    name,
+    {
+      name: checkedName("diagnosticSetting", "diag-log-analytics"),
+      resourceUri: args.resourceUri,
+      workspaceId: args.workspaceId,
+      // Resource-specific tables (e.g. ApiManagementGatewayLogs) instead of the shared AzureDiagnostics.
+      ...(args.dedicatedTables ? { logAnalyticsDestinationType: "Dedicated" } : {}),
+      ...(args.logs ? { logs: [{ categoryGroup: "allLogs", enabled: true }] } : {}),
+      ...(args.metrics ? { metrics: [{ category: "AllMetrics", enabled: true }] } : {}),
+    },
+    opts,
+  );
 }

@@ -4,7 +4,14 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import { resourceName, type NamingContext } from "./naming";
 
-export { nameProblem, checkedName, resourceName, NAME_RULES, type NamingContext, type NamedResourceKind } from "./naming";
+export {
+  nameProblem,
+  checkedName,
+  resourceName,
+  NAME_RULES,
+  type NamingContext,
+  type NamedResourceKind,
+} from "./naming";
 export { platformTags, type OwnershipTags } from "./tags";
 
 export interface CoreArgs {
@@ -34,35 +41,47 @@ export class Core extends pulumi.ComponentResource {
     super("genai:core:Core", name, {}, opts);
     const stateful: pulumi.CustomResourceOptions = { parent: this, protect: args.protect };
 
-    const resourceGroup = new resources.ResourceGroup(`${name}-rg`, {
-      resourceGroupName: resourceName("resourceGroup", args.naming),
-      location: args.location,
-      tags: args.tags,
-    }, stateful);
+    const resourceGroup = new resources.ResourceGroup(
+      `${name}-rg`,
+      {
+        resourceGroupName: resourceName("resourceGroup", args.naming),
+        location: args.location,
+        tags: args.tags,
+      },
+      stateful,
+    );
 
-    const workspace = new operationalinsights.Workspace(`${name}-log`, {
-      workspaceName: resourceName("logAnalyticsWorkspace", args.naming),
-      resourceGroupName: resourceGroup.name,
-      location: args.location,
-      sku: { name: "PerGB2018" },
-      retentionInDays: args.logRetentionDays,
-      // Entra ID only for queries and ingestion: no shared-key access.
-      features: { disableLocalAuth: true },
-      tags: args.tags,
-    }, stateful);
+    const workspace = new operationalinsights.Workspace(
+      `${name}-log`,
+      {
+        workspaceName: resourceName("logAnalyticsWorkspace", args.naming),
+        resourceGroupName: resourceGroup.name,
+        location: args.location,
+        sku: { name: "PerGB2018" },
+        retentionInDays: args.logRetentionDays,
+        // Entra ID only for queries and ingestion: no shared-key access.
+        features: { disableLocalAuth: true },
+        tags: args.tags,
+      },
+      stateful,
+    );
 
-    const appInsights = new applicationinsights.Component(`${name}-appi`, {
-      resourceName: resourceName("applicationInsights", args.naming),
-      resourceGroupName: resourceGroup.name,
-      location: args.location,
-      kind: "web",
-      applicationType: "web",
-      workspaceResourceId: workspace.id,
-      ingestionMode: "LogAnalytics",
-      // Telemetry is sent with Entra ID (managed identities), never the instrumentation key.
-      disableLocalAuth: true,
-      tags: args.tags,
-    }, { ...stateful, additionalSecretOutputs: ["connectionString", "instrumentationKey"] });
+    const appInsights = new applicationinsights.Component(
+      `${name}-appi`,
+      {
+        resourceName: resourceName("applicationInsights", args.naming),
+        resourceGroupName: resourceGroup.name,
+        location: args.location,
+        kind: "web",
+        applicationType: "web",
+        workspaceResourceId: workspace.id,
+        ingestionMode: "LogAnalytics",
+        // Telemetry is sent with Entra ID (managed identities), never the instrumentation key.
+        disableLocalAuth: true,
+        tags: args.tags,
+      },
+      { ...stateful, additionalSecretOutputs: ["connectionString", "instrumentationKey"] },
+    );
 
     this.resourceGroupName = resourceGroup.name;
     this.workspaceId = workspace.id;

@@ -13,23 +13,103 @@ const alnumHyphen = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
 const singleHyphens = /^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/;
 
 export const NAME_RULES = {
-  resourceGroup: { min: 1, max: 90, pattern: /^[-\w.()]*[-\w()]$/, allowed: "letters, digits, -, _, ., ( and ), not ending in ." },
-  logAnalyticsWorkspace: { min: 4, max: 63, pattern: alnumHyphen, allowed: "letters, digits and -, starting and ending with a letter or digit" },
-  applicationInsights: { min: 1, max: 260, pattern: /^[^%&\\?/]*[^%&\\?/. ]$/, allowed: "anything but % & \\ ? /, not ending in . or space" },
-  cognitiveServicesAccount: { min: 2, max: 64, pattern: alnumHyphen, allowed: "letters, digits and -, starting and ending with a letter or digit" },
-  customSubDomain: { min: 2, max: 64, pattern: /^[a-z0-9]+(?:-[a-z0-9]+)*$/, allowed: "lower-case letters, digits and single hyphens, starting and ending with a letter or digit" },
-  openAiDeployment: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w.-]*$/, allowed: "letters, digits, -, _ and ., starting with a letter or digit" },
+  resourceGroup: {
+    min: 1,
+    max: 90,
+    pattern: /^[-\w.()]*[-\w()]$/,
+    allowed: "letters, digits, -, _, ., ( and ), not ending in .",
+  },
+  logAnalyticsWorkspace: {
+    min: 4,
+    max: 63,
+    pattern: alnumHyphen,
+    allowed: "letters, digits and -, starting and ending with a letter or digit",
+  },
+  applicationInsights: {
+    min: 1,
+    max: 260,
+    pattern: /^[^%&\\?/]*[^%&\\?/. ]$/,
+    allowed: "anything but % & \\ ? /, not ending in . or space",
+  },
+  cognitiveServicesAccount: {
+    min: 2,
+    max: 64,
+    pattern: alnumHyphen,
+    allowed: "letters, digits and -, starting and ending with a letter or digit",
+  },
+  customSubDomain: {
+    min: 2,
+    max: 64,
+    pattern: /^[a-z0-9]+(?:-[a-z0-9]+)*$/,
+    allowed: "lower-case letters, digits and single hyphens, starting and ending with a letter or digit",
+  },
+  openAiDeployment: {
+    min: 2,
+    max: 64,
+    pattern: /^[a-zA-Z0-9][\w.-]*$/,
+    allowed: "letters, digits, -, _ and ., starting with a letter or digit",
+  },
   raiPolicy: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w-]*$/, allowed: "letters, digits, - and _" },
-  diagnosticSetting: { min: 1, max: 260, pattern: /^[^<>*%{}&:\\?+/#|]+$/, allowed: "anything but < > * % { } & : \\ ? + / # |" },
-  userAssignedIdentity: { min: 3, max: 128, pattern: /^[a-zA-Z0-9][\w-]*$/, allowed: "letters, digits, - and _, starting with a letter or digit" },
-  virtualNetwork: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w.-]*[\w]$/, allowed: "letters, digits, -, _ and ., starting with a letter or digit, ending with a letter, digit or _" },
-  subnet: { min: 1, max: 80, pattern: /^[a-zA-Z0-9]([\w.-]*[\w])?$/, allowed: "letters, digits, -, _ and ., ending with a letter, digit or _" },
-  networkSecurityGroup: { min: 1, max: 80, pattern: /^[a-zA-Z0-9]([\w.-]*[\w])?$/, allowed: "letters, digits, -, _ and ., ending with a letter, digit or _" },
-  privateEndpoint: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][\w.-]*[\w]$/, allowed: "letters, digits, -, _ and ., ending with a letter, digit or _" },
-  apiManagementService: { min: 1, max: 50, pattern: /^[a-zA-Z](?:[a-zA-Z0-9]|-(?=[a-zA-Z0-9]))*$/, allowed: "letters, digits and single hyphens, starting with a letter and ending with a letter or digit" },
-  redisCluster: { min: 1, max: 60, pattern: singleHyphens, allowed: "letters, digits and single hyphens (no --), starting and ending with a letter or digit" },
-  budget: { min: 1, max: 63, pattern: /^[a-zA-Z0-9][\w-]*$/, allowed: "letters, digits, - and _, starting with a letter or digit" },
-  managedCluster: { min: 1, max: 63, pattern: /^[a-zA-Z0-9](?:[\w-]*[a-zA-Z0-9])?$/, allowed: "letters, digits, - and _, starting and ending with a letter or digit" },
+  diagnosticSetting: {
+    min: 1,
+    max: 260,
+    pattern: /^[^<>*%{}&:\\?+/#|]+$/,
+    allowed: "anything but < > * % { } & : \\ ? + / # |",
+  },
+  userAssignedIdentity: {
+    min: 3,
+    max: 128,
+    pattern: /^[a-zA-Z0-9][\w-]*$/,
+    allowed: "letters, digits, - and _, starting with a letter or digit",
+  },
+  virtualNetwork: {
+    min: 2,
+    max: 64,
+    pattern: /^[a-zA-Z0-9][\w.-]*[\w]$/,
+    allowed: "letters, digits, -, _ and ., starting with a letter or digit, ending with a letter, digit or _",
+  },
+  subnet: {
+    min: 1,
+    max: 80,
+    pattern: /^[a-zA-Z0-9]([\w.-]*[\w])?$/,
+    allowed: "letters, digits, -, _ and ., ending with a letter, digit or _",
+  },
+  networkSecurityGroup: {
+    min: 1,
+    max: 80,
+    pattern: /^[a-zA-Z0-9]([\w.-]*[\w])?$/,
+    allowed: "letters, digits, -, _ and ., ending with a letter, digit or _",
+  },
+  privateEndpoint: {
+    min: 2,
+    max: 64,
+    pattern: /^[a-zA-Z0-9][\w.-]*[\w]$/,
+    allowed: "letters, digits, -, _ and ., ending with a letter, digit or _",
+  },
+  apiManagementService: {
+    min: 1,
+    max: 50,
+    pattern: /^[a-zA-Z](?:[a-zA-Z0-9]|-(?=[a-zA-Z0-9]))*$/,
+    allowed: "letters, digits and single hyphens, starting with a letter and ending with a letter or digit",
+  },
+  redisCluster: {
+    min: 1,
+    max: 60,
+    pattern: singleHyphens,
+    allowed: "letters, digits and single hyphens (no --), starting and ending with a letter or digit",
+  },
+  budget: {
+    min: 1,
+    max: 63,
+    pattern: /^[a-zA-Z0-9][\w-]*$/,
+    allowed: "letters, digits, - and _, starting with a letter or digit",
+  },
+  managedCluster: {
+    min: 1,
+    max: 63,
+    pattern: /^[a-zA-Z0-9](?:[\w-]*[a-zA-Z0-9])?$/,
+    allowed: "letters, digits, - and _, starting and ending with a letter or digit",
+  },
 } as const satisfies Record<string, NameRule>;
 
 export type NamedResourceKind = keyof typeof NAME_RULES;
@@ -40,7 +120,8 @@ export function nameProblem(kind: NamedResourceKind, name: string): string | und
   if (name.length < rule.min || name.length > rule.max) {
     return `${kind} name "${name}" is ${name.length} characters; allowed ${rule.min}-${rule.max}`;
   }
-  if (!rule.pattern.test(name)) return `${kind} name "${name}" has characters that are not allowed; allowed: ${rule.allowed}`;
+  if (!rule.pattern.test(name))
+    return `${kind} name "${name}" has characters that are not allowed; allowed: ${rule.allowed}`;
   return undefined;
 }
 
@@ -79,7 +160,9 @@ const ABBREVIATIONS: Readonly<Record<NamedResourceKind, string>> = {
 
 /** A name in the Cloud Adoption Framework style, e.g. `oai-genai-prod-swc`, not yet checked. */
 export function composeName(kind: NamedResourceKind, context: NamingContext, qualifier?: string): string {
-  return [ABBREVIATIONS[kind], context.prefix, context.environment, qualifier].filter((p): p is string => Boolean(p)).join("-");
+  return [ABBREVIATIONS[kind], context.prefix, context.environment, qualifier]
+    .filter((p): p is string => Boolean(p))
+    .join("-");
 }
 
 /** `composeName`, checked against the kind's rules (throws when broken). */
@@ -93,5 +176,8 @@ export function resourceName(kind: NamedResourceKind, context: NamingContext, qu
  * created before the name was explicit already has it, and the budget can name it before it exists.
  */
 export function nodeResourceGroupName(context: NamingContext, location: string): string {
-  return `MC_${resourceName("resourceGroup", context)}_${resourceName("managedCluster", context)}_${location}`.slice(0, 80);
+  return `MC_${resourceName("resourceGroup", context)}_${resourceName("managedCluster", context)}_${location}`.slice(
+    0,
+    80,
+  );
 }

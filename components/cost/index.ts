@@ -20,10 +20,36 @@ export interface BudgetArgs {
 }
 
 /** The notifications of a budget (at most five): actual spend at each threshold, forecast at one. */
-export function budgetNotifications(args: Pick<BudgetArgs, "contactEmails" | "actualThresholds" | "forecastThreshold">): Record<string, { enabled: boolean; operator: string; threshold: number; thresholdType: string; contactEmails: string[] }> {
+export function budgetNotifications(
+  args: Pick<BudgetArgs, "contactEmails" | "actualThresholds" | "forecastThreshold">,
+): Record<
+  string,
+  { enabled: boolean; operator: string; threshold: number; thresholdType: string; contactEmails: string[] }
+> {
   const entries = [
-    ...args.actualThresholds.map((t) => [`actual-${t}`, { enabled: true, operator: "GreaterThanOrEqualTo", threshold: t, thresholdType: "Actual", contactEmails: [...args.contactEmails] }] as const),
-    [`forecast-${args.forecastThreshold}`, { enabled: true, operator: "GreaterThanOrEqualTo", threshold: args.forecastThreshold, thresholdType: "Forecasted", contactEmails: [...args.contactEmails] }] as const,
+    ...args.actualThresholds.map(
+      (t) =>
+        [
+          `actual-${t}`,
+          {
+            enabled: true,
+            operator: "GreaterThanOrEqualTo",
+            threshold: t,
+            thresholdType: "Actual",
+            contactEmails: [...args.contactEmails],
+          },
+        ] as const,
+    ),
+    [
+      `forecast-${args.forecastThreshold}`,
+      {
+        enabled: true,
+        operator: "GreaterThanOrEqualTo",
+        threshold: args.forecastThreshold,
+        thresholdType: "Forecasted",
+        contactEmails: [...args.contactEmails],
+      },
+    ] as const,
   ];
   if (entries.length > 5) throw new Error(`a budget takes at most 5 notifications, got ${entries.length}`);
   return Object.fromEntries(entries);
@@ -37,16 +63,20 @@ export function budgetNotifications(args: Pick<BudgetArgs, "contactEmails" | "ac
 export class CostBudget extends pulumi.ComponentResource {
   constructor(name: string, args: BudgetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("genai:cost:CostBudget", name, {}, opts);
-    new consumption.Budget(`${name}-budget`, {
-      budgetName: args.name,
-      scope: `/subscriptions/${args.subscriptionId}`,
-      filter: { dimensions: { name: "ResourceGroupName", operator: "In", values: [...args.resourceGroups] } },
-      amount: args.monthlyAmount,
-      category: "Cost",
-      timeGrain: "Monthly",
-      timePeriod: { startDate: `${args.startDate}T00:00:00Z` },
-      notifications: budgetNotifications(args),
-    }, { parent: this });
+    new consumption.Budget(
+      `${name}-budget`,
+      {
+        budgetName: args.name,
+        scope: `/subscriptions/${args.subscriptionId}`,
+        filter: { dimensions: { name: "ResourceGroupName", operator: "In", values: [...args.resourceGroups] } },
+        amount: args.monthlyAmount,
+        category: "Cost",
+        timeGrain: "Monthly",
+        timePeriod: { startDate: `${args.startDate}T00:00:00Z` },
+        notifications: budgetNotifications(args),
+      },
+      { parent: this },
+    );
     this.registerOutputs({});
   }
 }

@@ -14,10 +14,21 @@ export interface CostRow {
 export interface CostInputs {
   readonly ptu: readonly { readonly name: string; readonly deploymentType: string; readonly capacity: number }[];
   /** Pay-as-you-go deployments at full use: TPM, model and the share of output tokens. */
-  readonly paygo: readonly { readonly name: string; readonly model: string; readonly tpm: number; readonly outputShare: number }[];
+  readonly paygo: readonly {
+    readonly name: string;
+    readonly model: string;
+    readonly tpm: number;
+    readonly outputShare: number;
+  }[];
   readonly gateway?: { readonly sku: string; readonly capacity: number };
   /** Autoscaled node pools: the GPU pools and the general (monitoring) pool. */
-  readonly pools: readonly { readonly name: string; readonly kind?: "GPU" | "general"; readonly vmSize: string; readonly minCount: number; readonly maxCount: number }[];
+  readonly pools: readonly {
+    readonly name: string;
+    readonly kind?: "GPU" | "general";
+    readonly vmSize: string;
+    readonly minCount: number;
+    readonly maxCount: number;
+  }[];
   readonly systemPool?: { readonly vmSize: string; readonly count: number };
 }
 
@@ -27,35 +38,56 @@ export function monthlyCost(inputs: CostInputs, prices: PriceTable): CostRow[] {
   const rows: CostRow[] = [];
   for (const d of inputs.ptu) {
     const hour = prices.ptuHour[d.deploymentType];
-    rows.push({ item: `PTU ${d.name}`, basis: `${d.capacity} PTU x ${HOURS_PER_MONTH} h`, ...(hour !== undefined ? { monthly: d.capacity * hour * HOURS_PER_MONTH } : {}) });
+    rows.push({
+      item: `PTU ${d.name}`,
+      basis: `${d.capacity} PTU x ${HOURS_PER_MONTH} h`,
+      ...(hour !== undefined ? { monthly: d.capacity * hour * HOURS_PER_MONTH } : {}),
+    });
   }
   for (const d of inputs.paygo) {
     const price = prices.tokensPerMillion[d.model];
     const tokens = d.tpm * MINUTES_PER_MONTH;
     const perMillion = price ? price.input * (1 - d.outputShare) + price.output * d.outputShare : undefined;
-    rows.push({ item: `PAYGO ${d.name}`, basis: `${d.tpm.toLocaleString("en-US")} TPM at full use`, ...(perMillion !== undefined ? { monthly: (tokens / 1e6) * perMillion } : {}) });
+    rows.push({
+      item: `PAYGO ${d.name}`,
+      basis: `${d.tpm.toLocaleString("en-US")} TPM at full use`,
+      ...(perMillion !== undefined ? { monthly: (tokens / 1e6) * perMillion } : {}),
+    });
   }
   if (inputs.gateway) {
     const unit = prices.gatewayUnitMonth[inputs.gateway.sku];
-    rows.push({ item: `gateway ${inputs.gateway.sku}`, basis: `${inputs.gateway.capacity} unit(s)`, ...(unit !== undefined ? { monthly: unit * inputs.gateway.capacity } : {}) });
+    rows.push({
+      item: `gateway ${inputs.gateway.sku}`,
+      basis: `${inputs.gateway.capacity} unit(s)`,
+      ...(unit !== undefined ? { monthly: unit * inputs.gateway.capacity } : {}),
+    });
   }
   if (inputs.systemPool) {
     const hour = prices.vmHour[inputs.systemPool.vmSize];
-    rows.push({ item: "AKS system pool", basis: `${inputs.systemPool.count} x ${inputs.systemPool.vmSize}`, ...(hour !== undefined ? { monthly: inputs.systemPool.count * hour * HOURS_PER_MONTH } : {}) });
+    rows.push({
+      item: "AKS system pool",
+      basis: `${inputs.systemPool.count} x ${inputs.systemPool.vmSize}`,
+      ...(hour !== undefined ? { monthly: inputs.systemPool.count * hour * HOURS_PER_MONTH } : {}),
+    });
   }
   for (const p of inputs.pools) {
     const hour = prices.vmHour[p.vmSize];
     rows.push({
       item: p.kind === "general" ? "AKS general pool (monitoring)" : `GPU pool ${p.name}`,
       basis: `${p.minCount}-${p.maxCount} x ${p.vmSize}`,
-      ...(hour !== undefined ? { monthly: p.minCount * hour * HOURS_PER_MONTH, monthlyMax: p.maxCount * hour * HOURS_PER_MONTH } : {}),
+      ...(hour !== undefined
+        ? { monthly: p.minCount * hour * HOURS_PER_MONTH, monthlyMax: p.maxCount * hour * HOURS_PER_MONTH }
+        : {}),
     });
   }
   return rows;
 }
 
 /** The table with a stack's overrides laid over it, key by key. */
-export function withOverrides(prices: PriceTable, overrides: Partial<{ [K in keyof PriceTable]: Record<string, unknown> }>): PriceTable {
+export function withOverrides(
+  prices: PriceTable,
+  overrides: Partial<{ [K in keyof PriceTable]: Record<string, unknown> }>,
+): PriceTable {
   return {
     ptuHour: { ...prices.ptuHour, ...(overrides.ptuHour as PriceTable["ptuHour"]) },
     tokensPerMillion: { ...prices.tokensPerMillion, ...(overrides.tokensPerMillion as PriceTable["tokensPerMillion"]) },

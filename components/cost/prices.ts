@@ -3,7 +3,8 @@
 // not read live and not re-checked offline: confirm them with the Azure Retail Prices API
 // (https://prices.azure.com/api/retail/prices) or your agreement, and override them in the stack's
 // `prices` key. Provisioned throughput is billed hourly per deployed PTU (reservations lower it).
-export const PRICE_TABLE_SOURCE = "Azure public pricing pages (Azure OpenAI, API Management, Linux VMs), USD list prices, indicative";
+export const PRICE_TABLE_SOURCE =
+  "Azure public pricing pages (Azure OpenAI, API Management, Linux VMs), USD list prices, indicative";
 export const PRICE_TABLE_DATE = "2026-11-27";
 
 /** Hours in a billing month, as Azure's calculator counts them. */
@@ -29,7 +30,15 @@ export const PRICES: PriceTable = {
     "text-embedding-3-large": { input: 0.13, output: 0 },
     "text-embedding-3-small": { input: 0.02, output: 0 },
   },
-  gatewayUnitMonth: { Developer: 50, Basic: 150, Standard: 700, Premium: 2800, BasicV2: 150, StandardV2: 700, Consumption: 0 },
+  gatewayUnitMonth: {
+    Developer: 50,
+    Basic: 150,
+    Standard: 700,
+    Premium: 2800,
+    BasicV2: 150,
+    StandardV2: 700,
+    Consumption: 0,
+  },
   vmHour: {
     Standard_D4ds_v5: 0.23,
     Standard_NC24ads_A100_v4: 3.67,

@@ -123,7 +123,9 @@ export function slotDraw(slots: readonly SlotRoute[]): string {
   const live = slots.filter((s) => s.weight > 0);
   if (live.length === 0) throw new Error("an endpoint needs a slot with weight above 0");
   let cumulative = 0;
-  const branches = live.slice(0, -1).map((s) => `(int)context.Variables["draw"] < ${(cumulative += s.weight)} ? ${csString(s.slot)} : `);
+  const branches = live
+    .slice(0, -1)
+    .map((s) => `(int)context.Variables["draw"] < ${(cumulative += s.weight)} ? ${csString(s.slot)} : `);
   return expression(`${branches.join("")}${csString(live[live.length - 1]!.slot)}`);
 }
 
@@ -136,7 +138,12 @@ function endpointRouting(route: EndpointRoute, identityClientId: string): Policy
       live.map((s) => ({
         condition: expression(`${variable("slot")} == ${csString(s.slot)}`),
         // Azure OpenAI gets the gateway identity's token; a vLLM server in the cluster never sees it.
-        then: [setBackendService(s.poolId), ...(s.kind === "azure-openai" ? [authenticationManagedIdentity(COGNITIVE_SERVICES_RESOURCE, identityClientId)] : [])],
+        then: [
+          setBackendService(s.poolId),
+          ...(s.kind === "azure-openai"
+            ? [authenticationManagedIdentity(COGNITIVE_SERVICES_RESOURCE, identityClientId)]
+            : []),
+        ],
       })),
     ),
   ];
@@ -147,20 +154,44 @@ export function retryCount(endpoints: readonly EndpointRoute[]): number {
   return Math.max(0, ...endpoints.flatMap((e) => e.slots.filter((s) => s.weight > 0).map((s) => s.members - 1)));
 }
 
-const jsonError = (status: number, reason: string, code: string, message: string, headers: readonly PolicyNode[] = []) =>
-  returnResponse(status, reason, [setHeader("Content-Type", "override", "application/json"), ...headers], JSON.stringify({ error: { code, message } }));
+const jsonError = (
+  status: number,
+  reason: string,
+  code: string,
+  message: string,
+  headers: readonly PolicyNode[] = [],
+) =>
+  returnResponse(
+    status,
+    reason,
+    [setHeader("Content-Type", "override", "application/json"), ...headers],
+    JSON.stringify({ error: { code, message } }),
+  );
 
 /** Which team calls: by Entra ID application, or by the product whose key was presented. */
 function identifyTeam(spec: ApiPolicySpec): PolicyNode[] {
-  if (spec.auth === "subscription-key") return [setVariable("caller", expression("context.Subscription.Id")), setVariable("team", expression(`context.Product?.Id ?? ""`))];
+  if (spec.auth === "subscription-key")
+    return [
+      setVariable("caller", expression("context.Subscription.Id")),
+      setVariable("team", expression(`context.Product?.Id ?? ""`)),
+    ];
   return [
-    validateAzureAdToken({ tenantId: spec.tenantId, audiences: spec.audiences, clientApplicationIds: spec.teams.flatMap((t) => t.applicationIds), tokenVariable: JWT }),
+    validateAzureAdToken({
+      tenantId: spec.tenantId,
+      audiences: spec.audiences,
+      clientApplicationIds: spec.teams.flatMap((t) => t.applicationIds),
+      tokenVariable: JWT,
+    }),
     setVariable("caller", expression(CALLER)),
     choose(
-      spec.teams.filter((t) => t.applicationIds.length > 0).map((t) => ({
-        condition: expression(`new [] { ${t.applicationIds.map(csString).join(", ")} }.Contains(${variable("caller")})`),
-        then: [setVariable("team", t.name)],
-      })),
+      spec.teams
+        .filter((t) => t.applicationIds.length > 0)
+        .map((t) => ({
+          condition: expression(
+            `new [] { ${t.applicationIds.map(csString).join(", ")} }.Contains(${variable("caller")})`,
+          ),
+          then: [setVariable("team", t.name)],
+        })),
       [jsonError(403, "Forbidden", "NoTeam", "The calling application belongs to no team of this gateway")],
     ),
   ];
@@ -174,7 +205,9 @@ function backendPath(): PolicyNode[] {
   return [
     choose(
       MODEL_OPERATIONS.map((op) => ({
-        condition: expression(`context.Operation.Id == ${csString(op.id)} || context.Operation.Id == ${csString(`v1-${op.id}`)}`),
+        condition: expression(
+          `context.Operation.Id == ${csString(op.id)} || context.Operation.Id == ${csString(`v1-${op.id}`)}`,
+        ),
         then: [rewriteUri(`/${op.path}`)],
       })),
     ),
@@ -188,11 +221,21 @@ function teamLimits(spec: ApiPolicySpec): PolicyNode {
     spec.teams.map((t) => ({
       condition: expression(`${variable("team")} == ${csString(t.name)}`),
       then: [
-        choose(
-          [{ condition: expression(`!new [] { ${t.endpoints.map(csString).join(", ")} }.Contains(${variable("endpoint")})`), then: [jsonError(403, "Forbidden", "EndpointNotAllowed", `Team ${t.name} may call: ${t.endpoints.join(", ")}`)] }],
-        ),
+        choose([
+          {
+            condition: expression(
+              `!new [] { ${t.endpoints.map(csString).join(", ")} }.Contains(${variable("endpoint")})`,
+            ),
+            then: [
+              jsonError(403, "Forbidden", "EndpointNotAllowed", `Team ${t.name} may call: ${t.endpoints.join(", ")}`),
+            ],
+          },
+        ]),
         llmTokenLimit({
-          counterKey: t.budgetPer === "team" ? `team-${t.name}` : expression(`${csString(`team-${t.name}/`)} + ${variable("caller")}`),
+          counterKey:
+            t.budgetPer === "team"
+              ? `team-${t.name}`
+              : expression(`${csString(`team-${t.name}/`)} + ${variable("caller")}`),
           tokensPerMinute: t.tokensPerMinute,
           ...(t.monthlyTokenQuota ? { tokenQuota: { tokens: t.monthlyTokenQuota, period: "Monthly" as const } } : {}),
         }),
@@ -207,7 +250,15 @@ function busyInsteadOf503(retryAfterSeconds: number): PolicyNode {
   return choose([
     {
       condition: expression("context.Response != null && context.Response.StatusCode == 503"),
-      then: [jsonError(429, "Too Many Requests", "AllBackendsBusy", "Every backend of this endpoint is busy; retry after the Retry-After interval", [setHeader("Retry-After", "override", String(retryAfterSeconds))])],
+      then: [
+        jsonError(
+          429,
+          "Too Many Requests",
+          "AllBackendsBusy",
+          "Every backend of this endpoint is busy; retry after the Retry-After interval",
+          [setHeader("Retry-After", "override", String(retryAfterSeconds))],
+        ),
+      ],
     },
   ]);
 }
@@ -223,7 +274,10 @@ export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
       setHeader("api-key", "delete"),
       setVariable("endpoint", expression(ENDPOINT_OF_REQUEST)),
       choose(
-        spec.endpoints.map((e) => ({ condition: expression(`${variable("endpoint")} == ${csString(e.endpoint)}`), then: endpointRouting(e, spec.identityClientId) })),
+        spec.endpoints.map((e) => ({
+          condition: expression(`${variable("endpoint")} == ${csString(e.endpoint)}`),
+          then: endpointRouting(e, spec.identityClientId),
+        })),
         [jsonError(404, "Not Found", "UnknownEndpoint", `This gateway serves: ${known.join(", ")}`)],
       ),
       teamLimits(spec),
@@ -241,7 +295,18 @@ export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
     // 503 to this retry: forward-request raises an error, the retry stops and on-error turns it into the
     // 429 with Retry-After (the structure of Azure-Samples/Apim-Samples' load-balancing policies). Telling
     // that 503 apart by its reason text is what Azure-Samples/AI-Gateway#262 (2026-01) retired: the text changed.
-    backend: count > 0 ? [retry({ condition: expression("context.Response.StatusCode == 429 || context.Response.StatusCode == 503"), count }, [forward])] : [forward],
+    backend:
+      count > 0
+        ? [
+            retry(
+              {
+                condition: expression("context.Response.StatusCode == 429 || context.Response.StatusCode == 503"),
+                count,
+              },
+              [forward],
+            ),
+          ]
+        : [forward],
     outbound: [
       busyInsteadOf503(spec.retryAfterSeconds),
       setHeader("x-genai-slot", "override", expression(variable("slot"))),
@@ -258,11 +323,20 @@ export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
  * cannot flood them; answers are stored for the TTL.
  */
 export function chatCachePolicy(cache: CachePolicySpec): PolicyDocument {
-  if (!(cache.scoreThreshold > 0 && cache.scoreThreshold <= MAX_CACHE_SCORE_THRESHOLD)) throw new Error(`score threshold ${cache.scoreThreshold} is outside (0, ${MAX_CACHE_SCORE_THRESHOLD}]`);
+  if (!(cache.scoreThreshold > 0 && cache.scoreThreshold <= MAX_CACHE_SCORE_THRESHOLD))
+    throw new Error(`score threshold ${cache.scoreThreshold} is outside (0, ${MAX_CACHE_SCORE_THRESHOLD}]`);
   return {
     inbound: [
-      llmSemanticCacheLookup({ scoreThreshold: cache.scoreThreshold, embeddingsBackendId: cache.embeddingsBackendId, varyBy: [expression(variable("endpoint")), expression(variable("team"))] }),
-      rateLimitByKey({ calls: cache.callsPerMinute, renewalPeriodSeconds: 60, counterKey: expression(`"cache-miss-" + ${variable("team")}`) }),
+      llmSemanticCacheLookup({
+        scoreThreshold: cache.scoreThreshold,
+        embeddingsBackendId: cache.embeddingsBackendId,
+        varyBy: [expression(variable("endpoint")), expression(variable("team"))],
+      }),
+      rateLimitByKey({
+        calls: cache.callsPerMinute,
+        renewalPeriodSeconds: 60,
+        counterKey: expression(`"cache-miss-" + ${variable("team")}`),
+      }),
     ],
     backend: [],
     outbound: [llmSemanticCacheStore(cache.ttlSeconds)],

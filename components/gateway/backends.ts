@@ -20,7 +20,12 @@ export interface TargetRef {
 export interface CircuitBreakerSpec {
   rules: {
     name: string;
-    failureCondition: { count: number; interval: string; statusCodeRanges: { min: number; max: number }[]; errorReasons?: string[] };
+    failureCondition: {
+      count: number;
+      interval: string;
+      statusCodeRanges: { min: number; max: number }[];
+      errorReasons?: string[];
+    };
     tripDuration: string;
     acceptRetryAfter: boolean;
   }[];
@@ -32,8 +37,31 @@ export interface CircuitBreakerSpec {
  */
 export function circuitBreaker(kind: TargetRef["kind"], maxTrip: string = DEFAULT_MAX_TRIP): CircuitBreakerSpec {
   return kind === "azure-openai"
-    ? { rules: [{ name: "throttled", failureCondition: { count: 1, interval: "PT10S", statusCodeRanges: [{ min: 429, max: 429 }] }, tripDuration: maxTrip, acceptRetryAfter: true }] }
-    : { rules: [{ name: "failing", failureCondition: { count: 3, interval: "PT30S", statusCodeRanges: [{ min: 500, max: 599 }], errorReasons: ["Timeout"] }, tripDuration: maxTrip, acceptRetryAfter: false }] };
+    ? {
+        rules: [
+          {
+            name: "throttled",
+            failureCondition: { count: 1, interval: "PT10S", statusCodeRanges: [{ min: 429, max: 429 }] },
+            tripDuration: maxTrip,
+            acceptRetryAfter: true,
+          },
+        ],
+      }
+    : {
+        rules: [
+          {
+            name: "failing",
+            failureCondition: {
+              count: 3,
+              interval: "PT30S",
+              statusCodeRanges: [{ min: 500, max: 599 }],
+              errorReasons: ["Timeout"],
+            },
+            tripDuration: maxTrip,
+            acceptRetryAfter: false,
+          },
+        ],
+      };
 }
 
 /** A backend id: letters, digits and hyphens, at most 80 characters (API Management's limit). */
@@ -61,8 +89,10 @@ export function poolSpecs(targets: readonly TargetRef[]): PoolSpec[] {
     pools.set(id, pool);
   }
   for (const pool of pools.values()) {
-    if (new Set(targets.filter((t) => poolId(t.endpoint, t.slot) === pool.id).map((t) => t.kind)).size > 1) throw new Error(`pool ${pool.id} would mix Azure OpenAI and vLLM targets`);
-    if (pool.members.length > 30) throw new Error(`pool ${pool.id} has ${pool.members.length} members; API Management allows 30`);
+    if (new Set(targets.filter((t) => poolId(t.endpoint, t.slot) === pool.id).map((t) => t.kind)).size > 1)
+      throw new Error(`pool ${pool.id} would mix Azure OpenAI and vLLM targets`);
+    if (pool.members.length > 30)
+      throw new Error(`pool ${pool.id} has ${pool.members.length} members; API Management allows 30`);
     pool.members.sort((a, b) => a.priority - b.priority || compareCodePoints(a.backendId, b.backendId));
   }
   return [...pools.values()];

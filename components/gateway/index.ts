@@ -6,7 +6,14 @@ import { resourceName, type NamingContext } from "../core/naming";
 import { grantRole } from "../identity";
 import { sendDiagnostics } from "../core/diagnostics";
 import * as random from "@pulumi/random";
-import { GATEWAY_API_IDS, apiPolicy, chatCachePolicy, operationTemplates, type CachePolicySpec, type TeamRoute } from "./apiPolicy";
+import {
+  GATEWAY_API_IDS,
+  apiPolicy,
+  chatCachePolicy,
+  operationTemplates,
+  type CachePolicySpec,
+  type TeamRoute,
+} from "./apiPolicy";
 import { backendId, circuitBreaker, poolSpecs, type TargetRef } from "./backends";
 import { renderPolicy } from "./policyXml";
 import { endpointRoutes, type EndpointSlots } from "./routes";
@@ -20,10 +27,15 @@ export * from "./tiers";
 
 /** Gateway settings that turn weak TLS off, towards clients and backends. */
 export const TLS_HARDENING: Readonly<Record<string, string>> = Object.fromEntries(
-  ["Protocols.Tls10", "Protocols.Tls11", "Protocols.Ssl30", "Backend.Protocols.Tls10", "Backend.Protocols.Tls11", "Backend.Protocols.Ssl30", "Ciphers.TripleDes168"].map((s) => [
-    `Microsoft.WindowsAzure.ApiManagement.Gateway.Security.${s}`,
-    "False",
-  ]),
+  [
+    "Protocols.Tls10",
+    "Protocols.Tls11",
+    "Protocols.Ssl30",
+    "Backend.Protocols.Tls10",
+    "Backend.Protocols.Tls11",
+    "Backend.Protocols.Ssl30",
+    "Ciphers.TripleDes168",
+  ].map((s) => [`Microsoft.WindowsAzure.ApiManagement.Gateway.Security.${s}`, "False"]),
 );
 
 /** The named value the API policy reads the gateway identity's client id from. */
@@ -51,7 +63,11 @@ export interface GatewaySemanticCache extends Omit<CachePolicySpec, "embeddingsB
   /** Accounts the service's system identity calls for embeddings, by account key (it gets OpenAI User on each). */
   readonly embeddingsAccounts: Readonly<Record<string, pulumi.Input<string>>>;
   /** The Redis database: its id, host and access key (a secret). */
-  readonly redis: { readonly databaseId: pulumi.Input<string>; readonly hostName: pulumi.Input<string>; readonly primaryKey: pulumi.Input<string> };
+  readonly redis: {
+    readonly databaseId: pulumi.Input<string>;
+    readonly hostName: pulumi.Input<string>;
+    readonly primaryKey: pulumi.Input<string>;
+  };
 }
 
 export interface GatewayArgs {
@@ -65,7 +81,11 @@ export interface GatewayArgs {
   readonly publisherEmail: string;
   readonly publisherName: string;
   /** The platform's gateway identity: backends and the logger authenticate with it. */
-  readonly identity: { readonly id: pulumi.Input<string>; readonly clientId: pulumi.Input<string>; readonly principalId: pulumi.Input<string> };
+  readonly identity: {
+    readonly id: pulumi.Input<string>;
+    readonly clientId: pulumi.Input<string>;
+    readonly principalId: pulumi.Input<string>;
+  };
   /** Application Insights (local auth off): the logger writes to it with the gateway identity. */
   readonly appInsights: { readonly id: pulumi.Input<string>; readonly connectionString: pulumi.Input<string> };
   /** The platform's Log Analytics workspace: the service's gateway logs and metrics go there. */
@@ -95,7 +115,12 @@ export const INTERNAL_HOST_LABELS = ["", "portal", "developer", "management", "s
  * A records for an internal gateway's host names in the network's azure-api.net zone (made here or named
  * by id for a central zone), all pointing to its private address: internal mode answers only on these names.
  */
-function internalHostRecords(name: string, service: apimanagement.ApiManagementService, zoneId: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): void {
+function internalHostRecords(
+  name: string,
+  service: apimanagement.ApiManagementService,
+  zoneId: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): void {
   const zone = pulumi.output(zoneId).apply((id) => {
     const match = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i.exec(id);
     if (!match) throw new Error(`${id} is not the id of a private DNS zone`);
@@ -103,14 +128,18 @@ function internalHostRecords(name: string, service: apimanagement.ApiManagementS
   });
   const address = service.privateIPAddresses.apply((ips) => ips?.[0] ?? "");
   for (const label of INTERNAL_HOST_LABELS) {
-    new privatedns.PrivateRecordSet(`${name}-dns${label ? `-${label}` : ""}`, {
-      resourceGroupName: zone.resourceGroupName,
-      privateZoneName: zone.privateZoneName,
-      recordType: "A",
-      relativeRecordSetName: pulumi.interpolate`${service.name}${label ? `.${label}` : ""}`,
-      ttl: 300,
-      aRecords: [{ ipv4Address: address }],
-    }, opts);
+    new privatedns.PrivateRecordSet(
+      `${name}-dns${label ? `-${label}` : ""}`,
+      {
+        resourceGroupName: zone.resourceGroupName,
+        privateZoneName: zone.privateZoneName,
+        recordType: "A",
+        relativeRecordSetName: pulumi.interpolate`${service.name}${label ? `.${label}` : ""}`,
+        ttl: 300,
+        aRecords: [{ ipv4Address: address }],
+      },
+      opts,
+    );
   }
 }
 
@@ -139,136 +168,208 @@ export class Gateway extends pulumi.ComponentResource {
         : { virtualNetworkType: "External", virtualNetworkConfiguration: { subnetResourceId: args.subnetId } }
       : { virtualNetworkType: "None" };
 
-    const service = new apimanagement.ApiManagementService(`${name}-service`, {
-      serviceName: globallyUniqueName(`${name}-name-suffix`, baseName, { baseName }, this),
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      sku: { name: args.sku, capacity: args.capacity },
-      publisherEmail: args.publisherEmail,
-      publisherName: args.publisherName,
-      // System-assigned for semantic-cache embeddings; the platform identity for backends and the logger.
-      identity: {
-        type: "SystemAssigned, UserAssigned",
-        userAssignedIdentities: pulumi.output(args.identity.id).apply((id) => ({ [id]: {} })),
+    const service = new apimanagement.ApiManagementService(
+      `${name}-service`,
+      {
+        serviceName: globallyUniqueName(`${name}-name-suffix`, baseName, { baseName }, this),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        sku: { name: args.sku, capacity: args.capacity },
+        publisherEmail: args.publisherEmail,
+        publisherName: args.publisherName,
+        // System-assigned for semantic-cache embeddings; the platform identity for backends and the logger.
+        identity: {
+          type: "SystemAssigned, UserAssigned",
+          userAssignedIdentities: pulumi.output(args.identity.id).apply((id) => ({ [id]: {} })),
+        },
+        customProperties: TLS_HARDENING,
+        ...network,
+        tags: args.tags,
       },
-      customProperties: TLS_HARDENING,
-      ...network,
-      tags: args.tags,
-    }, { parent: this, protect: args.protect });
+      { parent: this, protect: args.protect },
+    );
     const child = { parent: this };
     const serviceArgs = { resourceGroupName: args.resourceGroupName, serviceName: service.name };
     if (network.virtualNetworkType === "Internal") {
-      if (!args.privateDnsZoneId) throw new Error("an internal gateway needs the network's azure-api.net zone: nobody could resolve its host names");
+      if (!args.privateDnsZoneId)
+        throw new Error(
+          "an internal gateway needs the network's azure-api.net zone: nobody could resolve its host names",
+        );
       internalHostRecords(name, service, args.privateDnsZoneId, child);
     }
-    sendDiagnostics(`${name}-diagnostics`, { resourceUri: service.id, workspaceId: args.workspaceId, logs: true, metrics: true, dedicatedTables: true }, child);
+    sendDiagnostics(
+      `${name}-diagnostics`,
+      { resourceUri: service.id, workspaceId: args.workspaceId, logs: true, metrics: true, dedicatedTables: true },
+      child,
+    );
 
     // App Insights accepts the gateway's telemetry only with an Entra token from its identity.
-    const publisher = grantRole(`${name}-metrics-publisher`, {
-      subscriptionId: args.subscriptionId,
-      scope: args.appInsights.id,
-      principalId: args.identity.principalId,
-      role: "monitoringMetricsPublisher",
-    }, child);
-    const logger = new apimanagement.Logger(`${name}-logger`, {
-      ...serviceArgs,
-      loggerId: "appinsights",
-      loggerType: "applicationInsights",
-      resourceId: args.appInsights.id,
-      credentials: pulumi.all([args.appInsights.connectionString, args.identity.clientId]).apply(([connectionString, identityClientId]) => ({ connectionString, identityClientId })),
-    }, { ...child, dependsOn: [publisher] });
-    const bodies = { request: { body: { bytes: args.logBodies ? 8192 : 0 } }, response: { body: { bytes: args.logBodies ? 8192 : 0 } } };
-    new apimanagement.Diagnostic(`${name}-diagnostic`, {
-      ...serviceArgs,
-      diagnosticId: "applicationinsights",
-      loggerId: logger.id,
-      metrics: true,
-      alwaysLog: "allErrors",
-      verbosity: "information",
-      sampling: { samplingType: "fixed", percentage: 100 },
-      frontend: bodies,
-      backend: bodies,
-    }, child);
+    const publisher = grantRole(
+      `${name}-metrics-publisher`,
+      {
+        subscriptionId: args.subscriptionId,
+        scope: args.appInsights.id,
+        principalId: args.identity.principalId,
+        role: "monitoringMetricsPublisher",
+      },
+      child,
+    );
+    const logger = new apimanagement.Logger(
+      `${name}-logger`,
+      {
+        ...serviceArgs,
+        loggerId: "appinsights",
+        loggerType: "applicationInsights",
+        resourceId: args.appInsights.id,
+        credentials: pulumi
+          .all([args.appInsights.connectionString, args.identity.clientId])
+          .apply(([connectionString, identityClientId]) => ({ connectionString, identityClientId })),
+      },
+      { ...child, dependsOn: [publisher] },
+    );
+    const bodies = {
+      request: { body: { bytes: args.logBodies ? 8192 : 0 } },
+      response: { body: { bytes: args.logBodies ? 8192 : 0 } },
+    };
+    new apimanagement.Diagnostic(
+      `${name}-diagnostic`,
+      {
+        ...serviceArgs,
+        diagnosticId: "applicationinsights",
+        loggerId: logger.id,
+        metrics: true,
+        alwaysLog: "allErrors",
+        verbosity: "information",
+        sampling: { samplingType: "fixed", percentage: 100 },
+        frontend: bodies,
+        backend: bodies,
+      },
+      child,
+    );
 
-    const clientIdValue = new apimanagement.NamedValue(`${name}-identity-client-id`, {
-      ...serviceArgs,
-      namedValueId: IDENTITY_CLIENT_ID_VALUE,
-      displayName: IDENTITY_CLIENT_ID_VALUE,
-      value: args.identity.clientId,
-    }, child);
+    const clientIdValue = new apimanagement.NamedValue(
+      `${name}-identity-client-id`,
+      {
+        ...serviceArgs,
+        namedValueId: IDENTITY_CLIENT_ID_VALUE,
+        displayName: IDENTITY_CLIENT_ID_VALUE,
+        value: args.identity.clientId,
+      },
+      child,
+    );
 
     const backends = args.targets.map(
       (t) =>
-        new apimanagement.Backend(`${name}-${backendId(t)}`, {
-          ...serviceArgs,
-          backendId: backendId(t),
-          type: "Single",
-          protocol: "http",
-          url: t.url,
-          circuitBreaker: circuitBreaker(t.kind, args.maxTripDuration),
-        }, child),
+        new apimanagement.Backend(
+          `${name}-${backendId(t)}`,
+          {
+            ...serviceArgs,
+            backendId: backendId(t),
+            type: "Single",
+            protocol: "http",
+            url: t.url,
+            circuitBreaker: circuitBreaker(t.kind, args.maxTripDuration),
+          },
+          child,
+        ),
     );
     const byId = new Map(args.targets.map((t, i) => [backendId(t), backends[i]!]));
     const pools = poolSpecs(args.targets).map(
       (pool) =>
-        new apimanagement.Backend(`${name}-${pool.id}`, {
-          ...serviceArgs,
-          backendId: pool.id,
-          type: "Pool",
-          pool: { services: pool.members.map((m) => ({ id: byId.get(m.backendId)!.id, priority: m.priority })) },
-        }, child),
+        new apimanagement.Backend(
+          `${name}-${pool.id}`,
+          {
+            ...serviceArgs,
+            backendId: pool.id,
+            type: "Pool",
+            pool: { services: pool.members.map((m) => ({ id: byId.get(m.backendId)!.id, priority: m.priority })) },
+          },
+          child,
+        ),
     );
 
-    const cache = args.semanticCache && this.semanticCache(name, service, serviceArgs, args.semanticCache, args.subscriptionId, args.maxTripDuration);
+    const cache =
+      args.semanticCache &&
+      this.semanticCache(name, service, serviceArgs, args.semanticCache, args.subscriptionId, args.maxTripDuration);
     const endpoints = endpointRoutes(args.models);
     const keyed = args.teams.filter((t) => t.subscriptionKeys);
     const apis = (["entra-id", ...(keyed.length > 0 ? ["subscription-key" as const] : [])] as const).map((auth) => {
       const apiName = GATEWAY_API_IDS[auth];
-      const api = new apimanagement.Api(`${name}-${apiName}`, {
-        ...serviceArgs,
-        apiId: apiName,
-        displayName: auth === "entra-id" ? "Models (Entra ID)" : "Models (subscription keys)",
-        // Both keep the `openai` segment, so SDKs append their usual paths: the keyed one lives under /keys.
-        path: auth === "entra-id" ? "openai" : "keys/openai",
-        protocols: ["https"],
-        subscriptionRequired: auth === "subscription-key",
-        // The Azure OpenAI SDKs send their key as `api-key`: the keyed API reads the product key there.
-        ...(auth === "subscription-key" ? { subscriptionKeyParameterNames: { header: "api-key", query: "api-key" } } : {}),
-      }, child);
+      const api = new apimanagement.Api(
+        `${name}-${apiName}`,
+        {
+          ...serviceArgs,
+          apiId: apiName,
+          displayName: auth === "entra-id" ? "Models (Entra ID)" : "Models (subscription keys)",
+          // Both keep the `openai` segment, so SDKs append their usual paths: the keyed one lives under /keys.
+          path: auth === "entra-id" ? "openai" : "keys/openai",
+          protocols: ["https"],
+          subscriptionRequired: auth === "subscription-key",
+          // The Azure OpenAI SDKs send their key as `api-key`: the keyed API reads the product key there.
+          ...(auth === "subscription-key"
+            ? { subscriptionKeyParameterNames: { header: "api-key", query: "api-key" } }
+            : {}),
+        },
+        child,
+      );
       const operations = operationTemplates().map((op) => ({
         id: op.id,
-        resource: new apimanagement.ApiOperation(`${name}-${apiName}-op-${op.id}`, {
-          ...serviceArgs,
-          apiId: api.name,
-          operationId: op.id,
-          displayName: op.id,
-          method: "POST",
-          // The api-version query string passes through to the backend as the client sent it.
-          urlTemplate: op.urlTemplate,
-          ...(op.shape === "azure-openai" ? { templateParameters: [{ name: "deployment-id", type: "string", required: true }] } : {}),
-        }, child),
-      }));
-      const xml = renderPolicy(
-        apiPolicy({ auth, tenantId: args.tenantId, audiences: args.audiences, teams: auth === "entra-id" ? args.teams : keyed, identityClientId: `{{${IDENTITY_CLIENT_ID_VALUE}}}`, endpoints, retryAfterSeconds: args.retryAfterSeconds }),
-      );
-      new apimanagement.ApiPolicy(`${name}-${apiName}-policy`, {
-        ...serviceArgs,
-        apiId: api.name,
-        policyId: "policy",
-        format: "rawxml",
-        value: xml,
-      }, { ...child, dependsOn: [clientIdValue, ...pools, ...operations.map((o) => o.resource)] });
-      if (cache) {
-        const cacheXml = renderPolicy(chatCachePolicy({ ...cache.spec, embeddingsBackendId: CACHE_EMBEDDINGS_BACKEND }));
-        for (const op of operations.filter((o) => o.id.endsWith("chat-completions"))) {
-          new apimanagement.ApiOperationPolicy(`${name}-${apiName}-${op.id}-cache`, {
+        resource: new apimanagement.ApiOperation(
+          `${name}-${apiName}-op-${op.id}`,
+          {
             ...serviceArgs,
             apiId: api.name,
-            operationId: op.resource.name,
-            policyId: "policy",
-            format: "rawxml",
-            value: cacheXml,
-          }, { ...child, dependsOn: cache.dependsOn });
+            operationId: op.id,
+            displayName: op.id,
+            method: "POST",
+            // The api-version query string passes through to the backend as the client sent it.
+            urlTemplate: op.urlTemplate,
+            ...(op.shape === "azure-openai"
+              ? { templateParameters: [{ name: "deployment-id", type: "string", required: true }] }
+              : {}),
+          },
+          child,
+        ),
+      }));
+      const xml = renderPolicy(
+        apiPolicy({
+          auth,
+          tenantId: args.tenantId,
+          audiences: args.audiences,
+          teams: auth === "entra-id" ? args.teams : keyed,
+          identityClientId: `{{${IDENTITY_CLIENT_ID_VALUE}}}`,
+          endpoints,
+          retryAfterSeconds: args.retryAfterSeconds,
+        }),
+      );
+      new apimanagement.ApiPolicy(
+        `${name}-${apiName}-policy`,
+        {
+          ...serviceArgs,
+          apiId: api.name,
+          policyId: "policy",
+          format: "rawxml",
+          value: xml,
+        },
+        { ...child, dependsOn: [clientIdValue, ...pools, ...operations.map((o) => o.resource)] },
+      );
+      if (cache) {
+        const cacheXml = renderPolicy(
+          chatCachePolicy({ ...cache.spec, embeddingsBackendId: CACHE_EMBEDDINGS_BACKEND }),
+        );
+        for (const op of operations.filter((o) => o.id.endsWith("chat-completions"))) {
+          new apimanagement.ApiOperationPolicy(
+            `${name}-${apiName}-${op.id}-cache`,
+            {
+              ...serviceArgs,
+              apiId: api.name,
+              operationId: op.resource.name,
+              policyId: "policy",
+              format: "rawxml",
+              value: cacheXml,
+            },
+            { ...child, dependsOn: cache.dependsOn },
+          );
         }
       }
       return api;
@@ -277,27 +378,43 @@ export class Gateway extends pulumi.ComponentResource {
     // Teams that opted in to keys: a product each, on the keyed API, with one subscription whose keys are secret outputs.
     const subscriptionKeys: Record<string, pulumi.Output<string>> = {};
     for (const team of keyed) {
-      const product = new apimanagement.Product(`${name}-product-${team.name}`, {
-        ...serviceArgs,
-        productId: team.name,
-        displayName: team.name,
-        description: `Team ${team.name}: ${team.endpoints.join(", ")}; ${team.tokensPerMinute} tokens per minute${team.monthlyTokenQuota ? `, ${team.monthlyTokenQuota} per month` : ""}`,
-        subscriptionRequired: true,
-        approvalRequired: true,
-        subscriptionsLimit: 1,
-        state: "published",
-      }, child);
-      new apimanagement.ProductApi(`${name}-product-${team.name}-api`, { ...serviceArgs, productId: product.name, apiId: apis[1]!.name }, child);
-      const keys = (["primary", "secondary"] as const).map((which) => pulumi.secret(new random.RandomPassword(`${name}-key-${team.name}-${which}`, { length: 48, special: false }, child).result));
-      new apimanagement.Subscription(`${name}-subscription-${team.name}`, {
-        ...serviceArgs,
-        sid: team.name,
-        displayName: team.name,
-        scope: pulumi.interpolate`/products/${product.name}`,
-        primaryKey: keys[0]!,
-        secondaryKey: keys[1]!,
-        state: "active",
-      }, child);
+      const product = new apimanagement.Product(
+        `${name}-product-${team.name}`,
+        {
+          ...serviceArgs,
+          productId: team.name,
+          displayName: team.name,
+          description: `Team ${team.name}: ${team.endpoints.join(", ")}; ${team.tokensPerMinute} tokens per minute${team.monthlyTokenQuota ? `, ${team.monthlyTokenQuota} per month` : ""}`,
+          subscriptionRequired: true,
+          approvalRequired: true,
+          subscriptionsLimit: 1,
+          state: "published",
+        },
+        child,
+      );
+      new apimanagement.ProductApi(
+        `${name}-product-${team.name}-api`,
+        { ...serviceArgs, productId: product.name, apiId: apis[1]!.name },
+        child,
+      );
+      const keys = (["primary", "secondary"] as const).map((which) =>
+        pulumi.secret(
+          new random.RandomPassword(`${name}-key-${team.name}-${which}`, { length: 48, special: false }, child).result,
+        ),
+      );
+      new apimanagement.Subscription(
+        `${name}-subscription-${team.name}`,
+        {
+          ...serviceArgs,
+          sid: team.name,
+          displayName: team.name,
+          scope: pulumi.interpolate`/products/${product.name}`,
+          primaryKey: keys[0]!,
+          secondaryKey: keys[1]!,
+          state: "active",
+        },
+        child,
+      );
       subscriptionKeys[team.name] = keys[0]!;
     }
 
@@ -311,33 +428,70 @@ export class Gateway extends pulumi.ComponentResource {
    * The semantic cache's parts: the external cache (Redis, its connection string a secret named value),
    * the embeddings backend, and OpenAI User for the service's own identity where it computes embeddings.
    */
-  private semanticCache(name: string, service: apimanagement.ApiManagementService, serviceArgs: { resourceGroupName: pulumi.Input<string>; serviceName: pulumi.Input<string> }, cache: GatewaySemanticCache, subscriptionId: string, maxTripDuration: string) {
+  private semanticCache(
+    name: string,
+    service: apimanagement.ApiManagementService,
+    serviceArgs: { resourceGroupName: pulumi.Input<string>; serviceName: pulumi.Input<string> },
+    cache: GatewaySemanticCache,
+    subscriptionId: string,
+    maxTripDuration: string,
+  ) {
     const child = { parent: this };
-    const connection = new apimanagement.NamedValue(`${name}-cache-connection`, {
-      ...serviceArgs,
-      namedValueId: CACHE_CONNECTION_VALUE,
-      displayName: CACHE_CONNECTION_VALUE,
-      secret: true,
-      value: pulumi.secret(pulumi.interpolate`${cache.redis.hostName}:10000,password=${cache.redis.primaryKey},ssl=True,abortConnect=False`),
-    }, child);
-    const external = new apimanagement.Cache(`${name}-cache`, {
-      ...serviceArgs,
-      cacheId: "default",
-      useFromLocation: "default",
-      connectionString: `{{${CACHE_CONNECTION_VALUE}}}`,
-      resourceId: pulumi.interpolate`https://management.azure.com${cache.redis.databaseId}`,
-    }, { ...child, dependsOn: [connection] });
-    const embeddings = new apimanagement.Backend(`${name}-${CACHE_EMBEDDINGS_BACKEND}`, {
-      ...serviceArgs,
-      backendId: CACHE_EMBEDDINGS_BACKEND,
-      type: "Single",
-      protocol: "http",
-      url: cache.embeddingsUrl,
-      circuitBreaker: circuitBreaker("azure-openai", maxTripDuration),
-    }, child);
-    const grants = Object.entries(cache.embeddingsAccounts).map(([accountKey, scope]) =>
-      grantRole(`${name}-system-openai-user-${accountKey}`, { subscriptionId, scope, principalId: service.identity.apply((id) => id?.principalId ?? ""), role: "cognitiveServicesOpenAiUser" }, child),
+    const connection = new apimanagement.NamedValue(
+      `${name}-cache-connection`,
+      {
+        ...serviceArgs,
+        namedValueId: CACHE_CONNECTION_VALUE,
+        displayName: CACHE_CONNECTION_VALUE,
+        secret: true,
+        value: pulumi.secret(
+          pulumi.interpolate`${cache.redis.hostName}:10000,password=${cache.redis.primaryKey},ssl=True,abortConnect=False`,
+        ),
+      },
+      child,
     );
-    return { spec: { scoreThreshold: cache.scoreThreshold, ttlSeconds: cache.ttlSeconds, callsPerMinute: cache.callsPerMinute }, dependsOn: [external, embeddings, ...grants] };
+    const external = new apimanagement.Cache(
+      `${name}-cache`,
+      {
+        ...serviceArgs,
+        cacheId: "default",
+        useFromLocation: "default",
+        connectionString: `{{${CACHE_CONNECTION_VALUE}}}`,
+        resourceId: pulumi.interpolate`https://management.azure.com${cache.redis.databaseId}`,
+      },
+      { ...child, dependsOn: [connection] },
+    );
+    const embeddings = new apimanagement.Backend(
+      `${name}-${CACHE_EMBEDDINGS_BACKEND}`,
+      {
+        ...serviceArgs,
+        backendId: CACHE_EMBEDDINGS_BACKEND,
+        type: "Single",
+        protocol: "http",
+        url: cache.embeddingsUrl,
+        circuitBreaker: circuitBreaker("azure-openai", maxTripDuration),
+      },
+      child,
+    );
+    const grants = Object.entries(cache.embeddingsAccounts).map(([accountKey, scope]) =>
+      grantRole(
+        `${name}-system-openai-user-${accountKey}`,
+        {
+          subscriptionId,
+          scope,
+          principalId: service.identity.apply((id) => id?.principalId ?? ""),
+          role: "cognitiveServicesOpenAiUser",
+        },
+        child,
+      ),
+    );
+    return {
+      spec: {
+        scoreThreshold: cache.scoreThreshold,
+        ttlSeconds: cache.ttlSeconds,
+        callsPerMinute: cache.callsPerMinute,
+      },
+      dependsOn: [external, embeddings, ...grants],
+    };
   }
 }

@@ -19,7 +19,11 @@ export interface PolicyDocument {
   readonly onError: readonly PolicyNode[];
 }
 
-const node = (tag: string, attributes: PolicyNode["attributes"] = {}, children: readonly PolicyNode[] = []): PolicyNode => ({ tag, attributes, children });
+const node = (
+  tag: string,
+  attributes: PolicyNode["attributes"] = {},
+  children: readonly PolicyNode[] = [],
+): PolicyNode => ({ tag, attributes, children });
 
 /** A C# policy expression: `@(...)`. */
 export const expression = (code: string): string => `@(${code})`;
@@ -33,19 +37,47 @@ export const base = (): PolicyNode => node("base");
  * The message of the gateway's own 401 when a caller has no valid Entra ID token: a smoke test tells the
  * gateway's refusal from a backend's 401 by it (the body is `{"statusCode":401,"message":...}`).
  */
-export const ENTRA_ID_REFUSAL = "The gateway requires an Entra ID token for its audience from an allowed client application.";
+export const ENTRA_ID_REFUSAL =
+  "The gateway requires an Entra ID token for its audience from an allowed client application.";
 
 /** Entra ID tokens only: issuer tenant, audiences and the client applications allowed to call. */
-export function validateAzureAdToken(spec: { tenantId: string; audiences: readonly string[]; clientApplicationIds: readonly string[]; tokenVariable: string }): PolicyNode {
-  return node("validate-azure-ad-token", { "tenant-id": spec.tenantId, "header-name": "Authorization", "failed-validation-httpcode": 401, "failed-validation-error-message": ENTRA_ID_REFUSAL, "output-token-variable-name": spec.tokenVariable }, [
-    // API Management wants the children in its documented order: client applications, then audiences.
-    node("client-application-ids", {}, spec.clientApplicationIds.map((id) => ({ tag: "application-id", text: id }))),
-    node("audiences", {}, spec.audiences.map((a) => ({ tag: "audience", text: a }))),
-  ]);
+export function validateAzureAdToken(spec: {
+  tenantId: string;
+  audiences: readonly string[];
+  clientApplicationIds: readonly string[];
+  tokenVariable: string;
+}): PolicyNode {
+  return node(
+    "validate-azure-ad-token",
+    {
+      "tenant-id": spec.tenantId,
+      "header-name": "Authorization",
+      "failed-validation-httpcode": 401,
+      "failed-validation-error-message": ENTRA_ID_REFUSAL,
+      "output-token-variable-name": spec.tokenVariable,
+    },
+    [
+      // API Management wants the children in its documented order: client applications, then audiences.
+      node(
+        "client-application-ids",
+        {},
+        spec.clientApplicationIds.map((id) => ({ tag: "application-id", text: id })),
+      ),
+      node(
+        "audiences",
+        {},
+        spec.audiences.map((a) => ({ tag: "audience", text: a })),
+      ),
+    ],
+  );
 }
 
 export function setHeader(name: string, action: "override" | "delete" | "skip" | "append", value?: string): PolicyNode {
-  return node("set-header", { name, "exists-action": action }, value === undefined ? [] : [{ tag: "value", text: value }]);
+  return node(
+    "set-header",
+    { name, "exists-action": action },
+    value === undefined ? [] : [{ tag: "value", text: value }],
+  );
 }
 
 export function setVariable(name: string, value: string): PolicyNode {
@@ -70,9 +102,17 @@ export function llmTokenLimit(spec: {
 }
 
 /** Token usage as custom metrics (App Insights), with at most five custom dimensions. */
-export function llmEmitTokenMetric(namespace: string, dimensions: readonly { name: string; value?: string }[]): PolicyNode {
-  if (dimensions.length > 5) throw new Error(`llm-emit-token-metric takes at most 5 custom dimensions, got ${dimensions.length}`);
-  return node("llm-emit-token-metric", { namespace }, dimensions.map((d) => ({ tag: "dimension", attributes: { name: d.name, ...(d.value ? { value: d.value } : {}) } })));
+export function llmEmitTokenMetric(
+  namespace: string,
+  dimensions: readonly { name: string; value?: string }[],
+): PolicyNode {
+  if (dimensions.length > 5)
+    throw new Error(`llm-emit-token-metric takes at most 5 custom dimensions, got ${dimensions.length}`);
+  return node(
+    "llm-emit-token-metric",
+    { namespace },
+    dimensions.map((d) => ({ tag: "dimension", attributes: { name: d.name, ...(d.value ? { value: d.value } : {}) } })),
+  );
 }
 
 /** Calls the backend with the gateway's managed identity (a user-assigned one by client id). */
@@ -85,12 +125,22 @@ export function setBackendService(backendId: string): PolicyNode {
 }
 
 /** `choose` with `when` branches in order and an optional `otherwise`. */
-export function choose(whens: readonly { condition: string; then: readonly PolicyNode[] }[], otherwise?: readonly PolicyNode[]): PolicyNode {
-  return node("choose", {}, [...whens.map((w) => node("when", { condition: w.condition }, w.then)), ...(otherwise ? [node("otherwise", {}, otherwise)] : [])]);
+export function choose(
+  whens: readonly { condition: string; then: readonly PolicyNode[] }[],
+  otherwise?: readonly PolicyNode[],
+): PolicyNode {
+  return node("choose", {}, [
+    ...whens.map((w) => node("when", { condition: w.condition }, w.then)),
+    ...(otherwise ? [node("otherwise", {}, otherwise)] : []),
+  ]);
 }
 
 /** Forwards to the backend; the request body is buffered so a retry can send it again; responses stream. */
-export function forwardRequest(spec: { bufferRequestBody: boolean; bufferResponse: boolean; timeoutSeconds?: number }): PolicyNode {
+export function forwardRequest(spec: {
+  bufferRequestBody: boolean;
+  bufferResponse: boolean;
+  timeoutSeconds?: number;
+}): PolicyNode {
   return node("forward-request", {
     ...(spec.timeoutSeconds ? { timeout: spec.timeoutSeconds } : {}),
     "buffer-request-body": spec.bufferRequestBody,
@@ -103,7 +153,12 @@ export function retry(spec: { condition: string; count: number }, body: readonly
   return node("retry", { condition: spec.condition, count: spec.count, interval: 0, "first-fast-retry": true }, body);
 }
 
-export function returnResponse(status: number, reason: string, headers: readonly PolicyNode[] = [], body?: string): PolicyNode {
+export function returnResponse(
+  status: number,
+  reason: string,
+  headers: readonly PolicyNode[] = [],
+  body?: string,
+): PolicyNode {
   return node("return-response", {}, [
     node("set-status", { code: status, reason }),
     ...headers,
@@ -115,16 +170,34 @@ export function returnResponse(status: number, reason: string, headers: readonly
 type Ordered = Record<string, unknown>;
 
 function ordered(policy: PolicyNode): Ordered {
-  const children: Ordered[] = [...(policy.text !== undefined ? [{ "#text": policy.text }] : []), ...(policy.children ?? []).map(ordered)];
+  const children: Ordered[] = [
+    ...(policy.text !== undefined ? [{ "#text": policy.text }] : []),
+    ...(policy.children ?? []).map(ordered),
+  ];
   const attributes = Object.entries(policy.attributes ?? {});
-  return { [policy.tag]: children, ...(attributes.length > 0 ? { ":@": Object.fromEntries(attributes.map(([k, v]) => [k, String(v)])) } : {}) };
+  return {
+    [policy.tag]: children,
+    ...(attributes.length > 0 ? { ":@": Object.fromEntries(attributes.map(([k, v]) => [k, String(v)])) } : {}),
+  };
 }
 
 // The library escapes every attribute value and text (`&`, `<`, `>`, quotes) as it renders.
-const builder = new XMLBuilder({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: "", format: true, indentBy: "  ", suppressEmptyNode: true });
+const builder = new XMLBuilder({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  format: true,
+  indentBy: "  ",
+  suppressEmptyNode: true,
+});
 
 /** An element with attributes, children and optional text (the SVG renderers build with it too). */
-export const element = (tag: string, attributes: Readonly<Record<string, string | number>> = {}, children: readonly PolicyNode[] = [], text?: string): PolicyNode => ({
+export const element = (
+  tag: string,
+  attributes: Readonly<Record<string, string | number>> = {},
+  children: readonly PolicyNode[] = [],
+  text?: string,
+): PolicyNode => ({
   tag,
   attributes,
   children,
@@ -147,21 +220,37 @@ export function renderPolicy(document: PolicyDocument): string {
   const root: PolicyNode = {
     tag: "policies",
     // A backend section that forwards itself must not also run the global forward-request in <base />.
-    children: sections.map(([name, nodes]) => ({ tag: name, children: name === "backend" && nodes.length > 0 ? nodes : [base(), ...nodes] })),
+    children: sections.map(([name, nodes]) => ({
+      tag: name,
+      children: name === "backend" && nodes.length > 0 ? nodes : [base(), ...nodes],
+    })),
   };
   return renderXml(root);
 }
 
 /** Calls per renewal period per key (the cache's miss path, so a cache outage cannot flood the backends). */
 export function rateLimitByKey(spec: { calls: number; renewalPeriodSeconds: number; counterKey: string }): PolicyNode {
-  return node("rate-limit-by-key", { calls: spec.calls, "renewal-period": spec.renewalPeriodSeconds, "counter-key": spec.counterKey, "retry-after-header-name": "Retry-After" });
+  return node("rate-limit-by-key", {
+    calls: spec.calls,
+    "renewal-period": spec.renewalPeriodSeconds,
+    "counter-key": spec.counterKey,
+    "retry-after-header-name": "Retry-After",
+  });
 }
 
 /** Answers a prompt from the semantic cache when a stored one is within `scoreThreshold`; partitioned by `varyBy`. */
-export function llmSemanticCacheLookup(spec: { scoreThreshold: number; embeddingsBackendId: string; varyBy: readonly string[] }): PolicyNode {
+export function llmSemanticCacheLookup(spec: {
+  scoreThreshold: number;
+  embeddingsBackendId: string;
+  varyBy: readonly string[];
+}): PolicyNode {
   return node(
     "llm-semantic-cache-lookup",
-    { "score-threshold": spec.scoreThreshold, "embeddings-backend-id": spec.embeddingsBackendId, "embeddings-backend-auth": "system-assigned" },
+    {
+      "score-threshold": spec.scoreThreshold,
+      "embeddings-backend-id": spec.embeddingsBackendId,
+      "embeddings-backend-auth": "system-assigned",
+    },
     spec.varyBy.map((v) => ({ tag: "vary-by", text: v })),
   );
 }
@@ -176,5 +265,9 @@ export function rewriteUri(template: string): PolicyNode {
 }
 
 export function setQueryParameter(name: string, action: "override" | "skip" | "delete", value?: string): PolicyNode {
-  return node("set-query-parameter", { name, "exists-action": action }, value === undefined ? [] : [{ tag: "value", text: value }]);
+  return node(
+    "set-query-parameter",
+    { name, "exists-action": action },
+    value === undefined ? [] : [{ tag: "value", text: value }],
+  );
 }

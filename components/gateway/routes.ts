@@ -2,7 +2,12 @@ import type { EndpointRoute } from "./apiPolicy";
 
 /** What routing needs of the config's model endpoints: each slot's weight and how many targets it has. */
 export interface EndpointSlots {
-  readonly slots: Partial<Record<"blue" | "green", { readonly weight: number; readonly targets: readonly { readonly kind: "azure-openai" | "vllm" }[] }>>;
+  readonly slots: Partial<
+    Record<
+      "blue" | "green",
+      { readonly weight: number; readonly targets: readonly { readonly kind: "azure-openai" | "vllm" }[] }
+    >
+  >;
 }
 
 /** The backend id of a slot's pool: one pool per endpoint and slot (a pool never mixes slots). */
@@ -16,7 +21,17 @@ export function endpointRoutes(models: Readonly<Record<string, EndpointSlots>>):
     endpoint,
     slots: (["blue", "green"] as const).flatMap((slot) => {
       const s = e.slots[slot];
-      return s ? [{ slot, weight: s.weight, poolId: poolId(endpoint, slot), members: s.targets.length, kind: s.targets[0]?.kind ?? "azure-openai" }] : [];
+      return s
+        ? [
+            {
+              slot,
+              weight: s.weight,
+              poolId: poolId(endpoint, slot),
+              members: s.targets.length,
+              kind: s.targets[0]?.kind ?? "azure-openai",
+            },
+          ]
+        : [];
     }),
   }));
 }

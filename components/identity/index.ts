@@ -37,23 +37,31 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("genai:identity:WorkloadIdentity", name, {}, opts);
-    const identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, {
-      resourceName: resourceName("userAssignedIdentity", args.naming, args.workload),
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: { ...args.tags, workload: args.workload },
-    }, { parent: this });
+    const identity = new managedidentity.UserAssignedIdentity(
+      `${name}-identity`,
+      {
+        resourceName: resourceName("userAssignedIdentity", args.naming, args.workload),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: { ...args.tags, workload: args.workload },
+      },
+      { parent: this },
+    );
     let previous: pulumi.Resource | undefined;
     for (const subject of args.federatedSubjects ?? []) {
       // Federated credentials of one identity cannot be written concurrently: chain them.
-      previous = new managedidentity.FederatedIdentityCredential(`${name}-${subject.name}`, {
-        federatedIdentityCredentialResourceName: subject.name,
-        resourceName: identity.name,
-        resourceGroupName: args.resourceGroupName,
-        issuer: subject.issuer,
-        subject: subject.subject,
-        audiences: ["api://AzureADTokenExchange"],
-      }, { parent: this, ...(previous ? { dependsOn: [previous] } : {}) });
+      previous = new managedidentity.FederatedIdentityCredential(
+        `${name}-${subject.name}`,
+        {
+          federatedIdentityCredentialResourceName: subject.name,
+          resourceName: identity.name,
+          resourceGroupName: args.resourceGroupName,
+          issuer: subject.issuer,
+          subject: subject.subject,
+          audiences: ["api://AzureADTokenExchange"],
+        },
+        { parent: this, ...(previous ? { dependsOn: [previous] } : {}) },
+      );
     }
     this.id = identity.id;
     this.principalId = identity.principalId;
@@ -71,14 +79,24 @@ export interface RoleGrantArgs {
 }
 
 /** A role assignment with a deterministic name (ARM's guid() formula), for a managed identity. */
-export function grantRole(name: string, args: RoleGrantArgs, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
+export function grantRole(
+  name: string,
+  args: RoleGrantArgs,
+  opts: pulumi.CustomResourceOptions,
+): authorization.RoleAssignment {
   const definitionId = roleDefinitionId(args.subscriptionId, args.role);
-  return new authorization.RoleAssignment(name, {
-    roleAssignmentName: pulumi.all([args.scope, args.principalId]).apply(([scope, principalId]) => roleAssignmentName(scope, principalId, definitionId)),
-    scope: args.scope,
-    principalId: args.principalId,
-    principalType: "ServicePrincipal",
-    roleDefinitionId: definitionId,
-    description: `${BUILT_IN_ROLES[args.role].name} for ${name}`,
-  }, opts);
+  return new authorization.RoleAssignment(
+    name,
+    {
+      roleAssignmentName: pulumi
+        .all([args.scope, args.principalId])
+        .apply(([scope, principalId]) => roleAssignmentName(scope, principalId, definitionId)),
+      scope: args.scope,
+      principalId: args.principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: definitionId,
+      description: `${BUILT_IN_ROLES[args.role].name} for ${name}`,
+    },
+    opts,
+  );
 }

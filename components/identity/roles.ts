@@ -7,7 +7,10 @@ export const BUILT_IN_ROLES = {
   /** Inference only (chat, completions, embeddings) with Entra ID: what callers of Azure OpenAI get. */
   cognitiveServicesOpenAiUser: { id: "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", name: "Cognitive Services OpenAI User" },
   /** Read quota usage of a subscription's regions, for live quota checks. */
-  cognitiveServicesUsagesReader: { id: "bba48692-92b0-4667-a9ad-c31c7b334ac2", name: "Cognitive Services Usages Reader" },
+  cognitiveServicesUsagesReader: {
+    id: "bba48692-92b0-4667-a9ad-c31c7b334ac2",
+    name: "Cognitive Services Usages Reader",
+  },
   /** Write metrics and telemetry to Application Insights with Entra ID (the gateway's logger). */
   monitoringMetricsPublisher: { id: "3913510d-42f4-4e42-8a64-420c390055eb", name: "Monitoring Metrics Publisher" },
   /** Read metrics and logs: Grafana's Azure Monitor data source, on the stack's resource group. */

@@ -39,7 +39,8 @@ function toNumber(address: ipaddr.IPv4): number {
 export function parseRange(cidr: string): Range | string {
   const address = cidr.split("/")[0] ?? "";
   // ipaddr.js also reads octal and short forms (010.40.0.0, 10.40): only plain dotted quads are meant.
-  if (address.includes(".") && !ipaddr.IPv4.isValidFourPartDecimal(address)) return `"${cidr}" is not a CIDR range such as 10.40.0.0/16`;
+  if (address.includes(".") && !ipaddr.IPv4.isValidFourPartDecimal(address))
+    return `"${cidr}" is not a CIDR range such as 10.40.0.0/16`;
   let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
   try {
     parsed = ipaddr.parseCIDR(cidr);
@@ -52,7 +53,9 @@ export function parseRange(cidr: string): Range | string {
   const first = toNumber(start as ipaddr.IPv4);
   const aligned = first - (first % size);
   if (aligned !== first) {
-    const network = ipaddr.fromByteArray([aligned >>> 24, (aligned >>> 16) & 255, (aligned >>> 8) & 255, aligned & 255]).toString();
+    const network = ipaddr
+      .fromByteArray([aligned >>> 24, (aligned >>> 16) & 255, (aligned >>> 8) & 255, aligned & 255])
+      .toString();
     return `"${cidr}" is not on a /${prefix} boundary: use ${network}/${prefix}`;
   }
   return { first, last: first + size - 1, prefix };
@@ -92,7 +95,10 @@ export function addressPlanIssues(plan: AddressPlan, path = "network"): AddressP
     const minimum = MINIMUM_PREFIX[role];
     if (range.prefix > minimum.prefix) {
       const usable = 2 ** (32 - range.prefix) - AZURE_RESERVED_ADDRESSES;
-      issues.push({ path: at, message: `${cidr} has ${Math.max(usable, 0)} usable addresses: ${minimum.why} (/${minimum.prefix} or larger)` });
+      issues.push({
+        path: at,
+        message: `${cidr} has ${Math.max(usable, 0)} usable addresses: ${minimum.why} (/${minimum.prefix} or larger)`,
+      });
     }
     if (typeof space !== "string" && (range.first < space.first || range.last > space.last)) {
       issues.push({ path: at, message: `${cidr} is outside the address space ${plan.addressSpace}` });

@@ -64,21 +64,28 @@ export function gatewaySubnetSettings(mode: "injection" | "integration" | undefi
   /** An injected gateway reaches its own dependencies (Storage, SQL, Key Vault, Monitor, Entra ID) outbound. */
   defaultOutboundAccess: boolean;
 } {
-  if (mode === "integration") return { securityRules: [], delegations: [{ name: "apim-outbound", serviceName: "Microsoft.Web/serverFarms" }], defaultOutboundAccess: false };
+  if (mode === "integration")
+    return {
+      securityRules: [],
+      delegations: [{ name: "apim-outbound", serviceName: "Microsoft.Web/serverFarms" }],
+      defaultOutboundAccess: false,
+    };
   if (mode === "injection") {
     return {
       defaultOutboundAccess: true,
-      securityRules: [{
-        name: "allow-apim-management",
-        priority: 100,
-        direction: "Inbound",
-        access: "Allow",
-        protocol: "Tcp",
-        sourceAddressPrefix: "ApiManagement",
-        sourcePortRange: "*",
-        destinationAddressPrefix: "VirtualNetwork",
-        destinationPortRange: "3443",
-      }],
+      securityRules: [
+        {
+          name: "allow-apim-management",
+          priority: 100,
+          direction: "Inbound",
+          access: "Allow",
+          protocol: "Tcp",
+          sourceAddressPrefix: "ApiManagement",
+          sourcePortRange: "*",
+          destinationAddressPrefix: "VirtualNetwork",
+          destinationPortRange: "3443",
+        },
+      ],
       delegations: [],
     };
   }
@@ -95,39 +102,53 @@ export class PrivateNetwork extends pulumi.ComponentResource {
     super("genai:network:PrivateNetwork", name, {}, opts);
     if (args.existing) {
       this.virtualNetworkId = pulumi.output(args.existing.virtualNetworkId);
-      this.subnetIds = Object.fromEntries(SUBNET_ROLES.map((role) => [role, pulumi.output(args.existing!.subnetIds[role])])) as Record<SubnetRole, pulumi.Output<string>>;
+      this.subnetIds = Object.fromEntries(
+        SUBNET_ROLES.map((role) => [role, pulumi.output(args.existing!.subnetIds[role])]),
+      ) as Record<SubnetRole, pulumi.Output<string>>;
     } else if (args.addressPlan) {
-      const vnet = new network.VirtualNetwork(`${name}-vnet`, {
-        virtualNetworkName: resourceName("virtualNetwork", args.naming),
-        resourceGroupName: args.resourceGroupName,
-        location: args.location,
-        addressSpace: { addressPrefixes: [args.addressPlan.addressSpace] },
-        tags: args.tags,
-      }, { parent: this, ignoreChanges: ["subnets"] });
+      const vnet = new network.VirtualNetwork(
+        `${name}-vnet`,
+        {
+          virtualNetworkName: resourceName("virtualNetwork", args.naming),
+          resourceGroupName: args.resourceGroupName,
+          location: args.location,
+          addressSpace: { addressPrefixes: [args.addressPlan.addressSpace] },
+          tags: args.tags,
+        },
+        { parent: this, ignoreChanges: ["subnets"] },
+      );
       this.virtualNetworkId = vnet.id;
       const subnetIds: Partial<Record<SubnetRole, pulumi.Output<string>>> = {};
       let previous: pulumi.Resource = vnet;
       const gateway = gatewaySubnetSettings(args.gatewaySubnet);
       for (const role of SUBNET_ROLES) {
-        const nsg = new network.NetworkSecurityGroup(`${name}-nsg-${role}`, {
-          networkSecurityGroupName: resourceName("networkSecurityGroup", args.naming, role.toLowerCase()),
-          resourceGroupName: args.resourceGroupName,
-          location: args.location,
-          ...(role === "gateway" && gateway.securityRules.length > 0 ? { securityRules: gateway.securityRules } : {}),
-          tags: args.tags,
-        }, { parent: this });
+        const nsg = new network.NetworkSecurityGroup(
+          `${name}-nsg-${role}`,
+          {
+            networkSecurityGroupName: resourceName("networkSecurityGroup", args.naming, role.toLowerCase()),
+            resourceGroupName: args.resourceGroupName,
+            location: args.location,
+            ...(role === "gateway" && gateway.securityRules.length > 0 ? { securityRules: gateway.securityRules } : {}),
+            tags: args.tags,
+          },
+          { parent: this },
+        );
         // Subnets of one VNet cannot be written concurrently: chain them.
-        const subnet: network.Subnet = new network.Subnet(`${name}-snet-${role}`, {
-          subnetName: resourceName("subnet", args.naming, role.toLowerCase()),
-          virtualNetworkName: vnet.name,
-          resourceGroupName: args.resourceGroupName,
-          addressPrefix: args.addressPlan.subnets[role],
-          networkSecurityGroup: { id: nsg.id },
-          // No implicit internet egress, except for an injected gateway's own dependencies.
-          defaultOutboundAccess: role === "gateway" && gateway.defaultOutboundAccess,
-          ...(role === "privateEndpoints" ? { privateEndpointNetworkPolicies: "Enabled" } : {}),
-          ...(role === "gateway" && gateway.delegations.length > 0 ? { delegations: gateway.delegations } : {}),
-        }, { parent: this, dependsOn: [previous] });
+        const subnet: network.Subnet = new network.Subnet(
+          `${name}-snet-${role}`,
+          {
+            subnetName: resourceName("subnet", args.naming, role.toLowerCase()),
+            virtualNetworkName: vnet.name,
+            resourceGroupName: args.resourceGroupName,
+            addressPrefix: args.addressPlan.subnets[role],
+            networkSecurityGroup: { id: nsg.id },
+            // No implicit internet egress, except for an injected gateway's own dependencies.
+            defaultOutboundAccess: role === "gateway" && gateway.defaultOutboundAccess,
+            ...(role === "privateEndpoints" ? { privateEndpointNetworkPolicies: "Enabled" } : {}),
+            ...(role === "gateway" && gateway.delegations.length > 0 ? { delegations: gateway.delegations } : {}),
+          },
+          { parent: this, dependsOn: [previous] },
+        );
         previous = subnet;
         subnetIds[role] = subnet.id;
       }
@@ -143,21 +164,29 @@ export class PrivateNetwork extends pulumi.ComponentResource {
         this.zoneIds[key] = pulumi.output(existing);
         continue;
       }
-      const zone = new privatedns.PrivateZone(`${name}-zone-${key}`, {
-        privateZoneName: PRIVATE_DNS_ZONES[key],
-        resourceGroupName: args.resourceGroupName,
-        location: "global",
-        tags: args.tags,
-      }, { parent: this });
-      new privatedns.VirtualNetworkLink(`${name}-zone-${key}-link`, {
-        privateZoneName: zone.name,
-        resourceGroupName: args.resourceGroupName,
-        virtualNetworkLinkName: `link-${args.naming.prefix}-${args.naming.environment}`,
-        location: "global",
-        virtualNetwork: { id: this.virtualNetworkId },
-        registrationEnabled: false,
-        tags: args.tags,
-      }, { parent: this });
+      const zone = new privatedns.PrivateZone(
+        `${name}-zone-${key}`,
+        {
+          privateZoneName: PRIVATE_DNS_ZONES[key],
+          resourceGroupName: args.resourceGroupName,
+          location: "global",
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+      new privatedns.VirtualNetworkLink(
+        `${name}-zone-${key}-link`,
+        {
+          privateZoneName: zone.name,
+          resourceGroupName: args.resourceGroupName,
+          virtualNetworkLinkName: `link-${args.naming.prefix}-${args.naming.environment}`,
+          location: "global",
+          virtualNetwork: { id: this.virtualNetworkId },
+          registrationEnabled: false,
+          tags: args.tags,
+        },
+        { parent: this },
+      );
       this.zoneIds[key] = zone.id;
     }
     this.registerOutputs({ virtualNetworkId: this.virtualNetworkId, subnetIds: this.subnetIds, zoneIds: this.zoneIds });
@@ -187,20 +216,30 @@ export class PrivateLink extends pulumi.ComponentResource {
   constructor(name: string, args: PrivateLinkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("genai:network:PrivateLink", name, {}, opts);
     const endpointName = resourceName("privateEndpoint", args.naming, args.target);
-    const endpoint = new network.PrivateEndpoint(`${name}-pe`, {
-      privateEndpointName: endpointName,
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      subnet: { id: args.subnetId },
-      privateLinkServiceConnections: [{ name: endpointName, privateLinkServiceId: args.resourceId, groupIds: [args.groupId] }],
-      tags: args.tags,
-    }, { parent: this, ...(args.after ? { dependsOn: [...args.after] } : {}) });
-    new network.PrivateDnsZoneGroup(`${name}-dns`, {
-      privateDnsZoneGroupName: "default",
-      privateEndpointName: endpoint.name,
-      resourceGroupName: args.resourceGroupName,
-      privateDnsZoneConfigs: args.zoneIds.map((zoneId, i) => ({ name: `zone-${i}`, privateDnsZoneId: zoneId })),
-    }, { parent: this });
+    const endpoint = new network.PrivateEndpoint(
+      `${name}-pe`,
+      {
+        privateEndpointName: endpointName,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        subnet: { id: args.subnetId },
+        privateLinkServiceConnections: [
+          { name: endpointName, privateLinkServiceId: args.resourceId, groupIds: [args.groupId] },
+        ],
+        tags: args.tags,
+      },
+      { parent: this, ...(args.after ? { dependsOn: [...args.after] } : {}) },
+    );
+    new network.PrivateDnsZoneGroup(
+      `${name}-dns`,
+      {
+        privateDnsZoneGroupName: "default",
+        privateEndpointName: endpoint.name,
+        resourceGroupName: args.resourceGroupName,
+        privateDnsZoneConfigs: args.zoneIds.map((zoneId, i) => ({ name: `zone-${i}`, privateDnsZoneId: zoneId })),
+      },
+      { parent: this },
+    );
     this.endpointId = endpoint.id;
     this.registerOutputs({ endpointId: this.endpointId });
   }

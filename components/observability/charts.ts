@@ -7,7 +7,8 @@
 // `url_file`). Every values key the Monitoring component sets was checked against that values.yaml (the
 // grafana.* keys against the grafana chart's documented values; storageSpec.volumeClaimTemplate is the
 // Prometheus CRD's). A "92.3.0" pinned earlier could not be found in that history and is not used.
-export const CHARTS_SOURCE = "prometheus-community/helm-charts cf408a2 (2026-08-22), charts/kube-prometheus-stack/Chart.yaml";
+export const CHARTS_SOURCE =
+  "prometheus-community/helm-charts cf408a2 (2026-08-22), charts/kube-prometheus-stack/Chart.yaml";
 export const CHARTS_DATE = "2026-12-05";
 
 export const KUBE_PROMETHEUS_STACK = {

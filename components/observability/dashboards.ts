@@ -12,10 +12,19 @@ export const DATASOURCES = {
 
 export type Unit = "s" | "ms" | "reqps" | "short" | "percentunit" | "percent";
 
-export interface PromQuery { readonly kind: "prometheus"; readonly expr: string; readonly legend: string }
+export interface PromQuery {
+  readonly kind: "prometheus";
+  readonly expr: string;
+  readonly legend: string;
+}
 
 /** An Azure resource a metric is read from. */
-export interface AzureResource { readonly subscription: string; readonly resourceGroup: string; readonly resourceName: string; readonly region: string }
+export interface AzureResource {
+  readonly subscription: string;
+  readonly resourceGroup: string;
+  readonly resourceName: string;
+  readonly region: string;
+}
 
 export interface AzureMetricQuery {
   readonly kind: "azure-monitor";
@@ -28,15 +37,30 @@ export interface AzureMetricQuery {
 }
 
 export type Query = PromQuery | AzureMetricQuery;
-export interface Panel { readonly title: string; readonly description: string; readonly unit: Unit; readonly queries: readonly Query[] }
-export interface Row { readonly title: string; readonly panels: readonly Panel[] }
-export interface Dashboard { readonly uid: string; readonly title: string; readonly tags: readonly string[]; readonly slots: readonly string[]; readonly rows: readonly Row[] }
+export interface Panel {
+  readonly title: string;
+  readonly description: string;
+  readonly unit: Unit;
+  readonly queries: readonly Query[];
+}
+export interface Row {
+  readonly title: string;
+  readonly panels: readonly Panel[];
+}
+export interface Dashboard {
+  readonly uid: string;
+  readonly title: string;
+  readonly tags: readonly string[];
+  readonly slots: readonly string[];
+  readonly rows: readonly Row[];
+}
 
 const PANELS_PER_LINE = 2;
 const PANEL_HEIGHT = 8;
 
 function targetJson(q: Query, refId: string): Record<string, unknown> {
-  if (q.kind === "prometheus") return { refId, datasource: DATASOURCES.prometheus, expr: q.expr, legendFormat: q.legend, range: true };
+  if (q.kind === "prometheus")
+    return { refId, datasource: DATASOURCES.prometheus, expr: q.expr, legendFormat: q.legend, range: true };
   const metricNamespace = q.metricNamespace.toLowerCase();
   return {
     refId,
@@ -62,7 +86,14 @@ export function grafanaDashboard(d: Dashboard): Record<string, unknown> {
   let y = 0;
   let id = 1;
   for (const row of d.rows) {
-    panels.push({ id: id++, type: "row", title: row.title, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] });
+    panels.push({
+      id: id++,
+      type: "row",
+      title: row.title,
+      collapsed: false,
+      gridPos: { h: 1, w: 24, x: 0, y },
+      panels: [],
+    });
     y += 1;
     row.panels.forEach((p, i) => {
       panels.push({
@@ -71,9 +102,17 @@ export function grafanaDashboard(d: Dashboard): Record<string, unknown> {
         title: p.title,
         description: p.description,
         datasource: p.queries[0]?.kind === "azure-monitor" ? DATASOURCES.azureMonitor : DATASOURCES.prometheus,
-        gridPos: { h: PANEL_HEIGHT, w: 24 / PANELS_PER_LINE, x: (i % PANELS_PER_LINE) * (24 / PANELS_PER_LINE), y: y + Math.floor(i / PANELS_PER_LINE) * PANEL_HEIGHT },
+        gridPos: {
+          h: PANEL_HEIGHT,
+          w: 24 / PANELS_PER_LINE,
+          x: (i % PANELS_PER_LINE) * (24 / PANELS_PER_LINE),
+          y: y + Math.floor(i / PANELS_PER_LINE) * PANEL_HEIGHT,
+        },
         fieldConfig: { defaults: { unit: p.unit, custom: { lineWidth: 1, fillOpacity: 0 } }, overrides: [] },
-        options: { legend: { displayMode: "list", placement: "bottom", showLegend: true }, tooltip: { mode: "multi", sort: "none" } },
+        options: {
+          legend: { displayMode: "list", placement: "bottom", showLegend: true },
+          tooltip: { mode: "multi", sort: "none" },
+        },
         targets: p.queries.map((q, n) => targetJson(q, String.fromCharCode(65 + n))),
       });
     });
@@ -89,9 +128,21 @@ export function grafanaDashboard(d: Dashboard): Record<string, unknown> {
     refresh: "30s",
     timezone: "utc",
     templating: {
-      list: d.slots.length > 0
-        ? [{ name: "slot", label: "Slot", type: "custom", query: d.slots.join(","), multi: true, includeAll: true, current: { text: ["All"], value: ["$__all"] }, options: [] }]
-        : [],
+      list:
+        d.slots.length > 0
+          ? [
+              {
+                name: "slot",
+                label: "Slot",
+                type: "custom",
+                query: d.slots.join(","),
+                multi: true,
+                includeAll: true,
+                current: { text: ["All"], value: ["$__all"] },
+                options: [],
+              },
+            ]
+          : [],
     },
     panels,
   };
@@ -104,7 +155,11 @@ export interface EndpointView {
   /** Azure OpenAI deployments per slot and account (one query per account: a query over several regions needs subscription-wide rights). */
   readonly azureSlots: readonly {
     readonly slot: "blue" | "green";
-    readonly accounts: readonly { readonly label: string; readonly resource: AzureResource; readonly deployments: readonly string[] }[];
+    readonly accounts: readonly {
+      readonly label: string;
+      readonly resource: AzureResource;
+      readonly deployments: readonly string[];
+    }[];
     readonly provisioned: boolean;
   }[];
   readonly gateway?: AzureResource;
@@ -114,19 +169,78 @@ const prom = (expr: string, legend: string): PromQuery => ({ kind: "prometheus",
 
 /** The vLLM panels of an endpoint: every slot the `$slot` variable selects, one series per slot. */
 export function vllmPanels(endpoint: string): Panel[] {
-  const s: Scope = { matchers: { [SLOT_LABELS.endpoint]: endpoint, [SLOT_LABELS.slot]: "$slot" }, regex: [SLOT_LABELS.slot], range: "$__rate_interval", by: [SLOT_LABELS.slot] };
-  const quantiles = (f: (s: Scope, q: number) => string, qs: readonly number[]) => qs.map((q) => prom(f(s, q), `{{slot}} p${Math.round(q * 100)}`));
+  const s: Scope = {
+    matchers: { [SLOT_LABELS.endpoint]: endpoint, [SLOT_LABELS.slot]: "$slot" },
+    regex: [SLOT_LABELS.slot],
+    range: "$__rate_interval",
+    by: [SLOT_LABELS.slot],
+  };
+  const quantiles = (f: (s: Scope, q: number) => string, qs: readonly number[]) =>
+    qs.map((q) => prom(f(s, q), `{{slot}} p${Math.round(q * 100)}`));
   return [
-    { title: "Time to first token", description: "p50, p95 and p99 of the time from arrival to the first generated token, per slot.", unit: "s", queries: quantiles(vllm.ttft, [0.5, 0.95, 0.99]) },
-    { title: "Time per output token (p95)", description: "p95 of the time between output tokens, per slot.", unit: "s", queries: quantiles(vllm.tpot, [0.95]) },
-    { title: "End-to-end latency", description: "p50, p95 and p99 of the request latency inside the server, per slot.", unit: "s", queries: quantiles(vllm.e2e, [0.5, 0.95, 0.99]) },
-    { title: "Queue time (p95)", description: "p95 of the time requests wait before the engine schedules them.", unit: "s", queries: quantiles(vllm.queueTime, [0.95]) },
-    { title: "Requests per second", description: "Finished requests per second, per slot.", unit: "reqps", queries: [prom(vllm.requestsPerSecond(s), "{{slot}}")] },
-    { title: "Tokens per second", description: "Prompt and generated tokens per second, per slot.", unit: "short", queries: [prom(vllm.promptTokensPerSecond(s), "{{slot}} prompt"), prom(vllm.generationTokensPerSecond(s), "{{slot}} generation")] },
-    { title: "Running and waiting requests", description: "Requests the engine runs and requests queued, per slot.", unit: "short", queries: [prom(vllm.running(s), "{{slot}} running"), prom(vllm.waiting(s), "{{slot}} waiting")] },
-    { title: "KV-cache usage", description: "KV-cache usage of the fullest server of each slot (1 = full: requests queue or are preempted).", unit: "percentunit", queries: [prom(vllm.kvCacheUsage(s), "{{slot}}")] },
-    { title: "Finish reasons", description: "Finished requests per second by finish reason, per slot.", unit: "reqps", queries: [prom(vllm.finishReasons(s), "{{slot}} {{finished_reason}}")] },
-    { title: "Error ratio", description: "Share of API requests the servers answered 5xx, per slot.", unit: "percentunit", queries: [prom(vllm.errorRatio(s), "{{slot}}")] },
+    {
+      title: "Time to first token",
+      description: "p50, p95 and p99 of the time from arrival to the first generated token, per slot.",
+      unit: "s",
+      queries: quantiles(vllm.ttft, [0.5, 0.95, 0.99]),
+    },
+    {
+      title: "Time per output token (p95)",
+      description: "p95 of the time between output tokens, per slot.",
+      unit: "s",
+      queries: quantiles(vllm.tpot, [0.95]),
+    },
+    {
+      title: "End-to-end latency",
+      description: "p50, p95 and p99 of the request latency inside the server, per slot.",
+      unit: "s",
+      queries: quantiles(vllm.e2e, [0.5, 0.95, 0.99]),
+    },
+    {
+      title: "Queue time (p95)",
+      description: "p95 of the time requests wait before the engine schedules them.",
+      unit: "s",
+      queries: quantiles(vllm.queueTime, [0.95]),
+    },
+    {
+      title: "Requests per second",
+      description: "Finished requests per second, per slot.",
+      unit: "reqps",
+      queries: [prom(vllm.requestsPerSecond(s), "{{slot}}")],
+    },
+    {
+      title: "Tokens per second",
+      description: "Prompt and generated tokens per second, per slot.",
+      unit: "short",
+      queries: [
+        prom(vllm.promptTokensPerSecond(s), "{{slot}} prompt"),
+        prom(vllm.generationTokensPerSecond(s), "{{slot}} generation"),
+      ],
+    },
+    {
+      title: "Running and waiting requests",
+      description: "Requests the engine runs and requests queued, per slot.",
+      unit: "short",
+      queries: [prom(vllm.running(s), "{{slot}} running"), prom(vllm.waiting(s), "{{slot}} waiting")],
+    },
+    {
+      title: "KV-cache usage",
+      description: "KV-cache usage of the fullest server of each slot (1 = full: requests queue or are preempted).",
+      unit: "percentunit",
+      queries: [prom(vllm.kvCacheUsage(s), "{{slot}}")],
+    },
+    {
+      title: "Finish reasons",
+      description: "Finished requests per second by finish reason, per slot.",
+      unit: "reqps",
+      queries: [prom(vllm.finishReasons(s), "{{slot}} {{finished_reason}}")],
+    },
+    {
+      title: "Error ratio",
+      description: "Share of API requests the servers answered 5xx, per slot.",
+      unit: "percentunit",
+      queries: [prom(vllm.errorRatio(s), "{{slot}}")],
+    },
   ];
 }
 
@@ -136,26 +250,64 @@ const APIM_NAMESPACE = "Microsoft.ApiManagement/service";
 /** The Azure OpenAI panels of an endpoint: each slot's deployments, by ModelDeploymentName. */
 export function azureOpenAiPanels(view: EndpointView): Panel[] {
   type Slot = EndpointView["azureSlots"][number];
-  const metric = (metricName: string, aggregation: AzureMetricQuery["aggregation"], label = "") => (s: Slot): AzureMetricQuery[] =>
-    s.accounts.map((a) => ({
-      kind: "azure-monitor",
-      resources: [a.resource],
-      metricNamespace: OPENAI_NAMESPACE,
-      metric: metricName,
-      aggregation,
-      filters: [{ dimension: "ModelDeploymentName", values: [...new Set(a.deployments)] }],
-      legend: `${s.slot} ${a.label}${label}`,
-    }));
+  const metric =
+    (metricName: string, aggregation: AzureMetricQuery["aggregation"], label = "") =>
+    (s: Slot): AzureMetricQuery[] =>
+      s.accounts.map((a) => ({
+        kind: "azure-monitor",
+        resources: [a.resource],
+        metricNamespace: OPENAI_NAMESPACE,
+        metric: metricName,
+        aggregation,
+        filters: [{ dimension: "ModelDeploymentName", values: [...new Set(a.deployments)] }],
+        legend: `${s.slot} ${a.label}${label}`,
+      }));
   const per = (make: (s: Slot) => AzureMetricQuery[], slots = view.azureSlots) => slots.flatMap(make);
   const provisioned = view.azureSlots.filter((s) => s.provisioned);
   return [
-    { title: "Time to response", description: "Average time to the first response byte (Azure Monitor AzureOpenAITimeToResponse), per slot and account.", unit: "ms", queries: per(metric("AzureOpenAITimeToResponse", "Average")) },
-    { title: "Normalized time to first byte", description: "Average normalized time to first byte (AzureOpenAINormalizedTTFTInMS), per slot.", unit: "ms", queries: per(metric("AzureOpenAINormalizedTTFTInMS", "Average")) },
-    { title: "Time between tokens", description: "Average time between tokens (AzureOpenAINormalizedTBTInMS), per slot.", unit: "ms", queries: per(metric("AzureOpenAINormalizedTBTInMS", "Average")) },
-    { title: "Prompt and generated tokens", description: "Processed prompt tokens and generated completion tokens per interval, per slot.", unit: "short", queries: [...per(metric("ProcessedPromptTokens", "Total", " prompt")), ...per(metric("GeneratedTokens", "Total", " generated"))] },
-    { title: "Requests", description: "Azure OpenAI requests per interval, per slot.", unit: "short", queries: per(metric("AzureOpenAIRequests", "Total")) },
+    {
+      title: "Time to response",
+      description:
+        "Average time to the first response byte (Azure Monitor AzureOpenAITimeToResponse), per slot and account.",
+      unit: "ms",
+      queries: per(metric("AzureOpenAITimeToResponse", "Average")),
+    },
+    {
+      title: "Normalized time to first byte",
+      description: "Average normalized time to first byte (AzureOpenAINormalizedTTFTInMS), per slot.",
+      unit: "ms",
+      queries: per(metric("AzureOpenAINormalizedTTFTInMS", "Average")),
+    },
+    {
+      title: "Time between tokens",
+      description: "Average time between tokens (AzureOpenAINormalizedTBTInMS), per slot.",
+      unit: "ms",
+      queries: per(metric("AzureOpenAINormalizedTBTInMS", "Average")),
+    },
+    {
+      title: "Prompt and generated tokens",
+      description: "Processed prompt tokens and generated completion tokens per interval, per slot.",
+      unit: "short",
+      queries: [
+        ...per(metric("ProcessedPromptTokens", "Total", " prompt")),
+        ...per(metric("GeneratedTokens", "Total", " generated")),
+      ],
+    },
+    {
+      title: "Requests",
+      description: "Azure OpenAI requests per interval, per slot.",
+      unit: "short",
+      queries: per(metric("AzureOpenAIRequests", "Total")),
+    },
     ...(provisioned.length > 0
-      ? [{ title: "PTU utilization", description: "Peak provisioned-managed utilization (V2), per slot with PTUs; calls are throttled at 100%.", unit: "percent" as const, queries: per(metric("AzureOpenAIProvisionedManagedUtilizationV2", "Maximum"), provisioned) }]
+      ? [
+          {
+            title: "PTU utilization",
+            description: "Peak provisioned-managed utilization (V2), per slot with PTUs; calls are throttled at 100%.",
+            unit: "percent" as const,
+            queries: per(metric("AzureOpenAIProvisionedManagedUtilizationV2", "Maximum"), provisioned),
+          },
+        ]
       : []),
   ];
 }
@@ -163,20 +315,55 @@ export function azureOpenAiPanels(view: EndpointView): Panel[] {
 /** The gateway panels: answers throttled to clients, and backend failures the gateway failed over from. */
 export function gatewayPanels(gateway: AzureResource): Panel[] {
   const requests = (legend: string, dimension: string, values: readonly string[]): AzureMetricQuery => ({
-    kind: "azure-monitor", resources: [gateway], metricNamespace: APIM_NAMESPACE, metric: "Requests", aggregation: "Total", filters: [{ dimension, values }], legend,
+    kind: "azure-monitor",
+    resources: [gateway],
+    metricNamespace: APIM_NAMESPACE,
+    metric: "Requests",
+    aggregation: "Total",
+    filters: [{ dimension, values }],
+    legend,
   });
   return [
-    { title: "Gateway 429s", description: "Requests the gateway answered 429 (token limits, or every pool member throttled), all endpoints.", unit: "short", queries: [requests("429 to clients", "GatewayResponseCode", ["429"])] },
-    { title: "Failovers", description: "Backend answers of 429 or 5xx that the gateway retried on the next pool member or tripped a breaker on, all endpoints.", unit: "short", queries: [requests("backend 429", "BackendResponseCode", ["429"]), requests("backend 5xx", "BackendResponseCodeCategory", ["5xx"])] },
+    {
+      title: "Gateway 429s",
+      description: "Requests the gateway answered 429 (token limits, or every pool member throttled), all endpoints.",
+      unit: "short",
+      queries: [requests("429 to clients", "GatewayResponseCode", ["429"])],
+    },
+    {
+      title: "Failovers",
+      description:
+        "Backend answers of 429 or 5xx that the gateway retried on the next pool member or tripped a breaker on, all endpoints.",
+      unit: "short",
+      queries: [
+        requests("backend 429", "BackendResponseCode", ["429"]),
+        requests("backend 5xx", "BackendResponseCodeCategory", ["5xx"]),
+      ],
+    },
   ];
 }
 
 /** The dashboard of one model endpoint. */
 export function endpointDashboard(view: EndpointView): Dashboard {
   const rows: Row[] = [
-    ...(view.vllmSlots.length > 0 ? [{ title: `vLLM slots (${view.vllmSlots.join(", ")})`, panels: vllmPanels(view.endpoint) }] : []),
-    ...(view.azureSlots.length > 0 ? [{ title: `Azure OpenAI slots (${view.azureSlots.map((s) => s.slot).join(", ")})`, panels: azureOpenAiPanels(view) }] : []),
+    ...(view.vllmSlots.length > 0
+      ? [{ title: `vLLM slots (${view.vllmSlots.join(", ")})`, panels: vllmPanels(view.endpoint) }]
+      : []),
+    ...(view.azureSlots.length > 0
+      ? [
+          {
+            title: `Azure OpenAI slots (${view.azureSlots.map((s) => s.slot).join(", ")})`,
+            panels: azureOpenAiPanels(view),
+          },
+        ]
+      : []),
     ...(view.gateway ? [{ title: "Gateway", panels: gatewayPanels(view.gateway) }] : []),
   ];
-  return { uid: `genai-${view.endpoint}`, title: `Model endpoint ${view.endpoint}`, tags: ["genai-platform", view.endpoint], slots: view.vllmSlots, rows };
+  return {
+    uid: `genai-${view.endpoint}`,
+    title: `Model endpoint ${view.endpoint}`,
+    tags: ["genai-platform", view.endpoint],
+    slots: view.vllmSlots,
+    rows,
+  };
 }

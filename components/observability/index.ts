@@ -18,7 +18,10 @@ export const MONITORING_NAMESPACE = "monitoring";
 export const MONITORING_RELEASE = "kube-prometheus-stack";
 /** The label Grafana's sidecar loads dashboards from (ConfigMaps with it set to "1"). */
 export const DASHBOARD_LABEL = "grafana_dashboard";
-const MONITORING_LABELS = { "app.kubernetes.io/part-of": "genai-platform", "app.kubernetes.io/component": "monitoring" };
+const MONITORING_LABELS = {
+  "app.kubernetes.io/part-of": "genai-platform",
+  "app.kubernetes.io/component": "monitoring",
+};
 const GRAFANA_SERVICE_ACCOUNT = "grafana";
 const WEBHOOK_SECRET = "alert-webhook";
 
@@ -65,132 +68,233 @@ export class Monitoring extends pulumi.ComponentResource {
     this.name = name;
     this.provider = args.provider;
     // node-exporter (host network and paths) is off, so the namespace holds to the baseline standard.
-    const namespace = this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-      metadata: { name: MONITORING_NAMESPACE, labels: { ...labels, "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" } },
-    }, k);
+    const namespace = (this.namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: MONITORING_NAMESPACE,
+          labels: {
+            ...labels,
+            "pod-security.kubernetes.io/enforce": "baseline",
+            "pod-security.kubernetes.io/warn": "restricted",
+          },
+        },
+      },
+      k,
+    ));
 
-    const password = new RandomPassword(`${name}-grafana-admin-password`, { length: 32, special: false }, { parent: this });
-    const admin = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
-      metadata: { name: "grafana-admin", namespace: namespace.metadata.name, labels },
-      stringData: { "admin-user": "admin", "admin-password": password.result },
-    }, k);
+    const password = new RandomPassword(
+      `${name}-grafana-admin-password`,
+      { length: 32, special: false },
+      { parent: this },
+    );
+    const admin = new k8s.core.v1.Secret(
+      `${name}-grafana-admin`,
+      {
+        metadata: { name: "grafana-admin", namespace: namespace.metadata.name, labels },
+        stringData: { "admin-user": "admin", "admin-password": password.result },
+      },
+      k,
+    );
 
-    const identity = new WorkloadIdentity(`${name}-grafana-identity`, {
-      naming: args.naming,
-      workload: "grafana",
-      location: args.location,
-      resourceGroupName: args.resourceGroupName,
-      tags: args.tags,
-      federatedSubjects: [{ name: "kubernetes", issuer: args.oidcIssuerUrl, subject: `system:serviceaccount:${MONITORING_NAMESPACE}:${GRAFANA_SERVICE_ACCOUNT}` }],
-    }, { parent: this });
+    const identity = new WorkloadIdentity(
+      `${name}-grafana-identity`,
+      {
+        naming: args.naming,
+        workload: "grafana",
+        location: args.location,
+        resourceGroupName: args.resourceGroupName,
+        tags: args.tags,
+        federatedSubjects: [
+          {
+            name: "kubernetes",
+            issuer: args.oidcIssuerUrl,
+            subject: `system:serviceaccount:${MONITORING_NAMESPACE}:${GRAFANA_SERVICE_ACCOUNT}`,
+          },
+        ],
+      },
+      { parent: this },
+    );
     this.grafanaIdentity = identity;
 
-    const webhook = args.alertWebhookUrl && new k8s.core.v1.Secret(`${name}-alert-webhook`, {
-      metadata: { name: WEBHOOK_SECRET, namespace: namespace.metadata.name, labels },
-      stringData: { url: args.alertWebhookUrl },
-    }, k);
+    const webhook =
+      args.alertWebhookUrl &&
+      new k8s.core.v1.Secret(
+        `${name}-alert-webhook`,
+        {
+          metadata: { name: WEBHOOK_SECRET, namespace: namespace.metadata.name, labels },
+          stringData: { url: args.alertWebhookUrl },
+        },
+        k,
+      );
     const receivers = webhook
-      ? [{ name: "platform", webhook_configs: [{ url_file: `/etc/alertmanager/secrets/${WEBHOOK_SECRET}/url`, send_resolved: true }] }]
+      ? [
+          {
+            name: "platform",
+            webhook_configs: [{ url_file: `/etc/alertmanager/secrets/${WEBHOOK_SECRET}/url`, send_resolved: true }],
+          },
+        ]
       : [{ name: "platform" }];
 
     // Prometheus' disk must follow its pod to any zone of the general pool: zone-redundant, kept on delete.
-    const storage = new k8s.storage.v1.StorageClass(`${name}-storage`, {
-      metadata: { name: "monitoring-zrs", labels },
-      provisioner: "disk.csi.azure.com",
-      parameters: { skuName: "StandardSSD_ZRS" },
-      reclaimPolicy: "Retain",
-      volumeBindingMode: "WaitForFirstConsumer",
-      allowVolumeExpansion: true,
-    }, k);
+    const storage = new k8s.storage.v1.StorageClass(
+      `${name}-storage`,
+      {
+        metadata: { name: "monitoring-zrs", labels },
+        provisioner: "disk.csi.azure.com",
+        parameters: { skuName: "StandardSSD_ZRS" },
+        reclaimPolicy: "Retain",
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+      },
+      k,
+    );
 
-    this.release = new k8s.helm.v3.Release(`${name}-release`, {
-      name: MONITORING_RELEASE,
-      namespace: namespace.metadata.name,
-      chart: KUBE_PROMETHEUS_STACK.chart,
-      version: KUBE_PROMETHEUS_STACK.version,
-      repositoryOpts: { repo: KUBE_PROMETHEUS_STACK.repo },
-      timeout: 900,
-      values: {
-        fullnameOverride: MONITORING_RELEASE,
-        nodeExporter: { enabled: false },
-        // AKS runs the control plane (and Cilium replaces kube-proxy): nothing to scrape, alerts that never clear.
-        kubeControllerManager: { enabled: false },
-        kubeScheduler: { enabled: false },
-        kubeEtcd: { enabled: false },
-        kubeProxy: { enabled: false },
-        // The operator's admission webhook would be called by the API server from outside the namespace's
-        // default-deny ingress; the rules it would validate are checked by promtool before they ship.
-        // The operator's TLS goes with it: its certificate is the one the webhook's set-up job creates.
-        prometheusOperator: { admissionWebhooks: { enabled: false }, tls: { enabled: false } },
-        prometheus: {
-          prometheusSpec: {
-            // Every monitor and rule in the cluster counts, not only those labelled with the release.
-            serviceMonitorSelectorNilUsesHelmValues: false,
-            podMonitorSelectorNilUsesHelmValues: false,
-            ruleSelectorNilUsesHelmValues: false,
-            probeSelectorNilUsesHelmValues: false,
-            retention: `${args.retentionDays}d`,
-            storageSpec: { volumeClaimTemplate: { spec: { storageClassName: storage.metadata.name, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${args.storageGiB}Gi` } } } } },
-          },
-        },
-        alertmanager: {
-          alertmanagerSpec: { secrets: webhook ? [WEBHOOK_SECRET] : [] },
-          config: {
-            route: {
-              receiver: "platform",
-              group_by: ["alertname", "endpoint", "slot"],
-              routes: [{ matchers: ['alertname =~ "Watchdog|InfoInhibitor"'], receiver: "null" }],
+    this.release = new k8s.helm.v3.Release(
+      `${name}-release`,
+      {
+        name: MONITORING_RELEASE,
+        namespace: namespace.metadata.name,
+        chart: KUBE_PROMETHEUS_STACK.chart,
+        version: KUBE_PROMETHEUS_STACK.version,
+        repositoryOpts: { repo: KUBE_PROMETHEUS_STACK.repo },
+        timeout: 900,
+        values: {
+          fullnameOverride: MONITORING_RELEASE,
+          nodeExporter: { enabled: false },
+          // AKS runs the control plane (and Cilium replaces kube-proxy): nothing to scrape, alerts that never clear.
+          kubeControllerManager: { enabled: false },
+          kubeScheduler: { enabled: false },
+          kubeEtcd: { enabled: false },
+          kubeProxy: { enabled: false },
+          // The operator's admission webhook would be called by the API server from outside the namespace's
+          // default-deny ingress; the rules it would validate are checked by promtool before they ship.
+          // The operator's TLS goes with it: its certificate is the one the webhook's set-up job creates.
+          prometheusOperator: { admissionWebhooks: { enabled: false }, tls: { enabled: false } },
+          prometheus: {
+            prometheusSpec: {
+              // Every monitor and rule in the cluster counts, not only those labelled with the release.
+              serviceMonitorSelectorNilUsesHelmValues: false,
+              podMonitorSelectorNilUsesHelmValues: false,
+              ruleSelectorNilUsesHelmValues: false,
+              probeSelectorNilUsesHelmValues: false,
+              retention: `${args.retentionDays}d`,
+              storageSpec: {
+                volumeClaimTemplate: {
+                  spec: {
+                    storageClassName: storage.metadata.name,
+                    accessModes: ["ReadWriteOnce"],
+                    resources: { requests: { storage: `${args.storageGiB}Gi` } },
+                  },
+                },
+              },
             },
-            // A critical alert silences the warning of the same alert for the same endpoint and slot only.
-            inhibit_rules: [
-              { source_matchers: ['severity = "critical"'], target_matchers: ['severity =~ "warning|info"'], equal: ["namespace", "alertname", "endpoint", "slot"] },
-              { source_matchers: ['severity = "warning"'], target_matchers: ['severity = "info"'], equal: ["namespace", "alertname", "endpoint", "slot"] },
-              { source_matchers: ['alertname = "InfoInhibitor"'], target_matchers: ['severity = "info"'], equal: ["namespace"] },
-            ],
-            receivers: [{ name: "null" }, ...receivers],
           },
-        },
-        grafana: {
-          admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
-          service: { type: "ClusterIP" },
-          ingress: { enabled: false },
-          serviceAccount: { name: GRAFANA_SERVICE_ACCOUNT, annotations: { "azure.workload.identity/client-id": identity.clientId } },
-          podLabels: { "azure.workload.identity/use": "true" },
-          "grafana.ini": { azure: { workload_identity_enabled: true }, "auth.anonymous": { enabled: false }, users: { allow_sign_up: false } },
-          sidecar: { dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: MONITORING_NAMESPACE } },
-          additionalDataSources: [{
-            name: "Azure Monitor",
-            type: "grafana-azure-monitor-datasource",
-            uid: "azure-monitor",
-            access: "proxy",
-            jsonData: { azureAuthType: "workloadidentity", subscriptionId: args.subscriptionId },
-          }],
+          alertmanager: {
+            alertmanagerSpec: { secrets: webhook ? [WEBHOOK_SECRET] : [] },
+            config: {
+              route: {
+                receiver: "platform",
+                group_by: ["alertname", "endpoint", "slot"],
+                routes: [{ matchers: ['alertname =~ "Watchdog|InfoInhibitor"'], receiver: "null" }],
+              },
+              // A critical alert silences the warning of the same alert for the same endpoint and slot only.
+              inhibit_rules: [
+                {
+                  source_matchers: ['severity = "critical"'],
+                  target_matchers: ['severity =~ "warning|info"'],
+                  equal: ["namespace", "alertname", "endpoint", "slot"],
+                },
+                {
+                  source_matchers: ['severity = "warning"'],
+                  target_matchers: ['severity = "info"'],
+                  equal: ["namespace", "alertname", "endpoint", "slot"],
+                },
+                {
+                  source_matchers: ['alertname = "InfoInhibitor"'],
+                  target_matchers: ['severity = "info"'],
+                  equal: ["namespace"],
+                },
+              ],
+              receivers: [{ name: "null" }, ...receivers],
+            },
+          },
+          grafana: {
+            admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
+            service: { type: "ClusterIP" },
+            ingress: { enabled: false },
+            serviceAccount: {
+              name: GRAFANA_SERVICE_ACCOUNT,
+              annotations: { "azure.workload.identity/client-id": identity.clientId },
+            },
+            podLabels: { "azure.workload.identity/use": "true" },
+            "grafana.ini": {
+              azure: { workload_identity_enabled: true },
+              "auth.anonymous": { enabled: false },
+              users: { allow_sign_up: false },
+            },
+            sidecar: {
+              dashboards: {
+                enabled: true,
+                label: DASHBOARD_LABEL,
+                labelValue: "1",
+                searchNamespace: MONITORING_NAMESPACE,
+              },
+            },
+            additionalDataSources: [
+              {
+                name: "Azure Monitor",
+                type: "grafana-azure-monitor-datasource",
+                uid: "azure-monitor",
+                access: "proxy",
+                jsonData: { azureAuthType: "workloadidentity", subscriptionId: args.subscriptionId },
+              },
+            ],
+          },
         },
       },
-    }, { ...k, protect: args.protect, dependsOn: [admin, storage, ...(webhook ? [webhook] : []), ...args.dependsOn] });
+      { ...k, protect: args.protect, dependsOn: [admin, storage, ...(webhook ? [webhook] : []), ...args.dependsOn] },
+    );
 
     // Nothing reaches the monitoring namespace from outside but the AKS KEDA add-on's operator
     // (kube-system), on Prometheus' query port; inside it, Prometheus scrapes and Grafana queries.
     denyIngressByDefault(`${name}-deny-ingress`, namespace.metadata.name, labels, k);
-    new k8s.networking.v1.NetworkPolicy(`${name}-ingress`, {
-      metadata: { name: "monitoring-ingress", namespace: namespace.metadata.name, labels },
-      spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
-    }, k);
-    new k8s.networking.v1.NetworkPolicy(`${name}-keda-ingress`, {
-      metadata: { name: "prometheus-from-keda", namespace: namespace.metadata.name, labels },
-      spec: {
-        podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
-        policyTypes: ["Ingress"],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "TCP", port: 9090 }] }],
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-ingress`,
+      {
+        metadata: { name: "monitoring-ingress", namespace: namespace.metadata.name, labels },
+        spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
       },
-    }, k);
+      k,
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-keda-ingress`,
+      {
+        metadata: { name: "prometheus-from-keda", namespace: namespace.metadata.name, labels },
+        spec: {
+          podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+              ports: [{ protocol: "TCP", port: 9090 }],
+            },
+          ],
+        },
+      },
+      k,
+    );
 
-    new k8s.apiextensions.CustomResource(`${name}-rules`, {
-      apiVersion: "monitoring.coreos.com/v1",
-      kind: "PrometheusRule",
-      metadata: { name: "genai-platform", namespace: namespace.metadata.name, labels },
-      spec: { groups: args.ruleGroups },
-    }, { ...k, dependsOn: [this.release] });
+    new k8s.apiextensions.CustomResource(
+      `${name}-rules`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: { name: "genai-platform", namespace: namespace.metadata.name, labels },
+        spec: { groups: args.ruleGroups },
+      },
+      { ...k, dependsOn: [this.release] },
+    );
 
     this.registerOutputs({});
   }
@@ -199,10 +303,18 @@ export class Monitoring extends pulumi.ComponentResource {
   addDashboards(dashboards: Readonly<Record<string, pulumi.Input<Record<string, unknown>>>>): void {
     for (const [file, dashboard] of Object.entries(dashboards)) {
       const base = file.replace(/\.json$/, "");
-      new k8s.core.v1.ConfigMap(`${this.name}-dashboard-${base}`, {
-        metadata: { name: `dashboard-${base}`, namespace: MONITORING_NAMESPACE, labels: { ...MONITORING_LABELS, [DASHBOARD_LABEL]: "1" } },
-        data: { [file]: pulumi.output(dashboard).apply((d) => JSON.stringify(d, null, 2)) },
-      }, { parent: this, provider: this.provider, dependsOn: [this.namespace] });
+      new k8s.core.v1.ConfigMap(
+        `${this.name}-dashboard-${base}`,
+        {
+          metadata: {
+            name: `dashboard-${base}`,
+            namespace: MONITORING_NAMESPACE,
+            labels: { ...MONITORING_LABELS, [DASHBOARD_LABEL]: "1" },
+          },
+          data: { [file]: pulumi.output(dashboard).apply((d) => JSON.stringify(d, null, 2)) },
+        },
+        { parent: this, provider: this.provider, dependsOn: [this.namespace] },
+      );
     }
   }
 }

@@ -27,7 +27,10 @@ const rateOfAny = (s: Scope, names: readonly string[]) => names.map((n) => rate(
 
 /** Quantile `q` of a histogram, per group, from the first of its names that exists. */
 export function quantile(s: Scope, q: number, names: readonly string[]): string {
-  const rates = rateOfAny(s, names.map((n) => `${n}_bucket`));
+  const rates = rateOfAny(
+    s,
+    names.map((n) => `${n}_bucket`),
+  );
   return `histogram_quantile(${q}, sum ${by(s, "le")} (${rates}))`;
 }
 
@@ -44,11 +47,22 @@ export const vllm = {
   running: (s: Scope) => `sum ${by(s)} (${VLLM_STABLE_METRICS.running}${sel(s)})`,
   waiting: (s: Scope) => `sum ${by(s)} (${VLLM_STABLE_METRICS.waiting}${sel(s)})`,
   /** KV-cache usage of the fullest server (0..1). */
-  kvCacheUsage: (s: Scope) => vllmMetricNames("kvCacheUsage").map((n) => `max ${by(s)} (${n}${sel(s)})`).join(" or "),
+  kvCacheUsage: (s: Scope) =>
+    vllmMetricNames("kvCacheUsage")
+      .map((n) => `max ${by(s)} (${n}${sel(s)})`)
+      .join(" or "),
   finishReasons: (s: Scope) => `sum ${by(s, "finished_reason")} (${rate(s, VLLM_STABLE_METRICS.requestSuccess)})`,
   /** Share of API requests answered 5xx (the server's HTTP metrics group status codes as `5xx`). */
   errorRatio: (s: Scope) => {
-    const api = (status?: string) => rate({ ...s, matchers: { ...s.matchers, handler: "/v1/.*", ...(status ? { status } : {}) }, regex: [...(s.regex ?? []), "handler"] }, VLLM_HTTP_REQUESTS);
+    const api = (status?: string) =>
+      rate(
+        {
+          ...s,
+          matchers: { ...s.matchers, handler: "/v1/.*", ...(status ? { status } : {}) },
+          regex: [...(s.regex ?? []), "handler"],
+        },
+        VLLM_HTTP_REQUESTS,
+      );
     return `(sum ${by(s)} (${api("5xx")}) or sum ${by(s)} (${api()}) * 0) / sum ${by(s)} (${api()})`;
   },
   /** Scraped servers that answer. */

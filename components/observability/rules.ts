@@ -4,7 +4,10 @@
 import { SLOT_LABELS, selector, vllm, type Scope } from "./promql";
 import { VLLM_STABLE_METRICS } from "../serving/vllmReleases";
 
-export interface RecordingRule { readonly record: string; readonly expr: string }
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+}
 export interface AlertingRule {
   readonly alert: string;
   readonly expr: string;
@@ -12,7 +15,10 @@ export interface AlertingRule {
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
 }
-export interface RuleGroup { readonly name: string; readonly rules: readonly (RecordingRule | AlertingRule)[] }
+export interface RuleGroup {
+  readonly name: string;
+  readonly rules: readonly (RecordingRule | AlertingRule)[];
+}
 
 /** Thresholds of a slot (config `cluster.monitoring.slo`). */
 export interface Slo {
@@ -46,7 +52,12 @@ export const RECORDED = {
 } as const;
 
 /** Every model server's series (only they carry the endpoint label), per endpoint and slot. */
-const everySlot: Scope = { matchers: { [SLOT_LABELS.endpoint]: ".+" }, regex: [SLOT_LABELS.endpoint], range: "5m", by: [SLOT_LABELS.endpoint, SLOT_LABELS.slot] };
+const everySlot: Scope = {
+  matchers: { [SLOT_LABELS.endpoint]: ".+" },
+  regex: [SLOT_LABELS.endpoint],
+  range: "5m",
+  by: [SLOT_LABELS.endpoint, SLOT_LABELS.slot],
+};
 
 /** The recording rules every monitored cluster gets. */
 export function recordingRules(): RuleGroup {
@@ -84,12 +95,22 @@ export function slotAlerts(m: MonitoredSlot): AlertingRule[] {
   const where = `${m.endpoint}/${m.slot}`;
   const live = m.weight > 0;
   const labels = (severity: "critical" | "warning") => ({ severity, endpoint: m.endpoint, slot: m.slot });
-  const above = (alert: string, recorded: string, threshold: number, what: string, unit: string, forDuration = "10m"): AlertingRule => ({
+  const above = (
+    alert: string,
+    recorded: string,
+    threshold: number,
+    what: string,
+    unit: string,
+    forDuration = "10m",
+  ): AlertingRule => ({
     alert,
     expr: `max(${recorded}${at}) > ${threshold}`,
     for: forDuration,
     labels: labels(live ? "critical" : "warning"),
-    annotations: { summary: `${where}: ${what} above ${threshold}${unit}`, description: `${what} of model endpoint ${m.endpoint}, slot ${m.slot} (weight ${m.weight}) has been above ${threshold}${unit} for ${forDuration}.` },
+    annotations: {
+      summary: `${where}: ${what} above ${threshold}${unit}`,
+      description: `${what} of model endpoint ${m.endpoint}, slot ${m.slot} (weight ${m.weight}) has been above ${threshold}${unit} for ${forDuration}.`,
+    },
   });
   return [
     {
@@ -97,16 +118,24 @@ export function slotAlerts(m: MonitoredSlot): AlertingRule[] {
       expr: `(max(${RECORDED.up}${at}) or vector(0)) < 1`,
       for: "5m",
       labels: labels(live ? "critical" : "warning"),
-      annotations: { summary: `${where}: no model server answers`, description: `No vLLM server of model endpoint ${m.endpoint}, slot ${m.slot} (weight ${m.weight}) has answered a scrape for 5m.` },
+      annotations: {
+        summary: `${where}: no model server answers`,
+        description: `No vLLM server of model endpoint ${m.endpoint}, slot ${m.slot} (weight ${m.weight}) has answered a scrape for 5m.`,
+      },
     },
     ...(live
-      ? [{
-          alert: ALERTS.noTraffic,
-          expr: `(sum(rate(${VLLM_STABLE_METRICS.e2eLatency}_count${at}[${m.slo.noTrafficMinutes}m])) or vector(0)) == 0`,
-          for: "5m",
-          labels: labels("warning"),
-          annotations: { summary: `${where}: no requests while its weight is ${m.weight}`, description: `Model endpoint ${m.endpoint}, slot ${m.slot} has weight ${m.weight} at the gateway but finished no request in ${m.slo.noTrafficMinutes}m: check the gateway's routing and the slot's backend.` },
-        }]
+      ? [
+          {
+            alert: ALERTS.noTraffic,
+            expr: `(sum(rate(${VLLM_STABLE_METRICS.e2eLatency}_count${at}[${m.slo.noTrafficMinutes}m])) or vector(0)) == 0`,
+            for: "5m",
+            labels: labels("warning"),
+            annotations: {
+              summary: `${where}: no requests while its weight is ${m.weight}`,
+              description: `Model endpoint ${m.endpoint}, slot ${m.slot} has weight ${m.weight} at the gateway but finished no request in ${m.slo.noTrafficMinutes}m: check the gateway's routing and the slot's backend.`,
+            },
+          },
+        ]
       : []),
     above(ALERTS.ttft, RECORDED.ttftP95, m.slo.ttftP95Seconds, "p95 time to first token", "s"),
     above(ALERTS.tpot, RECORDED.tpotP95, m.slo.tpotP95Seconds, "p95 time per output token", "s"),
@@ -122,6 +151,9 @@ export function ruleGroups(slots: readonly MonitoredSlot[]): RuleGroup[] {
   const endpoints = [...new Set(slots.map((s) => s.endpoint))];
   return [
     recordingRules(),
-    ...endpoints.map((endpoint) => ({ name: `genai-platform.${endpoint}.alerts`, rules: slots.filter((s) => s.endpoint === endpoint).flatMap(slotAlerts) })),
+    ...endpoints.map((endpoint) => ({
+      name: `genai-platform.${endpoint}.alerts`,
+      rules: slots.filter((s) => s.endpoint === endpoint).flatMap(slotAlerts),
+    })),
   ];
 }

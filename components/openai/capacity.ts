@@ -33,16 +33,23 @@ export function nearestValidPtu(capacity: number, increment: PtuIncrement): numb
 }
 
 /** Why a PTU count is not valid for the model and type, or undefined when it is. */
-export function ptuCapacityProblem(model: string, deploymentType: PtuDeploymentType, capacity: number): string | undefined {
+export function ptuCapacityProblem(
+  model: string,
+  deploymentType: PtuDeploymentType,
+  capacity: number,
+): string | undefined {
   const increment = ptuIncrement(model, deploymentType);
   if (!increment) {
     return `${model} has no PTU figures in the model table (known: ${Object.keys(PTU_MODELS).join(", ")}): deploy it as pay-as-you-go or add its figures`;
   }
   const { minimum, step } = increment;
   const shape = `${model} ${deploymentType} (minimum ${minimum}, step ${step})`;
-  if (capacity > MAX_PTU_PER_DEPLOYMENT) return `${formatNumber(capacity)} PTU is over Azure's maximum of ${formatNumber(MAX_PTU_PER_DEPLOYMENT)} PTU per deployment: split it across deployments or accounts`;
-  if (capacity <= 0) return `${capacity} PTU: a PTU deployment needs a positive capacity; ${shape} starts at ${minimum}`;
-  if (!Number.isInteger(capacity)) return `${capacity} PTU is not valid for ${shape}: use a whole number of PTUs, e.g. ${nearestValidPtu(capacity, increment).join(" or ")}`;
+  if (capacity > MAX_PTU_PER_DEPLOYMENT)
+    return `${formatNumber(capacity)} PTU is over Azure's maximum of ${formatNumber(MAX_PTU_PER_DEPLOYMENT)} PTU per deployment: split it across deployments or accounts`;
+  if (capacity <= 0)
+    return `${capacity} PTU: a PTU deployment needs a positive capacity; ${shape} starts at ${minimum}`;
+  if (!Number.isInteger(capacity))
+    return `${capacity} PTU is not valid for ${shape}: use a whole number of PTUs, e.g. ${nearestValidPtu(capacity, increment).join(" or ")}`;
   if (capacity < minimum) return `${capacity} PTU is not valid for ${shape}: use ${minimum}`;
   if ((capacity - minimum) % step !== 0) {
     return `${capacity} PTU is not valid for ${shape}: use ${nearestValidPtu(capacity, increment).join(" or ")}`;
@@ -70,22 +77,30 @@ export interface PtuSizing {
 }
 
 /** Microsoft's PTU sizing: normalized TPM = input x (1 - cache hit) + weight x output; PTU = ceil(normalized / TPM per PTU), then min and step. */
-export function sizePtu(model: string, deploymentType: PtuDeploymentType, workload: WorkloadShape): PtuSizing | undefined {
+export function sizePtu(
+  model: string,
+  deploymentType: PtuDeploymentType,
+  workload: WorkloadShape,
+): PtuSizing | undefined {
   const figures = own(PTU_MODELS, model);
   const increment = ptuIncrement(model, deploymentType);
   if (!figures || !increment) return undefined;
-  const normalizedTpm = workload.peakInputTpm * (1 - workload.cacheHitRate) + figures.outputTokenWeight * workload.peakOutputTpm;
+  const normalizedTpm =
+    workload.peakInputTpm * (1 - workload.cacheHitRate) + figures.outputTokenWeight * workload.peakOutputTpm;
   const rawPtu = Math.ceil(normalizedTpm / figures.inputTpmPerPtu - 1e-9);
   const atLeastMinimum = Math.max(rawPtu, increment.minimum);
-  const requiredPtu = increment.minimum + Math.ceil((atLeastMinimum - increment.minimum) / increment.step) * increment.step;
+  const requiredPtu =
+    increment.minimum + Math.ceil((atLeastMinimum - increment.minimum) / increment.step) * increment.step;
   return { normalizedTpm, rawPtu, requiredPtu };
 }
 
 /** Why a pay-as-you-go TPM figure is not valid, or undefined when it is. */
 export function paygoCapacityProblem(tpm: number): string | undefined {
   const rule = `a positive multiple of ${formatNumber(PAYGO_TPM_PER_CAPACITY_UNIT)} TPM`;
-  if (tpm <= 0) return `${tpm} TPM: a pay-as-you-go deployment needs ${rule}, e.g. ${formatNumber(50 * PAYGO_TPM_PER_CAPACITY_UNIT)}`;
-  if (tpm > MAX_PAYGO_TPM) return `${formatNumber(tpm)} TPM is beyond any Azure OpenAI quota (the deployment's capacity is counted in thousands of TPM up to ${formatNumber(MAX_PAYGO_TPM)}): give the TPM this deployment needs, ${rule}`;
+  if (tpm <= 0)
+    return `${tpm} TPM: a pay-as-you-go deployment needs ${rule}, e.g. ${formatNumber(50 * PAYGO_TPM_PER_CAPACITY_UNIT)}`;
+  if (tpm > MAX_PAYGO_TPM)
+    return `${formatNumber(tpm)} TPM is beyond any Azure OpenAI quota (the deployment's capacity is counted in thousands of TPM up to ${formatNumber(MAX_PAYGO_TPM)}): give the TPM this deployment needs, ${rule}`;
   if (!Number.isInteger(tpm) || tpm % PAYGO_TPM_PER_CAPACITY_UNIT !== 0) {
     const lower = Math.floor(tpm / PAYGO_TPM_PER_CAPACITY_UNIT) * PAYGO_TPM_PER_CAPACITY_UNIT;
     const options = [lower, lower + PAYGO_TPM_PER_CAPACITY_UNIT].filter((v) => v > 0);

@@ -17,7 +17,13 @@ export interface ContentFilter {
  */
 export function contentFilters(threshold: FilterThreshold): ContentFilter[] {
   const harms = HARM_CATEGORIES.flatMap((name) =>
-    (["Prompt", "Completion"] as const).map((source) => ({ name, severityThreshold: threshold, blocking: true, enabled: true, source })),
+    (["Prompt", "Completion"] as const).map((source) => ({
+      name,
+      severityThreshold: threshold,
+      blocking: true,
+      enabled: true,
+      source,
+    })),
   );
   return [
     ...harms,

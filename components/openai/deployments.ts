@@ -1,10 +1,5 @@
 import { paygoCapacityUnits } from "./capacity";
-import {
-  DEPLOYMENT_TYPE_ABBREVIATION,
-  SPILLOVER_TARGET_TYPE,
-  isPtuType,
-  type DeploymentType,
-} from "./models";
+import { DEPLOYMENT_TYPE_ABBREVIATION, SPILLOVER_TARGET_TYPE, isPtuType, type DeploymentType } from "./models";
 
 export type SlotName = "blue" | "green";
 
@@ -40,12 +35,23 @@ export interface PlannedDeployment extends DeploymentSpec {
 }
 
 /** Tags each deployment carries besides the platform's: what it serves, for cost reports and the policy pack. */
-export function deploymentTags(d: Pick<PlannedDeployment, "endpoint" | "slot" | "name" | "model" | "version">): Record<string, string> {
-  return { endpoint: d.endpoint, slot: d.slot, deployment: d.name, model: d.model, modelVersion: d.version, modelSource: "azure-openai" };
+export function deploymentTags(
+  d: Pick<PlannedDeployment, "endpoint" | "slot" | "name" | "model" | "version">,
+): Record<string, string> {
+  return {
+    endpoint: d.endpoint,
+    slot: d.slot,
+    deployment: d.name,
+    model: d.model,
+    modelVersion: d.version,
+    modelSource: "azure-openai",
+  };
 }
 
 /** The names of those tags (a stack's own tags may not use them). */
-export const DEPLOYMENT_TAG_NAMES: readonly string[] = Object.keys(deploymentTags({ endpoint: "", slot: "blue", name: "", model: "", version: "" }));
+export const DEPLOYMENT_TAG_NAMES: readonly string[] = Object.keys(
+  deploymentTags({ endpoint: "", slot: "blue", name: "", model: "", version: "" }),
+);
 
 /** The deployment name: `<endpoint>-<slot>-<model>-<type>`, e.g. `chat-blue-gpt-4o-gstd`. */
 export function deploymentName(spec: Pick<DeploymentSpec, "endpoint" | "slot" | "model" | "deploymentType">): string {
@@ -67,7 +73,10 @@ function spilloverPartner(ptu: DeploymentSpec, all: readonly DeploymentSpec[]): 
 
 function noSpilloverReason(ptu: DeploymentSpec, all: readonly DeploymentSpec[]): string {
   const others = all.filter((o) => o !== ptu && o.endpoint === ptu.endpoint && o.slot === ptu.slot);
-  const fallback = others.length > 0 ? "overflow goes to the slot's next gateway pool priority" : "the slot has no other target, so 429s reach the client";
+  const fallback =
+    others.length > 0
+      ? "overflow goes to the slot's next gateway pool priority"
+      : "the slot has no other target, so 429s reach the client";
   const wanted = isPtuType(ptu.deploymentType) ? SPILLOVER_TARGET_TYPE[ptu.deploymentType] : undefined;
   if (!wanted) return `no spillover: regional ProvisionedManaged cannot spill over; ${fallback}`;
   return `no spillover: no ${wanted} target of ${ptu.model} ${ptu.version} on account ${ptu.account} in ${ptu.endpoint}/${ptu.slot}; ${fallback}`;

@@ -66,64 +66,85 @@ export class OpenAiService extends pulumi.ComponentResource {
     // Custom subdomains are global host names.
     const subdomain = globallyUniqueName(`${name}-subdomain-suffix`, accountName, { accountName }, this);
 
-    const account = new cognitiveservices.Account(`${name}-account`, {
-      accountName,
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      kind: args.kind,
-      sku: { name: "S0" },
-      identity: { type: "SystemAssigned" },
-      properties: {
-        customSubDomainName: subdomain,
-        disableLocalAuth: true,
-        publicNetworkAccess: args.publicNetworkAccess,
-        networkAcls: networkAcls(args.publicNetworkAccess, args.allowedIpRanges),
-        restrictOutboundNetworkAccess: true,
-        allowedFqdnList: [...args.allowedFqdns],
+    const account = new cognitiveservices.Account(
+      `${name}-account`,
+      {
+        accountName,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        kind: args.kind,
+        sku: { name: "S0" },
+        identity: { type: "SystemAssigned" },
+        properties: {
+          customSubDomainName: subdomain,
+          disableLocalAuth: true,
+          publicNetworkAccess: args.publicNetworkAccess,
+          networkAcls: networkAcls(args.publicNetworkAccess, args.allowedIpRanges),
+          restrictOutboundNetworkAccess: true,
+          allowedFqdnList: [...args.allowedFqdns],
+        },
+        tags: args.tags,
       },
-      tags: args.tags,
-    }, { parent: this, protect: args.protect });
+      { parent: this, protect: args.protect },
+    );
 
-    const raiPolicy = new cognitiveservices.RaiPolicy(`${name}-content-filter`, {
-      accountName: account.name,
-      resourceGroupName: args.resourceGroupName,
-      raiPolicyName: resourceName("raiPolicy", args.naming),
-      properties: {
-        basePolicyName: RAI_BASE_POLICY,
-        mode: "Default",
-        contentFilters: contentFilters(args.contentFilterThreshold),
+    const raiPolicy = new cognitiveservices.RaiPolicy(
+      `${name}-content-filter`,
+      {
+        accountName: account.name,
+        resourceGroupName: args.resourceGroupName,
+        raiPolicyName: resourceName("raiPolicy", args.naming),
+        properties: {
+          basePolicyName: RAI_BASE_POLICY,
+          mode: "Default",
+          contentFilters: contentFilters(args.contentFilterThreshold),
+        },
+        tags: args.tags,
       },
-      tags: args.tags,
-    }, { parent: this });
+      { parent: this },
+    );
 
     let previous: pulumi.Resource = raiPolicy;
     this.deploymentNames = {};
     for (const d of args.deployments) {
-      const deployment: cognitiveservices.Deployment = new cognitiveservices.Deployment(`${name}-${d.name}`, {
-        accountName: account.name,
-        resourceGroupName: args.resourceGroupName,
-        deploymentName: checkedName("openAiDeployment", d.name),
-        sku: { name: d.deploymentType, capacity: d.skuCapacity },
-        properties: {
-          model: { format: "OpenAI", name: d.model, version: d.version },
-          raiPolicyName: raiPolicy.name,
-          // Only pay-as-you-go deployments auto-upgrade; versions change through config alone.
-          ...(d.ptu ? {} : { versionUpgradeOption: "NoAutoUpgrade" }),
-          ...(d.spilloverTo ? { spilloverDeploymentName: d.spilloverTo } : {}),
+      const deployment: cognitiveservices.Deployment = new cognitiveservices.Deployment(
+        `${name}-${d.name}`,
+        {
+          accountName: account.name,
+          resourceGroupName: args.resourceGroupName,
+          deploymentName: checkedName("openAiDeployment", d.name),
+          sku: { name: d.deploymentType, capacity: d.skuCapacity },
+          properties: {
+            model: { format: "OpenAI", name: d.model, version: d.version },
+            raiPolicyName: raiPolicy.name,
+            // Only pay-as-you-go deployments auto-upgrade; versions change through config alone.
+            ...(d.ptu ? {} : { versionUpgradeOption: "NoAutoUpgrade" }),
+            ...(d.spilloverTo ? { spilloverDeploymentName: d.spilloverTo } : {}),
+          },
+          tags: { ...args.tags, ...deploymentTags(d) },
         },
-        tags: { ...args.tags, ...deploymentTags(d) },
-      }, { parent: this, dependsOn: [previous] });
+        { parent: this, dependsOn: [previous] },
+      );
       previous = deployment;
       const bySlot = (this.deploymentNames[d.endpoint] ??= {});
       (bySlot[d.slot] ??= []).push(d.name);
     }
 
-    sendDiagnostics(`${name}-diagnostics`, { resourceUri: account.id, workspaceId: args.workspaceId, logs: true, metrics: true }, { parent: this });
+    sendDiagnostics(
+      `${name}-diagnostics`,
+      { resourceUri: account.id, workspaceId: args.workspaceId, logs: true, metrics: true },
+      { parent: this },
+    );
 
     this.lastWrite = previous;
     this.accountName = account.name;
     this.accountId = account.id;
     this.endpoint = account.properties.apply((p) => p.endpoint);
-    this.registerOutputs({ accountName: this.accountName, accountId: this.accountId, endpoint: this.endpoint, deploymentNames: this.deploymentNames });
+    this.registerOutputs({
+      accountName: this.accountName,
+      accountId: this.accountId,
+      endpoint: this.endpoint,
+      deploymentNames: this.deploymentNames,
+    });
   }
 }

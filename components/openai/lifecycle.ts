@@ -25,16 +25,42 @@ export interface ModelVersionLifecycle {
   readonly replacement?: { readonly model: string; readonly version: string };
 }
 
-const v = (model: string, version: string, retirement: string, more: Omit<ModelVersionLifecycle, "model" | "version" | "retirement"> = {}): ModelVersionLifecycle => ({ model, version, retirement, ...more });
+const v = (
+  model: string,
+  version: string,
+  retirement: string,
+  more: Omit<ModelVersionLifecycle, "model" | "version" | "retirement"> = {},
+): ModelVersionLifecycle => ({ model, version, retirement, ...more });
 
 export const MODEL_LIFECYCLE: readonly ModelVersionLifecycle[] = [
-  v("gpt-4o", "2024-08-06", "2026-10-01", { deprecation: "2025-08-06", replacement: { model: "gpt-5.1", version: "2025-11-13" } }),
-  v("gpt-4o", "2024-11-20", "2026-10-01", { deprecation: "2025-11-20", replacement: { model: "gpt-5.1", version: "2025-11-13" } }),
-  v("gpt-4o-mini", "2024-07-18", "2026-10-01", { deprecation: "2025-07-18", replacement: { model: "gpt-4.1-mini", version: "2025-04-14" } }),
-  v("gpt-4.1", "2025-04-14", "2026-10-14", { deprecation: "2026-04-14", replacement: { model: "gpt-5", version: "2025-08-07" } }),
-  v("gpt-4.1-mini", "2025-04-14", "2026-10-14", { deprecation: "2026-04-14", replacement: { model: "gpt-5-mini", version: "2025-08-07" } }),
-  v("gpt-4.1-nano", "2025-04-14", "2026-10-14", { deprecation: "2026-04-14", replacement: { model: "gpt-5-nano", version: "2025-08-07" } }),
-  v("o3-mini", "2025-01-31", "2026-10-01", { deprecation: "2026-01-31", replacement: { model: "o4-mini", version: "2025-04-16" } }),
+  v("gpt-4o", "2024-08-06", "2026-10-01", {
+    deprecation: "2025-08-06",
+    replacement: { model: "gpt-5.1", version: "2025-11-13" },
+  }),
+  v("gpt-4o", "2024-11-20", "2026-10-01", {
+    deprecation: "2025-11-20",
+    replacement: { model: "gpt-5.1", version: "2025-11-13" },
+  }),
+  v("gpt-4o-mini", "2024-07-18", "2026-10-01", {
+    deprecation: "2025-07-18",
+    replacement: { model: "gpt-4.1-mini", version: "2025-04-14" },
+  }),
+  v("gpt-4.1", "2025-04-14", "2026-10-14", {
+    deprecation: "2026-04-14",
+    replacement: { model: "gpt-5", version: "2025-08-07" },
+  }),
+  v("gpt-4.1-mini", "2025-04-14", "2026-10-14", {
+    deprecation: "2026-04-14",
+    replacement: { model: "gpt-5-mini", version: "2025-08-07" },
+  }),
+  v("gpt-4.1-nano", "2025-04-14", "2026-10-14", {
+    deprecation: "2026-04-14",
+    replacement: { model: "gpt-5-nano", version: "2025-08-07" },
+  }),
+  v("o3-mini", "2025-01-31", "2026-10-01", {
+    deprecation: "2026-01-31",
+    replacement: { model: "o4-mini", version: "2025-04-16" },
+  }),
   v("o3", "2025-04-16", "2026-10-16"),
   v("o4-mini", "2025-04-16", "2026-10-16", { deprecation: "2026-04-16" }),
   v("gpt-5", "2025-08-07", "2027-02-06"),
@@ -57,7 +83,10 @@ export function daysBetween(from: string, to: string): number {
 }
 
 /** The first version along Microsoft's replacement chain that is not retired on `asOf`, with the retired ones passed. */
-export function liveReplacement(entry: ModelVersionLifecycle, asOf: string): { live?: ModelVersionLifecycle; passed: ModelVersionLifecycle[] } {
+export function liveReplacement(
+  entry: ModelVersionLifecycle,
+  asOf: string,
+): { live?: ModelVersionLifecycle; passed: ModelVersionLifecycle[] } {
   const passed: ModelVersionLifecycle[] = [];
   let next = entry.replacement && lifecycleOf(entry.replacement.model, entry.replacement.version);
   while (next && next.retirement <= asOf && !passed.includes(next)) {
@@ -68,35 +97,57 @@ export function liveReplacement(entry: ModelVersionLifecycle, asOf: string): { l
 }
 
 export type LifecycleFinding =
-  | { readonly severity: "error"; readonly message: string }
-  | { readonly severity: "warning"; readonly message: string };
+  { readonly severity: "error"; readonly message: string } | { readonly severity: "warning"; readonly message: string };
 
 function replacementAdvice(entry: ModelVersionLifecycle, asOf: string): string {
   const { live, passed } = liveReplacement(entry, asOf);
-  const via = passed.length > 0 ? ` (Microsoft names ${passed.map((p) => `${p.model} ${p.version}, itself retired on ${p.retirement}`).join(", then ")})` : "";
+  const via =
+    passed.length > 0
+      ? ` (Microsoft names ${passed.map((p) => `${p.model} ${p.version}, itself retired on ${p.retirement}`).join(", then ")})`
+      : "";
   if (live) return `move to ${live.model} ${live.version}${via}`;
   return `Microsoft names no live replacement${via}: move to a newer version of ${entry.model} or another model`;
 }
 
 /** What the plan says about one pinned model version on `asOf` (YYYY-MM-DD): nothing, a warning, or an error. */
-export function lifecycleFinding(model: string, version: string, asOf: string, warningDays: number): LifecycleFinding | undefined {
+export function lifecycleFinding(
+  model: string,
+  version: string,
+  asOf: string,
+  warningDays: number,
+): LifecycleFinding | undefined {
   const entry = lifecycleOf(model, version);
   if (!entry) {
-    return { severity: "warning", message: `${model} ${version} is not in the model lifecycle table (${LIFECYCLE_TABLE_DATE}), so its retirement is not checked: add it to components/openai/lifecycle.ts` };
+    return {
+      severity: "warning",
+      message: `${model} ${version} is not in the model lifecycle table (${LIFECYCLE_TABLE_DATE}), so its retirement is not checked: add it to components/openai/lifecycle.ts`,
+    };
   }
   if (entry.retirement <= asOf) {
     // A "not before" date says when retirement may start, not that it happened.
     if (entry.noEarlierThan) {
-      return { severity: "warning", message: `${model} ${version} may be retired from ${entry.retirement} (Microsoft gave no fixed date): check the retirement schedule and update the lifecycle table; ${replacementAdvice(entry, asOf)}` };
+      return {
+        severity: "warning",
+        message: `${model} ${version} may be retired from ${entry.retirement} (Microsoft gave no fixed date): check the retirement schedule and update the lifecycle table; ${replacementAdvice(entry, asOf)}`,
+      };
     }
-    return { severity: "error", message: `${model} ${version} was retired on ${entry.retirement}: Azure refuses new deployments of it and existing ones return errors; ${replacementAdvice(entry, asOf)}` };
+    return {
+      severity: "error",
+      message: `${model} ${version} was retired on ${entry.retirement}: Azure refuses new deployments of it and existing ones return errors; ${replacementAdvice(entry, asOf)}`,
+    };
   }
   const days = daysBetween(asOf, entry.retirement);
   if (days <= warningDays) {
-    return { severity: "warning", message: `${model} ${version} retires on ${entry.retirement}${entry.noEarlierThan ? " at the earliest" : ""}, in ${days} day${days === 1 ? "" : "s"}: ${replacementAdvice(entry, asOf)}` };
+    return {
+      severity: "warning",
+      message: `${model} ${version} retires on ${entry.retirement}${entry.noEarlierThan ? " at the earliest" : ""}, in ${days} day${days === 1 ? "" : "s"}: ${replacementAdvice(entry, asOf)}`,
+    };
   }
   if (entry.deprecation && entry.deprecation <= asOf) {
-    return { severity: "warning", message: `${model} ${version} is deprecated since ${entry.deprecation}: a subscription that never deployed it cannot deploy it now (existing deployments run until ${entry.retirement}); ${replacementAdvice(entry, asOf)}` };
+    return {
+      severity: "warning",
+      message: `${model} ${version} is deprecated since ${entry.deprecation}: a subscription that never deployed it cannot deploy it now (existing deployments run until ${entry.retirement}); ${replacementAdvice(entry, asOf)}`,
+    };
   }
   return undefined;
 }

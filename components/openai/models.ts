@@ -6,7 +6,11 @@
 export const MODEL_TABLE_SOURCE = "Microsoft Learn: Azure OpenAI provisioned throughput (PTU) sizing tables";
 export const MODEL_TABLE_DATE = "2026-05-22";
 
-export const PTU_DEPLOYMENT_TYPES = ["ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"] as const;
+export const PTU_DEPLOYMENT_TYPES = [
+  "ProvisionedManaged",
+  "GlobalProvisionedManaged",
+  "DataZoneProvisionedManaged",
+] as const;
 export const PAYGO_DEPLOYMENT_TYPES = ["Standard", "GlobalStandard", "DataZoneStandard"] as const;
 export const DEPLOYMENT_TYPES = [...PTU_DEPLOYMENT_TYPES, ...PAYGO_DEPLOYMENT_TYPES] as const;
 
@@ -56,18 +60,78 @@ export interface PtuModelFigures {
 export const MAX_PTU_PER_DEPLOYMENT = 100_000;
 
 export const PTU_MODELS: Readonly<Record<string, PtuModelFigures>> = {
-  "gpt-4o": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 2_500, outputTokenWeight: 4 },
-  "gpt-4o-mini": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 37_000, outputTokenWeight: 4 },
-  "gpt-4.1": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 3_000, outputTokenWeight: 4 },
-  "gpt-4.1-mini": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 14_900, outputTokenWeight: 4 },
-  "gpt-4.1-nano": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 59_400, outputTokenWeight: 4 },
-  "o3-mini": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 2_500, outputTokenWeight: 4 },
-  "o4-mini": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 5_400, outputTokenWeight: 4 },
-  o3: { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 3_000, outputTokenWeight: 4 },
-  "gpt-5": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 4_750, outputTokenWeight: 8 },
-  "gpt-5-mini": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 25, step: 25 }, inputTpmPerPtu: 23_750, outputTokenWeight: 8 },
-  "gpt-5.1": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 4_750, outputTokenWeight: 8 },
-  "gpt-5.2": { globalAndDataZone: { minimum: 15, step: 5 }, regional: { minimum: 50, step: 50 }, inputTpmPerPtu: 3_400, outputTokenWeight: 8 },
+  "gpt-4o": {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 50, step: 50 },
+    inputTpmPerPtu: 2_500,
+    outputTokenWeight: 4,
+  },
+  "gpt-4o-mini": {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 25, step: 25 },
+    inputTpmPerPtu: 37_000,
+    outputTokenWeight: 4,
+  },
+  "gpt-4.1": {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 50, step: 50 },
+    inputTpmPerPtu: 3_000,
+    outputTokenWeight: 4,
+  },
+  "gpt-4.1-mini": {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 25, step: 25 },
+    inputTpmPerPtu: 14_900,
+    outputTokenWeight: 4,
+  },
+  "gpt-4.1-nano": {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 25, step: 25 },
+    inputTpmPerPtu: 59_400,
+    outputTokenWeight: 4,
+  },
+  "o3-mini": {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 25, step: 25 },
+    inputTpmPerPtu: 2_500,
+    outputTokenWeight: 4,
+  },
+  "o4-mini": {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 25, step: 25 },
+    inputTpmPerPtu: 5_400,
+    outputTokenWeight: 4,
+  },
+  o3: {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 50, step: 50 },
+    inputTpmPerPtu: 3_000,
+    outputTokenWeight: 4,
+  },
+  "gpt-5": {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 50, step: 50 },
+    inputTpmPerPtu: 4_750,
+    outputTokenWeight: 8,
+  },
+  "gpt-5-mini": {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 25, step: 25 },
+    inputTpmPerPtu: 23_750,
+    outputTokenWeight: 8,
+  },
+  "gpt-5.1": {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 50, step: 50 },
+    inputTpmPerPtu: 4_750,
+    outputTokenWeight: 8,
+  },
+  "gpt-5.2": {
+    globalAndDataZone: { minimum: 15, step: 5 },
+    regional: { minimum: 50, step: 50 },
+    inputTpmPerPtu: 3_400,
+    outputTokenWeight: 8,
+  },
 };
 
 /** PAYGO capacity is set in units of 1,000 tokens per minute. */

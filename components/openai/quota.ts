@@ -52,7 +52,9 @@ function ledgerKey(region: string, model: string, type: DeploymentType): string 
 }
 
 function describeContributors(contributors: readonly LedgerContributor[], unit: string): string {
-  return contributors.map((c) => `${c.deployment} on ${c.account} (${c.path}) ${c.amount.toLocaleString("en-US")} ${unit}`).join("; ");
+  return contributors
+    .map((c) => `${c.deployment} on ${c.account} (${c.path}) ${c.amount.toLocaleString("en-US")} ${unit}`)
+    .join("; ");
 }
 
 /** Sums planned capacity per region + model + type against the declared quota. */
@@ -60,7 +62,10 @@ export function quotaLedger(
   deployments: readonly LocatedDeployment[],
   quota: readonly QuotaEntry[],
 ): { rows: LedgerRow[]; problems: LedgerProblem[] } {
-  const groups = new Map<string, { region: string; model: string; type: DeploymentType; contributors: LedgerContributor[] }>();
+  const groups = new Map<
+    string,
+    { region: string; model: string; type: DeploymentType; contributors: LedgerContributor[] }
+  >();
   for (const d of deployments) {
     const model = isPtuType(d.deploymentType) ? "*" : d.model;
     const key = ledgerKey(d.region, model, d.deploymentType);
@@ -72,10 +77,15 @@ export function quotaLedger(
   const problems: LedgerProblem[] = [];
   for (const group of groups.values()) {
     const unit = isPtuType(group.type) ? "PTU" : "TPM";
-    const quotaIndex = quota.findIndex((q) => ledgerKey(q.region, isPtuType(q.deploymentType) ? "*" : q.model ?? "", q.deploymentType) === ledgerKey(group.region, group.model, group.type));
+    const quotaIndex = quota.findIndex(
+      (q) =>
+        ledgerKey(q.region, isPtuType(q.deploymentType) ? "*" : (q.model ?? ""), q.deploymentType) ===
+        ledgerKey(group.region, group.model, group.type),
+    );
     const entry = quota[quotaIndex];
     const planned = group.contributors.reduce((sum, c) => sum + c.amount, 0);
-    const what = unit === "PTU" ? `${group.type} PTU in ${group.region}` : `${group.model} ${group.type} in ${group.region}`;
+    const what =
+      unit === "PTU" ? `${group.type} PTU in ${group.region}` : `${group.model} ${group.type} in ${group.region}`;
     if (!entry) {
       problems.push({
         path: "quota",
@@ -84,7 +94,18 @@ export function quotaLedger(
       continue;
     }
     const headroom = entry.limit - entry.usedElsewhere - planned;
-    rows.push({ region: group.region, model: group.model, deploymentType: group.type, unit, limit: entry.limit, usedElsewhere: entry.usedElsewhere, planned, headroom, contributors: group.contributors, quotaIndex });
+    rows.push({
+      region: group.region,
+      model: group.model,
+      deploymentType: group.type,
+      unit,
+      limit: entry.limit,
+      usedElsewhere: entry.usedElsewhere,
+      planned,
+      headroom,
+      contributors: group.contributors,
+      quotaIndex,
+    });
     if (headroom < 0) {
       problems.push({
         path: `quota[${quotaIndex}]`,
@@ -92,6 +113,11 @@ export function quotaLedger(
       });
     }
   }
-  rows.sort((a, b) => compareCodePoints(a.region, b.region) || compareCodePoints(a.model, b.model) || compareCodePoints(a.deploymentType, b.deploymentType));
+  rows.sort(
+    (a, b) =>
+      compareCodePoints(a.region, b.region) ||
+      compareCodePoints(a.model, b.model) ||
+      compareCodePoints(a.deploymentType, b.deploymentType),
+  );
   return { rows, problems };
 }

@@ -53,22 +53,36 @@ export interface ModelSlotArgs {
   readonly monitoring?: pulumi.Resource;
 }
 
-
-
 /** Kubernetes names: lower-case DNS labels. */
-const label = (...parts: string[]) => parts.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").slice(0, 63).replace(/-$/, "");
+const label = (...parts: string[]) =>
+  parts
+    .join("-")
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/-+/g, "-")
+    .slice(0, 63)
+    .replace(/-$/, "");
 
 /** The arguments of `vllm serve` for a target: the endpoint name is the served model name. */
-export function vllmArgs(endpoint: string, t: Pick<VllmTargetSpec, "model" | "revision" | "gpusPerReplica" | "gpuMemoryUtilization" | "maxModelLen">): string[] {
+export function vllmArgs(
+  endpoint: string,
+  t: Pick<VllmTargetSpec, "model" | "revision" | "gpusPerReplica" | "gpuMemoryUtilization" | "maxModelLen">,
+): string[] {
   return [
     t.model,
-    "--revision", t.revision,
-    "--served-model-name", endpoint,
-    "--tensor-parallel-size", String(t.gpusPerReplica),
-    "--gpu-memory-utilization", String(t.gpuMemoryUtilization),
+    "--revision",
+    t.revision,
+    "--served-model-name",
+    endpoint,
+    "--tensor-parallel-size",
+    String(t.gpusPerReplica),
+    "--gpu-memory-utilization",
+    String(t.gpuMemoryUtilization),
     ...(t.maxModelLen ? ["--max-model-len", String(t.maxModelLen)] : []),
-    "--host", "0.0.0.0",
-    "--port", String(VLLM_PORT),
+    "--host",
+    "0.0.0.0",
+    "--port",
+    String(VLLM_PORT),
   ];
 }
 
@@ -90,187 +104,309 @@ export class ModelSlot extends pulumi.ComponentResource {
     super("genai:serving:ModelSlot", name, {}, opts);
     const k = { parent: this, provider: args.provider };
     const namespaceName = label("vllm", args.endpoint, args.slot);
-    const slotLabels = { "app.kubernetes.io/name": "vllm", "app.kubernetes.io/part-of": "genai-platform", "genai-platform/endpoint": args.endpoint, "genai-platform/slot": args.slot };
-    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-      metadata: { name: namespaceName, labels: { ...slotLabels, "pod-security.kubernetes.io/enforce": "restricted" } },
-    }, k);
+    const slotLabels = {
+      "app.kubernetes.io/name": "vllm",
+      "app.kubernetes.io/part-of": "genai-platform",
+      "genai-platform/endpoint": args.endpoint,
+      "genai-platform/slot": args.slot,
+    };
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: namespaceName,
+          labels: { ...slotLabels, "pod-security.kubernetes.io/enforce": "restricted" },
+        },
+      },
+      k,
+    );
     denyIngressByDefault(`${name}-deny-ingress`, namespace.metadata.name, slotLabels, k);
 
     const serviceAccountName = "vllm";
-    const identity = new WorkloadIdentity(`${name}-identity`, {
-      naming: args.naming,
-      workload: label("vllm", args.endpoint, args.slot),
-      location: args.location,
-      resourceGroupName: args.resourceGroupName,
-      tags: args.tags,
-      federatedSubjects: [{ name: "kubernetes", issuer: args.oidcIssuerUrl, subject: `system:serviceaccount:${namespaceName}:${serviceAccountName}` }],
-    }, { parent: this });
-    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, {
-      metadata: { name: serviceAccountName, namespace: namespace.metadata.name, labels: slotLabels, annotations: { "azure.workload.identity/client-id": identity.clientId } },
-      automountServiceAccountToken: false,
-    }, k);
+    const identity = new WorkloadIdentity(
+      `${name}-identity`,
+      {
+        naming: args.naming,
+        workload: label("vllm", args.endpoint, args.slot),
+        location: args.location,
+        resourceGroupName: args.resourceGroupName,
+        tags: args.tags,
+        federatedSubjects: [
+          {
+            name: "kubernetes",
+            issuer: args.oidcIssuerUrl,
+            subject: `system:serviceaccount:${namespaceName}:${serviceAccountName}`,
+          },
+        ],
+      },
+      { parent: this },
+    );
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-service-account`,
+      {
+        metadata: {
+          name: serviceAccountName,
+          namespace: namespace.metadata.name,
+          labels: slotLabels,
+          annotations: { "azure.workload.identity/client-id": identity.clientId },
+        },
+        automountServiceAccountToken: false,
+      },
+      k,
+    );
     const token = args.huggingFaceToken
-      ? new k8s.core.v1.Secret(`${name}-hf-token`, {
-          metadata: { name: "hf-token", namespace: namespace.metadata.name, labels: slotLabels },
-          type: "Opaque",
-          stringData: { token: args.huggingFaceToken },
-        }, k)
+      ? new k8s.core.v1.Secret(
+          `${name}-hf-token`,
+          {
+            metadata: { name: "hf-token", namespace: namespace.metadata.name, labels: slotLabels },
+            type: "Opaque",
+            stringData: { token: args.huggingFaceToken },
+          },
+          k,
+        )
       : undefined;
 
     this.backendUrls = [];
     args.targets.forEach((t, index) => {
       const targetName = label("vllm", t.pool, String(index));
-      const podLabels = { ...slotLabels, "genai-platform/target": targetName, "genai-platform/gpu-pool": t.pool, "azure.workload.identity/use": "true" };
+      const podLabels = {
+        ...slotLabels,
+        "genai-platform/target": targetName,
+        "genai-platform/gpu-pool": t.pool,
+        "azure.workload.identity/use": "true",
+      };
       const selector = { "genai-platform/target": targetName, "genai-platform/slot": args.slot };
-      const statefulSet = new k8s.apps.v1.StatefulSet(`${name}-${targetName}`, {
-        metadata: { name: targetName, namespace: namespace.metadata.name, labels: podLabels },
-        spec: {
-          serviceName: targetName,
-          replicas: t.replicas,
-          podManagementPolicy: "Parallel",
-          selector: { matchLabels: selector },
-          template: {
-            metadata: { labels: podLabels },
-            spec: {
-              serviceAccountName: serviceAccount.metadata.name,
-              automountServiceAccountToken: false,
-              nodeSelector: { [GPU_POOL_LABEL]: t.pool },
-              tolerations: [{ key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect }],
-              // fsGroup is applied once, not re-chowned over a large model cache on every start.
-              securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch", seccompProfile: { type: "RuntimeDefault" } },
-              terminationGracePeriodSeconds: 120,
-              containers: [{
-                name: "vllm",
-                // The tag the stack names, pinned to its sourced digest where the dated table has one.
-                image: vllmImageReference(t.image),
-                command: ["vllm", "serve"],
-                args: vllmArgs(args.endpoint, t),
-                ports: [{ name: "http", containerPort: VLLM_PORT }],
-                env: [
-                  // Every cache the server writes goes to the pod's own volume; the image stays read-only.
-                  { name: "HF_HOME", value: "/cache/huggingface" },
-                  { name: "HOME", value: "/cache/home" },
-                  { name: "XDG_CACHE_HOME", value: "/cache/xdg" },
-                  { name: "VLLM_CACHE_ROOT", value: "/cache/vllm" },
-                  // uid 1000 has no passwd entry in the image: torch's getpass.getuser() reads these first.
-                  { name: "USER", value: "vllm" },
-                  { name: "LOGNAME", value: "vllm" },
-                  ...(token ? [{ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: token.metadata.name, key: "token" } } }] : []),
+      const statefulSet = new k8s.apps.v1.StatefulSet(
+        `${name}-${targetName}`,
+        {
+          metadata: { name: targetName, namespace: namespace.metadata.name, labels: podLabels },
+          spec: {
+            serviceName: targetName,
+            replicas: t.replicas,
+            podManagementPolicy: "Parallel",
+            selector: { matchLabels: selector },
+            template: {
+              metadata: { labels: podLabels },
+              spec: {
+                serviceAccountName: serviceAccount.metadata.name,
+                automountServiceAccountToken: false,
+                nodeSelector: { [GPU_POOL_LABEL]: t.pool },
+                tolerations: [
+                  { key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect },
                 ],
-                resources: {
-                  requests: { "nvidia.com/gpu": String(t.gpusPerReplica), cpu: String(4 * t.gpusPerReplica), memory: `${32 * t.gpusPerReplica}Gi` },
-                  limits: { "nvidia.com/gpu": String(t.gpusPerReplica), memory: `${48 * t.gpusPerReplica}Gi` },
+                // fsGroup is applied once, not re-chowned over a large model cache on every start.
+                securityContext: {
+                  runAsNonRoot: true,
+                  runAsUser: 1000,
+                  runAsGroup: 1000,
+                  fsGroup: 1000,
+                  fsGroupChangePolicy: "OnRootMismatch",
+                  seccompProfile: { type: "RuntimeDefault" },
                 },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                // A first start downloads the model: up to 60 minutes before the server answers.
-                startupProbe: { httpGet: { path: "/health", port: VLLM_PORT }, periodSeconds: 10, failureThreshold: 360 },
-                readinessProbe: { httpGet: { path: "/health", port: VLLM_PORT }, periodSeconds: 5, failureThreshold: 3 },
-                livenessProbe: { httpGet: { path: "/health", port: VLLM_PORT }, periodSeconds: 15, failureThreshold: 4 },
-                volumeMounts: [
-                  { name: "cache", mountPath: "/cache" },
-                  { name: "dshm", mountPath: "/dev/shm" },
-                  { name: "tmp", mountPath: "/tmp" },
+                terminationGracePeriodSeconds: 120,
+                containers: [
+                  {
+                    name: "vllm",
+                    // The tag the stack names, pinned to its sourced digest where the dated table has one.
+                    image: vllmImageReference(t.image),
+                    command: ["vllm", "serve"],
+                    args: vllmArgs(args.endpoint, t),
+                    ports: [{ name: "http", containerPort: VLLM_PORT }],
+                    env: [
+                      // Every cache the server writes goes to the pod's own volume; the image stays read-only.
+                      { name: "HF_HOME", value: "/cache/huggingface" },
+                      { name: "HOME", value: "/cache/home" },
+                      { name: "XDG_CACHE_HOME", value: "/cache/xdg" },
+                      { name: "VLLM_CACHE_ROOT", value: "/cache/vllm" },
+                      // uid 1000 has no passwd entry in the image: torch's getpass.getuser() reads these first.
+                      { name: "USER", value: "vllm" },
+                      { name: "LOGNAME", value: "vllm" },
+                      ...(token
+                        ? [
+                            {
+                              name: "HF_TOKEN",
+                              valueFrom: { secretKeyRef: { name: token.metadata.name, key: "token" } },
+                            },
+                          ]
+                        : []),
+                    ],
+                    resources: {
+                      requests: {
+                        "nvidia.com/gpu": String(t.gpusPerReplica),
+                        cpu: String(4 * t.gpusPerReplica),
+                        memory: `${32 * t.gpusPerReplica}Gi`,
+                      },
+                      limits: { "nvidia.com/gpu": String(t.gpusPerReplica), memory: `${48 * t.gpusPerReplica}Gi` },
+                    },
+                    securityContext: {
+                      allowPrivilegeEscalation: false,
+                      readOnlyRootFilesystem: true,
+                      capabilities: { drop: ["ALL"] },
+                    },
+                    // A first start downloads the model: up to 60 minutes before the server answers.
+                    startupProbe: {
+                      httpGet: { path: "/health", port: VLLM_PORT },
+                      periodSeconds: 10,
+                      failureThreshold: 360,
+                    },
+                    readinessProbe: {
+                      httpGet: { path: "/health", port: VLLM_PORT },
+                      periodSeconds: 5,
+                      failureThreshold: 3,
+                    },
+                    livenessProbe: {
+                      httpGet: { path: "/health", port: VLLM_PORT },
+                      periodSeconds: 15,
+                      failureThreshold: 4,
+                    },
+                    volumeMounts: [
+                      { name: "cache", mountPath: "/cache" },
+                      { name: "dshm", mountPath: "/dev/shm" },
+                      { name: "tmp", mountPath: "/tmp" },
+                    ],
+                  },
                 ],
-              }],
-              volumes: [
-                // Tensor-parallel workers share memory through /dev/shm.
-                { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${8 * t.gpusPerReplica}Gi` } },
-                { name: "tmp", emptyDir: { sizeLimit: "4Gi" } },
+                volumes: [
+                  // Tensor-parallel workers share memory through /dev/shm.
+                  { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${8 * t.gpusPerReplica}Gi` } },
+                  { name: "tmp", emptyDir: { sizeLimit: "4Gi" } },
+                ],
+              },
+            },
+            // A model cache per pod: replicas never share one ReadWriteOnce disk.
+            volumeClaimTemplates: [
+              {
+                metadata: { name: "cache", labels: slotLabels },
+                spec: {
+                  accessModes: ["ReadWriteOnce"],
+                  storageClassName: "managed-csi-premium",
+                  resources: { requests: { storage: `${t.cacheGiB}Gi` } },
+                },
+              },
+            ],
+          },
+        },
+        {
+          ...k,
+          dependsOn: [...args.dependsOn],
+          customTimeouts: { create: "75m", update: "75m" },
+          // Once KEDA scales the servers, a later update must not reset their count.
+          ...(t.maxReplicas > t.replicas ? { ignoreChanges: ["spec.replicas"] } : {}),
+        },
+      );
+
+      new k8s.core.v1.Service(
+        `${name}-${targetName}-service`,
+        {
+          metadata: {
+            name: targetName,
+            namespace: namespace.metadata.name,
+            labels: slotLabels,
+            annotations: {
+              "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+              "service.beta.kubernetes.io/azure-load-balancer-ipv4": t.serviceIp,
+            },
+          },
+          spec: {
+            type: "LoadBalancer",
+            // Local keeps the gateway's address as the source, so the network policy can admit it.
+            externalTrafficPolicy: "Local",
+            selector,
+            ports: [{ name: "http", port: VLLM_PORT, targetPort: VLLM_PORT }],
+          },
+        },
+        k,
+      );
+
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${targetName}-ingress`,
+        {
+          metadata: { name: targetName, namespace: namespace.metadata.name, labels: slotLabels },
+          spec: {
+            podSelector: { matchLabels: selector },
+            policyTypes: ["Ingress"],
+            ingress: [
+              { from: [{ ipBlock: { cidr: args.gatewaySubnetCidr } }], ports: [{ protocol: "TCP", port: VLLM_PORT }] },
+              {
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": METRICS_NAMESPACE } } }],
+                ports: [{ protocol: "TCP", port: VLLM_PORT }],
+              },
+            ],
+          },
+        },
+        k,
+      );
+
+      new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-${targetName}-pdb`,
+        {
+          metadata: { name: targetName, namespace: namespace.metadata.name, labels: slotLabels },
+          spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+        },
+        k,
+      );
+
+      if (t.maxReplicas > t.replicas) {
+        new k8s.apiextensions.CustomResource(
+          `${name}-${targetName}-autoscaler`,
+          {
+            apiVersion: "keda.sh/v1alpha1",
+            kind: "ScaledObject",
+            metadata: { name: targetName, namespace: namespace.metadata.name, labels: slotLabels },
+            spec: {
+              scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: targetName },
+              minReplicaCount: t.replicas,
+              maxReplicaCount: t.maxReplicas,
+              // GPU cold starts take minutes: scale down slowly (cooldownPeriod only governs scaling to zero).
+              advanced: {
+                horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 600 } } },
+              },
+              fallback: { failureThreshold: 3, replicas: t.replicas },
+              triggers: [
+                {
+                  type: "prometheus",
+                  metadata: {
+                    serverAddress: IN_CLUSTER_PROMETHEUS,
+                    query: queueDepthQuery(args.endpoint, args.slot, targetName),
+                    threshold: String(args.waitingPerReplica),
+                    activationThreshold: "1",
+                  },
+                },
               ],
             },
           },
-          // A model cache per pod: replicas never share one ReadWriteOnce disk.
-          volumeClaimTemplates: [{
-            metadata: { name: "cache", labels: slotLabels },
-            spec: { accessModes: ["ReadWriteOnce"], storageClassName: "managed-csi-premium", resources: { requests: { storage: `${t.cacheGiB}Gi` } } },
-          }],
-        },
-      }, {
-        ...k,
-        dependsOn: [...args.dependsOn],
-        customTimeouts: { create: "75m", update: "75m" },
-        // Once KEDA scales the servers, a later update must not reset their count.
-        ...(t.maxReplicas > t.replicas ? { ignoreChanges: ["spec.replicas"] } : {}),
-      });
-
-      new k8s.core.v1.Service(`${name}-${targetName}-service`, {
-        metadata: {
-          name: targetName,
-          namespace: namespace.metadata.name,
-          labels: slotLabels,
-          annotations: {
-            "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
-            "service.beta.kubernetes.io/azure-load-balancer-ipv4": t.serviceIp,
-          },
-        },
-        spec: {
-          type: "LoadBalancer",
-          // Local keeps the gateway's address as the source, so the network policy can admit it.
-          externalTrafficPolicy: "Local",
-          selector,
-          ports: [{ name: "http", port: VLLM_PORT, targetPort: VLLM_PORT }],
-        },
-      }, k);
-
-      new k8s.networking.v1.NetworkPolicy(`${name}-${targetName}-ingress`, {
-        metadata: { name: targetName, namespace: namespace.metadata.name, labels: slotLabels },
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Ingress"],
-          ingress: [
-            { from: [{ ipBlock: { cidr: args.gatewaySubnetCidr } }], ports: [{ protocol: "TCP", port: VLLM_PORT }] },
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": METRICS_NAMESPACE } } }], ports: [{ protocol: "TCP", port: VLLM_PORT }] },
-          ],
-        },
-      }, k);
-
-      new k8s.policy.v1.PodDisruptionBudget(`${name}-${targetName}-pdb`, {
-        metadata: { name: targetName, namespace: namespace.metadata.name, labels: slotLabels },
-        spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-      }, k);
-
-      if (t.maxReplicas > t.replicas) {
-        new k8s.apiextensions.CustomResource(`${name}-${targetName}-autoscaler`, {
-          apiVersion: "keda.sh/v1alpha1",
-          kind: "ScaledObject",
-          metadata: { name: targetName, namespace: namespace.metadata.name, labels: slotLabels },
-          spec: {
-            scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: targetName },
-            minReplicaCount: t.replicas,
-            maxReplicaCount: t.maxReplicas,
-            // GPU cold starts take minutes: scale down slowly (cooldownPeriod only governs scaling to zero).
-            advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 600 } } } },
-            fallback: { failureThreshold: 3, replicas: t.replicas },
-            triggers: [{
-              type: "prometheus",
-              metadata: { serverAddress: IN_CLUSTER_PROMETHEUS, query: queueDepthQuery(args.endpoint, args.slot, targetName), threshold: String(args.waitingPerReplica), activationThreshold: "1" },
-            }],
-          },
-        }, { ...k, dependsOn: [statefulSet] });
+          { ...k, dependsOn: [statefulSet] },
+        );
       }
       this.backendUrls.push(`http://${t.serviceIp}:${VLLM_PORT}/v1`);
     });
 
     // Every server of the slot, scraped with the slot's labels: both colours serve one model name.
     if (args.monitoring) {
-      new k8s.apiextensions.CustomResource(`${name}-monitor`, {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PodMonitor",
-        metadata: { name: "vllm", namespace: namespace.metadata.name, labels: slotLabels },
-        spec: {
-          selector: { matchLabels: { "app.kubernetes.io/name": "vllm", "genai-platform/slot": args.slot } },
-          podMetricsEndpoints: [{
-            port: "http",
-            path: "/metrics",
-            interval: "15s",
-            relabelings: Object.entries(SCRAPE_LABELS).map(([podLabel, targetLabel]) => ({
-              action: "replace",
-              sourceLabels: [`__meta_kubernetes_pod_label_${podLabel.replace(/[^a-zA-Z0-9_]/g, "_")}`],
-              targetLabel,
-            })),
-          }],
+      new k8s.apiextensions.CustomResource(
+        `${name}-monitor`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PodMonitor",
+          metadata: { name: "vllm", namespace: namespace.metadata.name, labels: slotLabels },
+          spec: {
+            selector: { matchLabels: { "app.kubernetes.io/name": "vllm", "genai-platform/slot": args.slot } },
+            podMetricsEndpoints: [
+              {
+                port: "http",
+                path: "/metrics",
+                interval: "15s",
+                relabelings: Object.entries(SCRAPE_LABELS).map(([podLabel, targetLabel]) => ({
+                  action: "replace",
+                  sourceLabels: [`__meta_kubernetes_pod_label_${podLabel.replace(/[^a-zA-Z0-9_]/g, "_")}`],
+                  targetLabel,
+                })),
+              },
+            ],
+          },
         },
-      }, { ...k, dependsOn: [args.monitoring] });
+        { ...k, dependsOn: [args.monitoring] },
+      );
     }
     this.registerOutputs({ backendUrls: this.backendUrls });
   }

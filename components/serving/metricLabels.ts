@@ -6,11 +6,17 @@
 /** The labels a model server's samples carry, set by its PodMonitor from the pod's labels. */
 export const SLOT_LABELS = { endpoint: "model_endpoint", slot: "slot", target: "target" } as const;
 /** Pod label → Prometheus label, for the PodMonitor's relabelings. */
-export const SCRAPE_LABELS = { "genai-platform/endpoint": SLOT_LABELS.endpoint, "genai-platform/slot": SLOT_LABELS.slot, "genai-platform/target": SLOT_LABELS.target } as const;
+export const SCRAPE_LABELS = {
+  "genai-platform/endpoint": SLOT_LABELS.endpoint,
+  "genai-platform/slot": SLOT_LABELS.slot,
+  "genai-platform/target": SLOT_LABELS.target,
+} as const;
 
 /** `{model_endpoint="chat",slot=~"$slot"}`: matchers written out, values quoted as PromQL strings. */
 export function selector(matchers: Readonly<Record<string, string>>, regex: readonly string[] = []): string {
   const quote = (v: string) => JSON.stringify(v);
   if (Object.keys(matchers).length === 0) return "";
-  return `{${Object.entries(matchers).map(([k, v]) => `${k}${regex.includes(k) ? "=~" : "="}${quote(v)}`).join(",")}}`;
+  return `{${Object.entries(matchers)
+    .map(([k, v]) => `${k}${regex.includes(k) ? "=~" : "="}${quote(v)}`)
+    .join(",")}}`;
 }

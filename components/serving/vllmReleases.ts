@@ -15,7 +15,10 @@ export interface VllmRelease {
   readonly interTokenLatency: string;
 }
 
-const CURRENT: VllmRelease = { kvCacheUsage: "vllm:kv_cache_usage_perc", interTokenLatency: "vllm:inter_token_latency_seconds" };
+const CURRENT: VllmRelease = {
+  kvCacheUsage: "vllm:kv_cache_usage_perc",
+  interTokenLatency: "vllm:inter_token_latency_seconds",
+};
 
 /** Image tags of `vllm/vllm-openai` by release. */
 export const VLLM_RELEASES: Readonly<Record<string, VllmRelease>> = {
@@ -68,13 +71,23 @@ export function vllmImageReference(image: string): string {
 /** The release of a `vllm/vllm-openai:<tag>` image, or why it is not one the platform knows. */
 export function vllmReleaseOf(image: string): { tag: string; release: VllmRelease } | { problem: string } {
   const [repository, tag] = image.split(":");
-  if (repository !== VLLM_IMAGE_REPOSITORY || !tag) return { problem: `"${image}" is not a ${VLLM_IMAGE_REPOSITORY}:<tag> image` };
+  if (repository !== VLLM_IMAGE_REPOSITORY || !tag)
+    return { problem: `"${image}" is not a ${VLLM_IMAGE_REPOSITORY}:<tag> image` };
   const release = own(VLLM_RELEASES, tag);
-  if (!release) return { problem: `${tag} is not in the vLLM release table of ${VLLM_RELEASES_DATE} (components/serving/vllmReleases.ts): use one of ${Object.keys(VLLM_RELEASES).join(", ")}, or add the release with its metric names` };
+  if (!release)
+    return {
+      problem: `${tag} is not in the vLLM release table of ${VLLM_RELEASES_DATE} (components/serving/vllmReleases.ts): use one of ${Object.keys(VLLM_RELEASES).join(", ")}, or add the release with its metric names`,
+    };
   return { tag, release };
 }
 
 /** Every name a renamed metric has had across the listed releases, the newest first (for `new or old` queries). */
 export function vllmMetricNames(metric: keyof VllmRelease): string[] {
-  return [...new Set(Object.values(VLLM_RELEASES).reverse().map((r) => r[metric]))];
+  return [
+    ...new Set(
+      Object.values(VLLM_RELEASES)
+        .reverse()
+        .map((r) => r[metric]),
+    ),
+  ];
 }

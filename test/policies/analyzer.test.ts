@@ -25,14 +25,18 @@ let pack: ChildProcess;
 let client: any;
 
 function call<T>(method: string, request: unknown): Promise<T> {
-  return new Promise((resolve, reject) => client[method](request, (error: Error | null, response: T) => (error ? reject(error) : resolve(response))));
+  return new Promise((resolve, reject) =>
+    client[method](request, (error: Error | null, response: T) => (error ? reject(error) : resolve(response))),
+  );
 }
 
 /** As the engine sends them: secrets as signed values (the policy runtime unwraps them). */
 function wireProperties(r: CheckpointResource, view: "inputs" | "outputs") {
   const [preferred, fallback] = view === "inputs" ? [r.inputs, r.outputs] : [r.outputs, r.inputs];
-  const props = preferred && Object.keys(preferred).length > 0 ? preferred : fallback ?? {};
-  const replaced = JSON.parse(JSON.stringify(props), (_k, v) => (v && typeof v === "object" && v[SIG_KEY] ? { [SIG_KEY]: v[SIG_KEY], value: "[secret]" } : v));
+  const props = preferred && Object.keys(preferred).length > 0 ? preferred : (fallback ?? {});
+  const replaced = JSON.parse(JSON.stringify(props), (_k, v) =>
+    v && typeof v === "object" && v[SIG_KEY] ? { [SIG_KEY]: v[SIG_KEY], value: "[secret]" } : v,
+  );
   return Struct.fromJavaScript(replaced);
 }
 
@@ -45,7 +49,10 @@ function options(r: CheckpointResource) {
 
 beforeAll(async () => {
   const runPolicyPack = join(PROJECT_DIR, "node_modules/@pulumi/pulumi/cmd/run-policy-pack/index.js");
-  pack = spawn("node", [runPolicyPack, "127.0.0.1:0", "."], { cwd: join(PROJECT_DIR, "policies"), stdio: ["ignore", "pipe", "pipe"] });
+  pack = spawn("node", [runPolicyPack, "127.0.0.1:0", "."], {
+    cwd: join(PROJECT_DIR, "policies"),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   pack.stderr!.on("data", (d) => (stderr += d));
   const port = await new Promise<string>((resolve, reject) => {
@@ -67,11 +74,19 @@ describe("the policy pack under the Analyzer protocol", () => {
   it("describes every rule of the pack", async () => {
     const info = await call<any>("getAnalyzerInfo", new Empty());
     expect(info.getName()).toBe("genai-platform");
-    expect(info.getPoliciesList().map((p: any) => p.getName()).sort()).toEqual(policies.map((p) => p.name).sort());
+    expect(
+      info
+        .getPoliciesList()
+        .map((p: any) => p.getName())
+        .sort(),
+    ).toEqual(policies.map((p) => p.name).sort());
   });
 
   it("reports the same violations as the offline runner on the insecure fixture", async () => {
-    const resources = checkpointResources(JSON.parse(readFileSync(join(FIXTURE, "stack.json"), "utf8")), "fixture").filter((r) => r.type !== "pulumi:pulumi:Stack");
+    const resources = checkpointResources(
+      JSON.parse(readFileSync(join(FIXTURE, "stack.json"), "utf8")),
+      "fixture",
+    ).filter((r) => r.type !== "pulumi:pulumi:Stack");
     const config = JSON.parse(readFileSync(join(FIXTURE, "policy-config.json"), "utf8")) as PolicyPackConfig;
 
     // As the CLI does: resolve `all` into each policy's level and pass each policy its settings.
@@ -92,7 +107,9 @@ describe("the policy pack under the Analyzer protocol", () => {
     const collect = (response: any, fallbackUrn: string) => {
       for (const d of response.getDiagnosticsList()) {
         const message = String(d.getMessage()).slice(`${descriptions.get(d.getPolicyname())}\n`.length);
-        seen.push(`${d.getPolicyname()} | ${LEVEL_NAMES[d.getEnforcementlevel()]} | ${d.getUrn() || fallbackUrn} | ${message}`);
+        seen.push(
+          `${d.getPolicyname()} | ${LEVEL_NAMES[d.getEnforcementlevel()]} | ${d.getUrn() || fallbackUrn} | ${message}`,
+        );
       }
     };
     for (const r of resources) {
@@ -125,7 +142,9 @@ describe("the policy pack under the Analyzer protocol", () => {
     );
     collect(await call("analyzeStack", stackRequest), "");
 
-    const offline = (await evaluatePolicies(resources, policies, config)).map((v) => `${v.policy} | ${v.enforcementLevel} | ${v.urn ?? ""} | ${v.message}`);
+    const offline = (await evaluatePolicies(resources, policies, config)).map(
+      (v) => `${v.policy} | ${v.enforcementLevel} | ${v.urn ?? ""} | ${v.message}`,
+    );
     expect(seen.length).toBeGreaterThan(15);
     expect([...seen].sort()).toEqual([...offline].sort());
   });

@@ -16,7 +16,10 @@ const INSECURE = "test/fixtures/insecure/stack.json";
 
 /** The check command as a person runs it (`npm run check`), spawned: only where the command line itself is tested. */
 function spawnCheck(...args: string[]) {
-  const result = spawnSync("node", ["--import", "tsx", "cli/check.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+  const result = spawnSync("node", ["--import", "tsx", "cli/check.ts", ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -24,7 +27,10 @@ function spawnCheck(...args: string[]) {
 async function checkInProcess(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await check(args.map((a) => (a.startsWith("-") || isAbsolute(a) ? a : join(PROJECT_DIR, a))), { out: (s) => ((stdout += s), true), err: (s) => ((stderr += s), true) });
+  const code = await check(
+    args.map((a) => (a.startsWith("-") || isAbsolute(a) ? a : join(PROJECT_DIR, a))),
+    { out: (s) => ((stdout += s), true), err: (s) => ((stderr += s), true) },
+  );
   return { code, stdout, stderr };
 }
 
@@ -39,7 +45,11 @@ async function planInProcess(...args: string[]) {
 async function violationsOfPlan(stack: string) {
   const planned = await planStack(stack);
   const config = validConfig(stack);
-  return evaluatePolicies(planned.stackExport.deployment.resources, policies, buildPolicyConfig(baseEnforcement(PROJECT_DIR, config.environment), policyFacts(config)));
+  return evaluatePolicies(
+    planned.stackExport.deployment.resources,
+    policies,
+    buildPolicyConfig(baseEnforcement(PROJECT_DIR, config.environment), policyFacts(config)),
+  );
 }
 
 describe("the planned stacks", () => {
@@ -58,20 +68,32 @@ describe("the planned stacks", () => {
     "security-openai-public-network-disabled",
     "security-redis-public-network-disabled",
   ];
-  const levelOf = (value: unknown) => (typeof value === "string" ? value : (value as { enforcementLevel?: string }).enforcementLevel ?? "mandatory");
+  const levelOf = (value: unknown) =>
+    typeof value === "string" ? value : ((value as { enforcementLevel?: string }).enforcementLevel ?? "mandatory");
 
   it("dev passes every mandatory rule; its relaxations are reported as advisory", async () => {
     const violations = await violationsOfPlan("dev");
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
     // Dev's accounts restrict outbound access by default, dev runs no cluster, and its accounts and
     // cache sit behind private endpoints in its network, so those relaxations report nothing.
-    const silent = ["security-openai-outbound-restricted", "reliability-k8s-replicas-and-pdb", "reliability-aks-standard-tier", "security-network-private-endpoint", "security-openai-public-network-disabled", "security-redis-public-network-disabled"];
-    expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual(DEV_RELAXED.filter((p) => !silent.includes(p)));
+    const silent = [
+      "security-openai-outbound-restricted",
+      "reliability-k8s-replicas-and-pdb",
+      "reliability-aks-standard-tier",
+      "security-network-private-endpoint",
+      "security-openai-public-network-disabled",
+      "security-redis-public-network-disabled",
+    ];
+    expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual(
+      DEV_RELAXED.filter((p) => !silent.includes(p)),
+    );
   });
 
   it("relaxes in dev only network isolation (accounts, cache, gateway), outbound restriction, protect, cache replication, model-server replicas and the AKS tier; prod relaxes nothing", () => {
     const dev = baseEnforcement(PROJECT_DIR, "dev");
-    const relaxed = Object.entries(dev).filter(([name, value]) => name !== "all" && levelOf(value) !== "mandatory").map(([name]) => name);
+    const relaxed = Object.entries(dev)
+      .filter(([name, value]) => name !== "all" && levelOf(value) !== "mandatory")
+      .map(([name]) => name);
     expect(relaxed.sort()).toEqual(DEV_RELAXED);
     const prod = baseEnforcement(PROJECT_DIR, "prod");
     expect(prod.all).toBe("mandatory");
@@ -87,15 +109,23 @@ describe("a public prod gateway, accepted explicitly", () => {
     const config = parsePlatformConfig(raw);
     if (!config.ok) throw new Error(config.issues.map((i) => i.message).join("; "));
     const planned = await planStack("prod", { config: pulumiConfigOf(raw) });
-    const violations = await evaluatePolicies(planned.stackExport.deployment.resources, policies, buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(config.config)));
+    const violations = await evaluatePolicies(
+      planned.stackExport.deployment.resources,
+      policies,
+      buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(config.config)),
+    );
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-    expect(violations.map((v) => `${v.policy} ${v.enforcementLevel} ${v.urn?.split("::").pop()}: ${v.message}`)).toEqual([
+    expect(
+      violations.map((v) => `${v.policy} ${v.enforcementLevel} ${v.urn?.split("::").pop()}: ${v.message}`),
+    ).toEqual([
       "security-apim-gateway-private advisory gateway-service: the gateway answers on the internet (virtualNetworkType External, publicNetworkAccess Enabled): accepted by the stack (gateway.allowPublicAccess)",
     ]);
     const dev = rawConfig("dev");
     dev.gateway.allowPublicAccess = true;
     const refused = parsePlatformConfig(dev);
-    expect(refused.ok ? [] : refused.issues.map((i) => `${i.path}: ${i.message}`)).toContain("gateway.allowPublicAccess: only prod's gateway is kept off the internet; remove the key in dev");
+    expect(refused.ok ? [] : refused.issues.map((i) => `${i.path}: ${i.message}`)).toContain(
+      "gateway.allowPublicAccess: only prod's gateway is kept off the internet; remove the key in dev",
+    );
   });
 });
 
@@ -104,7 +134,9 @@ describe("npm run check", () => {
     const result = spawnCheck(INSECURE, "--json");
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
-    expect([...new Set(report.violations.map((v: { policy: string }) => v.policy))].sort()).toEqual(policies.map((p) => p.name).sort());
+    expect([...new Set(report.violations.map((v: { policy: string }) => v.policy))].sort()).toEqual(
+      policies.map((p) => p.name).sort(),
+    );
     expect(report.policyConfig).toContain("test/fixtures/insecure/policy-config.json");
   });
 
@@ -112,7 +144,9 @@ describe("npm run check", () => {
     const result = await checkInProcess(INSECURE);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/CRITICAL \(\d+\)[\s\S]*HIGH \(\d+\)[\s\S]*MEDIUM \(\d+\)/);
-    expect(result.stdout).toContain("security-rbac-no-broad-roles (checklist #4, #14 | MCSB PA-7): Grant the narrowest data-plane role");
+    expect(result.stdout).toContain(
+      "security-rbac-no-broad-roles (checklist #4, #14 | MCSB PA-7): Grant the narrowest data-plane role",
+    );
     expect(result.stdout).toContain("grants Contributor (b24988ac-6180-42a0-ab88-20f7382dd24c)");
   });
 
@@ -129,10 +163,22 @@ describe("npm run check", () => {
     ["a file that is not JSON", ["README.md"], /is not valid JSON/],
     ["JSON that is not a stack export", ["package.json"], /not a `pulumi stack export` file of version 3 or 4/],
     ["no file", [], /expected one stack export file, got 0/],
-    ["a policy config naming an unknown rule", [INSECURE, "--policy-config", "policies/package.json"], /names unknown policies name, version/],
-    ["a policy config with a misspelt level", [INSECURE, "--policy-config", "test/fixtures/bad-level.json"], /"all": enforcement level "Mandatory" is not one of advisory, mandatory, remediate, disabled/],
+    [
+      "a policy config naming an unknown rule",
+      [INSECURE, "--policy-config", "policies/package.json"],
+      /names unknown policies name, version/,
+    ],
+    [
+      "a policy config with a misspelt level",
+      [INSECURE, "--policy-config", "test/fixtures/bad-level.json"],
+      /"all": enforcement level "Mandatory" is not one of advisory, mandatory, remediate, disabled/,
+    ],
     ["a version-3 file without a deployment", ["test/fixtures/no-deployment.json"], /no "deployment" object/],
-    ["a resource whose dependencies are not URNs", ["test/fixtures/bad-dependencies.json"], /deployment\.resources\[0\]\.dependencies is not a list of URNs/],
+    [
+      "a resource whose dependencies are not URNs",
+      ["test/fixtures/bad-dependencies.json"],
+      /deployment\.resources\[0\]\.dependencies is not a list of URNs/,
+    ],
   ])("exits 2 with a clear message for %s", async (_case, args, message) => {
     const result = await checkInProcess(...args);
     expect(result.code).toBe(2);
@@ -160,7 +206,11 @@ describe("the pack in a first preview of a new stack", () => {
   it("decides every rule but those that need values only creation yields (reported advisory, as the policy server does)", async () => {
     const planned = await planStack("prod", { preview: true });
     const config = validConfig("prod");
-    const violations = await evaluatePolicies(planned.stackExport.deployment.resources, policies, buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(config)));
+    const violations = await evaluatePolicies(
+      planned.stackExport.deployment.resources,
+      policies,
+      buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(config)),
+    );
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
     expect(violations.every((v) => v.message.startsWith("can't run during preview"))).toBe(true);
     // The account's properties hold the random subdomain suffix, the gateway's backend URLs hold the
@@ -191,7 +241,10 @@ describe("npm run check on real exports", () => {
     const dir = scratch();
     const v4 = writeJson(dir, "v4.json", { ...insecure, version: 4 });
     const config = join(PROJECT_DIR, "test/fixtures/insecure/policy-config.json");
-    const [three, four] = [await checkInProcess(INSECURE, "--json", "--policy-config", config), await checkInProcess(v4, "--json", "--policy-config", config)];
+    const [three, four] = [
+      await checkInProcess(INSECURE, "--json", "--policy-config", config),
+      await checkInProcess(v4, "--json", "--policy-config", config),
+    ];
     expect(four.code).toBe(1);
     expect(JSON.parse(four.stdout).violations).toEqual(JSON.parse(three.stdout).violations);
   });
@@ -200,29 +253,44 @@ describe("npm run check on real exports", () => {
     const insecure = JSON.parse(readFileSync(join(PROJECT_DIR, INSECURE), "utf8"));
     const resources = insecure.deployment.resources;
     const dir = scratch();
-    const file = writeJson(dir, "dup.json", { ...insecure, deployment: { ...insecure.deployment, resources: [...resources, resources[3]] } });
+    const file = writeJson(dir, "dup.json", {
+      ...insecure,
+      deployment: { ...insecure.deployment, resources: [...resources, resources[3]] },
+    });
     const result = await checkInProcess(file);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`deployment.resources[${resources.length}] repeats the URN of deployment.resources[3]`);
+    expect(result.stderr).toContain(
+      `deployment.resources[${resources.length}] repeats the URN of deployment.resources[3]`,
+    );
   });
 
   it("says how many rules the config disables instead of 'Every rule passes'", async () => {
     const out = scratch();
     const planned = await planStack("prod");
     const exportPath = writeJson(out, "stack.json", planned.stackExport);
-    const config = writeJson(out, "policy-config.json", { ...buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(validConfig("prod"))), "security-openai-local-auth-disabled": "disabled", "ethics-openai-deployment-filtered": { enforcementLevel: "disabled" } });
+    const config = writeJson(out, "policy-config.json", {
+      ...buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(validConfig("prod"))),
+      "security-openai-local-auth-disabled": "disabled",
+      "ethics-openai-deployment-filtered": { enforcementLevel: "disabled" },
+    });
     const result = await checkInProcess(exportPath, "--policy-config", config);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("2 rules are disabled by the policy config and decided nothing: ethics-openai-deployment-filtered, security-openai-local-auth-disabled");
+    expect(result.stdout).toContain(
+      "2 rules are disabled by the policy config and decided nothing: ethics-openai-deployment-filtered, security-openai-local-auth-disabled",
+    );
     expect(result.stdout).not.toContain("Every rule passes");
   });
 
   it("refuses a setting a rule does not take (a typo would be ignored)", async () => {
     const dir = scratch();
-    const config = writeJson(dir, "cfg.json", { "cost-openai-ptu-within-cap": { enforcementLevel: "mandatory", ptuCapp: 10 } });
+    const config = writeJson(dir, "cfg.json", {
+      "cost-openai-ptu-within-cap": { enforcementLevel: "mandatory", ptuCapp: 10 },
+    });
     const result = await checkInProcess(INSECURE, "--policy-config", config);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('"cost-openai-ptu-within-cap": unknown setting ptuCapp; it takes enforcementLevel, ptuCap, ptuQuota');
+    expect(result.stderr).toContain(
+      '"cost-openai-ptu-within-cap": unknown setting ptuCapp; it takes enforcementLevel, ptuCap, ptuQuota',
+    );
   });
 
   it("refuses a setting of the wrong type, as the Pulumi CLI checks a rule's configSchema (a string where a list belongs)", async () => {
@@ -234,9 +302,13 @@ describe("npm run check on real exports", () => {
     });
     const result = await checkInProcess(INSECURE, "--policy-config", config);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('"governance-azure-allowed-regions": setting regions must be array (got "swedencentral")');
+    expect(result.stderr).toContain(
+      '"governance-azure-allowed-regions": setting regions must be array (got "swedencentral")',
+    );
     expect(result.stderr).toContain('"governance-openai-allowed-models": setting models.1 must be string (got 4)');
-    expect(result.stderr).toContain('"observability-apim-diagnostics-no-bodies": setting logBodies must be boolean (got "no")');
+    expect(result.stderr).toContain(
+      '"observability-apim-diagnostics-no-bodies": setting logBodies must be boolean (got "no")',
+    );
   });
 });
 
@@ -246,7 +318,10 @@ describe("npm run check fails closed on whatever an export holds", () => {
   beforeAll(async () => {
     planned = JSON.stringify((await planStack("prod")).stackExport);
     configFile = join(mkdtempSync(join(tmpdir(), "genai-check-config-")), "policy-config.json");
-    writeFileSync(configFile, JSON.stringify(buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(validConfig("prod")))));
+    writeFileSync(
+      configFile,
+      JSON.stringify(buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(validConfig("prod")))),
+    );
   });
   async function checkOf(mutate: (resources: any[]) => void) {
     const prod = JSON.parse(planned);
@@ -255,8 +330,18 @@ describe("npm run check fails closed on whatever an export holds", () => {
     const file = join(dir, "stack.json");
     writeFileSync(file, JSON.stringify(prod));
     let stdout = "";
-    const code = await check([file, "--json", "--policy-config", configFile], { out: (s) => ((stdout += s), true), err: () => true });
-    return { code, violations: (JSON.parse(stdout) as { violations: { policy: string; enforcementLevel: string; message: string; urn?: string }[] }).violations };
+    const code = await check([file, "--json", "--policy-config", configFile], {
+      out: (s) => ((stdout += s), true),
+      err: () => true,
+    });
+    return {
+      code,
+      violations: (
+        JSON.parse(stdout) as {
+          violations: { policy: string; enforcementLevel: string; message: string; urn?: string }[];
+        }
+      ).violations,
+    };
   }
   const resourceOf = (type: string, name: string) => ({
     urn: `urn:pulumi:prod::genai-platform::${type}::${name}`,
@@ -275,11 +360,16 @@ describe("npm run check fails closed on whatever an export holds", () => {
     ["command:local:Command", ""],
     ["azuread:index/application:Application", ""],
     ["Azure-Native:sql:Server", ""],
-    ["Azure-Native:cognitiveservices:Account", "; type tokens are case-sensitive: azure-native:cognitiveservices:Account is classified"],
+    [
+      "Azure-Native:cognitiveservices:Account",
+      "; type tokens are case-sensitive: azure-native:cognitiveservices:Account is classified",
+    ],
   ])("refuses a resource of type %s (exit 1, mandatory)", async (type, hint) => {
     const result = await checkOf((resources) => resources.push(resourceOf(type, "stray")));
     expect(result.code).toBe(1);
-    const found = result.violations.filter((v) => v.policy === "governance-type-classified" && v.urn?.endsWith("::stray"));
+    const found = result.violations.filter(
+      (v) => v.policy === "governance-type-classified" && v.urn?.endsWith("::stray"),
+    );
     expect(found.map((v) => v.enforcementLevel)).toEqual(["mandatory"]);
     expect(found[0]!.message).toContain(`type ${type}`);
     if (hint) expect(found[0]!.message).toContain(hint);

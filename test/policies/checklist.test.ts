@@ -3,7 +3,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CHECKLIST } from "../../policies/checklist";
 import { policies } from "../../policies/rules";
-import { checklistDocument, controlsTable, coverage, coverageTable, itemsOf, uncovered, withCoverage } from "../../cli/checklist";
+import {
+  checklistDocument,
+  controlsTable,
+  coverage,
+  coverageTable,
+  itemsOf,
+  uncovered,
+  withCoverage,
+} from "../../cli/checklist";
 import { controlsOf } from "../../policies/lib";
 import { PROJECT_DIR } from "../helpers";
 
@@ -22,15 +30,24 @@ describe("the checklist and the pack's coverage", () => {
     for (const policy of policies) {
       const items = itemsOf(policy);
       expect(items.length, policy.name).toBeGreaterThan(0);
-      for (const n of items) expect(CHECKLIST.some((i) => i.number === n), `${policy.name} names #${n}`).toBe(true);
+      for (const n of items)
+        expect(
+          CHECKLIST.some((i) => i.number === n),
+          `${policy.name} names #${n}`,
+        ).toBe(true);
     }
-    expect(coverage().find((c) => c.item.number === 13)!.rules).toContain("observability-azure-diagnostics-to-workspace");
+    expect(coverage().find((c) => c.item.number === 13)!.rules).toContain(
+      "observability-azure-diagnostics-to-workspace",
+    );
   });
 
   it("lists every rule with the standard controls its metadata names", () => {
     const table = controlsTable();
     for (const policy of policies) expect(table).toContain(`| \`${policy.name}\` |`);
-    expect(controlsOf("#4 | PSS restricted: Seccomp; Checkov CKV_K8S_31")).toEqual(["PSS restricted: Seccomp", "Checkov CKV_K8S_31"]);
+    expect(controlsOf("#4 | PSS restricted: Seccomp; Checkov CKV_K8S_31")).toEqual([
+      "PSS restricted: Seccomp",
+      "Checkov CKV_K8S_31",
+    ]);
     expect(controlsOf("#4, #14")).toEqual([]);
     expect(table).toContain("| `security-k8s-pod-security` | critical | PSS baseline: HostProcess");
   });

@@ -1,6 +1,12 @@
 // Runs one rule the way the policy runtime does, with fake validation args: notApplicable, stackTags,
 // getConfig, and unknown values (a preview) that throw when a rule reads them.
-import type { Policy, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  Policy,
+  PolicyResource,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 
 const proxy = require("@pulumi/policy/proxy") as {
   UnknownValueError: new (...args: never[]) => Error;
@@ -39,7 +45,11 @@ export interface FakeResource {
   readonly dependsOn?: Record<string, string[]>;
 }
 
-export async function runResourceRule(policy: Policy, resource: FakeResource, config: Record<string, unknown> = {}): Promise<Outcome> {
+export async function runResourceRule(
+  policy: Policy,
+  resource: FakeResource,
+  config: Record<string, unknown> = {},
+): Promise<Outcome> {
   const violations: string[] = [];
   const validate = (policy as ResourceValidationPolicy).validateResource;
   const args: ResourceValidationArgs = {
@@ -47,7 +57,13 @@ export async function runResourceRule(policy: Policy, resource: FakeResource, co
     props: proxy.unknownCheckingProxy(structuredClone(resource.props)),
     urn: `urn:pulumi:test::p::${resource.type}::${resource.name}`,
     name: resource.name,
-    opts: { protect: resource.protect ?? false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+    opts: {
+      protect: resource.protect ?? false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
     stackTags: new Map([["environment", "test"]]),
     isType: () => false,
     asType: () => undefined,
@@ -55,7 +71,8 @@ export async function runResourceRule(policy: Policy, resource: FakeResource, co
     notApplicable,
   };
   try {
-    for (const v of Array.isArray(validate) ? validate : [validate!]) await v(args, (message) => violations.push(message));
+    for (const v of Array.isArray(validate) ? validate : [validate!])
+      await v(args, (message) => violations.push(message));
     return { violations };
   } catch (error) {
     return outcomeOf(error, violations);
@@ -71,7 +88,11 @@ export function withUnknown(props: Record<string, any>, path: string[]): Record<
   return copy;
 }
 
-export async function runStackRule(policy: Policy, resources: readonly FakeResource[], config: Record<string, unknown> = {}): Promise<Outcome> {
+export async function runStackRule(
+  policy: Policy,
+  resources: readonly FakeResource[],
+  config: Record<string, unknown> = {},
+): Promise<Outcome> {
   const violations: string[] = [];
   const byName = new Map<string, PolicyResource>();
   for (const r of resources) {
@@ -80,7 +101,13 @@ export async function runStackRule(policy: Policy, resources: readonly FakeResou
       props: proxy.unknownCheckingProxy(structuredClone(r.props)),
       urn: `urn:pulumi:test::p::${r.type}::${r.name}`,
       name: r.name,
-      opts: { protect: r.protect ?? false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+      opts: {
+        protect: r.protect ?? false,
+        ignoreChanges: [],
+        aliases: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        additionalSecretOutputs: [],
+      },
       dependencies: [],
       propertyDependencies: {},
       isType: () => false,
@@ -88,13 +115,23 @@ export async function runStackRule(policy: Policy, resources: readonly FakeResou
     });
   }
   for (const r of resources) {
-    const resource = byName.get(r.name)! as { propertyDependencies: Record<string, PolicyResource[]>; dependencies: PolicyResource[] };
-    resource.propertyDependencies = Object.fromEntries(Object.entries(r.dependsOn ?? {}).map(([p, names]) => [p, names.map((n) => byName.get(n)!)]));
+    const resource = byName.get(r.name)! as {
+      propertyDependencies: Record<string, PolicyResource[]>;
+      dependencies: PolicyResource[];
+    };
+    resource.propertyDependencies = Object.fromEntries(
+      Object.entries(r.dependsOn ?? {}).map(([p, names]) => [p, names.map((n) => byName.get(n)!)]),
+    );
     resource.dependencies = [...new Set(Object.values(resource.propertyDependencies).flat())];
   }
   try {
     await (policy as StackValidationPolicy).validateStack!(
-      { resources: [...byName.values()], stackTags: new Map(), getConfig: <T extends object>() => config as T, notApplicable },
+      {
+        resources: [...byName.values()],
+        stackTags: new Map(),
+        getConfig: <T extends object>() => config as T,
+        notApplicable,
+      },
       (message) => violations.push(message),
     );
     return { violations };

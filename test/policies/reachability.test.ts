@@ -7,8 +7,20 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { budgetCovers, reachability, type PlannedResource } from "../../policies/reachability";
 import { pulumiConfigOf, planStack, rawConfig } from "../helpers";
 
-function planned(resources: readonly { urn: string; type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[]): PlannedResource[] {
-  return resources.map((r) => ({ type: r.type, urn: r.urn, name: r.urn.split("::").pop()!, props: { ...(r.inputs ?? {}), ...(r.outputs ?? {}) } }));
+function planned(
+  resources: readonly {
+    urn: string;
+    type: string;
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+  }[],
+): PlannedResource[] {
+  return resources.map((r) => ({
+    type: r.type,
+    urn: r.urn,
+    name: r.urn.split("::").pop()!,
+    props: { ...(r.inputs ?? {}), ...(r.outputs ?? {}) },
+  }));
 }
 
 describe("the reachability of the dev stack", () => {
@@ -39,7 +51,9 @@ describe("the reachability of the dev stack", () => {
     expect(account.path).toMatch(/^private endpoint pe-genai-dev-oai-swc/);
     expect(account.dns).toBe("privatelink.openai.azure.com, linked to vnet-genai-dev");
     expect(account.credential).toContain("with Cognitive Services OpenAI User");
-    expect(edges.map((e) => e.caller)).toEqual(expect.arrayContaining(["clients", "gateway", "budget budget-genai-dev"]));
+    expect(edges.map((e) => e.caller)).toEqual(
+      expect.arrayContaining(["clients", "gateway", "budget budget-genai-dev"]),
+    );
   });
 });
 
@@ -49,8 +63,19 @@ describe("what a budget counts", () => {
     ["a budget on the group itself", { scope: `${sub}/resourceGroups/MC_rg_aks_swc` }, true],
     ["a budget on another group", { scope: `${sub}/resourceGroups/rg` }, false],
     ["a subscription budget without a filter", { scope: sub }, true],
-    ["a subscription budget filtered to the groups", { scope: sub, filter: { dimensions: { name: "ResourceGroupName", operator: "In", values: ["rg", "mc_rg_aks_swc"] } } }, true],
-    ["a subscription budget filtered to other groups", { scope: sub, filter: { dimensions: { name: "ResourceGroupName", operator: "In", values: ["rg"] } } }, false],
+    [
+      "a subscription budget filtered to the groups",
+      {
+        scope: sub,
+        filter: { dimensions: { name: "ResourceGroupName", operator: "In", values: ["rg", "mc_rg_aks_swc"] } },
+      },
+      true,
+    ],
+    [
+      "a subscription budget filtered to other groups",
+      { scope: sub, filter: { dimensions: { name: "ResourceGroupName", operator: "In", values: ["rg"] } } },
+      false,
+    ],
     ["a budget whose scope an update does not show, with no filter", {}, false],
   ])("%s", (_name, budget, covers) => {
     expect(budgetCovers(budget, "MC_rg_aks_swc")).toBe(covers);

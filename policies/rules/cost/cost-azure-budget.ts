@@ -3,11 +3,13 @@ import { TYPES, checklist, ofType } from "../../lib";
 
 export const costAzureBudget: StackValidationPolicy = {
   name: "cost-azure-budget",
-  description: "A stack that deploys anything has a monthly cost budget with an amount, notifying someone on actual and on forecast spend.",
+  description:
+    "A stack that deploys anything has a monthly cost budget with an amount, notifying someone on actual and on forecast spend.",
   severity: "medium",
   enforcementLevel: "mandatory",
   framework: checklist(5),
-  remediationSteps: "Set budget {monthlyAmount, startDate: YYYY-MM-01, contactEmails} in the stack config; the platform creates the budget with actual and forecast notifications.",
+  remediationSteps:
+    "Set budget {monthlyAmount, startDate: YYYY-MM-01, contactEmails} in the stack config; the platform creates the budget with actual and forecast notifications.",
   validateStack: (args, report) => {
     if (!args.resources.some((r) => r.type.startsWith("azure-native:"))) return;
     const budgets = ofType(args.resources, TYPES.budget);
@@ -17,9 +19,14 @@ export const costAzureBudget: StackValidationPolicy = {
     }
     for (const b of budgets) {
       if (!(Number(b.props.amount) > 0)) report(`${b.name}: amount is ${b.props.amount ?? "unset"}`, b.urn);
-      const notes = Object.values<any>(b.props.notifications ?? {}).filter((n) => n.enabled !== false && (n.contactEmails?.length ?? 0) + (n.contactGroups?.length ?? 0) + (n.contactRoles?.length ?? 0) > 0);
+      const notes = Object.values<any>(b.props.notifications ?? {}).filter(
+        (n) =>
+          n.enabled !== false &&
+          (n.contactEmails?.length ?? 0) + (n.contactGroups?.length ?? 0) + (n.contactRoles?.length ?? 0) > 0,
+      );
       for (const kind of ["Actual", "Forecasted"]) {
-        if (!notes.some((n) => (n.thresholdType ?? "Actual") === kind)) report(`${b.name}: no ${kind.toLowerCase()}-spend notification reaches anyone`, b.urn);
+        if (!notes.some((n) => (n.thresholdType ?? "Actual") === kind))
+          report(`${b.name}: no ${kind.toLowerCase()}-spend notification reaches anyone`, b.urn);
       }
     }
   },

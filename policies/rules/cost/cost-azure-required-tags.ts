@@ -5,11 +5,13 @@ export const REQUIRED_TAGS = ["environment", "owner", "costCenter"] as const;
 
 export const costAzureRequiredTags: ResourceValidationPolicy = {
   name: "cost-azure-required-tags",
-  description: "Every taggable Azure resource (by the type catalogue) carries the environment, owner and costCenter tags.",
+  description:
+    "Every taggable Azure resource (by the type catalogue) carries the environment, owner and costCenter tags.",
   severity: "medium",
   enforcementLevel: "mandatory",
   framework: checklist([5], ["Azure Policy 'Require a tag on resources'"]),
-  remediationSteps: "Set tags.owner and tags.costCenter in the stack config; components add environment and pass the tags to every resource.",
+  remediationSteps:
+    "Set tags.owner and tags.costCenter in the stack config; components add environment and pass the tags to every resource.",
   validateResource: (args, report) => {
     // Types the catalogue does not know are reported by governance-type-classified.
     if (!TAGGABLE_TYPES.has(baseType(args.type))) args.notApplicable("not a taggable Azure resource of the catalogue");

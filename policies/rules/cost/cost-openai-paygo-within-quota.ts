@@ -11,11 +11,13 @@ export interface PaygoQuotaFact {
 
 export const costOpenaiPaygoWithinQuota: StackValidationPolicy = {
   name: "cost-openai-paygo-within-quota",
-  description: "Pay-as-you-go capacity per region, model and deployment type stays within the subscription's declared TPM quota, counting what other stacks use.",
+  description:
+    "Pay-as-you-go capacity per region, model and deployment type stays within the subscription's declared TPM quota, counting what other stacks use.",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist(12, 5),
-  remediationSteps: "Lower the deployments' capacity, move one to another region, or declare the raised quota (after Azure grants it) in the stack's quota table.",
+  remediationSteps:
+    "Lower the deployments' capacity, move one to another region, or declare the raised quota (after Azure grants it) in the stack's quota table.",
   configSchema: {
     properties: {
       quota: { type: "array", items: { type: "object" } },
@@ -42,7 +44,9 @@ export const costOpenaiPaygoWithinQuota: StackValidationPolicy = {
       const q = quota.find((e) => e.region === region && e.model === model && e.deploymentType === type);
       if (!q) report(`${model} ${type} in ${region}: no quota declared for ${names.join(", ")}`);
       else if (tpm + q.usedElsewhere > q.limit) {
-        report(`${model} ${type} in ${region}: ${tpm} TPM planned + ${q.usedElsewhere} used elsewhere exceeds the ${q.limit} TPM quota (${names.join(", ")})`);
+        report(
+          `${model} ${type} in ${region}: ${tpm} TPM planned + ${q.usedElsewhere} used elsewhere exceeds the ${q.limit} TPM quota (${names.join(", ")})`,
+        );
       }
     }
     if (undecided) throw undecided;

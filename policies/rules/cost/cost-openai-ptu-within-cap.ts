@@ -10,11 +10,13 @@ export interface PtuQuotaFact {
 
 export const costOpenaiPtuWithinCap: StackValidationPolicy = {
   name: "cost-openai-ptu-within-cap",
-  description: "Provisioned (PTU) deployments stay within the environment's PTU cap and the subscription's PTU quota per region and deployment type.",
+  description:
+    "Provisioned (PTU) deployments stay within the environment's PTU cap and the subscription's PTU quota per region and deployment type.",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist(5, 12),
-  remediationSteps: "Reduce PTU capacity or raise ptuCap in a reviewed change to the stack config (a PTU reservation is a cost commitment).",
+  remediationSteps:
+    "Reduce PTU capacity or raise ptuCap in a reviewed change to the stack config (a PTU reservation is a cost commitment).",
   configSchema: {
     properties: {
       ptuCap: { type: "number" },
@@ -31,14 +33,21 @@ export const costOpenaiPtuWithinCap: StackValidationPolicy = {
     const { values, undecided } = readEach(ofType(args.resources, TYPES.openAiDeployment), describe, deploymentFacts);
     const ptu = values.map((v) => v.value).filter((d) => PTU_SKUS.has(d.sku));
     const total = ptu.reduce((sum, d) => sum + d.capacity, 0);
-    if (total > ptuCap) report(`${total} PTU reserved by ${ptu.map((d) => `${d.name} (${d.capacity})`).join(", ")} exceeds the environment's cap of ${ptuCap}`);
+    if (total > ptuCap)
+      report(
+        `${total} PTU reserved by ${ptu.map((d) => `${d.name} (${d.capacity})`).join(", ")} exceeds the environment's cap of ${ptuCap}`,
+      );
     const byRegionType = new Map<string, number>();
-    for (const d of ptu) byRegionType.set(`${d.region}|${d.sku}`, (byRegionType.get(`${d.region}|${d.sku}`) ?? 0) + d.capacity);
+    for (const d of ptu)
+      byRegionType.set(`${d.region}|${d.sku}`, (byRegionType.get(`${d.region}|${d.sku}`) ?? 0) + d.capacity);
     for (const [key, planned] of byRegionType) {
       const [region, type] = key.split("|");
       const q = (ptuQuota ?? []).find((e) => e.region === region && e.deploymentType === type);
       if (!q) report(`${type} in ${region}: ${planned} PTU planned but no PTU quota declared`);
-      else if (planned + q.usedElsewhere > q.limit) report(`${type} in ${region}: ${planned} PTU planned + ${q.usedElsewhere} used elsewhere exceeds the ${q.limit} PTU quota`);
+      else if (planned + q.usedElsewhere > q.limit)
+        report(
+          `${type} in ${region}: ${planned} PTU planned + ${q.usedElsewhere} used elsewhere exceeds the ${q.limit} PTU quota`,
+        );
     }
     if (undecided) throw undecided;
   },

@@ -7,10 +7,12 @@ export const dataOpenaiDeploymentVersionPinned: ResourceValidationPolicy = {
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist(2, 16),
-  remediationSteps: "Set the target's version (e.g. 2024-11-20) in the stack config; versions change only through a reviewed config change.",
+  remediationSteps:
+    "Set the target's version (e.g. 2024-11-20) in the stack config; versions change only through a reviewed config change.",
   validateResource: forType(TYPES.openAiDeployment, (props, _args, report) => {
     const model = props.properties?.model ?? {};
     if (!model.name) report("properties.model.name is not set");
-    if (!model.version || /^(latest|default)$/i.test(String(model.version))) report(`properties.model.version is ${JSON.stringify(model.version ?? null)}: pin a version`);
+    if (!model.version || /^(latest|default)$/i.test(String(model.version)))
+      report(`properties.model.version is ${JSON.stringify(model.version ?? null)}: pin a version`);
   }),
 };

@@ -6,11 +6,13 @@ const NO_FILTER = "Microsoft.Nil";
 
 export const ethicsOpenaiDeploymentFiltered: StackValidationPolicy = {
   name: "ethics-openai-deployment-filtered",
-  description: "Every Azure OpenAI deployment names a content filter (RAI policy) this stack defines on the same account; never Microsoft.Nil, whatever its dependencies say.",
+  description:
+    "Every Azure OpenAI deployment names a content filter (RAI policy) this stack defines on the same account; never Microsoft.Nil, whatever its dependencies say.",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist(8, 16),
-  remediationSteps: "Set properties.raiPolicyName to the account's platform RAI policy (OpenAiService does this for every deployment).",
+  remediationSteps:
+    "Set properties.raiPolicyName to the account's platform RAI policy (OpenAiService does this for every deployment).",
   validateStack: (args, report) => {
     const policies = ofType(args.resources, TYPES.raiPolicy);
     const accountOf = (r: (typeof policies)[number]) => sourceOf(r, "accountName", TYPES.openAiAccount)?.urn;
@@ -24,7 +26,10 @@ export const ethicsOpenaiDeploymentFiltered: StackValidationPolicy = {
         throw error;
       }
       if (typeof name !== "string" || name === "") {
-        report(`${describe(deployment)} has no raiPolicyName: it runs with the account's default filter only`, deployment.urn);
+        report(
+          `${describe(deployment)} has no raiPolicyName: it runs with the account's default filter only`,
+          deployment.urn,
+        );
         return;
       }
       if (name === NO_FILTER) {
@@ -32,8 +37,14 @@ export const ethicsOpenaiDeploymentFiltered: StackValidationPolicy = {
         return;
       }
       // Same account by dependency on both sides (a policy whose account the stack cannot tell does not count).
-      const defined = policies.some((p) => known(() => p.props.name) === name && accountOf(p) === accountOf(deployment));
-      if (!defined) report(`${describe(deployment)} names RAI policy "${name}", which this stack does not define on its account`, deployment.urn);
+      const defined = policies.some(
+        (p) => known(() => p.props.name) === name && accountOf(p) === accountOf(deployment),
+      );
+      if (!defined)
+        report(
+          `${describe(deployment)} names RAI policy "${name}", which this stack does not define on its account`,
+          deployment.urn,
+        );
     });
   },
 };

@@ -3,11 +3,13 @@ import { checklist, decideEach, describe, regionName } from "../../lib";
 
 export const governanceAzureAllowedRegions: StackValidationPolicy = {
   name: "governance-azure-allowed-regions",
-  description: "Every resource with a location is in one of the environment's allowed regions (data residency), from the policy config.",
+  description:
+    "Every resource with a location is in one of the environment's allowed regions (data residency), from the policy config.",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist([4], ["Azure Policy 'Allowed locations'", "MCSB AM-2"]),
-  remediationSteps: "Move the resource to an allowed region, or add the region to regions in policies/config/<environment>.json in a reviewed change.",
+  remediationSteps:
+    "Move the resource to an allowed region, or add the region to regions in policies/config/<environment>.json in a reviewed change.",
   configSchema: { properties: { regions: { type: "array", items: { type: "string" } } } },
   validateStack: (args, report) => {
     const { regions } = args.getConfig<{ regions?: string[] }>();
@@ -21,7 +23,8 @@ export const governanceAzureAllowedRegions: StackValidationPolicy = {
       const location = resource.props.location;
       // Global resources (private DNS zones) have no region; Azure may return "Sweden Central" for swedencentral.
       if (typeof location !== "string" || regionName(location) === "global") return;
-      if (!allowed.has(regionName(location))) report(`${describe(resource)} is in ${location}; allowed: ${regions.join(", ")}`, resource.urn);
+      if (!allowed.has(regionName(location)))
+        report(`${describe(resource)} is in ${location}; allowed: ${regions.join(", ")}`, resource.urn);
     });
   },
 };

@@ -19,7 +19,9 @@ export function unclassifiedMessage(type: string, provider: string | undefined):
       : samePackage
         ? [`provider names are case-sensitive: ${packageOf(type)} is not ${samePackage}, so ${type} is another type`]
         : []),
-    ...(provider !== undefined && UNCLASSIFIED_TYPES.some((exempt) => exempt.test(type)) ? [`it is a custom resource (its provider is ${provider}), not one of the platform's components`] : []),
+    ...(provider !== undefined && UNCLASSIFIED_TYPES.some((exempt) => exempt.test(type))
+      ? [`it is a custom resource (its provider is ${provider}), not one of the platform's components`]
+      : []),
   ];
   return `type ${type}${normalized} is not in the type catalogue: no rule knows whether it must be tagged, protected, diagnosed or private${hints.map((h) => `; ${h}`).join("")}`;
 }
@@ -31,9 +33,11 @@ export const governanceTypeClassified: ResourceValidationPolicy = {
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist([4, 13], ["Azure Policy 'Allowed resource types'", "MCSB AM-2"]),
-  remediationSteps: "Add the type to policies/catalogue.ts in the change that creates it (with its ARM type, tags, state, diagnostics and private-link group) and give it the rules that apply.",
+  remediationSteps:
+    "Add the type to policies/catalogue.ts in the change that creates it (with its ARM type, tags, state, diagnostics and private-link group) and give it the rules that apply.",
   validateResource: (args, report) => {
-    if (isExemptType(args.type, args.provider?.type)) args.notApplicable("a Pulumi type or one of the platform's components");
+    if (isExemptType(args.type, args.provider?.type))
+      args.notApplicable("a Pulumi type or one of the platform's components");
     if (!entryOf(args.type)) report(unclassifiedMessage(args.type, args.provider?.type));
   },
 };

@@ -6,11 +6,13 @@ export type EndpointWeights = Record<string, Partial<Record<"blue" | "green", nu
 
 export const lifecycleEndpointLiveSlot: StackValidationPolicy = {
   name: "lifecycle-endpoint-live-slot",
-  description: "Every model endpoint has valid slot weights (0-100, summing to 100) and each slot taking traffic is backed by deployments (Azure OpenAI) or model servers (vLLM StatefulSets) in this stack.",
+  description:
+    "Every model endpoint has valid slot weights (0-100, summing to 100) and each slot taking traffic is backed by deployments (Azure OpenAI) or model servers (vLLM StatefulSets) in this stack.",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist(16),
-  remediationSteps: "Fix the slot weights in the stack config, or add targets to the live slot before shifting traffic to it.",
+  remediationSteps:
+    "Fix the slot weights in the stack config, or add targets to the live slot before shifting traffic to it.",
   configSchema: {
     properties: { endpoints: { type: "object" } },
   },
@@ -22,13 +24,20 @@ export const lifecycleEndpointLiveSlot: StackValidationPolicy = {
     }
     // An Azure OpenAI deployment carries its endpoint and slot as tags; a vLLM StatefulSet as labels.
     const serving = [
-      ...ofType(args.resources, TYPES.openAiDeployment).map((d) => ({ endpoint: d.props.tags?.endpoint, slot: d.props.tags?.slot })),
-      ...ofType(args.resources, TYPES.statefulSet).map((s) => ({ endpoint: s.props.metadata?.labels?.["genai-platform/endpoint"], slot: s.props.metadata?.labels?.["genai-platform/slot"] })),
+      ...ofType(args.resources, TYPES.openAiDeployment).map((d) => ({
+        endpoint: d.props.tags?.endpoint,
+        slot: d.props.tags?.slot,
+      })),
+      ...ofType(args.resources, TYPES.statefulSet).map((s) => ({
+        endpoint: s.props.metadata?.labels?.["genai-platform/endpoint"],
+        slot: s.props.metadata?.labels?.["genai-platform/slot"],
+      })),
     ];
     for (const [endpoint, slots] of Object.entries(endpoints)) {
       const weights = Object.entries(slots);
       const bad = weights.filter(([, w]) => !Number.isInteger(w) || w! < 0 || w! > 100);
-      if (bad.length > 0) report(`${endpoint}: weights ${bad.map(([s, w]) => `${s}=${w}`).join(", ")} are outside 0..100`);
+      if (bad.length > 0)
+        report(`${endpoint}: weights ${bad.map(([s, w]) => `${s}=${w}`).join(", ")} are outside 0..100`);
       const total = weights.reduce((sum, [, w]) => sum + (w ?? 0), 0);
       if (total !== 100) report(`${endpoint}: slot weights sum to ${total}, not 100`);
       const live = weights.filter(([, w]) => (w ?? 0) > 0);

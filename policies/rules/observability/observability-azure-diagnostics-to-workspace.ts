@@ -1,6 +1,16 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { entryOf, type DiagnosticsExpectation } from "../../catalogue";
-import { DIAGNOSABLE_TYPES, TYPES, baseType, checklist, decideEach, describe, ofType, targetOf, type StackScope } from "../../lib";
+import {
+  DIAGNOSABLE_TYPES,
+  TYPES,
+  baseType,
+  checklist,
+  decideEach,
+  describe,
+  ofType,
+  targetOf,
+  type StackScope,
+} from "../../lib";
 
 interface LogEntry {
   readonly category?: string;
@@ -12,19 +22,28 @@ interface LogEntry {
 export function missingCategories(entries: readonly LogEntry[], expected: DiagnosticsExpectation): string[] {
   const enabled = entries.filter((e) => e.enabled === true);
   return expected.logs.filter(
-    (category) => !enabled.some((e) => e.category === category || e.categoryGroup === "allLogs" || (e.categoryGroup !== undefined && expected.groups[e.categoryGroup]?.includes(category))),
+    (category) =>
+      !enabled.some(
+        (e) =>
+          e.category === category ||
+          e.categoryGroup === "allLogs" ||
+          (e.categoryGroup !== undefined && expected.groups[e.categoryGroup]?.includes(category)),
+      ),
   );
 }
 
-const isWorkspaceId = (id: string | undefined) => /\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i.test(id ?? "");
+const isWorkspaceId = (id: string | undefined) =>
+  /\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i.test(id ?? "");
 
 export const observabilityAzureDiagnosticsToWorkspace: StackValidationPolicy = {
   name: "observability-azure-diagnostics-to-workspace",
-  description: "Every Azure resource the type catalogue marks diagnosable sends the log categories and metrics it lists to a Log Analytics workspace; a setting that sends nothing does not count.",
+  description:
+    "Every Azure resource the type catalogue marks diagnosable sends the log categories and metrics it lists to a Log Analytics workspace; a setting that sends nothing does not count.",
   severity: "medium",
   enforcementLevel: "mandatory",
   framework: checklist([13], ["MCSB LT-3"]),
-  remediationSteps: "Add a monitor.DiagnosticSetting with resourceUri = the resource's id, workspaceId = the platform workspace and enabled logs for the categories the catalogue lists (categoryGroup allLogs covers them all), plus AllMetrics where listed.",
+  remediationSteps:
+    "Add a monitor.DiagnosticSetting with resourceUri = the resource's id, workspaceId = the platform workspace and enabled logs for the categories the catalogue lists (categoryGroup allLogs covers them all), plus AllMetrics where listed.",
   configSchema: { properties: { stackScope: { type: "object" } } },
   validateStack: (args, report) => {
     const { stackScope } = args.getConfig<{ stackScope?: StackScope }>();
@@ -32,7 +51,10 @@ export const observabilityAzureDiagnosticsToWorkspace: StackValidationPolicy = {
     const diagnosable = args.resources.filter((r) => DIAGNOSABLE_TYPES.has(baseType(r.type)));
     const workspaces = ofType(args.resources, TYPES.workspace);
     // Each setting's target and workspace, by id where known, else by dependency.
-    const references = settings.map((s) => ({ setting: s, ...targetOf(s, "resourceUri", (p) => p.resourceUri, diagnosable, stackScope) }));
+    const references = settings.map((s) => ({
+      setting: s,
+      ...targetOf(s, "resourceUri", (p) => p.resourceUri, diagnosable, stackScope),
+    }));
     const undecided = references.find((r) => r.unknown)?.unknown;
     const toWorkspace = (s: PolicyResource) => {
       const found = targetOf(s, "workspaceId", (p) => p.workspaceId, workspaces);
@@ -53,12 +75,27 @@ export const observabilityAzureDiagnosticsToWorkspace: StackValidationPolicy = {
         return logs.some((l) => l.enabled === true) || metrics.some((m) => m.enabled === true);
       });
       if (sending.length === 0) {
-        report(`${describe(resource)} has diagnostic settings, but none sends enabled logs or metrics to a Log Analytics workspace`, resource.urn);
+        report(
+          `${describe(resource)} has diagnostic settings, but none sends enabled logs or metrics to a Log Analytics workspace`,
+          resource.urn,
+        );
         return;
       }
-      const missing = missingCategories(sending.flatMap((s) => s.props.logs ?? []), expected);
-      if (missing.length > 0) report(`${describe(resource)}: no diagnostic setting sends the ${missing.join(", ")} log${missing.length > 1 ? "s" : ""} to the workspace`, resource.urn);
-      if (expected.metrics && !sending.some((s) => (s.props.metrics ?? []).some((m: LogEntry) => m.enabled === true && m.category === "AllMetrics"))) {
+      const missing = missingCategories(
+        sending.flatMap((s) => s.props.logs ?? []),
+        expected,
+      );
+      if (missing.length > 0)
+        report(
+          `${describe(resource)}: no diagnostic setting sends the ${missing.join(", ")} log${missing.length > 1 ? "s" : ""} to the workspace`,
+          resource.urn,
+        );
+      if (
+        expected.metrics &&
+        !sending.some((s) =>
+          (s.props.metrics ?? []).some((m: LogEntry) => m.enabled === true && m.category === "AllMetrics"),
+        )
+      ) {
         report(`${describe(resource)}: no diagnostic setting sends AllMetrics to the workspace`, resource.urn);
       }
     });

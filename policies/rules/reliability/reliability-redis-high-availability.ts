@@ -3,7 +3,8 @@ import { TYPES, checklist, forType } from "../../lib";
 
 export const reliabilityRedisHighAvailability: ResourceValidationPolicy = {
   name: "reliability-redis-high-availability",
-  description: "The Azure Managed Redis cluster replicates its data (highAvailability on): without it a node loss drops the cache and the SLA.",
+  description:
+    "The Azure Managed Redis cluster replicates its data (highAvailability on): without it a node loss drops the cache and the SLA.",
   severity: "medium",
   enforcementLevel: "mandatory",
   framework: checklist(3, 15),

@@ -26,12 +26,14 @@ export function plainTextProblem(url: string, httpCidrs: readonly string[]): str
 
 export const securityApimBackendTls: ResourceValidationPolicy = {
   name: "security-apim-backend-tls",
-  description: "Every gateway backend is called over https, except a self-hosted model server at a private address inside the platform's own network (the AKS nodes' subnet), which the gateway reaches over the VNet; pools carry no URL of their own. A policy document that sets a base-url itself is held to the same rule.",
+  description:
+    "Every gateway backend is called over https, except a self-hosted model server at a private address inside the platform's own network (the AKS nodes' subnet), which the gateway reaches over the VNet; pools carry no URL of their own. A policy document that sets a base-url itself is held to the same rule.",
   severity: "high",
   enforcementLevel: "mandatory",
   configSchema: { properties: { httpCidrs: { type: "array", items: { type: "string" } } } },
   framework: checklist([4], ["MCSB DP-3", "Checkov CKV_AZURE_215"]),
-  remediationSteps: "Use an https:// URL (Azure OpenAI backends), or for a vLLM target its static internal load-balancer address in the aksNodes subnet; in policy documents route with set-backend-service backend-id to a declared backend rather than a base-url.",
+  remediationSteps:
+    "Use an https:// URL (Azure OpenAI backends), or for a vLLM target its static internal load-balancer address in the aksNodes subnet; in policy documents route with set-backend-service backend-id to a declared backend rather than a base-url.",
   validateResource: (args, report) => {
     const type = baseType(args.type);
     const cidrs = args.getConfig<BackendTlsSettings>().httpCidrs ?? [];
@@ -41,7 +43,8 @@ export const securityApimBackendTls: ResourceValidationPolicy = {
       if (problem) report(`backend ${args.props.backendId ?? args.name} ${problem}`);
       return;
     }
-    if (!POLICY_TYPES.includes(type)) args.notApplicable(`applies only to ${[TYPES.apimBackend, ...POLICY_TYPES].join(", ")}`);
+    if (!POLICY_TYPES.includes(type))
+      args.notApplicable(`applies only to ${[TYPES.apimBackend, ...POLICY_TYPES].join(", ")}`);
     const document = readPolicyDocument(String(args.props.value ?? ""));
     if ("problem" in document) return; // an unreadable document is reported by the rules that read it
     const elements = allElements(Object.values(document.sections).flat());
@@ -49,7 +52,9 @@ export const securityApimBackendTls: ResourceValidationPolicy = {
       const url = e.tag === "set-backend-service" ? e.attributes["base-url"] : undefined;
       if (url === undefined) continue;
       if (/@[({]|\{\{/.test(url)) {
-        report(`set-backend-service base-url "${url}" is computed at run time (a policy expression or named value), so nothing shows it is https: route with backend-id to a declared backend`);
+        report(
+          `set-backend-service base-url "${url}" is computed at run time (a policy expression or named value), so nothing shows it is https: route with backend-id to a declared backend`,
+        );
         continue;
       }
       const problem = plainTextProblem(url, cidrs);

@@ -19,12 +19,19 @@ export const securityApimCallerAuthenticated: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: { properties: { keyedApis: { type: "array", items: { type: "string" } } } },
   framework: checklist([4, 6, 14], ["MCSB IM-1"]),
-  remediationSteps: "Keep <validate-azure-ad-token> (tenant, audiences, client application ids) at the top of the API's inbound, outside any <choose>, and <base/> in every operation policy.",
+  remediationSteps:
+    "Keep <validate-azure-ad-token> (tenant, audiences, client application ids) at the top of the API's inbound, outside any <choose>, and <base/> in every operation policy.",
   validateStack: (args, report) => {
     const keyed = new Set(args.getConfig<CallerSettings>().keyedApis ?? []);
-    checkPaths(args.resources, (path, api) => {
-      if (keyed.has(api.apiId) && known(() => api.api.props.subscriptionRequired) === true) return undefined;
-      return firstStep(path, VALIDATIONS) ? undefined : "validates no caller token (validate-azure-ad-token): anyone who can reach the gateway is served";
-    }, report);
+    checkPaths(
+      args.resources,
+      (path, api) => {
+        if (keyed.has(api.apiId) && known(() => api.api.props.subscriptionRequired) === true) return undefined;
+        return firstStep(path, VALIDATIONS)
+          ? undefined
+          : "validates no caller token (validate-azure-ad-token): anyone who can reach the gateway is served";
+      },
+      report,
+    );
   },
 };

@@ -16,7 +16,8 @@ export const WEAK_TLS_SETTINGS = [
 
 export const securityApimTlsHardened: ResourceValidationPolicy = {
   name: "security-apim-tls-hardened",
-  description: "The API Management gateway turns TLS 1.0, TLS 1.1, SSL 3.0 (towards clients and backends) and Triple DES off explicitly.",
+  description:
+    "The API Management gateway turns TLS 1.0, TLS 1.1, SSL 3.0 (towards clients and backends) and Triple DES off explicitly.",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist([4], ["MCSB DP-3", "Checkov CKV_AZURE_173"]),

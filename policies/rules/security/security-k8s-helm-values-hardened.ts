@@ -45,7 +45,8 @@ function rootOrPrivileged(context: Record<string, any>): string[] {
   if (context.runAsUser === 0) problems.push("runAsUser: 0");
   if (context.runAsNonRoot === false) problems.push("runAsNonRoot: false");
   if (context.allowPrivilegeEscalation === true) problems.push("allowPrivilegeEscalation: true");
-  if ((context.capabilities?.add ?? []).some((c: string) => c !== "NET_BIND_SERVICE")) problems.push(`capabilities.add: ${JSON.stringify(context.capabilities.add)}`);
+  if ((context.capabilities?.add ?? []).some((c: string) => c !== "NET_BIND_SERVICE"))
+    problems.push(`capabilities.add: ${JSON.stringify(context.capabilities.add)}`);
   return problems;
 }
 
@@ -78,20 +79,37 @@ export const securityK8sHelmValuesHardened: ResourceValidationPolicy = {
     if (String(args.props.chart) !== "kube-prometheus-stack") return;
     const grafana = values.grafana ?? {};
     if (grafana.enabled !== false) {
-      if (grafana["grafana.ini"]?.["auth.anonymous"]?.enabled !== false) report(`${release}: Grafana's anonymous access is not turned off (grafana.grafana.ini auth.anonymous.enabled: false)`);
-      if (!grafana.admin?.existingSecret) report(`${release}: Grafana's admin credentials do not come from a Secret (grafana.admin.existingSecret)`);
-      if (grafana.adminPassword !== undefined) report(`${release}: grafana.adminPassword puts the admin password in the release's values`);
+      if (grafana["grafana.ini"]?.["auth.anonymous"]?.enabled !== false)
+        report(
+          `${release}: Grafana's anonymous access is not turned off (grafana.grafana.ini auth.anonymous.enabled: false)`,
+        );
+      if (!grafana.admin?.existingSecret)
+        report(`${release}: Grafana's admin credentials do not come from a Secret (grafana.admin.existingSecret)`);
+      if (grafana.adminPassword !== undefined)
+        report(`${release}: grafana.adminPassword puts the admin password in the release's values`);
     }
     for (const component of EXPOSED_COMPONENTS) {
       const c = values[component] ?? {};
       const ingress = c.ingress ?? {};
-      if (ingress.enabled === true && !((settings.allowedIngresses ?? []).includes(component) && (ingress.tls ?? []).length > 0)) {
-        report(`${release}: ${component}.ingress is enabled${(ingress.tls ?? []).length > 0 ? "" : " without TLS"}, and the stack declares no ingress for ${component}`);
+      if (
+        ingress.enabled === true &&
+        !((settings.allowedIngresses ?? []).includes(component) && (ingress.tls ?? []).length > 0)
+      ) {
+        report(
+          `${release}: ${component}.ingress is enabled${(ingress.tls ?? []).length > 0 ? "" : " without TLS"}, and the stack declares no ingress for ${component}`,
+        );
       }
-      if (OPEN_SERVICE_TYPES.has(String(c.service?.type))) report(`${release}: ${component}.service.type ${c.service.type} opens it outside the cluster`);
+      if (OPEN_SERVICE_TYPES.has(String(c.service?.type)))
+        report(`${release}: ${component}.service.type ${c.service.type} opens it outside the cluster`);
     }
     const prometheus = values.prometheus?.prometheusSpec ?? {};
-    if (!prometheus.retention) report(`${release}: Prometheus has no retention (prometheus.prometheusSpec.retention): the chart's default, not the stack's`);
-    if (!prometheus.storageSpec?.volumeClaimTemplate) report(`${release}: Prometheus keeps its history in the pod (no prometheus.prometheusSpec.storageSpec.volumeClaimTemplate): a restart loses it`);
+    if (!prometheus.retention)
+      report(
+        `${release}: Prometheus has no retention (prometheus.prometheusSpec.retention): the chart's default, not the stack's`,
+      );
+    if (!prometheus.storageSpec?.volumeClaimTemplate)
+      report(
+        `${release}: Prometheus keeps its history in the pod (no prometheus.prometheusSpec.storageSpec.volumeClaimTemplate): a restart loses it`,
+      );
   },
 };

@@ -22,7 +22,8 @@ export const securityK8sImageDigest: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: { properties: { digests: { type: "object" } } },
   framework: checklist([2, 4], ["Checkov CKV_K8S_43", "MCSB PV-2"]),
-  remediationSteps: "Deploy <repository>:<tag>@<digest> with the digest from components/serving/vllmReleases.ts or components/cluster/gpuSkus.ts (the components do).",
+  remediationSteps:
+    "Deploy <repository>:<tag>@<digest> with the digest from components/serving/vllmReleases.ts or components/cluster/gpuSkus.ts (the components do).",
   validateResource: forWorkloads(({ containers }, report, args) => {
     const digests = args.getConfig<DigestSettings>().digests ?? {};
     for (const c of containers) {
@@ -30,8 +31,14 @@ export const securityK8sImageDigest: ResourceValidationPolicy = {
       const { tagged, digest } = imageParts(image);
       const sourced = tagged ? own(digests, tagged) : undefined;
       if (!sourced) continue;
-      if (!digest) report(`${k8sKey(args.props)}: container ${c.name} runs ${image} by tag only; its dated table records the digest ${sourced}`);
-      else if (digest !== sourced) report(`${k8sKey(args.props)}: container ${c.name} pins ${digest} for ${tagged}, but the dated table records ${sourced}`);
+      if (!digest)
+        report(
+          `${k8sKey(args.props)}: container ${c.name} runs ${image} by tag only; its dated table records the digest ${sourced}`,
+        );
+      else if (digest !== sourced)
+        report(
+          `${k8sKey(args.props)}: container ${c.name} pins ${digest} for ${tagged}, but the dated table records ${sourced}`,
+        );
     }
   }),
 };

@@ -5,7 +5,8 @@ const INTERNAL = "service.beta.kubernetes.io/azure-load-balancer-internal";
 
 export const securityK8sInternalLoadBalancer: ResourceValidationPolicy = {
   name: "security-k8s-internal-load-balancer",
-  description: "A Kubernetes Service of type LoadBalancer is internal (an address in the VNet), never a public IP: model servers are reached only through the gateway.",
+  description:
+    "A Kubernetes Service of type LoadBalancer is internal (an address in the VNet), never a public IP: model servers are reached only through the gateway.",
   severity: "critical",
   enforcementLevel: "mandatory",
   framework: checklist([6], ["Azure Policy 'Kubernetes clusters should use internal load balancers'", "MCSB NS-2"]),
@@ -13,6 +14,7 @@ export const securityK8sInternalLoadBalancer: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (baseType(args.type) !== TYPES.k8sService) args.notApplicable(`applies only to ${TYPES.k8sService}`);
     if (args.props.spec?.type !== "LoadBalancer") return;
-    if (String(args.props.metadata?.annotations?.[INTERNAL]) !== "true") report(`a LoadBalancer Service without ${INTERNAL}: "true" gets a public IP`);
+    if (String(args.props.metadata?.annotations?.[INTERNAL]) !== "true")
+      report(`a LoadBalancer Service without ${INTERNAL}: "true" gets a public IP`);
   },
 };

@@ -19,7 +19,10 @@ export const securityK8sNamespacePodSecurity: StackValidationPolicy = {
       const name = String(namespace.props.metadata?.name ?? "");
       const enforced = namespace.props.metadata?.labels?.[ENFORCE] as string | undefined;
       if (!enforced || !ORDER.includes(enforced as PssLevel)) {
-        report(`namespace ${name} enforces no Pod Security Standards level (${ENFORCE}: ${enforced ?? "unset"}): any pod is admitted`, namespace.urn);
+        report(
+          `namespace ${name} enforces no Pod Security Standards level (${ENFORCE}: ${enforced ?? "unset"}): any pod is admitted`,
+          namespace.urn,
+        );
         continue;
       }
       const exception = NAMESPACE_EXCEPTIONS.find((e) => e.namespace === name);
@@ -31,10 +34,16 @@ export const securityK8sNamespacePodSecurity: StackValidationPolicy = {
           const excused = excusedControls(k8sKey(w.props));
           return levelMet(podSecurityFindings(spec, metadata.annotations).filter((f) => !excused.has(f.control)));
         });
-      const required: PssLevel = exception?.level ?? met.reduce<PssLevel>((low, level) => (ORDER.indexOf(level) < ORDER.indexOf(low) ? level : low), "restricted");
-      if (enforced === "privileged") report(`namespace ${name} enforces privileged: any pod, host access included, is admitted`, namespace.urn);
+      const required: PssLevel =
+        exception?.level ??
+        met.reduce<PssLevel>((low, level) => (ORDER.indexOf(level) < ORDER.indexOf(low) ? level : low), "restricted");
+      if (enforced === "privileged")
+        report(`namespace ${name} enforces privileged: any pod, host access included, is admitted`, namespace.urn);
       else if (ORDER.indexOf(enforced as PssLevel) < ORDER.indexOf(required)) {
-        report(`namespace ${name} enforces ${enforced}, below the ${required} its workloads meet${exception ? ` (its named exception: ${exception.level})` : ""}: a weaker pod would be admitted`, namespace.urn);
+        report(
+          `namespace ${name} enforces ${enforced}, below the ${required} its workloads meet${exception ? ` (its named exception: ${exception.level})` : ""}: a weaker pod would be admitted`,
+          namespace.urn,
+        );
       }
     }
   },

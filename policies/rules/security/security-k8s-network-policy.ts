@@ -19,8 +19,14 @@ interface NetworkPolicySettings {
 /** Whether a policy is a default deny of ingress: every pod, Ingress, no rule. */
 export function deniesIngressByDefault(policy: Record<string, any>): boolean {
   const spec = policy.spec ?? {};
-  const everyPod = Object.keys(spec.podSelector?.matchLabels ?? {}).length === 0 && listOf(spec.podSelector?.matchExpressions).length === 0;
-  return everyPod && (spec.policyTypes === undefined || listOf(spec.policyTypes).includes("Ingress")) && listOf(spec.ingress).length === 0;
+  const everyPod =
+    Object.keys(spec.podSelector?.matchLabels ?? {}).length === 0 &&
+    listOf(spec.podSelector?.matchExpressions).length === 0;
+  return (
+    everyPod &&
+    (spec.policyTypes === undefined || listOf(spec.policyTypes).includes("Ingress")) &&
+    listOf(spec.ingress).length === 0
+  );
 }
 
 /** What is too open about one ingress rule of a policy in `namespace`. */
@@ -32,12 +38,21 @@ export function openIngress(rule: Record<string, any>, allowedCidrs: readonly st
   for (const source of sources) {
     if (source.ipBlock) {
       const cidr = String(source.ipBlock.cidr);
-      if (!withinCidrs(cidr, allowedCidrs)) problems.push(`admits ${cidr}, outside the platform's declared sources (${allowedCidrs.join(", ") || "none"})`);
+      if (!withinCidrs(cidr, allowedCidrs))
+        problems.push(`admits ${cidr}, outside the platform's declared sources (${allowedCidrs.join(", ") || "none"})`);
       else if (!ported) problems.push(`admits ${cidr} on every port`);
     } else if (source.namespaceSelector) {
       const named = source.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"];
-      if (!named || Object.keys(source.namespaceSelector.matchLabels ?? {}).length !== 1 || listOf(source.namespaceSelector.matchExpressions).length > 0) problems.push("admits namespaces by a selector that does not name one namespace (kubernetes.io/metadata.name)");
-      else if (!hasOwn(SOURCE_NAMESPACES, named)) problems.push(`admits namespace ${named}, which is not a declared source (${Object.keys(SOURCE_NAMESPACES).join(", ")})`);
+      if (
+        !named ||
+        Object.keys(source.namespaceSelector.matchLabels ?? {}).length !== 1 ||
+        listOf(source.namespaceSelector.matchExpressions).length > 0
+      )
+        problems.push("admits namespaces by a selector that does not name one namespace (kubernetes.io/metadata.name)");
+      else if (!hasOwn(SOURCE_NAMESPACES, named))
+        problems.push(
+          `admits namespace ${named}, which is not a declared source (${Object.keys(SOURCE_NAMESPACES).join(", ")})`,
+        );
       else if (!ported) problems.push(`admits namespace ${named} on every port`);
     } else if (!source.podSelector) problems.push("admits a source that names nothing");
   }
@@ -61,7 +76,8 @@ export const securityK8sNetworkPolicy: StackValidationPolicy = {
     const policies = ofType(NETWORK_POLICY);
     for (const policy of policies) {
       for (const [i, rule] of (listOf(policy.props.spec?.ingress) as Record<string, any>[]).entries()) {
-        for (const problem of openIngress(rule, allowedCidrs)) report(`${k8sKey(policy.props)}: ingress[${i}] ${problem}`, policy.urn);
+        for (const problem of openIngress(rule, allowedCidrs))
+          report(`${k8sKey(policy.props)}: ingress[${i}] ${problem}`, policy.urn);
       }
     }
     const inNamespace = (r: PolicyResource, ns: string) => (r.props.metadata?.namespace ?? r.props.namespace) === ns;
@@ -71,12 +87,22 @@ export const securityK8sNetworkPolicy: StackValidationPolicy = {
       const releases = ofType(HELM_RELEASE).filter((r) => inNamespace(r, name));
       if (workloads.length === 0 && releases.length === 0) continue;
       const own = policies.filter((p) => inNamespace(p, name));
-      if (!own.some((p) => deniesIngressByDefault(p.props))) report(`namespace ${name} runs workloads but denies no ingress by default: a pod no policy selects is open to the whole cluster`, namespace.urn);
+      if (!own.some((p) => deniesIngressByDefault(p.props)))
+        report(
+          `namespace ${name} runs workloads but denies no ingress by default: a pod no policy selects is open to the whole cluster`,
+          namespace.urn,
+        );
       for (const workload of workloads) {
         const { metadata, spec } = podTemplateOf(workload.type, workload.props);
         const serves = listOf(spec.containers).some((c: Record<string, any>) => listOf(c?.ports).length > 0);
-        const admitted = own.some((p) => listOf(p.props.spec?.ingress).length > 0 && selects(p.props.spec?.podSelector, metadata.labels ?? {}));
-        if (serves && !admitted) report(`${k8sKey(workload.props)} serves a port but no NetworkPolicy of ${name} admits anything to it: with the default deny nothing reaches it`, workload.urn);
+        const admitted = own.some(
+          (p) => listOf(p.props.spec?.ingress).length > 0 && selects(p.props.spec?.podSelector, metadata.labels ?? {}),
+        );
+        if (serves && !admitted)
+          report(
+            `${k8sKey(workload.props)} serves a port but no NetworkPolicy of ${name} admits anything to it: with the default deny nothing reaches it`,
+            workload.urn,
+          );
       }
     }
   },

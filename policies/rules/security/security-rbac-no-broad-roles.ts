@@ -31,11 +31,13 @@ export const BROAD_ROLES: Readonly<Record<string, string>> = {
 
 export const securityRbacNoBroadRoles: ResourceValidationPolicy = {
   name: "security-rbac-no-broad-roles",
-  description: "No workload identity is granted a role that administers the platform's resources, at any scope: Owner, Contributor, the RBAC administration roles, the AKS cluster-admin and contributor roles, or the contributor and administrator roles of Cognitive Services, API Management, Redis, Key Vault, monitoring and managed identities.",
+  description:
+    "No workload identity is granted a role that administers the platform's resources, at any scope: Owner, Contributor, the RBAC administration roles, the AKS cluster-admin and contributor roles, or the contributor and administrator roles of Cognitive Services, API Management, Redis, Key Vault, monitoring and managed identities.",
   severity: "critical",
   enforcementLevel: "mandatory",
   framework: checklist([4, 14], ["MCSB PA-7"]),
-  remediationSteps: "Grant the narrowest data-plane role instead (e.g. Cognitive Services OpenAI User for inference callers), scoped to the one resource it needs.",
+  remediationSteps:
+    "Grant the narrowest data-plane role instead (e.g. Cognitive Services OpenAI User for inference callers), scoped to the one resource it needs.",
   validateResource: forType(TYPES.roleAssignment, (props, _args, report) => {
     const id = String(props.roleDefinitionId ?? "").toLowerCase();
     const broad = Object.entries(BROAD_ROLES).find(([guid]) => id.endsWith(guid));

@@ -11,11 +11,13 @@ export interface KeyAuthException {
 
 export const securityRedisKeyAuthException: StackValidationPolicy = {
   name: "security-redis-key-auth-exception",
-  description: "No Redis database accepts access keys, except the one the platform documents (API Management's external cache).",
+  description:
+    "No Redis database accepts access keys, except the one the platform documents (API Management's external cache).",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist([14], ["MCSB IM-1"]),
-  remediationSteps: "Set accessKeysAuthentication: Disabled and grant Entra ID access (cache.dataAccess); only the gateway's cache database may keep keys, via cache.accessKeysForGateway.",
+  remediationSteps:
+    "Set accessKeysAuthentication: Disabled and grant Entra ID access (cache.dataAccess); only the gateway's cache database may keep keys, via cache.accessKeysForGateway.",
   configSchema: { properties: { exceptions: { type: "array", items: { type: "object" } } } },
   validateStack: (args, report) => {
     const { exceptions = [] } = args.getConfig<{ exceptions?: KeyAuthException[] }>();
@@ -24,9 +26,14 @@ export const securityRedisKeyAuthException: StackValidationPolicy = {
       // Outputs name resources by `name`; the cluster is the one the database's clusterName came from.
       const cluster = sourceOf(database, "clusterName", TYPES.redisCluster)?.props.name;
       const name = database.props.name;
-      const isCluster = (base: string) => typeof cluster === "string" && (cluster === base || (cluster.startsWith(`${base}-`) && /^[a-z0-9]{6}$/.test(cluster.slice(base.length + 1))));
+      const isCluster = (base: string) =>
+        typeof cluster === "string" &&
+        (cluster === base || (cluster.startsWith(`${base}-`) && /^[a-z0-9]{6}$/.test(cluster.slice(base.length + 1))));
       if (!exceptions.some((e) => isCluster(e.cluster) && e.database === name)) {
-        report(`${describe(database)} (${cluster}/${name}) accepts access keys without a documented exception`, database.urn);
+        report(
+          `${describe(database)} (${cluster}/${name}) accepts access keys without a documented exception`,
+          database.urn,
+        );
       }
     }
   },

@@ -7,8 +7,10 @@ export const securityRedisPublicNetworkDisabled: ResourceValidationPolicy = {
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist([4, 6], ["MCSB NS-2"]),
-  remediationSteps: "Configure private networking (network in the stack config): the cache then gets a private endpoint and publicNetworkAccess: Disabled.",
+  remediationSteps:
+    "Configure private networking (network in the stack config): the cache then gets a private endpoint and publicNetworkAccess: Disabled.",
   validateResource: forType(TYPES.redisCluster, (props, _args, report) => {
-    if (props.publicNetworkAccess !== "Disabled") report(`publicNetworkAccess is ${JSON.stringify(props.publicNetworkAccess ?? "unset")}`);
+    if (props.publicNetworkAccess !== "Disabled")
+      report(`publicNetworkAccess is ${JSON.stringify(props.publicNetworkAccess ?? "unset")}`);
   }),
 };

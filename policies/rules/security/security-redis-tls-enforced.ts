@@ -9,13 +9,17 @@ export const securityRedisTlsEnforced: ResourceValidationPolicy = {
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist([4], ["MCSB DP-3"]),
-  remediationSteps: "Set minimumTlsVersion: \"1.2\" on the cluster and clientProtocol: Encrypted on the database (the cache component does both).",
+  remediationSteps:
+    'Set minimumTlsVersion: "1.2" on the cluster and clientProtocol: Encrypted on the database (the cache component does both).',
   validateResource: (args, report) => {
     if (baseType(args.type) === TYPES.redisCluster) {
       const version = args.props.minimumTlsVersion;
       if (!MODERN_TLS.has(version)) report(`minimumTlsVersion is ${JSON.stringify(version ?? "unset")}: use "1.2"`);
     } else if (baseType(args.type) === TYPES.redisDatabase) {
-      if (args.props.clientProtocol !== "Encrypted") report(`clientProtocol is ${JSON.stringify(args.props.clientProtocol ?? "unset")}: plaintext connections are accepted`);
+      if (args.props.clientProtocol !== "Encrypted")
+        report(
+          `clientProtocol is ${JSON.stringify(args.props.clientProtocol ?? "unset")}: plaintext connections are accepted`,
+        );
     } else {
       args.notApplicable(`applies only to ${TYPES.redisCluster} and ${TYPES.redisDatabase}`);
     }
