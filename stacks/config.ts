@@ -15,8 +15,8 @@ import { DEFAULT_LIFECYCLE_WARNING_DAYS } from "../components/openai/lifecycle";
 import { AZURE_PUBLIC_REGIONS, REGION_TABLE_DATE } from "../components/core/regions";
 import { platformTags, tagProblems } from "../components/core/tags";
 import { addressPlanIssues } from "../components/network/addressPlan";
-import { PRIVATE_DNS_ZONES, accountDnsZones, type PrivateDnsZoneKey } from "../components/network";
-import { CACHE_SKUS } from "../components/cache";
+import { PRIVATE_DNS_ZONES, accountDnsZones, type PrivateDnsZoneKey } from "../components/network/dnsZones";
+import { CACHE_SKUS } from "../components/cache/skus";
 import { gatewayIssues, gatewaySchema } from "./gatewayConfig";
 import { clusterIssues, clusterSchema } from "./clusterConfig";
 import { hasOwn } from "../components/core/own";
@@ -394,11 +394,9 @@ const configShape = {
   publicNetworkAccess: z.enum(["Disabled", "Enabled"]).default("Disabled"),
   allowedIpRanges: z
     .array(
-      z
-        .string()
-        .refine((value) => publicIpRuleProblem(value) === undefined, {
-          error: (issue) => publicIpRuleProblem(String(issue.input)),
-        }),
+      z.string().refine((value) => publicIpRuleProblem(value) === undefined, {
+        error: (issue) => publicIpRuleProblem(String(issue.input)),
+      }),
     )
     .default([]),
   /** Regions opened after the dated region table (components/core/regions.ts) that this stack may use. */

@@ -2,17 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { globallyUniqueName } from "../core/globalName";
 import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
 import { sendDiagnostics } from "../core/diagnostics";
-import { SkuName } from "@pulumi/azure-native/types/enums/redisenterprise";
 import { checkedName, resourceName, type NamingContext } from "../core/naming";
-
-/**
- * Azure Managed Redis SKUs that support RediSearch (semantic caching needs it): Balanced,
- * MemoryOptimized and ComputeOptimized, read from the pinned SDK. Flash Optimized lacks RediSearch and
- * the Enterprise tiers retire in 2027.
- */
-export const CACHE_SKUS: readonly string[] = Object.values(SkuName).filter((sku) =>
-  /^(Balanced|MemoryOptimized|ComputeOptimized)_/.test(sku),
-);
 
 /**
  * The one place key-based auth is allowed on this platform: API Management's external cache (which
