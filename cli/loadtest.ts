@@ -33,6 +33,7 @@ import {
   plainText,
   timeouts,
 } from "./loadtest/args";
+import { type Colour } from "../components/core/colours";
 
 const USAGE = `usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--api-version V] [--warmup N] [--attempts N] [--max-wait S] [${TIMEOUT_USAGE}] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]`;
 
@@ -162,7 +163,7 @@ function parse(argv: string[]) {
     maxTokens,
     prompts,
     retry: { attempts, baseMs: 500, maxWaitMs: maxWait * 1000 },
-    slot: values.slot as "blue" | "green" | undefined,
+    slot: values.slot as Colour | undefined,
     json,
     out,
   };

@@ -7,6 +7,7 @@ import { GATEWAY_API_IDS } from "../components/gateway/apiPolicy";
 import { VLLM_IMAGE_DIGESTS, VLLM_IMAGE_REPOSITORY } from "../components/serving/vllmReleases";
 import { NVIDIA_DEVICE_PLUGIN_DIGEST, NVIDIA_DEVICE_PLUGIN_IMAGE } from "../components/cluster/gpuSkus";
 import { namingContext, plannedDeployments, type PlatformConfig } from "../stacks/config";
+import { COLOURS } from "../components/core/colours";
 
 type Level = "advisory" | "mandatory" | "remediate" | "disabled";
 /** Pulumi's `--policy-pack-config` format: per policy a level, or an object with `enforcementLevel` and the policy's own settings. */
@@ -15,7 +16,7 @@ export type PolicyPackConfig = Record<string, Level | ({ enforcementLevel?: Leve
 /** The facts rules need that resources do not show, keyed by the policy that reads them. */
 export function policyFacts(config: PlatformConfig): Record<string, Record<string, unknown>> {
   const requirements = Object.entries(config.models).flatMap(([endpoint, e]) =>
-    (["blue", "green"] as const).flatMap((slot) => {
+    COLOURS.flatMap((slot) => {
       const s = e.slots[slot];
       const ptuTarget = s?.targets.find((t) => t.kind === "azure-openai" && isPtuType(t.deploymentType));
       if (!s?.workload || !ptuTarget || ptuTarget.kind !== "azure-openai" || !isPtuType(ptuTarget.deploymentType))

@@ -26,6 +26,7 @@ import {
   withOverrides,
   type CostRow,
 } from "../components/cost";
+import { COLOURS, type Colour } from "../components/core/colours";
 
 export interface CapacityRow {
   readonly endpoint: string;
@@ -107,7 +108,7 @@ export interface PlanReport {
 /** The stack's cost inputs, priced with the dated table and the stack's overrides. */
 export function costRows(config: PlatformConfig): CostRow[] {
   const deployments = plannedDeployments(config);
-  const outputShare = (endpoint: string, slot: "blue" | "green") => {
+  const outputShare = (endpoint: string, slot: Colour) => {
     const w = config.models[endpoint]?.slots[slot]?.workload;
     // Without a workload shape, one output token in four (a chat's usual mix).
     return w && w.peakInputTpm + w.peakOutputTpm > 0 ? w.peakOutputTpm / (w.peakInputTpm + w.peakOutputTpm) : 0.25;
@@ -148,7 +149,7 @@ export function gatewayRoutes(config: PlatformConfig): RouteRow[] {
   const deployments = plannedDeployments(config);
   const targets = gatewayTargets(deployments);
   return Object.entries(config.models).flatMap(([endpoint, e]) =>
-    (["blue", "green"] as const).flatMap((slot) => {
+    COLOURS.flatMap((slot) => {
       const s = e.slots[slot];
       if (!s) return [];
       const members = [

@@ -45,6 +45,7 @@ import { backendEdges, gatewayEdges, observeTls, resolveHost, type EdgeCheck } f
 import { GATEWAY_TIERS } from "../components/gateway/tiers";
 import { ENTRA_ID_REFUSAL } from "../components/gateway/policyXml";
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
+import { COLOURS } from "../components/core/colours";
 
 export interface SmokeIo {
   out(text: string): void;
@@ -170,7 +171,7 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
   for (const [endpoint, e] of Object.entries(config.models)) {
     const target: Target = { gateway: args.gateway, endpoint, shape: "azure", token, timeouts: args.timeouts };
     const openai = client(target);
-    const live = (["blue", "green"] as const).filter((s) => (e.slots[s]?.weight ?? 0) > 0);
+    const live = COLOURS.filter((s) => (e.slots[s]?.weight ?? 0) > 0);
     // By the slot the gateway names (remote text, made printable): a Map, so no name reads an object's own properties.
     const seen = new Map<string, { status: number; usage: boolean }>();
     const failures: string[] = [];
@@ -208,7 +209,7 @@ export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Pr
       ok: failures.length === 0,
       detail: failures.join("; ") || `${[...seen.keys()].join(", ")} answered`,
     });
-    for (const slot of ["blue", "green"] as const) {
+    for (const slot of COLOURS) {
       if (!e.slots[slot]) continue;
       if (!live.includes(slot)) {
         if (!seen.has(slot))

@@ -8,6 +8,7 @@ import { parseRange } from "../components/network/addressPlan";
 import { vllmReleaseOf } from "../components/serving/vllmReleases";
 import type { Slo } from "../components/observability/rules";
 import { own, hasOwn } from "../components/core/own";
+import { COLOURS, type Colour } from "../components/core/colours";
 
 /** Why `value` is not an IPv4 address or CIDR range the API server can admit, or undefined. */
 export function authorizedRangeProblem(value: string): string | undefined {
@@ -32,12 +33,10 @@ const poolName = z
 
 const gpuPool = z
   .strictObject({
-    vmSize: z
-      .string()
-      .refine((s) => hasOwn(GPU_SKUS, s), {
-        error: (issue) =>
-          `"${String(issue.input)}" is not in the GPU VM table of ${GPU_SKU_DATE} (components/cluster/gpuSkus.ts): use one of ${Object.keys(GPU_SKUS).join(", ")}`,
-      }),
+    vmSize: z.string().refine((s) => hasOwn(GPU_SKUS, s), {
+      error: (issue) =>
+        `"${String(issue.input)}" is not in the GPU VM table of ${GPU_SKU_DATE} (components/cluster/gpuSkus.ts): use one of ${Object.keys(GPU_SKUS).join(", ")}`,
+    }),
     /** Nodes the autoscaler keeps at least (0 allowed in dev: a cold start then takes minutes). */
     minCount: z.number().int().min(0).max(100),
     maxCount: z.number().int().min(1).max(100),
@@ -93,11 +92,9 @@ export const clusterSchema = z.strictObject({
   /** Public IP ranges allowed to the API server (prod needs these or privateCluster). */
   apiServerAuthorizedIpRanges: z
     .array(
-      z
-        .string()
-        .refine((value) => authorizedRangeProblem(value) === undefined, {
-          error: (issue) => authorizedRangeProblem(String(issue.input)),
-        }),
+      z.string().refine((value) => authorizedRangeProblem(value) === undefined, {
+        error: (issue) => authorizedRangeProblem(String(issue.input)),
+      }),
     )
     .default([]),
   /** The API server only inside the network (then deploy from a runner in the network). */
@@ -154,7 +151,7 @@ interface StackView {
       {
         readonly slots: Partial<
           Record<
-            "blue" | "green",
+            Colour,
             { readonly weight: number; readonly targets: readonly ({ kind: string } & Partial<VllmTargetView>)[] }
           >
         >;
@@ -170,18 +167,16 @@ export function replicasPerNode(vmSize: string, gpusPerReplica: number): number 
 }
 
 /** Every vLLM target with its key path. */
-function vllmTargets(
-  config: StackView,
-): {
+function vllmTargets(config: StackView): {
   path: string;
   endpoint: string;
-  slot: "blue" | "green";
+  slot: Colour;
   weight: number;
   rollingOut: boolean;
   target: VllmTargetView;
 }[] {
   return Object.entries(config.models).flatMap(([endpoint, e]) =>
-    (["blue", "green"] as const).flatMap((slot) =>
+    COLOURS.flatMap((slot) =>
       (e.slots[slot]?.targets ?? []).flatMap((t, i) =>
         t.kind === "vllm"
           ? [
@@ -336,7 +331,7 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
 /** Every vLLM slot with its weight and thresholds (the endpoint's overrides over the defaults). */
 export function monitoredSlots(
   config: StackView,
-): { endpoint: string; slot: "blue" | "green"; weight: number; slo: Slo }[] {
+): { endpoint: string; slot: Colour; weight: number; slo: Slo }[] {
   const monitoring = config.cluster?.monitoring;
   if (!monitoring) return [];
   const seen = new Set<string>();

@@ -22,6 +22,7 @@ import { clusterIssues, clusterSchema } from "./clusterConfig";
 import { hasOwn } from "../components/core/own";
 import { PRICES, PRICE_TABLE_DATE } from "../components/cost/prices";
 import { GATEWAY_TIERS } from "../components/gateway/tiers";
+import { COLOURS } from "../components/core/colours";
 
 /** The Pulumi config namespace of this project: keys are `genai-platform:<key>`. */
 export const CONFIG_NAMESPACE = "genai-platform";
@@ -173,7 +174,7 @@ type SlotShape = z.infer<typeof slot>;
 
 /** Weights sum to 100, one kind of target per slot. */
 function checkSlots(slots: { blue?: SlotShape; green?: SlotShape }, ctx: z.RefinementCtx): void {
-  const present = (["blue", "green"] as const).flatMap((name) => (slots[name] ? [[name, slots[name]!] as const] : []));
+  const present = COLOURS.flatMap((name) => (slots[name] ? [[name, slots[name]!] as const] : []));
   if (present.length === 0) {
     ctx.addIssue({ code: "custom", path: ["slots"], message: "an endpoint needs a blue or green slot" });
     return;
@@ -211,7 +212,7 @@ function checkSlots(slots: { blue?: SlotShape; green?: SlotShape }, ctx: z.Refin
 const endpoint = strict({
   slots: strict({ blue: slot.optional(), green: slot.optional() }),
   /** A rollout in progress (written by `npm run rollout`): the colour traffic is moving to. */
-  rollout: strict({ to: z.enum(["blue", "green"]) }).optional(),
+  rollout: strict({ to: z.enum(COLOURS) }).optional(),
 }).superRefine((e, ctx) => {
   checkSlots(e.slots, ctx);
   if (e.rollout && !(e.slots.blue && e.slots.green)) {
@@ -494,7 +495,7 @@ function describeValue(value: unknown): string {
 export function openAiDeploymentSpecs(config: PlatformConfig): DeploymentSpec[] {
   const specs: DeploymentSpec[] = [];
   for (const [endpointName, endpointConfig] of Object.entries(config.models)) {
-    for (const slotName of ["blue", "green"] as const) {
+    for (const slotName of COLOURS) {
       endpointConfig.slots[slotName]?.targets.forEach((t, index) => {
         if (t.kind !== "azure-openai") return;
         specs.push({

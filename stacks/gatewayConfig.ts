@@ -6,6 +6,7 @@ import { GATEWAY_SKUS, tierProblem } from "../components/gateway/tiers";
 import { MAX_CACHE_SCORE_THRESHOLD } from "../components/gateway/apiPolicy";
 import { DEFAULT_MAX_TRIP, type TargetRef } from "../components/gateway/backends";
 import type { PlannedDeployment } from "../components/openai/deployments";
+import { COLOURS, type Colour } from "../components/core/colours";
 
 const guid = (what: string) =>
   z.string().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, `${what} (a GUID)`);
@@ -75,12 +76,10 @@ export const gatewaySchema = z.strictObject({
   /** Audiences a caller's token may carry (the gateway's app registration). */
   audiences: z
     .array(
-      z
-        .string()
-        .refine((a) => AUDIENCE.test(a), {
-          error: (issue) =>
-            `${JSON.stringify(issue.input)} is not a token audience: an application ID URI api://<name or client id> (letters, digits, . _ - / only) or an application (client) id GUID`,
-        }),
+      z.string().refine((a) => AUDIENCE.test(a), {
+        error: (issue) =>
+          `${JSON.stringify(issue.input)} is not a token audience: an application ID URI api://<name or client id> (letters, digits, . _ - / only) or an application (client) id GUID`,
+      }),
     )
     .min(1, "name the audience of the gateway's app registration, e.g. api://genai-gateway"),
   teams: z
@@ -130,12 +129,12 @@ function servesEmbeddings(endpoint: unknown): boolean {
       endpoint as
         | {
             slots?: Partial<
-              Record<"blue" | "green", { weight?: number; targets?: { kind?: string; model?: string }[] }>
+              Record<Colour, { weight?: number; targets?: { kind?: string; model?: string }[] }>
             >;
           }
         | undefined
     )?.slots ?? {};
-  const live = (["blue", "green"] as const).map((c) => slots[c]).find((s) => (s?.weight ?? 0) > 0);
+  const live = COLOURS.map((c) => slots[c]).find((s) => (s?.weight ?? 0) > 0);
   const azure = (live?.targets ?? []).filter((t) => t.kind === "azure-openai");
   return azure.length > 0 && azure.every((t) => typeof t.model === "string" && EMBEDDING_MODEL.test(t.model));
 }
@@ -249,10 +248,10 @@ export function gatewayTargets(deployments: readonly PlannedDeployment[]): Plann
 /** The target the semantic cache computes embeddings with: the first live slot's first member of that endpoint. */
 export function cacheEmbeddingsTarget(
   targets: readonly PlannedGatewayTarget[],
-  models: Readonly<Record<string, { slots: Partial<Record<"blue" | "green", { weight: number }>> }>>,
+  models: Readonly<Record<string, { slots: Partial<Record<Colour, { weight: number }>> }>>,
   endpoint: string,
 ): PlannedGatewayTarget | undefined {
-  const live = (["blue", "green"] as const).find((slot) => (models[endpoint]?.slots[slot]?.weight ?? 0) > 0);
+  const live = COLOURS.find((slot) => (models[endpoint]?.slots[slot]?.weight ?? 0) > 0);
   return targets.filter((t) => t.endpoint === endpoint && t.slot === live).sort((a, b) => a.priority - b.priority)[0];
 }
 
@@ -271,7 +270,7 @@ export function vllmGatewayTargets(
       {
         slots: Partial<
           Record<
-            "blue" | "green",
+            Colour,
             { targets: readonly { kind: string; pool?: string; priority: number; serviceIp?: string }[] }
           >
         >;
@@ -280,7 +279,7 @@ export function vllmGatewayTargets(
   >,
 ): VllmGatewayTarget[] {
   return Object.entries(models).flatMap(([endpoint, e]) =>
-    (["blue", "green"] as const).flatMap((slot) =>
+    COLOURS.flatMap((slot) =>
       (e.slots[slot]?.targets ?? []).flatMap((t, index) =>
         t.kind === "vllm"
           ? [

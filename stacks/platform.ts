@@ -28,6 +28,7 @@ import {
   WORKLOADS,
   type PlatformConfig,
 } from "./config";
+import { COLOURS } from "../components/core/colours";
 
 export interface PlatformOutputs {
   readonly resourceGroupName: pulumi.Output<string>;
@@ -230,7 +231,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
   if (config.cluster && privateNetwork && config.network?.subnets) {
     const c = config.cluster;
     const vllmSlots = Object.entries(config.models).flatMap(([endpoint, e]) =>
-      (["blue", "green"] as const).flatMap((slot) => {
+      COLOURS.flatMap((slot) => {
         const targets = (e.slots[slot]?.targets ?? []).flatMap((t) => (t.kind === "vllm" ? [t] : []));
         return targets.length > 0 ? [{ endpoint, slot, targets }] : [];
       }),
@@ -417,7 +418,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
     monitoring.addDashboards(
       Object.fromEntries(
         Object.entries(config.models).map(([endpoint, e]) => {
-          const slots = (["blue", "green"] as const).flatMap((slot) =>
+          const slots = COLOURS.flatMap((slot) =>
             e.slots[slot] ? [{ slot, targets: e.slots[slot]!.targets }] : [],
           );
           const dashboard = pulumi

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ENTRA_ID_REFUSAL } from "../../components/gateway/policyXml";
+import { type Colour } from "../../components/core/colours";
 
 export interface LoopbackBehaviour {
   /** Milliseconds from the request's arrival to the first content token. */
@@ -17,13 +18,13 @@ export interface LoopbackBehaviour {
   /** Per request number (from 0): answer with this status instead, optionally with Retry-After seconds. */
   readonly fail?: (request: number) => { readonly status: number; readonly retryAfterSeconds?: number } | undefined;
   /** The slot a request is reported as served by (default blue). */
-  readonly slotOf?: (request: number) => "blue" | "green";
+  readonly slotOf?: (request: number) => Colour;
   /** Like the gateway: the Entra ID API answers 401 without a bearer token, the keyed API (`/keys/...`) without an api-key. */
   readonly requireAuth?: boolean;
   /** The message of the Entra ID API's 401 (default: the gateway's own, ENTRA_ID_REFUSAL). */
   readonly refusalMessage?: string;
   /** A different first-token delay for a slot (a slower or faster colour). */
-  readonly firstTokenDelayMsBySlot?: Partial<Record<"blue" | "green", number>>;
+  readonly firstTokenDelayMsBySlot?: Partial<Record<Colour, number>>;
 }
 
 export interface Loopback {

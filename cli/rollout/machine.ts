@@ -1,3 +1,4 @@
+import { COLOURS, type Colour } from "../../components/core/colours";
 // The blue-green rollout of one model endpoint as a state machine over its slots: pure functions from
 // the endpoint's raw stack-file value and a command to the next value, or every reason it is refused.
 //
@@ -5,8 +6,6 @@
 //        ▲                          │ shift W (new W, old 100-W) · promote (new 100) · rollback (old 100)
 //        └──────────finish──────────┘ (removes the colour at 0 once the other has 100)
 
-export type Colour = "blue" | "green";
-export const COLOURS: readonly Colour[] = ["blue", "green"];
 export const other = (c: Colour): Colour => (c === "blue" ? "green" : "blue");
 
 /** A target as the stack file writes it (validated later, with the whole config). */

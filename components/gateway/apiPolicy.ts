@@ -24,6 +24,7 @@ import {
   type PolicyDocument,
   type PolicyNode,
 } from "./policyXml";
+import { type Colour } from "../core/colours";
 
 /**
  * The model operations, each in both URL shapes: `<id>` at /openai/deployments/{deployment-id}/<path>
@@ -51,7 +52,7 @@ export const GATEWAY_API_IDS = { "entra-id": "openai", "subscription-key": "open
 
 /** A slot of an endpoint as the gateway routes it: its weight and its own backend pool. */
 export interface SlotRoute {
-  readonly slot: "blue" | "green";
+  readonly slot: Colour;
   readonly weight: number;
   /** The backend id of the slot's pool. */
   readonly poolId: string;

@@ -3,13 +3,14 @@
 // priority (a pool never mixes slots, kinds or auth).
 import { compareCodePoints } from "../core/order";
 import { poolId } from "./routes";
+import { type Colour } from "../core/colours";
 
 /** How long a tripped backend stays out, at most: Azure OpenAI may send a Retry-After of a day. */
 export const DEFAULT_MAX_TRIP = "PT1M";
 
 export interface TargetRef {
   readonly endpoint: string;
-  readonly slot: "blue" | "green";
+  readonly slot: Colour;
   /** Unique within the slot: the deployment name and account key for Azure OpenAI. */
   readonly key: string;
   readonly priority: number;
@@ -74,7 +75,7 @@ export function backendId(target: Pick<TargetRef, "endpoint" | "slot" | "key">):
 export interface PoolSpec {
   readonly id: string;
   readonly endpoint: string;
-  readonly slot: "blue" | "green";
+  readonly slot: Colour;
   /** Members by priority (1 first); a lower priority takes traffic only when every higher one is tripped. */
   readonly members: readonly { readonly backendId: string; readonly priority: number }[];
 }

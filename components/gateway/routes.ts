@@ -1,17 +1,18 @@
 import type { EndpointRoute } from "./apiPolicy";
+import { COLOURS, type Colour } from "../core/colours";
 
 /** What routing needs of the config's model endpoints: each slot's weight and how many targets it has. */
 export interface EndpointSlots {
   readonly slots: Partial<
     Record<
-      "blue" | "green",
+      Colour,
       { readonly weight: number; readonly targets: readonly { readonly kind: "azure-openai" | "vllm" }[] }
     >
   >;
 }
 
 /** The backend id of a slot's pool: one pool per endpoint and slot (a pool never mixes slots). */
-export function poolId(endpoint: string, slot: "blue" | "green"): string {
+export function poolId(endpoint: string, slot: Colour): string {
   return `pool-${endpoint}-${slot}`;
 }
 
@@ -19,7 +20,7 @@ export function poolId(endpoint: string, slot: "blue" | "green"): string {
 export function endpointRoutes(models: Readonly<Record<string, EndpointSlots>>): EndpointRoute[] {
   return Object.entries(models).map(([endpoint, e]) => ({
     endpoint,
-    slots: (["blue", "green"] as const).flatMap((slot) => {
+    slots: COLOURS.flatMap((slot) => {
       const s = e.slots[slot];
       return s
         ? [

@@ -3,6 +3,7 @@
 // in-cluster Prometheus (both colours side by side, selected by the `slot` label); Azure OpenAI and gateway
 // panels read Azure Monitor through the data source the monitoring component provisions.
 import { SLOT_LABELS, vllm, type Scope } from "./promql";
+import { type Colour } from "../core/colours";
 
 /** Data source uids: the chart's default Prometheus and the provisioned Azure Monitor source. */
 export const DATASOURCES = {
@@ -151,10 +152,10 @@ export function grafanaDashboard(d: Dashboard): Record<string, unknown> {
 /** What the dashboard of one model endpoint shows: its slots and where each is served. */
 export interface EndpointView {
   readonly endpoint: string;
-  readonly vllmSlots: readonly ("blue" | "green")[];
+  readonly vllmSlots: readonly (Colour)[];
   /** Azure OpenAI deployments per slot and account (one query per account: a query over several regions needs subscription-wide rights). */
   readonly azureSlots: readonly {
-    readonly slot: "blue" | "green";
+    readonly slot: Colour;
     readonly accounts: readonly {
       readonly label: string;
       readonly resource: AzureResource;

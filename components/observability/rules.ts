@@ -3,6 +3,7 @@
 // `out/<stack>/observability/rules.yaml`, which promtool checks and unit-tests.
 import { SLOT_LABELS, selector, vllm, type Scope } from "./promql";
 import { VLLM_STABLE_METRICS } from "../serving/vllmReleases";
+import { type Colour } from "../core/colours";
 
 export interface RecordingRule {
   readonly record: string;
@@ -34,7 +35,7 @@ export interface Slo {
 /** A vLLM slot the rules watch, with its thresholds and its share of the endpoint's traffic. */
 export interface MonitoredSlot {
   readonly endpoint: string;
-  readonly slot: "blue" | "green";
+  readonly slot: Colour;
   readonly weight: number;
   readonly slo: Slo;
 }

@@ -1,7 +1,9 @@
 import { paygoCapacityUnits } from "./capacity";
 import { DEPLOYMENT_TYPE_ABBREVIATION, SPILLOVER_TARGET_TYPE, isPtuType, type DeploymentType } from "./models";
+import { type Colour } from "../core/colours";
 
-export type SlotName = "blue" | "green";
+/** A slot of an endpoint (blue or green). */
+export type SlotName = Colour;
 
 /** One Azure OpenAI deployment the config asks for: a target of an endpoint's slot, flattened. */
 export interface DeploymentSpec {

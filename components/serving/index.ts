@@ -6,6 +6,7 @@ import { GPU_POOL_LABEL, GPU_TAINT } from "../cluster";
 import { denyIngressByDefault } from "../cluster/networkPolicy";
 import { SCRAPE_LABELS, SLOT_LABELS, selector } from "./metricLabels";
 import { VLLM_STABLE_METRICS, vllmImageReference } from "./vllmReleases";
+import { type Colour } from "../core/colours";
 
 export * from "./vllmReleases";
 
@@ -37,7 +38,7 @@ export interface ModelSlotArgs {
   readonly resourceGroupName: pulumi.Input<string>;
   readonly tags: Readonly<Record<string, string>>;
   readonly endpoint: string;
-  readonly slot: "blue" | "green";
+  readonly slot: Colour;
   readonly targets: readonly VllmTargetSpec[];
   readonly provider: k8s.Provider;
   readonly oidcIssuerUrl: pulumi.Input<string>;
@@ -87,7 +88,7 @@ export function vllmArgs(
 }
 
 /** The PromQL KEDA scales one target on: requests waiting in that target's servers (by their scrape labels). */
-export function queueDepthQuery(endpoint: string, slot: "blue" | "green", target: string): string {
+export function queueDepthQuery(endpoint: string, slot: Colour, target: string): string {
   return `sum(${VLLM_STABLE_METRICS.waiting}${selector({ [SLOT_LABELS.endpoint]: endpoint, [SLOT_LABELS.slot]: slot, [SLOT_LABELS.target]: target })})`;
 }
 

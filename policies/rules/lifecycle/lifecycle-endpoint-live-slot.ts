@@ -1,8 +1,9 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { TYPES, checklist, ofType } from "../../lib";
+import { type Colour } from "../../../components/core/colours";
 
 /** Slot weights per endpoint, as the stack config declares them. */
-export type EndpointWeights = Record<string, Partial<Record<"blue" | "green", number>>>;
+export type EndpointWeights = Record<string, Partial<Record<Colour, number>>>;
 
 export const lifecycleEndpointLiveSlot: StackValidationPolicy = {
   name: "lifecycle-endpoint-live-slot",
