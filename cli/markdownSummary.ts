@@ -4,7 +4,8 @@
 import { markdownTable } from "markdown-table";
 import type { PlanReport } from "./report";
 import type { PlatformConfig } from "../stacks/config";
-import { nextStep, COLOURS, type RawEndpoint } from "./rollout/machine";
+import { nextStep, type RawEndpoint } from "./rollout/machine";
+import { COLOURS } from "../components/core/colours";
 import { compareCodePoints } from "../components/core/order";
 import { SIG_KEY } from "./stackExport";
 import { own } from "../components/core/own";

@@ -23,16 +23,15 @@ import { writeArtifacts, ArtifactWriteError } from "./outWriter";
 import { StackFileError, readStackBytes, stackConfigOf, type StackConfig } from "./stackFile";
 import { stackNameProblem } from "./plan";
 import {
-  COLOURS,
   colours,
   nextStep,
   transition,
-  type Colour,
   type Command,
   type RawEndpoint,
   type RawSlot,
   type RawTarget,
 } from "./rollout/machine";
+import { COLOURS, type Colour } from "../components/core/colours";
 import { colourResources, proveColour, type StateExport } from "./rollout/proof";
 import { gateProblems, type GateMargins } from "./rollout/gate";
 import { loadtestSummaryOf, readJsonInput, stateExportOf } from "./rollout/inputs";

@@ -329,9 +329,7 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
 }
 
 /** Every vLLM slot with its weight and thresholds (the endpoint's overrides over the defaults). */
-export function monitoredSlots(
-  config: StackView,
-): { endpoint: string; slot: Colour; weight: number; slo: Slo }[] {
+export function monitoredSlots(config: StackView): { endpoint: string; slot: Colour; weight: number; slo: Slo }[] {
   const monitoring = config.cluster?.monitoring;
   if (!monitoring) return [];
   const seen = new Set<string>();

@@ -128,9 +128,7 @@ function servesEmbeddings(endpoint: unknown): boolean {
     (
       endpoint as
         | {
-            slots?: Partial<
-              Record<Colour, { weight?: number; targets?: { kind?: string; model?: string }[] }>
-            >;
+            slots?: Partial<Record<Colour, { weight?: number; targets?: { kind?: string; model?: string }[] }>>;
           }
         | undefined
     )?.slots ?? {};
@@ -269,10 +267,7 @@ export function vllmGatewayTargets(
       string,
       {
         slots: Partial<
-          Record<
-            Colour,
-            { targets: readonly { kind: string; pool?: string; priority: number; serviceIp?: string }[] }
-          >
+          Record<Colour, { targets: readonly { kind: string; pool?: string; priority: number; serviceIp?: string }[] }>
         >;
       }
     >

@@ -418,9 +418,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
     monitoring.addDashboards(
       Object.fromEntries(
         Object.entries(config.models).map(([endpoint, e]) => {
-          const slots = COLOURS.flatMap((slot) =>
-            e.slots[slot] ? [{ slot, targets: e.slots[slot]!.targets }] : [],
-          );
+          const slots = COLOURS.flatMap((slot) => (e.slots[slot] ? [{ slot, targets: e.slots[slot]!.targets }] : []));
           const dashboard = pulumi
             .all([resourceGroup, gatewayName ?? "", pulumi.all(accountNames)])
             .apply(([rg, gw, names]) => {

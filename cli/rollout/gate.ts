@@ -2,7 +2,7 @@
 // run against the gateway while both colours served must show the new colour no worse than the old one
 // beyond the configured margins: TTFT p95, TPOT p95 (relative) and the error rate (absolute points).
 import type { SlotSummary } from "../loadtest/run";
-import type { Colour } from "./machine";
+import { type Colour } from "../../components/core/colours";
 
 export interface GateMargins {
   /** How much higher the new colour's p95 time to first token may be, in percent of the old one's. */

@@ -7,7 +7,8 @@ import ipaddr from "ipaddr.js";
 import { loadStackConfig, type LoadContext, type StackConfigInput } from "../../stacks/load";
 import { hasOwn, own } from "../../components/core/own";
 import { MODELS_KEY } from "./stackEdit";
-import type { Colour, RawEndpoint } from "./machine";
+import type { RawEndpoint } from "./machine";
+import { type Colour } from "../../components/core/colours";
 import { quoted } from "../terminalText";
 
 export const ACTIONS = ["status", "start", "shift", "promote", "finish", "rollback"] as const;

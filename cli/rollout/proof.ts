@@ -3,7 +3,8 @@
 // replica ready (`status.readyReplicas`, at least one). Read from outputs, which only a real update
 // writes; the fields read are validated where the export is read (cli/rollout/inputs.ts). A resource the
 // engine has deleted or is deleting (`delete`, `pendingReplacement`) proves nothing.
-import type { Colour, RawSlot } from "./machine";
+import type { RawSlot } from "./machine";
+import { type Colour } from "../../components/core/colours";
 import { safeName } from "../terminalText";
 
 interface ExportedResource {

@@ -4,7 +4,8 @@
 // inserted (targets as flow maps, as the stack files write them), a finished colour one block removed.
 import { createTwoFilesPatch } from "diff";
 import { Document, isMap, isScalar, parseDocument, type YAMLMap } from "yaml";
-import { COLOURS, type RawEndpoint, type RawSlot } from "./machine";
+import { type RawEndpoint, type RawSlot } from "./machine";
+import { COLOURS } from "../../components/core/colours";
 
 export const MODELS_KEY = "genai-platform:models";
 

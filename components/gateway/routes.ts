@@ -4,10 +4,7 @@ import { COLOURS, type Colour } from "../core/colours";
 /** What routing needs of the config's model endpoints: each slot's weight and how many targets it has. */
 export interface EndpointSlots {
   readonly slots: Partial<
-    Record<
-      Colour,
-      { readonly weight: number; readonly targets: readonly { readonly kind: "azure-openai" | "vllm" }[] }
-    >
+    Record<Colour, { readonly weight: number; readonly targets: readonly { readonly kind: "azure-openai" | "vllm" }[] }>
   >;
 }
 

@@ -152,7 +152,7 @@ export function grafanaDashboard(d: Dashboard): Record<string, unknown> {
 /** What the dashboard of one model endpoint shows: its slots and where each is served. */
 export interface EndpointView {
   readonly endpoint: string;
-  readonly vllmSlots: readonly (Colour)[];
+  readonly vllmSlots: readonly Colour[];
   /** Azure OpenAI deployments per slot and account (one query per account: a query over several regions needs subscription-wide rights). */
   readonly azureSlots: readonly {
     readonly slot: Colour;
