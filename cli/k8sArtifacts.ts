@@ -2,7 +2,8 @@
 // the schema tests) read what the cluster will get. Secret values appear only as a marker.
 import { stringify } from "yaml";
 import type { RecordedResource } from "./offlineRun";
-import { REDACTED, isSecret } from "./stackExport";
+import { isSecret } from "./stackExport";
+import { SECRET_PLACEHOLDER } from "../components/core/secrets";
 import { compareCodePoints } from "../components/core/order";
 
 /** The folder of `out/<stack>/` that holds the Kubernetes manifests (and nothing else). */
@@ -15,7 +16,7 @@ export function manifestOf(inputs: Readonly<Record<string, unknown>>): Record<st
     if (Array.isArray(value)) return value.map(masked);
     if (typeof value === "object" && value !== null)
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
-    return REDACTED;
+    return SECRET_PLACEHOLDER;
   };
   const plain = (value: unknown): unknown => {
     if (isSecret(value)) return masked((value as { value?: unknown }).value);

@@ -7,7 +7,7 @@ import type { PlatformConfig } from "../stacks/config";
 import { nextStep, type RawEndpoint } from "./rollout/machine";
 import { COLOURS } from "../components/core/colours";
 import { compareCodePoints } from "../components/core/order";
-import { SIG_KEY } from "./stackExport";
+import { SECRET_PLACEHOLDER, SIG_KEY } from "../components/core/secrets";
 import { own } from "../components/core/own";
 
 export interface ExportedResourceLike {
@@ -69,7 +69,9 @@ export const REPLACED_ON: Readonly<Record<string, readonly string[]>> = {
 /** A value as compared: a secret's envelope (its ciphertext or a marker) compares equal to any other secret. */
 function comparableValue(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] !== undefined ? "[secret]" : v,
+    typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] !== undefined
+      ? SECRET_PLACEHOLDER
+      : v,
   );
 }
 const comparable = (r: ExportedResourceLike) => r.custom !== false && !r.type.startsWith("pulumi:providers:");

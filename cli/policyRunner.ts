@@ -13,7 +13,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { PolicyPackConfig } from "./policyConfig";
-import { SECRET_SIG, SIG_KEY } from "./stackExport";
+import { SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY } from "../components/core/secrets";
 import Ajv, { type ValidateFunction } from "ajv";
 import { baseType } from "../policies/catalogue";
 
@@ -36,9 +36,6 @@ const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
   proxy.unknownArchiveValue,
   proxy.unknownObjectValue,
 ]);
-
-/** What a rule sees where the checkpoint holds a secret: never the value. */
-export const SECRET_VALUE = "[secret]";
 
 export interface CheckpointResource {
   readonly urn: string;
@@ -274,7 +271,7 @@ function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain);
   if (typeof value === "object" && value !== null) {
     const record = value as Record<string, unknown>;
-    if (record[SIG_KEY] === SECRET_SIG) return SECRET_VALUE;
+    if (record[SIG_KEY] === SECRET_SIG) return SECRET_PLACEHOLDER;
     return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
   }
   return value;

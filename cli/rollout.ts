@@ -58,6 +58,7 @@ import {
   stackDocument,
 } from "./rollout/stackEdit";
 import { hasOwn, own } from "../components/core/own";
+import { PAYGO_LEVEL_OF } from "../components/openai/models";
 
 const USAGE = `usage: npm run rollout -- <${ACTIONS.join("|")}> --stack <name> [--endpoint <name>] [--state <pulumi stack export>]
   start:   --model M --version V [--target-kind azure-openai|vllm] [--account A] [--deployment-type T] [--capacity N]
@@ -74,12 +75,6 @@ class UsageError extends Error {}
 
 /** Options read as whole numbers: an empty one is reported as no number. */
 const NUMERIC_OPTIONS = ["weight", "capacity", "replicas", "gpus-per-replica"];
-
-const PAYGO_OF: Readonly<Record<string, string>> = {
-  GlobalProvisionedManaged: "GlobalStandard",
-  DataZoneProvisionedManaged: "DataZoneStandard",
-  ProvisionedManaged: "Standard",
-};
 
 function parse(argv: string[], projectDir: string) {
   let parsed;
@@ -259,9 +254,9 @@ export function startTargets(
     throw new UsageError("an Azure OpenAI target beside a vLLM slot needs --account, --deployment-type and --capacity");
   return targetAccounts.map((account, i) => {
     const onAccount = azure.filter((t) => t.account === account);
-    const paygo = onAccount.find((t) => !hasOwn(PAYGO_OF, t.deploymentType));
+    const paygo = onAccount.find((t) => !hasOwn(PAYGO_LEVEL_OF, t.deploymentType));
     const deploymentType =
-      o.deploymentType ?? paygo?.deploymentType ?? own(PAYGO_OF, onAccount[0]?.deploymentType ?? "");
+      o.deploymentType ?? paygo?.deploymentType ?? own(PAYGO_LEVEL_OF, onAccount[0]?.deploymentType ?? "");
     const capacity = o.capacity ?? (paygo && paygo.deploymentType === deploymentType ? paygo.capacity : undefined);
     if (!deploymentType || capacity === undefined)
       throw new UsageError(

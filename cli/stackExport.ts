@@ -4,12 +4,7 @@ import { join } from "node:path";
 import { stableGuid } from "./mockOutputs";
 import { compareCodePoints } from "../components/core/order";
 import type { RecordedResource } from "./offlineRun";
-
-/** How the engine marks a secret value in a checkpoint: `{ [SIG_KEY]: SECRET_SIG, ... }`. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** What a secret becomes in `out/`: marked as a secret, its value never written. */
-export const REDACTED = "[secret]";
+import { SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY } from "../components/core/secrets";
 
 /** The manifest magic of the offline plan's export: no real update writes it, so proof from a deployment can refuse it. */
 export const OFFLINE_MAGIC = "offline-plan";
@@ -50,7 +45,7 @@ export function isSecret(value: unknown): value is Record<string, unknown> {
 
 /** Replaces every secret with the checkpoint's secret envelope holding no value; sorts keys. */
 export function redact(value: unknown): unknown {
-  if (isSecret(value)) return { [SIG_KEY]: SECRET_SIG, ciphertext: REDACTED };
+  if (isSecret(value)) return { [SIG_KEY]: SECRET_SIG, ciphertext: SECRET_PLACEHOLDER };
   if (Array.isArray(value)) return value.map(redact);
   if (typeof value === "object" && value !== null) {
     return Object.fromEntries(

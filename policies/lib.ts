@@ -9,6 +9,7 @@ import type {
 import * as ipaddr from "ipaddr.js";
 import { baseType, entryOf, typesWhere } from "./catalogue";
 import { own } from "../components/core/own";
+import { PAYGO_DEPLOYMENT_TYPES, PTU_DEPLOYMENT_TYPES } from "../components/openai/models";
 
 export { baseType } from "./catalogue";
 
@@ -65,12 +66,8 @@ export const DIAGNOSABLE_TYPES: ReadonlySet<string> = typesWhere((e) => e.diagno
 /** Resources that must be reached only through a private endpoint in prod. */
 export const PRIVATE_ONLY_TYPES: ReadonlySet<string> = typesWhere((e) => e.privateLinkGroup !== undefined);
 
-export const PTU_SKUS: ReadonlySet<string> = new Set([
-  "ProvisionedManaged",
-  "GlobalProvisionedManaged",
-  "DataZoneProvisionedManaged",
-]);
-export const PAYGO_SKUS: ReadonlySet<string> = new Set(["Standard", "GlobalStandard", "DataZoneStandard"]);
+export const PTU_SKUS: ReadonlySet<string> = new Set(PTU_DEPLOYMENT_TYPES);
+export const PAYGO_SKUS: ReadonlySet<string> = new Set(PAYGO_DEPLOYMENT_TYPES);
 
 /**
  * The reference every rule carries: which items of CHECKLIST.md it enforces (`checklist(4, 14)`), and

@@ -1,5 +1,6 @@
 import { describe, expect, it, beforeAll } from "vitest";
-import { redact, REDACTED } from "../cli/stackExport";
+import { redact } from "../cli/stackExport";
+import { SECRET_PLACEHOLDER as REDACTED } from "../components/core/secrets";
 import { SECRET_PLACEHOLDER } from "../cli/stackFile";
 import { roleAssignmentName } from "../components/identity/guid";
 import { TAGGABLE_TYPES } from "../policies/lib";

@@ -22,10 +22,17 @@ export function isPtuType(type: DeploymentType): type is PtuDeploymentType {
   return (PTU_DEPLOYMENT_TYPES as readonly string[]).includes(type);
 }
 
-/** The PAYGO type a PTU type may spill over to (same processing level); regional PTU has none. */
-export const SPILLOVER_TARGET_TYPE: Readonly<Record<PtuDeploymentType, PaygoDeploymentType | undefined>> = {
+/** The pay-as-you-go type of the same processing level (global, data zone, regional) as each PTU type. */
+export const PAYGO_LEVEL_OF: Readonly<Record<PtuDeploymentType, PaygoDeploymentType>> = {
   GlobalProvisionedManaged: "GlobalStandard",
   DataZoneProvisionedManaged: "DataZoneStandard",
+  ProvisionedManaged: "Standard",
+};
+
+/** The PAYGO type a PTU type may spill over to natively (the same processing level); regional PTU has none. */
+export const SPILLOVER_TARGET_TYPE: Readonly<Record<PtuDeploymentType, PaygoDeploymentType | undefined>> = {
+  GlobalProvisionedManaged: PAYGO_LEVEL_OF.GlobalProvisionedManaged,
+  DataZoneProvisionedManaged: PAYGO_LEVEL_OF.DataZoneProvisionedManaged,
   ProvisionedManaged: undefined,
 };
 

@@ -12,12 +12,7 @@ import {
   sourceOf,
 } from "../../lib";
 import { own } from "../../../components/core/own";
-
-/** The pay-as-you-go type a PTU type spills over to natively (same processing level); regional PTU has none. */
-const SPILLOVER_LEVEL: Readonly<Record<string, string>> = {
-  GlobalProvisionedManaged: "GlobalStandard",
-  DataZoneProvisionedManaged: "DataZoneStandard",
-};
+import { SPILLOVER_TARGET_TYPE } from "../../../components/openai/models";
 
 export const reliabilityOpenaiPtuFallback: StackValidationPolicy = {
   name: "reliability-openai-ptu-fallback",
@@ -54,7 +49,7 @@ export const reliabilityOpenaiPtuFallback: StackValidationPolicy = {
           (o) =>
             o !== d &&
             accountOf(o) === accountOf(d) &&
-            o.props.sku?.name === own(SPILLOVER_LEVEL, String(d.props.sku.name)) &&
+            o.props.sku?.name === own(SPILLOVER_TARGET_TYPE, String(d.props.sku.name)) &&
             model(o) === model(d),
         );
         if (twin) {

@@ -1,12 +1,10 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { baseType, checklist, known } from "../../lib";
+import { isSecretValue } from "../../../components/core/secrets";
 
 const NAMED_VALUE = "azure-native:apimanagement:NamedValue";
 /** Names that say a value is a credential. */
 const SECRET_NAME = /(key|secret|password|passwd|token|connection|credential|sas)/i;
-/** How a secret value reaches a rule: the offline runner's redaction, or Pulumi's secret envelope. */
-const isSecretValue = (value: unknown) =>
-  value === "[secret]" || (typeof value === "object" && value !== null && "4dabf18193072939515e22adb298388d" in value);
 
 export const securityApimNamedValueSecret: ResourceValidationPolicy = {
   name: "security-apim-named-value-secret",
