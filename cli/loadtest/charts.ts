@@ -3,7 +3,7 @@
 // shared XML renderer writes the document.
 import { bin, max } from "d3-array";
 import { scaleLinear } from "d3-scale";
-import { element as el, renderXml, type PolicyNode as XmlNode } from "../../components/gateway/policyXml";
+import { element as el, renderXml, type XmlNode } from "../../components/core/xml";
 import { succeeded, type RequestResult } from "./request";
 import { slotKey } from "./run";
 import { compareCodePoints } from "../../components/core/order";

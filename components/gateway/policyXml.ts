@@ -1,15 +1,10 @@
 // A typed builder for API Management policy documents. Each function returns one policy element with
 // the attributes API Management documents for it; `renderPolicy` turns a document into XML through an
 // XML library, which escapes every attribute and text (policy expressions hold `&&`, `<` and quotes).
-import { XMLBuilder } from "fast-xml-parser";
+import { renderXml, type XmlNode } from "../core/xml";
 
 /** One element of a policy document. */
-export interface PolicyNode {
-  readonly tag: string;
-  readonly attributes?: Readonly<Record<string, string | number | boolean>>;
-  readonly children?: readonly PolicyNode[];
-  readonly text?: string;
-}
+export type PolicyNode = XmlNode;
 
 /** The four sections of a policy document; `<base />` comes first in each, so product and global policies run. */
 export interface PolicyDocument {
@@ -164,49 +159,6 @@ export function returnResponse(
     ...headers,
     ...(body === undefined ? [] : [{ tag: "set-body", text: body }]),
   ]);
-}
-
-/** fast-xml-parser's ordered form: `{ [tag]: children, ":@": attributes }`, text as `{ "#text": ... }`. */
-type Ordered = Record<string, unknown>;
-
-function ordered(policy: PolicyNode): Ordered {
-  const children: Ordered[] = [
-    ...(policy.text !== undefined ? [{ "#text": policy.text }] : []),
-    ...(policy.children ?? []).map(ordered),
-  ];
-  const attributes = Object.entries(policy.attributes ?? {});
-  return {
-    [policy.tag]: children,
-    ...(attributes.length > 0 ? { ":@": Object.fromEntries(attributes.map(([k, v]) => [k, String(v)])) } : {}),
-  };
-}
-
-// The library escapes every attribute value and text (`&`, `<`, `>`, quotes) as it renders.
-const builder = new XMLBuilder({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  format: true,
-  indentBy: "  ",
-  suppressEmptyNode: true,
-});
-
-/** An element with attributes, children and optional text (the SVG renderers build with it too). */
-export const element = (
-  tag: string,
-  attributes: Readonly<Record<string, string | number>> = {},
-  children: readonly PolicyNode[] = [],
-  text?: string,
-): PolicyNode => ({
-  tag,
-  attributes,
-  children,
-  ...(text !== undefined ? { text } : {}),
-});
-
-/** Any element tree as XML (the dashboard previews' and load-test charts' SVG too). */
-export function renderXml(root: PolicyNode): string {
-  return `${(builder.build([ordered(root)]) as string).trim()}\n`;
 }
 
 /** The document as API Management reads it, `<base />` first in every section but a backend that forwards itself. */
