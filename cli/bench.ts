@@ -11,9 +11,10 @@ import Table from "cli-table3";
 import { largePolicyConfig, largeStackFile } from "./largeConfig";
 import { readPolicyConfig } from "./check";
 import { checkpointResources, evaluatePolicies } from "./policyRunner";
-import { ArgumentError, decimal } from "./loadtest/args";
+import { decimal } from "./loadtest/args";
 import { quoted } from "./terminalText";
 import { policies } from "../policies/rules";
+import { UsageError } from "./io";
 
 /**
  * The policy pack's cost per resource, in process (start-up excluded: it is the plan's and the same for
@@ -195,7 +196,7 @@ function median(values: number[]): number {
 
 const USAGE = "usage: npm run bench [-- --runs N] [--only plans|load]";
 
-/** `--runs` and `--only`, checked; an ArgumentError names the option and what is allowed. */
+/** `--runs` and `--only`, checked; an UsageError names the option and what is allowed. */
 function benchArgs(argv: string[]): { runs: number; only?: "plans" | "load" } {
   let values;
   try {
@@ -205,11 +206,11 @@ function benchArgs(argv: string[]): { runs: number; only?: "plans" | "load" } {
       options: { runs: { type: "string", default: "5" }, only: { type: "string" } },
     }));
   } catch (error) {
-    throw new ArgumentError(`${(error as Error).message}\n${USAGE}`);
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
   const runs = decimal("runs", values.runs, { min: 1, max: 1000 });
   if (values.only !== undefined && values.only !== "plans" && values.only !== "load")
-    throw new ArgumentError(`--only ${quoted(values.only)}: plans or load`);
+    throw new UsageError(`--only ${quoted(values.only)}: plans or load`);
   return { runs, ...(values.only !== undefined ? { only: values.only } : {}) };
 }
 
@@ -221,7 +222,7 @@ export async function bench(
   try {
     parsed = benchArgs(argv);
   } catch (error) {
-    if (!(error instanceof ArgumentError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     io.err(`bench: ${error.message}\n`);
     return 2;
   }

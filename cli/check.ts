@@ -21,8 +21,8 @@ import {
 } from "./policyRunner";
 import { InputFileError, MAX_EXPORT_BYTES, MAX_POLICY_CONFIG_BYTES, readInputText } from "./inputFile";
 import { oneLine, printed, quoted, terminalJson } from "./terminalText";
+import { type CommandIo, EXIT, processIo } from "./io";
 
-export const CHECK_EXIT = { ok: 0, mandatory: 1, invalid: 2 } as const;
 const USAGE =
   "usage: npm run check -- <stack-export.json> [--policy-config FILE] [--json]   (or --state <stack-export.json>)";
 const SEVERITY_ORDER = ["critical", "high", "medium", "low"] as const;
@@ -92,7 +92,7 @@ export function renderPolicyReport(report: PolicyReport): string {
 }
 
 export function exitCodeOf(report: PolicyReport): number {
-  return report.mandatory > 0 ? CHECK_EXIT.mandatory : CHECK_EXIT.ok;
+  return report.mandatory > 0 ? EXIT.policy : EXIT.ok;
 }
 
 /** The JSON in the file `path`, given as `option`; a CheckpointError naming the option, path and why otherwise. */
@@ -121,10 +121,7 @@ export function readPolicyConfig(path: string, option = "policy config"): Policy
   return config as PolicyPackConfig;
 }
 
-export async function check(
-  argv: string[],
-  io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) },
-): Promise<number> {
+export async function check(argv: string[], io: CommandIo = processIo): Promise<number> {
   try {
     let parsed;
     try {
@@ -171,13 +168,13 @@ export async function check(
   } catch (error) {
     if (error instanceof CheckpointError) {
       io.err(`check: ${printed(error.message)}\n`);
-      return CHECK_EXIT.invalid;
+      return EXIT.invalid;
     }
     if (error instanceof RuleError) {
       io.err(
         `check: ${printed(error.message)}; the export holds something the rule cannot read (or the rule has a fault), so nothing was decided\n`,
       );
-      return CHECK_EXIT.invalid;
+      return EXIT.invalid;
     }
     throw error;
   }
@@ -193,7 +190,7 @@ if (require.main === module) {
       process.stderr.write(
         `check: a rule failed to run: ${printed(error instanceof Error ? error.message : String(error))}\n`,
       );
-      process.exit(CHECK_EXIT.invalid);
+      process.exit(EXIT.invalid);
     },
   );
 }

@@ -13,7 +13,7 @@ import { InputFileError, readInputText } from "./inputFile";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SingleBar } from "cli-progress";
-import { EXIT } from "./exitCodes";
+import { type CommandIo, EXIT, UsageError } from "./io";
 import { ArtifactWriteError, writeArtifacts } from "./outWriter";
 import { table } from "./report";
 import { client, succeeded, type RequestResult, type Target } from "./loadtest/request";
@@ -21,7 +21,6 @@ import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 import { failuresByKind, runLoad, summarize, type LoadMode, type LoadRun } from "./loadtest/run";
 import { latencyHistogram, overTime } from "./loadtest/charts";
 import {
-  ArgumentError,
   MAX_PROMPT_SET_BYTES,
   TIMEOUT_USAGE,
   apiVersion,
@@ -37,12 +36,12 @@ import { type Colour } from "../components/core/colours";
 
 const USAGE = `usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--api-version V] [--warmup N] [--attempts N] [--max-wait S] [${TIMEOUT_USAGE}] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]`;
 
-/** The prompt set's text, or an ArgumentError naming --prompt-set (cli/inputFile.ts). */
+/** The prompt set's text, or an UsageError naming --prompt-set (cli/inputFile.ts). */
 function readPromptSet(path: string): string {
   try {
     return readInputText("--prompt-set", path, MAX_PROMPT_SET_BYTES);
   } catch (error) {
-    if (error instanceof InputFileError) throw new ArgumentError(error.message);
+    if (error instanceof InputFileError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -50,9 +49,8 @@ function readPromptSet(path: string): string {
 /** The charts written under --out, by file name. */
 const CHARTS = ["latency-histogram.svg", "ttft-histogram.svg", "ttft-over-time.svg", "tpot-over-time.svg"] as const;
 
-export interface LoadtestIo {
-  out(text: string): void;
-  err(text: string): void;
+export interface LoadtestIo extends CommandIo {
+  /** Draw a progress bar (a terminal). */
   progress?: boolean;
 }
 
@@ -88,7 +86,7 @@ function parse(argv: string[]) {
       },
     }));
   } catch (error) {
-    throw new ArgumentError(`${(error as Error).message}\n${USAGE}`);
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
   if (values.help) return undefined;
   const gateway = gatewayUrl(values.gateway);
@@ -96,13 +94,13 @@ function parse(argv: string[]) {
     if (typeof value === "string") plainText(`--${option}`, value, option === "api-key");
   const endpoint = endpointName(values.endpoint);
   if (values.concurrency !== undefined && values.rps !== undefined)
-    throw new ArgumentError("give --concurrency (closed loop) or --rps (open loop), not both");
+    throw new UsageError("give --concurrency (closed loop) or --rps (open loop), not both");
   if (values.requests !== undefined && values.duration !== undefined)
-    throw new ArgumentError("give --requests or --duration, not both");
+    throw new UsageError("give --requests or --duration, not both");
   if (values.shape !== "azure" && values.shape !== "v1")
-    throw new ArgumentError(`--shape ${JSON.stringify(values.shape)}: azure or v1`);
+    throw new UsageError(`--shape ${JSON.stringify(values.shape)}: azure or v1`);
   if (values.slot !== undefined && values.slot !== "blue" && values.slot !== "green")
-    throw new ArgumentError(`--slot ${JSON.stringify(values.slot)}: blue or green`);
+    throw new UsageError(`--slot ${JSON.stringify(values.slot)}: blue or green`);
   const number = (key: keyof typeof values, min: number, max: number, fraction = false) => {
     const raw = values[key];
     return typeof raw === "string" ? decimal(key, raw, { min, max, fraction }) : undefined;
@@ -129,21 +127,21 @@ function parse(argv: string[]) {
       .split("\n")
       .map((l) => l.trim())
       .filter(Boolean);
-    if (prompts.length === 0) throw new ArgumentError(`--prompt-set ${promptSet}: no prompts (one per line)`);
+    if (prompts.length === 0) throw new UsageError(`--prompt-set ${promptSet}: no prompts (one per line)`);
   }
   // Every file the run writes, checked now: a path that cannot take it would lose the run's results.
   const out = resolve(values.out);
   const outProblem = outputProblem(out, "folder");
-  if (outProblem) throw new ArgumentError(`--out ${values.out}: ${outProblem}; nothing was sent`);
+  if (outProblem) throw new UsageError(`--out ${values.out}: ${outProblem}; nothing was sent`);
   const json = values.json !== undefined ? resolve(values.json) : undefined;
   if (json !== undefined && CHARTS.some((c) => join(out, c) === json))
-    throw new ArgumentError(`--json ${values.json}: --json names one of the charts --out writes; give another file`);
+    throw new UsageError(`--json ${values.json}: --json names one of the charts --out writes; give another file`);
   for (const chart of CHARTS) {
     const problem = outputProblem(join(out, chart), "file");
-    if (problem) throw new ArgumentError(`--out ${values.out}: ${problem}; nothing was sent`);
+    if (problem) throw new UsageError(`--out ${values.out}: ${problem}; nothing was sent`);
   }
   const jsonProblem = json !== undefined ? outputProblem(json, "file") : undefined;
-  if (jsonProblem) throw new ArgumentError(`--json ${values.json}: ${jsonProblem}; nothing was sent`);
+  if (jsonProblem) throw new UsageError(`--json ${values.json}: ${jsonProblem}; nothing was sent`);
   return {
     target: {
       gateway,
@@ -210,7 +208,7 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   try {
     args = parse(argv);
   } catch (error) {
-    if (!(error instanceof ArgumentError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     io.err(`loadtest: ${error.message}\n`);
     return EXIT.invalid;
   }

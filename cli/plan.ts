@@ -8,10 +8,10 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AsOfError, asOfDay, dayProblem } from "../stacks/asOf";
 import { MAX_STACK_FILE_BYTES, StackFileError, parseYaml, readStackFile } from "./stackFile";
-import { EXIT } from "./exitCodes";
+import { type CommandIo, EXIT, UsageError, processIo } from "./io";
 import { textProblem } from "./terminalText";
 import { MAX_EXPORT_BYTES, MAX_POLICY_CONFIG_BYTES, inputFileProblem } from "./inputFile";
-import type { PlanArgs, PlanIo } from "./planRun";
+import type { PlanArgs } from "./planRun";
 
 const USAGE =
   "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json | --format text|json|markdown] [--base EXPORT | --base-config FILE] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]";
@@ -24,8 +24,6 @@ export function stackNameProblem(name: string): string | undefined {
     return `--stack "${name}" is not a stack name: it would name a folder outside --out`;
   return undefined;
 }
-
-class UsageError extends Error {}
 
 /** Every file the plan reads, by option: each is checked before anything is read or written. */
 function inputFiles(args: PlanArgs): [string, string, number][] {
@@ -104,11 +102,7 @@ function projectName(projectDir: string): string {
   return project.name;
 }
 
-export async function plan(
-  argv: string[],
-  projectDir: string,
-  io: PlanIo = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) },
-): Promise<number> {
+export async function plan(argv: string[], projectDir: string, io: CommandIo = processIo): Promise<number> {
   let args: PlanArgs;
   let project: string;
   let stackConfig;

@@ -24,7 +24,7 @@ import { CheckpointError, evaluatePolicies } from "./policyRunner";
 import { policies } from "../policies/rules";
 import { buildStackExport, type StackExport } from "./stackExport";
 import { ArtifactWriteError, outputDirProblem, treeTargetProblem, writeArtifactTree } from "./outWriter";
-import { EXIT } from "./exitCodes";
+import { type CommandIo, EXIT } from "./io";
 import { StackFileError, readStackFile } from "./stackFile";
 import { InputFileError, MAX_EXPORT_BYTES, readInputText } from "./inputFile";
 import { quoted } from "./terminalText";
@@ -51,11 +51,6 @@ export interface PlanArgs {
   readonly asOf: string;
   /** Levels and allowlists to use instead of policies/config/<environment>.json. */
   readonly policyConfig?: string;
-}
-
-export interface PlanIo {
-  readonly out: (text: string) => unknown;
-  readonly err: (text: string) => unknown;
 }
 
 function urnDrift(run: OfflineRun, preview: OfflineRun): string[] {
@@ -191,7 +186,7 @@ export async function planStack(
   args: PlanArgs,
   project: string,
   stackConfig: StackConfigInput,
-  io: PlanIo,
+  io: CommandIo,
 ): Promise<number> {
   const refuse = (code: number, message: string) => {
     io.err(`plan: ${message}\n`);

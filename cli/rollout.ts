@@ -18,7 +18,7 @@ import { asOfDay, dayProblem } from "../stacks/asOf";
 import { loadStackConfig } from "../stacks/load";
 import type { SlotSummary } from "./loadtest/run";
 import { lifecycleOf } from "../components/openai/lifecycle";
-import { EXIT } from "./exitCodes";
+import { type CommandIo, EXIT, UsageError } from "./io";
 import { writeArtifacts, ArtifactWriteError } from "./outWriter";
 import { StackFileError, readStackBytes, stackConfigOf, type StackConfig } from "./stackFile";
 import { stackNameProblem } from "./plan";
@@ -66,12 +66,6 @@ const USAGE = `usage: npm run rollout -- <${ACTIONS.join("|")}> --stack <name> [
   shift:   --weight W (the new colour's weight, 0-100); shift and promote: [--loadtest results.json] (npm run loadtest -- --json)
   --state: the output of pulumi stack export (status, shift, promote); the offline plan's out/<stack>/stack.json only with --allow-offline-proof (demos, tests)
   options: [--config-file FILE] [--as-of YYYY-MM-DD] [--dry-run] (print the diff, write nothing)`;
-
-export interface RolloutIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-class UsageError extends Error {}
 
 /** Options read as whole numbers: an empty one is reported as no number. */
 const NUMERIC_OPTIONS = ["weight", "capacity", "replicas", "gpus-per-replica"];
@@ -343,9 +337,9 @@ function describeSlot(e: RawEndpoint, colour: Colour, asOf: string, state?: Stat
   return `  ${colour}: weight ${slot.weight}${deployed}\n${targets.map((t) => `    - ${t}`).join("\n")}`;
 }
 
-export async function rollout(argv: string[], projectDir: string, terminal: RolloutIo): Promise<number> {
+export async function rollout(argv: string[], projectDir: string, terminal: CommandIo): Promise<number> {
   // Everything printed passes through one filter: what files and options hold reaches the terminal as visible text.
-  const io: RolloutIo = { out: (text) => terminal.out(printed(text)), err: (text) => terminal.err(printed(text)) };
+  const io: CommandIo = { out: (text) => terminal.out(printed(text)), err: (text) => terminal.err(printed(text)) };
   let args: Args;
   try {
     args = parse(argv, projectDir);
@@ -437,7 +431,7 @@ function writeStackFile(file: string, original: Buffer, after: string): string |
 }
 
 /** One step on the stack file: read, check, plan, write (the caller holds the file's lock when it writes). */
-async function step(args: Args, projectDir: string, io: RolloutIo): Promise<number> {
+async function step(args: Args, projectDir: string, io: CommandIo): Promise<number> {
   const refuse = (code: number, message: string) => {
     io.err(`rollout: ${message}\n`);
     return code;

@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadStackConfig } from "../stacks/load";
 import { asOfDay } from "../stacks/asOf";
-import { EXIT } from "./exitCodes";
+import { type CommandIo, EXIT, UsageError } from "./io";
 import { table } from "./report";
 import { MAX_STACK_FILE_BYTES, StackFileError, readStackFile } from "./stackFile";
 import { stackNameProblem } from "./plan";
@@ -28,15 +28,7 @@ import {
   type RequestResult,
   type Target,
 } from "./loadtest/request";
-import {
-  ArgumentError,
-  TIMEOUT_USAGE,
-  audience as audienceArg,
-  decimal,
-  gatewayUrl,
-  plainText,
-  timeouts,
-} from "./loadtest/args";
+import { TIMEOUT_USAGE, audience as audienceArg, decimal, gatewayUrl, plainText, timeouts } from "./loadtest/args";
 import { createFetch, timeoutReason, type Timeouts } from "./loadtest/transport";
 import { readBody } from "./loadtest/protocol";
 import { printable } from "./terminalText";
@@ -47,10 +39,6 @@ import { ENTRA_ID_REFUSAL } from "../components/gateway/policyXml";
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 import { COLOURS } from "../components/core/colours";
 
-export interface SmokeIo {
-  out(text: string): void;
-  err(text: string): void;
-}
 interface Check {
   readonly endpoint: string;
   readonly check: string;
@@ -83,15 +71,15 @@ function parse(argv: string[], projectDir: string) {
       },
     }));
   } catch (error) {
-    throw new ArgumentError((error as Error).message);
+    throw new UsageError((error as Error).message);
   }
   if (values.help) return undefined;
   const gateway = gatewayUrl(values.gateway);
   for (const [option, value] of Object.entries(values))
     if (typeof value === "string") plainText(`--${option}`, value, option === "api-key");
-  if (!values.stack) throw new ArgumentError("--stack is required");
+  if (!values.stack) throw new UsageError("--stack is required");
   const stackProblem = stackNameProblem(values.stack);
-  if (stackProblem) throw new ArgumentError(stackProblem);
+  if (stackProblem) throw new UsageError(stackProblem);
   const attempts = decimal("attempts", values.attempts, { min: 1, max: 1000 });
   const minRequests =
     values["min-requests"] !== undefined
@@ -107,7 +95,7 @@ function parse(argv: string[], projectDir: string) {
     configFile,
     MAX_STACK_FILE_BYTES,
   );
-  if (fileProblem) throw new ArgumentError(fileProblem);
+  if (fileProblem) throw new UsageError(fileProblem);
   return {
     stack: values.stack,
     gateway,
@@ -129,12 +117,12 @@ function reasonOf(r: RequestResult): string {
     : `status ${r.status}: ${r.error ?? r.failure}`;
 }
 
-export async function smoke(argv: string[], projectDir: string, io: SmokeIo): Promise<number> {
+export async function smoke(argv: string[], projectDir: string, io: CommandIo): Promise<number> {
   let args;
   try {
     args = parse(argv, projectDir);
   } catch (error) {
-    if (!(error instanceof ArgumentError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     io.err(`smoke: ${error.message}\n${USAGE}\n`);
     return EXIT.invalid;
   }

@@ -8,9 +8,7 @@ import { CONTROL } from "../../stacks/config";
 import { fsReason } from "../outWriter";
 import { quoted } from "../terminalText";
 import { DEFAULT_TIMEOUTS, type Timeouts } from "./transport";
-
-/** An argument the command refuses (exit 2). */
-export class ArgumentError extends Error {}
+import { UsageError } from "../io";
 
 /** A number written in decimal digits (with `fraction`, optionally a point and more digits), from `min` to `max`. */
 export function decimal(
@@ -21,7 +19,7 @@ export function decimal(
   const written = range.fraction ? /^\d{1,9}(?:\.\d{1,6})?$/ : /^\d{1,12}$/;
   const n = Number(raw);
   if (!written.test(raw) || n < range.min || n > range.max) {
-    throw new ArgumentError(
+    throw new UsageError(
       `--${option} ${quoted(raw)}: give ${range.fraction ? "a number" : "a whole number"} from ${range.min} to ${range.max} in decimal digits${range.fraction ? " (a fraction with a point, as 0.5)" : ""}`,
     );
   }
@@ -31,7 +29,7 @@ export function decimal(
 /** Refuses a string option (or environment variable, named as `what`) holding a control character; a secret is never echoed. */
 export function plainText(what: string, value: string, secret = false): string {
   if (CONTROL.test(value))
-    throw new ArgumentError(
+    throw new UsageError(
       `${what} ${secret ? "" : `${quoted(value)} `}holds a control character (a newline, tab or escape): give the value on one line`,
     );
   return value;
@@ -40,24 +38,24 @@ export function plainText(what: string, value: string, secret = false): string {
 /** The gateway's base URL: http(s), a host, no credentials, query, fragment, space or control character. */
 export function gatewayUrl(raw: string | undefined): string {
   const allowed = "the gateway's base URL, https://<host>[:port][/path] (pulumi stack output gatewayUrl)";
-  if (!raw) throw new ArgumentError(`--gateway is required: ${allowed}`);
+  if (!raw) throw new UsageError(`--gateway is required: ${allowed}`);
   if (/\s/.test(raw) || CONTROL.test(raw))
-    throw new ArgumentError(`--gateway ${quoted(raw)} holds a space or a control character: give ${allowed}`);
+    throw new UsageError(`--gateway ${quoted(raw)} holds a space or a control character: give ${allowed}`);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ArgumentError(`--gateway ${quoted(raw)} is not a URL: give ${allowed}`);
+    throw new UsageError(`--gateway ${quoted(raw)} is not a URL: give ${allowed}`);
   }
   if (!/^https?:\/\//i.test(raw) || (url.protocol !== "https:" && url.protocol !== "http:"))
-    throw new ArgumentError(`--gateway ${quoted(raw)}: give ${allowed} (http or https)`);
-  if (!url.hostname) throw new ArgumentError(`--gateway ${quoted(raw)} names no host: give ${allowed}`);
+    throw new UsageError(`--gateway ${quoted(raw)}: give ${allowed} (http or https)`);
+  if (!url.hostname) throw new UsageError(`--gateway ${quoted(raw)} names no host: give ${allowed}`);
   if (url.username || url.password)
-    throw new ArgumentError(
+    throw new UsageError(
       "--gateway holds credentials (user:password@): give the URL without them, and a key with --api-key",
     );
   if (raw.includes("?") || raw.includes("#"))
-    throw new ArgumentError(`--gateway ${quoted(raw)} holds a query or a fragment: give ${allowed}`);
+    throw new UsageError(`--gateway ${quoted(raw)} holds a query or a fragment: give ${allowed}`);
   return raw;
 }
 
@@ -69,9 +67,9 @@ export function gatewayUrl(raw: string | undefined): string {
 const ENDPOINT_NAME = /^(?=.{1,24}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 export function endpointName(raw: string | undefined): string {
-  if (!raw) throw new ArgumentError("--endpoint is required: a model endpoint name of the stack (a key of models:)");
+  if (!raw) throw new UsageError("--endpoint is required: a model endpoint name of the stack (a key of models:)");
   if (!ENDPOINT_NAME.test(raw))
-    throw new ArgumentError(
+    throw new UsageError(
       `--endpoint ${quoted(raw)} is not an endpoint name: 1-24 lower-case ASCII letters, digits and single hyphens, starting with a letter and not ending with a hyphen (a key of the stack's models:)`,
     );
   return raw;
@@ -100,8 +98,8 @@ export function timeouts(raw: string | undefined): Timeouts {
     const [name = "", value, extra] = part.split("=");
     const key = PHASES.get(name);
     if (key === undefined || value === undefined || extra !== undefined)
-      throw new ArgumentError(`--timeout ${quoted(raw)}: ${quoted(part)} is not a limit; give ${TIMEOUT_USAGE}`);
-    if (set.has(key)) throw new ArgumentError(`--timeout ${quoted(raw)}: ${name} is given twice`);
+      throw new UsageError(`--timeout ${quoted(raw)}: ${quoted(part)} is not a limit; give ${TIMEOUT_USAGE}`);
+    if (set.has(key)) throw new UsageError(`--timeout ${quoted(raw)}: ${name} is given twice`);
     set.set(key, decimal(`timeout ${name}`, value, TIMEOUT_RANGE) * 1000);
   }
   return {
@@ -168,7 +166,7 @@ export const MAX_PROMPT_SET_BYTES = 16 * 1024 * 1024;
 /** The data-plane api-version of the Azure path shape: it goes into the query string as given. */
 export function apiVersion(raw: string): string {
   if (!/^(?:\d{4}-\d{2}-\d{2}(?:-preview)?|preview|latest)$/.test(raw))
-    throw new ArgumentError(
+    throw new UsageError(
       `--api-version ${quoted(raw)}: give an api-version such as 2025-04-01-preview (YYYY-MM-DD, optionally -preview; or preview, latest)`,
     );
   return raw;
@@ -178,7 +176,7 @@ export function apiVersion(raw: string): string {
 export function audience(raw: string): string {
   plainText("--audience", raw);
   if (!/^\S{1,200}$/.test(raw))
-    throw new ArgumentError(
+    throw new UsageError(
       `--audience ${quoted(raw)}: give the gateway's audience, a URI such as api://genai-gateway or an application id, without spaces`,
     );
   return raw;
