@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { largePolicyConfig, largeStackFile } from "./largeConfig";
-import { readPolicyConfig } from "./check";
+import { readPolicyConfig } from "./policyReport";
 import { checkpointResources, evaluatePolicies } from "./policyRunner";
 import { decimal } from "./loadtest/args";
 import { quoted } from "./terminalText";

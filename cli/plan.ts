@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AsOfError, asOfDay, dayProblem } from "../stacks/asOf";
-import { MAX_STACK_FILE_BYTES, StackFileError, parseYaml, readStackFile } from "./stackFile";
+import { MAX_STACK_FILE_BYTES, StackFileError, parseYaml, readStackFile, stackNameProblem } from "./stackFile";
 import { type CommandIo, EXIT, UsageError, processIo } from "./io";
 import { textProblem } from "./terminalText";
 import { MAX_EXPORT_BYTES, MAX_POLICY_CONFIG_BYTES, inputFileProblem } from "./inputFile";
@@ -15,15 +15,6 @@ import type { PlanArgs } from "./planRun";
 
 const USAGE =
   "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json | --format text|json|markdown] [--base EXPORT | --base-config FILE] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]";
-
-/** Why `name` is not a Pulumi stack name (1-100 letters, digits, -, _ and .; never . or ..), or undefined. */
-export function stackNameProblem(name: string): string | undefined {
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name))
-    return `--stack "${name}" is not a stack name: 1-100 letters, digits, -, _ and .`;
-  if (name === "." || name === "..")
-    return `--stack "${name}" is not a stack name: it would name a folder outside --out`;
-  return undefined;
-}
 
 /** Every file the plan reads, by option: each is checked before anything is read or written. */
 function inputFiles(args: PlanArgs): [string, string, number][] {

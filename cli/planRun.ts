@@ -18,7 +18,7 @@ import type { PlatformConfig } from "../stacks/config";
 import { stableGuid } from "./mockOutputs";
 import { runOffline, type OfflineRun } from "./offlineRun";
 import { buildPlanReport, renderPlanReport } from "./report";
-import { exitCodeOf, policyReport, readPolicyConfig, renderPolicyReport } from "./check";
+import { exitCodeOf, policyReport, readPolicyConfig, renderPolicyReport } from "./policyReport";
 import { baseEnforcement, buildPolicyConfig, policyFacts } from "./policyConfig";
 import { CheckpointError, evaluatePolicies } from "./policyRunner";
 import { policies } from "../policies/rules";

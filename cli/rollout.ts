@@ -21,7 +21,7 @@ import { lifecycleOf } from "../components/openai/lifecycle";
 import { type CommandIo, EXIT, UsageError } from "./io";
 import { writeArtifacts, ArtifactWriteError } from "./outWriter";
 import { StackFileError, readStackBytes, stackConfigOf, type StackConfig } from "./stackFile";
-import { stackNameProblem } from "./plan";
+import { stackNameProblem } from "./stackFile";
 import {
   colours,
   nextStep,

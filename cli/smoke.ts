@@ -19,7 +19,7 @@ import { asOfDay } from "../stacks/asOf";
 import { type CommandIo, EXIT, UsageError } from "./io";
 import { table } from "./report";
 import { MAX_STACK_FILE_BYTES, StackFileError, readStackFile } from "./stackFile";
-import { stackNameProblem } from "./plan";
+import { stackNameProblem } from "./stackFile";
 import {
   client,
   embeddingsRequest,

@@ -1,5 +1,6 @@
 import { parseDocument } from "yaml";
 import { InputFileError, readInputFile } from "./inputFile";
+import { quoted } from "./terminalText";
 
 /** What a `secure:` value becomes offline: its ciphertext cannot be decrypted without the stack's key. */
 export const SECRET_PLACEHOLDER = "[secret: encrypted in the stack file, not decrypted offline]";
@@ -186,4 +187,13 @@ export function stackConfigOf(bytes: Buffer, path: string): StackConfig {
 /** Reads `Pulumi.<stack>.yaml`, given as `option`. */
 export function readStackFile(path: string, option = "stack file"): StackConfig {
   return stackConfigOf(readStackBytes(path, option), path);
+}
+
+/** Why `name` is not a Pulumi stack name (1-100 letters, digits, -, _ and .; never . or ..), or undefined. */
+export function stackNameProblem(name: string): string | undefined {
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name))
+    return `--stack ${quoted(name)} is not a stack name: 1-100 letters, digits, -, _ and .`;
+  if (name === "." || name === "..")
+    return `--stack ${quoted(name)} is not a stack name: it would name a folder outside --out`;
+  return undefined;
 }
