@@ -3,11 +3,10 @@
 // Exit codes: 0 fine; 1 mandatory policy violations; 2 invalid arguments, config or --out (nothing
 // written); 3 the program itself failed (an engine would refuse it: unmocked type, duplicate URN, preview drift).
 import "./startup";
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AsOfError, asOfDay, dayProblem } from "../stacks/asOf";
-import { MAX_STACK_FILE_BYTES, StackFileError, parseYaml, readStackFile, stackNameProblem } from "./stackFile";
+import { MAX_STACK_FILE_BYTES, StackFileError, readStackFile, stackNameProblem, projectName } from "./stackFile";
 import { type CommandIo, EXIT, UsageError, processIo } from "./io";
 import { textProblem } from "./terminalText";
 import { MAX_EXPORT_BYTES, MAX_POLICY_CONFIG_BYTES, inputFileProblem } from "./inputFile";
@@ -85,12 +84,6 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
     ...(values["policy-config"] ? { policyConfig: resolve(values["policy-config"]) } : {}),
     projectDir,
   };
-}
-
-function projectName(projectDir: string): string {
-  const project = parseYaml(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8"), "Pulumi.yaml") as { name?: string };
-  if (!project?.name) throw new StackFileError("Pulumi.yaml has no project name");
-  return project.name;
 }
 
 export async function plan(argv: string[], projectDir: string, io: CommandIo = processIo): Promise<number> {

@@ -3,7 +3,6 @@
 // the stack file has been read. Every input (the stack file, --policy-config, --base, --base-config) is
 // read and checked, and every output computed, before anything is written: a run that exits 2 or 3
 // leaves out/ as it was, and one that writes has nothing left that can fail but the write.
-import { readFileSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { STATEFUL_TYPES } from "../policies/lib";
 import {
@@ -18,8 +17,8 @@ import type { PlatformConfig } from "../stacks/config";
 import { stableGuid } from "./mockOutputs";
 import { runOffline, type OfflineRun } from "./offlineRun";
 import { buildPlanReport, renderPlanReport } from "./report";
-import { exitCodeOf, policyReport, readPolicyConfig, renderPolicyReport } from "./policyReport";
-import { baseEnforcement, buildPolicyConfig, policyFacts } from "./policyConfig";
+import { exitCodeOf, policyReport, readPolicyConfig, renderPolicyReport, type PolicyReport } from "./policyReport";
+import { baseEnforcement, buildPolicyConfig, policyFacts, type PolicyPackConfig } from "./policyConfig";
 import { CheckpointError, evaluatePolicies } from "./policyRunner";
 import { policies } from "../policies/rules";
 import { buildStackExport, type StackExport } from "./stackExport";
@@ -80,7 +79,7 @@ type Loaded =
   | { readonly ok: true; readonly config: PlatformConfig; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly message: string };
 
-function loadConfig(args: PlanArgs, stackConfig: StackConfigInput): Loaded {
+function loadConfig(args: Pick<PlanArgs, "stack" | "asOf" | "configFile">, stackConfig: StackConfigInput): Loaded {
   const loaded = loadStackConfig(stackConfig, { stack: args.stack, asOf: args.asOf });
   if (loaded.ok) return { ok: true, config: loaded.config, warnings: loaded.warnings };
   return {
@@ -96,7 +95,7 @@ type Planned =
 
 /** Runs the program on `config` under the mock runtime (twice with --verify). */
 async function runProgram(
-  args: PlanArgs,
+  args: Pick<PlanArgs, "projectDir" | "stack" | "asOf" | "verify">,
   project: string,
   stackConfig: StackConfigInput,
   config: PlatformConfig,
@@ -124,6 +123,79 @@ async function runProgram(
     run,
     stackExport: buildStackExport(run.resources, { projectDir: args.projectDir, project, stack: args.stack }),
   };
+}
+
+/** What planning a stack in memory found: why it cannot be planned (exit 2 or 3), or the plan and the pack's verdict. */
+export type PlanOutcome =
+  | { readonly ok: false; readonly code: typeof EXIT.invalid | typeof EXIT.programFailed; readonly message: string }
+  | {
+      readonly ok: true;
+      readonly config: PlatformConfig;
+      readonly run: OfflineRun;
+      readonly stackExport: StackExport;
+      readonly policy: PolicyReport;
+      readonly warnings: readonly string[];
+    };
+
+/** The arguments an in-memory plan reads: no output folder, no comparison. */
+export type PlanInputs = Pick<PlanArgs, "stack" | "configFile" | "projectDir" | "asOf" | "verify" | "policyConfig">;
+
+/**
+ * Plans a stack in memory, as `npm run plan` does but writing nothing: the config checked, the policy
+ * config read, the program run under the mock runtime, the policy pack evaluated. The rollout plans each
+ * candidate stack file with it.
+ */
+export async function planInMemory(
+  args: PlanInputs,
+  project: string,
+  stackConfig: StackConfigInput,
+): Promise<PlanOutcome> {
+  const loaded = loadConfig(args, stackConfig);
+  if (!loaded.ok) return { ok: false, code: EXIT.invalid, message: loaded.message };
+  const enforcement = enforcementOf(args, loaded.config);
+  if (!enforcement.ok) return { ok: false, code: EXIT.invalid, message: enforcement.message };
+  const planned = await runProgram(args, project, stackConfig, loaded.config);
+  if (!planned.ok) return { ok: false, code: EXIT.programFailed, message: planned.message };
+  return {
+    ok: true,
+    config: loaded.config,
+    run: planned.run,
+    stackExport: planned.stackExport,
+    policy: (await judge(planned.stackExport, loaded.config, enforcement.base)).report,
+    warnings: [...new Set([...loaded.warnings, ...planned.run.warnings])],
+  };
+}
+
+/** The enforcement levels a plan starts from: --policy-config, or the environment's committed ones. */
+function enforcementOf(
+  args: PlanInputs,
+  config: PlatformConfig,
+): { ok: true; base: PolicyPackConfig } | { ok: false; message: string } {
+  try {
+    return {
+      ok: true,
+      base: args.policyConfig
+        ? readPolicyConfig(args.policyConfig, "--policy-config")
+        : baseEnforcement(args.projectDir, config.environment),
+    };
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    return { ok: false, message: `--policy-config: ${error.message}; nothing was planned` };
+  }
+}
+
+/** The policy pack's verdict on a planned export, and the policy config it was decided with (`base` and the stack's facts). */
+async function judge(
+  stackExport: StackExport,
+  config: PlatformConfig,
+  base: PolicyPackConfig,
+): Promise<{ policyConfig: PolicyPackConfig; report: PolicyReport }> {
+  const policyConfig = buildPolicyConfig(base, policyFacts(config));
+  const report = policyReport(
+    await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig),
+    policyConfig,
+  );
+  return { policyConfig, report };
 }
 
 /** The resources of the `pulumi stack export` at `path` (--base), read whole and checked. */
@@ -197,15 +269,8 @@ export async function planStack(
   const config = loaded.config;
   const out = outProblem(args);
   if (out) return refuse(EXIT.invalid, `--out ${args.outDir}: ${out}; nothing was planned`);
-  let base;
-  try {
-    base = args.policyConfig
-      ? readPolicyConfig(args.policyConfig, "--policy-config")
-      : baseEnforcement(args.projectDir, config.environment);
-  } catch (error) {
-    if (!(error instanceof CheckpointError)) throw error;
-    return refuse(EXIT.invalid, `--policy-config: ${error.message}; nothing was planned`);
-  }
+  const enforcement = enforcementOf(args, config);
+  if (!enforcement.ok) return refuse(EXIT.invalid, enforcement.message);
   const planned = await runProgram(args, project, stackConfig, config);
   if (!planned.ok) return refuse(EXIT.programFailed, planned.message);
   const { run, stackExport } = planned;
@@ -219,11 +284,7 @@ export async function planStack(
       return refuse(EXIT.invalid, `${error.message}; nothing was written`);
     }
   }
-  const policyConfig = buildPolicyConfig(base, policyFacts(config));
-  const policyResult = policyReport(
-    await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig),
-    policyConfig,
-  );
+  const { policyConfig, report: policyResult } = await judge(stackExport, config, enforcement.base);
   const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, {
     asOf: args.asOf,
     warnings: [...new Set([...loaded.warnings, ...run.warnings])],

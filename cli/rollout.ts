@@ -10,8 +10,7 @@
 // Exit codes: 0 done (or status); 1 the step is refused (every reason printed, nothing written);
 // 2 invalid arguments or an unreadable stack file or state export.
 import "./startup";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { asOfDay, dayProblem } from "../stacks/asOf";
@@ -20,7 +19,7 @@ import type { SlotSummary } from "./loadtest/run";
 import { lifecycleOf } from "../components/openai/lifecycle";
 import { type CommandIo, EXIT, UsageError } from "./io";
 import { writeArtifacts, ArtifactWriteError } from "./outWriter";
-import { StackFileError, readStackBytes, stackConfigOf, type StackConfig } from "./stackFile";
+import { StackFileError, readStackBytes, stackConfigOf, type StackConfig, projectName } from "./stackFile";
 import { stackNameProblem } from "./stackFile";
 import {
   colours,
@@ -268,50 +267,40 @@ export function startTargets(
   });
 }
 
-/** Plans a candidate stack file in memory: its exit code and every reason it fails. */
+/** Plans a candidate stack file in memory (cli/planRun.ts): whether it plans and passes the pack, and every reason it does not. */
 async function planCandidate(
   args: Args,
   text: string,
   projectDir: string,
 ): Promise<{ ok: boolean; reasons: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "genai-rollout-"));
+  // The plan's messages name the candidate; the person knows the stack file.
+  const candidate = `${args.configFile} after the step`;
+  let stackConfig;
   try {
-    const file = join(dir, basename(args.configFile));
-    writeFileSync(file, text);
-    const out: string[] = [];
-    const err: string[] = [];
-    const { plan } = await import("./plan");
-    const code = await plan(
-      ["--stack", args.stack, "--config-file", file, "--out", join(dir, "out"), "--as-of", args.asOf, "--json"],
-      projectDir,
-      { out: (t) => out.push(t), err: (t) => err.push(t) },
-    );
-    if (code === EXIT.ok) return { ok: true, reasons: [] };
-    // The plan names the candidate's scratch copy; the person knows the stack file.
-    const reasons = err
-      .join("")
-      .split("\n")
-      .map((l) =>
-        l
-          .trim()
-          .replace(/^plan: /, "")
-          .replaceAll(file, `${args.configFile} after the step`),
-      )
-      .filter(Boolean);
-    if (code === EXIT.policy) {
-      const report = JSON.parse(out.join("")) as {
-        policy: { violations: { policy: string; enforcementLevel: string; urn?: string; message: string }[] };
-      };
-      reasons.push(
-        ...report.policy.violations
-          .filter((v) => v.enforcementLevel === "mandatory")
-          .map((v) => `policy ${v.policy}: ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${v.message}`),
-      );
-    }
-    return { ok: false, reasons: reasons.length > 0 ? reasons : [`the plan failed with exit code ${code}`] };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    stackConfig = stackConfigOf(Buffer.from(text), candidate);
+  } catch (error) {
+    if (!(error instanceof StackFileError)) throw error;
+    return { ok: false, reasons: [error.message] };
   }
+  const { planInMemory } = await import("./planRun");
+  const outcome = await planInMemory(
+    { stack: args.stack, configFile: candidate, projectDir, asOf: args.asOf, verify: false },
+    projectName(projectDir),
+    stackConfig,
+  );
+  if (!outcome.ok)
+    return {
+      ok: false,
+      reasons: outcome.message
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    };
+  const mandatory = outcome.policy.violations.filter((v) => v.enforcementLevel === "mandatory");
+  return {
+    ok: mandatory.length === 0,
+    reasons: mandatory.map((v) => `policy ${v.policy}: ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${v.message}`),
+  };
 }
 
 function describeSlot(e: RawEndpoint, colour: Colour, asOf: string, state?: StateExport, name?: string): string {

@@ -1,4 +1,6 @@
 import { parseDocument } from "yaml";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { InputFileError, readInputFile } from "./inputFile";
 import { quoted } from "./terminalText";
 
@@ -196,4 +198,11 @@ export function stackNameProblem(name: string): string | undefined {
   if (name === "." || name === "..")
     return `--stack ${quoted(name)} is not a stack name: it would name a folder outside --out`;
   return undefined;
+}
+
+/** The project's name, from its Pulumi.yaml. */
+export function projectName(projectDir: string): string {
+  const project = parseYaml(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8"), "Pulumi.yaml") as { name?: string };
+  if (!project?.name) throw new StackFileError("Pulumi.yaml has no project name");
+  return project.name;
 }
