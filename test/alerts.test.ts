@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { plan } from "../cli/plan";
+import { plan } from "../cli/commands/plan";
 import { OPENAI_METRICS, ratioQuery } from "../components/alerts";
 import { PROJECT_DIR, planStack, rawConfig, resourcesOfType, namespaced } from "./helpers";
 

@@ -4,13 +4,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { largePolicyConfig, largeStackFile } from "../cli/largeConfig";
-import { plan as runPlan } from "../cli/plan";
+import { largePolicyConfig, largeStackFile } from "../cli/engine/largeConfig";
+import { plan as runPlan } from "../cli/commands/plan";
 import { PROJECT_DIR } from "./helpers";
 
 /** `npm run plan` as a person runs it, spawned: the command line itself (exit 0 and exit 2). */
 function spawnPlan(...args: string[]) {
-  const result = spawnSync("node", ["--import", "tsx", "cli/plan.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+  const result = spawnSync("node", ["--import", "tsx", "cli/commands/plan.ts", ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -1,7 +1,7 @@
 // The cost guardrails: the budget's config, the budget resource, the monthly cost table, and the rule.
 import { describe, expect, it } from "vitest";
 import { PRICES, budgetNotifications, monthlyCost, withOverrides } from "../components/cost";
-import { costRows } from "../cli/report";
+import { costRows } from "../cli/reports/report";
 import { loadStackConfig } from "../stacks/load";
 import { policies } from "../policies/rules";
 import { TYPES } from "../policies/lib";

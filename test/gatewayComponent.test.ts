@@ -1,11 +1,11 @@
 // The gateway component under the mock runtime, with the pack's rules on what it registers.
 import { beforeAll, describe, expect, it } from "vitest";
 import { XMLValidator } from "fast-xml-parser";
-import { evaluatePolicies } from "../cli/policyRunner";
-import { buildStackExport } from "../cli/stackExport";
+import { evaluatePolicies } from "../cli/engine/policyRunner";
+import { buildStackExport } from "../cli/engine/stackExport";
 import { policies } from "../policies/rules";
 import { CATALOGUE } from "../policies/catalogue";
-import type { OfflineRun } from "../cli/offlineRun";
+import type { OfflineRun } from "../cli/engine/offlineRun";
 import { PROJECT_DIR, runFixtureProgram } from "./helpers";
 
 let run: OfflineRun;

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { plan } from "../cli/plan";
+import { plan } from "../cli/commands/plan";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { apiPolicy, chatCachePolicy, retryCount, slotDraw, type ApiPolicySpec } from "../components/gateway/apiPolicy";
 import { llmEmitTokenMetric, renderPolicy, validateAzureAdToken } from "../components/gateway/policyXml";

@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { plan as runPlan } from "../cli/plan";
-import { readReason } from "../cli/inputFile";
+import { plan as runPlan } from "../cli/commands/plan";
+import { readReason } from "../cli/shared/inputFile";
 import { lifecycleFinding, liveReplacement, lifecycleOf, MODEL_LIFECYCLE } from "../components/openai/lifecycle";
 import { PTU_MODELS } from "../components/openai/models";
 import { environmentOfStackName } from "../stacks/load";
@@ -425,7 +425,7 @@ describe("output order does not depend on the locale", () => {
       const out = scratch();
       const result = spawnSync(
         "node",
-        ["--import", "tsx", "cli/plan.ts", "--stack", "case", "--config-file", file, "--out", out],
+        ["--import", "tsx", "cli/commands/plan.ts", "--stack", "case", "--config-file", file, "--out", out],
         {
           cwd: PROJECT_DIR,
           encoding: "utf8",

@@ -4,10 +4,10 @@ import { expect, inject } from "vitest";
 import { register } from "tsx/cjs/api";
 import type { PlatformConfig } from "../stacks/config";
 import { loadStackConfig, projectConfig } from "../stacks/load";
-import { readStackFile, stackConfigFromDocument, type StackConfig } from "../cli/stackFile";
-import { runOffline, type OfflineRun } from "../cli/offlineRun";
-import { buildStackExport, type StackExport } from "../cli/stackExport";
-import { stableGuid } from "../cli/mockOutputs";
+import { readStackFile, stackConfigFromDocument, type StackConfig } from "../cli/shared/stackFile";
+import { runOffline, type OfflineRun } from "../cli/engine/offlineRun";
+import { buildStackExport, type StackExport } from "../cli/engine/stackExport";
+import { stableGuid } from "../cli/engine/mockOutputs";
 
 export const PROJECT_DIR = resolve(__dirname, "..");
 

@@ -11,13 +11,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bench } from "../cli/bench";
-import { check } from "../cli/check";
-import { checklist } from "../cli/checklist";
-import { loadtest } from "../cli/loadtest";
-import { plan } from "../cli/plan";
-import { rollout } from "../cli/rollout";
-import { smoke } from "../cli/smoke";
+import { bench } from "../cli/commands/bench";
+import { check } from "../cli/commands/check";
+import { checklist } from "../cli/commands/checklist";
+import { loadtest } from "../cli/commands/loadtest";
+import { plan } from "../cli/commands/plan";
+import { rollout } from "../cli/commands/rollout";
+import { smoke } from "../cli/commands/smoke";
 import { PROJECT_DIR } from "./helpers";
 
 type Io = { out(text: string): boolean; err(text: string): boolean };

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { plan } from "../cli/plan";
+import { plan } from "../cli/commands/plan";
 import { VLLM_IMAGE_DIGESTS } from "../components/serving/vllmReleases";
 import { PROJECT_DIR, rawConfig, namespaced } from "./helpers";
 import { stringify } from "yaml";

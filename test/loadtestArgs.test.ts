@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadtest } from "../cli/loadtest";
+import { loadtest } from "../cli/commands/loadtest";
 import { endpointName, timeouts } from "../cli/loadtest/args";
 import { startLoopback, type Loopback } from "../cli/loadtest/loopbackServer";
 import { parsePlatformConfig } from "../stacks/config";

@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadtest } from "../cli/loadtest";
-import { printable } from "../cli/terminalText";
+import { loadtest } from "../cli/commands/loadtest";
+import { printable } from "../cli/shared/terminalText";
 import { SseDecoder, SseTooLarge, MAX_LINE_BYTES } from "../cli/loadtest/sse";
 
 let server: Server | undefined;

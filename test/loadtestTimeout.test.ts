@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadtest } from "../cli/loadtest";
+import { loadtest } from "../cli/commands/loadtest";
 
 let servers: (Server | TcpServer)[] = [];
 let sockets: Socket[] = [];

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { plan } from "../cli/plan";
-import { diffResources } from "../cli/markdownSummary";
+import { plan } from "../cli/commands/plan";
+import { diffResources } from "../cli/reports/markdownSummary";
 import { AS_OF, PROJECT_DIR, matchesGoldenFile, rawConfig, namespaced } from "./helpers";
 
 const GOLDEN = join(PROJECT_DIR, "test", "golden", "markdown");

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { XMLValidator } from "fast-xml-parser";
 import { parse, stringify } from "yaml";
-import { plan } from "../cli/plan";
+import { plan } from "../cli/commands/plan";
 import {
   ALERTS,
   ruleGroups,

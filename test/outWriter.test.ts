@@ -11,13 +11,16 @@ import {
   writeArtifacts,
   type TreeFs,
   type WriterFs,
-} from "../cli/outWriter";
+} from "../cli/shared/outWriter";
 import { PROJECT_DIR } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-out-test-"));
 
 function plan(...args: string[]) {
-  const result = spawnSync("node", ["--import", "tsx", "cli/plan.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+  const result = spawnSync("node", ["--import", "tsx", "cli/commands/plan.ts", ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -28,7 +28,7 @@ import {
   type Artifact,
   type TreeFs,
   type WriterFs,
-} from "../cli/outWriter";
+} from "../cli/shared/outWriter";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-out-round2-"));
 const errno = (code: string) => Object.assign(new Error(`${code}: injected`), { code });

@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll } from "vitest";
-import { redact } from "../cli/stackExport";
+import { redact } from "../cli/engine/stackExport";
 import { SECRET_PLACEHOLDER as REDACTED } from "../components/core/secrets";
-import { SECRET_PLACEHOLDER } from "../cli/stackFile";
+import { SECRET_PLACEHOLDER } from "../cli/shared/stackFile";
 import { roleAssignmentName } from "../components/identity/guid";
 import { TAGGABLE_TYPES } from "../policies/lib";
 import {

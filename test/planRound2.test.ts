@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { plan as runPlan } from "../cli/plan";
-import { inputFileProblem } from "../cli/inputFile";
+import { plan as runPlan } from "../cli/commands/plan";
+import { inputFileProblem } from "../cli/shared/inputFile";
 import { AS_OF, PROJECT_DIR, namespaced, rawConfig } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-plan-round2-"));

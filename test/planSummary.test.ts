@@ -1,8 +1,8 @@
 // The plan summary's gateway routes and first-deploy estimate.
 import { describe, expect, it } from "vitest";
-import { gatewayRoutes } from "../cli/report";
-import { firstDeployEstimate } from "../cli/deployTime";
-import type { ExportedResource } from "../cli/stackExport";
+import { gatewayRoutes } from "../cli/reports/report";
+import { firstDeployEstimate } from "../cli/reports/deployTime";
+import type { ExportedResource } from "../cli/engine/stackExport";
 import { GATEWAY_TIERS } from "../components/gateway/tiers";
 import { planStack, validConfig } from "./helpers";
 
@@ -75,7 +75,7 @@ describe("first-deploy estimate", () => {
 
 describe("the prod plan's text report", () => {
   it("shows the gateway's routes, its teams and the first deploy's estimate", async () => {
-    const { plan } = await import("../cli/plan");
+    const { plan } = await import("../cli/commands/plan");
     const { mkdtempSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");

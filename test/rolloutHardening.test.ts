@@ -17,12 +17,12 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { rollout } from "../cli/rollout";
+import { rollout } from "../cli/commands/rollout";
 import { stateExportOf, loadtestSummaryOf } from "../cli/rollout/inputs";
 import { proveColour } from "../cli/rollout/proof";
 import { StackLockError, withStackLock } from "../cli/rollout/stackLock";
 import { editEndpoint, readEndpoint, stackDocument } from "../cli/rollout/stackEdit";
-import { buildStackExport } from "../cli/stackExport";
+import { buildStackExport } from "../cli/engine/stackExport";
 import { distribution, type SlotSummary } from "../cli/loadtest/run";
 import { AS_OF, PROJECT_DIR } from "./helpers";
 

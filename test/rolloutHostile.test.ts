@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { rollout } from "../cli/rollout";
+import { rollout } from "../cli/commands/rollout";
 import { AS_OF, PROJECT_DIR } from "./helpers";
 import { cli, copyOfProd, exportOf, raw } from "./rolloutSteps";
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { loadtest } from "../cli/loadtest";
+import { loadtest } from "../cli/commands/loadtest";
 import { startLoopback } from "../cli/loadtest/loopbackServer";
 import { cli, copyOfProd, exportOf, slotsOf, weights } from "./rolloutSteps";
 

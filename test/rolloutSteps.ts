@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { RawEndpoint } from "../cli/rollout/machine";
-import { rollout } from "../cli/rollout";
-import { plan } from "../cli/plan";
+import { rollout } from "../cli/commands/rollout";
+import { plan } from "../cli/commands/plan";
 import { AS_OF, PROJECT_DIR } from "./helpers";
 
 /** Runs the command in this process. Its state exports are offline plans, so it asks for offline proof explicitly. */

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { smoke } from "../cli/smoke";
+import { smoke } from "../cli/commands/smoke";
 import { startLoopback, type Loopback } from "../cli/loadtest/loopbackServer";
 import { PROJECT_DIR } from "./helpers";
 

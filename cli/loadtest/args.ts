@@ -5,10 +5,10 @@
 import { accessSync, constants, lstatSync, realpathSync, statSync, type Stats } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CONTROL } from "../../stacks/config";
-import { fsReason } from "../outWriter";
-import { quoted } from "../terminalText";
+import { fsReason } from "../shared/outWriter";
+import { quoted } from "../shared/terminalText";
 import { DEFAULT_TIMEOUTS, type Timeouts } from "./transport";
-import { UsageError } from "../io";
+import { UsageError } from "../shared/io";
 
 /** A number written in decimal digits (with `fraction`, optionally a point and more digits), from `min` to `max`. */
 export function decimal(

@@ -5,7 +5,7 @@
 // `data: [DONE]` at the end. Anything else is a failure of one kind, with a reason a person can read (every
 // part a server wrote passed through `printable`): a gateway serving an HTML error page with status 200,
 // an empty body, or a stream cut after two chunks must not pass for a healthy colour.
-import { printable } from "../terminalText";
+import { printable } from "../shared/terminalText";
 
 /** Why a request failed, one word each: counted per kind in the summary. */
 export type FailureKind =

@@ -28,7 +28,7 @@ import {
   type FailureKind,
   type Usage,
 } from "./protocol";
-import { printable } from "../terminalText";
+import { printable } from "../shared/terminalText";
 import { MAX_LINE_BYTES, SseTooLarge, sseEvents } from "./sse";
 
 export interface Target {

@@ -5,15 +5,15 @@
 import { z } from "zod";
 import type { SlotSummary } from "../loadtest/run";
 import { DEPLOYMENT, STATEFUL_SET, type StateExport } from "./proof";
-import { OFFLINE_MAGIC, OFFLINE_MARKER } from "../stackExport";
-import { InputFileError, readInputFile } from "../inputFile";
+import { OFFLINE_MAGIC, OFFLINE_MARKER } from "../engine/stackExport";
+import { InputFileError, readInputFile } from "../shared/inputFile";
 import { own } from "../../components/core/own";
-import { quoted, safeName } from "../terminalText";
+import { quoted, safeName } from "../shared/terminalText";
 
 /** The largest --state or --loadtest file read: far above a large stack's export, far below what exhausts memory. */
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
-/** The bytes of `file`, given as `option`, or why not (cli/inputFile.ts: no regular file, larger than `maxBytes`, unreadable). */
+/** The bytes of `file`, given as `option`, or why not (cli/shared/inputFile.ts: no regular file, larger than `maxBytes`, unreadable). */
 export function readRegularFile(
   file: string,
   option: string,

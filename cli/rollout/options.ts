@@ -9,7 +9,7 @@ import { hasOwn, own } from "../../components/core/own";
 import { MODELS_KEY } from "./stackEdit";
 import type { RawEndpoint } from "./machine";
 import { type Colour } from "../../components/core/colours";
-import { quoted } from "../terminalText";
+import { quoted } from "../shared/terminalText";
 
 export const ACTIONS = ["status", "start", "shift", "promote", "finish", "rollback"] as const;
 export type Action = (typeof ACTIONS)[number];

@@ -5,7 +5,7 @@
 // engine has deleted or is deleting (`delete`, `pendingReplacement`) proves nothing.
 import type { RawSlot } from "./machine";
 import { type Colour } from "../../components/core/colours";
-import { safeName } from "../terminalText";
+import { safeName } from "../shared/terminalText";
 
 interface ExportedResource {
   type: string;

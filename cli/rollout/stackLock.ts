@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { fsReason } from "../outWriter";
+import { fsReason } from "../shared/outWriter";
 
 export class StackLockError extends Error {}
 

@@ -8,7 +8,7 @@
 import { promises as dns } from "node:dns";
 import { BlockList, isIP } from "node:net";
 import { checkServerIdentity, connect, type PeerCertificate } from "node:tls";
-import { printable } from "../terminalText";
+import { printable } from "../shared/terminalText";
 import type { Timeouts } from "../loadtest/transport";
 
 /** Address ranges that never leave a private network: RFC 1918, shared (RFC 6598), loopback, link-local, unique local. */

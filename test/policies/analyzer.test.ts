@@ -9,8 +9,8 @@ import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { policies } from "../../policies/rules";
-import { checkpointResources, evaluatePolicies, type CheckpointResource } from "../../cli/policyRunner";
-import type { PolicyPackConfig } from "../../cli/policyConfig";
+import { checkpointResources, evaluatePolicies, type CheckpointResource } from "../../cli/engine/policyRunner";
+import type { PolicyPackConfig } from "../../cli/engine/policyConfig";
 import { PROJECT_DIR } from "../helpers";
 
 const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb");

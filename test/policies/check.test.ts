@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { stringify } from "yaml";
 import { policies } from "../../policies/rules";
-import { baseEnforcement, buildPolicyConfig, policyFacts } from "../../cli/policyConfig";
-import { evaluatePolicies } from "../../cli/policyRunner";
-import { check } from "../../cli/check";
-import { plan } from "../../cli/plan";
+import { baseEnforcement, buildPolicyConfig, policyFacts } from "../../cli/engine/policyConfig";
+import { evaluatePolicies } from "../../cli/engine/policyRunner";
+import { check } from "../../cli/commands/check";
+import { plan } from "../../cli/commands/plan";
 import { PROJECT_DIR, planStack, pulumiConfigOf, rawConfig, validConfig, namespaced } from "../helpers";
 import { parsePlatformConfig } from "../../stacks/config";
 
@@ -16,7 +16,7 @@ const INSECURE = "test/fixtures/insecure/stack.json";
 
 /** The check command as a person runs it (`npm run check`), spawned: only where the command line itself is tested. */
 function spawnCheck(...args: string[]) {
-  const result = spawnSync("node", ["--import", "tsx", "cli/check.ts", ...args], {
+  const result = spawnSync("node", ["--import", "tsx", "cli/commands/check.ts", ...args], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
   });

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { policies } from "../../policies/rules";
-import { baseEnforcement, buildPolicyConfig, policyFacts } from "../../cli/policyConfig";
+import { baseEnforcement, buildPolicyConfig, policyFacts } from "../../cli/engine/policyConfig";
 import {
   EXPORT_INTEGRITY,
   MAX_DEPTH,
@@ -18,10 +18,10 @@ import {
   unknownPaths,
   urnName,
   type CheckpointResource,
-} from "../../cli/policyRunner";
-import { check } from "../../cli/check";
-import { MAX_EXPORT_BYTES } from "../../cli/inputFile";
-import { oneLine, printable, printed, terminalJson } from "../../cli/terminalText";
+} from "../../cli/engine/policyRunner";
+import { check } from "../../cli/commands/check";
+import { MAX_EXPORT_BYTES } from "../../cli/shared/inputFile";
+import { oneLine, printable, printed, terminalJson } from "../../cli/shared/terminalText";
 import { selects } from "../../policies/lib";
 import { isExemptType, unclassifiedMessage } from "../../policies/rules/governance/governance-type-classified";
 import { PROJECT_DIR, planStack, validConfig } from "../helpers";

@@ -11,7 +11,7 @@ import {
   itemsOf,
   uncovered,
   withCoverage,
-} from "../../cli/checklist";
+} from "../../cli/commands/checklist";
 import { controlsOf } from "../../policies/lib";
 import { PROJECT_DIR } from "../helpers";
 

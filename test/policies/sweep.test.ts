@@ -3,8 +3,8 @@
 // The plan is computed once; each case edits a deep copy of its resources and runs the whole pack.
 import { beforeAll, describe, expect, it } from "vitest";
 import { policies } from "../../policies/rules";
-import { baseEnforcement, buildPolicyConfig, policyFacts, type PolicyPackConfig } from "../../cli/policyConfig";
-import { evaluatePolicies, type CheckpointResource } from "../../cli/policyRunner";
+import { baseEnforcement, buildPolicyConfig, policyFacts, type PolicyPackConfig } from "../../cli/engine/policyConfig";
+import { evaluatePolicies, type CheckpointResource } from "../../cli/engine/policyRunner";
 import { PROJECT_DIR, planStack, validConfig } from "../helpers";
 
 type Props = Record<string, any>;

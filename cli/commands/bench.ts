@@ -8,13 +8,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
-import { largePolicyConfig, largeStackFile } from "./largeConfig";
-import { readPolicyConfig } from "./policyReport";
-import { checkpointResources, evaluatePolicies } from "./policyRunner";
-import { decimal } from "./loadtest/args";
-import { quoted } from "./terminalText";
-import { policies } from "../policies/rules";
-import { UsageError } from "./io";
+import { largePolicyConfig, largeStackFile } from "../engine/largeConfig";
+import { readPolicyConfig } from "../engine/policyReport";
+import { checkpointResources, evaluatePolicies } from "../engine/policyRunner";
+import { decimal } from "../loadtest/args";
+import { quoted } from "../shared/terminalText";
+import { policies } from "../../policies/rules";
+import { UsageError } from "../shared/io";
 
 /**
  * The policy pack's cost per resource, in process (start-up excluded: it is the plan's and the same for
@@ -169,7 +169,7 @@ async function loadGeneratorBench(scratch: string): Promise<{ rows: string[][]; 
   }
 }
 
-const projectDir = resolve(__dirname, "..");
+const projectDir = resolve(__dirname, "../..");
 const TIME = "/usr/bin/time";
 
 interface Sample {

@@ -3,7 +3,7 @@
 // same on every run). The numbers are illustrative, never live metrics, and the picture says so.
 import { scaleLinear } from "d3-scale";
 import { line } from "d3-shape";
-import { element as el, renderXml, type XmlNode } from "../components/core/xml";
+import { element as el, renderXml, type XmlNode } from "../../components/core/xml";
 
 interface GrafanaTarget {
   expr?: string;

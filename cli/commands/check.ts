@@ -5,12 +5,12 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { policies } from "../policies/rules";
-import { CheckpointError, RuleError, checkpointResources, evaluatePolicies } from "./policyRunner";
-import { MAX_EXPORT_BYTES } from "./inputFile";
-import { printed, terminalJson } from "./terminalText";
-import { exitCodeOf, policyReport, readJson, readPolicyConfig, renderPolicyReport } from "./policyReport";
-import { type CommandIo, EXIT, processIo } from "./io";
+import { policies } from "../../policies/rules";
+import { CheckpointError, RuleError, checkpointResources, evaluatePolicies } from "../engine/policyRunner";
+import { MAX_EXPORT_BYTES } from "../shared/inputFile";
+import { printed, terminalJson } from "../shared/terminalText";
+import { exitCodeOf, policyReport, readJson, readPolicyConfig, renderPolicyReport } from "../engine/policyReport";
+import { type CommandIo, EXIT, processIo } from "../shared/io";
 
 const USAGE =
   "usage: npm run check -- <stack-export.json> [--policy-config FILE] [--json]   (or --state <stack-export.json>)";

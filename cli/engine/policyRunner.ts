@@ -13,9 +13,9 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { PolicyPackConfig } from "./policyConfig";
-import { SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY } from "../components/core/secrets";
+import { SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY } from "../../components/core/secrets";
 import Ajv, { type ValidateFunction } from "ajv";
-import { baseType } from "../policies/catalogue";
+import { baseType } from "../../policies/catalogue";
 
 // The policy runtime's own unknown-value guard (internal to @pulumi/policy, so typed here), so a rule
 // meets a preview's unknowns exactly as it does under the CLI.

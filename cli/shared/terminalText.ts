@@ -5,7 +5,7 @@
 //   the cursor, retitle the terminal nor reorder what a person reads.
 // - What a person gave (an option's value, a path) is echoed `quoted`: every control, invisible format
 //   character and line separator shown escaped (`"dev\u001b]0;x"`), so the input stays recognisable.
-import { CONTROL } from "../stacks/config";
+import { CONTROL } from "../../stacks/config";
 
 /** Escape sequences, whole: CSI (ESC [ or 0x9B), OSC / DCS / SOS / PM / APC strings up to their terminator (or the end), and two-byte ESC forms. */
 const SEQUENCE =

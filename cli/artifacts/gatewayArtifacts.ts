@@ -1,7 +1,7 @@
 // The gateway's policy documents as the plan deploys them, one file each under `out/<stack>/gateway/`,
 // so a reviewer reads the XML a change ships. Taken from the registered resources, not re-rendered.
-import type { RecordedResource } from "./offlineRun";
-import { compareCodePoints } from "../components/core/order";
+import type { RecordedResource } from "../engine/offlineRun";
+import { compareCodePoints } from "../../components/core/order";
 
 /** The folder of `out/<stack>/` that holds the gateway's policies (and nothing else). */
 export const GATEWAY_ARTIFACTS = "gateway";

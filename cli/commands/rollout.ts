@@ -9,18 +9,18 @@
 // step (cli/rollout/stackLock.ts) and written only if its bytes are still the ones the step read.
 // Exit codes: 0 done (or status); 1 the step is refused (every reason printed, nothing written);
 // 2 invalid arguments or an unreadable stack file or state export.
-import "./startup";
+import "../shared/startup";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { asOfDay, dayProblem } from "../stacks/asOf";
-import { loadStackConfig } from "../stacks/load";
-import type { SlotSummary } from "./loadtest/run";
-import { lifecycleOf } from "../components/openai/lifecycle";
-import { type CommandIo, EXIT, UsageError } from "./io";
-import { writeArtifacts, ArtifactWriteError } from "./outWriter";
-import { StackFileError, readStackBytes, stackConfigOf, type StackConfig, projectName } from "./stackFile";
-import { stackNameProblem } from "./stackFile";
+import { asOfDay, dayProblem } from "../../stacks/asOf";
+import { loadStackConfig } from "../../stacks/load";
+import type { SlotSummary } from "../loadtest/run";
+import { lifecycleOf } from "../../components/openai/lifecycle";
+import { type CommandIo, EXIT, UsageError } from "../shared/io";
+import { writeArtifacts, ArtifactWriteError } from "../shared/outWriter";
+import { StackFileError, readStackBytes, stackConfigOf, type StackConfig, projectName } from "../shared/stackFile";
+import { stackNameProblem } from "../shared/stackFile";
 import {
   colours,
   nextStep,
@@ -29,11 +29,11 @@ import {
   type RawEndpoint,
   type RawSlot,
   type RawTarget,
-} from "./rollout/machine";
-import { COLOURS, type Colour } from "../components/core/colours";
-import { colourResources, proveColour, type StateExport } from "./rollout/proof";
-import { gateProblems, type GateMargins } from "./rollout/gate";
-import { loadtestSummaryOf, readJsonInput, stateExportOf } from "./rollout/inputs";
+} from "../rollout/machine";
+import { COLOURS, type Colour } from "../../components/core/colours";
+import { colourResources, proveColour, type StateExport } from "../rollout/proof";
+import { gateProblems, type GateMargins } from "../rollout/gate";
+import { loadtestSummaryOf, readJsonInput, stateExportOf } from "../rollout/inputs";
 import {
   ACTIONS,
   givenStartOptions,
@@ -44,10 +44,10 @@ import {
   wholeNumber,
   type Action,
   type StartOptions,
-} from "./rollout/options";
-import { printed, quoted, safeName, textProblem } from "./terminalText";
-import { StackLockError, withStackLock } from "./rollout/stackLock";
-import { CONFIG_NAMESPACE } from "../stacks/config";
+} from "../rollout/options";
+import { printed, quoted, safeName, textProblem } from "../shared/terminalText";
+import { StackLockError, withStackLock } from "../rollout/stackLock";
+import { CONFIG_NAMESPACE } from "../../stacks/config";
 import {
   StackEditError,
   editEndpoint,
@@ -55,9 +55,9 @@ import {
   readEndpoint,
   stackDiff,
   stackDocument,
-} from "./rollout/stackEdit";
-import { hasOwn, own } from "../components/core/own";
-import { PAYGO_LEVEL_OF } from "../components/openai/models";
+} from "../rollout/stackEdit";
+import { hasOwn, own } from "../../components/core/own";
+import { PAYGO_LEVEL_OF } from "../../components/openai/models";
 
 const USAGE = `usage: npm run rollout -- <${ACTIONS.join("|")}> --stack <name> [--endpoint <name>] [--state <pulumi stack export>]
   start:   --model M --version V [--target-kind azure-openai|vllm] [--account A] [--deployment-type T] [--capacity N]
@@ -267,7 +267,7 @@ export function startTargets(
   });
 }
 
-/** Plans a candidate stack file in memory (cli/planRun.ts): whether it plans and passes the pack, and every reason it does not. */
+/** Plans a candidate stack file in memory (cli/planner/planRun.ts): whether it plans and passes the pack, and every reason it does not. */
 async function planCandidate(
   args: Args,
   text: string,
@@ -282,7 +282,7 @@ async function planCandidate(
     if (!(error instanceof StackFileError)) throw error;
     return { ok: false, reasons: [error.message] };
   }
-  const { planInMemory } = await import("./planRun");
+  const { planInMemory } = await import("../planner/planRun");
   const outcome = await planInMemory(
     { stack: args.stack, configFile: candidate, projectDir, asOf: args.asOf, verify: false },
     projectName(projectDir),
@@ -571,7 +571,7 @@ async function step(args: Args, projectDir: string, io: CommandIo): Promise<numb
 }
 
 if (require.main === module) {
-  rollout(process.argv.slice(2), resolve(__dirname, ".."), {
+  rollout(process.argv.slice(2), resolve(__dirname, "../.."), {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
   }).then(

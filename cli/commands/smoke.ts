@@ -5,21 +5,21 @@
 // reached by asking again, up to --attempts), checking the status, the protocol's answer
 // (cli/loadtest/protocol.ts), the slot the gateway names, and the usage it returns; then that a key
 // is refused on the Entra ID API, and, with --api-key, that the keyed API answers. Everything the gateway
-// sends is printed without escape sequences or control characters (cli/terminalText.ts). Then the edges it
+// sends is printed without escape sequences or control characters (cli/shared/terminalText.ts). Then the edges it
 // can see from the caller's side (cli/smoke/edges.ts): the gateway's DNS answer here (private for an
 // internal gateway), its certificate's names, and the statuses of every backend the gateway named.
 // Entra ID: GENAI_GATEWAY_TOKEN (a bearer token) or DefaultAzureCredential for the gateway's audience;
 // the identity must be one of a team's applications. Exit codes: 0 every check passed; 1 a check failed;
 // 2 invalid arguments or stack file (nothing sent).
-import "./startup";
+import "../shared/startup";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { loadStackConfig } from "../stacks/load";
-import { asOfDay } from "../stacks/asOf";
-import { type CommandIo, EXIT, UsageError } from "./io";
-import { table } from "./report";
-import { MAX_STACK_FILE_BYTES, StackFileError, readStackFile } from "./stackFile";
-import { stackNameProblem } from "./stackFile";
+import { loadStackConfig } from "../../stacks/load";
+import { asOfDay } from "../../stacks/asOf";
+import { type CommandIo, EXIT, UsageError } from "../shared/io";
+import { table } from "../shared/table";
+import { MAX_STACK_FILE_BYTES, StackFileError, readStackFile } from "../shared/stackFile";
+import { stackNameProblem } from "../shared/stackFile";
 import {
   client,
   embeddingsRequest,
@@ -27,17 +27,17 @@ import {
   timedRequest,
   type RequestResult,
   type Target,
-} from "./loadtest/request";
-import { TIMEOUT_USAGE, audience as audienceArg, decimal, gatewayUrl, plainText, timeouts } from "./loadtest/args";
-import { createFetch, timeoutReason, type Timeouts } from "./loadtest/transport";
-import { readBody } from "./loadtest/protocol";
-import { printable } from "./terminalText";
-import { inputFileProblem } from "./inputFile";
-import { backendEdges, gatewayEdges, observeTls, resolveHost, type EdgeCheck } from "./smoke/edges";
-import { GATEWAY_TIERS } from "../components/gateway/tiers";
-import { ENTRA_ID_REFUSAL } from "../components/gateway/policyXml";
-import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
-import { COLOURS } from "../components/core/colours";
+} from "../loadtest/request";
+import { TIMEOUT_USAGE, audience as audienceArg, decimal, gatewayUrl, plainText, timeouts } from "../loadtest/args";
+import { createFetch, timeoutReason, type Timeouts } from "../loadtest/transport";
+import { readBody } from "../loadtest/protocol";
+import { printable } from "../shared/terminalText";
+import { inputFileProblem } from "../shared/inputFile";
+import { backendEdges, gatewayEdges, observeTls, resolveHost, type EdgeCheck } from "../smoke/edges";
+import { GATEWAY_TIERS } from "../../components/gateway/tiers";
+import { ENTRA_ID_REFUSAL } from "../../components/gateway/policyXml";
+import { DATA_PLANE_API_VERSION } from "../../components/openai/apiVersions";
+import { COLOURS } from "../../components/core/colours";
 
 interface Check {
   readonly endpoint: string;
@@ -352,7 +352,7 @@ async function refusal(url: string, limits: Timeouts): Promise<{ status: number;
 }
 
 if (require.main === module) {
-  smoke(process.argv.slice(2), resolve(__dirname, ".."), {
+  smoke(process.argv.slice(2), resolve(__dirname, "../.."), {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
   }).then(

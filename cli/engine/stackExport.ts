@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { stableGuid } from "./mockOutputs";
-import { compareCodePoints } from "../components/core/order";
+import { compareCodePoints } from "../../components/core/order";
 import type { RecordedResource } from "./offlineRun";
-import { SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY } from "../components/core/secrets";
+import { SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY } from "../../components/core/secrets";
 
 /** The manifest magic of the offline plan's export: no real update writes it, so proof from a deployment can refuse it. */
 export const OFFLINE_MAGIC = "offline-plan";

@@ -3,12 +3,12 @@
 // Mermaid diagram of endpoints -> slots -> pools -> targets. Tables through markdown-table.
 import { markdownTable } from "markdown-table";
 import type { PlanReport } from "./report";
-import type { PlatformConfig } from "../stacks/config";
-import { nextStep, type RawEndpoint } from "./rollout/machine";
-import { COLOURS } from "../components/core/colours";
-import { compareCodePoints } from "../components/core/order";
-import { SECRET_PLACEHOLDER, SIG_KEY } from "../components/core/secrets";
-import { own } from "../components/core/own";
+import type { PlatformConfig } from "../../stacks/config";
+import { nextStep, type RawEndpoint } from "../rollout/machine";
+import { COLOURS } from "../../components/core/colours";
+import { compareCodePoints } from "../../components/core/order";
+import { SECRET_PLACEHOLDER, SIG_KEY } from "../../components/core/secrets";
+import { own } from "../../components/core/own";
 
 export interface ExportedResourceLike {
   readonly urn: string;

@@ -1,10 +1,10 @@
 // Every Kubernetes object the plan deploys as a manifest under `out/<stack>/k8s/`, so a reviewer (and
 // the schema tests) read what the cluster will get. Secret values appear only as a marker.
 import { stringify } from "yaml";
-import type { RecordedResource } from "./offlineRun";
-import { isSecret } from "./stackExport";
-import { SECRET_PLACEHOLDER } from "../components/core/secrets";
-import { compareCodePoints } from "../components/core/order";
+import type { RecordedResource } from "../engine/offlineRun";
+import { isSecret } from "../engine/stackExport";
+import { SECRET_PLACEHOLDER } from "../../components/core/secrets";
+import { compareCodePoints } from "../../components/core/order";
 
 /** The folder of `out/<stack>/` that holds the Kubernetes manifests (and nothing else). */
 export const K8S_ARTIFACTS = "k8s";

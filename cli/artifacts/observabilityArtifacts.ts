@@ -2,9 +2,9 @@
 // `out/<stack>/observability/`: the PrometheusRule's groups as a Prometheus rule file, each Grafana
 // dashboard's JSON model, and an SVG preview of each dashboard drawn from synthetic data.
 import { stringify } from "yaml";
-import type { RecordedResource } from "./offlineRun";
+import type { RecordedResource } from "../engine/offlineRun";
 import { dashboardPreview } from "./dashboardPreview";
-import { compareCodePoints } from "../components/core/order";
+import { compareCodePoints } from "../../components/core/order";
 
 /** The folder of `out/<stack>/` that holds the observability artifacts (and nothing else). */
 export const OBSERVABILITY_ARTIFACTS = "observability";

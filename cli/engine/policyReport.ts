@@ -2,13 +2,13 @@
 // reviewer reads, the exit code, and the policy config it was decided with (read and checked here).
 // `npm run check`, the plan and the bench all use it.
 import Table from "cli-table3";
-import { PACK_NAME, policies } from "../policies/rules";
-import { compareCodePoints } from "../components/core/order";
+import { PACK_NAME, policies } from "../../policies/rules";
+import { compareCodePoints } from "../../components/core/order";
 import type { PolicyPackConfig } from "./policyConfig";
 import { CheckpointError, disabledPolicies, policyConfigProblems, urnName, type Violation } from "./policyRunner";
-import { InputFileError, MAX_POLICY_CONFIG_BYTES, readInputText } from "./inputFile";
-import { oneLine, quoted } from "./terminalText";
-import { EXIT } from "./io";
+import { InputFileError, MAX_POLICY_CONFIG_BYTES, readInputText } from "../shared/inputFile";
+import { oneLine, quoted } from "../shared/terminalText";
+import { EXIT } from "../shared/io";
 
 const SEVERITY_ORDER = ["critical", "high", "medium", "low"] as const;
 

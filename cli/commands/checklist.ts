@@ -5,10 +5,10 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import type { Policy } from "@pulumi/policy";
-import { CHECKLIST, type ChecklistItem } from "../policies/checklist";
-import { policies } from "../policies/rules";
-import { controlsOf } from "../policies/lib";
-import { writeArtifacts } from "./outWriter";
+import { CHECKLIST, type ChecklistItem } from "../../policies/checklist";
+import { policies } from "../../policies/rules";
+import { controlsOf } from "../../policies/lib";
+import { writeArtifacts } from "../shared/outWriter";
 
 export const README_START = "<!-- checklist-coverage:start (npm run checklist) -->";
 export const README_END = "<!-- checklist-coverage:end -->";
@@ -149,7 +149,7 @@ export async function checklist(
 }
 
 if (require.main === module) {
-  checklist(process.argv.slice(2), resolve(__dirname, ".."), {
+  checklist(process.argv.slice(2), resolve(__dirname, "../.."), {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
   }).then((code) => (process.exitCode = code));

@@ -1,35 +1,41 @@
 // The heavy half of `npm run plan`: validate the config, run the program under the mock runtime, run the
-// policy pack, build the report, and only then write the artifacts and print. cli/plan.ts loads it once
+// policy pack, build the report, and only then write the artifacts and print. cli/commands/plan.ts loads it once
 // the stack file has been read. Every input (the stack file, --policy-config, --base, --base-config) is
 // read and checked, and every output computed, before anything is written: a run that exits 2 or 3
 // leaves out/ as it was, and one that writes has nothing left that can fail but the write.
 import { basename, join, relative } from "node:path";
-import { STATEFUL_TYPES } from "../policies/lib";
+import { STATEFUL_TYPES } from "../../policies/lib";
 import {
   diffResources,
   exportedResourcesOf,
   renderMarkdown,
   type Change,
   type ExportedResourceLike,
-} from "./markdownSummary";
-import { loadStackConfig, type StackConfigInput } from "../stacks/load";
-import type { PlatformConfig } from "../stacks/config";
-import { stableGuid } from "./mockOutputs";
-import { runOffline, type OfflineRun } from "./offlineRun";
-import { buildPlanReport, renderPlanReport } from "./report";
-import { exitCodeOf, policyReport, readPolicyConfig, renderPolicyReport, type PolicyReport } from "./policyReport";
-import { baseEnforcement, buildPolicyConfig, policyFacts, type PolicyPackConfig } from "./policyConfig";
-import { CheckpointError, evaluatePolicies } from "./policyRunner";
-import { policies } from "../policies/rules";
-import { buildStackExport, type StackExport } from "./stackExport";
-import { ArtifactWriteError, outputDirProblem, treeTargetProblem, writeArtifactTree } from "./outWriter";
-import { type CommandIo, EXIT } from "./io";
-import { StackFileError, readStackFile } from "./stackFile";
-import { InputFileError, MAX_EXPORT_BYTES, readInputText } from "./inputFile";
-import { quoted } from "./terminalText";
-import { GATEWAY_ARTIFACTS, gatewayPolicyFiles } from "./gatewayArtifacts";
-import { K8S_ARTIFACTS, k8sManifestFiles } from "./k8sArtifacts";
-import { OBSERVABILITY_ARTIFACTS, observabilityFiles } from "./observabilityArtifacts";
+} from "../reports/markdownSummary";
+import { loadStackConfig, type StackConfigInput } from "../../stacks/load";
+import type { PlatformConfig } from "../../stacks/config";
+import { stableGuid } from "../engine/mockOutputs";
+import { runOffline, type OfflineRun } from "../engine/offlineRun";
+import { buildPlanReport, renderPlanReport } from "../reports/report";
+import {
+  exitCodeOf,
+  policyReport,
+  readPolicyConfig,
+  renderPolicyReport,
+  type PolicyReport,
+} from "../engine/policyReport";
+import { baseEnforcement, buildPolicyConfig, policyFacts, type PolicyPackConfig } from "../engine/policyConfig";
+import { CheckpointError, evaluatePolicies } from "../engine/policyRunner";
+import { policies } from "../../policies/rules";
+import { buildStackExport, type StackExport } from "../engine/stackExport";
+import { ArtifactWriteError, outputDirProblem, treeTargetProblem, writeArtifactTree } from "../shared/outWriter";
+import { type CommandIo, EXIT } from "../shared/io";
+import { StackFileError, readStackFile } from "../shared/stackFile";
+import { InputFileError, MAX_EXPORT_BYTES, readInputText } from "../shared/inputFile";
+import { quoted } from "../shared/terminalText";
+import { GATEWAY_ARTIFACTS, gatewayPolicyFiles } from "../artifacts/gatewayArtifacts";
+import { K8S_ARTIFACTS, k8sManifestFiles } from "../artifacts/k8sArtifacts";
+import { OBSERVABILITY_ARTIFACTS, observabilityFiles } from "../artifacts/observabilityArtifacts";
 
 export interface PlanArgs {
   readonly stack: string;

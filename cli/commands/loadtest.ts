@@ -8,18 +8,18 @@
 // Writes a latency histogram and a TTFT/TPOT-over-time chart (SVG) and, with --json, every number.
 // Every argument and output path is checked before anything is sent.
 // Exit codes: 0 ran; 2 invalid arguments, unreadable files or outputs that cannot be written.
-import "./startup";
-import { InputFileError, readInputText } from "./inputFile";
+import "../shared/startup";
+import { InputFileError, readInputText } from "../shared/inputFile";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SingleBar } from "cli-progress";
-import { type CommandIo, EXIT, UsageError } from "./io";
-import { ArtifactWriteError, writeArtifacts } from "./outWriter";
-import { table } from "./report";
-import { client, succeeded, type RequestResult, type Target } from "./loadtest/request";
-import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
-import { failuresByKind, runLoad, summarize, type LoadMode, type LoadRun } from "./loadtest/run";
-import { latencyHistogram, overTime } from "./loadtest/charts";
+import { type CommandIo, EXIT, UsageError } from "../shared/io";
+import { ArtifactWriteError, writeArtifacts } from "../shared/outWriter";
+import { table } from "../shared/table";
+import { client, succeeded, type RequestResult, type Target } from "../loadtest/request";
+import { DATA_PLANE_API_VERSION } from "../../components/openai/apiVersions";
+import { failuresByKind, runLoad, summarize, type LoadMode, type LoadRun } from "../loadtest/run";
+import { latencyHistogram, overTime } from "../loadtest/charts";
 import {
   MAX_PROMPT_SET_BYTES,
   TIMEOUT_USAGE,
@@ -31,12 +31,12 @@ import {
   outputProblem,
   plainText,
   timeouts,
-} from "./loadtest/args";
-import { type Colour } from "../components/core/colours";
+} from "../loadtest/args";
+import { type Colour } from "../../components/core/colours";
 
 const USAGE = `usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--api-version V] [--warmup N] [--attempts N] [--max-wait S] [${TIMEOUT_USAGE}] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]`;
 
-/** The prompt set's text, or an UsageError naming --prompt-set (cli/inputFile.ts). */
+/** The prompt set's text, or an UsageError naming --prompt-set (cli/shared/inputFile.ts). */
 function readPromptSet(path: string): string {
   try {
     return readInputText("--prompt-set", path, MAX_PROMPT_SET_BYTES);

@@ -1,4 +1,4 @@
-import Table from "cli-table3";
+import { table } from "../shared/table";
 import {
   MODEL_TABLE_DATE,
   MODEL_TABLE_SOURCE,
@@ -6,18 +6,18 @@ import {
   sizePtu,
   isPtuType,
   type LedgerRow,
-} from "../components/openai";
-import { plannedDeployments, type PlatformConfig } from "../stacks/config";
-import type { ExportedResource } from "./stackExport";
-import { compareCodePoints } from "../components/core/order";
-import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleOf } from "../components/openai/lifecycle";
-import { poolId } from "../components/gateway/routes";
-import { backendId } from "../components/gateway/backends";
-import { CREATE_TIMES_DATE, CREATE_TIMES_SOURCE } from "../components/core/createTimes";
-import { gatewayTargets, vllmGatewayTargets } from "../stacks/gatewayConfig";
+} from "../../components/openai";
+import { plannedDeployments, type PlatformConfig } from "../../stacks/config";
+import type { ExportedResource } from "../engine/stackExport";
+import { compareCodePoints } from "../../components/core/order";
+import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleOf } from "../../components/openai/lifecycle";
+import { poolId } from "../../components/gateway/routes";
+import { backendId } from "../../components/gateway/backends";
+import { CREATE_TIMES_DATE, CREATE_TIMES_SOURCE } from "../../components/core/createTimes";
+import { gatewayTargets, vllmGatewayTargets } from "../../stacks/gatewayConfig";
 import { firstDeployEstimate, type DeployEstimate } from "./deployTime";
-import { vllmImageReference } from "../components/serving/vllmReleases";
-import { reachability, type Edge, type PlannedResource } from "../policies/reachability";
+import { vllmImageReference } from "../../components/serving/vllmReleases";
+import { reachability, type Edge, type PlannedResource } from "../../policies/reachability";
 import {
   PRICES,
   PRICE_TABLE_DATE,
@@ -25,8 +25,8 @@ import {
   monthlyCost,
   withOverrides,
   type CostRow,
-} from "../components/cost";
-import { COLOURS, type Colour } from "../components/core/colours";
+} from "../../components/cost";
+import { COLOURS, type Colour } from "../../components/core/colours";
 
 export interface CapacityRow {
   readonly endpoint: string;
@@ -357,17 +357,6 @@ export function plannedResources(resources: readonly ExportedResource[]): Planne
 const DEPLOYMENT_TABLE_LIMIT = 30;
 
 const n = (value: number) => value.toLocaleString("en-US");
-
-/** A compact text table (cli-table3). */
-export function table(head: string[], rows: (string | number)[][]): string {
-  const t = new Table({
-    head,
-    style: { head: [], border: [], compact: true },
-    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
-  });
-  t.push(...rows.map((r) => r.map(String)));
-  return t.toString();
-}
 
 /** The human summary printed by `npm run plan`. */
 export function renderPlanReport(report: PlanReport): string {

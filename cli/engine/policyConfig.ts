@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PTU_DEPLOYMENT_TYPES, PTU_MODELS, isPtuType, ptuIncrement, sizePtu } from "../components/openai";
-import { KEY_AUTH_EXCEPTION } from "../components/cache";
-import { composeName } from "../components/core/naming";
-import { GATEWAY_API_IDS } from "../components/gateway/apiPolicy";
-import { VLLM_IMAGE_DIGESTS, VLLM_IMAGE_REPOSITORY } from "../components/serving/vllmReleases";
-import { NVIDIA_DEVICE_PLUGIN_DIGEST, NVIDIA_DEVICE_PLUGIN_IMAGE } from "../components/cluster/gpuSkus";
-import { namingContext, plannedDeployments, type PlatformConfig } from "../stacks/config";
-import { COLOURS } from "../components/core/colours";
+import { PTU_DEPLOYMENT_TYPES, PTU_MODELS, isPtuType, ptuIncrement, sizePtu } from "../../components/openai";
+import { KEY_AUTH_EXCEPTION } from "../../components/cache";
+import { composeName } from "../../components/core/naming";
+import { GATEWAY_API_IDS } from "../../components/gateway/apiPolicy";
+import { VLLM_IMAGE_DIGESTS, VLLM_IMAGE_REPOSITORY } from "../../components/serving/vllmReleases";
+import { NVIDIA_DEVICE_PLUGIN_DIGEST, NVIDIA_DEVICE_PLUGIN_IMAGE } from "../../components/cluster/gpuSkus";
+import { namingContext, plannedDeployments, type PlatformConfig } from "../../stacks/config";
+import { COLOURS } from "../../components/core/colours";
 
 type Level = "advisory" | "mandatory" | "remediate" | "disabled";
 /** Pulumi's `--policy-pack-config` format: per policy a level, or an object with `enforcementLevel` and the policy's own settings. */

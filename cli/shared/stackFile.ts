@@ -171,7 +171,7 @@ export function parseYaml(text: string, source: string): unknown {
   return value;
 }
 
-/** The bytes of a stack file, given as `option` (`--config-file`, or `stack file` for `Pulumi.<stack>.yaml`), read as every input file is (cli/inputFile.ts). */
+/** The bytes of a stack file, given as `option` (`--config-file`, or `stack file` for `Pulumi.<stack>.yaml`), read as every input file is (cli/shared/inputFile.ts). */
 export function readStackBytes(path: string, option = "stack file"): Buffer {
   try {
     return readInputFile(option, path, MAX_STACK_FILE_BYTES);

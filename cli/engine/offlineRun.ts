@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { mockCall, mockResource, type MockContext } from "./mockOutputs";
-import { AS_OF_ENV } from "../stacks/asOf";
+import { AS_OF_ENV } from "../../stacks/asOf";
 
 /** One resource as the engine would record it in the checkpoint. */
 export interface RecordedResource {

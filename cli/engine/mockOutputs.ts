@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { own } from "../components/core/own";
+import { own } from "../../components/core/own";
 
 /** What the offline run knows that a provider would: the subscription resources are created in. */
 export interface MockContext {
@@ -430,7 +430,7 @@ export function mockResource(
   const mocked = own(MOCKED_TYPES, type);
   if (!mocked) {
     throw new UnmockedTypeError(
-      `resource type ${type} (${name}) has no entry in the offline provider table (cli/mockOutputs.ts): add its ARM-shaped outputs there`,
+      `resource type ${type} (${name}) has no entry in the offline provider table (cli/engine/mockOutputs.ts): add its ARM-shaped outputs there`,
     );
   }
   const id = mocked.id(inputs, name, context);
@@ -446,6 +446,8 @@ export function mockResource(
 export function mockCall(token: string, inputs: Inputs, context: MockContext): Inputs {
   const call = own(MOCKED_CALLS, token);
   if (!call)
-    throw new UnmockedTypeError(`function ${token} has no entry in the offline provider table (cli/mockOutputs.ts)`);
+    throw new UnmockedTypeError(
+      `function ${token} has no entry in the offline provider table (cli/engine/mockOutputs.ts)`,
+    );
   return call(inputs, context);
 }

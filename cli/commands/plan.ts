@@ -1,16 +1,22 @@
 // `npm run plan -- --stack <dev|prod> [--out DIR] [--json | --format text|json|markdown] [--base EXPORT | --base-config FILE] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]`
-// Runs the Pulumi program offline under the mock runtime and writes out/<stack>/ (cli/planRun.ts).
+// Runs the Pulumi program offline under the mock runtime and writes out/<stack>/ (cli/planner/planRun.ts).
 // Exit codes: 0 fine; 1 mandatory policy violations; 2 invalid arguments, config or --out (nothing
 // written); 3 the program itself failed (an engine would refuse it: unmocked type, duplicate URN, preview drift).
-import "./startup";
+import "../shared/startup";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { AsOfError, asOfDay, dayProblem } from "../stacks/asOf";
-import { MAX_STACK_FILE_BYTES, StackFileError, readStackFile, stackNameProblem, projectName } from "./stackFile";
-import { type CommandIo, EXIT, UsageError, processIo } from "./io";
-import { textProblem } from "./terminalText";
-import { MAX_EXPORT_BYTES, MAX_POLICY_CONFIG_BYTES, inputFileProblem } from "./inputFile";
-import type { PlanArgs } from "./planRun";
+import { AsOfError, asOfDay, dayProblem } from "../../stacks/asOf";
+import {
+  MAX_STACK_FILE_BYTES,
+  StackFileError,
+  readStackFile,
+  stackNameProblem,
+  projectName,
+} from "../shared/stackFile";
+import { type CommandIo, EXIT, UsageError, processIo } from "../shared/io";
+import { textProblem } from "../shared/terminalText";
+import { MAX_EXPORT_BYTES, MAX_POLICY_CONFIG_BYTES, inputFileProblem } from "../shared/inputFile";
+import type { PlanArgs } from "../planner/planRun";
 
 const USAGE =
   "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json | --format text|json|markdown] [--base EXPORT | --base-config FILE] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]";
@@ -107,12 +113,12 @@ export async function plan(argv: string[], projectDir: string, io: CommandIo = p
   }
 
   // The program, the SDK and the policy pack load only once the stack file has been read.
-  const { planStack } = await import("./planRun");
+  const { planStack } = await import("../planner/planRun");
   return planStack(args, project, stackConfig, io);
 }
 
 if (require.main === module) {
-  plan(process.argv.slice(2), resolve(__dirname, "..")).then(
+  plan(process.argv.slice(2), resolve(__dirname, "../..")).then(
     (code) => {
       // Not process.exit(): pending writes (such as the loader's transform cache) finish first.
       process.exitCode = code;

@@ -1,12 +1,12 @@
 // The plan's estimate of a first deploy: the longest path through the resource graph, each resource
 // weighted by its rough creation time. The engine creates independent resources in parallel, so the
 // slowest chain, not the sum, is what a first `pulumi up` waits for.
-import { createMinutes as createMinutesOf } from "../components/core/createTimes";
-import { GATEWAY_TIERS, type GatewaySku } from "../components/gateway/tiers";
+import { createMinutes as createMinutesOf } from "../../components/core/createTimes";
+import { GATEWAY_TIERS, type GatewaySku } from "../../components/gateway/tiers";
 
 const createMinutes = (type: string, inputs: Readonly<Record<string, unknown>>) =>
   createMinutesOf(type, inputs, (sku) => GATEWAY_TIERS[sku as GatewaySku]?.createMinutes);
-import type { ExportedResource } from "./stackExport";
+import type { ExportedResource } from "../engine/stackExport";
 
 export interface DeployEstimate {
   readonly minutes: number;

@@ -30,7 +30,7 @@
 import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs";
 import { basename, dirname, join, posix, relative, resolve, sep } from "node:path";
-import { own } from "../components/core/own";
+import { own } from "../../components/core/own";
 
 /** One file of a set, by its path relative to the set's folder. */
 export interface Artifact {
