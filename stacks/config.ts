@@ -17,7 +17,7 @@ import { platformTags, tagProblems } from "../components/core/tags";
 import { addressPlanIssues } from "../components/network/addressPlan";
 import { PRIVATE_DNS_ZONES, accountDnsZones, type PrivateDnsZoneKey } from "../components/network/dnsZones";
 import { CACHE_SKUS } from "../components/cache/skus";
-import { gatewayIssues, gatewaySchema } from "./gatewayConfig";
+import { gatewayIssues, gatewaySchema } from "../components/gateway/config";
 import { clusterIssues, clusterSchema } from "./clusterConfig";
 import { hasOwn } from "../components/core/own";
 import { PRICES, PRICE_TABLE_DATE } from "../components/cost/prices";

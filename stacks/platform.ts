@@ -19,7 +19,12 @@ import type { Cluster as ClusterType } from "../components/cluster";
 import type { ModelSlot as ModelSlotType } from "../components/serving";
 import type * as Observability from "../components/observability";
 import { monitoredSlots } from "./clusterConfig";
-import { cacheEmbeddingsTarget, gatewayTargets, retryAfterSeconds, vllmGatewayTargets } from "./gatewayConfig";
+import {
+  cacheEmbeddingsTarget,
+  gatewayTargets,
+  retryAfterSeconds,
+  vllmGatewayTargets,
+} from "../components/gateway/config";
 import {
   effectivePublicNetworkAccess,
   namingContext,

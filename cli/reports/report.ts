@@ -14,7 +14,7 @@ import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleOf } from "../..
 import { poolId } from "../../components/gateway/routes";
 import { backendId } from "../../components/gateway/backends";
 import { CREATE_TIMES_DATE, CREATE_TIMES_SOURCE } from "../../components/core/createTimes";
-import { gatewayTargets, vllmGatewayTargets } from "../../stacks/gatewayConfig";
+import { gatewayTargets, vllmGatewayTargets } from "../../components/gateway/config";
 import { firstDeployEstimate, type DeployEstimate } from "./deployTime";
 import { vllmImageReference } from "../../components/serving/vllmReleases";
 import { reachability, type Edge, type PlannedResource } from "../../policies/reachability";

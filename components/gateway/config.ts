@@ -2,11 +2,11 @@
 // throttled backend stays out, and the semantic cache. Checks that need the rest of the stack (tier
 // against environment and network, team endpoints, the cache) are in `gatewayIssues`.
 import { z } from "zod";
-import { GATEWAY_SKUS, tierProblem } from "../components/gateway/tiers";
-import { MAX_CACHE_SCORE_THRESHOLD } from "../components/gateway/apiPolicy";
-import { DEFAULT_MAX_TRIP, type TargetRef } from "../components/gateway/backends";
-import type { PlannedDeployment } from "../components/openai/deployments";
-import { COLOURS, type Colour } from "../components/core/colours";
+import { GATEWAY_SKUS, tierProblem } from "./tiers";
+import { MAX_CACHE_SCORE_THRESHOLD } from "./apiPolicy";
+import { DEFAULT_MAX_TRIP, type TargetRef } from "./backends";
+import type { PlannedDeployment } from "../openai/deployments";
+import { COLOURS, type Colour } from "../core/colours";
 
 const guid = (what: string) =>
   z.string().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, `${what} (a GUID)`);
