@@ -6,7 +6,6 @@ import { describe, expect, it } from "vitest";
 import {
   chmodSync,
   chownSync,
-  copyFileSync,
   existsSync,
   mkdtempSync,
   readFileSync,
@@ -17,30 +16,16 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { rollout } from "../cli/commands/rollout";
 import { stateExportOf, loadtestSummaryOf } from "../cli/rollout/inputs";
 import { proveColour } from "../cli/rollout/proof";
 import { StackLockError, withStackLock } from "../cli/rollout/stackLock";
 import { editEndpoint, readEndpoint, stackDocument } from "../cli/rollout/stackEdit";
 import { buildStackExport } from "../cli/engine/stackExport";
 import { distribution, type SlotSummary } from "../cli/loadtest/run";
-import { AS_OF, PROJECT_DIR } from "./helpers";
+import { PROJECT_DIR } from "./helpers";
+import { copyOfProd, raw } from "./rolloutSteps";
 
-async function raw(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await rollout([...argv, "--as-of", AS_OF], PROJECT_DIR, {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-  });
-  return { code, out, err };
-}
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-rollout-hardening-"));
-const copyOfProd = () => {
-  const file = join(scratch(), "Pulumi.prod.yaml");
-  copyFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), file);
-  return file;
-};
 const scratchFile = (name: string, content: string) => {
   const path = join(scratch(), name);
   writeFileSync(path, content);
