@@ -16,6 +16,7 @@ const UNIT = [
   "test/policies/k8sRules.test.ts",
   "test/policies/observabilityRules.test.ts",
   "test/policies/podSecurity.test.ts",
+  "test/docs.test.ts",
 ];
 
 export default defineConfig({

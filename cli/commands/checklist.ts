@@ -1,5 +1,5 @@
 // `npm run checklist [-- --check]`: writes the checklist coverage table into policies/CHECKLIST.md and
-// the README from the rules' own metadata (which items each rule's framework reference names) and
+// docs/policy-pack.md from the rules' own metadata (which items each rule's framework reference names) and
 // policies/checklist.ts; `--check` only reports whether both are up to date (exit 1 when not).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -10,8 +10,10 @@ import { policies } from "../../policies/rules";
 import { controlsOf } from "../../policies/lib";
 import { writeArtifacts } from "../shared/outWriter";
 
-export const README_START = "<!-- checklist-coverage:start (npm run checklist) -->";
-export const README_END = "<!-- checklist-coverage:end -->";
+export const COVERAGE_START = "<!-- checklist-coverage:start (npm run checklist) -->";
+export const COVERAGE_END = "<!-- checklist-coverage:end -->";
+/** The guide that carries the coverage table. */
+export const COVERAGE_DOC = "docs/policy-pack.md";
 
 /** The checklist items a rule's framework reference names (`#4, #14`). */
 export function itemsOf(policy: Policy): number[] {
@@ -65,7 +67,7 @@ export function controlsTable(rules: readonly Policy[] = policies): string {
   ].join("\n");
 }
 
-/** The README's generated block: coverage by checklist item, then the rules' standard controls. */
+/** The policy pack guide's generated block (docs/policy-pack.md): coverage by checklist item, then the rules' standard controls. */
 export function readmeBlock(): string {
   return `${coverageTable()}\n\nThe standard controls each rule implements (PSS: Kubernetes Pod Security Standards; MCSB: Microsoft cloud security benchmark; Azure Policy: a built-in definition's display name; Checkov: a check id):\n\n${controlsTable()}`;
 }
@@ -97,17 +99,17 @@ export function checklistDocument(rows: readonly Coverage[] = coverage()): strin
   ].join("\n");
 }
 
-/** The README with its coverage section replaced. */
+/** The policy pack guide (docs/policy-pack.md) with its coverage section replaced. */
 export function withCoverage(readme: string, table: string = readmeBlock()): string {
-  const start = readme.indexOf(README_START);
-  const end = readme.indexOf(README_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} ... ${README_END} section`);
-  return `${readme.slice(0, start + README_START.length)}\n${table}\n${readme.slice(end)}`;
+  const start = readme.indexOf(COVERAGE_START);
+  const end = readme.indexOf(COVERAGE_END);
+  if (start < 0 || end < start) throw new Error(`${COVERAGE_DOC} has no ${COVERAGE_START} ... ${COVERAGE_END} section`);
+  return `${readme.slice(0, start + COVERAGE_START.length)}\n${table}\n${readme.slice(end)}`;
 }
 
 const USAGE = "usage: npm run checklist [-- --check]";
 
-/** Writes the coverage table into policies/CHECKLIST.md and the README (both at once), or with `--check` only says whether they are up to date (exit 1 when not). */
+/** Writes the coverage table into policies/CHECKLIST.md and docs/policy-pack.md (both at once), or with `--check` only says whether they are up to date (exit 1 when not). */
 export async function checklist(
   argv: string[],
   projectDir: string,
@@ -129,7 +131,7 @@ export async function checklist(
   }
   const files = [
     { path: join("policies", "CHECKLIST.md"), content: checklistDocument() },
-    { path: "README.md", content: withCoverage(readFileSync(join(projectDir, "README.md"), "utf8")) },
+    { path: COVERAGE_DOC, content: withCoverage(readFileSync(join(projectDir, COVERAGE_DOC), "utf8")) },
   ];
   const stale = files.filter((f) => {
     try {

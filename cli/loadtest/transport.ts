@@ -2,8 +2,8 @@
 // `request` API instead of the global `fetch`. Node's global fetch (undici's Fetch-standard path) clones
 // every request body and registers every response stream and abort signal for finalization; V8's
 // young-generation collector keeps those alive, so at a few hundred streaming requests a second the
-// load generator spent ~5 ms pauses copying them. Measured on the benchmark (README, "Verify what you
-// deployed"). The client builds the requests (auth, headers, errors on a status other than 2xx); the
+// load generator spent ~5 ms pauses copying them. Measured on the benchmark
+// (docs/load-and-smoke-tests.md). The client builds the requests (auth, headers, errors on a status other than 2xx); the
 // load test reads and checks the bodies itself (cli/loadtest/request.ts).
 //
 // As the global fetch: asks for and decodes gzip and deflate; an abort stops the request and frees the

@@ -2,7 +2,7 @@
 // roles" (checked 2026-05). Workloads never get a role that administers the platform's resources
 // (Owner, Contributor, the RBAC administrators, the AKS cluster-admin roles...: the policy pack's
 // security-rbac-no-broad-roles lists them): those are not in this catalogue on purpose. The deploying
-// identity's own roles (README, "Deploying for real") are granted outside the program.
+// identity's own roles (docs/deploying.md) are granted outside the program.
 export const BUILT_IN_ROLES = {
   /** Inference only (chat, completions, embeddings) with Entra ID: what callers of Azure OpenAI get. */
   cognitiveServicesOpenAiUser: { id: "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", name: "Cognitive Services OpenAI User" },
