@@ -36,8 +36,11 @@ export default defineConfig({
           name: "program",
           include: ["test/**/*.test.ts"],
           exclude: UNIT,
-          // One process per file: the Pulumi runtime (mocks, config, stack) is global state.
+          // Files share the two worker processes: the Pulumi runtime (mocks, config, stack) is global
+          // state, and every offline run sets all of it afresh (cli/engine/offlineRun.ts: setMocks,
+          // setAllConfig replacing the whole config, the program's modules forgotten).
           pool: "forks",
+          isolate: false,
           // dev and prod planned once, shared by every file (test/helpers.ts planStack).
           globalSetup: ["test/globalSetup.ts"],
         },
