@@ -1,7 +1,7 @@
 // The README is the landing page and the guides live in docs/: every relative link in them reaches a
 // file that exists and, with an anchor, a heading that exists there (GitHub's slugs); every guide is
 // linked from the README; the README stays short.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import GithubSlugger from "github-slugger";
 import { Lexer, type Token, type Tokens } from "marked";
@@ -56,12 +56,7 @@ describe("the README and the guides", () => {
       if (/^[a-z]+:/i.test(link.href)) continue;
       const [path, anchor] = link.href.split("#") as [string, string | undefined];
       const target = path === "" ? join(PROJECT_DIR, doc) : resolve(PROJECT_DIR, dirname(doc), path);
-      let exists = false;
-      try {
-        exists = statSync(target).isFile() || statSync(target).isDirectory();
-      } catch {
-        exists = false;
-      }
+      const exists = existsSync(target);
       if (!exists) broken.push(`${link.href}: no file ${relative(PROJECT_DIR, target)}`);
       else if (anchor && target.endsWith(".md") && !anchorsOf(readFileSync(target, "utf8")).has(anchor))
         broken.push(`${link.href}: no heading #${anchor}`);

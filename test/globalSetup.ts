@@ -14,7 +14,6 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<void> {
-  process.env.GENAI_PLATFORM_AS_OF ??= "2026-11-27";
   const { planFresh } = await import("./helpers");
   const dir = mkdtempSync(join(tmpdir(), "genai-planned-stacks-"));
   for (const stack of ["dev", "prod"])

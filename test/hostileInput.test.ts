@@ -212,6 +212,13 @@ describe("every command is registered for the hostile-input cases", () => {
   });
 });
 
+/** A folder `folder` in `dir` (where a file is expected). */
+function folderIn(dir: string): string {
+  const folder = join(dir, "folder");
+  mkdirSync(folder, { recursive: true });
+  return folder;
+}
+
 const FIFO = (() => {
   const dir = mkdtempSync(join(tmpdir(), "genai-hostile-fifo-"));
   const path = join(dir, "pipe");
@@ -236,7 +243,7 @@ describe.each(COMMANDS.map((c) => [c.script, c] as const))("%s under hostile inp
 
   const inputCases: [string, string, (dir: string) => string][] = command.inputs.flatMap((option) => [
     [option, "a kernel file (/proc/self/environ)", () => "/proc/self/environ"],
-    [option, "a folder", (dir: string) => mkdirSync(join(dir, "folder"), { recursive: true }) ?? join(dir, "folder")],
+    [option, "a folder", (dir: string) => folderIn(dir)],
     [option, "a file that does not exist", (dir: string) => join(dir, "missing.json")],
     ...(FIFO ? [[option, "a named pipe (no hang)", () => FIFO] as [string, string, (dir: string) => string]] : []),
   ]);

@@ -10,6 +10,7 @@ import { editEndpoint, endpointNames, readEndpoint, stackDocument } from "../cli
 import { gateProblems } from "../cli/rollout/gate";
 import { distribution, type SlotSummary } from "../cli/loadtest/run";
 import { PROJECT_DIR } from "./helpers";
+import { weights } from "./rolloutSteps";
 
 const target = (model: string) => ({
   kind: "azure-openai",
@@ -33,7 +34,6 @@ const run = (e: RawEndpoint, ...commands: Command[]) =>
     if (!outcome.ok) throw new Error(outcome.reasons.join("; "));
     return outcome.endpoint;
   }, e);
-const weights = (e: RawEndpoint) => Object.fromEntries(Object.entries(e.slots).map(([c, s]) => [c, s!.weight]));
 const refusal = (e: RawEndpoint, c: Command, ctx: Context = dev) => {
   const outcome = transition("chat", e, c, ctx);
   return outcome.ok ? "accepted" : outcome.reasons;

@@ -227,9 +227,8 @@ export async function bench(
     return 2;
   }
   const { runs } = parsed;
-  const values = { only: parsed.only };
-  const benchPlans = values.only !== "load";
-  const benchLoad = values.only !== "plans";
+  const benchPlans = parsed.only !== "load";
+  const benchLoad = parsed.only !== "plans";
   const scratch = mkdtempSync(join(tmpdir(), "genai-bench-"));
   const largeFile = join(scratch, "Pulumi.large.yaml");
   writeFileSync(largeFile, largeStackFile(10, 10));

@@ -5,7 +5,7 @@
 import { accessSync, constants, lstatSync, realpathSync, statSync, type Stats } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CONTROL } from "../../stacks/config";
-import { fsReason } from "../shared/outWriter";
+import { fsReason, kernelFileSystem } from "../shared/outWriter";
 import { quoted } from "../shared/terminalText";
 import { DEFAULT_TIMEOUTS, type Timeouts } from "./transport";
 import { UsageError } from "../shared/io";
@@ -109,9 +109,6 @@ export function timeouts(raw: string | undefined): Timeouts {
   };
 }
 
-/** Kernel file systems: what is written there is not a file kept on a disk. */
-const PSEUDO = ["/proc", "/sys", "/dev"];
-
 function stat(path: string, follow: boolean): Stats | undefined {
   try {
     return follow ? statSync(path) : lstatSync(path);
@@ -144,14 +141,16 @@ export function outputProblem(path: string, kind: "file" | "folder"): string | u
     if (dirname(existing) === existing) break;
     existing = dirname(existing);
   }
-  let real: string;
+  let realExisting: string;
   try {
-    real = join(realpathSync(existing), absolute.slice(existing.length));
+    realExisting = realpathSync(existing);
   } catch (error) {
     return `cannot read ${existing}: ${fsReason(error)}`;
   }
-  const pseudo = PSEUDO.find((p) => real === p || real.startsWith(`${p}/`));
-  if (pseudo) return `${absolute} is on ${pseudo}, a kernel file system, not a disk`;
+  // By where the path leads (/proc, /sys, /dev), or by the type of the file system it would be written on.
+  const kernel =
+    kernelFileSystem(join(realExisting, absolute.slice(existing.length))) ?? kernelFileSystem(realExisting);
+  if (kernel) return `${absolute} is on ${kernel}, a kernel file system, not a disk`;
   try {
     accessSync(existing, constants.W_OK | constants.X_OK);
   } catch (error) {

@@ -148,18 +148,16 @@ export function gatewayEdges(url: URL, internal: boolean, seen: { dns: DnsSeen; 
     });
   } else if (seen.tls) {
     const t = seen.tls;
-    const names = t.names.length > 0 ? t.names.join(", ") : "no names";
-    const ok = t.authorized && t.nameMatches;
-    const why = !t.nameMatches
-      ? `the certificate names ${names}, not ${host}`
-      : !t.authorized
-        ? `not trusted here (${t.error ?? "unknown issuer"})`
-        : `${names}, trusted, ${t.protocol ?? "TLS"}`;
-    edges.push({
-      edge: "caller → gateway: TLS",
-      ok: t.error && t.names.length === 0 ? false : ok,
-      seen: t.error && t.names.length === 0 ? `no handshake: ${t.error}` : why,
-    });
+    const names = t.names.join(", ");
+    const seenTls =
+      t.error !== undefined && t.names.length === 0
+        ? `no handshake: ${t.error}`
+        : !t.nameMatches
+          ? `the certificate names ${names || "no names"}, not ${host}`
+          : !t.authorized
+            ? `not trusted here (${t.error ?? "unknown issuer"})`
+            : `${names}, trusted, ${t.protocol ?? "TLS"}`;
+    edges.push({ edge: "caller → gateway: TLS", ok: t.authorized && t.nameMatches, seen: seenTls });
   }
   return edges;
 }
