@@ -38,11 +38,13 @@ export default defineConfig({
           exclude: UNIT,
           // Files share the two worker processes: the Pulumi runtime (mocks, config, stack) is global
           // state, and every offline run sets all of it afresh (cli/engine/offlineRun.ts: setMocks,
-          // setAllConfig replacing the whole config, the program's modules forgotten).
+          // setAllConfig replacing the whole config, the program's modules forgotten). A worker plans the
+          // committed dev and prod stacks once and its files share them (test/helpers.ts planStack).
           pool: "forks",
           isolate: false,
-          // dev and prod planned once, shared by every file (test/helpers.ts planStack).
-          globalSetup: ["test/globalSetup.ts"],
+          // A plan allocates briefly and much: a young generation of 64 MB halves its garbage collection
+          // (the planner's own command line sets the same, package.json "plan").
+          execArgv: ["--max-semi-space-size=64"],
         },
       },
     ],

@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { largePolicyConfig, largeStackFile } from "../cli/engine/largeConfig";
-import { plan as runPlan } from "../cli/commands/plan";
-import { PROJECT_DIR } from "./helpers";
+import { PROJECT_DIR, planCommand } from "./helpers";
 
 /** `npm run plan` as a person runs it, spawned: the command line itself (exit 0 and exit 2). */
 function spawnPlan(...args: string[]) {
@@ -17,16 +16,7 @@ function spawnPlan(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The plan command in this process. */
-async function plan(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runPlan(args, PROJECT_DIR, {
-    out: (s) => ((stdout += s), true),
-    err: (s) => ((stderr += s), true),
-  });
-  return { code, stdout, stderr };
-}
+const plan = planCommand;
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-plan-test-"));
 /** The generated 3 x 4 config's deployments: per endpoint its PTU deployment and one pay-as-you-go deployment per region. */

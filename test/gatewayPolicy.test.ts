@@ -1,17 +1,15 @@
 // The gateway's API policy: rendered through the typed builder, parsed by an independent XML parser,
 // and compared with golden files reviewed by hand (UPDATE_GOLDEN=1 rewrites them after a reviewed change).
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { plan } from "../cli/commands/plan";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { apiPolicy, chatCachePolicy, retryCount, slotDraw, type ApiPolicySpec } from "../components/gateway/apiPolicy";
 import { llmEmitTokenMetric, renderPolicy, validateAzureAdToken } from "../components/gateway/policyXml";
 import { endpointRoutes } from "../components/gateway/routes";
 import { tierProblem } from "../components/gateway/tiers";
 import { backendId, circuitBreaker, poolSpecs, type TargetRef } from "../components/gateway/backends";
-import { matchesGoldenFile, PROJECT_DIR, validConfig } from "./helpers";
+import { matchesGoldenFile, plannedOutput, PROJECT_DIR, validConfig } from "./helpers";
 
 /** An Azure OpenAI target, as routing sees it. */
 const AOAI = { kind: "azure-openai" as const };
@@ -164,15 +162,13 @@ describe("the gateway's API policy", () => {
   });
 });
 
-describe.each(["dev", "prod"])("the %s plan's gateway policies in out/", (stack) => {
+describe.each(["dev", "prod"] as const)("the %s plan's gateway policies in out/", (stack) => {
   it("are written, one file per policy document, each well-formed and equal to its reviewed golden file", async () => {
-    const out = mkdtempSync(join(tmpdir(), "genai-gateway-out-"));
-    const code = await plan(["--stack", stack, "--out", out], PROJECT_DIR, { out: () => true, err: () => true });
-    expect(code).toBe(0);
-    const files = readdirSync(join(out, stack, "gateway")).sort();
+    const dir = join((await plannedOutput(stack)).dir, "gateway");
+    const files = readdirSync(dir).sort();
     expect(files).toContain("api-openai.xml");
     for (const file of files) {
-      const xml = readFileSync(join(out, stack, "gateway", file), "utf8");
+      const xml = readFileSync(join(dir, file), "utf8");
       expect(XMLValidator.validate(xml), file).toBe(true);
       matchesGolden(join(stack, file), xml);
     }

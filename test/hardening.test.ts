@@ -6,26 +6,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { plan as runPlan } from "../cli/commands/plan";
 import { readReason } from "../cli/shared/inputFile";
 import { lifecycleFinding, liveReplacement, lifecycleOf, MODEL_LIFECYCLE } from "../components/openai/lifecycle";
 import { PTU_MODELS } from "../components/openai/models";
 import { environmentOfStackName } from "../stacks/load";
 import { AS_OF_ENV, asOfDay } from "../stacks/asOf";
-import { AS_OF, PROJECT_DIR, rawConfig, namespaced } from "./helpers";
+import { AS_OF, PROJECT_DIR, rawConfig, namespaced, planCommand, plannedOutput } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-hardening-"));
 
-/** Runs the planner in this process and captures what it prints. */
-async function plan(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runPlan(args, PROJECT_DIR, {
-    out: (s) => ((stdout += s), true),
-    err: (s) => ((stderr += s), true),
-  });
-  return { code, stdout, stderr };
-}
+const plan = planCommand;
 
 /** Writes a stack file whose `genai-platform:` keys are `raw` (plus any other full keys) and returns its path. */
 function stackFileOf(raw: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
@@ -336,8 +326,7 @@ describe("model lifecycle", () => {
   });
 
   it("warns within the window, and the window is the stack's to set", async () => {
-    const result = await plan("--stack", "prod", "--out", scratch(), "--json");
-    const warnings: string[] = JSON.parse(result.stdout).warnings;
+    const warnings: string[] = (await plannedOutput("prod")).report.warnings;
     expect(warnings).toContain(
       "models.chat.slots.blue.targets[0], models.chat.slots.blue.targets[1], models.chat.slots.blue.targets[2]: gpt-5 2025-08-07 retires on 2027-02-06, in 71 days: Microsoft names no live replacement: move to a newer version of gpt-5 or another model",
     );
@@ -352,10 +341,11 @@ describe("model lifecycle", () => {
     const bad = await plan("--stack", "prod", "--out", scratch(), "--as-of", "2027-02-30");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--as-of "2027-02-30" is not a day written YYYY-MM-DD');
-    const [a, b] = [scratch(), scratch()];
+    // This plan against the run's shared one, planned earlier (and in another test file's turn).
+    const a = scratch();
     await plan("--stack", "prod", "--out", a, "--as-of", AS_OF);
-    await plan("--stack", "prod", "--out", b, "--as-of", AS_OF);
-    expect(readFileSync(join(a, "prod", "stack.json"))).toEqual(readFileSync(join(b, "prod", "stack.json")));
+    const shared = (await plannedOutput("prod")).dir;
+    expect(readFileSync(join(a, "prod", "stack.json"))).toEqual(readFileSync(join(shared, "stack.json")));
   });
 
   it("a 'not before' date warns rather than refuses, and a deprecated version warns before its window", () => {
@@ -404,15 +394,15 @@ describe("model lifecycle", () => {
 describe("the Redis cache is reachable", () => {
   it("gives the gateway Entra ID data access by default, and refuses a cache nobody can reach", async () => {
     const raw = rawConfig("dev");
-    const result = await plan("--stack", "dev", "--out", scratch(), "--json");
-    expect(result.code).toBe(0);
+    const { report } = await plannedOutput("dev");
+    expect(report.policy.mandatory).toBe(0);
     raw.cache.dataAccess = [];
     expect(await refusal(raw)).toContain("cache.dataAccess: no workload can reach the cache");
   });
 });
 
 describe("output order does not depend on the locale", () => {
-  it("plans byte-identically under C and Estonian collation (where az sorts before at)", () => {
+  it("plans byte-identically under C and Estonian collation (where az sorts before at)", async () => {
     const raw = rawConfig("dev");
     raw.accounts = { az: { location: "swedencentral" }, at: { location: "swedencentral" } };
     raw.models.chat.slots.blue.targets = [
@@ -421,25 +411,27 @@ describe("output order does not depend on the locale", () => {
     ];
     raw.models.embeddings.slots.blue.targets[0].account = "at";
     const file = stackFileOf(raw);
-    const runIn = (locale: string) => {
-      const out = scratch();
-      const result = spawnSync(
-        "node",
-        ["--import", "tsx", "cli/commands/plan.ts", "--stack", "case", "--config-file", file, "--out", out],
-        {
-          cwd: PROJECT_DIR,
-          encoding: "utf8",
-          env: { ...process.env, LANG: locale, LC_ALL: locale },
-        },
-      );
+    const planned = (out: string, result: { stdout: string; stderr: string }) => {
       expect(result.stderr).toBe("");
       return {
         stdout: result.stdout.replace(/^Wrote .*$/m, "Wrote (the scratch folder differs)"),
         stack: readFileSync(join(out, "case", "stack.json"), "utf8"),
       };
     };
-    const c = runIn("C.UTF-8");
-    const estonian = runIn("et_EE.UTF-8");
+    // This process's own collation (C or English in CI), against a process started in Estonian.
+    expect(new Intl.Collator().resolvedOptions().locale).not.toMatch(/^et\b/);
+    const here = scratch();
+    const c = planned(here, await plan("--stack", "case", "--config-file", file, "--out", here));
+    const there = scratch();
+    const estonian = planned(
+      there,
+      spawnSync(
+        "node",
+        ["--import", "tsx", "cli/commands/plan.ts", "--stack", "case", "--config-file", file, "--out", there],
+        { cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, LANG: "et_EE.UTF-8", LC_ALL: "et_EE.UTF-8" } },
+      ),
+    );
+    expect(new Intl.Collator("et").compare("az", "at")).toBeLessThan(0);
     expect(estonian.stdout).toBe(c.stdout);
     expect(estonian.stack).toBe(c.stack);
     expect(c.stdout.indexOf("at (swedencentral)")).toBeLessThan(c.stdout.indexOf("az (swedencentral)"));

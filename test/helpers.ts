@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { expect, inject } from "vitest";
+import { expect } from "vitest";
 import { register } from "tsx/cjs/api";
 import type { PlatformConfig } from "../stacks/config";
 import { loadStackConfig, projectConfig } from "../stacks/load";
@@ -8,6 +9,7 @@ import { readStackFile, stackConfigFromDocument, type StackConfig } from "../cli
 import { runOffline, type OfflineRun } from "../cli/engine/offlineRun";
 import { buildStackExport, type StackExport } from "../cli/engine/stackExport";
 import { stableGuid } from "../cli/engine/mockOutputs";
+import { plan } from "../cli/commands/plan";
 
 export const PROJECT_DIR = resolve(__dirname, "..");
 
@@ -58,26 +60,50 @@ export interface PlannedStack {
   readonly stackExport: StackExport;
 }
 
-/**
- * The plan of `stack`: the committed dev or prod stack unchanged is planned once per test run
- * (test/globalSetup.ts) and read here, a fresh copy per call; anything else is planned now.
- */
+// The committed dev and prod stacks, planned at most once per worker process and shared by its test
+// files (vitest.config.mts: the program project's files share their workers), each caller getting a
+// copy. Kept on the process's global object: vitest evaluates this module afresh for every test file.
+interface SharedPlans {
+  plans: Map<string, Promise<string>>;
+  outputs: Map<string, Promise<{ dir: string; report: string }>>;
+}
+const SHARED = Symbol.for("genai-platform/test/committed-plans");
+const shared: SharedPlans = ((globalThis as Record<symbol, SharedPlans>)[SHARED] ??= {
+  plans: new Map(),
+  outputs: new Map(),
+});
+const committedPlans = shared.plans;
+const committedOutputs = shared.outputs;
+
+/** The plan of `stack`: the committed dev or prod stack unchanged is shared (a fresh copy per call); anything else is planned now. */
 export async function planStack(
   stack: string,
   options: { preview?: boolean; config?: StackConfig } = {},
 ): Promise<PlannedStack> {
-  const shared = options.preview || options.config || (stack !== "dev" && stack !== "prod") ? undefined : sharedPlans();
-  if (shared) return JSON.parse(readFileSync(join(shared, `${stack}.json`), "utf8")) as PlannedStack;
-  return planFresh(stack, options);
+  if (options.preview || options.config || (stack !== "dev" && stack !== "prod")) return planFresh(stack, options);
+  let planned = committedPlans.get(stack);
+  if (!planned) committedPlans.set(stack, (planned = planFresh(stack).then((p) => JSON.stringify(p))));
+  return JSON.parse(await planned) as PlannedStack;
 }
 
-/** The folder of the plans the global setup made, when the run has one. */
-function sharedPlans(): string | undefined {
-  try {
-    return inject("plannedStacks");
-  } catch {
-    return undefined;
+/**
+ * What `npm run plan -- --stack <dev|prod> --out DIR --json` writes for the committed stack unchanged,
+ * shared like planStack's plans: the stack's folder under DIR (read it, never write it) and the report it printed.
+ */
+export async function plannedOutput(stack: "dev" | "prod"): Promise<{ dir: string; report: any }> {
+  let planned = committedOutputs.get(stack);
+  if (!planned) {
+    planned = (async () => {
+      const out = mkdtempSync(join(tmpdir(), "genai-planned-"));
+      const result = await planCommand("--stack", stack, "--out", out, "--json", "--as-of", AS_OF);
+      if (result.code !== 0)
+        throw new Error(`npm run plan -- --stack ${stack} exited ${result.code}: ${result.stderr}`);
+      return { dir: join(out, stack), report: result.stdout };
+    })();
+    committedOutputs.set(stack, planned);
   }
+  const { dir, report } = await planned;
+  return { dir, report: JSON.parse(report) };
 }
 
 /** Plans `stack` in the offline engine, now. */
@@ -102,6 +128,17 @@ export async function planFresh(
     run,
     stackExport: buildStackExport(run.resources, { projectDir: PROJECT_DIR, project: "genai-platform", stack }),
   };
+}
+
+/** `npm run plan -- <args>` in this process: its exit code and what it printed. */
+export async function planCommand(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await plan(args, PROJECT_DIR, {
+    out: (s) => ((stdout += s), true),
+    err: (s) => ((stderr += s), true),
+  });
+  return { code, stdout, stderr };
 }
 
 /** Runs a small program from test/fixtures/<name> under the offline runtime. */

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { plan } from "../cli/commands/plan";
 import { VLLM_IMAGE_DIGESTS } from "../components/serving/vllmReleases";
-import { PROJECT_DIR, rawConfig, namespaced } from "./helpers";
+import { PROJECT_DIR, rawConfig, namespaced, plannedOutput } from "./helpers";
 import { stringify } from "yaml";
 import { writeFileSync } from "node:fs";
 
@@ -31,18 +31,21 @@ function schemaOf(apiVersion: string, kind: string): new (data: unknown) => { va
   return model;
 }
 
+/** The manifests the plan of `stack` writes: the shared plan's, or one of `configFile` planned now. */
 async function manifestsOf(
-  stack: string,
+  stack: "dev" | "prod",
   configFile?: string,
 ): Promise<{ file: string; manifest: Record<string, any> }[]> {
-  const out = mkdtempSync(join(tmpdir(), "genai-k8s-"));
-  const code = await plan(
-    ["--stack", stack, "--out", out, ...(configFile ? ["--config-file", configFile] : [])],
-    PROJECT_DIR,
-    { out: () => true, err: () => true },
-  );
-  expect(code).toBe(0);
-  const dir = join(out, stack, "k8s");
+  let dir = configFile ? "" : join((await plannedOutput(stack)).dir, "k8s");
+  if (configFile) {
+    const out = mkdtempSync(join(tmpdir(), "genai-k8s-"));
+    const code = await plan(["--stack", stack, "--out", out, "--config-file", configFile], PROJECT_DIR, {
+      out: () => true,
+      err: () => true,
+    });
+    expect(code).toBe(0);
+    dir = join(out, stack, "k8s");
+  }
   return readdirSync(dir).map((file) => ({ file, manifest: parse(readFileSync(join(dir, file), "utf8")) }));
 }
 

@@ -6,16 +6,15 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadtest } from "../cli/commands/loadtest";
 
-let servers: (Server | TcpServer)[] = [];
-let sockets: Socket[] = [];
-afterEach(async () => {
+// The tests wait on timers, not the CPU: they run concurrently, each against servers of its own, closed at the end.
+const servers: (Server | TcpServer)[] = [];
+const sockets: Socket[] = [];
+afterAll(async () => {
   for (const s of sockets) s.destroy();
   await Promise.all(servers.map((s) => new Promise<void>((done) => s.close(() => done()))));
-  servers = [];
-  sockets = [];
 });
 
 /** A TCP server that accepts, reads, and does `onRequest` with the socket (or nothing); resolves to its port. */
@@ -76,7 +75,7 @@ async function run(
   return { code, out, requests: json.requests, failures: json.summary.all.failures };
 }
 
-describe("--timeout", () => {
+describe.concurrent("--timeout", () => {
   it("fails a request to a server that accepts and never answers: timeout (first byte after N s)", async () => {
     const port = await tcp();
     const { code, out, requests, failures } = await run(`http://127.0.0.1:${port}`, "--timeout", "1");

@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { XMLValidator } from "fast-xml-parser";
 import { parse, stringify } from "yaml";
-import { plan } from "../cli/commands/plan";
 import {
   ALERTS,
   ruleGroups,
@@ -21,7 +20,7 @@ import {
   type RuleGroup,
 } from "../components/observability/rules";
 import { sloSchema } from "../stacks/clusterConfig";
-import { matchesGoldenFile, PROJECT_DIR } from "./helpers";
+import { matchesGoldenFile, plannedOutput, PROJECT_DIR } from "./helpers";
 
 const HAVE_PROMETHEUS =
   spawnSync("promtool", ["--version"]).status === 0 && spawnSync("prometheus", ["--version"]).status === 0;
@@ -48,6 +47,7 @@ const asSent = (expr: string, rateInterval = "1m") =>
 interface DashboardJson {
   panels: { type: string; title: string; targets?: { expr?: string; legendFormat?: string }[] }[];
 }
+/** The prod plan's folder (out/prod), shared by the run: read, never written. */
 let outDir = "";
 let rulesFile = "";
 let dashboards: Record<string, DashboardJson> = {};
@@ -63,14 +63,13 @@ const promQueries = () =>
   );
 
 beforeAll(async () => {
-  outDir = mkdtempSync(join(tmpdir(), "genai-obs-"));
-  expect(await plan(["--stack", "prod", "--out", outDir], PROJECT_DIR, { out: () => true, err: () => true })).toBe(0);
-  const dir = join(outDir, "prod", "observability");
+  outDir = (await plannedOutput("prod")).dir;
+  const dir = join(outDir, "observability");
   rulesFile = join(dir, "rules.yaml");
   dashboards = Object.fromEntries(
     readdirSync(join(dir, "dashboards")).map((f) => [f, JSON.parse(readFileSync(join(dir, "dashboards", f), "utf8"))]),
   );
-  const k8s = join(outDir, "prod", "k8s");
+  const k8s = join(outDir, "k8s");
   scalerQueries = readdirSync(k8s)
     .filter((f) => f.includes(".scaledobject."))
     .flatMap((f) => (parse(readFileSync(join(k8s, f), "utf8")) as any).spec.triggers.map((t: any) => t.metadata.query));
@@ -78,7 +77,7 @@ beforeAll(async () => {
 
 describe("the prod plan's observability artifacts", () => {
   it("are the rules, a dashboard and a preview per model endpoint, each equal to its reviewed golden file", () => {
-    const dir = join(outDir, "prod", "observability");
+    const dir = join(outDir, "observability");
     const files = [
       "rules.yaml",
       ...readdirSync(join(dir, "dashboards")).map((f) => `dashboards/${f}`),
@@ -101,7 +100,7 @@ describe("the prod plan's observability artifacts", () => {
   });
 
   it("previews are well-formed SVG that show every panel of their dashboard", () => {
-    const dir = join(outDir, "prod", "observability");
+    const dir = join(outDir, "observability");
     for (const [file, dashboard] of Object.entries(dashboards)) {
       const svg = readFileSync(join(dir, "previews", file.replace(/\.json$/, ".svg")), "utf8");
       expect(XMLValidator.validate(svg), file).toBe(true);
@@ -288,7 +287,7 @@ describe.skipIf(!HAVE_PROMETHEUS)("promtool", () => {
   });
 
   it("rejects a broken rule file (the check can fail)", () => {
-    const broken = join(outDir, "broken.yaml");
+    const broken = join(mkdtempSync(join(tmpdir(), "genai-obs-")), "broken.yaml");
     writeFileSync(broken, stringify({ groups: [{ name: "x", rules: [{ alert: "X", expr: "sum(rate(x[5m])" }] }] }));
     expect(spawnSync("promtool", ["check", "rules", broken]).status).not.toBe(0);
   });
@@ -360,13 +359,13 @@ describe.skipIf(!HAVE_PROMETHEUS)(
       const job = (name: string, path: string, slot: string) => ({
         job_name: name,
         metrics_path: path,
-        scrape_interval: "1s",
+        scrape_interval: "250ms",
         static_configs: [{ targets: [target], labels: { model_endpoint: "qwen", slot, target: "vllm-a100-0" } }],
       });
       writeFileSync(
         join(dir, "prometheus.yml"),
         stringify({
-          global: { scrape_interval: "1s" },
+          global: { scrape_interval: "250ms" },
           scrape_configs: [job("current", "/current", "green"), job("legacy", "/legacy", "blue")],
         }),
       );

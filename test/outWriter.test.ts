@@ -12,17 +12,11 @@ import {
   type TreeFs,
   type WriterFs,
 } from "../cli/shared/outWriter";
-import { PROJECT_DIR } from "./helpers";
+import { PROJECT_DIR, planCommand } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-out-test-"));
 
-function plan(...args: string[]) {
-  const result = spawnSync("node", ["--import", "tsx", "cli/commands/plan.ts", ...args], {
-    cwd: PROJECT_DIR,
-    encoding: "utf8",
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const plan = planCommand;
 
 /** A file system whose disk fills up after `capacity` bytes of writes. */
 function fullDisk(capacity: number): WriterFs {
@@ -218,9 +212,9 @@ describe("writeArtifacts", () => {
 });
 
 describe("npm run plan keeps the last good output", () => {
-  it("replaces a stack folder whose insides were broken (a folder where policy-config.json belongs) whole, and refuses a file where the folder belongs", () => {
+  it("replaces a stack folder whose insides were broken (a folder where policy-config.json belongs) whole, and refuses a file where the folder belongs", async () => {
     const out = scratch();
-    expect(plan("--stack", "prod", "--out", out).code).toBe(0);
+    expect((await plan("--stack", "prod", "--out", out)).code).toBe(0);
     const good = readFileSync(join(out, "prod", "stack.json"), "utf8");
     fs.rmSync(join(out, "prod", "policy-config.json"));
     mkdirSync(join(out, "prod", "policy-config.json"));
@@ -232,19 +226,19 @@ describe("npm run plan keeps the last good output", () => {
         "logRetentionDays: 120",
       ),
     );
-    expect(plan("--stack", "prod", "--out", out, "--config-file", changed).code).toBe(0);
+    expect((await plan("--stack", "prod", "--out", out, "--config-file", changed)).code).toBe(0);
     expect(readFileSync(join(out, "prod", "stack.json"), "utf8")).not.toBe(good);
     expect(fs.statSync(join(out, "prod", "policy-config.json")).isFile()).toBe(true);
     const blocked = scratch();
     writeFileSync(join(blocked, "prod"), "a file");
-    const result = plan("--stack", "prod", "--out", blocked);
+    const result = await plan("--stack", "prod", "--out", blocked);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("something other than a folder is in the way");
     expect(readFileSync(join(blocked, "prod"), "utf8")).toBe("a file");
   });
 
   // A real full disk: a 256 KB tmpfs (room for the dev plan, not for the prod plan beside it) (needs permission to mount, as CI on this machine has).
-  it("exits 2 on a full 256 KB tmpfs and keeps the good stack.json", (context) => {
+  it("exits 2 on a full 256 KB tmpfs and keeps the good stack.json", async (context) => {
     // Mounted for this test alone, so that no filter or failure leaves it mounted.
     const mountPoint = mkdtempSync(join(tmpdir(), "genai-tmpfs-"));
     if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mountPoint]).status !== 0) {
@@ -253,11 +247,11 @@ describe("npm run plan keeps the last good output", () => {
     }
     try {
       expect(
-        plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.dev.yaml")).code,
+        (await plan("--stack", "lab", "--out", mountPoint, "--config-file", join(PROJECT_DIR, "Pulumi.dev.yaml"))).code,
       ).toBe(0);
       const good = readFileSync(join(mountPoint, "lab", "stack.json"), "utf8");
       JSON.parse(good);
-      const result = plan(
+      const result = await plan(
         "--stack",
         "lab",
         "--out",

@@ -7,21 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { plan as runPlan } from "../cli/commands/plan";
 import { inputFileProblem } from "../cli/shared/inputFile";
-import { AS_OF, PROJECT_DIR, namespaced, rawConfig } from "./helpers";
+import { AS_OF, PROJECT_DIR, namespaced, planCommand, rawConfig } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-plan-round2-"));
 
-async function plan(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runPlan([...args, "--as-of", AS_OF], PROJECT_DIR, {
-    out: (s) => ((stdout += s), true),
-    err: (s) => ((stderr += s), true),
-  });
-  return { code, stdout, stderr };
-}
+const plan = (...args: string[]) => planCommand(...args, "--as-of", AS_OF);
 
 function fifo(): string {
   const path = join(scratch(), "pipe");

@@ -69,7 +69,7 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
       const server = await startLoopback({
         firstTokenDelayMs: 100,
         firstTokenDelayMsBySlot: { green: greenFirstTokenMs },
-        interTokenDelayMs: 25,
+        interTokenDelayMs: 10,
         outputTokens: 6,
         slotOf: (n) => (n % 2 ? "green" : "blue"),
       });
@@ -83,9 +83,9 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
             "--endpoint",
             "chat",
             "--concurrency",
-            "8",
+            "10",
             "--requests",
-            "80",
+            "40",
             "--api-key",
             "k",
             "--json",

@@ -34,6 +34,8 @@ export interface OfflineRunOptions {
   /** Run as `pulumi preview` would (outputs of new resources unknown). */
   readonly preview: boolean;
   readonly mockContext: MockContext;
+  /** The program to run instead of the project's (package.json "main"): the benchmark's bare replay. */
+  readonly program?: () => unknown;
 }
 
 export interface OfflineRun {
@@ -64,13 +66,14 @@ function programPath(projectDir: string): string {
   return resolve(projectDir, manifest.main ?? "index.ts");
 }
 
-/** Forgets the project's own modules (not node_modules) so the program runs afresh. */
-function forgetProjectModules(projectDir: string, requireFromProject: NodeJS.Require): void {
-  const root = resolve(projectDir);
-  for (const loaded of Object.keys(requireFromProject.cache)) {
-    if (loaded.startsWith(root) && !loaded.includes(`${"/"}node_modules${"/"}`))
-      delete requireFromProject.cache[loaded];
-  }
+/**
+ * Forgets the program's entry module so that requiring it runs the program afresh. The modules it
+ * imports stay loaded: they define components and pure functions, and hold no state of a run (the
+ * runtime's mocks, config and stack are set anew by every run; a plan repeated in one process is
+ * byte-identical, test/hardening.test.ts).
+ */
+function forgetProgram(program: string, requireFromProject: NodeJS.Require): void {
+  delete requireFromProject.cache[program];
 }
 
 /** The provider reference `urn::id` with its URN translated to the engine's. */
@@ -181,9 +184,15 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     if (!warnings.includes(text.slice(RUNTIME_WARNING.length))) warnings.push(text.slice(RUNTIME_WARNING.length));
   };
   const requireFromProject = createRequire(join(options.projectDir, "package.json"));
+  // The SDK captures a stack trace for every resource and every promise it tracks (a third of a
+  // plan's time with its garbage); the planner reports errors by message, so the run captures none.
+  // GENAI_PLAN_STACK_TRACES=1 keeps them for debugging the planner itself.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.GENAI_PLAN_STACK_TRACES) Error.stackTraceLimit = 0;
   const previousAsOf = process.env[AS_OF_ENV];
   process.env[AS_OF_ENV] = options.asOf;
-  forgetProjectModules(options.projectDir, requireFromProject);
+  const program = programPath(options.projectDir);
+  if (!options.program) forgetProgram(program, requireFromProject);
   // A registration that fails leaves the program waiting forever: Node then drains its event loop.
   let onDrained: () => void = () => undefined;
   const drained = new Promise<never>((_, reject) => {
@@ -197,8 +206,8 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
         await pulumi.runtime.runInPulumiStack(async () => {
           // As the Node.js language host does: the module's exports are the stack outputs.
           try {
-            const program = requireFromProject(programPath(options.projectDir));
-            return typeof program === "function" ? await program() : program;
+            const exported = options.program ?? requireFromProject(program);
+            return typeof exported === "function" ? await exported() : exported;
           } catch (error) {
             errors.push(error instanceof Error ? error.message : String(error));
             return {};
@@ -212,6 +221,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     const message = error instanceof Error ? error.message : String(error);
     if (!errors.includes(message)) errors.push(message);
   } finally {
+    Error.stackTraceLimit = stackTraceLimit;
     console.warn = consoleWarn;
     if (previousAsOf === undefined) delete process.env[AS_OF_ENV];
     else process.env[AS_OF_ENV] = previousAsOf;

@@ -37,7 +37,3 @@ moduleInternals._load = function lazyLoad(this: unknown, request, parent, isMain
 // The SDK captures a stack trace for every resource it registers; mapping each through tsx's source
 // maps costs ~4 ms a resource. The planner reports config paths, not stack frames, so it skips that.
 process.setSourceMapsEnabled(false);
-
-// The SDK also captures a stack trace for every promise it tracks; the planner reports errors by
-// message. GENAI_PLAN_STACK_TRACES=1 keeps them for debugging the planner itself.
-if (!process.env.GENAI_PLAN_STACK_TRACES) Error.stackTraceLimit = 0;
