@@ -19,6 +19,20 @@ const UNIT = [
   "test/docs.test.ts",
 ];
 
+/** Whole processes, real servers and tools: the spawned command line, promtool and Prometheus, sockets, whole rollouts. */
+const E2E = [
+  "test/cli.test.ts",
+  "test/policies/analyzer.test.ts",
+  "test/observability.test.ts",
+  "test/rolloutCycles.test.ts",
+  "test/rolloutServing.test.ts",
+  "test/loadtest.test.ts",
+  "test/loadtestTimeout.test.ts",
+  "test/loadtestTransport.test.ts",
+  "test/smokeHardening.test.ts",
+  "test/smokeEdges.test.ts",
+];
+
 export default defineConfig({
   test: {
     // Both cores of a 2-core machine (vitest leaves one free by default).
@@ -35,17 +49,22 @@ export default defineConfig({
         test: {
           name: "program",
           include: ["test/**/*.test.ts"],
-          exclude: UNIT,
+          exclude: [...UNIT, ...E2E],
           // Files share the two worker processes: the Pulumi runtime (mocks, config, stack) is global
           // state, and every offline run sets all of it afresh (cli/engine/offlineRun.ts: setMocks,
-          // setAllConfig replacing the whole config, the program's modules forgotten). A worker plans the
+          // setAllConfig replacing the whole config, the program's entry module run afresh). A worker plans the
           // committed dev and prod stacks once and its files share them (test/helpers.ts planStack).
           pool: "forks",
           isolate: false,
-          // A plan allocates briefly and much: a young generation of 64 MB halves its garbage collection
-          // (the planner's own command line sets the same, package.json "plan").
-          execArgv: ["--max-semi-space-size=64"],
+          // A plan allocates much that lives until it ends: a young generation of 128 MB halves the garbage
+          // collector's time over many plans (the plan command, one plan a process, sets 32 MB).
+          execArgv: ["--max-semi-space-size=128"],
         },
+      },
+      {
+        extends: true,
+        // As the program project, in workers of its own: `--project unit --project program` leaves these out.
+        test: { name: "e2e", include: E2E, pool: "forks", isolate: false, execArgv: ["--max-semi-space-size=128"] },
       },
     ],
   },

@@ -11,7 +11,7 @@ import { cli, copyOfProd, exportOf, slotsOf, weights } from "./rolloutSteps";
 describe("npm run rollout on a copy of the prod stack file", () => {
   it("an Azure OpenAI version bump: start, shift in steps with proof, promote, finish; each step planned with the policy pack", async () => {
     const file = copyOfProd();
-    const state = await exportOf(file);
+    const state = await exportOf();
     const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "chat");
     expect((await step("start")).code).toBe(0);
     // Without proof, prod refuses to move weight, and writes nothing.
@@ -41,7 +41,7 @@ describe("npm run rollout on a copy of the prod stack file", () => {
 
   it("a rollback after a first step, then finish abandons the new colour", async () => {
     const file = copyOfProd();
-    const state = await exportOf(file);
+    const state = await exportOf();
     const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "chat");
     expect((await step("start")).code).toBe(0);
     expect((await step("shift", "--weight", "25", "--state", state)).code).toBe(0);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rollout } from "../cli/commands/rollout";
 import { AS_OF, PROJECT_DIR } from "./helpers";
-import { cli, copyOfProd, exportOf, raw } from "./rolloutSteps";
+import { cli, copyOfProd, exportOf, raw, readyCopy } from "./rolloutSteps";
 
 describe("npm run rollout under careless and hostile input", () => {
   const scratchFile = (name: string, content: string) => {
@@ -57,7 +57,7 @@ describe("npm run rollout under careless and hostile input", () => {
 
   it("refuses an export of another stack as proof, and the offline plan's own export unless asked explicitly", async () => {
     const file = copyOfProd();
-    const state = await exportOf(file);
+    const state = await exportOf();
     const other = JSON.parse(readFileSync(state, "utf8"));
     for (const r of other.deployment.resources) r.urn = r.urn.replace("urn:pulumi:prod::", "urn:pulumi:dev::");
     const otherFile = scratchFile("dev.json", JSON.stringify(other));
@@ -119,7 +119,7 @@ describe("npm run rollout under careless and hostile input", () => {
 
   it("refuses a load test whose summary lacks the latency fields, naming the file and field", async () => {
     const file = copyOfProd();
-    const state = await exportOf(file, true);
+    const state = readyCopy(await exportOf());
     expect((await cli("start", "--stack", "prod", "--config-file", file, "--endpoint", "chat")).code).toBe(0);
     const loadtest = scratchFile(
       "lt.json",

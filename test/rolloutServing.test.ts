@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { loadtest } from "../cli/commands/loadtest";
 import { startLoopback } from "../cli/loadtest/loopbackServer";
-import { cli, copyOfProd, exportOf, slotsOf, weights } from "./rolloutSteps";
+import { cli, copyOfProd, exportOf, readyCopy, slotsOf, weights } from "./rolloutSteps";
 
 describe("npm run rollout on a copy of the prod stack file: vLLM and the load-test gate", () => {
   it("a move to vLLM: the new servers must be ready in the export before they take traffic", async () => {
@@ -32,12 +32,13 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
       "10.40.31.201",
     );
     expect(started.code, started.err).toBe(0);
-    const notReady = await step("shift", "--weight", "25", "--state", await exportOf(file));
+    const planned = await exportOf(file);
+    const notReady = await step("shift", "--weight", "25", "--state", planned);
     expect(notReady.code).toBe(1);
     expect(notReady.err).toContain(
       "green is not proven deployed and healthy by the state export: model servers not ready",
     );
-    const ready = await exportOf(file, true);
+    const ready = readyCopy(planned);
     for (const weight of ["25", "50", "75"])
       expect((await step("shift", "--weight", weight, "--state", ready)).code).toBe(0);
     // The semantic cache calls the endpoint's live Azure OpenAI embeddings deployment: it cannot follow the endpoint to vLLM.
@@ -60,7 +61,7 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
 
   it("the load-test gate refuses moving weight onto a colour slower than the old one beyond the margin, and lets an equal one pass", async () => {
     const file = copyOfProd();
-    const state = await exportOf(file);
+    const state = await exportOf();
     const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "chat");
     expect((await step("start")).code).toBe(0);
     expect((await step("shift", "--weight", "25", "--state", state)).code).toBe(0);

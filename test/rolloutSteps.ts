@@ -1,14 +1,14 @@
 // Running `npm run rollout` in this process on copies of the prod stack file, and the state exports
 // its proof reads: shared by the rollout cycle tests.
 import { expect } from "vitest";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { RawEndpoint } from "../cli/rollout/machine";
 import { rollout } from "../cli/commands/rollout";
 import { plan } from "../cli/commands/plan";
-import { AS_OF, PROJECT_DIR } from "./helpers";
+import { AS_OF, PROJECT_DIR, plannedOutput } from "./helpers";
 
 /** Runs the command in this process. Its state exports are offline plans, so it asks for offline proof explicitly. */
 export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -25,25 +25,37 @@ export async function raw(...argv: string[]): Promise<{ code: number; out: strin
   return { code, out, err };
 }
 
-/** The state export of a plan of `file`: what `pulumi stack export` shows once it is applied. */
-export async function exportOf(file: string, ready = false): Promise<string> {
+/**
+ * The state export of a plan of `file` (of the committed prod stack when no file is given, the run's
+ * shared plan): what `pulumi stack export` shows once it is applied. A copy the test may change.
+ */
+export async function exportOf(file?: string): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), "genai-rollout-state-"));
-  expect(
-    await plan(["--stack", "prod", "--config-file", file, "--out", out, "--as-of", AS_OF], PROJECT_DIR, {
-      out: () => true,
-      err: () => true,
-    }),
-  ).toBe(0);
   const path = join(out, "prod", "stack.json");
-  if (ready) {
-    // A live export carries the StatefulSets' status once their servers are ready; the offline plan's does not.
-    const state = JSON.parse(readFileSync(path, "utf8"));
-    for (const r of state.deployment.resources)
-      if (r.type === "kubernetes:apps/v1:StatefulSet")
-        r.outputs = { ...r.outputs, spec: r.inputs.spec, status: { readyReplicas: r.inputs.spec.replicas } };
-    writeFileSync(path, JSON.stringify(state));
+  if (file) {
+    expect(
+      await plan(["--stack", "prod", "--config-file", file, "--out", out, "--as-of", AS_OF], PROJECT_DIR, {
+        out: () => true,
+        err: () => true,
+      }),
+    ).toBe(0);
+  } else {
+    mkdirSync(join(out, "prod"));
+    copyFileSync(join((await plannedOutput("prod")).dir, "stack.json"), path);
   }
   return path;
+}
+
+/** A copy of the state export at `path` once its model servers are ready, as a live export shows them. */
+export function readyCopy(path: string): string {
+  // A live export carries the StatefulSets' status once their servers are ready; the offline plan's does not.
+  const state = JSON.parse(readFileSync(path, "utf8"));
+  for (const r of state.deployment.resources)
+    if (r.type === "kubernetes:apps/v1:StatefulSet")
+      r.outputs = { ...r.outputs, spec: r.inputs.spec, status: { readyReplicas: r.inputs.spec.replicas } };
+  const ready = join(mkdtempSync(join(tmpdir(), "genai-rollout-state-")), "stack.json");
+  writeFileSync(ready, JSON.stringify(state));
+  return ready;
 }
 
 export const copyOfProd = () => {
