@@ -43,7 +43,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: "unit", include: UNIT, pool: "threads", isolate: false } },
+      {
+        extends: true,
+        test: { name: "unit", include: UNIT, pool: "threads", isolate: false, setupFiles: ["test/unitSetup.ts"] },
+      },
       {
         extends: true,
         test: {

@@ -445,7 +445,7 @@ const configShape = {
     .refine((m) => Object.keys(m).length > 0, "at least one model endpoint is required"),
 };
 
-const configSchema = strict(configShape);
+export const configSchema = strict(configShape);
 
 export type PlatformConfig = z.infer<typeof configSchema>;
 export type AccountConfig = PlatformConfig["accounts"][string];

@@ -1,16 +1,14 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { MAX_PTU_PER_DEPLOYMENT, PTU_DEPLOYMENT_TYPES, PTU_MODELS } from "../components/openai/models";
 import {
-  MAX_PTU_PER_DEPLOYMENT,
-  PTU_DEPLOYMENT_TYPES,
-  PTU_MODELS,
   nearestValidPtu,
   paygoCapacityProblem,
   paygoCapacityUnits,
   ptuCapacityProblem,
   ptuIncrement,
   sizePtu,
-} from "../components/openai";
+} from "../components/openai/capacity";
 
 describe("PTU minimum and step", () => {
   it("gives the example message with the two nearest valid sizes", () => {

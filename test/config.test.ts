@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS, parsePlatformConfig, plannedDeployments, ConfigValidationError } from "../stacks/config";
 import { projectConfig, requirePlatformConfig } from "../stacks/load";
-import { AS_OF, rawConfig, stackFile, validConfig } from "./helpers";
+import { AS_OF, rawConfig, stackFile, validConfig } from "./configHelpers";
 
 function issuesOf(raw: unknown): string[] {
   const result = parsePlatformConfig(raw);

@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  contentFilters,
-  networkAcls,
-  planAccountDeployments,
-  quotaLedger,
-  type DeploymentSpec,
-  type LocatedDeployment,
-} from "../components/openai";
+import { contentFilters } from "../components/openai/contentFilter";
+import { planAccountDeployments, type DeploymentSpec } from "../components/openai/deployments";
+import { networkAcls } from "../components/openai/networkAcls";
+import { quotaLedger, type LocatedDeployment } from "../components/openai/quota";
 
 function spec(overrides: Partial<DeploymentSpec>): DeploymentSpec {
   return {

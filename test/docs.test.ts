@@ -1,12 +1,14 @@
 // The README is the landing page and the guides live in docs/: every relative link in them reaches a
 // file that exists and, with an anchor, a heading that exists there (GitHub's slugs); every guide is
-// linked from the README; the README stays short.
+// linked from the README; the README stays short; the configuration reference is the schema's.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import GithubSlugger from "github-slugger";
 import { Lexer, type Token, type Tokens } from "marked";
 import { describe, expect, it } from "vitest";
-import { PROJECT_DIR } from "./helpers";
+import { CONFIG_KEYS } from "../stacks/config";
+import { configReferenceMarkdown, configReferenceRows } from "../cli/reports/configReference";
+import { PROJECT_DIR, matchesGoldenFile } from "./configHelpers";
 
 const DOCS = [
   "README.md",
@@ -84,5 +86,26 @@ describe("the README and the guides", () => {
     expect(links.map((l) => l.href)).toEqual(["docs/none.md", "README.md#no-such-heading"]);
     expect(anchorsOf(text("README.md")).has("no-such-heading")).toBe(false);
     expect(anchorsOf(text("README.md")).has("where-to-go-next")).toBe(true);
+  });
+});
+
+describe("the configuration reference (docs/configuration-reference.md)", () => {
+  it("is what the schema says today: regenerated and compared (UPDATE_GOLDEN=1 rewrites it)", () => {
+    matchesGoldenFile(join(PROJECT_DIR, "docs", "configuration-reference.md"), configReferenceMarkdown());
+  });
+
+  it("lists every key the loader accepts, with the defaults it applies", () => {
+    const rows = configReferenceRows();
+    const keys = new Set(rows.map((r) => r.key));
+    for (const key of CONFIG_KEYS) expect(keys, key).toContain(key);
+    expect(rows.find((r) => r.key === "logRetentionDays")).toMatchObject({
+      required: false,
+      default: "`30`",
+      allowed: "30–730",
+    });
+    expect(rows.find((r) => r.key === "environment")).toMatchObject({ required: true, allowed: '`"dev"`, `"prod"`' });
+    // A slot's two colours share one schema and are described once; a target's two kinds each.
+    expect(keys).toContain("models.<name>.slots.<blue|green>.targets[] (kind: vllm).revision");
+    expect(keys).toContain("models.<name>.slots.<blue|green>.targets[] (kind: azure-openai).capacity");
   });
 });

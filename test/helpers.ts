@@ -1,59 +1,29 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { expect } from "vitest";
 import { register } from "tsx/cjs/api";
-import type { PlatformConfig } from "../stacks/config";
-import { loadStackConfig, projectConfig } from "../stacks/load";
-import { readStackFile, stackConfigFromDocument, type StackConfig } from "../cli/shared/stackFile";
+import type { StackConfig } from "../cli/shared/stackFile";
+import { AS_OF, PROJECT_DIR, stackFile } from "./configHelpers";
 import { runOffline, type OfflineRun } from "../cli/engine/offlineRun";
 import { buildStackExport, type StackExport } from "../cli/engine/stackExport";
 import { stableGuid } from "../cli/engine/mockOutputs";
 import { plan } from "../cli/commands/plan";
 
-export const PROJECT_DIR = resolve(__dirname, "..");
-
-/** The day every test checks model lifecycle for, so results do not change with the clock. */
-export const AS_OF = "2026-11-27";
-
 // The offline run loads the program with Node's require, as `pulumi up` does through tsx.
 register();
 
-export function stackFile(stack: string): StackConfig {
-  return readStackFile(join(PROJECT_DIR, `Pulumi.${stack}.yaml`));
-}
-
-export function validConfig(stack: string): PlatformConfig {
-  const result = loadStackConfig(stackFile(stack), { stack, asOf: AS_OF });
-  if (!result.ok) throw new Error(result.issues.map((i) => `${i.path}: ${i.message}`).join("\n"));
-  return result.config;
-}
-
-/** The raw (pre-validation) config object of a stack file, for mutating one field per test. */
-export function rawConfig(stack: string): Record<string, any> {
-  return structuredClone(projectConfig(stackFile(stack).config)) as Record<string, any>;
-}
-
-/** A raw config object as a stack file's `config:` block (keys under the genai-platform namespace). */
-export function namespaced(raw: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [`genai-platform:${k}`, v]));
-}
-
-/** A stack's raw config without its self-hosted models (the cluster and vLLM endpoints), for tests about the rest. */
-export function withoutSelfHosted(raw: Record<string, any>): Record<string, any> {
-  const vllm = Object.keys(raw.models).filter((e) =>
-    Object.values(raw.models[e].slots).some((s: any) => s.targets.some((t: any) => t.kind === "vllm")),
-  );
-  for (const e of vllm) delete raw.models[e];
-  delete raw.cluster;
-  for (const team of Object.values<any>(raw.gateway?.teams ?? {}))
-    team.endpoints = team.endpoints.filter((e: string) => !vllm.includes(e));
-  return raw;
-}
-
-export function pulumiConfigOf(raw: Record<string, unknown>): StackConfig {
-  return stackConfigFromDocument({ config: namespaced(raw) }, "test");
-}
+export {
+  AS_OF,
+  PROJECT_DIR,
+  matchesGoldenFile,
+  namespaced,
+  pulumiConfigOf,
+  rawConfig,
+  stackFile,
+  validConfig,
+  withoutSelfHosted,
+} from "./configHelpers";
 
 export interface PlannedStack {
   readonly run: OfflineRun;
@@ -157,14 +127,4 @@ export function runFixtureProgram(name: string, preview = false): Promise<Offlin
 
 export function resourcesOfType(stackExport: StackExport, type: string) {
   return stackExport.deployment.resources.filter((r) => r.type === type);
-}
-
-/** Compares with a golden file reviewed by hand; UPDATE_GOLDEN=1 rewrites it after a reviewed change. */
-export function matchesGoldenFile(path: string, content: string): void {
-  if (process.env.UPDATE_GOLDEN === "1") {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-  }
-  expect(existsSync(path), `${path} is missing: render it with UPDATE_GOLDEN=1, review it, commit it`).toBe(true);
-  expect(content).toBe(readFileSync(path, "utf8"));
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { addressPlanIssues, parseRange } from "../components/network/addressPlan";
-import { accountDnsZones } from "../components/network";
+import { accountDnsZones } from "../components/network/dnsZones";
 import { parsePlatformConfig } from "../stacks/config";
-import { rawConfig, withoutSelfHosted } from "./helpers";
+import { rawConfig, withoutSelfHosted } from "./configHelpers";
 
 const good = {
   addressSpace: "10.40.0.0/16",
@@ -194,7 +194,7 @@ describe("cache config", () => {
 
 describe("the gateway subnet", () => {
   it("is delegated to Microsoft.Web/serverFarms for a v2 tier's outbound integration, and opens 3443 to API Management for injection", async () => {
-    const { gatewaySubnetSettings } = await import("../components/network");
+    const { gatewaySubnetSettings } = await import("../components/network/gatewaySubnet");
     expect(gatewaySubnetSettings("integration")).toEqual({
       securityRules: [],
       delegations: [{ name: "apim-outbound", serviceName: "Microsoft.Web/serverFarms" }],

