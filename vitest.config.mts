@@ -7,6 +7,7 @@ const UNIT = [
   "test/deployments.test.ts",
   "test/gatewayRouting.test.ts",
   "test/naming.test.ts",
+  "test/platformArgs.test.ts",
   "test/network.test.ts",
   "test/workflows.test.ts",
   "test/policies/apimPipeline.test.ts",

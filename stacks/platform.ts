@@ -11,13 +11,14 @@ import {
 } from "../components/network";
 import { OpenAiService } from "../components/openai";
 import { ManagedRedis } from "../components/cache";
-import { GATEWAY_TIERS, Gateway } from "../components/gateway";
+import { Gateway } from "../components/gateway";
 import { CostBudget } from "../components/cost";
 import { AzureAlerts } from "../components/alerts";
-import { composeName, nodeResourceGroupName } from "../components/core/naming";
+import type { NamingContext } from "../components/core/naming";
 import type { Cluster as ClusterType } from "../components/cluster";
 import type { ModelSlot as ModelSlotType } from "../components/serving";
 import type * as Observability from "../components/observability";
+import type { LocatedDeployment } from "../components/openai/quota";
 import { monitoredSlots } from "./clusterConfig";
 import {
   cacheEmbeddingsTarget,
@@ -29,11 +30,18 @@ import {
   effectivePublicNetworkAccess,
   namingContext,
   plannedDeployments,
-  requiredDnsZones,
   WORKLOADS,
   type PlatformConfig,
 } from "./config";
-import { COLOURS } from "../components/core/colours";
+import {
+  alertSettings,
+  budgetSettings,
+  clusterSettings,
+  endpointView,
+  gatewayTeams,
+  networkSettings,
+  vllmSlots,
+} from "./platformArgs";
 
 export interface PlatformOutputs {
   readonly resourceGroupName: pulumi.Output<string>;
@@ -62,13 +70,262 @@ export interface PlatformSecrets {
 /** Waiting requests per vLLM replica above which the autoscaler adds one. */
 const WAITING_PER_REPLICA = 5;
 
+/** What every capability's component shares: the stack's names, tags, resource group, provider and protection. */
+interface Wiring {
+  readonly config: PlatformConfig;
+  readonly secrets: PlatformSecrets;
+  readonly naming: NamingContext;
+  readonly tags: Record<string, string>;
+  readonly protect: boolean;
+  readonly opts: pulumi.ComponentResourceOptions;
+  readonly core: Core;
+  readonly common: { naming: NamingContext; resourceGroupName: pulumi.Output<string>; tags: Record<string, string> };
+  readonly identities: Record<(typeof WORKLOADS)[number], WorkloadIdentity>;
+  readonly privateNetwork?: PrivateNetwork;
+}
+
+/** A private endpoint for `resourceId` in the stack's network (none without one), after the target's own writes. */
+function privateLink(
+  w: Wiring,
+  target: string,
+  resourceId: pulumi.Input<string>,
+  groupId: string,
+  zoneKeys: readonly PrivateDnsZoneKey[],
+  after: pulumi.Resource,
+): void {
+  const net = w.privateNetwork;
+  if (!net) return;
+  new PrivateLink(
+    `private-link-${target}`,
+    {
+      ...w.common,
+      target,
+      after: [after],
+      // A private endpoint lives in its network's region, whatever the target's region.
+      location: w.config.network?.existing?.location ?? w.config.location,
+      subnetId: net.subnetIds.privateEndpoints,
+      resourceId,
+      groupId,
+      zoneIds: zoneKeys.map((k) => net.zoneIds[k]!),
+    },
+    w.opts,
+  );
+}
+
+/** The Azure OpenAI accounts, their deployments, the gateway's inference role on each and their private endpoints. */
+function openAi(w: Wiring, planned: readonly LocatedDeployment[]) {
+  const { config } = w;
+  const endpoints: Record<string, pulumi.Output<string>> = {};
+  const ids: Record<string, pulumi.Output<string>> = {};
+  const names: Record<string, pulumi.Output<string>> = {};
+  const deployments: Record<string, Record<string, Record<string, string[]>>> = {};
+  for (const [accountKey, account] of Object.entries(config.accounts)) {
+    const service = new OpenAiService(
+      `openai-${accountKey}`,
+      {
+        ...w.common,
+        accountKey,
+        location: account.location,
+        kind: account.kind,
+        publicNetworkAccess: effectivePublicNetworkAccess(config),
+        allowedIpRanges: config.allowedIpRanges,
+        allowedFqdns: account.allowedFqdns,
+        contentFilterThreshold: account.contentFilterThreshold,
+        deployments: planned.filter((d) => d.account === accountKey),
+        workspaceId: w.core.workspaceId,
+        protect: w.protect,
+      },
+      w.opts,
+    );
+    // The gateway calls every account with its own identity: inference only, on that account only.
+    grantRole(
+      `gateway-openai-user-${accountKey}`,
+      {
+        subscriptionId: config.subscriptionId,
+        scope: service.accountId,
+        principalId: w.identities.gateway.principalId,
+        role: "cognitiveServicesOpenAiUser",
+      },
+      { parent: w.identities.gateway },
+    );
+    privateLink(
+      w,
+      `oai-${accountKey}`,
+      service.accountId,
+      PRIVATE_LINK_GROUP.openAiAccount,
+      accountDnsZones(account.kind),
+      service.lastWrite,
+    );
+    endpoints[accountKey] = service.endpoint;
+    ids[accountKey] = service.accountId;
+    names[accountKey] = service.accountName;
+    for (const [endpoint, bySlot] of Object.entries(service.deploymentNames))
+      for (const [slot, deployed] of Object.entries(bySlot))
+        ((deployments[endpoint] ??= {})[slot] ??= {})[accountKey] = deployed;
+  }
+  return { endpoints, ids, names, deployments };
+}
+
+/** The semantic cache: Azure Managed Redis with Entra ID data access for the configured workloads. */
+function cache(w: Wiring): ManagedRedis | undefined {
+  const { config } = w;
+  if (!config.cache) return undefined;
+  const redis = new ManagedRedis(
+    "cache",
+    {
+      ...w.common,
+      location: config.location,
+      sku: config.cache.sku,
+      highAvailability: config.cache.highAvailability,
+      publicNetworkAccess: effectivePublicNetworkAccess(config),
+      accessKeysForGateway: config.cache.accessKeysForGateway,
+      dataAccess: config.cache.dataAccess.map((workload) => ({
+        workload,
+        principalId: w.identities[workload].principalId,
+      })),
+      workspaceId: w.core.workspaceId,
+      protect: w.protect,
+    },
+    w.opts,
+  );
+  privateLink(w, "redis", redis.clusterId, PRIVATE_LINK_GROUP.managedRedis, ["redis"], redis.lastWrite);
+  return redis;
+}
+
+/** Self-hosted models: the cluster, its monitoring, and one ModelSlot per vLLM slot; the servers' URLs by endpoint/slot/index. */
+function selfHosted(w: Wiring): { monitoring?: Observability.Monitoring; vllmUrls: Map<string, string> } {
+  const { config, secrets } = w;
+  const vllmUrls = new Map<string, string>();
+  const subnets = config.network?.subnets;
+  if (!config.cluster || !w.privateNetwork || !subnets) return { vllmUrls };
+  // Loaded only for stacks with a cluster: @pulumi/kubernetes costs every other plan its start-up time.
+  const { Cluster } = require("../components/cluster") as { Cluster: typeof ClusterType };
+  const { ModelSlot } = require("../components/serving") as { ModelSlot: typeof ModelSlotType };
+  const observability = require("../components/observability") as typeof Observability;
+  const cluster = new Cluster(
+    "cluster",
+    {
+      ...w.common,
+      ...clusterSettings(config),
+      subnetId: w.privateNetwork.subnetIds.aksNodes,
+      workspaceId: w.core.workspaceId,
+      protect: w.protect,
+    },
+    w.opts,
+  );
+  const monitoring = new observability.Monitoring(
+    "monitoring",
+    {
+      naming: w.naming,
+      subscriptionId: config.subscriptionId,
+      location: config.location,
+      resourceGroupName: w.core.resourceGroupName,
+      tags: w.tags,
+      provider: cluster.provider,
+      oidcIssuerUrl: cluster.oidcIssuerUrl,
+      retentionDays: config.cluster.monitoring.retentionDays,
+      storageGiB: config.cluster.monitoring.storageGiB,
+      ruleGroups: observability.ruleGroups(monitoredSlots(config)),
+      ...(secrets.alertmanagerWebhookUrl ? { alertWebhookUrl: secrets.alertmanagerWebhookUrl } : {}),
+      protect: w.protect,
+      dependsOn: cluster.generalReady,
+    },
+    w.opts,
+  );
+  for (const { endpoint, slot, targets } of vllmSlots(config)) {
+    const served = new ModelSlot(
+      `serving-${endpoint}-${slot}`,
+      {
+        ...w.common,
+        location: config.location,
+        endpoint,
+        slot,
+        targets: targets.map((t) => ({ ...t, maxReplicas: t.maxReplicas ?? t.replicas })),
+        provider: cluster.provider,
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
+        gatewaySubnetCidr: subnets.gateway,
+        ...(secrets.huggingFaceToken ? { huggingFaceToken: secrets.huggingFaceToken } : {}),
+        waitingPerReplica: WAITING_PER_REPLICA,
+        dependsOn: cluster.gpuReady,
+        monitoring: monitoring.release,
+      },
+      w.opts,
+    );
+    served.backendUrls.forEach((url, index) => vllmUrls.set(`${endpoint}/${slot}/${index}`, url));
+  }
+  return { monitoring, vllmUrls };
+}
+
+/** The AI gateway: every Azure OpenAI deployment and vLLM server as a backend, the teams, the semantic cache. */
+function gateway(
+  w: Wiring,
+  planned: readonly LocatedDeployment[],
+  accounts: ReturnType<typeof openAi>,
+  vllmUrls: ReadonlyMap<string, string>,
+  redis: ManagedRedis | undefined,
+): Gateway | undefined {
+  const { config } = w;
+  const g = config.gateway;
+  if (!g) return undefined;
+  const targets = gatewayTargets(planned);
+  // A backend pins its deployment: the account's endpoint plus openai/deployments/<name>.
+  const deploymentUrl = (t: { account: string; deployment: string }) =>
+    pulumi.interpolate`${accounts.endpoints[t.account]!.apply((e) => e.replace(/\/$/, ""))}/openai/deployments/${t.deployment}`;
+  const embeddings =
+    g.semanticCache && cacheEmbeddingsTarget(targets, config.models, g.semanticCache.embeddingsEndpoint);
+  const net = w.privateNetwork;
+  return new Gateway(
+    "gateway",
+    {
+      ...w.common,
+      subscriptionId: config.subscriptionId,
+      location: config.location,
+      sku: g.sku,
+      capacity: g.capacity,
+      publisherEmail: g.publisher.email,
+      publisherName: g.publisher.name,
+      identity: w.identities.gateway,
+      appInsights: { id: w.core.appInsightsId, connectionString: w.core.appInsightsConnectionString },
+      workspaceId: w.core.workspaceId,
+      ...(net ? { subnetId: net.subnetIds.gateway } : {}),
+      ...(net?.zoneIds.apiManagement ? { privateDnsZoneId: net.zoneIds.apiManagement } : {}),
+      models: config.models,
+      targets: [
+        ...targets.map((t) => ({ ...t, url: deploymentUrl(t) })),
+        ...vllmGatewayTargets(config.models).map((t) => ({
+          ...t,
+          url: vllmUrls.get(`${t.endpoint}/${t.slot}/${t.index}`)!,
+        })),
+      ],
+      tenantId: g.tenantId,
+      audiences: g.audiences,
+      teams: gatewayTeams(config),
+      maxTripDuration: g.maxTripDuration,
+      retryAfterSeconds: retryAfterSeconds(g),
+      logBodies: g.logBodies,
+      ...(g.semanticCache && embeddings && redis?.gatewayKey
+        ? {
+            semanticCache: {
+              scoreThreshold: g.semanticCache.scoreThreshold,
+              ttlSeconds: g.semanticCache.ttlSeconds,
+              callsPerMinute: g.semanticCache.callsPerMinute,
+              embeddingsUrl: pulumi.interpolate`${deploymentUrl(embeddings)}/embeddings`,
+              embeddingsAccounts: { [embeddings.account]: accounts.ids[embeddings.account]! },
+              redis: { databaseId: redis.databaseId, hostName: redis.hostName, primaryKey: redis.gatewayKey },
+            },
+          }
+        : {}),
+      protect: w.protect,
+    },
+    w.opts,
+  );
+}
+
 /** Composes the platform's components, in dependency order, from a validated config. */
 export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets = {}): PlatformOutputs {
   const naming = namingContext(config);
   const tags = platformTags(config.environment, config.tags);
   const protect = config.environment === "prod";
-  const publicNetworkAccess = effectivePublicNetworkAccess(config);
-
   // An explicit provider pins the subscription: a stack never deploys to whatever `az login` chose.
   const azure = new Provider("azure", { subscriptionId: config.subscriptionId, location: config.location });
   const opts: pulumi.ComponentResourceOptions = { providers: [azure] };
@@ -79,320 +336,50 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
     opts,
   );
   if (config.budget) {
-    new CostBudget(
-      "budget",
-      {
-        subscriptionId: config.subscriptionId,
-        resourceGroups: [
-          core.resourceGroupName,
-          ...(config.cluster ? [nodeResourceGroupName(naming, config.location)] : []),
-        ],
-        name: composeName("budget", naming),
-        monthlyAmount: config.budget.monthlyAmount,
-        startDate: config.budget.startDate,
-        contactEmails: config.budget.contactEmails,
-        actualThresholds: config.budget.actualThresholds,
-        forecastThreshold: config.budget.forecastThreshold,
-      },
-      opts,
-    );
+    const { extraResourceGroups, ...budget } = budgetSettings(config, naming);
+    new CostBudget("budget", { ...budget, resourceGroups: [core.resourceGroupName, ...extraResourceGroups] }, opts);
   }
   const common = { naming, resourceGroupName: core.resourceGroupName, tags };
-
   const identities = Object.fromEntries(
     WORKLOADS.map((workload) => [
       workload,
       new WorkloadIdentity(`identity-${workload}`, { ...common, workload, location: config.location }, opts),
     ]),
   ) as Record<(typeof WORKLOADS)[number], WorkloadIdentity>;
-
-  const zones = requiredDnsZones(config);
   const privateNetwork = config.network
-    ? new PrivateNetwork(
-        "network",
-        {
-          ...common,
-          location: config.location,
-          ...(config.network.existing ? { existing: config.network.existing } : {}),
-          ...(config.network.addressSpace && config.network.subnets
-            ? { addressPlan: { addressSpace: config.network.addressSpace, subnets: config.network.subnets } }
-            : {}),
-          zones: [...zones],
-          existingZoneIds: config.network.privateDnsZoneIds,
-          ...(config.gateway
-            ? {
-                gatewaySubnet: GATEWAY_TIERS[config.gateway.sku].vnetInjection
-                  ? ("injection" as const)
-                  : ("integration" as const),
-              }
-            : {}),
-        },
-        opts,
-      )
+    ? new PrivateNetwork("network", { ...common, ...networkSettings(config) }, opts)
     : undefined;
-  const privateLink = (
-    target: string,
-    resourceId: pulumi.Input<string>,
-    groupId: string,
-    zoneKeys: readonly PrivateDnsZoneKey[],
-    after: pulumi.Resource,
-  ) =>
-    privateNetwork &&
-    new PrivateLink(
-      `private-link-${target}`,
-      {
-        ...common,
-        target,
-        after: [after],
-        // A private endpoint lives in its network's region, whatever the target's region.
-        location: config.network?.existing?.location ?? config.location,
-        subnetId: privateNetwork.subnetIds.privateEndpoints,
-        resourceId,
-        groupId,
-        zoneIds: zoneKeys.map((k) => privateNetwork.zoneIds[k]!),
-      },
-      opts,
-    );
+  const w: Wiring = {
+    config,
+    secrets,
+    naming,
+    tags,
+    protect,
+    opts,
+    core,
+    common,
+    identities,
+    ...(privateNetwork ? { privateNetwork } : {}),
+  };
 
   const planned = plannedDeployments(config);
-  const openAiEndpoints: Record<string, pulumi.Output<string>> = {};
-  const accountIds: Record<string, pulumi.Output<string>> = {};
-  const accountNames: Record<string, pulumi.Output<string>> = {};
-  const deployments: Record<string, Record<string, Record<string, string[]>>> = {};
-  for (const [accountKey, account] of Object.entries(config.accounts)) {
-    const service = new OpenAiService(
-      `openai-${accountKey}`,
-      {
-        ...common,
-        accountKey,
-        location: account.location,
-        kind: account.kind,
-        publicNetworkAccess,
-        allowedIpRanges: config.allowedIpRanges,
-        allowedFqdns: account.allowedFqdns,
-        contentFilterThreshold: account.contentFilterThreshold,
-        deployments: planned.filter((d) => d.account === accountKey),
-        workspaceId: core.workspaceId,
-        protect,
-      },
-      opts,
-    );
-    // The gateway calls every account with its own identity: inference only, on that account only.
-    grantRole(
-      `gateway-openai-user-${accountKey}`,
-      {
-        subscriptionId: config.subscriptionId,
-        scope: service.accountId,
-        principalId: identities.gateway.principalId,
-        role: "cognitiveServicesOpenAiUser",
-      },
-      { parent: identities.gateway },
-    );
-    privateLink(
-      `oai-${accountKey}`,
-      service.accountId,
-      PRIVATE_LINK_GROUP.openAiAccount,
-      accountDnsZones(account.kind),
-      service.lastWrite,
-    );
-    openAiEndpoints[accountKey] = service.endpoint;
-    accountIds[accountKey] = service.accountId;
-    accountNames[accountKey] = service.accountName;
-    for (const [endpoint, bySlot] of Object.entries(service.deploymentNames)) {
-      for (const [slot, names] of Object.entries(bySlot)) {
-        ((deployments[endpoint] ??= {})[slot] ??= {})[accountKey] = names;
-      }
-    }
-  }
-
-  let cacheHostName: pulumi.Output<string> | undefined;
-  let redis: ManagedRedis | undefined;
-  if (config.cache) {
-    redis = new ManagedRedis(
-      "cache",
-      {
-        ...common,
-        location: config.location,
-        sku: config.cache.sku,
-        highAvailability: config.cache.highAvailability,
-        publicNetworkAccess,
-        accessKeysForGateway: config.cache.accessKeysForGateway,
-        dataAccess: config.cache.dataAccess.map((workload) => ({
-          workload,
-          principalId: identities[workload].principalId,
-        })),
-        workspaceId: core.workspaceId,
-        protect,
-      },
-      opts,
-    );
-    privateLink("redis", redis.clusterId, PRIVATE_LINK_GROUP.managedRedis, ["redis"], redis.lastWrite);
-    cacheHostName = redis.hostName;
-  }
-
-  // Self-hosted models: the cluster, then one ModelSlot per vLLM slot of an endpoint.
-  const vllmUrls = new Map<string, string>();
-  let monitoring: Observability.Monitoring | undefined;
-  if (config.cluster && privateNetwork && config.network?.subnets) {
-    const c = config.cluster;
-    const vllmSlots = Object.entries(config.models).flatMap(([endpoint, e]) =>
-      COLOURS.flatMap((slot) => {
-        const targets = (e.slots[slot]?.targets ?? []).flatMap((t) => (t.kind === "vllm" ? [t] : []));
-        return targets.length > 0 ? [{ endpoint, slot, targets }] : [];
-      }),
-    );
-    // Loaded only for stacks with a cluster: @pulumi/kubernetes costs every other plan its start-up time.
-    const { Cluster } = require("../components/cluster") as { Cluster: typeof ClusterType };
-    const { ModelSlot } = require("../components/serving") as { ModelSlot: typeof ModelSlotType };
-    const observability = require("../components/observability") as typeof Observability;
-    const cluster = new Cluster(
-      "cluster",
-      {
-        ...common,
-        subscriptionId: config.subscriptionId,
-        location: config.location,
-        subnetId: privateNetwork.subnetIds.aksNodes,
-        workspaceId: core.workspaceId,
-        environment: config.environment,
-        systemPool: c.systemPool,
-        apiServerAuthorizedIpRanges: c.apiServerAuthorizedIpRanges,
-        privateCluster: c.privateCluster,
-        maintenanceWindow: c.maintenanceWindow,
-        gpuPools: c.gpuPools,
-        generalPool: c.generalPool,
-        keda: vllmSlots.some((s) => s.targets.some((t) => (t.maxReplicas ?? t.replicas) > t.replicas)),
-        protect,
-      },
-      opts,
-    );
-    monitoring = new observability.Monitoring(
-      "monitoring",
-      {
-        naming,
-        subscriptionId: config.subscriptionId,
-        location: config.location,
-        resourceGroupName: core.resourceGroupName,
-        tags,
-        provider: cluster.provider,
-        oidcIssuerUrl: cluster.oidcIssuerUrl,
-        retentionDays: c.monitoring.retentionDays,
-        storageGiB: c.monitoring.storageGiB,
-        ruleGroups: observability.ruleGroups(monitoredSlots(config)),
-        ...(secrets.alertmanagerWebhookUrl ? { alertWebhookUrl: secrets.alertmanagerWebhookUrl } : {}),
-        protect,
-        dependsOn: cluster.generalReady,
-      },
-      opts,
-    );
-    for (const { endpoint, slot, targets } of vllmSlots) {
-      const served = new ModelSlot(
-        `serving-${endpoint}-${slot}`,
-        {
-          ...common,
-          location: config.location,
-          endpoint,
-          slot,
-          targets: targets.map((t) => ({ ...t, maxReplicas: t.maxReplicas ?? t.replicas })),
-          provider: cluster.provider,
-          oidcIssuerUrl: cluster.oidcIssuerUrl,
-          gatewaySubnetCidr: config.network.subnets.gateway,
-          ...(secrets.huggingFaceToken ? { huggingFaceToken: secrets.huggingFaceToken } : {}),
-          waitingPerReplica: WAITING_PER_REPLICA,
-          dependsOn: cluster.gpuReady,
-          monitoring: monitoring.release,
-        },
-        opts,
-      );
-      served.backendUrls.forEach((url, index) => vllmUrls.set(`${endpoint}/${slot}/${index}`, url));
-    }
-  }
-
-  let gateway: Gateway | undefined;
-  if (config.gateway) {
-    const g = config.gateway;
-    const targets = gatewayTargets(planned);
-    // A backend pins its deployment: the account's endpoint plus openai/deployments/<name>.
-    const deploymentUrl = (t: { account: string; deployment: string }) =>
-      pulumi.interpolate`${openAiEndpoints[t.account]!.apply((e) => e.replace(/\/$/, ""))}/openai/deployments/${t.deployment}`;
-    const embeddings =
-      g.semanticCache && cacheEmbeddingsTarget(targets, config.models, g.semanticCache.embeddingsEndpoint);
-    gateway = new Gateway(
-      "gateway",
-      {
-        ...common,
-        subscriptionId: config.subscriptionId,
-        location: config.location,
-        sku: g.sku,
-        capacity: g.capacity,
-        publisherEmail: g.publisher.email,
-        publisherName: g.publisher.name,
-        identity: identities.gateway,
-        appInsights: { id: core.appInsightsId, connectionString: core.appInsightsConnectionString },
-        workspaceId: core.workspaceId,
-        ...(privateNetwork ? { subnetId: privateNetwork.subnetIds.gateway } : {}),
-        ...(privateNetwork?.zoneIds.apiManagement ? { privateDnsZoneId: privateNetwork.zoneIds.apiManagement } : {}),
-        models: config.models,
-        targets: [
-          ...targets.map((t) => ({ ...t, url: deploymentUrl(t) })),
-          ...vllmGatewayTargets(config.models).map((t) => ({
-            ...t,
-            url: vllmUrls.get(`${t.endpoint}/${t.slot}/${t.index}`)!,
-          })),
-        ],
-        tenantId: g.tenantId,
-        audiences: g.audiences,
-        teams: Object.entries(g.teams).map(([name, t]) => ({
-          name,
-          applicationIds: t.applications,
-          endpoints: t.endpoints,
-          tokensPerMinute: t.tokensPerMinute,
-          budgetPer: t.budgetPer,
-          subscriptionKeys: t.subscriptionKeys,
-          ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}),
-        })),
-        maxTripDuration: g.maxTripDuration,
-        retryAfterSeconds: retryAfterSeconds(g),
-        logBodies: g.logBodies,
-        ...(g.semanticCache && embeddings && redis?.gatewayKey
-          ? {
-              semanticCache: {
-                scoreThreshold: g.semanticCache.scoreThreshold,
-                ttlSeconds: g.semanticCache.ttlSeconds,
-                callsPerMinute: g.semanticCache.callsPerMinute,
-                embeddingsUrl: pulumi.interpolate`${deploymentUrl(embeddings)}/embeddings`,
-                embeddingsAccounts: { [embeddings.account]: accountIds[embeddings.account]! },
-                redis: { databaseId: redis.databaseId, hostName: redis.hostName, primaryKey: redis.gatewayKey },
-              },
-            }
-          : {}),
-        protect,
-      },
-      opts,
-    );
-  }
+  const accounts = openAi(w, planned);
+  const redis = cache(w);
+  const { monitoring, vllmUrls } = selfHosted(w);
+  const gw = gateway(w, planned, accounts, vllmUrls, redis);
 
   if (config.alerts) {
+    const { accounts: watched, ...alerts } = alertSettings(config, planned);
     new AzureAlerts(
       "alerts",
       {
+        ...alerts,
         resourceGroupName: core.resourceGroupName,
         tags,
-        stackName: `${config.namePrefix}-${config.environment}`,
-        emails: config.alerts.emails,
         ...(secrets.alertWebhookUrl ? { webhookUrl: secrets.alertWebhookUrl } : {}),
-        accounts: Object.keys(config.accounts).map((key) => ({
-          key,
-          accountId: accountIds[key]!,
-          provisioned: planned.some((d) => d.account === key && d.ptu),
-        })),
-        timeToFirstByteMs: config.alerts.timeToFirstByteMs,
-        ptuUtilizationPercent: config.alerts.ptuUtilizationPercent,
-        throttledRatio: config.alerts.throttledRatio,
-        errorRatio: config.alerts.errorRatio,
-        minRequests: config.alerts.minRequests,
+        accounts: watched.map((a) => ({ ...a, accountId: accounts.ids[a.key]! })),
         workspaceId: core.workspaceId,
-        location: config.location,
-        ...(gateway ? { gatewayId: gateway.serviceId } : {}),
+        ...(gw ? { gatewayId: gw.serviceId } : {}),
       },
       opts,
     );
@@ -400,77 +387,38 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
 
   // One dashboard per model endpoint in the cluster's Grafana: its vLLM and Azure OpenAI slots and the gateway.
   if (monitoring) {
-    const { endpointDashboard, grafanaDashboard } = require("../components/observability") as typeof Observability;
-    const resourceGroup = core.resourceGroupName;
-    const gatewayName = gateway?.serviceId.apply((id) => id.split("/").pop() ?? "");
-    // Grafana reads metrics of exactly the resources its dashboards show.
-    const readable = {
-      ...Object.fromEntries(Object.entries(accountIds).map(([key, id]) => [`openai-${key}`, id])),
-      ...(gateway ? { gateway: gateway.serviceId } : {}),
-    };
-    for (const [target, scope] of Object.entries(readable)) {
-      grantRole(
-        `grafana-monitoring-reader-${target}`,
-        {
-          subscriptionId: config.subscriptionId,
-          scope,
-          principalId: monitoring.grafanaIdentity.principalId,
-          role: "monitoringReader",
-        },
-        { parent: monitoring.grafanaIdentity },
-      );
-    }
-    monitoring.addDashboards(
-      Object.fromEntries(
-        Object.entries(config.models).map(([endpoint, e]) => {
-          const slots = COLOURS.flatMap((slot) => (e.slots[slot] ? [{ slot, targets: e.slots[slot]!.targets }] : []));
-          const dashboard = pulumi
-            .all([resourceGroup, gatewayName ?? "", pulumi.all(accountNames)])
-            .apply(([rg, gw, names]) => {
-              const resource = (resourceName: string, region: string) => ({
-                subscription: config.subscriptionId,
-                resourceGroup: rg,
-                resourceName,
-                region,
-              });
-              return grafanaDashboard(
-                endpointDashboard({
-                  endpoint,
-                  vllmSlots: slots.filter((s) => s.targets.some((t) => t.kind === "vllm")).map((s) => s.slot),
-                  azureSlots: slots.flatMap(({ slot }) => {
-                    const byAccount = deployments[endpoint]?.[slot] ?? {};
-                    const accounts = Object.keys(byAccount);
-                    return accounts.length > 0
-                      ? [
-                          {
-                            slot,
-                            accounts: accounts.map((a) => ({
-                              label: a,
-                              resource: resource(names[a]!, config.accounts[a]!.location),
-                              deployments: byAccount[a]!,
-                            })),
-                            provisioned: planned.some((d) => d.endpoint === endpoint && d.slot === slot && d.ptu),
-                          },
-                        ]
-                      : [];
-                  }),
-                  ...(gw ? { gateway: resource(gw, config.location) } : {}),
-                }),
-              );
-            });
-          return [`${endpoint}.json`, dashboard];
-        }),
+    const gatewayName = gw?.serviceId.apply((id) => id.split("/").pop() ?? "");
+    monitoring.addEndpointDashboards({
+      subscriptionId: config.subscriptionId,
+      // Grafana reads metrics of exactly the resources its dashboards show.
+      readable: {
+        ...Object.fromEntries(Object.entries(accounts.ids).map(([key, id]) => [`openai-${key}`, id])),
+        ...(gw ? { gateway: gw.serviceId } : {}),
+      },
+      views: Object.fromEntries(
+        Object.keys(config.models).map((endpoint) => [
+          endpoint,
+          pulumi
+            .all([core.resourceGroupName, gatewayName ?? "", pulumi.all(accounts.names)])
+            .apply(([resourceGroup, gateway, names]) =>
+              endpointView(config, endpoint, accounts.deployments, planned, {
+                resourceGroup,
+                ...(gateway ? { gateway } : {}),
+                accounts: names,
+              }),
+            ),
+        ]),
       ),
-    );
+    });
   }
 
   return {
     resourceGroupName: core.resourceGroupName,
     workspaceId: core.workspaceId,
-    openAiEndpoints,
-    deployments,
+    openAiEndpoints: accounts.endpoints,
+    deployments: accounts.deployments,
     identities: Object.fromEntries(Object.entries(identities).map(([w, identity]) => [w, identity.clientId])),
-    ...(cacheHostName ? { cacheHostName } : {}),
-    ...(gateway ? { gatewayUrl: gateway.gatewayUrl, gatewayKeys: gateway.subscriptionKeys } : {}),
+    ...(redis ? { cacheHostName: redis.hostName } : {}),
+    ...(gw ? { gatewayUrl: gw.gatewayUrl, gatewayKeys: gw.subscriptionKeys } : {}),
   };
 }

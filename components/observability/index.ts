@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { RandomPassword } from "@pulumi/random";
-import { WorkloadIdentity } from "../identity";
+import { WorkloadIdentity, grantRole } from "../identity";
 import type { NamingContext } from "../core/naming";
 import { KUBE_PROMETHEUS_STACK } from "./charts";
 import { denyIngressByDefault } from "../cluster/networkPolicy";
 import type { RuleGroup } from "./rules";
+import { endpointDashboard, grafanaDashboard, type EndpointView } from "./dashboards";
 
 export * from "./charts";
 export * from "./dashboards";
@@ -297,6 +298,37 @@ export class Monitoring extends pulumi.ComponentResource {
     );
 
     this.registerOutputs({});
+  }
+
+  /**
+   * One dashboard per model endpoint (`views` by endpoint), and Grafana's Monitoring Reader on exactly
+   * the resources they read Azure Monitor metrics of (`readable`: resource id by a name for the grant).
+   */
+  addEndpointDashboards(args: {
+    readonly subscriptionId: string;
+    readonly readable: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly views: Readonly<Record<string, pulumi.Input<EndpointView>>>;
+  }): void {
+    for (const [target, scope] of Object.entries(args.readable)) {
+      grantRole(
+        `grafana-monitoring-reader-${target}`,
+        {
+          subscriptionId: args.subscriptionId,
+          scope,
+          principalId: this.grafanaIdentity.principalId,
+          role: "monitoringReader",
+        },
+        { parent: this.grafanaIdentity },
+      );
+    }
+    this.addDashboards(
+      Object.fromEntries(
+        Object.entries(args.views).map(([endpoint, view]) => [
+          `${endpoint}.json`,
+          pulumi.output(view).apply((v) => grafanaDashboard(endpointDashboard(v as EndpointView))),
+        ]),
+      ),
+    );
   }
 
   /** Grafana dashboards (JSON models) by file name, as ConfigMaps Grafana's sidecar loads. */
