@@ -8,6 +8,7 @@ const UNIT = [
   "test/gatewayRouting.test.ts",
   "test/naming.test.ts",
   "test/platformArgs.test.ts",
+  "test/rolloutCapacity.test.ts",
   "test/network.test.ts",
   "test/workflows.test.ts",
   "test/policies/apimPipeline.test.ts",

@@ -212,7 +212,15 @@ function checkSlots(slots: { blue?: SlotShape; green?: SlotShape }, ctx: z.Refin
 const endpoint = strict({
   slots: strict({ blue: slot.optional(), green: slot.optional() }),
   /** A rollout in progress (written by `npm run rollout`): the colour traffic is moving to. */
-  rollout: strict({ to: z.enum(COLOURS) }).optional(),
+  rollout: strict({
+    to: z.enum(COLOURS),
+    /** Written by `npm run rollout -- ... --accept-capacity-drop`: the last capacity cut a step of this rollout was confirmed to make. */
+    acceptedCapacityDrop: strict({
+      on: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a day written YYYY-MM-DD"),
+      step: z.enum(["start", "shift", "promote", "finish"]),
+      change: z.string().min(1).max(1000),
+    }).optional(),
+  }).optional(),
 }).superRefine((e, ctx) => {
   checkSlots(e.slots, ctx);
   if (e.rollout && !(e.slots.blue && e.slots.green)) {

@@ -58,6 +58,11 @@ describe("the markdown plan summary", () => {
     expect(caution).toBeGreaterThan(0);
     expect(caution).toBeLessThan(out.indexOf("### Changes against"));
     expect(out).toContain("**Deletes stateful `openai-eus2-account`**");
+    // Serving capacity removed leads, before the stateful deletions.
+    expect(out.indexOf("**Serving capacity goes down** against Pulumi.prod.yaml")).toBe(
+      caution + "> [!CAUTION]\n".length + 2,
+    );
+    expect(out).toContain("> - deletes `openai-eus2-chat-blue-gpt-5-gstd`: 200 K TPM");
     expect(out).toMatch(/\| replace\s+\| cluster-pool-a100/);
     matchesGoldenFile(join(GOLDEN, "prod-changes.md"), out);
   });

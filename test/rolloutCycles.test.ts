@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { rawConfig, namespaced } from "./helpers";
+import { AS_OF, planCommand, rawConfig, namespaced } from "./helpers";
 import { cli, copyOfProd, exportOf, slotsOf, weights } from "./rolloutSteps";
 
 describe("npm run rollout on a copy of the prod stack file", () => {
@@ -20,13 +20,50 @@ describe("npm run rollout on a copy of the prod stack file", () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toContain("prod moves weight onto green only with proof it is deployed and healthy");
     expect(readFileSync(file, "utf8")).toBe(unchanged);
+    // green (100K TPM pay-as-you-go in one region) serves less than blue (50 PTU and 500K TPM in two): each
+    // step that moves weight onto it cuts what chat can serve, which prod refuses until it is confirmed.
+    const cut = await step("shift", "--weight", "25", "--state", state);
+    expect(cut.code).toBe(1);
+    expect(cut.err).toContain(
+      "shift refused: it lowers chat's serving capacity: TPM (input-token equivalent) 737,500 -> 400,000, PTU 50 -> 0, pay-as-you-go TPM 500,000 -> 400,000, regions 2 -> 1; the declared peak workload is 120,000 TPM",
+    );
+    expect(cut.err).toContain("--accept-capacity-drop");
+    expect(readFileSync(file, "utf8")).toBe(unchanged);
     for (const weight of ["25", "50", "75"]) {
-      const shifted = await step("shift", "--weight", weight, "--state", state);
+      const shifted = await step("shift", "--weight", weight, "--state", state, "--accept-capacity-drop");
       expect(shifted.code, shifted.err).toBe(0);
+      expect(shifted.out).toMatch(
+        /^capacity: chat: TPM \(input-token equivalent\) [\d,]+ -> [\d,]+.*\(accepted with --accept-capacity-drop\)$/m,
+      );
       expect(shifted.out).toContain("the plan and the policy pack pass");
     }
     expect(weights(slotsOf(file, "chat"))).toEqual({ blue: 25, green: 75 });
-    expect((await step("promote", "--state", state)).code).toBe(0);
+    expect(slotsOf(file, "chat").rollout!.acceptedCapacityDrop).toEqual({
+      on: AS_OF,
+      step: "shift",
+      change: expect.stringContaining("TPM (input-token equivalent) 200,000 -> 133,333"),
+    });
+    expect(readFileSync(file, "utf8")).toContain("staged pay-as-you-go at weight 0");
+    // The PR summary of the stack file shows the confirmed cut first.
+    const summary = await planCommand(
+      "--stack",
+      "prod",
+      "--config-file",
+      file,
+      "--format",
+      "markdown",
+      "--as-of",
+      AS_OF,
+    );
+    expect(summary.stdout.split("\n").slice(2, 5).join("\n")).toMatch(
+      /^> \[!CAUTION\]\n> \*\*Serving capacity goes down\*\*.*\n> - accepted with `--accept-capacity-drop` \(shift, 2026-11-27\) on endpoint `chat`: TPM/,
+    );
+    expect((await step("promote", "--state", state)).code).toBe(1);
+    const promoted = await step("promote", "--state", state, "--accept-capacity-drop");
+    expect(promoted.code, promoted.err).toBe(0);
+    expect(promoted.out).toContain("TPM (input-token equivalent) 133,333 -> 100,000");
+    // The comment that described green as staged at weight 0 goes once green serves everything.
+    expect(readFileSync(file, "utf8")).not.toContain("staged pay-as-you-go at weight 0");
     const finished = await step("finish");
     expect(finished.code, finished.err).toBe(0);
     expect(finished.out).toContain("chat: finished: green serves alone, blue removed");
@@ -44,7 +81,8 @@ describe("npm run rollout on a copy of the prod stack file", () => {
     const state = await exportOf();
     const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "chat");
     expect((await step("start")).code).toBe(0);
-    expect((await step("shift", "--weight", "25", "--state", state)).code).toBe(0);
+    expect((await step("shift", "--weight", "25", "--state", state, "--accept-capacity-drop")).code).toBe(0);
+    // Back to the colour that served before: never held back as a cut.
     expect((await step("rollback")).code).toBe(0);
     expect(weights(slotsOf(file, "chat"))).toEqual({ blue: 100, green: 0 });
     expect((await step("finish")).out).toContain("chat: abandoned: blue serves alone, green removed");

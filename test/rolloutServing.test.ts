@@ -12,8 +12,18 @@ import { cli, copyOfProd, exportOf, readyCopy, slotsOf, weights } from "./rollou
 describe("npm run rollout on a copy of the prod stack file: vLLM and the load-test gate", () => {
   it("a move to vLLM: the new servers must be ready in the export before they take traffic", async () => {
     const file = copyOfProd();
+    // vLLM servers have no TPM figure to compare: each step onto them is a capacity cut to confirm.
     const step = (...argv: string[]) =>
-      cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "embeddings");
+      cli(
+        ...argv,
+        ...(argv[0] === "shift" ? ["--accept-capacity-drop"] : []),
+        "--stack",
+        "prod",
+        "--config-file",
+        file,
+        "--endpoint",
+        "embeddings",
+      );
     const started = await step(
       "start",
       "--target-kind",
@@ -62,7 +72,17 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
   it("the load-test gate refuses moving weight onto a colour slower than the old one beyond the margin, and lets an equal one pass", async () => {
     const file = copyOfProd();
     const state = await exportOf();
-    const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "chat");
+    const step = (...argv: string[]) =>
+      cli(
+        ...argv,
+        ...(argv[0] === "shift" ? ["--accept-capacity-drop"] : []),
+        "--stack",
+        "prod",
+        "--config-file",
+        file,
+        "--endpoint",
+        "chat",
+      );
     expect((await step("start")).code).toBe(0);
     expect((await step("shift", "--weight", "25", "--state", state)).code).toBe(0);
     // A load test while both colours take traffic: green answers its first token 100 ms later than blue.

@@ -33,6 +33,7 @@ import {
 import { COLOURS, type Colour } from "../../components/core/colours";
 import { colourResources, proveColour, type StateExport } from "../rollout/proof";
 import { gateProblems, type GateMargins } from "../rollout/gate";
+import { capacityDrop } from "../rollout/capacity";
 import { loadtestSummaryOf, readJsonInput, stateExportOf } from "../rollout/inputs";
 import {
   ACTIONS,
@@ -63,6 +64,7 @@ const USAGE = `usage: npm run rollout -- <${ACTIONS.join("|")}> --stack <name> [
   start:   --model M --version V [--target-kind azure-openai|vllm] [--account A] [--deployment-type T] [--capacity N]
            vLLM: [--pool P] [--image vllm/vllm-openai:<tag>] [--revision <commit>] [--replicas N] [--gpus-per-replica N] --service-ip IP
   shift:   --weight W (the new colour's weight, 0-100); shift and promote: [--loadtest results.json] (npm run loadtest -- --json)
+           [--accept-capacity-drop] (a step that lowers the endpoint's capacity: refused in prod without it, recorded with it)
   --state: the output of pulumi stack export (status, shift, promote); the offline plan's out/<stack>/stack.json only with --allow-offline-proof (demos, tests)
   options: [--config-file FILE] [--as-of YYYY-MM-DD] [--dry-run] (print the diff, write nothing)`;
 
@@ -99,6 +101,7 @@ function parse(argv: string[], projectDir: string) {
         "dry-run": { type: "boolean" },
         loadtest: { type: "string" },
         "allow-offline-proof": { type: "boolean" },
+        "accept-capacity-drop": { type: "boolean" },
       },
     });
   } catch (error) {
@@ -158,6 +161,7 @@ function parse(argv: string[], projectDir: string) {
     loadtest: values.loadtest && resolve(values.loadtest),
     asOf: values["as-of"] ?? asOfDay(),
     dryRun: values["dry-run"] ?? false,
+    acceptCapacityDrop: values["accept-capacity-drop"] ?? false,
     allowOfflineProof: values["allow-offline-proof"] ?? false,
     weight: whole("weight", 0, 100),
     start,
@@ -523,21 +527,43 @@ async function step(args: Args, projectDir: string, io: CommandIo): Promise<numb
         .join("")
         .trimEnd()}`,
     );
+  // A step that lowers what the endpoint can serve says so in numbers; prod needs it confirmed, and records it.
+  const locations = Object.fromEntries(Object.entries(loaded.config.accounts).map(([k, a]) => [k, a.location]));
+  const drop = command.kind === "rollback" ? undefined : capacityDrop(before, outcome.endpoint, locations);
+  if (drop && environment === "prod" && !args.acceptCapacityDrop)
+    return refuse(
+      EXIT.policy,
+      `${args.action} refused: it lowers ${name}'s serving capacity: ${drop.text}; nothing was written. If the cut is meant, run the step again with --accept-capacity-drop (the stack file's rollout record and the PR summary then show it)`,
+    );
+  if (drop)
+    io.out(
+      `capacity: ${name}: ${drop.text}${args.acceptCapacityDrop ? " (accepted with --accept-capacity-drop)" : ""}\n`,
+    );
+  const next: RawEndpoint =
+    drop && args.acceptCapacityDrop && outcome.endpoint.rollout
+      ? {
+          ...outcome.endpoint,
+          rollout: {
+            ...outcome.endpoint.rollout,
+            acceptedCapacityDrop: { on: args.asOf, step: args.action, change: drop.text },
+          },
+        }
+      : outcome.endpoint;
   // The values options gave the new targets, checked by the stack file's own schema before the plan.
-  if (command.kind === "start" && command.targets && outcome.endpoint.rollout) {
+  if (command.kind === "start" && command.targets && next.rollout) {
     const problems = newTargetProblems(
       stackConfig,
       { stack: args.stack, asOf: args.asOf },
       name,
-      outcome.endpoint,
-      outcome.endpoint.rollout.to,
+      next,
+      next.rollout.to,
       args.start,
     );
     if (problems.length > 0) return refuse(EXIT.invalid, `${problems.join("\n")}\nnothing was written`);
   }
   let after: string;
   try {
-    after = editEndpoint(text, doc, name, before, outcome.endpoint);
+    after = editEndpoint(text, doc, name, before, next);
   } catch (error) {
     if (!(error instanceof StackEditError)) throw error;
     return refuse(EXIT.invalid, `${error.message}; nothing was written`);
@@ -563,9 +589,9 @@ async function step(args: Args, projectDir: string, io: CommandIo): Promise<numb
     if (!(error instanceof ArtifactWriteError) && !(error as NodeJS.ErrnoException).code) throw error;
     return refuse(EXIT.invalid, `${(error as Error).message}; nothing was written`);
   }
-  const next = readEndpoint(stackDocument(after, args.configFile), name)!;
+  const written = readEndpoint(stackDocument(after, args.configFile), name)!;
   io.out(
-    `wrote ${args.configFile}; the plan and the policy pack pass. Next: ${nextStep(next, environment === "prod" ? maxStep : 100)}; apply with pulumi up after review\n`,
+    `wrote ${args.configFile}; the plan and the policy pack pass. Next: ${nextStep(written, environment === "prod" ? maxStep : 100)}; apply with pulumi up after review\n`,
   );
   return EXIT.ok;
 }

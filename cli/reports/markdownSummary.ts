@@ -52,6 +52,21 @@ export interface Change {
   readonly protected: boolean;
   /** Top-level inputs that differ (update, replace). */
   readonly properties: readonly string[];
+  /** What a model deployment or a GPU server set serves, before and after (absent where it does not exist). */
+  readonly capacity?: { readonly before?: number; readonly after?: number; readonly unit: string };
+}
+
+/** What a resource serves, for the capacity caution: a deployment's PTUs or thousands of TPM, a model server set's GPUs. */
+export function servingCapacity(r: ExportedResourceLike): { amount: number; unit: string } | undefined {
+  const inputs = (r.inputs ?? {}) as Record<string, any>;
+  if (r.type === "azure-native:cognitiveservices:Deployment" && typeof inputs.sku?.capacity === "number")
+    return { amount: inputs.sku.capacity, unit: String(inputs.sku.name).includes("Provisioned") ? "PTU" : "K TPM" };
+  if (r.type === "kubernetes:apps/v1:StatefulSet") {
+    const containers: any[] = inputs.spec?.template?.spec?.containers ?? [];
+    const gpus = containers.reduce((sum, c) => sum + Number(c?.resources?.limits?.["nvidia.com/gpu"] ?? 0), 0);
+    if (gpus > 0) return { amount: Number(inputs.spec?.replicas ?? 0) * gpus, unit: "GPUs" };
+  }
+  return undefined;
 }
 
 const nameOf = (urn: string) => urn.split("::").pop()!;
@@ -89,7 +104,10 @@ export function diffResources(
   const before = new Map(base.filter(comparable).map((r) => [r.urn, r]));
   const after = new Map(next.filter(comparable).map((r) => [r.urn, r]));
   const changes: Change[] = [];
-  const change = (action: ChangeAction, r: ExportedResourceLike, properties: string[] = []) =>
+  const change = (action: ChangeAction, r: ExportedResourceLike, properties: string[] = []) => {
+    const was = before.has(r.urn) ? servingCapacity(before.get(r.urn)!) : undefined;
+    const now = after.has(r.urn) ? servingCapacity(after.get(r.urn)!) : undefined;
+    const unit = (was ?? now)?.unit;
     changes.push({
       action,
       name: nameOf(r.urn),
@@ -97,7 +115,11 @@ export function diffResources(
       stateful: stateful.has(r.type),
       protected: before.get(r.urn)?.protect === true,
       properties,
+      ...(unit
+        ? { capacity: { ...(was ? { before: was.amount } : {}), ...(now ? { after: now.amount } : {}), unit } }
+        : {}),
     });
+  };
   for (const [urn, r] of after) {
     const old = before.get(urn);
     if (!old) change("create", r);
@@ -174,6 +196,37 @@ export interface PolicySummary {
   }[];
 }
 
+/**
+ * The caution a reviewer sees first: serving capacity the change deletes or shrinks (model deployments,
+ * GPU servers), and the cuts a rollout step was confirmed to make with --accept-capacity-drop.
+ */
+function capacityCaution(
+  config: PlatformConfig,
+  changes?: { readonly base: string; readonly list: readonly Change[] },
+): string | undefined {
+  const cut = (changes?.list ?? []).filter(
+    (c) => c.capacity?.before !== undefined && (c.capacity.after === undefined || c.capacity.after < c.capacity.before),
+  );
+  const accepted = Object.entries(config.models).flatMap(([endpoint, e]) =>
+    e.rollout?.acceptedCapacityDrop ? [{ endpoint, ...e.rollout.acceptedCapacityDrop }] : [],
+  );
+  if (cut.length === 0 && accepted.length === 0) return undefined;
+  const lines = [
+    "> [!CAUTION]",
+    `> **Serving capacity goes down**${changes && cut.length > 0 ? ` against ${changes.base}` : ""}: check it against the endpoints' peak traffic before applying.`,
+    ...cut.map((c) =>
+      c.capacity!.after === undefined
+        ? `> - deletes \`${c.name}\`: ${n(c.capacity!.before!)} ${c.capacity!.unit}`
+        : `> - shrinks \`${c.name}\`: ${n(c.capacity!.before!)} -> ${n(c.capacity!.after)} ${c.capacity!.unit}`,
+    ),
+    ...accepted.map(
+      (a) =>
+        `> - accepted with \`--accept-capacity-drop\` (${a.step}, ${a.on}) on endpoint \`${a.endpoint}\`: ${a.change}`,
+    ),
+  ];
+  return lines.join("\n");
+}
+
 export function renderMarkdown(
   report: PlanReport,
   config: PlatformConfig,
@@ -182,6 +235,8 @@ export function renderMarkdown(
 ): string {
   const out: string[] = [];
   out.push(`## Plan of stack \`${report.stack}\` (${report.environment})`, "");
+  const caution = capacityCaution(config, changes);
+  if (caution) out.push(caution, "");
   if (changes) {
     const loud = changes.list.filter((c) => c.stateful && (c.action === "replace" || c.action === "delete"));
     for (const c of loud) {

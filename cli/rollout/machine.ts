@@ -15,9 +15,15 @@ export interface RawSlot {
   targets: RawTarget[];
   [key: string]: unknown;
 }
+/** A capacity cut a rollout step made with `--accept-capacity-drop`: when, which step, the numbers. */
+export interface AcceptedCapacityDrop {
+  on: string;
+  step: string;
+  change: string;
+}
 export interface RawEndpoint {
   slots: Partial<Record<Colour, RawSlot>>;
-  rollout?: { to: Colour };
+  rollout?: { to: Colour; acceptedCapacityDrop?: AcceptedCapacityDrop };
   [key: string]: unknown;
 }
 

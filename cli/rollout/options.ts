@@ -35,8 +35,8 @@ const STEP_OPTIONS: Readonly<Record<Action, readonly string[]>> = {
     "service-ip",
     "dry-run",
   ],
-  shift: ["endpoint", "weight", "state", "allow-offline-proof", "loadtest", "dry-run"],
-  promote: ["endpoint", "state", "allow-offline-proof", "loadtest", "dry-run"],
+  shift: ["endpoint", "weight", "state", "allow-offline-proof", "loadtest", "accept-capacity-drop", "dry-run"],
+  promote: ["endpoint", "state", "allow-offline-proof", "loadtest", "accept-capacity-drop", "dry-run"],
   finish: ["endpoint", "dry-run"],
   rollback: ["endpoint", "dry-run"],
 };

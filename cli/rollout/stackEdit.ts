@@ -43,6 +43,20 @@ const lineEnd = (text: string, at: number) => {
   return next === -1 ? text.length : next + 1;
 };
 
+/** The comment lines right above and right below the key line at `keyLine` that speak of weight 0 (the colour staged), as ranges. */
+function stagedComments(text: string, keyLine: number): { from: number; to: number }[] {
+  const isComment = (from: number, to: number) => /^\s*#/.test(text.slice(from, to));
+  let above = keyLine;
+  while (above > 0 && isComment(lineStart(text, above - 1), above)) above = lineStart(text, above - 1);
+  const firstChild = lineEnd(text, keyLine);
+  let below = firstChild;
+  while (below < text.length && isComment(below, lineEnd(text, below))) below = lineEnd(text, below);
+  return [
+    { from: above, to: keyLine },
+    { from: firstChild, to: below },
+  ].filter((r) => r.from < r.to && /weight 0/i.test(text.slice(r.from, r.to)));
+}
+
 /** A target as one flow map, padded as the stack files write them: `{ kind: vllm, ... }`. */
 function flowMap(value: unknown): string {
   const doc = new Document(value);
@@ -121,6 +135,11 @@ export function editEndpoint(
       const weight = doc.getIn([...at, "slots", colour, "weight"], true) as Ranged | undefined;
       if (!isScalar(weight)) throw new StackEditError(`${endpoint}.slots.${colour}.weight is not a plain number`);
       edits.push({ from: weight.range![0], to: weight.range![1], text: String(now.weight) });
+      // A comment above the colour that describes it as staged at weight 0 is no longer true once it serves everything.
+      if (now.weight === 100 && pair) {
+        for (const range of stagedComments(text, lineStart(text, (pair.key as Ranged).range![0])))
+          edits.push({ ...range, text: "" });
+      }
     }
   }
   const endpointMap = doc.getIn(at, true) as YAMLMap;
@@ -128,15 +147,16 @@ export function editEndpoint(
   const slotsPair = pairOf(endpointMap, "slots")!;
   if (before.rollout && !after.rollout && rollout)
     edits.push({ from: lineStart(text, (rollout.key as Ranged).range![0]), to: blockEnd(rollout), text: "" });
-  else if (after.rollout && after.rollout.to !== before.rollout?.to) {
-    if (rollout)
-      edits.push({ from: lineStart(text, (rollout.key as Ranged).range![0]), to: blockEnd(rollout), text: "" });
-    const end = blockEnd(slotsPair);
-    edits.push({
-      from: end,
-      to: end,
-      text: `${end > 0 && text[end - 1] !== "\n" ? eol : ""}${" ".repeat(keyIndent(slotsPair))}rollout: ${flowMap(after.rollout)}${eol}`,
-    });
+  else if (after.rollout && JSON.stringify(after.rollout) !== JSON.stringify(before.rollout)) {
+    const line = () => `${" ".repeat(keyIndent(slotsPair))}rollout: ${flowMap(after.rollout)}${eol}`;
+    if (rollout) {
+      // Rewritten where it stands (a removal and an insert at one offset would cut each other).
+      const from = lineStart(text, (rollout.key as Ranged).range![0]);
+      edits.push({ from, to: blockEnd(rollout), text: line() });
+    } else {
+      const end = blockEnd(slotsPair);
+      edits.push({ from: end, to: end, text: `${end > 0 && text[end - 1] !== "\n" ? eol : ""}${line()}` });
+    }
   }
   // Splice from the end of the file, so earlier offsets stay valid; inserts at one point keep their order.
   return edits
