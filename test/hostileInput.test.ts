@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bench } from "../cli/commands/bench";
 import { check } from "../cli/commands/check";
 import { checklist } from "../cli/commands/checklist";
+import { demo } from "../cli/commands/demo";
 import { loadtest } from "../cli/commands/loadtest";
 import { plan } from "../cli/commands/plan";
 import { rollout } from "../cli/commands/rollout";
@@ -152,6 +153,14 @@ export const COMMANDS: readonly Command[] = [
     outputs: [],
     texts: [],
   },
+  {
+    script: "demo",
+    run: (argv, io) => demo(argv, PROJECT_DIR, io),
+    base: (dir) => ({ options: { "--out": join(dir, "demo") } }),
+    inputs: [],
+    outputs: ["--out"],
+    texts: [],
+  },
 ];
 
 /** npm scripts that are not commands of the toolkit. */
@@ -229,6 +238,30 @@ const FIFO = (() => {
 describe.each(COMMANDS.map((c) => [c.script, c] as const))("%s under hostile input", (_name, command) => {
   it("refuses an unknown option, naming it", async () => {
     expectRefused(await attempt(command, (_dir, base) => argvOf(base, {}, ["--stak", "dev"])), "--stak");
+  });
+
+  it("answers --help with its options and an example, and a misspelt option with the closest one", async () => {
+    let out = "";
+    const code = await command.run(
+      ["--help"],
+      { out: (t) => ((out += t), true), err: () => true },
+      mkdtempSync(join(tmpdir(), "genai-help-")),
+    );
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`^usage: npm run ${command.script} -- `));
+    expect(out).toContain("options:");
+    expect(out).toMatch(new RegExp(`examples:\\n  npm run ${command.script}`));
+    // Its first option with one letter dropped is named back as the option meant.
+    const first = /^  (--[a-z-]+)/m.exec(out.slice(out.indexOf("options:")))![1]!;
+    const misspelt = first.slice(0, -2) + first.slice(-1);
+    let err = "";
+    const refused = await command.run(
+      [misspelt, "x"],
+      { out: () => true, err: (t) => ((err += t), true) },
+      mkdtempSync(join(tmpdir(), "genai-help-")),
+    );
+    expect(refused).toBe(2);
+    expect(err).toContain(`unknown option ${misspelt}: did you mean ${first}?`);
   });
 
   it.each(command.texts.map((o) => [o]))(

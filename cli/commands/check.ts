@@ -4,33 +4,55 @@
 // that is not a stack export or a policy config, or an export a rule cannot read).
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { policies } from "../../policies/rules";
 import { CheckpointError, RuleError, checkpointResources, evaluatePolicies } from "../engine/policyRunner";
 import { MAX_EXPORT_BYTES } from "../shared/inputFile";
 import { printed, terminalJson } from "../shared/terminalText";
 import { exitCodeOf, policyReport, readJson, readPolicyConfig, renderPolicyReport } from "../engine/policyReport";
-import { type CommandIo, EXIT, processIo } from "../shared/io";
+import { type CommandIo, EXIT, UsageError, processIo } from "../shared/io";
+import { type CommandSpec, helpText, parseCommandLine, usageLine, wantsHelp } from "../shared/args";
 
-const USAGE =
-  "usage: npm run check -- <stack-export.json> [--policy-config FILE] [--json]   (or --state <stack-export.json>)";
+export const CHECK_SPEC: CommandSpec = {
+  command: "check",
+  summary:
+    "Runs the policy pack's rules on a `pulumi stack export` file: the offline plan's out/<stack>/stack.json or a live stack's export. The policy config beside a planned export is read unless --policy-config names one.",
+  positionals: "<stack-export.json>",
+  options: {
+    state: {
+      type: "string",
+      value: "FILE",
+      multiple: true,
+      help: "the stack export, as an option instead of the positional",
+    },
+    "policy-config": {
+      type: "string",
+      value: "FILE",
+      multiple: true,
+      help: "the enforcement levels and the stack's facts",
+    },
+    json: { type: "boolean", default: false, help: "print the verdict as JSON" },
+  },
+  examples: [
+    "npm run check -- out/prod/stack.json",
+    "pulumi stack export --stack prod > live.json && npm run check -- live.json --policy-config out/prod/policy-config.json",
+  ],
+  notes: ["exit codes: 0 no mandatory violation; 1 mandatory violations; 2 unreadable or malformed input"],
+};
+const USAGE = usageLine(CHECK_SPEC);
+
 export async function check(argv: string[], io: CommandIo = processIo): Promise<number> {
   try {
+    if (wantsHelp(argv)) {
+      io.out(helpText(CHECK_SPEC));
+      return EXIT.ok;
+    }
     let parsed;
     try {
       // Options given twice are collected, so the second is refused rather than silently replacing the first.
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          state: { type: "string", multiple: true },
-          "policy-config": { type: "string", multiple: true },
-          json: { type: "boolean", default: false },
-        },
-        allowPositionals: true,
-        strict: true,
-      });
+      parsed = parseCommandLine(CHECK_SPEC, argv);
     } catch (error) {
-      throw new CheckpointError(`${(error as Error).message}\n${USAGE}`);
+      if (!(error instanceof UsageError)) throw error;
+      throw new CheckpointError(error.message);
     }
     const exports = [...(parsed.values.state ?? []), ...parsed.positionals];
     if (exports.length !== 1)

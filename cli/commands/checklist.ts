@@ -2,7 +2,8 @@
 // docs/policy-pack.md from the rules' own metadata (which items each rule's framework reference names) and
 // policies/checklist.ts; `--check` only reports whether both are up to date (exit 1 when not).
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { type CommandSpec, helpText, parseCommandLine, wantsHelp } from "../shared/args";
+import { UsageError } from "../shared/io";
 import { join, resolve } from "node:path";
 import type { Policy } from "@pulumi/policy";
 import { CHECKLIST, type ChecklistItem } from "../../policies/checklist";
@@ -107,7 +108,15 @@ export function withCoverage(readme: string, table: string = readmeBlock()): str
   return `${readme.slice(0, start + COVERAGE_START.length)}\n${table}\n${readme.slice(end)}`;
 }
 
-const USAGE = "usage: npm run checklist [-- --check]";
+export const CHECKLIST_SPEC: CommandSpec = {
+  command: "checklist",
+  summary:
+    "Writes the production checklist's coverage table (which rule or process enforces each item) into policies/CHECKLIST.md and docs/policy-pack.md, from the rules' own metadata.",
+  options: {
+    check: { type: "boolean", default: false, help: "only say whether both files are up to date (exit 1 when not)" },
+  },
+  examples: ["npm run checklist", "npm run checklist -- --check   # in CI"],
+};
 
 /** Writes the coverage table into policies/CHECKLIST.md and docs/policy-pack.md (both at once), or with `--check` only says whether they are up to date (exit 1 when not). */
 export async function checklist(
@@ -115,11 +124,16 @@ export async function checklist(
   projectDir: string,
   io: { out(text: string): unknown; err(text: string): unknown },
 ): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.out(helpText(CHECKLIST_SPEC));
+    return 0;
+  }
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, strict: true, options: { check: { type: "boolean", default: false } } }));
+    ({ values } = parseCommandLine(CHECKLIST_SPEC, argv));
   } catch (error) {
-    io.err(`checklist: ${(error as Error).message}\n${USAGE}\n`);
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`checklist: ${error.message}\n`);
     return 2;
   }
   const missing = uncovered(coverage());

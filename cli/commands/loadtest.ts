@@ -11,7 +11,8 @@
 import "../shared/startup";
 import { InputFileError, readInputText } from "../shared/inputFile";
 import { basename, dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { type CommandSpec, helpText, parseCommandLine, wantsHelp } from "../shared/args";
+import { gatewayToken } from "../shared/credential";
 import { SingleBar } from "cli-progress";
 import { type CommandIo, EXIT, UsageError } from "../shared/io";
 import { ArtifactWriteError, writeArtifacts } from "../shared/outWriter";
@@ -22,7 +23,7 @@ import { failuresByKind, runLoad, summarize, type LoadMode, type LoadRun } from 
 import { latencyHistogram, overTime } from "../loadtest/charts";
 import {
   MAX_PROMPT_SET_BYTES,
-  TIMEOUT_USAGE,
+  TIMEOUT_HELP,
   apiVersion,
   audience,
   decimal,
@@ -33,8 +34,6 @@ import {
   timeouts,
 } from "../loadtest/args";
 import { type Colour } from "../../components/core/colours";
-
-const USAGE = `usage: npm run loadtest -- --gateway URL --endpoint NAME [--concurrency N | --rps R] [--requests N | --duration S] [--ramp S] [--no-stream] [--shape azure|v1] [--prompt-set FILE] [--slot blue|green] [--max-tokens N] [--api-version V] [--warmup N] [--attempts N] [--max-wait S] [${TIMEOUT_USAGE}] [--api-key KEY] [--audience URI] [--json FILE] [--out DIR]`;
 
 /** The prompt set's text, or an UsageError naming --prompt-set (cli/shared/inputFile.ts). */
 function readPromptSet(path: string): string {
@@ -54,41 +53,62 @@ export interface LoadtestIo extends CommandIo {
   progress?: boolean;
 }
 
+export const LOADTEST_SPEC: CommandSpec = {
+  command: "loadtest",
+  summary:
+    "Measures a gateway as an application sees it: per request TTFT, TPOT, end-to-end latency, tokens, status, slot and retries; per slot percentiles, RPS, output tokens/s, error and 429 rates. Writes charts (SVG) under --out and, with --json, every number. Credentials: --api-key or $GENAI_GATEWAY_KEY (a subscription key), $GENAI_GATEWAY_TOKEN (a bearer token), else Entra ID through the Azure credential chain (az login).",
+  options: {
+    gateway: { type: "string", value: "URL", help: "the gateway's base URL (https, or http on loopback)" },
+    endpoint: { type: "string", value: "NAME", help: "the model endpoint (the stack's models.<name>)" },
+    concurrency: { type: "string", value: "N", help: "closed loop: N requests in flight (default 4)" },
+    rps: { type: "string", value: "R", help: "open loop: R requests started per second" },
+    requests: { type: "string", value: "N", help: "how many requests (default 100)" },
+    duration: { type: "string", value: "S", help: "run for S seconds instead of a request count" },
+    ramp: { type: "string", value: "S", default: "0", help: "open loop: reach --rps linearly over S seconds" },
+    "no-stream": { type: "boolean", default: false, help: "ask for whole answers (TTFT is then the whole answer)" },
+    shape: {
+      type: "string",
+      value: "azure|v1",
+      default: "azure",
+      help: "the URL shape: /openai/deployments/<name>/... or /openai/v1/...",
+    },
+    "prompt-set": { type: "string", value: "FILE", help: "prompts to send, one per line (default a built-in set)" },
+    slot: { type: "string", value: "blue|green", help: "ask the gateway for one slot (its x-genai-slot header)" },
+    "max-tokens": { type: "string", value: "N", default: "256", help: "max_tokens of each request" },
+    "api-version": { type: "string", value: "V", default: DATA_PLANE_API_VERSION, help: "the data-plane api-version" },
+    warmup: { type: "string", value: "N", default: "0", help: "requests sent first and left out of the numbers" },
+    attempts: { type: "string", value: "N", default: "4", help: "tries per request, retrying 429 and 5xx" },
+    "max-wait": { type: "string", value: "S", default: "30", help: "the longest Retry-After honoured, in seconds" },
+    timeout: { type: "string", value: "S|connect=S,first-byte=S,idle=S", help: TIMEOUT_HELP },
+    "api-key": {
+      type: "string",
+      value: "KEY",
+      help: "a subscription key (or $GENAI_GATEWAY_KEY), for teams that opted in to keys",
+    },
+    audience: {
+      type: "string",
+      value: "URI",
+      default: "api://genai-gateway",
+      help: "the Entra ID audience of the token",
+    },
+    json: {
+      type: "string",
+      value: "FILE",
+      help: "write every request and the summary as JSON (the rollout's --loadtest reads it)",
+    },
+    out: { type: "string", value: "DIR", default: "out/loadtest", help: "where the charts are written" },
+  },
+  examples: [
+    "npm run loadtest -- --gateway https://apim-x.azure-api.net --endpoint chat --rps 5 --duration 60 --json results.json",
+
+    "npm run demo   # the loopback gateway, a load test and a smoke test, offline",
+  ],
+  notes: ["exit codes: 0 ran; 2 invalid arguments, unreadable files, outputs that cannot be written, or no credential"],
+};
+
 function parse(argv: string[]) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        help: { type: "boolean", default: false },
-        gateway: { type: "string" },
-        endpoint: { type: "string" },
-        concurrency: { type: "string" },
-        rps: { type: "string" },
-        requests: { type: "string" },
-        duration: { type: "string" },
-        ramp: { type: "string", default: "0" },
-        "no-stream": { type: "boolean", default: false },
-        shape: { type: "string", default: "azure" },
-        "prompt-set": { type: "string" },
-        slot: { type: "string" },
-        "max-tokens": { type: "string", default: "256" },
-        "api-version": { type: "string", default: DATA_PLANE_API_VERSION },
-        warmup: { type: "string", default: "0" },
-        attempts: { type: "string", default: "4" },
-        "max-wait": { type: "string", default: "30" },
-        timeout: { type: "string" },
-        "api-key": { type: "string" },
-        audience: { type: "string", default: "api://genai-gateway" },
-        json: { type: "string" },
-        out: { type: "string", default: "out/loadtest" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
-  if (values.help) return undefined;
+  if (wantsHelp(argv)) return undefined;
+  const { values } = parseCommandLine(LOADTEST_SPEC, argv);
   const gateway = gatewayUrl(values.gateway);
   for (const [option, value] of Object.entries(values))
     if (typeof value === "string") plainText(`--${option}`, value, option === "api-key");
@@ -120,6 +140,7 @@ function parse(argv: string[]) {
   const aud = audience(values.audience);
   const apiKey = values["api-key"] ?? process.env.GENAI_GATEWAY_KEY;
   if (values["api-key"] === undefined && apiKey !== undefined) plainText("GENAI_GATEWAY_KEY", apiKey, true);
+  if (process.env.GENAI_GATEWAY_TOKEN) plainText("GENAI_GATEWAY_TOKEN", process.env.GENAI_GATEWAY_TOKEN, true);
   let prompts = ["Write two sentences about the sea."];
   const promptSet = values["prompt-set"];
   if (promptSet !== undefined) {
@@ -213,24 +234,18 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
     return EXIT.invalid;
   }
   if (args === undefined) {
-    io.out(`${USAGE}\n`);
+    io.out(helpText(LOADTEST_SPEC));
     return EXIT.ok;
   }
   let target = args.target;
   if (!target.apiKey) {
-    // Entra ID through DefaultAzureCredential (az login, workload or managed identity), for the gateway's audience.
-    const { DefaultAzureCredential, getBearerTokenProvider } = await import("@azure/identity");
-    const provider = getBearerTokenProvider(new DefaultAzureCredential(), `${args.audience}/.default`);
-    // The first token can take seconds (az login, IMDS): fetch it before the clock starts.
-    try {
-      await provider();
-    } catch (error) {
-      io.err(
-        `loadtest: no Entra ID token for ${args.audience}: ${(error as Error).message} (sign in with az login, or pass --api-key)\n`,
-      );
+    // $GENAI_GATEWAY_TOKEN or Entra ID through the Azure credential chain; the first token is fetched before the clock starts.
+    const source = await gatewayToken(args.audience);
+    if (!source.ok) {
+      io.err(`loadtest: ${source.problem}\n`);
       return EXIT.invalid;
     }
-    target = { ...target, token: provider };
+    target = { ...target, token: source.token };
   }
   const openai = client(target);
   // Warm-up requests open connections and compile the client's code; they are sent (ramped like the run,

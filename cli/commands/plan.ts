@@ -4,7 +4,6 @@
 // written); 3 the program itself failed (an engine would refuse it: unmocked type, duplicate URN, preview drift).
 import "../shared/startup";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { AsOfError, asOfDay, dayProblem } from "../../stacks/asOf";
 import {
   MAX_STACK_FILE_BYTES,
@@ -12,14 +11,48 @@ import {
   readStackFile,
   stackNameProblem,
   projectName,
+  missingStackHint,
 } from "../shared/stackFile";
 import { type CommandIo, EXIT, UsageError, processIo } from "../shared/io";
+import { type CommandSpec, helpText, parseCommandLine, usageLine, wantsHelp } from "../shared/args";
 import { textProblem } from "../shared/terminalText";
 import { MAX_EXPORT_BYTES, MAX_POLICY_CONFIG_BYTES, inputFileProblem } from "../shared/inputFile";
 import type { PlanArgs } from "../planner/planRun";
 
-const USAGE =
-  "usage: npm run plan -- --stack <dev|prod> [--out DIR] [--json | --format text|json|markdown] [--base EXPORT | --base-config FILE] [--verify] [--config-file FILE] [--as-of YYYY-MM-DD] [--policy-config FILE]";
+export const PLAN_SPEC: CommandSpec = {
+  command: "plan",
+  summary:
+    "Plans a stack offline: runs the Pulumi program under the mock runtime, checks it with the policy pack, and writes out/<stack>/ (the stack export, the policy config, gateway policies, Kubernetes manifests, rules and dashboards). Nothing is deployed and no cloud is called.",
+  options: {
+    stack: { type: "string", value: "NAME", default: "dev", help: "the stack: reads Pulumi.<NAME>.yaml" },
+    out: { type: "string", value: "DIR", default: "out", help: "where out/<stack>/ is written" },
+    json: { type: "boolean", default: false, help: "print the report as JSON (as --format json)" },
+    format: { type: "string", value: "text|json|markdown", help: "how the report is printed (default text)" },
+    base: { type: "string", value: "EXPORT", help: "with --format markdown: compare with a `pulumi stack export`" },
+    "base-config": {
+      type: "string",
+      value: "FILE",
+      help: "with --format markdown: compare with an earlier stack file, planned here in memory",
+    },
+    verify: { type: "boolean", default: false, help: "plan again as a preview and check it registers the same URNs" },
+    "config-file": { type: "string", value: "FILE", help: "the stack file to plan instead of Pulumi.<stack>.yaml" },
+    "as-of": { type: "string", value: "YYYY-MM-DD", help: "the day model lifecycle is checked for (default today)" },
+    "policy-config": {
+      type: "string",
+      value: "FILE",
+      help: "the policy pack's enforcement levels instead of the environment's committed ones",
+    },
+  },
+  examples: [
+    "npm run plan -- --stack dev",
+    "npm run plan -- --stack prod --verify",
+    "npm run plan -- --stack prod --format markdown --base-config main/Pulumi.prod.yaml   # a PR comment",
+  ],
+  notes: [
+    "exit codes: 0 planned; 1 a mandatory policy is broken; 2 invalid arguments, config or --out (nothing written); 3 the program itself failed",
+  ],
+};
+const USAGE = usageLine(PLAN_SPEC);
 
 /** Every file the plan reads, by option: each is checked before anything is read or written. */
 function inputFiles(args: PlanArgs): [string, string, number][] {
@@ -33,28 +66,18 @@ function inputFiles(args: PlanArgs): [string, string, number][] {
 }
 
 function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        stack: { type: "string", default: "dev" },
-        out: { type: "string", default: "out" },
-        json: { type: "boolean", default: false },
-        format: { type: "string" },
-        base: { type: "string" },
-        "base-config": { type: "string" },
-        verify: { type: "boolean", default: false },
-        "config-file": { type: "string" },
-        "as-of": { type: "string" },
-        "policy-config": { type: "string" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
+  const values = parseCommandLine(PLAN_SPEC, argv).values as {
+    stack: string;
+    out: string;
+    json: boolean;
+    format?: string;
+    base?: string;
+    "base-config"?: string;
+    verify: boolean;
+    "config-file"?: string;
+    "as-of"?: string;
+    "policy-config"?: string;
+  };
   for (const [option, value] of Object.entries(values)) {
     const problem = typeof value === "string" ? textProblem(`--${option}`, value) : undefined;
     if (problem) throw new UsageError(`${problem}\n${USAGE}`);
@@ -93,6 +116,10 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
 }
 
 export async function plan(argv: string[], projectDir: string, io: CommandIo = processIo): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.out(helpText(PLAN_SPEC));
+    return EXIT.ok;
+  }
   let args: PlanArgs;
   let project: string;
   let stackConfig;
@@ -106,7 +133,10 @@ export async function plan(argv: string[], projectDir: string, io: CommandIo = p
     stackConfig = readStackFile(args.configFile, args.configFileOption);
   } catch (error) {
     if (error instanceof UsageError || error instanceof StackFileError || error instanceof AsOfError) {
-      io.err(`plan: ${error.message}\n`);
+      // args is set once the options parsed: a stack file that is not there lists the ones that are.
+      const parsed = args! as PlanArgs | undefined;
+      const hint = parsed?.configFileOption === "stack file" ? missingStackHint(projectDir, parsed.stack) : undefined;
+      io.err(`plan: ${error.message}${hint ? `\n${hint}` : ""}\n`);
       return EXIT.invalid;
     }
     throw error;

@@ -12,14 +12,21 @@
 import "../shared/startup";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { type CommandSpec, helpText, parseCommandLine, usageLine, wantsHelp } from "../shared/args";
 import { asOfDay, dayProblem } from "../../stacks/asOf";
 import { loadStackConfig } from "../../stacks/load";
 import type { SlotSummary } from "../loadtest/run";
 import { lifecycleOf } from "../../components/openai/lifecycle";
 import { type CommandIo, EXIT, UsageError } from "../shared/io";
 import { writeArtifacts, ArtifactWriteError } from "../shared/outWriter";
-import { StackFileError, readStackBytes, stackConfigOf, type StackConfig, projectName } from "../shared/stackFile";
+import {
+  StackFileError,
+  missingStackHint,
+  readStackBytes,
+  stackConfigOf,
+  type StackConfig,
+  projectName,
+} from "../shared/stackFile";
 import { stackNameProblem } from "../shared/stackFile";
 import {
   colours,
@@ -60,53 +67,60 @@ import {
 import { hasOwn, own } from "../../components/core/own";
 import { PAYGO_LEVEL_OF } from "../../components/openai/models";
 
-const USAGE = `usage: npm run rollout -- <${ACTIONS.join("|")}> --stack <name> [--endpoint <name>] [--state <pulumi stack export>]
-  start:   --model M --version V [--target-kind azure-openai|vllm] [--account A] [--deployment-type T] [--capacity N]
-           vLLM: [--pool P] [--image vllm/vllm-openai:<tag>] [--revision <commit>] [--replicas N] [--gpus-per-replica N] --service-ip IP
-  shift:   --weight W (the new colour's weight, 0-100); shift and promote: [--loadtest results.json] (npm run loadtest -- --json)
-           [--accept-capacity-drop] (a step that lowers the endpoint's capacity: refused in prod without it, recorded with it)
-  --state: the output of pulumi stack export (status, shift, promote); the offline plan's out/<stack>/stack.json only with --allow-offline-proof (demos, tests)
-  options: [--config-file FILE] [--as-of YYYY-MM-DD] [--dry-run] (print the diff, write nothing)`;
+const s = (value: string, help: string) => ({ type: "string" as const, value, help });
+const b = (help: string) => ({ type: "boolean" as const, help });
+export const ROLLOUT_SPEC: CommandSpec = {
+  command: "rollout",
+  summary:
+    "Moves a model endpoint between its blue and green slots, one reviewed edit of Pulumi.<stack>.yaml at a time: start stages the new colour at weight 0, shift and promote move weight onto it (with proof from a state export), finish removes the colour at 0, rollback returns to the old colour. Each step is planned with the policy pack before anything is written; status prints the slots and the next step.",
+  positionals: `<${ACTIONS.join("|")}>`,
+  options: {
+    stack: s("NAME", "the stack (Pulumi.<NAME>.yaml)"),
+    endpoint: s("NAME", "the model endpoint (every step but status)"),
+    state: s(
+      "FILE",
+      "a `pulumi stack export`: proof the colour taking weight is deployed and healthy (status, shift, promote)",
+    ),
+    weight: s("W", "shift: the new colour's weight, 0-100"),
+    model: s("M", "start: the new colour's model"),
+    version: s("V", "start: its version (vLLM: the revision)"),
+    "target-kind": s("azure-openai|vllm", "start: the new colour's kind (default the live one's)"),
+    account: s("A", "start, Azure OpenAI: the account"),
+    "deployment-type": s("T", "start, Azure OpenAI: the deployment type"),
+    capacity: s("N", "start, Azure OpenAI: PTUs or TPM"),
+    pool: s("P", "start, vLLM: the GPU pool"),
+    image: s("IMAGE", "start, vLLM: vllm/vllm-openai:<tag>"),
+    revision: s("COMMIT", "start, vLLM: the model revision"),
+    replicas: s("N", "start, vLLM: replicas"),
+    "gpus-per-replica": s("N", "start, vLLM: GPUs per replica"),
+    "service-ip": s("IP", "start, vLLM: the servers' address for the gateway"),
+    loadtest: s("FILE", "shift, promote: npm run loadtest -- --json output; refuses a new colour slower than the old"),
+    "accept-capacity-drop": b(
+      "shift, promote: confirm a step that lowers the endpoint's capacity (refused in prod without it)",
+    ),
+    "allow-offline-proof": b("accept the offline plan's own export as --state (demos, tests)"),
+    "config-file": s("FILE", "the stack file instead of Pulumi.<stack>.yaml"),
+    "as-of": s("YYYY-MM-DD", "the day model lifecycle is checked for (default today)"),
+    "dry-run": b("print the diff, write nothing"),
+  },
+  examples: [
+    "npm run rollout -- status --stack prod",
+    "npm run rollout -- start --stack prod --endpoint chat --model gpt-5.1 --version 2025-11-13",
+    "npm run rollout -- shift --stack prod --endpoint chat --weight 25 --state export.json",
+    "npm run rollout -- promote --stack prod --endpoint chat --state export.json",
+    "npm run rollout -- finish --stack prod --endpoint chat",
+  ],
+  notes: [
+    "exit codes: 0 done (or status); 1 the step is refused (every reason printed, nothing written); 2 invalid arguments or an unreadable stack file or state export",
+  ],
+};
+const USAGE = usageLine(ROLLOUT_SPEC);
 
 /** Options read as whole numbers: an empty one is reported as no number. */
 const NUMERIC_OPTIONS = ["weight", "capacity", "replicas", "gpus-per-replica"];
 
 function parse(argv: string[], projectDir: string) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-      options: {
-        stack: { type: "string" },
-        endpoint: { type: "string" },
-        state: { type: "string" },
-        model: { type: "string" },
-        version: { type: "string" },
-        "target-kind": { type: "string" },
-        account: { type: "string" },
-        "deployment-type": { type: "string" },
-        capacity: { type: "string" },
-        pool: { type: "string" },
-        image: { type: "string" },
-        revision: { type: "string" },
-        replicas: { type: "string" },
-        "gpus-per-replica": { type: "string" },
-        "service-ip": { type: "string" },
-        weight: { type: "string" },
-        "config-file": { type: "string" },
-        "as-of": { type: "string" },
-        "dry-run": { type: "boolean" },
-        loadtest: { type: "string" },
-        "allow-offline-proof": { type: "boolean" },
-        "accept-capacity-drop": { type: "boolean" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandLine(ROLLOUT_SPEC, argv);
   const { values, positionals, tokens } = parsed;
   const problem = optionTextProblem(tokens);
   if (problem) throw new UsageError(problem);
@@ -333,6 +347,10 @@ function describeSlot(e: RawEndpoint, colour: Colour, asOf: string, state?: Stat
 export async function rollout(argv: string[], projectDir: string, terminal: CommandIo): Promise<number> {
   // Everything printed passes through one filter: what files and options hold reaches the terminal as visible text.
   const io: CommandIo = { out: (text) => terminal.out(printed(text)), err: (text) => terminal.err(printed(text)) };
+  if (wantsHelp(argv)) {
+    io.out(helpText(ROLLOUT_SPEC));
+    return EXIT.ok;
+  }
   let args: Args;
   try {
     args = parse(argv, projectDir);
@@ -447,8 +465,10 @@ async function step(args: Args, projectDir: string, io: CommandIo): Promise<numb
       error instanceof StackEditError ||
       error instanceof StackFileError ||
       (error as NodeJS.ErrnoException).code
-    )
-      return refuse(EXIT.invalid, (error as Error).message);
+    ) {
+      const hint = args.configFileOption === "stack file" ? missingStackHint(projectDir, args.stack) : undefined;
+      return refuse(EXIT.invalid, `${(error as Error).message}${hint ? `\n${hint}` : ""}`);
+    }
     throw error;
   }
   const { state, loadtest } = inputs;

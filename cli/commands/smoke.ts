@@ -13,7 +13,8 @@
 // 2 invalid arguments or stack file (nothing sent).
 import "../shared/startup";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { type CommandSpec, helpText, parseCommandLine, usageLine, wantsHelp } from "../shared/args";
+import { gatewayToken } from "../shared/credential";
 import { loadStackConfig } from "../../stacks/load";
 import { asOfDay } from "../../stacks/asOf";
 import { type CommandIo, EXIT, UsageError } from "../shared/io";
@@ -28,7 +29,7 @@ import {
   type RequestResult,
   type Target,
 } from "../loadtest/request";
-import { TIMEOUT_USAGE, audience as audienceArg, decimal, gatewayUrl, plainText, timeouts } from "../loadtest/args";
+import { TIMEOUT_HELP, audience as audienceArg, decimal, gatewayUrl, plainText, timeouts } from "../loadtest/args";
 import { createFetch, timeoutReason, type Timeouts } from "../loadtest/transport";
 import { readBody } from "../loadtest/protocol";
 import { printable } from "../shared/terminalText";
@@ -46,34 +47,46 @@ interface Check {
   readonly detail: string;
 }
 
-const USAGE = `usage: npm run smoke -- --stack <name> --gateway URL [--audience URI] [--api-key KEY] [--attempts N] [--min-requests N] [${TIMEOUT_USAGE}] [--config-file FILE]`;
+export const SMOKE_SPEC: CommandSpec = {
+  command: "smoke",
+  summary:
+    "After pulumi up: asks each model endpoint of the stack until every slot with weight has answered, checking the status, the answer, the slot the gateway names and the usage; then that a key is refused on the Entra ID API, that the keyed API answers (with --api-key), and the edges seen from here (DNS, certificate, backends). Credentials: $GENAI_GATEWAY_TOKEN (a bearer token), else Entra ID through the Azure credential chain (az login); with --api-key alone, the Entra ID checks are skipped.",
+  options: {
+    stack: {
+      type: "string",
+      value: "NAME",
+      help: "the stack whose endpoints and slots are checked (Pulumi.<NAME>.yaml)",
+    },
+    gateway: { type: "string", value: "URL", help: "the gateway's base URL" },
+    audience: {
+      type: "string",
+      value: "URI",
+      help: "the Entra ID audience (default the stack's first gateway audience)",
+    },
+    "api-key": { type: "string", value: "KEY", help: "a subscription key: also checks the keyed API" },
+    attempts: { type: "string", value: "N", default: "20", help: "the most requests per endpoint" },
+    "min-requests": { type: "string", value: "N", help: "the fewest requests per endpoint (default 4)" },
+    timeout: { type: "string", value: "S|connect=S,first-byte=S,idle=S", help: TIMEOUT_HELP },
+    "config-file": { type: "string", value: "FILE", help: "the stack file instead of Pulumi.<stack>.yaml" },
+  },
+  examples: [
+    "npm run smoke -- --stack prod --gateway https://apim-x.azure-api.net",
+
+    "npm run demo   # against the loopback gateway, offline",
+  ],
+  notes: [
+    "exit codes: 0 every check passed; 1 a check failed; 2 invalid arguments, stack file or no credential (nothing sent)",
+  ],
+};
+const USAGE = usageLine(SMOKE_SPEC);
 
 /** The most of a refusal's body read: the gateway's 401 is a line of JSON. */
 const MAX_REFUSAL_BYTES = 64 * 1024;
 
 /** The arguments, checked before anything is sent; undefined for --help. */
 function parse(argv: string[], projectDir: string) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        help: { type: "boolean", default: false },
-        stack: { type: "string" },
-        gateway: { type: "string" },
-        audience: { type: "string" },
-        "api-key": { type: "string" },
-        attempts: { type: "string", default: "20" },
-        "min-requests": { type: "string" },
-        timeout: { type: "string" },
-        "config-file": { type: "string" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return undefined;
+  if (wantsHelp(argv)) return undefined;
+  const { values } = parseCommandLine(SMOKE_SPEC, argv);
   const gateway = gatewayUrl(values.gateway);
   for (const [option, value] of Object.entries(values))
     if (typeof value === "string") plainText(`--${option}`, value, option === "api-key");
@@ -123,11 +136,11 @@ export async function smoke(argv: string[], projectDir: string, io: CommandIo): 
     args = parse(argv, projectDir);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.err(`smoke: ${error.message}\n${USAGE}\n`);
+    io.err(`smoke: ${error.message}${error.message.includes("usage: ") ? "" : `\n${USAGE}`}\n`);
     return EXIT.invalid;
   }
   if (args === undefined) {
-    io.out(`${USAGE}\n`);
+    io.out(helpText(SMOKE_SPEC));
     return EXIT.ok;
   }
   let loaded;
@@ -144,19 +157,28 @@ export async function smoke(argv: string[], projectDir: string, io: CommandIo): 
   }
   const config = loaded.config;
   const audience = args.audience ?? config.gateway?.audiences[0] ?? "api://genai-gateway";
-  let token: () => Promise<string>;
-  if (args.token) {
-    const fixed = args.token;
-    token = () => Promise.resolve(fixed);
-  } else {
-    const { DefaultAzureCredential, getBearerTokenProvider } = await import("@azure/identity");
-    token = getBearerTokenProvider(new DefaultAzureCredential(), `${audience}/.default`);
+  // One token source for every endpoint: a missing sign-in is one line, once. With --api-key alone the
+  // Entra ID checks are skipped and the keyed ones still run.
+  const source = await gatewayToken(audience);
+  if (!source.ok && !args.apiKey) {
+    io.err(`smoke: ${source.problem}\n`);
+    return EXIT.invalid;
   }
+  const token = source.ok ? source.token : undefined;
   const checks: Check[] = [];
   const { attempts, minRequests } = args;
   const clock = () => performance.now();
   const answers: RequestResult[] = [];
   for (const [endpoint, e] of Object.entries(config.models)) {
+    if (!token) {
+      checks.push({
+        endpoint,
+        check: "answers 200",
+        ok: "skipped",
+        detail: "no Entra ID credential: --api-key alone checks the keyed API only",
+      });
+      continue;
+    }
     const target: Target = { gateway: args.gateway, endpoint, shape: "azure", token, timeouts: args.timeouts };
     const openai = client(target);
     const live = COLOURS.filter((s) => (e.slots[s]?.weight ?? 0) > 0);

@@ -84,6 +84,8 @@ const PHASES = new Map<string, keyof Timeouts>([
 const TIMEOUT_RANGE = { min: 1, max: 3600 } as const;
 
 /** How --timeout is written, with its defaults, for the usage line and messages. */
+/** --timeout's line in a command's --help. */
+export const TIMEOUT_HELP = `limits in seconds, each or all (default connect=${DEFAULT_TIMEOUTS.connectMs / 1000},first-byte=${DEFAULT_TIMEOUTS.firstByteMs / 1000},idle=${DEFAULT_TIMEOUTS.idleMs / 1000})`;
 export const TIMEOUT_USAGE = `--timeout S | connect=S,first-byte=S,idle=S (seconds, default connect=${DEFAULT_TIMEOUTS.connectMs / 1000},first-byte=${DEFAULT_TIMEOUTS.firstByteMs / 1000},idle=${DEFAULT_TIMEOUTS.idleMs / 1000})`;
 
 /** `--timeout S` (every limit) or `connect=S,first-byte=S,idle=S` (any of them; the others keep their defaults), in whole seconds. */

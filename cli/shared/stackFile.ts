@@ -1,5 +1,6 @@
 import { parseDocument } from "yaml";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { closest, distance } from "fastest-levenshtein";
 import { join } from "node:path";
 import { InputFileError, readInputFile } from "./inputFile";
 import { quoted } from "./terminalText";
@@ -205,4 +206,19 @@ export function projectName(projectDir: string): string {
   const project = parseYaml(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8"), "Pulumi.yaml") as { name?: string };
   if (!project?.name) throw new StackFileError("Pulumi.yaml has no project name");
   return project.name;
+}
+
+/**
+ * For a stack whose file Pulumi.<stack>.yaml is not in `projectDir`: the stacks that are, and the
+ * closest to the one asked for; undefined when the file is there.
+ */
+export function missingStackHint(projectDir: string, stack: string): string | undefined {
+  if (existsSync(join(projectDir, `Pulumi.${stack}.yaml`))) return undefined;
+  const stacks = readdirSync(projectDir)
+    .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+  if (stacks.length === 0) return `there is no Pulumi.<stack>.yaml in ${projectDir}`;
+  const near = closest(stack, stacks);
+  return `the stacks here are ${stacks.join(", ")}${distance(stack, near) <= 2 ? ` (did you mean ${near}?)` : ""}; a new stack starts from a stack file of its own (docs/your-own-stack.md)`;
 }
