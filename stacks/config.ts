@@ -495,6 +495,45 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/**
+ * What to put in a required key a stack file leaves out, by its path with names as `*` (a new user's
+ * first stack is mostly these); a key not listed gets the schema's own message.
+ */
+export const REQUIRED_KEY_HINTS: Readonly<Record<string, string>> = {
+  environment: "dev or prod (prod protects stateful resources and requires a network, a gateway and a budget)",
+  subscriptionId: "the Azure subscription the stack deploys to: `az account show --query id -o tsv`",
+  location: "the region of the resource group and monitoring, such as swedencentral",
+  namePrefix: "2-10 lower-case letters or digits that start every resource name, such as myteam",
+  tags: "{ owner: <a person or team address>, costCenter: <your cost center> }",
+  "tags.owner": "who owns the stack: a person or team address",
+  "tags.costCenter": "the cost center the stack is billed to",
+  accounts: "the Azure OpenAI accounts by a short name: { swc: { location: swedencentral } }",
+  "accounts.*.location": "the account's region, such as swedencentral",
+  models:
+    'the model endpoints callers use: { chat: { slots: { blue: { weight: 100, targets: [ { kind: azure-openai, account: swc, model: gpt-5.1, version: "2025-11-13", deploymentType: GlobalStandard, capacity: 50000 } ] } } } }',
+  "gateway.tenantId": "the Entra ID tenant whose tokens the gateway accepts: `az account show --query tenantId -o tsv`",
+  "gateway.publisher": "{ name: <team name>, email: <team address> }: API Management's publisher",
+  "gateway.audiences": "the Entra ID audiences callers ask tokens for, such as [api://genai-gateway]",
+  "gateway.teams":
+    "the calling teams: { myteam: { applications: [<app id>], endpoints: [chat], tokensPerMinute: 20000 } }",
+  "budget.monthlyAmount": "the monthly budget in the subscription's currency",
+  "budget.startDate": "the first day of the month the budget starts, YYYY-MM-01",
+  "budget.contactEmails": "who is told when spend crosses a threshold",
+  "alerts.emails": "who the alerts e-mail",
+};
+
+/** The hint for a missing key at `path` (record names matched by `*`), if one is listed. */
+function requiredKeyHint(path: readonly PropertyKey[]): string | undefined {
+  const exact = formatPath(path);
+  if (exact in REQUIRED_KEY_HINTS) return REQUIRED_KEY_HINTS[exact];
+  const parts = path.map(String);
+  for (const [key, hint] of Object.entries(REQUIRED_KEY_HINTS)) {
+    const pattern = key.split(".");
+    if (pattern.length === parts.length && pattern.every((p, i) => p === "*" || p === parts[i])) return hint;
+  }
+  return undefined;
+}
+
 function describeValue(value: unknown): string {
   return value === undefined ? "missing" : `got ${JSON.stringify(value)}`;
 }
@@ -770,6 +809,9 @@ export function parsePlatformConfig(
           };
         }
         const value = valueAt(raw, issue.path);
+        // A required key left out: say what to put there.
+        const hint = value === undefined && issue.code === "invalid_type" ? requiredKeyHint(issue.path) : undefined;
+        if (hint) return { path: formatPath(issue.path), message: `required: ${hint}` };
         // Custom messages already name the value; zod's own say only what was expected.
         const showValue = issue.code !== "unrecognized_keys" && issue.code !== "custom";
         return {

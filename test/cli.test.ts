@@ -64,7 +64,7 @@ describe("npm run plan", () => {
     expect(result.stderr).toContain('environment: Invalid option: expected one of "dev"|"prod" (got "qa")');
     expect(result.stderr).toContain("namePrefix: 2-10 lower-case letters or digits");
     expect(result.stderr).toContain('unknown key "ptuCapp"');
-    expect(result.stderr).toContain("subscriptionId: Invalid input: expected string, received undefined (missing)");
+    expect(result.stderr).toContain("subscriptionId: required: the Azure subscription the stack deploys to");
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(existsSync(join(out, "bad", "stack.json"))).toBe(false);
   });

@@ -292,7 +292,7 @@ describe("messages a person can act on", () => {
     const result = await plan("--stack", "latin1", "--config-file", file, "--out", scratch());
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /is not UTF-8 \(line 9 has bytes of another encoding, such as Latin-1\): save it as UTF-8/,
+      /is not UTF-8 \(line 11 has bytes of another encoding, such as Latin-1\): save it as UTF-8/,
     );
   });
 

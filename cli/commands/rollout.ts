@@ -333,7 +333,8 @@ function describeSlot(e: RawEndpoint, colour: Colour, asOf: string, state?: Stat
         ? `RETIRED ${life.retirement}`
         : `retires ${life.retirement}`
       : "not in the lifecycle table";
-    return `${t.model} ${t.version} ${t.deploymentType} ${t.capacity} on ${t.account} (${when})`;
+    const unit = String(t.deploymentType).includes("Provisioned") ? "PTU" : "TPM";
+    return `${t.model} ${t.version} ${t.deploymentType} ${Number(t.capacity).toLocaleString("en-US")} ${unit} on ${t.account} (${when})`;
   });
   let deployed = "";
   if (state && name) {

@@ -315,7 +315,9 @@ export async function planStack(
     const observability = artifacts.observability.length;
     const extra = [
       ...(policyFiles
-        ? [`${policyFiles} gateway policies in ${relative(process.cwd(), join(stackDir, GATEWAY_ARTIFACTS))}`]
+        ? [
+            `${policyFiles} gateway polic${policyFiles === 1 ? "y" : "ies"} in ${relative(process.cwd(), join(stackDir, GATEWAY_ARTIFACTS))}`,
+          ]
         : []),
       ...(manifests
         ? [`${manifests} Kubernetes manifests in ${relative(process.cwd(), join(stackDir, K8S_ARTIFACTS))}`]

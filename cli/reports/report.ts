@@ -94,7 +94,15 @@ export interface PlanReport {
   /** Per endpoint slot, the route through the gateway (empty without a gateway). */
   readonly routes: RouteRow[];
   /** Indicative monthly cost of what the stack reserves or may spend at full use. */
-  readonly cost: { readonly rows: CostRow[]; readonly source: string; readonly date: string; readonly budget?: number };
+  readonly cost: {
+    readonly rows: CostRow[];
+    /** The priced rows' sum: GPU pools at their minimum, and at their maximum. */
+    readonly totalMonthly: number;
+    readonly totalMonthlyMax: number;
+    readonly source: string;
+    readonly date: string;
+    readonly budget?: number;
+  };
   /** The gateway's teams (its products), with their budgets. */
   readonly teams: TeamRow[];
   /** Who calls whom over which path, resolved by which DNS, with which credential; problems where an edge cannot work. */
@@ -106,6 +114,17 @@ export interface PlanReport {
 }
 
 /** The stack's cost inputs, priced with the dated table and the stack's overrides. */
+const usdText = (v: number) => `$${Math.round(v).toLocaleString("en-US")}`;
+
+/** The priced rows' monthly sum, with GPU pools at their minimum (low) and maximum (high) node counts. */
+export function costTotals(rows: readonly CostRow[]): { low: number; high: number } {
+  const priced = rows.filter((r) => r.monthly !== undefined);
+  return {
+    low: priced.reduce((sum, r) => sum + r.monthly!, 0),
+    high: priced.reduce((sum, r) => sum + (r.monthlyMax ?? r.monthly!), 0),
+  };
+}
+
 export function costRows(config: PlatformConfig): CostRow[] {
   const deployments = plannedDeployments(config);
   const outputShare = (endpoint: string, slot: Colour) => {
@@ -285,6 +304,12 @@ export function buildPlanReport(
       `budget.monthlyAmount: ${config.budget.monthlyAmount.toLocaleString("en-US")} is below what the stack pays with no traffic at all (about ${Math.round(fixed).toLocaleString("en-US")} a month at indicative prices: PTUs, the gateway, nodes at their minimum)`,
     );
   }
+  const rows = costRows(config);
+  const totals = costTotals(rows);
+  if (config.budget && totals.high > config.budget.monthlyAmount)
+    warnings.push(
+      `budget.monthlyAmount: the planned monthly cost at full use (${totals.low === totals.high ? usdText(totals.high) : `${usdText(totals.low)} - ${usdText(totals.high)}`}, indicative) is above the budget of ${usdText(config.budget.monthlyAmount)}: the budget's alerts will fire if the capacity is used; lower the capacity, or raise the budget to what the stack may spend`,
+    );
   if (config.gateway) {
     warnings.push(
       "gateway: Application Insights keeps the token metrics' Team, Client, Endpoint and Slot dimensions only with custom metric dimensions enabled on the component (CustomMetricsOptedInType: WithDimensions, the portal's Usage and estimated costs > Custom metrics > With dimensions), which @pulumi/azure-native 3.28.0's Component cannot set: enable it once after the first deploy, or the per-team token metrics arrive without dimensions",
@@ -308,7 +333,9 @@ export function buildPlanReport(
     quota: quotaLedger(deployments, config.quota).rows,
     routes: gatewayRoutes(config),
     cost: {
-      rows: costRows(config),
+      rows,
+      totalMonthly: totals.low,
+      totalMonthlyMax: totals.high,
       source: PRICE_TABLE_SOURCE,
       date: PRICE_TABLE_DATE,
       ...(config.budget ? { budget: config.budget.monthlyAmount } : {}),
@@ -499,10 +526,8 @@ export function renderPlanReport(report: PlanReport): string {
       ),
     );
   }
-  const usd = (v: number) => `$${Math.round(v).toLocaleString("en-US")}`;
-  const priced = report.cost.rows.filter((r) => r.monthly !== undefined);
-  const low = priced.reduce((sum, r) => sum + r.monthly!, 0);
-  const high = priced.reduce((sum, r) => sum + (r.monthlyMax ?? r.monthly!), 0);
+  const usd = usdText;
+  const { totalMonthly: low, totalMonthlyMax: high } = report.cost;
   out.push(
     "",
     `Monthly cost, indicative (${report.cost.source}, ${report.cost.date}; override in prices): pay-as-you-go at full use, GPU pools from min to max nodes`,
