@@ -19,7 +19,7 @@ import { ArtifactWriteError, writeArtifacts } from "../shared/outWriter";
 import { table } from "../shared/table";
 import { client, succeeded, type RequestResult, type Target } from "../loadtest/request";
 import { DATA_PLANE_API_VERSION } from "../../components/openai/apiVersions";
-import { failuresByKind, runLoad, summarize, type LoadMode, type LoadRun } from "../loadtest/run";
+import { failuresByKind, openLoopRequests, runLoad, summarize, type LoadMode, type LoadRun } from "../loadtest/run";
 import { latencyHistogram, overTime } from "../loadtest/charts";
 import {
   MAX_PROMPT_SET_BYTES,
@@ -258,8 +258,13 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
       `warm-up: ${warm.length} requests, ${failed.length} failed, ${failed.filter((r) => r.status === 429).length} answered 429 (left out of the results)\n`,
     );
   }
+  // An open loop's count is known from its schedule (its ramp included); a closed loop over a duration's is not.
   const total =
-    args.requests ?? Math.round((args.durationSeconds ?? 0) * (args.mode.kind === "open" ? args.mode.rps : 10));
+    args.requests ??
+    (args.mode.kind === "open"
+      ? openLoopRequests(args.mode.rps, args.rampSeconds, args.durationSeconds ?? 0)
+      : Math.round((args.durationSeconds ?? 0) * 10));
+  io.out(`${runHeading(args)}\n`);
   const bar = io.progress
     ? new SingleBar({
         format: "{bar} {value}/{total} requests | {rps} RPS | {errors} errors",
@@ -277,6 +282,9 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
       bar?.update(done, { rps: (done / ((performance.now() - started) / 1000)).toFixed(1), errors });
     },
   });
+  // A closed loop over a duration ends where it ends: the bar does too.
+  bar?.setTotal(run.results.length);
+  bar?.update(run.results.length);
   bar?.stop();
   const results = args.slot ? run.results.filter((r) => r.slot === args.slot) : run.results;
   const shown: LoadRun = { ...run, results };
@@ -326,6 +334,16 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
     `charts in ${args.out}`,
   );
   return code === EXIT.ok ? chartsCode : code;
+}
+
+/** What the run is, above its tables: endpoint, path shape, mode and rate, length, streaming. */
+function runHeading(args: NonNullable<ReturnType<typeof parse>>): string {
+  const mode =
+    args.mode.kind === "open"
+      ? `open loop at ${args.mode.rps} req/s${args.rampSeconds > 0 ? ` after a ${args.rampSeconds} s ramp` : ""}`
+      : `closed loop, ${args.mode.concurrency} in flight`;
+  const length = args.requests !== undefined ? `${args.requests} requests` : `${args.durationSeconds} s`;
+  return `load test of ${args.target.endpoint} (${args.target.shape} path): ${mode}, ${length}, ${args.stream ? "streaming" : "not streaming"}`;
 }
 
 /** Writes through the atomic writer; a failure (the disk filled during the run) is named by its option, exit 2. */

@@ -34,6 +34,20 @@ export interface LoadRun {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
+/**
+ * How many requests an open-loop run of `seconds` starts at `rps` after a ramp of `rampSeconds` (fewer
+ * than rps x seconds: the ramp starts from zero): the starts that fall before the end.
+ */
+export function openLoopRequests(rps: number, rampSeconds: number, seconds: number): number {
+  // During the ramp the count is rps t^2 / (2 ramp), after it rps (t - ramp / 2); the starts at 0, 1, ... before t.
+  const arrivals =
+    seconds <= rampSeconds ? (rps * seconds * seconds) / (2 * rampSeconds) : rps * (seconds - rampSeconds / 2);
+  let n = Math.max(0, Math.ceil(arrivals - 1e-9));
+  while (n > 0 && openLoopStart(n - 1, rps, rampSeconds) >= seconds * 1000) n--;
+  while (openLoopStart(n, rps, rampSeconds) < seconds * 1000) n++;
+  return n;
+}
+
 /** When the i-th request (from 0) starts, in ms from the run's start, at `rps` with a linear ramp over `rampSeconds`. */
 export function openLoopStart(i: number, rps: number, rampSeconds: number): number {
   // Arrivals by time t: rps t^2 / (2 ramp) during the ramp, then rps (t - ramp / 2).
