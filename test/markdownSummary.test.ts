@@ -67,9 +67,16 @@ describe("the markdown plan summary", () => {
     matchesGoldenFile(join(GOLDEN, "prod-changes.md"), out);
   });
 
-  it("refuses --base without markdown, and both bases at once (exit 2)", async () => {
+  it("refuses --base with --json, and both bases at once (exit 2)", async () => {
     const io = { out: () => true, err: () => true };
-    expect(await plan(["--stack", "dev", "--base", "x.json"], PROJECT_DIR, io)).toBe(2);
+    let err = "";
+    expect(
+      await plan(["--stack", "dev", "--json", "--base", join(PROJECT_DIR, "package.json")], PROJECT_DIR, {
+        out: () => true,
+        err: (t) => ((err += t), true),
+      }),
+    ).toBe(2);
+    expect(err).toContain("--base and --base-config compare in the text or markdown report");
     expect(
       await plan(
         ["--stack", "dev", "--format", "markdown", "--base", "x.json", "--base-config", "y.yaml"],
@@ -78,6 +85,29 @@ describe("the markdown plan summary", () => {
       ),
     ).toBe(2);
     expect((await markdown("--stack", "dev", "--base", join(PROJECT_DIR, "package.json"))).code).toBe(2);
+  });
+});
+
+describe("a changed policy document, reviewed", () => {
+  it("shows the XML that changes, in the text report and in the markdown summary", async () => {
+    const raw = rawConfig("prod");
+    raw.gateway.teams.assistant.tokensPerMinute = 90_000;
+    const file = join(mkdtempSync(join(tmpdir(), "genai-md-")), "Pulumi.prod.yaml");
+    writeFileSync(file, stringify({ config: namespaced(raw) }));
+    const base = ["--stack", "prod", "--config-file", file, "--base-config", join(PROJECT_DIR, "Pulumi.prod.yaml")];
+    let text = "";
+    const out = mkdtempSync(join(tmpdir(), "genai-md-out-"));
+    expect(await plan([...base, "--out", out], PROJECT_DIR, { out: (t) => ((text += t), true), err: () => true })).toBe(
+      0,
+    );
+    expect(text).toMatch(
+      /^Changes against Pulumi\.prod\.yaml: 0 to create, 1 to update, 0 to replace, 0 to delete\n  update   gateway-openai-policy \(azure-native:apimanagement:ApiPolicy\): value\n/,
+    );
+    expect(text).toMatch(/^-.*<llm-token-limit [^\n]*tokens-per-minute="60000"/m);
+    expect(text).toMatch(/^\+.*<llm-token-limit [^\n]*tokens-per-minute="90000"/m);
+    const { out: markdownText } = await markdown(...base);
+    expect(markdownText).toContain("<details><summary><code>gateway-openai-policy</code>: what changes</summary>");
+    expect(markdownText).toMatch(/```diff\n@@ [^\n]+ @@\n[\s\S]*\+[^\n]*tokens-per-minute="90000"[\s\S]*```/);
   });
 });
 

@@ -28,11 +28,11 @@ export const PLAN_SPEC: CommandSpec = {
     out: { type: "string", value: "DIR", default: "out", help: "where out/<stack>/ is written" },
     json: { type: "boolean", default: false, help: "print the report as JSON (as --format json)" },
     format: { type: "string", value: "text|json|markdown", help: "how the report is printed (default text)" },
-    base: { type: "string", value: "EXPORT", help: "with --format markdown: compare with a `pulumi stack export`" },
+    base: { type: "string", value: "EXPORT", help: "compare with a `pulumi stack export` (text or markdown)" },
     "base-config": {
       type: "string",
       value: "FILE",
-      help: "with --format markdown: compare with an earlier stack file, planned here in memory",
+      help: "compare with an earlier stack file, planned here in memory (text or markdown)",
     },
     verify: { type: "boolean", default: false, help: "plan again as a preview and check it registers the same URNs" },
     "config-file": { type: "string", value: "FILE", help: "the stack file to plan instead of Pulumi.<stack>.yaml" },
@@ -97,8 +97,10 @@ function parsePlanArgs(argv: string[], projectDir: string): PlanArgs {
     throw new UsageError(`--format ${format}: text, json or markdown\n${USAGE}`);
   if (values.json && format !== "json") throw new UsageError(`--json and --format ${format} disagree\n${USAGE}`);
   if (values.base && values["base-config"]) throw new UsageError(`give --base or --base-config, not both\n${USAGE}`);
-  if ((values.base || values["base-config"]) && format !== "markdown")
-    throw new UsageError(`--base and --base-config compare for the markdown summary: add --format markdown\n${USAGE}`);
+  if ((values.base || values["base-config"]) && format === "json")
+    throw new UsageError(
+      `--base and --base-config compare in the text or markdown report: use --format text or markdown\n${USAGE}`,
+    );
   return {
     format,
     ...(values.base ? { base: resolve(values.base) } : {}),

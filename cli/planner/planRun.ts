@@ -8,6 +8,7 @@ import { STATEFUL_TYPES } from "../../policies/lib";
 import {
   diffResources,
   exportedResourcesOf,
+  renderChangesText,
   renderMarkdown,
   type Change,
   type ExportedResourceLike,
@@ -282,7 +283,7 @@ export async function planStack(
   const { run, stackExport } = planned;
 
   let changes;
-  if (args.format === "markdown") {
+  if (args.format !== "json") {
     try {
       changes = await baseChanges(args, project, stackExport.deployment.resources);
     } catch (error) {
@@ -329,7 +330,7 @@ export async function planStack(
         : []),
     ];
     const wrote = `Wrote ${relative(process.cwd(), exportPath)}${args.verify ? " (preview registers the same URNs)" : ""}, ${relative(process.cwd(), policyConfigPath)}${extra.map((e) => `, ${e}`).join("")}`;
-    printed = `${renderPlanReport(report)}\n\n${renderPolicyReport(policyResult)}\n\n${wrote}\n`;
+    printed = `${changes ? `${renderChangesText(changes)}\n\n` : ""}${renderPlanReport(report)}\n\n${renderPolicyReport(policyResult)}\n\n${wrote}\n`;
   }
   try {
     // The stack's folder is switched whole: a reader never sees a new stack.json beside old policies.

@@ -2,6 +2,8 @@
 // loud), resources by component, capacity and quota, monthly cost, rollout state, policy results and a
 // Mermaid diagram of endpoints -> slots -> pools -> targets. Tables through markdown-table.
 import { markdownTable } from "markdown-table";
+import { structuredPatch } from "diff";
+import { stringify } from "yaml";
 import type { PlanReport } from "./report";
 import type { PlatformConfig } from "../../stacks/config";
 import { nextStep, type RawEndpoint } from "../rollout/machine";
@@ -52,8 +54,37 @@ export interface Change {
   readonly protected: boolean;
   /** Top-level inputs that differ (update, replace). */
   readonly properties: readonly string[];
+  /** A unified diff of what a reviewer reads (a gateway policy document's XML, a Kubernetes manifest as YAML), for updates and replacements. */
+  readonly patch?: string;
   /** What a model deployment or a GPU server set serves, before and after (absent where it does not exist). */
   readonly capacity?: { readonly before?: number; readonly after?: number; readonly unit: string };
+}
+
+/** The most lines of one resource's diff a summary shows. */
+const MAX_PATCH_LINES = 120;
+
+/** The text a reviewer compares for a resource: a policy document's XML, a manifest as YAML; undefined for others. */
+function reviewText(r: ExportedResourceLike): string | undefined {
+  const inputs = (r.inputs ?? {}) as Record<string, unknown>;
+  if (
+    r.type.startsWith("azure-native:apimanagement:") &&
+    typeof inputs.value === "string" &&
+    inputs.value.includes("<")
+  )
+    return `${inputs.value.trimEnd()}\n`;
+  if (r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/"))
+    return stringify(JSON.parse(comparableValue(inputs)), { lineWidth: 0, sortMapEntries: true });
+  return undefined;
+}
+
+/** The unified diff of `before` and `after`, cut to MAX_PATCH_LINES; undefined when they are the same. */
+export function reviewPatch(name: string, before: string, after: string): string | undefined {
+  if (before === after) return undefined;
+  const { hunks } = structuredPatch(name, name, before, after, "", "", { context: 2 });
+  const lines = hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]);
+  return lines.length > MAX_PATCH_LINES
+    ? [...lines.slice(0, MAX_PATCH_LINES), `... ${lines.length - MAX_PATCH_LINES} more lines`].join("\n")
+    : lines.join("\n");
 }
 
 /** What a resource serves, for the capacity caution: a deployment's PTUs or thousands of TPM, a model server set's GPUs. */
@@ -105,6 +136,10 @@ export function diffResources(
   const after = new Map(next.filter(comparable).map((r) => [r.urn, r]));
   const changes: Change[] = [];
   const change = (action: ChangeAction, r: ExportedResourceLike, properties: string[] = []) => {
+    const was0 = before.get(r.urn);
+    const texts = was0 && after.has(r.urn) ? [reviewText(was0), reviewText(after.get(r.urn)!)] : [];
+    const patch =
+      texts[0] !== undefined && texts[1] !== undefined ? reviewPatch(nameOf(r.urn), texts[0], texts[1]) : undefined;
     const was = before.has(r.urn) ? servingCapacity(before.get(r.urn)!) : undefined;
     const now = after.has(r.urn) ? servingCapacity(after.get(r.urn)!) : undefined;
     const unit = (was ?? now)?.unit;
@@ -118,6 +153,7 @@ export function diffResources(
       ...(unit
         ? { capacity: { ...(was ? { before: was.amount } : {}), ...(now ? { after: now.amount } : {}), unit } }
         : {}),
+      ...(patch ? { patch } : {}),
     });
   };
   for (const [urn, r] of after) {
@@ -263,6 +299,16 @@ export function renderMarkdown(
         ),
         "",
       );
+    for (const c of changes.list.filter((c) => c.patch))
+      out.push(
+        `<details><summary><code>${c.name}</code>: what changes</summary>`,
+        "",
+        "```diff",
+        c.patch!,
+        "```",
+        "</details>",
+        "",
+      );
   }
   out.push(
     `### Resources: ${report.resources.total}`,
@@ -405,4 +451,18 @@ export function renderMarkdown(
   out.push("### Endpoints, slots, pools and targets", "", "```mermaid", mermaidDiagram(config), "```", "");
   if (report.warnings.length > 0) out.push("### Warnings", "", ...report.warnings.map((w) => `- ${w}`), "");
   return `${out.join("\n").trimEnd()}\n`;
+}
+
+/** The changes against a base as the text report shows them: counts, one line each, and each reviewed diff. */
+export function renderChangesText(changes: { readonly base: string; readonly list: readonly Change[] }): string {
+  const counts = (["create", "update", "replace", "delete"] as const)
+    .map((a) => `${changes.list.filter((c) => c.action === a).length} to ${a}`)
+    .join(", ");
+  const rows = changes.list.map(
+    (c) => `  ${c.action.padEnd(8)} ${c.name} (${c.type})${c.properties.length ? `: ${c.properties.join(", ")}` : ""}`,
+  );
+  const patches = changes.list.filter((c) => c.patch).map((c) => `--- ${c.name}: what changes\n${c.patch}`);
+  return [`Changes against ${changes.base}: ${counts}`, ...rows, ...(patches.length ? ["", ...patches] : [])].join(
+    "\n",
+  );
 }
