@@ -144,6 +144,9 @@ export function endpointView(
                 label: a,
                 resource: resource(names.accounts[a]!, config.accounts[a]!.location),
                 deployments: byAccount[a]!,
+                provisioned: planned.some(
+                  (d) => d.endpoint === endpoint && d.slot === slot && d.account === a && d.ptu,
+                ),
               })),
               provisioned: planned.some((d) => d.endpoint === endpoint && d.slot === slot && d.ptu),
             },

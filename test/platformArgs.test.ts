@@ -65,7 +65,7 @@ describe("the platform's component arguments", () => {
     expect(alertSettings(prod, []).accounts.every((a) => !a.provisioned)).toBe(true);
   });
 
-  it("dashboards: an endpoint's view names its vLLM slots, each Azure OpenAI slot's deployments per account, and the gateway", () => {
+  it("dashboards: an endpoint's view names its vLLM slots, each Azure OpenAI slot's deployments per account (and which have PTUs), and the gateway", () => {
     const planned = plannedDeployments(prod);
     const deployments = { chat: { blue: { swc: ["chat-blue-a"], eus2: ["chat-blue-b"] } } };
     const names = { resourceGroup: "rg", gateway: "apim", accounts: { swc: "oai-swc", eus2: "oai-eus2" } };
@@ -80,11 +80,13 @@ describe("the platform's component arguments", () => {
             label: "swc",
             deployments: ["chat-blue-a"],
             resource: expect.objectContaining({ resourceName: "oai-swc" }),
+            provisioned: true,
           },
           {
             label: "eus2",
             deployments: ["chat-blue-b"],
             resource: expect.objectContaining({ resourceName: "oai-eus2" }),
+            provisioned: false,
           },
         ],
       },

@@ -108,6 +108,13 @@ function panelSvg(panel: GrafanaPanel, top: number, slots: readonly string[]): X
   const path = line<number>()
     .x((_, i) => x(i))
     .y((v) => y(v));
+  // Percent ticks through the scale's own formatter, whose precision follows the tick step (no "1%, 1%, 2%").
+  const label =
+    unit === "percentunit"
+      ? y.tickFormat(4, "%")
+      : unit === "percent"
+        ? (v: number) => `${y.tickFormat(4, "~f")(v)}%`
+        : format(unit);
   return el("g", { transform: `translate(${x0},${top})` }, [
     el("rect", { width, height, rx: 4, fill: "#ffffff", stroke: "#d0d4d9" }),
     el("text", { x: 10, y: 18, "font-size": 13, "font-weight": "bold", fill: "#222" }, [], panel.title),
@@ -119,7 +126,7 @@ function panelSvg(panel: GrafanaPanel, top: number, slots: readonly string[]): X
           "text",
           { x: plot.left - 6, y: y(t) + 4, "font-size": 10, "text-anchor": "end", fill: "#666" },
           [],
-          format(unit)(t),
+          label(t),
         ),
       ]),
     ...["-6h", "-4h", "-2h", "now"].map((label, i) =>

@@ -160,6 +160,8 @@ export interface EndpointView {
       readonly label: string;
       readonly resource: AzureResource;
       readonly deployments: readonly string[];
+      /** Whether the account has a provisioned (PTU) deployment of this slot: only those report PTU utilization. */
+      readonly provisioned?: boolean;
     }[];
     readonly provisioned: boolean;
   }[];
@@ -286,7 +288,7 @@ export function azureOpenAiPanels(view: EndpointView): Panel[] {
       queries: per(metric("AzureOpenAINormalizedTBTInMS", "Average")),
     },
     {
-      title: "Prompt and generated tokens",
+      title: "Prompt and generated tokens (per interval)",
       description: "Processed prompt tokens and generated completion tokens per interval, per slot.",
       unit: "short",
       queries: [
@@ -295,7 +297,7 @@ export function azureOpenAiPanels(view: EndpointView): Panel[] {
       ],
     },
     {
-      title: "Requests",
+      title: "Requests (per interval)",
       description: "Azure OpenAI requests per interval, per slot.",
       unit: "short",
       queries: per(metric("AzureOpenAIRequests", "Total")),
@@ -306,7 +308,11 @@ export function azureOpenAiPanels(view: EndpointView): Panel[] {
             title: "PTU utilization",
             description: "Peak provisioned-managed utilization (V2), per slot with PTUs; calls are throttled at 100%.",
             unit: "percent" as const,
-            queries: per(metric("AzureOpenAIProvisionedManagedUtilizationV2", "Maximum"), provisioned),
+            queries: per(
+              metric("AzureOpenAIProvisionedManagedUtilizationV2", "Maximum"),
+              // Accounts with PTUs only: a pay-as-you-go account has no utilization to show.
+              provisioned.map((slot) => ({ ...slot, accounts: slot.accounts.filter((a) => a.provisioned !== false) })),
+            ),
           },
         ]
       : []),
@@ -326,13 +332,13 @@ export function gatewayPanels(gateway: AzureResource): Panel[] {
   });
   return [
     {
-      title: "Gateway 429s",
+      title: "Gateway 429s (per interval)",
       description: "Requests the gateway answered 429 (token limits, or every pool member throttled), all endpoints.",
       unit: "short",
       queries: [requests("429 to clients", "GatewayResponseCode", ["429"])],
     },
     {
-      title: "Failovers",
+      title: "Failovers (per interval)",
       description:
         "Backend answers of 429 or 5xx that the gateway retried on the next pool member or tripped a breaker on, all endpoints.",
       unit: "short",
