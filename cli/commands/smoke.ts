@@ -169,7 +169,14 @@ export async function smoke(argv: string[], projectDir: string, io: CommandIo): 
   const { attempts, minRequests } = args;
   const clock = () => performance.now();
   const answers: RequestResult[] = [];
-  for (const [endpoint, e] of Object.entries(config.models)) {
+  // Each endpoint is asked on its own, all at once (a silent gateway costs one timeout, not one per
+  // endpoint); their checks are listed in the stack file's order.
+  const probe = async (
+    endpoint: string,
+    e: (typeof config.models)[string],
+    checks: Check[],
+    answers: RequestResult[],
+  ) => {
     if (!token) {
       checks.push({
         endpoint,
@@ -177,7 +184,7 @@ export async function smoke(argv: string[], projectDir: string, io: CommandIo): 
         ok: "skipped",
         detail: "no Entra ID credential: --api-key alone checks the keyed API only",
       });
-      continue;
+      return;
     }
     const target: Target = { gateway: args.gateway, endpoint, shape: "azure", token, timeouts: args.timeouts };
     const openai = client(target);
@@ -261,7 +268,7 @@ export async function smoke(argv: string[], projectDir: string, io: CommandIo): 
           detail: "answered although its weight is 0: the gateway's routing is not the stack's",
         });
     }
-  }
+  };
   // A key must not open the Entra ID API (checked on a chat endpoint where there is one).
   const first =
     Object.entries(config.models).find(
@@ -271,10 +278,37 @@ export async function smoke(argv: string[], projectDir: string, io: CommandIo): 
         ),
     )?.[0] ?? Object.keys(config.models)[0]!;
   const base = args.gateway.replace(/\/$/, "");
-  const keyed = await refusal(
-    `${base}/openai/deployments/${first}/chat/completions?api-version=${DATA_PLANE_API_VERSION}`,
-    args.timeouts,
-  );
+  const keyedTarget: Target | undefined = args.apiKey
+    ? { gateway: `${base}/keys`, endpoint: first, shape: "azure", apiKey: args.apiKey, timeouts: args.timeouts }
+    : undefined;
+  // Every check is sent at once; their rows follow the stack file's order.
+  const [probed, keyed, keyedAnswer] = await Promise.all([
+    Promise.all(
+      Object.entries(config.models).map(async ([endpoint, e]) => {
+        const found = { checks: [] as Check[], answers: [] as RequestResult[] };
+        await probe(endpoint, e, found.checks, found.answers);
+        return found;
+      }),
+    ),
+    refusal(
+      `${base}/openai/deployments/${first}/chat/completions?api-version=${DATA_PLANE_API_VERSION}`,
+      args.timeouts,
+    ),
+    keyedTarget
+      ? timedRequest(
+          client(keyedTarget),
+          keyedTarget,
+          { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false },
+          { attempts: 1, baseMs: 0, maxWaitMs: 0 },
+          clock,
+          0,
+        )
+      : undefined,
+  ]);
+  for (const found of probed) {
+    checks.push(...found.checks);
+    answers.push(...found.answers);
+  }
   const refused = keyed.status === 401 && keyed.message === ENTRA_ID_REFUSAL;
   checks.push({
     endpoint: first,
@@ -284,29 +318,13 @@ export async function smoke(argv: string[], projectDir: string, io: CommandIo): 
       ? "status 401 from the gateway's token check"
       : `${keyed.status === 0 ? keyed.message : `status ${keyed.status}${keyed.message ? `: ${keyed.message}` : ""}`} (expected 401 with the gateway's message "${ENTRA_ID_REFUSAL}")`,
   });
-  if (args.apiKey) {
-    const target: Target = {
-      gateway: `${base}/keys`,
-      endpoint: first,
-      shape: "azure",
-      apiKey: args.apiKey,
-      timeouts: args.timeouts,
-    };
-    const r = await timedRequest(
-      client(target),
-      target,
-      { messages: [{ role: "user", content: "Reply with one word: ok" }], maxTokens: 8, stream: false },
-      { attempts: 1, baseMs: 0, maxWaitMs: 0 },
-      clock,
-      0,
-    );
+  if (keyedAnswer)
     checks.push({
       endpoint: first,
       check: "keyed API answers",
-      ok: succeeded(r),
-      detail: succeeded(r) ? `status ${r.status}` : reasonOf(r),
+      ok: succeeded(keyedAnswer),
+      detail: succeeded(keyedAnswer) ? `status ${keyedAnswer.status}` : reasonOf(keyedAnswer),
     });
-  }
   const edges = await observedEdges(new URL(args.gateway), internalGateway(config), answers, args.timeouts);
   const failed = [...checks, ...edges].filter((c) => c.ok === false);
   const result = (ok: boolean | "skipped") => (ok === "skipped" ? "skipped" : ok ? "ok" : "FAILED");
