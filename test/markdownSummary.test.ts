@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { plan } from "../cli/commands/plan";
 import { diffResources } from "../cli/reports/markdownSummary";
-import { AS_OF, PROJECT_DIR, matchesGoldenFile, rawConfig, namespaced } from "./helpers";
+import { AS_OF, PROJECT_DIR, matchesGoldenFile, plannedOutput, rawConfig, namespaced } from "./helpers";
 
 const GOLDEN = join(PROJECT_DIR, "test", "golden", "markdown");
 
@@ -94,14 +94,22 @@ describe("a changed policy document, reviewed", () => {
     raw.gateway.teams.assistant.tokensPerMinute = 90_000;
     const file = join(mkdtempSync(join(tmpdir(), "genai-md-")), "Pulumi.prod.yaml");
     writeFileSync(file, stringify({ config: namespaced(raw) }));
-    const base = ["--stack", "prod", "--config-file", file, "--base-config", join(PROJECT_DIR, "Pulumi.prod.yaml")];
+    // Against the committed prod stack's export (the run's shared plan): what `pulumi stack export` shows once applied.
+    const base = [
+      "--stack",
+      "prod",
+      "--config-file",
+      file,
+      "--base",
+      join((await plannedOutput("prod")).dir, "stack.json"),
+    ];
     let text = "";
     const out = mkdtempSync(join(tmpdir(), "genai-md-out-"));
     expect(await plan([...base, "--out", out], PROJECT_DIR, { out: (t) => ((text += t), true), err: () => true })).toBe(
       0,
     );
     expect(text).toMatch(
-      /^Changes against Pulumi\.prod\.yaml: 0 to create, 1 to update, 0 to replace, 0 to delete\n  update   gateway-openai-policy \(azure-native:apimanagement:ApiPolicy\): value\n/,
+      /^Changes against stack\.json: 0 to create, 1 to update, 0 to replace, 0 to delete\n  update   gateway-openai-policy \(azure-native:apimanagement:ApiPolicy\): value\n/,
     );
     expect(text).toMatch(/^-.*<llm-token-limit [^\n]*tokens-per-minute="60000"/m);
     expect(text).toMatch(/^\+.*<llm-token-limit [^\n]*tokens-per-minute="90000"/m);
