@@ -6,13 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { AS_OF, planCommand, rawConfig, namespaced } from "./helpers";
-import { cli, copyOfProd, exportOf, slotsOf, weights } from "./rolloutSteps";
+import { cli, copyOfProd, exportOf, slotsOf, stepOn, weights } from "./rolloutSteps";
 
 describe("npm run rollout on a copy of the prod stack file", () => {
   it("an Azure OpenAI version bump: start, shift in steps with proof, promote, finish; each step planned with the policy pack", async () => {
     const file = copyOfProd();
     const state = await exportOf();
-    const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "chat");
+    const step = stepOn(file, "chat");
     expect((await step("start")).code).toBe(0);
     // Without proof, prod refuses to move weight, and writes nothing.
     const unchanged = readFileSync(file, "utf8");
@@ -79,7 +79,7 @@ describe("npm run rollout on a copy of the prod stack file", () => {
   it("a rollback after a first step, then finish abandons the new colour", async () => {
     const file = copyOfProd();
     const state = await exportOf();
-    const step = (...argv: string[]) => cli(...argv, "--stack", "prod", "--config-file", file, "--endpoint", "chat");
+    const step = stepOn(file, "chat");
     expect((await step("start")).code).toBe(0);
     expect((await step("shift", "--weight", "25", "--state", state, "--accept-capacity-drop")).code).toBe(0);
     // Back to the colour that served before: never held back as a cut.

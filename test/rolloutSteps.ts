@@ -26,6 +26,24 @@ export async function raw(...argv: string[]): Promise<{ code: number; out: strin
 }
 
 /**
+ * A step of `npm run rollout` on the prod stack file `file`, endpoint `endpoint`, in this process; with
+ * `confirmCuts`, every shift confirms the capacity cut it may make (--accept-capacity-drop).
+ */
+export const stepOn =
+  (file: string, endpoint: string, confirmCuts = false) =>
+  (...argv: string[]) =>
+    cli(
+      ...argv,
+      ...(confirmCuts && argv[0] === "shift" ? ["--accept-capacity-drop"] : []),
+      "--stack",
+      "prod",
+      "--config-file",
+      file,
+      "--endpoint",
+      endpoint,
+    );
+
+/**
  * The state export of a plan of `file` (of the committed prod stack when no file is given, the run's
  * shared plan): what `pulumi stack export` shows once it is applied. A copy the test may change.
  */
