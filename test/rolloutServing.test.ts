@@ -68,9 +68,9 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
     // A load test while both colours take traffic: green answers its first token later than blue (or as fast).
     const measure = async (greenFirstTokenMs: number) => {
       const server = await startLoopback({
-        firstTokenDelayMs: 250,
+        firstTokenDelayMs: 200,
         firstTokenDelayMsBySlot: { green: greenFirstTokenMs },
-        interTokenDelayMs: 10,
+        interTokenDelayMs: 50,
         outputTokens: 6,
         slotOf: (n) => (n % 2 ? "green" : "blue"),
       });
@@ -100,14 +100,14 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
       await server.close();
       return json;
     };
-    const slowerJson = await measure(500);
+    const slowerJson = await measure(400);
     const slower = await step("shift", "--weight", "50", "--state", state, "--loadtest", slowerJson);
     expect(slower.code).toBe(1);
     expect(slower.err).toMatch(
       /refused by the load test[\s\S]*TTFT p95: green \d+ ms is more than 20% above blue \d+ ms/,
     );
     expect(weights(slotsOf(file, "chat"))).toEqual({ blue: 75, green: 25 });
-    const equal = await step("shift", "--weight", "50", "--state", state, "--loadtest", await measure(250));
+    const equal = await step("shift", "--weight", "50", "--state", state, "--loadtest", await measure(200));
     expect(equal.code, equal.err).toBe(0);
     expect(weights(slotsOf(file, "chat"))).toEqual({ blue: 50, green: 50 });
     // Moving weight back off the new colour is never held back by the gate.
