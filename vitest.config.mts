@@ -24,6 +24,7 @@ const UNIT = [
 /** Whole processes, real servers and tools: the spawned command line, promtool and Prometheus, sockets, whole rollouts. */
 const E2E = [
   "test/cli.test.ts",
+  "test/demo.test.ts",
   "test/policies/analyzer.test.ts",
   "test/observability.test.ts",
   "test/rolloutCycles.test.ts",

@@ -8,9 +8,32 @@ import { join, resolve } from "node:path";
 import { type CommandSpec, helpText, parseCommandLine, wantsHelp } from "../shared/args";
 import { type CommandIo, EXIT, UsageError, processIo } from "../shared/io";
 import { startLoopback } from "../loadtest/loopbackServer";
+import { spawn } from "node:child_process";
 import { TOKEN_ENV } from "../shared/credential";
-import { loadtest } from "./loadtest";
-import { smoke } from "./smoke";
+
+/** Runs `npm run <command> -- <argv>` as a person would (a command never imports another), its output passed on. */
+function run(
+  command: string,
+  argv: string[],
+  projectDir: string,
+  io: CommandIo,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join("cli", "commands", `${command}.ts`), ...argv], {
+      cwd: projectDir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (chunk: Buffer) => io.out(chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => io.err(chunk.toString()));
+    child.on("close", (code) => done(code ?? EXIT.programFailed));
+    child.on("error", (error) => {
+      io.err(`demo: ${command}: ${error.message}\n`);
+      done(EXIT.programFailed);
+    });
+  });
+}
 
 export const DEMO_SPEC: CommandSpec = {
   command: "demo",
@@ -48,13 +71,13 @@ export async function demo(argv: string[], projectDir: string, io: CommandIo = p
     outputTokens: 24,
     slotOf: () => "blue",
   });
-  // The demo's own bearer token, for this process only: the loopback gateway checks its shape, not its signature.
-  const previous = process.env[TOKEN_ENV];
-  process.env[TOKEN_ENV] = "demo-token";
+  // The demo's own bearer token, for the commands it runs: the loopback gateway checks its shape, not its signature.
+  const env = { ...process.env, [TOKEN_ENV]: "demo-token" };
   try {
     io.out(`demo: the loopback gateway listens on ${server.url} (a local stand-in for the gateway)\n\n`);
     io.out(`$ npm run loadtest -- --gateway ${server.url} --endpoint chat --rps 10 --requests 60\n`);
-    const loaded = await loadtest(
+    const loaded = await run(
+      "loadtest",
       [
         "--gateway",
         server.url,
@@ -69,21 +92,23 @@ export async function demo(argv: string[], projectDir: string, io: CommandIo = p
         "--out",
         join(out, "charts"),
       ],
+      projectDir,
       io,
+      env,
     );
     io.out(`\n$ npm run smoke -- --stack dev --gateway ${server.url} --api-key demo-key --timeout 5\n`);
-    const smoked = await smoke(
+    const smoked = await run(
+      "smoke",
       ["--stack", "dev", "--gateway", server.url, "--api-key", "demo-key", "--timeout", "5"],
       projectDir,
       io,
+      env,
     );
     io.out(
       `\ndemo: the load test ${loaded === 0 ? "ran" : `exited ${loaded}`}, the smoke test ${smoked === 0 ? "passed" : `exited ${smoked}`}; against a deployed gateway, run the same two commands with its URL (docs/load-and-smoke-tests.md)\n`,
     );
     return Math.max(loaded, smoked);
   } finally {
-    if (previous === undefined) delete process.env[TOKEN_ENV];
-    else process.env[TOKEN_ENV] = previous;
     await server.close();
   }
 }
