@@ -390,6 +390,10 @@ const prices = strict({
   tokensPerMillion: z.record(z.string(), strict({ input: price, output: price })).default({}),
   gatewayUnitMonth: z.record(z.string(), price).default({}),
   vmHour: z.record(z.string(), price).default({}),
+  redisHour: z.record(z.string(), price).default({}),
+  aksTierHour: z.record(z.string(), price).default({}),
+  diskGiBMonth: z.record(z.string(), price).default({}),
+  logIngestionGiB: z.record(z.string(), price).default({}),
 });
 
 const configShape = {
@@ -435,7 +439,16 @@ const configShape = {
   /** The monthly cost budget (required in prod). */
   budget: budget.optional(),
   /** Overrides of the indicative price table the plan's cost table uses. */
-  prices: prices.default({ ptuHour: {}, tokensPerMillion: {}, gatewayUnitMonth: {}, vmHour: {} }),
+  prices: prices.default({
+    ptuHour: {},
+    tokensPerMillion: {},
+    gatewayUnitMonth: {},
+    vmHour: {},
+    redisHour: {},
+    aksTierHour: {},
+    diskGiBMonth: {},
+    logIngestionGiB: {},
+  }),
   accounts: z
     .record(key("account key"), account)
     .refine((a) => Object.keys(a).length > 0, "at least one account is required"),

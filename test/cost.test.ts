@@ -81,6 +81,8 @@ describe("monthly cost", () => {
           { name: "a100", vmSize: "Standard_NC24ads_A100_v4", minCount: 1, maxCount: 3 },
           { name: "general", kind: "general", vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 },
         ],
+        disks: [],
+        logs: false,
       },
       PRICES,
     );
@@ -101,10 +103,32 @@ describe("monthly cost", () => {
     });
     expect(overridden.find((r) => r.item.startsWith("PTU"))!.monthly).toBe(50 * 0.5 * 730);
     const missing = monthlyCost(
-      { ptu: [], paygo: [{ name: "x", model: "unknown-model", tpm: 1000, outputShare: 0 }], pools: [] },
+      {
+        ptu: [],
+        paygo: [{ name: "x", model: "unknown-model", tpm: 1000, outputShare: 0 }],
+        pools: [],
+        disks: [],
+        logs: false,
+      },
       withOverrides(PRICES, {}),
     );
     expect(missing[0]!.monthly).toBeUndefined();
+  });
+  it("lists the cache, the cluster's tier, every disk and the logs: priced where the table or the stack has a price", () => {
+    const rows = costRows(validConfig("prod"));
+    const item = (prefix: string) => rows.find((r) => r.item.startsWith(prefix));
+    expect(item("Azure Managed Redis Balanced_B5")).toMatchObject({ basis: "1 cache, high availability x 730 h" });
+    expect(item("Azure Managed Redis")!.monthly).toBeUndefined();
+    expect(item("AKS cluster management (Standard tier)")).toBeDefined();
+    expect(item("disks vLLM model cache qwen-blue-0")).toMatchObject({ basis: "800 GiB Premium_LRS" });
+    expect(item("disks Prometheus")).toMatchObject({ basis: "50 GiB StandardSSD_ZRS" });
+    expect(item("Log Analytics ingestion")).toMatchObject({ note: expect.stringContaining("volume") });
+    const priced = costRows({
+      ...validConfig("prod"),
+      prices: { ...validConfig("prod").prices, redisHour: { Balanced_B5: 1 }, diskGiBMonth: { Premium_LRS: 0.1 } },
+    });
+    expect(priced.find((r) => r.item.startsWith("Azure Managed Redis"))!.monthly).toBe(730);
+    expect(priced.find((r) => r.item.startsWith("disks vLLM"))!.monthly).toBeCloseTo(80);
   });
 });
 

@@ -364,7 +364,10 @@ export function renderMarkdown(
   const priced = report.cost.rows.filter((r) => r.monthly !== undefined);
   const low = priced.reduce((s, r) => s + r.monthly!, 0);
   const high = priced.reduce((s, r) => s + (r.monthlyMax ?? r.monthly!), 0);
-  out.push(`### Monthly cost (indicative: ${report.cost.source}, ${report.cost.date})`, "");
+  out.push(
+    `### Monthly cost (indicative: ${report.cost.source}, ${report.cost.date}; rows without a price are left out of the total)`,
+    "",
+  );
   out.push(
     table(
       ["item", "basis", "per month"],
@@ -373,7 +376,7 @@ export function renderMarkdown(
           r.item,
           r.basis,
           r.monthly === undefined
-            ? "no price"
+            ? (r.note ?? "no price")
             : r.monthlyMax !== undefined
               ? `${usd(r.monthly)} - ${usd(r.monthlyMax)}`
               : usd(r.monthly),

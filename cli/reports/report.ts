@@ -1,3 +1,4 @@
+import { vllmSlots } from "../../stacks/platformArgs";
 import { table } from "../shared/table";
 import {
   MODEL_TABLE_DATE,
@@ -147,6 +148,22 @@ export function costRows(config: PlatformConfig): CostRow[] {
         })),
       ...(config.gateway ? { gateway: { sku: config.gateway.sku, capacity: config.gateway.capacity } } : {}),
       ...(config.cluster ? { systemPool: config.cluster.systemPool } : {}),
+      ...(config.cache ? { cache: { sku: config.cache.sku, highAvailability: config.cache.highAvailability } } : {}),
+      // As components/cluster sets it: prod's control plane has the uptime SLA.
+      ...(config.cluster ? { clusterTier: config.environment === "prod" ? "Standard" : "Free" } : {}),
+      disks: [
+        ...vllmSlots(config).flatMap(({ endpoint, slot, targets }) =>
+          targets.map((t, i) => ({
+            name: `vLLM model cache ${endpoint}-${slot}-${i}`,
+            storageClass: "Premium_LRS",
+            gib: t.cacheGiB * (t.maxReplicas ?? t.replicas),
+          })),
+        ),
+        ...(config.cluster
+          ? [{ name: "Prometheus", storageClass: "StandardSSD_ZRS", gib: config.cluster.monitoring.storageGiB }]
+          : []),
+      ],
+      logs: true,
       pools: [
         ...Object.entries(config.cluster?.gpuPools ?? {}).map(([name, p]) => ({
           name,
@@ -530,7 +547,7 @@ export function renderPlanReport(report: PlanReport): string {
   const { totalMonthly: low, totalMonthlyMax: high } = report.cost;
   out.push(
     "",
-    `Monthly cost, indicative (${report.cost.source}, ${report.cost.date}; override in prices): pay-as-you-go at full use, GPU pools from min to max nodes`,
+    `Monthly cost, indicative (${report.cost.source}, ${report.cost.date}; override in prices): pay-as-you-go at full use, GPU pools from min to max nodes; rows without a price are left out of the total`,
   );
   out.push(
     table(
@@ -540,7 +557,7 @@ export function renderPlanReport(report: PlanReport): string {
           r.item,
           r.basis,
           r.monthly === undefined
-            ? "no price: add it to prices"
+            ? (r.note ?? "no price: add it to prices")
             : r.monthlyMax !== undefined
               ? `${usd(r.monthly)} - ${usd(r.monthlyMax)}`
               : usd(r.monthly),

@@ -9,6 +9,8 @@ export interface CostRow {
   readonly monthly?: number;
   /** For a range (GPU pools at min and max nodes): the upper end. */
   readonly monthlyMax?: number;
+  /** Why there is no monthly figure, when it is not a missing price (a volume the plan cannot know). */
+  readonly note?: string;
 }
 
 export interface CostInputs {
@@ -30,6 +32,14 @@ export interface CostInputs {
     readonly maxCount: number;
   }[];
   readonly systemPool?: { readonly vmSize: string; readonly count: number };
+  /** The semantic cache: its SKU as deployed. */
+  readonly cache?: { readonly sku: string; readonly highAvailability: boolean };
+  /** AKS cluster management's pricing tier. */
+  readonly clusterTier?: string;
+  /** Persistent disks the stack creates (vLLM model caches, Prometheus), at their most replicas. */
+  readonly disks: readonly { readonly name: string; readonly storageClass: string; readonly gib: number }[];
+  /** Log Analytics: always there; its cost is per GiB ingested, which the plan cannot know. */
+  readonly logs: boolean;
 }
 
 const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
@@ -80,6 +90,38 @@ export function monthlyCost(inputs: CostInputs, prices: PriceTable): CostRow[] {
         : {}),
     });
   }
+  if (inputs.clusterTier !== undefined) {
+    const hour = prices.aksTierHour[inputs.clusterTier];
+    rows.push({
+      item: `AKS cluster management (${inputs.clusterTier} tier)`,
+      basis: `1 cluster x ${HOURS_PER_MONTH} h`,
+      ...(hour !== undefined ? { monthly: hour * HOURS_PER_MONTH } : {}),
+    });
+  }
+  if (inputs.cache) {
+    const hour = prices.redisHour[inputs.cache.sku];
+    rows.push({
+      item: `Azure Managed Redis ${inputs.cache.sku}`,
+      basis: `1 cache${inputs.cache.highAvailability ? ", high availability" : ", no high availability"} x ${HOURS_PER_MONTH} h`,
+      ...(hour !== undefined ? { monthly: hour * HOURS_PER_MONTH } : {}),
+    });
+  }
+  for (const d of inputs.disks) {
+    const gibMonth = prices.diskGiBMonth[d.storageClass];
+    rows.push({
+      item: `disks ${d.name}`,
+      basis: `${d.gib.toLocaleString("en-US")} GiB ${d.storageClass}`,
+      ...(gibMonth !== undefined ? { monthly: d.gib * gibMonth } : {}),
+    });
+  }
+  if (inputs.logs) {
+    const gib = prices.logIngestionGiB.analytics;
+    rows.push({
+      item: "Log Analytics ingestion",
+      basis: gib !== undefined ? `$${gib} per GiB ingested` : "per GiB ingested",
+      note: "depends on the volume logged (diagnostics, gateway logs)",
+    });
+  }
   return rows;
 }
 
@@ -93,5 +135,9 @@ export function withOverrides(
     tokensPerMillion: { ...prices.tokensPerMillion, ...(overrides.tokensPerMillion as PriceTable["tokensPerMillion"]) },
     gatewayUnitMonth: { ...prices.gatewayUnitMonth, ...(overrides.gatewayUnitMonth as PriceTable["gatewayUnitMonth"]) },
     vmHour: { ...prices.vmHour, ...(overrides.vmHour as PriceTable["vmHour"]) },
+    redisHour: { ...prices.redisHour, ...(overrides.redisHour as PriceTable["redisHour"]) },
+    aksTierHour: { ...prices.aksTierHour, ...(overrides.aksTierHour as PriceTable["aksTierHour"]) },
+    diskGiBMonth: { ...prices.diskGiBMonth, ...(overrides.diskGiBMonth as PriceTable["diskGiBMonth"]) },
+    logIngestionGiB: { ...prices.logIngestionGiB, ...(overrides.logIngestionGiB as PriceTable["logIngestionGiB"]) },
   };
 }

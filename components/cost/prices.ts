@@ -19,6 +19,14 @@ export interface PriceTable {
   readonly gatewayUnitMonth: Readonly<Record<string, number>>;
   /** USD per VM-hour, by VM size (Linux, pay-as-you-go). */
   readonly vmHour: Readonly<Record<string, number>>;
+  /** USD per hour of an Azure Managed Redis cache, by SKU as deployed. No figure is recorded here: price it in the stack's `prices`. */
+  readonly redisHour: Readonly<Record<string, number>>;
+  /** USD per cluster-hour of AKS cluster management, by pricing tier (Free is free). */
+  readonly aksTierHour: Readonly<Record<string, number>>;
+  /** USD per GiB-month of a managed disk, by storage class. No figure is recorded here: price it in the stack's `prices`. */
+  readonly diskGiBMonth: Readonly<Record<string, number>>;
+  /** USD per GiB of logs ingested, by Log Analytics plan. No figure is recorded here: price it in the stack's `prices`. */
+  readonly logIngestionGiB: Readonly<Record<string, number>>;
 }
 
 export const PRICES: PriceTable = {
@@ -52,4 +60,10 @@ export const PRICES: PriceTable = {
     Standard_NC16as_T4_v3: 1.2,
     Standard_NC64as_T4_v3: 4.35,
   },
+  // Azure Managed Redis, managed disks and Log Analytics ingestion vary by region and SKU, and no figure
+  // was checked for this table: the plan lists them without a price until the stack prices them.
+  redisHour: {},
+  aksTierHour: { Free: 0 },
+  diskGiBMonth: {},
+  logIngestionGiB: {},
 };
