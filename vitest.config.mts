@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 const UNIT = [
   "test/capacity.test.ts",
   "test/config.test.ts",
+  "test/dashboardPreview.test.ts",
   "test/deployments.test.ts",
   "test/gatewayRouting.test.ts",
   "test/naming.test.ts",

@@ -49,8 +49,19 @@ function level(unit: string, title: string, legend: string): number {
   return (base[unit] ?? 1) * rank * rare;
 }
 
-/** The synthetic series of one panel: one per query and per value its legend's labels take. */
-export function syntheticSeries(panel: GrafanaPanel, slots: readonly string[]): { name: string; values: number[] }[] {
+/** Units that count traffic: a slot's share of the endpoint's weight scales them. */
+const TRAFFIC_UNITS = new Set(["reqps", "short"]);
+
+/**
+ * The synthetic series of one panel: one per query and per value its legend's labels take. With the
+ * slots' weights, they follow the routing: a slot at weight 0 draws nothing (it serves no traffic, so it
+ * has no latency either), and traffic counts scale with the slot's weight.
+ */
+export function syntheticSeries(
+  panel: GrafanaPanel,
+  slots: readonly string[],
+  weights?: Readonly<Record<string, number>>,
+): { name: string; values: number[] }[] {
   const unit = panel.fieldConfig?.defaults?.unit ?? "short";
   const expand = (legend: string): string[] => {
     let names = [legend];
@@ -78,6 +89,14 @@ export function syntheticSeries(panel: GrafanaPanel, slots: readonly string[]): 
         return value;
       });
       return { name, values };
+    })
+    .flatMap((series) => {
+      const slot = series.name.split(" ")[0]!;
+      const weight = weights?.[slot];
+      if (weight === undefined) return [series];
+      if (weight === 0) return [];
+      const top = Math.max(...Object.values(weights!));
+      return [TRAFFIC_UNITS.has(unit) ? { ...series, values: series.values.map((v) => (v * weight) / top) } : series];
     });
 }
 
@@ -90,12 +109,17 @@ const format =
     return `${Number(v.toPrecision(2))}${suffix}`;
   };
 
-function panelSvg(panel: GrafanaPanel, top: number, slots: readonly string[]): XmlNode {
+function panelSvg(
+  panel: GrafanaPanel,
+  top: number,
+  slots: readonly string[],
+  weights?: Readonly<Record<string, number>>,
+): XmlNode {
   const x0 = panel.gridPos.x * UNIT_PX + 6;
   const width = panel.gridPos.w * UNIT_PX - 12;
   const height = panel.gridPos.h * 30 - 12;
   const unit = panel.fieldConfig?.defaults?.unit ?? "short";
-  const series = syntheticSeries(panel, slots);
+  const series = syntheticSeries(panel, slots, weights);
   const plot = { left: 60, right: 10, top: 28, bottom: 20 + 16 * Math.ceil(series.length / 3) };
   const max = Math.max(...series.flatMap((s) => s.values), 0.001);
   const y = scaleLinear()
@@ -161,8 +185,8 @@ function panelSvg(panel: GrafanaPanel, top: number, slots: readonly string[]): X
   ]);
 }
 
-/** The SVG preview of a Grafana dashboard JSON model. */
-export function dashboardPreview(dashboard: GrafanaDashboard): string {
+/** The SVG preview of a Grafana dashboard JSON model; with the endpoint's slot weights, its traffic follows them. */
+export function dashboardPreview(dashboard: GrafanaDashboard, weights?: Readonly<Record<string, number>>): string {
   const slots =
     (dashboard.templating?.list ?? [])
       .find((v) => v.name === "slot")
@@ -183,7 +207,7 @@ export function dashboardPreview(dashboard: GrafanaDashboard): string {
           [],
           p.title,
         )
-      : panelSvg(p, top(p.gridPos.y), slots),
+      : panelSvg(p, top(p.gridPos.y), slots, weights),
   );
   return renderXml(
     el(

@@ -17,7 +17,11 @@ interface K8sInputs {
 }
 
 /** `observability/rules.yaml`, `observability/dashboards/<file>.json`, `observability/previews/<name>.svg`. */
-export function observabilityFiles(resources: readonly RecordedResource[]): { path: string; content: string }[] {
+export function observabilityFiles(
+  resources: readonly RecordedResource[],
+  /** Each endpoint's slot weights, by dashboard file (`<endpoint>.json`): the previews' traffic follows them. */
+  weights: Readonly<Record<string, Readonly<Record<string, number>>>> = {},
+): { path: string; content: string }[] {
   const objects = resources.filter((r) => r.custom).map((r) => ({ type: r.type, inputs: r.inputs as K8sInputs }));
   const rules = objects
     .filter((o) => o.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule")
@@ -33,7 +37,7 @@ export function observabilityFiles(resources: readonly RecordedResource[]): { pa
       { path: `${OBSERVABILITY_ARTIFACTS}/dashboards/${file}`, content: json.endsWith("\n") ? json : `${json}\n` },
       {
         path: `${OBSERVABILITY_ARTIFACTS}/previews/${file.replace(/\.json$/, ".svg")}`,
-        content: dashboardPreview(JSON.parse(json)),
+        content: dashboardPreview(JSON.parse(json), weights[file]),
       },
     ]),
   ].sort((a, b) => compareCodePoints(a.path, b.path));

@@ -302,7 +302,15 @@ export async function planStack(
   const artifacts = {
     gateway: gatewayPolicyFiles(run.resources),
     k8s: k8sManifestFiles(run.resources),
-    observability: observabilityFiles(run.resources),
+    observability: observabilityFiles(
+      run.resources,
+      Object.fromEntries(
+        Object.entries(config.models).map(([endpoint, e]) => [
+          `${endpoint}.json`,
+          Object.fromEntries(Object.entries(e.slots).map(([slot, s]) => [slot, s!.weight])),
+        ]),
+      ),
+    ),
   };
   let printed: string;
   if (args.format === "markdown") {
