@@ -3,6 +3,7 @@
 // the stack file has been read. Every input (the stack file, --policy-config, --base, --base-config) is
 // read and checked, and every output computed, before anything is written: a run that exits 2 or 3
 // leaves out/ as it was, and one that writes has nothing left that can fail but the write.
+import { withSourceHeader } from "../artifacts/header";
 import { basename, join, relative } from "node:path";
 import { STATEFUL_TYPES } from "../../policies/lib";
 import {
@@ -299,16 +300,20 @@ export async function planStack(
   const stackDir = join(args.outDir, args.stack);
   const exportPath = join(stackDir, "stack.json");
   const policyConfigPath = join(stackDir, "policy-config.json");
+  const sourced = (files: { path: string; content: string }[]) =>
+    files.map((f) => withSourceHeader(f, args.stack, basename(args.configFile)));
   const artifacts = {
-    gateway: gatewayPolicyFiles(run.resources),
-    k8s: k8sManifestFiles(run.resources),
-    observability: observabilityFiles(
-      run.resources,
-      Object.fromEntries(
-        Object.entries(config.models).map(([endpoint, e]) => [
-          `${endpoint}.json`,
-          Object.fromEntries(Object.entries(e.slots).map(([slot, s]) => [slot, s!.weight])),
-        ]),
+    gateway: sourced(gatewayPolicyFiles(run.resources)),
+    k8s: sourced(k8sManifestFiles(run.resources)),
+    observability: sourced(
+      observabilityFiles(
+        run.resources,
+        Object.fromEntries(
+          Object.entries(config.models).map(([endpoint, e]) => [
+            `${endpoint}.json`,
+            Object.fromEntries(Object.entries(e.slots).map(([slot, s]) => [slot, s!.weight])),
+          ]),
+        ),
       ),
     ),
   };
