@@ -18,7 +18,7 @@ export interface LoopbackBehaviour {
   /** Per request number (from 0): answer with this status instead, optionally with Retry-After seconds. */
   readonly fail?: (request: number) => { readonly status: number; readonly retryAfterSeconds?: number } | undefined;
   /** The slot a request is reported as served by (default blue). */
-  readonly slotOf?: (request: number) => Colour;
+  readonly slotOf?: (request: number, path: string) => Colour;
   /** Like the gateway: the Entra ID API answers 401 without a bearer token, the keyed API (`/keys/...`) without an api-key. */
   readonly requireAuth?: boolean;
   /** The message of the Entra ID API's 401 (default: the gateway's own, ENTRA_ID_REFUSAL). */
@@ -90,7 +90,7 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
       res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ statusCode: 401, message }));
       return;
     }
-    const slot = behaviour.slotOf?.(n) ?? "blue";
+    const slot = behaviour.slotOf?.(n, path) ?? "blue";
     const headers = { "x-genai-slot": slot, "x-genai-backend": `loopback-${slot}` };
     const failure = behaviour.fail?.(n);
     if (failure) {
