@@ -1,4 +1,11 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
+
+/** The run's scratch folder: every test's temporary files go under it, and it goes at the end (test/scratchRoot.ts). */
+// vitest reads this file more than once in a process: the first reading makes the folder, the others reuse it.
+const SCRATCH = (process.env.GENAI_TEST_SCRATCH ??= mkdtempSync(join(tmpdir(), "genai-test-run-")));
 
 /** Pure logic: no Pulumi runtime, no process, server or file system of their own; they share workers. */
 const UNIT = [
@@ -43,7 +50,8 @@ export default defineConfig({
     maxWorkers: 2,
     // Every plan in the tests, spawned ones included, checks model lifecycle for one fixed day
     // (test/helpers.ts AS_OF), so results do not change with the clock.
-    env: { GENAI_PLATFORM_AS_OF: "2026-11-27" },
+    env: { GENAI_PLATFORM_AS_OF: "2026-11-27", TMPDIR: SCRATCH },
+    globalSetup: ["test/scratchRoot.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
