@@ -12,7 +12,7 @@ import "../shared/startup";
 import { InputFileError, readInputText } from "../shared/inputFile";
 import { basename, dirname, join, resolve } from "node:path";
 import { type CommandSpec, helpText, parseCommandLine, wantsHelp } from "../shared/args";
-import { gatewayToken } from "../shared/credential";
+import { TOKEN_ENV, gatewayToken } from "../shared/credential";
 import { SingleBar } from "cli-progress";
 import { type CommandIo, EXIT, UsageError } from "../shared/io";
 import { ArtifactWriteError, writeArtifacts } from "../shared/outWriter";
@@ -140,7 +140,7 @@ function parse(argv: string[]) {
   const aud = audience(values.audience);
   const apiKey = values["api-key"] ?? process.env.GENAI_GATEWAY_KEY;
   if (values["api-key"] === undefined && apiKey !== undefined) plainText("GENAI_GATEWAY_KEY", apiKey, true);
-  if (process.env.GENAI_GATEWAY_TOKEN) plainText("GENAI_GATEWAY_TOKEN", process.env.GENAI_GATEWAY_TOKEN, true);
+  if (process.env[TOKEN_ENV]) plainText(TOKEN_ENV, process.env[TOKEN_ENV], true);
   let prompts = ["Write two sentences about the sea."];
   const promptSet = values["prompt-set"];
   if (promptSet !== undefined) {

@@ -14,7 +14,7 @@
 import "../shared/startup";
 import { join, resolve } from "node:path";
 import { type CommandSpec, helpText, parseCommandLine, usageLine, wantsHelp } from "../shared/args";
-import { gatewayToken } from "../shared/credential";
+import { TOKEN_ENV, gatewayToken } from "../shared/credential";
 import { loadStackConfig } from "../../stacks/load";
 import { asOfDay } from "../../stacks/asOf";
 import { type CommandIo, EXIT, UsageError } from "../shared/io";
@@ -100,8 +100,9 @@ function parse(argv: string[], projectDir: string) {
       : Math.min(4, attempts);
   const limits = timeouts(values.timeout);
   const audience = values.audience !== undefined ? audienceArg(values.audience) : undefined;
-  const token = process.env.GENAI_GATEWAY_TOKEN;
-  if (token) plainText("GENAI_GATEWAY_TOKEN", token, true);
+  // Read by gatewayToken (cli/shared/credential.ts); checked here, before anything is sent.
+  const token = process.env[TOKEN_ENV];
+  if (token) plainText(TOKEN_ENV, token, true);
   const configFile = resolve(values["config-file"] ?? join(projectDir, `Pulumi.${values.stack}.yaml`));
   const fileProblem = inputFileProblem(
     values["config-file"] !== undefined ? "--config-file" : "stack file",
@@ -117,7 +118,6 @@ function parse(argv: string[], projectDir: string) {
     attempts,
     minRequests,
     timeouts: limits,
-    token,
     configFile,
   };
 }

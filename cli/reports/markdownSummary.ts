@@ -4,7 +4,7 @@
 import { markdownTable } from "markdown-table";
 import { structuredPatch } from "diff";
 import { stringify } from "yaml";
-import type { PlanReport } from "./report";
+import { costCell, type PlanReport } from "./report";
 import type { PlatformConfig } from "../../stacks/config";
 import { nextStep, type RawEndpoint } from "../rollout/machine";
 import { COLOURS } from "../../components/core/colours";
@@ -136,8 +136,8 @@ export function diffResources(
   const after = new Map(next.filter(comparable).map((r) => [r.urn, r]));
   const changes: Change[] = [];
   const change = (action: ChangeAction, r: ExportedResourceLike, properties: string[] = []) => {
-    const was0 = before.get(r.urn);
-    const texts = was0 && after.has(r.urn) ? [reviewText(was0), reviewText(after.get(r.urn)!)] : [];
+    const earlier = before.get(r.urn);
+    const texts = earlier && after.has(r.urn) ? [reviewText(earlier), reviewText(after.get(r.urn)!)] : [];
     const patch =
       texts[0] !== undefined && texts[1] !== undefined ? reviewPatch(nameOf(r.urn), texts[0], texts[1]) : undefined;
     const was = before.has(r.urn) ? servingCapacity(before.get(r.urn)!) : undefined;
@@ -361,9 +361,7 @@ export function renderMarkdown(
       "",
     );
 
-  const priced = report.cost.rows.filter((r) => r.monthly !== undefined);
-  const low = priced.reduce((s, r) => s + r.monthly!, 0);
-  const high = priced.reduce((s, r) => s + (r.monthlyMax ?? r.monthly!), 0);
+  const { totalMonthly: low, totalMonthlyMax: high } = report.cost;
   out.push(
     `### Monthly cost (indicative: ${report.cost.source}, ${report.cost.date}; rows without a price are left out of the total)`,
     "",
@@ -372,15 +370,7 @@ export function renderMarkdown(
     table(
       ["item", "basis", "per month"],
       [
-        ...report.cost.rows.map((r) => [
-          r.item,
-          r.basis,
-          r.monthly === undefined
-            ? (r.note ?? "no price")
-            : r.monthlyMax !== undefined
-              ? `${usd(r.monthly)} - ${usd(r.monthlyMax)}`
-              : usd(r.monthly),
-        ]),
+        ...report.cost.rows.map((r) => [r.item, r.basis, costCell(r, "no price")]),
         [
           "**total**",
           report.cost.budget !== undefined ? `budget ${usd(report.cost.budget)}` : "no budget",

@@ -117,6 +117,12 @@ export interface PlanReport {
 /** The stack's cost inputs, priced with the dated table and the stack's overrides. */
 const usdText = (v: number) => `$${Math.round(v).toLocaleString("en-US")}`;
 
+/** A cost row's monthly figure as both reports print it: a range for GPU pools, or why there is none (`missing`). */
+export function costCell(r: CostRow, missing: string): string {
+  if (r.monthly === undefined) return r.note ?? missing;
+  return r.monthlyMax !== undefined ? `${usdText(r.monthly)} - ${usdText(r.monthlyMax)}` : usdText(r.monthly);
+}
+
 /** The priced rows' monthly sum, with GPU pools at their minimum (low) and maximum (high) node counts. */
 export function costTotals(rows: readonly CostRow[]): { low: number; high: number } {
   const priced = rows.filter((r) => r.monthly !== undefined);
@@ -553,15 +559,7 @@ export function renderPlanReport(report: PlanReport): string {
     table(
       ["item", "basis", "per month"],
       [
-        ...report.cost.rows.map((r) => [
-          r.item,
-          r.basis,
-          r.monthly === undefined
-            ? (r.note ?? "no price: add it to prices")
-            : r.monthlyMax !== undefined
-              ? `${usd(r.monthly)} - ${usd(r.monthlyMax)}`
-              : usd(r.monthly),
-        ]),
+        ...report.cost.rows.map((r) => [r.item, r.basis, costCell(r, "no price: add it to prices")]),
         [
           "total",
           report.cost.budget !== undefined ? `budget ${usd(report.cost.budget)}` : "no budget",
