@@ -16,12 +16,12 @@ describe("npm run demo", () => {
       err: (t) => ((text += t), true),
     });
     expect(code, text).toBe(0);
-    expect(text).toContain("load test of chat (azure path): open loop at 10 req/s, 60 requests, streaming");
+    expect(text).toContain("load test of chat (azure path): open loop at 20 req/s, 40 requests, streaming");
     expect(text).toMatch(/chat\s+│ key refused on the Entra ID API │ ok/);
     expect(text).toMatch(/chat\s+│ keyed API answers\s+│ ok/);
     expect(text).toContain("smoke: every check passed");
     const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
-    expect(results.requests).toHaveLength(60);
+    expect(results.requests).toHaveLength(40);
     expect(existsSync(join(out, "charts", "latency-histogram.svg"))).toBe(true);
   }, 60_000);
 });

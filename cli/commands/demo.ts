@@ -10,6 +10,7 @@ import { type CommandIo, EXIT, UsageError, processIo } from "../shared/io";
 import { startLoopback } from "../loadtest/loopbackServer";
 import { spawn } from "node:child_process";
 import { TOKEN_ENV } from "../shared/credential";
+import { outputDirProblem } from "../shared/outWriter";
 
 /** Runs `npm run <command> -- <argv>` as a person would (a command never imports another), its output passed on. */
 function run(
@@ -38,7 +39,7 @@ function run(
 export const DEMO_SPEC: CommandSpec = {
   command: "demo",
   summary:
-    "The load test and the smoke test, offline: against the loopback gateway (a local server that answers as the platform's gateway does, with a fixed first-token delay), a 60-request load test of the dev stack's chat endpoint, then the smoke test of every dev endpoint. Nothing leaves this machine.",
+    "The load test and the smoke test, offline: against the loopback gateway (a local server that answers as the platform's gateway does, with a fixed first-token delay), a 40-request load test of the dev stack's chat endpoint, then the smoke test of every dev endpoint. Nothing leaves this machine.",
   options: {
     out: {
       type: "string",
@@ -58,7 +59,11 @@ export async function demo(argv: string[], projectDir: string, io: CommandIo = p
   }
   let out: string;
   try {
-    out = resolve(parseCommandLine(DEMO_SPEC, argv).values.out as string);
+    const given = parseCommandLine(DEMO_SPEC, argv).values.out as string;
+    out = resolve(given);
+    // Checked before the gateway starts: a folder that cannot take the results refuses the whole demo.
+    const problem = outputDirProblem(out);
+    if (problem) throw new UsageError(`--out ${given}: ${problem}; nothing was run`);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`demo: ${error.message}\n`);
@@ -75,7 +80,7 @@ export async function demo(argv: string[], projectDir: string, io: CommandIo = p
   const env = { ...process.env, [TOKEN_ENV]: "demo-token" };
   try {
     io.out(`demo: the loopback gateway listens on ${server.url} (a local stand-in for the gateway)\n\n`);
-    io.out(`$ npm run loadtest -- --gateway ${server.url} --endpoint chat --rps 10 --requests 60\n`);
+    io.out(`$ npm run loadtest -- --gateway ${server.url} --endpoint chat --rps 20 --requests 40\n`);
     const loaded = await run(
       "loadtest",
       [
@@ -84,9 +89,9 @@ export async function demo(argv: string[], projectDir: string, io: CommandIo = p
         "--endpoint",
         "chat",
         "--rps",
-        "10",
+        "20",
         "--requests",
-        "60",
+        "40",
         "--json",
         join(out, "results.json"),
         "--out",
