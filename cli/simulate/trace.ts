@@ -1,0 +1,119 @@
+// Request traces for the capacity simulator, read as a stream: memory stays flat however long the file.
+// The format is the Azure public LLM inference trace's (Azure/AzurePublicDataset, AzureLLMInferenceTrace):
+// a header naming TIMESTAMP, ContextTokens and GeneratedTokens (in any order, other columns allowed),
+// then one request a line, in arrival order.
+import { createReadStream } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+
+/** One request of a trace: when it arrived (ms since the trace's first request) and its token counts. */
+export interface TraceRequest {
+  readonly atMs: number;
+  readonly promptTokens: number;
+  readonly outputTokens: number;
+}
+
+export class TraceError extends Error {}
+
+/** The columns a trace must have. */
+export const TRACE_COLUMNS = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] as const;
+
+/** A line longer than this is not a trace line (a binary file, a file without line breaks). */
+export const MAX_TRACE_LINE = 4096;
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?$/;
+
+/** Milliseconds since the epoch of a trace timestamp (UTC, fractions of a second to the nanosecond), or undefined. */
+export function traceTime(text: string): number | undefined {
+  const m = TIMESTAMP.exec(text.trim());
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  const date = new Date(ms);
+  // Date.UTC rolls 2023-02-30 over to March: a day that does not exist is not a timestamp.
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59)
+    return undefined;
+  return ms + Number(`0.${m[7] ?? "0"}`) * 1000;
+}
+
+function tokens(text: string | undefined, column: string, where: string): number {
+  const value = Number(text);
+  if (text === undefined || text.trim() === "" || !Number.isInteger(value) || value < 0)
+    throw new TraceError(
+      `${where}: ${column} ${JSON.stringify(text ?? "")} is not a whole number of tokens (0 or more)`,
+    );
+  return value;
+}
+
+/** The lines of a file, streamed; a line over MAX_TRACE_LINE characters is refused. */
+async function* lines(path: string): AsyncGenerator<string> {
+  const decoder = new StringDecoder("utf8");
+  let rest = "";
+  let number = 0;
+  for await (const chunk of createReadStream(path)) {
+    rest += decoder.write(chunk as Buffer);
+    let end: number;
+    while ((end = rest.indexOf("\n")) >= 0) {
+      number++;
+      yield rest.slice(0, end).replace(/\r$/, "");
+      rest = rest.slice(end + 1);
+    }
+    if (rest.length > MAX_TRACE_LINE)
+      throw new TraceError(`${path}:${number + 1}: a line over ${MAX_TRACE_LINE} characters: not a trace`);
+  }
+  rest += decoder.end();
+  if (rest.length > 0) yield rest.replace(/\r$/, "");
+}
+
+/**
+ * The requests of the trace at `path`, in arrival order. Refuses, naming the file and line: a missing
+ * column, a timestamp that is not one, a timestamp before the previous one, a token count that is not a
+ * whole number of 0 or more. A trace without requests is refused too.
+ */
+export async function* readTrace(path: string): AsyncGenerator<TraceRequest> {
+  let columns: Map<string, number> | undefined;
+  let first: number | undefined;
+  let previous = -Infinity;
+  let line = 0;
+  for await (const text of lines(path)) {
+    line++;
+    const where = `${path}:${line}`;
+    if (text.trim() === "") continue;
+    const cells = text.split(",");
+    if (!columns) {
+      columns = new Map(cells.map((c, i) => [c.trim(), i]));
+      const missing = TRACE_COLUMNS.filter((c) => !columns!.has(c));
+      if (missing.length > 0)
+        throw new TraceError(
+          `${where}: the header lacks ${missing.join(", ")} (a trace has the columns ${TRACE_COLUMNS.join(", ")})`,
+        );
+      continue;
+    }
+    const cell = (c: (typeof TRACE_COLUMNS)[number]) => cells[columns!.get(c)!];
+    const stamp = cell("TIMESTAMP");
+    const at = stamp === undefined ? undefined : traceTime(stamp);
+    if (at === undefined)
+      throw new TraceError(
+        `${where}: TIMESTAMP ${JSON.stringify(stamp ?? "")} is not a time written YYYY-MM-DD HH:MM:SS[.fraction]`,
+      );
+    if (at < previous)
+      throw new TraceError(
+        `${where}: TIMESTAMP ${stamp!.trim()} is before the line above: a trace is in arrival order`,
+      );
+    previous = at;
+    first ??= at;
+    yield {
+      atMs: at - first,
+      promptTokens: tokens(cell("ContextTokens"), "ContextTokens", where),
+      outputTokens: tokens(cell("GeneratedTokens"), "GeneratedTokens", where),
+    };
+  }
+  if (!columns) throw new TraceError(`${path}: empty: a trace has a header and one request a line`);
+  if (first === undefined) throw new TraceError(`${path}: a header and no requests`);
+}
