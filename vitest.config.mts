@@ -17,6 +17,7 @@ const UNIT = [
   "test/naming.test.ts",
   "test/platformArgs.test.ts",
   "test/rolloutCapacity.test.ts",
+  "test/simulatePaygo.test.ts",
   "test/simulatePtu.test.ts",
   "test/network.test.ts",
   "test/workflows.test.ts",
