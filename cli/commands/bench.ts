@@ -1,8 +1,13 @@
-// `npm run bench [-- --runs N] [--only plans|load]`: median whole-process wall time and peak memory of
+// `npm run bench [-- --runs N] [--only plans|typecheck|load|simulate]`: median whole-process wall time and peak memory of
 // the offline plan (dev, prod, a generated 10 regions x 10 endpoints config) against a bare replay of the
 // prod plan's resources through the same mock runtime (cli/engine/replay.ts), of the type check, the
 // policy pack's cost per resource on the planned exports, and the load generator against the loopback
-// server (rate, late starts, added TTFT), against targets.
+// server (rate, late starts, added TTFT), and the capacity simulator's replay of the shared trace, against targets.
+import { PTU_MODELS } from "../../components/openai/models";
+import { PaygoLimiter } from "../simulate/paygo";
+import { PtuBucket } from "../simulate/ptu";
+import { replaySpillover } from "../simulate/spillover";
+import { readTrace, type TraceRequest } from "../simulate/trace";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +30,41 @@ import { UsageError } from "../shared/io";
  * 2026-12-05 with this benchmark: prod 196.5 µs, large 204.8 µs per resource). It may not get slower.
  */
 const CHECK = { runs: 30, warmup: 5, targetMicroseconds: { prod: 196.5, large: 204.8 } } as const;
+
+/** Replays of the shared trace through the simulator's Azure OpenAI path, and its target (issue: >= 1,000,000 simulated requests/s). */
+const SIMULATE = { replays: 41, warmup: 5, targetPerSecond: 1_000_000 } as const;
+
+async function simulateBench(): Promise<{ rows: string[][]; failed: number }> {
+  const requests: TraceRequest[] = [];
+  for await (const r of readTrace(join(projectDir, "examples", "traces", "azure-llm-inference-2023-code.csv")))
+    requests.push(r);
+  const figures = PTU_MODELS["gpt-5"]!;
+  const times: number[] = [];
+  for (let i = 0; i < SIMULATE.warmup + SIMULATE.replays; i++) {
+    const start = performance.now();
+    replaySpillover(requests, new PtuBucket(100, figures), new PaygoLimiter({ tpm: 500_000, rpm: 3_000 }), figures);
+    if (i >= SIMULATE.warmup) times.push(performance.now() - start);
+  }
+  const ms = median(times);
+  const perSecond = (requests.length / ms) * 1000;
+  return {
+    rows: [
+      [
+        "simulated requests per second (PTU + spillover path)",
+        Math.round(perSecond).toLocaleString("en-US"),
+        `>= ${SIMULATE.targetPerSecond.toLocaleString("en-US")}`,
+        perSecond >= SIMULATE.targetPerSecond ? "ok" : "UNDER",
+      ],
+      [
+        `one hour of the shared trace (${requests.length.toLocaleString("en-US")} requests)`,
+        `${ms.toFixed(2)} ms`,
+        "< 1 s",
+        ms < 1000 ? "ok" : "OVER",
+      ],
+    ],
+    failed: (perSecond >= SIMULATE.targetPerSecond ? 0 : 1) + (ms < 1000 ? 0 : 1),
+  };
+}
 
 async function checkBench(scratch: string): Promise<{ rows: string[][]; failed: number }> {
   const rows: string[][] = [];
@@ -198,13 +238,13 @@ function median(values: number[]): number {
 export const BENCH_SPEC: CommandSpec = {
   command: "bench",
   summary:
-    "Measures the offline plan (dev, prod, a generated 10 x 10 config, against a bare replay of the prod export), the refusal of a YAML bomb, the type check, the policy pack's cost per resource and the load generator's overhead, against their targets.",
+    "Measures the offline plan (dev, prod, a generated 10 x 10 config, against a bare replay of the prod export), the refusal of a YAML bomb, the type check, the policy pack's cost per resource, the load generator's overhead and the capacity simulator's speed, against their targets.",
   options: {
     runs: { type: "string", value: "N", default: "5", help: "runs per case (the median is reported), 1-1000" },
     only: {
       type: "string",
-      value: "plans|typecheck|load",
-      help: "run one part: the plans and the policy pack, the type check, or the load generator",
+      value: "plans|typecheck|load|simulate",
+      help: "run one part: the plans and the policy pack, the type check, the load generator, or the capacity simulator",
     },
   },
   examples: ["npm run bench", "npm run bench -- --only plans --runs 3"],
@@ -212,11 +252,11 @@ export const BENCH_SPEC: CommandSpec = {
 };
 
 /** `--runs` and `--only`, checked; an UsageError names the option and what is allowed. */
-function benchArgs(argv: string[]): { runs: number; only?: "plans" | "typecheck" | "load" } {
+function benchArgs(argv: string[]): { runs: number; only?: "plans" | "typecheck" | "load" | "simulate" } {
   const { values } = parseCommandLine(BENCH_SPEC, argv);
   const runs = decimal("runs", values.runs, { min: 1, max: 1000 });
-  if (values.only !== undefined && !["plans", "typecheck", "load"].includes(values.only))
-    throw new UsageError(`--only ${quoted(values.only)}: plans, typecheck or load`);
+  if (values.only !== undefined && !["plans", "typecheck", "load", "simulate"].includes(values.only))
+    throw new UsageError(`--only ${quoted(values.only)}: plans, typecheck, load or simulate`);
   return { runs, ...(values.only !== undefined ? { only: values.only } : {}) };
 }
 
@@ -240,6 +280,7 @@ export async function bench(
   const benchPlans = parsed.only === undefined || parsed.only === "plans";
   const benchTypecheck = parsed.only === undefined || parsed.only === "typecheck";
   const benchLoad = parsed.only === undefined || parsed.only === "load";
+  const benchSimulate = parsed.only === undefined || parsed.only === "simulate";
   const scratch = mkdtempSync(join(tmpdir(), "genai-bench-"));
   const largeFile = join(scratch, "Pulumi.large.yaml");
   writeFileSync(largeFile, largeStackFile(10, 10));
@@ -359,7 +400,19 @@ export async function bench(
       `npm run loadtest, ${LOAD.runs} runs (median, range): ${LOAD.requests} streaming requests of 16 tokens at ${LOAD.rps} req/s open loop after ${LOAD.warmup} warm-up requests; TTFT here is what the client and the loopback server add.\n`,
     );
   }
-  return failed + pack.failed + load.failed > 0 ? 1 : 0;
+  const simulated = benchSimulate ? await simulateBench() : { rows: [], failed: 0 };
+  if (benchSimulate) {
+    const simulateTable = new Table({
+      head: ["capacity simulator (in process)", "measured", "target", "result"],
+      style: { head: [], border: [] },
+    });
+    simulateTable.push(...simulated.rows);
+    io.out(`${simulateTable.toString()}\n`);
+    io.out(
+      `the shared hour of Azure traffic (examples/traces, ${SIMULATE.replays} replays after ${SIMULATE.warmup} warm-up ones, median) through a 100-PTU gpt-5 deployment spilling over to a 500K TPM pay-as-you-go twin.\n`,
+    );
+  }
+  return failed + pack.failed + load.failed + simulated.failed > 0 ? 1 : 0;
 }
 
 if (require.main === module) {
