@@ -19,6 +19,7 @@ const UNIT = [
   "test/rolloutCapacity.test.ts",
   "test/simulatePaygo.test.ts",
   "test/simulatePtu.test.ts",
+  "test/simulateScale.test.ts",
   "test/network.test.ts",
   "test/workflows.test.ts",
   "test/policies/apimPipeline.test.ts",
