@@ -17,6 +17,7 @@ const UNIT = [
   "test/naming.test.ts",
   "test/platformArgs.test.ts",
   "test/rolloutCapacity.test.ts",
+  "test/simulateBreaker.test.ts",
   "test/simulatePaygo.test.ts",
   "test/simulatePtu.test.ts",
   "test/simulateScale.test.ts",

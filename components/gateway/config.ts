@@ -13,7 +13,8 @@ const guid = (what: string) =>
 
 /** ISO 8601 durations API Management accepts for a trip, from 1 second to 1 hour. */
 const TRIP = /^PT(?:(?:[1-9]\d?)S|(?:[1-9]\d?)M|1H)$/;
-const tripSeconds = (d: string): number => {
+/** Seconds of a single-unit ISO 8601 duration (PT10S, PT1M, PT1H): the shape of trips and breaker intervals. */
+export const tripSeconds = (d: string): number => {
   const m = /^PT(\d+)([SMH])$/.exec(d)!;
   return Number(m[1]) * { S: 1, M: 60, H: 3600 }[m[2] as "S" | "M" | "H"];
 };
