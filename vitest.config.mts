@@ -18,6 +18,7 @@ const UNIT = [
   "test/platformArgs.test.ts",
   "test/rolloutCapacity.test.ts",
   "test/simulateBreaker.test.ts",
+  "test/simulateDraw.test.ts",
   "test/simulatePaygo.test.ts",
   "test/simulatePtu.test.ts",
   "test/simulateScale.test.ts",

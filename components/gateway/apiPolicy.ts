@@ -120,14 +120,34 @@ export const ENDPOINT_OF_REQUEST = `context.Request.MatchedParameters.ContainsKe
  * The C# expression that picks a live slot from the request's draw (0..99, in variable `draw`) against
  * the cumulative weights, so an endpoint at blue 90 / green 10 sends about one call in ten to green.
  */
-export function slotDraw(slots: readonly SlotRoute[]): string {
+export function slotDraw(slots: readonly Pick<SlotRoute, "slot" | "weight">[]): string {
+  const thresholds = slotThresholds(slots);
+  const branches = thresholds
+    .slice(0, -1)
+    .map((t) => `(int)context.Variables["draw"] < ${t.below} ? ${csString(t.slot)} : `);
+  return expression(`${branches.join("")}${csString(thresholds[thresholds.length - 1]!.slot)}`);
+}
+
+/**
+ * The live slots in draw order, each taken when the draw (0..99) is below its cumulative weight: what
+ * `slotDraw` renders, and what the capacity simulator draws with (cli/simulate).
+ */
+export function slotThresholds(
+  slots: readonly Pick<SlotRoute, "slot" | "weight">[],
+): { readonly slot: Colour; readonly below: number }[] {
   const live = slots.filter((s) => s.weight > 0);
   if (live.length === 0) throw new Error("an endpoint needs a slot with weight above 0");
   let cumulative = 0;
-  const branches = live
-    .slice(0, -1)
-    .map((s) => `(int)context.Variables["draw"] < ${(cumulative += s.weight)} ? ${csString(s.slot)} : `);
-  return expression(`${branches.join("")}${csString(live[live.length - 1]!.slot)}`);
+  return live.map((s) => ({ slot: s.slot, below: (cumulative += s.weight) }));
+}
+
+/** The slot a draw (0..99) picks, as the rendered expression does: the last live slot takes what is left. */
+export function drawnSlot(
+  thresholds: readonly { readonly slot: Colour; readonly below: number }[],
+  draw: number,
+): Colour {
+  for (let i = 0; i < thresholds.length - 1; i++) if (draw < thresholds[i]!.below) return thresholds[i]!.slot;
+  return thresholds[thresholds.length - 1]!.slot;
 }
 
 function endpointRouting(route: EndpointRoute, identityClientId: string): PolicyNode[] {
