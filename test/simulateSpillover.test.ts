@@ -1,24 +1,17 @@
 // A PTU deployment spilling over to its pay-as-you-go twin (cli/simulate/spillover.ts), on the shared
 // hour of real Azure traffic.
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PTU_MODELS } from "../components/openai/models";
 import { PaygoLimiter } from "../cli/simulate/paygo";
 import { PtuBucket } from "../cli/simulate/ptu";
 import { replaySpillover } from "../cli/simulate/spillover";
-import { readTrace, type TraceRequest } from "../cli/simulate/trace";
-import { PROJECT_DIR } from "./helpers";
+import { SHARED_TRACE, wholeTrace, type TraceRequest } from "../cli/simulate/trace";
 
 const GPT5 = PTU_MODELS["gpt-5"]!;
-let trace: TraceRequest[] | undefined;
-async function sharedTrace(): Promise<TraceRequest[]> {
-  if (!trace) {
-    trace = [];
-    for await (const r of readTrace(join(PROJECT_DIR, "examples", "traces", "azure-llm-inference-2023-code.csv")))
-      trace.push(r);
-  }
-  return trace;
-}
+const sharedTrace = (() => {
+  let trace: Promise<TraceRequest[]> | undefined;
+  return () => (trace ??= wholeTrace(SHARED_TRACE));
+})();
 
 describe("native spillover from a PTU deployment to its pay-as-you-go twin, on the shared trace", () => {
   it("accounts for every request, and more PTUs never serve fewer on PTU or spill more", async () => {

@@ -4,17 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MAX_TRACE_LINE, readTrace, traceTime, type TraceRequest } from "../cli/simulate/trace";
-import { PROJECT_DIR } from "./helpers";
-
-// A copy of the public trace, with its attribution (examples/traces/README.md).
-const SHARED_TRACE = join(PROJECT_DIR, "examples", "traces", "azure-llm-inference-2023-code.csv");
-
-async function all(path: string): Promise<TraceRequest[]> {
-  const requests: TraceRequest[] = [];
-  for await (const r of readTrace(path)) requests.push(r);
-  return requests;
-}
+import { MAX_TRACE_LINE, SHARED_TRACE, traceTime, wholeTrace } from "../cli/simulate/trace";
 
 function traceFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), "genai-trace-")), "trace.csv");
@@ -24,7 +14,7 @@ function traceFile(text: string): string {
 
 describe("request traces", () => {
   it("reads the shared hour of Azure LLM inference traffic: every request, in order, the busiest minute as published", async () => {
-    const requests = await all(SHARED_TRACE);
+    const requests = await wholeTrace(SHARED_TRACE);
     // The trace's README: 8,819 requests over an hour, up to 1.26 M tokens in one minute.
     expect(requests).toHaveLength(8_819);
     expect(requests[0]).toEqual({ atMs: 0, promptTokens: 4808, outputTokens: 10 });
@@ -57,7 +47,7 @@ describe("request traces", () => {
     const file = traceFile(
       "team,GeneratedTokens,TIMESTAMP,ContextTokens\r\nsearch,5,2023-11-16 18:17:03.5,100\r\nsearch,6,2023-11-16 18:17:04.5,200\r\n",
     );
-    expect(await all(file)).toEqual([
+    expect(await wholeTrace(file)).toEqual([
       { atMs: 0, promptTokens: 100, outputTokens: 5 },
       { atMs: 1000, promptTokens: 200, outputTokens: 6 },
     ]);
@@ -88,6 +78,6 @@ describe("request traces", () => {
     ],
   ])("refuses %s, naming the file and line", async (_what, text, message) => {
     const file = traceFile(text);
-    await expect(all(file)).rejects.toThrow(`${file}${message}`);
+    await expect(wholeTrace(file)).rejects.toThrow(`${file}${message}`);
   });
 });

@@ -7,7 +7,7 @@ import { PTU_MODELS } from "../../components/openai/models";
 import { PaygoLimiter } from "../simulate/paygo";
 import { PtuBucket } from "../simulate/ptu";
 import { replaySpillover } from "../simulate/spillover";
-import { readTrace, type TraceRequest } from "../simulate/trace";
+import { SHARED_TRACE, wholeTrace } from "../simulate/trace";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,9 +35,7 @@ const CHECK = { runs: 30, warmup: 5, targetMicroseconds: { prod: 196.5, large: 2
 const SIMULATE = { replays: 41, warmup: 5, targetPerSecond: 1_000_000 } as const;
 
 async function simulateBench(): Promise<{ rows: string[][]; failed: number }> {
-  const requests: TraceRequest[] = [];
-  for await (const r of readTrace(join(projectDir, "examples", "traces", "azure-llm-inference-2023-code.csv")))
-    requests.push(r);
+  const requests = await wholeTrace(SHARED_TRACE);
   const figures = PTU_MODELS["gpt-5"]!;
   const times: number[] = [];
   for (let i = 0; i < SIMULATE.warmup + SIMULATE.replays; i++) {
@@ -376,43 +374,43 @@ export async function bench(
       `node ${process.version}, ${runs} runs per case after one warm-up; wall time is the whole process, as the command line runs it.\n`,
     );
   }
-  const pack = benchPlans ? await checkBench(scratch) : { rows: [], failed: 0 };
-  if (benchPlans) {
-    const packTable = new Table({
-      head: ["policy pack (npm run check's evaluation, in process)", "median", "target", "result"],
-      style: { head: [], border: [] },
-    });
-    packTable.push(...pack.rows);
-    io.out(`${packTable.toString()}\n`);
-    io.out(
-      `${CHECK.runs} evaluations per export after ${CHECK.warmup} warm-up runs; the target allows 10% for the machine's noise.\n`,
-    );
-  }
-  const load = benchLoad ? await loadGeneratorBench(scratch) : { rows: [], failed: 0 };
-  if (benchLoad) {
-    const loadTable = new Table({
-      head: ["load generator vs loopback server (separate process, no injected delay)", "measured", "target", "result"],
-      style: { head: [], border: [] },
-    });
-    loadTable.push(...load.rows);
-    io.out(`${loadTable.toString()}\n`);
-    io.out(
-      `npm run loadtest, ${LOAD.runs} runs (median, range): ${LOAD.requests} streaming requests of 16 tokens at ${LOAD.rps} req/s open loop after ${LOAD.warmup} warm-up requests; TTFT here is what the client and the loopback server add.\n`,
-    );
-  }
-  const simulated = benchSimulate ? await simulateBench() : { rows: [], failed: 0 };
-  if (benchSimulate) {
-    const simulateTable = new Table({
-      head: ["capacity simulator (in process)", "measured", "target", "result"],
-      style: { head: [], border: [] },
-    });
-    simulateTable.push(...simulated.rows);
-    io.out(`${simulateTable.toString()}\n`);
-    io.out(
-      `the shared hour of Azure traffic (examples/traces, ${SIMULATE.replays} replays after ${SIMULATE.warmup} warm-up ones, median) through a 100-PTU gpt-5 deployment spilling over to a 500K TPM pay-as-you-go twin.\n`,
-    );
-  }
-  return failed + pack.failed + load.failed + simulated.failed > 0 ? 1 : 0;
+  /** Runs a part of the bench when it is asked for, and prints its table and how it was measured. */
+  const section = async (
+    wanted: boolean,
+    title: string,
+    measured: string,
+    measure: () => Promise<{ rows: string[][]; failed: number }>,
+    how: string,
+  ): Promise<number> => {
+    if (!wanted) return 0;
+    const result = await measure();
+    const part = new Table({ head: [title, measured, "target", "result"], style: { head: [], border: [] } });
+    part.push(...result.rows);
+    io.out(`${part.toString()}\n${how}\n`);
+    return result.failed;
+  };
+  failed += await section(
+    benchPlans,
+    "policy pack (npm run check's evaluation, in process)",
+    "median",
+    () => checkBench(scratch),
+    `${CHECK.runs} evaluations per export after ${CHECK.warmup} warm-up runs; the target allows 10% for the machine's noise.`,
+  );
+  failed += await section(
+    benchLoad,
+    "load generator vs loopback server (separate process, no injected delay)",
+    "measured",
+    () => loadGeneratorBench(scratch),
+    `npm run loadtest, ${LOAD.runs} runs (median, range): ${LOAD.requests} streaming requests of 16 tokens at ${LOAD.rps} req/s open loop after ${LOAD.warmup} warm-up requests; TTFT here is what the client and the loopback server add.`,
+  );
+  failed += await section(
+    benchSimulate,
+    "capacity simulator (in process)",
+    "measured",
+    simulateBench,
+    `the shared hour of Azure traffic (examples/traces, ${SIMULATE.replays} replays after ${SIMULATE.warmup} warm-up ones, median) through a 100-PTU gpt-5 deployment spilling over to a 500K TPM pay-as-you-go twin.`,
+  );
+  return failed > 0 ? 1 : 0;
 }
 
 if (require.main === module) {

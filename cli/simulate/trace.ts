@@ -3,6 +3,7 @@
 // a header naming TIMESTAMP, ContextTokens and GeneratedTokens (in any order, other columns allowed),
 // then one request a line, in arrival order.
 import { createReadStream } from "node:fs";
+import { resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 
 /** One request of a trace: when it arrived (ms since the trace's first request) and its token counts. */
@@ -13,6 +14,9 @@ export interface TraceRequest {
 }
 
 export class TraceError extends Error {}
+
+/** The public hour of Azure LLM inference traffic the project carries, with its attribution (examples/traces/README.md). */
+export const SHARED_TRACE = resolve(__dirname, "../../examples/traces/azure-llm-inference-2023-code.csv");
 
 /** The columns a trace must have. */
 export const TRACE_COLUMNS = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] as const;
@@ -116,4 +120,11 @@ export async function* readTrace(path: string): AsyncGenerator<TraceRequest> {
   }
   if (!columns) throw new TraceError(`${path}: empty: a trace has a header and one request a line`);
   if (first === undefined) throw new TraceError(`${path}: a header and no requests`);
+}
+
+/** A whole trace in memory, for the benchmark and the tests; a simulation streams with readTrace instead. */
+export async function wholeTrace(path: string): Promise<TraceRequest[]> {
+  const requests: TraceRequest[] = [];
+  for await (const r of readTrace(path)) requests.push(r);
+  return requests;
 }
