@@ -76,6 +76,7 @@ export default defineConfig({
           // committed dev and prod stacks once and its files share them (test/helpers.ts planStack).
           pool: "forks",
           isolate: false,
+          setupFiles: ["test/runStore.ts"],
           // A plan allocates much that lives until it ends: a young generation of 128 MB halves the garbage
           // collector's time over many plans (the plan command, one plan a process, sets 32 MB).
           execArgv: ["--max-semi-space-size=128"],
@@ -84,7 +85,14 @@ export default defineConfig({
       {
         extends: true,
         // As the program project, in workers of its own: `--project unit --project program` leaves these out.
-        test: { name: "e2e", include: E2E, pool: "forks", isolate: false, execArgv: ["--max-semi-space-size=128"] },
+        test: {
+          name: "e2e",
+          include: E2E,
+          pool: "forks",
+          isolate: false,
+          setupFiles: ["test/runStore.ts"],
+          execArgv: ["--max-semi-space-size=128"],
+        },
       },
     ],
   },

@@ -11,7 +11,7 @@ import { lifecycleFinding, liveReplacement, lifecycleOf, MODEL_LIFECYCLE } from 
 import { PTU_MODELS } from "../components/openai/models";
 import { environmentOfStackName } from "../stacks/load";
 import { AS_OF_ENV, asOfDay } from "../stacks/asOf";
-import { AS_OF, PROJECT_DIR, rawConfig, namespaced, planCommand, plannedOutput } from "./helpers";
+import { AS_OF, PROJECT_DIR, rawConfig, namespaced, planCommand, plannedOutput, uncached } from "./helpers";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "genai-hardening-"));
 
@@ -343,7 +343,7 @@ describe("model lifecycle", () => {
     expect(bad.stderr).toContain('--as-of "2027-02-30" is not a day written YYYY-MM-DD');
     // This plan against the run's shared one, planned earlier (and in another test file's turn).
     const a = scratch();
-    await plan("--stack", "prod", "--out", a, "--as-of", AS_OF);
+    await uncached(() => plan("--stack", "prod", "--out", a, "--as-of", AS_OF));
     const shared = (await plannedOutput("prod")).dir;
     expect(readFileSync(join(a, "prod", "stack.json"))).toEqual(readFileSync(join(shared, "stack.json")));
   });

@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import { register } from "tsx/cjs/api";
 import type { StackConfig } from "../cli/shared/stackFile";
 import { AS_OF, PROJECT_DIR, stackFile } from "./configHelpers";
-import { runOffline, type OfflineRun } from "../cli/engine/offlineRun";
+import { runOffline, setRunStore, type OfflineRun } from "../cli/engine/offlineRun";
 import { buildStackExport, type StackExport } from "../cli/engine/stackExport";
 import { stableGuid } from "../cli/engine/mockOutputs";
 import { plan } from "../cli/commands/plan";
@@ -76,15 +76,25 @@ export async function plannedOutput(stack: "dev" | "prod"): Promise<{ dir: strin
   return { dir, report: JSON.parse(report) };
 }
 
-/** Plans `stack` in the offline engine, now. */
+/** Runs `planning` with every offline run done now, none read from the run's store (test/runStore.ts). */
+export async function uncached<T>(planning: () => Promise<T>): Promise<T> {
+  const store = setRunStore(undefined);
+  try {
+    return await planning();
+  } finally {
+    setRunStore(store);
+  }
+}
+
+/** Plans `stack` in the offline engine: now, or read back from the run's store (test/runStore.ts) unless `uncached`. */
 export async function planFresh(
   stack: string,
-  options: { preview?: boolean; config?: StackConfig } = {},
+  options: { preview?: boolean; config?: StackConfig; uncached?: boolean } = {},
 ): Promise<PlannedStack> {
   const stackConfig = options.config ?? stackFile(stack);
   // The mock provider answers with ids in the stack's own subscription, as the planner's does.
   const subscriptionId = stackConfig.config["genai-platform:subscriptionId"] ?? "00000000-0000-4000-8000-000000000001";
-  const run = await runOffline({
+  const runOptions = {
     projectDir: PROJECT_DIR,
     project: "genai-platform",
     stack,
@@ -93,7 +103,8 @@ export async function planFresh(
     preview: options.preview ?? false,
     asOf: AS_OF,
     mockContext: { subscriptionId, tenantId: stableGuid("tenant") },
-  });
+  };
+  const run = await (options.uncached ? uncached(() => runOffline(runOptions)) : runOffline(runOptions));
   return {
     run,
     stackExport: buildStackExport(run.resources, { projectDir: PROJECT_DIR, project: "genai-platform", stack }),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -85,10 +86,49 @@ function translateReference(reference: string, urns: Map<string, string>): strin
 }
 
 /**
+ * Where finished runs may be kept and found again. A run depends only on its options and on the program's
+ * code, so a caller that knows the code cannot change meanwhile may install one: the test suite does, shared
+ * by its workers (test/runStore.ts). Nothing installs one by default. A store hands back its own copy on
+ * every `get`.
+ */
+export interface RunStore {
+  get(key: string): OfflineRun | undefined;
+  set(key: string, run: OfflineRun): void;
+}
+
+let runStore: RunStore | undefined;
+
+/** Installs `store` (or none) for the runs that follow; returns the one it replaces. */
+export function setRunStore(store: RunStore | undefined): RunStore | undefined {
+  const previous = runStore;
+  runStore = store;
+  return previous;
+}
+
+/** Everything a run of the project's own program depends on besides its code, as one key. */
+function runKey(options: OfflineRunOptions): string {
+  const { projectDir, project, stack, config, secretKeys, asOf, preview, mockContext } = options;
+  const identity = JSON.stringify([projectDir, project, stack, config, secretKeys, asOf, preview, mockContext]);
+  return createHash("sha256").update(identity).digest("hex");
+}
+
+/**
  * Runs the Pulumi program in this process under Pulumi's mock runtime and records every resource
- * registration (type, name, inputs, parent, dependencies, protect) as the engine would.
+ * registration (type, name, inputs, parent, dependencies, protect) as the engine would. A run that found
+ * no problem is kept in the installed run store, if any, and taken from it when asked again.
  */
 export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun> {
+  const store = options.program ? undefined : runStore;
+  if (!store) return runProgramOffline(options);
+  const key = runKey(options);
+  const kept = store.get(key);
+  if (kept) return kept;
+  const run = await runProgramOffline(options);
+  if (run.errors.length === 0) store.set(key, run);
+  return run;
+}
+
+async function runProgramOffline(options: OfflineRunOptions): Promise<OfflineRun> {
   const errors: string[] = [];
   const warnings: string[] = [];
   const resources: RecordedResource[] = [];
