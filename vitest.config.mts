@@ -19,6 +19,8 @@ const UNIT = [
   "test/rolloutCapacity.test.ts",
   "test/simulateBreaker.test.ts",
   "test/simulateDraw.test.ts",
+  "test/simulateEngine.test.ts",
+  "test/simulateRouting.test.ts",
   "test/simulatePaygo.test.ts",
   "test/simulatePtu.test.ts",
   "test/simulateScale.test.ts",

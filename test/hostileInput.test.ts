@@ -19,6 +19,7 @@ import { loadtest } from "../cli/commands/loadtest";
 import { plan } from "../cli/commands/plan";
 import { rollout } from "../cli/commands/rollout";
 import { smoke } from "../cli/commands/smoke";
+import { simulateCommand } from "../cli/commands/simulate";
 import { PROJECT_DIR } from "./helpers";
 
 type Io = { out(text: string): boolean; err(text: string): boolean };
@@ -152,6 +153,21 @@ export const COMMANDS: readonly Command[] = [
     inputs: [],
     outputs: [],
     texts: [],
+  },
+  {
+    script: "simulate",
+    run: (argv, io) => simulateCommand(argv, PROJECT_DIR, io),
+    base: (dir) => ({
+      options: {
+        "--stack": "dev",
+        "--config-file": devStackFile(dir),
+        "--duration": "1m",
+        "--out": join(dir, "simulation"),
+      },
+    }),
+    inputs: ["--config-file", "--trace"],
+    outputs: ["--out"],
+    texts: ["--stack", "--scale", "--duration", "--map", "--as-of"],
   },
   {
     script: "demo",

@@ -1,41 +1,85 @@
-// A PTU deployment spilling over to its pay-as-you-go twin (cli/simulate/spillover.ts), on the shared
-// hour of real Azure traffic.
+// A PTU deployment spilling over to its pay-as-you-go twin (cli/simulate/engine.ts), on the shared hour of
+// real Azure traffic.
 import { describe, expect, it } from "vitest";
 import { PTU_MODELS } from "../components/openai/models";
-import { PaygoLimiter } from "../cli/simulate/paygo";
-import { PtuBucket } from "../cli/simulate/ptu";
-import { replaySpillover } from "../cli/simulate/spillover";
-import { SHARED_TRACE, wholeTrace, type TraceRequest } from "../cli/simulate/trace";
+import { circuitBreaker } from "../components/gateway/backends";
+import { AZURE_LATENCY } from "../cli/simulate/figures";
+import { simulate, type RoutedRequest } from "../cli/simulate/engine";
+import type { PlatformModel } from "../cli/simulate/platform";
+import { SHARED_TRACE, wholeTrace } from "../cli/simulate/trace";
 
 const GPT5 = PTU_MODELS["gpt-5"]!;
 const sharedTrace = (() => {
-  let trace: Promise<TraceRequest[]> | undefined;
-  return () => (trace ??= wholeTrace(SHARED_TRACE));
+  let trace: Promise<RoutedRequest[]> | undefined;
+  return () =>
+    (trace ??= wholeTrace(SHARED_TRACE).then((rs) => rs.map((r) => ({ ...r, team: "t", endpoint: "chat" }))));
 })();
 
+/** One PTU deployment alone in its pool, spilling natively to a twin of `tpm` that is not in the pool. */
+function spilling(ptu: number, tpm: number): PlatformModel {
+  const common = { model: "gpt-5", latency: AZURE_LATENCY["gpt-5"]! };
+  return {
+    stack: "test",
+    endpoints: [
+      {
+        name: "chat",
+        thresholds: [{ slot: "blue", below: 100 }],
+        slots: {
+          blue: {
+            slot: "blue",
+            weight: 100,
+            members: [{ backend: "p", priority: 1, breaker: circuitBreaker("azure-openai") }],
+          },
+        },
+      },
+    ],
+    teams: [{ name: "t", endpoints: ["chat"], tokensPerMinute: Infinity, counters: ["t"] }],
+    backends: new Map([
+      [
+        "p",
+        {
+          kind: "ptu",
+          name: "p",
+          ...common,
+          deploymentType: "GlobalProvisionedManaged",
+          ptu,
+          figures: GPT5,
+          spilloverTo: "s",
+        },
+      ],
+      [
+        "s",
+        {
+          kind: "paygo",
+          name: "s",
+          ...common,
+          deploymentType: "GlobalStandard",
+          tpm,
+          rpm: tpm / 100,
+          rpmWindowMs: 1_000,
+        },
+      ],
+    ]),
+    retries: 0,
+    busyRetryAfterMs: 60_000,
+    assumptions: [],
+  };
+}
+
 describe("native spillover from a PTU deployment to its pay-as-you-go twin, on the shared trace", () => {
-  it("accounts for every request, and more PTUs never serve fewer on PTU or spill more", async () => {
+  it("accounts for every request, and more PTUs never serve fewer on PTU", async () => {
     const requests = await sharedTrace();
-    let previous: { ptu: number; spillover: number } | undefined;
+    let previous: number | undefined;
     for (const ptu of [15, 50, 100, 200, 400, 800]) {
-      const counts = replaySpillover(
-        requests,
-        new PtuBucket(ptu, GPT5),
-        new PaygoLimiter({ tpm: 500_000, rpm: 3_000 }),
-        GPT5,
-      );
-      expect(counts.ptu + counts.spillover + counts.refused).toBe(requests.length);
-      if (previous) {
-        expect(counts.ptu).toBeGreaterThanOrEqual(previous.ptu);
-        expect(counts.spillover).toBeLessThanOrEqual(previous.spillover);
-      }
-      previous = counts;
+      const { outcomes } = await simulate(spilling(ptu, 500_000), requests);
+      expect(Object.values(outcomes).reduce((a, b) => a + b, 0)).toBe(requests.length);
+      if (previous !== undefined) expect(outcomes.ptu).toBeGreaterThanOrEqual(previous);
+      previous = outcomes.ptu;
     }
   });
 
   it("sized for the busiest minute, PTU serves it all; sized for the mean, the bursts spill", async () => {
     const requests = await sharedTrace();
-    const paygo = () => new PaygoLimiter({ tpm: 2_000_000, rpm: 12_000 });
     // The busiest minute's weighted tokens (prompt + 8 x output) over 4,750 a minute per PTU.
     const weighted = new Map<number, number>();
     for (const r of requests) {
@@ -44,20 +88,10 @@ describe("native spillover from a PTU deployment to its pay-as-you-go twin, on t
     }
     const peak = Math.max(...weighted.values());
     const mean = [...weighted.values()].reduce((a, b) => a + b, 0) / weighted.size;
-    const forPeak = replaySpillover(
-      requests,
-      new PtuBucket(Math.ceil(peak / GPT5.inputTpmPerPtu), GPT5),
-      paygo(),
-      GPT5,
-    );
-    expect(forPeak).toEqual({ ptu: requests.length, spillover: 0, refused: 0 });
-    const forMean = replaySpillover(
-      requests,
-      new PtuBucket(Math.ceil(mean / GPT5.inputTpmPerPtu), GPT5),
-      paygo(),
-      GPT5,
-    );
-    expect(forMean.spillover).toBeGreaterThan(0);
-    expect(forMean.ptu / requests.length).toBeGreaterThan(0.5);
+    const forPeak = await simulate(spilling(Math.ceil(peak / GPT5.inputTpmPerPtu), 2_000_000), requests);
+    expect(forPeak.outcomes.ptu).toBe(requests.length);
+    const forMean = await simulate(spilling(Math.ceil(mean / GPT5.inputTpmPerPtu), 2_000_000), requests);
+    expect(forMean.outcomes.spillover).toBeGreaterThan(0);
+    expect(forMean.outcomes.ptu / requests.length).toBeGreaterThan(0.5);
   });
 });

@@ -11,6 +11,9 @@ export interface TraceRequest {
   readonly atMs: number;
   readonly promptTokens: number;
   readonly outputTokens: number;
+  /** The calling team and the endpoint called, when the trace has those columns (an export of the gateway's logs). */
+  readonly team?: string;
+  readonly endpoint?: string;
 }
 
 export class TraceError extends Error {}
@@ -20,6 +23,9 @@ export const SHARED_TRACE = resolve(__dirname, "../../examples/traces/azure-llm-
 
 /** The columns a trace must have. */
 export const TRACE_COLUMNS = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] as const;
+
+/** Columns a trace may have: who called what (docs/capacity-simulator.md exports them from Log Analytics). */
+export const ROUTE_COLUMNS = ["Team", "Endpoint"] as const;
 
 /** A line longer than this is not a trace line (a binary file, a file without line breaks). */
 export const MAX_TRACE_LINE = 4096;
@@ -82,6 +88,8 @@ async function* lines(path: string): AsyncGenerator<string> {
  */
 export async function* readTrace(path: string): AsyncGenerator<TraceRequest> {
   let columns: Map<string, number> | undefined;
+  let teamColumn: number | undefined;
+  let endpointColumn: number | undefined;
   let first: number | undefined;
   let previous = -Infinity;
   let line = 0;
@@ -97,6 +105,8 @@ export async function* readTrace(path: string): AsyncGenerator<TraceRequest> {
         throw new TraceError(
           `${where}: the header lacks ${missing.join(", ")} (a trace has the columns ${TRACE_COLUMNS.join(", ")})`,
         );
+      teamColumn = columns.get("Team");
+      endpointColumn = columns.get("Endpoint");
       continue;
     }
     const cell = (c: (typeof TRACE_COLUMNS)[number]) => cells[columns!.get(c)!];
@@ -112,10 +122,14 @@ export async function* readTrace(path: string): AsyncGenerator<TraceRequest> {
       );
     previous = at;
     first ??= at;
+    const team = teamColumn === undefined ? undefined : cells[teamColumn]?.trim();
+    const endpoint = endpointColumn === undefined ? undefined : cells[endpointColumn]?.trim();
     yield {
       atMs: at - first,
       promptTokens: tokens(cell("ContextTokens"), "ContextTokens", where),
       outputTokens: tokens(cell("GeneratedTokens"), "GeneratedTokens", where),
+      ...(team ? { team } : {}),
+      ...(endpoint ? { endpoint } : {}),
     };
   }
   if (!columns) throw new TraceError(`${path}: empty: a trace has a header and one request a line`);

@@ -143,3 +143,44 @@ export const PTU_MODELS: Readonly<Record<string, PtuModelFigures>> = {
 
 /** PAYGO capacity is set in units of 1,000 tokens per minute. */
 export const PAYGO_TPM_PER_CAPACITY_UNIT = 1_000;
+
+/**
+ * Requests per minute a pay-as-you-go deployment gets per 1,000 TPM of capacity, and the period Azure
+ * evaluates them over. Source: Microsoft Learn, "Azure OpenAI in Microsoft Foundry Models quotas and limits",
+ * quota tier 1 table (azure-ai-docs articles/foundry/openai/includes/quota-tier/tier-1.md, ms.date
+ * 2026-08-20): RPM / TPM of each model and deployment type, "/ 10s" where the table evaluates RPM over
+ * ten seconds. A model and type the table does not list gets the ratio "Manage Azure OpenAI quota" states
+ * for quota in general, 6 RPM per 1,000 TPM (DEFAULT_RPM_RATIO), and the simulator says so.
+ */
+export interface RpmRatio {
+  readonly rpmPer1000Tpm: number;
+  /** The period RPM is evaluated over, ms. */
+  readonly windowMs: number;
+}
+export const RPM_RATIO_SOURCE =
+  "Microsoft Learn: Azure OpenAI quotas and limits, quota tier 1 (RPM and TPM per model and deployment type)";
+export const RPM_RATIO_DATE = "2026-08-20";
+export const DEFAULT_RPM_RATIO: RpmRatio = { rpmPer1000Tpm: 6, windowMs: 1_000 };
+
+const second = (rpmPer1000Tpm: number): RpmRatio => ({ rpmPer1000Tpm, windowMs: 1_000 });
+export const RPM_RATIOS: Readonly<Record<string, Partial<Record<PaygoDeploymentType, RpmRatio>>>> = {
+  "gpt-4.1": { GlobalStandard: second(1), DataZoneStandard: second(1) },
+  "gpt-4.1-mini": { GlobalStandard: second(1), DataZoneStandard: second(1), Standard: second(1) },
+  "gpt-4.1-nano": { GlobalStandard: second(1), DataZoneStandard: second(1) },
+  "gpt-4o": { DataZoneStandard: { rpmPer1000Tpm: 6, windowMs: 10_000 } },
+  "gpt-4o-mini": { GlobalStandard: second(10), DataZoneStandard: second(10) },
+  "gpt-5": { GlobalStandard: second(10), DataZoneStandard: second(10) },
+  "gpt-5-mini": { GlobalStandard: second(1), DataZoneStandard: second(1) },
+  "gpt-5.1": { GlobalStandard: second(10), DataZoneStandard: second(10), Standard: second(10) },
+  "gpt-5.2": { GlobalStandard: second(10), DataZoneStandard: second(10) },
+  o3: { GlobalStandard: second(1), DataZoneStandard: second(1) },
+  "o4-mini": { GlobalStandard: second(1), DataZoneStandard: { rpmPer1000Tpm: 6, windowMs: 10_000 } },
+  "text-embedding-3-large": { GlobalStandard: { rpmPer1000Tpm: 6, windowMs: 10_000 }, DataZoneStandard: second(1) },
+  "text-embedding-3-small": { GlobalStandard: { rpmPer1000Tpm: 6, windowMs: 10_000 }, DataZoneStandard: second(1) },
+};
+
+/** The RPM ratio of a model's pay-as-you-go deployment type, and whether the dated table lists it. */
+export function rpmRatio(model: string, type: PaygoDeploymentType): { ratio: RpmRatio; listed: boolean } {
+  const listed = RPM_RATIOS[model]?.[type];
+  return listed ? { ratio: listed, listed: true } : { ratio: DEFAULT_RPM_RATIO, listed: false };
+}

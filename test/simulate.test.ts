@@ -1,0 +1,131 @@
+// `npm run simulate` in process: the committed prod stack on the shared trace (a golden result), the sweep's
+// recommendation, what --out writes, and what it refuses (exit 2, nothing written).
+import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { XMLValidator } from "fast-xml-parser";
+import { stringify } from "yaml";
+import { SIMULATION_FILES, simulateCommand } from "../cli/commands/simulate";
+import { AS_OF, PROJECT_DIR, matchesGoldenFile, namespaced, rawConfig } from "./configHelpers";
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await simulateCommand([...argv, "--as-of", AS_OF], PROJECT_DIR, {
+    out: (t) => ((out += t), true),
+    err: (t) => ((err += t), true),
+  });
+  return { code, out, err };
+}
+
+const scratch = () => mkdtempSync(join(tmpdir(), "genai-simulate-"));
+
+describe("npm run simulate on the shared trace against prod", () => {
+  it("accounts for every request and matches the reviewed result (golden)", async () => {
+    const result = await run("--stack", "prod", "--json");
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.out);
+    const total = Object.values(summary.outcomes as Record<string, { count: number }>).reduce((n, o) => n + o.count, 0);
+    expect(total).toBe(8_819);
+    expect(summary.requests).toBe(8_819);
+    // The assistant team's 60,000 tokens a minute is a fifth of the trace's mean rate: its budget decides.
+    expect(summary.outcomes.teamLimit.share).toBeGreaterThan(0.8);
+    matchesGoldenFile(join(PROJECT_DIR, "test/golden/simulate/prod-shared-trace.json"), result.out);
+  });
+
+  it("prints where the requests went, per team, latency, utilization and cost; and repeats exactly", async () => {
+    const first = await run("--stack", "prod", "--without-team-limits", "--duration", "20m");
+    expect(first.code).toBe(0);
+    for (const heading of [
+      "Where the requests went:",
+      "Per team:",
+      "Latency of served requests",
+      "Provisioned deployments",
+      "Cost of the simulated 20 min and of a month",
+      "Trace rows without Team and Endpoint went to: assistant/chat",
+    ])
+      expect(first.out).toContain(heading);
+    expect(first.out).toMatch(/served by native spillover\s*│\s*[1-9]/);
+    expect((await run("--stack", "prod", "--without-team-limits", "--duration", "20m")).out).toBe(first.out);
+  });
+
+  it("recommends the cheapest PTU count that meets the targets", async () => {
+    const result = await run(
+      "--stack",
+      "prod",
+      "--without-team-limits",
+      "--sweep",
+      "--target-429",
+      "0.5%",
+      "--target-ttft-p95",
+      "2s",
+      "--json",
+    );
+    expect(result.code).toBe(0);
+    const [sweep] = JSON.parse(result.out).sweep as {
+      deployment: string;
+      planned: number;
+      recommended?: number;
+      points: { ptu: number; client429Share: number; monthlyCost: number; meetsTargets: boolean }[];
+    }[];
+    expect(sweep!.deployment).toBe("swc/chat-blue-gpt-5-gptu");
+    expect(sweep!.recommended).toBeDefined();
+    const chosen = sweep!.points.find((p) => p.ptu === sweep!.recommended)!;
+    expect(chosen.client429Share).toBeLessThanOrEqual(0.005);
+    for (const p of sweep!.points.filter((q) => q.meetsTargets))
+      expect(p.monthlyCost).toBeGreaterThanOrEqual(chosen.monthlyCost);
+    // Every smaller count misses the targets.
+    const below = sweep!.points.filter((p) => p.ptu < sweep!.recommended!);
+    expect(below.every((p) => !p.meetsTargets)).toBe(true);
+  });
+
+  it("writes the JSON and three charts (well-formed SVG) under --out", async () => {
+    const out = join(scratch(), "sim");
+    const result = await run("--stack", "prod", "--duration", "10m", "--out", out);
+    expect(result.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([...SIMULATION_FILES].sort());
+    for (const svg of SIMULATION_FILES.filter((f) => f.endsWith(".svg")))
+      expect(XMLValidator.validate(readFileSync(join(out, svg), "utf8")), svg).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, "simulation.json"), "utf8")).requests).toBeGreaterThan(0);
+  });
+});
+
+describe("what npm run simulate refuses (exit 2, nothing written)", () => {
+  it("a trace out of order, naming the file and line", async () => {
+    const dir = scratch();
+    const trace = join(dir, "t.csv");
+    writeFileSync(
+      trace,
+      "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:05,10,1\n2023-11-16 18:17:04,10,1\n",
+    );
+    const out = join(dir, "out");
+    const result = await run("--stack", "prod", "--trace", trace, "--out", out);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`${trace}:3: TIMESTAMP 2023-11-16 18:17:04 is before the line above`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it.each([
+    [["--scale", "0"], '--scale "0" is not a number above 0'],
+    [["--duration", "soon"], '--duration "soon" is not a duration above 0'],
+    [["--map", "search/chat"], "--map: team search does not call endpoint chat in stack prod; allowed pairs:"],
+    [["--target-429", "1%"], "--target-429 and --target-ttft-p95 set the sweep's targets: add --sweep"],
+    [["--sweep", "--target-429", "150%"], '--target-429 "150%" is not a share from 0 to 100%'],
+  ])("%j", async (args, message) => {
+    const result = await run("--stack", "prod", ...args);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(message);
+    expect(result.out).toBe("");
+  });
+
+  it("a GPU the throughput table has not measured, naming the target", async () => {
+    const raw = rawConfig("prod");
+    raw.cluster.gpuPools.a100.vmSize = "Standard_NC4as_T4_v3";
+    const file = join(scratch(), "Pulumi.t4.yaml");
+    writeFileSync(file, stringify({ config: namespaced(raw) }));
+    const result = await run("--stack", "prod", "--config-file", file);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain("models.qwen.slots.blue.targets[0]: no measured vLLM throughput for T4 GPUs");
+  });
+});
