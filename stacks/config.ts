@@ -368,6 +368,21 @@ const budget = strict({
   forecastThreshold: z.number().int().min(1).max(1000).default(100),
 });
 
+/** The traffic the plan replays through the stack (npm run simulate's engine): the PR summary's before/after. */
+const capacity = strict({
+  /** A request trace (TIMESTAMP,ContextTokens,GeneratedTokens[,Team,Endpoint]), relative to the project folder. */
+  referenceTrace: z
+    .string()
+    .min(1)
+    .refine((p) => !/[\u0000-\u001f]/.test(p), "a path without control characters"),
+  /** The trace at this many times its arrival rate. */
+  scale: z.number().positive().max(1_000).default(1),
+  /** Rows without Team and Endpoint: team/endpoint=share,... (default the first team's first endpoint). */
+  map: z.string().min(1).optional(),
+  /** The largest share of requests the trace may get answered 429: above it the plan's capacity rule fails. */
+  maxClient429Share: z.number().min(0).max(1).optional(),
+});
+
 /** Azure Monitor alerts on the accounts, to e-mail (and a webhook from the secret alertWebhookUrl). */
 const alerts = strict({
   emails: z.array(z.email("an e-mail address")).min(1, "name who is alerted"),
@@ -438,6 +453,8 @@ const configShape = {
   alerts: alerts.optional(),
   /** The monthly cost budget (required in prod). */
   budget: budget.optional(),
+  /** A reference trace the plan simulates: the PR summary shows its before/after, a rule holds its 429 objective. */
+  capacity: capacity.optional(),
   /** Overrides of the indicative price table the plan's cost table uses. */
   prices: prices.default({
     ptuHour: {},

@@ -74,7 +74,7 @@ describe("invalid config: each case names the key, the value and what is allowed
     [
       "misspelt top-level key",
       (r) => (r.ptuCapp = 5),
-      '(stack config): unknown key "ptuCapp" (did you mean "ptuCap"?); allowed: environment, subscriptionId, location, namePrefix, tags, logRetentionDays, publicNetworkAccess, allowedIpRanges, additionalRegions, lifecycleWarningDays, allowEnvironmentMismatch, rolloutMaxStep, rolloutGate, ptuCap, network, cache, gateway, cluster, alerts, budget, prices, accounts, quota, models',
+      '(stack config): unknown key "ptuCapp" (did you mean "ptuCap"?); allowed: environment, subscriptionId, location, namePrefix, tags, logRetentionDays, publicNetworkAccess, allowedIpRanges, additionalRegions, lifecycleWarningDays, allowEnvironmentMismatch, rolloutMaxStep, rolloutGate, ptuCap, network, cache, gateway, cluster, alerts, budget, capacity, prices, accounts, quota, models',
     ],
     [
       "misspelt slot key",

@@ -8,6 +8,7 @@ import { XMLValidator } from "fast-xml-parser";
 import { stringify } from "yaml";
 import { SIMULATION_FILES, simulateCommand } from "../cli/commands/simulate";
 import { AS_OF, PROJECT_DIR, matchesGoldenFile, namespaced, rawConfig } from "./configHelpers";
+import { planCommand } from "./helpers";
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -127,5 +128,64 @@ describe("what npm run simulate refuses (exit 2, nothing written)", () => {
     const result = await run("--stack", "prod", "--config-file", file);
     expect(result.code).toBe(2);
     expect(result.err).toContain("models.qwen.slots.blue.targets[0]: no measured vLLM throughput for T4 GPUs");
+  });
+});
+
+describe("the stack's reference trace in the plan", () => {
+  const stackFileOf = (raw: Record<string, unknown>) => {
+    const file = join(scratch(), "Pulumi.prod.yaml");
+    writeFileSync(file, stringify({ config: namespaced(raw) }));
+    return file;
+  };
+  const plan = (...args: string[]) => planCommand(...args, "--as-of", AS_OF, "--out", scratch());
+
+  it("shows a PTU change's simulated before and after in the PR summary", async () => {
+    const raw = rawConfig("prod");
+    raw.models.chat.slots.blue.targets[0].capacity = 15;
+    const result = await plan(
+      "--stack",
+      "prod",
+      "--config-file",
+      stackFileOf(raw),
+      "--base-config",
+      join(PROJECT_DIR, "Pulumi.prod.yaml"),
+      "--format",
+      "markdown",
+    );
+    expect(result.stdout).toContain("### Simulated capacity on the reference trace");
+    expect(result.stdout).toContain("| PTU swc/chat-blue-gpt-5-gptu | 50                        | 15       |");
+    expect(result.stdout).toMatch(
+      /\*\*PTU 50 → 15, client 429 0\.0% → 0\.0%, spillover 0\.0% → 0\.0%, cost -\$25,550\/month\*\*/,
+    );
+  });
+
+  it("fails the plan when the trace gets more 429s than the stack's objective", async () => {
+    const raw = rawConfig("prod");
+    raw.capacity = {
+      referenceTrace: "examples/traces/azure-llm-inference-2023-code.csv",
+      scale: 0.2,
+      maxClient429Share: 0.01,
+    };
+    const result = await plan("--stack", "prod", "--config-file", stackFileOf(raw), "--json");
+    expect(result.code).toBe(1);
+    const violation = JSON.parse(result.stdout).policy.violations.find(
+      (v: { policy: string }) => v.policy === "capacity-simulated-client-429",
+    );
+    expect(violation.message).toMatch(
+      /^on examples\/traces\/azure-llm-inference-2023-code\.csv \(1763 requests\), \d+\.\d\d% of requests are answered 429, above the stack's objective of 1\.00%$/,
+    );
+  });
+
+  it("refuses a reference trace it cannot read or a map the stack cannot take, naming the key (exit 2)", async () => {
+    const raw = rawConfig("prod");
+    raw.capacity = { referenceTrace: "traces/missing.csv" };
+    const missing = await plan("--stack", "prod", "--config-file", stackFileOf(raw));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("capacity.referenceTrace");
+    expect(missing.stderr).toContain("nothing was planned");
+    raw.capacity = { referenceTrace: "examples/traces/azure-llm-inference-2023-code.csv", map: "search/chat" };
+    const map = await plan("--stack", "prod", "--config-file", stackFileOf(raw));
+    expect(map.code).toBe(2);
+    expect(map.stderr).toContain("capacity.map: team search does not call endpoint chat in stack prod");
   });
 });

@@ -12,7 +12,7 @@ import {
   type BackendModel,
   type PlatformModel,
 } from "../cli/simulate/platform";
-import { AZURE_LATENCY } from "../cli/simulate/figures";
+import { AZURE_LATENCY, modelBillions, replicaSpeed } from "../cli/simulate/figures";
 import { validConfig } from "./configHelpers";
 
 const GPT5 = PTU_MODELS["gpt-5"]!;
@@ -289,5 +289,30 @@ describe("the platform the committed prod stack plans, as the simulator models i
       ptu: 100,
     });
     expect(() => withPtu(prod, "swc/chat-blue-gpt-5-gstd", 100)).toThrow("is not a provisioned deployment");
+  });
+});
+
+describe("the dated throughput table's rows for a vLLM target", () => {
+  it("reads the size from the model's name and picks the nearest measurement for the GPU", () => {
+    expect(
+      ["Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.1-70B-Instruct", "BAAI/bge-m3", "x/Mixtral-8x7B"].map(
+        modelBillions,
+      ),
+    ).toEqual([7, 70, undefined, undefined]);
+    const a100 = replicaSpeed("A100", "meta-llama/Llama-3.1-70B-Instruct");
+    expect(a100).toMatchObject({ row: { modelBillions: 70, gpu: "A100", gpusPerReplica: 4 }, notes: [] });
+    // The measured total (1,335.7 tokens/s) at the measured TPOT (96.46 ms) is about 129 requests at once.
+    expect("speed" in a100 && a100.speed).toEqual({ concurrency: 129, ttftMs: 8_026.06, msPerOutputToken: 96.46 });
+    expect(replicaSpeed("H100 NVL", "Qwen/Qwen2.5-7B-Instruct")).toMatchObject({
+      row: { gpu: "H100", modelBillions: 8 },
+      notes: [
+        "Qwen/Qwen2.5-7B-Instruct (7B) on H100 NVL is modelled with the 8B measurement",
+        "H100 NVL is modelled with the H100 SXM measurement",
+      ],
+    });
+    expect(replicaSpeed("A100", "BAAI/bge-m3")).toMatchObject({ row: { modelBillions: 8 } });
+    expect(replicaSpeed("T4", "Qwen/Qwen2.5-7B-Instruct")).toEqual({
+      problem: expect.stringContaining("no measured vLLM throughput for T4 GPUs"),
+    });
   });
 });

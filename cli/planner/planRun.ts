@@ -18,6 +18,9 @@ import { loadStackConfig, type StackConfigInput } from "../../stacks/load";
 import type { PlatformConfig } from "../../stacks/config";
 import { stableGuid } from "../engine/mockOutputs";
 import { runOffline, type OfflineRun } from "../engine/offlineRun";
+import { simulateReference, type ReferenceSimulation } from "../simulate/reference";
+import { SimulationInputError } from "../simulate/platform";
+import type { SimulatedCapacityFact } from "../../policies/rules/capacity/capacity-simulated-client-429";
 import { buildPlanReport, renderPlanReport } from "../reports/report";
 import {
   exitCodeOf,
@@ -69,6 +72,32 @@ function urnDrift(run: OfflineRun, preview: OfflineRun): string[] {
       .map((u) => `registered by an update but not by a preview (created inside an apply?): ${u}`),
     ...[...previewed].filter((u) => !applied.has(u)).map((u) => `registered by a preview but not by an update: ${u}`),
   ];
+}
+
+/** The stack's reference trace replayed (cli/simulate/reference.ts), or why it cannot be: a config problem (exit 2). */
+async function referenceOf(
+  args: Pick<PlanArgs, "projectDir" | "stack" | "configFile">,
+  config: PlatformConfig,
+): Promise<{ ok: true; simulation?: ReferenceSimulation } | { ok: false; message: string }> {
+  try {
+    const simulation = await simulateReference(args.projectDir, args.stack, config);
+    return { ok: true, ...(simulation ? { simulation } : {}) };
+  } catch (error) {
+    if (!(error instanceof SimulationInputError)) throw error;
+    return { ok: false, message: `${args.configFile}: ${error.message}; nothing was planned` };
+  }
+}
+
+/** What the capacity rule reads: the reference trace's simulated client 429 share and the stack's objective. */
+function simulatedFacts(reference: ReferenceSimulation | undefined): Record<string, Record<string, unknown>> {
+  if (!reference) return {};
+  const simulated: SimulatedCapacityFact = {
+    trace: reference.trace,
+    requests: reference.summary.requests,
+    client429Share: reference.summary.client429Share,
+    ...(reference.maxClient429Share !== undefined ? { maxClient429Share: reference.maxClient429Share } : {}),
+  };
+  return { "capacity-simulated-client-429": { simulated } };
 }
 
 /** What a plan may find in its stack folder from an earlier plan: what it writes there, and nothing else. */
@@ -162,6 +191,8 @@ export async function planInMemory(
   if (!loaded.ok) return { ok: false, code: EXIT.invalid, message: loaded.message };
   const enforcement = enforcementOf(args, loaded.config);
   if (!enforcement.ok) return { ok: false, code: EXIT.invalid, message: enforcement.message };
+  const reference = await referenceOf(args, loaded.config);
+  if (!reference.ok) return { ok: false, code: EXIT.invalid, message: reference.message };
   const planned = await runProgram(args, project, stackConfig, loaded.config);
   if (!planned.ok) return { ok: false, code: EXIT.programFailed, message: planned.message };
   return {
@@ -169,7 +200,7 @@ export async function planInMemory(
     config: loaded.config,
     run: planned.run,
     stackExport: planned.stackExport,
-    policy: (await judge(planned.stackExport, loaded.config, enforcement.base)).report,
+    policy: (await judge(planned.stackExport, loaded.config, enforcement.base, reference.simulation)).report,
     warnings: [...new Set([...loaded.warnings, ...planned.run.warnings])],
   };
 }
@@ -197,8 +228,9 @@ async function judge(
   stackExport: StackExport,
   config: PlatformConfig,
   base: PolicyPackConfig,
+  reference: ReferenceSimulation | undefined,
 ): Promise<{ policyConfig: PolicyPackConfig; report: PolicyReport }> {
-  const policyConfig = buildPolicyConfig(base, policyFacts(config));
+  const policyConfig = buildPolicyConfig(base, { ...policyFacts(config), ...simulatedFacts(reference) });
   const report = policyReport(
     await evaluatePolicies(stackExport.deployment.resources, policies, policyConfig),
     policyConfig,
@@ -226,7 +258,7 @@ async function baseChanges(
   args: PlanArgs,
   project: string,
   resources: readonly ExportedResourceLike[],
-): Promise<{ base: string; list: Change[] } | undefined> {
+): Promise<{ base: string; list: Change[]; reference?: ReferenceSimulation } | undefined> {
   if (args.baseConfig) {
     const doesNotPlan = (why: string) => new BaseError(`--base-config ${args.baseConfig} does not plan:\n${why}`);
     let stackConfig;
@@ -248,9 +280,12 @@ async function baseChanges(
     if (!loaded.ok) throw doesNotPlan(loaded.message);
     const planned = await runProgram(baseArgs, project, stackConfig, loaded.config);
     if (!planned.ok) throw doesNotPlan(planned.message);
+    // The base's own reference trace, replayed: the PR summary's "before".
+    const reference = await referenceOf(baseArgs, loaded.config);
     return {
       base: basename(args.baseConfig),
       list: diffResources(planned.stackExport.deployment.resources, resources, STATEFUL_TYPES),
+      ...(reference.ok && reference.simulation ? { reference: reference.simulation } : {}),
     };
   }
   if (!args.base) return undefined;
@@ -279,6 +314,8 @@ export async function planStack(
   if (out) return refuse(EXIT.invalid, `--out ${args.outDir}: ${out}; nothing was planned`);
   const enforcement = enforcementOf(args, config);
   if (!enforcement.ok) return refuse(EXIT.invalid, enforcement.message);
+  const reference = await referenceOf(args, config);
+  if (!reference.ok) return refuse(EXIT.invalid, reference.message);
   const planned = await runProgram(args, project, stackConfig, config);
   if (!planned.ok) return refuse(EXIT.programFailed, planned.message);
   const { run, stackExport } = planned;
@@ -292,7 +329,12 @@ export async function planStack(
       return refuse(EXIT.invalid, `${error.message}; nothing was written`);
     }
   }
-  const { policyConfig, report: policyResult } = await judge(stackExport, config, enforcement.base);
+  const { policyConfig, report: policyResult } = await judge(
+    stackExport,
+    config,
+    enforcement.base,
+    reference.simulation,
+  );
   const report = buildPlanReport(args.stack, config, stackExport.deployment.resources, {
     asOf: args.asOf,
     warnings: [...new Set([...loaded.warnings, ...run.warnings])],
@@ -319,7 +361,13 @@ export async function planStack(
   };
   let printed: string;
   if (args.format === "markdown") {
-    printed = renderMarkdown(report, config, policyResult, changes);
+    printed = renderMarkdown(
+      report,
+      config,
+      policyResult,
+      changes,
+      reference.simulation && { before: changes?.reference, after: reference.simulation },
+    );
   } else if (args.json) {
     const gatewayPolicies = artifacts.gateway.map((f) => join(stackDir, f.path));
     printed = `${JSON.stringify({ ...report, policy: policyResult, stackExport: exportPath, policyConfig: policyConfigPath, gatewayPolicies, verified: args.verify }, null, 2)}\n`;

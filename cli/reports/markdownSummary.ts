@@ -6,6 +6,7 @@ import { structuredPatch } from "diff";
 import { stringify } from "yaml";
 import { costCell, type PlanReport } from "./report";
 import type { PlatformConfig } from "../../stacks/config";
+import type { ReferenceSimulation } from "../simulate/reference";
 import { nextStep, type RawEndpoint } from "../rollout/machine";
 import { COLOURS } from "../../components/core/colours";
 import { compareCodePoints } from "../../components/core/order";
@@ -263,11 +264,65 @@ function capacityCaution(
   return lines.join("\n");
 }
 
+/** The reference trace replayed before (the base's stack file) and after (this plan): the PR's capacity in numbers. */
+export interface SimulatedCapacity {
+  readonly before?: ReferenceSimulation;
+  readonly after: ReferenceSimulation;
+}
+
+const share = (x: number) => `${(x * 100).toFixed(1)}%`;
+const signedUsd = (x: number) => `${x < 0 ? "-" : "+"}${usd(Math.abs(x))}`;
+
+/** The section: each provisioned deployment's PTUs, the client's 429s, spillover, p95 TTFT and cost, before and after. */
+export function simulatedCapacitySection(capacity: SimulatedCapacity, base?: string): string[] {
+  const { before, after } = capacity;
+  const a = after.summary;
+  const b = before?.summary;
+  const ptuOf = (s: typeof a | undefined, name: string) => s?.provisioned.find((p) => p.deployment === name)?.ptu;
+  const deployments = [...new Set([...(b?.provisioned ?? []), ...a.provisioned].map((p) => p.deployment))].sort(
+    compareCodePoints,
+  );
+  const ttft = (s: typeof a) => (s.ttftMs.p95 === undefined ? "-" : `${n(Math.round(s.ttftMs.p95))} ms`);
+  const rows: unknown[][] = [
+    ...deployments.map((d) => [`PTU ${d}`, ...(b ? [ptuOf(b, d) ?? "-"] : []), ptuOf(a, d) ?? "-"]),
+    ["client 429", ...(b ? [share(b.client429Share)] : []), share(a.client429Share)],
+    ["served by spillover", ...(b ? [share(b.spilloverShare)] : []), share(a.spilloverShare)],
+    ["TTFT p95", ...(b ? [ttft(b)] : []), ttft(a)],
+    ["cost per month", ...(b ? [usd(b.cost.monthlyTotal)] : []), usd(a.cost.monthlyTotal)],
+  ];
+  const out = [
+    "### Simulated capacity on the reference trace",
+    "",
+    `\`${after.trace}\`${a.scale !== 1 ? ` at ${a.scale}x its rate` : ""}: ${n(a.requests)} requests over ${a.minutes.toFixed(0)} min replayed through the gateway, deployments and vLLM slots this stack plans (\`npm run simulate\`; latency and prices from dated tables).`,
+    "",
+    table(["", ...(b ? [`before (${base ?? "base"})`] : []), b ? "after" : "this plan"], rows),
+    "",
+  ];
+  if (b) {
+    const changed = deployments
+      .filter((d) => ptuOf(b, d) !== ptuOf(a, d))
+      .map((d) => `PTU ${ptuOf(b, d) ?? 0} → ${ptuOf(a, d) ?? 0}`);
+    out.push(
+      `**${[...changed, `client 429 ${share(b.client429Share)} → ${share(a.client429Share)}`, `spillover ${share(b.spilloverShare)} → ${share(a.spilloverShare)}`, `cost ${signedUsd(a.cost.monthlyTotal - b.cost.monthlyTotal)}/month`].join(", ")}**`,
+      "",
+    );
+  }
+  if (after.maxClient429Share !== undefined) {
+    const met = a.client429Share <= after.maxClient429Share;
+    out.push(
+      `${met ? "Meets" : "> [!WARNING]\n> **Misses**"} the stack's objective of at most ${share(after.maxClient429Share)} client 429s (rule \`capacity-simulated-client-429\`).`,
+      "",
+    );
+  }
+  return out;
+}
+
 export function renderMarkdown(
   report: PlanReport,
   config: PlatformConfig,
   policy: PolicySummary,
   changes?: { readonly base: string; readonly list: readonly Change[] },
+  capacity?: SimulatedCapacity,
 ): string {
   const out: string[] = [];
   out.push(`## Plan of stack \`${report.stack}\` (${report.environment})`, "");
@@ -360,6 +415,8 @@ export function renderMarkdown(
       ),
       "",
     );
+
+  if (capacity) out.push(...simulatedCapacitySection(capacity, changes?.base));
 
   const { totalMonthly: low, totalMonthlyMax: high } = report.cost;
   out.push(

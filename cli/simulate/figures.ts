@@ -129,8 +129,8 @@ export function modelBillions(model: string): number | undefined {
 
 /**
  * The measured row a vLLM target is modelled with: its GPU type (an H100 NVL as an H100), the model size
- * nearest the target's, and why it is an approximation; or why no row fits (no row for the GPU, no size
- * in the model's name).
+ * nearest the target's (the smallest measured when its name states none), and why it is an approximation;
+ * or why no row fits (no measurement for the GPU).
  */
 export function replicaSpeed(
   gpu: string,
@@ -143,13 +143,19 @@ export function replicaSpeed(
       problem: `no measured vLLM throughput for ${gpu} GPUs in the dated table (cli/simulate/figures.ts); measured: ${[...new Set(VLLM_THROUGHPUT.map((r) => r.gpu))].join(", ")}`,
     };
   const size = modelBillions(model);
-  if (size === undefined)
-    return { problem: `${model} does not state its size (such as 7B) in its name: no throughput row can be chosen` };
-  const row = rows.reduce((best, r) =>
-    Math.abs(Math.log(r.modelBillions / size)) < Math.abs(Math.log(best.modelBillions / size)) ? r : best,
-  );
+  const smallest = rows.reduce((best, r) => (r.modelBillions < best.modelBillions ? r : best));
+  const row =
+    size === undefined
+      ? smallest
+      : rows.reduce((best, r) =>
+          Math.abs(Math.log(r.modelBillions / size)) < Math.abs(Math.log(best.modelBillions / size)) ? r : best,
+        );
   const notes: string[] = [];
-  if (row.modelBillions !== size)
+  if (size === undefined)
+    notes.push(
+      `${model} states no size (such as 7B) in its name: modelled with the smallest measurement, ${row.modelBillions}B on ${family}`,
+    );
+  else if (row.modelBillions !== size)
     notes.push(`${model} (${size}B) on ${gpu} is modelled with the ${row.modelBillions}B measurement`);
   if (family !== gpu) notes.push(`${gpu} is modelled with the H100 SXM measurement`);
   return {

@@ -9,6 +9,7 @@ import { securityApimBackendManagedIdentity } from "./security/security-apim-bac
 import { securityApimTlsHardened } from "./security/security-apim-tls-hardened";
 import { securityApimFrontsEveryDeployment } from "./security/security-apim-fronts-every-deployment";
 import { capacityOpenaiPtuSized } from "./capacity/capacity-openai-ptu-sized";
+import { capacitySimulatedClient429 } from "./capacity/capacity-simulated-client-429";
 import { costAzureRequiredTags } from "./cost/cost-azure-required-tags";
 import { costAzureBudget } from "./cost/cost-azure-budget";
 import { costOpenaiPaygoWithinQuota } from "./cost/cost-openai-paygo-within-quota";
@@ -65,6 +66,7 @@ import { reliabilityPlatformReachable } from "./reliability/reliability-platform
 export const policies: Policies = [
   capacityApimApiTokenLimit,
   capacityOpenaiPtuSized,
+  capacitySimulatedClient429,
   costAzureBudget,
   costAzureRequiredTags,
   costOpenaiPaygoWithinQuota,
