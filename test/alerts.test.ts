@@ -1,5 +1,6 @@
 // Azure Monitor alerts on the model accounts, as the prod plan registers them.
 import { describe, expect, it } from "vitest";
+import { kustoDiagnostics } from "./kusto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,31 +95,6 @@ describe("Azure Monitor alerts", () => {
     expect(settings.map((d) => d.inputs.logAnalyticsDestinationType)).toEqual(["Dedicated"]);
   });
 });
-
-// Microsoft's Kusto parser and analyzer (@kusto/language-service-next) checks each query against the
-// columns the tables document (Azure Monitor table reference: AzureDiagnostics for Azure OpenAI's
-// RequestResponse logs; ApiManagementGatewayLogs), so a misspelt column or function fails here.
-const KUSTO_TABLES = {
-  AzureDiagnostics:
-    "(TimeGenerated:datetime, ResourceProvider:string, Category:string, ResultSignature:string, OperationName:string, DurationMs:real, _ResourceId:string)",
-  ApiManagementGatewayLogs:
-    "(TimeGenerated:datetime, ApiId:string, OperationId:string, ResponseCode:int, BackendResponseCode:int, BackendUrl:string, TotalTime:long, _ResourceId:string)",
-};
-
-function kustoDiagnostics(query: string): string[] {
-  require("@kusto/language-service-next/bridge.js");
-  require("@kusto/language-service-next/Kusto.Language.Bridge.js");
-  const K = (globalThis as any).Kusto.Language;
-  const tables = Object.entries(KUSTO_TABLES).map(
-    ([name, schema]) => new K.Symbols.TableSymbol.$ctor7(name, schema, ""),
-  );
-  const database = new K.Symbols.DatabaseSymbol.$ctor1("workspace", tables, false);
-  const globals = K.GlobalState.Default.WithCluster(new K.Symbols.ClusterSymbol.ctor("logs", [database])).WithDatabase(
-    database,
-  );
-  const diagnostics = K.KustoCode.ParseAndAnalyze(query, globals).GetDiagnostics();
-  return Array.from({ length: diagnostics.Count }, (_, i) => String(diagnostics.getItem(i).Message));
-}
 
 describe("the log alerts' KQL", () => {
   it.each([

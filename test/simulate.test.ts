@@ -9,6 +9,8 @@ import { stringify } from "yaml";
 import { SIMULATION_FILES, simulateCommand } from "../cli/commands/simulate";
 import { AS_OF, PROJECT_DIR, matchesGoldenFile, namespaced, rawConfig } from "./configHelpers";
 import { planCommand } from "./helpers";
+import { kustoDiagnostics } from "./kusto";
+import { LOG_ANALYTICS_EXPORT } from "../cli/simulate/trace";
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -187,5 +189,26 @@ describe("the stack's reference trace in the plan", () => {
     const map = await plan("--stack", "prod", "--config-file", stackFileOf(raw));
     expect(map.code).toBe(2);
     expect(map.stderr).toContain("capacity.map: team search does not call endpoint chat in stack prod");
+  });
+});
+
+describe("a trace of the platform's own traffic, exported from Log Analytics", () => {
+  it("the export's KQL parses and analyzes against the documented tables", () => {
+    expect(kustoDiagnostics(LOG_ANALYTICS_EXPORT)).toEqual([]);
+    // The check can fail: a column the LLM log does not have.
+    expect(kustoDiagnostics(LOG_ANALYTICS_EXPORT.replace("PromptTokens", "InputTokens"))).not.toEqual([]);
+  });
+
+  it("replays rows with an Endpoint column, each endpoint's team from the stack or --map", async () => {
+    const trace = join(scratch(), "export.csv");
+    const rows = Array.from({ length: 40 }, (_, i) => {
+      const at = new Date(Date.UTC(2026, 11, 1, 9, 0, i)).toISOString().replace("T", " ").replace("Z", "");
+      return `${at},1200,150,${i % 2 === 0 ? "chat" : "qwen"}`;
+    });
+    writeFileSync(trace, `TIMESTAMP,ContextTokens,GeneratedTokens,Endpoint\n${rows.join("\n")}\n`);
+    const result = JSON.parse((await run("--stack", "prod", "--trace", trace, "--json")).out);
+    expect(result.byTeam.assistant.ptu).toBe(20);
+    expect(result.byTeam.search.vllm).toBe(20);
+    expect(result.latency.find((l: { endpoint: string }) => l.endpoint === "qwen").served).toBe(20);
   });
 });

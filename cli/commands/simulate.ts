@@ -175,7 +175,7 @@ async function replay(
 ): Promise<{ result: SimulationResult; summary: SimulationSummary }> {
   const trace = readTrace(args.trace);
   const limited = args.durationMs !== undefined ? firstOf(trace, args.durationMs) : trace;
-  const result = await simulate(platform, routeRequests(scaleTrace(limited, args.scale), shares));
+  const result = await simulate(platform, routeRequests(scaleTrace(limited, args.scale), shares, platform));
   const summary = summarize(platform, result, simulatedCost(platform, result, prices), {
     trace: args.trace === SHARED_TRACE ? "the shared trace (examples/traces)" : args.trace,
     scale: args.scale,

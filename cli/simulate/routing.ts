@@ -42,24 +42,70 @@ export function defaultRouteMap(platform: PlatformModel): RouteShare[] {
   return [{ team: team.name, endpoint: team.endpoints[0]!, weight: 1 }];
 }
 
-/** The requests with their team and endpoint: a row's own, or the next of `shares` in weighted turn. */
-export async function* routeRequests(
-  requests: AsyncIterable<TraceRequest> | Iterable<TraceRequest>,
-  shares: readonly RouteShare[],
-): AsyncGenerator<RoutedRequest> {
+/** Smooth weighted round robin over `shares`: deterministic, each share's turns spread evenly. */
+function dealer(shares: readonly RouteShare[]): () => RouteShare {
   const total = shares.reduce((sum, s) => sum + s.weight, 0);
   const current = shares.map(() => 0);
-  for await (const r of requests) {
-    if (r.team && r.endpoint) {
-      yield r as RoutedRequest;
-      continue;
-    }
+  return () => {
     let best = 0;
     for (let i = 0; i < shares.length; i++) {
       current[i]! += shares[i]!.weight;
       if (current[i]! > current[best]!) best = i;
     }
     current[best]! -= total;
-    yield { ...r, team: r.team ?? shares[best]!.team, endpoint: r.endpoint ?? shares[best]!.endpoint };
+    return shares[best]!;
+  };
+}
+
+/**
+ * The requests with their team and endpoint: a row's own; for a row with only an endpoint (an export of the
+ * gateway's logs, which do not name the team), the next of `shares` for that endpoint, or else the first team
+ * of `platform` that calls it; for a row with only a team, the next of that team's shares, or its first
+ * endpoint; for a row with neither, the next of `shares`.
+ */
+export async function* routeRequests(
+  requests: AsyncIterable<TraceRequest> | Iterable<TraceRequest>,
+  shares: readonly RouteShare[],
+  platform?: Pick<PlatformModel, "teams">,
+): AsyncGenerator<RoutedRequest> {
+  const all = dealer(shares);
+  const partial = new Map<string, () => RouteShare | undefined>();
+  const matching = (key: string, keep: (s: RouteShare) => boolean, fallback: () => RouteShare | undefined) => {
+    let next = partial.get(key);
+    if (!next) {
+      const some = shares.filter(keep);
+      next = some.length > 0 ? dealer(some) : fallback;
+      partial.set(key, next);
+    }
+    return next();
+  };
+  for await (const r of requests) {
+    if (r.team && r.endpoint) yield r as RoutedRequest;
+    else if (r.endpoint) {
+      const endpoint = r.endpoint;
+      const share = matching(
+        `endpoint:${endpoint}`,
+        (s) => s.endpoint === endpoint,
+        () => {
+          const team = platform?.teams.find((t) => t.endpoints.includes(endpoint));
+          return team && { team: team.name, endpoint, weight: 1 };
+        },
+      );
+      yield { ...r, team: share?.team ?? "", endpoint };
+    } else if (r.team) {
+      const team = r.team;
+      const share = matching(
+        `team:${team}`,
+        (s) => s.team === team,
+        () => {
+          const known = platform?.teams.find((t) => t.name === team);
+          return known && { team, endpoint: known.endpoints[0]!, weight: 1 };
+        },
+      );
+      yield { ...r, team, endpoint: share?.endpoint ?? "" };
+    } else {
+      const share = all();
+      yield { ...r, team: share.team, endpoint: share.endpoint };
+    }
   }
 }

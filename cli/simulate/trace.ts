@@ -24,8 +24,22 @@ export const SHARED_TRACE = resolve(__dirname, "../../examples/traces/azure-llm-
 /** The columns a trace must have. */
 export const TRACE_COLUMNS = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] as const;
 
-/** Columns a trace may have: who called what (docs/capacity-simulator.md exports them from Log Analytics). */
+/** Columns a trace may have: who called what (LOG_ANALYTICS_EXPORT gives the endpoint). */
 export const ROUTE_COLUMNS = ["Team", "Endpoint"] as const;
+
+/**
+ * A trace of the platform's own traffic, from Log Analytics: the gateway's LLM log (one row a model call,
+ * SequenceNumber 0 holds the token counts) joined on CorrelationId to its gateway log for the backend the
+ * call went to, whose id names the endpoint (`pool-<endpoint>-<slot>`, `be-<endpoint>-<slot>-...`). The
+ * gateway's logs do not name the calling team (a policy variable): `--map` assigns teams per endpoint.
+ * Export the result as CSV (Log Analytics: Export, CSV (displayed columns)) and pass it as --trace.
+ */
+export const LOG_ANALYTICS_EXPORT = `ApiManagementGatewayLlmLog
+| where TimeGenerated between (ago(1h) .. now()) and SequenceNumber == 0
+| join kind=inner (ApiManagementGatewayLogs | project CorrelationId, BackendId) on CorrelationId
+| extend Endpoint = extract(@"^(?:pool|be)-(.+?)-(?:blue|green)(?:-|$)", 1, BackendId)
+| project TIMESTAMP = format_datetime(TimeGenerated, "yyyy-MM-dd HH:mm:ss.fffffff"), ContextTokens = PromptTokens, GeneratedTokens = CompletionTokens, Endpoint
+| order by TIMESTAMP asc`;
 
 /** A line longer than this is not a trace line (a binary file, a file without line breaks). */
 export const MAX_TRACE_LINE = 4096;

@@ -1,0 +1,27 @@
+// Microsoft's Kusto parser and analyzer (@kusto/language-service-next) checks a query against the columns
+// the tables document (Azure Monitor table reference: AzureDiagnostics for Azure OpenAI's RequestResponse
+// logs; ApiManagementGatewayLogs; ApiManagementGatewayLlmLog), so a misspelt column or function fails.
+export const KUSTO_TABLES = {
+  AzureDiagnostics:
+    "(TimeGenerated:datetime, ResourceProvider:string, Category:string, ResultSignature:string, OperationName:string, DurationMs:real, _ResourceId:string)",
+  ApiManagementGatewayLogs:
+    "(TimeGenerated:datetime, CorrelationId:string, ApiId:string, OperationId:string, BackendId:string, ResponseCode:int, BackendResponseCode:int, BackendUrl:string, TotalTime:long, _ResourceId:string)",
+  // The gateway's LLM log (Azure Monitor table reference, ApiManagementGatewayLlmLog).
+  ApiManagementGatewayLlmLog:
+    "(TimeGenerated:datetime, CorrelationId:string, DeploymentName:string, ModelName:string, PromptTokens:int, CompletionTokens:int, TotalTokens:int, SequenceNumber:int, _ResourceId:string)",
+};
+
+export function kustoDiagnostics(query: string): string[] {
+  require("@kusto/language-service-next/bridge.js");
+  require("@kusto/language-service-next/Kusto.Language.Bridge.js");
+  const K = (globalThis as any).Kusto.Language;
+  const tables = Object.entries(KUSTO_TABLES).map(
+    ([name, schema]) => new K.Symbols.TableSymbol.$ctor7(name, schema, ""),
+  );
+  const database = new K.Symbols.DatabaseSymbol.$ctor1("workspace", tables, false);
+  const globals = K.GlobalState.Default.WithCluster(new K.Symbols.ClusterSymbol.ctor("logs", [database])).WithDatabase(
+    database,
+  );
+  const diagnostics = K.KustoCode.ParseAndAnalyze(query, globals).GetDiagnostics();
+  return Array.from({ length: diagnostics.Count }, (_, i) => String(diagnostics.getItem(i).Message));
+}
