@@ -195,6 +195,12 @@ describe("the stack's reference trace in the plan", () => {
 describe("a trace of the platform's own traffic, exported from Log Analytics", () => {
   it("the export's KQL parses and analyzes against the documented tables", () => {
     expect(kustoDiagnostics(LOG_ANALYTICS_EXPORT)).toEqual([]);
+    // The guide shows the same query (indented in its list).
+    expect(readFileSync(join(PROJECT_DIR, "docs/capacity-simulator.md"), "utf8")).toContain(
+      LOG_ANALYTICS_EXPORT.split("\n")
+        .map((line) => `  ${line}`)
+        .join("\n"),
+    );
     // The check can fail: a column the LLM log does not have.
     expect(kustoDiagnostics(LOG_ANALYTICS_EXPORT.replace("PromptTokens", "InputTokens"))).not.toEqual([]);
   });
