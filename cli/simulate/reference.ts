@@ -60,7 +60,10 @@ async function replay(path: string, stack: string, config: PlatformConfig): Prom
   const shares = capacity.map !== undefined ? parseRouteMap(capacity.map, platform) : defaultRouteMap(platform);
   if (!Array.isArray(shares)) throw new SimulationInputError(shares.problem.replace(/^--map/, "capacity.map"));
   try {
-    const result = await simulate(platform, routeRequests(scaleTrace(readTrace(path), capacity.scale), shares, platform));
+    const result = await simulate(
+      platform,
+      routeRequests(scaleTrace(readTrace(path), capacity.scale), shares, platform),
+    );
     return {
       trace: capacity.referenceTrace,
       summary: summarize(platform, result, simulatedCost(platform, result, withOverrides(PRICES, config.prices)), {
