@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MAX_TRACE_LINE, SHARED_TRACE, traceTime, wholeTrace } from "../cli/simulate/trace";
+import { MAX_TRACE_LINE, SHARED_TRACE, traceRequests, traceTime, wholeTrace } from "../cli/simulate/trace";
 
 function traceFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), "genai-trace-")), "trace.csv");
@@ -79,5 +79,27 @@ describe("request traces", () => {
   ])("refuses %s, naming the file and line", async (_what, text, message) => {
     const file = traceFile(text);
     await expect(wholeTrace(file)).rejects.toThrow(`${file}${message}`);
+  });
+});
+
+describe("a small trace kept in memory for repeated replays", () => {
+  it("reads the file once, and again when it changes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "genai-trace-kept-"));
+    const path = join(dir, "t.csv");
+    writeFileSync(path, "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:04,10,1\n");
+    const all = async () => {
+      const out = [];
+      for await (const r of traceRequests(path)) out.push(r.promptTokens);
+      return out;
+    };
+    expect(await all()).toEqual([10]);
+    expect(await all()).toEqual([10]);
+    writeFileSync(
+      path,
+      "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:04,20,1\n2023-11-16 18:17:05,30,1\n",
+    );
+    expect(await all()).toEqual([20, 30]);
+    writeFileSync(path, "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:04,-1,1\n");
+    await expect(all()).rejects.toThrow('ContextTokens "-1" is not a whole number of tokens');
   });
 });

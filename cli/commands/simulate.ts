@@ -18,7 +18,7 @@ import { asOfDay, dayProblem } from "../../stacks/asOf";
 import { loadStackConfig } from "../../stacks/load";
 import { PRICES } from "../../components/cost/prices";
 import { withOverrides } from "../../components/cost/monthlyCost";
-import { SHARED_TRACE, TraceError, readTrace, type TraceRequest } from "../simulate/trace";
+import { SHARED_TRACE, TraceError, traceRequests, type TraceRequest } from "../simulate/trace";
 import { scaleTrace } from "../simulate/scale";
 import { defaultRouteMap, parseRouteMap, routeRequests, type RouteShare } from "../simulate/routing";
 import { SimulationInputError, platformModel, withoutTeamLimits, type PlatformModel } from "../simulate/platform";
@@ -173,7 +173,7 @@ async function replay(
   shares: readonly RouteShare[],
   prices: Parameters<typeof simulatedCost>[2],
 ): Promise<{ result: SimulationResult; summary: SimulationSummary }> {
-  const trace = readTrace(args.trace);
+  const trace = traceRequests(args.trace);
   const limited = args.durationMs !== undefined ? firstOf(trace, args.durationMs) : trace;
   const result = await simulate(platform, routeRequests(scaleTrace(limited, args.scale), shares, platform));
   const summary = summarize(platform, result, simulatedCost(platform, result, prices), {

@@ -13,7 +13,7 @@ import { SimulationInputError, platformModel } from "./platform";
 import { summarize, type SimulationSummary } from "./report";
 import { defaultRouteMap, parseRouteMap, routeRequests } from "./routing";
 import { scaleTrace } from "./scale";
-import { TraceError, readTrace } from "./trace";
+import { TraceError, traceRequests } from "./trace";
 import { inputFileProblem } from "../shared/inputFile";
 
 export interface ReferenceSimulation {
@@ -62,7 +62,7 @@ async function replay(path: string, stack: string, config: PlatformConfig): Prom
   try {
     const result = await simulate(
       platform,
-      routeRequests(scaleTrace(readTrace(path), capacity.scale), shares, platform),
+      routeRequests(scaleTrace(traceRequests(path), capacity.scale), shares, platform),
     );
     return {
       trace: capacity.referenceTrace,

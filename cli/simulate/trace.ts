@@ -2,7 +2,7 @@
 // The format is the Azure public LLM inference trace's (Azure/AzurePublicDataset, AzureLLMInferenceTrace):
 // a header naming TIMESTAMP, ContextTokens and GeneratedTokens (in any order, other columns allowed),
 // then one request a line, in arrival order.
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 
@@ -148,6 +148,31 @@ export async function* readTrace(path: string): AsyncGenerator<TraceRequest> {
   }
   if (!columns) throw new TraceError(`${path}: empty: a trace has a header and one request a line`);
   if (first === undefined) throw new TraceError(`${path}: a header and no requests`);
+}
+
+/** A trace file at most this large is read once and kept in memory; a larger one is streamed every time. */
+export const KEPT_TRACE_BYTES = 16 * 1024 * 1024;
+const keptTraces = new Map<string, Promise<TraceRequest[]>>();
+
+/**
+ * The requests of the trace at `path` for one replay: a small file (up to KEPT_TRACE_BYTES) read once per
+ * process and kept (the sweep and the plan replay it many times), a larger one streamed (memory stays flat).
+ */
+export function traceRequests(path: string): AsyncIterable<TraceRequest> {
+  const { size, mtimeMs } = statSync(path);
+  if (size > KEPT_TRACE_BYTES) return readTrace(path);
+  const key = `${path}\u0000${size}\u0000${mtimeMs}`;
+  let kept = keptTraces.get(key);
+  if (!kept) {
+    kept = wholeTrace(path);
+    keptTraces.set(key, kept);
+    if (keptTraces.size > 4) keptTraces.delete(keptTraces.keys().next().value!);
+    kept.catch(() => keptTraces.delete(key));
+  }
+  const requests = kept;
+  return (async function* () {
+    yield* await requests;
+  })();
 }
 
 /** A whole trace in memory, for the benchmark and the tests; a simulation streams with readTrace instead. */
