@@ -53,6 +53,12 @@ describe("npm run simulate on the shared trace against prod", () => {
     expect((await run("--stack", "prod", "--without-team-limits", "--duration", "20m")).out).toBe(first.out);
   });
 
+  it("--reference replays what the plan replays: prod's capacity trace at its scale", async () => {
+    const result = JSON.parse((await run("--stack", "prod", "--reference", "--json")).out);
+    expect(result).toMatchObject({ scale: 0.05, requests: 440, client429Share: 0 });
+    expect(result.trace).toBe("the shared trace (examples/traces)");
+  });
+
   it("recommends the cheapest PTU count that meets the targets", async () => {
     const result = await run(
       "--stack",
@@ -115,11 +121,49 @@ describe("what npm run simulate refuses (exit 2, nothing written)", () => {
     [["--map", "search/chat"], "--map: team search does not call endpoint chat in stack prod; allowed pairs:"],
     [["--target-429", "1%"], "--target-429 and --target-ttft-p95 set the sweep's targets: add --sweep"],
     [["--sweep", "--target-429", "150%"], '--target-429 "150%" is not a share from 0 to 100%'],
+    [["--scale", "1001"], '--scale "1001" is not a number above 0 and up to 1000'],
+    [["--scale", "0.00001"], "no requests to replay: --scale 0.00001 keep none of the trace"],
+    [
+      ["--reference", "--scale", "2"],
+      "--reference replays the stack's capacity.referenceTrace with its own scale and map",
+    ],
   ])("%j", async (args, message) => {
     const result = await run("--stack", "prod", ...args);
     expect(result.code).toBe(2);
     expect(result.err).toContain(message);
     expect(result.out).toBe("");
+  });
+
+  it.each([
+    [
+      "an exponent",
+      "2023-11-16 18:17:04,1e3,1\n",
+      ':2: ContextTokens "1e3" is not a whole number of tokens from 0 to 10,000,000',
+    ],
+    [
+      "a span over a month",
+      "2023-11-16 18:17:04,1,1\n2023-12-18 18:17:04,1,1\n",
+      ":3: TIMESTAMP 2023-12-18 18:17:04 is more than 31 days after the first request",
+    ],
+  ])("a trace with %s, naming the line", async (_what, rows, message) => {
+    const trace = join(scratch(), "t.csv");
+    writeFileSync(trace, `TIMESTAMP,ContextTokens,GeneratedTokens\n${rows}`);
+    const result = await run("--stack", "prod", "--trace", trace);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(message);
+  });
+
+  it("a stack without a gateway, and --reference on a stack without capacity", async () => {
+    const raw = rawConfig("dev");
+    delete raw.gateway;
+    const file = join(scratch(), "Pulumi.dev.yaml");
+    writeFileSync(file, stringify({ config: namespaced(raw) }));
+    const none = await run("--stack", "dev", "--config-file", file);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain("stack dev has no gateway: the simulator replays traffic through the gateway");
+    const reference = await run("--stack", "dev", "--reference");
+    expect(reference.code).toBe(2);
+    expect(reference.err).toContain("--reference: stack dev declares no capacity.referenceTrace; give --trace instead");
   });
 
   it("a GPU the throughput table has not measured, naming the target", async () => {

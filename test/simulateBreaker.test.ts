@@ -10,9 +10,10 @@ describe("a backend's circuit breaker, from the gateway's own spec", () => {
     expect(breaker.available(0)).toBe(true);
     breaker.record(0, 200);
     expect(breaker.available(1)).toBe(true);
+    // Retry-After is whole seconds: 2.5 s of retry-after-ms is 3 s.
     breaker.record(1_000, 429, 2_500);
-    expect(breaker.available(3_499)).toBe(false);
-    expect(breaker.available(3_500)).toBe(true);
+    expect(breaker.available(3_999)).toBe(false);
+    expect(breaker.available(4_000)).toBe(true);
     // A Retry-After of a day is held to the trip duration.
     breaker.record(10_000, 429, 86_400_000);
     expect(breaker.reopensAt).toBe(70_000);

@@ -316,3 +316,42 @@ describe("the dated throughput table's rows for a vLLM target", () => {
     });
   });
 });
+
+describe("what the gateway does with a vLLM timeout and an endpoint it does not serve", () => {
+  it("does not retry a timeout: the client gets the error, the breaker counts it once", async () => {
+    const slow: BackendModel = {
+      kind: "vllm",
+      name: "v",
+      model: "m-8B",
+      pool: "a100",
+      vmSize: "Standard_NC24ads_A100_v4",
+      gpu: "A100",
+      replicas: 1,
+      gpusPerReplica: 1,
+      nodes: 1,
+      // One seat, each request holding it 400 s: the second waits past the 300 s forward timeout.
+      speed: { concurrency: 1, ttftMs: 100, msPerOutputToken: 4_000 },
+    };
+    const two = [0, 1].map((atMs) => ({ atMs, promptTokens: 10, outputTokens: 100, team: "team", endpoint: "chat" }));
+    const result = await simulate(
+      platform([slow, { ...slow, name: "w" }], {
+        blue: [
+          ["v", 1],
+          ["w", 2],
+        ],
+      }),
+      two,
+    );
+    // The second waits past the 300 s forward timeout at v: no retry reaches w.
+    expect(result.outcomes).toMatchObject({ vllm: 1, timeout: 1, busy: 0 });
+    expect(used(result, "w").requests).toBe(0);
+  });
+
+  it("answers 404 for an endpoint the stack does not serve, before it looks at the team", async () => {
+    const result = await simulate(platform([paygo("b", 1e9, 1e9)], { blue: [["b", 1]] }), [
+      { atMs: 0, promptTokens: 1, outputTokens: 1, team: "nobody", endpoint: "elsewhere" },
+    ]);
+    expect(result.outcomes.unknownEndpoint).toBe(1);
+    expect(result.byTeam.get("nobody")!.unknownEndpoint).toBe(1);
+  });
+});

@@ -5,7 +5,7 @@
 // pools, breakers and retries; Azure OpenAI's provisioned utilization, native spillover and pay-as-you-go
 // limits; vLLM queues. Prints where every request went, latency and cost; --sweep recommends PTU counts.
 // Exit codes: 0 simulated; 2 invalid arguments, stack file, trace or --out (nothing written).
-import { join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { type CommandSpec, helpText, parseCommandLine, usageLine, wantsHelp } from "../shared/args";
 import { type CommandIo, EXIT, UsageError, processIo } from "../shared/io";
 import { StackFileError, missingStackHint, readStackFile, stackNameProblem } from "../shared/stackFile";
@@ -39,7 +39,12 @@ export const SIMULATE_SPEC: CommandSpec = {
       value: "FILE",
       help: "the trace: TIMESTAMP,ContextTokens,GeneratedTokens[,Team,Endpoint] (default: the shared hour of Azure traffic)",
     },
-    scale: { type: "string", value: "X", default: "1", help: "replay at X times the trace's arrival rate" },
+    reference: {
+      type: "boolean",
+      default: false,
+      help: "replay the stack's capacity.referenceTrace at its scale and map, as the plan and its capacity rule do",
+    },
+    scale: { type: "string", value: "X", help: "replay at X times the trace's arrival rate, up to 1000 (default 1)" },
     duration: { type: "string", value: "D", help: "replay only the first D of the trace (90s, 10m, 1h)" },
     map: {
       type: "string",
@@ -76,6 +81,9 @@ export const SIMULATE_SPEC: CommandSpec = {
 };
 const USAGE = usageLine(SIMULATE_SPEC);
 
+/** The largest --scale (as capacity.scale in a stack file). */
+export const MAX_SCALE = 1_000;
+
 /** The files --out writes. */
 export const SIMULATION_FILES = ["simulation.json", "utilization.svg", "ttft.svg", "outcomes.svg"] as const;
 
@@ -87,6 +95,7 @@ interface SimulateArgs {
   readonly scale: number;
   readonly durationMs?: number;
   readonly map?: string;
+  readonly reference: boolean;
   readonly withoutTeamLimits: boolean;
   readonly sweep: boolean;
   readonly targets: SweepTargets;
@@ -120,9 +129,15 @@ function parseSimulateArgs(argv: string[], projectDir: string): SimulateArgs {
   const stack = values.stack as string;
   const stackProblem = stackNameProblem(stack);
   if (stackProblem) throw new UsageError(`${stackProblem}\n${USAGE}`);
-  const scale = Number(values.scale);
-  if (!(scale > 0) || !Number.isFinite(scale) || !/^\d+(?:\.\d+)?$/.test(String(values.scale)))
-    throw new UsageError(`--scale "${values.scale}" is not a number above 0 (such as 0.5 or 3)\n${USAGE}`);
+  const scale = Number(values.scale ?? "1");
+  if (!(scale > 0) || scale > MAX_SCALE || !/^\d+(?:\.\d+)?$/.test(String(values.scale ?? "1")))
+    throw new UsageError(
+      `--scale "${values.scale}" is not a number above 0 and up to ${MAX_SCALE} (such as 0.5 or 3)\n${USAGE}`,
+    );
+  if (values.reference && (values.trace !== undefined || values.scale !== undefined || values.map !== undefined))
+    throw new UsageError(
+      `--reference replays the stack's capacity.referenceTrace with its own scale and map: give --trace, --scale and --map without it\n${USAGE}`,
+    );
   const duration = values.duration === undefined ? undefined : durationMs(values.duration as string);
   if (values.duration !== undefined && duration === undefined)
     throw new UsageError(`--duration "${values.duration}" is not a duration above 0 (90s, 10m, 1h)\n${USAGE}`);
@@ -149,6 +164,7 @@ function parseSimulateArgs(argv: string[], projectDir: string): SimulateArgs {
     scale,
     ...(duration !== undefined ? { durationMs: duration } : {}),
     ...(values.map !== undefined ? { map: values.map as string } : {}),
+    reference: values.reference === true,
     withoutTeamLimits: values["without-team-limits"] === true,
     sweep: values.sweep === true,
     targets: { client429Share: target429, ...(ttft !== undefined ? { ttftP95Ms: ttft } : {}) },
@@ -176,6 +192,10 @@ async function replay(
   const trace = traceRequests(args.trace);
   const limited = args.durationMs !== undefined ? firstOf(trace, args.durationMs) : trace;
   const result = await simulate(platform, routeRequests(scaleTrace(limited, args.scale), shares, platform));
+  if (result.requests === 0)
+    throw new UsageError(
+      `no requests to replay: ${args.durationMs !== undefined ? "--duration and " : ""}--scale ${args.scale} keep none of the trace`,
+    );
   const summary = summarize(platform, result, simulatedCost(platform, result, prices), {
     trace: args.trace === SHARED_TRACE ? "the shared trace (examples/traces)" : args.trace,
     scale: args.scale,
@@ -228,6 +248,23 @@ export async function simulateCommand(argv: string[], projectDir: string, io: Co
       throw new UsageError(
         `${args.configFile} is not a valid stack configuration; nothing was simulated:\n${loaded.issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`,
       );
+    if (args.reference) {
+      const capacity = loaded.config.capacity;
+      if (!capacity)
+        throw new UsageError(
+          `--reference: stack ${args.stack} declares no capacity.referenceTrace; give --trace instead`,
+        );
+      args = {
+        ...args,
+        trace: isAbsolute(capacity.referenceTrace)
+          ? capacity.referenceTrace
+          : join(projectDir, capacity.referenceTrace),
+        scale: capacity.scale,
+        ...(capacity.map !== undefined ? { map: capacity.map } : {}),
+      };
+      const traceProblem = inputFileProblem("capacity.referenceTrace", args.trace, Number.MAX_SAFE_INTEGER);
+      if (traceProblem) throw new UsageError(traceProblem);
+    }
     let platform = platformModel(args.stack, loaded.config);
     if (args.withoutTeamLimits) platform = withoutTeamLimits(platform);
     const shares = args.map !== undefined ? parseRouteMap(args.map, platform) : defaultRouteMap(platform);

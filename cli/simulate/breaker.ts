@@ -2,7 +2,8 @@
 // created with (components/gateway/backends.ts circuitBreaker): a rule trips when `count` answers in its
 // status ranges (or its error reasons, such as Timeout) fall within `interval`; a tripped backend takes no
 // requests for the trip duration, or for the backend's Retry-After when the rule accepts it (capped by
-// the trip duration, as the gateway is configured). Microsoft does not say whether the interval slides
+// the trip duration, as the gateway is configured). Retry-After is a header of whole seconds: a backend's
+// retry-after-ms is rounded up to them. Microsoft does not say whether the interval slides
 // or is fixed; this model slides it, the stricter reading.
 import type { CircuitBreakerSpec } from "../../components/gateway/backends";
 import { tripSeconds } from "../../components/gateway/config";
@@ -55,7 +56,9 @@ export class CircuitBreaker {
       while (rule.failures.length > 0 && rule.failures[0]! <= t - rule.intervalMs) rule.failures.shift();
       if (rule.failures.length < rule.count) continue;
       const tripMs =
-        rule.acceptRetryAfter && retryAfterMs !== undefined ? Math.min(retryAfterMs, rule.tripMs) : rule.tripMs;
+        rule.acceptRetryAfter && retryAfterMs !== undefined
+          ? Math.min(Math.ceil(retryAfterMs / 1000) * 1000, rule.tripMs)
+          : rule.tripMs;
       this.trippedUntil = Math.max(this.trippedUntil, t + tripMs);
       rule.failures = [];
     }

@@ -12,7 +12,8 @@
 //      its TPM and RPM; a vLLM target queues (vllm.ts) and fails only when the wait exceeds the gateway's
 //      forward timeout.
 // Latency: a served request's TTFT and end-to-end time from the dated latency and throughput tables
-// (figures.ts), plus what each refused attempt cost. Everything streams: memory does not grow with the trace.
+// (figures.ts), plus what each refused attempt cost. Requests stream through: only the per-minute
+// utilization grows, with the trace's span (at most 31 days, trace.ts).
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { CircuitBreaker } from "./breaker";
@@ -41,6 +42,8 @@ export const OUTCOMES = [
   "teamLimit",
   "teamQuota",
   "notAllowed",
+  "unknownEndpoint",
+  "cacheMissLimit",
   "busy",
   "throttled",
   "timeout",
@@ -57,7 +60,9 @@ export const OUTCOME_LABEL: Readonly<Record<Outcome, string>> = {
   vllm: "served by vLLM",
   teamLimit: "429 team tokens per minute",
   teamQuota: "403 team monthly quota",
-  notAllowed: "403 endpoint not allowed",
+  notAllowed: "403 no team, or endpoint not allowed",
+  unknownEndpoint: "404 endpoint not served",
+  cacheMissLimit: "429 team calls past the semantic cache",
   busy: "429 every backend tripped",
   throttled: "429 from the backend after retries",
   timeout: "timed out in a vLLM queue",
@@ -177,6 +182,10 @@ export async function simulate(
         allowed: new Set(t.endpoints),
         // A per-minute token counter is what llm-token-limit keeps; it has no request limit.
         limiters: t.counters.map(() => new PaygoLimiter({ tpm: t.tokensPerMinute, rpm: Infinity })),
+        cacheMisses:
+          t.cacheCallsPerMinute !== undefined
+            ? new PaygoLimiter({ tpm: Infinity, rpm: t.cacheCallsPerMinute, rpmWindowMs: 60_000 })
+            : undefined,
         next: 0,
         spent: 0,
       },
@@ -248,6 +257,9 @@ export async function simulate(
   };
 
   const route = (r: RoutedRequest): Outcome => {
+    // The gateway answers an endpoint it does not serve 404 before it looks at the team.
+    const endpoint = endpoints.get(r.endpoint);
+    if (!endpoint) return "unknownEndpoint";
     const team = teams.get(r.team);
     if (!team || !team.allowed.has(r.endpoint)) return "notAllowed";
     const tokens = r.promptTokens + r.outputTokens;
@@ -256,23 +268,26 @@ export async function simulate(
     team.next = (team.next + 1) % team.limiters.length;
     if (!limiter.admit(r.atMs, tokens).accepted) return "teamLimit";
     team.spent += tokens;
-    const endpoint = endpoints.get(r.endpoint)!;
+    // With the semantic cache on, a team's calls past it are limited per minute (rate-limit-by-key); every
+    // call is taken as a miss (hits are not modelled).
+    if (team.cacheMisses && !team.cacheMisses.admit(r.atMs, 0).accepted) return "cacheMissLimit";
     const pool = endpoint.pools.get(drawnSlot(endpoint.thresholds, uniformInt(rng, 0, 99)))!;
     let delayMs = 0;
-    let last: Attempt | undefined;
     for (let n = 0; n <= platform.retries; n++) {
       const member = pick(pool, r.atMs);
       if (!member) return "busy";
-      last = attempt(member.backend, r);
-      if (last.ok) {
-        pool.latency.ttft.add(delayMs + last.ttftMs);
-        pool.latency.e2e.add(delayMs + last.e2eMs);
-        return last.outcome;
+      const answer = attempt(member.backend, r);
+      if (answer.ok) {
+        pool.latency.ttft.add(delayMs + answer.ttftMs);
+        pool.latency.e2e.add(delayMs + answer.e2eMs);
+        return answer.outcome;
       }
-      member.breaker.record(r.atMs, last.status, last.retryAfterMs);
-      delayMs += last.status === "Timeout" ? FORWARD_TIMEOUT_MS : BACKEND_REFUSAL_MS;
+      // A timeout is forward-request's error, not a response: the retry stops and the client gets the error.
+      member.breaker.record(r.atMs, answer.status, answer.retryAfterMs);
+      if (answer.status === "Timeout") return "timeout";
+      delayMs += BACKEND_REFUSAL_MS;
     }
-    return last && !last.ok && last.status === "Timeout" ? "timeout" : "throttled";
+    return "throttled";
   };
 
   let count = 0;
@@ -284,8 +299,9 @@ export async function simulate(
     lastAt = r.atMs;
     const outcome = route(r);
     outcomes[outcome]++;
-    const counts = byTeam.get(r.team);
-    if (counts) counts[outcome]++;
+    let counts = byTeam.get(r.team);
+    if (!counts) byTeam.set(r.team, (counts = noCounts()));
+    counts[outcome]++;
   };
   // A trace in memory replays without a turn of the event loop per request; a file streams.
   if (Symbol.iterator in requests) for (const r of requests) step(r);

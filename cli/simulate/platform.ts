@@ -96,6 +96,8 @@ export interface TeamModel {
   /** Counters: one per application (budgetPer application), or one for the team. */
   readonly counters: readonly string[];
   readonly monthlyTokenQuota?: number;
+  /** With the semantic cache on: the team's calls per minute past it (the chat cache policy's rate-limit-by-key). */
+  readonly cacheCallsPerMinute?: number;
 }
 
 export interface PlatformModel {
@@ -115,7 +117,10 @@ export interface PlatformModel {
 export function withoutTeamLimits(platform: PlatformModel): PlatformModel {
   return {
     ...platform,
-    teams: platform.teams.map(({ monthlyTokenQuota: _quota, ...t }) => ({ ...t, tokensPerMinute: Infinity })),
+    teams: platform.teams.map(({ monthlyTokenQuota: _quota, cacheCallsPerMinute: _calls, ...t }) => ({
+      ...t,
+      tokensPerMinute: Infinity,
+    })),
   };
 }
 
@@ -130,6 +135,10 @@ export function withPtu(platform: PlatformModel, deployment: string, ptu: number
 
 /** The platform the stack plans, as the simulator models it. */
 export function platformModel(stack: string, config: PlatformConfig): PlatformModel {
+  if (!config.gateway)
+    throw new SimulationInputError(
+      `stack ${stack} has no gateway: the simulator replays traffic through the gateway's teams, slots and pools`,
+    );
   const assumptions: string[] = [];
   const maxTrip = config.gateway?.maxTripDuration;
   const backends = new Map<string, BackendModel>();
@@ -237,7 +246,12 @@ export function platformModel(stack: string, config: PlatformConfig): PlatformMo
         ? [`team-${name}`]
         : t.applications.map((app) => `team-${name}/${app}`),
     ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}),
+    ...(config.gateway?.semanticCache ? { cacheCallsPerMinute: config.gateway.semanticCache.callsPerMinute } : {}),
   }));
+  if (config.gateway.semanticCache)
+    assumptions.push(
+      `every chat call is taken as a semantic cache miss (hits are not modelled), so each team's ${config.gateway.semanticCache.callsPerMinute} calls a minute past the cache bind`,
+    );
   if (teams.some((t) => t.counters.length > 1))
     assumptions.push("a team's requests are spread evenly over its applications, each with its own token budget");
   return {

@@ -64,6 +64,10 @@ async function replay(path: string, stack: string, config: PlatformConfig): Prom
       platform,
       routeRequests(scaleTrace(traceRequests(path), capacity.scale), shares, platform),
     );
+    if (result.requests === 0)
+      throw new SimulationInputError(
+        `capacity.scale: ${capacity.scale} keeps none of the requests of ${capacity.referenceTrace}`,
+      );
     return {
       trace: capacity.referenceTrace,
       summary: summarize(platform, result, simulatedCost(platform, result, withOverrides(PRICES, config.prices)), {

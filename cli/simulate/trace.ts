@@ -31,13 +31,15 @@ export const ROUTE_COLUMNS = ["Team", "Endpoint"] as const;
  * A trace of the platform's own traffic, from Log Analytics: the gateway's LLM log (one row a model call,
  * SequenceNumber 0 holds the token counts) joined on CorrelationId to its gateway log for the backend the
  * call went to, whose id names the endpoint (`pool-<endpoint>-<slot>`, `be-<endpoint>-<slot>-...`). The
- * gateway's logs do not name the calling team (a policy variable): `--map` assigns teams per endpoint.
+ * gateway's logs do not name the calling team (a policy variable): `--map` assigns teams per endpoint. The
+ * LLM log holds only calls a model answered: requests the gateway refused before any backend (a team's
+ * budget, every backend tripped) are missing, so such a trace understates the demand that was refused.
  * Export the result as CSV (Log Analytics: Export, CSV (displayed columns)) and pass it as --trace.
  */
 export const LOG_ANALYTICS_EXPORT = `ApiManagementGatewayLlmLog
 | where TimeGenerated between (ago(1h) .. now()) and SequenceNumber == 0
 | join kind=inner (ApiManagementGatewayLogs | project CorrelationId, BackendId) on CorrelationId
-| extend Endpoint = extract(@"^(?:pool|be)-(.+?)-(?:blue|green)(?:-|$)", 1, BackendId)
+| extend Endpoint = coalesce(extract(@"^pool-(.+)-(?:blue|green)$", 1, BackendId), extract(@"^be-(.+)-(?:blue|green)-", 1, BackendId))
 | project TIMESTAMP = format_datetime(TimeGenerated, "yyyy-MM-dd HH:mm:ss.fffffff"), ContextTokens = PromptTokens, GeneratedTokens = CompletionTokens, Endpoint
 | order by TIMESTAMP asc`;
 
@@ -66,11 +68,18 @@ export function traceTime(text: string): number | undefined {
   return ms + Number(`0.${m[7] ?? "0"}`) * 1000;
 }
 
+/** More tokens than any model takes or writes in one request: a count above it is not a trace's. */
+export const MAX_TOKENS_PER_REQUEST = 10_000_000;
+
+/** The longest span a trace may cover: a month of per-minute utilization is what the reports hold. */
+export const MAX_TRACE_SPAN_MS = 31 * 24 * 3_600_000;
+
 function tokens(text: string | undefined, column: string, where: string): number {
-  const value = Number(text);
-  if (text === undefined || text.trim() === "" || !Number.isInteger(value) || value < 0)
+  const trimmed = text?.trim() ?? "";
+  const value = Number(trimmed);
+  if (!/^\d+$/.test(trimmed) || value > MAX_TOKENS_PER_REQUEST)
     throw new TraceError(
-      `${where}: ${column} ${JSON.stringify(text ?? "")} is not a whole number of tokens (0 or more)`,
+      `${where}: ${column} ${JSON.stringify(text ?? "")} is not a whole number of tokens from 0 to ${MAX_TOKENS_PER_REQUEST.toLocaleString("en-US")} (digits only)`,
     );
   return value;
 }
@@ -135,6 +144,10 @@ export async function* readTrace(path: string): AsyncGenerator<TraceRequest> {
         `${where}: TIMESTAMP ${stamp!.trim()} is before the line above: a trace is in arrival order`,
       );
     previous = at;
+    if (first !== undefined && at - first > MAX_TRACE_SPAN_MS)
+      throw new TraceError(
+        `${where}: TIMESTAMP ${stamp!.trim()} is more than 31 days after the first request: split the trace into months`,
+      );
     first ??= at;
     const team = teamColumn === undefined ? undefined : cells[teamColumn]?.trim();
     const endpoint = endpointColumn === undefined ? undefined : cells[endpointColumn]?.trim();

@@ -19,7 +19,7 @@ export const capacitySimulatedClient429: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   framework: checklist(1),
   remediationSteps:
-    "Run `npm run simulate -- --stack <name> --trace <the reference trace> --sweep` and raise the PTUs, pay-as-you-go capacity or team budgets it points to; or change the objective in a reviewed change.",
+    "Run `npm run simulate -- --stack <name> --reference --sweep` (the same trace, scale and map the plan replayed) and raise the PTUs, pay-as-you-go capacity or team budgets it points to; or change the objective in a reviewed change.",
   configSchema: { properties: { simulated: { type: "object" } } },
   validateStack: (args, report) => {
     const { simulated } = args.getConfig<{ simulated?: SimulatedCapacityFact }>();
