@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { XMLValidator } from "fast-xml-parser";
 import { stringify } from "yaml";
 import { SIMULATION_FILES, simulateCommand } from "../cli/commands/simulate";
+import { latencyChart } from "../cli/simulate/charts";
 import { AS_OF, PROJECT_DIR, matchesGoldenFile, namespaced, rawConfig } from "./configHelpers";
 import { planCommand } from "./helpers";
 import { kustoDiagnostics } from "./kusto";
@@ -87,6 +88,19 @@ describe("npm run simulate on the shared trace against prod", () => {
     // Every smaller count misses the targets.
     const below = sweep!.points.filter((p) => p.ptu < sweep!.recommended!);
     expect(below.every((p) => !p.meetsTargets)).toBe(true);
+  });
+
+  it("draws a latency chart that says so when nothing was served", () => {
+    const svg = latencyChart({
+      requests: 1,
+      spanMs: 0,
+      outcomes: {} as never,
+      byTeam: new Map(),
+      latency: [],
+      deployments: [],
+    });
+    expect(XMLValidator.validate(svg)).toBe(true);
+    expect(svg).toContain("no request was served");
   });
 
   it("writes the JSON and three charts (well-formed SVG) under --out", async () => {
@@ -202,6 +216,24 @@ describe("the stack's reference trace in the plan", () => {
     expect(result.stdout).toContain("| PTU swc/chat-blue-gpt-5-gptu | 50                        | 15       |");
     expect(result.stdout).toMatch(
       /\*\*PTU 50 → 15, client 429 0\.0% → 0\.0%, spillover 0\.0% → 0\.0%, cost -\$25,550\/month\*\*/,
+    );
+  });
+
+  it("warns when the base replays other traffic than the plan", async () => {
+    const base = rawConfig("prod");
+    base.capacity = { ...base.capacity, scale: 0.1 };
+    const result = await plan(
+      "--stack",
+      "prod",
+      "--config-file",
+      join(PROJECT_DIR, "Pulumi.prod.yaml"),
+      "--base-config",
+      stackFileOf(base),
+      "--format",
+      "markdown",
+    );
+    expect(result.stdout).toContain(
+      "> [!WARNING]\n> The base replays `examples/traces/azure-llm-inference-2023-code.csv` at 0.1x, this plan `examples/traces/azure-llm-inference-2023-code.csv` at 0.05x",
     );
   });
 

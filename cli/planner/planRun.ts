@@ -258,7 +258,7 @@ async function baseChanges(
   args: PlanArgs,
   project: string,
   resources: readonly ExportedResourceLike[],
-): Promise<{ base: string; list: Change[]; reference?: ReferenceSimulation } | undefined> {
+): Promise<{ base: string; list: Change[]; reference?: ReferenceSimulation; referenceProblem?: string } | undefined> {
   if (args.baseConfig) {
     const doesNotPlan = (why: string) => new BaseError(`--base-config ${args.baseConfig} does not plan:\n${why}`);
     let stackConfig;
@@ -286,6 +286,7 @@ async function baseChanges(
       base: basename(args.baseConfig),
       list: diffResources(planned.stackExport.deployment.resources, resources, STATEFUL_TYPES),
       ...(reference.ok && reference.simulation ? { reference: reference.simulation } : {}),
+      ...(!reference.ok ? { referenceProblem: reference.message } : {}),
     };
   }
   if (!args.base) return undefined;
@@ -366,7 +367,11 @@ export async function planStack(
       config,
       policyResult,
       changes,
-      reference.simulation && { before: changes?.reference, after: reference.simulation },
+      reference.simulation && {
+        before: changes?.reference,
+        after: reference.simulation,
+        ...(changes?.referenceProblem ? { beforeProblem: changes.referenceProblem } : {}),
+      },
     );
   } else if (args.json) {
     const gatewayPolicies = artifacts.gateway.map((f) => join(stackDir, f.path));

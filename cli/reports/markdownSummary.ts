@@ -268,6 +268,8 @@ function capacityCaution(
 export interface SimulatedCapacity {
   readonly before?: ReferenceSimulation;
   readonly after: ReferenceSimulation;
+  /** Why the base's reference trace could not be replayed, when it could not. */
+  readonly beforeProblem?: string;
 }
 
 const share = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -298,6 +300,13 @@ export function simulatedCapacitySection(capacity: SimulatedCapacity, base?: str
     table(["", ...(b ? [`before (${base ?? "base"})`] : []), b ? "after" : "this plan"], rows),
     "",
   ];
+  if (!b && capacity.beforeProblem)
+    out.push(`No "before": the base's reference trace could not be replayed: ${capacity.beforeProblem}`, "");
+  if (b && (b.trace !== a.trace || b.scale !== a.scale || before!.map !== after.map))
+    out.push(
+      `> [!WARNING]\n> The base replays \`${b.trace}\` at ${b.scale}x${before!.map ? ` (map ${before!.map})` : ""}, this plan \`${a.trace}\` at ${a.scale}x${after.map ? ` (map ${after.map})` : ""}: the columns differ in traffic as well as in the platform.`,
+      "",
+    );
   if (b) {
     const changed = deployments
       .filter((d) => ptuOf(b, d) !== ptuOf(a, d))

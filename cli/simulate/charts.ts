@@ -46,6 +46,19 @@ export function utilizationChart(s: SimulationSummary): string {
 
 /** Time to first token of served requests per endpoint slot (a log scale: queueing makes long tails). */
 export function latencyChart(result: SimulationResult): string {
+  if (result.latency.every((l) => l.ttft.count === 0))
+    return frame(
+      "Time to first token of served requests",
+      [
+        el(
+          "text",
+          { x: WIDTH / 2, y: HEIGHT / 2, "font-size": 14, "text-anchor": "middle" },
+          [],
+          "no request was served",
+        ),
+      ],
+      [],
+    );
   const series = result.latency
     .filter((l) => l.ttft.count > 0)
     .map((l) => ({ name: `${l.endpoint}/${l.slot}`, buckets: l.ttft.buckets() }));

@@ -21,6 +21,8 @@ export interface ReferenceSimulation {
   readonly trace: string;
   readonly summary: SimulationSummary;
   readonly maxClient429Share?: number;
+  /** `capacity.map`, if the stack gives one. */
+  readonly map?: string;
 }
 
 const replayed = new Map<string, Promise<ReferenceSimulation>>();
@@ -75,6 +77,7 @@ async function replay(path: string, stack: string, config: PlatformConfig): Prom
         scale: capacity.scale,
       }),
       ...(capacity.maxClient429Share !== undefined ? { maxClient429Share: capacity.maxClient429Share } : {}),
+      ...(capacity.map !== undefined ? { map: capacity.map } : {}),
     };
   } catch (error) {
     if (error instanceof TraceError) throw new SimulationInputError(`capacity.referenceTrace: ${error.message}`);
