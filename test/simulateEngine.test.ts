@@ -14,6 +14,7 @@ import {
 } from "../cli/simulate/platform";
 import { AZURE_LATENCY, modelBillions, replicaSpeed } from "../cli/simulate/figures";
 import { validConfig } from "./configHelpers";
+import type { ReplicaSpeed } from "../cli/simulate/vllm";
 
 const GPT5 = PTU_MODELS["gpt-5"]!;
 const LATENCY = AZURE_LATENCY["gpt-5"]!;
@@ -83,6 +84,20 @@ function platform(
     assumptions: [],
   };
 }
+
+/** A vLLM target of one replica on one A100 that serves at `speed`. */
+const vllmTarget = (name: string, speed: ReplicaSpeed): BackendModel => ({
+  kind: "vllm",
+  name,
+  model: "m-8B",
+  pool: "a100",
+  vmSize: "Standard_NC24ads_A100_v4",
+  gpu: "A100",
+  replicas: 1,
+  gpusPerReplica: 1,
+  nodes: 1,
+  speed,
+});
 
 /** `count` requests of `prompt` tokens (no output) every `gapMs`, from the team to chat. */
 const steady = (count: number, gapMs: number, prompt: number, endpoint = "chat"): RoutedRequest[] =>
@@ -222,18 +237,7 @@ describe("Azure OpenAI behind the gateway, on cases with known answers", () => {
 
 describe("vLLM queues rather than refusing", () => {
   it("makes the request beyond the replicas' concurrency wait for the first seat to free", async () => {
-    const vllm: BackendModel = {
-      kind: "vllm",
-      name: "v",
-      model: "m-8B",
-      pool: "a100",
-      vmSize: "Standard_NC24ads_A100_v4",
-      gpu: "A100",
-      replicas: 1,
-      gpusPerReplica: 1,
-      nodes: 1,
-      speed: { concurrency: 2, ttftMs: 100, msPerOutputToken: 10 },
-    };
+    const vllm = vllmTarget("v", { concurrency: 2, ttftMs: 100, msPerOutputToken: 10 });
     const three = Array.from({ length: 3 }, () => ({
       atMs: 0,
       promptTokens: 10,
@@ -319,19 +323,8 @@ describe("the dated throughput table's rows for a vLLM target", () => {
 
 describe("what the gateway does with a vLLM timeout and an endpoint it does not serve", () => {
   it("does not retry a timeout: the client gets the error, the breaker counts it once", async () => {
-    const slow: BackendModel = {
-      kind: "vllm",
-      name: "v",
-      model: "m-8B",
-      pool: "a100",
-      vmSize: "Standard_NC24ads_A100_v4",
-      gpu: "A100",
-      replicas: 1,
-      gpusPerReplica: 1,
-      nodes: 1,
-      // One seat, each request holding it 400 s: the second waits past the 300 s forward timeout.
-      speed: { concurrency: 1, ttftMs: 100, msPerOutputToken: 4_000 },
-    };
+    // One seat, each request holding it 400 s: the second waits past the 300 s forward timeout.
+    const slow = vllmTarget("v", { concurrency: 1, ttftMs: 100, msPerOutputToken: 4_000 });
     const two = [0, 1].map((atMs) => ({ atMs, promptTokens: 10, outputTokens: 100, team: "team", endpoint: "chat" }));
     const result = await simulate(
       platform([slow, { ...slow, name: "w" }], {
