@@ -1,7 +1,8 @@
 // Azure Monitor alerts on the model accounts, as the prod plan registers them.
 import { describe, expect, it } from "vitest";
 import { kustoDiagnostics } from "./kusto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { LOG_ANALYTICS_EXPORT } from "../cli/simulate/trace";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -55,7 +56,6 @@ describe("Azure Monitor alerts", () => {
         err: () => true,
       }),
     ).toBe(0);
-    const { readFileSync } = await import("node:fs");
     const exported = JSON.parse(readFileSync(join(out, "prod", "stack.json"), "utf8"));
     const group = exported.deployment.resources.find((r: any) => r.type === "azure-native:monitor:ActionGroup");
     expect(JSON.stringify(group.inputs.webhookReceivers)).toContain("1b47061264138c4ac30d75fd1eb44270");
@@ -111,5 +111,20 @@ describe("the log alerts' KQL", () => {
   it("the analyzer reports an unknown column and a syntax error (the check can fail)", () => {
     expect(kustoDiagnostics("ApiManagementGatewayLogs | where StatusCode == 429")).not.toEqual([]);
     expect(kustoDiagnostics("AzureDiagnostics | summarize requests = count( by _ResourceId")).not.toEqual([]);
+  });
+});
+
+// Loaded once per worker, the Kusto analyzer costs seconds: the project's other published KQL is checked here too.
+describe("the capacity simulator's Log Analytics export (cli/simulate/trace.ts)", () => {
+  it("the export's KQL parses and analyzes against the documented tables", () => {
+    expect(kustoDiagnostics(LOG_ANALYTICS_EXPORT)).toEqual([]);
+    // The guide shows the same query (indented in its list).
+    expect(readFileSync(join(PROJECT_DIR, "docs/capacity-simulator.md"), "utf8")).toContain(
+      LOG_ANALYTICS_EXPORT.split("\n")
+        .map((line) => `  ${line}`)
+        .join("\n"),
+    );
+    // The check can fail: a column the LLM log does not have.
+    expect(kustoDiagnostics(LOG_ANALYTICS_EXPORT.replace("PromptTokens", "InputTokens"))).not.toEqual([]);
   });
 });

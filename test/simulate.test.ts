@@ -10,8 +10,6 @@ import { SIMULATION_FILES, simulateCommand } from "../cli/commands/simulate";
 import { latencyChart } from "../cli/simulate/charts";
 import { AS_OF, PROJECT_DIR, matchesGoldenFile, namespaced, rawConfig } from "./configHelpers";
 import { planCommand } from "./helpers";
-import { kustoDiagnostics } from "./kusto";
-import { LOG_ANALYTICS_EXPORT } from "../cli/simulate/trace";
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -61,10 +59,13 @@ describe("npm run simulate on the shared trace against prod", () => {
   });
 
   it("recommends the cheapest PTU count that meets the targets", async () => {
+    // The first 20 minutes keep the sweep short; the whole hour is the guide's example.
     const result = await run(
       "--stack",
       "prod",
       "--without-team-limits",
+      "--duration",
+      "20m",
       "--sweep",
       "--target-429",
       "0.5%",
@@ -269,18 +270,6 @@ describe("the stack's reference trace in the plan", () => {
 });
 
 describe("a trace of the platform's own traffic, exported from Log Analytics", () => {
-  it("the export's KQL parses and analyzes against the documented tables", () => {
-    expect(kustoDiagnostics(LOG_ANALYTICS_EXPORT)).toEqual([]);
-    // The guide shows the same query (indented in its list).
-    expect(readFileSync(join(PROJECT_DIR, "docs/capacity-simulator.md"), "utf8")).toContain(
-      LOG_ANALYTICS_EXPORT.split("\n")
-        .map((line) => `  ${line}`)
-        .join("\n"),
-    );
-    // The check can fail: a column the LLM log does not have.
-    expect(kustoDiagnostics(LOG_ANALYTICS_EXPORT.replace("PromptTokens", "InputTokens"))).not.toEqual([]);
-  });
-
   it("replays rows with an Endpoint column, each endpoint's team from the stack or --map", async () => {
     const trace = join(scratch(), "export.csv");
     const rows = Array.from({ length: 40 }, (_, i) => {
