@@ -108,3 +108,19 @@ describe("npm run plan", () => {
     expect(misspelt.stderr).toContain("unknown setting regionz");
   });
 });
+
+describe("a command whose reader stops early", () => {
+  it("stops quietly with its own exit code when the pipe closes (no EPIPE trace)", () => {
+    // `true` reads nothing and exits at once: every write of the command meets a closed pipe.
+    const result = spawnSync(
+      "bash",
+      [
+        "-c",
+        'node --import tsx cli/commands/simulate.ts --stack prod --duration 1m | true; echo "exit ${PIPESTATUS[0]}"',
+      ],
+      { cwd: PROJECT_DIR, encoding: "utf8" },
+    );
+    expect(result.stderr).not.toContain("EPIPE");
+    expect(result.stdout.trim()).toBe("exit 0");
+  });
+});

@@ -22,7 +22,7 @@ import { checkpointResources, evaluatePolicies } from "../engine/policyRunner";
 import { decimal } from "../loadtest/args";
 import { quoted } from "../shared/terminalText";
 import { policies } from "../../policies/rules";
-import { UsageError } from "../shared/io";
+import { UsageError, quietOnClosedPipe } from "../shared/io";
 
 /**
  * The policy pack's cost per resource, in process (start-up excluded: it is the plan's and the same for
@@ -427,6 +427,7 @@ export async function bench(
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   bench(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {

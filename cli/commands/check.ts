@@ -9,7 +9,7 @@ import { CheckpointError, RuleError, checkpointResources, evaluatePolicies } fro
 import { MAX_EXPORT_BYTES } from "../shared/inputFile";
 import { printed, terminalJson } from "../shared/terminalText";
 import { exitCodeOf, policyReport, readJson, readPolicyConfig, renderPolicyReport } from "../engine/policyReport";
-import { type CommandIo, EXIT, UsageError, processIo } from "../shared/io";
+import { type CommandIo, EXIT, UsageError, processIo, quietOnClosedPipe } from "../shared/io";
 import { type CommandSpec, helpText, parseCommandLine, usageLine, wantsHelp } from "../shared/args";
 
 export const CHECK_SPEC: CommandSpec = {
@@ -96,6 +96,7 @@ export async function check(argv: string[], io: CommandIo = processIo): Promise<
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   check(process.argv.slice(2)).then(
     (code) => {
       // Not process.exit(): pending writes (such as the loader's transform cache) finish first.

@@ -3,7 +3,7 @@
 // policies/checklist.ts; `--check` only reports whether both are up to date (exit 1 when not).
 import { readFileSync } from "node:fs";
 import { type CommandSpec, helpText, parseCommandLine, wantsHelp } from "../shared/args";
-import { UsageError } from "../shared/io";
+import { UsageError, quietOnClosedPipe } from "../shared/io";
 import { join, resolve } from "node:path";
 import type { Policy } from "@pulumi/policy";
 import { CHECKLIST, type ChecklistItem } from "../../policies/checklist";
@@ -165,6 +165,7 @@ export async function checklist(
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   checklist(process.argv.slice(2), resolve(__dirname, "../.."), {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

@@ -6,7 +6,7 @@
 import "../shared/startup";
 import { join, resolve } from "node:path";
 import { type CommandSpec, helpText, parseCommandLine, wantsHelp } from "../shared/args";
-import { type CommandIo, EXIT, UsageError, processIo } from "../shared/io";
+import { type CommandIo, EXIT, UsageError, processIo, quietOnClosedPipe } from "../shared/io";
 import { startLoopback } from "../loadtest/loopbackServer";
 import { spawn } from "node:child_process";
 import { TOKEN_ENV } from "../shared/credential";
@@ -119,6 +119,7 @@ export async function demo(argv: string[], projectDir: string, io: CommandIo = p
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   demo(process.argv.slice(2), resolve(__dirname, "../..")).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {

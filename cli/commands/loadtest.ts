@@ -14,7 +14,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { type CommandSpec, helpText, parseCommandLine, wantsHelp } from "../shared/args";
 import { TOKEN_ENV, gatewayToken } from "../shared/credential";
 import { SingleBar } from "cli-progress";
-import { type CommandIo, EXIT, UsageError } from "../shared/io";
+import { type CommandIo, EXIT, UsageError, quietOnClosedPipe } from "../shared/io";
 import { ArtifactWriteError, writeArtifacts } from "../shared/outWriter";
 import { table } from "../shared/table";
 import { client, succeeded, type RequestResult, type Target } from "../loadtest/request";
@@ -360,6 +360,7 @@ function write(io: LoadtestIo, option: string, writing: () => void, done: string
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   loadtest(process.argv.slice(2), {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

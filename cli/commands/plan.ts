@@ -13,7 +13,7 @@ import {
   projectName,
   missingStackHint,
 } from "../shared/stackFile";
-import { type CommandIo, EXIT, UsageError, processIo } from "../shared/io";
+import { type CommandIo, EXIT, UsageError, processIo, quietOnClosedPipe } from "../shared/io";
 import { type CommandSpec, helpText, parseCommandLine, usageLine, wantsHelp } from "../shared/args";
 import { textProblem } from "../shared/terminalText";
 import { MAX_EXPORT_BYTES, MAX_POLICY_CONFIG_BYTES, inputFileProblem } from "../shared/inputFile";
@@ -150,6 +150,7 @@ export async function plan(argv: string[], projectDir: string, io: CommandIo = p
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   plan(process.argv.slice(2), resolve(__dirname, "../..")).then(
     (code) => {
       // Not process.exit(): pending writes (such as the loader's transform cache) finish first.

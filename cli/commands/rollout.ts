@@ -17,7 +17,7 @@ import { asOfDay, dayProblem } from "../../stacks/asOf";
 import { loadStackConfig } from "../../stacks/load";
 import type { SlotSummary } from "../loadtest/run";
 import { lifecycleOf } from "../../components/openai/lifecycle";
-import { type CommandIo, EXIT, UsageError } from "../shared/io";
+import { type CommandIo, EXIT, UsageError, quietOnClosedPipe } from "../shared/io";
 import { writeArtifacts, ArtifactWriteError } from "../shared/outWriter";
 import {
   StackFileError,
@@ -618,6 +618,7 @@ async function step(args: Args, projectDir: string, io: CommandIo): Promise<numb
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   rollout(process.argv.slice(2), resolve(__dirname, "../.."), {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

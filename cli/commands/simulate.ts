@@ -7,12 +7,11 @@
 // Exit codes: 0 simulated; 2 invalid arguments, stack file, trace or --out (nothing written).
 import { isAbsolute, join, resolve } from "node:path";
 import { type CommandSpec, helpText, parseCommandLine, usageLine, wantsHelp } from "../shared/args";
-import { type CommandIo, EXIT, UsageError, processIo } from "../shared/io";
+import { type CommandIo, EXIT, UsageError, processIo, quietOnClosedPipe } from "../shared/io";
 import { StackFileError, missingStackHint, readStackFile, stackNameProblem } from "../shared/stackFile";
 import { textProblem } from "../shared/terminalText";
 import { inputFileProblem } from "../shared/inputFile";
-import { ArtifactWriteError, writeArtifacts } from "../shared/outWriter";
-import { outputProblem } from "../loadtest/args";
+import { ArtifactWriteError, outputDirProblem, writeArtifacts } from "../shared/outWriter";
 import { table } from "../shared/table";
 import { asOfDay, dayProblem } from "../../stacks/asOf";
 import { loadStackConfig } from "../../stacks/load";
@@ -235,9 +234,7 @@ export async function simulateCommand(argv: string[], projectDir: string, io: Co
     const traceProblem = inputFileProblem("--trace", args.trace, Number.MAX_SAFE_INTEGER);
     if (traceProblem) throw new UsageError(traceProblem);
     if (args.out !== undefined) {
-      const problem =
-        outputProblem(args.out, "folder") ??
-        SIMULATION_FILES.map((f) => outputProblem(join(args!.out!, f), "file")).find(Boolean);
+      const problem = outputDirProblem(args.out);
       if (problem) throw new UsageError(`--out: ${problem}; nothing was simulated`);
     }
     const loaded = loadStackConfig(readStackFile(args.configFile, args.configFileOption), {
@@ -315,6 +312,7 @@ export async function simulateCommand(argv: string[], projectDir: string, io: Co
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   simulateCommand(process.argv.slice(2), resolve(__dirname, "../..")).then(
     (code) => (process.exitCode = code),
     (error) => {

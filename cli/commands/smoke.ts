@@ -17,7 +17,7 @@ import { type CommandSpec, helpText, parseCommandLine, usageLine, wantsHelp } fr
 import { TOKEN_ENV, gatewayToken } from "../shared/credential";
 import { loadStackConfig } from "../../stacks/load";
 import { asOfDay } from "../../stacks/asOf";
-import { type CommandIo, EXIT, UsageError } from "../shared/io";
+import { type CommandIo, EXIT, UsageError, quietOnClosedPipe } from "../shared/io";
 import { table } from "../shared/table";
 import { MAX_STACK_FILE_BYTES, StackFileError, readStackFile } from "../shared/stackFile";
 import { stackNameProblem } from "../shared/stackFile";
@@ -392,6 +392,7 @@ async function refusal(url: string, limits: Timeouts): Promise<{ status: number;
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   smoke(process.argv.slice(2), resolve(__dirname, "../.."), {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

@@ -18,3 +18,15 @@ export class UsageError extends Error {}
  * nothing done; 3 the program itself cannot be deployed as it is, or an internal error.
  */
 export const EXIT = { ok: 0, policy: 1, invalid: 2, programFailed: 3 } as const;
+
+/**
+ * A reader that stops early (`npm run plan | head`) closes the pipe: the command then stops quietly, as
+ * Unix tools do, instead of failing on EPIPE. Called by each command's entry point, never by a library.
+ */
+export function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      process.exit(process.exitCode ?? 0);
+    });
+}
