@@ -293,10 +293,18 @@ export async function simulate(
   let count = 0;
   let first: number | undefined;
   let lastAt = 0;
+  const provisioned = [...states.values()].filter((s) => s.bucket);
+  let minute = -1;
   const step = (r: RoutedRequest) => {
     count++;
     first ??= r.atMs;
     lastAt = r.atMs;
+    // Each minute's utilization is sampled at its start too: a deployment whose breaker is open, or a
+    // minute without requests, takes none, yet utilization is what it is (draining), not zero.
+    const now = Math.floor(r.atMs / 60_000);
+    for (let m = minute < 0 ? now : minute + 1; m <= now; m++)
+      for (const s of provisioned) recordUtilization(s, m * 60_000, s.bucket!.utilization(m * 60_000));
+    minute = now;
     const outcome = route(r);
     outcomes[outcome]++;
     let counts = byTeam.get(r.team);
