@@ -25,6 +25,7 @@ const UNIT = [
   "test/simulatePtu.test.ts",
   "test/simulateScale.test.ts",
   "test/network.test.ts",
+  "test/teamBudget.test.ts",
   "test/workflows.test.ts",
   "test/policies/apimPipeline.test.ts",
   "test/policies/apimRules.test.ts",

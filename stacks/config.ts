@@ -21,6 +21,8 @@ import { gatewayIssues, gatewaySchema } from "../components/gateway/config";
 import { clusterIssues, clusterSchema } from "./clusterConfig";
 import { hasOwn } from "../components/core/own";
 import { PRICES, PRICE_TABLE_DATE } from "../components/cost/prices";
+import { withOverrides } from "../components/cost/monthlyCost";
+import { budgetQuota, type BudgetQuota } from "../components/cost/teamBudget";
 import { GATEWAY_TIERS } from "../components/gateway/tiers";
 import { COLOURS } from "../components/core/colours";
 
@@ -821,6 +823,29 @@ function checkVmSizes(config: PlatformConfig, issues: ConfigIssue[]): void {
   }
 }
 
+/** A team's monthly budget becomes a token quota only where its endpoints have a price per token. */
+function checkTeamBudgets(config: PlatformConfig, issues: ConfigIssue[]): void {
+  for (const [name, t] of Object.entries(config.gateway?.teams ?? {})) {
+    if (t.monthlyBudget === undefined) continue;
+    const quota = budgetQuota(t.monthlyBudget, t.endpoints, config.models, withOverrides(PRICES, config.prices));
+    if ("problem" in quota) issues.push({ path: `gateway.teams.${name}.monthlyBudget`, message: quota.problem });
+  }
+}
+
+/** A team's monthly token quota: its own, or what its monthly budget buys at the price table's prices. */
+export function teamTokenQuota(
+  config: PlatformConfig,
+  team: string,
+): { readonly tokens: number; readonly budget?: BudgetQuota & { readonly usd: number } } | undefined {
+  const t = config.gateway?.teams[team];
+  if (!t) return undefined;
+  if (t.monthlyTokenQuota !== undefined) return { tokens: t.monthlyTokenQuota };
+  if (t.monthlyBudget === undefined) return undefined;
+  const quota = budgetQuota(t.monthlyBudget, t.endpoints, config.models, withOverrides(PRICES, config.prices));
+  if ("problem" in quota) throw new Error(`gateway.teams.${team}.monthlyBudget: ${quota.problem}`);
+  return { tokens: quota.tokens, budget: { ...quota, usd: t.monthlyBudget } };
+}
+
 /** Validates raw stack config; returns the typed config or every problem at once. */
 export function parsePlatformConfig(
   raw: unknown,
@@ -861,6 +886,7 @@ export function parsePlatformConfig(
   issues.push(...gatewayIssues(config));
   issues.push(...clusterIssues(config).issues);
   checkVmSizes(config, issues);
+  checkTeamBudgets(config, issues);
   if (config.environment === "prod" && !config.budget)
     issues.push({
       path: "budget",

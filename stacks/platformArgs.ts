@@ -5,7 +5,7 @@ import { COLOURS, type Colour } from "../components/core/colours";
 import { GATEWAY_TIERS } from "../components/gateway/tiers";
 import type { AzureResource, EndpointView } from "../components/observability/dashboards";
 import type { LocatedDeployment } from "../components/openai/quota";
-import { requiredDnsZones, type PlatformConfig, type TargetConfig } from "./config";
+import { requiredDnsZones, teamTokenQuota, type PlatformConfig, type TargetConfig } from "./config";
 
 type VllmTarget = Extract<TargetConfig, { kind: "vllm" }>;
 
@@ -79,8 +79,21 @@ export function gatewayTeams(config: PlatformConfig) {
     tokensPerMinute: t.tokensPerMinute,
     budgetPer: t.budgetPer,
     subscriptionKeys: t.subscriptionKeys,
-    ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}),
+    ...monthlyTokenQuota(config, name),
   }));
+}
+
+/**
+ * `monthlyTokenQuota` as the gateway takes it, per counter: the team's own, or what its budget buys. The
+ * gateway counts per calling application unless the team shares one budget, so a spend ceiling is split
+ * evenly between the team's applications: together they cannot spend more than it.
+ */
+function monthlyTokenQuota(config: PlatformConfig, team: string): { monthlyTokenQuota?: number } {
+  const quota = teamTokenQuota(config, team);
+  if (!quota) return {};
+  const t = config.gateway!.teams[team]!;
+  const counters = t.budgetPer === "application" ? Math.max(1, t.applications.length) : 1;
+  return { monthlyTokenQuota: quota.budget ? Math.floor(quota.tokens / counters) : quota.tokens };
 }
 
 /** The Azure Monitor alerts' thresholds and the accounts they watch (whether each has provisioned deployments). */

@@ -8,7 +8,7 @@ import {
   isPtuType,
   type LedgerRow,
 } from "../../components/openai";
-import { plannedDeployments, type PlatformConfig } from "../../stacks/config";
+import { plannedDeployments, teamTokenQuota, type PlatformConfig } from "../../stacks/config";
 import type { ExportedResource } from "../engine/stackExport";
 import { compareCodePoints } from "../../components/core/order";
 import { LIFECYCLE_TABLE_DATE, LIFECYCLE_TABLE_SOURCE, lifecycleOf } from "../../components/openai/lifecycle";
@@ -72,6 +72,26 @@ export interface RouteRow {
   }[];
 }
 
+/** A team's monthly token quota and, when a spend ceiling buys it, at what price. */
+function teamQuotaRow(config: PlatformConfig, team: string): Pick<TeamRow, "monthlyTokenQuota" | "monthlyBudget"> {
+  const quota = teamTokenQuota(config, team);
+  if (!quota) return {};
+  const b = quota.budget;
+  return {
+    monthlyTokenQuota: quota.tokens,
+    ...(b
+      ? {
+          monthlyBudget: {
+            usd: b.usd,
+            perMillion: b.perMillion,
+            model: b.model,
+            ...(b.outputShare !== undefined ? { outputShare: b.outputShare } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 /** A consuming team (product) of the gateway: who calls, what, with which budget. */
 export interface TeamRow {
   readonly team: string;
@@ -79,6 +99,13 @@ export interface TeamRow {
   readonly endpoints: readonly string[];
   readonly tokensPerMinute: number;
   readonly monthlyTokenQuota?: number;
+  /** The spend ceiling the quota comes from, and the price per million tokens it is bought at. */
+  readonly monthlyBudget?: {
+    readonly usd: number;
+    readonly perMillion: number;
+    readonly model: string;
+    readonly outputShare?: number;
+  };
   readonly budgetPer: "application" | "team";
 }
 
@@ -375,7 +402,7 @@ export function buildPlanReport(
         .join(" + "),
       endpoints: t.endpoints,
       tokensPerMinute: t.tokensPerMinute,
-      ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}),
+      ...teamQuotaRow(config, team),
       budgetPer: t.budgetPer,
     })),
     firstDeploy: { ...firstDeployEstimate(resources), source: CREATE_TIMES_SOURCE, date: CREATE_TIMES_DATE },
@@ -537,13 +564,16 @@ export function renderPlanReport(report: PlanReport): string {
     out.push("", "Gateway teams (products)");
     out.push(
       table(
-        ["team", "access", "endpoints", "tokens/min", "tokens/month", "budget per"],
+        ["team", "access", "endpoints", "tokens/min", "tokens/month", "spend ceiling", "budget per"],
         report.teams.map((t) => [
           t.team,
           t.access,
           t.endpoints.join(", "),
           n(t.tokensPerMinute),
           t.monthlyTokenQuota ? n(t.monthlyTokenQuota) : "-",
+          t.monthlyBudget
+            ? `${usdText(t.monthlyBudget.usd)}/month at ${t.monthlyBudget.model} $${t.monthlyBudget.perMillion.toFixed(2)}/M tokens (${t.monthlyBudget.outputShare === undefined ? "the dearer of input and output" : `${Math.round(t.monthlyBudget.outputShare * 100)}% output`})`
+            : "-",
           t.budgetPer,
         ]),
       ),

@@ -17,7 +17,7 @@ import {
 } from "../../components/openai/models";
 import { COLOURS, type Colour } from "../../components/core/colours";
 import { compareCodePoints } from "../../components/core/order";
-import { plannedDeployments, type PlatformConfig } from "../../stacks/config";
+import { plannedDeployments, teamTokenQuota, type PlatformConfig } from "../../stacks/config";
 import { FALLBACK_LATENCY_MODEL, azureLatency, replicaSpeed, type AzureLatency } from "./figures";
 import type { ReplicaSpeed } from "./vllm";
 
@@ -245,7 +245,7 @@ export function platformModel(stack: string, config: PlatformConfig): PlatformMo
       t.budgetPer === "team" || t.applications.length === 0
         ? [`team-${name}`]
         : t.applications.map((app) => `team-${name}/${app}`),
-    ...(t.monthlyTokenQuota ? { monthlyTokenQuota: t.monthlyTokenQuota } : {}),
+    ...(teamTokenQuota(config, name) ? { monthlyTokenQuota: teamTokenQuota(config, name)!.tokens } : {}),
     ...(config.gateway?.semanticCache ? { cacheCallsPerMinute: config.gateway.semanticCache.callsPerMinute } : {}),
   }));
   if (config.gateway.semanticCache)

@@ -32,6 +32,8 @@ const team = z.strictObject({
   budgetPer: z.enum(["application", "team"]).default("application"),
   /** Tokens per calendar month (403 when spent), if capped. */
   monthlyTokenQuota: z.number().int().positive().optional(),
+  /** A monthly spend ceiling in USD: the gateway enforces it as the token quota it buys (components/cost/teamBudget.ts). */
+  monthlyBudget: z.number().positive().optional(),
 });
 
 /**
@@ -186,6 +188,12 @@ export function gatewayIssues(config: StackView): { path: string; message: strin
         message: "the team cannot call: list its Entra ID applications (or opt in to subscriptionKeys)",
       });
     }
+    if (t.monthlyBudget !== undefined && t.monthlyTokenQuota !== undefined)
+      issues.push({
+        path: `gateway.teams.${name}.monthlyBudget`,
+        message:
+          "give monthlyBudget (a spend ceiling the gateway turns into a token quota) or monthlyTokenQuota, not both",
+      });
     t.applications.forEach((app, i) => {
       const other = owner.get(app.toLowerCase());
       if (other)
