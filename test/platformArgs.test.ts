@@ -49,11 +49,15 @@ describe("the platform's component arguments", () => {
     expect(vllmSlots(dev)).toEqual([]);
   });
 
-  it("gateway: teams carry a monthly quota only when they set one", () => {
+  it("gateway: teams carry a monthly quota only when they set one or a spend ceiling", () => {
     const teams = gatewayTeams(prod);
     expect(teams.map((t) => t.name)).toEqual(Object.keys(prod.gateway!.teams));
-    for (const t of teams)
-      expect("monthlyTokenQuota" in t).toBe(prod.gateway!.teams[t.name]!.monthlyTokenQuota !== undefined);
+    for (const t of teams) {
+      const own = prod.gateway!.teams[t.name]!;
+      expect("monthlyTokenQuota" in t).toBe(own.monthlyTokenQuota !== undefined || own.monthlyBudget !== undefined);
+    }
+    // Prod's assistant team: a $15,000 ceiling at $10 per million tokens (gpt-5.1, no declared workload).
+    expect(teams.find((t) => t.name === "assistant")!.monthlyTokenQuota).toBe(1_500_000_000);
   });
 
   it("alerts: each account is marked provisioned exactly when it has a PTU deployment", () => {

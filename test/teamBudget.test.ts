@@ -43,7 +43,8 @@ describe("a monthly budget as a token quota", () => {
 
   it("is refused with a token quota beside it, or on endpoints without a price per token", () => {
     const raw = rawConfig("prod");
-    raw.gateway.teams.assistant.monthlyBudget = 100;
+    raw.gateway.teams.assistant.monthlyTokenQuota = 1_000;
+    raw.gateway.teams.search.monthlyBudget = 100;
     raw.gateway.teams.search.endpoints = ["qwen"];
     const parsed = parsePlatformConfig(raw);
     const messages = parsed.ok ? [] : parsed.issues.map((i) => `${i.path}: ${i.message}`);
@@ -59,19 +60,19 @@ describe("a monthly budget as a token quota", () => {
 describe("a spend ceiling in the gateway", () => {
   it("is split between a team's applications when each has its own counter, so together they stay under it", () => {
     const raw = rawConfig("prod");
-    raw.gateway.teams.search.applications = [
-      "1a2b3c4d-5e6f-4a0b-9c1d-2e3f4a5b6c7d",
+    raw.gateway.teams.assistant.applications = [
+      "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
       "2a2b3c4d-5e6f-4a0b-9c1d-2e3f4a5b6c7d",
     ];
     const parsed = parsePlatformConfig(raw);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-    const search = gatewayTeams(parsed.config).find((t) => t.name === "search")!;
-    // $500 at $0.13 per million: 3,846,153,846 tokens, half each.
-    expect(search.monthlyTokenQuota).toBe(1_923_076_923);
-    raw.gateway.teams.search.budgetPer = "team";
+    const assistant = gatewayTeams(parsed.config).find((t) => t.name === "assistant")!;
+    // $15,000 at $10 per million (gpt-5.1, no declared workload): 1,500,000,000 tokens, half each.
+    expect(assistant.monthlyTokenQuota).toBe(750_000_000);
+    raw.gateway.teams.assistant.budgetPer = "team";
     const shared = parsePlatformConfig(raw);
-    expect(shared.ok && gatewayTeams(shared.config).find((t) => t.name === "search")!.monthlyTokenQuota).toBe(
-      3_846_153_846,
+    expect(shared.ok && gatewayTeams(shared.config).find((t) => t.name === "assistant")!.monthlyTokenQuota).toBe(
+      1_500_000_000,
     );
   });
 });
