@@ -1,6 +1,8 @@
 // A dashboard's preview as SVG, so a reviewer sees in the PR what Grafana will show: every row and
 // panel of the JSON model, each query drawn from a small synthetic data set (seeded, so the file is the
 // same on every run). The numbers are illustrative, never live metrics, and the picture says so.
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { scaleLinear } from "d3-scale";
 import { line } from "d3-shape";
 import { element as el, renderXml, type XmlNode } from "../../components/core/xml";
@@ -29,16 +31,11 @@ const ROW_PX = 26;
 const POINTS = 72; // six hours at five minutes
 const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
-/** mulberry32: a small seeded generator, so previews are byte-identical across runs. */
+/** A generator seeded by `text` (its FNV-1a hash), so previews are byte-identical across runs. */
 function seeded(text: string): () => number {
-  let a = [...text].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const seed = [...text].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
+  const rng = xoroshiro128plus(seed | 0);
+  return () => uniformFloat64(rng);
 }
 
 /** A typical level per unit; quantiles rise with their rank (p50 < p95 < p99). */
