@@ -5,7 +5,7 @@
 // pools, breakers and retries; Azure OpenAI's provisioned utilization, native spillover and pay-as-you-go
 // limits; vLLM queues. Prints where every request went, latency and cost; --sweep recommends PTU counts.
 // Exit codes: 0 simulated; 2 invalid arguments, stack file, trace or --out (nothing written).
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { type CommandSpec, helpText, parseCommandLine, usageLine, wantsHelp } from "../shared/args";
 import { type CommandIo, EXIT, UsageError, processIo, quietOnClosedPipe } from "../shared/io";
 import { StackFileError, missingStackHint, readStackFile, stackNameProblem } from "../shared/stackFile";
@@ -26,6 +26,7 @@ import { simulatedCost } from "../simulate/cost";
 import { percent, renderSummary, summarize, usd, type SimulationSummary } from "../simulate/report";
 import { sweep, type DeploymentSweep, type SweepTargets } from "../simulate/sweep";
 import { latencyChart, outcomesChart, utilizationChart } from "../simulate/charts";
+import { referenceTracePath } from "../simulate/reference";
 
 export const SIMULATE_SPEC: CommandSpec = {
   command: "simulate",
@@ -253,14 +254,10 @@ export async function simulateCommand(argv: string[], projectDir: string, io: Co
         );
       args = {
         ...args,
-        trace: isAbsolute(capacity.referenceTrace)
-          ? capacity.referenceTrace
-          : join(projectDir, capacity.referenceTrace),
+        trace: referenceTracePath(projectDir, capacity),
         scale: capacity.scale,
         ...(capacity.map !== undefined ? { map: capacity.map } : {}),
       };
-      const traceProblem = inputFileProblem("capacity.referenceTrace", args.trace, Number.MAX_SAFE_INTEGER);
-      if (traceProblem) throw new UsageError(traceProblem);
     }
     let platform = platformModel(args.stack, loaded.config);
     if (args.withoutTeamLimits) platform = withoutTeamLimits(platform);

@@ -17,7 +17,7 @@
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { CircuitBreaker } from "./breaker";
-import { PaygoLimiter, type RateAnswer } from "./paygo";
+import { PaygoLimiter } from "./paygo";
 import { PtuBucket, ptuCost } from "./ptu";
 import { VllmServer } from "./vllm";
 import { LatencyHistogram } from "./histogram";
@@ -127,9 +127,6 @@ type Attempt =
   | { readonly ok: true; readonly outcome: Outcome; readonly ttftMs: number; readonly e2eMs: number }
   | { readonly ok: false; readonly status: 429 | "Timeout"; readonly retryAfterMs?: number };
 
-const shorter = (a: RateAnswer | undefined, b: number | undefined) =>
-  a && !a.accepted ? Math.min(a.retryAfterMs, b ?? Infinity) : b;
-
 /** Replays `requests` (in arrival order) through `platform`. */
 export async function simulate(
   platform: PlatformModel,
@@ -200,11 +197,15 @@ export async function simulate(
     while (minutes.length <= minute) minutes.push(0);
     if (value > minutes[minute]!) minutes[minute] = value;
   };
-  const served = (state: BackendState, r: RoutedRequest, outcome: Outcome): Attempt => {
+  const countServed = (state: BackendState, r: RoutedRequest) => {
     const u = state.usage;
     u.requests++;
     u.promptTokens += r.promptTokens;
     u.outputTokens += r.outputTokens;
+  };
+  /** An Azure OpenAI deployment served `r`: counted, with the model's latency. */
+  const served = (state: BackendState, r: RoutedRequest, outcome: Outcome): Attempt => {
+    countServed(state, r);
     const l = (state.model as PtuDeploymentModel | PaygoDeploymentModel).latency;
     return { ok: true, outcome, ttftMs: l.ttftMs, e2eMs: l.ttftMs + (r.outputTokens * 1_000) / l.tokensPerSecond };
   };
@@ -215,10 +216,7 @@ export async function simulate(
     if (state.server) {
       const answer = state.server.serve(r.atMs, r.outputTokens, FORWARD_TIMEOUT_MS);
       if (!answer) return { ok: false, status: "Timeout" };
-      const u = state.usage;
-      u.requests++;
-      u.promptTokens += r.promptTokens;
-      u.outputTokens += r.outputTokens;
+      countServed(state, r);
       return { ok: true, outcome: "vllm", ttftMs: answer.ttftMs, e2eMs: answer.e2eMs };
     }
     if (state.limiter) {
@@ -236,7 +234,8 @@ export async function simulate(
     if (state.twin?.limiter) {
       const spill = state.twin.limiter.admit(r.atMs, tokens);
       if (spill.accepted) return served(state.twin, r, "spillover");
-      return { ok: false, status: 429, retryAfterMs: shorter(spill, answer.retryAfterMs) };
+      // Both refused: the backend's answer asks for the shorter wait.
+      return { ok: false, status: 429, retryAfterMs: Math.min(spill.retryAfterMs, answer.retryAfterMs) };
     }
     return { ok: false, status: 429, retryAfterMs: answer.retryAfterMs };
   };

@@ -133,6 +133,12 @@ export function withPtu(platform: PlatformModel, deployment: string, ptu: number
   return { ...platform, backends };
 }
 
+/** A team's monthly token quota, its own or what its spend ceiling buys (stacks/config.ts teamTokenQuota). */
+function monthlyQuotaOf(config: PlatformConfig, team: string): { monthlyTokenQuota?: number } {
+  const quota = teamTokenQuota(config, team);
+  return quota ? { monthlyTokenQuota: quota.tokens } : {};
+}
+
 /** The platform the stack plans, as the simulator models it. */
 export function platformModel(stack: string, config: PlatformConfig): PlatformModel {
   if (!config.gateway)
@@ -245,7 +251,7 @@ export function platformModel(stack: string, config: PlatformConfig): PlatformMo
       t.budgetPer === "team" || t.applications.length === 0
         ? [`team-${name}`]
         : t.applications.map((app) => `team-${name}/${app}`),
-    ...(teamTokenQuota(config, name) ? { monthlyTokenQuota: teamTokenQuota(config, name)!.tokens } : {}),
+    ...monthlyQuotaOf(config, name),
     ...(config.gateway?.semanticCache ? { cacheCallsPerMinute: config.gateway.semanticCache.callsPerMinute } : {}),
   }));
   if (config.gateway.semanticCache)

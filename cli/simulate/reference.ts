@@ -29,6 +29,16 @@ const replayed = new Map<string, Promise<ReferenceSimulation>>();
 /** Replays kept per process: enough for a plan, its base and a rollout's candidates. */
 const KEPT = 32;
 
+/** Where `capacity.referenceTrace` is (relative to the project folder), checked readable; SimulationInputError if not. */
+export function referenceTracePath(projectDir: string, capacity: { readonly referenceTrace: string }): string {
+  const path = isAbsolute(capacity.referenceTrace)
+    ? capacity.referenceTrace
+    : join(projectDir, capacity.referenceTrace);
+  const problem = inputFileProblem("capacity.referenceTrace", path, Number.MAX_SAFE_INTEGER);
+  if (problem) throw new SimulationInputError(problem);
+  return path;
+}
+
 /** The reference trace's replay, or undefined when the stack declares none; SimulationInputError names `capacity.*`. */
 export async function simulateReference(
   projectDir: string,
@@ -37,11 +47,7 @@ export async function simulateReference(
 ): Promise<ReferenceSimulation | undefined> {
   const capacity = config.capacity;
   if (!capacity) return undefined;
-  const path = isAbsolute(capacity.referenceTrace)
-    ? capacity.referenceTrace
-    : join(projectDir, capacity.referenceTrace);
-  const problem = inputFileProblem("capacity.referenceTrace", path, Number.MAX_SAFE_INTEGER);
-  if (problem) throw new SimulationInputError(problem);
+  const path = referenceTracePath(projectDir, capacity);
   const { mtimeMs, size } = statSync(path);
   const { models, gateway, cluster, accounts, prices } = config;
   const key = JSON.stringify([path, mtimeMs, size, stack, capacity, models, gateway, cluster, accounts, prices]);
