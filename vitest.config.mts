@@ -29,6 +29,7 @@ const UNIT = [
   "test/workflows.test.ts",
   "test/policies/apimPipeline.test.ts",
   "test/policies/apimRules.test.ts",
+  "test/policies/contentSafetyRule.test.ts",
   "test/policies/checklist.test.ts",
   "test/policies/k8sExposureRules.test.ts",
   "test/policies/k8sRules.test.ts",

@@ -241,6 +241,7 @@ const TYPE_CATALOGUE = {
       "reliability-apim-api-retry",
       "reliability-apim-backend-failover",
       "data-apim-semantic-cache-bounded",
+      "ethics-apim-every-route-filtered",
     ],
   },
   "azure-native:apimanagement:ApiOperationPolicy": {
@@ -255,6 +256,7 @@ const TYPE_CATALOGUE = {
       "capacity-apim-api-token-limit",
       "observability-apim-token-metrics",
       "reliability-apim-backend-failover",
+      "ethics-apim-every-route-filtered",
     ],
   },
   "azure-native:apimanagement:ProductApi": {
@@ -277,6 +279,12 @@ const TYPE_CATALOGUE = {
     taggable: false,
     stateful: false,
     rules: ["reliability-apim-backend-circuit-breaker", "security-apim-backend-tls"],
+  },
+  "azure-native:resources:Resource": {
+    what: "a generic ARM resource, for a setting no typed resource of @pulumi/azure-native can express: only the ARM types in GENERIC_ARM_TYPES",
+    taggable: false,
+    stateful: false,
+    rules: ["governance-type-classified"],
   },
   "azure-native:apimanagement:Diagnostic": {
     what: "the gateway's diagnostic (token metrics, logs)",
@@ -493,6 +501,32 @@ const TYPE_CATALOGUE = {
 } as const satisfies Record<string, TypeEntry>;
 
 export const CATALOGUE: Readonly<Record<string, TypeEntry>> = TYPE_CATALOGUE;
+
+/**
+ * The ARM types a generic resource (`azure-native:resources:Resource`) may stand for, each with why the
+ * typed resource cannot be used: a generic resource of any other type is unclassified.
+ */
+export const GENERIC_ARM_TYPES: Readonly<Record<string, string>> = {
+  "Microsoft.ApiManagement/service/backends":
+    "the Content Safety backend's managed-identity credentials (credentials.managedIdentity) are in no published API Management schema, so the typed Backend cannot set them",
+};
+
+/**
+ * The ARM type a generic resource stands for: its `type` output, or (from its inputs, before it exists)
+ * its namespace, its parent's type segments and its own type.
+ */
+export function genericArmType(props: {
+  type?: unknown;
+  resourceProviderNamespace?: unknown;
+  parentResourcePath?: unknown;
+  resourceType?: unknown;
+}): string {
+  if (typeof props.type === "string" && props.type.includes("/")) return props.type;
+  const parentTypes = String(props.parentResourcePath ?? "")
+    .split("/")
+    .filter((segment, i) => segment !== "" && i % 2 === 0);
+  return [String(props.resourceProviderNamespace ?? ""), ...parentTypes, String(props.resourceType ?? "")].join("/");
+}
 
 /**
  * Types no rule needs to know: Pulumi's own (the stack, providers) and the platform's components, which

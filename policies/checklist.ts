@@ -70,7 +70,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     title: "Harmful output",
     asks: "Every deployment is filtered; prompts are not logged unless opted in.",
     defaults:
-      "one RAI policy per account (DefaultV2 base, four harms at Medium or stricter, jailbreak, protected material) on every deployment; the gateway logs no prompts or completions unless gateway.logBodies opts in (then reported)",
+      "one RAI policy per account (DefaultV2 base, four harms at Medium or stricter, jailbreak, protected material) on every deployment; every gateway route to a self-hosted (vLLM) model passes the gateway's Azure AI Content Safety check (llm-content-safety: the four harms at the stack's filter threshold or the endpoint's stricter one, Prompt Shields, completions checked), answered as Azure OpenAI's content filter when it blocks; the gateway logs no prompts or completions unless gateway.logBodies opts in (then reported)",
   },
   {
     number: 9,

@@ -6,6 +6,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { effectivePipeline, executionPaths, type ExecutionPath } from "./apimPipeline";
 import { allElements } from "./policyDocument";
 import { baseType, isUnknownValueError, known } from "./lib";
+import { genericArmType } from "./catalogue";
 
 const T = (name: string) => `azure-native:apimanagement:${name}`;
 
@@ -130,24 +131,61 @@ export function gatewayAnalyses(resources: readonly PolicyResource[]): Analysis[
   return analyses;
 }
 
-/** The backends of the stack by their id, with pool members resolved. */
-export function backendsById(
-  resources: readonly PolicyResource[],
-): Map<string, { url?: string; members: string[]; unknown?: Error }> {
-  const map = new Map<string, { url?: string; members: string[]; unknown?: Error }>();
+/** A gateway backend as the rules see it: its URL, pool members and managed-identity audience. */
+export interface BackendView {
+  readonly url?: string;
+  readonly members: string[];
+  /** The audience of its managed-identity credentials (`credentials.managedIdentity.resource`), if any. */
+  readonly managedIdentityResource?: string;
+  readonly unknown?: Error;
+  /** Why a pool member's id is not known yet (a preview): what the members are cannot be decided. */
+  readonly memberUnknown?: Error;
+}
+
+/** The backends of the stack by their id, with pool members resolved; generic ARM backends included. */
+export function backendsById(resources: readonly PolicyResource[]): Map<string, BackendView> {
+  const map = new Map<string, BackendView>();
+  for (const g of resources.filter(
+    (r) =>
+      baseType(r.type) === "azure-native:resources:Resource" &&
+      known(() => genericArmType(r.props)) === "Microsoft.ApiManagement/service/backends",
+  )) {
+    try {
+      const properties = (g.props.properties ?? {}) as {
+        url?: string;
+        credentials?: { managedIdentity?: { resource?: string } };
+      };
+      map.set(String(g.props.resourceName ?? g.props.name), {
+        url: properties.url,
+        members: [],
+        ...(properties.credentials?.managedIdentity?.resource
+          ? { managedIdentityResource: properties.credentials.managedIdentity.resource }
+          : {}),
+      });
+    } catch (error) {
+      if (!isUnknownValueError(error)) throw error;
+      map.set(String(known(() => g.props.resourceName ?? g.props.name) ?? g.name), { members: [], unknown: error });
+    }
+  }
   for (const b of resources.filter((r) => baseType(r.type) === T("Backend"))) {
     const services = (known(() => b.props.pool?.services) ?? []) as { id?: string }[];
     // A member's id is an output in a preview: its count is still known.
-    const members = services.map((_, i) =>
-      String(known(() => services[i]!.id) ?? `(member ${i + 1}, not known yet)`)
-        .split("/")
-        .pop()!,
-    );
+    let memberUnknown: Error | undefined;
+    const members = services.map((_, i) => {
+      try {
+        return String(services[i]!.id).split("/").pop()!;
+      } catch (error) {
+        if (!isUnknownValueError(error)) throw error;
+        memberUnknown ??= error;
+        return `(member ${i + 1}, not known yet)`;
+      }
+    });
+    const unknownMembers = memberUnknown ? { memberUnknown } : {};
     try {
-      map.set(nameOf(b, "backendId"), { url: b.props.url as string | undefined, members });
+      map.set(nameOf(b, "backendId"), { url: b.props.url as string | undefined, members, ...unknownMembers });
     } catch (error) {
       if (!isUnknownValueError(error)) throw error;
-      map.set(nameOf(b, "backendId"), { members, unknown: error });
+      map.set(nameOf(b, "backendId"), { members, unknown: error, ...unknownMembers });
     }
   }
   return map;

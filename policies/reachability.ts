@@ -16,6 +16,7 @@
 // - With externalTrafficPolicy Cluster a LoadBalancer Service rewrites the caller's source address, so a
 //   NetworkPolicy ipBlock of the caller's subnet never matches.
 import { baseType, known, listOf, selects, withinCidrs } from "./lib";
+import { genericArmType } from "./catalogue";
 
 /** A planned resource as the pack and the plan see it. */
 export interface PlannedResource {
@@ -52,6 +53,7 @@ const T = {
   logger: "azure-native:apimanagement:Logger",
   apiPolicy: "azure-native:apimanagement:ApiPolicy",
   account: "azure-native:cognitiveservices:Account",
+  generic: "azure-native:resources:Resource",
   subnet: "azure-native:network:Subnet",
   nsg: "azure-native:network:NetworkSecurityGroup",
   privateEndpoint: "azure-native:network:PrivateEndpoint",
@@ -79,6 +81,7 @@ const T = {
 
 const ROLE = {
   openAiUser: "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+  cognitiveServicesUser: "a97b65f3-24c7-4388-baec-2e87135dc908",
   metricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
   monitoringReader: "43d0d8ad-25c7-4714-9337-8ba259a9fe05",
 } as const;
@@ -86,6 +89,7 @@ const ROLE = {
 /** The private zone an Azure OpenAI private endpoint registers in, and Azure Managed Redis's. */
 export const PRIVATE_ZONES = {
   openai: "privatelink.openai.azure.com",
+  cognitiveServices: "privatelink.cognitiveservices.azure.com",
   redis: "privatelink.redis.azure.net",
   apim: "azure-api.net",
 } as const;
@@ -210,11 +214,16 @@ function zoneResolution(
 }
 
 /** The principals (object ids) of a resource's managed identities: system-assigned and user-assigned. */
-function principalsOf(plan: Plan, resource: PlannedResource): { ids: Set<string>; names: string[] } {
+function principalsOf(
+  plan: Plan,
+  resource: PlannedResource,
+  which: "all" | "system" = "all",
+): { ids: Set<string>; names: string[] } {
   const ids = new Set<string>();
   const names: string[] = [];
   const system = resource.props.identity?.principalId;
   if (typeof system === "string" && system) (ids.add(lower(system)), names.push("its system-assigned identity"));
+  if (which === "system") return { ids, names };
   const assigned = resource.props.identity?.userAssignedIdentities;
   const keys = Array.isArray(assigned) ? assigned.map(String) : Object.keys(assigned ?? {});
   for (const id of keys) {
@@ -255,16 +264,36 @@ function grants(
   });
 }
 
+/** The two kinds of AI service account the gateway calls: the models, and the content checks. */
+const ACCOUNT_KINDS = {
+  openai: {
+    label: "Azure OpenAI",
+    domain: "openai.azure.com",
+    zone: PRIVATE_ZONES.openai,
+    role: ROLE.openAiUser,
+    roleName: "Cognitive Services OpenAI User",
+  },
+  contentSafety: {
+    label: "Azure AI Content Safety",
+    domain: "cognitiveservices.azure.com",
+    zone: PRIVATE_ZONES.cognitiveServices,
+    role: ROLE.cognitiveServicesUser,
+    roleName: "Cognitive Services User",
+  },
+} as const;
+
 function accountEdge(
   plan: Plan,
   apim: PlannedResource,
   at: Placement,
   account: PlannedResource,
   backends: readonly string[],
+  kind: keyof typeof ACCOUNT_KINDS = "openai",
 ): Edge {
+  const k = ACCOUNT_KINDS[kind];
   const p = account.props.properties ?? {};
   const name = nameOf(account, "accountName");
-  const host = `${p.customSubDomainName ?? name}.openai.azure.com`;
+  const host = `${p.customSubDomainName ?? name}.${k.domain}`;
   const problems: string[] = [];
   const endpoints = plan
     .of(T.privateEndpoint)
@@ -283,7 +312,7 @@ function accountEdge(
   const rules = `public network access ${publicAccess}; default ${acls.defaultAction ?? "Allow"}${ipRules.length ? `; IP rules ${ipRules.join(", ")}` : ""}${vnetRules.length ? `; VNet rules ${vnetRules.map(last).join(", ")}` : ""}${endpoints.length ? `; private endpoints ${endpoints.map((e) => nameOf(e, "privateEndpointName")).join(", ")}` : ""}`;
   if (local && at.vnet) {
     path = `private endpoint ${nameOf(local, "privateEndpointName")}`;
-    const resolution = zoneResolution(plan, PRIVATE_ZONES.openai, zonesOfEndpoint(plan, local), at.vnet);
+    const resolution = zoneResolution(plan, k.zone, zonesOfEndpoint(plan, local), at.vnet);
     dns = resolution.text;
     if (!resolution.ok)
       problems.push(
@@ -307,24 +336,17 @@ function accountEdge(
         );
     }
   }
-  const principals = principalsOf(plan, apim);
-  const granted = grants(
-    plan,
-    ROLE.openAiUser,
-    principals.ids,
-    account,
-    `Microsoft.CognitiveServices/accounts/${name}`,
-  );
-  const credential = granted.length
-    ? `managed identity (${principals.names.join(", ")}) with Cognitive Services OpenAI User`
-    : "none";
+  // A backend's managed-identity credentials without a client id use the service's system-assigned identity.
+  const principals = principalsOf(plan, apim, kind === "contentSafety" ? "system" : "all");
+  const granted = grants(plan, k.role, principals.ids, account, `Microsoft.CognitiveServices/accounts/${name}`);
+  const credential = granted.length ? `managed identity (${principals.names.join(", ")}) with ${k.roleName}` : "none";
   if (!granted.length)
     problems.push(
-      `no identity of the gateway (${principals.names.join(", ") || "none"}) holds Cognitive Services OpenAI User on ${name}: every call gets 401`,
+      `no identity of the gateway (${principals.names.join(", ") || "none"}) holds ${k.roleName} on ${name}: every call gets 401`,
     );
   return {
     caller: "gateway",
-    callee: `Azure OpenAI ${name} (${host})`,
+    callee: `${k.label} ${name} (${host})`,
     from: at.describe,
     path,
     dns,
@@ -899,6 +921,25 @@ function gatewayEdges(plan: Plan, apim: PlannedResource): Edge[] {
       } else if (/^\d+\.\d+\.\d+\.\d+$/.test(url.hostname)) add(() => vllmEdge(plan, at, backend, url));
     }
     for (const { account, backends } of accounts.values()) add(() => accountEdge(plan, apim, at, account, backends));
+    // The content checks' backend (a generic ARM resource: its managed-identity credentials have no typed field).
+    for (const generic of plan.of(T.generic)) {
+      const backend = known(() =>
+        genericArmType(generic.props) === "Microsoft.ApiManagement/service/backends" ? generic.props : undefined,
+      );
+      const host = known(() => lower(new URL(String(backend?.properties?.url ?? "")).hostname));
+      const account =
+        host &&
+        plan
+          .of(T.account)
+          .find(
+            (a) =>
+              lower(`${known(() => a.props.properties?.customSubDomainName)}.cognitiveservices.azure.com`) === host,
+          );
+      if (account)
+        add(() =>
+          accountEdge(plan, apim, at, account, [String(backend?.resourceName ?? generic.name)], "contentSafety"),
+        );
+    }
     for (const cache of plan.of(T.cache)) add(() => redisEdge(plan, at, cache));
     for (const logger of plan.of(T.logger)) add(() => insightsEdge(plan, apim, at, logger));
   }

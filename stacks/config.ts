@@ -18,6 +18,7 @@ import { addressPlanIssues } from "../components/network/addressPlan";
 import { PRIVATE_DNS_ZONES, accountDnsZones, type PrivateDnsZoneKey } from "../components/network/dnsZones";
 import { CACHE_SKUS } from "../components/cache/skus";
 import { gatewayIssues, gatewaySchema } from "../components/gateway/config";
+import { endpointSafetySchema, safetyIssues, safetyRoutes } from "../components/safety/config";
 import { clusterIssues, clusterSchema } from "./clusterConfig";
 import { hasOwn } from "../components/core/own";
 import { PRICES, PRICE_TABLE_DATE } from "../components/cost/prices";
@@ -213,6 +214,8 @@ function checkSlots(slots: { blue?: SlotShape; green?: SlotShape }, ctx: z.Refin
 
 const endpoint = strict({
   slots: strict({ blue: slot.optional(), green: slot.optional() }),
+  /** The gateway's content check of this endpoint (vLLM slots always; Azure OpenAI ones with gateway.contentSafety.azureOpenAi). */
+  contentSafety: endpointSafetySchema.optional(),
   /** A rollout in progress (written by `npm run rollout`): the colour traffic is moving to. */
   rollout: strict({
     to: z.enum(COLOURS),
@@ -630,6 +633,15 @@ function checkNames(config: PlatformConfig, issues: ConfigIssue[]): void {
       name: composeName("userAssignedIdentity", context, w),
       path: "namePrefix",
     })),
+    ...(safetyRoutes(config).length > 0
+      ? [
+          {
+            kind: "contentSafetyAccount" as const,
+            name: `${composeName("contentSafetyAccount", context)}-abcdef`,
+            path: "namePrefix",
+          },
+        ]
+      : []),
     ...Object.keys(config.accounts).flatMap((k) => [
       {
         kind: "cognitiveServicesAccount" as const,
@@ -742,10 +754,12 @@ function checkQuotaAndCaps(config: PlatformConfig, issues: ConfigIssue[]): void 
 
 /** The private DNS zones the accounts and the cache resolve through. */
 export function requiredDnsZones(
-  config: Pick<PlatformConfig, "accounts" | "cache" | "gateway">,
+  config: Pick<PlatformConfig, "accounts" | "cache" | "gateway" | "models">,
 ): Set<PrivateDnsZoneKey> {
   const zones = new Set<PrivateDnsZoneKey>(Object.values(config.accounts).flatMap((a) => accountDnsZones(a.kind)));
   if (config.cache) zones.add("redis");
+  // The gateway's Content Safety account answers on <subdomain>.cognitiveservices.azure.com.
+  if (safetyRoutes(config).length > 0) zones.add("cognitiveServices");
   // An injected gateway runs in internal mode: its host names resolve in the network through azure-api.net.
   if (config.gateway && GATEWAY_TIERS[config.gateway.sku].vnetInjection) zones.add("apiManagement");
   return zones;
@@ -884,6 +898,7 @@ export function parsePlatformConfig(
   checkTargets(config, issues);
   checkNetwork(config, issues);
   issues.push(...gatewayIssues(config));
+  issues.push(...safetyIssues(config));
   issues.push(...clusterIssues(config).issues);
   checkVmSizes(config, issues);
   checkTeamBudgets(config, issues);

@@ -14,6 +14,7 @@ import { ManagedRedis } from "../components/cache";
 import { Gateway } from "../components/gateway";
 import { CostBudget } from "../components/cost";
 import { AzureAlerts } from "../components/alerts";
+import { ContentSafety, safetyRoutes } from "../components/safety";
 import type { NamingContext } from "../components/core/naming";
 import type { Cluster as ClusterType } from "../components/cluster";
 import type { ModelSlot as ModelSlotType } from "../components/serving";
@@ -192,6 +193,26 @@ function cache(w: Wiring): ManagedRedis | undefined {
   return redis;
 }
 
+/** The gateway's content checks: an Azure AI Content Safety account (private with the stack) when a route needs one. */
+function contentSafety(w: Wiring): { accountId: pulumi.Output<string>; endpoint: pulumi.Output<string> } | undefined {
+  const { config } = w;
+  if (safetyRoutes(config).length === 0) return undefined;
+  const safety = new ContentSafety(
+    "content-safety",
+    {
+      ...w.common,
+      location: config.location,
+      publicNetworkAccess: effectivePublicNetworkAccess(config),
+      allowedIpRanges: config.allowedIpRanges,
+      workspaceId: w.core.workspaceId,
+      protect: w.protect,
+    },
+    w.opts,
+  );
+  privateLink(w, "cs", safety.accountId, PRIVATE_LINK_GROUP.openAiAccount, ["cognitiveServices"], safety.account);
+  return { accountId: safety.accountId, endpoint: safety.endpoint };
+}
+
 /** Self-hosted models: the cluster, its monitoring, and one ModelSlot per vLLM slot; the servers' URLs by endpoint/slot/index. */
 function selfHosted(w: Wiring): { monitoring?: Observability.Monitoring; vllmUrls: Map<string, string> } {
   const { config, secrets } = w;
@@ -263,6 +284,7 @@ function gateway(
   accounts: ReturnType<typeof openAi>,
   vllmUrls: ReadonlyMap<string, string>,
   redis: ManagedRedis | undefined,
+  safety: ReturnType<typeof contentSafety>,
 ): Gateway | undefined {
   const { config } = w;
   const g = config.gateway;
@@ -303,6 +325,7 @@ function gateway(
       maxTripDuration: g.maxTripDuration,
       retryAfterSeconds: retryAfterSeconds(g),
       logBodies: g.logBodies,
+      ...(safety ? { contentSafety: { ...safety, routes: safetyRoutes(config) } } : {}),
       ...(g.semanticCache && embeddings && redis?.gatewayKey
         ? {
             semanticCache: {
@@ -366,7 +389,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
   const accounts = openAi(w, planned);
   const redis = cache(w);
   const { monitoring, vllmUrls } = selfHosted(w);
-  const gw = gateway(w, planned, accounts, vllmUrls, redis);
+  const gw = gateway(w, planned, accounts, vllmUrls, redis, contentSafety(w));
 
   if (config.alerts) {
     const { accounts: watched, ...alerts } = alertSettings(config, planned);

@@ -5,7 +5,13 @@
 // pack's effective-policy rules walk.
 import { describe, expect, it } from "vitest";
 import { readPolicyDocument, type PolicyElement } from "../policies/policyDocument";
-import { apiPolicy, ENDPOINT_OF_REQUEST, type ApiPolicySpec } from "../components/gateway/apiPolicy";
+import {
+  apiPolicy,
+  CONTENT_FILTER_RESPONSE,
+  ENDPOINT_OF_REQUEST,
+  type ApiPolicySpec,
+} from "../components/gateway/apiPolicy";
+import { safetyRoutes, type EndpointSafety } from "../components/safety/config";
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 import { poolSpecs, type PoolSpec, type TargetRef } from "../components/gateway/backends";
 import { renderPolicy } from "../components/gateway/policyXml";
@@ -24,6 +30,8 @@ interface Request {
   readonly draw: number;
   readonly apiKey?: string;
   readonly query?: Readonly<Record<string, string>>;
+  /** What Azure AI Content Safety finds in the prompt: each category's severity (0, 2, 4, 6) and attacks. */
+  readonly content?: { readonly severities?: Readonly<Record<string, number>>; readonly attack?: boolean };
 }
 
 interface World {
@@ -49,6 +57,10 @@ interface Outcome {
   path?: string;
   query: Record<string, string>;
   body?: string;
+  /** The thresholds of the content checks that ran (by category), in order. */
+  checked: Record<string, number>[];
+  /** Custom metrics emitted with emit-metric: name and dimensions. */
+  metrics: { name: string; dimensions: Record<string, string> }[];
 }
 
 const attr = (n: PolicyElement, name: string) => n.attributes[name];
@@ -69,6 +81,10 @@ function evaluate(code: string, request: Request, vars: Map<string, unknown>, re
   if ((m = expr.match(VAR))) return vars.get(m[1]!) ?? "";
   if ((m = expr.match(/^"([^"]*)" \+ (.*)$/s))) return `${m[1]}${evaluate(m[2]!, request, vars)}`;
   if ((m = expr.match(/^(.*) == "([^"]*)"$/s)) && VAR.test(m[1]!)) return evaluate(m[1]!, request, vars) === m[2];
+  // `a == "x" || b == "y"`: each side one of the comparisons above.
+  const sides = expr.split(" || ");
+  if (sides.length > 1 && sides.every((side) => VAR.test(side.replace(/ == "[^"]*"$/, ""))))
+    return sides.some((side) => evaluate(side, request, vars) === true);
   if ((m = expr.match(/^(!?)new \[\] \{ (.*) \}\.Contains\((.*)\)$/s))) {
     const members = [...m[2]!.matchAll(/"([^"]*)"/g)].map((x) => x[1]);
     return members.includes(String(evaluate(m[3]!, request, vars))) !== (m[1] === "!");
@@ -93,7 +109,7 @@ function run(xml: string, request: Request, world: World): Outcome {
   if ("problem" in doc) throw new Error(doc.problem);
   const section = (name: "inbound" | "backend" | "outbound") => doc.sections[name];
   const vars = new Map<string, unknown>();
-  const outcome: Outcome = { status: 0, tried: [], headers: {}, query: { ...request.query } };
+  const outcome: Outcome = { status: 0, tried: [], headers: {}, query: { ...request.query }, checked: [], metrics: [] };
   let backendId: string | undefined;
   let stopped = false;
 
@@ -114,11 +130,53 @@ function run(xml: string, request: Request, world: World): Outcome {
   const branchOf = (n: PolicyElement, response?: number) =>
     n.children.find((w) => w.tag === "otherwise" || evaluate(attr(w, "condition")!, request, vars, response) === true);
 
+  // An error (a refused content check) jumps to on-error; without an answer there, the check's own 403.
+  const onError = (nodes: readonly PolicyElement[]): void => {
+    for (const n of nodes) {
+      if (stopped) return;
+      if (n.tag === "base") continue;
+      else if (n.tag === "choose") {
+        const branch = branchOf(n);
+        if (branch) onError(branch.children);
+      } else if (n.tag === "emit-metric")
+        outcome.metrics.push({
+          name: attr(n, "name")!,
+          dimensions: Object.fromEntries(
+            n.children.map((d) => {
+              const value = attr(d, "value")!;
+              return [attr(d, "name")!, String(value.startsWith("@(") ? evaluate(value, request, vars) : value)];
+            }),
+          ),
+        });
+      else if (n.tag === "return-response") respond(n);
+      else throw new Error(`the interpreter does not model the on-error element <${n.tag}>`);
+    }
+  };
+  const contentCheck = (n: PolicyElement): void => {
+    const categories = n.children.find((c) => c.tag === "categories")!;
+    if (attr(categories, "output-type") !== "FourSeverityLevels")
+      throw new Error("the interpreter models FourSeverityLevels");
+    const thresholds = Object.fromEntries(
+      categories.children.map((c) => [attr(c, "name")!, Number(attr(c, "threshold"))]),
+    );
+    outcome.checked.push(thresholds);
+    const harmful = Object.entries(request.content?.severities ?? {}).some(
+      ([category, severity]) => thresholds[category] !== undefined && severity >= thresholds[category]!,
+    );
+    const attack = attr(n, "shield-prompt") === "true" && request.content?.attack === true;
+    if (!harmful && !attack) return;
+    onError(doc.sections["on-error"]);
+    if (!stopped) {
+      outcome.status = 403;
+      stopped = true;
+    }
+  };
   const inbound = (nodes: readonly PolicyElement[]): void => {
     for (const n of nodes) {
       if (stopped) return;
       const tag = n.tag;
       if (tag === "base" || tag === "llm-emit-token-metric") continue;
+      else if (tag === "llm-content-safety") contentCheck(n);
       else if (tag === "validate-azure-ad-token") {
         const apps = n.children
           .filter((c) => c.tag === "client-application-ids")
@@ -485,5 +543,108 @@ describe("a self-hosted (vLLM) slot through the gateway", () => {
         mixedWorld(["be-qwen-green-vllm-a100-0", "be-qwen-green-vllm-h100-1"]),
       ),
     ).toMatchObject({ status: 429, headers: { "Retry-After": "60" } });
+  });
+});
+
+describe("content checks: every route is filtered, by its deployment or by the gateway", () => {
+  // chat on Azure OpenAI; qwen mid-move from Azure OpenAI (blue) to vLLM (green).
+  const safetyTargets: TargetRef[] = [
+    ...targets.filter((t) => t.endpoint === "chat"),
+    { endpoint: "qwen", slot: "blue", key: "gstd-swc", priority: 1, kind: "azure-openai" },
+    { endpoint: "qwen", slot: "green", key: "vllm-a100-0", priority: 1, kind: "vllm" },
+  ];
+  const slotsOf = {
+    chat: models.chat,
+    qwen: {
+      slots: { blue: { weight: 50, targets: [AOAI] }, green: { weight: 50, targets: [{ kind: "vllm" as const }] } },
+    },
+  };
+  const policyOf = (
+    options: { azureOpenAi?: boolean; qwen?: EndpointSafety; accountThreshold?: "Low" | "Medium" } = {},
+  ) => {
+    const stack = {
+      accounts: { swc: { contentFilterThreshold: options.accountThreshold ?? ("Medium" as const) } },
+      models: {
+        chat: slotsOf.chat,
+        qwen: { ...slotsOf.qwen, ...(options.qwen ? { contentSafety: options.qwen } : {}) },
+      },
+      gateway: { contentSafety: { azureOpenAi: options.azureOpenAi ?? false } },
+    };
+    return renderPolicy(
+      apiPolicy({
+        auth: "entra-id",
+        tenantId: "t",
+        audiences: ["a"],
+        teams: [{ name: "assistant", applicationIds: [CALLER], endpoints: ["chat", "qwen"], tokensPerMinute: 1000 }],
+        identityClientId: "{{x}}",
+        endpoints: endpointRoutes(slotsOf),
+        retryAfterSeconds: 60,
+        contentSafety: { backendId: "be-content-safety", routes: safetyRoutes(stack) },
+      }),
+    );
+  };
+  const safetyWorld: World = { pools: poolSpecs(safetyTargets), tripped: new Set(), saturated: new Set() };
+  const ask = (xml: string, endpoint: string, draw: number, content?: Request["content"]) =>
+    run(xml, { shape: "v1", endpoint, callerApp: CALLER, draw, ...(content ? { content } : {}) }, safetyWorld);
+  const MEDIUM = { Hate: 4, Sexual: 4, SelfHarm: 4, Violence: 4 };
+
+  it("checks every call the gateway sends to a vLLM slot, and leaves Azure OpenAI calls to their deployments' filter", () => {
+    for (const endpoint of ["chat", "qwen"])
+      for (let draw = 0; draw < 100; draw++) {
+        const outcome = ask(policyOf(), endpoint, draw);
+        expect(outcome.status).toBe(200);
+        const vllm = outcome.backend!.includes("-vllm-");
+        expect(outcome.checked, `${endpoint} draw ${draw} to ${outcome.backend}`).toEqual(vllm ? [MEDIUM] : []);
+      }
+  });
+
+  it("with gateway.contentSafety.azureOpenAi, checks every call to every slot", () => {
+    const xml = policyOf({ azureOpenAi: true });
+    for (const endpoint of ["chat", "qwen"])
+      for (let draw = 0; draw < 100; draw++) expect(ask(xml, endpoint, draw).checked).toEqual([MEDIUM]);
+  });
+
+  it("answers a harmful prompt as Azure OpenAI's content filter does (400, content_filter), counts it with its reason, and calls no model", () => {
+    const outcome = ask(policyOf(), "qwen", 99, { severities: { Violence: 6 } });
+    expect(outcome).toMatchObject({
+      status: 400,
+      tried: [],
+      headers: { "Content-Type": "application/json" },
+      metrics: [
+        {
+          name: "Refused requests",
+          dimensions: { Team: "assistant", Endpoint: "qwen", Slot: "green", Reason: "content-safety" },
+        },
+      ],
+    });
+    expect(JSON.parse(outcome.body!)).toEqual(CONTENT_FILTER_RESPONSE);
+    expect(JSON.parse(outcome.body!).error).toMatchObject({
+      code: "content_filter",
+      innererror: { code: "ResponsibleAIPolicyViolation" },
+    });
+  });
+
+  it("blocks from the stack's Azure OpenAI filter threshold by default, and from the endpoint's own where set", () => {
+    const low = { severities: { Hate: 2 } };
+    expect(ask(policyOf(), "qwen", 99, low).status).toBe(200);
+    expect(ask(policyOf(), "qwen", 99, { severities: { Hate: 4 } }).status).toBe(400);
+    expect(ask(policyOf({ accountThreshold: "Low" }), "qwen", 99, low).status).toBe(400);
+    const hateLow = policyOf({ qwen: { thresholds: { hate: "Low" }, shieldPrompt: true } });
+    expect(ask(hateLow, "qwen", 99, low).status).toBe(400);
+    expect(ask(hateLow, "qwen", 99, { severities: { Sexual: 2 } }).status).toBe(200);
+  });
+
+  it("blocks a jailbreak with Prompt Shields on (the default), not with the explicit opt-out", () => {
+    const attack = { attack: true };
+    expect(ask(policyOf(), "qwen", 99, attack).status).toBe(400);
+    expect(ask(policyOf({ qwen: { thresholds: {}, shieldPrompt: false } }), "qwen", 99, attack).status).toBe(200);
+  });
+
+  it("leaves a harmful prompt to an Azure OpenAI slot to its deployment's filter (the gateway forwards it)", () => {
+    expect(ask(policyOf(), "qwen", 0, { severities: { Hate: 6 } })).toMatchObject({
+      status: 200,
+      backend: "be-qwen-blue-gstd-swc",
+      checked: [],
+    });
   });
 });

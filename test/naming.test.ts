@@ -74,6 +74,7 @@ describe("Azure naming rules", () => {
       "applicationInsights",
       "budget",
       "cognitiveServicesAccount",
+      "contentSafetyAccount",
       "customSubDomain",
       "diagnosticSetting",
       "logAnalyticsWorkspace",

@@ -132,22 +132,24 @@ describe("prod plan", () => {
     prod = await planStack("prod");
   });
 
-  it("registers two accounts, five deployments, the network, the cache, the gateway and the cluster", () => {
+  it("registers two accounts, five deployments, Content Safety, the network, the cache, the gateway and the cluster", () => {
     expect(prod.run.errors).toEqual([]);
     expect(countByType(prod)).toMatchObject({
-      [ACCOUNT]: 2,
+      // Two Azure OpenAI accounts and the gateway's Azure AI Content Safety account.
+      [ACCOUNT]: 3,
       [RAI]: 2,
       [DEPLOYMENT]: 5,
       // Accounts, Redis cluster and database, API Management, AKS.
-      "azure-native:monitor:DiagnosticSetting": 6,
+      "azure-native:monitor:DiagnosticSetting": 7,
       "azure-native:network:VirtualNetwork": 1,
       "azure-native:network:Subnet": 3,
       "azure-native:network:NetworkSecurityGroup": 3,
-      "azure-native:network:PrivateEndpoint": 3,
-      "azure-native:network:PrivateDnsZoneGroup": 3,
-      // privatelink.openai.azure.com, privatelink.redis.azure.net and azure-api.net (the internal gateway's names).
-      "azure-native:privatedns:PrivateZone": 3,
-      "azure-native:privatedns:VirtualNetworkLink": 3,
+      "azure-native:network:PrivateEndpoint": 4,
+      "azure-native:network:PrivateDnsZoneGroup": 4,
+      // privatelink.openai.azure.com, privatelink.cognitiveservices.azure.com (Content Safety),
+      // privatelink.redis.azure.net and azure-api.net (the internal gateway's names).
+      "azure-native:privatedns:PrivateZone": 4,
+      "azure-native:privatedns:VirtualNetworkLink": 4,
       "azure-native:privatedns:PrivateRecordSet": 5,
       "azure-native:redisenterprise:RedisEnterprise": 1,
       "azure-native:redisenterprise:Database": 1,
@@ -155,8 +157,11 @@ describe("prod plan", () => {
       "azure-native:managedidentity:UserAssignedIdentity": 4,
       // OpenAI User per account for the gateway identity, Monitoring Metrics Publisher for its logger,
       // OpenAI User on the embeddings account for the service's own identity (semantic cache), Network
-      // Contributor on the nodes' subnet for AKS, Monitoring Reader for Grafana on each account and the gateway.
-      "azure-native:authorization:RoleAssignment": 8,
+      // Contributor on the nodes' subnet for AKS, Monitoring Reader for Grafana on each account and the gateway,
+      // Cognitive Services User on Content Safety for the service's own identity (the content checks).
+      "azure-native:authorization:RoleAssignment": 9,
+      // The content checks' backend (its managed-identity credentials have no typed field).
+      "azure-native:resources:Resource": 1,
       "azure-native:containerservice:ManagedCluster": 1,
       // The GPU pool and the general pool (monitoring).
       "azure-native:containerservice:AgentPool": 2,
@@ -192,7 +197,12 @@ describe("prod plan", () => {
     const zones = resourcesOfType(prod.stackExport, "azure-native:privatedns:PrivateZone")
       .map((z) => z.inputs.privateZoneName)
       .sort();
-    expect(zones).toEqual(["azure-api.net", "privatelink.openai.azure.com", "privatelink.redis.azure.net"]);
+    expect(zones).toEqual([
+      "azure-api.net",
+      "privatelink.cognitiveservices.azure.com",
+      "privatelink.openai.azure.com",
+      "privatelink.redis.azure.net",
+    ]);
     const groups = resourcesOfType(prod.stackExport, "azure-native:network:PrivateDnsZoneGroup");
     const zoneIdsByName = new Map(
       resourcesOfType(prod.stackExport, "azure-native:privatedns:PrivateZone").map((z) => [
@@ -246,6 +256,7 @@ describe("prod plan", () => {
     );
     expect(grants.map((g) => g.inputs.scope).sort()).toEqual(
       resourcesOfType(prod.stackExport, ACCOUNT)
+        .filter((a) => a.inputs.kind === "OpenAI")
         .map((a) => a.id)
         .sort(),
     );
@@ -264,6 +275,42 @@ describe("prod plan", () => {
         ),
       );
     }
+  });
+
+  it("checks content with Azure AI Content Safety: keys off, private, the service's own identity with Cognitive Services User, a backend with managed-identity credentials", () => {
+    const safety = resourcesOfType(prod.stackExport, ACCOUNT).find((a) => a.inputs.kind === "ContentSafety")!;
+    expect(safety.inputs).toMatchObject({
+      accountName: "cs-genai-prod",
+      sku: { name: "S0" },
+      properties: {
+        disableLocalAuth: true,
+        publicNetworkAccess: "Disabled",
+        networkAcls: { defaultAction: "Deny" },
+        restrictOutboundNetworkAccess: true,
+      },
+    });
+    const service = resourcesOfType(prod.stackExport, "azure-native:apimanagement:ApiManagementService")[0]!;
+    const grants = resourcesOfType(prod.stackExport, "azure-native:authorization:RoleAssignment").filter(
+      (g) => g.inputs.scope === safety.id,
+    );
+    expect(grants.map((g) => [g.inputs.principalId, String(g.inputs.roleDefinitionId).split("/").pop()])).toEqual([
+      [(service.outputs.identity as { principalId: string }).principalId, "a97b65f3-24c7-4388-baec-2e87135dc908"],
+    ]);
+    const [backend] = resourcesOfType(prod.stackExport, "azure-native:resources:Resource");
+    expect(backend!.inputs).toMatchObject({
+      resourceProviderNamespace: "Microsoft.ApiManagement",
+      parentResourcePath: `service/${service.inputs.serviceName}`,
+      resourceType: "backends",
+      resourceName: "be-content-safety",
+      properties: {
+        url: String((safety.outputs.properties as { endpoint: string }).endpoint).replace(/\/$/, ""),
+        credentials: { managedIdentity: { resource: "https://cognitiveservices.azure.com" } },
+      },
+    });
+    const endpoint = resourcesOfType(prod.stackExport, "azure-native:network:PrivateEndpoint").find(
+      (pe) => (pe.inputs.privateLinkServiceConnections as any[])[0].privateLinkServiceId === safety.id,
+    )!;
+    expect((endpoint.inputs.privateLinkServiceConnections as any[])[0].groupIds).toEqual(["account"]);
   });
 
   it("protects stateful resources, not deployments or filters", () => {

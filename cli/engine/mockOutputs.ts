@@ -128,7 +128,8 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
       ...systemIdentity(inputs, id, context),
       properties: {
         ...inputs.properties,
-        endpoint: `https://${inputs.properties?.customSubDomainName}.${inputs.kind === "AIServices" ? "cognitiveservices" : "openai"}.azure.com/`,
+        // Azure OpenAI accounts answer on openai.azure.com; AI Services and Content Safety on cognitiveservices.azure.com.
+        endpoint: `https://${inputs.properties?.customSubDomainName}.${inputs.kind === "OpenAI" ? "openai" : "cognitiveservices"}.azure.com/`,
         provisioningState: "Succeeded",
       },
     }),
@@ -240,6 +241,24 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
     ["service", "serviceName"],
     ["namedValues", "namedValueId"],
   ]),
+  // A generic ARM resource (a setting the typed resources cannot express): its path is in its inputs.
+  "azure-native:resources:Resource": {
+    pathInputs: ["resourceProviderNamespace", "parentResourcePath", "resourceType", "resourceName", "apiVersion"],
+    id: (inputs, _name, context) =>
+      `${resourceGroupScope(inputs, context)}/providers/${inputs.resourceProviderNamespace}/${inputs.parentResourcePath ? `${inputs.parentResourcePath}/` : ""}${inputs.resourceType}/${inputs.resourceName}`,
+    outputs: (inputs, id) => ({
+      ...armBase(
+        `${inputs.resourceProviderNamespace}/${String(inputs.parentResourcePath ?? "")
+          .split("/")
+          .filter((_, i) => i % 2 === 0)
+          .concat(inputs.resourceType)
+          .filter(Boolean)
+          .join("/")}`,
+        id,
+      ),
+      azureApiVersion: inputs.apiVersion,
+    }),
+  },
   "azure-native:apimanagement:Backend": inResourceGroup("Microsoft.ApiManagement", [
     ["service", "serviceName"],
     ["backends", "backendId"],

@@ -1,4 +1,5 @@
 import { vllmSlots } from "../../stacks/platformArgs";
+import { safetyRoutes } from "../../components/safety/config";
 import { table } from "../shared/table";
 import {
   MODEL_TABLE_DATE,
@@ -70,6 +71,8 @@ export interface RouteRow {
     readonly account: string;
     readonly spillover?: string;
   }[];
+  /** What filters the slot's prompts and completions: its deployments' RAI policy, the gateway's content check, or both. */
+  readonly filter: string;
 }
 
 /** A team's monthly token quota and, when a spend ceiling buys it, at what price. */
@@ -197,6 +200,7 @@ export function costRows(config: PlatformConfig): CostRow[] {
           : []),
       ],
       logs: true,
+      contentChecks: safetyRoutes(config).map((r) => r.endpoint),
       pools: [
         ...Object.entries(config.cluster?.gpuPools ?? {}).map(([name, p]) => ({
           name,
@@ -217,6 +221,21 @@ export function gatewayRoutes(config: PlatformConfig): RouteRow[] {
   if (!config.gateway) return [];
   const deployments = plannedDeployments(config);
   const targets = gatewayTargets(deployments);
+  const checks = safetyRoutes(config);
+  const filterOf = (endpoint: string, slot: Colour, accounts: readonly string[]): string => {
+    const rai = [...new Set(accounts.map((a) => config.accounts[a]?.contentFilterThreshold))]
+      .filter(Boolean)
+      .map((t) => `RAI policy at ${t}`);
+    const check = checks.find((c) => c.endpoint === endpoint && c.slots.includes(slot))?.check;
+    const gateway = check
+      ? [
+          `gateway check: ${Object.entries(check.thresholds)
+            .map(([category, severity]) => `${category} ${severity}`)
+            .join(", ")}${check.shieldPrompt ? ", Prompt Shields" : ", no Prompt Shields (opt-out)"}`,
+        ]
+      : [];
+    return [...rai, ...gateway].join("; ") || "none";
+  };
   return Object.entries(config.models).flatMap(([endpoint, e]) =>
     COLOURS.flatMap((slot) => {
       const s = e.slots[slot];
@@ -243,7 +262,17 @@ export function gatewayRoutes(config: PlatformConfig): RouteRow[] {
             account: `${t.serviceIp}`,
           })),
       ].sort((a, b) => a.priority - b.priority || compareCodePoints(a.backend, b.backend));
-      return [{ endpoint, slot, weight: s.weight, pool: poolId(endpoint, slot), members }];
+      const accounts = targets.filter((t) => t.endpoint === endpoint && t.slot === slot).map((t) => t.account);
+      return [
+        {
+          endpoint,
+          slot,
+          weight: s.weight,
+          pool: poolId(endpoint, slot),
+          members,
+          filter: filterOf(endpoint, slot, accounts),
+        },
+      ];
     }),
   );
 }
@@ -523,7 +552,7 @@ export function renderPlanReport(report: PlanReport): string {
     );
     out.push(
       table(
-        ["endpoint", "slot", "weight", "pool", "members in order"],
+        ["endpoint", "slot", "weight", "pool", "members in order", "content filter"],
         report.routes.map((r) => [
           r.endpoint,
           r.slot,
@@ -535,6 +564,7 @@ export function renderPlanReport(report: PlanReport): string {
                 `${m.priority}. ${m.deployment} on ${m.account}${m.spillover ? ` (spills over to ${m.spillover})` : ""}`,
             )
             .join("\n"),
+          r.filter,
         ]),
       ),
     );

@@ -37,6 +37,12 @@ export const NAME_RULES = {
     pattern: alnumHyphen,
     allowed: "letters, digits and -, starting and ending with a letter or digit",
   },
+  contentSafetyAccount: {
+    min: 2,
+    max: 64,
+    pattern: alnumHyphen,
+    allowed: "letters, digits and -, starting and ending with a letter or digit",
+  },
   customSubDomain: {
     min: 2,
     max: 64,
@@ -143,6 +149,7 @@ const ABBREVIATIONS: Readonly<Record<NamedResourceKind, string>> = {
   logAnalyticsWorkspace: "log",
   applicationInsights: "appi",
   cognitiveServicesAccount: "oai",
+  contentSafetyAccount: "cs",
   customSubDomain: "oai",
   openAiDeployment: "dep",
   raiPolicy: "rai",

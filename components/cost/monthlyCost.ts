@@ -40,6 +40,8 @@ export interface CostInputs {
   readonly disks: readonly { readonly name: string; readonly storageClass: string; readonly gib: number }[];
   /** Log Analytics: always there; its cost is per GiB ingested, which the plan cannot know. */
   readonly logs: boolean;
+  /** The gateway's content checks (Azure AI Content Safety, billed per text record checked), by endpoint. */
+  readonly contentChecks?: readonly string[];
 }
 
 const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
@@ -114,6 +116,12 @@ export function monthlyCost(inputs: CostInputs, prices: PriceTable): CostRow[] {
       ...(gibMonth !== undefined ? { monthly: d.gib * gibMonth } : {}),
     });
   }
+  if (inputs.contentChecks && inputs.contentChecks.length > 0)
+    rows.push({
+      item: "Azure AI Content Safety (S0)",
+      basis: "per 1,000 text records checked",
+      note: `depends on the calls checked (${inputs.contentChecks.join(", ")}): each prompt, and each completion`,
+    });
   if (inputs.logs) {
     const gib = prices.logIngestionGiB.analytics;
     rows.push({

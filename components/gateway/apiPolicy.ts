@@ -6,7 +6,9 @@ import {
   authenticationManagedIdentity,
   choose,
   csString,
+  emitMetric,
   expression,
+  llmContentSafety,
   forwardRequest,
   llmEmitTokenMetric,
   llmSemanticCacheLookup,
@@ -25,6 +27,7 @@ import {
   type PolicyNode,
 } from "./policyXml";
 import { type Colour } from "../core/colours";
+import type { SafetyRoute } from "../safety/config";
 
 /**
  * The model operations, each in both URL shapes: `<id>` at /openai/deployments/{deployment-id}/<path>
@@ -91,6 +94,8 @@ export interface ApiPolicySpec {
   readonly endpoints: readonly EndpointRoute[];
   /** Seconds a client waits when every member of its slot's pool is tripped. */
   readonly retryAfterSeconds: number;
+  /** The content check (Azure AI Content Safety behind `backendId`) of the routes that need one. */
+  readonly contentSafety?: { readonly backendId: string; readonly routes: readonly SafetyRoute[] };
 }
 
 /** Above this score distance a semantic cache returns answers to other questions. */
@@ -266,6 +271,96 @@ function teamLimits(spec: ApiPolicySpec): PolicyNode {
   );
 }
 
+/** The variable that is "checking" while the content check runs: an error then is the check's refusal. */
+export const SAFETY_VARIABLE = "safety";
+
+/** The namespace of the gateway's custom metrics (token usage, refusals). */
+export const METRIC_NAMESPACE = "genai-gateway";
+
+/**
+ * The content check of each route that needs one, after the team's limits (a refused call costs no check):
+ * prompts (and chat completions) of the endpoint's covered slots go through `llm-content-safety`.
+ */
+function contentCheck(spec: ApiPolicySpec): PolicyNode[] {
+  const safety = spec.contentSafety;
+  if (!safety || safety.routes.length === 0) return [];
+  const check = (route: SafetyRoute): PolicyNode[] => [
+    setVariable(SAFETY_VARIABLE, "checking"),
+    llmContentSafety({
+      backendId: safety.backendId,
+      shieldPrompt: route.check.shieldPrompt,
+      enforceOnCompletions: true,
+      thresholds: route.check.thresholds,
+    }),
+    setVariable(SAFETY_VARIABLE, "passed"),
+  ];
+  return [
+    choose(
+      safety.routes.map((route) => {
+        const slots = spec.endpoints.find((e) => e.endpoint === route.endpoint)?.slots.map((s) => s.slot) ?? [];
+        const everySlot = slots.every((s) => route.slots.includes(s));
+        return {
+          condition: expression(`${variable("endpoint")} == ${csString(route.endpoint)}`),
+          then: everySlot
+            ? check(route)
+            : [
+                choose([
+                  {
+                    condition: expression(route.slots.map((s) => `${variable("slot")} == ${csString(s)}`).join(" || ")),
+                    then: check(route),
+                  },
+                ]),
+              ],
+        };
+      }),
+    ),
+  ];
+}
+
+/**
+ * What Azure OpenAI answers a filtered prompt (400, code `content_filter`, inner code
+ * `ResponsibleAIPolicyViolation`), so a client handles the gateway's refusal and a deployment's alike.
+ */
+export const CONTENT_FILTER_RESPONSE = {
+  error: {
+    message:
+      "The prompt was filtered by the gateway's content safety check (Azure AI Content Safety), which applies the platform's content filtering policy to this model. Please modify your prompt and retry.",
+    type: null,
+    param: "prompt",
+    code: "content_filter",
+    status: 400,
+    innererror: { code: "ResponsibleAIPolicyViolation" },
+  },
+};
+
+/** A refusal of the content check: counted with its reason, answered as Azure OpenAI's content filter does. */
+function contentRefusal(): PolicyNode {
+  return choose([
+    {
+      condition: expression(`${variable(SAFETY_VARIABLE)} == "checking"`),
+      then: [
+        emitMetric({
+          name: "Refused requests",
+          namespace: METRIC_NAMESPACE,
+          value: 1,
+          dimensions: [
+            { name: "Team", value: expression(variable("team")) },
+            { name: "Endpoint", value: expression(variable("endpoint")) },
+            { name: "Slot", value: expression(variable("slot")) },
+            { name: "Reason", value: "content-safety" },
+          ],
+        }),
+        returnResponse(
+          400,
+          "Bad Request",
+          [setHeader("Content-Type", "override", "application/json")],
+          JSON.stringify(CONTENT_FILTER_RESPONSE),
+        ),
+      ],
+    },
+  ]);
+}
+
 /** Every member of the slot's pool tripped (or still saturated after the retries): 429 with Retry-After, never a bare 503. */
 function busyInsteadOf503(retryAfterSeconds: number): PolicyNode {
   return choose([
@@ -302,8 +397,9 @@ export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
         [jsonError(404, "Not Found", "UnknownEndpoint", `This gateway serves: ${known.join(", ")}`)],
       ),
       teamLimits(spec),
+      ...contentCheck(spec),
       ...backendPath(),
-      llmEmitTokenMetric("genai-gateway", [
+      llmEmitTokenMetric(METRIC_NAMESPACE, [
         { name: "API ID" },
         { name: "Team", value: expression(variable("team")) },
         { name: "Client", value: expression(variable("caller")) },
@@ -333,7 +429,10 @@ export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
       setHeader("x-genai-slot", "override", expression(variable("slot"))),
       setHeader("x-genai-backend", "override", expression("context.Request.Url.Host")),
     ],
-    onError: [busyInsteadOf503(spec.retryAfterSeconds)],
+    onError: [
+      ...(spec.contentSafety && spec.contentSafety.routes.length > 0 ? [contentRefusal()] : []),
+      busyInsteadOf503(spec.retryAfterSeconds),
+    ],
   };
 }
 

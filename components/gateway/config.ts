@@ -7,6 +7,7 @@ import { MAX_CACHE_SCORE_THRESHOLD } from "./apiPolicy";
 import { DEFAULT_MAX_TRIP, type TargetRef } from "./backends";
 import type { PlannedDeployment } from "../openai/deployments";
 import { COLOURS, type Colour } from "../core/colours";
+import { gatewaySafetySchema } from "../safety/config";
 
 const guid = (what: string) =>
   z.string().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, `${what} (a GUID)`);
@@ -106,6 +107,8 @@ export const gatewaySchema = z.strictObject({
   /** Let a prod gateway answer on the internet (a tier without VNet injection): an explicit opt-out the policy pack reports. */
   allowPublicAccess: z.boolean().default(false),
   semanticCache: semanticCache.optional(),
+  /** The gateway's content checks with Azure AI Content Safety (every route to a self-hosted model has one). */
+  contentSafety: gatewaySafetySchema.prefault({}),
 });
 
 export type GatewayConfig = z.infer<typeof gatewaySchema>;

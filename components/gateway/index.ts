@@ -2,11 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { globallyUniqueName } from "../core/globalName";
 import * as apimanagement from "@pulumi/azure-native/apimanagement";
 import * as privatedns from "@pulumi/azure-native/privatedns";
+import * as resources from "@pulumi/azure-native/resources";
 import { resourceName, type NamingContext } from "../core/naming";
 import { grantRole } from "../identity";
 import { sendDiagnostics } from "../core/diagnostics";
 import * as random from "@pulumi/random";
 import {
+  COGNITIVE_SERVICES_RESOURCE,
   GATEWAY_API_IDS,
   apiPolicy,
   chatCachePolicy,
@@ -17,6 +19,7 @@ import {
 import { backendId, circuitBreaker, poolSpecs, type TargetRef } from "./backends";
 import { renderPolicy } from "./policyXml";
 import { endpointRoutes, type EndpointSlots } from "./routes";
+import type { SafetyRoute } from "../safety/config";
 import { GATEWAY_TIERS, type GatewaySku } from "./tiers";
 
 export * from "./apiPolicy";
@@ -43,6 +46,18 @@ export const IDENTITY_CLIENT_ID_VALUE = "gateway-identity-client-id";
 
 /** The named value holding the external cache's connection string (a secret). */
 export const CACHE_CONNECTION_VALUE = "semantic-cache-connection";
+
+/** The backend the gateway's content checks call: the stack's Azure AI Content Safety resource. */
+export const CONTENT_SAFETY_BACKEND = "be-content-safety";
+
+/**
+ * The API version of the content-safety backend. Its managed-identity credentials (`credentials.managedIdentity`,
+ * which `llm-content-safety` requires) are in no published API Management schema, so @pulumi/azure-native's
+ * Backend cannot set them; ARM accepts them on this version, as Microsoft's AI gateway content-safety lab
+ * deploys them (Azure-Samples/AI-Gateway labs/content-safety/main.bicep). The backend is therefore a generic
+ * ARM resource.
+ */
+export const CONTENT_SAFETY_BACKEND_API_VERSION = "2024-06-01-preview";
 
 /** The backend the semantic cache computes prompt embeddings with. */
 export const CACHE_EMBEDDINGS_BACKEND = "be-semantic-cache-embeddings";
@@ -105,7 +120,16 @@ export interface GatewayArgs {
   /** Log request and response bodies (prompts and completions): an explicit opt-in the pack reports. */
   readonly logBodies: boolean;
   readonly semanticCache?: GatewaySemanticCache;
+  /** The content checks: the Azure AI Content Safety account and the routes it checks. */
+  readonly contentSafety?: GatewayContentSafety;
   readonly protect: boolean;
+}
+
+export interface GatewayContentSafety {
+  readonly accountId: pulumi.Input<string>;
+  /** The account's endpoint (`https://<subdomain>.cognitiveservices.azure.com/`). */
+  readonly endpoint: pulumi.Input<string>;
+  readonly routes: readonly SafetyRoute[];
 }
 
 /** The host names internal mode serves, relative to azure-api.net: gateway, portals, management and Git. */
@@ -291,6 +315,8 @@ export class Gateway extends pulumi.ComponentResource {
     const cache =
       args.semanticCache &&
       this.semanticCache(name, service, serviceArgs, args.semanticCache, args.subscriptionId, args.maxTripDuration);
+    const safety =
+      args.contentSafety && this.contentSafety(name, service, serviceArgs, args.contentSafety, args.subscriptionId);
     const endpoints = endpointRoutes(args.models);
     const keyed = args.teams.filter((t) => t.subscriptionKeys);
     const apis = (["entra-id", ...(keyed.length > 0 ? ["subscription-key" as const] : [])] as const).map((auth) => {
@@ -340,6 +366,7 @@ export class Gateway extends pulumi.ComponentResource {
           identityClientId: `{{${IDENTITY_CLIENT_ID_VALUE}}}`,
           endpoints,
           retryAfterSeconds: args.retryAfterSeconds,
+          ...(safety ? { contentSafety: { backendId: CONTENT_SAFETY_BACKEND, routes: safety.routes } } : {}),
         }),
       );
       new apimanagement.ApiPolicy(
@@ -351,7 +378,10 @@ export class Gateway extends pulumi.ComponentResource {
           format: "rawxml",
           value: xml,
         },
-        { ...child, dependsOn: [clientIdValue, ...pools, ...operations.map((o) => o.resource)] },
+        {
+          ...child,
+          dependsOn: [clientIdValue, ...pools, ...operations.map((o) => o.resource), ...(safety?.dependsOn ?? [])],
+        },
       );
       if (cache) {
         const cacheXml = renderPolicy(
@@ -422,6 +452,48 @@ export class Gateway extends pulumi.ComponentResource {
     this.serviceId = service.id;
     this.gatewayUrl = service.gatewayUrl;
     this.registerOutputs({ serviceId: this.serviceId, gatewayUrl: this.gatewayUrl });
+  }
+
+  /**
+   * The content checks' backend: the Content Safety endpoint, called with the service's system identity
+   * (audience https://cognitiveservices.azure.com), which gets Cognitive Services User on that account only.
+   */
+  private contentSafety(
+    name: string,
+    service: apimanagement.ApiManagementService,
+    serviceArgs: { resourceGroupName: pulumi.Input<string>; serviceName: pulumi.Input<string> },
+    safety: GatewayContentSafety,
+    subscriptionId: string,
+  ) {
+    const child = { parent: this };
+    const grant = grantRole(
+      `${name}-system-content-safety-user`,
+      {
+        subscriptionId,
+        scope: safety.accountId,
+        principalId: service.identity.apply((id) => id?.principalId ?? ""),
+        role: "cognitiveServicesUser",
+      },
+      child,
+    );
+    const backend = new resources.Resource(
+      `${name}-${CONTENT_SAFETY_BACKEND}`,
+      {
+        resourceGroupName: serviceArgs.resourceGroupName,
+        resourceProviderNamespace: "Microsoft.ApiManagement",
+        parentResourcePath: pulumi.interpolate`service/${serviceArgs.serviceName}`,
+        resourceType: "backends",
+        resourceName: CONTENT_SAFETY_BACKEND,
+        apiVersion: CONTENT_SAFETY_BACKEND_API_VERSION,
+        properties: {
+          url: pulumi.output(safety.endpoint).apply((e) => e.replace(/\/$/, "")),
+          protocol: "http",
+          credentials: { managedIdentity: { resource: COGNITIVE_SERVICES_RESOURCE } },
+        },
+      },
+      { ...child, dependsOn: [grant] },
+    );
+    return { routes: safety.routes, dependsOn: [backend] };
   }
 
   /**

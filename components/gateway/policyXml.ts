@@ -110,6 +110,50 @@ export function llmEmitTokenMetric(
   );
 }
 
+/**
+ * Checks the prompt (and, in inbound, the completion) with Azure AI Content Safety through `backendId`:
+ * a category at or above its threshold (FourSeverityLevels: 0, 2, 4, 6) or, with Prompt Shields, an
+ * attack blocks the request with an error (the on-error section answers it).
+ */
+export function llmContentSafety(spec: {
+  backendId: string;
+  shieldPrompt: boolean;
+  enforceOnCompletions: boolean;
+  thresholds: Readonly<Record<string, number>>;
+}): PolicyNode {
+  return node(
+    "llm-content-safety",
+    {
+      "backend-id": spec.backendId,
+      "shield-prompt": spec.shieldPrompt,
+      "enforce-on-completions": spec.enforceOnCompletions,
+    },
+    [
+      node(
+        "categories",
+        { "output-type": "FourSeverityLevels" },
+        Object.entries(spec.thresholds).map(([name, threshold]) => node("category", { name, threshold })),
+      ),
+    ],
+  );
+}
+
+/** A custom metric (App Insights) with its value and up to five dimensions. */
+export function emitMetric(spec: {
+  name: string;
+  namespace: string;
+  value: number;
+  dimensions: readonly { name: string; value: string }[];
+}): PolicyNode {
+  if (spec.dimensions.length > 5)
+    throw new Error(`emit-metric takes at most 5 custom dimensions, got ${spec.dimensions.length}`);
+  return node(
+    "emit-metric",
+    { name: spec.name, namespace: spec.namespace, value: spec.value },
+    spec.dimensions.map((d) => node("dimension", { name: d.name, value: d.value })),
+  );
+}
+
 /** Calls the backend with the gateway's managed identity (a user-assigned one by client id). */
 export function authenticationManagedIdentity(resource: string, clientId?: string): PolicyNode {
   return node("authentication-managed-identity", { resource, ...(clientId ? { "client-id": clientId } : {}) });

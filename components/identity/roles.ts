@@ -6,6 +6,8 @@
 export const BUILT_IN_ROLES = {
   /** Inference only (chat, completions, embeddings) with Entra ID: what callers of Azure OpenAI get. */
   cognitiveServicesOpenAiUser: { id: "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", name: "Cognitive Services OpenAI User" },
+  /** Call an AI service's data plane with Entra ID (the gateway's content checks on Azure AI Content Safety). */
+  cognitiveServicesUser: { id: "a97b65f3-24c7-4388-baec-2e87135dc908", name: "Cognitive Services User" },
   /** Read quota usage of a subscription's regions, for live quota checks. */
   cognitiveServicesUsagesReader: {
     id: "bba48692-92b0-4667-a9ad-c31c7b334ac2",

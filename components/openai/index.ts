@@ -5,7 +5,7 @@ import { sendDiagnostics } from "../core/diagnostics";
 import { checkedName, resourceName, type NamingContext } from "../core/naming";
 import { RAI_BASE_POLICY, contentFilters, type FilterThreshold } from "./contentFilter";
 import { deploymentTags, type PlannedDeployment } from "./deployments";
-import { networkAcls } from "./networkAcls";
+import { accountProperties } from "./networkAcls";
 
 export * from "./capacity";
 export * from "./contentFilter";
@@ -68,14 +68,7 @@ export class OpenAiService extends pulumi.ComponentResource {
         kind: args.kind,
         sku: { name: "S0" },
         identity: { type: "SystemAssigned" },
-        properties: {
-          customSubDomainName: subdomain,
-          disableLocalAuth: true,
-          publicNetworkAccess: args.publicNetworkAccess,
-          networkAcls: networkAcls(args.publicNetworkAccess, args.allowedIpRanges),
-          restrictOutboundNetworkAccess: true,
-          allowedFqdnList: [...args.allowedFqdns],
-        },
+        properties: accountProperties({ subdomain, ...args }),
         tags: args.tags,
       },
       { parent: this, protect: args.protect },

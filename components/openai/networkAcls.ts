@@ -8,3 +8,23 @@ export function networkAcls(publicNetworkAccess: "Disabled" | "Enabled", allowed
     ipRules: publicNetworkAccess === "Enabled" ? allowedIpRanges.map((value) => ({ value })) : [],
   };
 }
+
+/**
+ * The hardened properties of an AI services account (Azure OpenAI, Content Safety): Entra ID only on a
+ * custom subdomain, public access as the stack decides, outbound calls only to `allowedFqdns`.
+ */
+export function accountProperties<T>(spec: {
+  subdomain: T;
+  publicNetworkAccess: "Disabled" | "Enabled";
+  allowedIpRanges: readonly string[];
+  allowedFqdns: readonly string[];
+}) {
+  return {
+    customSubDomainName: spec.subdomain,
+    disableLocalAuth: true,
+    publicNetworkAccess: spec.publicNetworkAccess,
+    networkAcls: networkAcls(spec.publicNetworkAccess, spec.allowedIpRanges),
+    restrictOutboundNetworkAccess: true,
+    allowedFqdnList: [...spec.allowedFqdns],
+  };
+}

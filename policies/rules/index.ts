@@ -16,6 +16,7 @@ import { costOpenaiPaygoWithinQuota } from "./cost/cost-openai-paygo-within-quot
 import { costOpenaiPtuWithinCap } from "./cost/cost-openai-ptu-within-cap";
 import { dataOpenaiDeploymentVersionPinned } from "./data/data-openai-deployment-version-pinned";
 import { dataOpenaiDeploymentNoAutoUpgrade } from "./data/data-openai-deployment-no-auto-upgrade";
+import { ethicsApimEveryRouteFiltered } from "./ethics/ethics-apim-every-route-filtered";
 import { ethicsOpenaiContentFilterStrength } from "./ethics/ethics-openai-content-filter-strength";
 import { ethicsOpenaiDeploymentFiltered } from "./ethics/ethics-openai-deployment-filtered";
 import { governanceAzureAllowedRegions } from "./governance/governance-azure-allowed-regions";
@@ -74,6 +75,7 @@ export const policies: Policies = [
   dataOpenaiDeploymentVersionPinned,
   dataApimSemanticCacheBounded,
   dataOpenaiDeploymentNoAutoUpgrade,
+  ethicsApimEveryRouteFiltered,
   ethicsOpenaiContentFilterStrength,
   ethicsOpenaiDeploymentFiltered,
   governanceAzureAllowedRegions,

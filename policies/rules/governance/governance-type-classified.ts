@@ -1,6 +1,17 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { UNCLASSIFIED_TYPES, baseType, entryOf, packageOf, sameTypeButCase, samePackageButCase } from "../../catalogue";
-import { checklist } from "../../lib";
+import {
+  GENERIC_ARM_TYPES,
+  UNCLASSIFIED_TYPES,
+  baseType,
+  entryOf,
+  genericArmType,
+  packageOf,
+  sameTypeButCase,
+  samePackageButCase,
+} from "../../catalogue";
+import { checklist, known } from "../../lib";
+
+const GENERIC_RESOURCE = "azure-native:resources:Resource";
 
 /** Whether `type` is one the catalogue need not hold: Pulumi's own or a component's, and not a custom resource's (which has a provider). */
 export function isExemptType(type: string, provider: string | undefined): boolean {
@@ -39,5 +50,13 @@ export const governanceTypeClassified: ResourceValidationPolicy = {
     if (isExemptType(args.type, args.provider?.type))
       args.notApplicable("a Pulumi type or one of the platform's components");
     if (!entryOf(args.type)) report(unclassifiedMessage(args.type, args.provider?.type));
+    else if (baseType(args.type) === GENERIC_RESOURCE) {
+      // A generic resource is classified by the ARM type it stands for.
+      const arm = known(() => genericArmType(args.props));
+      if (arm !== undefined && !Object.prototype.hasOwnProperty.call(GENERIC_ARM_TYPES, arm))
+        report(
+          `generic resource of ARM type ${arm} is not in the catalogue's GENERIC_ARM_TYPES: use the typed resource, or add the type with the reason the typed one cannot express the setting`,
+        );
+    }
   },
 };
