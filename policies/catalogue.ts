@@ -284,7 +284,7 @@ const TYPE_CATALOGUE = {
     what: "a generic ARM resource, for a setting no typed resource of @pulumi/azure-native can express: only the ARM types in GENERIC_ARM_TYPES",
     taggable: false,
     stateful: false,
-    rules: ["governance-type-classified"],
+    rules: ["governance-type-classified", "observability-apim-diagnostics-no-bodies"],
   },
   "azure-native:apimanagement:Diagnostic": {
     what: "the gateway's diagnostic (token metrics, logs)",
@@ -507,6 +507,8 @@ export const CATALOGUE: Readonly<Record<string, TypeEntry>> = TYPE_CATALOGUE;
  * typed resource cannot be used: a generic resource of any other type is unclassified.
  */
 export const GENERIC_ARM_TYPES: Readonly<Record<string, string>> = {
+  "Microsoft.ApiManagement/service/apis/diagnostics":
+    "the LLM log (largeLanguageModel) exists from API version 2024-06-01-preview on; the typed ApiDiagnostic is 2024-05-01, which has none",
   "Microsoft.ApiManagement/service/backends":
     "the Content Safety backend's managed-identity credentials (credentials.managedIdentity) are in no published API Management schema, so the typed Backend cannot set them",
 };

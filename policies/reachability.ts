@@ -926,7 +926,8 @@ function gatewayEdges(plan: Plan, apim: PlannedResource): Edge[] {
       const backend = known(() =>
         genericArmType(generic.props) === "Microsoft.ApiManagement/service/backends" ? generic.props : undefined,
       );
-      const host = known(() => lower(new URL(String(backend?.properties?.url ?? "")).hostname));
+      const url = String(known(() => backend?.properties?.url) ?? "");
+      const host = URL.canParse(url) ? lower(new URL(url).hostname) : undefined;
       const account =
         host &&
         plan

@@ -325,6 +325,7 @@ function gateway(
       maxTripDuration: g.maxTripDuration,
       retryAfterSeconds: retryAfterSeconds(g),
       logBodies: g.logBodies,
+      logBodyBytes: g.logBodyBytes,
       ...(safety ? { contentSafety: { ...safety, routes: safetyRoutes(config) } } : {}),
       ...(g.semanticCache && embeddings && redis?.gatewayKey
         ? {

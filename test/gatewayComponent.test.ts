@@ -34,9 +34,10 @@ describe("the gateway component", () => {
       "Cache",
     ];
     expect(Object.fromEntries(types.map((t) => [t, ofType(t).length]))).toEqual({
-      // 5 targets + 3 pools + the cache's embeddings backend; 6 operations (3 per URL shape) per API.
+      // 5 targets + 3 pools + the cache's embeddings backend; 6 operations (3 per URL shape) per API;
+      // loggers to Application Insights and to Azure Monitor (resource logs).
       ApiManagementService: 1,
-      Logger: 1,
+      Logger: 2,
       Diagnostic: 1,
       NamedValue: 2,
       Backend: 9,
@@ -53,6 +54,30 @@ describe("the gateway component", () => {
       expect(CATALOGUE[r.type], r.type).toBeDefined();
   });
 
+  it("gives each API the audit trail: an Azure Monitor diagnostic with the LLM log's token counts and no messages", () => {
+    const azureMonitor = ofType("Logger").find((l) => l.inputs.loggerType === "azureMonitor")!;
+    expect(azureMonitor.inputs).toMatchObject({ loggerId: "azuremonitor", isBuffered: false });
+    const diagnostics = run.resources.filter((r) => r.type === "azure-native:resources:Resource");
+    expect(diagnostics.map((d) => String(d.inputs.parentResourcePath).split("/").pop()).sort()).toEqual([
+      "openai",
+      "openai-keys",
+    ]);
+    for (const d of diagnostics)
+      expect(d.inputs).toMatchObject({
+        resourceProviderNamespace: "Microsoft.ApiManagement",
+        resourceType: "diagnostics",
+        resourceName: "azuremonitor",
+        apiVersion: "2024-06-01-preview",
+        properties: {
+          loggerId: azureMonitor.id,
+          verbosity: "information",
+          largeLanguageModel: { logs: "enabled" },
+          frontend: { request: { body: { bytes: 0 } }, response: { body: { bytes: 0 } } },
+        },
+      });
+    expect((diagnostics[0]!.inputs.properties as any).largeLanguageModel.requests).toBeUndefined();
+  });
+
   it("hardens TLS, joins the network, carries both identities, gets a unique name, and is protected", () => {
     const service = ofType("ApiManagementService")[0]!;
     expect(service.protect).toBe(true);
@@ -67,7 +92,7 @@ describe("the gateway component", () => {
   });
 
   it("logs to App Insights with the gateway identity, which gets Monitoring Metrics Publisher there", () => {
-    const logger = ofType("Logger")[0]!;
+    const logger = ofType("Logger").find((l) => l.inputs.loggerType === "applicationInsights")!;
     expect(logger.inputs).toMatchObject({
       loggerType: "applicationInsights",
       credentials: { identityClientId: "c1c1c1c1-0000-4000-8000-000000000001" },

@@ -59,6 +59,8 @@ interface Outcome {
   body?: string;
   /** The thresholds of the content checks that ran (by category), in order. */
   checked: Record<string, number>[];
+  /** The metadata of each trace record the policy wrote (the audit trail's who and what). */
+  traces: Record<string, string>[];
   /** Custom metrics emitted with emit-metric: name and dimensions. */
   metrics: { name: string; dimensions: Record<string, string> }[];
 }
@@ -109,7 +111,15 @@ function run(xml: string, request: Request, world: World): Outcome {
   if ("problem" in doc) throw new Error(doc.problem);
   const section = (name: "inbound" | "backend" | "outbound") => doc.sections[name];
   const vars = new Map<string, unknown>();
-  const outcome: Outcome = { status: 0, tried: [], headers: {}, query: { ...request.query }, checked: [], metrics: [] };
+  const outcome: Outcome = {
+    status: 0,
+    tried: [],
+    headers: {},
+    query: { ...request.query },
+    checked: [],
+    metrics: [],
+    traces: [],
+  };
   let backendId: string | undefined;
   let stopped = false;
 
@@ -177,6 +187,14 @@ function run(xml: string, request: Request, world: World): Outcome {
       const tag = n.tag;
       if (tag === "base" || tag === "llm-emit-token-metric") continue;
       else if (tag === "llm-content-safety") contentCheck(n);
+      else if (tag === "trace")
+        outcome.traces.push(
+          Object.fromEntries(
+            n.children
+              .filter((c) => c.tag === "metadata")
+              .map((c) => [attr(c, "name")!, String(evaluate(attr(c, "value")!, request, vars))]),
+          ),
+        );
       else if (tag === "validate-azure-ad-token") {
         const apps = n.children
           .filter((c) => c.tag === "client-application-ids")
@@ -398,6 +416,16 @@ describe("client requests through the gateway policy", () => {
     );
     expect(outcome).toMatchObject({ status: 429, tried: [], headers: { "Retry-After": "60" } });
     expect(JSON.parse(outcome.body!).error.code).toBe("AllBackendsBusy");
+  });
+
+  it("traces every call of a known caller, served or refused, with its team, application, endpoint and slot (the audit trail)", () => {
+    const xml = xmlOf();
+    expect(run(xml, { shape: "v1", endpoint: "chat", callerApp: OTHER, draw: 95 }, world()).traces).toEqual([
+      { team: "assistant", caller: OTHER, endpoint: "chat", slot: "green" },
+    ]);
+    const denied = run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: SEARCH, draw: 1 }, world());
+    expect(denied).toMatchObject({ status: 403, traces: [{ team: "search", caller: SEARCH, endpoint: "chat" }] });
+    expect(run(xml, { shape: "v1", endpoint: "chat", callerApp: "someone-else", draw: 1 }, world()).traces).toEqual([]);
   });
 
   it("refuses an unknown caller (401) and an unknown endpoint (404), and strips a client's api-key", () => {

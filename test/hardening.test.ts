@@ -442,17 +442,21 @@ describe("opting in to body logging", () => {
   it("plans, logs bodies, and is reported as advisory by the pack and as a warning by the plan", async () => {
     const raw = rawConfig("dev");
     raw.gateway.logBodies = true;
+    raw.gateway.logBodyBytes = 65_536;
     const out = scratch();
     const result = await plan("--stack", "dev", "--config-file", stackFileOf(raw), "--out", out, "--json");
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(
-      report.warnings.some((w: string) => w.startsWith("gateway.logBodies: true logs prompts and completions")),
-    ).toBe(true);
+    expect(report.warnings).toContain(
+      "gateway.logBodies: true logs prompts and completions (up to 65536 bytes each) in the LLM log in Log Analytics, kept 30 days (an explicit opt-in, reported by the policy pack)",
+    );
     const reported = report.policy.violations.filter(
       (v: { policy: string }) => v.policy === "observability-apim-diagnostics-no-bodies",
     );
-    expect(reported.length).toBeGreaterThan(0);
+    expect(reported.map((v: { message: string }) => v.message)).toEqual([
+      "the LLM log keeps prompts (largeLanguageModel.requests, up to 65536 bytes each) by the stack's opt-in (gateway.logBodies): prompts and completions are kept in the logs",
+      "the LLM log keeps completions (largeLanguageModel.responses, up to 65536 bytes each) by the stack's opt-in (gateway.logBodies): prompts and completions are kept in the logs",
+    ]);
     expect(reported.every((v: { enforcementLevel: string }) => v.enforcementLevel === "advisory")).toBe(true);
   });
 });

@@ -5,10 +5,10 @@ export const KUSTO_TABLES = {
   AzureDiagnostics:
     "(TimeGenerated:datetime, ResourceProvider:string, Category:string, ResultSignature:string, OperationName:string, DurationMs:real, _ResourceId:string)",
   ApiManagementGatewayLogs:
-    "(TimeGenerated:datetime, CorrelationId:string, ApiId:string, OperationId:string, BackendId:string, ResponseCode:int, BackendResponseCode:int, BackendUrl:string, TotalTime:long, _ResourceId:string)",
+    "(TimeGenerated:datetime, CorrelationId:string, ApiId:string, OperationId:string, BackendId:string, ResponseCode:int, BackendResponseCode:int, BackendUrl:string, TotalTime:long, CallerIpAddress:string, ApimSubscriptionId:string, TraceRecords:dynamic, LastErrorReason:string, _ResourceId:string)",
   // The gateway's LLM log (Azure Monitor table reference, ApiManagementGatewayLlmLog).
   ApiManagementGatewayLlmLog:
-    "(TimeGenerated:datetime, CorrelationId:string, DeploymentName:string, ModelName:string, PromptTokens:int, CompletionTokens:int, TotalTokens:int, SequenceNumber:int, _ResourceId:string)",
+    "(TimeGenerated:datetime, CorrelationId:string, DeploymentName:string, ModelName:string, PromptTokens:int, CompletionTokens:int, TotalTokens:int, SequenceNumber:int, RequestMessages:dynamic, ResponseMessages:dynamic, IsStreamCompletion:bool, _ResourceId:string)",
 };
 
 export function kustoDiagnostics(query: string): string[] {

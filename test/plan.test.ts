@@ -160,8 +160,9 @@ describe("prod plan", () => {
       // Contributor on the nodes' subnet for AKS, Monitoring Reader for Grafana on each account and the gateway,
       // Cognitive Services User on Content Safety for the service's own identity (the content checks).
       "azure-native:authorization:RoleAssignment": 9,
-      // The content checks' backend (its managed-identity credentials have no typed field).
-      "azure-native:resources:Resource": 1,
+      // The content checks' backend (its managed-identity credentials have no typed field) and the model
+      // API's Azure Monitor diagnostic (the LLM log has no typed field either).
+      "azure-native:resources:Resource": 2,
       "azure-native:containerservice:ManagedCluster": 1,
       // The GPU pool and the general pool (monitoring).
       "azure-native:containerservice:AgentPool": 2,
@@ -296,7 +297,9 @@ describe("prod plan", () => {
     expect(grants.map((g) => [g.inputs.principalId, String(g.inputs.roleDefinitionId).split("/").pop()])).toEqual([
       [(service.outputs.identity as { principalId: string }).principalId, "a97b65f3-24c7-4388-baec-2e87135dc908"],
     ]);
-    const [backend] = resourcesOfType(prod.stackExport, "azure-native:resources:Resource");
+    const backend = resourcesOfType(prod.stackExport, "azure-native:resources:Resource").find(
+      (r) => r.inputs.resourceType === "backends",
+    );
     expect(backend!.inputs).toMatchObject({
       resourceProviderNamespace: "Microsoft.ApiManagement",
       parentResourcePath: `service/${service.inputs.serviceName}`,

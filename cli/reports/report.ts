@@ -396,7 +396,7 @@ export function buildPlanReport(
   }
   if (config.gateway?.logBodies)
     warnings.push(
-      "gateway.logBodies: true logs prompts and completions to Application Insights (an explicit opt-in, reported by the policy pack); logged responses are buffered, so streaming is lost",
+      `gateway.logBodies: true logs prompts and completions (up to ${config.gateway.logBodyBytes} bytes each) in the LLM log in Log Analytics, kept ${config.logRetentionDays} days (an explicit opt-in, reported by the policy pack)`,
     );
   return {
     stack,

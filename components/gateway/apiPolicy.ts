@@ -22,12 +22,14 @@ import {
   setHeader,
   setQueryParameter,
   setVariable,
+  trace,
   validateAzureAdToken,
   type PolicyDocument,
   type PolicyNode,
 } from "./policyXml";
 import { type Colour } from "../core/colours";
 import type { SafetyRoute } from "../safety/config";
+import { TRACE_METADATA, TRACE_SOURCE } from "./logs";
 
 /**
  * The model operations, each in both URL shapes: `<id>` at /openai/deployments/{deployment-id}/<path>
@@ -396,6 +398,16 @@ export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
         })),
         [jsonError(404, "Not Found", "UnknownEndpoint", `This gateway serves: ${known.join(", ")}`)],
       ),
+      // Who called which endpoint and slot, in the gateway log (the audit trail joins it to the LLM log).
+      trace({
+        source: TRACE_SOURCE,
+        severity: "information",
+        message: expression(`"model call: team " + ${variable("team")} + ", endpoint " + ${variable("endpoint")}`),
+        metadata: TRACE_METADATA.map((name) => ({
+          name,
+          value: expression(variable(name)),
+        })),
+      }),
       teamLimits(spec),
       ...contentCheck(spec),
       ...backendPath(),

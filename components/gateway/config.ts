@@ -8,6 +8,7 @@ import { DEFAULT_MAX_TRIP, type TargetRef } from "./backends";
 import type { PlannedDeployment } from "../openai/deployments";
 import { COLOURS, type Colour } from "../core/colours";
 import { gatewaySafetySchema } from "../safety/config";
+import { MAX_LLM_MESSAGE_BYTES } from "./logs";
 
 const guid = (what: string) =>
   z.string().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, `${what} (a GUID)`);
@@ -102,8 +103,10 @@ export const gatewaySchema = z.strictObject({
     .string()
     .regex(TRIP, "an ISO 8601 duration from PT1S to PT1H, such as PT30S or PT1M")
     .default(DEFAULT_MAX_TRIP),
-  /** Log request and response bodies (prompts and completions): an explicit opt-in the policy pack reports. */
+  /** Log prompts and completions (the LLM log in Log Analytics): an explicit opt-in the policy pack reports. */
   logBodies: z.boolean().default(false),
+  /** With logBodies: the most bytes of each prompt and completion logged (longer ones are cut). */
+  logBodyBytes: z.number().int().min(1).max(MAX_LLM_MESSAGE_BYTES).default(32_768),
   /** Let a prod gateway answer on the internet (a tier without VNet injection): an explicit opt-out the policy pack reports. */
   allowPublicAccess: z.boolean().default(false),
   semanticCache: semanticCache.optional(),

@@ -21,9 +21,11 @@ import { renderPolicy } from "./policyXml";
 import { endpointRoutes, type EndpointSlots } from "./routes";
 import type { SafetyRoute } from "../safety/config";
 import { GATEWAY_TIERS, type GatewaySku } from "./tiers";
+import { AZURE_MONITOR_DIAGNOSTIC, LLM_LOGS_API_VERSION, llmLogDiagnostic } from "./logs";
 
 export * from "./apiPolicy";
 export * from "./backends";
+export * from "./logs";
 export * from "./policyXml";
 export * from "./routes";
 export * from "./tiers";
@@ -117,8 +119,10 @@ export interface GatewayArgs {
   /** The longest a backend stays tripped (ISO 8601 duration), and the same in seconds for Retry-After. */
   readonly maxTripDuration: string;
   readonly retryAfterSeconds: number;
-  /** Log request and response bodies (prompts and completions): an explicit opt-in the pack reports. */
+  /** Log prompts and completions in the LLM log: an explicit opt-in the pack reports. */
   readonly logBodies: boolean;
+  /** With logBodies: the most bytes of each prompt and completion logged. */
+  readonly logBodyBytes: number;
   readonly semanticCache?: GatewaySemanticCache;
   /** The content checks: the Azure AI Content Safety account and the routes it checks. */
   readonly contentSafety?: GatewayContentSafety;
@@ -251,10 +255,15 @@ export class Gateway extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [publisher] },
     );
-    const bodies = {
-      request: { body: { bytes: args.logBodies ? 8192 : 0 } },
-      response: { body: { bytes: args.logBodies ? 8192 : 0 } },
-    };
+    // Application Insights gets metrics and traces, never bodies: prompts and completions go, where the stack
+    // opts in, to the LLM log in Log Analytics (each API's azuremonitor diagnostic), which keeps streaming.
+    const bodies = { request: { body: { bytes: 0 } }, response: { body: { bytes: 0 } } };
+    // Resource logs (the gateway log, the LLM log) go through the Azure Monitor logger to the diagnostic setting above.
+    const azureMonitor = new apimanagement.Logger(
+      `${name}-logger-azuremonitor`,
+      { ...serviceArgs, loggerId: AZURE_MONITOR_DIAGNOSTIC, loggerType: "azureMonitor", isBuffered: false },
+      child,
+    );
     new apimanagement.Diagnostic(
       `${name}-diagnostic`,
       {
@@ -382,6 +391,24 @@ export class Gateway extends pulumi.ComponentResource {
           ...child,
           dependsOn: [clientIdValue, ...pools, ...operations.map((o) => o.resource), ...(safety?.dependsOn ?? [])],
         },
+      );
+      // The audit trail: token counts of every call in the LLM log, prompts and completions only by opt-in.
+      new resources.Resource(
+        `${name}-${apiName}-llm-logs`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          resourceProviderNamespace: "Microsoft.ApiManagement",
+          parentResourcePath: pulumi.interpolate`service/${service.name}/apis/${api.name}`,
+          resourceType: "diagnostics",
+          resourceName: AZURE_MONITOR_DIAGNOSTIC,
+          apiVersion: LLM_LOGS_API_VERSION,
+          properties: llmLogDiagnostic({
+            loggerId: azureMonitor.id,
+            logMessages: args.logBodies,
+            maxMessageBytes: args.logBodyBytes,
+          }),
+        },
+        child,
       );
       if (cache) {
         const cacheXml = renderPolicy(

@@ -154,6 +154,19 @@ export function emitMetric(spec: {
   );
 }
 
+/** A trace record (resource logs, Application Insights): a message and named values, at `severity`. */
+export function trace(spec: {
+  source: string;
+  severity: "verbose" | "information" | "error";
+  message: string;
+  metadata: readonly { name: string; value: string }[];
+}): PolicyNode {
+  return node("trace", { source: spec.source, severity: spec.severity }, [
+    { tag: "message", text: spec.message },
+    ...spec.metadata.map((m) => node("metadata", { name: m.name, value: m.value })),
+  ]);
+}
+
 /** Calls the backend with the gateway's managed identity (a user-assigned one by client id). */
 export function authenticationManagedIdentity(resource: string, clientId?: string): PolicyNode {
   return node("authentication-managed-identity", { resource, ...(clientId ? { "client-id": clientId } : {}) });

@@ -7,6 +7,7 @@ import { WEAK_TLS_SETTINGS } from "../../policies/rules/security/security-apim-t
 import { apiPolicy, chatCachePolicy, type ApiPolicySpec } from "../../components/gateway/apiPolicy";
 import { renderPolicy, type PolicyDocument, type PolicyNode } from "../../components/gateway/policyXml";
 import { circuitBreaker } from "../../components/gateway/backends";
+import { llmLogDiagnostic } from "../../components/gateway/logs";
 import { runResourceRule, runStackRule, type FakeResource } from "./harness";
 
 const rule = (name: string) => policies.find((p) => p.name === name)!;
@@ -89,6 +90,36 @@ describe("observability-apim-diagnostics-no-bodies", () => {
     expect((await runResourceRule(policy, bodies, { logBodies: true })).violations[0]).toContain(
       "by the stack's opt-in (gateway.logBodies)",
     );
+  });
+
+  // The APIs' Azure Monitor diagnostic (the LLM log) is a generic ARM resource: the pinned SDK cannot express it.
+  const apiDiagnostic = (logMessages: boolean): FakeResource => ({
+    type: "azure-native:resources:Resource",
+    name: "gateway-openai-llm-logs",
+    props: {
+      resourceProviderNamespace: "Microsoft.ApiManagement",
+      parentResourcePath: "service/apim-genai-dev-abcdef/apis/openai",
+      resourceType: "diagnostics",
+      resourceName: "azuremonitor",
+      properties: llmLogDiagnostic({ loggerId: "/loggers/azuremonitor", logMessages, maxMessageBytes: 16_384 }),
+    },
+  });
+  it("passes the LLM log with token counts only, and reports its prompts and completions (advisory with the opt-in)", async () => {
+    expect((await runResourceRule(policy, apiDiagnostic(false))).violations).toEqual([]);
+    expect((await runResourceRule(policy, apiDiagnostic(true))).violations).toEqual([
+      "the LLM log keeps prompts (largeLanguageModel.requests, up to 16384 bytes each): prompts or completions would be logged without the stack's opt-in",
+      "the LLM log keeps completions (largeLanguageModel.responses, up to 16384 bytes each): prompts or completions would be logged without the stack's opt-in",
+    ]);
+    expect((await runResourceRule(policy, apiDiagnostic(true), { logBodies: true })).violations[0]).toContain(
+      "by the stack's opt-in (gateway.logBodies)",
+    );
+  });
+  it("does not apply to other generic resources", async () => {
+    const backend = {
+      ...apiDiagnostic(true),
+      props: { ...apiDiagnostic(true).props, parentResourcePath: "service/x", resourceType: "backends" },
+    };
+    expect((await runResourceRule(policy, backend)).notApplicable).toBeDefined();
   });
 });
 

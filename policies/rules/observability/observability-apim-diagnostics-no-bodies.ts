@@ -1,30 +1,69 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES, checklist, forType } from "../../lib";
+import { TYPES, baseType, checklist, known } from "../../lib";
+import { genericArmType } from "../../catalogue";
 
 const BODIES = ["frontend.request", "frontend.response", "backend.request", "backend.response"] as const;
+const GENERIC = "azure-native:resources:Resource";
+
+/**
+ * Whether a generic resource is an API Management diagnostic (of the service, an API or a workspace): its
+ * ARM type ends in `diagnostics` under Microsoft.ApiManagement. Read from the type alone where a preview
+ * does not know the parent's path yet (its service name is an output).
+ */
+function isGenericDiagnostic(props: Record<string, any>): boolean {
+  const type = known(() => props.type);
+  if (typeof type === "string" && type.includes("/"))
+    return /^Microsoft\.ApiManagement\/.*\/diagnostics$/i.test(genericArmType({ type }));
+  return (
+    known(() => props.resourceProviderNamespace) === "Microsoft.ApiManagement" &&
+    known(() => props.resourceType) === "diagnostics"
+  );
+}
+
+/** What a diagnostic would log of prompts and completions: body bytes and the LLM log's messages. */
+function bodiesLogged(props: Record<string, any>): string[] {
+  const logged: string[] = [];
+  for (const path of BODIES) {
+    const [side, direction] = path.split(".") as ["frontend" | "backend", "request" | "response"];
+    const bytes = Number(props[side]?.[direction]?.body?.bytes ?? 0);
+    if (bytes > 0) logged.push(`${path} logs ${bytes} body bytes`);
+  }
+  const llm = props.largeLanguageModel ?? {};
+  for (const [key, what] of [
+    ["requests", "prompts"],
+    ["responses", "completions"],
+  ] as const)
+    if (llm.logs !== "disabled" && llm[key]?.messages !== undefined)
+      logged.push(
+        `the LLM log keeps ${what} (largeLanguageModel.${key}, up to ${llm[key].maxSizeInBytes ?? 32_768} bytes each)`,
+      );
+  return logged;
+}
 
 export const observabilityApimDiagnosticsNoBodies: ResourceValidationPolicy = {
   name: "observability-apim-diagnostics-no-bodies",
   description:
-    "The gateway's diagnostic sends metrics (token metrics need them) and logs no request or response bodies (prompts and completions) unless the stack opts in.",
+    "The gateway's diagnostics log no prompts or completions unless the stack opts in: no request or response body bytes (Application Insights or resource logs) and no messages in the LLM log (largeLanguageModel requests/responses); the Application Insights diagnostic sends metrics (token metrics need them).",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist(8, 13),
   remediationSteps:
-    "Set metrics: true and leave body bytes at 0; log prompts and completions only with the stack's explicit opt-in (gateway.logBodies), which the plan then reports as advisory.",
+    "Leave body bytes at 0 and largeLanguageModel without requests/responses; log prompts and completions only with the stack's explicit opt-in (gateway.logBodies), which the plan then reports as advisory.",
   configSchema: { properties: { logBodies: { type: "boolean" } } },
-  validateResource: forType(TYPES.apimDiagnostic, (props, args, report) => {
+  validateResource: (args, report) => {
+    const type = baseType(args.type);
+    const generic = type === GENERIC && isGenericDiagnostic(args.props);
+    if (type !== TYPES.apimDiagnostic && !generic)
+      args.notApplicable(`applies only to ${TYPES.apimDiagnostic} and generic API Management diagnostics`);
+    const props = generic ? (args.props.properties ?? {}) : args.props;
     const { logBodies = false } = args.getConfig<{ logBodies?: boolean }>();
-    if (props.metrics !== true) report("metrics is not on: token metrics (llm-emit-token-metric) are dropped");
-    for (const path of BODIES) {
-      const [side, direction] = path.split(".") as ["frontend" | "backend", "request" | "response"];
-      const bytes = Number(props[side]?.[direction]?.body?.bytes ?? 0);
-      if (bytes === 0) continue;
+    if (!generic && props.metrics !== true)
+      report("metrics is not on: token metrics (llm-emit-token-metric) are dropped");
+    for (const logged of bodiesLogged(props))
       report(
         logBodies
-          ? `${path} logs ${bytes} body bytes by the stack's opt-in (gateway.logBodies): prompts and completions reach Application Insights, and logged responses are buffered (no streaming)`
-          : `${path} logs ${bytes} body bytes: prompts or completions would be logged without the stack's opt-in`,
+          ? `${logged} by the stack's opt-in (gateway.logBodies): prompts and completions are kept in the logs`
+          : `${logged}: prompts or completions would be logged without the stack's opt-in`,
       );
-    }
-  }),
+  },
 };
