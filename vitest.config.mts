@@ -26,6 +26,7 @@ const UNIT = [
   "test/simulateScale.test.ts",
   "test/network.test.ts",
   "test/teamBudget.test.ts",
+  "test/teamCost.test.ts",
   "test/auditQueries.test.ts",
   "test/workflows.test.ts",
   "test/policies/apimPipeline.test.ts",

@@ -47,6 +47,13 @@ const TYPE_CATALOGUE = {
     stateful: true,
     rules: ["security-monitoring-local-auth-disabled"],
   },
+  "azure-native:applicationinsights:Workbook": {
+    what: "the Azure Monitor workbook of spend per team (queries over the workspace)",
+    arm: "Microsoft.Insights/workbooks",
+    taggable: true,
+    stateful: false,
+    rules: [],
+  },
   "azure-native:applicationinsights:Component": {
     what: "workspace-based Application Insights",
     arm: "Microsoft.Insights/components",

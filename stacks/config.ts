@@ -401,6 +401,8 @@ const alerts = strict({
   errorRatio: z.number().positive().max(1).default(0.02),
   /** Fewest requests in 15 minutes for a ratio to count. */
   minRequests: z.number().int().min(1).default(20),
+  /** The share of a team's monthly token quota (or spend ceiling) at which an alert fires. */
+  teamQuotaPercent: z.number().int().min(1).max(100).default(80),
 });
 
 const price = z.number().nonnegative();

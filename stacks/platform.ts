@@ -12,7 +12,7 @@ import {
 import { OpenAiService } from "../components/openai";
 import { ManagedRedis } from "../components/cache";
 import { Gateway } from "../components/gateway";
-import { CostBudget } from "../components/cost";
+import { CostBudget, TeamSpend } from "../components/cost";
 import { AzureAlerts } from "../components/alerts";
 import { ContentSafety, safetyRoutes } from "../components/safety";
 import type { NamingContext } from "../components/core/naming";
@@ -41,6 +41,7 @@ import {
   endpointView,
   gatewayTeams,
   networkSettings,
+  teamSpendSettings,
   vllmSlots,
 } from "./platformArgs";
 
@@ -391,6 +392,21 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
   const redis = cache(w);
   const { monitoring, vllmUrls } = selfHosted(w);
   const gw = gateway(w, planned, accounts, vllmUrls, redis, contentSafety(w));
+  // Spend per team in money, from the gateway's logs.
+  if (gw)
+    new TeamSpend(
+      "team-spend",
+      {
+        ...teamSpendSettings(config, planned),
+        subscriptionId: config.subscriptionId,
+        resourceGroupName: core.resourceGroupName,
+        location: config.location,
+        tags,
+        stackName: `${naming.prefix}-${naming.environment}`,
+        workspaceId: core.workspaceId,
+      },
+      opts,
+    );
 
   if (config.alerts) {
     const { accounts: watched, ...alerts } = alertSettings(config, planned);

@@ -6,6 +6,11 @@ import { GATEWAY_TIERS } from "../components/gateway/tiers";
 import type { AzureResource, EndpointView } from "../components/observability/dashboards";
 import type { LocatedDeployment } from "../components/openai/quota";
 import { requiredDnsZones, teamTokenQuota, type PlatformConfig, type TargetConfig } from "./config";
+import { priceRows } from "../components/cost/teamCost";
+import { PRICES } from "../components/cost/prices";
+import { withOverrides } from "../components/cost/monthlyCost";
+import { GPU_SKUS } from "../components/cluster/gpuSkus";
+import { QUOTA_USED_METRIC } from "../components/gateway/apiPolicy";
 
 type VllmTarget = Extract<TargetConfig, { kind: "vllm" }>;
 
@@ -112,6 +117,17 @@ export function alertSettings(config: PlatformConfig, planned: readonly LocatedD
     errorRatio: a.errorRatio,
     minRequests: a.minRequests,
     location: config.location,
+    ...(config.gateway
+      ? {
+          teamQuota: {
+            teams: gatewayTeams(config)
+              .filter((t) => t.monthlyTokenQuota !== undefined)
+              .map((t) => t.name),
+            percent: a.teamQuotaPercent,
+            metricName: QUOTA_USED_METRIC,
+          },
+        }
+      : {}),
   };
 }
 
@@ -168,4 +184,25 @@ export function endpointView(
     }),
     ...(names.gateway ? { gateway: resource(names.gateway, config.location) } : {}),
   };
+}
+
+/** The priced paths of a stack for the spend-per-team workbook: its deployments and its vLLM slots' GPUs. */
+export function teamSpendSettings(config: PlatformConfig, planned: readonly LocatedDeployment[]) {
+  const pools = config.cluster?.gpuPools ?? {};
+  return priceRows(
+    {
+      deployments: planned,
+      vllm: vllmSlots(config).map(({ endpoint, slot, targets }) => ({
+        endpoint,
+        slot,
+        targets: targets.map((t) => ({
+          vmSize: pools[t.pool]?.vmSize ?? "",
+          gpusPerReplica: t.gpusPerReplica,
+          replicas: t.replicas,
+        })),
+      })),
+    },
+    withOverrides(PRICES, config.prices),
+    (vmSize) => GPU_SKUS[vmSize]?.gpus,
+  );
 }

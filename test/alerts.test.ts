@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { plan } from "../cli/commands/plan";
-import { OPENAI_METRICS, ratioQuery } from "../components/alerts";
+import { OPENAI_METRICS, quotaUsedQuery, ratioQuery } from "../components/alerts";
 import { PROJECT_DIR, planStack, rawConfig, resourcesOfType, namespaced } from "./helpers";
 
 describe("Azure Monitor alerts", () => {
@@ -72,7 +72,23 @@ describe("Azure Monitor alerts", () => {
       "alert-genai-prod-account-throttled",
       "alert-genai-prod-gateway-errors",
       "alert-genai-prod-gateway-throttled",
+      "alert-genai-prod-team-quota",
     ]);
+    // The share of a team's monthly quota used: prod's assistant team has a spend ceiling (its quota).
+    const quota = byRule["alert-genai-prod-team-quota"];
+    expect(quota).toMatchObject({ kind: "LogAlert", scopes: [workspace.id], actions: { actionGroups: [group.id] } });
+    expect(quota.description).toContain("teams assistant");
+    expect(quota.criteria.allOf[0]).toMatchObject({
+      query: quotaUsedQuery("Token quota used percent"),
+      metricMeasureColumn: "UsedPercent",
+      operator: "GreaterThanOrEqual",
+      threshold: 80,
+      dimensions: [
+        { name: "Team", operator: "Include", values: ["*"] },
+        { name: "Client", operator: "Include", values: ["*"] },
+      ],
+    });
+    delete byRule["alert-genai-prod-team-quota"];
     for (const r of Object.values(byRule)) {
       expect(r).toMatchObject({
         kind: "LogAlert",
@@ -106,6 +122,11 @@ describe("the log alerts' KQL", () => {
     const query = ratioQuery(source, match, 20);
     expect(kustoDiagnostics(query)).toEqual([]);
     expect(query).toContain("extend ratio = todouble(matching) / requests");
+  });
+
+  it("the team quota alert's query analyzes against Application Insights' AppMetrics table", () => {
+    expect(kustoDiagnostics(quotaUsedQuery("Token quota used percent"))).toEqual([]);
+    expect(kustoDiagnostics(quotaUsedQuery("x").replace("max(Max)", "max(Maximum)"))).not.toEqual([]);
   });
 
   it("the analyzer reports an unknown column and a syntax error (the check can fail)", () => {

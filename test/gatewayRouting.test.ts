@@ -42,6 +42,8 @@ interface World {
   readonly saturated: ReadonlySet<string>;
   /** Token-limit counters that are spent (the gateway's own 429). */
   readonly spentCounters?: ReadonlySet<string>;
+  /** Counters whose monthly quota is spent (the gateway's own 403). */
+  readonly spentQuotas?: ReadonlySet<string>;
   /** Backends that fail with 503 (a vLLM server restarting): their breaker trips on 5xx. */
   readonly failing?: ReadonlySet<string>;
 }
@@ -140,6 +142,17 @@ function run(xml: string, request: Request, world: World): Outcome {
   const branchOf = (n: PolicyElement, response?: number) =>
     n.children.find((w) => w.tag === "otherwise" || evaluate(attr(w, "condition")!, request, vars, response) === true);
 
+  // A custom metric: its name and dimensions (its value is API Management's arithmetic, not modelled).
+  const emitted = (n: PolicyElement) =>
+    outcome.metrics.push({
+      name: attr(n, "name")!,
+      dimensions: Object.fromEntries(
+        n.children.map((d) => {
+          const value = attr(d, "value")!;
+          return [attr(d, "name")!, String(value.startsWith("@(") ? evaluate(value, request, vars) : value)];
+        }),
+      ),
+    });
   // An error (a refused content check) jumps to on-error; without an answer there, the check's own 403.
   const onError = (nodes: readonly PolicyElement[]): void => {
     for (const n of nodes) {
@@ -148,16 +161,7 @@ function run(xml: string, request: Request, world: World): Outcome {
       else if (n.tag === "choose") {
         const branch = branchOf(n);
         if (branch) onError(branch.children);
-      } else if (n.tag === "emit-metric")
-        outcome.metrics.push({
-          name: attr(n, "name")!,
-          dimensions: Object.fromEntries(
-            n.children.map((d) => {
-              const value = attr(d, "value")!;
-              return [attr(d, "name")!, String(value.startsWith("@(") ? evaluate(value, request, vars) : value)];
-            }),
-          ),
-        });
+      } else if (n.tag === "emit-metric") emitted(n);
       else if (n.tag === "return-response") respond(n);
       else throw new Error(`the interpreter does not model the on-error element <${n.tag}>`);
     }
@@ -187,6 +191,7 @@ function run(xml: string, request: Request, world: World): Outcome {
       const tag = n.tag;
       if (tag === "base" || tag === "llm-emit-token-metric") continue;
       else if (tag === "llm-content-safety") contentCheck(n);
+      else if (tag === "emit-metric") emitted(n);
       else if (tag === "trace")
         outcome.traces.push(
           Object.fromEntries(
@@ -205,7 +210,12 @@ function run(xml: string, request: Request, world: World): Outcome {
         }
       } else if (tag === "llm-token-limit") {
         const key = attr(n, "counter-key")!;
-        if (world.spentCounters?.has(key.startsWith("@(") ? String(evaluate(key, request, vars)) : key)) {
+        const counter = key.startsWith("@(") ? String(evaluate(key, request, vars)) : key;
+        // A spent monthly quota: 403 until the period ends (Microsoft Learn, llm-token-limit).
+        if (attr(n, "token-quota") !== undefined && world.spentQuotas?.has(counter)) {
+          outcome.status = 403;
+          stopped = true;
+        } else if (world.spentCounters?.has(counter)) {
           outcome.status = 429;
           outcome.headers["Retry-After"] = "60";
           stopped = true;
@@ -457,6 +467,38 @@ describe("client requests through the gateway policy", () => {
         spent,
       ).status,
     ).toBe(200);
+  });
+
+  it("counts the share of a team's monthly quota each call leaves used (the 80% alert's metric), and answers 403 once it is spent", () => {
+    const quota = renderPolicy(
+      apiPolicy({
+        auth: "entra-id",
+        tenantId: "t",
+        audiences: ["a"],
+        teams: teams.map((t) => (t.name === "assistant" ? { ...t, monthlyTokenQuota: 1_000_000 } : t)),
+        identityClientId: "{{x}}",
+        endpoints: endpointRoutes(models),
+        retryAfterSeconds: 60,
+      }),
+    );
+    expect(quota).toContain('remaining-quota-tokens-header-name="x-ratelimit-remaining-quota-tokens"');
+    const call = run(quota, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1 }, world());
+    expect(call.metrics).toEqual([
+      { name: "Token quota used percent", dimensions: { Team: "assistant", Client: CALLER } },
+    ]);
+    // A team without a quota has no share to count.
+    const search = run(
+      quota,
+      { shape: "azure-openai", operation: "embeddings", endpoint: "embeddings", callerApp: SEARCH, draw: 1 },
+      world(),
+    );
+    expect(search).toMatchObject({ status: 200, metrics: [] });
+    const spent = { ...world(), spentQuotas: new Set([`team-assistant/${CALLER}`]) };
+    expect(run(quota, { shape: "azure-openai", endpoint: "chat", callerApp: CALLER, draw: 1 }, spent)).toMatchObject({
+      status: 403,
+      tried: [],
+    });
+    expect(run(quota, { shape: "azure-openai", endpoint: "chat", callerApp: OTHER, draw: 1 }, spent).status).toBe(200);
   });
 
   it("shares one counter among a team's applications when its budget is per team", () => {

@@ -1,7 +1,10 @@
 // Microsoft's Kusto parser and analyzer (@kusto/language-service-next) checks a query against the columns
-// the tables document (Azure Monitor table reference: AzureDiagnostics for Azure OpenAI's RequestResponse
+// the tables document (Azure Monitor table reference: AppMetrics, AzureDiagnostics for Azure OpenAI's RequestResponse
 // logs; ApiManagementGatewayLogs; ApiManagementGatewayLlmLog), so a misspelt column or function fails.
 export const KUSTO_TABLES = {
+  // Workspace-based Application Insights' custom metrics (Azure Monitor table reference, AppMetrics).
+  AppMetrics:
+    "(TimeGenerated:datetime, Name:string, Sum:real, Min:real, Max:real, ItemCount:int, Properties:dynamic, _ResourceId:string)",
   AzureDiagnostics:
     "(TimeGenerated:datetime, ResourceProvider:string, Category:string, ResultSignature:string, OperationName:string, DurationMs:real, _ResourceId:string)",
   ApiManagementGatewayLogs:

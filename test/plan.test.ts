@@ -316,6 +316,17 @@ describe("prod plan", () => {
     expect((endpoint.inputs.privateLinkServiceConnections as any[])[0].groupIds).toEqual(["account"]);
   });
 
+  it("prices the gateway's logs per team in a workbook on the workspace", () => {
+    const [workbook] = resourcesOfType(prod.stackExport, "azure-native:applicationinsights:Workbook");
+    const workspace = resourcesOfType(prod.stackExport, "azure-native:operationalinsights:Workspace")[0]!;
+    expect(workbook!.inputs).toMatchObject({ kind: "shared", category: "workbook", sourceId: workspace.id });
+    expect(workbook!.inputs.resourceName).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    const content = JSON.parse(String(workbook!.inputs.serializedData));
+    expect(content.items[1].content.query).toContain('"chat-blue-gpt-5-gptu", "ptu", 0.0, 0.0, 50.0');
+  });
+
   it("protects stateful resources, not deployments or filters", () => {
     const protectedTypes = new Set(prod.stackExport.deployment.resources.filter((r) => r.protect).map((r) => r.type));
     expect([...protectedTypes].sort()).toEqual([

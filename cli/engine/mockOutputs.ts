@@ -259,6 +259,7 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
       azureApiVersion: inputs.apiVersion,
     }),
   },
+  "azure-native:applicationinsights:Workbook": inResourceGroup("Microsoft.Insights", [["workbooks", "resourceName"]]),
   "azure-native:apimanagement:Backend": inResourceGroup("Microsoft.ApiManagement", [
     ["service", "serviceName"],
     ["backends", "backendId"],

@@ -44,6 +44,20 @@ export function ratioQuery(
   ].join("\n");
 }
 
+/**
+ * KQL for the largest share of its monthly token quota any application of a team has used in the window:
+ * the gateway's `Token quota used percent` custom metric (components/gateway/apiPolicy.ts), which
+ * workspace-based Application Insights keeps in the workspace's AppMetrics table.
+ */
+export function quotaUsedQuery(metricName: string): string {
+  return [
+    "AppMetrics",
+    `| where Name == ${JSON.stringify(metricName)}`,
+    '| extend Team = tostring(Properties["Team"]), Client = tostring(Properties["Client"])',
+    "| summarize UsedPercent = max(Max) by Team, Client",
+  ].join("\n");
+}
+
 export interface AccountAlertTarget {
   readonly key: string;
   readonly accountId: pulumi.Input<string>;
@@ -74,6 +88,8 @@ export interface AzureAlertsArgs {
   readonly minRequests: number;
   /** The location of the workspace (log alert rules live beside it). */
   readonly location: string;
+  /** Teams with a monthly token quota (or a spend ceiling): alert when one has used this percentage of it. */
+  readonly teamQuota?: { readonly teams: readonly string[]; readonly percent: number; readonly metricName: string };
 }
 
 /** A metric alert's single static criterion, in the shape monitor.MetricAlert takes. */
@@ -222,6 +238,40 @@ export class AzureAlerts extends pulumi.ComponentResource {
       );
       ratioAlert("gateway", "errors", args.errorRatio, "Gateway answers of 5xx to clients");
     }
+    const quota = args.teamQuota;
+    if (quota && quota.teams.length > 0)
+      new monitor.ScheduledQueryRule(
+        `${name}-team-quota`,
+        {
+          ruleName: `alert-${args.stackName}-team-quota`,
+          resourceGroupName: args.resourceGroupName,
+          location: args.location,
+          kind: "LogAlert",
+          description: `A team's application has used ${quota.percent}% of its monthly token quota (teams ${quota.teams.join(", ")}); at 100% the gateway answers 403 until the month ends`,
+          severity: 3,
+          enabled: true,
+          scopes: [args.workspaceId],
+          evaluationFrequency: "PT15M",
+          windowSize: "PT1H",
+          autoMitigate: true,
+          criteria: {
+            allOf: [
+              {
+                query: quotaUsedQuery(quota.metricName),
+                timeAggregation: "Maximum",
+                metricMeasureColumn: "UsedPercent",
+                dimensions: ["Team", "Client"].map((d) => ({ name: d, operator: "Include", values: ["*"] })),
+                operator: "GreaterThanOrEqual",
+                threshold: quota.percent,
+                failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+              },
+            ],
+          },
+          actions: { actionGroups: [group.id] },
+          tags: args.tags,
+        },
+        child,
+      );
     this.registerOutputs({});
   }
 }

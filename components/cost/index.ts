@@ -1,8 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as consumption from "@pulumi/azure-native/consumption";
+import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
+import { v5 as uuidv5 } from "uuid";
+import { WORKBOOK_NAMESPACE, teamCostWorkbook, type PriceRow } from "./teamCost";
 
 export * from "./prices";
 export * from "./monthlyCost";
+export * from "./teamCost";
 
 export interface BudgetArgs {
   readonly subscriptionId: string;
@@ -74,6 +78,43 @@ export class CostBudget extends pulumi.ComponentResource {
         timeGrain: "Monthly",
         timePeriod: { startDate: `${args.startDate}T00:00:00Z` },
         notifications: budgetNotifications(args),
+      },
+      { parent: this },
+    );
+    this.registerOutputs({});
+  }
+}
+
+export interface TeamSpendArgs {
+  readonly subscriptionId: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** `<prefix>-<env>`: names the workbook. */
+  readonly stackName: string;
+  /** The workspace the gateway's logs land in: the workbook's source and the queries' scope. */
+  readonly workspaceId: pulumi.Input<string>;
+  readonly rows: readonly PriceRow[];
+  readonly unpriced: readonly string[];
+}
+
+/** Spend per team in money: an Azure Monitor workbook over the gateway's logs, priced (components/cost/teamCost.ts). */
+export class TeamSpend extends pulumi.ComponentResource {
+  constructor(name: string, args: TeamSpendArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("genai:cost:TeamSpend", name, {}, opts);
+    new applicationinsights.Workbook(
+      `${name}-workbook`,
+      {
+        // A workbook's name is a GUID: one per stack, stable across plans.
+        resourceName: uuidv5(`${args.subscriptionId}/${args.stackName}/team-spend`, WORKBOOK_NAMESPACE),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        kind: "shared",
+        category: "workbook",
+        displayName: `Spend per team (${args.stackName})`,
+        sourceId: args.workspaceId,
+        serializedData: pulumi.output(args.workspaceId).apply((id) => teamCostWorkbook(args.rows, id, args.unpriced)),
+        tags: args.tags,
       },
       { parent: this },
     );

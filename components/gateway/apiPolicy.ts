@@ -265,8 +265,18 @@ function teamLimits(spec: ApiPolicySpec): PolicyNode {
               ? `team-${t.name}`
               : expression(`${csString(`team-${t.name}/`)} + ${variable("caller")}`),
           tokensPerMinute: t.tokensPerMinute,
-          ...(t.monthlyTokenQuota ? { tokenQuota: { tokens: t.monthlyTokenQuota, period: "Monthly" as const } } : {}),
+          ...(t.monthlyTokenQuota
+            ? {
+                tokenQuota: {
+                  tokens: t.monthlyTokenQuota,
+                  period: "Monthly" as const,
+                  remainingVariable: QUOTA_REMAINING_VARIABLE,
+                },
+              }
+            : {}),
         }),
+        // How much of its monthly quota the counter has used: the 80% alert reads this metric.
+        ...(t.monthlyTokenQuota ? [quotaUsedMetric(t.monthlyTokenQuota)] : []),
       ],
     })),
     [jsonError(403, "Forbidden", "NoTeam", "The caller belongs to no team of this gateway")],
@@ -361,6 +371,27 @@ function contentRefusal(): PolicyNode {
       ],
     },
   ]);
+}
+
+/** The variable llm-token-limit leaves the tokens left of the monthly quota in. */
+export const QUOTA_REMAINING_VARIABLE = "remainingQuotaTokens";
+
+/** The custom metric of the share of a monthly token quota used, per team and calling application. */
+export const QUOTA_USED_METRIC = "Token quota used percent";
+
+/** Emits the share of the quota the counter has used (0-100), with the team and the calling application. */
+function quotaUsedMetric(quota: number): PolicyNode {
+  return emitMetric({
+    name: QUOTA_USED_METRIC,
+    namespace: METRIC_NAMESPACE,
+    value: expression(
+      `100.0 - 100.0 * Convert.ToDouble(context.Variables.GetValueOrDefault<object>(${csString(QUOTA_REMAINING_VARIABLE)}, ${quota})) / ${quota}`,
+    ),
+    dimensions: [
+      { name: "Team", value: expression(variable("team")) },
+      { name: "Client", value: expression(variable("caller")) },
+    ],
+  });
 }
 
 /** Every member of the slot's pool tripped (or still saturated after the retries): 429 with Retry-After, never a bare 503. */

@@ -52,7 +52,7 @@ export function llmLogDiagnostic<T>(spec: { loggerId: T; logMessages: boolean; m
 }
 
 /** The gateway log's trace record of each call since `since` (KQL): the team, caller, endpoint and slot the policy traced. */
-const traced = (since: string) => `ApiManagementGatewayLogs
+export const tracedCalls = (since: string) => `ApiManagementGatewayLogs
 | where TimeGenerated >= ${since}
 | mv-expand Trace = todynamic(TraceRecords)
 | where tostring(Trace["source"]) == "${TRACE_SOURCE}"
@@ -67,13 +67,13 @@ const traced = (since: string) => `ApiManagementGatewayLogs
 export const AUDIT_QUERY = `ApiManagementGatewayLlmLog
 | where TimeGenerated > ago(1d)
 | summarize TimeGenerated = min(TimeGenerated), PromptTokens = sum(PromptTokens), CompletionTokens = sum(CompletionTokens), DeploymentName = take_any(DeploymentName), ModelName = take_any(ModelName), Prompt = make_list(RequestMessages), Completion = make_list(ResponseMessages) by CorrelationId
-| join kind=leftouter (${traced("ago(1d)").replace(/\n/g, "\n  ")}) on CorrelationId
+| join kind=leftouter (${tracedCalls("ago(1d)").replace(/\n/g, "\n  ")}) on CorrelationId
 | project TimeGenerated, Team, Caller, CallerIpAddress, Endpoint, Slot, DeploymentName, ModelName, PromptTokens, CompletionTokens, ResponseCode, Prompt, Completion
 | order by TimeGenerated desc`;
 
 /** A team's usage this calendar month, per day, endpoint and slot: calls, tokens and refusals (set `team`). */
 export const TEAM_USAGE_QUERY = `let team = "assistant";
-let calls = ${traced("startofmonth(now())").replace(/\n/g, "\n  ")}
+let calls = ${tracedCalls("startofmonth(now())").replace(/\n/g, "\n  ")}
   | where Team == team;
 let tokens = ApiManagementGatewayLlmLog
   | where TimeGenerated >= startofmonth(now())

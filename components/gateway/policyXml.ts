@@ -83,12 +83,25 @@ export function setVariable(name: string, value: string): PolicyNode {
 export function llmTokenLimit(spec: {
   counterKey: string;
   tokensPerMinute: number;
-  tokenQuota?: { tokens: number; period: "Hourly" | "Daily" | "Weekly" | "Monthly" | "Yearly" };
+  tokenQuota?: {
+    tokens: number;
+    period: "Hourly" | "Daily" | "Weekly" | "Monthly" | "Yearly";
+    /** The variable that receives the tokens left of the quota (the quota's metric reads it). */
+    remainingVariable: string;
+  };
 }): PolicyNode {
   return node("llm-token-limit", {
     "counter-key": spec.counterKey,
     "tokens-per-minute": spec.tokensPerMinute,
-    ...(spec.tokenQuota ? { "token-quota": spec.tokenQuota.tokens, "token-quota-period": spec.tokenQuota.period } : {}),
+    ...(spec.tokenQuota
+      ? {
+          "token-quota": spec.tokenQuota.tokens,
+          "token-quota-period": spec.tokenQuota.period,
+          // The client reads what is left of its quota; the policy counts it as a share used.
+          "remaining-quota-tokens-header-name": "x-ratelimit-remaining-quota-tokens",
+          "remaining-quota-tokens-variable-name": spec.tokenQuota.remainingVariable,
+        }
+      : {}),
     // Streamed requests carry no usage until the end: the limit counts estimated prompt tokens up front.
     "estimate-prompt-tokens": true,
     "remaining-tokens-header-name": "x-ratelimit-remaining-tokens",
@@ -142,7 +155,8 @@ export function llmContentSafety(spec: {
 export function emitMetric(spec: {
   name: string;
   namespace: string;
-  value: number;
+  /** A number, or a policy expression that yields one. */
+  value: number | string;
   dimensions: readonly { name: string; value: string }[];
 }): PolicyNode {
   if (spec.dimensions.length > 5)
