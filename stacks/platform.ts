@@ -392,12 +392,13 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
   const redis = cache(w);
   const { monitoring, vllmUrls } = selfHosted(w);
   const gw = gateway(w, planned, accounts, vllmUrls, redis, contentSafety(w));
-  // Spend per team in money, from the gateway's logs.
+  // Spend per team in money, from the gateway's logs: a workbook, and a Grafana dashboard where there is one.
+  const spend = teamSpendSettings(config, planned);
   if (gw)
     new TeamSpend(
       "team-spend",
       {
-        ...teamSpendSettings(config, planned),
+        ...spend,
         subscriptionId: config.subscriptionId,
         resourceGroupName: core.resourceGroupName,
         location: config.location,
@@ -425,6 +426,12 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
     );
   }
 
+  if (monitoring && gw)
+    monitoring.addTeamSpendDashboard({
+      subscriptionId: config.subscriptionId,
+      workspaceId: core.workspaceId,
+      rows: spend.rows,
+    });
   // One dashboard per model endpoint in the cluster's Grafana: its vLLM and Azure OpenAI slots and the gateway.
   if (monitoring) {
     const gatewayName = gw?.serviceId.apply((id) => id.split("/").pop() ?? "");

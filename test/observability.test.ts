@@ -2,6 +2,7 @@
 // Prometheus' own grammar (@prometheus-io/lezer-promql), the rule file by `promtool check rules`, each
 // alert by `promtool test rules` (firing on synthetic faults, silent on a healthy slot, for both vLLM
 // metric generations), and every dashboard query by a real Prometheus scraping vLLM /metrics fixtures.
+import { kustoDiagnostics } from "./kusto";
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
@@ -76,7 +77,7 @@ beforeAll(async () => {
 }, 60_000);
 
 describe("the prod plan's observability artifacts", () => {
-  it("are the rules, a dashboard and a preview per model endpoint, each equal to its reviewed golden file", () => {
+  it("are the rules, a dashboard and a preview per model endpoint and of spend per team, each equal to its reviewed golden file", () => {
     const dir = join(outDir, "observability");
     const files = [
       "rules.yaml",
@@ -87,9 +88,11 @@ describe("the prod plan's observability artifacts", () => {
       "dashboards/chat.json",
       "dashboards/embeddings.json",
       "dashboards/qwen.json",
+      "dashboards/team-spend.json",
       "previews/chat.svg",
       "previews/embeddings.svg",
       "previews/qwen.svg",
+      "previews/team-spend.svg",
       "rules.yaml",
     ]);
     for (const file of files)
@@ -106,6 +109,19 @@ describe("the prod plan's observability artifacts", () => {
       expect(XMLValidator.validate(svg), file).toBe(true);
       for (const panel of dashboard.panels) expect(svg, `${file}: ${panel.title}`).toContain(`>${panel.title}<`);
     }
+  });
+});
+
+describe("the spend dashboard's Log Analytics queries", () => {
+  it("read the stack's workspace over this calendar month, and analyze against the documented tables", () => {
+    const targets = dashboards["team-spend.json"].panels.flatMap((p: any) => p.targets ?? []);
+    expect(targets).toHaveLength(2);
+    for (const t of targets) {
+      expect(t).toMatchObject({ queryType: "Azure Log Analytics", datasource: { uid: "azure-monitor" } });
+      expect(t.azureLogAnalytics.resources).toEqual([expect.stringMatching(/\/workspaces\/log-genai-prod$/)]);
+      expect(kustoDiagnostics(t.azureLogAnalytics.query)).toEqual([]);
+    }
+    expect(dashboards["team-spend.json"].time).toEqual({ from: "now/M", to: "now" });
   });
 });
 

@@ -158,8 +158,9 @@ describe("prod plan", () => {
       // OpenAI User per account for the gateway identity, Monitoring Metrics Publisher for its logger,
       // OpenAI User on the embeddings account for the service's own identity (semantic cache), Network
       // Contributor on the nodes' subnet for AKS, Monitoring Reader for Grafana on each account and the gateway,
-      // Cognitive Services User on Content Safety for the service's own identity (the content checks).
-      "azure-native:authorization:RoleAssignment": 9,
+      // Cognitive Services User on Content Safety for the service's own identity (the content checks),
+      // Monitoring Reader on the workspace for Grafana (the spend dashboard's log queries).
+      "azure-native:authorization:RoleAssignment": 10,
       // The content checks' backend (its managed-identity credentials have no typed field) and the model
       // API's Azure Monitor diagnostic (the LLM log has no typed field either).
       "azure-native:resources:Resource": 2,
@@ -169,8 +170,8 @@ describe("prod plan", () => {
       "kubernetes:helm.sh/v3:Release": 1,
       "kubernetes:monitoring.coreos.com/v1:PodMonitor": 1,
       "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
-      // A dashboard per model endpoint.
-      "kubernetes:core/v1:ConfigMap": 3,
+      // A dashboard per model endpoint, and the spend per team.
+      "kubernetes:core/v1:ConfigMap": 4,
       "kubernetes:apps/v1:StatefulSet": 1,
       "kubernetes:apps/v1:DaemonSet": 1,
       "azure-native:apimanagement:ApiManagementService": 1,

@@ -11,6 +11,8 @@ interface GrafanaTarget {
   expr?: string;
   legendFormat?: string;
   azureMonitor?: { alias?: string };
+  /** A log query names its series by its columns, which a preview cannot know: it draws one, named by the panel. */
+  azureLogAnalytics?: { query?: string };
 }
 interface GrafanaPanel {
   type: string;
@@ -40,7 +42,15 @@ function seeded(text: string): () => number {
 
 /** A typical level per unit; quantiles rise with their rank (p50 < p95 < p99). */
 function level(unit: string, title: string, legend: string): number {
-  const base: Record<string, number> = { s: 0.4, ms: 450, reqps: 8, short: 400, percentunit: 0.45, percent: 55 };
+  const base: Record<string, number> = {
+    s: 0.4,
+    ms: 450,
+    reqps: 8,
+    short: 400,
+    percentunit: 0.45,
+    percent: 55,
+    currencyUSD: 120,
+  };
   const rank = /p99/.test(legend) ? 2.6 : /p95/.test(legend) ? 1.8 : 1;
   const rare = /error|429|failover/i.test(title) ? 0.03 : 1;
   return (base[unit] ?? 1) * rank * rare;
@@ -69,7 +79,7 @@ export function syntheticSeries(
     return names;
   };
   return (panel.targets ?? [])
-    .flatMap((t) => expand(t.legendFormat ?? t.azureMonitor?.alias ?? ""))
+    .flatMap((t) => expand(t.legendFormat ?? t.azureMonitor?.alias ?? (t.azureLogAnalytics ? panel.title : "")))
     .map((name) => {
       const random = seeded(`${panel.title}/${name}`);
       const mean = level(unit, panel.title, name) * (0.7 + 0.6 * random());
@@ -103,7 +113,7 @@ const format =
     if (unit === "percentunit") return `${Math.round(v * 100)}%`;
     if (unit === "percent") return `${Math.round(v)}%`;
     const suffix = unit === "s" ? " s" : unit === "ms" ? " ms" : unit === "reqps" ? "/s" : "";
-    return `${Number(v.toPrecision(2))}${suffix}`;
+    return `${unit === "currencyUSD" ? "$" : ""}${Number(v.toPrecision(2))}${suffix}`;
   };
 
 function panelSvg(

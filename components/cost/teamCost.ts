@@ -154,3 +154,11 @@ export function teamCostWorkbook(rows: readonly PriceRow[], workspaceId: string,
     fallbackResourceIds: [workspaceId],
   });
 }
+
+/** The daily cost of each team (or each team's endpoint and slot) as a time series, for Grafana's Log Analytics panels. */
+export function teamCostSeries(rows: readonly PriceRow[], by: "team" | "slot"): string {
+  const name = by === "team" ? "Team" : 'strcat(Team, " ", Endpoint, "/", Slot)';
+  return `${teamCostQuery(rows, "day")}
+| summarize CostUSD = sum(CostUSD) by TimeGenerated = Day, Series = ${name}
+| order by TimeGenerated asc`;
+}

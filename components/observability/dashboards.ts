@@ -4,6 +4,7 @@
 // panels read Azure Monitor through the data source the monitoring component provisions.
 import { SLOT_LABELS, vllm, type Scope } from "./promql";
 import { type Colour } from "../core/colours";
+import { TEAM_COST_METHOD, teamCostSeries, type PriceRow } from "../cost/teamCost";
 
 /** Data source uids: the chart's default Prometheus and the provisioned Azure Monitor source. */
 export const DATASOURCES = {
@@ -11,7 +12,7 @@ export const DATASOURCES = {
   azureMonitor: { type: "grafana-azure-monitor-datasource", uid: "azure-monitor" },
 } as const;
 
-export type Unit = "s" | "ms" | "reqps" | "short" | "percentunit" | "percent";
+export type Unit = "s" | "ms" | "reqps" | "short" | "percentunit" | "percent" | "currencyUSD";
 
 export interface PromQuery {
   readonly kind: "prometheus";
@@ -37,7 +38,15 @@ export interface AzureMetricQuery {
   readonly legend: string;
 }
 
-export type Query = PromQuery | AzureMetricQuery;
+/** A Log Analytics query through the Azure Monitor data source, as a time series (a datetime column, a value, a name). */
+export interface AzureLogQuery {
+  readonly kind: "azure-log-analytics";
+  /** The workspace's resource id. */
+  readonly workspace: string;
+  readonly query: string;
+}
+
+export type Query = PromQuery | AzureMetricQuery | AzureLogQuery;
 export interface Panel {
   readonly title: string;
   readonly description: string;
@@ -54,6 +63,8 @@ export interface Dashboard {
   readonly tags: readonly string[];
   readonly slots: readonly string[];
   readonly rows: readonly Row[];
+  /** The time range shown; the last six hours unless set. */
+  readonly time?: { readonly from: string; readonly to: string };
 }
 
 const PANELS_PER_LINE = 2;
@@ -62,6 +73,13 @@ const PANEL_HEIGHT = 8;
 function targetJson(q: Query, refId: string): Record<string, unknown> {
   if (q.kind === "prometheus")
     return { refId, datasource: DATASOURCES.prometheus, expr: q.expr, legendFormat: q.legend, range: true };
+  if (q.kind === "azure-log-analytics")
+    return {
+      refId,
+      datasource: DATASOURCES.azureMonitor,
+      queryType: "Azure Log Analytics",
+      azureLogAnalytics: { query: q.query, resources: [q.workspace], resultFormat: "time_series", dashboardTime: false },
+    };
   const metricNamespace = q.metricNamespace.toLowerCase();
   return {
     refId,
@@ -102,7 +120,7 @@ export function grafanaDashboard(d: Dashboard): Record<string, unknown> {
         type: "timeseries",
         title: p.title,
         description: p.description,
-        datasource: p.queries[0]?.kind === "azure-monitor" ? DATASOURCES.azureMonitor : DATASOURCES.prometheus,
+        datasource: p.queries[0]?.kind === "prometheus" ? DATASOURCES.prometheus : DATASOURCES.azureMonitor,
         gridPos: {
           h: PANEL_HEIGHT,
           w: 24 / PANELS_PER_LINE,
@@ -125,7 +143,7 @@ export function grafanaDashboard(d: Dashboard): Record<string, unknown> {
     tags: [...d.tags],
     editable: false,
     schemaVersion: 39,
-    time: { from: "now-6h", to: "now" },
+    time: d.time ?? { from: "now-6h", to: "now" },
     refresh: "30s",
     timezone: "utc",
     templating: {
@@ -372,5 +390,32 @@ export function endpointDashboard(view: EndpointView): Dashboard {
     tags: ["genai-platform", view.endpoint],
     slots: view.vllmSlots,
     rows,
+  };
+}
+
+/**
+ * The dashboard of spend per team: the gateway's logs priced (components/cost/teamCost.ts), per team and
+ * per team's endpoint and slot, a day a point, read from the workspace through the Azure Monitor source.
+ */
+export function teamSpendDashboard(workspace: string, rows: readonly PriceRow[]): Dashboard {
+  const panel = (by: "team" | "slot", title: string): Panel => ({
+    title,
+    description: TEAM_COST_METHOD,
+    unit: "currencyUSD",
+    queries: [{ kind: "azure-log-analytics", workspace, query: teamCostSeries(rows, by) }],
+  });
+  return {
+    uid: "genai-team-spend",
+    title: "Spend per team",
+    tags: ["genai", "cost"],
+    slots: [],
+    // The queries price this calendar month (their own time range, not the dashboard's).
+    time: { from: "now/M", to: "now" },
+    rows: [
+      {
+        title: "Spend per day at list prices (USD, this calendar month)",
+        panels: [panel("team", "Per team"), panel("slot", "Per team, endpoint and slot")],
+      },
+    ],
   };
 }

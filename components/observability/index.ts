@@ -6,7 +6,8 @@ import type { NamingContext } from "../core/naming";
 import { KUBE_PROMETHEUS_STACK } from "./charts";
 import { denyIngressByDefault } from "../cluster/networkPolicy";
 import type { RuleGroup } from "./rules";
-import { endpointDashboard, grafanaDashboard, type EndpointView } from "./dashboards";
+import { endpointDashboard, grafanaDashboard, teamSpendDashboard, type EndpointView } from "./dashboards";
+import type { PriceRow } from "../cost/teamCost";
 
 export * from "./charts";
 export * from "./dashboards";
@@ -329,6 +330,29 @@ export class Monitoring extends pulumi.ComponentResource {
         ]),
       ),
     );
+  }
+
+  /** The spend-per-team dashboard, read from the workspace's logs: Grafana may read that workspace only. */
+  addTeamSpendDashboard(args: {
+    readonly subscriptionId: string;
+    readonly workspaceId: pulumi.Input<string>;
+    readonly rows: readonly PriceRow[];
+  }): void {
+    grantRole(
+      "grafana-monitoring-reader-workspace",
+      {
+        subscriptionId: args.subscriptionId,
+        scope: args.workspaceId,
+        principalId: this.grafanaIdentity.principalId,
+        role: "monitoringReader",
+      },
+      { parent: this.grafanaIdentity },
+    );
+    this.addDashboards({
+      "team-spend.json": pulumi
+        .output(args.workspaceId)
+        .apply((id) => grafanaDashboard(teamSpendDashboard(id, args.rows))),
+    });
   }
 
   /** Grafana dashboards (JSON models) by file name, as ConfigMaps Grafana's sidecar loads. */
