@@ -78,7 +78,12 @@ function targetJson(q: Query, refId: string): Record<string, unknown> {
       refId,
       datasource: DATASOURCES.azureMonitor,
       queryType: "Azure Log Analytics",
-      azureLogAnalytics: { query: q.query, resources: [q.workspace], resultFormat: "time_series", dashboardTime: false },
+      azureLogAnalytics: {
+        query: q.query,
+        resources: [q.workspace],
+        resultFormat: "time_series",
+        dashboardTime: false,
+      },
     };
   const metricNamespace = q.metricNamespace.toLowerCase();
   return {
