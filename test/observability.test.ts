@@ -114,14 +114,15 @@ describe("the prod plan's observability artifacts", () => {
 
 describe("the spend dashboard's Log Analytics queries", () => {
   it("read the stack's workspace over this calendar month, and analyze against the documented tables", () => {
-    const targets = dashboards["team-spend.json"].panels.flatMap((p: any) => p.targets ?? []);
+    const spend = dashboards["team-spend.json"] as unknown as { panels: { targets?: any[] }[]; time: unknown };
+    const targets = spend.panels.flatMap((p) => p.targets ?? []);
     expect(targets).toHaveLength(2);
     for (const t of targets) {
       expect(t).toMatchObject({ queryType: "Azure Log Analytics", datasource: { uid: "azure-monitor" } });
       expect(t.azureLogAnalytics.resources).toEqual([expect.stringMatching(/\/workspaces\/log-genai-prod$/)]);
       expect(kustoDiagnostics(t.azureLogAnalytics.query)).toEqual([]);
     }
-    expect(dashboards["team-spend.json"].time).toEqual({ from: "now/M", to: "now" });
+    expect(spend.time).toEqual({ from: "now/M", to: "now" });
   });
 });
 
