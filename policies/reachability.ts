@@ -273,6 +273,13 @@ const ACCOUNT_KINDS = {
     role: ROLE.openAiUser,
     roleName: "Cognitive Services OpenAI User",
   },
+  language: {
+    label: "Azure AI Language (PII detection)",
+    domain: "cognitiveservices.azure.com",
+    zone: PRIVATE_ZONES.cognitiveServices,
+    role: ROLE.cognitiveServicesUser,
+    roleName: "Cognitive Services User",
+  },
   contentSafety: {
     label: "Azure AI Content Safety",
     domain: "cognitiveservices.azure.com",
@@ -350,7 +357,7 @@ function accountEdge(
     from: at.describe,
     path,
     dns,
-    rules: `${rules}; backends ${backends.join(", ")}`,
+    rules: backends.length > 0 ? `${rules}; backends ${backends.join(", ")}` : rules,
     credential,
     problems,
     urn: account.urn,
@@ -941,6 +948,9 @@ function gatewayEdges(plan: Plan, apim: PlannedResource): Edge[] {
           accountEdge(plan, apim, at, account, [String(backend?.resourceName ?? generic.name)], "contentSafety"),
         );
     }
+    // The PII checks call Azure AI Language from the policy (send-request with the gateway identity's token).
+    for (const account of plan.of(T.account).filter((a) => known(() => a.props.kind) === "TextAnalytics"))
+      add(() => accountEdge(plan, apim, at, account, [], "language"));
     for (const cache of plan.of(T.cache)) add(() => redisEdge(plan, at, cache));
     for (const logger of plan.of(T.logger)) add(() => insightsEdge(plan, apim, at, logger));
   }

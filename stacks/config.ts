@@ -18,7 +18,7 @@ import { addressPlanIssues } from "../components/network/addressPlan";
 import { PRIVATE_DNS_ZONES, accountDnsZones, type PrivateDnsZoneKey } from "../components/network/dnsZones";
 import { CACHE_SKUS } from "../components/cache/skus";
 import { gatewayIssues, gatewaySchema } from "../components/gateway/config";
-import { endpointSafetySchema, safetyIssues, safetyRoutes } from "../components/safety/config";
+import { endpointSafetySchema, piiRoutes, safetyIssues, safetyRoutes } from "../components/safety/config";
 import { clusterIssues, clusterSchema } from "./clusterConfig";
 import { hasOwn } from "../components/core/own";
 import { PRICES, PRICE_TABLE_DATE } from "../components/cost/prices";
@@ -644,6 +644,15 @@ function checkNames(config: PlatformConfig, issues: ConfigIssue[]): void {
           },
         ]
       : []),
+    ...(piiRoutes(config).length > 0
+      ? [
+          {
+            kind: "languageAccount" as const,
+            name: `${composeName("languageAccount", context)}-abcdef`,
+            path: "namePrefix",
+          },
+        ]
+      : []),
     ...Object.keys(config.accounts).flatMap((k) => [
       {
         kind: "cognitiveServicesAccount" as const,
@@ -761,7 +770,7 @@ export function requiredDnsZones(
   const zones = new Set<PrivateDnsZoneKey>(Object.values(config.accounts).flatMap((a) => accountDnsZones(a.kind)));
   if (config.cache) zones.add("redis");
   // The gateway's Content Safety account answers on <subdomain>.cognitiveservices.azure.com.
-  if (safetyRoutes(config).length > 0) zones.add("cognitiveServices");
+  if (safetyRoutes(config).length > 0 || piiRoutes(config).length > 0) zones.add("cognitiveServices");
   // An injected gateway runs in internal mode: its host names resolve in the network through azure-api.net.
   if (config.gateway && GATEWAY_TIERS[config.gateway.sku].vnetInjection) zones.add("apiManagement");
   return zones;

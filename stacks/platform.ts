@@ -14,7 +14,7 @@ import { ManagedRedis } from "../components/cache";
 import { Gateway } from "../components/gateway";
 import { CostBudget, TeamSpend } from "../components/cost";
 import { AzureAlerts } from "../components/alerts";
-import { ContentSafety, safetyRoutes } from "../components/safety";
+import { ContentSafety, piiRoutes, safetyRoutes } from "../components/safety";
 import type { NamingContext } from "../components/core/naming";
 import type { Cluster as ClusterType } from "../components/cluster";
 import type { ModelSlot as ModelSlotType } from "../components/serving";
@@ -194,14 +194,14 @@ function cache(w: Wiring): ManagedRedis | undefined {
   return redis;
 }
 
-/** The gateway's content checks: an Azure AI Content Safety account (private with the stack) when a route needs one. */
-function contentSafety(w: Wiring): { accountId: pulumi.Output<string>; endpoint: pulumi.Output<string> } | undefined {
+/** An AI service account for the gateway's checks, private with the stack: Content Safety or Language. */
+function safetyAccount(w: Wiring, service: "contentSafety" | "language", name: string, link: string): ContentSafety {
   const { config } = w;
-  if (safetyRoutes(config).length === 0) return undefined;
-  const safety = new ContentSafety(
-    "content-safety",
+  const account = new ContentSafety(
+    name,
     {
       ...w.common,
+      service,
       location: config.location,
       publicNetworkAccess: effectivePublicNetworkAccess(config),
       allowedIpRanges: config.allowedIpRanges,
@@ -210,8 +210,33 @@ function contentSafety(w: Wiring): { accountId: pulumi.Output<string>; endpoint:
     },
     w.opts,
   );
-  privateLink(w, "cs", safety.accountId, PRIVATE_LINK_GROUP.openAiAccount, ["cognitiveServices"], safety.account);
+  privateLink(w, link, account.accountId, PRIVATE_LINK_GROUP.openAiAccount, ["cognitiveServices"], account.account);
+  return account;
+}
+
+/** The gateway's content checks: an Azure AI Content Safety account when a route needs one. */
+function contentSafety(w: Wiring): { accountId: pulumi.Output<string>; endpoint: pulumi.Output<string> } | undefined {
+  if (safetyRoutes(w.config).length === 0) return undefined;
+  const safety = safetyAccount(w, "contentSafety", "content-safety", "cs");
   return { accountId: safety.accountId, endpoint: safety.endpoint };
+}
+
+/** The gateway's PII checks: an Azure AI Language account that the gateway identity may call. */
+function language(w: Wiring): { endpoint: pulumi.Output<string> } | undefined {
+  if (piiRoutes(w.config).length === 0) return undefined;
+  const account = safetyAccount(w, "language", "language", "lang");
+  // The policy calls it with the gateway identity (authentication-managed-identity, its client id).
+  grantRole(
+    "gateway-language-user",
+    {
+      subscriptionId: w.config.subscriptionId,
+      scope: account.accountId,
+      principalId: w.identities.gateway.principalId,
+      role: "cognitiveServicesUser",
+    },
+    { parent: w.identities.gateway },
+  );
+  return { endpoint: account.endpoint };
 }
 
 /** Self-hosted models: the cluster, its monitoring, and one ModelSlot per vLLM slot; the servers' URLs by endpoint/slot/index. */
@@ -286,6 +311,7 @@ function gateway(
   vllmUrls: ReadonlyMap<string, string>,
   redis: ManagedRedis | undefined,
   safety: ReturnType<typeof contentSafety>,
+  pii: ReturnType<typeof language>,
 ): Gateway | undefined {
   const { config } = w;
   const g = config.gateway;
@@ -328,6 +354,7 @@ function gateway(
       logBodies: g.logBodies,
       logBodyBytes: g.logBodyBytes,
       ...(safety ? { contentSafety: { ...safety, routes: safetyRoutes(config) } } : {}),
+      ...(pii ? { pii: { languageEndpoint: pii.endpoint, routes: piiRoutes(config) } } : {}),
       ...(g.semanticCache && embeddings && redis?.gatewayKey
         ? {
             semanticCache: {
@@ -391,7 +418,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
   const accounts = openAi(w, planned);
   const redis = cache(w);
   const { monitoring, vllmUrls } = selfHosted(w);
-  const gw = gateway(w, planned, accounts, vllmUrls, redis, contentSafety(w));
+  const gw = gateway(w, planned, accounts, vllmUrls, redis, contentSafety(w), language(w));
   // Spend per team in money, from the gateway's logs: a workbook, and a Grafana dashboard where there is one.
   const spend = teamSpendSettings(config, planned);
   if (gw)

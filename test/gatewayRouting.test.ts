@@ -11,7 +11,16 @@ import {
   ENDPOINT_OF_REQUEST,
   type ApiPolicySpec,
 } from "../components/gateway/apiPolicy";
-import { safetyRoutes, type EndpointSafety } from "../components/safety/config";
+import { piiRoutes, safetyRoutes, type EndpointSafety } from "../components/safety/config";
+import {
+  LANGUAGE_ENDPOINT_VALUE,
+  PII_REDACTED_BODY_EXPRESSION,
+  PII_REQUEST_EXPRESSION,
+  PII_STATUS_EXPRESSION,
+  PII_VARIABLES,
+  piiCheckable,
+  promptTexts,
+} from "../components/safety/pii";
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
 import { poolSpecs, type PoolSpec, type TargetRef } from "../components/gateway/backends";
 import { renderPolicy } from "../components/gateway/policyXml";
@@ -30,6 +39,8 @@ interface Request {
   readonly draw: number;
   readonly apiKey?: string;
   readonly query?: Readonly<Record<string, string>>;
+  /** The request's JSON body (the PII check reads its texts). */
+  readonly body?: unknown;
   /** What Azure AI Content Safety finds in the prompt: each category's severity (0, 2, 4, 6) and attacks. */
   readonly content?: { readonly severities?: Readonly<Record<string, number>>; readonly attack?: boolean };
 }
@@ -44,6 +55,8 @@ interface World {
   readonly spentCounters?: ReadonlySet<string>;
   /** Counters whose monthly quota is spent (the gateway's own 403). */
   readonly spentQuotas?: ReadonlySet<string>;
+  /** Azure AI Language's PII detection: what it finds (absent: the service does not answer), or its error status. */
+  readonly pii?: { readonly find: RegExp; readonly status?: number };
   /** Backends that fail with 503 (a vLLM server restarting): their breaker trips on 5xx. */
   readonly failing?: ReadonlySet<string>;
 }
@@ -63,6 +76,10 @@ interface Outcome {
   checked: Record<string, number>[];
   /** The metadata of each trace record the policy wrote (the audit trail's who and what). */
   traces: Record<string, string>[];
+  /** The body the backend receives, when the policy replaced it (the PII check's masking). */
+  requestBody?: unknown;
+  /** The analyze-text requests the policy sent (parsed). */
+  piiRequests: unknown[];
   /** Custom metrics emitted with emit-metric: name and dimensions. */
   metrics: { name: string; dimensions: Record<string, string> }[];
 }
@@ -71,8 +88,45 @@ const attr = (n: PolicyElement, name: string) => n.attributes[name];
 const textOf = (n: PolicyElement) => n.text ?? "";
 const VAR = /^context\.Variables\.GetValueOrDefault<string>\("(\w+)", ""\)$/;
 
+/** The PII check's C# blocks, as TypeScript that does what each says (components/safety/pii.ts). */
+function evaluatePii(code: string, request: Request, vars: Map<string, unknown>): unknown {
+  if (code === PII_REQUEST_EXPRESSION) {
+    const texts = promptTexts(request.body);
+    if (!piiCheckable(texts)) return "";
+    return JSON.stringify({
+      kind: "PiiEntityRecognition",
+      parameters: { modelVersion: "latest" },
+      analysisInput: { documents: texts.map((text, i) => ({ id: String(i), language: "en", text })) },
+    });
+  }
+  if (code === PII_STATUS_EXPRESSION) {
+    if (vars.get(PII_VARIABLES.request) === "") return "unchecked";
+    const response = vars.get(PII_VARIABLES.response) as
+      { status: number; documents: { entities: unknown[] }[] } | undefined;
+    if (!response || response.status !== 200) return "failed";
+    return response.documents.some((d) => d.entities.length > 0) ? "found" : "clean";
+  }
+  if (code === PII_REDACTED_BODY_EXPRESSION) {
+    const response = vars.get(PII_VARIABLES.response) as { documents: { id: string; redactedText: string }[] };
+    const redacted = new Map(response.documents.map((d) => [Number(d.id), d.redactedText]));
+    const body = structuredClone(request.body) as Record<string, any>;
+    let index = 0;
+    const next = () => redacted.get(index++)!;
+    for (const m of Array.isArray(body.messages) ? body.messages : []) {
+      if (typeof m.content === "string") m.content = next();
+      else if (Array.isArray(m.content))
+        for (const part of m.content) if (part.type === "text" && typeof part.text === "string") part.text = next();
+    }
+    for (const key of ["prompt", "input"]) if (typeof body[key] === "string") body[key] = next();
+    return body;
+  }
+  return undefined;
+}
+
 /** Evaluates the C# expressions the policy uses; anything else is an error. */
 function evaluate(code: string, request: Request, vars: Map<string, unknown>, response?: number): unknown {
+  const pii = evaluatePii(code, request, vars);
+  if (pii !== undefined) return pii;
   const expr = code.replace(/^@\((.*)\)$/s, "$1").trim();
   let m: RegExpMatchArray | null;
   if ((m = expr.match(/^"([^"]*)"$/))) return m[1];
@@ -85,6 +139,7 @@ function evaluate(code: string, request: Request, vars: Map<string, unknown>, re
   if ((m = expr.match(VAR))) return vars.get(m[1]!) ?? "";
   if ((m = expr.match(/^"([^"]*)" \+ (.*)$/s))) return `${m[1]}${evaluate(m[2]!, request, vars)}`;
   if ((m = expr.match(/^(.*) == "([^"]*)"$/s)) && VAR.test(m[1]!)) return evaluate(m[1]!, request, vars) === m[2];
+  if ((m = expr.match(/^(.*) != "([^"]*)"$/s)) && VAR.test(m[1]!)) return evaluate(m[1]!, request, vars) !== m[2];
   // `a == "x" || b == "y"`: each side one of the comparisons above.
   const sides = expr.split(" || ");
   if (sides.length > 1 && sides.every((side) => VAR.test(side.replace(/ == "[^"]*"$/, ""))))
@@ -121,6 +176,7 @@ function run(xml: string, request: Request, world: World): Outcome {
     checked: [],
     metrics: [],
     traces: [],
+    piiRequests: [],
   };
   let backendId: string | undefined;
   let stopped = false;
@@ -191,6 +247,27 @@ function run(xml: string, request: Request, world: World): Outcome {
       const tag = n.tag;
       if (tag === "base" || tag === "llm-emit-token-metric") continue;
       else if (tag === "llm-content-safety") contentCheck(n);
+      else if (tag === "send-request") {
+        // Only the PII check calls out: Azure AI Language with the gateway identity's token.
+        const url = textOf(n.children.find((c) => c.tag === "set-url")!);
+        if (!url.startsWith(`{{${LANGUAGE_ENDPOINT_VALUE}}}language/:analyze-text`))
+          throw new Error(`the interpreter models send-request to Azure AI Language only, not ${url}`);
+        expect(n.children.find((c) => c.tag === "authentication-managed-identity")?.attributes.resource).toBe(
+          "https://cognitiveservices.azure.com",
+        );
+        const sent = JSON.parse(String(evaluate(textOf(n.children.find((c) => c.tag === "set-body")!), request, vars)));
+        outcome.piiRequests.push(sent);
+        const service = world.pii;
+        if (service)
+          vars.set(attr(n, "response-variable-name")!, {
+            status: service.status ?? 200,
+            documents: sent.analysisInput.documents.map((d: { id: string; text: string }) => ({
+              id: d.id,
+              entities: d.text.match(new RegExp(service.find.source, "g")) ?? [],
+              redactedText: d.text.replace(new RegExp(service.find.source, "g"), (found) => "*".repeat(found.length)),
+            })),
+          });
+      } else if (tag === "set-body") outcome.requestBody = evaluate(textOf(n), request, vars);
       else if (tag === "emit-metric") emitted(n);
       else if (tag === "trace")
         outcome.traces.push(
@@ -224,7 +301,7 @@ function run(xml: string, request: Request, world: World): Outcome {
         delete outcome.headers[attr(n, "name")!];
       else if (tag === "set-variable") {
         const value = attr(n, "value")!;
-        vars.set(attr(n, "name")!, value.startsWith("@(") ? evaluate(value, request, vars) : value);
+        vars.set(attr(n, "name")!, /^@[({]/.test(value) ? evaluate(value, request, vars) : value);
       } else if (tag === "choose") {
         const branch = branchOf(n);
         if (branch) inbound(branch.children);
@@ -650,6 +727,7 @@ describe("content checks: every route is filtered, by its deployment or by the g
         endpoints: endpointRoutes(slotsOf),
         retryAfterSeconds: 60,
         contentSafety: { backendId: "be-content-safety", routes: safetyRoutes(stack) },
+        pii: piiRoutes(stack),
       }),
     );
   };
@@ -699,7 +777,7 @@ describe("content checks: every route is filtered, by its deployment or by the g
     expect(ask(policyOf(), "qwen", 99, low).status).toBe(200);
     expect(ask(policyOf(), "qwen", 99, { severities: { Hate: 4 } }).status).toBe(400);
     expect(ask(policyOf({ accountThreshold: "Low" }), "qwen", 99, low).status).toBe(400);
-    const hateLow = policyOf({ qwen: { thresholds: { hate: "Low" }, shieldPrompt: true } });
+    const hateLow = policyOf({ qwen: { thresholds: { hate: "Low" }, shieldPrompt: true, pii: "off" } });
     expect(ask(hateLow, "qwen", 99, low).status).toBe(400);
     expect(ask(hateLow, "qwen", 99, { severities: { Sexual: 2 } }).status).toBe(200);
   });
@@ -707,7 +785,9 @@ describe("content checks: every route is filtered, by its deployment or by the g
   it("blocks a jailbreak with Prompt Shields on (the default), not with the explicit opt-out", () => {
     const attack = { attack: true };
     expect(ask(policyOf(), "qwen", 99, attack).status).toBe(400);
-    expect(ask(policyOf({ qwen: { thresholds: {}, shieldPrompt: false } }), "qwen", 99, attack).status).toBe(200);
+    expect(
+      ask(policyOf({ qwen: { thresholds: {}, shieldPrompt: false, pii: "off" } }), "qwen", 99, attack).status,
+    ).toBe(200);
   });
 
   it("leaves a harmful prompt to an Azure OpenAI slot to its deployment's filter (the gateway forwards it)", () => {
@@ -715,6 +795,107 @@ describe("content checks: every route is filtered, by its deployment or by the g
       status: 200,
       backend: "be-qwen-blue-gstd-swc",
       checked: [],
+    });
+  });
+
+  describe("PII in prompts (Azure AI Language)", () => {
+    const withPii = (pii: "detect" | "redact" | "refuse") =>
+      policyOf({ qwen: { thresholds: {}, shieldPrompt: true, pii } });
+    const PHONE = /\+?\d[\d -]{7,}\d/;
+    const body = {
+      model: "qwen",
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: [{ type: "text", text: "Call me on +46 70 123 45 67 tomorrow" }] },
+      ],
+    };
+    const send = (xml: string, pii: World["pii"], requestBody: unknown = body, draw = 99) =>
+      run(
+        xml,
+        { shape: "v1", endpoint: "qwen", callerApp: CALLER, draw, body: requestBody },
+        { ...safetyWorld, ...(pii ? { pii } : {}) },
+      );
+
+    it("sends the prompt's texts, in order, to the PII detection of every slot of the endpoint, and none of other endpoints", () => {
+      for (const draw of [0, 99]) {
+        const outcome = send(withPii("detect"), { find: PHONE }, body, draw);
+        expect(outcome.status).toBe(200);
+        expect(outcome.piiRequests).toEqual([
+          {
+            kind: "PiiEntityRecognition",
+            parameters: { modelVersion: "latest" },
+            analysisInput: {
+              documents: [
+                { id: "0", language: "en", text: "Be brief." },
+                { id: "1", language: "en", text: "Call me on +46 70 123 45 67 tomorrow" },
+              ],
+            },
+          },
+        ]);
+      }
+      expect(
+        run(withPii("refuse"), { shape: "v1", endpoint: "chat", callerApp: CALLER, draw: 1, body }, safetyWorld)
+          .piiRequests,
+      ).toEqual([]);
+    });
+
+    it("detect: counts what it finds and forwards the prompt as it is", () => {
+      const outcome = send(withPii("detect"), { find: PHONE });
+      expect(outcome).toMatchObject({ status: 200, backend: "be-qwen-green-vllm-a100-0" });
+      expect(outcome.requestBody).toBeUndefined();
+      expect(outcome.metrics).toEqual([
+        { name: "PII detected", dimensions: { Team: "assistant", Endpoint: "qwen", Slot: "green", Mode: "detect" } },
+      ]);
+    });
+
+    it("redact: forwards the prompt with the service's masked text in place of each text", () => {
+      const outcome = send(withPii("redact"), { find: PHONE });
+      expect(outcome.status).toBe(200);
+      expect(outcome.requestBody).toEqual({
+        model: "qwen",
+        messages: [
+          { role: "system", content: "Be brief." },
+          {
+            role: "user",
+            content: [{ type: "text", text: `Call me on ${"*".repeat("+46 70 123 45 67".length)} tomorrow` }],
+          },
+        ],
+      });
+    });
+
+    it("refuse: answers 400 pii_detected, counted with its reason, and calls no model", () => {
+      const outcome = send(withPii("refuse"), { find: PHONE });
+      expect(outcome).toMatchObject({ status: 400, tried: [] });
+      expect(JSON.parse(outcome.body!).error.code).toBe("pii_detected");
+      expect(outcome.metrics).toEqual([
+        {
+          name: "Refused requests",
+          dimensions: { Team: "assistant", Endpoint: "qwen", Slot: "green", Reason: "pii-found" },
+        },
+      ]);
+      expect(send(withPii("refuse"), { find: /no such thing/ }).status).toBe(200);
+    });
+
+    it("fails closed when it cannot check (redact, refuse) and lets the call through only to detect", () => {
+      const long = { model: "qwen", input: "x".repeat(5121) };
+      for (const mode of ["redact", "refuse"] as const) {
+        const tooLong = send(withPii(mode), { find: PHONE }, long);
+        expect(tooLong).toMatchObject({ status: 400, piiRequests: [] });
+        expect(JSON.parse(tooLong.body!).error.code).toBe("pii_unchecked");
+        const down = send(withPii(mode), undefined);
+        expect(down).toMatchObject({ status: 503, headers: { "Retry-After": "10" } });
+        expect(send(withPii(mode), { find: PHONE, status: 500 }).status).toBe(503);
+      }
+      expect(send(withPii("detect"), undefined).status).toBe(200);
+      expect(send(withPii("detect"), { find: PHONE }, long)).toMatchObject({ status: 200, piiRequests: [] });
+    });
+
+    it("takes at most five texts of 5,120 characters, as Azure AI Language's synchronous limits", () => {
+      expect(piiCheckable(["a".repeat(5120)])).toBe(true);
+      expect(piiCheckable(["a".repeat(5121)])).toBe(false);
+      expect(piiCheckable(["a", "b", "c", "d", "e"])).toBe(true);
+      expect(piiCheckable(["a", "b", "c", "d", "e", "f"])).toBe(false);
+      expect(piiCheckable([])).toBe(false);
     });
   });
 });

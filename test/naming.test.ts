@@ -77,6 +77,7 @@ describe("Azure naming rules", () => {
       "contentSafetyAccount",
       "customSubDomain",
       "diagnosticSetting",
+      "languageAccount",
       "logAnalyticsWorkspace",
       "managedCluster",
       "networkSecurityGroup",

@@ -43,6 +43,12 @@ export const NAME_RULES = {
     pattern: alnumHyphen,
     allowed: "letters, digits and -, starting and ending with a letter or digit",
   },
+  languageAccount: {
+    min: 2,
+    max: 64,
+    pattern: alnumHyphen,
+    allowed: "letters, digits and -, starting and ending with a letter or digit",
+  },
   customSubDomain: {
     min: 2,
     max: 64,
@@ -150,6 +156,7 @@ const ABBREVIATIONS: Readonly<Record<NamedResourceKind, string>> = {
   applicationInsights: "appi",
   cognitiveServicesAccount: "oai",
   contentSafetyAccount: "cs",
+  languageAccount: "lang",
   customSubDomain: "oai",
   openAiDeployment: "dep",
   raiPolicy: "rai",

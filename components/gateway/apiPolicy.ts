@@ -9,6 +9,8 @@ import {
   emitMetric,
   expression,
   llmContentSafety,
+  sendRequest,
+  setBody,
   forwardRequest,
   llmEmitTokenMetric,
   llmSemanticCacheLookup,
@@ -29,6 +31,17 @@ import {
 } from "./policyXml";
 import { type Colour } from "../core/colours";
 import type { SafetyRoute } from "../safety/config";
+import {
+  LANGUAGE_API_VERSION,
+  LANGUAGE_ENDPOINT_VALUE,
+  PII_LIMITS,
+  PII_REDACTED_BODY_EXPRESSION,
+  PII_REQUEST_EXPRESSION,
+  PII_STATUS_EXPRESSION,
+  PII_TIMEOUT_SECONDS,
+  PII_VARIABLES,
+  type PiiMode,
+} from "../safety/pii";
 import { TRACE_METADATA, TRACE_SOURCE } from "./logs";
 
 /**
@@ -98,6 +111,8 @@ export interface ApiPolicySpec {
   readonly retryAfterSeconds: number;
   /** The content check (Azure AI Content Safety behind `backendId`) of the routes that need one. */
   readonly contentSafety?: { readonly backendId: string; readonly routes: readonly SafetyRoute[] };
+  /** The endpoints whose prompts are checked for PII (Azure AI Language, its endpoint in a named value), by mode. */
+  readonly pii?: readonly { readonly endpoint: string; readonly mode: Exclude<PiiMode, "off"> }[];
 }
 
 /** Above this score distance a semantic cache returns answers to other questions. */
@@ -329,6 +344,117 @@ function contentCheck(spec: ApiPolicySpec): PolicyNode[] {
   ];
 }
 
+/** The dimensions of the gateway's refusal and detection metrics: who, where, and why. */
+const refusalDimensions = (reason: string) => [
+  { name: "Team", value: expression(variable("team")) },
+  { name: "Endpoint", value: expression(variable("endpoint")) },
+  { name: "Slot", value: expression(variable("slot")) },
+  { name: "Reason", value: reason },
+];
+
+/** A refusal by the gateway itself, counted with its reason. */
+function refuse(status: number, reasonPhrase: string, code: string, message: string, reason: string): PolicyNode[] {
+  return [
+    emitMetric({
+      name: "Refused requests",
+      namespace: METRIC_NAMESPACE,
+      value: 1,
+      dimensions: refusalDimensions(reason),
+    }),
+    jsonError(status, reasonPhrase, code, message, status === 503 ? [setHeader("Retry-After", "override", "10")] : []),
+  ];
+}
+
+/**
+ * The PII check of each endpoint that has one, before the content check: the prompt's texts go to Azure
+ * AI Language's PII detection with the gateway identity's token; what it finds is counted (`detect`),
+ * masked in the request (`redact`) or refused (`refuse`). A prompt the service cannot take (over its
+ * limits) or a check that fails is let through only in `detect` mode; otherwise refused (fails closed).
+ */
+function piiCheck(spec: ApiPolicySpec): PolicyNode[] {
+  if (!spec.pii || spec.pii.length === 0) return [];
+  const status = variable(PII_VARIABLES.status);
+  const is = (value: string) => expression(`${status} == ${csString(value)}`);
+  const notChecked = (): { condition: string; then: PolicyNode[] }[] => [
+    {
+      condition: is("unchecked"),
+      then: refuse(
+        400,
+        "Bad Request",
+        "pii_unchecked",
+        `The prompt cannot be checked for personal data (PII): at most ${PII_LIMITS.documents} texts of ${PII_LIMITS.characters} characters each`,
+        "pii-unchecked",
+      ),
+    },
+    {
+      condition: is("failed"),
+      then: refuse(
+        503,
+        "Service Unavailable",
+        "pii_check_unavailable",
+        "The personal data (PII) check is unavailable; retry after the Retry-After interval",
+        "pii-check-failed",
+      ),
+    },
+  ];
+  const detected = (mode: string) =>
+    emitMetric({
+      name: "PII detected",
+      namespace: METRIC_NAMESPACE,
+      value: 1,
+      dimensions: [...refusalDimensions(`pii-${mode}`).slice(0, 3), { name: "Mode", value: mode }],
+    });
+  const byMode = (mode: Exclude<PiiMode, "off">): PolicyNode => {
+    if (mode === "detect") return choose([{ condition: is("found"), then: [detected(mode)] }]);
+    if (mode === "redact")
+      return choose([
+        { condition: is("found"), then: [setBody(PII_REDACTED_BODY_EXPRESSION), detected(mode)] },
+        ...notChecked(),
+      ]);
+    return choose([
+      {
+        condition: is("found"),
+        then: refuse(
+          400,
+          "Bad Request",
+          "pii_detected",
+          "The prompt contains personal data (PII), which this endpoint does not accept",
+          "pii-found",
+        ),
+      },
+      ...notChecked(),
+    ]);
+  };
+  return [
+    choose(
+      spec.pii.map((route) => ({
+        condition: expression(`${variable("endpoint")} == ${csString(route.endpoint)}`),
+        then: [
+          setVariable(PII_VARIABLES.request, PII_REQUEST_EXPRESSION),
+          choose([
+            {
+              condition: expression(`${variable(PII_VARIABLES.request)} != ""`),
+              then: [
+                sendRequest({
+                  url: `{{${LANGUAGE_ENDPOINT_VALUE}}}language/:analyze-text?api-version=${LANGUAGE_API_VERSION}`,
+                  body: expression(variable(PII_VARIABLES.request)),
+                  responseVariable: PII_VARIABLES.response,
+                  timeoutSeconds: PII_TIMEOUT_SECONDS,
+                  ignoreError: true,
+                  resource: COGNITIVE_SERVICES_RESOURCE,
+                  clientId: spec.identityClientId,
+                }),
+              ],
+            },
+          ]),
+          setVariable(PII_VARIABLES.status, PII_STATUS_EXPRESSION),
+          byMode(route.mode),
+        ],
+      })),
+    ),
+  ];
+}
+
 /**
  * What Azure OpenAI answers a filtered prompt (400, code `content_filter`, inner code
  * `ResponsibleAIPolicyViolation`), so a client handles the gateway's refusal and a deployment's alike.
@@ -355,12 +481,7 @@ function contentRefusal(): PolicyNode {
           name: "Refused requests",
           namespace: METRIC_NAMESPACE,
           value: 1,
-          dimensions: [
-            { name: "Team", value: expression(variable("team")) },
-            { name: "Endpoint", value: expression(variable("endpoint")) },
-            { name: "Slot", value: expression(variable("slot")) },
-            { name: "Reason", value: "content-safety" },
-          ],
+          dimensions: refusalDimensions("content-safety"),
         }),
         returnResponse(
           400,
@@ -440,6 +561,7 @@ export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
         })),
       }),
       teamLimits(spec),
+      ...piiCheck(spec),
       ...contentCheck(spec),
       ...backendPath(),
       llmEmitTokenMetric(METRIC_NAMESPACE, [

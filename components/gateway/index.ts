@@ -13,6 +13,7 @@ import {
   apiPolicy,
   chatCachePolicy,
   operationTemplates,
+  type ApiPolicySpec,
   type CachePolicySpec,
   type TeamRoute,
 } from "./apiPolicy";
@@ -20,6 +21,7 @@ import { backendId, circuitBreaker, poolSpecs, type TargetRef } from "./backends
 import { renderPolicy } from "./policyXml";
 import { endpointRoutes, type EndpointSlots } from "./routes";
 import type { SafetyRoute } from "../safety/config";
+import { LANGUAGE_ENDPOINT_VALUE } from "../safety/pii";
 import { GATEWAY_TIERS, type GatewaySku } from "./tiers";
 import { AZURE_MONITOR_DIAGNOSTIC, LLM_LOGS_API_VERSION, llmLogDiagnostic } from "./logs";
 
@@ -126,6 +128,11 @@ export interface GatewayArgs {
   readonly semanticCache?: GatewaySemanticCache;
   /** The content checks: the Azure AI Content Safety account and the routes it checks. */
   readonly contentSafety?: GatewayContentSafety;
+  /** The PII checks: the Azure AI Language account's endpoint and the endpoints checked, by mode. */
+  readonly pii?: {
+    readonly languageEndpoint: pulumi.Input<string>;
+    readonly routes: NonNullable<ApiPolicySpec["pii"]>;
+  };
   readonly protect: boolean;
 }
 
@@ -326,6 +333,19 @@ export class Gateway extends pulumi.ComponentResource {
       this.semanticCache(name, service, serviceArgs, args.semanticCache, args.subscriptionId, args.maxTripDuration);
     const safety =
       args.contentSafety && this.contentSafety(name, service, serviceArgs, args.contentSafety, args.subscriptionId);
+    // The PII checks call Azure AI Language at the endpoint this named value holds.
+    const languageValue =
+      args.pii &&
+      new apimanagement.NamedValue(
+        `${name}-language-endpoint`,
+        {
+          ...serviceArgs,
+          namedValueId: LANGUAGE_ENDPOINT_VALUE,
+          displayName: LANGUAGE_ENDPOINT_VALUE,
+          value: args.pii.languageEndpoint,
+        },
+        child,
+      );
     const endpoints = endpointRoutes(args.models);
     const keyed = args.teams.filter((t) => t.subscriptionKeys);
     const apis = (["entra-id", ...(keyed.length > 0 ? ["subscription-key" as const] : [])] as const).map((auth) => {
@@ -376,6 +396,7 @@ export class Gateway extends pulumi.ComponentResource {
           endpoints,
           retryAfterSeconds: args.retryAfterSeconds,
           ...(safety ? { contentSafety: { backendId: CONTENT_SAFETY_BACKEND, routes: safety.routes } } : {}),
+          ...(args.pii ? { pii: args.pii.routes } : {}),
         }),
       );
       new apimanagement.ApiPolicy(
@@ -389,7 +410,13 @@ export class Gateway extends pulumi.ComponentResource {
         },
         {
           ...child,
-          dependsOn: [clientIdValue, ...pools, ...operations.map((o) => o.resource), ...(safety?.dependsOn ?? [])],
+          dependsOn: [
+            clientIdValue,
+            ...pools,
+            ...operations.map((o) => o.resource),
+            ...(safety?.dependsOn ?? []),
+            ...(languageValue ? [languageValue] : []),
+          ],
         },
       );
       // The audit trail: token counts of every call in the LLM log, prompts and completions only by opt-in.

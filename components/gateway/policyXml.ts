@@ -181,6 +181,43 @@ export function trace(spec: {
   ]);
 }
 
+/**
+ * A call of its own (not the backend's): POST of `body` to `url` with the gateway identity's token for
+ * `resource`; its response in `responseVariable`. With `ignoreError`, a failed call leaves the variable
+ * unset instead of raising an error (the policy decides what a failure means).
+ */
+export function sendRequest(spec: {
+  url: string;
+  body: string;
+  responseVariable: string;
+  timeoutSeconds: number;
+  ignoreError: boolean;
+  resource: string;
+  clientId: string;
+}): PolicyNode {
+  return node(
+    "send-request",
+    {
+      mode: "new",
+      "response-variable-name": spec.responseVariable,
+      timeout: spec.timeoutSeconds,
+      "ignore-error": spec.ignoreError,
+    },
+    [
+      { tag: "set-url", text: spec.url },
+      { tag: "set-method", text: "POST" },
+      setHeader("Content-Type", "override", "application/json"),
+      { tag: "set-body", text: spec.body },
+      authenticationManagedIdentity(spec.resource, spec.clientId),
+    ],
+  );
+}
+
+/** Replaces the request (inbound) or response (outbound) body. */
+export function setBody(value: string): PolicyNode {
+  return { tag: "set-body", text: value };
+}
+
 /** Calls the backend with the gateway's managed identity (a user-assigned one by client id). */
 export function authenticationManagedIdentity(resource: string, clientId?: string): PolicyNode {
   return node("authentication-managed-identity", { resource, ...(clientId ? { "client-id": clientId } : {}) });

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { COLOURS, type Colour } from "../core/colours";
 import type { FilterThreshold } from "../openai/contentFilter";
+import { PII_MODES, type PiiMode } from "./pii";
 
 /** Azure AI Content Safety's four harm categories, as `llm-content-safety` names them. */
 export const SAFETY_CATEGORIES = ["Hate", "Sexual", "SelfHarm", "Violence"] as const;
@@ -34,6 +35,8 @@ export const endpointSafetySchema = z.strictObject({
     .default({}),
   /** Prompt Shields (jailbreak and indirect attacks): on; off is an explicit opt-out the policy pack reports. */
   shieldPrompt: z.boolean().default(true),
+  /** PII in prompts (Azure AI Language): count it (`detect`), mask it (`redact`) or refuse the call (`refuse`). */
+  pii: z.enum(PII_MODES).default("off"),
 });
 
 /** `gateway.contentSafety`: the Azure AI Content Safety resource the gateway checks prompts with. */
@@ -103,11 +106,23 @@ export function safetyRoutes(config: StackView): SafetyRoute[] {
   });
 }
 
+/** The endpoints whose prompts the gateway checks for PII, with the mode; none without a gateway. */
+export function piiRoutes(config: StackView): { readonly endpoint: string; readonly mode: Exclude<PiiMode, "off"> }[] {
+  if (!config.gateway) return [];
+  return Object.entries(config.models).flatMap(([endpoint, e]) => {
+    const mode = e.contentSafety?.pii ?? "off";
+    return mode === "off" ? [] : [{ endpoint, mode }];
+  });
+}
+
 /** What the content-safety settings cannot be in this stack, with key paths. */
 export function safetyIssues(config: StackView): { path: string; message: string }[] {
   const covered = new Set(safetyRoutes(config).map((r) => r.endpoint));
   return Object.entries(config.models).flatMap(([endpoint, e]) => {
     if (!e.contentSafety || covered.has(endpoint)) return [];
+    // PII checks apply to any endpoint behind the gateway; the harm thresholds only where the gateway checks content.
+    if (config.gateway && e.contentSafety.pii !== "off" && Object.keys(e.contentSafety.thresholds).length === 0)
+      return [];
     const message = config.gateway
       ? "the gateway checks only routes to self-hosted models (Azure OpenAI deployments are filtered by their RAI policy): set gateway.contentSafety.azureOpenAi: true to check this endpoint too, or remove the key"
       : "content checks run in the gateway: configure gateway, or remove the key";

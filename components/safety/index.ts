@@ -7,7 +7,15 @@ import { accountProperties } from "../openai/networkAcls";
 
 export * from "./config";
 
+/** The AI services the gateway's checks call: Content Safety (harms, Prompt Shields) and Language (PII). */
+export const SAFETY_SERVICES = {
+  contentSafety: { kind: "ContentSafety", sku: "S0", name: "contentSafetyAccount", type: "genai:safety:ContentSafety" },
+  language: { kind: "TextAnalytics", sku: "S", name: "languageAccount", type: "genai:safety:Language" },
+} as const;
+
 export interface ContentSafetyArgs {
+  /** Which service: Azure AI Content Safety (the default) or Azure AI Language (PII detection). */
+  readonly service?: keyof typeof SAFETY_SERVICES;
   readonly naming: NamingContext;
   readonly location: string;
   readonly resourceGroupName: pulumi.Input<string>;
@@ -20,18 +28,20 @@ export interface ContentSafetyArgs {
 }
 
 /**
- * Azure AI Content Safety for the gateway's content checks: keys off (callers use Entra ID), no outbound
- * calls, private when the stack is, its logs and metrics in the platform's workspace.
+ * An AI service account for the gateway's checks (Azure AI Content Safety, or Azure AI Language for PII):
+ * keys off (callers use Entra ID), no outbound calls, private when the stack is, its logs and metrics in
+ * the platform's workspace.
  */
 export class ContentSafety extends pulumi.ComponentResource {
   readonly accountId: pulumi.Output<string>;
-  /** `https://<subdomain>.cognitiveservices.azure.com/`: what the gateway's backend calls. */
+  /** `https://<subdomain>.cognitiveservices.azure.com/`: what the gateway calls. */
   readonly endpoint: pulumi.Output<string>;
   readonly account: cognitiveservices.Account;
 
   constructor(name: string, args: ContentSafetyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("genai:safety:ContentSafety", name, {}, opts);
-    const accountName = resourceName("contentSafetyAccount", args.naming);
+    const service = SAFETY_SERVICES[args.service ?? "contentSafety"];
+    super(service.type, name, {}, opts);
+    const accountName = resourceName(service.name, args.naming);
     // Entra ID tokens are accepted only on a custom subdomain, a global host name.
     const subdomain = globallyUniqueName(`${name}-subdomain-suffix`, accountName, { accountName }, this);
     this.account = new cognitiveservices.Account(
@@ -40,8 +50,8 @@ export class ContentSafety extends pulumi.ComponentResource {
         accountName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
-        kind: "ContentSafety",
-        sku: { name: "S0" },
+        kind: service.kind,
+        sku: { name: service.sku },
         identity: { type: "SystemAssigned" },
         properties: accountProperties({ subdomain, ...args, allowedFqdns: [] }),
         tags: args.tags,
@@ -58,3 +68,4 @@ export class ContentSafety extends pulumi.ComponentResource {
     this.registerOutputs({ accountId: this.accountId, endpoint: this.endpoint });
   }
 }
+export * from "./pii";

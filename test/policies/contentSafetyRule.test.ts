@@ -116,7 +116,7 @@ describe("ethics-apim-every-route-filtered", () => {
     ],
     [
       "Prompt Shields off",
-      () => stack(policyXml({ qwen: { thresholds: {}, shieldPrompt: false } })),
+      () => stack(policyXml({ qwen: { thresholds: {}, shieldPrompt: false, pii: "off" } })),
       "without Prompt Shields (shield-prompt)",
     ],
     [
