@@ -48,7 +48,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     title: "Cost management",
     asks: "Spend is attributable and capped.",
     defaults:
-      "environment, owner and cost center tags on every taggable resource; ptuCap per environment; the quota ledger; a monthly budget per stack with actual and forecast notifications (required in prod); the plan's indicative monthly cost table",
+      "environment, owner and cost center tags on every taggable resource; ptuCap per environment; the quota ledger; a monthly budget per stack with actual and forecast notifications (required in prod); the plan's indicative monthly cost table; per-team monthly spend ceilings enforced by the gateway as token quotas (403 when spent, an alert at 80%); spend per team, endpoint and slot in money (an Azure Monitor workbook, and a Grafana dashboard with a cluster)",
   },
   {
     number: 6,
@@ -70,7 +70,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     title: "Harmful output",
     asks: "Every deployment is filtered; prompts are not logged unless opted in.",
     defaults:
-      "one RAI policy per account (DefaultV2 base, four harms at Medium or stricter, jailbreak, protected material) on every deployment; every gateway route to a self-hosted (vLLM) model passes the gateway's Azure AI Content Safety check (llm-content-safety: the four harms at the stack's filter threshold or the endpoint's stricter one, Prompt Shields, completions checked), answered as Azure OpenAI's content filter when it blocks; the gateway logs no prompts or completions unless gateway.logBodies opts in (then reported)",
+      "one RAI policy per account (DefaultV2 base, four harms at Medium or stricter, jailbreak, protected material) on every deployment; every gateway route to a self-hosted (vLLM) model passes the gateway's Azure AI Content Safety check (llm-content-safety: the four harms at the stack's filter threshold or the endpoint's stricter one, Prompt Shields, completions checked), answered as Azure OpenAI's content filter when it blocks; PII in prompts detected, masked or refused per endpoint where configured (Azure AI Language); the gateway logs no prompts or completions unless gateway.logBodies opts in (then reported)",
   },
   {
     number: 9,
@@ -106,7 +106,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     title: "Observability",
     asks: "Every resource that can log does, to one workspace.",
     defaults:
-      "Log Analytics and workspace-based Application Insights; diagnostic settings with the catalogue's categories on accounts, the cache, the gateway (its gateway and LLM logs in resource-specific tables) and the AKS control plane",
+      "Log Analytics and workspace-based Application Insights; diagnostic settings with the catalogue's categories on accounts, the cache, the gateway (its gateway and LLM logs in resource-specific tables) and the AKS control plane; an audit trail of every model call (the LLM log's token counts, a trace record of team, caller, endpoint and slot) with documented KQL",
   },
   {
     number: 14,
