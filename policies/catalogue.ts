@@ -533,7 +533,8 @@ export function genericArmType(props: {
   if (typeof props.type === "string" && props.type.includes("/")) return props.type;
   const parentTypes = String(props.parentResourcePath ?? "")
     .split("/")
-    .filter((segment, i) => segment !== "" && i % 2 === 0);
+    .filter((segment) => segment !== "")
+    .filter((_, i) => i % 2 === 0);
   return [String(props.resourceProviderNamespace ?? ""), ...parentTypes, String(props.resourceType ?? "")].join("/");
 }
 

@@ -145,10 +145,18 @@ export interface BackendView {
 /** The backends of the stack by their id, with pool members resolved; generic ARM backends included. */
 export function backendsById(resources: readonly PolicyResource[]): Map<string, BackendView> {
   const map = new Map<string, BackendView>();
+  // A generic backend: by its ARM type, or (where a first preview does not know its parent's path, the
+  // service's name) by its namespace and resource type.
+  const isGenericBackend = (r: PolicyResource) => {
+    const arm = known(() => genericArmType(r.props));
+    if (arm !== undefined) return arm.toLowerCase() === "microsoft.apimanagement/service/backends";
+    return (
+      String(known(() => r.props.resourceProviderNamespace)).toLowerCase() === "microsoft.apimanagement" &&
+      String(known(() => r.props.resourceType)).toLowerCase() === "backends"
+    );
+  };
   for (const g of resources.filter(
-    (r) =>
-      baseType(r.type) === "azure-native:resources:Resource" &&
-      known(() => genericArmType(r.props)) === "Microsoft.ApiManagement/service/backends",
+    (r) => baseType(r.type) === "azure-native:resources:Resource" && isGenericBackend(r),
   )) {
     try {
       const properties = (g.props.properties ?? {}) as {

@@ -217,12 +217,13 @@ function zoneResolution(
 function principalsOf(
   plan: Plan,
   resource: PlannedResource,
-  which: "all" | "system" = "all",
+  which: "all" | "system" | "user" = "all",
 ): { ids: Set<string>; names: string[] } {
   const ids = new Set<string>();
   const names: string[] = [];
   const system = resource.props.identity?.principalId;
-  if (typeof system === "string" && system) (ids.add(lower(system)), names.push("its system-assigned identity"));
+  if (which !== "user" && typeof system === "string" && system)
+    (ids.add(lower(system)), names.push("its system-assigned identity"));
   if (which === "system") return { ids, names };
   const assigned = resource.props.identity?.userAssignedIdentities;
   const keys = Array.isArray(assigned) ? assigned.map(String) : Object.keys(assigned ?? {});
@@ -344,7 +345,12 @@ function accountEdge(
     }
   }
   // A backend's managed-identity credentials without a client id use the service's system-assigned identity.
-  const principals = principalsOf(plan, apim, kind === "contentSafety" ? "system" : "all");
+  // The policy calls Language with the user-assigned identity (authentication-managed-identity's client-id).
+  const principals = principalsOf(
+    plan,
+    apim,
+    kind === "contentSafety" ? "system" : kind === "language" ? "user" : "all",
+  );
   const granted = grants(plan, k.role, principals.ids, account, `Microsoft.CognitiveServices/accounts/${name}`);
   const credential = granted.length ? `managed identity (${principals.names.join(", ")}) with ${k.roleName}` : "none";
   if (!granted.length)

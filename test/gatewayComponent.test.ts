@@ -34,10 +34,10 @@ describe("the gateway component", () => {
       "Cache",
     ];
     expect(Object.fromEntries(types.map((t) => [t, ofType(t).length]))).toEqual({
-      // 5 targets + 3 pools + the cache's embeddings backend; 6 operations (3 per URL shape) per API;
-      // loggers to Application Insights and to Azure Monitor (resource logs).
+      // 5 targets + 3 pools + the cache's embeddings backend; 6 operations (3 per URL shape) per API; the
+      // logger to Application Insights (resource logs use the service's built-in azuremonitor logger).
       ApiManagementService: 1,
-      Logger: 2,
+      Logger: 1,
       Diagnostic: 1,
       NamedValue: 2,
       Backend: 9,
@@ -55,8 +55,8 @@ describe("the gateway component", () => {
   });
 
   it("gives each API the audit trail: an Azure Monitor diagnostic with the LLM log's token counts and no messages", () => {
-    const azureMonitor = ofType("Logger").find((l) => l.inputs.loggerType === "azureMonitor")!;
-    expect(azureMonitor.inputs).toMatchObject({ loggerId: "azuremonitor", isBuffered: false });
+    const service = ofType("ApiManagementService")[0]!;
+    expect(ofType("Logger").map((l) => l.inputs.loggerType)).toEqual(["applicationInsights"]);
     const diagnostics = run.resources.filter((r) => r.type === "azure-native:resources:Resource");
     expect(diagnostics.map((d) => String(d.inputs.parentResourcePath).split("/").pop()).sort()).toEqual([
       "openai",
@@ -69,7 +69,7 @@ describe("the gateway component", () => {
         resourceName: "azuremonitor",
         apiVersion: "2024-06-01-preview",
         properties: {
-          loggerId: azureMonitor.id,
+          loggerId: `${service.id}/loggers/azuremonitor`,
           verbosity: "information",
           largeLanguageModel: { logs: "enabled" },
           frontend: { request: { body: { bytes: 0 } }, response: { body: { bytes: 0 } } },

@@ -17,8 +17,10 @@ import {
   PII_REDACTED_BODY_EXPRESSION,
   PII_REQUEST_EXPRESSION,
   PII_STATUS_EXPRESSION,
+  PII_NOTHING,
+  PII_OVER_LIMITS,
   PII_VARIABLES,
-  piiCheckable,
+  piiDocuments,
   promptTexts,
 } from "../components/safety/pii";
 import { DATA_PLANE_API_VERSION } from "../components/openai/apiVersions";
@@ -91,35 +93,54 @@ const VAR = /^context\.Variables\.GetValueOrDefault<string>\("(\w+)", ""\)$/;
 /** The PII check's C# blocks, as TypeScript that does what each says (components/safety/pii.ts). */
 function evaluatePii(code: string, request: Request, vars: Map<string, unknown>): unknown {
   if (code === PII_REQUEST_EXPRESSION) {
-    const texts = promptTexts(request.body);
-    if (!piiCheckable(texts)) return "";
+    const documents = piiDocuments(promptTexts(request.body));
+    if (!Array.isArray(documents)) return documents;
     return JSON.stringify({
       kind: "PiiEntityRecognition",
       parameters: { modelVersion: "latest" },
-      analysisInput: { documents: texts.map((text, i) => ({ id: String(i), language: "en", text })) },
+      analysisInput: { documents: documents.map((text, i) => ({ id: String(i), language: "en", text })) },
     });
   }
   if (code === PII_STATUS_EXPRESSION) {
-    if (vars.get(PII_VARIABLES.request) === "") return "unchecked";
+    const sent = String(vars.get(PII_VARIABLES.request) ?? "");
+    if (sent === PII_NOTHING) return "clean";
+    if (sent === PII_OVER_LIMITS) return "unchecked";
     const response = vars.get(PII_VARIABLES.response) as
-      { status: number; documents: { entities: unknown[] }[] } | undefined;
+      { status: number; documents: { entities: unknown[]; redactedText: string }[] } | undefined;
     if (!response || response.status !== 200) return "failed";
+    const length = (texts: string[]) => texts.reduce((sum, t) => sum + t.length, 0);
+    const sentTexts = JSON.parse(sent).analysisInput.documents.map((d: { text: string }) => d.text);
+    if (length(response.documents.map((d) => d.redactedText)) !== length(sentTexts)) return "failed";
     return response.documents.some((d) => d.entities.length > 0) ? "found" : "clean";
   }
   if (code === PII_REDACTED_BODY_EXPRESSION) {
     const response = vars.get(PII_VARIABLES.response) as { documents: { id: string; redactedText: string }[] };
-    const redacted = new Map(response.documents.map((d) => [Number(d.id), d.redactedText]));
+    const masked = [...response.documents]
+      .sort((a, b) => Number(a.id) - Number(b.id))
+      .map((d) => d.redactedText)
+      .join("");
     const body = structuredClone(request.body) as Record<string, any>;
-    let index = 0;
-    const next = () => redacted.get(index++)!;
+    let offset = 0;
+    const next = (text: string) => {
+      const part = masked.slice(offset, offset + text.length);
+      offset += text.length + 1;
+      return part;
+    };
     for (const m of Array.isArray(body.messages) ? body.messages : []) {
-      if (typeof m.content === "string") m.content = next();
+      if (typeof m.content === "string") m.content = next(m.content);
       else if (Array.isArray(m.content))
-        for (const part of m.content) if (part.type === "text" && typeof part.text === "string") part.text = next();
+        for (const part of m.content)
+          if (part.type === "text" && typeof part.text === "string") part.text = next(part.text);
     }
-    for (const key of ["prompt", "input"]) if (typeof body[key] === "string") body[key] = next();
+    for (const key of ["prompt", "input"]) {
+      if (typeof body[key] === "string") body[key] = next(body[key]);
+      else if (Array.isArray(body[key]))
+        body[key] = body[key].map((item: unknown) => (typeof item === "string" ? next(item) : item));
+    }
     return body;
   }
+  const starts = code.match(/^@\((.*)\.StartsWith\("\{"\)\)$/s);
+  if (starts && VAR.test(starts[1]!)) return String(evaluate(`@(${starts[1]})`, request, vars)).startsWith("{");
   return undefined;
 }
 
@@ -136,6 +157,7 @@ function evaluate(code: string, request: Request, vars: Map<string, unknown>, re
   if (expr === "context.Subscription.Id") return `subscription-of-${request.callerApp}`;
   if (expr === `context.Product?.Id ?? ""`) return request.callerApp;
   if (expr === "context.Request.Url.Host") return vars.get("@backend");
+  if (expr === "context.LastError.Reason") return vars.get("@lastErrorReason");
   if ((m = expr.match(VAR))) return vars.get(m[1]!) ?? "";
   if ((m = expr.match(/^"([^"]*)" \+ (.*)$/s))) return `${m[1]}${evaluate(m[2]!, request, vars)}`;
   if ((m = expr.match(/^(.*) == "([^"]*)"$/s)) && VAR.test(m[1]!)) return evaluate(m[1]!, request, vars) === m[2];
@@ -235,6 +257,8 @@ function run(xml: string, request: Request, world: World): Outcome {
     );
     const attack = attr(n, "shield-prompt") === "true" && request.content?.attack === true;
     if (!harmful && !attack) return;
+    // The reason API Management gives the error is not documented: the model names it.
+    vars.set("@lastErrorReason", attack ? "modelled-attack" : "modelled-harm");
     onError(doc.sections["on-error"]);
     if (!stopped) {
       outcome.status = 403;
@@ -761,7 +785,7 @@ describe("content checks: every route is filtered, by its deployment or by the g
       metrics: [
         {
           name: "Refused requests",
-          dimensions: { Team: "assistant", Endpoint: "qwen", Slot: "green", Reason: "content-safety" },
+          dimensions: { Team: "assistant", Endpoint: "qwen", Slot: "green", Reason: "content-safety/modelled-harm" },
         },
       ],
     });
@@ -825,10 +849,8 @@ describe("content checks: every route is filtered, by its deployment or by the g
             kind: "PiiEntityRecognition",
             parameters: { modelVersion: "latest" },
             analysisInput: {
-              documents: [
-                { id: "0", language: "en", text: "Be brief." },
-                { id: "1", language: "en", text: "Call me on +46 70 123 45 67 tomorrow" },
-              ],
+              // The texts in order, joined by line breaks, in as few documents as the service's limits allow.
+              documents: [{ id: "0", language: "en", text: "Be brief.\nCall me on +46 70 123 45 67 tomorrow" }],
             },
           },
         ]);
@@ -876,8 +898,34 @@ describe("content checks: every route is filtered, by its deployment or by the g
       expect(send(withPii("refuse"), { find: /no such thing/ }).status).toBe(200);
     });
 
+    it("checks a whole conversation and array inputs, packed into the service's documents", () => {
+      const turns = Array.from({ length: 9 }, (_, i) => ({
+        role: i % 2 ? "assistant" : "user",
+        content: i === 8 ? "my number is +46 70 123 45 67" : `turn ${i}`,
+      }));
+      const conversation = send(withPii("redact"), { find: PHONE }, { model: "qwen", messages: turns });
+      expect(conversation.status).toBe(200);
+      expect(conversation.piiRequests).toHaveLength(1);
+      expect((conversation.requestBody as any).messages.map((m: any) => m.content)).toEqual([
+        ...turns.slice(0, 8).map((t) => t.content),
+        `my number is ${"*".repeat(16)}`,
+      ]);
+      // Texts longer than one document are cut across documents and put back together.
+      const long = `${"a".repeat(5118)} +46 70 123 45 67 b`;
+      const arrays = send(withPii("redact"), { find: PHONE }, { model: "qwen", input: ["x", long] });
+      expect((arrays.piiRequests[0] as any).analysisInput.documents).toHaveLength(2);
+      expect((arrays.requestBody as any).input[0]).toBe("x");
+      expect((arrays.requestBody as any).input[1]).toHaveLength(long.length);
+      // A prompt with no text (an image only) has nothing to check.
+      const image = {
+        model: "qwen",
+        messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "u" } }] }],
+      };
+      expect(send(withPii("refuse"), { find: PHONE }, image)).toMatchObject({ status: 200, piiRequests: [] });
+    });
+
     it("fails closed when it cannot check (redact, refuse) and lets the call through only to detect", () => {
-      const long = { model: "qwen", input: "x".repeat(5121) };
+      const long = { model: "qwen", input: "x".repeat(5 * 5120 + 1) };
       for (const mode of ["redact", "refuse"] as const) {
         const tooLong = send(withPii(mode), { find: PHONE }, long);
         expect(tooLong).toMatchObject({ status: 400, piiRequests: [] });
@@ -890,12 +938,13 @@ describe("content checks: every route is filtered, by its deployment or by the g
       expect(send(withPii("detect"), { find: PHONE }, long)).toMatchObject({ status: 200, piiRequests: [] });
     });
 
-    it("takes at most five texts of 5,120 characters, as Azure AI Language's synchronous limits", () => {
-      expect(piiCheckable(["a".repeat(5120)])).toBe(true);
-      expect(piiCheckable(["a".repeat(5121)])).toBe(false);
-      expect(piiCheckable(["a", "b", "c", "d", "e"])).toBe(true);
-      expect(piiCheckable(["a", "b", "c", "d", "e", "f"])).toBe(false);
-      expect(piiCheckable([])).toBe(false);
+    it("sends at most five documents of 5,120 characters, as Azure AI Language's synchronous limits", () => {
+      expect(piiDocuments([])).toBe(PII_NOTHING);
+      expect(piiDocuments([""])).toBe(PII_NOTHING);
+      expect(piiDocuments(["a".repeat(5120)])).toEqual(["a".repeat(5120)]);
+      expect(piiDocuments(["a".repeat(5120), "b"])).toEqual(["a".repeat(5120), "\nb"]);
+      expect(piiDocuments(["a".repeat(5 * 5120)])).toHaveLength(5);
+      expect(piiDocuments(["a".repeat(5 * 5120 + 1)])).toBe(PII_OVER_LIMITS);
     });
   });
 });

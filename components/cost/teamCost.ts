@@ -86,9 +86,9 @@ const kqlString = (s: string) => JSON.stringify(s);
 export const TEAM_COST_METHOD = [
   "Cost per team at list prices (the plan's dated price table with the stack's overrides), from the gateway's logs:",
   "pay-as-you-go deployments: each call's prompt and completion tokens at the model's price per million;",
-  "provisioned (PTU) deployments: the deployment's PTUs x the PTU-hour price, 24 hours a day, split between teams by their share of the tokens it served that day;",
+  "provisioned (PTU) deployments: the deployment's PTUs x the PTU-hour price, 24 hours a day (today: the hours so far), split between teams by their share of the tokens it served that day;",
   `self-hosted (vLLM) slots: the configured replicas' GPU hours (replicas x GPUs per replica / GPUs per VM x the VM-hour price) split the same way.`,
-  "A reservation's hours on a day nobody called it are not charged to any team. Teams are those the gateway traced (its trace records); the tokens are the LLM log's.",
+  "A reservation's hours on a day nobody called it are not charged to any team. A call a PTU deployment spilled over to its pay-as-you-go twin is logged under the PTU deployment's name, so it is counted in the PTU share, not at the pay-as-you-go price. Teams are those the gateway traced (its trace records); the tokens are the LLM log's.",
 ].join(" ");
 
 /**
@@ -116,7 +116,8 @@ let usage = ApiManagementGatewayLlmLog
 usage
 | join kind=inner (usage | summarize KeyTokens = sum(Prompt + Completion) by Day, Key) on Day, Key
 | join kind=inner prices on Key
-| extend Cost = iff(Kind == "paygo", Prompt / 1e6 * InputPerMillion + Completion / 1e6 * OutputPerMillion, Hourly * 24.0 * todouble(Prompt + Completion) / todouble(KeyTokens))
+| extend Hours = iff(Day == startofday(now()), (now() - Day) / 1h, 24.0)
+| extend Cost = iff(Kind == "paygo", Prompt / 1e6 * InputPerMillion + Completion / 1e6 * OutputPerMillion, iff(KeyTokens > 0, Hourly * Hours * todouble(Prompt + Completion) / todouble(KeyTokens), 0.0))
 | summarize CostUSD = round(sum(Cost), 2), Tokens = sum(Prompt + Completion) by ${per === "day" ? "Day" : "Month = startofmonth(Day)"}, Team, Endpoint, Slot
 | order by ${per === "day" ? "Day asc" : "CostUSD desc"}, Team asc, Endpoint asc, Slot asc`;
 }

@@ -433,7 +433,8 @@ function piiCheck(spec: ApiPolicySpec): PolicyNode[] {
           setVariable(PII_VARIABLES.request, PII_REQUEST_EXPRESSION),
           choose([
             {
-              condition: expression(`${variable(PII_VARIABLES.request)} != ""`),
+              // A request (JSON), not one of the answers that say there is nothing to send.
+              condition: expression(`${variable(PII_VARIABLES.request)}.StartsWith("{")`),
               then: [
                 sendRequest({
                   url: `{{${LANGUAGE_ENDPOINT_VALUE}}}language/:analyze-text?api-version=${LANGUAGE_API_VERSION}`,
@@ -481,7 +482,8 @@ function contentRefusal(): PolicyNode {
           name: "Refused requests",
           namespace: METRIC_NAMESPACE,
           value: 1,
-          dimensions: refusalDimensions("content-safety"),
+          // API Management's reason for the error: a blocked prompt and an outage of the check are told apart here.
+          dimensions: refusalDimensions(expression(`"content-safety/" + context.LastError.Reason`)),
         }),
         returnResponse(
           400,

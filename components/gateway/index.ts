@@ -265,12 +265,10 @@ export class Gateway extends pulumi.ComponentResource {
     // Application Insights gets metrics and traces, never bodies: prompts and completions go, where the stack
     // opts in, to the LLM log in Log Analytics (each API's azuremonitor diagnostic), which keeps streaming.
     const bodies = { request: { body: { bytes: 0 } }, response: { body: { bytes: 0 } } };
-    // Resource logs (the gateway log, the LLM log) go through the Azure Monitor logger to the diagnostic setting above.
-    const azureMonitor = new apimanagement.Logger(
-      `${name}-logger-azuremonitor`,
-      { ...serviceArgs, loggerId: AZURE_MONITOR_DIAGNOSTIC, loggerType: "azureMonitor", isBuffered: false },
-      child,
-    );
+    // Resource logs (the gateway log, the LLM log) go through the service's built-in Azure Monitor logger to the
+    // diagnostic setting above: it exists with the service, so it is referenced, never created (a create would
+    // find it there and fail).
+    const azureMonitorLoggerId = pulumi.interpolate`${service.id}/loggers/${AZURE_MONITOR_DIAGNOSTIC}`;
     new apimanagement.Diagnostic(
       `${name}-diagnostic`,
       {
@@ -430,7 +428,7 @@ export class Gateway extends pulumi.ComponentResource {
           resourceName: AZURE_MONITOR_DIAGNOSTIC,
           apiVersion: LLM_LOGS_API_VERSION,
           properties: llmLogDiagnostic({
-            loggerId: azureMonitor.id,
+            loggerId: azureMonitorLoggerId,
             logMessages: args.logBodies,
             maxMessageBytes: args.logBodyBytes,
           }),

@@ -28,9 +28,14 @@ export const LANGUAGE_ENDPOINT_VALUE = "language-endpoint";
 /** The policy variables of the check: the request sent (empty when the prompt cannot be checked), the answer, the outcome. */
 export const PII_VARIABLES = { request: "piiRequest", response: "piiResponse", status: "piiStatus" } as const;
 
+/** What the request expression answers instead of a request: no text to check, or more than the service takes. */
+export const PII_NOTHING = "none";
+export const PII_OVER_LIMITS = "over-limits";
+
 /**
  * C# that collects the prompt's texts, in order, as the JSON values to check (and to replace): each
- * message's string content or text parts (chat), then `prompt` (completions) and `input` (embeddings).
+ * message's string content or text parts (chat), then `prompt` (completions) and `input` (embeddings),
+ * each a string or an array of strings; and joins them with a line break.
  */
 const COLLECT_TEXTS = [
   "var texts = new List<JValue>();",
@@ -42,42 +47,64 @@ const COLLECT_TEXTS = [
   '    else if (content is JArray) { foreach (var part in (JArray)content) { if ((string)part["type"] == "text" && part["text"] is JValue) { texts.Add((JValue)part["text"]); } } }',
   "  }",
   "}",
-  'foreach (var key in new [] { "prompt", "input" }) { if (body[key] is JValue && body[key].Type == JTokenType.String) { texts.Add((JValue)body[key]); } }',
+  'foreach (var key in new [] { "prompt", "input" }) {',
+  "  var value = body[key];",
+  "  if (value is JValue && value.Type == JTokenType.String) { texts.Add((JValue)value); }",
+  "  else if (value is JArray) { foreach (var item in (JArray)value) { if (item is JValue && item.Type == JTokenType.String) { texts.Add((JValue)item); } } }",
+  "}",
+  'var joined = string.Join("\\n", texts.Select(t => (string)t));',
 ];
 
 const BODY = "var body = context.Request.Body.As<JObject>(preserveContent: true);";
 
-/** The analyze-text request for the prompt's texts, or "" when they are none or exceed the service's limits. */
+/**
+ * The analyze-text request: the joined texts cut into documents of at most 5,120 characters (at most 5),
+ * or `none` when there is no text, or `over-limits` when they do not fit one request.
+ */
 export const PII_REQUEST_EXPRESSION = [
   "@{",
   BODY,
   ...COLLECT_TEXTS,
-  `if (texts.Count == 0 || texts.Count > ${PII_LIMITS.documents} || texts.Any(t => ((string)t).Length > ${PII_LIMITS.characters})) { return ""; }`,
+  `if (joined.Length == 0) { return "${PII_NOTHING}"; }`,
   "var documents = new JArray();",
-  'for (var i = 0; i < texts.Count; i++) { documents.Add(new JObject(new JProperty("id", i.ToString()), new JProperty("language", "en"), new JProperty("text", (string)texts[i]))); }',
+  `for (var start = 0; start < joined.Length; start += ${PII_LIMITS.characters}) { documents.Add(new JObject(new JProperty("id", documents.Count.ToString()), new JProperty("language", "en"), new JProperty("text", joined.Substring(start, Math.Min(${PII_LIMITS.characters}, joined.Length - start))))); }`,
+  `if (documents.Count > ${PII_LIMITS.documents}) { return "${PII_OVER_LIMITS}"; }`,
   'return new JObject(new JProperty("kind", "PiiEntityRecognition"), new JProperty("parameters", new JObject(new JProperty("modelVersion", "latest"))), new JProperty("analysisInput", new JObject(new JProperty("documents", documents)))).ToString();',
   "}",
 ].join("\n");
 
-/** `unchecked` (no request), `failed` (no answer, or a document refused), `found` or `clean`. */
+/**
+ * `clean` (nothing to check, or nothing found), `found`, `unchecked` (over the limits) or `failed` (no
+ * answer, a document refused, or masked text that does not line up with the text sent).
+ */
 export const PII_STATUS_EXPRESSION = [
   "@{",
-  `if ((string)context.Variables["${PII_VARIABLES.request}"] == "") { return "unchecked"; }`,
+  `var request = context.Variables.GetValueOrDefault<string>("${PII_VARIABLES.request}", "");`,
+  `if (request == "${PII_NOTHING}") { return "clean"; }`,
+  `if (request == "${PII_OVER_LIMITS}") { return "unchecked"; }`,
   `var response = context.Variables.GetValueOrDefault<IResponse>("${PII_VARIABLES.response}", null);`,
   'if (response == null || response.StatusCode != 200) { return "failed"; }',
   'var results = response.Body.As<JObject>(preserveContent: true)["results"];',
   'if (results == null || (results["errors"] as JArray)?.Count > 0) { return "failed"; }',
-  'return ((JArray)results["documents"]).Any(d => ((JArray)d["entities"]).Count > 0) ? "found" : "clean";',
+  'var documents = (JArray)results["documents"];',
+  'var sent = JObject.Parse(request)["analysisInput"]["documents"].Sum(d => ((string)d["text"]).Length);',
+  'if (documents.Sum(d => ((string)d["redactedText"]).Length) != sent) { return "failed"; }',
+  'return documents.Any(d => ((JArray)d["entities"]).Count > 0) ? "found" : "clean";',
   "}",
 ].join("\n");
 
-/** The request body with each checked text replaced by the service's masked text (entities as `*`). */
+/**
+ * The request body with each checked text replaced by its part of the service's masked text (each
+ * character of an entity as `*`, so the masked text lines up with the text sent).
+ */
 export const PII_REDACTED_BODY_EXPRESSION = [
   "@{",
   BODY,
   ...COLLECT_TEXTS,
-  `var documents = (JArray)context.Variables.GetValueOrDefault<IResponse>("${PII_VARIABLES.response}").Body.As<JObject>(preserveContent: true)["results"]["documents"];`,
-  'foreach (var d in documents) { texts[int.Parse((string)d["id"])].Value = (string)d["redactedText"]; }',
+  `var documents = context.Variables.GetValueOrDefault<IResponse>("${PII_VARIABLES.response}").Body.As<JObject>(preserveContent: true)["results"]["documents"];`,
+  'var masked = string.Concat(documents.OrderBy(d => int.Parse((string)d["id"])).Select(d => (string)d["redactedText"]));',
+  "var offset = 0;",
+  "foreach (var t in texts) { var length = ((string)t).Length; t.Value = masked.Substring(offset, length); offset += length + 1; }",
   "return body.ToString();",
   "}",
 ].join("\n");
@@ -93,13 +120,23 @@ export function promptTexts(body: unknown): string[] {
       for (const part of content as { type?: unknown; text?: unknown }[])
         if (part.type === "text" && typeof part.text === "string") texts.push(part.text);
   }
-  for (const key of ["prompt", "input"]) if (typeof b[key] === "string") texts.push(b[key] as string);
+  for (const key of ["prompt", "input"]) {
+    const value = b[key];
+    if (typeof value === "string") texts.push(value);
+    else if (Array.isArray(value)) for (const item of value) if (typeof item === "string") texts.push(item);
+  }
   return texts;
 }
 
-/** Whether the texts fit one synchronous PII request. */
-export const piiCheckable = (texts: readonly string[]): boolean =>
-  texts.length > 0 &&
-  texts.length <= PII_LIMITS.documents &&
-  // As the C# counts (UTF-16 code units, at least the service's text elements): long texts are never let through unchecked.
-  texts.every((t) => t.length <= PII_LIMITS.characters);
+/**
+ * The documents the texts are sent as (joined by line breaks, cut every 5,120 characters, as the C# counts:
+ * UTF-16 code units, at least the service's text elements), or why none are sent.
+ */
+export function piiDocuments(texts: readonly string[]): string[] | typeof PII_NOTHING | typeof PII_OVER_LIMITS {
+  const joined = texts.join("\n");
+  if (joined.length === 0) return PII_NOTHING;
+  const documents: string[] = [];
+  for (let start = 0; start < joined.length; start += PII_LIMITS.characters)
+    documents.push(joined.slice(start, start + PII_LIMITS.characters));
+  return documents.length > PII_LIMITS.documents ? PII_OVER_LIMITS : documents;
+}

@@ -154,6 +154,17 @@ describe("ethics-apim-every-route-filtered", () => {
     expect(found[0]).toContain(message);
   });
 
+  it("leaves the decision to the deploy when the content backend's parent (the service's name) is not known yet", async () => {
+    const preview = contentSafetyBackend({ ...SAFE_BACKEND, url: UNKNOWN });
+    const outcome = await runStackRule(
+      rule,
+      stack(policyXml(), { ...preview, props: { ...preview.props, parentResourcePath: UNKNOWN } }),
+      {},
+    );
+    expect(outcome.violations).toEqual([]);
+    expect(outcome.unknown).toBeDefined();
+  });
+
   it("leaves the decision to the deployment when the content backend's URL is not known yet (a preview)", async () => {
     const outcome = await runStackRule(
       rule,

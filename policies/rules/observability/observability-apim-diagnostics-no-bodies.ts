@@ -15,8 +15,8 @@ function isGenericDiagnostic(props: Record<string, any>): boolean {
   if (typeof type === "string" && type.includes("/"))
     return /^Microsoft\.ApiManagement\/.*\/diagnostics$/i.test(genericArmType({ type }));
   return (
-    known(() => props.resourceProviderNamespace) === "Microsoft.ApiManagement" &&
-    known(() => props.resourceType) === "diagnostics"
+    String(known(() => props.resourceProviderNamespace)).toLowerCase() === "microsoft.apimanagement" &&
+    String(known(() => props.resourceType)).toLowerCase() === "diagnostics"
   );
 }
 
@@ -33,7 +33,7 @@ function bodiesLogged(props: Record<string, any>): string[] {
     ["requests", "prompts"],
     ["responses", "completions"],
   ] as const)
-    if (llm.logs !== "disabled" && llm[key]?.messages !== undefined)
+    if (llm.logs === "enabled" && llm[key]?.messages === "all")
       logged.push(
         `the LLM log keeps ${what} (largeLanguageModel.${key}, up to ${llm[key].maxSizeInBytes ?? 32_768} bytes each)`,
       );
