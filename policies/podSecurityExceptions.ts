@@ -29,6 +29,13 @@ export const WORKLOAD_EXCEPTIONS: readonly WorkloadException[] = [
     reason:
       "NVIDIA's device plugin registers with the kubelet through a socket in /var/lib/kubelet/device-plugins (a hostPath), a folder only root may write; it keeps every other control (no capabilities, no privilege escalation, seccomp RuntimeDefault, read-only root, no API token). kube-system is AKS's namespace, not labelled by the platform.",
   },
+  {
+    workload: "kube-system/dcgm-exporter",
+    controls: ["HostPath Volumes", "Volume Types", "Running as Non-root", "Running as Non-root user"],
+    hostPaths: ["/var/lib/kubelet/pod-resources"],
+    reason:
+      "NVIDIA's DCGM exporter maps each GPU to the pod it is allocated to through the kubelet's pod-resources socket (a hostPath, mounted read-only), which only root may connect to, so it runs as user 0; it keeps every other control (no capabilities: the SYS_ADMIN that profiling metrics need is not added; no privilege escalation, seccomp RuntimeDefault, read-only root, no API token).",
+  },
 ];
 
 export const NAMESPACE_EXCEPTIONS: readonly NamespaceException[] = [

@@ -279,6 +279,8 @@ function selfHosted(w: Wiring): { monitoring?: Observability.Monitoring; vllmUrl
     },
     w.opts,
   );
+  // GPU health and use, per GPU: the exporter runs where AKS installs the driver (and the device plugin).
+  if (cluster.gpuExporter) monitoring.scrapeGpuExporter();
   for (const { endpoint, slot, targets } of vllmSlots(config)) {
     const served = new ModelSlot(
       `serving-${endpoint}-${slot}`,

@@ -145,10 +145,53 @@ describe("the prod plan's Kubernetes manifests", () => {
     expect(() => new Model(secret.manifest).validate()).not.toThrow();
   });
 
+  it("runs NVIDIA's DCGM exporter on every GPU node, scraped with the GPU's consumer and the node's pool", async () => {
+    const manifests = await manifestsOf("prod");
+    const exporter = manifests.find(
+      (m) => m.manifest.kind === "DaemonSet" && m.manifest.metadata.name === "dcgm-exporter",
+    )!.manifest;
+    const pod = exporter.spec.template.spec;
+    expect(exporter.metadata.namespace).toBe("kube-system");
+    expect(pod.tolerations).toEqual(
+      expect.arrayContaining([{ key: "sku", operator: "Equal", value: "gpu", effect: "NoSchedule" }]),
+    );
+    expect(
+      pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions,
+    ).toEqual([{ key: "genai-platform/gpu-pool", operator: "Exists" }]);
+    const [container] = pod.containers;
+    expect(container.image).toBe("nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless");
+    // No capability beyond none: the profiling metrics, which need SYS_ADMIN, are not collected.
+    expect(container.securityContext).toMatchObject({
+      capabilities: { drop: ["ALL"] },
+      allowPrivilegeEscalation: false,
+    });
+    expect(container.securityContext.capabilities.add).toBeUndefined();
+    expect(
+      pod.volumes
+        .filter((v: any) => v.hostPath)
+        .map((v: any) => [v.hostPath.path, container.volumeMounts.find((m: any) => m.name === v.name).readOnly]),
+    ).toEqual([["/var/lib/kubelet/pod-resources", true]]);
+    const monitor = manifests.find(
+      (m) => m.manifest.kind === "PodMonitor" && m.manifest.metadata.name === "dcgm-exporter",
+    )!.manifest;
+    expect(monitor.spec.podMetricsEndpoints[0]).toMatchObject({
+      port: "metrics",
+      honorLabels: true,
+      relabelings: [{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "gpu_pool", replacement: "$1" }],
+    });
+    // The pool comes from AKS's node names.
+    expect(
+      new RegExp(`^${monitor.spec.podMetricsEndpoints[0].relabelings[0].regex}$`).exec(
+        "aks-a100-12345678-vmss000000",
+      )?.[1],
+    ).toBe("a100");
+  });
+
   it("scrapes every vLLM slot with its endpoint and slot labels, and installs a pinned kube-prometheus-stack that reads every monitor", async () => {
     const manifests = await manifestsOf("prod");
-    const monitor = manifests.find((m) => m.manifest.kind === "PodMonitor")!.manifest;
-    expect(monitor.metadata.namespace).toBe("vllm-qwen-blue");
+    const monitor = manifests.find(
+      (m) => m.manifest.kind === "PodMonitor" && m.manifest.metadata.namespace === "vllm-qwen-blue",
+    )!.manifest;
     expect(monitor.spec.selector.matchLabels).toEqual({
       "app.kubernetes.io/name": "vllm",
       "genai-platform/slot": "blue",

@@ -168,12 +168,14 @@ describe("prod plan", () => {
       // The GPU pool and the general pool (monitoring).
       "azure-native:containerservice:AgentPool": 2,
       "kubernetes:helm.sh/v3:Release": 1,
-      "kubernetes:monitoring.coreos.com/v1:PodMonitor": 1,
+      // The qwen/blue slot's, and NVIDIA's DCGM exporter's on the GPU nodes.
+      "kubernetes:monitoring.coreos.com/v1:PodMonitor": 2,
       "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
       // A dashboard per model endpoint, and the spend per team.
       "kubernetes:core/v1:ConfigMap": 4,
       "kubernetes:apps/v1:StatefulSet": 1,
-      "kubernetes:apps/v1:DaemonSet": 1,
+      // NVIDIA's device plugin and DCGM exporter on the GPU nodes.
+      "kubernetes:apps/v1:DaemonSet": 2,
       "azure-native:apimanagement:ApiManagementService": 1,
       "azure-native:apimanagement:ApiOperationPolicy": 2,
       "azure-native:apimanagement:Cache": 1,

@@ -41,3 +41,33 @@ export const NVIDIA_DEVICE_PLUGIN_IMAGE = "nvcr.io/nvidia/k8s-device-plugin:v0.1
  * `docker buildx imagetools inspect nvcr.io/nvidia/k8s-device-plugin:v0.18.0`.
  */
 export const NVIDIA_DEVICE_PLUGIN_DIGEST = "sha256:2d16df5f3f12081b4bd6b317cf697e5c7a195c53cec7e0bab756db02a06b985c";
+
+/**
+ * NVIDIA's DCGM exporter (GPU utilization, memory, clocks, power, temperature, XID errors per GPU, with the
+ * pod a GPU is allocated to): AKS installs the driver but no exporter. Source: NVIDIA/dcgm-exporter at tag
+ * 4.5.3-4.8.2 (2026-05-06): its dcgm-exporter.yaml (image, port 9400, the kubelet pod-resources mount that
+ * maps GPUs to pods) and etc/default-counters.csv (names, types, units); checked 2026-12-05. Later releases
+ * exist (4.9.0 renames the default metrics and changes units): move with the names below. No digest could
+ * be read for this tag here; the plan lists the image as pinned by tag only.
+ */
+export const DCGM_EXPORTER_IMAGE = "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless";
+
+/** The port the exporter serves `/metrics` and `/health` on. */
+export const DCGM_EXPORTER_PORT = 9400;
+
+/** The metrics of the pinned release the platform reads (default counters; all gauges). */
+export const DCGM_METRICS = {
+  /** GPU utilization, percent. */
+  utilization: "DCGM_FI_DEV_GPU_UTIL",
+  /** Framebuffer memory used and free, MiB. */
+  memoryUsed: "DCGM_FI_DEV_FB_USED",
+  memoryFree: "DCGM_FI_DEV_FB_FREE",
+  /** SM clock, MHz. */
+  smClock: "DCGM_FI_DEV_SM_CLOCK",
+  /** Power draw, W. */
+  power: "DCGM_FI_DEV_POWER_USAGE",
+  /** GPU temperature, degrees C. */
+  temperature: "DCGM_FI_DEV_GPU_TEMP",
+  /** The value of the last XID error (0: none). */
+  xid: "DCGM_FI_DEV_XID_ERRORS",
+} as const;

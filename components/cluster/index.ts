@@ -6,7 +6,13 @@ import { parse, stringify } from "yaml";
 import { nodeResourceGroupName, resourceName, type NamingContext } from "../core/naming";
 import { sendDiagnostics } from "../core/diagnostics";
 import { grantRole } from "../identity";
-import { GPU_SKUS, NVIDIA_DEVICE_PLUGIN_DIGEST, NVIDIA_DEVICE_PLUGIN_IMAGE } from "./gpuSkus";
+import {
+  DCGM_EXPORTER_IMAGE,
+  DCGM_EXPORTER_PORT,
+  GPU_SKUS,
+  NVIDIA_DEVICE_PLUGIN_DIGEST,
+  NVIDIA_DEVICE_PLUGIN_IMAGE,
+} from "./gpuSkus";
 import { own } from "../core/own";
 
 export * from "./gpuSkus";
@@ -89,6 +95,8 @@ export class Cluster extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
   /** Resources a workload on the GPU pools must wait for (the pools and the device plugin). */
   readonly gpuReady: pulumi.Resource[];
+  /** NVIDIA's DCGM exporter on the GPU nodes, where AKS installs the driver (the monitoring component scrapes it). */
+  readonly gpuExporter?: k8s.apps.v1.DaemonSet;
   /** The general pool: pods without GPUs (monitoring) wait for it. */
   readonly generalReady: pulumi.Resource[];
 
@@ -271,23 +279,83 @@ export class Cluster extends pulumi.ComponentResource {
     this.gpuReady = [...pools];
     if (Object.values(args.gpuPools).some((p) => p.driver === "Install")) {
       this.gpuReady.push(this.devicePlugin(name));
+      this.gpuExporter = this.dcgmExporter(name);
     }
     this.clusterName = cluster.name;
     this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? "");
     this.registerOutputs({ clusterName: this.clusterName, oidcIssuerUrl: this.oidcIssuerUrl });
   }
 
+  /** Where NVIDIA's node agents run: every GPU pool's nodes, tolerating their taints. */
+  private static readonly GPU_NODES = {
+    nodeSelector: { "kubernetes.io/os": "linux" },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: GPU_POOL_LABEL, operator: "Exists" }] }],
+        },
+      },
+    },
+    tolerations: [
+      { key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect },
+      { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+    ],
+  };
+
   /**
-   * AKS installs the NVIDIA driver, not the device plugin that advertises `nvidia.com/gpu`. It registers
-   * through a socket in the kubelet's device-plugin folder: it needs that hostPath and root (the folder
-   * is root's), its Pod Security exception; nothing else (no capabilities, no API token, read-only root).
+   * NVIDIA's DCGM exporter on every GPU node: each GPU's utilization, memory, clocks, power, temperature and
+   * XID errors, with the pod it is allocated to (read from the kubelet's pod-resources socket: that hostPath,
+   * read-only, and root, its Pod Security exception). No capabilities: the profiling metrics
+   * (DCGM_FI_PROF_*, which need SYS_ADMIN) are not collected. The monitoring component scrapes it.
    */
-  private devicePlugin(name: string): k8s.apps.v1.DaemonSet {
-    const labels = { "app.kubernetes.io/name": "nvidia-device-plugin" };
-    return new k8s.apps.v1.DaemonSet(
-      `${name}-nvidia-device-plugin`,
+  private dcgmExporter(name: string): k8s.apps.v1.DaemonSet {
+    const probe = { httpGet: { path: "/health", port: DCGM_EXPORTER_PORT } };
+    return this.gpuNodeAgent(
+      name,
+      "dcgm-exporter",
       {
-        metadata: { name: "nvidia-device-plugin", namespace: "kube-system", labels },
+        name: "dcgm-exporter",
+        image: DCGM_EXPORTER_IMAGE,
+        env: [
+          { name: "DCGM_EXPORTER_LISTEN", value: `:${DCGM_EXPORTER_PORT}` },
+          { name: "DCGM_EXPORTER_KUBERNETES", value: "true" },
+          { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+        ],
+        ports: [{ name: "metrics", containerPort: DCGM_EXPORTER_PORT }],
+        securityContext: {
+          runAsUser: 0,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+        },
+        readinessProbe: probe,
+        livenessProbe: { ...probe, initialDelaySeconds: 45, periodSeconds: 15 },
+        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+        volumeMounts: [
+          { name: "pod-resources", mountPath: "/var/lib/kubelet/pod-resources", readOnly: true },
+          // The root filesystem is read-only (upstream: "enable if tmpfs volumes are configured").
+          { name: "tmp", mountPath: "/tmp" },
+        ],
+      },
+      [
+        { name: "pod-resources", hostPath: { path: "/var/lib/kubelet/pod-resources" } },
+        { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
+      ],
+    );
+  }
+
+  /** An NVIDIA agent on every GPU node (kube-system, node-critical, no API token, seccomp RuntimeDefault). */
+  private gpuNodeAgent(
+    name: string,
+    agent: string,
+    container: k8s.types.input.core.v1.Container,
+    volumes: k8s.types.input.core.v1.Volume[],
+  ): k8s.apps.v1.DaemonSet {
+    const labels = { "app.kubernetes.io/name": agent };
+    return new k8s.apps.v1.DaemonSet(
+      `${name}-${agent}`,
+      {
+        metadata: { name: agent, namespace: "kube-system", labels },
         spec: {
           selector: { matchLabels: labels },
           updateStrategy: { type: "RollingUpdate" },
@@ -297,38 +365,39 @@ export class Cluster extends pulumi.ComponentResource {
               priorityClassName: "system-node-critical",
               automountServiceAccountToken: false,
               securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-              nodeSelector: { "kubernetes.io/os": "linux" },
-              affinity: {
-                nodeAffinity: {
-                  requiredDuringSchedulingIgnoredDuringExecution: {
-                    nodeSelectorTerms: [{ matchExpressions: [{ key: GPU_POOL_LABEL, operator: "Exists" }] }],
-                  },
-                },
-              },
-              tolerations: [
-                { key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect },
-                { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
-              ],
-              containers: [
-                {
-                  name: "nvidia-device-plugin",
-                  image: `${NVIDIA_DEVICE_PLUGIN_IMAGE}@${NVIDIA_DEVICE_PLUGIN_DIGEST}`,
-                  env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                  },
-                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-                  volumeMounts: [{ name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" }],
-                },
-              ],
-              volumes: [{ name: "device-plugin", hostPath: { path: "/var/lib/kubelet/device-plugins" } }],
+              ...Cluster.GPU_NODES,
+              containers: [container],
+              volumes,
             },
           },
         },
       },
       { parent: this, provider: this.provider },
+    );
+  }
+
+  /**
+   * AKS installs the NVIDIA driver, not the device plugin that advertises `nvidia.com/gpu`. It registers
+   * through a socket in the kubelet's device-plugin folder: it needs that hostPath and root (the folder
+   * is root's), its Pod Security exception; nothing else (no capabilities, no API token, read-only root).
+   */
+  private devicePlugin(name: string): k8s.apps.v1.DaemonSet {
+    return this.gpuNodeAgent(
+      name,
+      "nvidia-device-plugin",
+      {
+        name: "nvidia-device-plugin",
+        image: `${NVIDIA_DEVICE_PLUGIN_IMAGE}@${NVIDIA_DEVICE_PLUGIN_DIGEST}`,
+        env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+        },
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        volumeMounts: [{ name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" }],
+      },
+      [{ name: "device-plugin", hostPath: { path: "/var/lib/kubelet/device-plugins" } }],
     );
   }
 }

@@ -4,6 +4,9 @@ import { RandomPassword } from "@pulumi/random";
 import { WorkloadIdentity, grantRole } from "../identity";
 import type { NamingContext } from "../core/naming";
 import { KUBE_PROMETHEUS_STACK } from "./charts";
+
+/** The label of a GPU series that names the node's GPU pool. */
+export const GPU_POOL_SERIES_LABEL = "gpu_pool";
 import { denyIngressByDefault } from "../cluster/networkPolicy";
 import type { RuleGroup } from "./rules";
 import { endpointDashboard, grafanaDashboard, teamSpendDashboard, type EndpointView } from "./dashboards";
@@ -329,6 +332,43 @@ export class Monitoring extends pulumi.ComponentResource {
           pulumi.output(view).apply((v) => grafanaDashboard(endpointDashboard(v as EndpointView))),
         ]),
       ),
+    );
+  }
+
+  /**
+   * Scrapes NVIDIA's DCGM exporter on the GPU nodes (the cluster component runs it in kube-system): each
+   * series keeps the exporter's own `namespace`, `pod` and `container` (the GPU's consumer, `honorLabels`),
+   * and gets the node's GPU pool from the node's name (AKS names nodes `aks-<pool>-<id>-vmss<n>`).
+   */
+  scrapeGpuExporter(): void {
+    new k8s.apiextensions.CustomResource(
+      `${this.name}-dcgm-exporter`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: "dcgm-exporter", namespace: "kube-system", labels: MONITORING_LABELS },
+        spec: {
+          selector: { matchLabels: { "app.kubernetes.io/name": "dcgm-exporter" } },
+          podMetricsEndpoints: [
+            {
+              port: "metrics",
+              path: "/metrics",
+              interval: "30s",
+              honorLabels: true,
+              relabelings: [
+                {
+                  action: "replace",
+                  sourceLabels: ["__meta_kubernetes_pod_node_name"],
+                  regex: "aks-([a-z0-9]+)-.*",
+                  targetLabel: GPU_POOL_SERIES_LABEL,
+                  replacement: "$1",
+                },
+              ],
+            },
+          ],
+        },
+      },
+      { parent: this, provider: this.provider, dependsOn: [this.release] },
     );
   }
 
