@@ -272,7 +272,11 @@ function selfHosted(w: Wiring): { monitoring?: Observability.Monitoring; vllmUrl
       oidcIssuerUrl: cluster.oidcIssuerUrl,
       retentionDays: config.cluster.monitoring.retentionDays,
       storageGiB: config.cluster.monitoring.storageGiB,
-      ruleGroups: observability.ruleGroups(monitoredSlots(config)),
+      ruleGroups: [
+        ...observability.ruleGroups(monitoredSlots(config)),
+        // The GPUs' own alerts where the exporter runs.
+        ...(cluster.gpuExporter ? [observability.gpuRuleGroup()] : []),
+      ],
       ...(secrets.alertmanagerWebhookUrl ? { alertWebhookUrl: secrets.alertmanagerWebhookUrl } : {}),
       protect: w.protect,
       dependsOn: cluster.generalReady,

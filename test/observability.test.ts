@@ -21,6 +21,8 @@ import {
   type RuleGroup,
 } from "../components/observability/rules";
 import { sloSchema } from "../stacks/clusterConfig";
+import { GPU_ALERTS, gpuRuleGroup } from "../components/observability/gpuRules";
+import { DCGM_METRICS } from "../components/cluster/gpuSkus";
 import { matchesGoldenFile, plannedOutput, PROJECT_DIR } from "./helpers";
 
 const HAVE_PROMETHEUS =
@@ -328,6 +330,93 @@ describe.skipIf(!HAVE_PROMETHEUS).concurrent("promtool", () => {
     // Every alert kind is exercised by a fault.
     expect(new Set(FAULTS.flatMap((f) => f.fires))).toEqual(new Set(alertRules.map((r) => r.alert)));
     writeFileSync(join(dir, "tests.yaml"), file);
+    const run = await promtool(["test", "rules", "tests.yaml"], dir);
+    expect(run.output).toContain("SUCCESS");
+    expect(run.status).toBe(0);
+  });
+
+  it("unit-tests the GPU alerts on DCGM exporter series: each fault fires exactly its alert, healthy GPUs none", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "genai-promtool-gpu-"));
+    const groups = [...ruleGroups(SLOTS), gpuRuleGroup()];
+    writeFileSync(join(dir, "rules.yaml"), stringify({ groups }, { lineWidth: 0 }));
+    const gpuAlerts = gpuRuleGroup().rules as AlertingRule[];
+    interface Gpu {
+      pool: string;
+      host: string;
+      namespace: string;
+      util: number;
+      usedMiB: number;
+      freeMiB: number;
+      xid: number;
+    }
+    const HEALTHY_GPU = { util: 60, usedMiB: 72_000, freeMiB: 9_000, xid: 0 };
+    const gpuSeries = (g: Gpu, points: number) => {
+      // The exporter's labels (release 4.5.3-4.8.2), the consumer pod's, and the pool the scrape adds.
+      const at = `gpu="0",UUID="GPU-${g.host}",device="nvidia0",modelName="NVIDIA A100 80GB PCIe",Hostname="${g.host}",gpu_pool="${g.pool}",namespace="${g.namespace}",pod="vllm-0",container="vllm"`;
+      const flat = (v: number) => `${v}+0x${points}`;
+      return [
+        { series: `${DCGM_METRICS.utilization}{${at}}`, values: flat(g.util) },
+        { series: `${DCGM_METRICS.memoryUsed}{${at}}`, values: flat(g.usedMiB) },
+        { series: `${DCGM_METRICS.memoryFree}{${at}}`, values: flat(g.freeMiB) },
+        { series: `${DCGM_METRICS.xid}{${at}}`, values: flat(g.xid) },
+      ];
+    };
+    const blue = { pool: "a100", host: "aks-a100-1-vmss000000", namespace: "vllm-qwen-blue", ...HEALTHY_GPU };
+    const green = { pool: "a100", host: "aks-a100-1-vmss000001", namespace: "vllm-qwen-green", ...HEALTHY_GPU };
+    const render = (text: string, labels: Record<string, string>, value: string) =>
+      text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, l: string) => labels[l] ?? "").replaceAll("{{ $value }}", value);
+    const fired = (alert: string, labels: Record<string, string>, value = "") => {
+      const rule = gpuAlerts.find((r) => r.alert === alert)!;
+      const all = { ...rule.labels, ...labels };
+      return {
+        exp_labels: all,
+        exp_annotations: Object.fromEntries(
+          Object.entries(rule.annotations).map(([k, v]) => [k, render(v, all, value)]),
+        ),
+      };
+    };
+    const perGpu = (g: Gpu) => ({ gpu_pool: g.pool, Hostname: g.host, gpu: "0" });
+    const expected = (evalTime: string, firing: Record<string, ReturnType<typeof fired>[]>) =>
+      gpuAlerts.map((r) => ({ eval_time: evalTime, alertname: r.alert, exp_alerts: firing[r.alert] ?? [] }));
+    const vllmSeries = (waiting: number) => [
+      ...inputSeries("qwen", "blue", HEALTHY),
+      ...inputSeries("qwen", "green", { ...HEALTHY, waiting }),
+    ];
+    const minute = (g: Gpu[], waiting = 1) => [...vllmSeries(waiting), ...g.flatMap((x) => gpuSeries(x, MINUTES))];
+    const tests = [
+      { interval: "1m", input_series: minute([blue, green]), alert_rule_test: expected("35m", {}) },
+      {
+        interval: "1m",
+        input_series: minute([blue, { ...green, usedMiB: 81_000, freeMiB: 100 }]),
+        alert_rule_test: expected("35m", { [GPU_ALERTS.memory]: [fired(GPU_ALERTS.memory, perGpu(green))] }),
+      },
+      {
+        interval: "1m",
+        input_series: minute([blue, { ...green, xid: 79 }]),
+        alert_rule_test: expected("35m", { [GPU_ALERTS.xid]: [fired(GPU_ALERTS.xid, perGpu(green), "79")] }),
+      },
+      {
+        // Requests wait (3, under the queue SLO) while the slot's GPU does nothing: a stuck server.
+        interval: "1m",
+        input_series: minute([blue, { ...green, util: 0 }], 3),
+        alert_rule_test: expected("35m", {
+          [GPU_ALERTS.stuck]: [fired(GPU_ALERTS.stuck, { model_endpoint: "qwen", slot: "green" })],
+        }),
+      },
+      {
+        // Five hours of a T4 pool doing nothing beside a busy A100 pool: the T4 pool's cost alert only.
+        interval: "5m",
+        input_series: [
+          ...gpuSeries({ ...blue }, 60),
+          ...gpuSeries({ pool: "t4", host: "aks-t4-1-vmss000000", namespace: "", ...HEALTHY_GPU, util: 0 }, 60),
+        ],
+        alert_rule_test: expected("4h30m", { [GPU_ALERTS.idlePool]: [fired(GPU_ALERTS.idlePool, { gpu_pool: "t4" })] }),
+      },
+    ];
+    writeFileSync(
+      join(dir, "tests.yaml"),
+      stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
+    );
     const run = await promtool(["test", "rules", "tests.yaml"], dir);
     expect(run.output).toContain("SUCCESS");
     expect(run.status).toBe(0);

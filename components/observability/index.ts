@@ -4,9 +4,10 @@ import { RandomPassword } from "@pulumi/random";
 import { WorkloadIdentity, grantRole } from "../identity";
 import type { NamingContext } from "../core/naming";
 import { KUBE_PROMETHEUS_STACK } from "./charts";
+import { GPU_POOL_SERIES_LABEL } from "./gpuLabels";
 
-/** The label of a GPU series that names the node's GPU pool. */
-export const GPU_POOL_SERIES_LABEL = "gpu_pool";
+export * from "./gpuLabels";
+export * from "./gpuRules";
 import { denyIngressByDefault } from "../cluster/networkPolicy";
 import type { RuleGroup } from "./rules";
 import { endpointDashboard, grafanaDashboard, teamSpendDashboard, type EndpointView } from "./dashboards";

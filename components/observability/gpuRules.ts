@@ -1,0 +1,83 @@
+// Alerts on the GPUs themselves, from NVIDIA's DCGM exporter (components/cluster/gpuSkus.ts has the pinned
+// release and its metric names): a GPU's memory exhausted, an XID error, a slot whose GPUs sit idle while
+// its queue is not empty (a stuck server), and a pool whose GPUs have been idle for hours (its cost).
+import { DCGM_METRICS } from "../cluster/gpuSkus";
+import { GPU_POOL_SERIES_LABEL } from "./gpuLabels";
+import { RECORDED, type AlertingRule, type RuleGroup } from "./rules";
+import { SLOT_LABELS } from "./promql";
+
+export const GPU_ALERTS = {
+  memory: "GpuMemoryExhausted",
+  xid: "GpuXidError",
+  stuck: "ModelSlotGpusIdleWhileQueued",
+  idlePool: "GpuPoolIdle",
+} as const;
+
+/** Utilization (percent) at or under which a GPU counts as idle. */
+export const IDLE_UTILIZATION_PERCENT = 5;
+/** Share of a GPU's memory in use above which it counts as exhausted (vLLM itself takes about 90%). */
+export const MEMORY_EXHAUSTED_SHARE = 0.98;
+/** How long a pool's GPUs must have been idle for the cost alert. */
+export const IDLE_POOL_FOR = "3h";
+
+/** Each GPU, as the exporter names it: the pool, the node and the GPU index. */
+const PER_GPU = `${GPU_POOL_SERIES_LABEL}, Hostname, gpu`;
+
+/**
+ * The DCGM series of the GPUs a vLLM slot's pods hold, labelled with the slot: the exporter names the
+ * consumer's namespace, and a slot's namespace is `vllm-<endpoint>-<slot>` (components/serving).
+ */
+function bySlot(metric: string): string {
+  const namespace = "vllm-(.+)-(blue|green)";
+  const slotted = `label_replace(label_replace(${metric}{namespace=~"${namespace}"}, "${SLOT_LABELS.endpoint}", "$1", "namespace", "${namespace}"), "${SLOT_LABELS.slot}", "$2", "namespace", "${namespace}")`;
+  return `max by (${SLOT_LABELS.endpoint}, ${SLOT_LABELS.slot}) (${slotted})`;
+}
+
+/** The GPU alerts of a cluster whose GPU nodes run the exporter. */
+export function gpuRuleGroup(): RuleGroup {
+  const m = DCGM_METRICS;
+  const rules: AlertingRule[] = [
+    {
+      alert: GPU_ALERTS.memory,
+      expr: `max by (${PER_GPU}) (${m.memoryUsed} / (${m.memoryUsed} + ${m.memoryFree})) > ${MEMORY_EXHAUSTED_SHARE}`,
+      for: "10m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: `GPU {{ $labels.gpu }} on {{ $labels.Hostname }} ({{ $labels.${GPU_POOL_SERIES_LABEL} }}): memory exhausted`,
+        description: `More than ${MEMORY_EXHAUSTED_SHARE * 100}% of the GPU's memory has been in use for 10m: the next allocation fails (out of memory).`,
+      },
+    },
+    {
+      alert: GPU_ALERTS.xid,
+      expr: `max by (${PER_GPU}) (${m.xid}) > 0`,
+      for: "1m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: `GPU {{ $labels.gpu }} on {{ $labels.Hostname }} ({{ $labels.${GPU_POOL_SERIES_LABEL} }}): XID error {{ $value }}`,
+        description:
+          "The GPU reported an XID error (the value is the last one; NVIDIA's XID catalogue says what it means): drain the node if it repeats.",
+      },
+    },
+    {
+      alert: GPU_ALERTS.stuck,
+      expr: `${bySlot(m.utilization)} <= ${IDLE_UTILIZATION_PERCENT} and on (${SLOT_LABELS.endpoint}, ${SLOT_LABELS.slot}) ${RECORDED.waiting} > 0`,
+      for: "10m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: "{{ $labels.model_endpoint }}/{{ $labels.slot }}: GPUs idle while requests wait",
+        description: `The slot's GPUs have been at most ${IDLE_UTILIZATION_PERCENT}% busy for 10m while requests wait in its queue: a server is stuck.`,
+      },
+    },
+    {
+      alert: GPU_ALERTS.idlePool,
+      expr: `max by (${GPU_POOL_SERIES_LABEL}) (max_over_time(${m.utilization}[1h])) <= ${IDLE_UTILIZATION_PERCENT}`,
+      for: IDLE_POOL_FOR,
+      labels: { severity: "warning" },
+      annotations: {
+        summary: `GPU pool {{ $labels.${GPU_POOL_SERIES_LABEL} }}: idle for hours`,
+        description: `No GPU of the pool has been more than ${IDLE_UTILIZATION_PERCENT}% busy for ${IDLE_POOL_FOR}: its nodes cost their full price for nothing; lower its minimum or scale its idle colour to zero.`,
+      },
+    },
+  ];
+  return { name: "genai-platform.gpu.alerts", rules };
+}
