@@ -240,7 +240,11 @@ function language(w: Wiring): { endpoint: pulumi.Output<string> } | undefined {
 }
 
 /** Self-hosted models: the cluster, its monitoring, and one ModelSlot per vLLM slot; the servers' URLs by endpoint/slot/index. */
-function selfHosted(w: Wiring): { monitoring?: Observability.Monitoring; vllmUrls: Map<string, string> } {
+function selfHosted(w: Wiring): {
+  monitoring?: Observability.Monitoring;
+  vllmUrls: Map<string, string>;
+  gpuMetrics?: boolean;
+} {
   const { config, secrets } = w;
   const vllmUrls = new Map<string, string>();
   const subnets = config.network?.subnets;
@@ -306,7 +310,7 @@ function selfHosted(w: Wiring): { monitoring?: Observability.Monitoring; vllmUrl
     );
     served.backendUrls.forEach((url, index) => vllmUrls.set(`${endpoint}/${slot}/${index}`, url));
   }
-  return { monitoring, vllmUrls };
+  return { monitoring, vllmUrls, gpuMetrics: Boolean(cluster.gpuExporter) };
 }
 
 /** The AI gateway: every Azure OpenAI deployment and vLLM server as a backend, the teams, the semantic cache. */
@@ -423,7 +427,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
   const planned = plannedDeployments(config);
   const accounts = openAi(w, planned);
   const redis = cache(w);
-  const { monitoring, vllmUrls } = selfHosted(w);
+  const { monitoring, vllmUrls, gpuMetrics } = selfHosted(w);
   const gw = gateway(w, planned, accounts, vllmUrls, redis, contentSafety(w), language(w));
   // Spend per team in money, from the gateway's logs: a workbook, and a Grafana dashboard where there is one.
   const spend = teamSpendSettings(config, planned);
@@ -480,13 +484,14 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
           endpoint,
           pulumi
             .all([core.resourceGroupName, gatewayName ?? "", pulumi.all(accounts.names)])
-            .apply(([resourceGroup, gateway, names]) =>
-              endpointView(config, endpoint, accounts.deployments, planned, {
+            .apply(([resourceGroup, gateway, names]) => ({
+              ...endpointView(config, endpoint, accounts.deployments, planned, {
                 resourceGroup,
                 ...(gateway ? { gateway } : {}),
                 accounts: names,
               }),
-            ),
+              ...(gpuMetrics ? { gpuMetrics } : {}),
+            })),
         ]),
       ),
     });

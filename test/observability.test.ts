@@ -79,7 +79,7 @@ beforeAll(async () => {
 }, 60_000);
 
 describe("the prod plan's observability artifacts", () => {
-  it("are the rules, a dashboard and a preview per model endpoint and of spend per team, each equal to its reviewed golden file", () => {
+  it("are the rules, a dashboard and a preview per model endpoint, of the GPU pools and of spend per team, each equal to its reviewed golden file", () => {
     const dir = join(outDir, "observability");
     const files = [
       "rules.yaml",
@@ -89,10 +89,12 @@ describe("the prod plan's observability artifacts", () => {
     expect(files).toEqual([
       "dashboards/chat.json",
       "dashboards/embeddings.json",
+      "dashboards/gpus.json",
       "dashboards/qwen.json",
       "dashboards/team-spend.json",
       "previews/chat.svg",
       "previews/embeddings.svg",
+      "previews/gpus.svg",
       "previews/qwen.svg",
       "previews/team-spend.svg",
       "rules.yaml",
@@ -464,6 +466,12 @@ describe.skipIf(!HAVE_PROMETHEUS)(
     beforeAll(async () => {
       const scrapes = new Map<string, number>();
       server = createServer((req, res) => {
+        if (req.url === "/dcgm") {
+          res
+            .writeHead(200, { "content-type": "text/plain; version=0.0.4" })
+            .end(readFileSync(join(PROJECT_DIR, "test", "fixtures", "dcgm", "metrics-4.5.3-4.8.2.txt"), "utf8"));
+          return;
+        }
         const fixture = req.url === "/legacy" ? "metrics-legacy.txt" : "metrics-current.txt";
         const n = (scrapes.get(fixture) ?? 0) + 1;
         scrapes.set(fixture, n);
@@ -483,7 +491,18 @@ describe.skipIf(!HAVE_PROMETHEUS)(
         join(dir, "prometheus.yml"),
         stringify({
           global: { scrape_interval: "250ms" },
-          scrape_configs: [job("current", "/current", "green"), job("legacy", "/legacy", "blue")],
+          scrape_configs: [
+            job("current", "/current", "green"),
+            job("legacy", "/legacy", "blue"),
+            // As the DCGM exporter's PodMonitor scrapes it: the exporter's own labels kept, the node's pool added.
+            {
+              job_name: "dcgm",
+              metrics_path: "/dcgm",
+              scrape_interval: "250ms",
+              honor_labels: true,
+              static_configs: [{ targets: [target], labels: { gpu_pool: "a100" } }],
+            },
+          ],
         }),
       );
       const probe = createServer();
@@ -529,13 +548,35 @@ describe.skipIf(!HAVE_PROMETHEUS)(
     };
 
     it("returns data for every vLLM query of every dashboard, for both colours", async () => {
-      const vllmQueries = promQueries();
+      const vllmQueries = promQueries().filter((q) => !q.where.startsWith("gpus.json"));
       expect(vllmQueries.length).toBeGreaterThan(10);
       for (const q of vllmQueries) {
         const result = await query(asSent(q.expr, "10s"));
         const slots = new Set(result.filter((r) => Number.isFinite(Number(r.value[1]))).map((r) => r.metric.slot));
         expect([...slots].sort(), `${q.where}: ${q.legend}`).toEqual(["blue", "green"]);
       }
+    });
+
+    it("returns each GPU pool's data for every query of the GPUs dashboard, from DCGM exporter series", async () => {
+      const poolQueries = promQueries().filter((q) => q.where.startsWith("gpus.json"));
+      expect(poolQueries.length).toBe(7);
+      for (const q of poolQueries) {
+        const result = await query(asSent(q.expr, "10s"));
+        expect(
+          result.filter((r) => Number.isFinite(Number(r.value[1]))).map((r) => r.metric.gpu_pool),
+          q.where,
+        ).toEqual(["a100"]);
+      }
+      // One of the pool's three GPUs is held by no pod.
+      const idle = poolQueries.find((q) => q.where.endsWith("GPUs no pod holds"))!;
+      expect(Number((await query(idle.expr))[0]!.value[1])).toBe(1);
+      // The slots' GPU panels: the GPU each colour's pod holds (and not the idle one).
+      const utilization = promQueries().find((q) => q.where === "qwen.json: GPU utilization")!;
+      const bySlot = await query(asSent(utilization.expr, "10s"));
+      expect(Object.fromEntries(bySlot.map((r) => [r.metric.slot, Number(r.value[1])]))).toEqual({
+        blue: 64,
+        green: 71,
+      });
     });
 
     it("answers the autoscaler's queue-depth query for its slot", async () => {

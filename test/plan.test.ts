@@ -171,8 +171,8 @@ describe("prod plan", () => {
       // The qwen/blue slot's, and NVIDIA's DCGM exporter's on the GPU nodes.
       "kubernetes:monitoring.coreos.com/v1:PodMonitor": 2,
       "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
-      // A dashboard per model endpoint, and the spend per team.
-      "kubernetes:core/v1:ConfigMap": 4,
+      // A dashboard per model endpoint, the GPU pools' and the spend per team.
+      "kubernetes:core/v1:ConfigMap": 5,
       "kubernetes:apps/v1:StatefulSet": 1,
       // NVIDIA's device plugin and DCGM exporter on the GPU nodes.
       "kubernetes:apps/v1:DaemonSet": 2,

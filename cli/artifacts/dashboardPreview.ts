@@ -50,6 +50,10 @@ function level(unit: string, title: string, legend: string): number {
     percentunit: 0.45,
     percent: 55,
     currencyUSD: 120,
+    mbytes: 60_000,
+    rotmhz: 1400,
+    watt: 250,
+    celsius: 60,
   };
   const rank = /p99/.test(legend) ? 2.6 : /p95/.test(legend) ? 1.8 : 1;
   const rare = /error|429|failover/i.test(title) ? 0.03 : 1;

@@ -5,6 +5,7 @@
 import { SLOT_LABELS, vllm, type Scope } from "./promql";
 import { type Colour } from "../core/colours";
 import { TEAM_COST_METHOD, teamCostSeries, type PriceRow } from "../cost/teamCost";
+import { slotGpuPanels } from "./gpuPanels";
 
 /** Data source uids: the chart's default Prometheus and the provisioned Azure Monitor source. */
 export const DATASOURCES = {
@@ -12,7 +13,8 @@ export const DATASOURCES = {
   azureMonitor: { type: "grafana-azure-monitor-datasource", uid: "azure-monitor" },
 } as const;
 
-export type Unit = "s" | "ms" | "reqps" | "short" | "percentunit" | "percent" | "currencyUSD";
+export type Unit =
+  "s" | "ms" | "reqps" | "short" | "percentunit" | "percent" | "currencyUSD" | "mbytes" | "rotmhz" | "watt" | "celsius";
 
 export interface PromQuery {
   readonly kind: "prometheus";
@@ -189,6 +191,8 @@ export interface EndpointView {
     readonly provisioned: boolean;
   }[];
   readonly gateway?: AzureResource;
+  /** The cluster's GPU nodes run NVIDIA's DCGM exporter: the vLLM slots get GPU panels. */
+  readonly gpuMetrics?: boolean;
 }
 
 const prom = (expr: string, legend: string): PromQuery => ({ kind: "prometheus", expr, legend });
@@ -378,6 +382,9 @@ export function endpointDashboard(view: EndpointView): Dashboard {
   const rows: Row[] = [
     ...(view.vllmSlots.length > 0
       ? [{ title: `vLLM slots (${view.vllmSlots.join(", ")})`, panels: vllmPanels(view.endpoint) }]
+      : []),
+    ...(view.vllmSlots.length > 0 && view.gpuMetrics
+      ? [{ title: "GPUs of the vLLM slots", panels: slotGpuPanels(view.endpoint) }]
       : []),
     ...(view.azureSlots.length > 0
       ? [

@@ -8,6 +8,8 @@ import { GPU_POOL_SERIES_LABEL } from "./gpuLabels";
 
 export * from "./gpuLabels";
 export * from "./gpuRules";
+export * from "./gpuPanels";
+import { gpuPoolDashboard } from "./gpuPanels";
 import { denyIngressByDefault } from "../cluster/networkPolicy";
 import type { RuleGroup } from "./rules";
 import { endpointDashboard, grafanaDashboard, teamSpendDashboard, type EndpointView } from "./dashboards";
@@ -371,6 +373,7 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       { parent: this, provider: this.provider, dependsOn: [this.release] },
     );
+    this.addDashboards({ "gpus.json": grafanaDashboard(gpuPoolDashboard()) });
   }
 
   /** The spend-per-team dashboard, read from the workspace's logs: Grafana may read that workspace only. */

@@ -1,0 +1,113 @@
+// GPU panels from NVIDIA's DCGM exporter (metric names of the pinned release, components/cluster/gpuSkus.ts):
+// per vLLM slot on the endpoint's dashboard (the GPUs its pods hold, found by the consumer's namespace
+// `vllm-<endpoint>-<slot>`), and per GPU pool on the GPUs dashboard. Pure.
+import { DCGM_METRICS } from "../cluster/gpuSkus";
+import { GPU_POOL_SERIES_LABEL } from "./gpuLabels";
+import { SLOT_LABELS } from "./promql";
+import type { Dashboard, Panel, PromQuery, Unit } from "./dashboards";
+
+/** One GPU measure: how it is aggregated across GPUs, its unit and what it says. */
+const MEASURES: readonly {
+  title: string;
+  metric: string;
+  aggregate: "avg" | "sum" | "max";
+  unit: Unit;
+  description: string;
+}[] = [
+  {
+    title: "GPU utilization",
+    metric: DCGM_METRICS.utilization,
+    aggregate: "avg",
+    unit: "percent",
+    description: "Average utilization of the GPUs",
+  },
+  {
+    title: "GPU memory used",
+    metric: DCGM_METRICS.memoryUsed,
+    aggregate: "sum",
+    unit: "mbytes",
+    description: "Framebuffer memory in use, summed over the GPUs (vLLM reserves most of it for the KV cache)",
+  },
+  {
+    title: "SM clock",
+    metric: DCGM_METRICS.smClock,
+    aggregate: "avg",
+    unit: "rotmhz",
+    description: "Average streaming-multiprocessor clock (a throttled GPU clocks down)",
+  },
+  {
+    title: "Power draw",
+    metric: DCGM_METRICS.power,
+    aggregate: "sum",
+    unit: "watt",
+    description: "Power drawn, summed over the GPUs",
+  },
+  {
+    title: "GPU temperature",
+    metric: DCGM_METRICS.temperature,
+    aggregate: "max",
+    unit: "celsius",
+    description: "Temperature of the hottest GPU",
+  },
+  {
+    title: "XID errors",
+    metric: DCGM_METRICS.xid,
+    aggregate: "max",
+    unit: "short",
+    description: "The last XID error of any GPU (0: none; see NVIDIA's XID catalogue)",
+  },
+];
+
+const prom = (expr: string, legend: string): PromQuery => ({ kind: "prometheus", expr, legend });
+
+/** A DCGM metric of the GPUs an endpoint's selected slots hold, labelled with the slot. */
+export function slotGpus(endpoint: string, metric: string): string {
+  return `label_replace(${metric}{namespace=~"vllm-${endpoint}-($slot)"}, "${SLOT_LABELS.slot}", "$1", "namespace", "vllm-${endpoint}-(.+)")`;
+}
+
+/** The GPU panels of an endpoint's vLLM slots, one series per slot. */
+export function slotGpuPanels(endpoint: string): Panel[] {
+  return MEASURES.map((m) => ({
+    title: m.title,
+    description: `${m.description} the slot's pods hold, per slot (NVIDIA DCGM exporter).`,
+    unit: m.unit,
+    queries: [prom(`${m.aggregate} by (${SLOT_LABELS.slot}) (${slotGpus(endpoint, m.metric)})`, "{{slot}}")],
+  }));
+}
+
+/** The GPUs dashboard: every measure per GPU pool, and the GPUs no pod holds (what an idle pool costs). */
+export function gpuPoolDashboard(): Dashboard {
+  return {
+    uid: "genai-gpus",
+    title: "GPU pools",
+    tags: ["genai-platform", "gpu"],
+    slots: [],
+    rows: [
+      {
+        title: "Per GPU pool (NVIDIA DCGM exporter)",
+        panels: [
+          ...MEASURES.map((m) => ({
+            title: m.title,
+            description: `${m.description} of each GPU pool.`,
+            unit: m.unit,
+            queries: [
+              prom(`${m.aggregate} by (${GPU_POOL_SERIES_LABEL}) (${m.metric})`, `{{${GPU_POOL_SERIES_LABEL}}}`),
+            ],
+          })),
+          {
+            title: "GPUs no pod holds",
+            description:
+              "GPUs of each pool that no pod is allocated to: paid for and serving nothing (scale the pool's minimum down, or an idle colour to zero).",
+            unit: "short",
+            queries: [
+              prom(
+                `count by (${GPU_POOL_SERIES_LABEL}) (${DCGM_METRICS.utilization}{pod=""})`,
+                `{{${GPU_POOL_SERIES_LABEL}}}`,
+              ),
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
