@@ -40,6 +40,7 @@ import {
   clusterSettings,
   endpointView,
   gatewayTeams,
+  gpuHourPrices,
   networkSettings,
   teamSpendSettings,
   vllmSlots,
@@ -288,7 +289,7 @@ function selfHosted(w: Wiring): {
     w.opts,
   );
   // GPU health and use, per GPU: the exporter runs where AKS installs the driver (and the device plugin).
-  if (cluster.gpuExporter) monitoring.scrapeGpuExporter();
+  if (cluster.gpuExporter) monitoring.scrapeGpuExporter(gpuHourPrices(config));
   for (const { endpoint, slot, targets } of vllmSlots(config)) {
     const served = new ModelSlot(
       `serving-${endpoint}-${slot}`,

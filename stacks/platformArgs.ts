@@ -206,3 +206,15 @@ export function teamSpendSettings(config: PlatformConfig, planned: readonly Loca
     (vmSize) => GPU_SKUS[vmSize]?.gpus,
   );
 }
+
+/** USD per GPU-hour of each GPU pool (its VM's hourly price over its GPUs), where the price table has the VM. */
+export function gpuHourPrices(config: PlatformConfig): Record<string, number> {
+  const prices = withOverrides(PRICES, config.prices);
+  return Object.fromEntries(
+    Object.entries(config.cluster?.gpuPools ?? {}).flatMap(([pool, p]) => {
+      const hour = prices.vmHour[p.vmSize];
+      const gpus = GPU_SKUS[p.vmSize]?.gpus;
+      return hour !== undefined && gpus ? [[pool, Number((hour / gpus).toFixed(4))]] : [];
+    }),
+  );
+}

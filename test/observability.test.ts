@@ -559,7 +559,7 @@ describe.skipIf(!HAVE_PROMETHEUS)(
 
     it("returns each GPU pool's data for every query of the GPUs dashboard, from DCGM exporter series", async () => {
       const poolQueries = promQueries().filter((q) => q.where.startsWith("gpus.json"));
-      expect(poolQueries.length).toBe(7);
+      expect(poolQueries.length).toBe(8);
       for (const q of poolQueries) {
         const result = await query(asSent(q.expr, "10s"));
         expect(
@@ -570,6 +570,9 @@ describe.skipIf(!HAVE_PROMETHEUS)(
       // One of the pool's three GPUs is held by no pod.
       const idle = poolQueries.find((q) => q.where.endsWith("GPUs no pod holds"))!;
       expect(Number((await query(idle.expr))[0]!.value[1])).toBe(1);
+      // What it costs an hour: one A100 of a Standard_NC24ads_A100_v4 (one GPU) at the table's $3.67.
+      const cost = poolQueries.find((q) => q.where.endsWith("Cost per hour of idle GPUs"))!;
+      expect(Number((await query(cost.expr))[0]!.value[1])).toBeCloseTo(3.67, 6);
       // The slots' GPU panels: the GPU each colour's pod holds (and not the idle one).
       const utilization = promQueries().find((q) => q.where === "qwen.json: GPU utilization")!;
       const bySlot = await query(asSent(utilization.expr, "10s"));

@@ -75,8 +75,22 @@ export function slotGpuPanels(endpoint: string): Panel[] {
   }));
 }
 
-/** The GPUs dashboard: every measure per GPU pool, and the GPUs no pod holds (what an idle pool costs). */
-export function gpuPoolDashboard(): Dashboard {
+/** The price of one GPU-hour per pool as a PromQL vector (`{gpu_pool="<pool>"} <USD>`), or undefined when none is priced. */
+export function gpuHourPriceVector(prices: Readonly<Record<string, number>>): string | undefined {
+  const pools = Object.entries(prices);
+  if (pools.length === 0) return undefined;
+  return pools
+    .map(([pool, usd]) => `label_replace(vector(${usd}), "${GPU_POOL_SERIES_LABEL}", "${pool}", "", "")`)
+    .join(" or ");
+}
+
+/**
+ * The GPUs dashboard: every measure per GPU pool, the GPUs no pod holds, and what they cost an hour at
+ * the price table's VM-hour price (per GPU: the VM's price over its GPUs), where the pool is priced.
+ */
+export function gpuPoolDashboard(gpuHourPrices: Readonly<Record<string, number>> = {}): Dashboard {
+  const idle = `count by (${GPU_POOL_SERIES_LABEL}) (${DCGM_METRICS.utilization}{pod=""})`;
+  const prices = gpuHourPriceVector(gpuHourPrices);
   return {
     uid: "genai-gpus",
     title: "GPU pools",
@@ -99,13 +113,21 @@ export function gpuPoolDashboard(): Dashboard {
             description:
               "GPUs of each pool that no pod is allocated to: paid for and serving nothing (scale the pool's minimum down, or an idle colour to zero).",
             unit: "short",
-            queries: [
-              prom(
-                `count by (${GPU_POOL_SERIES_LABEL}) (${DCGM_METRICS.utilization}{pod=""})`,
-                `{{${GPU_POOL_SERIES_LABEL}}}`,
-              ),
-            ],
+            queries: [prom(idle, `{{${GPU_POOL_SERIES_LABEL}}}`)],
           },
+          ...(prices
+            ? [
+                {
+                  title: "Cost per hour of idle GPUs",
+                  description:
+                    "What the GPUs no pod holds cost an hour, in USD at the plan's dated VM-hour prices (with the stack's overrides), per GPU: the VM's price over its GPUs.",
+                  unit: "currencyUSD" as const,
+                  queries: [
+                    prom(`${idle} * on (${GPU_POOL_SERIES_LABEL}) (${prices})`, `{{${GPU_POOL_SERIES_LABEL}}}`),
+                  ],
+                },
+              ]
+            : []),
         ],
       },
     ],

@@ -343,7 +343,7 @@ export class Monitoring extends pulumi.ComponentResource {
    * series keeps the exporter's own `namespace`, `pod` and `container` (the GPU's consumer, `honorLabels`),
    * and gets the node's GPU pool from the node's name (AKS names nodes `aks-<pool>-<id>-vmss<n>`).
    */
-  scrapeGpuExporter(): void {
+  scrapeGpuExporter(gpuHourPrices: Readonly<Record<string, number>> = {}): void {
     new k8s.apiextensions.CustomResource(
       `${this.name}-dcgm-exporter`,
       {
@@ -373,7 +373,7 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       { parent: this, provider: this.provider, dependsOn: [this.release] },
     );
-    this.addDashboards({ "gpus.json": grafanaDashboard(gpuPoolDashboard()) });
+    this.addDashboards({ "gpus.json": grafanaDashboard(gpuPoolDashboard(gpuHourPrices)) });
   }
 
   /** The spend-per-team dashboard, read from the workspace's logs: Grafana may read that workspace only. */
