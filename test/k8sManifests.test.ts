@@ -178,7 +178,16 @@ describe("the prod plan's Kubernetes manifests", () => {
       port: "metrics",
       honorLabels: true,
       relabelings: [{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "gpu_pool", replacement: "$1" }],
+      // A vLLM pod's GPU gets the pod's endpoint and slot from the namespace the exporter names.
+      metricRelabelings: [
+        { sourceLabels: ["namespace"], targetLabel: "model_endpoint", replacement: "$1" },
+        { sourceLabels: ["namespace"], targetLabel: "slot", replacement: "$2" },
+      ],
     });
+    const slotOf = new RegExp(`^${monitor.spec.podMetricsEndpoints[0].metricRelabelings[0].regex}$`).exec(
+      "vllm-my-model-green",
+    );
+    expect([slotOf?.[1], slotOf?.[2]]).toEqual(["my-model", "green"]);
     // The pool comes from AKS's node names.
     expect(
       new RegExp(`^${monitor.spec.podMetricsEndpoints[0].relabelings[0].regex}$`).exec(

@@ -22,6 +22,7 @@ import {
 } from "../components/observability/rules";
 import { sloSchema } from "../stacks/clusterConfig";
 import { GPU_ALERTS, gpuRuleGroup } from "../components/observability/gpuRules";
+import { GPU_SLOT_RELABELINGS, SLOT_NAMESPACE } from "../components/observability/gpuLabels";
 import { DCGM_METRICS } from "../components/cluster/gpuSkus";
 import { matchesGoldenFile, plannedOutput, PROJECT_DIR } from "./helpers";
 
@@ -354,7 +355,10 @@ describe.skipIf(!HAVE_PROMETHEUS).concurrent("promtool", () => {
     const HEALTHY_GPU = { util: 60, usedMiB: 72_000, freeMiB: 9_000, xid: 0 };
     const gpuSeries = (g: Gpu, points: number) => {
       // The exporter's labels (release 4.5.3-4.8.2), the consumer pod's, and the pool the scrape adds.
-      const at = `gpu="0",UUID="GPU-${g.host}",device="nvidia0",modelName="NVIDIA A100 80GB PCIe",Hostname="${g.host}",gpu_pool="${g.pool}",namespace="${g.namespace}",pod="vllm-0",container="vllm"`;
+      // The scrape's metric relabelings give a vLLM pod's GPU the pod's endpoint and slot.
+      const slot = new RegExp(`^${SLOT_NAMESPACE}$`).exec(g.namespace);
+      const slotted = slot ? `,model_endpoint="${slot[1]}",slot="${slot[2]}"` : "";
+      const at = `gpu="0",UUID="GPU-${g.host}",device="nvidia0",modelName="NVIDIA A100 80GB PCIe",Hostname="${g.host}",gpu_pool="${g.pool}",namespace="${g.namespace}",pod="vllm-0",container="vllm"${slotted}`;
       const flat = (v: number) => `${v}+0x${points}`;
       return [
         { series: `${DCGM_METRICS.utilization}{${at}}`, values: flat(g.util) },
@@ -501,6 +505,12 @@ describe.skipIf(!HAVE_PROMETHEUS)(
               scrape_interval: "250ms",
               honor_labels: true,
               static_configs: [{ targets: [target], labels: { gpu_pool: "a100" } }],
+              metric_relabel_configs: GPU_SLOT_RELABELINGS.map((r) => ({
+                source_labels: r.sourceLabels,
+                regex: r.regex,
+                target_label: r.targetLabel,
+                replacement: r.replacement,
+              })),
             },
           ],
         }),

@@ -1,9 +1,9 @@
 // GPU panels from NVIDIA's DCGM exporter (metric names of the pinned release, components/cluster/gpuSkus.ts):
-// per vLLM slot on the endpoint's dashboard (the GPUs its pods hold, found by the consumer's namespace
-// `vllm-<endpoint>-<slot>`), and per GPU pool on the GPUs dashboard. Pure.
+// per vLLM slot on the endpoint's dashboard (the GPUs its pods hold: the scrape gives them the pod's endpoint
+// and slot), and per GPU pool on the GPUs dashboard. Pure.
 import { DCGM_METRICS } from "../cluster/gpuSkus";
 import { GPU_POOL_SERIES_LABEL } from "./gpuLabels";
-import { SLOT_LABELS } from "./promql";
+import { SLOT_LABELS, selector } from "./promql";
 import type { Dashboard, Panel, PromQuery, Unit } from "./dashboards";
 
 /** One GPU measure: how it is aggregated across GPUs, its unit and what it says. */
@@ -60,9 +60,9 @@ const MEASURES: readonly {
 
 const prom = (expr: string, legend: string): PromQuery => ({ kind: "prometheus", expr, legend });
 
-/** A DCGM metric of the GPUs an endpoint's selected slots hold, labelled with the slot. */
+/** A DCGM metric of the GPUs an endpoint's selected slots hold (the scrape labels them, gpuLabels.ts). */
 export function slotGpus(endpoint: string, metric: string): string {
-  return `label_replace(${metric}{namespace=~"vllm-${endpoint}-($slot)"}, "${SLOT_LABELS.slot}", "$1", "namespace", "vllm-${endpoint}-(.+)")`;
+  return `${metric}${selector({ [SLOT_LABELS.endpoint]: endpoint, [SLOT_LABELS.slot]: "$slot" }, [SLOT_LABELS.slot])}`;
 }
 
 /** The GPU panels of an endpoint's vLLM slots, one series per slot. */

@@ -23,14 +23,9 @@ export const IDLE_POOL_FOR = "3h";
 /** Each GPU, as the exporter names it: the pool, the node and the GPU index. */
 const PER_GPU = `${GPU_POOL_SERIES_LABEL}, Hostname, gpu`;
 
-/**
- * The DCGM series of the GPUs a vLLM slot's pods hold, labelled with the slot: the exporter names the
- * consumer's namespace, and a slot's namespace is `vllm-<endpoint>-<slot>` (components/serving).
- */
+/** The DCGM series of the GPUs vLLM slots' pods hold (the scrape labels them with the endpoint and slot), per slot. */
 function bySlot(metric: string): string {
-  const namespace = "vllm-(.+)-(blue|green)";
-  const slotted = `label_replace(label_replace(${metric}{namespace=~"${namespace}"}, "${SLOT_LABELS.endpoint}", "$1", "namespace", "${namespace}"), "${SLOT_LABELS.slot}", "$2", "namespace", "${namespace}")`;
-  return `max by (${SLOT_LABELS.endpoint}, ${SLOT_LABELS.slot}) (${slotted})`;
+  return `max by (${SLOT_LABELS.endpoint}, ${SLOT_LABELS.slot}) (${metric}{${SLOT_LABELS.slot}!=""})`;
 }
 
 /** The GPU alerts of a cluster whose GPU nodes run the exporter. */

@@ -4,7 +4,7 @@ import { RandomPassword } from "@pulumi/random";
 import { WorkloadIdentity, grantRole } from "../identity";
 import type { NamingContext } from "../core/naming";
 import { KUBE_PROMETHEUS_STACK } from "./charts";
-import { GPU_POOL_SERIES_LABEL } from "./gpuLabels";
+import { GPU_POOL_SERIES_LABEL, GPU_SLOT_RELABELINGS } from "./gpuLabels";
 
 export * from "./gpuLabels";
 export * from "./gpuRules";
@@ -341,7 +341,8 @@ export class Monitoring extends pulumi.ComponentResource {
   /**
    * Scrapes NVIDIA's DCGM exporter on the GPU nodes (the cluster component runs it in kube-system): each
    * series keeps the exporter's own `namespace`, `pod` and `container` (the GPU's consumer, `honorLabels`),
-   * and gets the node's GPU pool from the node's name (AKS names nodes `aks-<pool>-<id>-vmss<n>`).
+   * gets the node's GPU pool from the node's name (AKS names nodes `aks-<pool>-<id>-vmss<n>`) and, where a
+   * vLLM pod holds the GPU, that pod's endpoint and slot.
    */
   scrapeGpuExporter(gpuHourPrices: Readonly<Record<string, number>> = {}): void {
     new k8s.apiextensions.CustomResource(
@@ -358,6 +359,7 @@ export class Monitoring extends pulumi.ComponentResource {
               path: "/metrics",
               interval: "30s",
               honorLabels: true,
+              metricRelabelings: GPU_SLOT_RELABELINGS.map((r) => ({ action: "replace", ...r })),
               relabelings: [
                 {
                   action: "replace",
