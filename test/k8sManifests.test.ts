@@ -177,7 +177,11 @@ describe("the prod plan's Kubernetes manifests", () => {
     expect(monitor.spec.podMetricsEndpoints[0]).toMatchObject({
       port: "metrics",
       honorLabels: true,
-      relabelings: [{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "gpu_pool", replacement: "$1" }],
+      relabelings: [
+        { sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "gpu_pool", replacement: "$1" },
+        // The operator's own namespace/pod/container target labels go: a GPU nobody holds must not get the exporter's.
+        { action: "labeldrop", regex: "namespace|pod|container" },
+      ],
       // A vLLM pod's GPU gets the pod's endpoint and slot from the namespace the exporter names.
       metricRelabelings: [
         { sourceLabels: ["namespace"], targetLabel: "model_endpoint", replacement: "$1" },

@@ -22,7 +22,7 @@ import {
 } from "../components/observability/rules";
 import { sloSchema } from "../stacks/clusterConfig";
 import { GPU_ALERTS, gpuRuleGroup } from "../components/observability/gpuRules";
-import { GPU_SLOT_RELABELINGS, SLOT_NAMESPACE } from "../components/observability/gpuLabels";
+import { GPU_SLOT_RELABELINGS, GPU_TARGET_LABELDROP, SLOT_NAMESPACE } from "../components/observability/gpuLabels";
 import { DCGM_METRICS } from "../components/cluster/gpuSkus";
 import { matchesGoldenFile, plannedOutput, PROJECT_DIR } from "./helpers";
 
@@ -360,11 +360,23 @@ describe.skipIf(!HAVE_PROMETHEUS).concurrent("promtool", () => {
       const slotted = slot ? `,model_endpoint="${slot[1]}",slot="${slot[2]}"` : "";
       const at = `gpu="0",UUID="GPU-${g.host}",device="nvidia0",modelName="NVIDIA A100 80GB PCIe",Hostname="${g.host}",gpu_pool="${g.pool}",namespace="${g.namespace}",pod="vllm-0",container="vllm"${slotted}`;
       const flat = (v: number) => `${v}+0x${points}`;
+      // The exporter labels the XID gauge with the code: a new code is a new series, from mid-test on.
+      const half = Math.floor(points / 2);
+      const xid =
+        g.xid === 0
+          ? [{ series: `${DCGM_METRICS.xid}{${at},err_code="0",err_msg="No Error"}`, values: flat(0) }]
+          : [
+              { series: `${DCGM_METRICS.xid}{${at},err_code="0",err_msg="No Error"}`, values: `0+0x${half}` },
+              {
+                series: `${DCGM_METRICS.xid}{${at},err_code="${g.xid}",err_msg="GPU has fallen off the bus"}`,
+                values: `_x${half + 1} ${g.xid}+0x${points - half - 1}`,
+              },
+            ];
       return [
         { series: `${DCGM_METRICS.utilization}{${at}}`, values: flat(g.util) },
         { series: `${DCGM_METRICS.memoryUsed}{${at}}`, values: flat(g.usedMiB) },
         { series: `${DCGM_METRICS.memoryFree}{${at}}`, values: flat(g.freeMiB) },
-        { series: `${DCGM_METRICS.xid}{${at}}`, values: flat(g.xid) },
+        ...xid,
       ];
     };
     const blue = { pool: "a100", host: "aks-a100-1-vmss000000", namespace: "vllm-qwen-blue", ...HEALTHY_GPU };
@@ -381,7 +393,7 @@ describe.skipIf(!HAVE_PROMETHEUS).concurrent("promtool", () => {
         ),
       };
     };
-    const perGpu = (g: Gpu) => ({ gpu_pool: g.pool, Hostname: g.host, gpu: "0" });
+    const perGpu = (g: Gpu) => ({ gpu_pool: g.pool, Hostname: g.host, gpu: "0", UUID: `GPU-${g.host}` });
     const expected = (evalTime: string, firing: Record<string, ReturnType<typeof fired>[]>) =>
       gpuAlerts.map((r) => ({ eval_time: evalTime, alertname: r.alert, exp_alerts: firing[r.alert] ?? [] }));
     const vllmSeries = (waiting: number) => [
@@ -399,7 +411,23 @@ describe.skipIf(!HAVE_PROMETHEUS).concurrent("promtool", () => {
       {
         interval: "1m",
         input_series: minute([blue, { ...green, xid: 79 }]),
-        alert_rule_test: expected("35m", { [GPU_ALERTS.xid]: [fired(GPU_ALERTS.xid, perGpu(green), "79")] }),
+        alert_rule_test: expected("35m", {
+          [GPU_ALERTS.xid]: [fired(GPU_ALERTS.xid, { ...perGpu(green), err_code: "79" }, "79")],
+        }),
+      },
+      {
+        // The same code for the whole window: the gauge keeps the last XID, which paged when it was new.
+        interval: "1m",
+        input_series: [
+          ...vllmSeries(1),
+          ...gpuSeries(blue, MINUTES),
+          ...gpuSeries(green, MINUTES).filter((x) => !x.series.startsWith(DCGM_METRICS.xid)),
+          {
+            series: `${DCGM_METRICS.xid}{gpu="0",UUID="GPU-${green.host}",device="nvidia0",modelName="NVIDIA A100 80GB PCIe",Hostname="${green.host}",gpu_pool="a100",namespace="${green.namespace}",pod="vllm-0",container="vllm",err_code="79",err_msg="GPU has fallen off the bus"}`,
+            values: `79+0x${MINUTES}`,
+          },
+        ],
+        alert_rule_test: expected("35m", {}),
       },
       {
         // Requests wait (3, under the queue SLO) while the slot's GPU does nothing: a stuck server.
@@ -504,7 +532,19 @@ describe.skipIf(!HAVE_PROMETHEUS)(
               metrics_path: "/dcgm",
               scrape_interval: "250ms",
               honor_labels: true,
-              static_configs: [{ targets: [target], labels: { gpu_pool: "a100" } }],
+              // The target labels the Prometheus operator gives every pod it scrapes, which the PodMonitor drops.
+              static_configs: [
+                {
+                  targets: [target],
+                  labels: {
+                    gpu_pool: "a100",
+                    namespace: "kube-system",
+                    pod: "dcgm-exporter-x7k2p",
+                    container: "dcgm-exporter",
+                  },
+                },
+              ],
+              relabel_configs: [{ action: "labeldrop", regex: GPU_TARGET_LABELDROP }],
               metric_relabel_configs: GPU_SLOT_RELABELINGS.map((r) => ({
                 source_labels: r.sourceLabels,
                 regex: r.regex,

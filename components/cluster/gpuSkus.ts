@@ -47,7 +47,7 @@ export const NVIDIA_DEVICE_PLUGIN_DIGEST = "sha256:2d16df5f3f12081b4bd6b317cf697
  * pod a GPU is allocated to): AKS installs the driver but no exporter. Source: NVIDIA/dcgm-exporter at tag
  * 4.5.3-4.8.2 (2026-05-06): its dcgm-exporter.yaml (image, port 9400, the kubelet pod-resources mount that
  * maps GPUs to pods) and etc/default-counters.csv (names, types, units); checked 2026-12-05. Later releases
- * exist (4.9.0 renames the default metrics and changes units): move with the names below. No digest could
+ * exist (upstream renames labels after this tag, e.g. Hostname to hostname in #655): move with the names below. No digest could
  * be read for this tag here; the plan lists the image as pinned by tag only.
  */
 export const DCGM_EXPORTER_IMAGE = "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless";

@@ -12,3 +12,10 @@ export const GPU_SLOT_RELABELINGS = [
   { sourceLabels: ["namespace"], regex: SLOT_NAMESPACE, targetLabel: "model_endpoint", replacement: "$1" },
   { sourceLabels: ["namespace"], regex: SLOT_NAMESPACE, targetLabel: "slot", replacement: "$2" },
 ] as const;
+
+/**
+ * The Prometheus operator gives every target its own `namespace`, `pod` and `container` labels; with
+ * `honorLabels` they would fill in those a GPU nobody holds does not carry (the exporter leaves them off),
+ * so the scrape drops them: only the exporter's own (the GPU's consumer) remain.
+ */
+export const GPU_TARGET_LABELDROP = "namespace|pod|container";

@@ -89,7 +89,9 @@ export function gpuHourPriceVector(prices: Readonly<Record<string, number>>): st
  * the price table's VM-hour price (per GPU: the VM's price over its GPUs), where the pool is priced.
  */
 export function gpuPoolDashboard(gpuHourPrices: Readonly<Record<string, number>> = {}): Dashboard {
-  const idle = `count by (${GPU_POOL_SERIES_LABEL}) (${DCGM_METRICS.utilization}{pod=""})`;
+  // GPUs no pod holds carry no pod label; a pool with none shows 0, not a gap.
+  const gpus = `count by (${GPU_POOL_SERIES_LABEL}) (${DCGM_METRICS.utilization})`;
+  const idle = `(count by (${GPU_POOL_SERIES_LABEL}) (${DCGM_METRICS.utilization}{pod=""}) or 0 * ${gpus})`;
   const prices = gpuHourPriceVector(gpuHourPrices);
   return {
     uid: "genai-gpus",

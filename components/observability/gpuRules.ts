@@ -20,8 +20,15 @@ export const MEMORY_EXHAUSTED_SHARE = 0.98;
 /** How long a pool's GPUs must have been idle for the cost alert. */
 export const IDLE_POOL_FOR = "3h";
 
-/** Each GPU, as the exporter names it: the pool, the node and the GPU index. */
-const PER_GPU = `${GPU_POOL_SERIES_LABEL}, Hostname, gpu`;
+/** Each GPU, as the exporter names it: the pool, the node, the GPU index and its UUID (unique across nodes). */
+const PER_GPU = `${GPU_POOL_SERIES_LABEL}, Hostname, gpu, UUID`;
+
+/**
+ * XID codes that mean the GPU or its memory is failing, not the application (NVIDIA's XID catalogue, as the
+ * exporter's xid_errors.go names them): double-bit ECC, page retirement or row remapping events and
+ * failures, NVLink, fallen off the bus, high single-bit ECC rate, contained and uncontained ECC, GSP.
+ */
+export const HARDWARE_XIDS = ["48", "63", "64", "74", "79", "92", "94", "95", "119", "120"] as const;
 
 /** The DCGM series of the GPUs vLLM slots' pods hold (the scrape labels them with the endpoint and slot), per slot. */
 function bySlot(metric: string): string {
@@ -44,13 +51,14 @@ export function gpuRuleGroup(): RuleGroup {
     },
     {
       alert: GPU_ALERTS.xid,
-      expr: `max by (${PER_GPU}) (${m.xid}) > 0`,
+      // The metric holds the last XID until the driver restarts: a code new in the last 30m fires, once.
+      expr: `max by (${PER_GPU}, err_code) (${m.xid}{err_code=~"${HARDWARE_XIDS.join("|")}"}) unless max by (${PER_GPU}, err_code) (${m.xid}{err_code=~"${HARDWARE_XIDS.join("|")}"} offset 30m)`,
       for: "1m",
       labels: { severity: "critical" },
       annotations: {
         summary: `GPU {{ $labels.gpu }} on {{ $labels.Hostname }} ({{ $labels.${GPU_POOL_SERIES_LABEL} }}): XID error {{ $value }}`,
         description:
-          "The GPU reported an XID error (the value is the last one; NVIDIA's XID catalogue says what it means): drain the node if it repeats.",
+          "The GPU reported an XID error that means failing hardware (ECC, row remapping, NVLink, fallen off the bus, GSP): drain the node and replace it if it repeats.",
       },
     },
     {
@@ -65,7 +73,7 @@ export function gpuRuleGroup(): RuleGroup {
     },
     {
       alert: GPU_ALERTS.idlePool,
-      expr: `max by (${GPU_POOL_SERIES_LABEL}) (max_over_time(${m.utilization}[1h])) <= ${IDLE_UTILIZATION_PERCENT}`,
+      expr: `max by (${GPU_POOL_SERIES_LABEL}) (max_over_time(${m.utilization}[5m])) <= ${IDLE_UTILIZATION_PERCENT}`,
       for: IDLE_POOL_FOR,
       labels: { severity: "warning" },
       annotations: {

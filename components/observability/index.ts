@@ -4,7 +4,7 @@ import { RandomPassword } from "@pulumi/random";
 import { WorkloadIdentity, grantRole } from "../identity";
 import type { NamingContext } from "../core/naming";
 import { KUBE_PROMETHEUS_STACK } from "./charts";
-import { GPU_POOL_SERIES_LABEL, GPU_SLOT_RELABELINGS } from "./gpuLabels";
+import { GPU_POOL_SERIES_LABEL, GPU_SLOT_RELABELINGS, GPU_TARGET_LABELDROP } from "./gpuLabels";
 
 export * from "./gpuLabels";
 export * from "./gpuRules";
@@ -368,6 +368,7 @@ export class Monitoring extends pulumi.ComponentResource {
                   targetLabel: GPU_POOL_SERIES_LABEL,
                   replacement: "$1",
                 },
+                { action: "labeldrop", regex: GPU_TARGET_LABELDROP },
               ],
             },
           ],
