@@ -597,3 +597,22 @@ export function typesWhere(pick: (entry: TypeEntry) => boolean): ReadonlySet<str
       .map(([type]) => type),
   );
 }
+
+/**
+ * Whether a generic resource is a `<namespace>/.../<resourceType>` (any parent): by its ARM type where it is
+ * known, else by its namespace and own type (a first preview does not know its parent's path, an output).
+ */
+export function isGenericOf(
+  props: Record<string, any>,
+  namespace: string,
+  resourceType: string,
+  known: <T>(read: () => T) => T | undefined,
+): boolean {
+  const arm = known(() => genericArmType(props))?.toLowerCase();
+  if (arm !== undefined)
+    return arm.startsWith(`${namespace.toLowerCase()}/`) && arm.endsWith(`/${resourceType.toLowerCase()}`);
+  return (
+    String(known(() => props.resourceProviderNamespace)).toLowerCase() === namespace.toLowerCase() &&
+    String(known(() => props.resourceType)).toLowerCase() === resourceType.toLowerCase()
+  );
+}

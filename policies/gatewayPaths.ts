@@ -6,7 +6,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { effectivePipeline, executionPaths, type ExecutionPath } from "./apimPipeline";
 import { allElements } from "./policyDocument";
 import { baseType, isUnknownValueError, known } from "./lib";
-import { genericArmType } from "./catalogue";
+import { isGenericOf } from "./catalogue";
 
 const T = (name: string) => `azure-native:apimanagement:${name}`;
 
@@ -145,18 +145,10 @@ export interface BackendView {
 /** The backends of the stack by their id, with pool members resolved; generic ARM backends included. */
 export function backendsById(resources: readonly PolicyResource[]): Map<string, BackendView> {
   const map = new Map<string, BackendView>();
-  // A generic backend: by its ARM type, or (where a first preview does not know its parent's path, the
-  // service's name) by its namespace and resource type.
-  const isGenericBackend = (r: PolicyResource) => {
-    const arm = known(() => genericArmType(r.props));
-    if (arm !== undefined) return arm.toLowerCase() === "microsoft.apimanagement/service/backends";
-    return (
-      String(known(() => r.props.resourceProviderNamespace)).toLowerCase() === "microsoft.apimanagement" &&
-      String(known(() => r.props.resourceType)).toLowerCase() === "backends"
-    );
-  };
   for (const g of resources.filter(
-    (r) => baseType(r.type) === "azure-native:resources:Resource" && isGenericBackend(r),
+    (r) =>
+      baseType(r.type) === "azure-native:resources:Resource" &&
+      isGenericOf(r.props, "Microsoft.ApiManagement", "backends", known),
   )) {
     try {
       const properties = (g.props.properties ?? {}) as {

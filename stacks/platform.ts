@@ -14,7 +14,7 @@ import { ManagedRedis } from "../components/cache";
 import { Gateway } from "../components/gateway";
 import { CostBudget, TeamSpend } from "../components/cost";
 import { AzureAlerts } from "../components/alerts";
-import { ContentSafety, piiRoutes, safetyRoutes } from "../components/safety";
+import { SafetyAccount, piiRoutes, safetyRoutes } from "../components/safety";
 import type { NamingContext } from "../components/core/naming";
 import type { Cluster as ClusterType } from "../components/cluster";
 import type { ModelSlot as ModelSlotType } from "../components/serving";
@@ -196,9 +196,9 @@ function cache(w: Wiring): ManagedRedis | undefined {
 }
 
 /** An AI service account for the gateway's checks, private with the stack: Content Safety or Language. */
-function safetyAccount(w: Wiring, service: "contentSafety" | "language", name: string, link: string): ContentSafety {
+function safetyAccount(w: Wiring, service: "contentSafety" | "language", name: string, link: string): SafetyAccount {
   const { config } = w;
-  const account = new ContentSafety(
+  const account = new SafetyAccount(
     name,
     {
       ...w.common,

@@ -344,13 +344,14 @@ function contentCheck(spec: ApiPolicySpec): PolicyNode[] {
   ];
 }
 
-/** The dimensions of the gateway's refusal and detection metrics: who, where, and why. */
-const refusalDimensions = (reason: string) => [
+/** The dimensions of the gateway's refusal and detection metrics: who called, where to. */
+const callDimensions = () => [
   { name: "Team", value: expression(variable("team")) },
   { name: "Endpoint", value: expression(variable("endpoint")) },
   { name: "Slot", value: expression(variable("slot")) },
-  { name: "Reason", value: reason },
 ];
+/** ...and why it was refused. */
+const refusalDimensions = (reason: string) => [...callDimensions(), { name: "Reason", value: reason }];
 
 /** A refusal by the gateway itself, counted with its reason. */
 function refuse(status: number, reasonPhrase: string, code: string, message: string, reason: string): PolicyNode[] {
@@ -402,7 +403,7 @@ function piiCheck(spec: ApiPolicySpec): PolicyNode[] {
       name: "PII detected",
       namespace: METRIC_NAMESPACE,
       value: 1,
-      dimensions: [...refusalDimensions(`pii-${mode}`).slice(0, 3), { name: "Mode", value: mode }],
+      dimensions: [...callDimensions(), { name: "Mode", value: mode }],
     });
   const byMode = (mode: Exclude<PiiMode, "off">): PolicyNode => {
     if (mode === "detect") return choose([{ condition: is("found"), then: [detected(mode)] }]);

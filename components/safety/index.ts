@@ -13,7 +13,7 @@ export const SAFETY_SERVICES = {
   language: { kind: "TextAnalytics", sku: "S", name: "languageAccount", type: "genai:safety:Language" },
 } as const;
 
-export interface ContentSafetyArgs {
+export interface SafetyAccountArgs {
   /** Which service: Azure AI Content Safety (the default) or Azure AI Language (PII detection). */
   readonly service?: keyof typeof SAFETY_SERVICES;
   readonly naming: NamingContext;
@@ -32,13 +32,13 @@ export interface ContentSafetyArgs {
  * keys off (callers use Entra ID), no outbound calls, private when the stack is, its logs and metrics in
  * the platform's workspace.
  */
-export class ContentSafety extends pulumi.ComponentResource {
+export class SafetyAccount extends pulumi.ComponentResource {
   readonly accountId: pulumi.Output<string>;
   /** `https://<subdomain>.cognitiveservices.azure.com/`: what the gateway calls. */
   readonly endpoint: pulumi.Output<string>;
   readonly account: cognitiveservices.Account;
 
-  constructor(name: string, args: ContentSafetyArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: SafetyAccountArgs, opts?: pulumi.ComponentResourceOptions) {
     const service = SAFETY_SERVICES[args.service ?? "contentSafety"];
     super(service.type, name, {}, opts);
     const accountName = resourceName(service.name, args.naming);

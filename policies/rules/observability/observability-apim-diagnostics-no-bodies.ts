@@ -1,24 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES, baseType, checklist, known } from "../../lib";
-import { genericArmType } from "../../catalogue";
+import { isGenericOf } from "../../catalogue";
 
 const BODIES = ["frontend.request", "frontend.response", "backend.request", "backend.response"] as const;
 const GENERIC = "azure-native:resources:Resource";
-
-/**
- * Whether a generic resource is an API Management diagnostic (of the service, an API or a workspace): its
- * ARM type ends in `diagnostics` under Microsoft.ApiManagement. Read from the type alone where a preview
- * does not know the parent's path yet (its service name is an output).
- */
-function isGenericDiagnostic(props: Record<string, any>): boolean {
-  const type = known(() => props.type);
-  if (typeof type === "string" && type.includes("/"))
-    return /^Microsoft\.ApiManagement\/.*\/diagnostics$/i.test(genericArmType({ type }));
-  return (
-    String(known(() => props.resourceProviderNamespace)).toLowerCase() === "microsoft.apimanagement" &&
-    String(known(() => props.resourceType)).toLowerCase() === "diagnostics"
-  );
-}
 
 /** What a diagnostic would log of prompts and completions: body bytes and the LLM log's messages. */
 function bodiesLogged(props: Record<string, any>): string[] {
@@ -52,7 +37,7 @@ export const observabilityApimDiagnosticsNoBodies: ResourceValidationPolicy = {
   configSchema: { properties: { logBodies: { type: "boolean" } } },
   validateResource: (args, report) => {
     const type = baseType(args.type);
-    const generic = type === GENERIC && isGenericDiagnostic(args.props);
+    const generic = type === GENERIC && isGenericOf(args.props, "Microsoft.ApiManagement", "diagnostics", known);
     if (type !== TYPES.apimDiagnostic && !generic)
       args.notApplicable(`applies only to ${TYPES.apimDiagnostic} and generic API Management diagnostics`);
     const props = generic ? (args.props.properties ?? {}) : args.props;
