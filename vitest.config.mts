@@ -27,6 +27,7 @@ const UNIT = [
   "test/network.test.ts",
   "test/teamBudget.test.ts",
   "test/teamCost.test.ts",
+  "test/coldStart.test.ts",
   "test/safetyConfig.test.ts",
   "test/auditQueries.test.ts",
   "test/workflows.test.ts",

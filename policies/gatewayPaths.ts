@@ -256,6 +256,39 @@ export function checkPaths(
   }
 }
 
+/**
+ * The hosts of every backend some path through the gateway forwards to (a pool's members included), and
+ * the scopes that could not be followed or whose backends a preview does not know yet: where those are
+ * not empty, what the gateway reaches cannot be decided.
+ */
+export function routedHosts(resources: readonly PolicyResource[]): { hosts: Set<string>; undecided: string[] } {
+  const backends = backendsById(resources);
+  const hosts = new Set<string>();
+  const undecided: string[] = [];
+  const hostOf = (url: unknown) => (typeof url === "string" && URL.canParse(url) ? new URL(url).hostname : undefined);
+  for (const a of gatewayAnalyses(resources)) {
+    const where = `API ${a.api.apiId}${a.operation ? `, operation ${a.operation}` : ""}`;
+    if (a.problem) {
+      undecided.push(`${where}: ${a.problem}`);
+      continue;
+    }
+    for (const path of a.paths ?? []) {
+      if (!reachesBackend(path, a.api)) continue;
+      const backend = path.backend === undefined ? undefined : backends.get(path.backend);
+      const urls = path.backend === undefined ? [known(() => a.api.api.props.serviceUrl)] : [path.backend];
+      if (backend) {
+        if (backend.unknown || backend.memberUnknown) undecided.push(`${where}: backend ${path.backend} not known yet`);
+        urls.push(backend.url, ...backend.members.map((m) => backends.get(m)?.url));
+      }
+      for (const url of urls) {
+        const host = hostOf(url);
+        if (host) hosts.add(host);
+      }
+    }
+  }
+  return { hosts, undecided };
+}
+
 /** Whether the path's forward runs inside a retry (its last step is a child of a retry step). */
 export function forwardsInRetry(path: ExecutionPath): { retry: ReturnType<typeof allElements>[number] } | undefined {
   const forward = path.steps[path.steps.length - 1];

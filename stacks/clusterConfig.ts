@@ -6,7 +6,7 @@ import { z } from "zod";
 import { GPU_SKUS, GPU_SKU_DATE } from "../components/cluster/gpuSkus";
 import { parseRange } from "../components/network/addressPlan";
 import { vllmReleaseOf } from "../components/serving/vllmReleases";
-import type { Slo } from "../components/observability/rules";
+import type { MonitoredSlot, Slo } from "../components/observability/rules";
 import { own, hasOwn } from "../components/core/own";
 import { COLOURS, type Colour } from "../components/core/colours";
 
@@ -161,6 +161,14 @@ interface StackView {
   >;
 }
 
+/** A colour that serves nothing and is not being rolled out to or from: it runs at zero. */
+export function isIdleSlot(
+  e: { readonly slots: Partial<Record<Colour, { readonly weight: number }>>; readonly rollout?: unknown },
+  slot: Colour,
+): boolean {
+  return e.slots[slot]?.weight === 0 && e.rollout === undefined;
+}
+
 /** Replicas of `gpusPerReplica` GPUs that fit on one node of `vmSize`. */
 export function replicasPerNode(vmSize: string, gpusPerReplica: number): number {
   return Math.floor((own(GPU_SKUS, vmSize)?.gpus ?? 0) / gpusPerReplica);
@@ -173,6 +181,7 @@ function vllmTargets(config: StackView): {
   slot: Colour;
   weight: number;
   rollingOut: boolean;
+  idle: boolean;
   target: VllmTargetView;
 }[] {
   return Object.entries(config.models).flatMap(([endpoint, e]) =>
@@ -186,6 +195,7 @@ function vllmTargets(config: StackView): {
                 slot,
                 weight: e.slots[slot]!.weight,
                 rollingOut: e.rollout !== undefined,
+                idle: isIdleSlot(e, slot),
                 target: t as VllmTargetView,
               },
             ]
@@ -329,13 +339,15 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
 }
 
 /** Every vLLM slot with its weight and thresholds (the endpoint's overrides over the defaults). */
-export function monitoredSlots(config: StackView): { endpoint: string; slot: Colour; weight: number; slo: Slo }[] {
+export function monitoredSlots(config: StackView): MonitoredSlot[] {
   const monitoring = config.cluster?.monitoring;
   if (!monitoring) return [];
   const seen = new Set<string>();
-  return vllmTargets(config).flatMap(({ endpoint, slot, weight }) => {
+  return vllmTargets(config).flatMap(({ endpoint, slot, weight, idle }) => {
     if (seen.has(`${endpoint}/${slot}`)) return [];
     seen.add(`${endpoint}/${slot}`);
-    return [{ endpoint, slot, weight, slo: { ...monitoring.slo, ...own(monitoring.sloByEndpoint, endpoint) } as Slo }];
+    const slo = { ...monitoring.slo, ...own(monitoring.sloByEndpoint, endpoint) } as Slo;
+    // An idle colour runs no servers on purpose: nothing is down.
+    return [{ endpoint, slot, weight, slo, ...(idle ? { idle } : {}) }];
   });
 }

@@ -290,7 +290,7 @@ function selfHosted(w: Wiring): {
   );
   // GPU health and use, per GPU: the exporter runs where AKS installs the driver (and the device plugin).
   if (cluster.gpuExporter) monitoring.scrapeGpuExporter(gpuHourPrices(config));
-  for (const { endpoint, slot, targets } of vllmSlots(config)) {
+  for (const { endpoint, slot, targets, idle } of vllmSlots(config)) {
     const served = new ModelSlot(
       `serving-${endpoint}-${slot}`,
       {
@@ -298,6 +298,7 @@ function selfHosted(w: Wiring): {
         location: config.location,
         endpoint,
         slot,
+        idle,
         targets: targets.map((t) => ({ ...t, maxReplicas: t.maxReplicas ?? t.replicas })),
         provider: cluster.provider,
         oidcIssuerUrl: cluster.oidcIssuerUrl,

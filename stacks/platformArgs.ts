@@ -10,6 +10,7 @@ import { priceRows } from "../components/cost/teamCost";
 import { PRICES } from "../components/cost/prices";
 import { withOverrides } from "../components/cost/monthlyCost";
 import { GPU_SKUS } from "../components/cluster/gpuSkus";
+import { isIdleSlot } from "./clusterConfig";
 import { QUOTA_USED_METRIC } from "../components/gateway/apiPolicy";
 
 type VllmTarget = Extract<TargetConfig, { kind: "vllm" }>;
@@ -48,12 +49,18 @@ export function networkSettings(config: PlatformConfig) {
   };
 }
 
-/** Every slot served by vLLM: its endpoint, colour and vLLM targets. */
-export function vllmSlots(config: PlatformConfig): { endpoint: string; slot: Colour; targets: VllmTarget[] }[] {
+/**
+ * Every slot served by vLLM: its endpoint, colour and vLLM targets, and whether it is idle: at weight 0
+ * with no rollout recorded, so it runs no replicas (a rollout's new colour runs at its size from `start`).
+ */
+export function vllmSlots(
+  config: PlatformConfig,
+): { endpoint: string; slot: Colour; targets: VllmTarget[]; idle: boolean }[] {
   return Object.entries(config.models).flatMap(([endpoint, e]) =>
     COLOURS.flatMap((slot) => {
       const targets = (e.slots[slot]?.targets ?? []).flatMap((t) => (t.kind === "vllm" ? [t] : []));
-      return targets.length > 0 ? [{ endpoint, slot, targets }] : [];
+      const idle = isIdleSlot(e, slot);
+      return targets.length > 0 ? [{ endpoint, slot, targets, idle }] : [];
     }),
   );
 }
@@ -192,13 +199,13 @@ export function teamSpendSettings(config: PlatformConfig, planned: readonly Loca
   return priceRows(
     {
       deployments: planned,
-      vllm: vllmSlots(config).map(({ endpoint, slot, targets }) => ({
+      vllm: vllmSlots(config).map(({ endpoint, slot, targets, idle }) => ({
         endpoint,
         slot,
         targets: targets.map((t) => ({
           vmSize: pools[t.pool]?.vmSize ?? "",
           gpusPerReplica: t.gpusPerReplica,
-          replicas: t.replicas,
+          replicas: idle ? 0 : t.replicas,
         })),
       })),
     },

@@ -73,6 +73,35 @@ describe("the rollout state machine", () => {
     e = run(e, { kind: "finish" });
     expect(e).toEqual(oneColour());
   });
+  it("finish --keep-idle keeps the colour at 0 with no rollout recorded (idle: its servers at zero); start adopts it again", () => {
+    const vllm = { kind: "vllm", pool: "a100", model: "o/m", replicas: 2 };
+    const two: RawEndpoint = { slots: { blue: { weight: 100, targets: [vllm] } } };
+    const finished = run(
+      two,
+      { kind: "start", targets: [{ ...vllm, model: "o/n" }] },
+      { kind: "promote" },
+      { kind: "finish", keepIdle: true },
+    );
+    expect(finished).toEqual({
+      slots: { blue: { weight: 0, targets: [vllm] }, green: { weight: 100, targets: [{ ...vllm, model: "o/n" }] } },
+    });
+    expect(transition("qwen", finished, { kind: "start" }, dev)).toMatchObject({
+      ok: true,
+      endpoint: { rollout: { to: "blue" } },
+      summary: "qwen: rollout to blue (already staged at weight 0) recorded",
+    });
+    // A PTU deployment bills by the hour at weight 0: kept idle it would cost full price.
+    const ptu = { ...target("old"), deploymentType: "GlobalProvisionedManaged", capacity: 15 };
+    const abandoned = run(
+      { slots: { blue: { weight: 100, targets: [target("new")] } } },
+      { kind: "start", targets: [ptu] },
+      { kind: "rollback" },
+    );
+    expect(refusal(abandoned, { kind: "finish", keepIdle: true })).toEqual([
+      "chat: --keep-idle keeps green's PTU deployments (GlobalProvisionedManaged), billed by the hour at weight 0: finish without it",
+    ]);
+    expect(run(abandoned, { kind: "finish" })).toEqual({ slots: { blue: { weight: 100, targets: [target("new")] } } });
+  });
   it("refuses every step out of order, with its reason", () => {
     const started = run(oneColour(), { kind: "start", targets: [target("new")] });
     expect(refusal(oneColour(), { kind: "shift", weight: 10 })).toEqual([
@@ -103,7 +132,7 @@ describe("the rollout state machine", () => {
       slots: { blue: { weight: 100, targets: [target("a")] }, green: { weight: 0, targets: [target("b")] } },
     };
     expect(refusal(staged, { kind: "start", targets: [target("c")] })).toEqual([
-      "chat: green is already staged at weight 0 with its own targets: start without --model to roll out to it, or finish and start again",
+      "chat: green is already staged at weight 0 with its own targets: start without --model to roll out to it, or delete it from the stack file and start again",
     ]);
   });
   it("prod: weight onto a colour needs proof it is deployed and healthy, and steps of at most rolloutMaxStep", () => {
@@ -137,6 +166,7 @@ describe("the rollout state machine", () => {
       fc.constant<Command>({ kind: "promote" }),
       fc.constant<Command>({ kind: "rollback" }),
       fc.constant<Command>({ kind: "finish" }),
+      fc.constant<Command>({ kind: "finish", keepIdle: true }),
     );
     fc.assert(
       fc.property(fc.array(command, { maxLength: 30 }), fc.constantFrom(dev, prod(), prod(false)), (commands, ctx) => {

@@ -32,7 +32,17 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
       "10.40.31.201",
     );
     expect(started.code, started.err).toBe(0);
+    // The new servers start from zero: two more GPU nodes (prod's a100 pool is full with qwen), the image, the model.
+    expect(started.out).toContain(
+      "cold start: embeddings/green starts 2 vLLM servers from zero once applied: expect 11-48 min before they are ready (2 new GPU nodes 8-15 min,",
+    );
     const planned = await exportOf(file);
+    // A colour in a rollout runs at its serving size from start, at weight 0.
+    const servers = JSON.parse(readFileSync(planned, "utf8")).deployment.resources.filter(
+      (r: { type: string; inputs: { metadata: { namespace: string } } }) =>
+        r.type === "kubernetes:apps/v1:StatefulSet" && r.inputs.metadata.namespace === "vllm-embeddings-green",
+    );
+    expect(servers.map((r: { inputs: { spec: { replicas: number } } }) => r.inputs.spec.replicas)).toEqual([2]);
     const notReady = await step("shift", "--weight", "25", "--state", planned);
     expect(notReady.code).toBe(1);
     expect(notReady.err).toContain(

@@ -41,6 +41,7 @@ import { COLOURS, type Colour } from "../../components/core/colours";
 import { colourResources, proveColour, type StateExport } from "../rollout/proof";
 import { gateProblems, type GateMargins } from "../rollout/gate";
 import { capacityDrop } from "../rollout/capacity";
+import { coldStartNote } from "../rollout/coldStart";
 import { loadtestSummaryOf, readJsonInput, stateExportOf } from "../rollout/inputs";
 import {
   ACTIONS,
@@ -98,6 +99,9 @@ export const ROLLOUT_SPEC: CommandSpec = {
     "accept-capacity-drop": b(
       "shift, promote: confirm a step that lowers the endpoint's capacity (refused in prod without it)",
     ),
+    "keep-idle": b(
+      "finish: keep the colour at weight 0 idle (zero replicas, its model cache kept) instead of removing it",
+    ),
     "allow-offline-proof": b("accept the offline plan's own export as --state (demos, tests)"),
     "config-file": s("FILE", "the stack file instead of Pulumi.<stack>.yaml"),
     "as-of": s("YYYY-MM-DD", "the day model lifecycle is checked for (default today)"),
@@ -109,6 +113,7 @@ export const ROLLOUT_SPEC: CommandSpec = {
     "npm run rollout -- shift --stack prod --endpoint chat --weight 25 --state export.json",
     "npm run rollout -- promote --stack prod --endpoint chat --state export.json",
     "npm run rollout -- finish --stack prod --endpoint chat",
+    "npm run rollout -- finish --stack prod --endpoint qwen --keep-idle",
   ],
   notes: [
     "exit codes: 0 done (or status); 1 the step is refused (every reason printed, nothing written); 2 invalid arguments or an unreadable stack file or state export",
@@ -176,6 +181,7 @@ function parse(argv: string[], projectDir: string) {
     asOf: values["as-of"] ?? asOfDay(),
     dryRun: values["dry-run"] ?? false,
     acceptCapacityDrop: values["accept-capacity-drop"] ?? false,
+    keepIdle: values["keep-idle"] ?? false,
     allowOfflineProof: values["allow-offline-proof"] ?? false,
     weight: whole("weight", 0, 100),
     start,
@@ -418,7 +424,8 @@ function commandOf(
   accounts: Readonly<Record<string, unknown>>,
 ): Command {
   if (args.action === "shift") return { kind: "shift", weight: args.weight! };
-  if (args.action !== "start") return { kind: args.action as "promote" | "finish" | "rollback" };
+  if (args.action === "finish") return { kind: "finish", keepIdle: args.keepIdle };
+  if (args.action !== "start") return { kind: args.action as "promote" | "rollback" };
   if (!args.start.model) {
     const unused = givenStartOptions(args.start);
     if (unused.length > 0)
@@ -599,6 +606,10 @@ async function step(args: Args, projectDir: string, io: CommandIo): Promise<numb
         .trimEnd()}`,
     );
   io.out(`${stackDiff(basename(args.configFile), text, after)}\n${outcome.summary}\n`);
+  // The new colour's servers start from zero (an idle colour runs none): say how long before shift can follow.
+  const starting = command.kind === "start" ? next.rollout?.to : undefined;
+  const coldStart = starting && coldStartNote(loaded.config, name, starting, next.slots[starting]?.targets ?? []);
+  if (coldStart) io.out(`${coldStart}\n`);
   if (args.dryRun) {
     io.out("--dry-run: nothing was written\n");
     return EXIT.ok;

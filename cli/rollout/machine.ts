@@ -1,10 +1,11 @@
 import { COLOURS, type Colour } from "../../components/core/colours";
+import { isPtuType, type DeploymentType } from "../../components/openai/models";
 // The blue-green rollout of one model endpoint as a state machine over its slots: pure functions from
 // the endpoint's raw stack-file value and a command to the next value, or every reason it is refused.
 //
 //   one colour live ──start──▶ both colours, the new one at 0, `rollout: {to: new}`
 //        ▲                          │ shift W (new W, old 100-W) · promote (new 100) · rollback (old 100)
-//        └──────────finish──────────┘ (removes the colour at 0 once the other has 100)
+//        └──────────finish──────────┘ (removes the colour at 0 once the other has 100, or keeps it idle)
 
 export const other = (c: Colour): Colour => (c === "blue" ? "green" : "blue");
 
@@ -32,7 +33,7 @@ export type Command =
   | { readonly kind: "shift"; readonly weight: number }
   | { readonly kind: "promote" }
   | { readonly kind: "rollback" }
-  | { readonly kind: "finish" };
+  | { readonly kind: "finish"; readonly keepIdle?: boolean };
 
 /** What a state export proves about a colour: its resources exist and report healthy, or why not. */
 export type Proof = { readonly healthy: true } | { readonly healthy: false; readonly why: string };
@@ -95,7 +96,7 @@ export function transition(name: string, e: RawEndpoint, command: Command, ctx: 
           );
         if (command.targets)
           return refuse(
-            `${name}: ${staged} is already staged at weight 0 with its own targets: start without --model to roll out to it, or finish and start again`,
+            `${name}: ${staged} is already staged at weight 0 with its own targets: start without --model to roll out to it, or delete it from the stack file and start again`,
           );
         return {
           ok: true,
@@ -156,15 +157,25 @@ export function transition(name: string, e: RawEndpoint, command: Command, ctx: 
           `${name}: finish removes the colour at weight 0 once the other has 100; now ${from} ${e.slots[from]!.weight}, ${to} ${e.slots[to]!.weight}: promote or roll back first`,
         );
       }
+      const billed = e.slots[idle]!.targets.filter(
+        (t) => t.kind === "azure-openai" && isPtuType(t.deploymentType as DeploymentType),
+      );
+      if (command.keepIdle && billed.length > 0)
+        return refuse(
+          `${name}: --keep-idle keeps ${idle}'s PTU deployments (${billed.map((t) => String(t.deploymentType)).join(", ")}), billed by the hour at weight 0: finish without it`,
+        );
       const { [idle]: _removed, ...slots } = e.slots;
       const { rollout: _done, ...rest } = e;
+      const serving = other(idle);
+      // Kept, the colour at 0 is idle (no rollout names it): it runs no servers and costs only its caches.
+      const after = command.keepIdle ? `${idle} kept idle at weight 0` : `${idle} removed`;
       return {
         ok: true,
-        endpoint: { ...rest, slots },
+        endpoint: { ...rest, slots: command.keepIdle ? e.slots : slots },
         summary:
           idle === from
-            ? `${name}: finished: ${to} serves alone, ${from} removed`
-            : `${name}: abandoned: ${from} serves alone, ${to} removed`,
+            ? `${name}: finished: ${serving} serves alone, ${after}`
+            : `${name}: abandoned: ${serving} serves alone, ${after}`,
       };
     }
   }

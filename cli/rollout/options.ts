@@ -37,7 +37,7 @@ const STEP_OPTIONS: Readonly<Record<Action, readonly string[]>> = {
   ],
   shift: ["endpoint", "weight", "state", "allow-offline-proof", "loadtest", "accept-capacity-drop", "dry-run"],
   promote: ["endpoint", "state", "allow-offline-proof", "loadtest", "accept-capacity-drop", "dry-run"],
-  finish: ["endpoint", "dry-run"],
+  finish: ["endpoint", "keep-idle", "dry-run"],
   rollback: ["endpoint", "dry-run"],
 };
 

@@ -38,6 +38,8 @@ export interface MonitoredSlot {
   readonly slot: Colour;
   readonly weight: number;
   readonly slo: Slo;
+  /** At weight 0 outside a rollout: it runs no servers, so none answering is no alert. */
+  readonly idle?: boolean;
 }
 
 /** Recorded series, one per slot (labels `model_endpoint`, `slot`). */
@@ -113,17 +115,22 @@ export function slotAlerts(m: MonitoredSlot): AlertingRule[] {
       description: `${what} of model endpoint ${m.endpoint}, slot ${m.slot} (weight ${m.weight}) has been above ${threshold}${unit} for ${forDuration}.`,
     },
   });
+  const down: AlertingRule[] = m.idle
+    ? []
+    : [
+        {
+          alert: ALERTS.down,
+          expr: `(max(${RECORDED.up}${at}) or vector(0)) < 1`,
+          for: "5m",
+          labels: labels(live ? "critical" : "warning"),
+          annotations: {
+            summary: `${where}: no model server answers`,
+            description: `No vLLM server of model endpoint ${m.endpoint}, slot ${m.slot} (weight ${m.weight}) has answered a scrape for 5m.`,
+          },
+        },
+      ];
   return [
-    {
-      alert: ALERTS.down,
-      expr: `(max(${RECORDED.up}${at}) or vector(0)) < 1`,
-      for: "5m",
-      labels: labels(live ? "critical" : "warning"),
-      annotations: {
-        summary: `${where}: no model server answers`,
-        description: `No vLLM server of model endpoint ${m.endpoint}, slot ${m.slot} (weight ${m.weight}) has answered a scrape for 5m.`,
-      },
-    },
+    ...down,
     ...(live
       ? [
           {

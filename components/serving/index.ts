@@ -39,6 +39,8 @@ export interface ModelSlotArgs {
   readonly tags: Readonly<Record<string, string>>;
   readonly endpoint: string;
   readonly slot: Colour;
+  /** At weight 0 with no rollout: every target runs zero replicas (its pool may scale to zero nodes). */
+  readonly idle: boolean;
   readonly targets: readonly VllmTargetSpec[];
   readonly provider: k8s.Provider;
   readonly oidcIssuerUrl: pulumi.Input<string>;
@@ -63,6 +65,17 @@ const label = (...parts: string[]) =>
     .replace(/-+/g, "-")
     .slice(0, 63)
     .replace(/-$/, "");
+
+/**
+ * KEDA's annotation that scales a ScaledObject's target to the given count and pauses its autoscaling
+ * (KEDA 2.8 and later; kedacore/keda apis/keda/v1alpha1/scaledobject_types.go PausedReplicasAnnotation).
+ */
+export const KEDA_PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas";
+
+/** The replicas a target's StatefulSet is planned with: none while its colour is idle. */
+export function servingReplicas(t: Pick<VllmTargetSpec, "replicas">, idle: boolean): number {
+  return idle ? 0 : t.replicas;
+}
 
 /** The arguments of `vllm serve` for a target: the endpoint name is the served model name. */
 export function vllmArgs(
@@ -183,7 +196,7 @@ export class ModelSlot extends pulumi.ComponentResource {
           metadata: { name: targetName, namespace: namespace.metadata.name, labels: podLabels },
           spec: {
             serviceName: targetName,
-            replicas: t.replicas,
+            replicas: servingReplicas(t, args.idle),
             podManagementPolicy: "Parallel",
             selector: { matchLabels: selector },
             template: {
@@ -291,7 +304,8 @@ export class ModelSlot extends pulumi.ComponentResource {
           ...k,
           dependsOn: [...args.dependsOn],
           customTimeouts: { create: "75m", update: "75m" },
-          // Once KEDA scales the servers, a later update must not reset their count.
+          // Once KEDA scales the servers, a later update must not reset their count: KEDA owns it (and
+          // takes an idle target to zero and back, below).
           ...(t.maxReplicas > t.replicas ? { ignoreChanges: ["spec.replicas"] } : {}),
         },
       );
@@ -353,7 +367,14 @@ export class ModelSlot extends pulumi.ComponentResource {
           {
             apiVersion: "keda.sh/v1alpha1",
             kind: "ScaledObject",
-            metadata: { name: targetName, namespace: namespace.metadata.name, labels: slotLabels },
+            metadata: {
+              name: targetName,
+              namespace: namespace.metadata.name,
+              labels: slotLabels,
+              // An idle colour: KEDA scales the servers to zero and stops scaling until the annotation goes
+              // (rollout start), when it scales them back up to minReplicaCount.
+              ...(args.idle ? { annotations: { [KEDA_PAUSED_REPLICAS]: "0" } } : {}),
+            },
             spec: {
               scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: targetName },
               minReplicaCount: t.replicas,

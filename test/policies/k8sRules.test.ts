@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { policies } from "../../policies/rules";
 import { TYPES } from "../../policies/lib";
 import { runResourceRule, runStackRule, type FakeResource } from "./harness";
+import { apiPolicy } from "../../components/gateway/apiPolicy";
+import { renderPolicy } from "../../components/gateway/policyXml";
+import { endpointRoutes } from "../../components/gateway/routes";
 
 const rule = (name: string) => policies.find((p) => p.name === name)!;
 
@@ -451,5 +454,94 @@ describe("reliability-k8s-replicas-and-pdb", () => {
       "serving-qwen-blue-vllm-a100-0: 1 replica: one disruption takes the model offline",
       "serving-qwen-blue-vllm-a100-0: no PodDisruptionBudget selects its pods",
     ]);
+  });
+
+  // qwen: blue takes every request, green is idle at weight 0 (the gateway's draw never names it).
+  const gatewayTo = (weights: { blue: number; green: number }): FakeResource[] => [
+    { type: "azure-native:apimanagement:Api", name: "api", props: { name: "openai", path: "openai" } },
+    {
+      type: TYPES.apimApiPolicy,
+      name: "api-policy",
+      props: {
+        format: "rawxml",
+        value: renderPolicy(
+          apiPolicy({
+            auth: "entra-id",
+            tenantId: "t",
+            audiences: ["a"],
+            teams: [{ name: "assistant", applicationIds: ["app"], endpoints: ["qwen"], tokensPerMinute: 1000 }],
+            identityClientId: "{{x}}",
+            endpoints: endpointRoutes({
+              qwen: {
+                slots: {
+                  blue: { weight: weights.blue, targets: [{ kind: "vllm" }] },
+                  green: { weight: weights.green, targets: [{ kind: "vllm" }] },
+                },
+              },
+            }),
+            retryAfterSeconds: 60,
+          }),
+        ),
+      },
+      dependsOn: { apiId: ["api"] },
+    },
+    ...(["blue", "green"] as const).flatMap((colour, i): FakeResource[] => [
+      {
+        type: TYPES.apimBackend,
+        name: `pool-qwen-${colour}`,
+        props: {
+          name: `pool-qwen-${colour}`,
+          type: "Pool",
+          pool: { services: [{ id: `/backends/be-qwen-${colour}-vllm-a100-0`, priority: 1 }] },
+        },
+      },
+      {
+        type: TYPES.apimBackend,
+        name: `be-qwen-${colour}-vllm-a100-0`,
+        props: { name: `be-qwen-${colour}-vllm-a100-0`, url: `http://10.40.31.20${i}:8000/v1` },
+      },
+      {
+        type: TYPES.k8sService,
+        name: `serving-qwen-${colour}-vllm-a100-0-service`,
+        props: {
+          metadata: {
+            name: "vllm-a100-0",
+            namespace: `vllm-qwen-${colour}`,
+            annotations: { "service.beta.kubernetes.io/azure-load-balancer-ipv4": `10.40.31.20${i}` },
+          },
+          spec: {
+            type: "LoadBalancer",
+            selector: { "genai-platform/target": "vllm-a100-0", "genai-platform/slot": colour },
+          },
+        },
+      },
+      {
+        ...statefulSet((p) => {
+          p.metadata.namespace = `vllm-qwen-${colour}`;
+          p.spec.template.metadata.labels["genai-platform/slot"] = colour;
+          p.spec.replicas = colour === "green" ? 0 : 2;
+        }),
+        name: `serving-qwen-${colour}-vllm-a100-0`,
+      },
+      {
+        ...budget(),
+        name: `serving-qwen-${colour}-vllm-a100-0-pdb`,
+        props: { ...budget().props, metadata: { name: "vllm-a100-0", namespace: `vllm-qwen-${colour}` } },
+      },
+    ]),
+  ];
+  it("passes an idle colour at zero replicas that no gateway path reaches", async () =>
+    expect((await runStackRule(policy, gatewayTo({ blue: 100, green: 0 }))).violations).toEqual([]));
+  it("fails a colour at zero replicas that the gateway routes to", async () =>
+    expect((await runStackRule(policy, gatewayTo({ blue: 50, green: 50 }))).violations).toEqual([
+      "serving-qwen-green-vllm-a100-0: 0 replicas, but the gateway routes requests to 10.40.31.201: every one of them fails",
+    ]));
+  it("fails zero replicas when the gateway's policy cannot be followed", async () => {
+    const resources = gatewayTo({ blue: 100, green: 0 });
+    resources[1]!.props.value = "<policies><inbound><choose></inbound></policies>";
+    const [violation] = (await runStackRule(policy, resources)).violations;
+    expect(violation).toMatch(
+      /^serving-qwen-green-vllm-a100-0: 0 replicas, and whether the gateway routes to it cannot be decided \(API openai: /,
+    );
   });
 });

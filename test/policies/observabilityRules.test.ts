@@ -86,6 +86,14 @@ describe("observability-vllm-slot-monitored", () => {
         prometheusRule((p) => (p.spec.groups[0].rules[0].labels.slot = "green")),
       ]),
     ).toEqual(["qwen/blue (serving-qwen-blue-vllm-a100-0): no ModelSlotNotServing alert watches it"]));
+  it("needs no serving alert on a slot at zero replicas (an idle colour), still its PodMonitor", async () => {
+    const idle = statefulSet();
+    idle.props.spec.replicas = 0;
+    expect(await violations([idle, podMonitor(), prometheusRule((p) => (p.spec.groups[0].rules = []))])).toEqual([]);
+    expect(await violations([idle, prometheusRule((p) => (p.spec.groups[0].rules = []))])).toEqual([
+      "qwen/blue (serving-qwen-blue-vllm-a100-0): no PodMonitor in vllm-qwen-blue selects its servers",
+    ]);
+  });
 });
 
 describe("security-k8s-helm-chart-pinned", () => {

@@ -18,7 +18,7 @@ interface Rule {
 export const observabilityVllmSlotMonitored: StackValidationPolicy = {
   name: "observability-vllm-slot-monitored",
   description:
-    "Every vLLM slot is scraped by a PodMonitor in its namespace that selects its servers and labels their samples with the endpoint and slot, and is watched by the platform's alerts (at least: its servers stopped serving).",
+    "Every vLLM slot is scraped by a PodMonitor in its namespace that selects its servers and labels their samples with the endpoint and slot, and is watched by the platform's alerts (at least: its servers stopped serving) unless it runs at zero replicas (an idle colour).",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist(9, 10),
@@ -41,7 +41,7 @@ export const observabilityVllmSlotMonitored: StackValidationPolicy = {
     for (const set of ofType(args.resources, TYPES.statefulSet)) {
       const props = set.props as {
         metadata?: { namespace?: string; labels?: Labels };
-        spec?: { template?: { metadata?: { labels?: Labels } } };
+        spec?: { replicas?: number; template?: { metadata?: { labels?: Labels } } };
       };
       const endpoint = props.metadata?.labels?.[ENDPOINT_LABEL];
       const slot = props.metadata?.labels?.[SLOT_LABEL];
@@ -71,7 +71,11 @@ export const observabilityVllmSlotMonitored: StackValidationPolicy = {
           set.urn,
         );
       }
+      // A slot planned at zero replicas (an idle colour) serves nothing on purpose: an alert on its servers
+      // not answering would always fire. reliability-k8s-replicas-and-pdb holds that no gateway path reaches it.
+      const idle = Number(props.spec?.replicas ?? 1) === 0;
       if (
+        !idle &&
         !alerts.some((r) => r.alert === SERVING_ALERT && r.labels?.endpoint === endpoint && r.labels?.slot === slot)
       ) {
         report(`${endpoint}/${slot} (${set.name}): no ${SERVING_ALERT} alert watches it`, set.urn);
