@@ -28,6 +28,7 @@ const UNIT = [
   "test/teamBudget.test.ts",
   "test/teamCost.test.ts",
   "test/coldStart.test.ts",
+  "test/lora.test.ts",
   "test/safetyConfig.test.ts",
   "test/auditQueries.test.ts",
   "test/workflows.test.ts",

@@ -454,6 +454,7 @@ const TYPE_CATALOGUE = {
     stateful: false,
     rules: [
       "lifecycle-endpoint-live-slot",
+      "governance-vllm-allowed-models",
       "observability-vllm-slot-monitored",
       "security-k8s-image-pinned",
       "security-k8s-image-digest",

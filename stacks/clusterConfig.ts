@@ -135,6 +135,7 @@ export interface VllmTargetView {
   readonly gpuMemoryUtilization: number;
   readonly maxModelLen?: number;
   readonly serviceIp: string;
+  readonly adapters?: readonly { readonly name: string }[];
 }
 
 interface StackView {
@@ -322,6 +323,7 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
       issues.push({ path: `${path}.serviceIp`, message: `${target.serviceIp} is also the address of ${other}` });
     seenIps.set(target.serviceIp, path);
   }
+  issues.push(...adapterIssues(config, targets));
   for (const [name, d] of demand) {
     const pool = own(cluster!.gpuPools, name)!;
     if (d.live > pool.maxCount) {
@@ -336,6 +338,42 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
     }
   }
   return { issues, warnings };
+}
+
+/**
+ * The model names of LoRA adapters: each is called like an endpoint, so it must be no endpoint's name and
+ * belong to one endpoint only (both colours of it may serve it: that is an adapter's rollout); the targets
+ * of one slot are members of one pool, so they serve the same adapters.
+ */
+function adapterIssues(
+  config: StackView,
+  targets: ReturnType<typeof vllmTargets>,
+): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  const owner = new Map<string, string>();
+  const bySlot = new Map<string, { path: string; names: string }>();
+  for (const { path, endpoint, slot, target } of targets) {
+    const names = (target.adapters ?? []).map((a) => a.name);
+    names.forEach((name, i) => {
+      const at = `${path}.adapters[${i}].name`;
+      if (hasOwn(config.models, name))
+        issues.push({ path: at, message: `"${name}" is an endpoint's name: clients could not tell the two apart` });
+      const other = owner.get(name);
+      if (other !== undefined && other !== endpoint)
+        issues.push({ path: at, message: `"${name}" is already an adapter of endpoint ${other}` });
+      else owner.set(name, endpoint);
+    });
+    const key = `${endpoint}/${slot}`;
+    const sorted = [...names].sort().join(", ");
+    const first = bySlot.get(key);
+    if (!first) bySlot.set(key, { path, names: sorted });
+    else if (first.names !== sorted)
+      issues.push({
+        path: `${path}.adapters`,
+        message: `the targets of one slot serve the same adapters (a retry may go to either): ${first.path} serves [${first.names}], this one [${sorted}]`,
+      });
+  }
+  return issues;
 }
 
 /** Every vLLM slot with its weight and thresholds (the endpoint's overrides over the defaults). */

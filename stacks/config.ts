@@ -26,6 +26,7 @@ import { withOverrides } from "../components/cost/monthlyCost";
 import { budgetQuota, type BudgetQuota } from "../components/cost/teamBudget";
 import { GATEWAY_TIERS } from "../components/gateway/tiers";
 import { COLOURS } from "../components/core/colours";
+import { VLLM_LORA_RANKS, type LoraRank } from "../components/serving/vllmReleases";
 
 /** The Pulumi config namespace of this project: keys are `genai-platform:<key>`. */
 export const CONFIG_NAMESPACE = "genai-platform";
@@ -131,6 +132,60 @@ const azureOpenAiTarget = strict({
 /** A Hugging Face repository id: `owner/name`, each starting with a letter or digit, never `..` (it reaches vLLM's command line and a cache path). */
 export const HUGGING_FACE_MODEL = /^(?!.*\.\.)[A-Za-z0-9][\w.-]{0,95}\/[A-Za-z0-9][\w.-]{0,95}$/;
 
+/** The model names a LoRA adapter is called by: like an endpoint's, so a client cannot tell them apart. */
+export const ADAPTER_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,31}$/;
+/** Where a target's servers keep their model cache; an adapter given by path lives under it. */
+export const MODEL_CACHE = "/cache";
+
+/**
+ * A LoRA adapter a vLLM target serves on its base model, called by `name`: a Hugging Face repository at a
+ * pinned revision (downloaded into the server's model cache before it starts), or a folder already in the
+ * model cache. `rank` is the adapter's LoRA rank (`r` in its adapter_config.json).
+ */
+const adapter = strict({
+  name: z
+    .string()
+    .regex(
+      ADAPTER_NAME,
+      "adapter names are 1-32 lower-case ASCII letters, digits and single hyphens, starting with a letter (clients call it as the model)",
+    ),
+  model: z.string().regex(HUGGING_FACE_MODEL, "a Hugging Face repository id owner/name of the adapter").optional(),
+  revision: z
+    .string()
+    .regex(/^[0-9a-f]{7,40}$/, "a pinned adapter revision (commit hash)")
+    .optional(),
+  path: z
+    .string()
+    .regex(
+      new RegExp(`^${MODEL_CACHE}/(?:[A-Za-z0-9][\\w.-]*/)*[A-Za-z0-9][\\w.-]*$`),
+      `a folder in the model cache: ${MODEL_CACHE}/<folder>, without .. or empty parts`,
+    )
+    .refine((p) => !p.split("/").includes(".."), "no .. in the path")
+    .optional(),
+  rank: z.union(
+    VLLM_LORA_RANKS.map((r) => z.literal(r)) as unknown as [z.ZodLiteral<LoraRank>, ...z.ZodLiteral<LoraRank>[]],
+    {
+      error: `the adapter's LoRA rank: one of ${VLLM_LORA_RANKS.join(", ")}`,
+    },
+  ),
+}).superRefine((a, ctx) => {
+  const hub = a.model !== undefined || a.revision !== undefined;
+  if (hub && a.path !== undefined)
+    ctx.addIssue({ code: "custom", path: ["path"], message: "give model and revision, or path, not both" });
+  else if (!hub && a.path === undefined)
+    ctx.addIssue({
+      code: "custom",
+      path: ["model"],
+      message: "give model and revision (Hugging Face), or path (in the model cache)",
+    });
+  else if (hub && (a.model === undefined || a.revision === undefined))
+    ctx.addIssue({
+      code: "custom",
+      path: [a.model === undefined ? "model" : "revision"],
+      message: "a Hugging Face adapter needs both model and a pinned revision",
+    });
+});
+
 const vllmTarget = strict({
   kind: z.literal("vllm"),
   /** The GPU pool (cluster.gpuPools key) the replicas run on. */
@@ -161,6 +216,49 @@ const vllmTarget = strict({
   /** The internal load balancer's static address, in the network's aksNodes subnet. */
   serviceIp: z.string(),
   priority: z.number().int().min(1).max(100).default(1),
+  /** LoRA adapters served on the base model, each called by its own model name. */
+  adapters: z.array(adapter).max(64, "at most 64 adapters per target").optional(),
+  /** Adapters active in one batch on a GPU (vLLM --max-loras); default: every adapter. */
+  maxLoras: z.number().int().min(1).max(64).optional(),
+  /** The largest adapter rank the servers accept (vLLM --max-lora-rank); default: the largest adapter's. */
+  maxLoraRank: z
+    .union(
+      VLLM_LORA_RANKS.map((r) => z.literal(r)) as unknown as [z.ZodLiteral<LoraRank>, ...z.ZodLiteral<LoraRank>[]],
+      {
+        error: `one of ${VLLM_LORA_RANKS.join(", ")} (vLLM's LoRA ranks)`,
+      },
+    )
+    .optional(),
+}).superRefine((t, ctx) => {
+  const adapters = t.adapters ?? [];
+  if (adapters.length === 0) {
+    for (const field of ["maxLoras", "maxLoraRank"] as const)
+      if (t[field] !== undefined)
+        ctx.addIssue({ code: "custom", path: [field], message: "applies only to a target with adapters" });
+    return;
+  }
+  const seen = new Set<string>();
+  adapters.forEach((a, i) => {
+    if (seen.has(a.name))
+      ctx.addIssue({
+        code: "custom",
+        path: ["adapters", i, "name"],
+        message: `"${a.name}" is already an adapter of this target`,
+      });
+    seen.add(a.name);
+    if (t.maxLoraRank !== undefined && a.rank > t.maxLoraRank)
+      ctx.addIssue({
+        code: "custom",
+        path: ["adapters", i, "rank"],
+        message: `${a.rank} is above the target's maxLoraRank (${t.maxLoraRank}): raise maxLoraRank or use an adapter of rank ${t.maxLoraRank} or less`,
+      });
+  });
+  if (t.maxLoras !== undefined && t.maxLoras > adapters.length)
+    ctx.addIssue({
+      code: "custom",
+      path: ["maxLoras"],
+      message: `${t.maxLoras} is more than the target's ${adapters.length} adapter(s)`,
+    });
 });
 
 const target = z.discriminatedUnion("kind", [azureOpenAiTarget, vllmTarget], {

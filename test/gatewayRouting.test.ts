@@ -9,6 +9,8 @@ import {
   apiPolicy,
   CONTENT_FILTER_RESPONSE,
   ENDPOINT_OF_REQUEST,
+  ADAPTER_BODY_EXPRESSION,
+  ADAPTER_VARIABLE,
   type ApiPolicySpec,
 } from "../components/gateway/apiPolicy";
 import { piiRoutes, safetyRoutes, type EndpointSafety } from "../components/safety/config";
@@ -90,6 +92,11 @@ const attr = (n: PolicyElement, name: string) => n.attributes[name];
 const textOf = (n: PolicyElement) => n.text ?? "";
 const VAR = /^context\.Variables\.GetValueOrDefault<string>\("(\w+)", ""\)$/;
 
+/** The request's body as the policy left it so far (a set-body replaced it) or as the client sent it. */
+function outcomeBody(request: Request, vars: Map<string, unknown>): unknown {
+  return vars.get("@body") ?? request.body;
+}
+
 /** The PII check's C# blocks, as TypeScript that does what each says (components/safety/pii.ts). */
 function evaluatePii(code: string, request: Request, vars: Map<string, unknown>): unknown {
   if (code === PII_REQUEST_EXPRESSION) {
@@ -113,13 +120,15 @@ function evaluatePii(code: string, request: Request, vars: Map<string, unknown>)
     if (length(response.documents.map((d) => d.redactedText)) !== length(sentTexts)) return "failed";
     return response.documents.some((d) => d.entities.length > 0) ? "found" : "clean";
   }
+  if (code === ADAPTER_BODY_EXPRESSION)
+    return { ...((outcomeBody(request, vars) as object) ?? {}), model: vars.get(ADAPTER_VARIABLE) };
   if (code === PII_REDACTED_BODY_EXPRESSION) {
     const response = vars.get(PII_VARIABLES.response) as { documents: { id: string; redactedText: string }[] };
     const masked = [...response.documents]
       .sort((a, b) => Number(a.id) - Number(b.id))
       .map((d) => d.redactedText)
       .join("");
-    const body = structuredClone(request.body) as Record<string, any>;
+    const body = structuredClone(outcomeBody(request, vars)) as Record<string, any>;
     let offset = 0;
     const next = (text: string) => {
       const part = masked.slice(offset, offset + text.length);
@@ -291,8 +300,10 @@ function run(xml: string, request: Request, world: World): Outcome {
               redactedText: d.text.replace(new RegExp(service.find.source, "g"), (found) => "*".repeat(found.length)),
             })),
           });
-      } else if (tag === "set-body") outcome.requestBody = evaluate(textOf(n), request, vars);
-      else if (tag === "emit-metric") emitted(n);
+      } else if (tag === "set-body") {
+        outcome.requestBody = evaluate(textOf(n), request, vars);
+        vars.set("@body", outcome.requestBody);
+      } else if (tag === "emit-metric") emitted(n);
       else if (tag === "trace")
         outcome.traces.push(
           Object.fromEntries(
@@ -714,6 +725,78 @@ describe("a self-hosted (vLLM) slot through the gateway", () => {
         mixedWorld(["be-qwen-green-vllm-a100-0", "be-qwen-green-vllm-h100-1"]),
       ),
     ).toMatchObject({ status: 429, headers: { "Retry-After": "60" } });
+  });
+});
+
+describe("LoRA adapters: a model name routes to the slots serving it", () => {
+  // qwen on vLLM: blue serves the adapter support; green, rolling out at `greenWeight`, serves support and billing.
+  const lora: TargetRef[] = [
+    { endpoint: "qwen", slot: "blue", key: "vllm-a100-0", priority: 1, kind: "vllm" },
+    { endpoint: "qwen", slot: "green", key: "vllm-a100-0", priority: 1, kind: "vllm" },
+  ];
+  const adapters = (...names: string[]) => [{ kind: "vllm" as const, adapters: names.map((name) => ({ name })) }];
+  const xmlAt = (greenWeight: number) =>
+    renderPolicy(
+      apiPolicy({
+        auth: "entra-id",
+        tenantId: "t",
+        audiences: ["a"],
+        teams: [
+          { name: "assistant", applicationIds: [CALLER], endpoints: ["qwen"], tokensPerMinute: 1000 },
+          { name: "search", applicationIds: [SEARCH], endpoints: ["embeddings"], tokensPerMinute: 1000 },
+        ],
+        identityClientId: "{{x}}",
+        endpoints: endpointRoutes({
+          qwen: {
+            slots: {
+              blue: { weight: 100 - greenWeight, targets: adapters("support") },
+              green: { weight: greenWeight, targets: adapters("support", "billing") },
+            },
+          },
+        }),
+        retryAfterSeconds: 60,
+      }),
+    );
+  const loraWorld: World = { pools: poolSpecs(lora), tripped: new Set(), saturated: new Set() };
+  const call = (xml: string, model: string, draw: number, shape: Request["shape"] = "v1") =>
+    run(
+      xml,
+      { shape, endpoint: model, callerApp: CALLER, draw, body: { model, messages: [{ role: "user", content: "hi" }] } },
+      loraWorld,
+    );
+
+  it("calls an adapter as the endpoint that serves it: its slots' draw, the team's rights, the name kept for vLLM", () => {
+    const xml = xmlAt(25);
+    expect(call(xml, "support", 10)).toMatchObject({ status: 200, slot: "blue", backend: "be-qwen-blue-vllm-a100-0" });
+    expect(call(xml, "support", 80)).toMatchObject({ status: 200, slot: "green" });
+    expect(call(xml, "support", 80).requestBody).toMatchObject({ model: "support" });
+    // Called by the Azure OpenAI path, the body gets the adapter's name: vLLM picks the adapter by it.
+    const byPath = run(
+      xml,
+      { shape: "azure-openai", endpoint: "support", callerApp: CALLER, draw: 10, body: { messages: [] } },
+      loraWorld,
+    );
+    expect(byPath).toMatchObject({ status: 200, slot: "blue", requestBody: { model: "support", messages: [] } });
+    // The base model keeps its own name and body.
+    expect(call(xml, "qwen", 10)).toMatchObject({ status: 200, slot: "blue" });
+    expect(call(xml, "qwen", 10).requestBody).toBeUndefined();
+  });
+
+  it("sends a new adapter only to the colour that serves it, whatever the draw; 404 while that colour is at 0", () => {
+    for (const draw of [0, 50, 99])
+      expect(call(xmlAt(25), "billing", draw)).toMatchObject({ status: 200, slot: "green" });
+    expect(call(xmlAt(0), "billing", 50)).toMatchObject({ status: 404 });
+    expect(call(xmlAt(0), "support", 50)).toMatchObject({ status: 200, slot: "blue" });
+  });
+
+  it("refuses a name that is neither an endpoint nor an adapter, and a team without the endpoint", () => {
+    expect(call(xmlAt(25), "other", 10)).toMatchObject({ status: 404 });
+    const stranger = run(
+      xmlAt(25),
+      { shape: "v1", endpoint: "support", callerApp: SEARCH, draw: 10, body: { model: "support" } },
+      loraWorld,
+    );
+    expect(stranger.status).toBe(403);
   });
 });
 

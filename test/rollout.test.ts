@@ -5,7 +5,15 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { transition, nextStep, type Command, type Context, type RawEndpoint } from "../cli/rollout/machine";
+import {
+  transition,
+  nextStep,
+  type Command,
+  type Context,
+  type RawEndpoint,
+  type RawSlot,
+} from "../cli/rollout/machine";
+import { adapterStartTargets, startTargets } from "../cli/commands/rollout";
 import { editEndpoint, endpointNames, readEndpoint, stackDocument } from "../cli/rollout/stackEdit";
 import { gateProblems } from "../cli/rollout/gate";
 import { distribution, type SlotSummary } from "../cli/loadtest/run";
@@ -310,5 +318,95 @@ describe("stack-file edits", () => {
     );
     expect(changed).toEqual(["weight: 100 -> weight: 80", "weight: 0 -> weight: 20"]);
     expect(edited.length).toBe(original.length);
+  });
+});
+
+describe("start --adapter: the new colour of an adapter's rollout", () => {
+  const REV = "0123456789abcdef0123456789abcdef01234567";
+  const NEXT = "89abcdef0123456789abcdef0123456789abcdef";
+  const vllm = {
+    kind: "vllm",
+    pool: "a100",
+    model: "Qwen/Qwen2.5-7B-Instruct",
+    revision: REV,
+    image: "vllm/vllm-openai:v0.30.0",
+    replicas: 2,
+    serviceIp: "10.40.31.200",
+    maxLoras: 1,
+    adapters: [
+      { name: "support", model: "acme/support", revision: REV, rank: 16 },
+      { name: "legal", path: "/cache/adapters/legal", rank: 8 },
+    ],
+  };
+  const live = { weight: 100, targets: [vllm] };
+  const problem = (o: Parameters<typeof adapterStartTargets>[1], slot: RawSlot = live) => {
+    try {
+      adapterStartTargets(slot, o, "qwen");
+      return "accepted";
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it("copies the live target whole, with the adapter at its new revision or a new adapter added", () => {
+    expect(
+      adapterStartTargets(live, { adapter: "support", adapterRevision: NEXT, serviceIp: "10.40.31.202" }, "qwen"),
+    ).toEqual([
+      {
+        ...vllm,
+        serviceIp: "10.40.31.202",
+        adapters: [{ ...vllm.adapters[0], revision: NEXT }, vllm.adapters[1]],
+      },
+    ]);
+    expect(
+      adapterStartTargets(
+        live,
+        {
+          adapter: "billing",
+          adapterModel: "acme/billing",
+          adapterRevision: NEXT,
+          adapterRank: 8,
+          serviceIp: "10.40.31.202",
+        },
+        "qwen",
+      )[0]!.adapters,
+    ).toEqual([...vllm.adapters, { name: "billing", model: "acme/billing", revision: NEXT, rank: 8 }]);
+  });
+
+  it("refuses what it cannot copy or change, naming why", () => {
+    const at = { adapterRevision: NEXT, serviceIp: "10.40.31.202" };
+    expect(problem({ adapter: "legal", ...at })).toBe(
+      '--adapter "legal" is a folder of the model cache (/cache/adapters/legal), not a Hugging Face adapter with revisions',
+    );
+    expect(problem({ adapter: "billing", ...at })).toBe(
+      'qwen serves no adapter "billing" (adapters: support, legal): a new one needs --adapter-model and --adapter-rank',
+    );
+    expect(problem({ adapter: "support", adapterRank: 8, ...at })).toBe(
+      '--adapter "support" is served already: give only --adapter-revision (--adapter-model and --adapter-rank add a new one)',
+    );
+    expect(problem({ adapter: "support", adapterRevision: NEXT })).toBe(
+      "start --adapter needs --adapter-revision and --service-ip",
+    );
+    expect(problem({ adapter: "support", ...at, replicas: 3 })).toBe(
+      "start --adapter copies the live targets and changes one adapter; it takes --adapter-revision, --adapter-model, --adapter-rank and --service-ip, not --replicas",
+    );
+    expect(problem({ adapter: "support", ...at }, { weight: 100, targets: [vllm, vllm] })).toBe(
+      "start --adapter copies one target with its own --service-ip; qwen's live colour has 2: stage the new colour in the stack file",
+    );
+    expect(problem({ adapter: "support", ...at }, { weight: 100, targets: [target("old")] })).toBe(
+      "start --adapter needs qwen's live colour on vLLM",
+    );
+  });
+
+  it("start --model keeps the adapters for a new revision of the same base model and refuses another model", () => {
+    const o = { model: "Qwen/Qwen2.5-7B-Instruct", version: NEXT, serviceIp: "10.40.31.202" };
+    expect(startTargets(live, o, "qwen", {})[0]).toMatchObject({
+      revision: NEXT,
+      adapters: vllm.adapters,
+      maxLoras: 1,
+    });
+    expect(() => startTargets(live, { ...o, model: "meta-llama/Llama-3.1-8B-Instruct" }, "qwen", {})).toThrow(
+      "qwen's live targets serve LoRA adapters (support, legal) trained on Qwen/Qwen2.5-7B-Instruct: a new base model needs adapters trained on it; stage that colour in the stack file",
+    );
   });
 });

@@ -8,6 +8,7 @@ import { parse, stringify } from "yaml";
 import { loadtest } from "../cli/commands/loadtest";
 import { startLoopback } from "../cli/loadtest/loopbackServer";
 import { copyOfProd, exportOf, readyCopy, slotsOf, stepOn, weights } from "./rolloutSteps";
+import { PROJECT_DIR } from "./helpers";
 
 describe("npm run rollout on a copy of the prod stack file: vLLM and the load-test gate", () => {
   it("a move to vLLM: the new servers must be ready in the export before they take traffic", async () => {
@@ -67,6 +68,83 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
       model: "BAAI/bge-m3",
       serviceIp: "10.40.31.201",
     });
+  }, 240_000);
+
+  it("an adapter's new revision rolls out like a model version, and the abandoned colour returns to zero", async () => {
+    const file = copyOfProd();
+    // The adapter's source joins prod's list of open models, as the change that adds it would in its PR.
+    const allowed = join(mkdtempSync(join(tmpdir(), "genai-policy-")), "prod.json");
+    const committed = JSON.parse(readFileSync(join(PROJECT_DIR, "policies", "config", "prod.json"), "utf8"));
+    const models = committed["governance-vllm-allowed-models"].models;
+    writeFileSync(
+      allowed,
+      JSON.stringify({
+        ...committed,
+        "governance-vllm-allowed-models": { models: [...models, "acme/qwen-support-lora"] },
+      }),
+    );
+    const document = parse(readFileSync(file, "utf8"));
+    document.config["genai-platform:models"].qwen.slots.blue.targets[0].adapters = [
+      {
+        name: "support",
+        model: "acme/qwen-support-lora",
+        revision: "0123456789abcdef0123456789abcdef01234567",
+        rank: 16,
+      },
+    ];
+    // Both colours run at their maxReplicas during the rollout: 8 one-GPU nodes.
+    document.config["genai-platform:cluster"].gpuPools.a100.maxCount = 8;
+    writeFileSync(file, stringify(document));
+    const onQwen = stepOn(file, "qwen", true);
+    const step = (...argv: string[]) => onQwen(...argv, "--policy-config", allowed);
+    // Without the source on the list, the pack refuses the new colour.
+    const bump = [
+      "start",
+      "--adapter",
+      "support",
+      "--adapter-revision",
+      "89abcdef0123456789abcdef0123456789abcdef",
+      "--service-ip",
+      "10.40.31.202",
+    ];
+    const refused = await onQwen(...bump);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      'serving-qwen-green-vllm-a100-0: adapter support comes from "acme/qwen-support-lora"; allowed: Qwen/Qwen2.5-7B-Instruct, BAAI/bge-m3',
+    );
+    // The live target copied whole, the adapter at its new revision, behind the new colour's own address.
+    const started = await step(...bump);
+    expect(started.code, started.err).toBe(0);
+    expect(started.out).toContain("qwen: green added at weight 0 beside blue (100)");
+    expect(started.out).toContain("cold start: qwen/green starts 2 vLLM servers from zero once applied");
+    const { green } = slotsOf(file, "qwen").slots;
+    expect(green!.targets[0]).toMatchObject({
+      model: "Qwen/Qwen2.5-7B-Instruct",
+      serviceIp: "10.40.31.202",
+      adapters: [{ name: "support", revision: "89abcdef0123456789abcdef0123456789abcdef" }],
+    });
+    const ready = readyCopy(await exportOf(file, allowed));
+    expect((await step("shift", "--weight", "25", "--state", ready)).code).toBe(0);
+    expect(weights(slotsOf(file, "qwen"))).toEqual({ blue: 75, green: 25 });
+    expect((await step("rollback")).code).toBe(0);
+    const finished = await step("finish", "--keep-idle");
+    expect(finished.code, finished.err).toBe(0);
+    expect(finished.out).toContain("qwen: abandoned: blue serves alone, green kept idle at weight 0");
+    // Green stays in the file at 0 with no rollout: planned, its servers run at zero.
+    expect(slotsOf(file, "qwen").rollout).toBeUndefined();
+    const state = JSON.parse(readFileSync(await exportOf(file, allowed), "utf8"));
+    const servers = state.deployment.resources.filter(
+      (r: { type: string; inputs: { metadata: { namespace: string } } }) =>
+        r.type === "kubernetes:apps/v1:StatefulSet" && r.inputs.metadata.namespace.startsWith("vllm-qwen-"),
+    );
+    expect(
+      Object.fromEntries(
+        servers.map((r: { inputs: { metadata: { namespace: string }; spec: { replicas: number } } }) => [
+          r.inputs.metadata.namespace,
+          r.inputs.spec.replicas,
+        ]),
+      ),
+    ).toEqual({ "vllm-qwen-blue": 2, "vllm-qwen-green": 0 });
   }, 240_000);
 
   it("the load-test gate refuses moving weight onto a colour slower than the old one beyond the margin, and lets an equal one pass", async () => {

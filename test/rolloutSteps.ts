@@ -47,12 +47,13 @@ export const stepOn =
  * The state export of a plan of `file` (of the committed prod stack when no file is given, the run's
  * shared plan): what `pulumi stack export` shows once it is applied. A copy the test may change.
  */
-export async function exportOf(file?: string): Promise<string> {
+export async function exportOf(file?: string, policyConfig?: string): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), "genai-rollout-state-"));
   const path = join(out, "prod", "stack.json");
   if (file) {
+    const policy = policyConfig ? ["--policy-config", policyConfig] : [];
     expect(
-      await plan(["--stack", "prod", "--config-file", file, "--out", out, "--as-of", AS_OF], PROJECT_DIR, {
+      await plan(["--stack", "prod", "--config-file", file, "--out", out, "--as-of", AS_OF, ...policy], PROJECT_DIR, {
         out: () => true,
         err: () => true,
       }),

@@ -95,6 +95,10 @@ export const ROLLOUT_SPEC: CommandSpec = {
     replicas: s("N", "start, vLLM: replicas"),
     "gpus-per-replica": s("N", "start, vLLM: GPUs per replica"),
     "service-ip": s("IP", "start, vLLM: the servers' address for the gateway"),
+    adapter: s("NAME", "start, vLLM: roll out this LoRA adapter (a copy of the live targets, the adapter changed)"),
+    "adapter-revision": s("COMMIT", "start --adapter: the adapter's new revision"),
+    "adapter-model": s("REPO", "start --adapter: a new adapter's Hugging Face repository"),
+    "adapter-rank": s("R", "start --adapter: a new adapter's LoRA rank"),
     loadtest: s("FILE", "shift, promote: npm run loadtest -- --json output; refuses a new colour slower than the old"),
     "accept-capacity-drop": b(
       "shift, promote: confirm a step that lowers the endpoint's capacity (refused in prod without it)",
@@ -104,6 +108,10 @@ export const ROLLOUT_SPEC: CommandSpec = {
     ),
     "allow-offline-proof": b("accept the offline plan's own export as --state (demos, tests)"),
     "config-file": s("FILE", "the stack file instead of Pulumi.<stack>.yaml"),
+    "policy-config": s(
+      "FILE",
+      "the policy pack's config instead of policies/config/<environment>.json (as npm run plan)",
+    ),
     "as-of": s("YYYY-MM-DD", "the day model lifecycle is checked for (default today)"),
     "dry-run": b("print the diff, write nothing"),
   },
@@ -113,6 +121,7 @@ export const ROLLOUT_SPEC: CommandSpec = {
     "npm run rollout -- shift --stack prod --endpoint chat --weight 25 --state export.json",
     "npm run rollout -- promote --stack prod --endpoint chat --state export.json",
     "npm run rollout -- finish --stack prod --endpoint chat",
+    "npm run rollout -- start --stack prod --endpoint qwen --adapter support --adapter-revision <commit> --service-ip 10.40.31.202",
     "npm run rollout -- finish --stack prod --endpoint qwen --keep-idle",
   ],
   notes: [
@@ -122,7 +131,7 @@ export const ROLLOUT_SPEC: CommandSpec = {
 const USAGE = usageLine(ROLLOUT_SPEC);
 
 /** Options read as whole numbers: an empty one is reported as no number. */
-const NUMERIC_OPTIONS = ["weight", "capacity", "replicas", "gpus-per-replica"];
+const NUMERIC_OPTIONS = ["weight", "capacity", "replicas", "gpus-per-replica", "adapter-rank"];
 
 function parse(argv: string[], projectDir: string) {
   const parsed = parseCommandLine(ROLLOUT_SPEC, argv);
@@ -142,7 +151,11 @@ function parse(argv: string[], projectDir: string) {
   if (action !== "status" && !values.endpoint) throw new UsageError(`${action} needs --endpoint\n${USAGE}`);
   const asOfProblem = values["as-of"] !== undefined ? dayProblem(values["as-of"]) : undefined;
   if (asOfProblem) throw new UsageError(`--as-of ${asOfProblem}`);
-  const whole = (key: "weight" | "capacity" | "replicas" | "gpus-per-replica", min: number, max?: number) => {
+  const whole = (
+    key: "weight" | "capacity" | "replicas" | "gpus-per-replica" | "adapter-rank",
+    min: number,
+    max?: number,
+  ) => {
     const raw = values[key];
     if (raw === undefined) return undefined;
     const read = wholeNumber(key, raw, min, max);
@@ -169,6 +182,10 @@ function parse(argv: string[], projectDir: string) {
     replicas: whole("replicas", 1),
     gpusPerReplica: whole("gpus-per-replica", 1),
     serviceIp: values["service-ip"],
+    adapter: values.adapter,
+    adapterRevision: values["adapter-revision"],
+    adapterModel: values["adapter-model"],
+    adapterRank: whole("adapter-rank", 1),
   };
   return {
     action,
@@ -182,6 +199,7 @@ function parse(argv: string[], projectDir: string) {
     dryRun: values["dry-run"] ?? false,
     acceptCapacityDrop: values["accept-capacity-drop"] ?? false,
     keepIdle: values["keep-idle"] ?? false,
+    policyConfig: values["policy-config"] && resolve(values["policy-config"]),
     allowOfflineProof: values["allow-offline-proof"] ?? false,
     weight: whole("weight", 0, 100),
     start,
@@ -242,6 +260,15 @@ export function startTargets(
       .filter(([, v]) => v === undefined)
       .map(([k]) => k);
     if (missing.length > 0) throw new UsageError(`a vLLM target needs ${missing.join(", ")}`);
+    // Adapters are trained on one base model: a new revision of it keeps them, another model cannot serve them.
+    const adapters = Array.isArray(base.adapters) ? (base.adapters as { name: string }[]) : [];
+    if (adapters.length > 0 && o.model !== base.model)
+      throw new UsageError(
+        `${endpoint}'s live targets serve LoRA adapters (${adapters.map((a) => a.name).join(", ")}) trained on ${String(base.model)}: a new base model needs adapters trained on it; stage that colour in the stack file`,
+      );
+    const lora = Object.fromEntries(
+      (["adapters", "maxLoras", "maxLoraRank"] as const).flatMap((k) => (base[k] !== undefined ? [[k, base[k]]] : [])),
+    );
     return [
       {
         kind: "vllm",
@@ -254,6 +281,7 @@ export function startTargets(
         gpusPerReplica: o.gpusPerReplica ?? base.gpusPerReplica ?? 1,
         ...(base.maxModelLen !== undefined ? { maxModelLen: base.maxModelLen } : {}),
         serviceIp: o.serviceIp,
+        ...lora,
       } as RawTarget,
     ];
   }
@@ -308,7 +336,14 @@ async function planCandidate(
   }
   const { planInMemory } = await import("../planner/planRun");
   const outcome = await planInMemory(
-    { stack: args.stack, configFile: candidate, projectDir, asOf: args.asOf, verify: false },
+    {
+      stack: args.stack,
+      configFile: candidate,
+      projectDir,
+      asOf: args.asOf,
+      verify: false,
+      ...(args.policyConfig ? { policyConfig: args.policyConfig } : {}),
+    },
     projectName(projectDir),
     stackConfig,
   );
@@ -416,6 +451,48 @@ function gateRefusals(
   ];
 }
 
+/**
+ * The new colour of an adapter's rollout: the live vLLM target, copied whole (base model, adapters, limits), with
+ * `--adapter` at `--adapter-revision`, or added from `--adapter-model` at `--adapter-rank`; its own `--service-ip`.
+ */
+export function adapterStartTargets(live: RawSlot, o: StartOptions, endpoint: string): RawTarget[] {
+  const allowed = new Set(["adapter", "adapterRevision", "adapterModel", "adapterRank", "serviceIp"]);
+  const others = (Object.keys(o) as (keyof StartOptions)[]).filter((k) => o[k] !== undefined && !allowed.has(k));
+  if (others.length > 0)
+    throw new UsageError(
+      `start --adapter copies the live targets and changes one adapter; it takes --adapter-revision, --adapter-model, --adapter-rank and --service-ip, not ${givenStartOptions(
+        Object.fromEntries(others.map((k) => [k, o[k]])) as StartOptions,
+      ).join(", ")}`,
+    );
+  if (live.targets.some((t) => t.kind !== "vllm"))
+    throw new UsageError(`start --adapter needs ${endpoint}'s live colour on vLLM`);
+  if (live.targets.length !== 1)
+    throw new UsageError(
+      `start --adapter copies one target with its own --service-ip; ${endpoint}'s live colour has ${live.targets.length}: stage the new colour in the stack file`,
+    );
+  if (!o.adapterRevision || !o.serviceIp)
+    throw new UsageError("start --adapter needs --adapter-revision and --service-ip");
+  const target = live.targets[0]!;
+  const adapters = (Array.isArray(target.adapters) ? target.adapters : []) as Record<string, unknown>[];
+  const current = adapters.find((a) => a.name === o.adapter);
+  if (current && (o.adapterModel !== undefined || o.adapterRank !== undefined))
+    throw new UsageError(
+      `--adapter ${quoted(o.adapter!)} is served already: give only --adapter-revision (--adapter-model and --adapter-rank add a new one)`,
+    );
+  if (current && current.path !== undefined)
+    throw new UsageError(
+      `--adapter ${quoted(o.adapter!)} is a folder of the model cache (${String(current.path)}), not a Hugging Face adapter with revisions`,
+    );
+  if (!current && (o.adapterModel === undefined || o.adapterRank === undefined))
+    throw new UsageError(
+      `${endpoint} serves no adapter ${quoted(o.adapter!)} (adapters: ${adapters.map((a) => String(a.name)).join(", ") || "none"}): a new one needs --adapter-model and --adapter-rank`,
+    );
+  const next = current
+    ? adapters.map((a) => (a === current ? { ...a, revision: o.adapterRevision } : a))
+    : [...adapters, { name: o.adapter, model: o.adapterModel, revision: o.adapterRevision, rank: o.adapterRank }];
+  return [{ ...target, adapters: next, serviceIp: o.serviceIp }];
+}
+
 /** The command of the step, built from the options (start's new targets included). */
 function commandOf(
   args: Args,
@@ -426,6 +503,11 @@ function commandOf(
   if (args.action === "shift") return { kind: "shift", weight: args.weight! };
   if (args.action === "finish") return { kind: "finish", keepIdle: args.keepIdle };
   if (args.action !== "start") return { kind: args.action as "promote" | "rollback" };
+  if (!args.start.model && args.start.adapter !== undefined) {
+    const live = COLOURS.map((c) => before.slots[c]).find((s) => s && s.weight === 100);
+    if (!live) throw new UsageError(`start --adapter copies the live colour's targets: ${name} has no colour at 100`);
+    return { kind: "start", targets: adapterStartTargets(live, args.start, name) };
+  }
   if (!args.start.model) {
     const unused = givenStartOptions(args.start);
     if (unused.length > 0)
@@ -467,6 +549,17 @@ async function step(args: Args, projectDir: string, io: CommandIo): Promise<numb
     text = bytes.toString("utf8");
     doc = stackDocument(text, args.configFile);
     inputs = readInputs(args);
+    // The plan reads it again; a file it cannot read is refused here, before anything is planned.
+    if (args.policyConfig) {
+      const { readPolicyConfig } = await import("../engine/policyReport");
+      const { CheckpointError } = await import("../engine/policyRunner");
+      try {
+        readPolicyConfig(args.policyConfig, "--policy-config");
+      } catch (error) {
+        if (!(error instanceof CheckpointError)) throw error;
+        throw new UsageError(`--policy-config: ${error.message}`);
+      }
+    }
   } catch (error) {
     if (
       error instanceof UsageError ||

@@ -33,12 +33,26 @@ const STEP_OPTIONS: Readonly<Record<Action, readonly string[]>> = {
     "replicas",
     "gpus-per-replica",
     "service-ip",
+    "adapter",
+    "adapter-revision",
+    "adapter-model",
+    "adapter-rank",
+    "policy-config",
     "dry-run",
   ],
-  shift: ["endpoint", "weight", "state", "allow-offline-proof", "loadtest", "accept-capacity-drop", "dry-run"],
-  promote: ["endpoint", "state", "allow-offline-proof", "loadtest", "accept-capacity-drop", "dry-run"],
-  finish: ["endpoint", "keep-idle", "dry-run"],
-  rollback: ["endpoint", "dry-run"],
+  shift: [
+    "endpoint",
+    "weight",
+    "state",
+    "allow-offline-proof",
+    "loadtest",
+    "accept-capacity-drop",
+    "policy-config",
+    "dry-run",
+  ],
+  promote: ["endpoint", "state", "allow-offline-proof", "loadtest", "accept-capacity-drop", "policy-config", "dry-run"],
+  finish: ["endpoint", "keep-idle", "policy-config", "dry-run"],
+  rollback: ["endpoint", "policy-config", "dry-run"],
 };
 
 /** Why the options `given` (names without dashes) do not fit `action`, or undefined. */
@@ -86,6 +100,11 @@ export interface StartOptions {
   readonly replicas?: number;
   readonly gpusPerReplica?: number;
   readonly serviceIp?: string;
+  /** A LoRA adapter of the live vLLM targets to roll out at a new revision (or to add, with its model and rank). */
+  readonly adapter?: string;
+  readonly adapterRevision?: string;
+  readonly adapterModel?: string;
+  readonly adapterRank?: number;
 }
 
 type TargetKind = "azure-openai" | "vllm";
@@ -103,6 +122,10 @@ const START_OPTIONS: Readonly<Record<keyof StartOptions, readonly [option: strin
   replicas: ["replicas", "vllm"],
   gpusPerReplica: ["gpus-per-replica", "vllm"],
   serviceIp: ["service-ip", "vllm"],
+  adapter: ["adapter", "vllm"],
+  adapterRevision: ["adapter-revision", "vllm"],
+  adapterModel: ["adapter-model", "vllm"],
+  adapterRank: ["adapter-rank", "vllm"],
 };
 const KIND_NAMES: Readonly<Record<TargetKind, string>> = { "azure-openai": "Azure OpenAI", vllm: "vLLM" };
 

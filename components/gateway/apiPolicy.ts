@@ -84,6 +84,8 @@ export interface EndpointRoute {
   /** The name clients call: the deployment id in the Azure OpenAI path, `model` in the v1 body. */
   readonly endpoint: string;
   readonly slots: readonly SlotRoute[];
+  /** LoRA adapters served by the endpoint's vLLM slots: clients call each by its name, and only its slots answer it. */
+  readonly adapters?: readonly { readonly name: string; readonly slots: readonly Colour[] }[];
 }
 
 /** A consuming team as the policy sees it: who it is, what it may call, its budget. */
@@ -174,9 +176,34 @@ export function drawnSlot(
 
 function endpointRouting(route: EndpointRoute, identityClientId: string): PolicyNode[] {
   const live = route.slots.filter((s) => s.weight > 0);
+  // An adapter that not every live slot serves (a new one in a rollout's colour) is drawn among its own slots.
+  const partial = (route.adapters ?? []).filter((a) => !live.every((s) => a.slots.includes(s.slot)));
   return [
     ...(live.length > 1 ? [setVariable("draw", expression("new Random().Next(100)"))] : []),
     setVariable("slot", slotDraw(route.slots)),
+    ...(partial.length > 0
+      ? [
+          choose(
+            partial.map((a) => {
+              const serving = route.slots.filter((s) => a.slots.includes(s.slot) && s.weight > 0);
+              return {
+                condition: expression(`${variable(ADAPTER_VARIABLE)} == ${csString(a.name)}`),
+                then:
+                  serving.length > 0
+                    ? [setVariable("slot", slotDraw(serving))]
+                    : [
+                        jsonError(
+                          404,
+                          "Not Found",
+                          "AdapterNotServed",
+                          `The adapter ${a.name} is staged on a colour that takes no traffic yet`,
+                        ),
+                      ],
+              };
+            }),
+          ),
+        ]
+      : []),
     choose(
       live.map((s) => ({
         condition: expression(`${variable("slot")} == ${csString(s.slot)}`),
@@ -186,6 +213,40 @@ function endpointRouting(route: EndpointRoute, identityClientId: string): Policy
           ...(s.kind === "azure-openai"
             ? [authenticationManagedIdentity(COGNITIVE_SERVICES_RESOURCE, identityClientId)]
             : []),
+        ],
+      })),
+    ),
+  ];
+}
+
+export const ADAPTER_BODY_EXPRESSION = [
+  "@{",
+  "var body = context.Request.Body.As<JObject>(preserveContent: true);",
+  `body["model"] = ${variable("adapter")};`,
+  "return body.ToString();",
+  "}",
+].join("\n");
+
+/** The variable that holds the LoRA adapter a request names ("" for an endpoint's base model). */
+export const ADAPTER_VARIABLE = "adapter";
+
+/**
+ * A request that names a LoRA adapter is a call of the endpoint that serves it: the endpoint's team
+ * rights, limits, checks and slots apply, and the adapter's name reaches vLLM unchanged in the body.
+ */
+function adapterNames(endpoints: readonly EndpointRoute[]): PolicyNode[] {
+  const adapters = endpoints.flatMap((e) => (e.adapters ?? []).map((a) => ({ name: a.name, endpoint: e.endpoint })));
+  if (adapters.length === 0) return [];
+  return [
+    setVariable(ADAPTER_VARIABLE, ""),
+    choose(
+      adapters.map((a) => ({
+        condition: expression(`${variable("endpoint")} == ${csString(a.name)}`),
+        then: [
+          setVariable(ADAPTER_VARIABLE, a.name),
+          setVariable("endpoint", a.endpoint),
+          // Called as /deployments/<adapter>/..., the body may not name it: vLLM would answer with the base model.
+          setBody(ADAPTER_BODY_EXPRESSION),
         ],
       })),
     ),
@@ -546,6 +607,7 @@ export function apiPolicy(spec: ApiPolicySpec): PolicyDocument {
       // A client's key never reaches a backend: the gateway authenticates with its own identity.
       setHeader("api-key", "delete"),
       setVariable("endpoint", expression(ENDPOINT_OF_REQUEST)),
+      ...adapterNames(spec.endpoints),
       choose(
         spec.endpoints.map((e) => ({
           condition: expression(`${variable("endpoint")} == ${csString(e.endpoint)}`),

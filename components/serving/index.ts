@@ -6,12 +6,14 @@ import { GPU_POOL_LABEL, GPU_TAINT } from "../cluster";
 import { denyIngressByDefault } from "../cluster/networkPolicy";
 import { SCRAPE_LABELS, SLOT_LABELS, selector } from "./metricLabels";
 import { VLLM_STABLE_METRICS, vllmImageReference } from "./vllmReleases";
+import { ADAPTER_DOWNLOAD_SCRIPT, adapterDownloads, type LoraAdapter } from "./adapters";
+import { VLLM_PORT, vllmArgs } from "./vllmArgs";
 import { type Colour } from "../core/colours";
 
 export * from "./vllmReleases";
+export * from "./adapters";
+export * from "./vllmArgs";
 
-/** The port vLLM's OpenAI-compatible server listens on, in the pod and on the internal load balancer. */
-export const VLLM_PORT = 8000;
 /** Where the in-cluster Prometheus answers (the observability component's kube-prometheus-stack). */
 export const IN_CLUSTER_PROMETHEUS = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090";
 /** The namespace whose pods may scrape model servers' metrics. */
@@ -30,6 +32,9 @@ export interface VllmTargetSpec {
   readonly maxModelLen?: number;
   readonly cacheGiB: number;
   readonly serviceIp: string;
+  readonly adapters?: readonly LoraAdapter[];
+  readonly maxLoras?: number;
+  readonly maxLoraRank?: number;
 }
 
 export interface ModelSlotArgs {
@@ -56,6 +61,12 @@ export interface ModelSlotArgs {
   readonly monitoring?: pulumi.Resource;
 }
 
+const containerSecurity = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+};
+
 /** Kubernetes names: lower-case DNS labels. */
 const label = (...parts: string[]) =>
   parts
@@ -75,29 +86,6 @@ export const KEDA_PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas";
 /** The replicas a target's StatefulSet is planned with: none while its colour is idle. */
 export function servingReplicas(t: Pick<VllmTargetSpec, "replicas">, idle: boolean): number {
   return idle ? 0 : t.replicas;
-}
-
-/** The arguments of `vllm serve` for a target: the endpoint name is the served model name. */
-export function vllmArgs(
-  endpoint: string,
-  t: Pick<VllmTargetSpec, "model" | "revision" | "gpusPerReplica" | "gpuMemoryUtilization" | "maxModelLen">,
-): string[] {
-  return [
-    t.model,
-    "--revision",
-    t.revision,
-    "--served-model-name",
-    endpoint,
-    "--tensor-parallel-size",
-    String(t.gpusPerReplica),
-    "--gpu-memory-utilization",
-    String(t.gpuMemoryUtilization),
-    ...(t.maxModelLen ? ["--max-model-len", String(t.maxModelLen)] : []),
-    "--host",
-    "0.0.0.0",
-    "--port",
-    String(VLLM_PORT),
-  ];
 }
 
 /** The PromQL KEDA scales one target on: requests waiting in that target's servers (by their scrape labels). */
@@ -190,6 +178,20 @@ export class ModelSlot extends pulumi.ComponentResource {
         "azure.workload.identity/use": "true",
       };
       const selector = { "genai-platform/target": targetName, "genai-platform/slot": args.slot };
+      const downloads = adapterDownloads(t.adapters ?? []);
+      const cacheEnv = [
+        // Every cache the server writes goes to the pod's own volume; the image stays read-only.
+        { name: "HF_HOME", value: "/cache/huggingface" },
+        { name: "HOME", value: "/cache/home" },
+        { name: "XDG_CACHE_HOME", value: "/cache/xdg" },
+        { name: "VLLM_CACHE_ROOT", value: "/cache/vllm" },
+        // uid 1000 has no passwd entry in the image: torch's getpass.getuser() reads these first.
+        { name: "USER", value: "vllm" },
+        { name: "LOGNAME", value: "vllm" },
+        ...(token
+          ? [{ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: token.metadata.name, key: "token" } } }]
+          : []),
+      ];
       const statefulSet = new k8s.apps.v1.StatefulSet(
         `${name}-${targetName}`,
         {
@@ -218,6 +220,26 @@ export class ModelSlot extends pulumi.ComponentResource {
                   seccompProfile: { type: "RuntimeDefault" },
                 },
                 terminationGracePeriodSeconds: 120,
+                // Adapters from Hugging Face, each at its pinned revision, into the model cache before the server starts.
+                ...(downloads.length > 0
+                  ? {
+                      initContainers: [
+                        {
+                          name: "adapters",
+                          image: vllmImageReference(t.image),
+                          command: ["python3", "-c", ADAPTER_DOWNLOAD_SCRIPT],
+                          args: downloads,
+                          env: cacheEnv,
+                          resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { memory: "4Gi" } },
+                          securityContext: containerSecurity,
+                          volumeMounts: [
+                            { name: "cache", mountPath: "/cache" },
+                            { name: "tmp", mountPath: "/tmp" },
+                          ],
+                        },
+                      ],
+                    }
+                  : {}),
                 containers: [
                   {
                     name: "vllm",
@@ -226,24 +248,7 @@ export class ModelSlot extends pulumi.ComponentResource {
                     command: ["vllm", "serve"],
                     args: vllmArgs(args.endpoint, t),
                     ports: [{ name: "http", containerPort: VLLM_PORT }],
-                    env: [
-                      // Every cache the server writes goes to the pod's own volume; the image stays read-only.
-                      { name: "HF_HOME", value: "/cache/huggingface" },
-                      { name: "HOME", value: "/cache/home" },
-                      { name: "XDG_CACHE_HOME", value: "/cache/xdg" },
-                      { name: "VLLM_CACHE_ROOT", value: "/cache/vllm" },
-                      // uid 1000 has no passwd entry in the image: torch's getpass.getuser() reads these first.
-                      { name: "USER", value: "vllm" },
-                      { name: "LOGNAME", value: "vllm" },
-                      ...(token
-                        ? [
-                            {
-                              name: "HF_TOKEN",
-                              valueFrom: { secretKeyRef: { name: token.metadata.name, key: "token" } },
-                            },
-                          ]
-                        : []),
-                    ],
+                    env: cacheEnv,
                     resources: {
                       requests: {
                         "nvidia.com/gpu": String(t.gpusPerReplica),
@@ -252,11 +257,7 @@ export class ModelSlot extends pulumi.ComponentResource {
                       },
                       limits: { "nvidia.com/gpu": String(t.gpusPerReplica), memory: `${48 * t.gpusPerReplica}Gi` },
                     },
-                    securityContext: {
-                      allowPrivilegeEscalation: false,
-                      readOnlyRootFilesystem: true,
-                      capabilities: { drop: ["ALL"] },
-                    },
+                    securityContext: containerSecurity,
                     // A first start downloads the model: up to 60 minutes before the server answers.
                     startupProbe: {
                       httpGet: { path: "/health", port: VLLM_PORT },

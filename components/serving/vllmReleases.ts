@@ -91,3 +91,10 @@ export function vllmMetricNames(metric: keyof VllmRelease): string[] {
     ),
   ];
 }
+
+/**
+ * The LoRA ranks vLLM accepts for `--max-lora-rank` (vllm/config/lora.py `MaxLoRARanks`, the same in
+ * v0.26.0 and later; checked 2026-12-05). Its default rank is 16 and its default `--max-loras` 1.
+ */
+export const VLLM_LORA_RANKS = [1, 8, 16, 32, 64, 128, 256, 320, 512] as const;
+export type LoraRank = (typeof VLLM_LORA_RANKS)[number];

@@ -21,6 +21,7 @@ import { ethicsOpenaiContentFilterStrength } from "./ethics/ethics-openai-conten
 import { ethicsOpenaiDeploymentFiltered } from "./ethics/ethics-openai-deployment-filtered";
 import { governanceAzureAllowedRegions } from "./governance/governance-azure-allowed-regions";
 import { governanceOpenaiAllowedModels } from "./governance/governance-openai-allowed-models";
+import { governanceVllmAllowedModels } from "./governance/governance-vllm-allowed-models";
 import { governanceTypeClassified } from "./governance/governance-type-classified";
 import { lifecycleEndpointLiveSlot } from "./lifecycle/lifecycle-endpoint-live-slot";
 import { observabilityAzureDiagnosticsToWorkspace } from "./observability/observability-azure-diagnostics-to-workspace";
@@ -80,6 +81,7 @@ export const policies: Policies = [
   ethicsOpenaiDeploymentFiltered,
   governanceAzureAllowedRegions,
   governanceOpenaiAllowedModels,
+  governanceVllmAllowedModels,
   governanceTypeClassified,
   lifecycleEndpointLiveSlot,
   observabilityApimDiagnosticsNoBodies,

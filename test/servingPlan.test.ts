@@ -1,0 +1,157 @@
+// Prod with qwen's next version staged: blue serves the base model with two LoRA adapters (one from Hugging
+// Face at a pinned revision, one from the model cache), green the next revision of the first adapter at
+// weight 0 with no rollout recorded. Green is idle and costs no GPU: its servers plan at zero replicas (KEDA
+// paused at zero), no "not serving" alert watches it, the gateway never draws it. Blue downloads its adapter
+// before its server starts and serves both by name; the gateway calls them by name; the pack passes.
+import { beforeAll, describe, expect, it } from "vitest";
+import { createRequire } from "node:module";
+import { evaluatePolicies } from "../cli/engine/policyRunner";
+import { policies } from "../policies/rules";
+import { baseEnforcement, buildPolicyConfig, policyFacts } from "../cli/engine/policyConfig";
+import { parsePlatformConfig } from "../stacks/config";
+import { KEDA_PAUSED_REPLICAS } from "../components/serving";
+import { ALERTS } from "../components/observability/rules";
+import { PROJECT_DIR, planStack, pulumiConfigOf, rawConfig, resourcesOfType, type PlannedStack } from "./helpers";
+
+const REV = "0123456789abcdef0123456789abcdef01234567";
+const NEXT = "89abcdef0123456789abcdef0123456789abcdef";
+const SUPPORT = { name: "support", model: "acme/qwen-support-lora", revision: REV, rank: 16 };
+const LEGAL = { name: "legal", path: "/cache/adapters/legal", rank: 8 };
+const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
+const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
+
+function withGreen(rollout: boolean) {
+  const raw = rawConfig("prod");
+  const blue = raw.models.qwen.slots.blue.targets[0];
+  blue.adapters = [SUPPORT, LEGAL];
+  raw.models.qwen.slots.green = {
+    weight: 0,
+    targets: [{ ...blue, adapters: [{ ...SUPPORT, revision: NEXT }, LEGAL], serviceIp: "10.40.31.202" }],
+  };
+  if (rollout) raw.models.qwen.rollout = { to: "green" };
+  const parsed = parsePlatformConfig(raw);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  return { raw, config: parsed.config };
+}
+
+const byNamespace = (planned: PlannedStack, type: string, namespace: string) =>
+  resourcesOfType(planned.stackExport, type).filter(
+    (r) => (r.inputs.metadata as { namespace?: string }).namespace === namespace,
+  );
+
+let idle: PlannedStack;
+let config: ReturnType<typeof withGreen>["config"];
+beforeAll(async () => {
+  const green = withGreen(false);
+  config = green.config;
+  idle = await planStack("prod", { config: pulumiConfigOf(green.raw) });
+  expect(idle.run.errors).toEqual([]);
+});
+
+describe("an idle colour", () => {
+  it("plans its servers at zero, with KEDA paused at zero; the live colour keeps its size", () => {
+    const [green] = byNamespace(idle, STATEFUL_SET, "vllm-qwen-green");
+    const [blue] = byNamespace(idle, STATEFUL_SET, "vllm-qwen-blue");
+    expect((green!.inputs.spec as { replicas: number }).replicas).toBe(0);
+    expect((blue!.inputs.spec as { replicas: number }).replicas).toBe(2);
+    const [greenScaler] = byNamespace(idle, SCALED_OBJECT, "vllm-qwen-green");
+    const [blueScaler] = byNamespace(idle, SCALED_OBJECT, "vllm-qwen-blue");
+    expect((greenScaler!.inputs.metadata as { annotations?: object }).annotations).toEqual({
+      [KEDA_PAUSED_REPLICAS]: "0",
+    });
+    expect((blueScaler!.inputs.metadata as { annotations?: object }).annotations).toBeUndefined();
+  });
+
+  it("has no not-serving alert (it serves nothing on purpose); the live colour has one", () => {
+    const rules = resourcesOfType(idle.stackExport, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    const alerts = rules.flatMap((r) =>
+      (
+        r.inputs.spec as { groups: { rules: { alert?: string; labels?: { slot?: string; endpoint?: string } }[] }[] }
+      ).groups.flatMap((g) => g.rules),
+    );
+    const down = alerts.filter((a) => a.alert === ALERTS.down && a.labels?.endpoint === "qwen");
+    expect(down.map((a) => a.labels?.slot)).toEqual(["blue"]);
+  });
+
+  it("passes every rule of the pack, the adapters' sources allowed: no gateway path reaches the servers at zero", async () => {
+    const allowed = ["Qwen/Qwen2.5-7B-Instruct", "acme/qwen-support-lora", "/cache/adapters/legal"];
+    const violations = await evaluatePolicies(
+      idle.stackExport.deployment.resources,
+      policies,
+      buildPolicyConfig(
+        { ...baseEnforcement(PROJECT_DIR, "prod"), "governance-vllm-allowed-models": { models: allowed } },
+        policyFacts(config),
+      ),
+    );
+    expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+    // prod's own list names no adapter: each server is reported for the adapters it serves.
+    const committed = await evaluatePolicies(
+      idle.stackExport.deployment.resources,
+      policies,
+      buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(config)),
+    );
+    expect(
+      committed.filter((v) => v.policy === "governance-vllm-allowed-models").map((v) => v.message.split(";")[0]),
+    ).toEqual([
+      'serving-qwen-blue-vllm-a100-0: adapter support comes from "acme/qwen-support-lora"',
+      'serving-qwen-blue-vllm-a100-0: adapter legal comes from "/cache/adapters/legal"',
+      'serving-qwen-green-vllm-a100-0: adapter support comes from "acme/qwen-support-lora"',
+      'serving-qwen-green-vllm-a100-0: adapter legal comes from "/cache/adapters/legal"',
+    ]);
+  });
+});
+
+describe("LoRA adapters in the plan", () => {
+  it("downloads the Hugging Face adapter at its revision before the server starts, and serves both by name", () => {
+    const [blue] = byNamespace(idle, STATEFUL_SET, "vllm-qwen-blue");
+    const pod = (blue!.inputs.spec as any).template.spec;
+    expect(pod.initContainers).toHaveLength(1);
+    expect(pod.initContainers[0]).toMatchObject({
+      name: "adapters",
+      args: ["acme/qwen-support-lora", REV, `/cache/adapters/support/${REV}`],
+      securityContext: {
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+      },
+      volumeMounts: [
+        { name: "cache", mountPath: "/cache" },
+        { name: "tmp", mountPath: "/tmp" },
+      ],
+    });
+    // The same image as the server (huggingface_hub ships with it), pinned alike.
+    expect(pod.initContainers[0].image).toBe(pod.containers[0].image);
+    const args: string[] = pod.containers[0].args;
+    expect(args.slice(args.indexOf("--enable-lora"))).toEqual([
+      "--enable-lora",
+      "--lora-modules",
+      `support=/cache/adapters/support/${REV}`,
+      "legal=/cache/adapters/legal",
+      "--max-loras",
+      "2",
+      "--max-lora-rank",
+      "16",
+    ]);
+    // The staged colour loads the next revision from a folder of its own.
+    const [green] = byNamespace(idle, STATEFUL_SET, "vllm-qwen-green");
+    expect((green!.inputs.spec as any).template.spec.containers[0].args).toContain(
+      `support=/cache/adapters/support/${NEXT}`,
+    );
+  });
+
+  it("validates against the StatefulSet schema (kubernetes-models)", () => {
+    const { StatefulSet } = createRequire(__filename)("kubernetes-models/apps/v1");
+    for (const s of resourcesOfType(idle.stackExport, STATEFUL_SET).filter((r) =>
+      String((r.inputs.metadata as { namespace: string }).namespace).startsWith("vllm-qwen-"),
+    ))
+      expect(() => new StatefulSet(s.inputs).validate()).not.toThrow();
+  });
+
+  it("routes the adapters' names to qwen in the gateway's policy", () => {
+    const policy = String(resourcesOfType(idle.stackExport, "azure-native:apimanagement:ApiPolicy")[0]!.inputs.value);
+    for (const name of ["support", "legal"])
+      expect(policy.replace(/\s+/g, " ")).toContain(
+        `<when condition="@(context.Variables.GetValueOrDefault&lt;string&gt;(&quot;endpoint&quot;, &quot;&quot;) == &quot;${name}&quot;)"> <set-variable name="adapter" value="${name}"/> <set-variable name="endpoint" value="qwen"/>`,
+      );
+  });
+});
