@@ -120,7 +120,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     title: "Caching",
     asks: "A semantic cache that is safe, replicated and keyed per consumer.",
     defaults:
-      "Azure Managed Redis with RediSearch, TLS 1.2, replicated; the gateway's semantic cache on chat completions with a score threshold of at most 0.2 (0.05 by default), a TTL, answers varied by endpoint and team, and a call limit behind it",
+      "Azure Managed Redis with RediSearch, TLS 1.2, replicated; the gateway's semantic cache on chat completions with a score threshold of at most 0.2 (0.05 by default), a TTL, answers varied by endpoint, LoRA adapter and team, and a call limit behind it",
   },
   {
     number: 16,

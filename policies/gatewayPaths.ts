@@ -276,6 +276,9 @@ export function routedHosts(resources: readonly PolicyResource[]): { hosts: Set<
       if (!reachesBackend(path, a.api)) continue;
       const backend = path.backend === undefined ? undefined : backends.get(path.backend);
       const urls = path.backend === undefined ? [known(() => a.api.api.props.serviceUrl)] : [path.backend];
+      // A backend named by an expression, or by an id the plan has no backend for: where it goes is unknown.
+      if (path.backend !== undefined && !backend && !URL.canParse(path.backend))
+        undecided.push(`${where}: backend ${path.backend} is not a backend of the plan`);
       if (backend) {
         if (backend.unknown || backend.memberUnknown) undecided.push(`${where}: backend ${path.backend} not known yet`);
         urls.push(backend.url, ...backend.members.map((m) => backends.get(m)?.url));

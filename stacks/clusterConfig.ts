@@ -135,7 +135,7 @@ export interface VllmTargetView {
   readonly gpuMemoryUtilization: number;
   readonly maxModelLen?: number;
   readonly serviceIp: string;
-  readonly adapters?: readonly { readonly name: string }[];
+  readonly adapters?: readonly { readonly name: string; readonly model: string; readonly revision: string }[];
 }
 
 interface StackView {
@@ -364,7 +364,11 @@ function adapterIssues(
       else owner.set(name, endpoint);
     });
     const key = `${endpoint}/${slot}`;
-    const sorted = [...names].sort().join(", ");
+    // The same name at another revision would change the adapter's weights from one retry to the next.
+    const sorted = (target.adapters ?? [])
+      .map((a) => `${a.name} (${a.model}@${a.revision.slice(0, 12)})`)
+      .sort()
+      .join(", ");
     const first = bySlot.get(key);
     if (!first) bySlot.set(key, { path, names: sorted });
     else if (first.names !== sorted)

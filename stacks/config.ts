@@ -134,13 +134,10 @@ export const HUGGING_FACE_MODEL = /^(?!.*\.\.)[A-Za-z0-9][\w.-]{0,95}\/[A-Za-z0-
 
 /** The model names a LoRA adapter is called by: like an endpoint's, so a client cannot tell them apart. */
 export const ADAPTER_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,31}$/;
-/** Where a target's servers keep their model cache; an adapter given by path lives under it. */
-export const MODEL_CACHE = "/cache";
-
 /**
  * A LoRA adapter a vLLM target serves on its base model, called by `name`: a Hugging Face repository at a
- * pinned revision (downloaded into the server's model cache before it starts), or a folder already in the
- * model cache. `rank` is the adapter's LoRA rank (`r` in its adapter_config.json).
+ * pinned commit, downloaded into each server's model cache before it starts. `rank` is the adapter's LoRA
+ * rank (`r` in its adapter_config.json).
  */
 const adapter = strict({
   name: z
@@ -149,41 +146,15 @@ const adapter = strict({
       ADAPTER_NAME,
       "adapter names are 1-32 lower-case ASCII letters, digits and single hyphens, starting with a letter (clients call it as the model)",
     ),
-  model: z.string().regex(HUGGING_FACE_MODEL, "a Hugging Face repository id owner/name of the adapter").optional(),
-  revision: z
-    .string()
-    .regex(/^[0-9a-f]{7,40}$/, "a pinned adapter revision (commit hash)")
-    .optional(),
-  path: z
-    .string()
-    .regex(
-      new RegExp(`^${MODEL_CACHE}/(?:[A-Za-z0-9][\\w.-]*/)*[A-Za-z0-9][\\w.-]*$`),
-      `a folder in the model cache: ${MODEL_CACHE}/<folder>, without .. or empty parts`,
-    )
-    .refine((p) => !p.split("/").includes(".."), "no .. in the path")
-    .optional(),
+  model: z.string().regex(HUGGING_FACE_MODEL, "a Hugging Face repository id owner/name of the adapter"),
+  // Hugging Face downloads a revision by its full commit hash only, never a short one.
+  revision: z.string().regex(/^[0-9a-f]{40}$/, "a pinned adapter revision: the full 40-character commit hash"),
   rank: z.union(
     VLLM_LORA_RANKS.map((r) => z.literal(r)) as unknown as [z.ZodLiteral<LoraRank>, ...z.ZodLiteral<LoraRank>[]],
     {
       error: `the adapter's LoRA rank: one of ${VLLM_LORA_RANKS.join(", ")}`,
     },
   ),
-}).superRefine((a, ctx) => {
-  const hub = a.model !== undefined || a.revision !== undefined;
-  if (hub && a.path !== undefined)
-    ctx.addIssue({ code: "custom", path: ["path"], message: "give model and revision, or path, not both" });
-  else if (!hub && a.path === undefined)
-    ctx.addIssue({
-      code: "custom",
-      path: ["model"],
-      message: "give model and revision (Hugging Face), or path (in the model cache)",
-    });
-  else if (hub && (a.model === undefined || a.revision === undefined))
-    ctx.addIssue({
-      code: "custom",
-      path: [a.model === undefined ? "model" : "revision"],
-      message: "a Hugging Face adapter needs both model and a pinned revision",
-    });
 });
 
 const vllmTarget = strict({
@@ -218,7 +189,7 @@ const vllmTarget = strict({
   priority: z.number().int().min(1).max(100).default(1),
   /** LoRA adapters served on the base model, each called by its own model name. */
   adapters: z.array(adapter).max(64, "at most 64 adapters per target").optional(),
-  /** Adapters active in one batch on a GPU (vLLM --max-loras); default: every adapter. */
+  /** Adapters active in one batch on a GPU (vLLM --max-loras; each reserves GPU memory for its rank): default 1. */
   maxLoras: z.number().int().min(1).max(64).optional(),
   /** The largest adapter rank the servers accept (vLLM --max-lora-rank); default: the largest adapter's. */
   maxLoraRank: z

@@ -130,7 +130,7 @@ describe("the gateway's API policy", () => {
     expect(backend["forward-request"]).toMatchObject({ "buffer-request-body": "true" });
   });
 
-  it("renders the chat-completions cache policy: bounded lookup varied by endpoint and team, a call limit after it, a store with a TTL", () => {
+  it("renders the chat-completions cache policy: bounded lookup varied by endpoint, adapter and team, a call limit after it, a store with a TTL", () => {
     const xml = renderPolicy(
       chatCachePolicy({
         scoreThreshold: 0.05,

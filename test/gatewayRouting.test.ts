@@ -540,10 +540,10 @@ describe("client requests through the gateway policy", () => {
     expect(JSON.parse(outcome.body!).error.code).toBe("AllBackendsBusy");
   });
 
-  it("traces every call of a known caller, served or refused, with its team, application, endpoint and slot (the audit trail)", () => {
+  it("traces every call of a known caller, served or refused, with its team, application, endpoint, adapter and slot (the audit trail)", () => {
     const xml = xmlOf();
     expect(run(xml, { shape: "v1", endpoint: "chat", callerApp: OTHER, draw: 95 }, world()).traces).toEqual([
-      { team: "assistant", caller: OTHER, endpoint: "chat", slot: "green" },
+      { team: "assistant", caller: OTHER, endpoint: "chat", adapter: "", slot: "green" },
     ]);
     const denied = run(xml, { shape: "azure-openai", endpoint: "chat", callerApp: SEARCH, draw: 1 }, world());
     expect(denied).toMatchObject({ status: 403, traces: [{ team: "search", caller: SEARCH, endpoint: "chat" }] });
@@ -770,6 +770,10 @@ describe("LoRA adapters: a model name routes to the slots serving it", () => {
     expect(call(xml, "support", 10)).toMatchObject({ status: 200, slot: "blue", backend: "be-qwen-blue-vllm-a100-0" });
     expect(call(xml, "support", 80)).toMatchObject({ status: 200, slot: "green" });
     expect(call(xml, "support", 80).requestBody).toMatchObject({ model: "support" });
+    // The audit trail names the adapter beside its endpoint.
+    expect(call(xml, "support", 80).traces).toEqual([
+      { team: "assistant", caller: CALLER, endpoint: "qwen", adapter: "support", slot: "green" },
+    ]);
     // Called by the Azure OpenAI path, the body gets the adapter's name: vLLM picks the adapter by it.
     const byPath = run(
       xml,

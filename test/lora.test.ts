@@ -13,7 +13,8 @@ import { runStackRule } from "./policies/harness";
 
 const REV = "0123456789abcdef0123456789abcdef01234567";
 const SUPPORT = { name: "support", model: "acme/qwen-support-lora", revision: REV, rank: 16 };
-const LEGAL = { name: "legal", path: "/cache/adapters/legal", rank: 8 };
+const REV2 = "fedcba9876543210fedcba9876543210fedcba98";
+const LEGAL = { name: "legal", model: "acme/qwen-legal-lora", revision: REV2, rank: 8 };
 
 function issuesWith(change: (raw: Record<string, any>) => void): string[] {
   const raw = rawConfig("prod");
@@ -25,7 +26,7 @@ const qwenBlue = (raw: Record<string, any>) => raw.models.qwen.slots.blue.target
 const AT = "models.qwen.slots.blue.targets[0]";
 
 describe("the stack file's adapters", () => {
-  it("accepts a Hugging Face adapter at a pinned revision and a folder of the model cache", () => {
+  it("accepts Hugging Face adapters at pinned revisions", () => {
     expect(issuesWith((raw) => (qwenBlue(raw).adapters = [SUPPORT, LEGAL]))).toEqual([]);
   });
 
@@ -33,32 +34,27 @@ describe("the stack file's adapters", () => {
     [
       "no revision",
       { name: "a", model: "acme/x", rank: 8 },
-      `${AT}.adapters[0].revision: a Hugging Face adapter needs both model and a pinned revision`,
+      `${AT}.adapters[0].revision: Invalid input: expected string, received undefined (missing)`,
     ],
     [
       "a branch, not a commit",
       { name: "a", model: "acme/x", revision: "main", rank: 8 },
-      `${AT}.adapters[0].revision: a pinned adapter revision (commit hash)`,
+      `${AT}.adapters[0].revision: a pinned adapter revision: the full 40-character commit hash`,
     ],
     [
-      "no source",
-      { name: "a", rank: 8 },
-      `${AT}.adapters[0].model: give model and revision (Hugging Face), or path (in the model cache)`,
+      "a short commit (Hugging Face downloads full ones only)",
+      { ...SUPPORT, revision: REV.slice(0, 7) },
+      `${AT}.adapters[0].revision: a pinned adapter revision: the full 40-character commit hash`,
     ],
     [
-      "both sources",
-      { ...SUPPORT, path: "/cache/a" },
-      `${AT}.adapters[0].path: give model and revision, or path, not both`,
+      "no repository",
+      { name: "a", revision: REV, rank: 8 },
+      `${AT}.adapters[0].model: Invalid input: expected string, received undefined (missing)`,
     ],
     [
-      "a path outside the cache",
-      { name: "a", path: "/etc/passwd", rank: 8 },
-      `${AT}.adapters[0].path: a folder in the model cache: /cache/<folder>, without .. or empty parts`,
-    ],
-    [
-      "a path climbing out",
-      { name: "a", path: "/cache/../etc", rank: 8 },
-      `${AT}.adapters[0].path: a folder in the model cache: /cache/<folder>, without .. or empty parts`,
+      "a folder instead of a repository",
+      { name: "a", path: "/cache/adapters/a", rank: 8 },
+      `${AT}.adapters[0]: unknown key "path"; allowed: name, model, revision, rank`,
     ],
     [
       "a rank vLLM does not take",
@@ -106,7 +102,7 @@ describe("the stack file's adapters", () => {
         raw.cluster.gpuPools.a100.maxCount = 12;
       }),
     ).toEqual([
-      `${AT.replace("[0]", "[1]")}.adapters: the targets of one slot serve the same adapters (a retry may go to either): ${AT} serves [support], this one [legal]`,
+      `${AT.replace("[0]", "[1]")}.adapters: the targets of one slot serve the same adapters (a retry may go to either): ${AT} serves [support (acme/qwen-support-lora@0123456789ab)], this one [legal (acme/qwen-legal-lora@fedcba987654)]`,
     ]);
     // Both colours of one endpoint may serve a name (an adapter's rollout); another endpoint may not.
     expect(
@@ -137,41 +133,45 @@ describe("the vLLM server's LoRA options", () => {
       "--enable-lora",
       "--lora-modules",
       `support=/cache/adapters/support/${REV}`,
-      "legal=/cache/adapters/legal",
+      `legal=/cache/adapters/legal/${REV2}`,
       "--max-loras",
+      "1",
+      "--max-cpu-loras",
       "2",
       "--max-lora-rank",
       "16",
     ]);
     expect(vllmArgs("qwen", base)).not.toContain("--enable-lora");
   });
-  it("keeps every adapter in CPU memory when fewer fit in a batch; the rank limit from the config", () => {
-    expect(loraArgs([SUPPORT, LEGAL], 1, 32)).toEqual([
+  it("takes the batch and rank limits from the config; no CPU cache option when every adapter fits a batch", () => {
+    expect(loraArgs([SUPPORT, LEGAL], 2, 32)).toEqual([
       "--enable-lora",
       "--lora-modules",
       `support=/cache/adapters/support/${REV}`,
-      "legal=/cache/adapters/legal",
+      `legal=/cache/adapters/legal/${REV2}`,
       "--max-loras",
-      "1",
-      "--max-cpu-loras",
       "2",
       "--max-lora-rank",
       "32",
     ]);
   });
-  it("downloads only the Hugging Face adapters, as arguments to a fixed program", () => {
+  it("downloads each adapter on every start (finishing a half-done one), as arguments to a fixed program", () => {
     expect(adapterDownloads([SUPPORT, LEGAL])).toEqual([
       "acme/qwen-support-lora",
       REV,
       `/cache/adapters/support/${REV}`,
+      "acme/qwen-legal-lora",
+      REV2,
+      `/cache/adapters/legal/${REV2}`,
     ]);
     expect(ADAPTER_DOWNLOAD_SCRIPT).not.toContain("acme");
+    expect(ADAPTER_DOWNLOAD_SCRIPT).not.toContain("exists");
   });
 });
 
 describe("governance-vllm-allowed-models", () => {
   const rule = policies.find((p) => p.name === "governance-vllm-allowed-models")!;
-  const server = (adapters: (typeof SUPPORT | typeof LEGAL)[], revision = REV) => {
+  const server = (adapters: (typeof SUPPORT)[], revision = REV) => {
     const downloads = adapterDownloads(adapters);
     return {
       type: TYPES.statefulSet,
@@ -206,7 +206,7 @@ describe("governance-vllm-allowed-models", () => {
       },
     };
   };
-  const allowed = { models: ["Qwen/Qwen2.5-7B-Instruct", "acme/qwen-support-lora", "/cache/adapters/legal"] };
+  const allowed = { models: ["Qwen/Qwen2.5-7B-Instruct", "acme/qwen-support-lora", "acme/qwen-legal-lora"] };
 
   it("reads the base model and each adapter's source from the server's command and downloads", () => {
     expect(servedModels(server([SUPPORT, LEGAL]).props.spec.template.spec)).toEqual([
@@ -215,7 +215,7 @@ describe("governance-vllm-allowed-models", () => {
         revision: REV,
         adapters: [
           { name: "support", source: "acme/qwen-support-lora", revision: REV },
-          { name: "legal", source: "/cache/adapters/legal" },
+          { name: "legal", source: "acme/qwen-legal-lora", revision: REV2 },
         ],
       },
     ]);
@@ -232,7 +232,15 @@ describe("governance-vllm-allowed-models", () => {
       ).violations,
     ).toEqual([
       'serving-qwen-blue-vllm-a100-0: model revision "main" is not a commit',
-      'serving-qwen-blue-vllm-a100-0: adapter legal comes from "/cache/adapters/legal"; allowed: Qwen/Qwen2.5-7B-Instruct, acme/qwen-support-lora',
+      'serving-qwen-blue-vllm-a100-0: adapter legal comes from "acme/qwen-legal-lora"; allowed: Qwen/Qwen2.5-7B-Instruct, acme/qwen-support-lora',
+    ]);
+    // A folder the server loads that nothing downloads (no source), and a short revision.
+    const planned = server([{ ...SUPPORT, revision: REV.slice(0, 7) }]);
+    planned.props.spec.template.spec.containers[0]!.args.push("--lora-modules", "extra=/cache/extra");
+    expect((await runStackRule(rule, [planned], allowed)).violations).toEqual([
+      'serving-qwen-blue-vllm-a100-0: adapter support is not downloaded at a full commit ("0123456")',
+      'serving-qwen-blue-vllm-a100-0: adapter extra comes from "/cache/extra"; allowed: Qwen/Qwen2.5-7B-Instruct, acme/qwen-support-lora, acme/qwen-legal-lora',
+      "serving-qwen-blue-vllm-a100-0: adapter extra is not downloaded at a full commit (null)",
     ]);
     expect((await runStackRule(rule, [server([])], { models: ["BAAI/bge-m3"] })).violations).toEqual([
       'serving-qwen-blue-vllm-a100-0 serves "Qwen/Qwen2.5-7B-Instruct"; allowed: BAAI/bge-m3',

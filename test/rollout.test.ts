@@ -139,9 +139,15 @@ describe("the rollout state machine", () => {
     const staged: RawEndpoint = {
       slots: { blue: { weight: 100, targets: [target("a")] }, green: { weight: 0, targets: [target("b")] } },
     };
-    expect(refusal(staged, { kind: "start", targets: [target("c")] })).toEqual([
-      "chat: green is already staged at weight 0 with its own targets: start without --model to roll out to it, or delete it from the stack file and start again",
-    ]);
+    // New targets replace a colour idle at 0 (it serves nothing) and start the rollout to it.
+    expect(transition("chat", staged, { kind: "start", targets: [target("c")] }, dev)).toEqual({
+      ok: true,
+      endpoint: {
+        slots: { blue: { weight: 100, targets: [target("a")] }, green: { weight: 0, targets: [target("c")] } },
+        rollout: { to: "green" },
+      },
+      summary: "chat: green (idle at weight 0) replaced by the new targets beside blue (100)",
+    });
   });
   it("prod: weight onto a colour needs proof it is deployed and healthy, and steps of at most rolloutMaxStep", () => {
     const started = run(oneColour(), { kind: "start", targets: [target("new")] });
@@ -335,7 +341,7 @@ describe("start --adapter: the new colour of an adapter's rollout", () => {
     maxLoras: 1,
     adapters: [
       { name: "support", model: "acme/support", revision: REV, rank: 16 },
-      { name: "legal", path: "/cache/adapters/legal", rank: 8 },
+      { name: "legal", model: "acme/legal", revision: REV, rank: 8 },
     ],
   };
   const live = { weight: 100, targets: [vllm] };
@@ -375,9 +381,6 @@ describe("start --adapter: the new colour of an adapter's rollout", () => {
 
   it("refuses what it cannot copy or change, naming why", () => {
     const at = { adapterRevision: NEXT, serviceIp: "10.40.31.202" };
-    expect(problem({ adapter: "legal", ...at })).toBe(
-      '--adapter "legal" is a folder of the model cache (/cache/adapters/legal), not a Hugging Face adapter with revisions',
-    );
     expect(problem({ adapter: "billing", ...at })).toBe(
       'qwen serves no adapter "billing" (adapters: support, legal): a new one needs --adapter-model and --adapter-rank',
     );

@@ -1,5 +1,5 @@
-// Prod with qwen's next version staged: blue serves the base model with two LoRA adapters (one from Hugging
-// Face at a pinned revision, one from the model cache), green the next revision of the first adapter at
+// Prod with qwen's next version staged: blue serves the base model with two LoRA adapters from Hugging Face
+// at pinned revisions, green the next revision of the first adapter at
 // weight 0 with no rollout recorded. Green is idle and costs no GPU: its servers plan at zero replicas (KEDA
 // paused at zero), no "not serving" alert watches it, the gateway never draws it. Blue downloads its adapter
 // before its server starts and serves both by name; the gateway calls them by name; the pack passes.
@@ -16,7 +16,7 @@ import { PROJECT_DIR, planStack, pulumiConfigOf, rawConfig, resourcesOfType, typ
 const REV = "0123456789abcdef0123456789abcdef01234567";
 const NEXT = "89abcdef0123456789abcdef0123456789abcdef";
 const SUPPORT = { name: "support", model: "acme/qwen-support-lora", revision: REV, rank: 16 };
-const LEGAL = { name: "legal", path: "/cache/adapters/legal", rank: 8 };
+const LEGAL = { name: "legal", model: "acme/qwen-legal-lora", revision: NEXT, rank: 8 };
 const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
 const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 
@@ -74,7 +74,7 @@ describe("an idle colour", () => {
   });
 
   it("passes every rule of the pack, the adapters' sources allowed: no gateway path reaches the servers at zero", async () => {
-    const allowed = ["Qwen/Qwen2.5-7B-Instruct", "acme/qwen-support-lora", "/cache/adapters/legal"];
+    const allowed = ["Qwen/Qwen2.5-7B-Instruct", "acme/qwen-support-lora", "acme/qwen-legal-lora"];
     const violations = await evaluatePolicies(
       idle.stackExport.deployment.resources,
       policies,
@@ -94,9 +94,9 @@ describe("an idle colour", () => {
       committed.filter((v) => v.policy === "governance-vllm-allowed-models").map((v) => v.message.split(";")[0]),
     ).toEqual([
       'serving-qwen-blue-vllm-a100-0: adapter support comes from "acme/qwen-support-lora"',
-      'serving-qwen-blue-vllm-a100-0: adapter legal comes from "/cache/adapters/legal"',
+      'serving-qwen-blue-vllm-a100-0: adapter legal comes from "acme/qwen-legal-lora"',
       'serving-qwen-green-vllm-a100-0: adapter support comes from "acme/qwen-support-lora"',
-      'serving-qwen-green-vllm-a100-0: adapter legal comes from "/cache/adapters/legal"',
+      'serving-qwen-green-vllm-a100-0: adapter legal comes from "acme/qwen-legal-lora"',
     ]);
   });
 });
@@ -108,7 +108,14 @@ describe("LoRA adapters in the plan", () => {
     expect(pod.initContainers).toHaveLength(1);
     expect(pod.initContainers[0]).toMatchObject({
       name: "adapters",
-      args: ["acme/qwen-support-lora", REV, `/cache/adapters/support/${REV}`],
+      args: [
+        "acme/qwen-support-lora",
+        REV,
+        `/cache/adapters/support/${REV}`,
+        "acme/qwen-legal-lora",
+        NEXT,
+        `/cache/adapters/legal/${NEXT}`,
+      ],
       securityContext: {
         readOnlyRootFilesystem: true,
         allowPrivilegeEscalation: false,
@@ -126,8 +133,10 @@ describe("LoRA adapters in the plan", () => {
       "--enable-lora",
       "--lora-modules",
       `support=/cache/adapters/support/${REV}`,
-      "legal=/cache/adapters/legal",
+      `legal=/cache/adapters/legal/${NEXT}`,
       "--max-loras",
+      "1",
+      "--max-cpu-loras",
       "2",
       "--max-lora-rank",
       "16",

@@ -479,10 +479,6 @@ export function adapterStartTargets(live: RawSlot, o: StartOptions, endpoint: st
     throw new UsageError(
       `--adapter ${quoted(o.adapter!)} is served already: give only --adapter-revision (--adapter-model and --adapter-rank add a new one)`,
     );
-  if (current && current.path !== undefined)
-    throw new UsageError(
-      `--adapter ${quoted(o.adapter!)} is a folder of the model cache (${String(current.path)}), not a Hugging Face adapter with revisions`,
-    );
   if (!current && (o.adapterModel === undefined || o.adapterRank === undefined))
     throw new UsageError(
       `${endpoint} serves no adapter ${quoted(o.adapter!)} (adapters: ${adapters.map((a) => String(a.name)).join(", ") || "none"}): a new one needs --adapter-model and --adapter-rank`,
@@ -503,6 +499,17 @@ function commandOf(
   if (args.action === "shift") return { kind: "shift", weight: args.weight! };
   if (args.action === "finish") return { kind: "finish", keepIdle: args.keepIdle };
   if (args.action !== "start") return { kind: args.action as "promote" | "rollback" };
+  const adapterOptions = (["adapter", "adapterRevision", "adapterModel", "adapterRank"] as const).filter(
+    (k) => args.start[k] !== undefined,
+  );
+  if (args.start.model && adapterOptions.length > 0)
+    throw new UsageError(
+      `--model starts a new model version; --adapter rolls out an adapter of the live one: give one of them (${givenStartOptions(Object.fromEntries(adapterOptions.map((k) => [k, args.start[k]])) as StartOptions).join(", ")} with --model)`,
+    );
+  if (!args.start.adapter && adapterOptions.length > 0)
+    throw new UsageError(
+      `${givenStartOptions(Object.fromEntries(adapterOptions.map((k) => [k, args.start[k]])) as StartOptions).join(", ")} apply only with --adapter NAME`,
+    );
   if (!args.start.model && args.start.adapter !== undefined) {
     const live = COLOURS.map((c) => before.slots[c]).find((s) => s && s.weight === 100);
     if (!live) throw new UsageError(`start --adapter copies the live colour's targets: ${name} has no colour at 100`);

@@ -94,10 +94,17 @@ export function transition(name: string, e: RawEndpoint, command: Command, ctx: 
           return refuse(
             `${name}: both colours take traffic and no rollout is recorded: set one colour's weight to 100 first`,
           );
-        if (command.targets)
-          return refuse(
-            `${name}: ${staged} is already staged at weight 0 with its own targets: start without --model to roll out to it, or delete it from the stack file and start again`,
-          );
+        // A colour idle at 0 serves nothing: new targets take its place (its servers are replaced).
+        if (command.targets && command.targets.length > 0)
+          return {
+            ok: true,
+            endpoint: {
+              ...e,
+              slots: { ...e.slots, [staged]: { weight: 0, targets: [...command.targets] } },
+              rollout: { to: staged },
+            },
+            summary: `${name}: ${staged} (idle at weight 0) replaced by the new targets beside ${other(staged)} (100)`,
+          };
         return {
           ok: true,
           endpoint: { ...e, rollout: { to: staged } },

@@ -221,7 +221,7 @@ function endpointRouting(route: EndpointRoute, identityClientId: string): Policy
 
 export const ADAPTER_BODY_EXPRESSION = [
   "@{",
-  "var body = context.Request.Body.As<JObject>(preserveContent: true);",
+  "var body = context.Request.Body?.As<JObject>(preserveContent: true) ?? new JObject();",
   `body["model"] = ${variable("adapter")};`,
   "return body.ToString();",
   "}",
@@ -680,7 +680,8 @@ export function chatCachePolicy(cache: CachePolicySpec): PolicyDocument {
       llmSemanticCacheLookup({
         scoreThreshold: cache.scoreThreshold,
         embeddingsBackendId: cache.embeddingsBackendId,
-        varyBy: [expression(variable("endpoint")), expression(variable("team"))],
+        // An adapter answers differently from its base model: a prompt is matched within the name called.
+        varyBy: [expression(variable("endpoint")), expression(variable("adapter")), expression(variable("team"))],
       }),
       rateLimitByKey({
         calls: cache.callsPerMinute,

@@ -19,7 +19,7 @@ export const MAX_LLM_MESSAGE_BYTES = 262_144;
 export const TRACE_SOURCE = "genai-gateway";
 
 /** The policy variables each trace record carries as metadata, under the same names. */
-export const TRACE_METADATA = ["team", "caller", "endpoint", "slot"] as const;
+export const TRACE_METADATA = ["team", "caller", "endpoint", "adapter", "slot"] as const;
 
 /**
  * The properties of a model API's `azuremonitor` diagnostic: gateway logs for every call (errors always),
@@ -51,13 +51,13 @@ export function llmLogDiagnostic<T>(spec: { loggerId: T; logMessages: boolean; m
   };
 }
 
-/** The gateway log's trace record of each call since `since` (KQL): the team, caller, endpoint and slot the policy traced. */
+/** The gateway log's trace record of each call since `since` (KQL): the team, caller, endpoint, LoRA adapter (if any) and slot the policy traced. */
 export const tracedCalls = (since: string) => `ApiManagementGatewayLogs
 | where TimeGenerated >= ${since}
 | mv-expand Trace = todynamic(TraceRecords)
 | where tostring(Trace["source"]) == "${TRACE_SOURCE}"
 | extend ${TRACE_METADATA.map((name) => `${name[0]!.toUpperCase()}${name.slice(1)} = tostring(Trace["metadata"]["${name}"])`).join(", ")}
-| project CorrelationId, Team, Caller, Endpoint, Slot, CallerIpAddress, ResponseCode, BackendId`;
+| project CorrelationId, Team, Caller, Endpoint, Adapter, Slot, CallerIpAddress, ResponseCode, BackendId`;
 
 /**
  * Who called which model with what, and when: one row per model call of the last day, with the team and
@@ -68,7 +68,7 @@ export const AUDIT_QUERY = `ApiManagementGatewayLlmLog
 | where TimeGenerated > ago(1d)
 | summarize TimeGenerated = min(TimeGenerated), PromptTokens = sum(PromptTokens), CompletionTokens = sum(CompletionTokens), DeploymentName = take_any(DeploymentName), ModelName = take_any(ModelName), Prompt = make_list(RequestMessages), Completion = make_list(ResponseMessages) by CorrelationId
 | join kind=leftouter (${tracedCalls("ago(1d)").replace(/\n/g, "\n  ")}) on CorrelationId
-| project TimeGenerated, Team, Caller, CallerIpAddress, Endpoint, Slot, DeploymentName, ModelName, PromptTokens, CompletionTokens, ResponseCode, Prompt, Completion
+| project TimeGenerated, Team, Caller, CallerIpAddress, Endpoint, Adapter, Slot, DeploymentName, ModelName, PromptTokens, CompletionTokens, ResponseCode, Prompt, Completion
 | order by TimeGenerated desc`;
 
 /** A team's usage this calendar month, per day, endpoint and slot: calls, tokens and refusals (set `team`). */

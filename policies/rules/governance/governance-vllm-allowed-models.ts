@@ -1,8 +1,10 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { TYPES, checklist, decideEach, listOf, ofType, podTemplateOf } from "../../lib";
 
-/** A commit hash: the revision a model or an adapter is pinned to. */
+/** A commit hash: the revision a model is pinned to. */
 const COMMIT = /^[0-9a-f]{7,40}$/;
+/** Hugging Face downloads an adapter's revision by its full commit hash only. */
+const FULL_COMMIT = /^[0-9a-f]{40}$/;
 
 /** What a vLLM server loads, read from the command it runs: the base model and each LoRA adapter with its source. */
 export function servedModels(pod: Record<string, any> | undefined): {
@@ -26,9 +28,13 @@ export function servedModels(pod: Record<string, any> | undefined): {
       const at = args.indexOf(name);
       return at >= 0 ? args[at + 1] : undefined;
     };
+    // Every occurrence, in both spellings (`--lora-modules a=p b=q`, `--lora-modules=a=p`): whatever the server loads.
     const modules: string[] = [];
-    const at = args.indexOf("--lora-modules");
-    if (at >= 0) for (let i = at + 1; i < args.length && !args[i]!.startsWith("--"); i++) modules.push(args[i]!);
+    args.forEach((arg, at) => {
+      if (arg.startsWith("--lora-modules=")) modules.push(arg.slice("--lora-modules=".length));
+      else if (arg === "--lora-modules")
+        for (let i = at + 1; i < args.length && !args[i]!.startsWith("--"); i++) modules.push(args[i]!);
+    });
     return {
       ...(args[0] && !args[0].startsWith("--") ? { model: args[0] } : {}),
       ...(option("--revision") ? { revision: option("--revision") } : {}),
@@ -44,7 +50,7 @@ export function servedModels(pod: Record<string, any> | undefined): {
 export const governanceVllmAllowedModels: StackValidationPolicy = {
   name: "governance-vllm-allowed-models",
   description:
-    "Every vLLM server serves a base model on the environment's allowed list of open models, pinned to a commit, and every LoRA adapter it serves comes from an allowed source: a Hugging Face repository pinned to a commit, or an allowed folder of the model cache.",
+    "Every vLLM server serves a base model on the environment's allowed list of open models, pinned to a commit, and every LoRA adapter it serves is downloaded from an allowed Hugging Face repository at a full commit.",
   severity: "high",
   enforcementLevel: "mandatory",
   framework: checklist([2, 8], ["MCSB AM-2"]),
@@ -76,8 +82,11 @@ export const governanceVllmAllowedModels: StackValidationPolicy = {
                 `${s.name}: adapter ${a.name} comes from ${JSON.stringify(a.source)}; allowed: ${models.join(", ")}`,
                 s.urn,
               );
-            if (a.revision !== undefined && !COMMIT.test(a.revision))
-              report(`${s.name}: adapter ${a.name} revision ${JSON.stringify(a.revision)} is not a commit`, s.urn);
+            if (!FULL_COMMIT.test(a.revision ?? ""))
+              report(
+                `${s.name}: adapter ${a.name} is not downloaded at a full commit (${JSON.stringify(a.revision ?? null)})`,
+                s.urn,
+              );
           }
         }
       },
