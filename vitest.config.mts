@@ -35,6 +35,7 @@ const UNIT = [
   "test/policies/apimPipeline.test.ts",
   "test/policies/apimRules.test.ts",
   "test/policies/contentSafetyRule.test.ts",
+  "test/policies/anomalyRule.test.ts",
   "test/policies/checklist.test.ts",
   "test/policies/k8sExposureRules.test.ts",
   "test/policies/k8sRules.test.ts",

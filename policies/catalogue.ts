@@ -73,6 +73,7 @@ const TYPE_CATALOGUE = {
       "security-openai-public-network-disabled",
       "security-openai-identity-and-subdomain",
       "security-openai-outbound-restricted",
+      "security-anomaly-detection",
     ],
   },
   "azure-native:cognitiveservices:Deployment": {
@@ -219,7 +220,7 @@ const TYPE_CATALOGUE = {
     stateful: true,
     // GatewayLlmLogs: token counts per call; message bodies only when logging them is opted in.
     diagnostics: { logs: ["GatewayLogs", "GatewayLlmLogs"], groups: {}, metrics: true },
-    rules: ["security-apim-tls-hardened", "security-apim-gateway-private"],
+    rules: ["security-apim-tls-hardened", "security-apim-gateway-private", "security-anomaly-detection"],
   },
   "azure-native:apimanagement:Api": {
     what: "the gateway's model API",
@@ -336,14 +337,14 @@ const TYPE_CATALOGUE = {
     rules: [],
   },
   "azure-native:monitor:MetricAlert": {
-    what: "an Azure Monitor alert on a model account",
+    what: "an Azure Monitor metric alert on a model account or the gateway (static, or a learned dynamic threshold)",
     arm: "Microsoft.Insights/metricAlerts",
     taggable: true,
     stateful: false,
-    rules: [],
+    rules: ["security-anomaly-detection"],
   },
   "azure-native:monitor:ScheduledQueryRule": {
-    what: "a log alert on the share of 429 or 5xx answers (accounts, gateway)",
+    what: "a log alert on the share of 429 or 5xx answers (accounts, gateway), a team's quota or its tokens' anomaly",
     arm: "Microsoft.Insights/scheduledQueryRules",
     taggable: true,
     stateful: false,
@@ -440,7 +441,7 @@ const TYPE_CATALOGUE = {
     what: "the recording rules and SLO alerts of the model slots",
     taggable: false,
     stateful: false,
-    rules: ["observability-vllm-slot-monitored"],
+    rules: ["observability-vllm-slot-monitored", "security-anomaly-detection"],
   },
   "kubernetes:core/v1:Service": {
     what: "a model target's internal load balancer",
@@ -462,6 +463,7 @@ const TYPE_CATALOGUE = {
       "security-k8s-workload-hardened",
       "reliability-k8s-gpu-workload",
       "reliability-k8s-replicas-and-pdb",
+      "security-anomaly-detection",
     ],
   },
   "kubernetes:apps/v1:DaemonSet": {

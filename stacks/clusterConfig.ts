@@ -65,6 +65,8 @@ export const sloSchema = z.strictObject({
   errorRatio: z.number().positive().max(1).default(0.05),
   /** Minutes without a finished request before a slot with weight above 0 counts as receiving no traffic. */
   noTrafficMinutes: z.number().int().min(5).max(1440).default(30),
+  /** Standard deviations from the day's baseline at which traffic, TTFT or the 5xx share is an anomaly. */
+  anomalyZScore: z.number().min(2).max(10).default(3),
 }) satisfies z.ZodType<Slo>;
 
 const monitoringSchema = z.strictObject({

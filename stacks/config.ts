@@ -472,6 +472,17 @@ const alerts = strict({
   minRequests: z.number().int().min(1).default(20),
   /** The share of a team's monthly token quota (or spend ceiling) at which an alert fires. */
   teamQuotaPercent: z.number().int().min(1).max(100).default(80),
+  /** Dynamic-threshold anomaly alerts: how sensitive, and how many of the last evaluations must deviate. */
+  anomaly: strict({
+    sensitivity: z.enum(["Low", "Medium", "High"]).default("Medium"),
+    violations: z.number().int().min(1).max(6).default(3),
+    periods: z.number().int().min(1).max(6).default(4),
+  })
+    .refine((a) => a.violations <= a.periods, {
+      message: "violations must be at most periods (the evaluations they are counted in)",
+      path: ["violations"],
+    })
+    .prefault({}),
 });
 
 const price = z.number().nonnegative();

@@ -279,6 +279,8 @@ function selfHosted(w: Wiring): {
       storageGiB: config.cluster.monitoring.storageGiB,
       ruleGroups: [
         ...observability.ruleGroups(monitoredSlots(config)),
+        // Each slot against its own baseline: anomalies no fixed threshold names.
+        ...observability.anomalyRuleGroups(monitoredSlots(config)),
         // The GPUs' own alerts where the exporter runs.
         ...(cluster.gpuExporter ? [observability.gpuRuleGroup()] : []),
       ],

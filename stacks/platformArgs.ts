@@ -123,6 +123,7 @@ export function alertSettings(config: PlatformConfig, planned: readonly LocatedD
     throttledRatio: a.throttledRatio,
     errorRatio: a.errorRatio,
     minRequests: a.minRequests,
+    anomaly: a.anomaly,
     location: config.location,
     ...(config.gateway
       ? {

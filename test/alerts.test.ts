@@ -8,12 +8,16 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { plan } from "../cli/commands/plan";
 import { OPENAI_METRICS, quotaUsedQuery, ratioQuery } from "../components/alerts";
+import { ANOMALY_METRICS, teamTokensQuery } from "../components/alerts/anomaly";
 import { PROJECT_DIR, planStack, rawConfig, resourcesOfType, namespaced } from "./helpers";
 
 describe("Azure Monitor alerts", () => {
   it("alert on every account's time to first byte, and on PTU utilization where PTUs are deployed, to one action group", async () => {
     const prod = await planStack("prod");
-    const alerts = resourcesOfType(prod.stackExport, "azure-native:monitor:MetricAlert");
+    // The static ones: the learned (dynamic-threshold) ones are the next test's.
+    const alerts = resourcesOfType(prod.stackExport, "azure-native:monitor:MetricAlert").filter(
+      (a) => (a.inputs.criteria as any).allOf[0].criterionType === "StaticThresholdCriterion",
+    );
     const group = resourcesOfType(prod.stackExport, "azure-native:monitor:ActionGroup")[0]!;
     expect(group.inputs).toMatchObject({
       groupShortName: "genai-prod",
@@ -37,6 +41,57 @@ describe("Azure Monitor alerts", () => {
       threshold: 3000,
     });
     for (const a of alerts) expect((a.inputs.actions as any[])[0].actionGroupId).toBe(group.id);
+  });
+
+  it("learn each account's and the gateway's normal token usage, 429s and latency (dynamic thresholds), and each team's tokens", async () => {
+    const prod = await planStack("prod");
+    const learned = resourcesOfType(prod.stackExport, "azure-native:monitor:MetricAlert").filter(
+      (a) => (a.inputs.criteria as any).allOf[0].criterionType === "DynamicThresholdCriterion",
+    );
+    const byRule = Object.fromEntries(learned.map((a) => [a.inputs.ruleName as string, a.inputs as any]));
+    expect(Object.keys(byRule).sort()).toEqual(
+      [
+        ...["eus2", "swc"].flatMap((k) =>
+          ["tokens", "throttled", "latency"].map((s) => `alert-genai-prod-${k}-${s}-anomaly`),
+        ),
+        "alert-genai-prod-gateway-throttled-anomaly",
+        "alert-genai-prod-gateway-latency-anomaly",
+      ].sort(),
+    );
+    expect(byRule["alert-genai-prod-swc-throttled-anomaly"].criteria).toEqual({
+      odataType: "Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria",
+      allOf: [
+        {
+          criterionType: "DynamicThresholdCriterion",
+          name: "swc-throttled-anomaly",
+          metricNamespace: ANOMALY_METRICS.account.namespace,
+          metricName: ANOMALY_METRICS.account.requests,
+          timeAggregation: "Total",
+          operator: "GreaterThan",
+          alertSensitivity: "Medium",
+          failingPeriods: { numberOfEvaluationPeriods: 4, minFailingPeriodsToAlert: 3 },
+          dimensions: [{ name: "StatusCode", operator: "Include", values: ["429"] }],
+        },
+      ],
+    });
+    // Token usage deviates either way: a surge (abuse) or a collapse (an outage upstream).
+    expect(byRule["alert-genai-prod-eus2-tokens-anomaly"].criteria.allOf[0]).toMatchObject({
+      metricName: ANOMALY_METRICS.account.tokens,
+      operator: "GreaterOrLessThan",
+    });
+    const team = resourcesOfType(prod.stackExport, "azure-native:monitor:ScheduledQueryRule").find(
+      (r) => r.inputs.ruleName === "alert-genai-prod-team-tokens-anomaly",
+    )!;
+    expect((team.inputs.criteria as any).allOf[0]).toMatchObject({
+      criterionType: "DynamicThresholdCriterion",
+      query: teamTokensQuery(),
+      metricMeasureColumn: "Tokens",
+      dimensions: [{ name: "Team", operator: "Include", values: ["*"] }],
+      alertSensitivity: "Medium",
+    });
+    // Microsoft's Kusto analyzer, against the AppMetrics schema: every column and function exists.
+    expect(kustoDiagnostics(teamTokensQuery())).toEqual([]);
+    expect(kustoDiagnostics(teamTokensQuery().replace("sum(Sum)", "sum(Total)"))).not.toEqual([]);
   });
 
   it("call a webhook only from the secret alertWebhookUrl, which stays secret", async () => {
@@ -73,6 +128,7 @@ describe("Azure Monitor alerts", () => {
       "alert-genai-prod-gateway-errors",
       "alert-genai-prod-gateway-throttled",
       "alert-genai-prod-team-quota",
+      "alert-genai-prod-team-tokens-anomaly",
     ]);
     // The share of a team's monthly quota used: prod's assistant team has a spend ceiling (its quota).
     const quota = byRule["alert-genai-prod-team-quota"];
@@ -89,6 +145,8 @@ describe("Azure Monitor alerts", () => {
       ],
     });
     delete byRule["alert-genai-prod-team-quota"];
+    // The team tokens' anomaly alert is the learned-thresholds test's.
+    delete byRule["alert-genai-prod-team-tokens-anomaly"];
     for (const r of Object.values(byRule)) {
       expect(r).toMatchObject({
         kind: "LogAlert",

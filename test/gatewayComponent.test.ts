@@ -139,6 +139,8 @@ describe("the gateway component", () => {
       "security-apim-api-hardened": { keyedApis: ["openai-keys"] },
       "security-apim-backend-tls": { httpCidrs: ["10.40.30.0/24"] },
       "security-apim-gateway-private": { enforcementLevel: "advisory" as const, publicAccessAccepted: true },
+      // The anomaly alerts that watch the gateway are the alerts component's, not in this fixture.
+      "security-anomaly-detection": "disabled" as const,
     };
     const violations = await evaluatePolicies(exported.deployment.resources, policies, config);
     const gatewayRules = new Set(

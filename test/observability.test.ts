@@ -15,6 +15,7 @@ import { XMLValidator } from "fast-xml-parser";
 import { parse, stringify } from "yaml";
 import {
   ALERTS,
+  recordingRules,
   ruleGroups,
   type AlertingRule,
   type MonitoredSlot,
@@ -22,6 +23,7 @@ import {
 } from "../components/observability/rules";
 import { sloSchema } from "../stacks/clusterConfig";
 import { GPU_ALERTS, gpuRuleGroup } from "../components/observability/gpuRules";
+import { ANOMALY_ALERTS, anomalyRuleGroups, slotAnomalyAlerts } from "../components/observability/anomalyRules";
 import { GPU_SLOT_RELABELINGS, GPU_TARGET_LABELDROP, SLOT_NAMESPACE } from "../components/observability/gpuLabels";
 import { DCGM_METRICS } from "../components/cluster/gpuSkus";
 import { matchesGoldenFile, plannedOutput, PROJECT_DIR } from "./helpers";
@@ -447,6 +449,94 @@ describe.skipIf(!HAVE_PROMETHEUS).concurrent("promtool", () => {
         alert_rule_test: expected("4h30m", { [GPU_ALERTS.idlePool]: [fired(GPU_ALERTS.idlePool, { gpu_pool: "t4" })] }),
       },
     ];
+    writeFileSync(
+      join(dir, "tests.yaml"),
+      stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
+    );
+    const run = await promtool(["test", "rules", "tests.yaml"], dir);
+    expect(run.output).toContain("SUCCESS");
+    expect(run.status).toBe(0);
+  });
+
+  it("unit-tests the anomaly alerts: a day's baseline, then each change fires exactly its alert on its slot; a steady slot none", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "genai-promtool-anomaly-"));
+    interface Phase {
+      rpm: number;
+      ttft: number;
+      errors: number;
+    }
+    const NORMAL: Phase = { rpm: 60, ttft: 0.08, errors: 0 };
+    // One slot per case, in one test group (each slot is judged against its own baseline).
+    const CASES: { slot: MonitoredSlot; after: Phase; fires: string[] }[] = [
+      { slot: { endpoint: "qwen", slot: "blue", weight: 50, slo: SLO }, after: NORMAL, fires: [] },
+      {
+        slot: { endpoint: "qwen", slot: "green", weight: 50, slo: SLO },
+        after: { ...NORMAL, rpm: 600 },
+        fires: [ANOMALY_ALERTS.traffic],
+      },
+      {
+        slot: { endpoint: "llama", slot: "blue", weight: 50, slo: SLO },
+        after: { ...NORMAL, rpm: 1 },
+        fires: [ANOMALY_ALERTS.traffic],
+      },
+      {
+        slot: { endpoint: "llama", slot: "green", weight: 50, slo: SLO },
+        after: { ...NORMAL, ttft: 0.8 },
+        fires: [ANOMALY_ALERTS.ttft],
+      },
+      {
+        slot: { endpoint: "mistral", slot: "blue", weight: 100, slo: SLO },
+        after: { ...NORMAL, errors: 12 },
+        fires: [ANOMALY_ALERTS.errors],
+      },
+      // An idle colour has no anomaly alerts: it serves nothing on purpose.
+      {
+        slot: { endpoint: "mistral", slot: "green", weight: 0, slo: SLO, idle: true },
+        after: { ...NORMAL, rpm: 0 },
+        fires: [],
+      },
+    ];
+    const groups = [recordingRules(), ...anomalyRuleGroups(CASES.map((c) => c.slot))];
+    writeFileSync(join(dir, "rules.yaml"), stringify({ groups }, { lineWidth: 0 }));
+    const BASELINE = 24 * 60;
+    const AFTER = 60;
+    /** A counter rising `before` a minute for a day, then `after` a minute for an hour. */
+    const rising = (before: number, after: number) =>
+      `0+${before}x${BASELINE} ${before * BASELINE + after}+${after}x${AFTER - 1}`;
+    /** One slot's series: requests (and their first-token histogram, all at `ttft`) and 5xx answers. */
+    const slotSeries = ({ endpoint, slot }: MonitoredSlot, before: Phase, after: Phase) => {
+      const at = `model_endpoint="${endpoint}",slot="${slot}",model_name="${endpoint}"`;
+      const api = `${at},handler="/v1/chat/completions",method="POST"`;
+      return [
+        { series: `vllm:e2e_request_latency_seconds_count{${at}}`, values: rising(before.rpm, after.rpm) },
+        ...[...HIST.ttft.buckets.map(String), "+Inf"].map((le) => {
+          const count = (p: Phase) => (le === "+Inf" || Number(le) >= p.ttft ? p.rpm : 0);
+          return { series: `${HIST.ttft.name}_bucket{${at},le="${le}"}`, values: rising(count(before), count(after)) };
+        }),
+        {
+          series: `http_requests_total{${api},status="2xx"}`,
+          values: rising(before.rpm - before.errors, after.rpm - after.errors),
+        },
+        { series: `http_requests_total{${api},status="5xx"}`, values: rising(before.errors, after.errors) },
+      ];
+    };
+    const names = Object.values(ANOMALY_ALERTS);
+    const tests = [
+      {
+        interval: "1m",
+        input_series: CASES.flatMap((c) => slotSeries(c.slot, NORMAL, c.after)),
+        alert_rule_test: names.map((alertname) => ({
+          eval_time: `${BASELINE + AFTER - 1}m`,
+          alertname,
+          exp_alerts: CASES.filter((c) => c.fires.includes(alertname)).map((c) => ({
+            exp_labels: { severity: "warning", endpoint: c.slot.endpoint, slot: c.slot.slot },
+            exp_annotations: slotAnomalyAlerts(c.slot).find((r) => r.alert === alertname)!.annotations,
+          })),
+        })),
+      },
+    ];
+    // Every anomaly alert is exercised by a change.
+    expect(new Set(CASES.flatMap((c) => c.fires))).toEqual(new Set(names));
     writeFileSync(
       join(dir, "tests.yaml"),
       stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),

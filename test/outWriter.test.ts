@@ -237,11 +237,12 @@ describe("npm run plan keeps the last good output", () => {
     expect(readFileSync(join(blocked, "prod"), "utf8")).toBe("a file");
   });
 
-  // A real full disk: a 256 KB tmpfs (room for the dev plan, not for the prod plan beside it) (needs permission to mount, as CI on this machine has).
-  it("exits 2 on a full 256 KB tmpfs and keeps the good stack.json", async (context) => {
+  // A real full disk: a 384 KB tmpfs (room for the dev plan, about 280 KB, not for the prod plan beside it, about
+  // 900 KB) (needs permission to mount, as CI on this machine has).
+  it("exits 2 on a full 384 KB tmpfs and keeps the good stack.json", async (context) => {
     // Mounted for this test alone, so that no filter or failure leaves it mounted.
     const mountPoint = mkdtempSync(join(tmpdir(), "genai-tmpfs-"));
-    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mountPoint]).status !== 0) {
+    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=384k", "tmpfs", mountPoint]).status !== 0) {
       fs.rmSync(mountPoint, { recursive: true, force: true });
       context.skip("cannot mount a tmpfs (needs root); the injected full-disk test above covers the writer");
     }

@@ -78,6 +78,7 @@ export function largeStackFile(regions = 10, endpoints = 10): string {
     },
     "genai-platform:cache": { sku: "Balanced_B5", accessKeysForGateway: true },
     "genai-platform:budget": { monthlyAmount: 500000, startDate: "2026-12-01", contactEmails: ["bench@contoso.com"] },
+    "genai-platform:alerts": { emails: ["bench@contoso.com"] },
     "genai-platform:gateway": {
       sku: "Premium",
       publisher: { name: "Bench", email: "bench@contoso.com" },

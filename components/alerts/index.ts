@@ -1,5 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
+import {
+  accountSignals,
+  dynamicCriterion,
+  gatewaySignals,
+  teamTokensQuery,
+  type AnomalySettings,
+  type AnomalySignal,
+} from "./anomaly";
+
+export * from "./anomaly";
 
 // Azure OpenAI's platform metrics the alerts watch (Microsoft Learn, "Supported metrics for
 // Microsoft.CognitiveServices/accounts", checked 2026-11-27): the normalized time to first byte applies
@@ -90,6 +100,8 @@ export interface AzureAlertsArgs {
   readonly location: string;
   /** Teams with a monthly token quota (or a spend ceiling): alert when one has used this percentage of it. */
   readonly teamQuota?: { readonly teams: readonly string[]; readonly percent: number; readonly metricName: string };
+  /** Dynamic-threshold (learned) alerts on every account, the gateway and each team's tokens. */
+  readonly anomaly: AnomalySettings;
 }
 
 /** A metric alert's single static criterion, in the shape monitor.MetricAlert takes. */
@@ -187,6 +199,70 @@ export class AzureAlerts extends pulumi.ComponentResource {
           staticCriterion("ptu", OPENAI_METRICS.ptuUtilization, "Maximum", args.ptuUtilizationPercent),
         );
       }
+    }
+    // Anomalies: thresholds Azure Monitor learns per series, not guessed ones.
+    const anomaly = (signal: AnomalySignal, scope: pulumi.Input<string>) =>
+      new monitor.MetricAlert(
+        `${name}-${signal.key}`,
+        {
+          ruleName: `alert-${args.stackName}-${signal.key}`,
+          resourceGroupName: args.resourceGroupName,
+          location: "global",
+          description: signal.description,
+          severity: 3,
+          enabled: true,
+          scopes: [scope],
+          evaluationFrequency: "PT5M",
+          windowSize: "PT15M",
+          autoMitigate: true,
+          criteria: dynamicCriterion(signal, args.anomaly),
+          actions: [{ actionGroupId: group.id }],
+          tags: args.tags,
+        },
+        child,
+      );
+    for (const account of args.accounts)
+      for (const signal of accountSignals(account.key)) anomaly(signal, account.accountId);
+    if (args.gatewayId) {
+      const gatewayId = args.gatewayId;
+      for (const signal of gatewaySignals()) anomaly(signal, gatewayId);
+      // A team's sudden tenfold is an incident or an abuse: its tokens against their own learned pattern.
+      new monitor.ScheduledQueryRule(
+        `${name}-team-tokens-anomaly`,
+        {
+          ruleName: `alert-${args.stackName}-team-tokens-anomaly`,
+          resourceGroupName: args.resourceGroupName,
+          location: args.location,
+          kind: "LogAlert",
+          description: "A team's tokens through the gateway far from what Azure Monitor learned of them",
+          severity: 3,
+          enabled: true,
+          scopes: [args.workspaceId],
+          evaluationFrequency: "PT15M",
+          windowSize: "PT1H",
+          autoMitigate: true,
+          criteria: {
+            allOf: [
+              {
+                criterionType: "DynamicThresholdCriterion",
+                query: teamTokensQuery(),
+                timeAggregation: "Total",
+                metricMeasureColumn: "Tokens",
+                dimensions: [{ name: "Team", operator: "Include", values: ["*"] }],
+                operator: "GreaterOrLessThan",
+                alertSensitivity: args.anomaly.sensitivity,
+                failingPeriods: {
+                  numberOfEvaluationPeriods: args.anomaly.periods,
+                  minFailingPeriodsToAlert: args.anomaly.violations,
+                },
+              },
+            ],
+          },
+          actions: { actionGroups: [group.id] },
+          tags: args.tags,
+        },
+        child,
+      );
     }
     // Ratios need request counts by status: log alerts over the request logs, per resource.
     const ratioAlert = (

@@ -19,6 +19,7 @@ export * from "./charts";
 export * from "./dashboards";
 export * from "./promql";
 export * from "./rules";
+export * from "./anomalyRules";
 
 /** The namespace of Prometheus, Alertmanager and Grafana. */
 export const MONITORING_NAMESPACE = "monitoring";

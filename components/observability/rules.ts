@@ -18,6 +18,8 @@ export interface AlertingRule {
 }
 export interface RuleGroup {
   readonly name: string;
+  /** How often the group is evaluated (Prometheus' global evaluation interval when absent). */
+  readonly interval?: string;
   readonly rules: readonly (RecordingRule | AlertingRule)[];
 }
 
@@ -30,6 +32,8 @@ export interface Slo {
   readonly kvCacheUsage: number;
   readonly errorRatio: number;
   readonly noTrafficMinutes: number;
+  /** Standard deviations from its day's baseline at which a slot's traffic, TTFT or 5xx share is an anomaly. */
+  readonly anomalyZScore: number;
 }
 
 /** A vLLM slot the rules watch, with its thresholds and its share of the endpoint's traffic. */

@@ -22,6 +22,7 @@ import { ethicsOpenaiDeploymentFiltered } from "./ethics/ethics-openai-deploymen
 import { governanceAzureAllowedRegions } from "./governance/governance-azure-allowed-regions";
 import { governanceOpenaiAllowedModels } from "./governance/governance-openai-allowed-models";
 import { governanceVllmAllowedModels } from "./governance/governance-vllm-allowed-models";
+import { securityAnomalyDetection } from "./security/security-anomaly-detection";
 import { governanceTypeClassified } from "./governance/governance-type-classified";
 import { lifecycleEndpointLiveSlot } from "./lifecycle/lifecycle-endpoint-live-slot";
 import { observabilityAzureDiagnosticsToWorkspace } from "./observability/observability-azure-diagnostics-to-workspace";
@@ -82,6 +83,7 @@ export const policies: Policies = [
   governanceAzureAllowedRegions,
   governanceOpenaiAllowedModels,
   governanceVllmAllowedModels,
+  securityAnomalyDetection,
   governanceTypeClassified,
   lifecycleEndpointLiveSlot,
   observabilityApimDiagnosticsNoBodies,

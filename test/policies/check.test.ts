@@ -62,6 +62,7 @@ describe("the planned stacks", () => {
     "reliability-azure-stateful-protected",
     "reliability-k8s-replicas-and-pdb",
     "reliability-redis-high-availability",
+    "security-anomaly-detection",
     "security-apim-gateway-private",
     "security-network-private-endpoint",
     "security-openai-outbound-restricted",
@@ -74,9 +75,11 @@ describe("the planned stacks", () => {
   it("dev passes every mandatory rule; its relaxations are reported as advisory", async () => {
     const violations = await violationsOfPlan("dev");
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-    // Dev's accounts restrict outbound access by default, dev runs no cluster, and its accounts and
-    // cache sit behind private endpoints in its network, so those relaxations report nothing.
+    // Dev's accounts restrict outbound access by default, dev runs no cluster, its accounts and
+    // cache sit behind private endpoints in its network, and it has alerts (so anomaly alerts), so those
+    // relaxations report nothing.
     const silent = [
+      "security-anomaly-detection",
       "security-openai-outbound-restricted",
       "reliability-k8s-replicas-and-pdb",
       "reliability-aks-standard-tier",
@@ -89,7 +92,7 @@ describe("the planned stacks", () => {
     );
   });
 
-  it("relaxes in dev only network isolation (accounts, cache, gateway), outbound restriction, protect, cache replication, model-server replicas and the AKS tier; prod relaxes nothing", () => {
+  it("relaxes in dev only network isolation (accounts, cache, gateway), outbound restriction, protect, cache replication, model-server replicas, the AKS tier and anomaly alerts; prod relaxes nothing", () => {
     const dev = baseEnforcement(PROJECT_DIR, "dev");
     const relaxed = Object.entries(dev)
       .filter(([name, value]) => name !== "all" && levelOf(value) !== "mandatory")
@@ -218,6 +221,7 @@ describe("the pack in a first preview of a new stack", () => {
     // decide these rules.
     expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual([
       "ethics-apim-every-route-filtered",
+      "security-anomaly-detection",
       "security-apim-backend-tls",
       "security-apim-fronts-every-deployment",
       "security-openai-local-auth-disabled",
