@@ -220,7 +220,12 @@ const TYPE_CATALOGUE = {
     stateful: true,
     // GatewayLlmLogs: token counts per call; message bodies only when logging them is opted in.
     diagnostics: { logs: ["GatewayLogs", "GatewayLlmLogs"], groups: {}, metrics: true },
-    rules: ["security-apim-tls-hardened", "security-apim-gateway-private", "security-anomaly-detection"],
+    rules: [
+      "security-apim-tls-hardened",
+      "security-apim-gateway-private",
+      "security-anomaly-detection",
+      "observability-apim-traced",
+    ],
   },
   "azure-native:apimanagement:Api": {
     what: "the gateway's model API",
@@ -295,11 +300,11 @@ const TYPE_CATALOGUE = {
     rules: ["governance-type-classified", "observability-apim-diagnostics-no-bodies"],
   },
   "azure-native:apimanagement:Diagnostic": {
-    what: "the gateway's diagnostic (token metrics, logs)",
+    what: "the gateway's diagnostic (token metrics, logs, traces)",
     arm: "Microsoft.ApiManagement/service/diagnostics",
     taggable: false,
     stateful: false,
-    rules: ["observability-apim-diagnostics-no-bodies"],
+    rules: ["observability-apim-diagnostics-no-bodies", "observability-apim-traced"],
   },
   "azure-native:apimanagement:Logger": {
     what: "the gateway's Application Insights logger",

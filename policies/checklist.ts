@@ -142,6 +142,14 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     asks: "Security (item 4) asks that unusual use be detected: alerts learn what normal is instead of guessing a threshold.",
     defaults:
       "with alerts configured, Azure Monitor dynamic-threshold alerts on each model account's token usage, 429 answers and time to response, on the gateway's 429 answers and duration, and on each team's tokens through the gateway (sensitivity and violations from alerts.anomaly); in the cluster, each serving vLLM slot's request rate, p95 time to first token and 5xx share against its own day's baseline (a rolling z-score, cluster.monitoring.slo.anomalyZScore)",
-    process: "the item's second half, tracing under observability (item 13), is not built: no distributed traces yet",
+  },
+  {
+    number: 19,
+    title: "Tracing",
+    asks: "Observability (item 13) asks that applications be traced: one request can be followed from the client to the backend that served it.",
+    defaults:
+      "the gateway's Application Insights diagnostic correlates by W3C trace context (a client's traceparent is continued and passed on to every backend), keeps gateway.traceSamplingPercent of the traces (100 by default, 25 in prod) and every failed or throttled call; npm run loadtest and npm run smoke send a traceparent per request and print the trace ids of the slowest and every failed request with the KQL that opens one",
+    process:
+      "the backends' own spans are not collected: vLLM's OpenTelemetry export and an in-cluster collector are not built, and Azure OpenAI emits no spans of its own",
   },
 ];

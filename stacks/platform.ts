@@ -367,6 +367,7 @@ function gateway(
       retryAfterSeconds: retryAfterSeconds(g),
       logBodies: g.logBodies,
       logBodyBytes: g.logBodyBytes,
+      traceSamplingPercent: g.traceSamplingPercent,
       ...(safety ? { contentSafety: { ...safety, routes: safetyRoutes(config) } } : {}),
       ...(pii ? { pii: { languageEndpoint: pii.endpoint, routes: piiRoutes(config) } } : {}),
       ...(g.semanticCache && embeddings && redis?.gatewayKey

@@ -2,6 +2,16 @@
 // the tables document (Azure Monitor table reference: AppMetrics, AzureDiagnostics for Azure OpenAI's RequestResponse
 // logs; ApiManagementGatewayLogs; ApiManagementGatewayLlmLog), so a misspelt column or function fails.
 export const KUSTO_TABLES = {
+  // Workspace-based Application Insights' request, dependency, trace and exception telemetry (Azure Monitor
+  // table reference: AppRequests, AppDependencies, AppTraces, AppExceptions), the columns a trace lookup reads.
+  AppRequests:
+    "(TimeGenerated:datetime, Id:string, OperationId:string, ParentId:string, Name:string, Url:string, ResultCode:string, Success:bool, DurationMs:real, _ResourceId:string)",
+  AppDependencies:
+    "(TimeGenerated:datetime, Id:string, OperationId:string, ParentId:string, Name:string, Target:string, Type:string, ResultCode:string, Success:bool, DurationMs:real, _ResourceId:string)",
+  AppTraces:
+    "(TimeGenerated:datetime, OperationId:string, ParentId:string, Message:string, SeverityLevel:int, Properties:dynamic, _ResourceId:string)",
+  AppExceptions:
+    "(TimeGenerated:datetime, OperationId:string, ParentId:string, ExceptionType:string, OuterMessage:string, _ResourceId:string)",
   // Workspace-based Application Insights' custom metrics (Azure Monitor table reference, AppMetrics).
   AppMetrics:
     "(TimeGenerated:datetime, Name:string, Sum:real, Min:real, Max:real, ItemCount:int, Properties:dynamic, _ResourceId:string)",

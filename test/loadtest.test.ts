@@ -84,6 +84,14 @@ describe("the load generator against the loopback server", () => {
     // The retry came no sooner than Retry-After said.
     const gaps = [s.arrivals[1]!.at - s.arrivals[0]!.at, s.arrivals[3]!.at - s.arrivals[2]!.at];
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(990);
+    // Every attempt carried W3C trace context: a request's attempts share its trace id, each a span of its own.
+    const contexts = s.arrivals.map((a) => /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(a.traceparent ?? ""));
+    expect(contexts.every((c) => c !== null)).toBe(true);
+    const [first, retry, second] = contexts as RegExpExecArray[];
+    expect(first![1]).toBe(retry![1]);
+    expect(first![2]).not.toBe(retry![2]);
+    expect(second![1]).not.toBe(first![1]);
+    expect(new Set(run.results.map((r) => r.traceId))).toEqual(new Set([first![1], second![1]]));
   });
 
   it("gives up after the configured attempts and reports the 429 rate", async () => {

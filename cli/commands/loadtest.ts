@@ -20,6 +20,7 @@ import { table } from "../shared/table";
 import { client, succeeded, type RequestResult, type Target } from "../loadtest/request";
 import { DATA_PLANE_API_VERSION } from "../../components/openai/apiVersions";
 import { failuresByKind, openLoopRequests, runLoad, summarize, type LoadMode, type LoadRun } from "../loadtest/run";
+import { renderTraces, tracesToLookUp } from "../loadtest/traceContext";
 import { latencyHistogram, overTime } from "../loadtest/charts";
 import {
   MAX_PROMPT_SET_BYTES,
@@ -289,6 +290,7 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
   const results = args.slot ? run.results.filter((r) => r.slot === args.slot) : run.results;
   const shown: LoadRun = { ...run, results };
   io.out(renderSummary(shown, args.slot));
+  io.out(renderTraces(results));
   if (args.slot)
     io.out(
       `--slot ${args.slot}: ${results.length} of ${run.results.length} requests were served by it (the gateway draws the slot by weight)\n`,
@@ -305,6 +307,7 @@ export async function loadtest(argv: string[], io: LoadtestIo): Promise<number> 
       wallMs: run.wallMs,
       lateStarts: run.lateStarts,
       summary: summarize(shown),
+      traces: tracesToLookUp(results),
       requests: results,
     };
     code = write(

@@ -29,6 +29,7 @@ import {
   type RequestResult,
   type Target,
 } from "../loadtest/request";
+import { renderTraces } from "../loadtest/traceContext";
 import { TIMEOUT_HELP, audience as audienceArg, decimal, gatewayUrl, plainText, timeouts } from "../loadtest/args";
 import { createFetch, timeoutReason, type Timeouts } from "../loadtest/transport";
 import { readBody } from "../loadtest/protocol";
@@ -211,7 +212,7 @@ export async function smoke(argv: string[], projectDir: string, io: CommandIo): 
           );
       answers.push(r);
       if (succeeded(r)) answered++;
-      else failures.push(reasonOf(r));
+      else failures.push(`${reasonOf(r)}${r.traceId ? ` (trace ${r.traceId})` : ""}`);
       if (r.slot)
         seen.set(r.slot, {
           status: r.status,
@@ -340,6 +341,7 @@ export async function smoke(argv: string[], projectDir: string, io: CommandIo): 
       edges.map((e) => [e.edge, result(e.ok), e.seen]),
     )}\n`,
   );
+  io.out(renderTraces(answers));
   io.out(failed.length === 0 ? "smoke: every check passed\n" : `smoke: ${failed.length} check(s) failed\n`);
   return failed.length === 0 ? EXIT.ok : EXIT.policy;
 }

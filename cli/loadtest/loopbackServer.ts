@@ -35,6 +35,8 @@ export interface Loopback {
     readonly path: string;
     readonly authorization?: string;
     readonly apiKey?: string;
+    /** The W3C trace context the request carried. */
+    readonly traceparent?: string;
   }[];
   close(): Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function startLoopback(behaviour: LoopbackBehaviour): Promise<Loopb
       path,
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
       ...(req.headers["api-key"] ? { apiKey: String(req.headers["api-key"]) } : {}),
+      ...(req.headers.traceparent ? { traceparent: String(req.headers.traceparent) } : {}),
     });
     const request = await body(req);
     if (

@@ -29,6 +29,7 @@ import {
   type Usage,
 } from "./protocol";
 import { printable } from "../shared/terminalText";
+import { newTraceId, traceparent } from "./traceContext";
 import { MAX_LINE_BYTES, SseTooLarge, sseEvents } from "./sse";
 
 export interface Target {
@@ -74,6 +75,8 @@ export interface RequestResult {
   /** Set when the request failed (of the last attempt): the kind, counted in the summary, and the reason. */
   readonly failure?: FailureKind;
   readonly error?: string;
+  /** The W3C trace id every attempt of the request carried (`traceparent`): the gateway's and backends' spans join it. */
+  readonly traceId?: string;
 }
 
 /** Whether a request got the protocol's answer (status 2xx and a body that is what was asked for). */
@@ -239,9 +242,10 @@ async function readJson(response: Response, check: (value: unknown) => Usage, ti
   return check(parseJson(text, "the body"));
 }
 
-/** The request options that let the transport report the error that ended a request. */
-const reporting = (slot: ErrorSlot): OpenAI.RequestOptions => ({
+/** The request options that let the transport report the error that ended a request, and carry the trace context. */
+const reporting = (slot: ErrorSlot, traceId?: string): OpenAI.RequestOptions => ({
   fetchOptions: { [TRANSPORT_ERROR]: slot } as NonNullable<OpenAI.RequestOptions["fetchOptions"]>,
+  ...(traceId ? { headers: { traceparent: traceparent(traceId) } } : {}),
 });
 
 export async function timedRequest(
@@ -258,6 +262,8 @@ export async function timedRequest(
 ): Promise<RequestResult> {
   const timeouts = target.timeouts ?? DEFAULT_TIMEOUTS;
   const startedAt = clock();
+  // One trace per request: each attempt (a retry included) is a new span of it.
+  const traceId = newTraceId();
   let waitedMs = 0;
   for (let attempt = 1; ; attempt++) {
     const attemptStart = clock();
@@ -268,9 +274,9 @@ export async function timedRequest(
     try {
       response = request.stream
         ? await openai.chat.completions
-            .create({ ...params, stream: true, stream_options: { include_usage: true } }, reporting(slot))
+            .create({ ...params, stream: true, stream_options: { include_usage: true } }, reporting(slot, traceId))
             .asResponse()
-        : await openai.chat.completions.create(params, reporting(slot)).asResponse();
+        : await openai.chat.completions.create(params, reporting(slot, traceId)).asResponse();
     } catch (error) {
       const failure = failureBeforeAnswer(error, slot, timeouts);
       if (attempt >= policy.attempts || !retryable(failure)) {
@@ -284,6 +290,7 @@ export async function timedRequest(
           waitedMs,
           failure: failure.kind,
           error: failure.reason,
+          traceId,
         };
       }
       const wait = backoffMs(attempt, policy, retryAfterMs(failure.headers?.get("retry-after")));
@@ -298,6 +305,7 @@ export async function timedRequest(
       ...headersOf(response.headers),
       retries: attempt - 1,
       waitedMs,
+      traceId,
     };
     try {
       if (request.stream) {
@@ -338,9 +346,12 @@ export async function embeddingsRequest(openai: OpenAI, target: Target, clock: (
   const timeouts = target.timeouts ?? DEFAULT_TIMEOUTS;
   const startedAt = clock();
   const slot: ErrorSlot = {};
+  const traceId = newTraceId();
   let response: Response;
   try {
-    response = await openai.embeddings.create({ model: target.endpoint, input: "ok" }, reporting(slot)).asResponse();
+    response = await openai.embeddings
+      .create({ model: target.endpoint, input: "ok" }, reporting(slot, traceId))
+      .asResponse();
   } catch (error) {
     const failure = failureBeforeAnswer(error, slot, timeouts);
     return {
@@ -353,6 +364,7 @@ export async function embeddingsRequest(openai: OpenAI, target: Target, clock: (
       waitedMs: 0,
       failure: failure.kind,
       error: failure.reason,
+      traceId,
     };
   }
   const answered = {
@@ -362,6 +374,7 @@ export async function embeddingsRequest(openai: OpenAI, target: Target, clock: (
     ...headersOf(response.headers),
     retries: 0,
     waitedMs: 0,
+    traceId,
   };
   try {
     const usage = await readJson(response, embeddingsOf, timeouts);

@@ -107,6 +107,12 @@ export const gatewaySchema = z.strictObject({
   logBodies: z.boolean().default(false),
   /** With logBodies: the most bytes of each prompt and completion logged (longer ones are cut). */
   logBodyBytes: z.number().int().min(1).max(MAX_LLM_MESSAGE_BYTES).default(32_768),
+  /**
+   * Share of calls (percent) whose trace (the gateway's request and backend spans, W3C trace context passed
+   * on to every backend) Application Insights keeps; failed and throttled calls are always kept. 0 turns
+   * tracing off, which the policy pack reports.
+   */
+  traceSamplingPercent: z.number().min(0).max(100).default(100),
   /** Let a prod gateway answer on the internet (a tier without VNet injection): an explicit opt-out the policy pack reports. */
   allowPublicAccess: z.boolean().default(false),
   semanticCache: semanticCache.optional(),

@@ -125,6 +125,8 @@ export interface GatewayArgs {
   readonly logBodies: boolean;
   /** With logBodies: the most bytes of each prompt and completion logged. */
   readonly logBodyBytes: number;
+  /** Share of calls (percent) Application Insights keeps the trace of (failed and throttled ones always). */
+  readonly traceSamplingPercent: number;
   readonly semanticCache?: GatewaySemanticCache;
   /** The content checks: the Azure AI Content Safety account and the routes it checks. */
   readonly contentSafety?: GatewayContentSafety;
@@ -276,9 +278,13 @@ export class Gateway extends pulumi.ComponentResource {
         diagnosticId: "applicationinsights",
         loggerId: logger.id,
         metrics: true,
+        // Traces follow W3C trace context: a client's traceparent is continued, and every backend call
+        // carries it on, so one request is followed from the client through the gateway to its backend.
+        httpCorrelationProtocol: "W3C",
+        // Sampling keeps a share of traces; every failed call (4xx, a 429 included, and 5xx) is kept whatever the share.
         alwaysLog: "allErrors",
         verbosity: "information",
-        sampling: { samplingType: "fixed", percentage: 100 },
+        sampling: { samplingType: "fixed", percentage: args.traceSamplingPercent },
         frontend: bodies,
         backend: bodies,
       },

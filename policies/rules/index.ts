@@ -23,6 +23,7 @@ import { governanceAzureAllowedRegions } from "./governance/governance-azure-all
 import { governanceOpenaiAllowedModels } from "./governance/governance-openai-allowed-models";
 import { governanceVllmAllowedModels } from "./governance/governance-vllm-allowed-models";
 import { securityAnomalyDetection } from "./security/security-anomaly-detection";
+import { observabilityApimTraced } from "./observability/observability-apim-traced";
 import { governanceTypeClassified } from "./governance/governance-type-classified";
 import { lifecycleEndpointLiveSlot } from "./lifecycle/lifecycle-endpoint-live-slot";
 import { observabilityAzureDiagnosticsToWorkspace } from "./observability/observability-azure-diagnostics-to-workspace";
@@ -84,6 +85,7 @@ export const policies: Policies = [
   governanceOpenaiAllowedModels,
   governanceVllmAllowedModels,
   securityAnomalyDetection,
+  observabilityApimTraced,
   governanceTypeClassified,
   lifecycleEndpointLiveSlot,
   observabilityApimDiagnosticsNoBodies,

@@ -214,13 +214,15 @@ describe("the pack in a first preview of a new stack", () => {
     );
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
     expect(violations.every((v) => v.message.startsWith("can't run during preview"))).toBe(true);
-    // The account's properties hold the random subdomain suffix, the gateway's backend URLs hold the
+    // The gateway's diagnostics are named by ids the preview does not know yet; the account's properties
+    // hold the random subdomain suffix, the gateway's backend URLs hold the
     // accounts' endpoints (so neither which deployment they front, nor their scheme, nor whether a route
     // reaches Azure OpenAI or needs the gateway's content check is known), and the
     // cache database's name is an output: all unknown before creation. The offline plan and `pulumi up`
     // decide these rules.
     expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual([
       "ethics-apim-every-route-filtered",
+      "observability-apim-traced",
       "security-anomaly-detection",
       "security-apim-backend-tls",
       "security-apim-fronts-every-deployment",
