@@ -141,7 +141,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     title: "Anomaly detection",
     asks: "Security (item 4) asks that unusual use be detected: alerts learn what normal is instead of guessing a threshold.",
     defaults:
-      "with alerts configured, Azure Monitor dynamic-threshold alerts on each model account's token usage, 429 answers and time to response, on the gateway's 429 answers and duration, and on each team's tokens through the gateway (sensitivity and violations from alerts.anomaly); in the cluster, each serving vLLM slot's request rate, p95 time to first token and 5xx share against its own day's baseline (a rolling z-score, cluster.monitoring.slo.anomalyZScore)",
+      "with alerts configured, Azure Monitor dynamic-threshold alerts on each model account's token usage, 429 answers and time to first byte, on the gateway's 429 answers and duration, and on each team's tokens through the gateway (sensitivity and violations from alerts.anomaly); in the cluster, each vLLM endpoint's request rate and each serving slot's p95 time to first token and 5xx share against their own day's baseline (a rolling z-score, cluster.monitoring.slo.anomalyZScore)",
   },
   {
     number: 19,

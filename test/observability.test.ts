@@ -23,7 +23,7 @@ import {
 } from "../components/observability/rules";
 import { sloSchema } from "../stacks/clusterConfig";
 import { GPU_ALERTS, gpuRuleGroup } from "../components/observability/gpuRules";
-import { ANOMALY_ALERTS, anomalyRuleGroups, slotAnomalyAlerts } from "../components/observability/anomalyRules";
+import { ANOMALY_ALERTS, anomalyRuleGroups } from "../components/observability/anomalyRules";
 import { GPU_SLOT_RELABELINGS, GPU_TARGET_LABELDROP, SLOT_NAMESPACE } from "../components/observability/gpuLabels";
 import { DCGM_METRICS } from "../components/cluster/gpuSkus";
 import { matchesGoldenFile, plannedOutput, PROJECT_DIR } from "./helpers";
@@ -458,7 +458,7 @@ describe.skipIf(!HAVE_PROMETHEUS).concurrent("promtool", () => {
     expect(run.status).toBe(0);
   });
 
-  it("unit-tests the anomaly alerts: a day's baseline, then each change fires exactly its alert on its slot; a steady slot none", async () => {
+  it("unit-tests the anomaly alerts: a day's baseline (quiet spells included), then each change fires exactly its alert; a steady endpoint, a blue-green shift and an idle colour none", async () => {
     const dir = mkdtempSync(join(tmpdir(), "genai-promtool-anomaly-"));
     interface Phase {
       rpm: number;
@@ -466,77 +466,115 @@ describe.skipIf(!HAVE_PROMETHEUS).concurrent("promtool", () => {
       errors: number;
     }
     const NORMAL: Phase = { rpm: 60, ttft: 0.08, errors: 0 };
-    // One slot per case, in one test group (each slot is judged against its own baseline).
-    const CASES: { slot: MonitoredSlot; after: Phase; fires: string[] }[] = [
-      { slot: { endpoint: "qwen", slot: "blue", weight: 50, slo: SLO }, after: NORMAL, fires: [] },
+    const QUIET: Phase = { rpm: 0, ttft: 0.08, errors: 0 };
+    const BASELINE = 24 * 60;
+    const AFTER = 60;
+    const slot = (endpoint: string, colour: "blue" | "green", extra: Partial<MonitoredSlot> = {}): MonitoredSlot => ({
+      endpoint,
+      slot: colour,
+      weight: 100,
+      slo: SLO,
+      ...extra,
+    });
+    // A normal day; and one whose first hours are quiet (no requests: no quantile and no ratio, which must
+    // not spoil the TTFT and error baselines). Traffic that went quiet for hours is no anomaly when it does again.
+    const day: [Phase, number][] = [[NORMAL, BASELINE]];
+    const quietDay: [Phase, number][] = [
+      [QUIET, 120],
+      [NORMAL, BASELINE - 120],
+    ];
+    /** One case per slot: its phases (the day, then the last hour) and the alerts it must fire. */
+    const CASES: { slot: MonitoredSlot; phases: [Phase, number][]; fires: { alert: string; slot?: boolean }[] }[] = [
+      { slot: slot("steady", "blue"), phases: [...day, [NORMAL, AFTER]], fires: [] },
+      // A blue-green shift: blue 60 -> 30 a minute, green 0 -> 30; the endpoint's traffic stays.
+      { slot: slot("shift", "blue", { weight: 50 }), phases: [...day, [{ ...NORMAL, rpm: 30 }, AFTER]], fires: [] },
       {
-        slot: { endpoint: "qwen", slot: "green", weight: 50, slo: SLO },
-        after: { ...NORMAL, rpm: 600 },
-        fires: [ANOMALY_ALERTS.traffic],
-      },
-      {
-        slot: { endpoint: "llama", slot: "blue", weight: 50, slo: SLO },
-        after: { ...NORMAL, rpm: 1 },
-        fires: [ANOMALY_ALERTS.traffic],
-      },
-      {
-        slot: { endpoint: "llama", slot: "green", weight: 50, slo: SLO },
-        after: { ...NORMAL, ttft: 0.8 },
-        fires: [ANOMALY_ALERTS.ttft],
-      },
-      {
-        slot: { endpoint: "mistral", slot: "blue", weight: 100, slo: SLO },
-        after: { ...NORMAL, errors: 12 },
-        fires: [ANOMALY_ALERTS.errors],
-      },
-      // An idle colour has no anomaly alerts: it serves nothing on purpose.
-      {
-        slot: { endpoint: "mistral", slot: "green", weight: 0, slo: SLO, idle: true },
-        after: { ...NORMAL, rpm: 0 },
+        slot: slot("shift", "green", { weight: 50 }),
+        phases: [
+          [QUIET, BASELINE],
+          [{ ...NORMAL, rpm: 30 }, AFTER],
+        ],
         fires: [],
       },
+      {
+        slot: slot("burst", "blue"),
+        phases: [...day, [{ ...NORMAL, rpm: 600 }, AFTER]],
+        fires: [{ alert: ANOMALY_ALERTS.traffic }],
+      },
+      {
+        slot: slot("gone", "blue"),
+        phases: [...day, [{ ...NORMAL, rpm: 1 }, AFTER]],
+        fires: [{ alert: ANOMALY_ALERTS.traffic }],
+      },
+      {
+        slot: slot("slow", "blue"),
+        phases: [...quietDay, [{ ...NORMAL, ttft: 0.8 }, AFTER]],
+        fires: [{ alert: ANOMALY_ALERTS.ttft, slot: true }],
+      },
+      {
+        slot: slot("errors", "blue"),
+        phases: [...quietDay, [{ ...NORMAL, errors: 12 }, AFTER]],
+        fires: [{ alert: ANOMALY_ALERTS.errors, slot: true }],
+      },
+      // An idle colour has no anomaly alerts: it serves nothing on purpose.
+      { slot: slot("errors", "green", { weight: 0, idle: true }), phases: [[QUIET, BASELINE + AFTER]], fires: [] },
     ];
     const groups = [recordingRules(), ...anomalyRuleGroups(CASES.map((c) => c.slot))];
     writeFileSync(join(dir, "rules.yaml"), stringify({ groups }, { lineWidth: 0 }));
-    const BASELINE = 24 * 60;
-    const AFTER = 60;
-    /** A counter rising `before` a minute for a day, then `after` a minute for an hour. */
-    const rising = (before: number, after: number) =>
-      `0+${before}x${BASELINE} ${before * BASELINE + after}+${after}x${AFTER - 1}`;
+    /** A counter rising `perMinute(phase)` a minute through the phases (promtool's expanding notation). */
+    const rising = (phases: [Phase, number][], perMinute: (p: Phase) => number) => {
+      let value = 0;
+      return phases
+        .map(([p, minutes], i) => {
+          const step = perMinute(p);
+          const start = i === 0 ? 0 : value + step;
+          const n = i === 0 ? minutes : minutes - 1;
+          value = start + step * n;
+          return `${start}+${step}x${n}`;
+        })
+        .join(" ");
+    };
     /** One slot's series: requests (and their first-token histogram, all at `ttft`) and 5xx answers. */
-    const slotSeries = ({ endpoint, slot }: MonitoredSlot, before: Phase, after: Phase) => {
-      const at = `model_endpoint="${endpoint}",slot="${slot}",model_name="${endpoint}"`;
+    const slotSeries = ({ endpoint, slot: colour }: MonitoredSlot, phases: [Phase, number][]) => {
+      const at = `model_endpoint="${endpoint}",slot="${colour}",model_name="${endpoint}"`;
       const api = `${at},handler="/v1/chat/completions",method="POST"`;
       return [
-        { series: `vllm:e2e_request_latency_seconds_count{${at}}`, values: rising(before.rpm, after.rpm) },
-        ...[...HIST.ttft.buckets.map(String), "+Inf"].map((le) => {
-          const count = (p: Phase) => (le === "+Inf" || Number(le) >= p.ttft ? p.rpm : 0);
-          return { series: `${HIST.ttft.name}_bucket{${at},le="${le}"}`, values: rising(count(before), count(after)) };
-        }),
-        {
-          series: `http_requests_total{${api},status="2xx"}`,
-          values: rising(before.rpm - before.errors, after.rpm - after.errors),
-        },
-        { series: `http_requests_total{${api},status="5xx"}`, values: rising(before.errors, after.errors) },
+        { series: `vllm:e2e_request_latency_seconds_count{${at}}`, values: rising(phases, (p) => p.rpm) },
+        ...[...HIST.ttft.buckets.map(String), "+Inf"].map((le) => ({
+          series: `${HIST.ttft.name}_bucket{${at},le="${le}"}`,
+          values: rising(phases, (p) => (le === "+Inf" || Number(le) >= p.ttft ? p.rpm : 0)),
+        })),
+        { series: `http_requests_total{${api},status="2xx"}`, values: rising(phases, (p) => p.rpm - p.errors) },
+        { series: `http_requests_total{${api},status="5xx"}`, values: rising(phases, (p) => p.errors) },
       ];
     };
     const names = Object.values(ANOMALY_ALERTS);
+    const alertRules = groups.flatMap((g) => g.rules).filter((r): r is AlertingRule => "alert" in r);
     const tests = [
       {
         interval: "1m",
-        input_series: CASES.flatMap((c) => slotSeries(c.slot, NORMAL, c.after)),
+        input_series: CASES.flatMap((c) => slotSeries(c.slot, c.phases)),
         alert_rule_test: names.map((alertname) => ({
           eval_time: `${BASELINE + AFTER - 1}m`,
           alertname,
-          exp_alerts: CASES.filter((c) => c.fires.includes(alertname)).map((c) => ({
-            exp_labels: { severity: "warning", endpoint: c.slot.endpoint, slot: c.slot.slot },
-            exp_annotations: slotAnomalyAlerts(c.slot).find((r) => r.alert === alertname)!.annotations,
-          })),
+          exp_alerts: CASES.flatMap((c) =>
+            c.fires
+              .filter((f) => f.alert === alertname)
+              .map((f) => {
+                const rule = alertRules.find(
+                  (r) =>
+                    r.alert === alertname &&
+                    r.labels.endpoint === c.slot.endpoint &&
+                    (!f.slot || r.labels.slot === c.slot.slot),
+                )!;
+                return { exp_labels: rule.labels, exp_annotations: rule.annotations };
+              }),
+          ),
         })),
       },
     ];
     // Every anomaly alert is exercised by a change.
-    expect(new Set(CASES.flatMap((c) => c.fires))).toEqual(new Set(names));
+    expect(new Set(CASES.flatMap((c) => c.fires.map((f) => f.alert)))).toEqual(new Set(names));
     writeFileSync(
       join(dir, "tests.yaml"),
       stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),

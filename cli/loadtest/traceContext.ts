@@ -54,7 +54,7 @@ export function renderTraces(results: readonly { traceId?: string; e2eMs: number
           `failed requests' traces: ${shown.join(", ")}${failed.length > shown.length ? `, and ${failed.length - shown.length} more (--json has all)` : ""}`,
         ]
       : []),
-    `open one in Log Analytics: ${traceQuery(slowest[0]!.traceId)}`,
+    `open one in Log Analytics (the gateway keeps every failed request's trace, and a share of the others): ${traceQuery(failed[0] ?? slowest[0]!.traceId)}`,
     "",
   ].join("\n");
 }

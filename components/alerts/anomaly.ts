@@ -13,8 +13,8 @@ export const ANOMALY_METRICS = {
     tokens: "TokenTransaction",
     /** Requests, with the StatusCode dimension. */
     requests: "AzureOpenAIRequests",
-    /** Time to the first response, ms. */
-    latency: "AzureOpenAITimeToResponse",
+    /** Normalized time to first byte, ms: emitted for every deployment type (time to response is not, for Standard). */
+    latency: "AzureOpenAINormalizedTTFTInMS",
   },
   gateway: {
     namespace: "Microsoft.ApiManagement/service",
@@ -67,6 +67,7 @@ export function accountSignals(key: string): AnomalySignal[] {
     },
     {
       key: `${key}-throttled-anomaly`,
+      // Learned from history: no alert until a series has three days of it (a first burst of 429s is the static ratio alert's).
       description: `429 answers on ${key} above what Azure Monitor learned of them`,
       metricNamespace: m.namespace,
       metricName: m.requests,
@@ -76,7 +77,7 @@ export function accountSignals(key: string): AnomalySignal[] {
     },
     {
       key: `${key}-latency-anomaly`,
-      description: `Time to response on ${key} above what Azure Monitor learned of it`,
+      description: `Time to first byte on ${key} above what Azure Monitor learned of it`,
       metricNamespace: m.namespace,
       metricName: m.latency,
       aggregation: "Average",
@@ -140,6 +141,7 @@ export function teamTokensQuery(): string {
     "AppMetrics",
     `| where Name == ${JSON.stringify(GATEWAY_TOKEN_METRIC)}`,
     '| extend Team = tostring(Properties["Team"])',
-    "| summarize Tokens = sum(Sum) by Team",
+    // A time column per row: the alert counts violations over its evaluation periods by it.
+    "| summarize Tokens = sum(Sum) by Team, bin(TimeGenerated, 15m)",
   ].join("\n");
 }

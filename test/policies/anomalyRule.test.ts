@@ -31,10 +31,25 @@ const server = (replicas: number): FakeResource => ({
     spec: { replicas },
   },
 });
-const rules = (alertName: string): FakeResource => ({
+const rules = (alertName: string, baseline = true): FakeResource => ({
   type: TYPES.prometheusRule,
   name: "monitoring-rules",
-  props: { spec: { groups: [{ rules: [{ alert: alertName, labels: { endpoint: "qwen", slot: "blue" } }] }] } },
+  props: {
+    spec: {
+      groups: [
+        {
+          rules: [
+            ...(baseline ? [{ record: "slot:vllm_ttft_p95:zscore_1d", expr: "..." }] : []),
+            {
+              alert: alertName,
+              expr: 'max(slot:vllm_ttft_p95:zscore_1d{model_endpoint="qwen",slot="blue"}) > 3',
+              labels: { endpoint: "qwen", slot: "blue" },
+            },
+          ],
+        },
+      ],
+    },
+  },
 });
 const violations = async (resources: FakeResource[]) => (await runStackRule(rule, resources)).violations;
 
@@ -46,7 +61,7 @@ describe("security-anomaly-detection", () => {
         contentSafety,
         alert("DynamicThresholdCriterion"),
         server(2),
-        rules(ANOMALY_ALERTS.traffic),
+        rules(ANOMALY_ALERTS.ttft),
       ]),
     ).toEqual([]);
   });
@@ -54,6 +69,14 @@ describe("security-anomaly-detection", () => {
     expect(
       await violations([account, alert("StaticThresholdCriterion"), server(2), rules("ModelSlotNotServing")]),
     ).toEqual([
+      "openai-swc: no alert with a dynamic threshold watches it",
+      "qwen/blue (serving-qwen-blue-vllm-a100-0): no anomaly alert compares it with its baseline",
+    ]);
+  });
+  it("reports a disabled alert, and a slot's anomaly alert without the baseline it reads", async () => {
+    const disabled = alert("DynamicThresholdCriterion");
+    disabled.props.enabled = false;
+    expect(await violations([account, disabled, server(2), rules(ANOMALY_ALERTS.ttft, false)])).toEqual([
       "openai-swc: no alert with a dynamic threshold watches it",
       "qwen/blue (serving-qwen-blue-vllm-a100-0): no anomaly alert compares it with its baseline",
     ]);

@@ -41,6 +41,9 @@ describe("observability-apim-traced", () => {
       "gateway-service: failed and throttled calls are sampled like the rest (alwaysLog is not allErrors)",
     ]);
     expect((await outcome([service])).violations).toHaveLength(1);
+    expect((await outcome([service, diagnostic({ verbosity: "error" })])).violations).toEqual([
+      "gateway-service: verbosity error keeps only failed calls' traces, whatever the sampling",
+    ]);
   });
   it("leaves a preview that does not know the diagnostic's id undecided", async () => {
     const result = await outcome([service, diagnostic({ name: UNKNOWN })]);

@@ -44,6 +44,8 @@ export const observabilityApimTraced: StackValidationPolicy = {
       }
       const percentage = Number(known(() => traced.props.sampling?.percentage) ?? 100);
       if (!(percentage > 0)) report(`${service.name}: traces are sampled at ${percentage}%: none is kept`, traced.urn);
+      if (known(() => traced.props.verbosity) === "error")
+        report(`${service.name}: verbosity error keeps only failed calls' traces, whatever the sampling`, traced.urn);
       if (known(() => traced.props.alwaysLog) !== "allErrors")
         report(
           `${service.name}: failed and throttled calls are sampled like the rest (alwaysLog is not allErrors)`,

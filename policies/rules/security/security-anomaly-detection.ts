@@ -20,7 +20,10 @@ export const securityAnomalyDetection: StackValidationPolicy = {
   remediationSteps:
     "Configure alerts (alerts.emails) so the platform creates the dynamic-threshold alerts, and cluster.monitoring so each vLLM slot gets its anomaly rules.",
   validateStack: (args, report) => {
-    const alerts = ofType(args.resources, METRIC_ALERT).filter((a) => known(() => learns(a.props)));
+    // A disabled alert watches nothing.
+    const alerts = ofType(args.resources, METRIC_ALERT).filter(
+      (a) => known(() => learns(a.props)) && known(() => a.props.enabled) !== false,
+    );
     const watched = new Set<string>();
     for (const alert of alerts) {
       const scopes = listOf(known(() => alert.props.scopes));
@@ -40,6 +43,9 @@ export const securityAnomalyDetection: StackValidationPolicy = {
       listOf(known(() => r.props.spec?.groups)).flatMap((g: any) => listOf(g?.rules)),
     );
     const anomalyNames = new Set<string>(Object.values(ANOMALY_ALERTS));
+    // An anomaly alert fires only on a z-score the rules record: without its baseline it never fires.
+    const recorded = rules.flatMap((r: any) => (typeof r?.record === "string" ? [r.record as string] : []));
+    const grounded = (r: any) => recorded.some((name) => name.includes("zscore") && String(r?.expr).includes(name));
     for (const s of ofType(args.resources, TYPES.statefulSet)) {
       const labels = known(() => s.props.metadata?.labels) ?? {};
       const endpoint = labels["genai-platform/endpoint"];
@@ -47,7 +53,8 @@ export const securityAnomalyDetection: StackValidationPolicy = {
       // A slot at zero replicas (an idle colour) serves nothing to compare.
       if (!endpoint || !slot || Number(known(() => s.props.spec?.replicas) ?? 1) === 0) continue;
       const covered = rules.some(
-        (r: any) => anomalyNames.has(r?.alert) && r?.labels?.endpoint === endpoint && r?.labels?.slot === slot,
+        (r: any) =>
+          anomalyNames.has(r?.alert) && r?.labels?.endpoint === endpoint && r?.labels?.slot === slot && grounded(r),
       );
       if (!covered) report(`${endpoint}/${slot} (${s.name}): no anomaly alert compares it with its baseline`, s.urn);
     }
