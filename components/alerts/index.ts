@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
+import type * as azureTypes from "@pulumi/azure-native/types";
 import {
   accountSignals,
   dynamicCriterion,
@@ -200,6 +201,28 @@ export class AzureAlerts extends pulumi.ComponentResource {
         );
       }
     }
+    /** A log alert over the workspace on the teams' gateway metrics: every 15 minutes over the last hour. */
+    const teamAlert = (key: string, description: string, condition: azureTypes.input.monitor.ConditionArgs) =>
+      new monitor.ScheduledQueryRule(
+        `${name}-${key}`,
+        {
+          ruleName: `alert-${args.stackName}-${key}`,
+          resourceGroupName: args.resourceGroupName,
+          location: args.location,
+          kind: "LogAlert",
+          description,
+          severity: 3,
+          enabled: true,
+          scopes: [args.workspaceId],
+          evaluationFrequency: "PT15M",
+          windowSize: "PT1H",
+          autoMitigate: true,
+          criteria: { allOf: [condition] },
+          actions: { actionGroups: [group.id] },
+          tags: args.tags,
+        },
+        child,
+      );
     // Anomalies: thresholds Azure Monitor learns per series, not guessed ones.
     const anomaly = (signal: AnomalySignal, scope: pulumi.Input<string>) =>
       new monitor.MetricAlert(
@@ -227,41 +250,22 @@ export class AzureAlerts extends pulumi.ComponentResource {
       const gatewayId = args.gatewayId;
       for (const signal of gatewaySignals()) anomaly(signal, gatewayId);
       // A team's sudden tenfold is an incident or an abuse: its tokens against their own learned pattern.
-      new monitor.ScheduledQueryRule(
-        `${name}-team-tokens-anomaly`,
+      teamAlert(
+        "team-tokens-anomaly",
+        "A team's tokens through the gateway far from what Azure Monitor learned of them",
         {
-          ruleName: `alert-${args.stackName}-team-tokens-anomaly`,
-          resourceGroupName: args.resourceGroupName,
-          location: args.location,
-          kind: "LogAlert",
-          description: "A team's tokens through the gateway far from what Azure Monitor learned of them",
-          severity: 3,
-          enabled: true,
-          scopes: [args.workspaceId],
-          evaluationFrequency: "PT15M",
-          windowSize: "PT1H",
-          autoMitigate: true,
-          criteria: {
-            allOf: [
-              {
-                criterionType: "DynamicThresholdCriterion",
-                query: teamTokensQuery(),
-                timeAggregation: "Total",
-                metricMeasureColumn: "Tokens",
-                dimensions: [{ name: "Team", operator: "Include", values: ["*"] }],
-                operator: "GreaterOrLessThan",
-                alertSensitivity: args.anomaly.sensitivity,
-                failingPeriods: {
-                  numberOfEvaluationPeriods: args.anomaly.periods,
-                  minFailingPeriodsToAlert: args.anomaly.violations,
-                },
-              },
-            ],
+          criterionType: "DynamicThresholdCriterion",
+          query: teamTokensQuery(),
+          timeAggregation: "Total",
+          metricMeasureColumn: "Tokens",
+          dimensions: [{ name: "Team", operator: "Include", values: ["*"] }],
+          operator: "GreaterOrLessThan",
+          alertSensitivity: args.anomaly.sensitivity,
+          failingPeriods: {
+            numberOfEvaluationPeriods: args.anomaly.periods,
+            minFailingPeriodsToAlert: args.anomaly.violations,
           },
-          actions: { actionGroups: [group.id] },
-          tags: args.tags,
         },
-        child,
       );
     }
     // Ratios need request counts by status: log alerts over the request logs, per resource.
@@ -316,37 +320,18 @@ export class AzureAlerts extends pulumi.ComponentResource {
     }
     const quota = args.teamQuota;
     if (quota && quota.teams.length > 0)
-      new monitor.ScheduledQueryRule(
-        `${name}-team-quota`,
+      teamAlert(
+        "team-quota",
+        `A team's application has used ${quota.percent}% of its monthly token quota (teams ${quota.teams.join(", ")}); at 100% the gateway answers 403 until the month ends`,
         {
-          ruleName: `alert-${args.stackName}-team-quota`,
-          resourceGroupName: args.resourceGroupName,
-          location: args.location,
-          kind: "LogAlert",
-          description: `A team's application has used ${quota.percent}% of its monthly token quota (teams ${quota.teams.join(", ")}); at 100% the gateway answers 403 until the month ends`,
-          severity: 3,
-          enabled: true,
-          scopes: [args.workspaceId],
-          evaluationFrequency: "PT15M",
-          windowSize: "PT1H",
-          autoMitigate: true,
-          criteria: {
-            allOf: [
-              {
-                query: quotaUsedQuery(quota.metricName),
-                timeAggregation: "Maximum",
-                metricMeasureColumn: "UsedPercent",
-                dimensions: ["Team", "Client"].map((d) => ({ name: d, operator: "Include", values: ["*"] })),
-                operator: "GreaterThanOrEqual",
-                threshold: quota.percent,
-                failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
-              },
-            ],
-          },
-          actions: { actionGroups: [group.id] },
-          tags: args.tags,
+          query: quotaUsedQuery(quota.metricName),
+          timeAggregation: "Maximum",
+          metricMeasureColumn: "UsedPercent",
+          dimensions: ["Team", "Client"].map((d) => ({ name: d, operator: "Include", values: ["*"] })),
+          operator: "GreaterThanOrEqual",
+          threshold: quota.percent,
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
         },
-        child,
       );
     this.registerOutputs({});
   }
