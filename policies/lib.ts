@@ -20,6 +20,9 @@ export function isUnknownValueError(error: unknown): error is Error {
   return error instanceof UnknownValueError;
 }
 
+/** The annotation that gives an AKS internal load balancer its static address (the gateway's backend address of a vLLM target). */
+export const LOAD_BALANCER_IP_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-ipv4";
+
 export const TYPES = {
   resourceGroup: "azure-native:resources:ResourceGroup",
   workspace: "azure-native:operationalinsights:Workspace",

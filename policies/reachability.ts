@@ -15,7 +15,7 @@
 // - AKS bills the nodes, their disks and load balancers in the node resource group (MC_… unless named).
 // - With externalTrafficPolicy Cluster a LoadBalancer Service rewrites the caller's source address, so a
 //   NetworkPolicy ipBlock of the caller's subnet never matches.
-import { baseType, known, listOf, selects, withinCidrs } from "./lib";
+import { LOAD_BALANCER_IP_ANNOTATION, baseType, known, listOf, selects, withinCidrs } from "./lib";
 import { genericArmType } from "./catalogue";
 
 /** A planned resource as the pack and the plan see it. */
@@ -489,9 +489,7 @@ function vllmEdge(plan: Plan, at: Placement, backend: PlannedResource, url: URL)
   const service = plan
     .of(T.service)
     .find(
-      (s) =>
-        s.props.metadata?.annotations?.["service.beta.kubernetes.io/azure-load-balancer-ipv4"] === ip ||
-        s.props.spec?.loadBalancerIP === ip,
+      (s) => s.props.metadata?.annotations?.[LOAD_BALANCER_IP_ANNOTATION] === ip || s.props.spec?.loadBalancerIP === ip,
     );
   const callee = service
     ? `vLLM ${service.props.metadata?.namespace}/${service.props.metadata?.name} (${ip}:${port})`

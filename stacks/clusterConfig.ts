@@ -177,6 +177,11 @@ export function replicasPerNode(vmSize: string, gpusPerReplica: number): number 
   return Math.floor((own(GPU_SKUS, vmSize)?.gpus ?? 0) / gpusPerReplica);
 }
 
+/** The nodes of `vmSize` that `replicas` replicas of `gpusPerReplica` GPUs take (one a node where none fits). */
+export function nodesFor(vmSize: string, gpusPerReplica: number, replicas: number): number {
+  return Math.ceil(replicas / Math.max(1, replicasPerNode(vmSize, gpusPerReplica)));
+}
+
 /** Every vLLM target with its key path. */
 function vllmTargets(config: StackView): {
   path: string;
@@ -296,9 +301,8 @@ export function clusterIssues(config: StackView): { issues: { path: string; mess
           message: `${target.gpusPerReplica} GPUs do not fit on ${pool.vmSize} (${sku.gpus} x ${sku.gpu} ${sku.gpuMemoryGiB} GiB); use a larger VM size or fewer GPUs per replica`,
         });
       } else {
-        const perNode = replicasPerNode(pool.vmSize, target.gpusPerReplica);
         const d = demand.get(target.pool) ?? { live: 0, all: 0 };
-        const nodesNeeded = Math.ceil(maxReplicas / perNode);
+        const nodesNeeded = nodesFor(pool.vmSize, target.gpusPerReplica, maxReplicas);
         // During a rollout both colours run at once, whatever their weights: both must fit.
         demand.set(target.pool, {
           live: d.live + (weight > 0 || rollingOut ? nodesNeeded : 0),

@@ -304,6 +304,17 @@ function promtoolTests(rules: RuleGroup[], rulePath: string): { file: string; al
   };
 }
 
+/** Writes promtool unit tests of `rules.yaml` in `dir` (every minute) and expects all of them to pass. */
+async function expectUnitTestsPass(dir: string, tests: unknown[]): Promise<void> {
+  writeFileSync(
+    join(dir, "tests.yaml"),
+    stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
+  );
+  const run = await promtool(["test", "rules", "tests.yaml"], dir);
+  expect(run.output).toContain("SUCCESS");
+  expect(run.status).toBe(0);
+}
+
 /** promtool run without blocking the worker, so the promtool cases run at once (each is a process of its own). */
 function promtool(args: string[], cwd?: string): Promise<{ status: number | null; output: string }> {
   return new Promise((done) => {
@@ -449,13 +460,7 @@ describe.skipIf(!HAVE_PROMETHEUS).concurrent("promtool", () => {
         alert_rule_test: expected("4h30m", { [GPU_ALERTS.idlePool]: [fired(GPU_ALERTS.idlePool, { gpu_pool: "t4" })] }),
       },
     ];
-    writeFileSync(
-      join(dir, "tests.yaml"),
-      stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
-    );
-    const run = await promtool(["test", "rules", "tests.yaml"], dir);
-    expect(run.output).toContain("SUCCESS");
-    expect(run.status).toBe(0);
+    await expectUnitTestsPass(dir, tests);
   });
 
   it("unit-tests the anomaly alerts: a day's baseline (quiet spells included), then each change fires exactly its alert; a steady endpoint, a blue-green shift and an idle colour none", async () => {
@@ -575,13 +580,7 @@ describe.skipIf(!HAVE_PROMETHEUS).concurrent("promtool", () => {
     ];
     // Every anomaly alert is exercised by a change.
     expect(new Set(CASES.flatMap((c) => c.fires.map((f) => f.alert)))).toEqual(new Set(names));
-    writeFileSync(
-      join(dir, "tests.yaml"),
-      stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
-    );
-    const run = await promtool(["test", "rules", "tests.yaml"], dir);
-    expect(run.output).toContain("SUCCESS");
-    expect(run.status).toBe(0);
+    await expectUnitTestsPass(dir, tests);
   });
 
   it("the unit tests can fail: a fault expected to stay silent is reported", async () => {

@@ -502,14 +502,15 @@ function commandOf(
   const adapterOptions = (["adapter", "adapterRevision", "adapterModel", "adapterRank"] as const).filter(
     (k) => args.start[k] !== undefined,
   );
+  const given = givenStartOptions(
+    Object.fromEntries(adapterOptions.map((k) => [k, args.start[k]])) as StartOptions,
+  ).join(", ");
   if (args.start.model && adapterOptions.length > 0)
     throw new UsageError(
-      `--model starts a new model version; --adapter rolls out an adapter of the live one: give one of them (${givenStartOptions(Object.fromEntries(adapterOptions.map((k) => [k, args.start[k]])) as StartOptions).join(", ")} with --model)`,
+      `--model starts a new model version; --adapter rolls out an adapter of the live one: give one of them (${given} with --model)`,
     );
   if (!args.start.adapter && adapterOptions.length > 0)
-    throw new UsageError(
-      `${givenStartOptions(Object.fromEntries(adapterOptions.map((k) => [k, args.start[k]])) as StartOptions).join(", ")} apply only with --adapter NAME`,
-    );
+    throw new UsageError(`${given} ${adapterOptions.length > 1 ? "apply" : "applies"} only with --adapter NAME`);
   if (!args.start.model && args.start.adapter !== undefined) {
     const live = COLOURS.map((c) => before.slots[c]).find((s) => s && s.weight === 100);
     if (!live) throw new UsageError(`start --adapter copies the live colour's targets: ${name} has no colour at 100`);

@@ -4,11 +4,9 @@
 import { COLOURS, type Colour } from "../../components/core/colours";
 import { own } from "../../components/core/own";
 import { COLD_START_DATE, coldStartMinutes } from "../../components/serving/coldStart";
-import { isIdleSlot, replicasPerNode } from "../../stacks/clusterConfig";
+import { isIdleSlot, nodesFor } from "../../stacks/clusterConfig";
 import type { PlatformConfig } from "../../stacks/config";
 import type { RawTarget } from "./machine";
-
-type Pools = NonNullable<PlatformConfig["cluster"]>["gpuPools"];
 
 /** Nodes each pool runs now: its minimum, or what its serving (not idle) vLLM targets take, whichever is more. */
 function nodesInUse(config: PlatformConfig, except: { endpoint: string; colour: Colour }): Map<string, number> {
@@ -20,8 +18,7 @@ function nodesInUse(config: PlatformConfig, except: { endpoint: string; colour: 
         if (t.kind !== "vllm") continue;
         const pool = own(config.cluster?.gpuPools ?? {}, t.pool);
         if (!pool) continue;
-        const perNode = Math.max(1, replicasPerNode(pool.vmSize, t.gpusPerReplica));
-        used.set(t.pool, (used.get(t.pool) ?? 0) + Math.ceil(t.replicas / perNode));
+        used.set(t.pool, (used.get(t.pool) ?? 0) + nodesFor(pool.vmSize, t.gpusPerReplica, t.replicas));
       }
     }
   return used;
@@ -34,7 +31,7 @@ export function newGpuNodes(
   colour: Colour,
   targets: readonly RawTarget[],
 ): { pool: string; nodes: number }[] {
-  const pools: Pools = config.cluster?.gpuPools ?? {};
+  const pools = config.cluster?.gpuPools ?? {};
   const used = nodesInUse(config, { endpoint, colour });
   const added = new Map<string, number>();
   for (const t of targets) {
@@ -42,10 +39,9 @@ export function newGpuNodes(
     const name = String(t.pool);
     const pool = own(pools, name);
     if (!pool) continue;
-    const perNode = Math.max(1, replicasPerNode(pool.vmSize, Number(t.gpusPerReplica)));
     const inUse = used.get(name) ?? 0;
     const running = Math.max(pool.minCount, inUse);
-    const needed = Math.ceil(Number(t.replicas) / perNode);
+    const needed = nodesFor(pool.vmSize, Number(t.gpusPerReplica), Number(t.replicas));
     const free = running - inUse;
     added.set(name, (added.get(name) ?? 0) + Math.max(0, needed - free));
     used.set(name, inUse + needed);

@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { TYPES, checklist, ofType } from "../../lib";
+import { LOAD_BALANCER_IP_ANNOTATION, TYPES, checklist, ofType } from "../../lib";
 import { own } from "../../../components/core/own";
 import { routedHosts } from "../../gatewayPaths";
 
@@ -8,9 +8,6 @@ const selects = (selector: Record<string, string> | undefined, labels: Record<st
   selector !== undefined &&
   Object.keys(selector).length > 0 &&
   Object.entries(selector).every(([k, v]) => labels !== undefined && own(labels, k) === v);
-
-/** The addresses of the load balancers in front of a workload's pods (their static internal addresses). */
-const LOAD_BALANCER_IP = "service.beta.kubernetes.io/azure-load-balancer-ipv4";
 
 export const reliabilityK8sReplicasAndPdb: StackValidationPolicy = {
   name: "reliability-k8s-replicas-and-pdb",
@@ -36,7 +33,7 @@ export const reliabilityK8sReplicasAndPdb: StackValidationPolicy = {
             (v) =>
               v.props.metadata?.namespace === s.props.metadata?.namespace && selects(v.props.spec?.selector, labels),
           )
-          .flatMap((v) => [v.props.metadata?.annotations?.[LOAD_BALANCER_IP], v.props.spec?.loadBalancerIP])
+          .flatMap((v) => [v.props.metadata?.annotations?.[LOAD_BALANCER_IP_ANNOTATION], v.props.spec?.loadBalancerIP])
           .filter((ip): ip is string => typeof ip === "string");
         const reached = addresses.filter((ip) => routed!.hosts.has(ip));
         if (reached.length > 0)
