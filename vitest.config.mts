@@ -30,6 +30,7 @@ const UNIT = [
   "test/coldStart.test.ts",
   "test/lora.test.ts",
   "test/traceContext.test.ts",
+  "test/tracing.test.ts",
   "test/safetyConfig.test.ts",
   "test/auditQueries.test.ts",
   "test/workflows.test.ts",

@@ -425,10 +425,10 @@ const TYPE_CATALOGUE = {
     rules: [],
   },
   "kubernetes:core/v1:ConfigMap": {
-    what: "a Grafana dashboard (loaded by Grafana's sidecar)",
+    what: "a Grafana dashboard (loaded by Grafana's sidecar); the trace collector's configuration",
     taggable: false,
     stateful: false,
-    rules: [],
+    rules: ["observability-vllm-traced"],
   },
   "kubernetes:helm.sh/v3:Release": {
     what: "kube-prometheus-stack: Prometheus (its volume holds the metric history), Alertmanager, Grafana",
@@ -449,10 +449,10 @@ const TYPE_CATALOGUE = {
     rules: ["observability-vllm-slot-monitored", "security-anomaly-detection"],
   },
   "kubernetes:core/v1:Service": {
-    what: "a model target's internal load balancer",
+    what: "a model target's internal load balancer; the trace collector's in-cluster address",
     taggable: false,
     stateful: false,
-    rules: ["security-k8s-internal-load-balancer"],
+    rules: ["security-k8s-internal-load-balancer", "observability-vllm-traced"],
   },
   "kubernetes:apps/v1:StatefulSet": {
     what: "a model target's vLLM servers (a model cache per pod)",
@@ -469,6 +469,7 @@ const TYPE_CATALOGUE = {
       "reliability-k8s-gpu-workload",
       "reliability-k8s-replicas-and-pdb",
       "security-anomaly-detection",
+      "observability-vllm-traced",
     ],
   },
   "kubernetes:apps/v1:DaemonSet": {
@@ -476,6 +477,18 @@ const TYPE_CATALOGUE = {
     taggable: false,
     stateful: false,
     rules: [
+      "security-k8s-image-pinned",
+      "security-k8s-image-digest",
+      "security-k8s-pod-security",
+      "security-k8s-workload-hardened",
+    ],
+  },
+  "kubernetes:apps/v1:Deployment": {
+    what: "the OpenTelemetry Collector that forwards the model servers' spans to Application Insights",
+    taggable: false,
+    stateful: false,
+    rules: [
+      "observability-vllm-traced",
       "security-k8s-image-pinned",
       "security-k8s-image-digest",
       "security-k8s-pod-security",

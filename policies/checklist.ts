@@ -148,8 +148,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     title: "Tracing",
     asks: "Observability (item 13) asks that applications be traced: one request can be followed from the client to the backend that served it.",
     defaults:
-      "the gateway's Application Insights diagnostic correlates by W3C trace context (a client's traceparent is continued and passed on to every backend), keeps gateway.traceSamplingPercent of the traces (100 by default, 25 in prod) and every failed or throttled call; npm run loadtest and npm run smoke send a traceparent per request and print the trace ids of the slowest and every failed request with the KQL that opens one",
+      "the gateway's Application Insights diagnostic correlates by W3C trace context (a client's traceparent is continued and passed on to every backend), keeps gateway.traceSamplingPercent of the traces (100 by default, 25 in prod) and every failed or throttled call; every vLLM server exports a span per request (its latencies and token counts as gen_ai.* attributes, parented by the gateway's traceparent) to an in-cluster OpenTelemetry Collector that forwards them to the same Application Insights with its workload identity (cluster.monitoring.tracing, on by default); npm run loadtest and npm run smoke send a traceparent per request and print the trace ids of the slowest and every failed request with the KQL that opens one; each vLLM panel of an endpoint's Grafana dashboard links to its slot's spans",
     process:
-      "the backends' own spans are not collected: vLLM's OpenTelemetry export and an in-cluster collector are not built, and Azure OpenAI emits no spans of its own",
+      "Azure OpenAI emits no spans of its own (a trace ends at the gateway's call to it); API Management cannot set gen_ai.* attributes on its spans (its trace record carries the team, endpoint, adapter and slot instead); vLLM images before the OpenTelemetry packages came back (the release table's otlpTracing) export no spans",
   },
 ];

@@ -17,6 +17,15 @@
 //   NetworkPolicy ipBlock of the caller's subnet never matches.
 import { LOAD_BALANCER_IP_ANNOTATION, baseType, known, listOf, selects, withinCidrs } from "./lib";
 import { genericArmType } from "./catalogue";
+import {
+  OTLP_TRACES_FLAG,
+  appInsightsExportProblems,
+  collectorConfigOf,
+  isVllmServer,
+  optionOf,
+  serviceAt,
+  workloadsBehind,
+} from "./tracing";
 
 /** A planned resource as the pack and the plan see it. */
 export interface PlannedResource {
@@ -76,6 +85,7 @@ const T = {
   podMonitor: "kubernetes:monitoring.coreos.com/v1:PodMonitor",
   statefulSet: "kubernetes:apps/v1:StatefulSet",
   deployment: "kubernetes:apps/v1:Deployment",
+  configMap: "kubernetes:core/v1:ConfigMap",
   helmRelease: "kubernetes:helm.sh/v3:Release",
 } as const;
 
@@ -713,6 +723,104 @@ function workloadIdentityEdge(
   };
 }
 
+/**
+ * The model servers' spans: each server to the collector its --otlp-traces-endpoint names (the Service, a
+ * workload behind it, a NetworkPolicy admitting the server's namespace), and each collector that exports
+ * to Application Insights on to it (an Entra authenticator, and its identity's Monitoring Metrics Publisher
+ * where the component refuses keys).
+ */
+function traceEdges(plan: Plan): Edge[] {
+  const edges: Edge[] = [];
+  const workloads = [...plan.of(T.deployment), ...plan.of(T.statefulSet)];
+  const collectors = new Set<PlannedResource>();
+  for (const server of plan.of(T.statefulSet)) {
+    const namespace = String(server.props.metadata?.namespace ?? "default");
+    const containers = listOf(server.props.spec?.template?.spec?.containers).filter(isVllmServer);
+    for (const address of containers.map((c: any) => optionOf(c.args, OTLP_TRACES_FLAG))) {
+      if (address === undefined) continue;
+      const target = serviceAt(address, namespace, plan.of(T.service));
+      const problems = target.problem ? [target.problem] : [];
+      const behind = target.service ? workloadsBehind(target.service, workloads) : [];
+      if (target.service && behind.length === 0)
+        problems.push(`no workload of the plan runs behind ${target.namespace}/${target.name}: the spans are dropped`);
+      behind.forEach((w) => collectors.add(w));
+      const targetPort =
+        listOf(target.service?.props.spec?.ports).find((p: any) => Number(p?.port) === target.port)?.targetPort ??
+        target.port;
+      const admission = target.service
+        ? admittedBy(
+            plan,
+            target.namespace,
+            target.service.props.spec?.selector ?? {},
+            targetPort,
+            fromNamespace(namespace),
+          )
+        : { open: false };
+      if (target.service && !admission.open)
+        problems.push(
+          `no NetworkPolicy of ${target.namespace} admits ${namespace} to the collector on ${targetPort}: the spans are dropped`,
+        );
+      edges.push({
+        caller: `vLLM servers of ${namespace}`,
+        callee: `trace collector ${target.name}.${target.namespace}:${target.port}`,
+        from: `namespace ${namespace}`,
+        path: "pod network",
+        dns: "cluster DNS",
+        rules: admission.by ?? "denied",
+        credential: "none (in-cluster)",
+        problems,
+        urn: server.urn,
+      });
+    }
+  }
+  for (const collector of collectors) {
+    const { config } = collectorConfigOf(collector, plan.of(T.configMap));
+    if (!config || !Object.keys(config.exporters ?? {}).some((e) => e.split("/")[0] === "azuremonitor")) continue;
+    const problems = appInsightsExportProblems(config);
+    const namespace = String(collector.props.metadata?.namespace ?? "default");
+    const accountName = String(collector.props.spec?.template?.spec?.serviceAccountName ?? "default");
+    const account = plan
+      .of(T.serviceAccount)
+      .find((a) => a.props.metadata?.name === accountName && a.props.metadata?.namespace === namespace);
+    const clientId = account?.props.metadata?.annotations?.["azure.workload.identity/client-id"];
+    const identity = plan
+      .of(T.identity)
+      .find((i) => typeof clientId === "string" && lower(i.props.clientId) === lower(clientId));
+    for (const component of plan.of(T.component)) {
+      const name = nameOf(component, "resourceName");
+      const held = identity
+        ? grants(
+            plan,
+            ROLE.metricsPublisher,
+            new Set([lower(identity.props.principalId)]),
+            component,
+            `Microsoft.Insights/components/${name}`,
+          )
+        : [];
+      const own = [...problems];
+      if (component.props.disableLocalAuth === true && held.length === 0)
+        own.push(
+          `local authentication is off on ${name} and the collector's identity (${identity ? nameOf(identity, "resourceName") : `none on service account ${namespace}/${accountName}`}) holds no Monitoring Metrics Publisher on it: the spans are refused`,
+        );
+      edges.push({
+        caller: `trace collector ${namespace}/${collector.props.metadata?.name}`,
+        callee: `Application Insights ${name}`,
+        from: `pods of ${namespace} (service account ${accountName})`,
+        path: "cluster egress (public ingestion endpoint)",
+        dns: "public DNS",
+        rules: `public ingestion ${String(component.props.publicNetworkAccessForIngestion ?? "Enabled")}`,
+        credential:
+          identity && held.length
+            ? `workload identity ${nameOf(identity, "resourceName")} with Monitoring Metrics Publisher`
+            : "none",
+        problems: own,
+        urn: collector.urn,
+      });
+    }
+  }
+  return edges;
+}
+
 function clusterEdges(plan: Plan): Edge[] {
   const edges: Edge[] = [];
   for (const scaled of plan.of(T.scaledObject)) {
@@ -896,6 +1004,7 @@ export function reachability(resources: readonly PlannedResource[]): Edge[] {
   };
   for (const apim of plan.of(T.apim)) add(() => gatewayEdges(plan, apim));
   add(() => clusterEdges(plan));
+  add(() => traceEdges(plan));
   add(() => budgetEdges(plan));
   return edges;
 }

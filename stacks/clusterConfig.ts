@@ -78,6 +78,12 @@ const monitoringSchema = z.strictObject({
   slo: sloSchema.prefault({}),
   /** Per-endpoint overrides of `slo`. */
   sloByEndpoint: z.record(z.string(), sloSchema.partial()).default({}),
+  /**
+   * Model servers export a span per request to an in-cluster OpenTelemetry Collector, which forwards them to
+   * Application Insights as its own workload identity (no key), beside the gateway's spans of the same
+   * trace; false turns it off, and the policy pack reports that in prod.
+   */
+  tracing: z.boolean().default(true),
 });
 
 export const clusterSchema = z.strictObject({

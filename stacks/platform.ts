@@ -21,6 +21,7 @@ import type { ModelSlot as ModelSlotType } from "../components/serving";
 import type * as Observability from "../components/observability";
 import type { LocatedDeployment } from "../components/openai/quota";
 import { monitoredSlots } from "./clusterConfig";
+import { slotNamespace } from "../components/serving/names";
 import {
   cacheEmbeddingsTarget,
   gatewayTargets,
@@ -245,6 +246,8 @@ function selfHosted(w: Wiring): {
   monitoring?: Observability.Monitoring;
   vllmUrls: Map<string, string>;
   gpuMetrics?: boolean;
+  /** The servers export their spans to Application Insights. */
+  traced?: boolean;
 } {
   const { config, secrets } = w;
   const vllmUrls = new Map<string, string>();
@@ -292,6 +295,14 @@ function selfHosted(w: Wiring): {
   );
   // GPU health and use, per GPU: the exporter runs where AKS installs the driver (and the device plugin).
   if (cluster.gpuExporter) monitoring.scrapeGpuExporter(gpuHourPrices(config));
+  // The servers' request spans, to the Application Insights the gateway traces to.
+  const tracesEndpoint = config.cluster.monitoring.tracing
+    ? monitoring.collectTraces({
+        appInsightsId: w.core.appInsightsId,
+        connectionString: w.core.appInsightsConnectionString,
+        serverNamespaces: vllmSlots(config).map(({ endpoint, slot }) => slotNamespace(endpoint, slot)),
+      })
+    : undefined;
   for (const { endpoint, slot, targets, idle } of vllmSlots(config)) {
     const served = new ModelSlot(
       `serving-${endpoint}-${slot}`,
@@ -309,12 +320,13 @@ function selfHosted(w: Wiring): {
         waitingPerReplica: WAITING_PER_REPLICA,
         dependsOn: cluster.gpuReady,
         monitoring: monitoring.release,
+        ...(tracesEndpoint ? { tracesEndpoint } : {}),
       },
       w.opts,
     );
     served.backendUrls.forEach((url, index) => vllmUrls.set(`${endpoint}/${slot}/${index}`, url));
   }
-  return { monitoring, vllmUrls, gpuMetrics: Boolean(cluster.gpuExporter) };
+  return { monitoring, vllmUrls, gpuMetrics: Boolean(cluster.gpuExporter), traced: tracesEndpoint !== undefined };
 }
 
 /** The AI gateway: every Azure OpenAI deployment and vLLM server as a backend, the teams, the semantic cache. */
@@ -432,7 +444,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
   const planned = plannedDeployments(config);
   const accounts = openAi(w, planned);
   const redis = cache(w);
-  const { monitoring, vllmUrls, gpuMetrics } = selfHosted(w);
+  const { monitoring, vllmUrls, gpuMetrics, traced } = selfHosted(w);
   const gw = gateway(w, planned, accounts, vllmUrls, redis, contentSafety(w), language(w));
   // Spend per team in money, from the gateway's logs: a workbook, and a Grafana dashboard where there is one.
   const spend = teamSpendSettings(config, planned);
@@ -483,19 +495,22 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
       readable: {
         ...Object.fromEntries(Object.entries(accounts.ids).map(([key, id]) => [`openai-${key}`, id])),
         ...(gw ? { gateway: gw.serviceId } : {}),
+        // The servers' spans, which the vLLM panels link to.
+        ...(traced ? { "app-insights": core.appInsightsId } : {}),
       },
       views: Object.fromEntries(
         Object.keys(config.models).map((endpoint) => [
           endpoint,
           pulumi
-            .all([core.resourceGroupName, gatewayName ?? "", pulumi.all(accounts.names)])
-            .apply(([resourceGroup, gateway, names]) => ({
+            .all([core.resourceGroupName, gatewayName ?? "", pulumi.all(accounts.names), core.appInsightsId])
+            .apply(([resourceGroup, gateway, names, appInsights]) => ({
               ...endpointView(config, endpoint, accounts.deployments, planned, {
                 resourceGroup,
                 ...(gateway ? { gateway } : {}),
                 accounts: names,
               }),
               ...(gpuMetrics ? { gpuMetrics } : {}),
+              ...(traced ? { traces: appInsights } : {}),
             })),
         ]),
       ),

@@ -57,6 +57,7 @@ describe("the prod plan's Kubernetes manifests", () => {
     expect([...new Set(manifests.map((m) => m.manifest.kind))].sort()).toEqual([
       "ConfigMap",
       "DaemonSet",
+      "Deployment",
       "Namespace",
       "NetworkPolicy",
       "PodDisruptionBudget",

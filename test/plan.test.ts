@@ -153,14 +153,16 @@ describe("prod plan", () => {
       "azure-native:privatedns:PrivateRecordSet": 5,
       "azure-native:redisenterprise:RedisEnterprise": 1,
       "azure-native:redisenterprise:Database": 1,
-      // The gateway's, AKS's control plane, the qwen/blue model slot's and Grafana's.
-      "azure-native:managedidentity:UserAssignedIdentity": 4,
+      // The gateway's, AKS's control plane, the qwen/blue model slot's, Grafana's and the trace collector's.
+      "azure-native:managedidentity:UserAssignedIdentity": 5,
       // OpenAI User per account for the gateway identity, Monitoring Metrics Publisher for its logger,
       // OpenAI User on the embeddings account for the service's own identity (semantic cache), Network
       // Contributor on the nodes' subnet for AKS, Monitoring Reader for Grafana on each account and the gateway,
       // Cognitive Services User on Content Safety for the service's own identity (the content checks),
-      // Monitoring Reader on the workspace for Grafana (the spend dashboard's log queries).
-      "azure-native:authorization:RoleAssignment": 10,
+      // Monitoring Reader on the workspace for Grafana (the spend dashboard's log queries), Monitoring
+      // Metrics Publisher on Application Insights for the trace collector, Monitoring Reader on it for
+      // Grafana (the vLLM panels' links to the servers' spans).
+      "azure-native:authorization:RoleAssignment": 12,
       // The content checks' backend (its managed-identity credentials have no typed field) and the model
       // API's Azure Monitor diagnostic (the LLM log has no typed field either).
       "azure-native:resources:Resource": 2,
@@ -171,9 +173,11 @@ describe("prod plan", () => {
       // The qwen/blue slot's, and NVIDIA's DCGM exporter's on the GPU nodes.
       "kubernetes:monitoring.coreos.com/v1:PodMonitor": 2,
       "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
-      // A dashboard per model endpoint, the GPU pools' and the spend per team.
-      "kubernetes:core/v1:ConfigMap": 5,
+      // A dashboard per model endpoint, the GPU pools' and the spend per team; the trace collector's configuration.
+      "kubernetes:core/v1:ConfigMap": 6,
       "kubernetes:apps/v1:StatefulSet": 1,
+      // The OpenTelemetry Collector of the model servers' spans.
+      "kubernetes:apps/v1:Deployment": 1,
       // NVIDIA's device plugin and DCGM exporter on the GPU nodes.
       "kubernetes:apps/v1:DaemonSet": 2,
       "azure-native:apimanagement:ApiManagementService": 1,

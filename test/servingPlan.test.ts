@@ -11,6 +11,8 @@ import { baseEnforcement, buildPolicyConfig, policyFacts } from "../cli/engine/p
 import { parsePlatformConfig } from "../stacks/config";
 import { KEDA_PAUSED_REPLICAS } from "../components/serving";
 import { ALERTS } from "../components/observability/rules";
+import { TRACE_COLLECTOR_IMAGE, collectorConfig } from "../components/observability/traceCollector";
+import { parse } from "yaml";
 import { PROJECT_DIR, planStack, pulumiConfigOf, rawConfig, resourcesOfType, type PlannedStack } from "./helpers";
 
 const REV = "0123456789abcdef0123456789abcdef01234567";
@@ -140,6 +142,9 @@ describe("LoRA adapters in the plan", () => {
       "2",
       "--max-lora-rank",
       "16",
+      // Its request spans, to the cluster's trace collector (v0.30.0's image has the OpenTelemetry packages).
+      "--otlp-traces-endpoint",
+      "http://otel-collector.monitoring.svc:4317",
     ]);
     // The staged colour loads the next revision from a folder of its own.
     const [green] = byNamespace(idle, STATEFUL_SET, "vllm-qwen-green");
@@ -162,5 +167,55 @@ describe("LoRA adapters in the plan", () => {
       expect(policy.replace(/\s+/g, " ")).toContain(
         `<when condition="@(context.Variables.GetValueOrDefault&lt;string&gt;(&quot;endpoint&quot;, &quot;&quot;) == &quot;${name}&quot;)"> <set-variable name="adapter" value="${name}"/> <set-variable name="endpoint" value="qwen"/>`,
       );
+  });
+});
+
+describe("the model servers' spans in the plan", () => {
+  const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+  it("runs the collector pinned, restricted, with its configuration, and points each colour's servers at it", () => {
+    const [collector] = resourcesOfType(idle.stackExport, DEPLOYMENT);
+    const pod = (collector!.inputs.spec as any).template.spec;
+    expect(pod.containers[0].image).toBe(TRACE_COLLECTOR_IMAGE);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect((collector!.inputs.spec as any).template.metadata.labels["azure.workload.identity/use"]).toBe("true");
+    const [config] = resourcesOfType(idle.stackExport, "kubernetes:core/v1:ConfigMap").filter(
+      (c) => (c.inputs.metadata as { name: string }).name === "otel-collector",
+    );
+    expect(parse((config!.inputs.data as Record<string, string>)["relay.yaml"]!)).toEqual(collectorConfig());
+    // Both colours export, each under its own service name (the idle one has no pod, but its template is ready).
+    for (const slot of ["blue", "green"]) {
+      const [server] = byNamespace(idle, STATEFUL_SET, `vllm-qwen-${slot}`);
+      const container = (server!.inputs.spec as any).template.spec.containers[0];
+      expect(container.args).toContain("--otlp-traces-endpoint");
+      expect(container.env).toContainEqual({ name: "OTEL_SERVICE_NAME", value: `vllm-qwen-${slot}` });
+    }
+    // Both colours' namespaces, each by name, reach the collector's OTLP port.
+    const [ingress] = resourcesOfType(idle.stackExport, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter(
+      (p) => (p.inputs.metadata as { name: string }).name === "otel-collector-from-vllm",
+    );
+    expect((ingress!.inputs.spec as any).ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels)).toEqual([
+      { "kubernetes.io/metadata.name": "vllm-qwen-blue" },
+      { "kubernetes.io/metadata.name": "vllm-qwen-green" },
+    ]);
+  });
+
+  it("with cluster.monitoring.tracing off: no collector, servers exporting nothing, and the pack refuses it in prod", async () => {
+    const raw = rawConfig("prod");
+    raw.cluster.monitoring = { ...raw.cluster.monitoring, tracing: false };
+    const off = await planStack("prod", { config: pulumiConfigOf(raw) });
+    expect(off.run.errors).toEqual([]);
+    expect(resourcesOfType(off.stackExport, DEPLOYMENT)).toEqual([]);
+    const [server] = byNamespace(off, STATEFUL_SET, "vllm-qwen-blue");
+    expect((server!.inputs.spec as any).template.spec.containers[0].args).not.toContain("--otlp-traces-endpoint");
+    const parsed = parsePlatformConfig(raw);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const violations = await evaluatePolicies(
+      off.stackExport.deployment.resources,
+      policies,
+      buildPolicyConfig(baseEnforcement(PROJECT_DIR, "prod"), policyFacts(parsed.config)),
+    );
+    expect(violations.map((v) => `${v.policy} (${v.enforcementLevel}): ${v.message}`)).toEqual([
+      "observability-vllm-traced (mandatory): serving-qwen-blue-vllm-a100-0: exports no spans (no --otlp-traces-endpoint), so a request cannot be followed past the gateway",
+    ]);
   });
 });

@@ -337,6 +337,7 @@ export const MOCKED_TYPES: Readonly<Record<string, MockedType>> = {
       "kubernetes:core/v1:Service",
       "kubernetes:apps/v1:StatefulSet",
       "kubernetes:apps/v1:DaemonSet",
+      "kubernetes:apps/v1:Deployment",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy",
       "kubernetes:policy/v1:PodDisruptionBudget",
       "kubernetes:keda.sh/v1alpha1:ScaledObject",

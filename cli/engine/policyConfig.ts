@@ -6,6 +6,7 @@ import { composeName } from "../../components/core/naming";
 import { GATEWAY_API_IDS } from "../../components/gateway/apiPolicy";
 import { VLLM_IMAGE_DIGESTS, VLLM_IMAGE_REPOSITORY } from "../../components/serving/vllmReleases";
 import { NVIDIA_DEVICE_PLUGIN_DIGEST, NVIDIA_DEVICE_PLUGIN_IMAGE } from "../../components/cluster/gpuSkus";
+import { OTEL_COLLECTOR } from "../../components/observability/charts";
 import { namingContext, plannedDeployments, type PlatformConfig } from "../../stacks/config";
 import { COLOURS } from "../../components/core/colours";
 
@@ -101,6 +102,7 @@ export function policyFacts(config: PlatformConfig): Record<string, Record<strin
     "security-k8s-image-digest": {
       digests: {
         [NVIDIA_DEVICE_PLUGIN_IMAGE]: NVIDIA_DEVICE_PLUGIN_DIGEST,
+        [`${OTEL_COLLECTOR.image}:${OTEL_COLLECTOR.tag}`]: OTEL_COLLECTOR.digest,
         ...Object.fromEntries(
           Object.entries(VLLM_IMAGE_DIGESTS).map(([tag, digest]) => [`${VLLM_IMAGE_REPOSITORY}:${tag}`, digest]),
         ),

@@ -6,6 +6,7 @@ import { SLOT_LABELS, vllm, type Scope } from "./promql";
 import { type Colour } from "../core/colours";
 import { TEAM_COST_METHOD, teamCostSeries, type PriceRow } from "../cost/teamCost";
 import { slotGpuPanels } from "./gpuPanels";
+import { slotNamespace } from "../serving/names";
 
 /** Data source uids: the chart's default Prometheus and the provisioned Azure Monitor source. */
 export const DATASOURCES = {
@@ -49,11 +50,17 @@ export interface AzureLogQuery {
 }
 
 export type Query = PromQuery | AzureMetricQuery | AzureLogQuery;
+/** A link on a panel's series (Grafana's data links: `${__field.labels.x}` is the series' label, `${__from}` and `${__to}` the time shown). */
+export interface PanelLink {
+  readonly title: string;
+  readonly url: string;
+}
 export interface Panel {
   readonly title: string;
   readonly description: string;
   readonly unit: Unit;
   readonly queries: readonly Query[];
+  readonly links?: readonly PanelLink[];
 }
 export interface Row {
   readonly title: string;
@@ -134,7 +141,14 @@ export function grafanaDashboard(d: Dashboard): Record<string, unknown> {
           x: (i % PANELS_PER_LINE) * (24 / PANELS_PER_LINE),
           y: y + Math.floor(i / PANELS_PER_LINE) * PANEL_HEIGHT,
         },
-        fieldConfig: { defaults: { unit: p.unit, custom: { lineWidth: 1, fillOpacity: 0 } }, overrides: [] },
+        fieldConfig: {
+          defaults: {
+            unit: p.unit,
+            custom: { lineWidth: 1, fillOpacity: 0 },
+            ...(p.links ? { links: p.links.map((l) => ({ ...l, targetBlank: true })) } : {}),
+          },
+          overrides: [],
+        },
         options: {
           legend: { displayMode: "list", placement: "bottom", showLegend: true },
           tooltip: { mode: "multi", sort: "none" },
@@ -193,12 +207,51 @@ export interface EndpointView {
   readonly gateway?: AzureResource;
   /** The cluster's GPU nodes run NVIDIA's DCGM exporter: the vLLM slots get GPU panels. */
   readonly gpuMetrics?: boolean;
+  /** The Application Insights resource (id) the vLLM servers' spans reach: their latency panels link to them. */
+  readonly traces?: string;
+}
+
+/**
+ * A link from a vLLM series to its slot's spans in Grafana's Explore: an Azure Monitor "Azure Traces" query
+ * of the Application Insights resource, the spans whose cloud role is the series' slot (the servers' service
+ * name, components/serving/names.ts), over the time the panel shows; each row is a request with its
+ * operation id (the trace id the load test prints), duration and gen_ai.* measurements.
+ */
+export function slotTracesLink(appInsights: string, endpoint: string): PanelLink {
+  // Placeholders that survive JSON, URL encoding and Kubernetes naming (endpoint names are at most 24 characters).
+  const [from, to, slot] = ["zfromz", "zuntilz", "zslotz"];
+  const pane = {
+    datasource: DATASOURCES.azureMonitor.uid,
+    queries: [
+      {
+        refId: "A",
+        datasource: DATASOURCES.azureMonitor,
+        queryType: "Azure Traces",
+        azureTraces: {
+          resources: [appInsights],
+          resultFormat: "table",
+          traceTypes: ["requests"],
+          filters: [
+            { property: "cloud_RoleName", operation: "eq", filters: [slotNamespace(endpoint, slot as Colour)] },
+          ],
+        },
+      },
+    ],
+    range: { from, to },
+  };
+  // Grafana fills the link's variables in the URL as written: they stay outside the encoded JSON.
+  const panes = encodeURIComponent(JSON.stringify({ traces: pane }))
+    .replace(from, () => "${__from}")
+    .replace(to, () => "${__to}")
+    .replace(slot, () => `\${__field.labels.${SLOT_LABELS.slot}}`);
+  return { title: "Spans of this slot (Application Insights)", url: `/explore?schemaVersion=1&orgId=1&panes=${panes}` };
 }
 
 const prom = (expr: string, legend: string): PromQuery => ({ kind: "prometheus", expr, legend });
 
 /** The vLLM panels of an endpoint: every slot the `$slot` variable selects, one series per slot. */
-export function vllmPanels(endpoint: string): Panel[] {
+export function vllmPanels(endpoint: string, traces?: string): Panel[] {
+  const toSpans = traces ? { links: [slotTracesLink(traces, endpoint)] } : {};
   const s: Scope = {
     matchers: { [SLOT_LABELS.endpoint]: endpoint, [SLOT_LABELS.slot]: "$slot" },
     regex: [SLOT_LABELS.slot],
@@ -210,24 +263,28 @@ export function vllmPanels(endpoint: string): Panel[] {
   return [
     {
       title: "Time to first token",
+      ...toSpans,
       description: "p50, p95 and p99 of the time from arrival to the first generated token, per slot.",
       unit: "s",
       queries: quantiles(vllm.ttft, [0.5, 0.95, 0.99]),
     },
     {
       title: "Time per output token (p95)",
+      ...toSpans,
       description: "p95 of the time between output tokens, per slot.",
       unit: "s",
       queries: quantiles(vllm.tpot, [0.95]),
     },
     {
       title: "End-to-end latency",
+      ...toSpans,
       description: "p50, p95 and p99 of the request latency inside the server, per slot.",
       unit: "s",
       queries: quantiles(vllm.e2e, [0.5, 0.95, 0.99]),
     },
     {
       title: "Queue time (p95)",
+      ...toSpans,
       description: "p95 of the time requests wait before the engine schedules them.",
       unit: "s",
       queries: quantiles(vllm.queueTime, [0.95]),
@@ -267,6 +324,7 @@ export function vllmPanels(endpoint: string): Panel[] {
     },
     {
       title: "Error ratio",
+      ...toSpans,
       description: "Share of API requests the servers answered 5xx, per slot.",
       unit: "percentunit",
       queries: [prom(vllm.errorRatio(s), "{{slot}}")],
@@ -381,7 +439,7 @@ export function gatewayPanels(gateway: AzureResource): Panel[] {
 export function endpointDashboard(view: EndpointView): Dashboard {
   const rows: Row[] = [
     ...(view.vllmSlots.length > 0
-      ? [{ title: `vLLM slots (${view.vllmSlots.join(", ")})`, panels: vllmPanels(view.endpoint) }]
+      ? [{ title: `vLLM slots (${view.vllmSlots.join(", ")})`, panels: vllmPanels(view.endpoint, view.traces) }]
       : []),
     ...(view.vllmSlots.length > 0 && view.gpuMetrics
       ? [{ title: "GPUs of the vLLM slots", panels: slotGpuPanels(view.endpoint) }]

@@ -3,7 +3,19 @@ import * as k8s from "@pulumi/kubernetes";
 import { RandomPassword } from "@pulumi/random";
 import { WorkloadIdentity, grantRole } from "../identity";
 import type { NamingContext } from "../core/naming";
-import { KUBE_PROMETHEUS_STACK } from "./charts";
+import { KUBE_PROMETHEUS_STACK, OTEL_COLLECTOR } from "./charts";
+import {
+  COLLECTOR_CONFIG_PATH,
+  COLLECTOR_HEALTH_PORT,
+  CONNECTION_STRING_ENV,
+  OTLP_GRPC_PORT,
+  TRACE_COLLECTOR_IMAGE,
+  TRACE_COLLECTOR_LABELS,
+  TRACE_COLLECTOR_NAME,
+  collectorConfig,
+  traceCollectorEndpoint,
+} from "./traceCollector";
+import { stringify } from "yaml";
 import { GPU_POOL_SERIES_LABEL, GPU_SLOT_RELABELINGS, GPU_TARGET_LABELDROP } from "./gpuLabels";
 
 export * from "./gpuLabels";
@@ -20,6 +32,7 @@ export * from "./dashboards";
 export * from "./promql";
 export * from "./rules";
 export * from "./anomalyRules";
+export * from "./traceCollector";
 
 /** The namespace of Prometheus, Alertmanager and Grafana. */
 export const MONITORING_NAMESPACE = "monitoring";
@@ -69,6 +82,7 @@ export class Monitoring extends pulumi.ComponentResource {
   private readonly name: string;
   private readonly provider: k8s.Provider;
   private readonly namespace: k8s.core.v1.Namespace;
+  private readonly args: MonitoringArgs;
 
   constructor(name: string, args: MonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("genai:observability:Monitoring", name, {}, opts);
@@ -76,6 +90,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const labels = MONITORING_LABELS;
     this.name = name;
     this.provider = args.provider;
+    this.args = args;
     // node-exporter (host network and paths) is off, so the namespace holds to the baseline standard.
     const namespace = (this.namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
@@ -378,6 +393,185 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this, provider: this.provider, dependsOn: [this.release] },
     );
     this.addDashboards({ "gpus.json": grafanaDashboard(gpuPoolDashboard(gpuHourPrices)) });
+  }
+
+  /**
+   * An OpenTelemetry Collector for the model servers' spans: two replicas (a disruption budget keeps one),
+   * OTLP/gRPC open to the vLLM namespaces only, forwarding to Application Insights as its own workload
+   * identity, which holds Monitoring Metrics Publisher on that component and nothing else (the component
+   * refuses keys). The connection string (no credential once local authentication is off, kept secret all
+   * the same) reaches it from a Secret. Returns the address servers export to.
+   */
+  collectTraces(args: {
+    readonly appInsightsId: pulumi.Input<string>;
+    readonly connectionString: pulumi.Input<string>;
+    /** The model servers' namespaces: the only ones admitted to the collector. */
+    readonly serverNamespaces: readonly string[];
+  }): string {
+    const k = { parent: this, provider: this.provider };
+    const labels = { ...MONITORING_LABELS, ...TRACE_COLLECTOR_LABELS };
+    const namespace = this.namespace.metadata.name;
+    const identity = new WorkloadIdentity(
+      `${this.name}-trace-collector-identity`,
+      {
+        naming: this.args.naming,
+        workload: TRACE_COLLECTOR_NAME,
+        location: this.args.location,
+        resourceGroupName: this.args.resourceGroupName,
+        tags: this.args.tags,
+        federatedSubjects: [
+          {
+            name: "kubernetes",
+            issuer: this.args.oidcIssuerUrl,
+            subject: `system:serviceaccount:${MONITORING_NAMESPACE}:${TRACE_COLLECTOR_NAME}`,
+          },
+        ],
+      },
+      { parent: this },
+    );
+    const publisher = grantRole(
+      "trace-collector-metrics-publisher",
+      {
+        subscriptionId: this.args.subscriptionId,
+        scope: args.appInsightsId,
+        principalId: identity.principalId,
+        role: "monitoringMetricsPublisher",
+      },
+      { parent: identity },
+    );
+    const account = new k8s.core.v1.ServiceAccount(
+      `${this.name}-trace-collector-account`,
+      {
+        metadata: {
+          name: TRACE_COLLECTOR_NAME,
+          namespace,
+          labels,
+          annotations: { "azure.workload.identity/client-id": identity.clientId },
+        },
+        automountServiceAccountToken: false,
+      },
+      k,
+    );
+    const secret = new k8s.core.v1.Secret(
+      `${this.name}-trace-collector-connection`,
+      {
+        metadata: { name: TRACE_COLLECTOR_NAME, namespace, labels },
+        stringData: { "connection-string": args.connectionString },
+      },
+      k,
+    );
+    const config = new k8s.core.v1.ConfigMap(
+      `${this.name}-trace-collector-config`,
+      {
+        metadata: { name: TRACE_COLLECTOR_NAME, namespace, labels },
+        data: { [COLLECTOR_CONFIG_PATH.file]: stringify(collectorConfig()) },
+      },
+      k,
+    );
+    const podLabels = { ...labels, "azure.workload.identity/use": "true" };
+    new k8s.apps.v1.Deployment(
+      `${this.name}-trace-collector`,
+      {
+        metadata: { name: TRACE_COLLECTOR_NAME, namespace, labels },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: TRACE_COLLECTOR_LABELS },
+          template: {
+            metadata: { labels: podLabels },
+            spec: {
+              serviceAccountName: account.metadata.name,
+              automountServiceAccountToken: false,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: OTEL_COLLECTOR.uid,
+                runAsGroup: OTEL_COLLECTOR.uid,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              // Two replicas on two nodes where there are two: a node's loss keeps spans flowing.
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: "kubernetes.io/hostname",
+                  whenUnsatisfiable: "ScheduleAnyway",
+                  labelSelector: { matchLabels: TRACE_COLLECTOR_LABELS },
+                },
+              ],
+              containers: [
+                {
+                  name: "otel-collector",
+                  image: TRACE_COLLECTOR_IMAGE,
+                  args: [`--config=${COLLECTOR_CONFIG_PATH.dir}/${COLLECTOR_CONFIG_PATH.file}`],
+                  ports: [
+                    { name: "otlp-grpc", containerPort: OTLP_GRPC_PORT, protocol: "TCP" },
+                    { name: "health", containerPort: COLLECTOR_HEALTH_PORT, protocol: "TCP" },
+                  ],
+                  env: [
+                    { name: "MY_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+                    {
+                      name: CONNECTION_STRING_ENV,
+                      valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "connection-string" } },
+                    },
+                  ],
+                  resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                  },
+                  livenessProbe: { httpGet: { path: "/", port: COLLECTOR_HEALTH_PORT } },
+                  readinessProbe: { httpGet: { path: "/", port: COLLECTOR_HEALTH_PORT } },
+                  volumeMounts: [{ name: "config", mountPath: COLLECTOR_CONFIG_PATH.dir, readOnly: true }],
+                },
+              ],
+              volumes: [{ name: "config", configMap: { name: config.metadata.name } }],
+            },
+          },
+        },
+      },
+      { ...k, dependsOn: [publisher, ...this.args.dependsOn] },
+    );
+    new k8s.core.v1.Service(
+      `${this.name}-trace-collector-service`,
+      {
+        metadata: { name: TRACE_COLLECTOR_NAME, namespace, labels },
+        spec: {
+          type: "ClusterIP",
+          selector: TRACE_COLLECTOR_LABELS,
+          ports: [{ name: "otlp-grpc", port: OTLP_GRPC_PORT, targetPort: OTLP_GRPC_PORT, protocol: "TCP" }],
+        },
+      },
+      k,
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${this.name}-trace-collector-pdb`,
+      {
+        metadata: { name: TRACE_COLLECTOR_NAME, namespace, labels },
+        spec: { maxUnavailable: 1, selector: { matchLabels: TRACE_COLLECTOR_LABELS } },
+      },
+      k,
+    );
+    // The model servers' namespaces, each by name, reach the collector's OTLP port only.
+    if (args.serverNamespaces.length > 0)
+      new k8s.networking.v1.NetworkPolicy(
+        `${this.name}-trace-collector-ingress`,
+        {
+          metadata: { name: "otel-collector-from-vllm", namespace, labels },
+          spec: {
+            podSelector: { matchLabels: TRACE_COLLECTOR_LABELS },
+            policyTypes: ["Ingress"],
+            ingress: [
+              {
+                from: args.serverNamespaces.map((name) => ({
+                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
+                })),
+                ports: [{ protocol: "TCP", port: OTLP_GRPC_PORT }],
+              },
+            ],
+          },
+        },
+        k,
+      );
+    return traceCollectorEndpoint(MONITORING_NAMESPACE);
   }
 
   /** The spend-per-team dashboard, read from the workspace's logs: Grafana may read that workspace only. */

@@ -4,15 +4,17 @@ import { WorkloadIdentity } from "../identity";
 import type { NamingContext } from "../core/naming";
 import { GPU_POOL_LABEL, GPU_TAINT } from "../cluster";
 import { denyIngressByDefault } from "../cluster/networkPolicy";
-import { SCRAPE_LABELS, SLOT_LABELS, selector } from "./metricLabels";
-import { VLLM_STABLE_METRICS, vllmImageReference } from "./vllmReleases";
+import { SCRAPE_LABELS, SLOT_LABELS, VLLM_APP_LABEL, selector } from "./metricLabels";
+import { VLLM_STABLE_METRICS, tracesExported, vllmImageReference } from "./vllmReleases";
+import { k8sName, slotNamespace } from "./names";
 import { ADAPTER_DOWNLOAD_SCRIPT, adapterDownloads, type LoraAdapter } from "./adapters";
-import { VLLM_PORT, vllmArgs } from "./vllmArgs";
+import { VLLM_PORT, tracingArgs, tracingEnv, vllmArgs } from "./vllmArgs";
 import { type Colour } from "../core/colours";
 
 export * from "./vllmReleases";
 export * from "./adapters";
 export * from "./vllmArgs";
+export * from "./names";
 
 /** Where the in-cluster Prometheus answers (the observability component's kube-prometheus-stack). */
 export const IN_CLUSTER_PROMETHEUS = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090";
@@ -59,6 +61,11 @@ export interface ModelSlotArgs {
   readonly dependsOn: readonly pulumi.Resource[];
   /** The monitoring release whose CRDs the slot's PodMonitor needs; without it the slot is not scraped. */
   readonly monitoring?: pulumi.Resource;
+  /**
+   * The trace collector's OTLP address: servers whose vLLM release can export spans send theirs there
+   * (`slotNamespace` names them); without it, or on an older release, they export none.
+   */
+  readonly tracesEndpoint?: string;
 }
 
 const containerSecurity = {
@@ -66,16 +73,6 @@ const containerSecurity = {
   readOnlyRootFilesystem: true,
   capabilities: { drop: ["ALL"] },
 };
-
-/** Kubernetes names: lower-case DNS labels. */
-const label = (...parts: string[]) =>
-  parts
-    .join("-")
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, "-")
-    .replace(/-+/g, "-")
-    .slice(0, 63)
-    .replace(/-$/, "");
 
 /**
  * KEDA's annotation that scales a ScaledObject's target to the given count and pauses its autoscaling
@@ -105,9 +102,9 @@ export class ModelSlot extends pulumi.ComponentResource {
   constructor(name: string, args: ModelSlotArgs, opts?: pulumi.ComponentResourceOptions) {
     super("genai:serving:ModelSlot", name, {}, opts);
     const k = { parent: this, provider: args.provider };
-    const namespaceName = label("vllm", args.endpoint, args.slot);
+    const namespaceName = slotNamespace(args.endpoint, args.slot);
     const slotLabels = {
-      "app.kubernetes.io/name": "vllm",
+      ...VLLM_APP_LABEL,
       "app.kubernetes.io/part-of": "genai-platform",
       "genai-platform/endpoint": args.endpoint,
       "genai-platform/slot": args.slot,
@@ -129,7 +126,7 @@ export class ModelSlot extends pulumi.ComponentResource {
       `${name}-identity`,
       {
         naming: args.naming,
-        workload: label("vllm", args.endpoint, args.slot),
+        workload: namespaceName,
         location: args.location,
         resourceGroupName: args.resourceGroupName,
         tags: args.tags,
@@ -170,7 +167,7 @@ export class ModelSlot extends pulumi.ComponentResource {
 
     this.backendUrls = [];
     args.targets.forEach((t, index) => {
-      const targetName = label("vllm", t.pool, String(index));
+      const targetName = k8sName("vllm", t.pool, String(index));
       const podLabels = {
         ...slotLabels,
         "genai-platform/target": targetName,
@@ -179,6 +176,7 @@ export class ModelSlot extends pulumi.ComponentResource {
       };
       const selector = { "genai-platform/target": targetName, "genai-platform/slot": args.slot };
       const downloads = adapterDownloads(t.adapters ?? []);
+      const traced = tracesExported(t.image, args.tracesEndpoint);
       const cacheEnv = [
         // Every cache the server writes goes to the pod's own volume; the image stays read-only.
         { name: "HF_HOME", value: "/cache/huggingface" },
@@ -246,9 +244,9 @@ export class ModelSlot extends pulumi.ComponentResource {
                     // The tag the stack names, pinned to its sourced digest where the dated table has one.
                     image: vllmImageReference(t.image),
                     command: ["vllm", "serve"],
-                    args: vllmArgs(args.endpoint, t),
+                    args: [...vllmArgs(args.endpoint, t), ...(traced ? tracingArgs(args.tracesEndpoint!) : [])],
                     ports: [{ name: "http", containerPort: VLLM_PORT }],
-                    env: cacheEnv,
+                    env: [...cacheEnv, ...(traced ? tracingEnv(namespaceName) : [])],
                     resources: {
                       requests: {
                         "nvidia.com/gpu": String(t.gpusPerReplica),
@@ -413,7 +411,7 @@ export class ModelSlot extends pulumi.ComponentResource {
           kind: "PodMonitor",
           metadata: { name: "vllm", namespace: namespace.metadata.name, labels: slotLabels },
           spec: {
-            selector: { matchLabels: { "app.kubernetes.io/name": "vllm", "genai-platform/slot": args.slot } },
+            selector: { matchLabels: { ...VLLM_APP_LABEL, "genai-platform/slot": args.slot } },
             podMetricsEndpoints: [
               {
                 port: "http",

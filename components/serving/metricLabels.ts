@@ -3,6 +3,9 @@
 // observability queries read them from here: both colours serve one model name, so a slot is told
 // apart by these labels, never by `model_name`.
 
+/** The label every model server's namespace and pod carries: who may scrape them, and whom the trace collector admits. */
+export const VLLM_APP_LABEL = { "app.kubernetes.io/name": "vllm" } as const;
+
 /** The labels a model server's samples carry, set by its PodMonitor from the pod's labels. */
 export const SLOT_LABELS = { endpoint: "model_endpoint", slot: "slot", target: "target" } as const;
 /** Pod label → Prometheus label, for the PodMonitor's relabelings. */

@@ -1,9 +1,11 @@
-// vLLM releases the platform knows, and the metric names each exposes: the one place these outside
-// facts live. Metrics were renamed across releases: `vllm:gpu_cache_usage_perc` became
+// vLLM releases the platform knows, the metric names each exposes and whether its image can export
+// OpenTelemetry traces: the one place these outside facts live. Metrics were renamed across releases: `vllm:gpu_cache_usage_perc` became
 // `vllm:kv_cache_usage_perc` in 0.9.2 (the old name removed by 0.12); `vllm:time_per_output_token_seconds`
 // was deprecated in 0.11 for `vllm:inter_token_latency_seconds` (hidden in 0.12, removed in 0.13).
 // Source: vLLM release notes and metrics documentation (docs.vllm.ai "Production metrics"), as checked
-// on 2026-11-27; releases between those listed exist but are not listed until checked.
+// on 2026-11-27; releases between those listed exist but are not listed until checked. Tracing (checked
+// 2026-12-05): requirements/common.txt in vLLM's history (below), and vllm-project/vllm#56696 (2026-09),
+// which lists opentelemetry-sdk 1.41 in the official v0.29.0 image; v0.30.0's image was not inspected.
 import { own } from "../core/own";
 export const VLLM_RELEASES_SOURCE = "vLLM release notes and production-metrics docs";
 export const VLLM_RELEASES_DATE = "2026-11-27";
@@ -13,21 +15,42 @@ export interface VllmRelease {
   readonly kvCacheUsage: string;
   /** Time between output tokens (histogram). */
   readonly interTokenLatency: string;
+  /**
+   * The image holds the OpenTelemetry packages `--otlp-traces-endpoint` needs. vLLM's V1 engine traces
+   * requests again from v0.11.0 (vllm-project/vllm#20372, 2025-09-11), but the packages left its
+   * requirements in 2025-06 (#19378) and came back in 2026-02 (#34466, requirements/common.txt): an image
+   * in between exits at start with "OpenTelemetry is not available" (#7679, #9340) if the flag is set.
+   */
+  readonly otlpTracing: boolean;
 }
 
-const CURRENT: VllmRelease = {
+const V011: VllmRelease = {
   kvCacheUsage: "vllm:kv_cache_usage_perc",
   interTokenLatency: "vllm:inter_token_latency_seconds",
+  otlpTracing: false,
 };
+const CURRENT: VllmRelease = { ...V011, otlpTracing: true };
 
 /** Image tags of `vllm/vllm-openai` by release. */
 export const VLLM_RELEASES: Readonly<Record<string, VllmRelease>> = {
-  "v0.8.5": { kvCacheUsage: "vllm:gpu_cache_usage_perc", interTokenLatency: "vllm:time_per_output_token_seconds" },
-  "v0.9.2": { kvCacheUsage: "vllm:kv_cache_usage_perc", interTokenLatency: "vllm:time_per_output_token_seconds" },
-  "v0.10.2": { kvCacheUsage: "vllm:kv_cache_usage_perc", interTokenLatency: "vllm:time_per_output_token_seconds" },
-  "v0.11.0": CURRENT,
-  "v0.12.0": CURRENT,
-  "v0.13.0": CURRENT,
+  "v0.8.5": {
+    kvCacheUsage: "vllm:gpu_cache_usage_perc",
+    interTokenLatency: "vllm:time_per_output_token_seconds",
+    otlpTracing: false,
+  },
+  "v0.9.2": {
+    kvCacheUsage: "vllm:kv_cache_usage_perc",
+    interTokenLatency: "vllm:time_per_output_token_seconds",
+    otlpTracing: false,
+  },
+  "v0.10.2": {
+    kvCacheUsage: "vllm:kv_cache_usage_perc",
+    interTokenLatency: "vllm:time_per_output_token_seconds",
+    otlpTracing: false,
+  },
+  "v0.11.0": V011,
+  "v0.12.0": V011,
+  "v0.13.0": V011,
   "v0.29.0": CURRENT,
   "v0.30.0": CURRENT,
 };
@@ -81,8 +104,14 @@ export function vllmReleaseOf(image: string): { tag: string; release: VllmReleas
   return { tag, release };
 }
 
+/** Whether a target's servers export spans to `tracesEndpoint`: only a listed release whose image has the packages. */
+export function tracesExported(image: string, tracesEndpoint: string | undefined): boolean {
+  const release = vllmReleaseOf(image);
+  return tracesEndpoint !== undefined && "release" in release && release.release.otlpTracing;
+}
+
 /** Every name a renamed metric has had across the listed releases, the newest first (for `new or old` queries). */
-export function vllmMetricNames(metric: keyof VllmRelease): string[] {
+export function vllmMetricNames(metric: "kvCacheUsage" | "interTokenLatency"): string[] {
   return [
     ...new Set(
       Object.values(VLLM_RELEASES)

@@ -24,6 +24,7 @@ import { governanceOpenaiAllowedModels } from "./governance/governance-openai-al
 import { governanceVllmAllowedModels } from "./governance/governance-vllm-allowed-models";
 import { securityAnomalyDetection } from "./security/security-anomaly-detection";
 import { observabilityApimTraced } from "./observability/observability-apim-traced";
+import { observabilityVllmTraced } from "./observability/observability-vllm-traced";
 import { governanceTypeClassified } from "./governance/governance-type-classified";
 import { lifecycleEndpointLiveSlot } from "./lifecycle/lifecycle-endpoint-live-slot";
 import { observabilityAzureDiagnosticsToWorkspace } from "./observability/observability-azure-diagnostics-to-workspace";
@@ -86,6 +87,7 @@ export const policies: Policies = [
   governanceVllmAllowedModels,
   securityAnomalyDetection,
   observabilityApimTraced,
+  observabilityVllmTraced,
   governanceTypeClassified,
   lifecycleEndpointLiveSlot,
   observabilityApimDiagnosticsNoBodies,

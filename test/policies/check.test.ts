@@ -58,6 +58,7 @@ describe("the planned stacks", () => {
   });
 
   const DEV_RELAXED = [
+    "observability-vllm-traced",
     "reliability-aks-standard-tier",
     "reliability-azure-stateful-protected",
     "reliability-k8s-replicas-and-pdb",
@@ -75,10 +76,11 @@ describe("the planned stacks", () => {
   it("dev passes every mandatory rule; its relaxations are reported as advisory", async () => {
     const violations = await violationsOfPlan("dev");
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-    // Dev's accounts restrict outbound access by default, dev runs no cluster, its accounts and
-    // cache sit behind private endpoints in its network, and it has alerts (so anomaly alerts), so those
-    // relaxations report nothing.
+    // Dev's accounts restrict outbound access by default, dev runs no cluster (so no server to trace), its
+    // accounts and cache sit behind private endpoints in its network, and it has alerts (so anomaly
+    // alerts), so those relaxations report nothing.
     const silent = [
+      "observability-vllm-traced",
       "security-anomaly-detection",
       "security-openai-outbound-restricted",
       "reliability-k8s-replicas-and-pdb",
@@ -92,7 +94,7 @@ describe("the planned stacks", () => {
     );
   });
 
-  it("relaxes in dev only network isolation (accounts, cache, gateway), outbound restriction, protect, cache replication, model-server replicas, the AKS tier and anomaly alerts; prod relaxes nothing", () => {
+  it("relaxes in dev only network isolation (accounts, cache, gateway), outbound restriction, protect, cache replication, model-server replicas, the AKS tier, anomaly alerts and model-server traces; prod relaxes nothing", () => {
     const dev = baseEnforcement(PROJECT_DIR, "dev");
     const relaxed = Object.entries(dev)
       .filter(([name, value]) => name !== "all" && levelOf(value) !== "mandatory")

@@ -58,6 +58,10 @@ const allowGateway = (ingress?: any[]) =>
   });
 const CONFIG = { allowedCidrs: ["10.40.0.0/27"] };
 
+const fromNamespace = (name: string) => ({
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
+});
+
 describe("security-k8s-network-policy", () => {
   const policy = rule("security-k8s-network-policy");
   const run = async (resources: FakeResource[]) => (await runStackRule(policy, resources, CONFIG)).violations;
@@ -65,6 +69,19 @@ describe("security-k8s-network-policy", () => {
     expect(await run([namespace(), server(), denyAll(), allowGateway()])).toEqual([]);
   });
   it("passes a namespace that runs nothing, with no policy", async () => expect(await run([namespace()])).toEqual([]));
+  it("passes a model server's namespace admitted to the trace collector's OTLP port", async () => {
+    const spans = networkPolicy("spans", {
+      podSelector: { matchLabels: { "genai-platform/target": "vllm-a100-0" } },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [fromNamespace("vllm-qwen-green")], ports: [{ port: 4317 }] }],
+    });
+    const models = namespace({ "app.kubernetes.io/name": "vllm" }, "vllm-qwen-green");
+    expect(await run([namespace(), models, server(), denyAll(), allowGateway(), spans])).toEqual([]);
+    // A namespace that is no model server's (no serving label) is no span source.
+    expect(await run([namespace(), namespace(undefined, "vllm-qwen-green"), server(), denyAll(), spans])).toEqual([
+      `${NS}/spans: ingress[0] admits namespace vllm-qwen-green, which is not a declared source (monitoring, kube-system, or a model server's namespace to the OTLP port)`,
+    ]);
+  });
   it.each<[string, FakeResource[], string]>([
     [
       "no default deny",
@@ -114,7 +131,29 @@ describe("security-k8s-network-policy", () => {
           },
         ]),
       ],
-      `${NS}/allow: ingress[0] admits namespace default, which is not a declared source (monitoring, kube-system)`,
+      `${NS}/allow: ingress[0] admits namespace default, which is not a declared source (monitoring, kube-system, or a model server's namespace to the OTLP port)`,
+    ],
+    [
+      "a model server's namespace to a port other than the trace collector's",
+      [
+        namespace(),
+        namespace({ "app.kubernetes.io/name": "vllm" }, "vllm-qwen-green"),
+        server(),
+        denyAll(),
+        allowGateway([{ from: [fromNamespace("vllm-qwen-green")], ports: [{ port: 8000 }] }]),
+      ],
+      `${NS}/allow: ingress[0] admits the model servers' namespace vllm-qwen-green to port 8000: it may reach only the trace collector's OTLP port (4317)`,
+    ],
+    [
+      "a model server's namespace on every port",
+      [
+        namespace(),
+        namespace({ "app.kubernetes.io/name": "vllm" }, "vllm-qwen-green"),
+        server(),
+        denyAll(),
+        allowGateway([{ from: [fromNamespace("vllm-qwen-green")] }]),
+      ],
+      `${NS}/allow: ingress[0] admits the model servers' namespace vllm-qwen-green to every port: it may reach only the trace collector's OTLP port (4317)`,
     ],
     [
       "the gateway on every port",

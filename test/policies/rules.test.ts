@@ -884,8 +884,7 @@ describe("fail closed on every type: the type catalogue", () => {
   });
   it("reports kubernetes types too, and knows the versioned form of a catalogued type", async () => {
     expect(
-      (await runResourceRule(classified, { type: "kubernetes:apps/v1:Deployment", name: "vllm", props: {} }))
-        .violations,
+      (await runResourceRule(classified, { type: "kubernetes:batch/v1:Job", name: "vllm", props: {} })).violations,
     ).toHaveLength(1);
     expect(
       (await runResourceRule(classified, { ...account(), type: "azure-native:cognitiveservices/v20241001:Account" }))

@@ -6,6 +6,7 @@ import { policies } from "../../policies/rules";
 import { baseEnforcement, buildPolicyConfig, policyFacts, type PolicyPackConfig } from "../../cli/engine/policyConfig";
 import { evaluatePolicies, type CheckpointResource } from "../../cli/engine/policyRunner";
 import { PROJECT_DIR, planStack, validConfig } from "../helpers";
+import { parse, stringify } from "yaml";
 
 type Props = Record<string, any>;
 type Resources = CheckpointResource[];
@@ -57,6 +58,8 @@ const VLLM = "serving-qwen-blue-vllm-a100-0";
 const pod = (p: Props) => p.spec.template.spec;
 const vllm = (p: Props) => pod(p).containers[0];
 const DEVICE_PLUGIN = "cluster-nvidia-device-plugin";
+const TRACE_COLLECTOR = "monitoring-trace-collector";
+const TRACE_COLLECTOR_INGRESS = "monitoring-trace-collector-ingress";
 const RELEASE = "monitoring-release";
 const values = (p: Props) => p.values;
 const TOKEN_LIMIT = /<llm-token-limit [^>]*\/>/g;
@@ -739,6 +742,48 @@ const MUTATIONS: Mutation[] = [
       "serving-qwen-blue-identity-kubernetes",
       (p) => (p.subject = "system:serviceaccount:vllm-qwen-blue:default"),
     ),
+  },
+  {
+    name: "a vLLM server exporting no spans",
+    on: VLLM,
+    apply: editProps(VLLM, (p) => {
+      const args: string[] = vllm(p).args;
+      args.splice(args.indexOf("--otlp-traces-endpoint"), 2);
+    }),
+  },
+  {
+    name: "the model servers' namespace not admitted to the trace collector",
+    on: VLLM,
+    apply: remove(TRACE_COLLECTOR_INGRESS),
+  },
+  {
+    name: "the trace collector's identity without Monitoring Metrics Publisher",
+    on: TRACE_COLLECTOR,
+    apply: remove("trace-collector-metrics-publisher"),
+  },
+  {
+    name: "the trace collector sending to Application Insights without an Entra token",
+    on: TRACE_COLLECTOR,
+    apply: editProps(`${TRACE_COLLECTOR}-config`, (p) => {
+      const config = parse(p.data["relay.yaml"]);
+      delete config.exporters.azuremonitor.auth;
+      p.data["relay.yaml"] = stringify(config);
+    }),
+  },
+  {
+    name: "the trace collector's image by tag only",
+    on: TRACE_COLLECTOR,
+    apply: editProps(
+      TRACE_COLLECTOR,
+      (p) => (pod(p).containers[0].image = "otel/opentelemetry-collector-contrib:0.159.0"),
+    ),
+  },
+  {
+    name: "the trace collector running as root",
+    on: TRACE_COLLECTOR,
+    apply: editProps(TRACE_COLLECTOR, (p) => {
+      pod(p).securityContext = { runAsUser: 0 };
+    }),
   },
   {
     name: "an unclassified resource type",

@@ -17,13 +17,13 @@ export function imageParts(image: string): { tagged?: string; digest?: string } 
 export const securityK8sImageDigest: ResourceValidationPolicy = {
   name: "security-k8s-image-digest",
   description:
-    "Every container image whose tag has a sourced digest in the platform's dated image tables (vLLM releases, the NVIDIA device plugin) runs pinned to that digest, so a tag pushed again cannot change what runs; an image without a sourced digest is pinned by tag only, as the plan reports.",
+    "Every container image whose tag has a sourced digest in the platform's dated image tables (vLLM releases, the NVIDIA device plugin, the OpenTelemetry Collector) runs pinned to that digest, so a tag pushed again cannot change what runs; an image without a sourced digest is pinned by tag only, as the plan reports.",
   severity: "high",
   enforcementLevel: "mandatory",
   configSchema: { properties: { digests: { type: "object" } } },
   framework: checklist([2, 4], ["Checkov CKV_K8S_43", "MCSB PV-2"]),
   remediationSteps:
-    "Deploy <repository>:<tag>@<digest> with the digest from components/serving/vllmReleases.ts or components/cluster/gpuSkus.ts (the components do).",
+    "Deploy <repository>:<tag>@<digest> with the digest from components/serving/vllmReleases.ts, components/cluster/gpuSkus.ts or components/observability/charts.ts (the components do).",
   validateResource: forWorkloads(({ containers }, report, args) => {
     const digests = args.getConfig<DigestSettings>().digests ?? {};
     for (const c of containers) {

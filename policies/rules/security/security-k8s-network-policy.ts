@@ -1,6 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { WORKLOAD_TYPES, baseType, checklist, k8sKey, listOf, podTemplateOf, selects, withinCidrs } from "../../lib";
 import { hasOwn } from "../../../components/core/own";
+import { OTLP_GRPC_PORT } from "../../../components/observability/traceCollector";
+import { VLLM_APP_LABEL } from "../../../components/serving/metricLabels";
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -29,8 +31,27 @@ export function deniesIngressByDefault(policy: Record<string, any>): boolean {
   );
 }
 
+/**
+ * A model server's namespace of the stack (labelled as the serving component labels it) may also be
+ * admitted, to the trace collector's OTLP port only: its servers export their spans there.
+ */
+export const SPAN_SOURCE_PORTS: readonly number[] = [OTLP_GRPC_PORT];
+
+/** The stack's model-server namespaces: the namespaces whose labels mark them as the serving component's. */
+export function modelServerNamespaces(namespaces: readonly Record<string, any>[]): Set<string> {
+  return new Set(
+    namespaces
+      .filter((n) => Object.entries(VLLM_APP_LABEL).every(([k, v]) => n.metadata?.labels?.[k] === v))
+      .map((n) => String(n.metadata?.name)),
+  );
+}
+
 /** What is too open about one ingress rule of a policy in `namespace`. */
-export function openIngress(rule: Record<string, any>, allowedCidrs: readonly string[]): string[] {
+export function openIngress(
+  rule: Record<string, any>,
+  allowedCidrs: readonly string[],
+  modelServers: ReadonlySet<string> = new Set(),
+): string[] {
   const sources: Record<string, any>[] = listOf(rule.from);
   if (sources.length === 0) return ["admits every source (an ingress rule without from)"];
   const problems: string[] = [];
@@ -49,9 +70,15 @@ export function openIngress(rule: Record<string, any>, allowedCidrs: readonly st
         listOf(source.namespaceSelector.matchExpressions).length > 0
       )
         problems.push("admits namespaces by a selector that does not name one namespace (kubernetes.io/metadata.name)");
-      else if (!hasOwn(SOURCE_NAMESPACES, named))
+      else if (modelServers.has(named) && !hasOwn(SOURCE_NAMESPACES, named)) {
+        const ports = listOf(rule.ports).map((p: any) => Number(p?.port));
+        if (!ported || ports.some((p) => !SPAN_SOURCE_PORTS.includes(p)))
+          problems.push(
+            `admits the model servers' namespace ${named} to ${ported ? `port ${ports.join(", ")}` : "every port"}: it may reach only the trace collector's OTLP port (${SPAN_SOURCE_PORTS.join(", ")})`,
+          );
+      } else if (!hasOwn(SOURCE_NAMESPACES, named))
         problems.push(
-          `admits namespace ${named}, which is not a declared source (${Object.keys(SOURCE_NAMESPACES).join(", ")})`,
+          `admits namespace ${named}, which is not a declared source (${Object.keys(SOURCE_NAMESPACES).join(", ")}, or a model server's namespace to the OTLP port)`,
         );
       else if (!ported) problems.push(`admits namespace ${named} on every port`);
     } else if (!source.podSelector) problems.push("admits a source that names nothing");
@@ -62,7 +89,7 @@ export function openIngress(rule: Record<string, any>, allowedCidrs: readonly st
 export const securityK8sNetworkPolicy: StackValidationPolicy = {
   name: "security-k8s-network-policy",
   description:
-    "Every namespace the platform creates that runs workloads denies ingress by default, and its NetworkPolicies admit only the declared sources: pods of the same namespace, the gateway's subnet to the model port, the monitoring namespace to the metrics port, kube-system to Prometheus' query port; every workload that serves a port is admitted from somewhere.",
+    "Every namespace the platform creates that runs workloads denies ingress by default, and its NetworkPolicies admit only the declared sources: pods of the same namespace, the gateway's subnet to the model port, the monitoring namespace to the metrics port, kube-system to Prometheus' query port, the model servers' namespaces to the trace collector's OTLP port; every workload that serves a port is admitted from somewhere.",
   severity: "high",
   enforcementLevel: "mandatory",
   configSchema: { properties: { allowedCidrs: { type: "array", items: { type: "string" } } } },
@@ -74,9 +101,10 @@ export const securityK8sNetworkPolicy: StackValidationPolicy = {
     const settings = args.getConfig<NetworkPolicySettings>();
     const allowedCidrs = settings.allowedCidrs ?? [];
     const policies = ofType(NETWORK_POLICY);
+    const modelServers = modelServerNamespaces(ofType(NAMESPACE).map((n) => n.props));
     for (const policy of policies) {
       for (const [i, rule] of (listOf(policy.props.spec?.ingress) as Record<string, any>[]).entries()) {
-        for (const problem of openIngress(rule, allowedCidrs))
+        for (const problem of openIngress(rule, allowedCidrs, modelServers))
           report(`${k8sKey(policy.props)}: ingress[${i}] ${problem}`, policy.urn);
       }
     }
