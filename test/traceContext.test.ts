@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { newTraceId, renderTraces, traceparent, traceQuery, tracesToLookUp } from "../cli/loadtest/traceContext";
 import { kustoDiagnostics } from "./kusto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 describe("W3C trace context", () => {
   it("makes valid trace ids and traceparent headers, never the all-zero id", () => {
@@ -41,5 +43,12 @@ describe("W3C trace context", () => {
 
   it("the trace query analyzes against the workspace's Application Insights tables", () => {
     expect(kustoDiagnostics(traceQuery("b".repeat(32)))).toEqual([]);
+  });
+
+  it("is the query the README and the load-test guide show", () => {
+    for (const doc of ["README.md", "docs/load-and-smoke-tests.md"])
+      expect(readFileSync(join(__dirname, "..", doc), "utf8"), doc).toContain(
+        `\`\`\`kusto\n${traceQuery("<trace id>")}\n\`\`\``,
+      );
   });
 });
