@@ -15,12 +15,15 @@
 // - AKS bills the nodes, their disks and load balancers in the node resource group (MC_… unless named).
 // - With externalTrafficPolicy Cluster a LoadBalancer Service rewrites the caller's source address, so a
 //   NetworkPolicy ipBlock of the caller's subnet never matches.
-import { LOAD_BALANCER_IP_ANNOTATION, baseType, known, listOf, selects, withinCidrs } from "./lib";
+import { LOAD_BALANCER_IP_ANNOTATION, baseType, isUnknownValueError, known, listOf, selects, withinCidrs } from "./lib";
 import { genericArmType } from "./catalogue";
 import {
+  APP_INSIGHTS_EXPORTERS,
   OTLP_TRACES_FLAG,
   appInsightsExportProblems,
   collectorConfigOf,
+  collectorPodProblems,
+  targetPortOf,
   isVllmServer,
   optionOf,
   serviceAt,
@@ -729,210 +732,223 @@ function workloadIdentityEdge(
  * to Application Insights on to it (an Entra authenticator, and its identity's Monitoring Metrics Publisher
  * where the component refuses keys).
  */
-function traceEdges(plan: Plan): Edge[] {
-  const edges: Edge[] = [];
+function traceEdges(plan: Plan, edges: EdgeSet): void {
   const workloads = [...plan.of(T.deployment), ...plan.of(T.statefulSet)];
   const collectors = new Set<PlannedResource>();
-  for (const server of plan.of(T.statefulSet)) {
-    const namespace = String(server.props.metadata?.namespace ?? "default");
-    const containers = listOf(server.props.spec?.template?.spec?.containers).filter(isVllmServer);
-    for (const address of containers.map((c: any) => optionOf(c.args, OTLP_TRACES_FLAG))) {
-      if (address === undefined) continue;
-      const target = serviceAt(address, namespace, plan.of(T.service));
-      const problems = target.problem ? [target.problem] : [];
-      const behind = target.service ? workloadsBehind(target.service, workloads) : [];
-      if (target.service && behind.length === 0)
-        problems.push(`no workload of the plan runs behind ${target.namespace}/${target.name}: the spans are dropped`);
-      behind.forEach((w) => collectors.add(w));
-      const targetPort =
-        listOf(target.service?.props.spec?.ports).find((p: any) => Number(p?.port) === target.port)?.targetPort ??
-        target.port;
-      const admission = target.service
-        ? admittedBy(
-            plan,
-            target.namespace,
-            target.service.props.spec?.selector ?? {},
-            targetPort,
-            fromNamespace(namespace),
-          )
-        : { open: false };
-      if (target.service && !admission.open)
-        problems.push(
-          `no NetworkPolicy of ${target.namespace} admits ${namespace} to the collector on ${targetPort}: the spans are dropped`,
-        );
-      edges.push({
-        caller: `vLLM servers of ${namespace}`,
-        callee: `trace collector ${target.name}.${target.namespace}:${target.port}`,
-        from: `namespace ${namespace}`,
-        path: "pod network",
-        dns: "cluster DNS",
-        rules: admission.by ?? "denied",
-        credential: "none (in-cluster)",
-        problems,
-        urn: server.urn,
-      });
-    }
-  }
-  for (const collector of collectors) {
-    const { config } = collectorConfigOf(collector, plan.of(T.configMap));
-    if (!config || !Object.keys(config.exporters ?? {}).some((e) => e.split("/")[0] === "azuremonitor")) continue;
-    const problems = appInsightsExportProblems(config);
-    const namespace = String(collector.props.metadata?.namespace ?? "default");
-    const accountName = String(collector.props.spec?.template?.spec?.serviceAccountName ?? "default");
-    const account = plan
-      .of(T.serviceAccount)
-      .find((a) => a.props.metadata?.name === accountName && a.props.metadata?.namespace === namespace);
-    const clientId = account?.props.metadata?.annotations?.["azure.workload.identity/client-id"];
-    const identity = plan
-      .of(T.identity)
-      .find((i) => typeof clientId === "string" && lower(i.props.clientId) === lower(clientId));
-    for (const component of plan.of(T.component)) {
-      const name = nameOf(component, "resourceName");
-      const held = identity
-        ? grants(
-            plan,
-            ROLE.metricsPublisher,
-            new Set([lower(identity.props.principalId)]),
-            component,
-            `Microsoft.Insights/components/${name}`,
-          )
-        : [];
-      const own = [...problems];
-      if (component.props.disableLocalAuth === true && held.length === 0)
-        own.push(
-          `local authentication is off on ${name} and the collector's identity (${identity ? nameOf(identity, "resourceName") : `none on service account ${namespace}/${accountName}`}) holds no Monitoring Metrics Publisher on it: the spans are refused`,
-        );
-      edges.push({
-        caller: `trace collector ${namespace}/${collector.props.metadata?.name}`,
-        callee: `Application Insights ${name}`,
-        from: `pods of ${namespace} (service account ${accountName})`,
-        path: "cluster egress (public ingestion endpoint)",
-        dns: "public DNS",
-        rules: `public ingestion ${String(component.props.publicNetworkAccessForIngestion ?? "Enabled")}`,
-        credential:
-          identity && held.length
-            ? `workload identity ${nameOf(identity, "resourceName")} with Monitoring Metrics Publisher`
-            : "none",
-        problems: own,
-        urn: collector.urn,
-      });
-    }
-  }
-  return edges;
+  for (const server of plan.of(T.statefulSet))
+    edges.decide(server.name, () => {
+      const namespace = String(server.props.metadata?.namespace ?? "default");
+      const containers = listOf(server.props.spec?.template?.spec?.containers).filter(isVllmServer);
+      for (const address of containers.map((c: any) => optionOf(c.args, OTLP_TRACES_FLAG))) {
+        if (address === undefined) continue;
+        const target = serviceAt(address, namespace, plan.of(T.service));
+        const problems = target.problem ? [target.problem] : [];
+        const behind = target.service ? workloadsBehind(target.service, workloads) : [];
+        if (target.service && behind.length === 0)
+          problems.push(
+            `no workload of the plan runs behind ${target.namespace}/${target.name}: the spans are dropped`,
+          );
+        behind.forEach((w) => collectors.add(w));
+        const targetPort = target.service ? targetPortOf(target.service, target.port, behind) : undefined;
+        // The policies that select the collector's pods (by their own labels), and admit the servers' namespace
+        // (or, in the same namespace, their pods).
+        const podLabels =
+          behind[0]?.props.spec?.template?.metadata?.labels ?? target.service?.props.spec?.selector ?? {};
+        const admits =
+          target.namespace === namespace
+            ? (from: any) => !!from?.podSelector && !from?.namespaceSelector
+            : fromNamespace(namespace);
+        const admission = target.service
+          ? admittedBy(plan, target.namespace, podLabels, targetPort, admits)
+          : { open: false };
+        if (target.service && !admission.open)
+          problems.push(
+            `no NetworkPolicy of ${target.namespace} admits ${namespace} to the collector on ${targetPort ?? `${target.name}'s target port (unresolved)`}: the spans are dropped`,
+          );
+        edges.push({
+          caller: `vLLM servers of ${namespace}`,
+          callee: `trace collector ${target.name}.${target.namespace}:${target.port}`,
+          from: `namespace ${namespace}`,
+          path: "pod network",
+          dns: "cluster DNS",
+          rules: admission.by ?? "denied",
+          credential: "none (in-cluster)",
+          problems,
+          urn: server.urn,
+        });
+      }
+    });
+  for (const collector of collectors)
+    edges.decide(collector.name, () => {
+      const { config } = collectorConfigOf(collector, plan.of(T.configMap));
+      if (
+        !config ||
+        !Object.keys(config.exporters ?? {}).some((e) => APP_INSIGHTS_EXPORTERS.includes(e.split("/")[0]!))
+      )
+        return;
+      const problems = [...appInsightsExportProblems(config), ...collectorPodProblems(collector, config)];
+      const namespace = String(collector.props.metadata?.namespace ?? "default");
+      const accountName = String(collector.props.spec?.template?.spec?.serviceAccountName ?? "default");
+      const account = plan
+        .of(T.serviceAccount)
+        .find((a) => a.props.metadata?.name === accountName && a.props.metadata?.namespace === namespace);
+      const clientId = account?.props.metadata?.annotations?.["azure.workload.identity/client-id"];
+      const identity = plan
+        .of(T.identity)
+        .find((i) => typeof clientId === "string" && lower(i.props.clientId) === lower(clientId));
+      for (const component of plan.of(T.component)) {
+        const name = nameOf(component, "resourceName");
+        const held = identity
+          ? grants(
+              plan,
+              ROLE.metricsPublisher,
+              new Set([lower(identity.props.principalId)]),
+              component,
+              `Microsoft.Insights/components/${name}`,
+            )
+          : [];
+        const own = [...problems];
+        const ingestion = String(component.props.publicNetworkAccessForIngestion ?? "Enabled");
+        if (ingestion === "Disabled")
+          own.push(
+            `${name} takes ingestion only through a private link scope, which the stack does not create: the spans are refused`,
+          );
+        if (component.props.disableLocalAuth === true && held.length === 0)
+          own.push(
+            `local authentication is off on ${name} and the collector's identity (${identity ? nameOf(identity, "resourceName") : `none on service account ${namespace}/${accountName}`}) holds no Monitoring Metrics Publisher on it: the spans are refused`,
+          );
+        edges.push({
+          caller: `trace collector ${namespace}/${collector.props.metadata?.name}`,
+          callee: `Application Insights ${name}`,
+          from: `pods of ${namespace} (service account ${accountName})`,
+          path: "cluster egress (public ingestion endpoint)",
+          dns: "public DNS",
+          rules: `public ingestion ${ingestion}`,
+          credential:
+            identity && held.length
+              ? `workload identity ${nameOf(identity, "resourceName")} with Monitoring Metrics Publisher`
+              : "none",
+          problems: own,
+          urn: collector.urn,
+        });
+      }
+    });
 }
 
-function clusterEdges(plan: Plan): Edge[] {
-  const edges: Edge[] = [];
-  for (const scaled of plan.of(T.scaledObject)) {
-    for (const trigger of listOf(scaled.props.spec?.triggers).filter((t: any) => t?.type === "prometheus")) {
-      let url: URL;
-      try {
-        url = new URL(String(trigger.metadata?.serverAddress ?? ""));
-      } catch {
+function clusterEdges(plan: Plan, edges: EdgeSet): void {
+  for (const scaled of plan.of(T.scaledObject))
+    edges.decide(scaled.name, () => {
+      for (const trigger of listOf(scaled.props.spec?.triggers).filter((t: any) => t?.type === "prometheus")) {
+        let url: URL;
+        try {
+          url = new URL(String(trigger.metadata?.serverAddress ?? ""));
+        } catch {
+          edges.push({
+            caller: "KEDA",
+            callee: "Prometheus",
+            from: KEDA_NAMESPACE,
+            path: "none",
+            dns: "none",
+            rules: "",
+            credential: "none",
+            problems: [`the trigger's serverAddress "${trigger.metadata?.serverAddress}" is not a URL`],
+            urn: scaled.urn,
+          });
+          continue;
+        }
+        const [service, namespace] = url.hostname.split(".");
+        const port = url.port || "80";
+        const admission = admittedBy(plan, namespace ?? "", PROMETHEUS_POD_LABELS, port, fromNamespace(KEDA_NAMESPACE));
+        const problems = admission.open
+          ? []
+          : [
+              `no NetworkPolicy of ${namespace} admits ${KEDA_NAMESPACE} (the KEDA add-on) to Prometheus on ${port}: the autoscaler never reads the queue and the fallback replicas hold`,
+            ];
         edges.push({
-          caller: "KEDA",
-          callee: "Prometheus",
-          from: KEDA_NAMESPACE,
-          path: "none",
-          dns: "none",
-          rules: "",
-          credential: "none",
-          problems: [`the trigger's serverAddress "${trigger.metadata?.serverAddress}" is not a URL`],
+          caller: `KEDA (${scaled.props.metadata?.namespace}/${scaled.props.metadata?.name})`,
+          callee: `Prometheus ${service}.${namespace}:${port}`,
+          from: `namespace ${KEDA_NAMESPACE}`,
+          path: "pod network",
+          dns: "cluster DNS",
+          rules: admission.by ?? "denied",
+          credential: "none (in-cluster)",
+          problems,
           urn: scaled.urn,
         });
-        continue;
       }
-      const [service, namespace] = url.hostname.split(".");
-      const port = url.port || "80";
-      const admission = admittedBy(plan, namespace ?? "", PROMETHEUS_POD_LABELS, port, fromNamespace(KEDA_NAMESPACE));
-      const problems = admission.open
-        ? []
-        : [
-            `no NetworkPolicy of ${namespace} admits ${KEDA_NAMESPACE} (the KEDA add-on) to Prometheus on ${port}: the autoscaler never reads the queue and the fallback replicas hold`,
-          ];
-      edges.push({
-        caller: `KEDA (${scaled.props.metadata?.namespace}/${scaled.props.metadata?.name})`,
-        callee: `Prometheus ${service}.${namespace}:${port}`,
-        from: `namespace ${KEDA_NAMESPACE}`,
-        path: "pod network",
-        dns: "cluster DNS",
-        rules: admission.by ?? "denied",
-        credential: "none (in-cluster)",
-        problems,
-        urn: scaled.urn,
-      });
-    }
-  }
-  for (const monitor of plan.of(T.podMonitor)) {
-    const namespace = String(monitor.props.metadata?.namespace ?? "default");
-    const labels: Record<string, string> = monitor.props.spec?.selector?.matchLabels ?? {};
-    const workload = [...plan.of(T.statefulSet), ...plan.of(T.deployment)].find(
-      (w) =>
-        w.props.metadata?.namespace === namespace &&
-        selects(monitor.props.spec?.selector ?? {}, w.props.spec?.template?.metadata?.labels ?? {}),
-    );
-    const podLabels: Record<string, string> = workload?.props.spec?.template?.metadata?.labels ?? labels;
-    for (const endpoint of listOf(monitor.props.spec?.podMetricsEndpoints)) {
-      const named = listOf(workload?.props.spec?.template?.spec?.containers)
-        .flatMap((c: any) => listOf(c?.ports))
-        .find((p: any) => p?.name === endpoint?.port);
-      const port = named?.containerPort ?? endpoint?.port;
-      const admission = admittedBy(plan, namespace, podLabels, port, fromNamespace("monitoring"));
-      const problems = admission.open
-        ? []
-        : [
-            `no NetworkPolicy of ${namespace} admits the monitoring namespace to the pods on ${port}: the vLLM metrics, dashboards and alerts stay empty`,
-          ];
-      if (!named && workload)
-        problems.push(`no container of ${workload.props.metadata?.name} names the port "${endpoint?.port}"`);
-      edges.push({
-        caller: "Prometheus (monitoring)",
-        callee: `vLLM pods of ${namespace}:${port}${endpoint?.path ?? ""}`,
-        from: "namespace monitoring",
-        path: "pod network",
-        dns: "none (pod addresses)",
-        rules: admission.by ?? "denied",
-        credential: "none (in-cluster)",
-        problems,
-        urn: monitor.urn,
-      });
-    }
-  }
-  for (const account of plan.of(T.serviceAccount)) {
-    const clientId = account.props.metadata?.annotations?.["azure.workload.identity/client-id"];
-    if (clientId === undefined) continue;
-    edges.push(
-      workloadIdentityEdge(
-        plan,
-        `pods of ${account.props.metadata?.namespace}`,
-        String(account.props.metadata?.namespace),
-        String(account.props.metadata?.name),
-        clientId,
-        [],
-        account.urn,
-      ),
-    );
-  }
-  for (const release of plan.of(T.helmRelease)) {
-    const grafana = release.props.values?.grafana;
-    const clientId = grafana?.serviceAccount?.annotations?.["azure.workload.identity/client-id"];
-    if (clientId === undefined) continue;
-    const namespace = String(release.props.namespace ?? "default");
-    const account = String(grafana.serviceAccount?.name ?? "grafana");
-    edges.push({
-      ...workloadIdentityEdge(
-        plan,
-        "Grafana",
-        namespace,
-        account,
-        clientId,
-        [{ id: ROLE.monitoringReader, name: "Monitoring Reader" }],
-        release.urn,
-      ),
-      callee: "Azure Monitor (metrics and logs of the platform)",
     });
-  }
-  return edges;
+  for (const monitor of plan.of(T.podMonitor))
+    edges.decide(monitor.name, () => {
+      const namespace = String(monitor.props.metadata?.namespace ?? "default");
+      const labels: Record<string, string> = monitor.props.spec?.selector?.matchLabels ?? {};
+      const workload = [...plan.of(T.statefulSet), ...plan.of(T.deployment)].find(
+        (w) =>
+          w.props.metadata?.namespace === namespace &&
+          selects(monitor.props.spec?.selector ?? {}, w.props.spec?.template?.metadata?.labels ?? {}),
+      );
+      const podLabels: Record<string, string> = workload?.props.spec?.template?.metadata?.labels ?? labels;
+      for (const endpoint of listOf(monitor.props.spec?.podMetricsEndpoints)) {
+        const named = listOf(workload?.props.spec?.template?.spec?.containers)
+          .flatMap((c: any) => listOf(c?.ports))
+          .find((p: any) => p?.name === endpoint?.port);
+        const port = named?.containerPort ?? endpoint?.port;
+        const admission = admittedBy(plan, namespace, podLabels, port, fromNamespace("monitoring"));
+        const problems = admission.open
+          ? []
+          : [
+              `no NetworkPolicy of ${namespace} admits the monitoring namespace to the pods on ${port}: the vLLM metrics, dashboards and alerts stay empty`,
+            ];
+        if (!named && workload)
+          problems.push(`no container of ${workload.props.metadata?.name} names the port "${endpoint?.port}"`);
+        edges.push({
+          caller: "Prometheus (monitoring)",
+          callee: `vLLM pods of ${namespace}:${port}${endpoint?.path ?? ""}`,
+          from: "namespace monitoring",
+          path: "pod network",
+          dns: "none (pod addresses)",
+          rules: admission.by ?? "denied",
+          credential: "none (in-cluster)",
+          problems,
+          urn: monitor.urn,
+        });
+      }
+    });
+  for (const account of plan.of(T.serviceAccount))
+    edges.decide(account.name, () => {
+      const clientId = account.props.metadata?.annotations?.["azure.workload.identity/client-id"];
+      if (clientId === undefined) return;
+      edges.push(
+        workloadIdentityEdge(
+          plan,
+          `pods of ${account.props.metadata?.namespace}`,
+          String(account.props.metadata?.namespace),
+          String(account.props.metadata?.name),
+          clientId,
+          [],
+          account.urn,
+        ),
+      );
+    });
+  for (const release of plan.of(T.helmRelease))
+    edges.decide(release.name, () => {
+      const grafana = release.props.values?.grafana;
+      const clientId = grafana?.serviceAccount?.annotations?.["azure.workload.identity/client-id"];
+      if (clientId === undefined) return;
+      const namespace = String(release.props.namespace ?? "default");
+      const account = String(grafana.serviceAccount?.name ?? "grafana");
+      edges.push({
+        ...workloadIdentityEdge(
+          plan,
+          "Grafana",
+          namespace,
+          account,
+          clientId,
+          [{ id: ROLE.monitoringReader, name: "Monitoring Reader" }],
+          release.urn,
+        ),
+        callee: "Azure Monitor (metrics and logs of the platform)",
+      });
+    });
 }
 
 /** The node resource group AKS bills the nodes in: the cluster's nodeResourceGroup, or AKS's default name. */
@@ -960,62 +976,93 @@ export function budgetCovers(budget: Record<string, any>, group: string): boolea
   return /^\/subscriptions\/[^/]+$/.test(scope) && !budget.filter;
 }
 
-function budgetEdges(plan: Plan): Edge[] {
-  const edges: Edge[] = [];
+function budgetEdges(plan: Plan, edges: EdgeSet): void {
   const cluster = plan.of(T.cluster)[0];
-  for (const budget of plan.of(T.budget)) {
-    const problems: string[] = [];
-    const groups = [
-      /\/resourceGroups\/([^/]+)$/i.exec(String(budget.props.scope ?? ""))?.[1],
-      ...listOf(budget.props.filter?.dimensions?.values),
-    ].filter((g): g is string => typeof g === "string");
-    const covered: string[] = [];
-    if (cluster) {
-      const nodes = nodeResourceGroupOf(cluster);
-      if (budgetCovers(budget.props, nodes)) covered.push(nodes);
-      else
-        problems.push(
-          `the budget (${budget.props.scope ? `scope ${budget.props.scope}` : "its scope not shown"}${budget.props.filter ? ", filtered" : ""}) does not count the node resource group ${nodes}, where AKS bills the GPU nodes, their disks and load balancers: the biggest line of the cost table is never counted`,
-        );
-    }
-    const counted = [...new Set([...groups, ...covered])];
-    edges.push({
-      caller: `budget ${nameOf(budget, "budgetName")}`,
-      callee: "the stack's spend",
-      from: "Cost Management",
-      path: `billing scope${counted.length ? `: resource groups ${counted.join(", ")}` : budget.props.scope ? ` ${budget.props.scope}` : ""}`,
-      dns: "-",
-      rules: "-",
-      credential: "-",
-      problems,
-      urn: budget.urn,
+  for (const budget of plan.of(T.budget))
+    edges.decide(budget.name, () => {
+      const problems: string[] = [];
+      const groups = [
+        /\/resourceGroups\/([^/]+)$/i.exec(String(budget.props.scope ?? ""))?.[1],
+        ...listOf(budget.props.filter?.dimensions?.values),
+      ].filter((g): g is string => typeof g === "string");
+      const covered: string[] = [];
+      if (cluster) {
+        const nodes = nodeResourceGroupOf(cluster);
+        if (budgetCovers(budget.props, nodes)) covered.push(nodes);
+        else
+          problems.push(
+            `the budget (${budget.props.scope ? `scope ${budget.props.scope}` : "its scope not shown"}${budget.props.filter ? ", filtered" : ""}) does not count the node resource group ${nodes}, where AKS bills the GPU nodes, their disks and load balancers: the biggest line of the cost table is never counted`,
+          );
+      }
+      const counted = [...new Set([...groups, ...covered])];
+      edges.push({
+        caller: `budget ${nameOf(budget, "budgetName")}`,
+        callee: "the stack's spend",
+        from: "Cost Management",
+        path: `billing scope${counted.length ? `: resource groups ${counted.join(", ")}` : budget.props.scope ? ` ${budget.props.scope}` : ""}`,
+        dns: "-",
+        rules: "-",
+        credential: "-",
+        problems,
+        urn: budget.urn,
+      });
     });
-  }
-  return edges;
 }
 
-/** Every edge of the plan, with why it cannot work where it cannot. A preview's unknown values leave an edge undecided (reported as such, never as a problem). */
+/** Every edge of the plan, with why it cannot work where it cannot. */
 export function reachability(resources: readonly PlannedResource[]): Edge[] {
+  return reachabilityOf(resources).edges;
+}
+
+/**
+ * Every edge of the plan, and the callers whose edges a preview's unknown values leave undecided (each
+ * caller on its own: an unknown value of one never hides another's edges), with the first such error.
+ */
+export function reachabilityOf(resources: readonly PlannedResource[]): {
+  edges: Edge[];
+  undecided: string[];
+  firstUnknown?: Error;
+} {
   const plan = new Plan(resources);
-  const edges: Edge[] = [];
-  const add = (build: () => Edge | Edge[] | undefined) => {
-    const built = known(build);
-    edges.push(...(Array.isArray(built) ? built : built ? [built] : []));
+  const edges = new EdgeSet();
+  for (const apim of plan.of(T.apim)) edges.decide(apim.name, () => gatewayEdges(plan, apim, edges));
+  edges.decide("the cluster", () => clusterEdges(plan, edges));
+  edges.decide("the model servers' spans", () => traceEdges(plan, edges));
+  edges.decide("the budget", () => budgetEdges(plan, edges));
+  return {
+    edges: edges.edges,
+    undecided: edges.undecided,
+    ...(edges.firstUnknown ? { firstUnknown: edges.firstUnknown } : {}),
   };
-  for (const apim of plan.of(T.apim)) add(() => gatewayEdges(plan, apim));
-  add(() => clusterEdges(plan));
-  add(() => traceEdges(plan));
-  add(() => budgetEdges(plan));
-  return edges;
+}
+
+/** The edges found, and the callers a preview's unknown values left undecided. */
+class EdgeSet {
+  readonly edges: Edge[] = [];
+  readonly undecided: string[] = [];
+  firstUnknown?: Error;
+  /** Runs `build` for one caller: a value a preview does not know leaves that caller undecided, not the others. */
+  decide(caller: string, build: () => void): void {
+    try {
+      build();
+    } catch (error) {
+      if (!isUnknownValueError(error)) throw error;
+      this.undecided.push(caller);
+      this.firstUnknown ??= error;
+    }
+  }
+  push(...edges: Edge[]): void {
+    this.edges.push(...edges);
+  }
 }
 
 /** The gateway's edges: its callers, and each backend, the cache and Application Insights it calls. */
-function gatewayEdges(plan: Plan, apim: PlannedResource): Edge[] {
-  const edges: Edge[] = [];
-  const add = (build: () => Edge | undefined) => {
-    const built = known(build);
-    if (built) edges.push(built);
-  };
+function gatewayEdges(plan: Plan, apim: PlannedResource, edges: EdgeSet): void {
+  const add = (build: () => Edge | undefined) =>
+    edges.decide(apim.name, () => {
+      const built = build();
+      if (built) edges.push(built);
+    });
   {
     const at = gatewayPlacement(plan, apim);
     add(() => clientsEdge(plan, apim, at));
@@ -1067,5 +1114,4 @@ function gatewayEdges(plan: Plan, apim: PlannedResource): Edge[] {
     for (const cache of plan.of(T.cache)) add(() => redisEdge(plan, at, cache));
     for (const logger of plan.of(T.logger)) add(() => insightsEdge(plan, apim, at, logger));
   }
-  return edges;
 }

@@ -7,9 +7,15 @@ import { listOf, selects } from "./lib";
 
 /** vLLM's flag naming where its request spans go (OTLP). */
 export const OTLP_TRACES_FLAG = "--otlp-traces-endpoint";
-/** The collector exporter that writes to Application Insights, and the extension that signs its requests with an Entra token. */
-const APP_INSIGHTS_EXPORTER = "azuremonitor";
+/**
+ * The collector exporter that writes to Application Insights, and the extension that signs its requests
+ * with an Entra token, by every name the contrib distribution accepts (snake-case names and their
+ * deprecated aliases, open-telemetry/opentelemetry-collector-contrib#45339).
+ */
+export const APP_INSIGHTS_EXPORTERS = ["azuremonitor", "azure_monitor"];
 const ENTRA_AUTH_EXTENSIONS = ["azure_auth", "azureauth"];
+/** The label that has AKS's workload identity webhook give a pod its identity's token and variables. */
+const WORKLOAD_IDENTITY_USE = "azure.workload.identity/use";
 /** The token audience Application Insights' ingestion takes. */
 const MONITOR_AUDIENCE = "https://monitor.azure.com";
 
@@ -20,12 +26,22 @@ export interface K8sObject {
   readonly props: Record<string, any>;
 }
 
-/** A container's value of `--flag value` or `--flag=value`. */
+/** A container's value of `--flag value` or `--flag=value`: the last one given, as argparse reads it. */
 export function optionOf(args: unknown, flag: string): string | undefined {
   const list = listOf(args).map(String);
-  const at = list.indexOf(flag);
-  if (at >= 0) return list[at + 1];
-  return list.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+  let value: string | undefined;
+  list.forEach((arg, at) => {
+    if (arg === flag) value = list[at + 1];
+    else if (arg.startsWith(`${flag}=`)) value = arg.slice(flag.length + 1);
+  });
+  return value;
+}
+
+/** A container's value of an environment variable: the last definition, as Kubernetes applies it. */
+export function envValue(env: unknown, name: string): string | undefined {
+  const defined = listOf(env).filter((e: any) => e?.name === name);
+  const last = defined[defined.length - 1];
+  return last?.value === undefined ? undefined : String(last.value);
 }
 
 /** Whether a container runs a vLLM server (`vllm serve`). */
@@ -34,7 +50,8 @@ export const isVllmServer = (c: any) =>
 
 /** Why a server's spans are not sampled at all, from the OpenTelemetry SDK's sampler variables; undefined when some are kept. */
 export function samplerProblem(env: unknown): string | undefined {
-  const value = (name: string) => listOf(env).find((e: any) => e?.name === name)?.value;
+  const value = (name: string) => envValue(env, name);
+  if (String(value("OTEL_SDK_DISABLED") ?? "").toLowerCase() === "true") return "OTEL_SDK_DISABLED is true";
   const sampler = String(value("OTEL_TRACES_SAMPLER") ?? "parentbased_always_on");
   const ratio = Number(value("OTEL_TRACES_SAMPLER_ARG") ?? 1);
   if (sampler === "always_off" || sampler === "parentbased_always_off") return `OTEL_TRACES_SAMPLER is ${sampler}`;
@@ -56,7 +73,8 @@ export function serviceAt(
     return { namespace: callerNamespace, name: "", port: 0, problem: `"${address}" is not an address` };
   }
   const [name = "", namespace = callerNamespace] = url.hostname.split(".");
-  const port = Number(url.port || 80);
+  // A URL leaves out its scheme's default port.
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
   const service = services.find(
     (s) => s.props.metadata?.name === name && (s.props.metadata?.namespace ?? "default") === namespace,
   );
@@ -75,6 +93,17 @@ export function workloadsBehind(service: K8sObject, workloads: readonly K8sObjec
       w.props.metadata?.namespace === service.props.metadata?.namespace &&
       selects({ matchLabels: selector }, w.props.spec?.template?.metadata?.labels ?? {}),
   );
+}
+
+/** The container port a Service's port forwards to on a workload's pods (a named target port resolved). */
+export function targetPortOf(service: K8sObject, port: number, workloads: readonly K8sObject[]): number | undefined {
+  const target = listOf(service.props.spec?.ports).find((p: any) => Number(p?.port) === port)?.targetPort ?? port;
+  if (typeof target === "number" || /^\d+$/.test(String(target))) return Number(target);
+  const named = workloads
+    .flatMap((w) => listOf(w.props.spec?.template?.spec?.containers))
+    .flatMap((c: any) => listOf(c?.ports))
+    .find((p: any) => p?.name === target);
+  return named ? Number(named.containerPort) : undefined;
 }
 
 /** The collector configuration a workload runs: the file its `--config` names, from the ConfigMap mounted there. */
@@ -111,23 +140,51 @@ export function collectorConfigOf(
 
 const typeOf = (id: string) => id.split("/")[0] ?? id;
 
+/** How a server sends its spans: OTLP over gRPC (vLLM's default) or over HTTP, to a collector port. */
+export interface SpanSending {
+  readonly protocol: "grpc" | "http";
+  readonly port?: number;
+}
+
+/** The protocol a vLLM container exports with (vLLM reads only the traces-specific variable; gRPC unless it says http/protobuf). */
+export function sendingOf(container: any): SpanSending["protocol"] {
+  return envValue(container?.env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") === "http/protobuf" ? "http" : "grpc";
+}
+
 /**
  * What keeps a collector configuration from taking OTLP spans to Application Insights with an Entra
- * token: a traces pipeline from an OTLP receiver to an `azuremonitor` exporter, whose requests an enabled
- * Entra authenticator (workload or managed identity) signs for the Azure Monitor audience. Empty when it does.
+ * token: a traces pipeline from an OTLP receiver (serving the sender's protocol on the port it sends to)
+ * to an `azuremonitor` exporter, whose requests an enabled Entra authenticator (workload or managed
+ * identity, fully named) signs for the Azure Monitor audience. Empty when it does.
  */
-export function appInsightsExportProblems(config: Record<string, any>): string[] {
+export function appInsightsExportProblems(config: Record<string, any>, sending?: SpanSending): string[] {
   const pipelines = Object.entries(config.service?.pipelines ?? {}).filter(([id]) => typeOf(id) === "traces");
   const enabled = new Set(listOf(config.service?.extensions).map(String));
-  const routes = pipelines.flatMap(([, p]: [string, any]) =>
-    listOf(p?.receivers).some((r) => typeOf(String(r)) === "otlp")
-      ? listOf(p?.exporters)
-          .map(String)
-          .filter((e) => typeOf(e) === APP_INSIGHTS_EXPORTER)
-      : [],
-  );
-  if (routes.length === 0) return ["no traces pipeline takes OTLP to an azuremonitor exporter"];
   const problems: string[] = [];
+  const routes = pipelines.flatMap(([, p]: [string, any]) => {
+    const receivers = listOf(p?.receivers)
+      .map(String)
+      .filter((r) => typeOf(r) === "otlp");
+    if (receivers.length === 0) return [];
+    const exporters = listOf(p?.exporters)
+      .map(String)
+      .filter((e) => APP_INSIGHTS_EXPORTERS.includes(typeOf(e)));
+    if (sending && exporters.length > 0) {
+      const served = receivers.some((r) => {
+        const endpoint = config.receivers?.[r]?.protocols?.[sending.protocol]?.endpoint;
+        if (config.receivers?.[r]?.protocols?.[sending.protocol] === undefined) return false;
+        const port = /:(\d+)$/.exec(String(endpoint ?? ""))?.[1];
+        const standard = sending.protocol === "grpc" ? 4317 : 4318;
+        return sending.port === undefined || Number(port ?? standard) === sending.port;
+      });
+      if (!served)
+        problems.push(
+          `no OTLP receiver of its traces pipeline takes ${sending.protocol === "grpc" ? "gRPC" : "HTTP"}${sending.port ? ` on ${sending.port}` : ""}, where the servers send`,
+        );
+    }
+    return exporters;
+  });
+  if (routes.length === 0) return ["no traces pipeline takes OTLP to an azuremonitor exporter"];
   for (const id of new Set(routes)) {
     const exporter = config.exporters?.[id];
     if (!exporter || typeof exporter !== "object") {
@@ -147,8 +204,14 @@ export function appInsightsExportProblems(config: Record<string, any>): string[]
     else if (!enabled.has(authenticator))
       problems.push(`the extension ${authenticator} is not enabled in service.extensions`);
     else {
-      if (!extension.workload_identity && !extension.managed_identity)
+      const workload = extension.workload_identity;
+      if (!workload && !extension.managed_identity)
         problems.push(`${authenticator} authenticates neither as a workload nor as a managed identity`);
+      const missing = ["client_id", "tenant_id", "federated_token_file"].filter((k) => !workload?.[k]);
+      if (workload && missing.length > 0)
+        problems.push(
+          `${authenticator}'s workload identity names no ${missing.join(", ")}: the collector refuses the configuration`,
+        );
       if (!listOf(extension.scopes).some((s) => String(s).startsWith(MONITOR_AUDIENCE)))
         problems.push(
           `${authenticator} asks no token for ${MONITOR_AUDIENCE} (its scopes), the audience Application Insights takes`,
@@ -156,4 +219,20 @@ export function appInsightsExportProblems(config: Record<string, any>): string[]
     }
   }
   return problems;
+}
+
+/**
+ * What keeps a collector's pods from holding the Entra token its configuration asks for: a workload
+ * identity needs AKS's webhook, which acts only on pods labelled azure.workload.identity/use=true.
+ */
+export function collectorPodProblems(workload: K8sObject, config: Record<string, any>): string[] {
+  const usesWorkloadIdentity = Object.entries(config.extensions ?? {}).some(
+    ([id, e]: [string, any]) => ENTRA_AUTH_EXTENSIONS.includes(typeOf(id)) && e?.workload_identity,
+  );
+  const labels = workload.props.spec?.template?.metadata?.labels ?? {};
+  return usesWorkloadIdentity && labels[WORKLOAD_IDENTITY_USE] !== "true"
+    ? [
+        `its pods lack the label ${WORKLOAD_IDENTITY_USE}: "true", so AKS's webhook gives them no workload identity token and the exporter gets none`,
+      ]
+    : [];
 }

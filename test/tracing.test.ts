@@ -12,7 +12,15 @@ import { slotTracesLink } from "../components/observability/dashboards";
 import { tracingArgs, tracingEnv } from "../components/serving/vllmArgs";
 import { VLLM_RELEASES, tracesExported } from "../components/serving/vllmReleases";
 import { slotNamespace } from "../components/serving/names";
-import { appInsightsExportProblems, collectorConfigOf, optionOf, samplerProblem, serviceAt } from "../policies/tracing";
+import {
+  appInsightsExportProblems,
+  collectorConfigOf,
+  collectorPodProblems,
+  optionOf,
+  samplerProblem,
+  serviceAt,
+  targetPortOf,
+} from "../policies/tracing";
 import { policies } from "../policies/rules";
 import { UNKNOWN, runStackRule, type FakeResource } from "./policies/harness";
 
@@ -22,12 +30,14 @@ describe("the trace collector's configuration", () => {
   it("takes OTLP to Application Insights with an Entra token for the Azure Monitor audience", () => {
     expect(COLLECTOR).toBe("http://otel-collector.monitoring.svc:4317");
     expect(appInsightsExportProblems(collectorConfig())).toEqual([]);
+    expect(appInsightsExportProblems(collectorConfig(), { protocol: "grpc", port: 4317 })).toEqual([]);
   });
-  const mutated = (change: (c: any) => void) => {
+  const mutatedConfig = (change: (c: any) => void) => {
     const config: any = structuredClone(collectorConfig());
     change(config);
-    return appInsightsExportProblems(config);
+    return config;
   };
+  const mutated = (change: (c: any) => void) => appInsightsExportProblems(mutatedConfig(change));
   it.each<[string, (c: any) => void, string]>([
     [
       "no authenticator (a key-only exporter)",
@@ -64,7 +74,44 @@ describe("the trace collector's configuration", () => {
       (c) => (c.service.pipelines.traces.receivers = ["zipkin"]),
       "no traces pipeline takes OTLP to an azuremonitor exporter",
     ],
-  ])("reports %s", (_case, change, problem) => expect(mutated(change)).toEqual([problem]));
+    [
+      "a workload identity without its tenant",
+      (c) => delete c.extensions.azure_auth.workload_identity.tenant_id,
+      "azure_auth's workload identity names no tenant_id: the collector refuses the configuration",
+    ],
+    [
+      "an OTLP receiver of HTTP only, where the servers send gRPC",
+      (c) => (c.receivers.otlp.protocols = { http: { endpoint: "${env:MY_POD_IP}:4318" } }),
+      "no OTLP receiver of its traces pipeline takes gRPC on 4317, where the servers send",
+    ],
+    [
+      "a gRPC receiver on another port than the Service forwards to",
+      (c) => (c.receivers.otlp.protocols.grpc.endpoint = "${env:MY_POD_IP}:14317"),
+      "no OTLP receiver of its traces pipeline takes gRPC on 4317, where the servers send",
+    ],
+  ])("reports %s", (_case, change, problem) =>
+    expect(appInsightsExportProblems(mutatedConfig(change), { protocol: "grpc", port: 4317 })).toEqual([problem]),
+  );
+  it("takes the exporter by its snake-case name too", () => {
+    expect(
+      mutated((c) => {
+        c.exporters.azure_monitor = c.exporters.azuremonitor;
+        delete c.exporters.azuremonitor;
+        c.service.pipelines.traces.exporters = ["azure_monitor"];
+      }),
+    ).toEqual([]);
+  });
+  it("asks the collector's pods for the workload identity webhook's label", () => {
+    const pod = (labels: Record<string, string>) => ({
+      type: "kubernetes:apps/v1:Deployment",
+      name: "c",
+      props: { spec: { template: { metadata: { labels } } } },
+    });
+    expect(collectorPodProblems(pod({ "azure.workload.identity/use": "true" }), collectorConfig())).toEqual([]);
+    expect(collectorPodProblems(pod({}), collectorConfig())).toEqual([
+      'its pods lack the label azure.workload.identity/use: "true", so AKS\'s webhook gives them no workload identity token and the exporter gets none',
+    ]);
+  });
   it("accepts a named exporter and pipeline (type/name ids)", () => {
     expect(
       mutated((c) => {
@@ -107,6 +154,15 @@ describe("a traced server", () => {
   it.each<[string, { name: string; value: string }[], string | undefined]>([
     ["the default", [], undefined],
     ["always off", [{ name: "OTEL_TRACES_SAMPLER", value: "always_off" }], "OTEL_TRACES_SAMPLER is always_off"],
+    ["the SDK off", [{ name: "OTEL_SDK_DISABLED", value: "true" }], "OTEL_SDK_DISABLED is true"],
+    [
+      "always off, defined last (Kubernetes applies the last definition)",
+      [
+        { name: "OTEL_TRACES_SAMPLER", value: "always_on" },
+        { name: "OTEL_TRACES_SAMPLER", value: "always_off" },
+      ],
+      "OTEL_TRACES_SAMPLER is always_off",
+    ],
     [
       "a ratio of 0",
       [
@@ -128,6 +184,10 @@ describe("a traced server", () => {
     expect(optionOf(["--otlp-traces-endpoint", "a:1"], "--otlp-traces-endpoint")).toBe("a:1");
     expect(optionOf(["--otlp-traces-endpoint=b:2"], "--otlp-traces-endpoint")).toBe("b:2");
     expect(optionOf(["--port", "8000"], "--otlp-traces-endpoint")).toBeUndefined();
+    // argparse keeps the last one given.
+    expect(optionOf(["--otlp-traces-endpoint", "a:1", "--otlp-traces-endpoint=c:3"], "--otlp-traces-endpoint")).toBe(
+      "c:3",
+    );
     const service = (name: string, namespace: string, port: number): FakeResource => ({
       type: "kubernetes:core/v1:Service",
       name,
@@ -142,6 +202,17 @@ describe("a traced server", () => {
     expect(serviceAt("http://otel.elsewhere.svc:4317", "x", services).problem).toBe(
       "no Service elsewhere/otel in the plan",
     );
+    // A URL leaves out its scheme's default port.
+    expect(serviceAt("https://local", "vllm-qwen-blue", services).port).toBe(443);
+    // A named target port is the container port of that name.
+    const named = { ...services[0]!, props: { metadata: {}, spec: { ports: [{ port: 4317, targetPort: "otlp" }] } } };
+    const collector = {
+      type: "kubernetes:apps/v1:Deployment",
+      name: "c",
+      props: { spec: { template: { spec: { containers: [{ ports: [{ name: "otlp", containerPort: 14317 }] }] } } } },
+    };
+    expect(targetPortOf(named, 4317, [collector])).toBe(14317);
+    expect(targetPortOf(named, 4317, [])).toBeUndefined();
   });
 });
 
@@ -204,7 +275,7 @@ describe("observability-vllm-traced", () => {
       metadata: { name: "otel-collector", namespace: "monitoring" },
       spec: {
         template: {
-          metadata: { labels },
+          metadata: { labels: { ...labels, "azure.workload.identity/use": "true" } },
           spec: {
             containers: [
               {
@@ -275,6 +346,22 @@ describe("observability-vllm-traced", () => {
       "serving-qwen-blue-vllm-a100-0: its spans go to monitoring/otel-collector, which does not forward them to Application Insights: /conf/relay.yaml is not YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 13:",
     ],
   ])("fails %s", async (_case, resources, message) => expect(await run(resources)).toEqual([message]));
+  it("fails a collector whose pods the workload identity webhook leaves alone", async () => {
+    const unlabelled = structuredClone(collector);
+    unlabelled.props.spec.template.metadata.labels = labels;
+    expect(await run([server(), service, unlabelled, configMap()])).toEqual([
+      'serving-qwen-blue-vllm-a100-0: its spans go to monitoring/otel-collector, which does not forward them to Application Insights: its pods lack the label azure.workload.identity/use: "true", so AKS\'s webhook gives them no workload identity token and the exporter gets none',
+    ]);
+  });
+  it("fails a server sending HTTP to a collector that takes gRPC only", async () => {
+    const http = server();
+    http.props.spec.template.spec.containers[0].env = [
+      { name: "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", value: "http/protobuf" },
+    ];
+    expect(await run([http, service, collector, configMap()])).toEqual([
+      "serving-qwen-blue-vllm-a100-0: its spans go to monitoring/otel-collector, which does not forward them to Application Insights: no OTLP receiver of its traces pipeline takes HTTP on 4317, where the servers send",
+    ]);
+  });
   it("fails a server that samples nothing", async () => {
     const off = server();
     off.props.spec.template.spec.containers[0].env = [{ name: "OTEL_TRACES_SAMPLER", value: "always_off" }];

@@ -3,7 +3,7 @@
 // in-cluster Prometheus (both colours side by side, selected by the `slot` label); Azure OpenAI and gateway
 // panels read Azure Monitor through the data source the monitoring component provisions.
 import { SLOT_LABELS, vllm, type Scope } from "./promql";
-import { type Colour } from "../core/colours";
+import { COLOURS, type Colour } from "../core/colours";
 import { TEAM_COST_METHOD, teamCostSeries, type PriceRow } from "../cost/teamCost";
 import { slotGpuPanels } from "./gpuPanels";
 import { slotNamespace } from "../serving/names";
@@ -218,8 +218,14 @@ export interface EndpointView {
  * operation id (the trace id the load test prints), duration and gen_ai.* measurements.
  */
 export function slotTracesLink(appInsights: string, endpoint: string): PanelLink {
-  // Placeholders that survive JSON, URL encoding and Kubernetes naming (endpoint names are at most 24 characters).
-  const [from, to, slot] = ["zfromz", "zuntilz", "zslotz"];
+  // The series' slot is its label; its role name is the slot's namespace, whose prefix is the endpoint's.
+  const [blue, green] = COLOURS.map((c) => slotNamespace(endpoint, c));
+  const prefix = blue!.slice(0, -"blue".length);
+  if (blue !== `${prefix}blue` || green !== `${prefix}green`)
+    throw new Error(`the slots of ${endpoint} are not named <prefix><colour> (${blue}, ${green})`);
+  // Grafana fills the link's variables in the URL as written, so they stay outside the encoded JSON: each
+  // stands in as a token no resource id, endpoint or colour holds (an Azure resource name has no "~").
+  const vars = { from: "~from~", to: "~to~", slot: "~slot~" };
   const pane = {
     datasource: DATASOURCES.azureMonitor.uid,
     queries: [
@@ -231,19 +237,16 @@ export function slotTracesLink(appInsights: string, endpoint: string): PanelLink
           resources: [appInsights],
           resultFormat: "table",
           traceTypes: ["requests"],
-          filters: [
-            { property: "cloud_RoleName", operation: "eq", filters: [slotNamespace(endpoint, slot as Colour)] },
-          ],
+          filters: [{ property: "cloud_RoleName", operation: "eq", filters: [`${prefix}${vars.slot}`] }],
         },
       },
     ],
-    range: { from, to },
+    range: { from: vars.from, to: vars.to },
   };
-  // Grafana fills the link's variables in the URL as written: they stay outside the encoded JSON.
   const panes = encodeURIComponent(JSON.stringify({ traces: pane }))
-    .replace(from, () => "${__from}")
-    .replace(to, () => "${__to}")
-    .replace(slot, () => `\${__field.labels.${SLOT_LABELS.slot}}`);
+    .replace(vars.from, () => "${__from}")
+    .replace(vars.to, () => "${__to}")
+    .replace(vars.slot, () => `\${__field.labels.${SLOT_LABELS.slot}}`);
   return { title: "Spans of this slot (Application Insights)", url: `/explore?schemaVersion=1&orgId=1&panes=${panes}` };
 }
 

@@ -16,6 +16,7 @@ import {
   traceCollectorEndpoint,
 } from "./traceCollector";
 import { stringify } from "yaml";
+import { createHash } from "node:crypto";
 import { GPU_POOL_SERIES_LABEL, GPU_SLOT_RELABELINGS, GPU_TARGET_LABELDROP } from "./gpuLabels";
 
 export * from "./gpuLabels";
@@ -45,6 +46,8 @@ const MONITORING_LABELS = {
   "app.kubernetes.io/component": "monitoring",
 };
 const GRAFANA_SERVICE_ACCOUNT = "grafana";
+/** A pod template annotation that changes with what a workload reads only at start (its pods roll when it does). */
+const CONFIG_CHECKSUM_ANNOTATION = "genai-platform/config-sha256";
 const WEBHOOK_SECRET = "alert-webhook";
 
 export interface MonitoringArgs {
@@ -460,15 +463,20 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       k,
     );
+    const podLabels = { ...labels, "azure.workload.identity/use": "true" };
+    // The collector reads its configuration at start only: a change to it changes this annotation, so the
+    // pods roll. (Known in a preview, so the pack's pod rules decide; the connection string is not: it changes
+    // only with a new Application Insights component, after which `kubectl rollout restart` applies it.)
+    const configuration = stringify(collectorConfig());
+    const checksum = createHash("sha256").update(configuration).digest("hex");
     const config = new k8s.core.v1.ConfigMap(
       `${this.name}-trace-collector-config`,
       {
         metadata: { name: TRACE_COLLECTOR_NAME, namespace, labels },
-        data: { [COLLECTOR_CONFIG_PATH.file]: stringify(collectorConfig()) },
+        data: { [COLLECTOR_CONFIG_PATH.file]: configuration },
       },
       k,
     );
-    const podLabels = { ...labels, "azure.workload.identity/use": "true" };
     new k8s.apps.v1.Deployment(
       `${this.name}-trace-collector`,
       {
@@ -477,7 +485,7 @@ export class Monitoring extends pulumi.ComponentResource {
           replicas: 2,
           selector: { matchLabels: TRACE_COLLECTOR_LABELS },
           template: {
-            metadata: { labels: podLabels },
+            metadata: { labels: podLabels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: checksum } },
             spec: {
               serviceAccountName: account.metadata.name,
               automountServiceAccountToken: false,

@@ -220,11 +220,13 @@ describe("the pack in a first preview of a new stack", () => {
     // hold the random subdomain suffix, the gateway's backend URLs hold the
     // accounts' endpoints (so neither which deployment they front, nor their scheme, nor whether a route
     // reaches Azure OpenAI or needs the gateway's content check is known), and the
-    // cache database's name is an output: all unknown before creation. The offline plan and `pulumi up`
-    // decide these rules.
+    // cache database's name is an output; who reaches whom reads the gateway's subnet, the workload
+    // identities' client ids and the budget's scope: all unknown before creation. The offline plan and
+    // `pulumi up` decide these rules.
     expect([...new Set(violations.map((v) => v.policy))].sort()).toEqual([
       "ethics-apim-every-route-filtered",
       "observability-apim-traced",
+      "reliability-platform-reachable",
       "security-anomaly-detection",
       "security-apim-backend-tls",
       "security-apim-fronts-every-deployment",

@@ -145,6 +145,17 @@ describe("security-k8s-network-policy", () => {
       `${NS}/allow: ingress[0] admits the model servers' namespace vllm-qwen-green to port 8000: it may reach only the trace collector's OTLP port (4317)`,
     ],
     [
+      "a model server's namespace to a range of ports from the trace collector's",
+      [
+        namespace(),
+        namespace({ "app.kubernetes.io/name": "vllm" }, "vllm-qwen-green"),
+        server(),
+        denyAll(),
+        allowGateway([{ from: [fromNamespace("vllm-qwen-green")], ports: [{ port: 4317, endPort: 65535 }] }]),
+      ],
+      `${NS}/allow: ingress[0] admits the model servers' namespace vllm-qwen-green to port 4317 and a range beyond: it may reach only the trace collector's OTLP port (4317)`,
+    ],
+    [
       "a model server's namespace on every port",
       [
         namespace(),

@@ -4,7 +4,13 @@
 // without its azure-api.net records or link, a budget that misses the node resource group) are in the
 // mutation sweep (sweep.test.ts).
 import { beforeAll, describe, expect, it } from "vitest";
-import { budgetCovers, reachability, type PlannedResource } from "../../policies/reachability";
+import { budgetCovers, reachability, reachabilityOf, type PlannedResource } from "../../policies/reachability";
+import { policies } from "../../policies/rules";
+import { UNKNOWN, runStackRule } from "./harness";
+
+/** A preview's view of props: reading the sentinel UNKNOWN throws the policy runtime's unknown-value error. */
+const previewProps = (require("@pulumi/policy/proxy") as { unknownCheckingProxy: <T extends object>(v: T) => T })
+  .unknownCheckingProxy;
 import { pulumiConfigOf, planStack, rawConfig } from "../helpers";
 
 function planned(
@@ -79,5 +85,35 @@ describe("what a budget counts", () => {
     ["a budget whose scope an update does not show, with no filter", {}, false],
   ])("%s", (_name, budget, covers) => {
     expect(budgetCovers(budget, "MC_rg_aks_swc")).toBe(covers);
+  });
+});
+
+describe("a preview that does not know the trace collector's identity yet (its first deploy)", () => {
+  it("leaves that caller undecided, keeps every other edge, and the rule ends undecided rather than passing", async () => {
+    const resources = (await planStack("prod")).stackExport.deployment.resources;
+    const known = planned(resources);
+    const raw = known.map((r) => {
+      const props = structuredClone(r.props);
+      if (r.type === "kubernetes:core/v1:ServiceAccount" && props.metadata?.name === "otel-collector")
+        props.metadata.annotations["azure.workload.identity/client-id"] = UNKNOWN;
+      return { ...r, props };
+    });
+    const unknown = raw.map((r) => ({ ...r, props: previewProps(r.props) }));
+    const all = reachability(known).map((e) => `${e.caller} -> ${e.callee}`);
+    const { edges, undecided } = reachabilityOf(unknown);
+    // Only the edges that read the unknown annotation are missing: the servers still reach the collector.
+    expect(all.filter((e) => !edges.some((d) => `${d.caller} -> ${d.callee}` === e))).toEqual([
+      "pods of monitoring -> Microsoft Entra ID, then Azure Resource Manager and Azure Monitor",
+      "trace collector monitoring/otel-collector -> Application Insights appi-genai-prod",
+    ]);
+    expect(edges.map((e) => e.caller)).toContain("vLLM servers of vllm-qwen-blue");
+    expect(undecided).toEqual(["monitoring-trace-collector-account", "monitoring-trace-collector"]);
+    const rule = policies.find((p) => p.name === "reliability-platform-reachable")!;
+    const outcome = await runStackRule(
+      rule,
+      raw.map((r) => ({ type: r.type, name: r.name, props: r.props })),
+    );
+    expect(outcome.violations).toEqual([]);
+    expect(outcome.unknown).toMatch(/^undecided for monitoring-trace-collector-account, monitoring-trace-collector: /);
   });
 });

@@ -4,10 +4,13 @@ import {
   OTLP_TRACES_FLAG,
   appInsightsExportProblems,
   collectorConfigOf,
+  collectorPodProblems,
   isVllmServer,
   optionOf,
   samplerProblem,
+  sendingOf,
   serviceAt,
+  targetPortOf,
   workloadsBehind,
 } from "../../tracing";
 import { vllmReleaseOf } from "../../../components/serving/vllmReleases";
@@ -63,9 +66,13 @@ export const observabilityVllmTraced: StackValidationPolicy = {
             report(`${s.name}: no workload of the plan runs behind ${target.namespace}/${target.name}`, s.urn);
             continue;
           }
+          const port = targetPortOf(target.service, target.port, behind);
+          const sending = { protocol: sendingOf(c), ...(port ? { port } : {}) };
           for (const collector of behind) {
             const { config, problem } = collectorConfigOf(collector, configMaps);
-            const problems = config ? appInsightsExportProblems(config) : [problem!];
+            const problems = config
+              ? [...appInsightsExportProblems(config, sending), ...collectorPodProblems(collector, config)]
+              : [problem!];
             for (const p of problems)
               report(
                 `${s.name}: its spans go to ${target.namespace}/${collector.props.metadata?.name}, which does not forward them to Application Insights: ${p}`,

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { checklist } from "../../lib";
-import { reachability } from "../../reachability";
+import { reachabilityOf } from "../../reachability";
 
 export const reliabilityPlatformReachable: StackValidationPolicy = {
   name: "reliability-platform-reachable",
@@ -12,8 +12,14 @@ export const reliabilityPlatformReachable: StackValidationPolicy = {
   remediationSteps:
     "Read the plan's reachability table: each failing edge names the missing piece (a private DNS zone and its records, a VNet link, a network rule, a NetworkPolicy, a role assignment, a federated credential, the budget's scope).",
   validateStack: (args, report) => {
-    for (const edge of reachability(args.resources)) {
+    const { edges, undecided, firstUnknown } = reachabilityOf(args.resources);
+    for (const edge of edges) {
       for (const problem of edge.problems) report(`${edge.caller} -> ${edge.callee}: ${problem}`, edge.urn);
+    }
+    // Edges a preview cannot decide yet are undecided, as the policy runtime expects, never a pass.
+    if (firstUnknown) {
+      firstUnknown.message = `undecided for ${undecided.join(", ")}: ${firstUnknown.message}`;
+      throw firstUnknown;
     }
   },
 };
