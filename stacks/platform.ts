@@ -475,6 +475,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
         accounts: watched.map((a) => ({ ...a, accountId: accounts.ids[a.key]! })),
         workspaceId: core.workspaceId,
         ...(gw ? { gatewayId: gw.serviceId } : {}),
+        ...(traced ? { tracedServerHosts: [...new Set([...vllmUrls.values()].map((u) => new URL(u).hostname))] } : {}),
       },
       opts,
     );

@@ -9,6 +9,8 @@ import { stringify } from "yaml";
 import { plan } from "../cli/commands/plan";
 import { OPENAI_METRICS, quotaUsedQuery, ratioQuery } from "../components/alerts";
 import { ANOMALY_METRICS, teamTokensQuery } from "../components/alerts/anomaly";
+import { SERVER_ROLE_PREFIX, missingSpansQuery } from "../components/alerts/spans";
+import { slotNamespace } from "../components/serving/names";
 import { PROJECT_DIR, planStack, rawConfig, resourcesOfType, namespaced } from "./helpers";
 
 describe("Azure Monitor alerts", () => {
@@ -127,9 +129,20 @@ describe("Azure Monitor alerts", () => {
       "alert-genai-prod-account-throttled",
       "alert-genai-prod-gateway-errors",
       "alert-genai-prod-gateway-throttled",
+      "alert-genai-prod-server-spans-missing",
       "alert-genai-prod-team-quota",
       "alert-genai-prod-team-tokens-anomaly",
     ]);
+    // The servers' spans, witnessed missing by the gateway's log: prod's one vLLM target's address.
+    const spans = byRule["alert-genai-prod-server-spans-missing"];
+    expect(spans).toMatchObject({ kind: "LogAlert", scopes: [workspace.id], windowSize: "PT1H" });
+    expect(spans.criteria.allOf[0]).toMatchObject({
+      query: missingSpansQuery(["10.40.31.200"], 20),
+      timeAggregation: "Count",
+      operator: "GreaterThan",
+      threshold: 0,
+    });
+    delete byRule["alert-genai-prod-server-spans-missing"];
     // The share of a team's monthly quota used: prod's assistant team has a spend ceiling (its quota).
     const quota = byRule["alert-genai-prod-team-quota"];
     expect(quota).toMatchObject({ kind: "LogAlert", scopes: [workspace.id], actions: { actionGroups: [group.id] } });
@@ -185,6 +198,16 @@ describe("the log alerts' KQL", () => {
   it("the team quota alert's query analyzes against Application Insights' AppMetrics table", () => {
     expect(kustoDiagnostics(quotaUsedQuery("Token quota used percent"))).toEqual([]);
     expect(kustoDiagnostics(quotaUsedQuery("x").replace("max(Max)", "max(Maximum)"))).not.toEqual([]);
+  });
+
+  it("the missing-spans alert's query analyzes against the gateway's log and Application Insights' requests", () => {
+    const query = missingSpansQuery(["10.40.31.200", "10.40.31.201"], 20);
+    expect(kustoDiagnostics(query)).toEqual([]);
+    expect(query).toContain('in ("10.40.31.200", "10.40.31.201")');
+    expect(query).toContain(`| where AppRoleName startswith "${SERVER_ROLE_PREFIX}"`);
+    expect(query.endsWith("| where Calls >= 20 and Spans == 0")).toBe(true);
+    // The prefix is the servers' role: their slot's namespace.
+    expect(slotNamespace("qwen", "blue").startsWith(SERVER_ROLE_PREFIX)).toBe(true);
   });
 
   it("the analyzer reports an unknown column and a syntax error (the check can fail)", () => {

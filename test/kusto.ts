@@ -5,7 +5,7 @@ export const KUSTO_TABLES = {
   // Workspace-based Application Insights' request, dependency, trace and exception telemetry (Azure Monitor
   // table reference: AppRequests, AppDependencies, AppTraces, AppExceptions), the columns a trace lookup reads.
   AppRequests:
-    "(TimeGenerated:datetime, Id:string, OperationId:string, ParentId:string, Name:string, Url:string, ResultCode:string, Success:bool, DurationMs:real, _ResourceId:string)",
+    "(TimeGenerated:datetime, Id:string, OperationId:string, ParentId:string, Name:string, Url:string, ResultCode:string, Success:bool, DurationMs:real, AppRoleName:string, AppRoleInstance:string, _ResourceId:string)",
   AppDependencies:
     "(TimeGenerated:datetime, Id:string, OperationId:string, ParentId:string, Name:string, Target:string, Type:string, ResultCode:string, Success:bool, DurationMs:real, _ResourceId:string)",
   AppTraces:

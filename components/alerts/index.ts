@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type * as azureTypes from "@pulumi/azure-native/types";
+import { missingSpansQuery } from "./spans";
 import {
   accountSignals,
   dynamicCriterion,
@@ -11,6 +12,7 @@ import {
 } from "./anomaly";
 
 export * from "./anomaly";
+export * from "./spans";
 
 // Azure OpenAI's platform metrics the alerts watch (Microsoft Learn, "Supported metrics for
 // Microsoft.CognitiveServices/accounts", checked 2026-11-27): the normalized time to first byte applies
@@ -103,6 +105,8 @@ export interface AzureAlertsArgs {
   readonly teamQuota?: { readonly teams: readonly string[]; readonly percent: number; readonly metricName: string };
   /** Dynamic-threshold (learned) alerts on every account, the gateway and each team's tokens. */
   readonly anomaly: AnomalySettings;
+  /** The addresses of the vLLM servers whose spans the cluster's collector forwards: alert when none arrive. */
+  readonly tracedServerHosts?: readonly string[];
 }
 
 /** A metric alert's single static criterion, in the shape monitor.MetricAlert takes. */
@@ -201,8 +205,8 @@ export class AzureAlerts extends pulumi.ComponentResource {
         );
       }
     }
-    /** A log alert over the workspace on the teams' gateway metrics: every 15 minutes over the last hour. */
-    const teamAlert = (key: string, description: string, condition: azureTypes.input.monitor.ConditionArgs) =>
+    /** A log alert over the workspace (the gateway's metrics and logs): every 15 minutes over the last hour. */
+    const logAlert = (key: string, description: string, condition: azureTypes.input.monitor.ConditionArgs) =>
       new monitor.ScheduledQueryRule(
         `${name}-${key}`,
         {
@@ -250,7 +254,7 @@ export class AzureAlerts extends pulumi.ComponentResource {
       const gatewayId = args.gatewayId;
       for (const signal of gatewaySignals()) anomaly(signal, gatewayId);
       // A team's sudden tenfold is an incident or an abuse: its tokens against their own learned pattern.
-      teamAlert(
+      logAlert(
         "team-tokens-anomaly",
         "A team's tokens through the gateway far from what Azure Monitor learned of them",
         {
@@ -318,9 +322,22 @@ export class AzureAlerts extends pulumi.ComponentResource {
       );
       ratioAlert("gateway", "errors", args.errorRatio, "Gateway answers of 5xx to clients");
     }
+    // The servers' spans go through a collector that reports no delivery failure: the gateway's log witnesses them missing.
+    if (args.gatewayId && args.tracedServerHosts && args.tracedServerHosts.length > 0)
+      logAlert(
+        "server-spans-missing",
+        `The vLLM servers answered at least ${args.minRequests} calls through the gateway in the last hour, but none of their spans reached Application Insights: the trace collector cannot deliver (its identity's Monitoring Metrics Publisher role, its token, the ingestion endpoint)`,
+        {
+          query: missingSpansQuery(args.tracedServerHosts, args.minRequests),
+          timeAggregation: "Count",
+          operator: "GreaterThan",
+          threshold: 0,
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+        },
+      );
     const quota = args.teamQuota;
     if (quota && quota.teams.length > 0)
-      teamAlert(
+      logAlert(
         "team-quota",
         `A team's application has used ${quota.percent}% of its monthly token quota (teams ${quota.teams.join(", ")}); at 100% the gateway answers 403 until the month ends`,
         {
