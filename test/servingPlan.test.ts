@@ -189,6 +189,13 @@ describe("the model servers' spans in the plan", () => {
       expect(container.args).toContain("--otlp-traces-endpoint");
       expect(container.env).toContainEqual({ name: "OTEL_SERVICE_NAME", value: `vllm-qwen-${slot}` });
     }
+    // The spans go where the gateway's do: its identity publishes to the component the gateway's logger writes to.
+    const byName = (type: string, name: string) =>
+      resourcesOfType(idle.stackExport, type).find((r) => r.urn.endsWith(`::${name}`))!;
+    const publisher = byName("azure-native:authorization:RoleAssignment", "trace-collector-metrics-publisher");
+    const logger = byName("azure-native:apimanagement:Logger", "gateway-logger");
+    expect(publisher.inputs.scope).toBe(logger.inputs.resourceId);
+    expect(String(publisher.inputs.scope)).toContain("/providers/Microsoft.Insights/components/");
     // Both colours' namespaces, each by name, reach the collector's OTLP port.
     const [ingress] = resourcesOfType(idle.stackExport, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter(
       (p) => (p.inputs.metadata as { name: string }).name === "otel-collector-from-vllm",

@@ -27,7 +27,9 @@ export const KUBE_PROMETHEUS_STACK = {
  * - the exporter's Entra ID authentication through an authenticator extension: opentelemetry-collector-contrib
  *   PR #41107 (merged 2025-09, fixing #41004); the extension's `scopes` for a token audience other than the
  *   target host: PR #41084; its snake-case name `azure_auth` (the older `azureauth` deprecated): PR #46775
- *   (2026-03);
+ *   (2026-03); the exporter's metadata.yaml names it `azure_monitor` with `azuremonitor` as its deprecated
+ *   type, from a date not established here: the configuration keeps `azuremonitor`, which loads on either side
+ *   of that rename while the alias stays (the pack reads both names);
  * - the configuration's shape (pod-IP endpoints, memory limiter, health check): the project's Helm chart
  *   opentelemetry-collector 0.170.0 (appVersion 0.158.0, open-telemetry/opentelemetry-helm-charts dd5665c,
  *   2026-08-20), whose values.yaml the manifests here follow instead of installing the chart.
