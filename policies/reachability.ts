@@ -15,7 +15,7 @@
 // - AKS bills the nodes, their disks and load balancers in the node resource group (MC_… unless named).
 // - With externalTrafficPolicy Cluster a LoadBalancer Service rewrites the caller's source address, so a
 //   NetworkPolicy ipBlock of the caller's subnet never matches.
-import { LOAD_BALANCER_IP_ANNOTATION, baseType, isUnknownValueError, known, listOf, selects, withinCidrs } from "./lib";
+import { LOAD_BALANCER_IP_ANNOTATION, baseType, isUnknownValueError, listOf, selects, withinCidrs } from "./lib";
 import { genericArmType } from "./catalogue";
 import {
   APP_INSIGHTS_EXPORTERS,
@@ -23,6 +23,8 @@ import {
   appInsightsExportProblems,
   collectorConfigOf,
   collectorPodProblems,
+  otlpReceiverProblem,
+  sendingOf,
   targetPortOf,
   isVllmServer,
   optionOf,
@@ -765,6 +767,14 @@ function traceEdges(plan: Plan, edges: EdgeSet): void {
           problems.push(
             `no NetworkPolicy of ${target.namespace} admits ${namespace} to the collector on ${targetPort ?? `${target.name}'s target port (unresolved)`}: the spans are dropped`,
           );
+        // The collector must listen for the servers' protocol on that port, on an address the pod network reaches.
+        const container = containers.find((c: any) => optionOf(c.args, OTLP_TRACES_FLAG) === address);
+        const sending = { protocol: sendingOf(container), ...(targetPort ? { port: targetPort } : {}) };
+        for (const collector of behind) {
+          const { config } = collectorConfigOf(collector, plan.of(T.configMap));
+          const problem = config && otlpReceiverProblem(config, sending);
+          if (problem) problems.push(`${collector.props.metadata?.name}: ${problem}`);
+        }
         edges.push({
           caller: `vLLM servers of ${namespace}`,
           callee: `trace collector ${target.name}.${target.namespace}:${target.port}`,
@@ -1046,10 +1056,22 @@ class EdgeSet {
     try {
       build();
     } catch (error) {
-      if (!isUnknownValueError(error)) throw error;
-      this.undecided.push(caller);
-      this.firstUnknown ??= error;
+      this.mark(caller, error);
     }
+  }
+  /** `read()`, or undefined where a preview does not know the value: then `caller` is undecided, never silently complete. */
+  read<T>(caller: string, read: () => T): T | undefined {
+    try {
+      return read();
+    } catch (error) {
+      this.mark(caller, error);
+      return undefined;
+    }
+  }
+  private mark(caller: string, error: unknown): void {
+    if (!isUnknownValueError(error)) throw error;
+    if (!this.undecided.includes(caller)) this.undecided.push(caller);
+    this.firstUnknown ??= error;
   }
   push(...edges: Edge[]): void {
     this.edges.push(...edges);
@@ -1068,10 +1090,10 @@ function gatewayEdges(plan: Plan, apim: PlannedResource, edges: EdgeSet): void {
     add(() => clientsEdge(plan, apim, at));
     const accounts = new Map<string, { account: PlannedResource; backends: string[] }>();
     for (const backend of plan.of(T.backend)) {
-      if (known(() => backend.props.type) === "Pool") continue;
+      if (edges.read(`${apim.name}: backend ${backend.name}`, () => backend.props.type) === "Pool") continue;
       let url: URL;
       try {
-        url = new URL(String(known(() => backend.props.url) ?? ""));
+        url = new URL(String(edges.read(`${apim.name}: backend ${backend.name}`, () => backend.props.url) ?? ""));
       } catch {
         continue;
       }
@@ -1079,7 +1101,9 @@ function gatewayEdges(plan: Plan, apim: PlannedResource, edges: EdgeSet): void {
         .of(T.account)
         .find(
           (a) =>
-            lower(`${known(() => a.props.properties?.customSubDomainName)}.openai.azure.com`) === lower(url.hostname),
+            lower(
+              `${edges.read(`${apim.name}: account ${a.name}`, () => a.props.properties?.customSubDomainName)}.openai.azure.com`,
+            ) === lower(url.hostname),
         );
       if (account) {
         const entry = accounts.get(account.name) ?? { account, backends: [] };
@@ -1090,10 +1114,10 @@ function gatewayEdges(plan: Plan, apim: PlannedResource, edges: EdgeSet): void {
     for (const { account, backends } of accounts.values()) add(() => accountEdge(plan, apim, at, account, backends));
     // The content checks' backend (a generic ARM resource: its managed-identity credentials have no typed field).
     for (const generic of plan.of(T.generic)) {
-      const backend = known(() =>
+      const backend = edges.read(`${apim.name}: backend ${generic.name}`, () =>
         genericArmType(generic.props) === "Microsoft.ApiManagement/service/backends" ? generic.props : undefined,
       );
-      const url = String(known(() => backend?.properties?.url) ?? "");
+      const url = String(edges.read(`${apim.name}: backend ${generic.name}`, () => backend?.properties?.url) ?? "");
       const host = URL.canParse(url) ? lower(new URL(url).hostname) : undefined;
       const account =
         host &&
@@ -1101,7 +1125,9 @@ function gatewayEdges(plan: Plan, apim: PlannedResource, edges: EdgeSet): void {
           .of(T.account)
           .find(
             (a) =>
-              lower(`${known(() => a.props.properties?.customSubDomainName)}.cognitiveservices.azure.com`) === host,
+              lower(
+                `${edges.read(`${apim.name}: account ${a.name}`, () => a.props.properties?.customSubDomainName)}.cognitiveservices.azure.com`,
+              ) === host,
           );
       if (account)
         add(() =>
@@ -1109,7 +1135,9 @@ function gatewayEdges(plan: Plan, apim: PlannedResource, edges: EdgeSet): void {
         );
     }
     // The PII checks call Azure AI Language from the policy (send-request with the gateway identity's token).
-    for (const account of plan.of(T.account).filter((a) => known(() => a.props.kind) === "TextAnalytics"))
+    for (const account of plan
+      .of(T.account)
+      .filter((a) => edges.read(`${apim.name}: account ${a.name}`, () => a.props.kind) === "TextAnalytics"))
       add(() => accountEdge(plan, apim, at, account, [], "language"));
     for (const cache of plan.of(T.cache)) add(() => redisEdge(plan, at, cache));
     for (const logger of plan.of(T.logger)) add(() => insightsEdge(plan, apim, at, logger));

@@ -158,32 +158,13 @@ export function sendingOf(container: any): SpanSending["protocol"] {
  * identity, fully named) signs for the Azure Monitor audience. Empty when it does.
  */
 export function appInsightsExportProblems(config: Record<string, any>, sending?: SpanSending): string[] {
-  const pipelines = Object.entries(config.service?.pipelines ?? {}).filter(([id]) => typeOf(id) === "traces");
   const enabled = new Set(listOf(config.service?.extensions).map(String));
   const problems: string[] = [];
-  const routes = pipelines.flatMap(([, p]: [string, any]) => {
-    const receivers = listOf(p?.receivers)
-      .map(String)
-      .filter((r) => typeOf(r) === "otlp");
-    if (receivers.length === 0) return [];
-    const exporters = listOf(p?.exporters)
-      .map(String)
-      .filter((e) => APP_INSIGHTS_EXPORTERS.includes(typeOf(e)));
-    if (sending && exporters.length > 0) {
-      const served = receivers.some((r) => {
-        const endpoint = config.receivers?.[r]?.protocols?.[sending.protocol]?.endpoint;
-        if (config.receivers?.[r]?.protocols?.[sending.protocol] === undefined) return false;
-        const port = /:(\d+)$/.exec(String(endpoint ?? ""))?.[1];
-        const standard = sending.protocol === "grpc" ? 4317 : 4318;
-        return sending.port === undefined || Number(port ?? standard) === sending.port;
-      });
-      if (!served)
-        problems.push(
-          `no OTLP receiver of its traces pipeline takes ${sending.protocol === "grpc" ? "gRPC" : "HTTP"}${sending.port ? ` on ${sending.port}` : ""}, where the servers send`,
-        );
-    }
-    return exporters;
-  });
+  const routes = appInsightsRoutes(config).flatMap((p) => p.exporters);
+  if (sending && routes.length > 0) {
+    const problem = otlpReceiverProblem(config, sending);
+    if (problem) problems.push(problem);
+  }
   if (routes.length === 0) return ["no traces pipeline takes OTLP to an azuremonitor exporter"];
   for (const id of new Set(routes)) {
     const exporter = config.exporters?.[id];
@@ -235,4 +216,41 @@ export function collectorPodProblems(workload: K8sObject, config: Record<string,
         `its pods lack the label ${WORKLOAD_IDENTITY_USE}: "true", so AKS's webhook gives them no workload identity token and the exporter gets none`,
       ]
     : [];
+}
+
+/** The traces pipelines from an OTLP receiver to an Application Insights exporter: their OTLP receivers and those exporters. */
+function appInsightsRoutes(config: Record<string, any>): { receivers: string[]; exporters: string[] }[] {
+  const pipelines = Object.entries(config.service?.pipelines ?? {}).filter(([id]) => typeOf(id) === "traces");
+  return pipelines
+    .map(([, p]: [string, any]) => ({
+      receivers: listOf(p?.receivers)
+        .map(String)
+        .filter((r) => typeOf(r) === "otlp"),
+      exporters: listOf(p?.exporters)
+        .map(String)
+        .filter((e) => APP_INSIGHTS_EXPORTERS.includes(typeOf(e))),
+    }))
+    .filter((p) => p.receivers.length > 0 && p.exporters.length > 0);
+}
+
+/**
+ * Why the servers' spans find no OTLP receiver of a pipeline to Application Insights: none takes their
+ * protocol, on the port they send to, on an address other pods reach. Undefined when one does.
+ */
+export function otlpReceiverProblem(config: Record<string, any>, sending: SpanSending): string | undefined {
+  const standard = sending.protocol === "grpc" ? 4317 : 4318;
+  const served = appInsightsRoutes(config)
+    .flatMap((p) => p.receivers)
+    .some((r) => {
+      const protocol = config.receivers?.[r]?.protocols?.[sending.protocol];
+      if (protocol === undefined) return false;
+      // The collector listens on localhost unless told otherwise (since v0.111): other pods cannot reach that.
+      const endpoint = String(protocol?.endpoint ?? "localhost");
+      const [, host = "", port] = /^(.*?)(?::(\d+))?$/.exec(endpoint) ?? [];
+      if (!host || /^(localhost|127\.|\[?::1\]?$|unix:)/.test(host)) return false;
+      return sending.port === undefined || Number(port ?? standard) === sending.port;
+    });
+  return served
+    ? undefined
+    : `no OTLP receiver of its traces pipelines takes ${sending.protocol === "grpc" ? "gRPC" : "HTTP"}${sending.port ? ` on ${sending.port}` : ""} on an address other pods reach, where the servers send`;
 }

@@ -22,6 +22,7 @@ import type * as Observability from "../components/observability";
 import type { LocatedDeployment } from "../components/openai/quota";
 import { monitoredSlots } from "./clusterConfig";
 import { slotNamespace } from "../components/serving/names";
+import { tracesExported } from "../components/serving/vllmReleases";
 import {
   cacheEmbeddingsTarget,
   gatewayTargets,
@@ -248,6 +249,8 @@ function selfHosted(w: Wiring): {
   gpuMetrics?: boolean;
   /** The servers export their spans to Application Insights. */
   traced?: boolean;
+  /** The addresses of the servers that do (a release whose image can). */
+  tracedHosts?: string[];
 } {
   const { config, secrets } = w;
   const vllmUrls = new Map<string, string>();
@@ -326,7 +329,17 @@ function selfHosted(w: Wiring): {
     );
     served.backendUrls.forEach((url, index) => vllmUrls.set(`${endpoint}/${slot}/${index}`, url));
   }
-  return { monitoring, vllmUrls, gpuMetrics: Boolean(cluster.gpuExporter), traced: tracesEndpoint !== undefined };
+  // The servers whose spans go to the collector: only releases whose image can export them.
+  const tracedHosts = vllmSlots(config).flatMap(({ targets }) =>
+    targets.filter((t) => tracesExported(t.image, tracesEndpoint)).map((t) => t.serviceIp),
+  );
+  return {
+    monitoring,
+    vllmUrls,
+    gpuMetrics: Boolean(cluster.gpuExporter),
+    traced: tracesEndpoint !== undefined,
+    tracedHosts: [...new Set(tracedHosts)],
+  };
 }
 
 /** The AI gateway: every Azure OpenAI deployment and vLLM server as a backend, the teams, the semantic cache. */
@@ -444,7 +457,7 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
   const planned = plannedDeployments(config);
   const accounts = openAi(w, planned);
   const redis = cache(w);
-  const { monitoring, vllmUrls, gpuMetrics, traced } = selfHosted(w);
+  const { monitoring, vllmUrls, gpuMetrics, traced, tracedHosts = [] } = selfHosted(w);
   const gw = gateway(w, planned, accounts, vllmUrls, redis, contentSafety(w), language(w));
   // Spend per team in money, from the gateway's logs: a workbook, and a Grafana dashboard where there is one.
   const spend = teamSpendSettings(config, planned);
@@ -475,7 +488,8 @@ export function buildPlatform(config: PlatformConfig, secrets: PlatformSecrets =
         accounts: watched.map((a) => ({ ...a, accountId: accounts.ids[a.key]! })),
         workspaceId: core.workspaceId,
         ...(gw ? { gatewayId: gw.serviceId } : {}),
-        ...(traced ? { tracedServerHosts: [...new Set([...vllmUrls.values()].map((u) => new URL(u).hostname))] } : {}),
+        ...(tracedHosts.length > 0 ? { tracedServerHosts: tracedHosts } : {}),
+        ...(config.gateway ? { traceSamplingPercent: config.gateway.traceSamplingPercent } : {}),
       },
       opts,
     );

@@ -9,7 +9,12 @@ import { stringify } from "yaml";
 import { plan } from "../cli/commands/plan";
 import { OPENAI_METRICS, quotaUsedQuery, ratioQuery } from "../components/alerts";
 import { ANOMALY_METRICS, teamTokensQuery } from "../components/alerts/anomaly";
-import { SERVER_ROLE_PREFIX, missingSpansQuery } from "../components/alerts/spans";
+import {
+  MISSING_SPANS_FALSE_ALARM,
+  SERVER_ROLE_PREFIX,
+  missingSpansMinCalls,
+  missingSpansQuery,
+} from "../components/alerts/spans";
 import { slotNamespace } from "../components/serving/names";
 import { PROJECT_DIR, planStack, rawConfig, resourcesOfType, namespaced } from "./helpers";
 
@@ -133,14 +138,21 @@ describe("Azure Monitor alerts", () => {
       "alert-genai-prod-team-quota",
       "alert-genai-prod-team-tokens-anomaly",
     ]);
-    // The servers' spans, witnessed missing by the gateway's log: prod's one vLLM target's address.
+    // The servers' spans, witnessed missing by the gateway's log: prod's one vLLM target's address, and 25
+    // answered calls (prod keeps 25% of traces: none of 25 kept by chance is rarer than 1 in 1,000).
     const spans = byRule["alert-genai-prod-server-spans-missing"];
-    expect(spans).toMatchObject({ kind: "LogAlert", scopes: [workspace.id], windowSize: "PT1H" });
+    expect(spans).toMatchObject({
+      kind: "LogAlert",
+      scopes: [workspace.id],
+      windowSize: "PT1H",
+      skipQueryValidation: true,
+    });
     expect(spans.criteria.allOf[0]).toMatchObject({
-      query: missingSpansQuery(["10.40.31.200"], 20),
+      query: missingSpansQuery(["10.40.31.200"], 25),
       timeAggregation: "Count",
       operator: "GreaterThan",
       threshold: 0,
+      failingPeriods: { numberOfEvaluationPeriods: 2, minFailingPeriodsToAlert: 2 },
     });
     delete byRule["alert-genai-prod-server-spans-missing"];
     // The share of a team's monthly quota used: prod's assistant team has a spend ceiling (its quota).
@@ -206,8 +218,20 @@ describe("the log alerts' KQL", () => {
     expect(query).toContain('in ("10.40.31.200", "10.40.31.201")');
     expect(query).toContain(`| where AppRoleName startswith "${SERVER_ROLE_PREFIX}"`);
     expect(query.endsWith("| where Calls >= 20 and Spans == 0")).toBe(true);
+    // Only answered calls make a span.
+    expect(query).toContain("| where BackendResponseCode between (200 .. 299)");
     // The prefix is the servers' role: their slot's namespace.
     expect(slotNamespace("qwen", "blue").startsWith(SERVER_ROLE_PREFIX)).toBe(true);
+  });
+
+  it("the missing-spans alert waits for enough answered calls that no span kept is no chance", () => {
+    expect(missingSpansMinCalls(20, 100)).toBe(20);
+    expect(missingSpansMinCalls(20, 25)).toBe(25);
+    expect(missingSpansMinCalls(20, 10)).toBe(66);
+    expect(missingSpansMinCalls(5, 50)).toBe(10);
+    expect(missingSpansMinCalls(20, 0)).toBeUndefined();
+    for (const percent of [1, 5, 25, 50, 99])
+      expect((1 - percent / 100) ** missingSpansMinCalls(1, percent)!).toBeLessThanOrEqual(MISSING_SPANS_FALSE_ALARM);
   });
 
   it("the analyzer reports an unknown column and a syntax error (the check can fail)", () => {

@@ -212,6 +212,10 @@ describe("the model servers' spans in the plan", () => {
     const off = await planStack("prod", { config: pulumiConfigOf(raw) });
     expect(off.run.errors).toEqual([]);
     expect(resourcesOfType(off.stackExport, DEPLOYMENT)).toEqual([]);
+    // No server exports, so no alert waits for their spans.
+    expect(
+      resourcesOfType(off.stackExport, "azure-native:monitor:ScheduledQueryRule").map((r) => r.inputs.ruleName),
+    ).not.toContain("alert-genai-prod-server-spans-missing");
     const [server] = byNamespace(off, STATEFUL_SET, "vllm-qwen-blue");
     expect((server!.inputs.spec as any).template.spec.containers[0].args).not.toContain("--otlp-traces-endpoint");
     const parsed = parsePlatformConfig(raw);

@@ -82,16 +82,34 @@ describe("the trace collector's configuration", () => {
     [
       "an OTLP receiver of HTTP only, where the servers send gRPC",
       (c) => (c.receivers.otlp.protocols = { http: { endpoint: "${env:MY_POD_IP}:4318" } }),
-      "no OTLP receiver of its traces pipeline takes gRPC on 4317, where the servers send",
+      "no OTLP receiver of its traces pipelines takes gRPC on 4317 on an address other pods reach, where the servers send",
     ],
     [
       "a gRPC receiver on another port than the Service forwards to",
       (c) => (c.receivers.otlp.protocols.grpc.endpoint = "${env:MY_POD_IP}:14317"),
-      "no OTLP receiver of its traces pipeline takes gRPC on 4317, where the servers send",
+      "no OTLP receiver of its traces pipelines takes gRPC on 4317 on an address other pods reach, where the servers send",
+    ],
+    [
+      "a gRPC receiver on localhost (the collector's default since v0.111: other pods cannot reach it)",
+      (c) => (c.receivers.otlp.protocols.grpc.endpoint = "localhost:4317"),
+      "no OTLP receiver of its traces pipelines takes gRPC on 4317 on an address other pods reach, where the servers send",
+    ],
+    [
+      "a gRPC receiver with no endpoint (localhost by default)",
+      (c) => (c.receivers.otlp.protocols.grpc = null),
+      "no OTLP receiver of its traces pipelines takes gRPC on 4317 on an address other pods reach, where the servers send",
     ],
   ])("reports %s", (_case, change, problem) =>
     expect(appInsightsExportProblems(mutatedConfig(change), { protocol: "grpc", port: 4317 })).toEqual([problem]),
   );
+  it("takes the servers' protocol from any pipeline that reaches the exporter", () => {
+    const config = mutatedConfig((c) => {
+      c.receivers["otlp/http"] = { protocols: { http: { endpoint: "${env:MY_POD_IP}:4318" } } };
+      c.service.pipelines["traces/http"] = { receivers: ["otlp/http"], exporters: ["azuremonitor"] };
+    });
+    expect(appInsightsExportProblems(config, { protocol: "grpc", port: 4317 })).toEqual([]);
+    expect(appInsightsExportProblems(config, { protocol: "http", port: 4318 })).toEqual([]);
+  });
   it("takes the exporter by its snake-case name too", () => {
     expect(
       mutated((c) => {
@@ -359,7 +377,7 @@ describe("observability-vllm-traced", () => {
       { name: "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", value: "http/protobuf" },
     ];
     expect(await run([http, service, collector, configMap()])).toEqual([
-      "serving-qwen-blue-vllm-a100-0: its spans go to monitoring/otel-collector, which does not forward them to Application Insights: no OTLP receiver of its traces pipeline takes HTTP on 4317, where the servers send",
+      "serving-qwen-blue-vllm-a100-0: its spans go to monitoring/otel-collector, which does not forward them to Application Insights: no OTLP receiver of its traces pipelines takes HTTP on 4317 on an address other pods reach, where the servers send",
     ]);
   });
   it("fails a server that samples nothing", async () => {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type * as azureTypes from "@pulumi/azure-native/types";
-import { missingSpansQuery } from "./spans";
+import { missingSpansMinCalls, missingSpansQuery } from "./spans";
 import {
   accountSignals,
   dynamicCriterion,
@@ -107,6 +107,8 @@ export interface AzureAlertsArgs {
   readonly anomaly: AnomalySettings;
   /** The addresses of the vLLM servers whose spans the cluster's collector forwards: alert when none arrive. */
   readonly tracedServerHosts?: readonly string[];
+  /** The gateway's trace sampling share (percent): the servers keep what it keeps. */
+  readonly traceSamplingPercent?: number;
 }
 
 /** A metric alert's single static criterion, in the shape monitor.MetricAlert takes. */
@@ -222,6 +224,9 @@ export class AzureAlerts extends pulumi.ComponentResource {
           windowSize: "PT1H",
           autoMitigate: true,
           criteria: { allOf: [condition] },
+          // A new workspace holds a table only once its first rows arrive (the servers' spans, the gateway's
+          // metrics): Azure would refuse to create the rule until then, so the query is not resolved at creation.
+          skipQueryValidation: true,
           actions: { actionGroups: [group.id] },
           tags: args.tags,
         },
@@ -323,16 +328,18 @@ export class AzureAlerts extends pulumi.ComponentResource {
       ratioAlert("gateway", "errors", args.errorRatio, "Gateway answers of 5xx to clients");
     }
     // The servers' spans go through a collector that reports no delivery failure: the gateway's log witnesses them missing.
-    if (args.gatewayId && args.tracedServerHosts && args.tracedServerHosts.length > 0)
+    const minCalls = missingSpansMinCalls(args.minRequests, args.traceSamplingPercent ?? 100);
+    if (args.gatewayId && args.tracedServerHosts && args.tracedServerHosts.length > 0 && minCalls !== undefined)
       logAlert(
         "server-spans-missing",
-        `The vLLM servers answered at least ${args.minRequests} calls through the gateway in the last hour, but none of their spans reached Application Insights: the trace collector cannot deliver (its identity's Monitoring Metrics Publisher role, its token, the ingestion endpoint)`,
+        `The vLLM servers answered at least ${minCalls} calls through the gateway in the last hour, twice in a row, but none of their spans reached Application Insights: the trace collector cannot deliver (its identity's Monitoring Metrics Publisher role, its token, the ingestion endpoint)`,
         {
-          query: missingSpansQuery(args.tracedServerHosts, args.minRequests),
+          query: missingSpansQuery(args.tracedServerHosts, minCalls),
           timeAggregation: "Count",
           operator: "GreaterThan",
           threshold: 0,
-          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+          // Twice in a row: logs and spans are ingested at different speeds after a quiet spell.
+          failingPeriods: { numberOfEvaluationPeriods: 2, minFailingPeriodsToAlert: 2 },
         },
       );
     const quota = args.teamQuota;

@@ -117,3 +117,24 @@ describe("a preview that does not know the trace collector's identity yet (its f
     expect(outcome.unknown).toMatch(/^undecided for monitoring-trace-collector-account, monitoring-trace-collector: /);
   });
 });
+
+describe("a preview that does not know an account's subdomain (an update adding an account)", () => {
+  it("does not pass the rule with that account's edge missing: the gateway is undecided, its other edges stand", async () => {
+    const known = planned((await planStack("prod")).stackExport.deployment.resources);
+    const raw = known.map((r) => {
+      const props = structuredClone(r.props);
+      if (r.type === "azure-native:cognitiveservices:Account" && r.name === "openai-eus2-account")
+        props.properties.customSubDomainName = UNKNOWN;
+      return { ...r, props };
+    });
+    const { edges, undecided } = reachabilityOf(raw.map((r) => ({ ...r, props: previewProps(r.props) })));
+    expect(edges.some((e) => e.callee.startsWith("Azure OpenAI oai-genai-prod-swc"))).toBe(true);
+    expect(undecided).toContain("gateway-service: account openai-eus2-account");
+    const rule = policies.find((p) => p.name === "reliability-platform-reachable")!;
+    const outcome = await runStackRule(
+      rule,
+      raw.map((r) => ({ type: r.type, name: r.name, props: r.props })),
+    );
+    expect(outcome.unknown).toContain("gateway-service: account openai-eus2-account");
+  });
+});

@@ -771,6 +771,15 @@ const MUTATIONS: Mutation[] = [
     }),
   },
   {
+    name: "the trace collector listening on localhost only",
+    on: VLLM,
+    apply: editProps(`${TRACE_COLLECTOR}-config`, (p) => {
+      const config = parse(p.data["relay.yaml"]);
+      config.receivers.otlp.protocols.grpc.endpoint = "localhost:4317";
+      p.data["relay.yaml"] = stringify(config);
+    }),
+  },
+  {
     name: "the trace collector's image by tag only",
     on: TRACE_COLLECTOR,
     apply: editProps(

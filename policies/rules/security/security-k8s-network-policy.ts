@@ -72,9 +72,7 @@ export function openIngress(
         problems.push("admits namespaces by a selector that does not name one namespace (kubernetes.io/metadata.name)");
       else if (modelServers.has(named) && !hasOwn(SOURCE_NAMESPACES, named)) {
         const ports = listOf(rule.ports).map((p: any) => Number(p?.port));
-        const ranges = listOf(rule.ports).some(
-          (p: any) => p?.endPort !== undefined && Number(p.endPort) !== Number(p.port),
-        );
+        const ranges = listOf(rule.ports).some((p: any) => p?.endPort != null && Number(p.endPort) !== Number(p.port));
         if (!ported || ranges || ports.some((p) => !SPAN_SOURCE_PORTS.includes(p)))
           problems.push(
             `admits the model servers' namespace ${named} to ${ported ? `port ${ports.join(", ")}${ranges ? " and a range beyond" : ""}` : "every port"}: it may reach only the trace collector's OTLP port (${SPAN_SOURCE_PORTS.join(", ")})`,
