@@ -741,7 +741,8 @@ function traceEdges(plan: Plan, edges: EdgeSet): void {
     edges.decide(server.name, () => {
       const namespace = String(server.props.metadata?.namespace ?? "default");
       const containers = listOf(server.props.spec?.template?.spec?.containers).filter(isVllmServer);
-      for (const address of containers.map((c: any) => optionOf(c.args, OTLP_TRACES_FLAG))) {
+      for (const container of containers) {
+        const address = optionOf(container.args, OTLP_TRACES_FLAG);
         if (address === undefined) continue;
         const target = serviceAt(address, namespace, plan.of(T.service));
         const problems = target.problem ? [target.problem] : [];
@@ -768,7 +769,6 @@ function traceEdges(plan: Plan, edges: EdgeSet): void {
             `no NetworkPolicy of ${target.namespace} admits ${namespace} to the collector on ${targetPort ?? `${target.name}'s target port (unresolved)`}: the spans are dropped`,
           );
         // The collector must listen for the servers' protocol on that port, on an address the pod network reaches.
-        const container = containers.find((c: any) => optionOf(c.args, OTLP_TRACES_FLAG) === address);
         const sending = { protocol: sendingOf(container), ...(targetPort ? { port: targetPort } : {}) };
         for (const collector of behind) {
           const { config } = collectorConfigOf(collector, plan.of(T.configMap));

@@ -1,5 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { TYPES, checklist, decideEach, listOf, ofType, podTemplateOf } from "../../lib";
+import { isVllmServer } from "../../tracing";
 
 /** A commit hash: the revision a model is pinned to. */
 const COMMIT = /^[0-9a-f]{7,40}$/;
@@ -12,9 +13,7 @@ export function servedModels(pod: Record<string, any> | undefined): {
   revision?: string;
   adapters: { name: string; source: string; revision?: string }[];
 }[] {
-  const servers = listOf(pod?.containers).filter(
-    (c) => Array.isArray(c?.command) && c.command[0] === "vllm" && c.command[1] === "serve",
-  );
+  const servers = listOf(pod?.containers).filter(isVllmServer);
   // The init container downloads (repository, revision, folder) triples: the folder names the adapter's source.
   const downloads = new Map<string, { repo: string; revision: string }>();
   for (const init of listOf(pod?.initContainers)) {
