@@ -1,6 +1,8 @@
 // Reproductions of what a hostile or careless stack file did to the planner, each refused with a
 // clear message and exit 2, nothing written.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { withoutProviderTypeAliases } from "../cli/engine/offlineRun";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -346,6 +348,36 @@ describe("model lifecycle", () => {
     await uncached(() => plan("--stack", "prod", "--out", a, "--as-of", AS_OF));
     const shared = (await plannedOutput("prod")).dir;
     expect(readFileSync(join(a, "prod", "stack.json"))).toEqual(readFileSync(join(shared, "stack.json")));
+  });
+
+  it("the run's shortcuts change nothing it records: a plan with the SDK's stack traces and the providers' type aliases is byte-identical", async () => {
+    const full = scratch();
+    vi.stubEnv("GENAI_PLAN_STACK_TRACES", "1");
+    vi.stubEnv("GENAI_PLAN_PROVIDER_ALIASES", "1");
+    try {
+      expect((await uncached(() => plan("--stack", "prod", "--out", full, "--as-of", AS_OF))).code).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const shared = (await plannedOutput("prod")).dir;
+    expect(readFileSync(join(full, "prod", "stack.json"))).toEqual(readFileSync(join(shared, "stack.json")));
+  });
+
+  it("a run leaves out only the type aliases a provider SDK declares for its own resources", () => {
+    const custom = Object.create(pulumi.CustomResource.prototype) as pulumi.Resource;
+    const component = Object.create(pulumi.ComponentResource.prototype) as pulumi.Resource;
+    const versioned = { type: "azure-native:network/v20150615:VirtualNetwork" };
+    const own = [{ name: "old-vnet" }, { type: "random:index/randomString:RandomString" }, { parent: undefined }];
+    const args = (resource: pulumi.Resource, aliases: pulumi.Input<pulumi.URN | pulumi.Alias>[]) => ({
+      resource,
+      type: "azure-native:network:VirtualNetwork",
+      name: "vnet",
+      props: {},
+      opts: { aliases },
+    });
+    expect(withoutProviderTypeAliases(args(custom, [versioned, ...own])).opts.aliases).toEqual(own);
+    // A component's type alias is the program's own (a component renamed): kept.
+    expect(withoutProviderTypeAliases(args(component, [versioned])).opts.aliases).toEqual([versioned]);
   });
 
   it("a 'not before' date warns rather than refuses, and a deprecated version warns before its window", () => {

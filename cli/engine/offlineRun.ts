@@ -77,6 +77,32 @@ function forgetProgram(program: string, requireFromProject: NodeJS.Require): voi
   delete requireFromProject.cache[program];
 }
 
+/**
+ * A resource's options without the type aliases its provider SDK declares for it: the types it had in the
+ * provider's earlier API versions (azure-native lists up to 60 a resource, `azure-native:network/v20150615:VirtualNetwork`),
+ * which the engine matches against resources already in a stack. The SDK turns each into an Output and a URN
+ * at construction, more than half of an offline run's time, and nothing of a run's record depends on them.
+ * A program's own aliases (a rename, a new parent, a component's earlier type) are kept.
+ */
+export function withoutProviderTypeAliases(
+  args: pulumi.ResourceTransformationArgs,
+): pulumi.ResourceTransformationResult {
+  const aliases = args.opts.aliases;
+  // instanceof: the SDK marks a custom resource only after its base constructor, which runs this.
+  if (!aliases || !(args.resource instanceof pulumi.CustomResource)) return { props: args.props, opts: args.opts };
+  const pkg = args.type.slice(0, args.type.indexOf(":") + 1);
+  const kept = aliases.filter((alias) => !isProviderTypeAlias(alias, pkg));
+  return { props: args.props, opts: { ...args.opts, aliases: kept } };
+}
+
+/** An alias that names only another type of the same package: the form of a provider SDK's own. */
+function isProviderTypeAlias(alias: unknown, pkg: string): boolean {
+  if (typeof alias !== "object" || alias === null || pulumi.Output.isInstance(alias)) return false;
+  const keys = Object.keys(alias);
+  const type = (alias as { type?: unknown }).type;
+  return keys.length === 1 && typeof type === "string" && type.startsWith(pkg);
+}
+
 /** The provider reference `urn::id` with its URN translated to the engine's. */
 function translateReference(reference: string, urns: Map<string, string>): string {
   const at = reference.lastIndexOf("::");
@@ -226,9 +252,16 @@ async function runProgramOffline(options: OfflineRunOptions): Promise<OfflineRun
   const requireFromProject = createRequire(join(options.projectDir, "package.json"));
   // The SDK captures a stack trace for every resource and every promise it tracks (a third of a
   // plan's time with its garbage); the planner reports errors by message, so the run captures none.
-  // GENAI_PLAN_STACK_TRACES=1 keeps them for debugging the planner itself.
+  // GENAI_PLAN_STACK_TRACES=1 keeps them, and GENAI_PLAN_PROVIDER_ALIASES=1 the providers' type aliases,
+  // for debugging the planner itself (a run records the same either way: test/hardening.test.ts).
   const stackTraceLimit = Error.stackTraceLimit;
-  if (!process.env.GENAI_PLAN_STACK_TRACES) Error.stackTraceLimit = 0;
+  const prepareStackTrace = Error.prepareStackTrace;
+  if (!process.env.GENAI_PLAN_STACK_TRACES) {
+    Error.stackTraceLimit = 0;
+    // The SDK's resource constructor raises the limit to capture its caller's source position (for the
+    // engine's display) and formats the whole stack with source maps: an empty stack leaves it unknown.
+    Error.prepareStackTrace = () => "";
+  }
   const previousAsOf = process.env[AS_OF_ENV];
   process.env[AS_OF_ENV] = options.asOf;
   const program = programPath(options.projectDir);
@@ -244,6 +277,8 @@ async function runProgramOffline(options: OfflineRunOptions): Promise<OfflineRun
     await Promise.race([
       (async () => {
         await pulumi.runtime.runInPulumiStack(async () => {
+          if (!process.env.GENAI_PLAN_PROVIDER_ALIASES)
+            pulumi.runtime.registerStackTransformation(withoutProviderTypeAliases);
           // As the Node.js language host does: the module's exports are the stack outputs.
           try {
             const exported = options.program ?? requireFromProject(program);
@@ -262,6 +297,7 @@ async function runProgramOffline(options: OfflineRunOptions): Promise<OfflineRun
     if (!errors.includes(message)) errors.push(message);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
+    Error.prepareStackTrace = prepareStackTrace;
     console.warn = consoleWarn;
     if (previousAsOf === undefined) delete process.env[AS_OF_ENV];
     else process.env[AS_OF_ENV] = previousAsOf;
