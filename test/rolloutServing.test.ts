@@ -171,8 +171,9 @@ describe("npm run rollout on a copy of the prod stack file: vLLM and the load-te
             server.url,
             "--endpoint",
             "chat",
+            // All 40 at once: the figures are per request, and one wave waits least.
             "--concurrency",
-            "10",
+            "40",
             "--requests",
             "40",
             "--api-key",
