@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { withoutProviderTypeAliases } from "../cli/engine/offlineRun";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -387,6 +387,27 @@ describe("model lifecycle", () => {
     expect(withoutProviderTypeAliases(args(custom, [versioned, ...own])).opts.aliases).toEqual(own);
     // A component's type alias is the program's own (a component renamed): kept.
     expect(withoutProviderTypeAliases(args(component, [versioned])).opts.aliases).toEqual([versioned]);
+    // A provider's earlier type, and a type with no package: kept.
+    const provider = { type: "pulumi:providers:azure-nextgen" };
+    const asProvider = { ...args(custom, [provider]), type: "pulumi:providers:azure-native" };
+    expect(withoutProviderTypeAliases(asProvider).opts.aliases).toEqual([provider]);
+    expect(withoutProviderTypeAliases({ ...args(custom, [{ type: "other" }]), type: "bare" }).opts.aliases).toEqual([
+      { type: "other" },
+    ]);
+  });
+
+  it("the program declares no aliases of its own (the run could not tell a same-package type alias from the SDK's)", () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(join(PROJECT_DIR, dir), { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => join(dir, f));
+    const declaring = [...sources("components"), ...sources("stacks")].filter((f) =>
+      /\baliases\s*:/.test(readFileSync(join(PROJECT_DIR, f), "utf8")),
+    );
+    expect(
+      declaring,
+      "aliases in a program file: revisit withoutProviderTypeAliases (cli/engine/offlineRun.ts)",
+    ).toEqual([]);
   });
 
   it("a 'not before' date warns rather than refuses, and a deprecated version warns before its window", () => {

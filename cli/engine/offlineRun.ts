@@ -82,15 +82,20 @@ function forgetProgram(program: string, requireFromProject: NodeJS.Require): voi
  * provider's earlier API versions (azure-native lists up to 60 a resource, `azure-native:network/v20150615:VirtualNetwork`),
  * which the engine matches against resources already in a stack. The SDK turns each into an Output and a URN
  * at construction, more than half of an offline run's time, and nothing of a run's record depends on them.
- * A program's own aliases (a rename, a new parent, a component's earlier type) are kept.
+ * The SDK has merged them into the program's options by the time this runs, so the form decides: an alias
+ * that names only another type of the resource's own package goes (every azure-native and kubernetes
+ * resource alias has that form); any other is kept (a rename, a new parent, a component's or a provider's
+ * earlier type). The program declares no aliases of its own (test/hardening.test.ts keeps it so).
  */
 export function withoutProviderTypeAliases(
   args: pulumi.ResourceTransformationArgs,
 ): pulumi.ResourceTransformationResult {
   const aliases = args.opts.aliases;
+  const colon = args.type.indexOf(":");
   // instanceof: the SDK marks a custom resource only after its base constructor, which runs this.
-  if (!aliases || !(args.resource instanceof pulumi.CustomResource)) return { props: args.props, opts: args.opts };
-  const pkg = args.type.slice(0, args.type.indexOf(":") + 1);
+  if (!aliases || colon <= 0 || args.type.startsWith("pulumi:") || !(args.resource instanceof pulumi.CustomResource))
+    return { props: args.props, opts: args.opts };
+  const pkg = args.type.slice(0, colon + 1);
   const kept = aliases.filter((alias) => !isProviderTypeAlias(alias, pkg));
   return { props: args.props, opts: { ...args.opts, aliases: kept } };
 }
@@ -143,7 +148,16 @@ function runKey(options: OfflineRunOptions): string {
  * registration (type, name, inputs, parent, dependencies, protect) as the engine would. A run that found
  * no problem is kept in the installed run store, if any, and taken from it when asked again.
  */
-export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun> {
+export function runOffline(options: OfflineRunOptions): Promise<OfflineRun> {
+  const run = running.then(() => storedOrRun(options));
+  running = run.catch(() => undefined);
+  return run;
+}
+
+/** The end of the last run asked for: the Pulumi runtime is global state, so runs in one process go one at a time. */
+let running: Promise<unknown> = Promise.resolve();
+
+async function storedOrRun(options: OfflineRunOptions): Promise<OfflineRun> {
   const store = options.program ? undefined : runStore;
   if (!store) return runProgramOffline(options);
   const key = runKey(options);
@@ -155,6 +169,9 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
 }
 
 async function runProgramOffline(options: OfflineRunOptions): Promise<OfflineRun> {
+  // Read before the run changes any of the process's state, so that nothing is left changed if it throws.
+  const program = programPath(options.projectDir);
+  const requireFromProject = createRequire(join(options.projectDir, "package.json"));
   const errors: string[] = [];
   const warnings: string[] = [];
   const resources: RecordedResource[] = [];
@@ -249,7 +266,6 @@ async function runProgramOffline(options: OfflineRunOptions): Promise<OfflineRun
     if (!text.startsWith(RUNTIME_WARNING)) return consoleWarn(...parts);
     if (!warnings.includes(text.slice(RUNTIME_WARNING.length))) warnings.push(text.slice(RUNTIME_WARNING.length));
   };
-  const requireFromProject = createRequire(join(options.projectDir, "package.json"));
   // The SDK captures a stack trace for every resource and every promise it tracks (a third of a
   // plan's time with its garbage); the planner reports errors by message, so the run captures none.
   // GENAI_PLAN_STACK_TRACES=1 keeps them, and GENAI_PLAN_PROVIDER_ALIASES=1 the providers' type aliases,
@@ -260,11 +276,11 @@ async function runProgramOffline(options: OfflineRunOptions): Promise<OfflineRun
     Error.stackTraceLimit = 0;
     // The SDK's resource constructor raises the limit to capture its caller's source position (for the
     // engine's display) and formats the whole stack with source maps: an empty stack leaves it unknown.
+    // Any error whose stack is first read during the run reads empty too (its message is kept).
     Error.prepareStackTrace = () => "";
   }
   const previousAsOf = process.env[AS_OF_ENV];
   process.env[AS_OF_ENV] = options.asOf;
-  const program = programPath(options.projectDir);
   if (!options.program) forgetProgram(program, requireFromProject);
   // A registration that fails leaves the program waiting forever: Node then drains its event loop.
   let onDrained: () => void = () => undefined;
