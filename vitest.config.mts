@@ -34,6 +34,7 @@ const UNIT = [
   "test/tracing.test.ts",
   "test/safetyConfig.test.ts",
   "test/auditQueries.test.ts",
+  "test/logAlertQueries.test.ts",
   "test/workflows.test.ts",
   "test/policies/apimPipeline.test.ts",
   "test/policies/apimRules.test.ts",
