@@ -143,6 +143,9 @@ function runKey(options: OfflineRunOptions): string {
   return createHash("sha256").update(identity).digest("hex");
 }
 
+/** The end of the last run asked for: the Pulumi runtime is global state, so runs in one process go one at a time. */
+let running: Promise<unknown> = Promise.resolve();
+
 /**
  * Runs the Pulumi program in this process under Pulumi's mock runtime and records every resource
  * registration (type, name, inputs, parent, dependencies, protect) as the engine would. A run that found
@@ -153,9 +156,6 @@ export function runOffline(options: OfflineRunOptions): Promise<OfflineRun> {
   running = run.catch(() => undefined);
   return run;
 }
-
-/** The end of the last run asked for: the Pulumi runtime is global state, so runs in one process go one at a time. */
-let running: Promise<unknown> = Promise.resolve();
 
 async function storedOrRun(options: OfflineRunOptions): Promise<OfflineRun> {
   const store = options.program ? undefined : runStore;
